@@ -1,0 +1,55 @@
+# moat: the two commands a newcomer needs are `make demo` and `make check`.
+BUILD  := build
+ASAN   := build-asan
+FUZZ   := build-fuzz
+NINJA  := ninja
+# Bounded libFuzzer run per target inside `make check` (seconds).
+FUZZ_SECONDS ?= 20
+
+.PHONY: all deps demo check check-kvm fuzz format format-check bench clean
+
+all: deps $(BUILD)/build.ninja
+	$(NINJA) -C $(BUILD)
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+$(ASAN)/build.ninja:
+	meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false
+
+$(FUZZ)/build.ninja:
+	CC=clang meson setup $(FUZZ) -Dfuzz=true -Db_lundef=false
+
+asan: deps $(ASAN)/build.ninja
+	$(NINJA) -C $(ASAN)
+
+demo: all
+	@scripts/demo.sh $(BUILD)
+
+# Every test: unit and integration tests under ASan+UBSan, KVM tests on the
+# host's /dev/kvm, bounded fuzz runs, and the formatting check. Ends with the
+# tally line `N passed, N failed, N skipped`.
+check: all asan fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-all.sh $(ASAN) $(FUZZ)
+
+# Only the kvm-platform suite, for work on the tender.
+check-kvm: all asan
+	@tests/run-all.sh --suite kvm $(ASAN)
+
+fuzz-build: deps $(FUZZ)/build.ninja
+	$(NINJA) -C $(FUZZ)
+
+format:
+	git ls-files '*.c' '*.h' | xargs clang-format -i
+
+format-check:
+	@tests/format-check.sh
+
+bench: all
+	@for b in bench/*; do [ -x "$$b" ] && "$$b" $(BUILD); done
+
+clean:
+	rm -rf $(BUILD) $(ASAN) $(FUZZ)

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs the Debian packages moat needs to build, test and run its demo.
+# Idempotent: does nothing when everything is already there.
+set -eu
+PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
+libseccomp-dev libcmocka-dev libjson-c-dev
+python3 python3-scapy iproute2 iputils-ping iperf3 tcpdump procps"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages:$missing (run as root, or: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
