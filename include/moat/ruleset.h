@@ -311,7 +311,9 @@ enum ruleset_action {
 
 /* How a block rule refuses: r_block. */
 enum ruleset_block {
-        RULESET_BLOCK_DEFAULT = 0,     /* `block`: per set block-policy */
+        RULESET_BLOCK_DEFAULT = 0,     /* per ro_block_policy (the compiler resolves plain
+                                          `block` to DROP/RETURN as pfctl does, by the
+                                          block-policy in effect on its line) */
         RULESET_BLOCK_DROP = 1,        /* `block drop` */
         RULESET_BLOCK_RETURN = 2,      /* `block return`: RST for TCP, ICMP otherwise */
         RULESET_BLOCK_RETURN_RST = 3,  /* `block return-rst` (TCP only) */
@@ -340,15 +342,17 @@ enum ruleset_keep {
 #define RULESET_RF_ALL          0x01ffu
 
 /* r_state_flags: state options without a value */
-#define RULESET_SF_IF_BOUND        0x01u /* `if-bound` */
-#define RULESET_SF_FLOATING        0x02u /* `floating` */
-#define RULESET_SF_SLOPPY          0x04u /* `sloppy`: loose TCP tracking */
-#define RULESET_SF_NO_SYNC         0x08u /* `no-sync` */
-#define RULESET_SF_SRCTRACK        0x10u /* `source-track` (rule scope) */
-#define RULESET_SF_SRCTRACK_GLOBAL 0x20u /* `source-track global` */
-#define RULESET_SF_OVL_FLUSH       0x40u /* overload ... `flush`: kill the source's states */
-#define RULESET_SF_OVL_GLOBAL      0x80u /* overload ... `flush global`: of all rules */
-#define RULESET_SF_ALL             0xffu
+#define RULESET_SF_IF_BOUND 0x01u /* `if-bound` */
+#define RULESET_SF_FLOATING 0x02u /* `floating` */
+#define RULESET_SF_SLOPPY   0x04u /* `sloppy`: loose TCP tracking */
+#define RULESET_SF_NO_SYNC  0x08u /* `no-sync` */
+#define RULESET_SF_SRCTRACK 0x10u /* source tracking on (`source-track`, any max-src-*) */
+#define RULESET_SF_SRCTRACK_RULE                                                                   \
+        0x20u                       /* limits counted per rule (`source-track rule`,               \
+                                       implied by max-src-conn[-rate]); else global */
+#define RULESET_SF_OVL_FLUSH  0x40u /* overload ... `flush`: kill the source's states */
+#define RULESET_SF_OVL_GLOBAL 0x80u /* overload ... `flush global`: of all rules */
+#define RULESET_SF_ALL        0xffu
 
 /* r_scrub_flags (scrub rules) */
 #define RULESET_SCRUB_NO_DF      0x01u /* `no-df`: clear DF */
@@ -411,15 +415,24 @@ _Static_assert(sizeof(struct ruleset_rule) == 240, "ruleset_rule size");
 /* ------------------------------------------------------------------------ */
 /* Translation rules: nat, rdr, binat and their `no` forms (first match wins) */
 
+/*
+ * Values are grouped by pf ruleset: action >> 1 is the kind (0 nat, 1 binat,
+ * 2 rdr). RULESET_SEC_TRANS is sorted by kind (nat rules, then binat, then
+ * rdr), file order within a kind; t_nr counts from 0 within each kind, as pf
+ * numbers each ruleset. pf consults nat on the way out, rdr on the way in,
+ * binat both ways; the first matching rule of a kind applies, and a `no`
+ * rule that matches first means "do not translate".
+ */
 enum ruleset_trans_action {
         RULESET_TR_NAT = 0,
         RULESET_TR_NO_NAT = 1,
-        RULESET_TR_RDR = 2,
-        RULESET_TR_NO_RDR = 3,
-        RULESET_TR_BINAT = 4,
-        RULESET_TR_NO_BINAT = 5,
+        RULESET_TR_BINAT = 2,
+        RULESET_TR_NO_BINAT = 3,
+        RULESET_TR_RDR = 4,
+        RULESET_TR_NO_RDR = 5,
         RULESET_TR_MAX = 6,
 };
+#define RULESET_TR_KIND(action) ((action) >> 1)
 
 /* t_flags */
 #define RULESET_TF_IFNOT       0x01u /* `on ! IF` */
