@@ -60,6 +60,9 @@
 #define RULESET_NONE          0xffffffffu /* "no string / no table / no index" */
 #define RULESET_IF_ANY        0xffffu     /* rule not bound to an interface */
 #define RULESET_TIMEOUT_UNSET 0xffffffffu /* timeout not given: use the default */
+/* Bounds that keep validation linear-ish (names are checked for uniqueness). */
+#define RULESET_MAX_IFACES 1024u /* interface names in one ruleset */
+#define RULESET_MAX_TABLES 4096u /* tables in one ruleset */
 
 /* ------------------------------------------------------------------------ */
 /* Header */

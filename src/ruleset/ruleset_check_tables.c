@@ -1,0 +1,100 @@
+/*
+ * Checks of the options, interface and table sections. Names must be unique
+ * because rules and the control API look interfaces and tables up by name.
+ */
+#include "ruleset_int.h"
+
+static int ruleset_streq(const char *a, const char *b)
+{
+        while (*a != '\0' && *a == *b) {
+                a++;
+                b++;
+        }
+        return *a == *b;
+}
+
+int ruleset_check_options(struct ruleset_vctx *ctx)
+{
+        const struct ruleset_options *o = ctx->view->rv_opts;
+
+        ctx->where = ruleset_off(ctx, o);
+        if (o->ro_set & ~RULESET_OSET_ALL)
+                return RULESET_E_BAD_VALUE;
+        if (o->ro_block_policy >= RULESET_BP_MAX || o->ro_state_policy >= RULESET_SP_MAX ||
+            o->ro_optimization >= RULESET_OPT_MAX)
+                return RULESET_E_BAD_ENUM;
+        if (o->ro_reassemble & ~(RULESET_REASS_YES | RULESET_REASS_NO_DF))
+                return RULESET_E_BAD_VALUE;
+        if (o->ro_reserved != 0 || o->ro_pad != 0)
+                return RULESET_E_RESERVED;
+        return RULESET_OK;
+}
+
+int ruleset_check_ifaces(struct ruleset_vctx *ctx)
+{
+        const struct ruleset_view *v = ctx->view;
+        uint32_t i, j;
+
+        for (i = 0; i < v->rv_n_ifaces; i++) {
+                const struct ruleset_iface *f = &v->rv_ifaces[i];
+
+                ctx->where = ruleset_off(ctx, f);
+                if (ruleset_strlen_ok(v, f->if_name, RULESET_IFNAMSIZ) < 1)
+                        return RULESET_E_BAD_STRING;
+                if (f->if_flags & ~RULESET_IFF_SKIP)
+                        return RULESET_E_BAD_VALUE;
+                for (j = 0; j < i; j++)
+                        if (ruleset_streq(v->rv_strings + f->if_name,
+                                          v->rv_strings + v->rv_ifaces[j].if_name))
+                                return RULESET_E_BAD_STRING;
+        }
+        return RULESET_OK;
+}
+
+static int ruleset_check_tentry(struct ruleset_vctx *ctx, const struct ruleset_tentry *e)
+{
+        unsigned alen, bit;
+
+        ctx->where = ruleset_off(ctx, e);
+        if (e->te_af != RULESET_AF_INET && e->te_af != RULESET_AF_INET6)
+                return RULESET_E_BAD_ENUM;
+        if (e->te_neg > 1)
+                return RULESET_E_BAD_VALUE;
+        if (e->te_pad != 0)
+                return RULESET_E_RESERVED;
+        alen = e->te_af == RULESET_AF_INET ? 32 : 128;
+        if (e->te_prefixlen > alen)
+                return RULESET_E_BAD_VALUE;
+        /* Host bits past the prefix (and v4's unused 12 bytes) are zero. */
+        for (bit = e->te_prefixlen; bit < 128; bit++)
+                if (e->te_addr[bit / 8] & (0x80u >> (bit % 8)))
+                        return RULESET_E_BAD_VALUE;
+        return RULESET_OK;
+}
+
+int ruleset_check_tables(struct ruleset_vctx *ctx)
+{
+        const struct ruleset_view *v = ctx->view;
+        uint32_t i, j;
+        int err;
+
+        for (i = 0; i < v->rv_n_tentries; i++)
+                if ((err = ruleset_check_tentry(ctx, &v->rv_tentries[i])) != RULESET_OK)
+                        return err;
+        for (i = 0; i < v->rv_n_tables; i++) {
+                const struct ruleset_table *t = &v->rv_tables[i];
+
+                ctx->where = ruleset_off(ctx, t);
+                if (ruleset_strlen_ok(v, t->tb_name, RULESET_TABLE_NAMSIZ) < 1)
+                        return RULESET_E_BAD_STRING;
+                if (t->tb_flags & ~RULESET_TBLF_ALL)
+                        return RULESET_E_BAD_VALUE;
+                if ((uint64_t)t->tb_first + t->tb_count > v->rv_n_tentries)
+                        return RULESET_E_BAD_INDEX;
+                for (j = 0; j < i; j++)
+                        if (ruleset_streq(v->rv_strings + t->tb_name,
+                                          v->rv_strings + v->rv_tables[j].tb_name))
+                                return RULESET_E_BAD_STRING;
+        }
+        return RULESET_OK;
+}

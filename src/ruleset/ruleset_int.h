@@ -1,0 +1,42 @@
+/*
+ * Internal interface of the ruleset validator (src/ruleset): the checks that
+ * ruleset_validate() runs section by section. Freestanding: no libc calls.
+ */
+#ifndef MOAT_RULESET_INT_H
+#define MOAT_RULESET_INT_H
+
+#include "moat/ruleset.h"
+
+/* Validation context: the view being built and the offset of a fault. */
+struct ruleset_vctx {
+        const uint8_t *base;
+        struct ruleset_view *view;
+        uint32_t where; /* byte offset of the structure at fault */
+};
+
+/* Length of string `ref` if it is valid and shorter than `max` (0 = unchecked
+ * length), else -1. The string section ends with a NUL (checked first). */
+int ruleset_strlen_ok(const struct ruleset_view *v, uint32_t ref, uint32_t max);
+
+/* Per-section checks; each returns RULESET_OK or an enum ruleset_err and sets
+ * ctx->where on failure. They run after the header and section bounds check,
+ * in this order, so later ones may rely on the counts of earlier ones. */
+int ruleset_check_options(struct ruleset_vctx *ctx);
+int ruleset_check_ifaces(struct ruleset_vctx *ctx);
+int ruleset_check_tables(struct ruleset_vctx *ctx);
+int ruleset_check_rules(struct ruleset_vctx *ctx, const struct ruleset_rule *r, uint32_t n,
+                        int scrub);
+int ruleset_check_trans(struct ruleset_vctx *ctx);
+
+/* Shared by rule and translation checks. */
+int ruleset_check_addr(struct ruleset_vctx *ctx, const struct ruleset_addr *a, uint8_t rule_af);
+int ruleset_check_endpoint(struct ruleset_vctx *ctx, const struct ruleset_endpoint *e,
+                           uint8_t rule_af, uint8_t proto);
+
+/* Offset of p from the blob start, for ctx->where. */
+static inline uint32_t ruleset_off(const struct ruleset_vctx *ctx, const void *p)
+{
+        return (uint32_t)((const uint8_t *)p - ctx->base);
+}
+
+#endif /* MOAT_RULESET_INT_H */
