@@ -29,13 +29,16 @@ asan: deps $(ASAN)/build.ninja
 demo: all
 	@scripts/demo.sh $(BUILD)
 
-# Every test: unit and integration tests under ASan+UBSan, KVM tests on the
-# host's /dev/kvm, bounded fuzz runs, and the formatting check. Ends with the
-# tally line `N passed, N failed, N skipped`.
+# Every test: unit and integration tests under ASan+UBSan, bounded fuzz runs,
+# the formatting check, and the kvm suite: on the host's /dev/kvm where it
+# works, else in a nested VM under QEMU (tests/nested/README.md; set
+# MOAT_NESTED=force to use the nested VM anyway). Ends with the tally line
+# `N passed, N failed, N skipped`.
 check: all asan fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-all.sh $(ASAN) $(FUZZ)
 
-# Only the kvm-platform suite, for work on the tender.
+# Only the kvm-platform suite, for work on the tender: same host-or-nested
+# choice as `make check`.
 check-kvm: all asan
 	@tests/run-all.sh --suite kvm $(ASAN)
 

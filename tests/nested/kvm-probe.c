@@ -91,6 +91,8 @@ int main(int argc, char **argv)
                 return skip_missing && (e == ENOENT || e == ENXIO || e == ENODEV) ? 77 : 1;
         }
         int api = ioctl(kvm, KVM_GET_API_VERSION, 0);
+        if (api < 0)
+                return fail("KVM_GET_API_VERSION");
         if (api != KVM_API_VERSION) {
                 printf("kvm-probe: KVM API version %d, expected %d\n", api, KVM_API_VERSION);
                 return 1;

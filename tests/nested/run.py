@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Runs a build's kvm test suite inside a throwaway VM under QEMU (TCG).
 
-usage: run.py BUILDDIR [--skip REASON]
+usage: run.py BUILDDIR [--skip REASON | --fail REASON]
 
 For machines without a usable /dev/kvm. QEMU's software emulation with
 `-cpu max` emulates AMD SVM, so Debian's cloud kernel with kvm_amd loaded
@@ -16,8 +16,10 @@ timeout and reports on a second serial port; boot it under a hard time limit;
 write BUILDDIR/meson-logs/testlog-kvm-nested.json in meson's testlog format,
 suite 'kvm-nested', for tests/tally.py.
 
-With --skip REASON, or when the VM cannot be had (no QEMU, no kernel
-package), every kvm test is written as SKIP with the reason: never dropped.
+With --fail REASON every kvm test is written as FAIL with the reason (the
+caller could not build them). With --skip REASON, or when the VM cannot be
+had (no QEMU, no kernel package), every kvm test is written as SKIP with the
+reason: never dropped.
 A test whose result never came back (time limit, guest kernel panic, VM
 died) is a FAIL with the last console lines.
 
@@ -32,6 +34,7 @@ import json
 import selectors
 import lzma
 import os
+import re
 import shutil
 import signal
 import stat
@@ -52,7 +55,9 @@ TIMEOUT_FACTOR = float(os.environ.get("MOAT_NESTED_TIMEOUT_FACTOR", "3"))
 # Time allowed for QEMU to boot the kernel and reach /init, on top of the
 # tests' own timeouts, in the host-side hard limit.
 BOOT_ALLOWANCE = 120
-QEMU = "qemu-system-x86_64"
+QEMU = os.environ.get("MOAT_NESTED_QEMU", "qemu-system-x86_64")
+# Extra kernel arguments, for debugging the VM (e.g. "loglevel=7").
+APPEND = os.environ.get("MOAT_NESTED_APPEND", "")
 MARK = "@@moat-nested@@"
 # What meson sets for sanitized tests, so a test behaves as under `meson test`.
 SAN_ENV = {
@@ -347,6 +352,9 @@ def tests_script(tests, builddir):
         env = dict(SAN_ENV)
         env.update(t.get("env") or {})
         env["MESON_TEST_ITERATION"] = "1"
+        # Tells anything that measures time that it runs under TCG: figures
+        # from here are not KVM performance.
+        env["MOAT_NESTED_VM"] = "1"
         parts.append(RUN_ONE % {
             "mark": MARK, "i": i, "name": t["name"].replace("\n", " "),
             "workdir": shq(t.get("workdir") or builddir),
@@ -416,9 +424,9 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
 def boot(vmlinuz, initrd, results_path, console_path, limit, ntests):
     """Runs QEMU to completion or to the limit. Returns timing and status facts."""
     cmd = [QEMU, "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "1",
-           "-nographic", "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
+           "-nographic", "-no-reboot", "-nic", "none", "-kernel", vmlinuz, "-initrd", initrd,
            "-serial", "mon:stdio", "-serial", f"file:{results_path}",
-           "-append", "console=ttyS0 quiet panic=-1"]
+           "-append", f"console=ttyS0 quiet panic=-1 {APPEND}".strip()]
     facts = {"limit_hit": False, "panic": False, "first_test_s": None}
     t0 = time.monotonic()
     with open(console_path, "wb") as con:
@@ -453,11 +461,14 @@ def boot(vmlinuz, initrd, results_path, console_path, limit, ntests):
 
 
 def tail(path, n=25):
+    """The last n non-empty console lines, without terminal control sequences."""
     try:
-        lines = open(path, "rb").read().decode(errors="replace").splitlines()
+        text = open(path, "rb").read().decode(errors="replace")
     except OSError:
         return ""
-    return "\n".join(l.rstrip("\r") for l in lines[-n:])
+    text = re.sub(r"\x1b(\[[0-9;?]*[A-Za-z]|[()][A-Za-z0-9]|[A-Za-z])", "", text)
+    lines = [l.rstrip() for l in text.replace("\r", "").splitlines() if l.strip()]
+    return "\n".join(lines[-n:])
 
 
 def parse_results(path):
@@ -505,7 +516,10 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 1
     builddir = os.path.abspath(argv[1])
-    skip = argv[3] if len(argv) > 3 and argv[2] == "--skip" else None
+    opt = argv[2] if len(argv) > 3 else None
+    if opt not in (None, "--skip", "--fail"):
+        print(__doc__, file=sys.stderr)
+        return 1
     logs = os.path.join(builddir, "meson-logs")
     log = os.path.join(logs, "testlog-kvm-nested.json")
     tests = kvm_tests(builddir)
@@ -513,9 +527,13 @@ def main(argv):
         write_log(log, [])
         return 0
     names = [t["name"] for t in tests]
+    if opt == "--fail":
+        say(f"kvm tests failed: {argv[3]}")
+        write_log(log, [entry(n, "FAIL", f"kvm-nested: not run: {argv[3]}") for n in names])
+        return 0
     try:
-        if skip:
-            raise Unavailable(skip)
+        if opt == "--skip":
+            raise Unavailable(argv[3])
         if shutil.which(QEMU) is None:
             raise Unavailable(f"{QEMU} not found (scripts/deps.sh installs qemu-system-x86)")
         cache = os.path.join(builddir, "nested-cache")
@@ -546,13 +564,20 @@ def main(argv):
     # Why a test without a result has none: said once, attached to each.
     why = None
     if facts["limit_hit"]:
-        why = f"the nested VM hit its hard time limit of {limit:.0f} s"
+        why = (f"the nested VM hit its hard time limit of {limit:.0f} s and was killed"
+               " (MOAT_NESTED_LIMIT=SECONDS changes it)")
     elif facts["panic"]:
         why = "the nested VM's kernel panicked"
     elif not rf["done"]:
         why = f"the nested VM stopped before finishing (qemu exit status {facts['qemu_rc']})"
+    console_tail = tail(console)
+    if facts["panic"]:
+        # From the panic message on: the reason is in its first line.
+        lines = console_tail.splitlines()
+        at = max(i for i, l in enumerate(lines) if "Kernel panic" in l)
+        console_tail = "\n".join(lines[max(0, at - 2):at + 10])
     if why:
-        say(f"{why}; last console lines:\n{tail(console)}")
+        say(f"{why}; last console lines:\n{console_tail}")
     if rf["nokvm"] is not None:
         say("no /dev/kvm inside the nested VM")
 
@@ -567,9 +592,11 @@ def main(argv):
             result, out = verdict(t, rc, dur, out)
             entries.append(entry(t["name"], result, out, dur, rc))
         else:
+            # The console lines first and the reason last: the tally shows
+            # the end of a failed test's output.
             where = " (it was running)" if rf["begun"] == i else ""
-            entries.append(entry(t["name"], "FAIL", f"kvm-nested: no result{where}: {why or 'lost'}\n"
-                                 + tail(console)))
+            entries.append(entry(t["name"], "FAIL", console_tail
+                                 + f"\nkvm-nested: no result{where}: {why or 'lost'}"))
     write_log(log, entries)
     timings = {
         "prepare_s": round(prep_s, 3),
