@@ -4,7 +4,8 @@
 set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
 libseccomp-dev libcmocka-dev libjson-c-dev
-python3 python3-scapy iproute2 iputils-ping iperf3 tcpdump procps"
+python3 python3-scapy iproute2 iputils-ping iperf3 tcpdump procps
+qemu-system-x86 busybox-static"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
