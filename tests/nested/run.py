@@ -297,7 +297,7 @@ def test_files(tests):
     return files
 
 
-INIT = r"""#!/bin/sh
+INIT = r"""#!/bin/busybox sh
 # /init of the nested-KVM test VM: made by tests/nested/run.py.
 # Console (ttyS0) is for people; results go to ttyS1 as one line per test:
 #   MARK result INDEX RC MS BASE64(last lines of output)
@@ -379,7 +379,7 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
     # Rebuilding costs a few seconds of compression: skip it when nothing the
     # image is made of changed (files by size and mtime, the scripts, kernel).
     h = hashlib.sha256()
-    for p in sorted(files | {busybox, ip, vmlinuz, __file__}):
+    for p in sorted(files | {busybox, ip, "/bin/dash", vmlinuz, __file__}):
         st = os.stat(p)
         h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     h.update(script.encode())
@@ -391,9 +391,16 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
     a.file("/bin/busybox", open(busybox, "rb").read())
     applets = subprocess.run([busybox, "--list"], check=True, capture_output=True,
                              text=True).stdout.split()
+    # busybox sh runs its own applets in preference to PATH (so its `ip`,
+    # which lacks netns and veth, would shadow iproute2's): /bin/sh is the
+    # host's dash instead, as on the host, and `ip` is iproute2's.
     for app in applets:
-        if app not in ("busybox", "ip"):
+        if app not in ("busybox", "ip", "sh"):
             a.symlink(f"/bin/{app}", "busybox")
+    dash = "/bin/dash"
+    if not os.path.exists(dash):
+        raise Unavailable("dash not found: the nested VM's /bin/sh")
+    a.file("/bin/sh", open(dash, "rb").read())
     for d in ("proc", "sys", "dev", "run", "tmp", "root", builddir):
         a.dir(d)
     order = []
@@ -401,7 +408,7 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
         a.file(f"/modules/{name}.ko", data, 0o644)
         order.append(name)
     a.file("/modules/order", ("\n".join(order) + "\n").encode(), 0o644)
-    elfs = {ip} | {f for f in files if elf_interp(f)}
+    elfs = {ip, dash} | {f for f in files if elf_interp(f)}
     libs = set()
     for e in elfs:
         libs.update(shared_libs(e))
