@@ -374,12 +374,20 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
     ip = "/usr/sbin/ip" if os.path.exists("/usr/sbin/ip") else "/bin/ip"
     if not os.path.exists(ip):
         raise Unavailable("iproute2's ip not found")
+    dash = "/bin/dash"
+    if not os.path.exists(dash):
+        raise Unavailable("dash not found: the nested VM's /bin/sh")
     files = test_files(tests)
     script = tests_script(tests, builddir)
-    # Rebuilding costs a few seconds of compression: skip it when nothing the
-    # image is made of changed (files by size and mtime, the scripts, kernel).
+    elfs = {ip, dash} | {f for f in files if elf_interp(f)}
+    libs = set()
+    for e in elfs:
+        libs.update(shared_libs(e))
+    # Rebuilding costs seconds of compression: skip it when nothing the image
+    # is made of changed (files and libraries by size and mtime, the scripts,
+    # the kernel, this program).
     h = hashlib.sha256()
-    for p in sorted(files | {busybox, ip, "/bin/dash", vmlinuz, __file__}):
+    for p in sorted(files | libs | {busybox, ip, dash, vmlinuz, __file__}):
         st = os.stat(p)
         h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     h.update(script.encode())
@@ -397,9 +405,6 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
     for app in applets:
         if app not in ("busybox", "ip", "sh"):
             a.symlink(f"/bin/{app}", "busybox")
-    dash = "/bin/dash"
-    if not os.path.exists(dash):
-        raise Unavailable("dash not found: the nested VM's /bin/sh")
     a.file("/bin/sh", open(dash, "rb").read())
     for d in ("proc", "sys", "dev", "run", "tmp", "root", builddir):
         a.dir(d)
@@ -408,10 +413,6 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
         a.file(f"/modules/{name}.ko", data, 0o644)
         order.append(name)
     a.file("/modules/order", ("\n".join(order) + "\n").encode(), 0o644)
-    elfs = {ip, dash} | {f for f in files if elf_interp(f)}
-    libs = set()
-    for e in elfs:
-        libs.update(shared_libs(e))
     # Same absolute paths as on the host, so the tests' commands run unchanged.
     for p in sorted(files | libs | {ip}):
         a.file(p, open(p, "rb").read(), stat.S_IMODE(os.stat(p).st_mode) | 0o400)
