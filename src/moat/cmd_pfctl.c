@@ -1,0 +1,153 @@
+/*
+ * moat pfctl: pfctl's flags with pfctl's meanings.
+ *
+ * What works without an appliance: -n (parse only), -v/-vv (print the
+ * ruleset in canonical form), -f FILE, -s rules together with -f FILE (shows
+ * the ruleset parsed from FILE), and -w BLOB (write the compiled ruleset, for
+ * tests and the engine). Everything that needs a running firewall (loading,
+ * -s states|info|Tables|labels, -t/-T, -F) fails with a clear message until
+ * the control API exists: nothing here pretends to have done it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "moat.h"
+#include "pfconf.h"
+
+static void pfctl_usage(FILE *f)
+{
+        fputs("usage: moat pfctl [-nv] [-f FILE] [-s rules|states|info|Tables|labels]\n"
+              "                  [-t TABLE -T add|delete|show|flush|test [ADDR...]]\n"
+              "                  [-F states|rules|all] [-w BLOB]\n"
+              "  -f FILE  ruleset to check/load ('-' for stdin)\n"
+              "  -n       parse and check only, do not load\n"
+              "  -v       print the ruleset in canonical form (-vv: with rule numbers)\n"
+              "  -s rules show the ruleset (of -f FILE when no appliance runs)\n"
+              "  -w BLOB  write the compiled binary ruleset to BLOB (with -f)\n",
+              f);
+}
+
+static int pfctl_no_appliance(const char *what)
+{
+        fprintf(stderr, "moat pfctl: %s: no running appliance\n", what);
+        return 1;
+}
+
+static int pfctl_write_blob(const char *path, const void *blob, size_t len)
+{
+        FILE *f = fopen(path, "wb");
+
+        if (f == NULL) {
+                fprintf(stderr, "moat pfctl: %s: %s\n", path, strerror(errno));
+                return 1;
+        }
+        if (fwrite(blob, 1, len, f) != len || fclose(f) != 0) {
+                fprintf(stderr, "moat pfctl: %s: write failed\n", path);
+                return 1;
+        }
+        return 0;
+}
+
+int moat_cmd_pfctl(int argc, char **argv)
+{
+        const char *file = NULL, *show = NULL, *table = NULL, *tcmd = NULL, *flush = NULL;
+        const char *wpath = NULL;
+        int opt, noload = 0, verbose = 0, ret;
+        struct ruleset_view view;
+        void *blob = NULL;
+        size_t len = 0;
+
+        optind = 1;
+        while ((opt = getopt(argc, argv, "nvf:s:t:T:F:w:h")) != -1) {
+                switch (opt) {
+                case 'n':
+                        noload = 1;
+                        break;
+                case 'v':
+                        verbose++;
+                        break;
+                case 'f':
+                        file = optarg;
+                        break;
+                case 's':
+                        show = optarg;
+                        break;
+                case 't':
+                        table = optarg;
+                        break;
+                case 'T':
+                        tcmd = optarg;
+                        break;
+                case 'F':
+                        flush = optarg;
+                        break;
+                case 'w':
+                        wpath = optarg;
+                        break;
+                case 'h':
+                        pfctl_usage(stdout);
+                        return 0;
+                default:
+                        pfctl_usage(stderr);
+                        return 2;
+                }
+        }
+        if (optind < argc && tcmd == NULL) {
+                fprintf(stderr, "moat pfctl: unexpected argument '%s'\n", argv[optind]);
+                pfctl_usage(stderr);
+                return 2;
+        }
+        if (file == NULL && show == NULL && table == NULL && tcmd == NULL && flush == NULL) {
+                pfctl_usage(stderr);
+                return 2;
+        }
+        if ((table != NULL) != (tcmd != NULL)) {
+                fprintf(stderr, "moat pfctl: -t and -T go together\n");
+                return 2;
+        }
+        if (show != NULL && strcmp(show, "rules") != 0 && strcmp(show, "states") != 0 &&
+            strcmp(show, "info") != 0 && strcmp(show, "Tables") != 0 &&
+            strcmp(show, "labels") != 0) {
+                fprintf(stderr, "moat pfctl: unknown -s modifier '%s'\n", show);
+                return 2;
+        }
+        if (wpath != NULL && file == NULL) {
+                fprintf(stderr, "moat pfctl: -w needs -f FILE\n");
+                return 2;
+        }
+        /* Requests that only a running firewall can answer. */
+        if (flush != NULL)
+                return pfctl_no_appliance("-F");
+        if (tcmd != NULL)
+                return pfctl_no_appliance("-t/-T");
+        if (show != NULL && strcmp(show, "rules") != 0)
+                return pfctl_no_appliance(show);
+        if (file == NULL)
+                return pfctl_no_appliance("-s rules");
+
+        if (pfconf_compile_file(file, stderr, &blob, &len) != 0)
+                return 1;
+        ret = ruleset_validate(blob, len, &view, NULL);
+        if (ret != RULESET_OK) { /* pfconf_compile_file() already checked: cannot happen */
+                fprintf(stderr, "moat pfctl: %s\n", ruleset_strerror(ret));
+                free(blob);
+                return 1;
+        }
+        ret = 0;
+        if (wpath != NULL)
+                ret = pfctl_write_blob(wpath, blob, len);
+        if (ret == 0 && (verbose > 0 || show != NULL))
+                pfconf_print(stdout, &view, verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
+        if (ret == 0 && !noload && show == NULL && wpath == NULL)
+                ret = pfctl_no_appliance("cannot load the ruleset (use -n to check only)");
+        else if (ret == 0 && !noload && show != NULL)
+                fprintf(stderr,
+                        "moat pfctl: no running appliance: showing the ruleset parsed "
+                        "from %s\n",
+                        file);
+        free(blob);
+        return ret;
+}

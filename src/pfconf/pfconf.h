@@ -1,0 +1,41 @@
+/*
+ * pfconf: the host-side pf.conf compiler and printer.
+ *
+ * pfconf_compile() turns pf.conf text (FreeBSD/pfSense dialect) into a
+ * ruleset blob (include/moat/ruleset.h). Errors go to `errf` as
+ * "NAME:LINE: message", one per line; the parser recovers at the end of the
+ * offending line, as pfctl does, so one run reports every bad line.
+ * pfconf_print() prints a validated blob the way `pfctl -nvf` prints a file.
+ */
+#ifndef MOAT_PFCONF_H
+#define MOAT_PFCONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "moat/ruleset.h"
+
+/* Hard limits on what one pf.conf may expand to (keeps hostile input bounded). */
+#define PFCONF_MAX_INPUT    (16u * 1024u * 1024u) /* bytes of pf.conf text */
+#define PFCONF_MAX_RULES    200000u               /* rules after list expansion */
+#define PFCONF_MAX_TENTRIES 1000000u              /* table entries in all */
+
+/*
+ * Compiles `len` bytes of pf.conf text named `name` (used in messages).
+ * On success returns 0 and sets *blob (malloc'd, RULESET_ALIGN-aligned, free()
+ * it) and *blob_len; the blob passes ruleset_validate(). On error returns the
+ * number of errors reported (> 0) and sets *blob to NULL.
+ */
+int pfconf_compile(const char *name, const char *text, size_t len, FILE *errf, void **blob,
+                   size_t *blob_len);
+
+/* Reads `path` ("-" for stdin) and compiles it; an unreadable file is one error. */
+int pfconf_compile_file(const char *path, FILE *errf, void **blob, size_t *blob_len);
+
+/* pfconf_print() flags */
+#define PFCONF_PRINT_NUMBERS 0x01 /* prefix rules with @nr (pfctl -vv) */
+
+/* Prints options, tables and rules of a validated view in pfctl's canonical form. */
+void pfconf_print(FILE *out, const struct ruleset_view *v, int flags);
+
+#endif /* MOAT_PFCONF_H */

@@ -1,0 +1,112 @@
+/*
+ * pfconf_compile(): parse, expand, check, write the blob, and validate it
+ * with the same code the firewall runs, so the compiler cannot hand out a
+ * blob the engine would refuse.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pfconf_int.h"
+
+static void pfconf_opts_init(struct ruleset_options *o)
+{
+        int i;
+
+        memset(o, 0, sizeof(*o));
+        for (i = 0; i < RULESET_TO_COUNT; i++)
+                o->ro_timeout[i] = RULESET_TIMEOUT_UNSET;
+}
+
+int pfconf_compile(const char *name, const char *text, size_t len, FILE *errf, void **blob,
+                   size_t *blob_len)
+{
+        struct pfconf *pf;
+        struct ruleset_view view;
+        int err, n;
+
+        *blob = NULL;
+        *blob_len = 0;
+        pf = calloc(1, sizeof(*pf));
+        if (pf == NULL) {
+                if (errf != NULL)
+                        fprintf(errf, "%s: out of memory\n", name);
+                return 1;
+        }
+        pf->name = name;
+        pf->errf = errf;
+        pfconf_opts_init(&pf->out.opts);
+        if (len > PFCONF_MAX_INPUT) {
+                pfconf_error(pf, 1, "file too large (max %u bytes)", PFCONF_MAX_INPUT);
+        } else if (memchr(text, '\0', len) != NULL) {
+                /* Report the line of the first NUL: it is never valid pf.conf. */
+                const char *z = memchr(text, '\0', len), *p;
+                int line = 1;
+
+                for (p = text; p < z; p++)
+                        line += *p == '\n';
+                pfconf_error(pf, line, "NUL byte in input");
+        } else {
+                pfconf_lex_init(pf, text, len);
+                pfconf_parse_file(pf);
+        }
+        if (pf->nerrors == 0 && pfconf_out_blob(pf, blob, blob_len) == 0) {
+                err = ruleset_validate(*blob, *blob_len, &view, NULL);
+                if (err != RULESET_OK) {
+                        /* A compiler bug, not a user error: say so plainly. */
+                        pfconf_error(pf, 0, "internal error: compiled ruleset invalid: %s",
+                                     ruleset_strerror(err));
+                        free(*blob);
+                        *blob = NULL;
+                        *blob_len = 0;
+                }
+        }
+        n = pf->nerrors;
+        pfconf_out_free(&pf->out);
+        pfconf_arena_free(&pf->arena);
+        free(pf);
+        return n;
+}
+
+int pfconf_compile_file(const char *path, FILE *errf, void **blob, size_t *blob_len)
+{
+        FILE *f;
+        char *buf = NULL;
+        size_t len = 0, cap = 0, n;
+        int ret, stdin_used = strcmp(path, "-") == 0;
+
+        *blob = NULL;
+        *blob_len = 0;
+        f = stdin_used ? stdin : fopen(path, "r");
+        if (f == NULL) {
+                if (errf != NULL)
+                        fprintf(errf, "%s: %s\n", path, strerror(errno));
+                return 1;
+        }
+        for (;;) {
+                if (len == cap) {
+                        cap = cap ? cap * 2 : 65536;
+                        if (cap > (size_t)PFCONF_MAX_INPUT * 2)
+                                break;
+                        buf = pfconf_xrealloc(buf, cap);
+                }
+                n = fread(buf + len, 1, cap - len, f);
+                len += n;
+                if (n == 0)
+                        break;
+        }
+        if (ferror(f)) {
+                if (errf != NULL)
+                        fprintf(errf, "%s: read error\n", path);
+                if (!stdin_used)
+                        fclose(f);
+                free(buf);
+                return 1;
+        }
+        if (!stdin_used)
+                fclose(f);
+        ret = pfconf_compile(stdin_used ? "<stdin>" : path, buf ? buf : "", len, errf, blob,
+                             blob_len);
+        free(buf);
+        return ret;
+}

@@ -1,0 +1,389 @@
+/*
+ * List expansion and the consistency pass. A rule written with lists (of
+ * interfaces, protocols, addresses, ports, ICMP types) becomes the cross
+ * product of rules, as pfctl's expand_rule() does: combinations whose address
+ * families disagree are skipped, and a rule with no valid combination left is
+ * an error. Each expanded rule gets pf's defaults (`pass` keeps state with
+ * `flags S/SA` for TCP) and must pass the same checks the engine's validator
+ * applies, so errors carry a pf.conf line rather than a blob offset.
+ */
+#include <string.h>
+
+#include "pfconf_int.h"
+
+#define P_ICMP  1
+#define P_TCP   6
+#define P_UDP   17
+#define P_ICMP6 58
+#define P_SCTP  132
+
+static const struct pfconf_host pfconf_any_host = {
+    .addr = {.ra_type = RULESET_ADDR_ANY, .ra_ref = RULESET_NONE}};
+static const struct pfconf_port pfconf_no_port;
+static const struct pfconf_proto pfconf_no_proto;
+
+/* The family a host forces on the rule (0 if none). */
+static uint8_t pfconf_host_af(const struct pfconf_host *h)
+{
+        return h->addr.ra_type == RULESET_ADDR_HOST ? h->addr.ra_af : RULESET_AF_UNSPEC;
+}
+
+/* Combines families; returns 0 if they disagree. */
+static int pfconf_af_merge(uint8_t *af, uint8_t haf)
+{
+        if (haf == RULESET_AF_UNSPEC)
+                return 1;
+        if (*af != RULESET_AF_UNSPEC && *af != haf)
+                return 0;
+        *af = haf;
+        return 1;
+}
+
+/* Resolves names to indexes; interface-derived addresses stay symbolic. */
+static void pfconf_resolve_addr(struct pfconf *pf, const struct pfconf_host *h, uint8_t af,
+                                struct ruleset_addr *out, int line)
+{
+        *out = h->addr;
+        switch (h->addr.ra_type) {
+        case RULESET_ADDR_IFNAME:
+        case RULESET_ADDR_DYNIF:
+                out->ra_ref = pfconf_out_iface(pf, h->ifname, line);
+                out->ra_af = af;
+                break;
+        case RULESET_ADDR_SELF:
+                out->ra_ref = RULESET_NONE;
+                out->ra_af = af;
+                break;
+        case RULESET_ADDR_TABLE:
+                out->ra_ref = pfconf_out_table(pf, h->tblname, line);
+                break;
+        default:
+                break;
+        }
+}
+
+static int pfconf_has_ports(uint8_t proto)
+{
+        return proto == P_TCP || proto == P_UDP || proto == P_SCTP;
+}
+
+/* Checks that do not depend on the expansion: reported once per rule. */
+static int pfconf_check_rule(struct pfconf *pf, const struct pfconf_rule *r)
+{
+        const struct pfconf_proto *p;
+        int bad = 0;
+
+        for (p = r->protos; p != NULL; p = p->next) {
+                if ((r->sport || r->dport) && !pfconf_has_ports(p->proto)) {
+                        pfconf_error(pf, r->line, "port only applies to tcp/udp/sctp");
+                        bad++;
+                        break;
+                }
+        }
+        if ((r->sport || r->dport) && r->protos == NULL) {
+                pfconf_error(pf, r->line, "port only applies to tcp/udp/sctp");
+                bad++;
+        }
+        if (r->has_flags && (r->tcp_flags || r->tcp_flagset))
+                for (p = r->protos; p != NULL; p = p->next)
+                        if (p->proto != P_TCP) {
+                                pfconf_error(pf, r->line, "flags only apply to tcp");
+                                bad++;
+                                break;
+                        }
+        if (r->icmps != NULL) {
+                uint8_t want = r->icmps->v6 ? P_ICMP6 : P_ICMP;
+
+                if (r->protos == NULL || r->protos->next != NULL || r->protos->proto != want) {
+                        pfconf_error(pf, r->line, "%s requires proto %s",
+                                     r->icmps->v6 ? "icmp6-type" : "icmp-type",
+                                     r->icmps->v6 ? "icmp6" : "icmp");
+                        bad++;
+                }
+        }
+        if (r->action == RULESET_ACT_BLOCK && r->has_keep && r->keep != RULESET_KEEP_NONE) {
+                pfconf_error(pf, r->line, "block rules cannot keep state");
+                bad++;
+        }
+        if (r->keep == RULESET_KEEP_SYNPROXY) {
+                int tcp_only = r->protos != NULL;
+
+                for (p = r->protos; p != NULL; p = p->next)
+                        if (p->proto != P_TCP)
+                                tcp_only = 0;
+                if (!tcp_only) {
+                        pfconf_error(pf, r->line, "synproxy state requires proto tcp");
+                        bad++;
+                }
+        }
+        if ((r->sopts.r_state_flags & (RULESET_SF_IF_BOUND | RULESET_SF_FLOATING)) ==
+            (RULESET_SF_IF_BOUND | RULESET_SF_FLOATING)) {
+                pfconf_error(pf, r->line, "if-bound and floating are exclusive");
+                bad++;
+        }
+        return bad;
+}
+
+/* One expanded filter or scrub rule. Returns 0, or 1 if the combination is skipped. */
+static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
+                            const struct pfconf_if *i, uint8_t proto, const struct pfconf_host *s,
+                            const struct pfconf_port *sp, const struct pfconf_host *d,
+                            const struct pfconf_port *dp, const struct pfconf_icmp *ic)
+{
+        struct ruleset_rule *o;
+        uint8_t af = r->af;
+
+        if (!pfconf_af_merge(&af, pfconf_host_af(s)) || !pfconf_af_merge(&af, pfconf_host_af(d)))
+                return 1;
+        if (ic != NULL && ic->v6 && af != RULESET_AF_INET6)
+                pfconf_fail(pf, r->line, "icmp6-type requires inet6");
+        if (proto == P_ICMP && af == RULESET_AF_INET6)
+                pfconf_fail(pf, r->line, "proto icmp is IPv4 only (use icmp6 with inet6)");
+        if (proto == P_ICMP6 && af == RULESET_AF_INET)
+                pfconf_fail(pf, r->line, "proto icmp6 is IPv6 only");
+        o = pfconf_out_rule(pf, r->kind == PFCONF_R_SCRUB, r->line);
+        o->r_action = r->action;
+        o->r_dir = r->dir;
+        o->r_af = af;
+        o->r_proto = proto;
+        o->r_flags = r->rflags;
+        if (i != NULL) {
+                o->r_ifidx = (uint16_t)pfconf_out_iface(pf, i->name, r->line);
+                if (i->neg)
+                        o->r_flags |= RULESET_RF_IFNOT;
+        }
+        if (r->action == RULESET_ACT_BLOCK) {
+                o->r_block = r->block;
+                if (r->block == RULESET_BLOCK_RETURN_ICMP) {
+                        o->r_return_icmp = r->ret_icmp;
+                        o->r_return_icmp6 = r->ret_icmp6;
+                        o->r_flags |= RULESET_RF_RETURN_ICMP6;
+                }
+        }
+        pfconf_resolve_addr(pf, s, af, &o->r_src.re_addr, r->line);
+        pfconf_resolve_addr(pf, d, af, &o->r_dst.re_addr, r->line);
+        o->r_src.re_port = sp->port;
+        o->r_dst.re_port = dp->port;
+        if (ic != NULL) {
+                o->r_flags |= RULESET_RF_ICMP_TYPE;
+                o->r_icmp_type = ic->type;
+                if (ic->has_code) {
+                        o->r_flags |= RULESET_RF_ICMP_CODE;
+                        o->r_icmp_code = ic->code;
+                }
+        }
+        if (r->kind == PFCONF_R_SCRUB) {
+                o->r_scrub_flags = r->sopts.r_scrub_flags;
+                o->r_min_ttl = r->sopts.r_min_ttl;
+                o->r_max_mss = r->sopts.r_max_mss;
+        } else if (r->action == RULESET_ACT_PASS) {
+                o->r_keep = r->has_keep ? r->keep : RULESET_KEEP_STATE;
+                if (o->r_keep != RULESET_KEEP_NONE) {
+                        memcpy(o->r_timeout, r->sopts.r_timeout, sizeof(o->r_timeout));
+                        o->r_max_states = r->sopts.r_max_states;
+                        o->r_max_src_nodes = r->sopts.r_max_src_nodes;
+                        o->r_max_src_states = r->sopts.r_max_src_states;
+                        o->r_max_src_conn = r->sopts.r_max_src_conn;
+                        o->r_max_src_conn_rate = r->sopts.r_max_src_conn_rate;
+                        o->r_max_src_conn_secs = r->sopts.r_max_src_conn_secs;
+                        o->r_state_flags = r->sopts.r_state_flags;
+                        if (r->overload != NULL)
+                                o->r_overload_table = pfconf_out_table(pf, r->overload, r->line);
+                }
+        }
+        if (r->has_flags) {
+                o->r_tcp_flags = r->tcp_flags;
+                o->r_tcp_flagset = r->tcp_flagset;
+        } else if (r->action == RULESET_ACT_PASS && o->r_keep != RULESET_KEEP_NONE &&
+                   (proto == 0 || proto == P_TCP)) {
+                /* pf's default for stateful rules: create state on the SYN only. */
+                o->r_tcp_flags = RULESET_TH_SYN;
+                o->r_tcp_flagset = RULESET_TH_SYN | RULESET_TH_ACK;
+        }
+        if (r->label != NULL)
+                o->r_label = pfconf_out_str(pf, r->label);
+        return 0;
+}
+
+static void pfconf_expand_filter(struct pfconf *pf, const struct pfconf_rule *r)
+{
+        const struct pfconf_if *i;
+        const struct pfconf_proto *p;
+        const struct pfconf_host *s, *d;
+        const struct pfconf_port *sp, *dp;
+        const struct pfconf_icmp *ic;
+        size_t emitted = 0, tried = 0;
+
+        i = r->ifs;
+        do {
+                for (p = r->protos ? r->protos : &pfconf_no_proto; p; p = p->next)
+                        for (s = r->src ? r->src : &pfconf_any_host; s; s = s->next)
+                                for (sp = r->sport ? r->sport : &pfconf_no_port; sp; sp = sp->next)
+                                        for (d = r->dst ? r->dst : &pfconf_any_host; d; d = d->next)
+                                                for (dp = r->dport ? r->dport : &pfconf_no_port; dp;
+                                                     dp = dp->next) {
+                                                        ic = r->icmps;
+                                                        do {
+                                                                tried++;
+                                                                if (pfconf_emit_rule(
+                                                                        pf, r, i, p->proto, s, sp,
+                                                                        d, dp, ic) == 0)
+                                                                        emitted++;
+                                                                ic = ic ? ic->next : NULL;
+                                                        } while (ic != NULL);
+                                                }
+                i = i ? i->next : NULL;
+        } while (i != NULL);
+        if (emitted == 0 && tried > 0)
+                pfconf_fail(pf, r->line, "rule expands to no valid combination");
+}
+
+/* Checks specific to translation rules, once per rule. */
+static int pfconf_check_trans(struct pfconf *pf, const struct pfconf_rule *r)
+{
+        int bad = 0, kind = RULESET_TR_KIND(r->action);
+        const struct pfconf_port *dp;
+
+        if (r->icmps != NULL || r->has_flags || r->has_keep) {
+                pfconf_error(pf, r->line, "filter options are not allowed on translation rules");
+                bad++;
+        }
+        if (kind == RULESET_TR_KIND(RULESET_TR_RDR) && !(r->action & 1)) {
+                for (dp = r->dport; dp != NULL; dp = dp->next)
+                        if (dp->port.rp_op != RULESET_PORT_EQ &&
+                            dp->port.rp_op != RULESET_PORT_RANGE) {
+                                pfconf_error(
+                                    pf, r->line,
+                                    "rdr: destination ports must be 'port N' or 'port N:M'");
+                                bad++;
+                                break;
+                        }
+                if (r->has_pool_port && r->dport == NULL) {
+                        pfconf_error(pf, r->line,
+                                     "rdr: a translation port needs a destination port");
+                        bad++;
+                }
+        }
+        if (kind == RULESET_TR_KIND(RULESET_TR_BINAT)) {
+                if (r->src == NULL || r->src->next != NULL ||
+                    r->src->addr.ra_type != RULESET_ADDR_HOST || r->src->addr.ra_neg) {
+                        pfconf_error(pf, r->line, "binat: the source must be one address");
+                        bad++;
+                } else if (!(r->action & 1) &&
+                           (r->pool->addr.ra_type != RULESET_ADDR_HOST ||
+                            r->pool->addr.ra_af != r->src->addr.ra_af ||
+                            r->pool->addr.ra_prefixlen != r->src->addr.ra_prefixlen)) {
+                        pfconf_error(pf, r->line,
+                                     "binat: translation must be an address of the source's "
+                                     "family and size");
+                        bad++;
+                }
+                if (r->sport || r->dport || r->has_pool_port) {
+                        pfconf_error(pf, r->line, "binat does not take ports");
+                        bad++;
+                }
+        }
+        if (r->pool != NULL) {
+                if (r->pool->addr.ra_neg || r->pool->addr.ra_type == RULESET_ADDR_ANY ||
+                    r->pool->addr.ra_type == RULESET_ADDR_SELF) {
+                        pfconf_error(pf, r->line, "invalid translation address");
+                        bad++;
+                }
+                if ((r->tflags & RULESET_TF_STATIC_PORT) && r->action != RULESET_TR_NAT) {
+                        pfconf_error(pf, r->line, "static-port is only valid for nat");
+                        bad++;
+                }
+                if ((r->tflags & RULESET_TF_STATIC_PORT) && r->has_pool_port) {
+                        pfconf_error(pf, r->line,
+                                     "static-port and a port range exclude each other");
+                        bad++;
+                }
+        }
+        return bad;
+}
+
+static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
+                             const struct pfconf_if *i, uint8_t proto, const struct pfconf_host *s,
+                             const struct pfconf_port *sp, const struct pfconf_host *d,
+                             const struct pfconf_port *dp)
+{
+        struct ruleset_trans *t;
+        uint8_t af = r->af;
+
+        if (!pfconf_af_merge(&af, pfconf_host_af(s)) || !pfconf_af_merge(&af, pfconf_host_af(d)))
+                return 1;
+        if (r->pool != NULL && !pfconf_af_merge(&af, pfconf_host_af(r->pool)))
+                return 1;
+        t = pfconf_out_trans(pf, r->line);
+        t->t_action = r->action;
+        t->t_af = af;
+        t->t_proto = proto;
+        t->t_flags = r->tflags;
+        if (i != NULL) {
+                t->t_ifidx = (uint16_t)pfconf_out_iface(pf, i->name, r->line);
+                if (i->neg)
+                        t->t_flags |= RULESET_TF_IFNOT;
+        }
+        pfconf_resolve_addr(pf, s, af, &t->t_src.re_addr, r->line);
+        pfconf_resolve_addr(pf, d, af, &t->t_dst.re_addr, r->line);
+        t->t_src.re_port = sp->port;
+        t->t_dst.re_port = dp->port;
+        if (r->pool != NULL) {
+                const struct ruleset_addr *pa = &r->pool->addr;
+
+                pfconf_resolve_addr(pf, r->pool, af, &t->t_pool, r->line);
+                t->t_pool_port_lo = r->pool_lo;
+                t->t_pool_port_hi = r->pool_hi;
+                t->t_pool_type = r->pool_type;
+                /* As pfctl: an address set that may hold several addresses is
+                 * used round-robin unless another pool type was asked for. */
+                if (t->t_pool_type == RULESET_POOL_NONE &&
+                    (pa->ra_type == RULESET_ADDR_TABLE ||
+                     ((pa->ra_type == RULESET_ADDR_DYNIF || pa->ra_type == RULESET_ADDR_IFNAME) &&
+                      !(pa->ra_ifmod & RULESET_IFMOD_NOALIAS))))
+                        t->t_pool_type = RULESET_POOL_ROUND_ROBIN;
+        } else {
+                t->t_pool.ra_ref = RULESET_NONE;
+        }
+        if (r->label != NULL)
+                t->t_label = pfconf_out_str(pf, r->label);
+        return 0;
+}
+
+static void pfconf_expand_trans(struct pfconf *pf, const struct pfconf_rule *r)
+{
+        const struct pfconf_if *i;
+        const struct pfconf_proto *p;
+        const struct pfconf_host *s, *d;
+        const struct pfconf_port *sp, *dp;
+        size_t emitted = 0;
+
+        i = r->ifs;
+        do {
+                for (p = r->protos ? r->protos : &pfconf_no_proto; p; p = p->next)
+                        for (s = r->src ? r->src : &pfconf_any_host; s; s = s->next)
+                                for (sp = r->sport ? r->sport : &pfconf_no_port; sp; sp = sp->next)
+                                        for (d = r->dst ? r->dst : &pfconf_any_host; d; d = d->next)
+                                                for (dp = r->dport ? r->dport : &pfconf_no_port; dp;
+                                                     dp = dp->next)
+                                                        if (pfconf_emit_trans(pf, r, i, p->proto, s,
+                                                                              sp, d, dp) == 0)
+                                                                emitted++;
+                i = i ? i->next : NULL;
+        } while (i != NULL);
+        if (emitted == 0)
+                pfconf_fail(pf, r->line, "rule expands to no valid combination");
+}
+
+void pfconf_expand(struct pfconf *pf, struct pfconf_rule *r)
+{
+        if (pfconf_check_rule(pf, r) != 0)
+                return;
+        if (r->kind == PFCONF_R_TRANS) {
+                if (pfconf_check_trans(pf, r) != 0)
+                        return;
+                pfconf_expand_trans(pf, r);
+                return;
+        }
+        pfconf_expand_filter(pf, r);
+}

@@ -1,0 +1,359 @@
+/*
+ * Internals of the pf.conf compiler, organised like pfctl's parse.y: a lexer
+ * (line tracking, continuation, comments, macros), a keyword table searched
+ * with bsearch, a parser that builds node lists per rule, expansion of those
+ * lists into the cross product of rules, and a consistency pass per rule.
+ */
+#ifndef MOAT_PFCONF_INT_H
+#define MOAT_PFCONF_INT_H
+
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pfconf.h"
+
+/* ---- arena: every parse node lives here and dies with the compile ---- */
+
+struct pfconf_arena_blk;
+struct pfconf_arena {
+        struct pfconf_arena_blk *head;
+};
+
+void *pfconf_alloc(struct pfconf_arena *a, size_t n); /* zeroed; aborts on OOM */
+char *pfconf_strdup(struct pfconf_arena *a, const char *s);
+void pfconf_arena_free(struct pfconf_arena *a);
+/* realloc that aborts on OOM (host tool: running out of memory is fatal). */
+void *pfconf_xrealloc(void *p, size_t n);
+
+/* ---- keywords ---- */
+
+enum pfconf_kw {
+        KW_NONE = 0,
+        KW_ALL,
+        KW_ALLOW_OPTS,
+        KW_ALTQ,
+        KW_ANCHOR,
+        KW_ANTISPOOF,
+        KW_ANY,
+        KW_BINAT,
+        KW_BITMASK,
+        KW_BLOCK,
+        KW_BLOCK_POLICY,
+        KW_CODE,
+        KW_CONST,
+        KW_COUNTERS,
+        KW_DROP,
+        KW_DUP_TO,
+        KW_FILE,
+        KW_FLAGS,
+        KW_FLOATING,
+        KW_FLUSH,
+        KW_FOR,
+        KW_FRAGMENT,
+        KW_FROM,
+        KW_GLOBAL,
+        KW_GROUP,
+        KW_ICMP6_TYPE,
+        KW_ICMP_TYPE,
+        KW_IF_BOUND,
+        KW_IN,
+        KW_INCLUDE,
+        KW_INET,
+        KW_INET6,
+        KW_KEEP,
+        KW_LABEL,
+        KW_LIMIT,
+        KW_LOAD,
+        KW_LOG,
+        KW_MATCH,
+        KW_MAX,
+        KW_MAX_MSS,
+        KW_MAX_SRC_CONN,
+        KW_MAX_SRC_CONN_RATE,
+        KW_MAX_SRC_NODES,
+        KW_MAX_SRC_STATES,
+        KW_MIN_TTL,
+        KW_MODULATE,
+        KW_NAT,
+        KW_NO,
+        KW_NO_DF,
+        KW_NO_SYNC,
+        KW_ON,
+        KW_OPTIMIZATION,
+        KW_OS,
+        KW_OUT,
+        KW_OVERLOAD,
+        KW_PASS,
+        KW_PERSIST,
+        KW_PORT,
+        KW_PROBABILITY,
+        KW_PROTO,
+        KW_QUEUE,
+        KW_QUICK,
+        KW_RANDOM,
+        KW_RANDOM_ID,
+        KW_RDR,
+        KW_REASSEMBLE,
+        KW_REPLY_TO,
+        KW_RETURN,
+        KW_RETURN_ICMP,
+        KW_RETURN_ICMP6,
+        KW_RETURN_RST,
+        KW_ROUND_ROBIN,
+        KW_ROUTE_TO,
+        KW_RTABLE,
+        KW_RULE,
+        KW_SCRUB,
+        KW_SELF,
+        KW_SET,
+        KW_SKIP,
+        KW_SLOPPY,
+        KW_SOURCE_HASH,
+        KW_SOURCE_TRACK,
+        KW_STATE,
+        KW_STATE_POLICY,
+        KW_STATIC_PORT,
+        KW_STICKY_ADDRESS,
+        KW_SYNPROXY,
+        KW_TABLE,
+        KW_TAG,
+        KW_TAGGED,
+        KW_TIMEOUT,
+        KW_TO,
+        KW_TOS,
+        KW_USER,
+};
+
+/* Keyword id of an unquoted word, or KW_NONE (bsearch in a sorted table). */
+int pfconf_keyword(const char *word);
+/* Spelling of a keyword id, for messages. */
+const char *pfconf_kwname(int kw);
+/* 1 if the keyword table is sorted (bsearch needs it; checked by tests). */
+int pfconf_keywords_sorted(void);
+
+/* ---- lexer ---- */
+
+enum pfconf_tt {
+        T_EOF = 0,
+        T_NL,     /* end of a statement */
+        T_WORD,   /* unquoted word; kw says whether it is a keyword */
+        T_STRING, /* quoted string: never a keyword, never macro-expanded */
+        T_PUNCT,  /* one of ( ) { } < > ! = / , ; text[0] is the char */
+        T_ARROW,  /* -> */
+        T_NE,     /* != */
+        T_LE,     /* <= */
+        T_GE,     /* >= */
+        T_XRANGE, /* <> */
+        T_IRANGE, /* >< */
+        T_ERROR,  /* lexical error, already reported */
+};
+
+struct pfconf_tok {
+        int type;
+        int kw;     /* enum pfconf_kw for T_WORD */
+        int line;   /* line the token starts on */
+        char *text; /* arena string */
+};
+
+#define PFCONF_MAX_MACRO_DEPTH 32
+
+struct pfconf_macro {
+        struct pfconf_macro *next;
+        char *name;
+        char *value;
+};
+
+struct pfconf_input {
+        const char *buf;
+        size_t len, pos;
+};
+
+struct pfconf_lexer {
+        struct pfconf_input stack[PFCONF_MAX_MACRO_DEPTH + 1]; /* [0] is the file */
+        int depth;
+        int line;
+        int ungot[4]; /* pushed-back characters */
+        int nungot;
+        struct pfconf_tok peekbuf[4];
+        int npeek;
+};
+
+/* ---- parse nodes (pfctl's node_* lists) ---- */
+
+struct pfconf_if {
+        struct pfconf_if *next;
+        char *name;
+        int neg;
+};
+
+struct pfconf_host {
+        struct pfconf_host *next;
+        struct ruleset_addr addr; /* ra_ref unresolved: see ifname/tblname */
+        char *ifname;             /* IFNAME/DYNIF */
+        char *tblname;            /* TABLE */
+};
+
+struct pfconf_port {
+        struct pfconf_port *next;
+        struct ruleset_port port;
+};
+
+struct pfconf_proto {
+        struct pfconf_proto *next;
+        uint8_t proto;
+};
+
+struct pfconf_icmp {
+        struct pfconf_icmp *next;
+        uint8_t type, code, has_code;
+        uint8_t v6; /* icmp6-type */
+};
+
+enum pfconf_rkind { PFCONF_R_FILTER, PFCONF_R_SCRUB, PFCONF_R_TRANS };
+
+/* One rule as written, before expansion. */
+struct pfconf_rule {
+        int line;
+        int kind;       /* enum pfconf_rkind */
+        uint8_t action; /* ruleset_action or ruleset_trans_action */
+        uint8_t block;  /* ruleset_block */
+        uint8_t ret_icmp, ret_icmp6, has_ret_icmp6;
+        uint8_t dir, af;
+        uint16_t rflags; /* RULESET_RF_* collected while parsing */
+        uint8_t tflags;  /* RULESET_TF_* */
+        struct pfconf_if *ifs;
+        struct pfconf_proto *protos;
+        struct pfconf_host *src, *dst;
+        struct pfconf_port *sport, *dport;
+        struct pfconf_icmp *icmps;
+        int has_flags; /* `flags` given (flags any: 0/0) */
+        uint8_t tcp_flags, tcp_flagset;
+        int has_keep; /* keep/modulate/synproxy/no state given */
+        uint8_t keep;
+        struct ruleset_rule sopts; /* state options, scrub options (r_max_*, ...) */
+        char *overload;            /* overload table name */
+        int has_sopts;
+        char *label;
+        /* translation */
+        struct pfconf_host *pool; /* -> target (one) */
+        uint16_t pool_lo, pool_hi;
+        int has_pool_port;
+        uint8_t pool_type;
+        int sticky;
+};
+
+/* ---- compiler state ---- */
+
+struct pfconf_out {
+        struct ruleset_options opts;
+        char *strings;
+        size_t nstrings, capstrings;
+        struct ruleset_iface *ifaces;
+        size_t nifaces, capifaces;
+        struct ruleset_table *tables;
+        size_t ntables, captables;
+        struct ruleset_tentry *tentries;
+        size_t ntentries, captentries;
+        struct ruleset_rule *scrub;
+        size_t nscrub, capscrub;
+        struct ruleset_trans *trans;
+        size_t ntrans, captrans;
+        struct ruleset_rule *filter;
+        size_t nfilter, capfilter;
+};
+
+enum pfconf_section {
+        PFCONF_SEC_OPTIONS = 0,
+        PFCONF_SEC_SCRUB = 1,
+        PFCONF_SEC_TRANS = 2,
+        PFCONF_SEC_FILTER = 3,
+};
+
+struct pfconf {
+        const char *name; /* file name for messages */
+        FILE *errf;
+        int nerrors;
+        struct pfconf_arena arena;
+        struct pfconf_lexer lex;
+        struct pfconf_macro *macros;
+        struct pfconf_tok tok; /* current token */
+        int section;           /* enum pfconf_section: pf's required order */
+        uint8_t block_policy;  /* in effect for plain `block` (pfctl captures it per line) */
+        struct pfconf_out out;
+        int skipping; /* skipping a bad line: lexer errors are not reported */
+        jmp_buf fail; /* longjmp'd to on a syntax error: skip the line */
+};
+
+/* Reports "NAME:LINE: message" and counts the error. */
+void pfconf_error(struct pfconf *pf, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Reports, then abandons the current statement (parser error recovery). */
+_Noreturn void pfconf_fail(struct pfconf *pf, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* lexer (pfconf_lex.c) */
+void pfconf_lex_init(struct pfconf *pf, const char *buf, size_t len);
+void pfconf_next(struct pfconf *pf);                     /* advance pf->tok */
+const struct pfconf_tok *pfconf_peek(struct pfconf *pf); /* token after pf->tok */
+void pfconf_skip_line(struct pfconf *pf);                /* up to and including T_NL */
+
+/* token helpers (pfconf_parse_util.c) */
+int pfconf_is_kw(const struct pfconf *pf, int kw);
+int pfconf_is_punct(const struct pfconf *pf, char c);
+int pfconf_accept_kw(struct pfconf *pf, int kw);
+int pfconf_accept_punct(struct pfconf *pf, char c);
+void pfconf_expect_kw(struct pfconf *pf, int kw);
+void pfconf_expect_punct(struct pfconf *pf, char c);
+int pfconf_is_name(const struct pfconf *pf); /* WORD that is not a keyword, or STRING */
+char *pfconf_take_name(struct pfconf *pf, const char *what);
+uint32_t pfconf_take_number(struct pfconf *pf, const char *what, uint32_t max);
+int pfconf_parse_u32(const char *s, uint32_t max, uint32_t *out);
+_Noreturn void pfconf_unexpected(struct pfconf *pf, const char *wanted);
+
+/* names (pfconf_names.c) */
+int pfconf_proto_byname(const char *name);    /* -1 if unknown */
+const char *pfconf_proto_name(uint8_t proto); /* NULL if none */
+int pfconf_service_byname(const char *name);  /* port, -1 if unknown */
+int pfconf_icmp_type_byname(const char *name, int v6);
+const char *pfconf_icmp_type_name(uint8_t type, int v6);
+int pfconf_icmp_code_byname(uint8_t type, const char *name, int v6);
+const char *pfconf_icmp_code_name(uint8_t type, uint8_t code, int v6);
+int pfconf_timeout_byname(const char *name); /* enum ruleset_timeout, -1 */
+const char *pfconf_timeout_name(int idx);
+int pfconf_tcpflags_parse(const char *s, uint8_t *out); /* "FSRPAUEW" letters */
+void pfconf_tcpflags_format(uint8_t f, char *buf);      /* buf >= 9 bytes */
+
+/* addresses (pfconf_addr.c) */
+int pfconf_addr_parse(const char *s, struct ruleset_addr *a); /* host part only */
+void pfconf_addr_mask(struct ruleset_addr *a);                /* zero host bits */
+void pfconf_addr_format(const uint8_t *addr, uint8_t af, char *buf, size_t len);
+
+/* parser (pfconf_parse.c, pfconf_parse_rule.c, pfconf_parse_host.c) */
+void pfconf_parse_file(struct pfconf *pf);
+/* `NAME N` of a timeout, into the array `to` (options or a rule's). */
+void pfconf_timeout_one(struct pfconf *pf, uint32_t *to);
+void pfconf_parse_filter(struct pfconf *pf);
+void pfconf_parse_scrub(struct pfconf *pf);
+void pfconf_parse_trans(struct pfconf *pf);
+void pfconf_parse_antispoof(struct pfconf *pf);
+struct pfconf_if *pfconf_parse_ifspec(struct pfconf *pf);
+struct pfconf_host *pfconf_parse_hosts(struct pfconf *pf, int allow_list);
+struct pfconf_host *pfconf_parse_host(struct pfconf *pf);
+struct pfconf_port *pfconf_parse_ports(struct pfconf *pf);
+void pfconf_parse_fromto(struct pfconf *pf, struct pfconf_rule *r);
+struct pfconf_proto *pfconf_parse_protos(struct pfconf *pf);
+
+/* expansion and output (pfconf_expand.c, pfconf_out.c) */
+void pfconf_expand(struct pfconf *pf, struct pfconf_rule *r);
+uint32_t pfconf_out_str(struct pfconf *pf, const char *s);
+uint32_t pfconf_out_iface(struct pfconf *pf, const char *name, int line);
+uint32_t pfconf_out_table(struct pfconf *pf, const char *name, int line);
+struct ruleset_rule *pfconf_out_rule(struct pfconf *pf, int scrub, int line);
+struct ruleset_trans *pfconf_out_trans(struct pfconf *pf, int line);
+struct ruleset_tentry *pfconf_out_tentry(struct pfconf *pf, int line);
+void pfconf_out_init(struct ruleset_rule *r);
+int pfconf_out_blob(struct pfconf *pf, void **blob, size_t *len);
+void pfconf_out_free(struct pfconf_out *o);
+
+#endif /* MOAT_PFCONF_INT_H */

@@ -1,0 +1,254 @@
+/*
+ * The compiler's output: the arrays that become the blob's sections, name
+ * interning for strings, interfaces and tables, and the blob writer. Every
+ * array is bounded (PFCONF_MAX_*, RULESET_MAX_*): hostile input gets an error,
+ * not an unbounded allocation.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pfconf_int.h"
+
+#define PFCONF_GROW(pf, arr, n, cap, line, max, what)                                              \
+        do {                                                                                       \
+                if ((n) >= (max))                                                                  \
+                        pfconf_fail((pf), (line), "too many %s (max %u)", (what),                  \
+                                    (unsigned)(max));                                              \
+                if ((n) == (cap)) {                                                                \
+                        (cap) = (cap) ? (cap)*2 : 16;                                              \
+                        (arr) = pfconf_xrealloc((arr), (cap) * sizeof(*(arr)));                    \
+                }                                                                                  \
+        } while (0)
+
+void pfconf_out_init(struct ruleset_rule *r)
+{
+        int i;
+
+        memset(r, 0, sizeof(*r));
+        r->r_overload_table = RULESET_NONE;
+        r->r_label = RULESET_NONE;
+        r->r_ifidx = RULESET_IF_ANY;
+        for (i = 0; i < RULESET_TO_COUNT; i++)
+                r->r_timeout[i] = RULESET_TIMEOUT_UNSET;
+}
+
+uint32_t pfconf_out_str(struct pfconf *pf, const char *s)
+{
+        struct pfconf_out *o = &pf->out;
+        size_t n = strlen(s) + 1, off;
+
+        /* Reuse an identical string: labels and names repeat across expanded rules. */
+        for (off = 0; off < o->nstrings; off += strlen(o->strings + off) + 1)
+                if (strcmp(o->strings + off, s) == 0)
+                        return (uint32_t)off;
+        if (o->nstrings + n > PFCONF_MAX_INPUT)
+                pfconf_fail(pf, pf->tok.line, "too much string data");
+        if (o->nstrings + n > o->capstrings) {
+                while (o->nstrings + n > o->capstrings)
+                        o->capstrings = o->capstrings ? o->capstrings * 2 : 256;
+                o->strings = pfconf_xrealloc(o->strings, o->capstrings);
+        }
+        memcpy(o->strings + o->nstrings, s, n);
+        off = o->nstrings;
+        o->nstrings += n;
+        return (uint32_t)off;
+}
+
+uint32_t pfconf_out_iface(struct pfconf *pf, const char *name, int line)
+{
+        struct pfconf_out *o = &pf->out;
+        size_t i;
+
+        for (i = 0; i < o->nifaces; i++)
+                if (strcmp(o->strings + o->ifaces[i].if_name, name) == 0)
+                        return (uint32_t)i;
+        if (strlen(name) >= RULESET_IFNAMSIZ || name[0] == '\0')
+                pfconf_fail(pf, line, "invalid interface name '%s'", name);
+        PFCONF_GROW(pf, o->ifaces, o->nifaces, o->capifaces, line, RULESET_MAX_IFACES,
+                    "interfaces");
+        o->ifaces[o->nifaces].if_name = pfconf_out_str(pf, name);
+        o->ifaces[o->nifaces].if_flags = 0;
+        return (uint32_t)o->nifaces++;
+}
+
+uint32_t pfconf_out_table(struct pfconf *pf, const char *name, int line)
+{
+        struct pfconf_out *o = &pf->out;
+        size_t i;
+
+        for (i = 0; i < o->ntables; i++)
+                if (strcmp(o->strings + o->tables[i].tb_name, name) == 0)
+                        return (uint32_t)i;
+        if (strlen(name) >= RULESET_TABLE_NAMSIZ || name[0] == '\0')
+                pfconf_fail(pf, line, "invalid table name '%s'", name);
+        PFCONF_GROW(pf, o->tables, o->ntables, o->captables, line, RULESET_MAX_TABLES, "tables");
+        memset(&o->tables[o->ntables], 0, sizeof(o->tables[0]));
+        o->tables[o->ntables].tb_name = pfconf_out_str(pf, name);
+        return (uint32_t)o->ntables++;
+}
+
+struct ruleset_tentry *pfconf_out_tentry(struct pfconf *pf, int line)
+{
+        struct pfconf_out *o = &pf->out;
+        struct ruleset_tentry *e;
+
+        PFCONF_GROW(pf, o->tentries, o->ntentries, o->captentries, line, PFCONF_MAX_TENTRIES,
+                    "table entries");
+        e = &o->tentries[o->ntentries++];
+        memset(e, 0, sizeof(*e));
+        return e;
+}
+
+static void pfconf_rule_budget(struct pfconf *pf, int line)
+{
+        const struct pfconf_out *o = &pf->out;
+
+        if (o->nscrub + o->ntrans + o->nfilter >= PFCONF_MAX_RULES)
+                pfconf_fail(pf, line, "too many rules after expansion (max %u)", PFCONF_MAX_RULES);
+}
+
+struct ruleset_rule *pfconf_out_rule(struct pfconf *pf, int scrub, int line)
+{
+        struct pfconf_out *o = &pf->out;
+        struct ruleset_rule *r;
+
+        pfconf_rule_budget(pf, line);
+        if (scrub) {
+                PFCONF_GROW(pf, o->scrub, o->nscrub, o->capscrub, line, PFCONF_MAX_RULES, "rules");
+                r = &o->scrub[o->nscrub];
+                pfconf_out_init(r);
+                r->r_nr = (uint32_t)o->nscrub++;
+        } else {
+                PFCONF_GROW(pf, o->filter, o->nfilter, o->capfilter, line, PFCONF_MAX_RULES,
+                            "rules");
+                r = &o->filter[o->nfilter];
+                pfconf_out_init(r);
+                r->r_nr = (uint32_t)o->nfilter++;
+        }
+        r->r_line = (uint32_t)line;
+        return r;
+}
+
+struct ruleset_trans *pfconf_out_trans(struct pfconf *pf, int line)
+{
+        struct pfconf_out *o = &pf->out;
+        struct ruleset_trans *t;
+
+        pfconf_rule_budget(pf, line);
+        PFCONF_GROW(pf, o->trans, o->ntrans, o->captrans, line, PFCONF_MAX_RULES, "rules");
+        t = &o->trans[o->ntrans++];
+        memset(t, 0, sizeof(*t));
+        t->t_line = (uint32_t)line;
+        t->t_ifidx = RULESET_IF_ANY;
+        t->t_label = RULESET_NONE;
+        return t;
+}
+
+void pfconf_out_free(struct pfconf_out *o)
+{
+        free(o->strings);
+        free(o->ifaces);
+        free(o->tables);
+        free(o->tentries);
+        free(o->scrub);
+        free(o->trans);
+        free(o->filter);
+        memset(o, 0, sizeof(*o));
+}
+
+/* Translation rules grouped by kind (nat, binat, rdr), file order kept, renumbered. */
+static void pfconf_sort_trans(struct pfconf_out *o)
+{
+        struct ruleset_trans *sorted;
+        size_t i, n = 0;
+        int kind;
+
+        if (o->ntrans == 0)
+                return;
+        sorted = pfconf_xrealloc(NULL, o->ntrans * sizeof(*sorted));
+        for (kind = 0; kind <= RULESET_TR_KIND(RULESET_TR_MAX - 1); kind++) {
+                uint32_t nr = 0;
+
+                for (i = 0; i < o->ntrans; i++) {
+                        if (RULESET_TR_KIND(o->trans[i].t_action) != kind)
+                                continue;
+                        sorted[n] = o->trans[i];
+                        sorted[n++].t_nr = nr++;
+                }
+        }
+        free(o->trans);
+        o->trans = sorted;
+        o->captrans = o->ntrans;
+}
+
+static size_t pfconf_align(size_t n)
+{
+        return (n + RULESET_ALIGN - 1) & ~(size_t)(RULESET_ALIGN - 1);
+}
+
+/* Lays the sections out after the header, each 8-aligned, in section-id order. */
+int pfconf_out_blob(struct pfconf *pf, void **blob, size_t *len)
+{
+        struct pfconf_out *o = &pf->out;
+        struct ruleset_header h;
+        const void *src[RULESET_SEC_COUNT];
+        size_t bytes[RULESET_SEC_COUNT], count[RULESET_SEC_COUNT], off, total;
+        unsigned char *b;
+        int i;
+
+        pfconf_sort_trans(o);
+        src[RULESET_SEC_OPTIONS] = &o->opts;
+        count[RULESET_SEC_OPTIONS] = 1;
+        bytes[RULESET_SEC_OPTIONS] = sizeof(o->opts);
+        src[RULESET_SEC_STRINGS] = o->strings;
+        count[RULESET_SEC_STRINGS] = bytes[RULESET_SEC_STRINGS] = o->nstrings;
+        src[RULESET_SEC_IFACES] = o->ifaces;
+        count[RULESET_SEC_IFACES] = o->nifaces;
+        bytes[RULESET_SEC_IFACES] = o->nifaces * sizeof(*o->ifaces);
+        src[RULESET_SEC_TABLES] = o->tables;
+        count[RULESET_SEC_TABLES] = o->ntables;
+        bytes[RULESET_SEC_TABLES] = o->ntables * sizeof(*o->tables);
+        src[RULESET_SEC_TENTRIES] = o->tentries;
+        count[RULESET_SEC_TENTRIES] = o->ntentries;
+        bytes[RULESET_SEC_TENTRIES] = o->ntentries * sizeof(*o->tentries);
+        src[RULESET_SEC_SCRUB] = o->scrub;
+        count[RULESET_SEC_SCRUB] = o->nscrub;
+        bytes[RULESET_SEC_SCRUB] = o->nscrub * sizeof(*o->scrub);
+        src[RULESET_SEC_TRANS] = o->trans;
+        count[RULESET_SEC_TRANS] = o->ntrans;
+        bytes[RULESET_SEC_TRANS] = o->ntrans * sizeof(*o->trans);
+        src[RULESET_SEC_FILTER] = o->filter;
+        count[RULESET_SEC_FILTER] = o->nfilter;
+        bytes[RULESET_SEC_FILTER] = o->nfilter * sizeof(*o->filter);
+
+        memset(&h, 0, sizeof(h));
+        h.rh_magic = RULESET_MAGIC;
+        h.rh_version = RULESET_VERSION;
+        h.rh_hdr_size = sizeof(h);
+        total = pfconf_align(sizeof(h));
+        for (i = 0; i < RULESET_SEC_COUNT; i++) {
+                h.rh_sec[i].rs_off = (uint32_t)total;
+                h.rh_sec[i].rs_count = (uint32_t)count[i];
+                total = pfconf_align(total + bytes[i]);
+        }
+        if (total > RULESET_MAX_LEN) {
+                pfconf_error(pf, pf->tok.line, "compiled ruleset too large (%zu bytes)", total);
+                return -1;
+        }
+        h.rh_total_len = (uint32_t)total;
+        b = aligned_alloc(RULESET_ALIGN, total);
+        if (b == NULL) {
+                pfconf_error(pf, pf->tok.line, "out of memory");
+                return -1;
+        }
+        memset(b, 0, total);
+        memcpy(b, &h, sizeof(h));
+        for (i = 0; i < RULESET_SEC_COUNT; i++) {
+                off = h.rh_sec[i].rs_off;
+                if (bytes[i] > 0)
+                        memcpy(b + off, src[i], bytes[i]);
+        }
+        *blob = b;
+        *len = total;
+        return 0;
+}

@@ -1,0 +1,362 @@
+/*
+ * Operands of rules: interface specs, protocol lists, host lists, port lists
+ * and the from/to part. Each produces a node list (pfctl's node_if,
+ * node_proto, node_host, node_port) that pfconf_expand() multiplies out.
+ * Interface-derived addresses stay symbolic: nothing here looks at the host's
+ * interfaces, so a file checks the same with or without an appliance.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "pfconf_int.h"
+
+/* A word that names an interface (or interface group): wan, em0, vlan100, em0.100. */
+static int pfconf_ifname_ok(const char *s)
+{
+        const char *dot;
+        size_t n = strlen(s);
+
+        if (n == 0 || n >= RULESET_IFNAMSIZ || !isalpha((unsigned char)s[0]))
+                return 0;
+        for (; *s != '\0'; s++)
+                if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+                        return 0;
+        /* A dot is a VLAN suffix (em0.100); anything else looks like a host name. */
+        dot = strrchr(s - n, '.');
+        if (dot != NULL) {
+                for (dot++; *dot != '\0'; dot++)
+                        if (!isdigit((unsigned char)*dot))
+                                return 0;
+                if (dot[-1] == '.')
+                        return 0;
+        }
+        return 1;
+}
+
+static char *pfconf_take_ifname(struct pfconf *pf)
+{
+        int line = pf->tok.line;
+        char *name = pfconf_take_name(pf, "an interface name");
+
+        if (!pfconf_ifname_ok(name))
+                pfconf_fail(pf, line, "invalid interface name '%s'", name);
+        return name;
+}
+
+static struct pfconf_if *pfconf_if_item(struct pfconf *pf)
+{
+        struct pfconf_if *i = pfconf_alloc(&pf->arena, sizeof(*i));
+
+        if (pfconf_accept_punct(pf, '!'))
+                i->neg = 1;
+        i->name = pfconf_take_ifname(pf);
+        return i;
+}
+
+/* Skips newlines and commas between list items (both optional in pf.conf). */
+static void pfconf_list_sep(struct pfconf *pf)
+{
+        while (pf->tok.type == T_NL || pfconf_is_punct(pf, ','))
+                pfconf_next(pf);
+}
+
+struct pfconf_if *pfconf_parse_ifspec(struct pfconf *pf)
+{
+        struct pfconf_if *head = NULL, **tail = &head;
+
+        if (!pfconf_accept_punct(pf, '{'))
+                return pfconf_if_item(pf);
+        for (;;) {
+                pfconf_list_sep(pf);
+                if (pfconf_accept_punct(pf, '}'))
+                        break;
+                *tail = pfconf_if_item(pf);
+                tail = &(*tail)->next;
+        }
+        if (head == NULL)
+                pfconf_fail(pf, pf->tok.line, "empty interface list");
+        return head;
+}
+
+static struct pfconf_proto *pfconf_proto_item(struct pfconf *pf)
+{
+        struct pfconf_proto *p = pfconf_alloc(&pf->arena, sizeof(*p));
+        uint32_t v;
+        int n;
+
+        if (pf->tok.type != T_WORD && pf->tok.type != T_STRING)
+                pfconf_unexpected(pf, "a protocol");
+        if (pfconf_parse_u32(pf->tok.text, 255, &v) == 0)
+                n = (int)v;
+        else if ((n = pfconf_proto_byname(pf->tok.text)) < 0)
+                pfconf_fail(pf, pf->tok.line, "unknown protocol '%s'", pf->tok.text);
+        if (n == 0)
+                pfconf_fail(pf, pf->tok.line, "protocol 0 is not allowed (omit 'proto')");
+        p->proto = (uint8_t)n;
+        pfconf_next(pf);
+        return p;
+}
+
+struct pfconf_proto *pfconf_parse_protos(struct pfconf *pf)
+{
+        struct pfconf_proto *head = NULL, **tail = &head;
+
+        if (!pfconf_accept_punct(pf, '{'))
+                return pfconf_proto_item(pf);
+        for (;;) {
+                pfconf_list_sep(pf);
+                if (pfconf_accept_punct(pf, '}'))
+                        break;
+                *tail = pfconf_proto_item(pf);
+                tail = &(*tail)->next;
+        }
+        if (head == NULL)
+                pfconf_fail(pf, pf->tok.line, "empty protocol list");
+        return head;
+}
+
+/* Splits "name:network:0"-style modifiers off an interface reference. */
+static void pfconf_ifmods(struct pfconf *pf, struct pfconf_host *h, char *text, int line)
+{
+        char *colon;
+
+        while ((colon = strrchr(text, ':')) != NULL) {
+                const char *mod = colon + 1;
+                uint8_t bit;
+
+                if (strcmp(mod, "network") == 0)
+                        bit = RULESET_IFMOD_NETWORK;
+                else if (strcmp(mod, "broadcast") == 0)
+                        bit = RULESET_IFMOD_BROADCAST;
+                else if (strcmp(mod, "peer") == 0)
+                        bit = RULESET_IFMOD_PEER;
+                else if (strcmp(mod, "0") == 0)
+                        bit = RULESET_IFMOD_NOALIAS;
+                else
+                        pfconf_fail(pf, line, "unknown interface modifier ':%s'", mod);
+                if (h->addr.ra_ifmod & bit ||
+                    ((bit & RULESET_IFMOD_MODEMASK) && (h->addr.ra_ifmod & RULESET_IFMOD_MODEMASK)))
+                        pfconf_fail(pf, line, "conflicting interface modifiers in '%s'", text);
+                h->addr.ra_ifmod |= bit;
+                *colon = '\0';
+        }
+        if (strcmp(text, "self") == 0) {
+                h->addr.ra_type = RULESET_ADDR_SELF;
+                return;
+        }
+        if (!pfconf_ifname_ok(text))
+                pfconf_fail(pf, line, "'%s' is neither an address nor an interface name", text);
+        h->ifname = text;
+}
+
+static void pfconf_word_host(struct pfconf *pf, struct pfconf_host *h)
+{
+        int line = pf->tok.line, r;
+        char *text = pfconf_strdup(&pf->arena, pf->tok.text);
+        uint32_t plen;
+        int neg = h->addr.ra_neg;
+
+        r = pfconf_addr_parse(text, &h->addr);
+        h->addr.ra_neg = (uint8_t)neg;
+        pfconf_next(pf);
+        if (r >= 0) {
+                if (pfconf_accept_punct(pf, '/')) {
+                        plen = pfconf_take_number(pf, "prefix length",
+                                                  h->addr.ra_af == RULESET_AF_INET ? 32 : 128);
+                        h->addr.ra_prefixlen = (uint8_t)plen;
+                } else if (r == 1) {
+                        pfconf_fail(pf, line, "invalid address '%s'", text);
+                }
+                /* pfctl masks host bits off silently: 10.0.0.1/8 is 10.0.0.0/8. */
+                pfconf_addr_mask(&h->addr);
+                return;
+        }
+        memset(&h->addr, 0, sizeof(h->addr));
+        h->addr.ra_neg = (uint8_t)neg;
+        h->addr.ra_type = RULESET_ADDR_IFNAME;
+        h->addr.ra_ref = RULESET_NONE;
+        pfconf_ifmods(pf, h, text, line);
+        if (pfconf_is_punct(pf, '/'))
+                pfconf_fail(pf, line, "a prefix length needs an address, not '%s'", text);
+}
+
+struct pfconf_host *pfconf_parse_host(struct pfconf *pf)
+{
+        struct pfconf_host *h = pfconf_alloc(&pf->arena, sizeof(*h));
+        int line = pf->tok.line;
+
+        h->addr.ra_ref = RULESET_NONE;
+        if (pfconf_accept_punct(pf, '!'))
+                h->addr.ra_neg = 1;
+        if (pfconf_accept_kw(pf, KW_ANY)) {
+                h->addr.ra_type = RULESET_ADDR_ANY;
+        } else if (pfconf_accept_kw(pf, KW_SELF)) {
+                h->addr.ra_type = RULESET_ADDR_SELF;
+        } else if (pfconf_accept_punct(pf, '<')) {
+                h->addr.ra_type = RULESET_ADDR_TABLE;
+                h->tblname = pfconf_take_name(pf, "a table name");
+                if (strlen(h->tblname) >= RULESET_TABLE_NAMSIZ)
+                        pfconf_fail(pf, line, "table name too long: '%s'", h->tblname);
+                pfconf_expect_punct(pf, '>');
+        } else if (pfconf_accept_punct(pf, '(')) {
+                char *text;
+
+                /* (self) is self: pfconf_ifmods() turns the name into SELF. */
+                if (pf->tok.type == T_WORD && pf->tok.kw == KW_SELF)
+                        pf->tok.kw = KW_NONE;
+                text = pfconf_strdup(&pf->arena, pfconf_take_name(pf, "an interface name"));
+                h->addr.ra_type = RULESET_ADDR_DYNIF;
+                pfconf_ifmods(pf, h, text, line);
+                pfconf_expect_punct(pf, ')');
+        } else if (pf->tok.type == T_WORD && pf->tok.kw == KW_NONE) {
+                pfconf_word_host(pf, h);
+        } else if (pf->tok.type == T_STRING) {
+                pfconf_word_host(pf, h);
+        } else {
+                pfconf_unexpected(pf, "an address");
+        }
+        return h;
+}
+
+struct pfconf_host *pfconf_parse_hosts(struct pfconf *pf, int allow_list)
+{
+        struct pfconf_host *head = NULL, **tail = &head;
+
+        if (!allow_list || !pfconf_accept_punct(pf, '{'))
+                return pfconf_parse_host(pf);
+        for (;;) {
+                pfconf_list_sep(pf);
+                if (pfconf_accept_punct(pf, '}'))
+                        break;
+                *tail = pfconf_parse_host(pf);
+                tail = &(*tail)->next;
+        }
+        if (head == NULL)
+                pfconf_fail(pf, pf->tok.line, "empty address list");
+        return head;
+}
+
+static uint16_t pfconf_portnum(struct pfconf *pf, const char *s, int line)
+{
+        uint32_t v;
+        int n;
+
+        if (pfconf_parse_u32(s, 65535, &v) == 0)
+                return (uint16_t)v;
+        if ((n = pfconf_service_byname(s)) < 0)
+                pfconf_fail(pf, line, "unknown port '%s'", s);
+        return (uint16_t)n;
+}
+
+static uint16_t pfconf_take_port(struct pfconf *pf)
+{
+        int line = pf->tok.line;
+        uint16_t p;
+
+        if (pf->tok.type != T_WORD && pf->tok.type != T_STRING)
+                pfconf_unexpected(pf, "a port");
+        p = pfconf_portnum(pf, pf->tok.text, line);
+        pfconf_next(pf);
+        return p;
+}
+
+static struct pfconf_port *pfconf_port_item(struct pfconf *pf)
+{
+        struct pfconf_port *n = pfconf_alloc(&pf->arena, sizeof(*n));
+        struct ruleset_port *p = &n->port;
+        int line = pf->tok.line;
+        char *colon;
+
+        switch (pf->tok.type) {
+        case T_NE:
+                p->rp_op = RULESET_PORT_NE;
+                break;
+        case T_LE:
+                p->rp_op = RULESET_PORT_LE;
+                break;
+        case T_GE:
+                p->rp_op = RULESET_PORT_GE;
+                break;
+        case T_PUNCT:
+                if (pf->tok.text[0] == '=')
+                        p->rp_op = RULESET_PORT_EQ;
+                else if (pf->tok.text[0] == '<')
+                        p->rp_op = RULESET_PORT_LT;
+                else if (pf->tok.text[0] == '>')
+                        p->rp_op = RULESET_PORT_GT;
+                else
+                        pfconf_unexpected(pf, "a port");
+                break;
+        default:
+                break;
+        }
+        if (p->rp_op != RULESET_PORT_NONE) {
+                pfconf_next(pf);
+                p->rp_lo = pfconf_take_port(pf);
+                return n;
+        }
+        if (pf->tok.type != T_WORD && pf->tok.type != T_STRING)
+                pfconf_unexpected(pf, "a port");
+        /* a:b is one word to the lexer, as in pfctl. */
+        if ((colon = strchr(pf->tok.text, ':')) != NULL) {
+                char *lo = pfconf_strdup(&pf->arena, pf->tok.text);
+
+                lo[colon - pf->tok.text] = '\0';
+                p->rp_op = RULESET_PORT_RANGE;
+                p->rp_lo = pfconf_portnum(pf, lo, line);
+                p->rp_hi = pfconf_portnum(pf, lo + (colon - pf->tok.text) + 1, line);
+                if (p->rp_lo > p->rp_hi)
+                        pfconf_fail(pf, line, "invalid port range %u:%u", p->rp_lo, p->rp_hi);
+                pfconf_next(pf);
+                return n;
+        }
+        p->rp_lo = pfconf_take_port(pf);
+        if (pf->tok.type == T_IRANGE || pf->tok.type == T_XRANGE) {
+                p->rp_op = pf->tok.type == T_IRANGE ? RULESET_PORT_XRANGE : RULESET_PORT_OUTSIDE;
+                pfconf_next(pf);
+                p->rp_hi = pfconf_take_port(pf);
+                if (p->rp_lo > p->rp_hi)
+                        pfconf_fail(pf, line, "invalid port range %u %s %u", p->rp_lo,
+                                    p->rp_op == RULESET_PORT_XRANGE ? "><" : "<>", p->rp_hi);
+                return n;
+        }
+        p->rp_op = RULESET_PORT_EQ;
+        return n;
+}
+
+struct pfconf_port *pfconf_parse_ports(struct pfconf *pf)
+{
+        struct pfconf_port *head = NULL, **tail = &head;
+
+        if (!pfconf_accept_punct(pf, '{'))
+                return pfconf_port_item(pf);
+        for (;;) {
+                pfconf_list_sep(pf);
+                if (pfconf_accept_punct(pf, '}'))
+                        break;
+                *tail = pfconf_port_item(pf);
+                tail = &(*tail)->next;
+        }
+        if (head == NULL)
+                pfconf_fail(pf, pf->tok.line, "empty port list");
+        return head;
+}
+
+void pfconf_parse_fromto(struct pfconf *pf, struct pfconf_rule *r)
+{
+        if (pfconf_accept_kw(pf, KW_ALL))
+                return;
+        /* `from port 53` / `to port ssh`: the address may be left out (any). */
+        if (pfconf_accept_kw(pf, KW_FROM)) {
+                if (!pfconf_is_kw(pf, KW_PORT))
+                        r->src = pfconf_parse_hosts(pf, 1);
+                if (pfconf_accept_kw(pf, KW_PORT))
+                        r->sport = pfconf_parse_ports(pf);
+        }
+        if (pfconf_accept_kw(pf, KW_TO)) {
+                if (!pfconf_is_kw(pf, KW_PORT))
+                        r->dst = pfconf_parse_hosts(pf, 1);
+                if (pfconf_accept_kw(pf, KW_PORT))
+                        r->dport = pfconf_parse_ports(pf);
+        }
+}

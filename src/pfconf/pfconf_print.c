@@ -1,0 +1,405 @@
+/*
+ * The canonical printer: a validated ruleset printed the way `pfctl -nvf`
+ * prints a file, one rule per line after expansion. It reads only the blob
+ * (through struct ruleset_view), so `compile -> validate -> print` is also
+ * the round-trip check of the blob format. Ports print numerically (so the
+ * output does not depend on a services database); protocols and ICMP types
+ * print by name where pf has one.
+ */
+#include <string.h>
+
+#include "pfconf_int.h"
+
+#define P_TCP   6
+#define P_ICMP6 58
+
+static void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct ruleset_addr *a)
+{
+        char buf[64];
+
+        if (a->ra_neg)
+                fputs("! ", out);
+        switch (a->ra_type) {
+        case RULESET_ADDR_ANY:
+                fputs("any", out);
+                return;
+        case RULESET_ADDR_HOST:
+                pfconf_addr_format(a->ra_addr, a->ra_af, buf, sizeof(buf));
+                fputs(buf, out);
+                if (a->ra_prefixlen != (a->ra_af == RULESET_AF_INET ? 32 : 128))
+                        fprintf(out, "/%u", a->ra_prefixlen);
+                return;
+        case RULESET_ADDR_TABLE:
+                fprintf(out, "<%s>", ruleset_str(v, v->rv_tables[a->ra_ref].tb_name));
+                return;
+        default:
+                break;
+        }
+        if (a->ra_type == RULESET_ADDR_DYNIF)
+                fputc('(', out);
+        fputs(a->ra_type == RULESET_ADDR_SELF ? "self" : ruleset_ifname(v, a->ra_ref), out);
+        if (a->ra_ifmod & RULESET_IFMOD_NETWORK)
+                fputs(":network", out);
+        if (a->ra_ifmod & RULESET_IFMOD_BROADCAST)
+                fputs(":broadcast", out);
+        if (a->ra_ifmod & RULESET_IFMOD_PEER)
+                fputs(":peer", out);
+        if (a->ra_ifmod & RULESET_IFMOD_NOALIAS)
+                fputs(":0", out);
+        if (a->ra_type == RULESET_ADDR_DYNIF)
+                fputc(')', out);
+}
+
+static void pfconf_print_port(FILE *out, const struct ruleset_port *p)
+{
+        static const char *const ops[RULESET_PORT_MAX] = {
+            [RULESET_PORT_EQ] = "=",  [RULESET_PORT_NE] = "!=", [RULESET_PORT_LT] = "<",
+            [RULESET_PORT_LE] = "<=", [RULESET_PORT_GT] = ">",  [RULESET_PORT_GE] = ">="};
+
+        switch (p->rp_op) {
+        case RULESET_PORT_NONE:
+                return;
+        case RULESET_PORT_RANGE:
+                fprintf(out, " port %u:%u", p->rp_lo, p->rp_hi);
+                return;
+        case RULESET_PORT_XRANGE:
+                fprintf(out, " port %u >< %u", p->rp_lo, p->rp_hi);
+                return;
+        case RULESET_PORT_OUTSIDE:
+                fprintf(out, " port %u <> %u", p->rp_lo, p->rp_hi);
+                return;
+        default:
+                fprintf(out, " port %s %u", ops[p->rp_op], p->rp_lo);
+        }
+}
+
+static int pfconf_is_any(const struct ruleset_endpoint *e)
+{
+        return e->re_addr.ra_type == RULESET_ADDR_ANY && !e->re_addr.ra_neg &&
+               e->re_port.rp_op == RULESET_PORT_NONE;
+}
+
+static void pfconf_print_fromto(FILE *out, const struct ruleset_view *v,
+                                const struct ruleset_endpoint *s, const struct ruleset_endpoint *d)
+{
+        if (pfconf_is_any(s) && pfconf_is_any(d)) {
+                fputs(" all", out);
+                return;
+        }
+        fputs(" from ", out);
+        pfconf_print_addr(out, v, &s->re_addr);
+        pfconf_print_port(out, &s->re_port);
+        fputs(" to ", out);
+        pfconf_print_addr(out, v, &d->re_addr);
+        pfconf_print_port(out, &d->re_port);
+}
+
+static void pfconf_print_head(FILE *out, const struct ruleset_view *v, uint8_t af, uint8_t proto,
+                              uint16_t ifidx, int ifnot)
+{
+        const char *pname;
+
+        if (ifidx != RULESET_IF_ANY)
+                fprintf(out, " on %s%s", ifnot ? "! " : "", ruleset_ifname(v, ifidx));
+        if (af == RULESET_AF_INET)
+                fputs(" inet", out);
+        else if (af == RULESET_AF_INET6)
+                fputs(" inet6", out);
+        if (proto != 0) {
+                if ((pname = pfconf_proto_name(proto)) != NULL)
+                        fprintf(out, " proto %s", pname);
+                else
+                        fprintf(out, " proto %u", proto);
+        }
+}
+
+static void pfconf_print_icmpcode(FILE *out, uint8_t type, uint8_t code, int v6)
+{
+        const char *n = pfconf_icmp_code_name(type, code, v6);
+
+        if (n != NULL)
+                fputs(n, out);
+        else
+                fprintf(out, "%u", code);
+}
+
+static void pfconf_print_block(FILE *out, const struct ruleset_view *v,
+                               const struct ruleset_rule *r)
+{
+        uint8_t b = r->r_block;
+
+        if (b == RULESET_BLOCK_DEFAULT)
+                b = v->rv_opts->ro_block_policy == RULESET_BP_RETURN ? RULESET_BLOCK_RETURN
+                                                                     : RULESET_BLOCK_DROP;
+        switch (b) {
+        case RULESET_BLOCK_RETURN:
+                fputs(" return", out);
+                break;
+        case RULESET_BLOCK_RETURN_RST:
+                fputs(" return-rst", out);
+                break;
+        case RULESET_BLOCK_RETURN_ICMP:
+                if (r->r_af == RULESET_AF_INET6) {
+                        fputs(" return-icmp6(", out);
+                        pfconf_print_icmpcode(out, 1, r->r_return_icmp6, 1);
+                } else {
+                        fputs(" return-icmp(", out);
+                        pfconf_print_icmpcode(out, 3, r->r_return_icmp, 0);
+                        if (r->r_af == RULESET_AF_UNSPEC) {
+                                fputs(", ", out);
+                                pfconf_print_icmpcode(out, 1, r->r_return_icmp6, 1);
+                        }
+                }
+                fputc(')', out);
+                break;
+        default:
+                fputs(" drop", out);
+        }
+}
+
+/* The `(max 10, source-track rule, ...)` part, in pfctl's order. */
+static void pfconf_print_state_opts(FILE *out, const struct ruleset_view *v,
+                                    const struct ruleset_rule *r)
+{
+        const char *sep = " (";
+        int i;
+
+#define PFCONF_OPT(...)                                                                            \
+        do {                                                                                       \
+                fputs(sep, out);                                                                   \
+                fprintf(out, __VA_ARGS__);                                                         \
+                sep = ", ";                                                                        \
+        } while (0)
+
+        if (r->r_max_states)
+                PFCONF_OPT("max %u", r->r_max_states);
+        if (r->r_state_flags & RULESET_SF_NO_SYNC)
+                PFCONF_OPT("no-sync");
+        if (r->r_state_flags & RULESET_SF_SRCTRACK)
+                PFCONF_OPT("source-track %s",
+                           r->r_state_flags & RULESET_SF_SRCTRACK_RULE ? "rule" : "global");
+        if (r->r_max_src_states)
+                PFCONF_OPT("max-src-states %u", r->r_max_src_states);
+        if (r->r_max_src_conn)
+                PFCONF_OPT("max-src-conn %u", r->r_max_src_conn);
+        if (r->r_max_src_conn_rate)
+                PFCONF_OPT("max-src-conn-rate %u/%u", r->r_max_src_conn_rate,
+                           r->r_max_src_conn_secs);
+        if (r->r_max_src_nodes)
+                PFCONF_OPT("max-src-nodes %u", r->r_max_src_nodes);
+        if (r->r_overload_table != RULESET_NONE)
+                PFCONF_OPT("overload <%s>%s%s",
+                           ruleset_str(v, v->rv_tables[r->r_overload_table].tb_name),
+                           r->r_state_flags & RULESET_SF_OVL_FLUSH ? " flush" : "",
+                           r->r_state_flags & RULESET_SF_OVL_GLOBAL ? " global" : "");
+        if (r->r_state_flags & RULESET_SF_IF_BOUND)
+                PFCONF_OPT("if-bound");
+        if (r->r_state_flags & RULESET_SF_FLOATING)
+                PFCONF_OPT("floating");
+        if (r->r_state_flags & RULESET_SF_SLOPPY)
+                PFCONF_OPT("sloppy");
+        for (i = 0; i < RULESET_TO_COUNT; i++)
+                if (r->r_timeout[i] != RULESET_TIMEOUT_UNSET)
+                        PFCONF_OPT("%s %u", pfconf_timeout_name(i), r->r_timeout[i]);
+#undef PFCONF_OPT
+        if (sep[0] == ',')
+                fputc(')', out);
+}
+
+static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r,
+                              int flags)
+{
+        static const char *const keeps[RULESET_KEEP_MAX] = {"", " keep state", " modulate state",
+                                                            " synproxy state"};
+        char f1[9], f2[9];
+
+        if (flags & PFCONF_PRINT_NUMBERS)
+                fprintf(out, "@%u ", r->r_nr);
+        fputs(r->r_action == RULESET_ACT_PASS    ? "pass"
+              : r->r_action == RULESET_ACT_BLOCK ? "block"
+                                                 : "scrub",
+              out);
+        if (r->r_action == RULESET_ACT_BLOCK)
+                pfconf_print_block(out, v, r);
+        if (r->r_dir == RULESET_DIR_IN)
+                fputs(" in", out);
+        else if (r->r_dir == RULESET_DIR_OUT)
+                fputs(" out", out);
+        if (r->r_flags & RULESET_RF_LOG)
+                fputs(r->r_flags & RULESET_RF_LOG_ALL ? " log (all)" : " log", out);
+        if (r->r_flags & RULESET_RF_QUICK)
+                fputs(" quick", out);
+        pfconf_print_head(out, v, r->r_af, r->r_proto, r->r_ifidx, r->r_flags & RULESET_RF_IFNOT);
+        pfconf_print_fromto(out, v, &r->r_src, &r->r_dst);
+        if (r->r_tcp_flags || r->r_tcp_flagset) {
+                pfconf_tcpflags_format(r->r_tcp_flags, f1);
+                pfconf_tcpflags_format(r->r_tcp_flagset, f2);
+                fprintf(out, " flags %s/%s", f1, f2);
+        } else if (r->r_action == RULESET_ACT_PASS && r->r_keep != RULESET_KEEP_NONE &&
+                   (r->r_proto == 0 || r->r_proto == P_TCP)) {
+                fputs(" flags any", out);
+        }
+        if (r->r_flags & RULESET_RF_ICMP_TYPE) {
+                int v6 = r->r_proto == P_ICMP6;
+                const char *n = pfconf_icmp_type_name(r->r_icmp_type, v6);
+
+                fputs(v6 ? " icmp6-type " : " icmp-type ", out);
+                if (n != NULL)
+                        fputs(n, out);
+                else
+                        fprintf(out, "%u", r->r_icmp_type);
+                if (r->r_flags & RULESET_RF_ICMP_CODE) {
+                        fputs(" code ", out);
+                        pfconf_print_icmpcode(out, r->r_icmp_type, r->r_icmp_code, v6);
+                }
+        }
+        if (r->r_action == RULESET_ACT_PASS) {
+                fputs(r->r_keep == RULESET_KEEP_NONE ? " no state" : keeps[r->r_keep], out);
+                pfconf_print_state_opts(out, v, r);
+        }
+        if (r->r_scrub_flags & RULESET_SCRUB_NO_DF)
+                fputs(" no-df", out);
+        if (r->r_scrub_flags & RULESET_SCRUB_RANDOM_ID)
+                fputs(" random-id", out);
+        if (r->r_scrub_flags & RULESET_SCRUB_MIN_TTL)
+                fprintf(out, " min-ttl %u", r->r_min_ttl);
+        if (r->r_scrub_flags & RULESET_SCRUB_MAX_MSS)
+                fprintf(out, " max-mss %u", r->r_max_mss);
+        if (r->r_flags & RULESET_RF_ALLOW_OPTS)
+                fputs(" allow-opts", out);
+        if (r->r_action == RULESET_ACT_SCRUB) {
+                if (r->r_scrub_flags & RULESET_SCRUB_REASS_TCP)
+                        fputs(" reassemble tcp", out);
+                fputs(" fragment reassemble", out);
+        }
+        if (r->r_label != RULESET_NONE)
+                fprintf(out, " label \"%s\"", ruleset_str(v, r->r_label));
+        fputc('\n', out);
+}
+
+static void pfconf_print_pool(FILE *out, const struct ruleset_view *v,
+                              const struct ruleset_trans *t)
+{
+        static const char *const types[RULESET_POOL_MAX] = {"", " round-robin", " random",
+                                                            " source-hash", " bitmask"};
+        int kind = RULESET_TR_KIND(t->t_action);
+
+        fputs(" -> ", out);
+        pfconf_print_addr(out, v, &t->t_pool);
+        if (kind != RULESET_TR_KIND(RULESET_TR_BINAT) && t->t_pool_port_lo != 0) {
+                if (t->t_pool_port_hi != 0 && t->t_pool_port_hi != t->t_pool_port_lo)
+                        fprintf(out, " port %u:%u", t->t_pool_port_lo, t->t_pool_port_hi);
+                else
+                        fprintf(out, " port %u", t->t_pool_port_lo);
+        }
+        fputs(types[t->t_pool_type], out);
+        if (t->t_flags & RULESET_TF_STATIC_PORT)
+                fputs(" static-port", out);
+}
+
+static void pfconf_print_trans(FILE *out, const struct ruleset_view *v,
+                               const struct ruleset_trans *t, int flags)
+{
+        static const char *const names[RULESET_TR_MAX] = {"nat",      "no nat", "binat",
+                                                          "no binat", "rdr",    "no rdr"};
+
+        if (flags & PFCONF_PRINT_NUMBERS)
+                fprintf(out, "@%u ", t->t_nr);
+        fputs(names[t->t_action], out);
+        if (t->t_flags & RULESET_TF_PASS)
+                fputs(" pass", out);
+        if (t->t_flags & RULESET_TF_LOG)
+                fputs(" log", out);
+        pfconf_print_head(out, v, t->t_af, t->t_proto, t->t_ifidx, t->t_flags & RULESET_TF_IFNOT);
+        pfconf_print_fromto(out, v, &t->t_src, &t->t_dst);
+        if (t->t_label != RULESET_NONE)
+                fprintf(out, " label \"%s\"", ruleset_str(v, t->t_label));
+        if (!(t->t_action & 1))
+                pfconf_print_pool(out, v, t);
+        fputc('\n', out);
+}
+
+static void pfconf_print_options(FILE *out, const struct ruleset_view *v)
+{
+        static const char *const optnames[RULESET_OPT_MAX] = {"normal", "high-latency", "satellite",
+                                                              "aggressive", "conservative"};
+        const struct ruleset_options *o = v->rv_opts;
+        uint32_t i;
+
+        for (i = 0; i < v->rv_n_ifaces; i++)
+                if (v->rv_ifaces[i].if_flags & RULESET_IFF_SKIP)
+                        fprintf(out, "set skip on %s\n", ruleset_ifname(v, i));
+        if (o->ro_set & RULESET_OSET_BLOCK_POLICY)
+                fprintf(out, "set block-policy %s\n",
+                        o->ro_block_policy == RULESET_BP_RETURN ? "return" : "drop");
+        if (o->ro_set & RULESET_OSET_STATE_POLICY)
+                fprintf(out, "set state-policy %s\n",
+                        o->ro_state_policy == RULESET_SP_IF_BOUND ? "if-bound" : "floating");
+        if (o->ro_set & RULESET_OSET_OPTIMIZATION)
+                fprintf(out, "set optimization %s\n", optnames[o->ro_optimization]);
+        if (o->ro_set & RULESET_OSET_LIMIT_STATES)
+                fprintf(out, "set limit states %u\n", o->ro_limit_states);
+        if (o->ro_set & RULESET_OSET_LIMIT_FRAGS)
+                fprintf(out, "set limit frags %u\n", o->ro_limit_frags);
+        if (o->ro_set & RULESET_OSET_LIMIT_SRC_NODES)
+                fprintf(out, "set limit src-nodes %u\n", o->ro_limit_src_nodes);
+        if (o->ro_set & RULESET_OSET_LIMIT_TABLES)
+                fprintf(out, "set limit tables %u\n", o->ro_limit_tables);
+        if (o->ro_set & RULESET_OSET_LIMIT_TABLE_ENTRY)
+                fprintf(out, "set limit table-entries %u\n", o->ro_limit_table_entries);
+        for (i = 0; i < RULESET_TO_COUNT; i++)
+                if (o->ro_timeout[i] != RULESET_TIMEOUT_UNSET)
+                        fprintf(out, "set timeout %s %u\n", pfconf_timeout_name((int)i),
+                                o->ro_timeout[i]);
+        if (o->ro_set & RULESET_OSET_REASSEMBLE)
+                fprintf(out, "set reassemble %s%s\n",
+                        o->ro_reassemble & RULESET_REASS_YES ? "yes" : "no",
+                        o->ro_reassemble & RULESET_REASS_NO_DF ? " no-df" : "");
+}
+
+static void pfconf_print_tables(FILE *out, const struct ruleset_view *v)
+{
+        uint32_t i, j;
+        char buf[64];
+
+        for (i = 0; i < v->rv_n_tables; i++) {
+                const struct ruleset_table *t = &v->rv_tables[i];
+
+                if (!(t->tb_flags & RULESET_TBLF_DEFINED))
+                        continue;
+                fprintf(out, "table <%s>", ruleset_str(v, t->tb_name));
+                if (t->tb_flags & RULESET_TBLF_CONST)
+                        fputs(" const", out);
+                if (t->tb_flags & RULESET_TBLF_PERSIST)
+                        fputs(" persist", out);
+                if (t->tb_flags & RULESET_TBLF_COUNTERS)
+                        fputs(" counters", out);
+                if (t->tb_count > 0) {
+                        fputs(" {", out);
+                        for (j = 0; j < t->tb_count; j++) {
+                                const struct ruleset_tentry *e = &v->rv_tentries[t->tb_first + j];
+
+                                pfconf_addr_format(e->te_addr, e->te_af, buf, sizeof(buf));
+                                fprintf(out, " %s%s", e->te_neg ? "!" : "", buf);
+                                if (e->te_prefixlen != (e->te_af == RULESET_AF_INET ? 32 : 128))
+                                        fprintf(out, "/%u", e->te_prefixlen);
+                        }
+                        fputs(" }", out);
+                }
+                fputc('\n', out);
+        }
+}
+
+void pfconf_print(FILE *out, const struct ruleset_view *v, int flags)
+{
+        uint32_t i;
+
+        pfconf_print_options(out, v);
+        pfconf_print_tables(out, v);
+        for (i = 0; i < v->rv_n_scrub; i++)
+                pfconf_print_rule(out, v, &v->rv_scrub[i], flags);
+        for (i = 0; i < v->rv_n_trans; i++)
+                pfconf_print_trans(out, v, &v->rv_trans[i], flags);
+        for (i = 0; i < v->rv_n_filter; i++)
+                pfconf_print_rule(out, v, &v->rv_filter[i], flags);
+}
