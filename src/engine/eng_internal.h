@@ -1,0 +1,459 @@
+/*
+ * Engine internals shared by its files: the packet descriptor, state table,
+ * tables, fragment queues, neighbor cache and the engine struct itself.
+ * Nothing here is part of the public API.
+ */
+#ifndef MOAT_ENG_INTERNAL_H
+#define MOAT_ENG_INTERNAL_H
+
+#include <string.h>
+
+#include "engine.h"
+#include "eng_rule.h"
+
+#define ENG_NIL 0xffffffffu
+
+#define ETH_HLEN         14
+#define ETHERTYPE_IP     0x0800
+#define ETHERTYPE_ARP    0x0806
+#define ETHERTYPE_VLAN   0x8100
+#define ETHERTYPE_IPV6   0x86dd
+#define IPPROTO_HOPOPTS  0
+#define IPPROTO_ICMP     1
+#define IPPROTO_TCP      6
+#define IPPROTO_UDP      17
+#define IPPROTO_ROUTING  43
+#define IPPROTO_FRAGMENT 44
+#define IPPROTO_ESP      50
+#define IPPROTO_AH       51
+#define IPPROTO_ICMPV6   58
+#define IPPROTO_NONE     59
+#define IPPROTO_DSTOPTS  60
+
+#define TH_FIN  0x01
+#define TH_SYN  0x02
+#define TH_RST  0x04
+#define TH_PUSH 0x08
+#define TH_ACK  0x10
+#define TH_URG  0x20
+
+/* TCP peer states, as pf keeps them (TCPS_*). */
+enum {
+        TCPS_CLOSED = 0,
+        TCPS_LISTEN,
+        TCPS_SYN_SENT,
+        TCPS_SYN_RECEIVED,
+        TCPS_ESTABLISHED,
+        TCPS_CLOSE_WAIT,
+        TCPS_FIN_WAIT_1,
+        TCPS_CLOSING,
+        TCPS_LAST_ACK,
+        TCPS_FIN_WAIT_2,
+        TCPS_TIME_WAIT,
+};
+/* UDP and other-protocol peer states (PFUDPS_*, PFOTHERS_*). */
+enum { PFUDPS_NO_TRAFFIC = 0, PFUDPS_SINGLE, PFUDPS_MULTIPLE };
+
+static inline uint16_t eng_rd16(const uint8_t *p)
+{
+        return (uint16_t)((p[0] << 8) | p[1]);
+}
+static inline uint32_t eng_rd32(const uint8_t *p)
+{
+        return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+static inline void eng_wr16(uint8_t *p, uint16_t v)
+{
+        p[0] = (uint8_t)(v >> 8);
+        p[1] = (uint8_t)v;
+}
+static inline void eng_wr32(uint8_t *p, uint32_t v)
+{
+        p[0] = (uint8_t)(v >> 24);
+        p[1] = (uint8_t)(v >> 16);
+        p[2] = (uint8_t)(v >> 8);
+        p[3] = (uint8_t)v;
+}
+
+/* ---- packet descriptor (pf_pdesc) ---------------------------------------- */
+
+/*
+ * Everything the filter needs about one packet, parsed once. Offsets are
+ * from pd_buf; ports are host order (ICMP queries: the id in both).
+ */
+struct eng_pdesc {
+        uint8_t *pd_buf;         /* frame (or reassembly buffer) */
+        uint32_t pd_buflen;      /* bytes valid in pd_buf */
+        uint32_t pd_l3;          /* offset of the IP header */
+        uint32_t pd_l4;          /* offset of the transport header */
+        uint32_t pd_tot;         /* IP length from pd_l3, trailing padding excluded */
+        uint32_t pd_l4len;       /* transport header + payload bytes */
+        uint32_t pd_plen;        /* payload after the transport header */
+        uint32_t pd_csum;        /* offset of the transport checksum, 0 if none */
+        uint32_t pd_fragoff_hdr; /* v6: offset of the fragment header, 0 if none */
+        uint16_t pd_ifindex;
+        uint8_t pd_dir; /* ENG_DIR_* */
+        uint8_t pd_af;  /* 4 or 6 */
+        uint8_t pd_proto;
+        uint8_t pd_ttl;
+        uint8_t pd_tcpflags;
+        uint8_t pd_thlen; /* TCP header length in bytes */
+        uint8_t pd_icmp_type, pd_icmp_code;
+        uint8_t pd_icmp_err; /* ICMP error (quotes a packet) */
+        uint8_t pd_frag;     /* a fragment: not the whole datagram */
+        uint8_t pd_mf;       /* more fragments */
+        uint8_t pd_ipopts;   /* v4 options or v6 hop/dst options present */
+        uint16_t pd_fragoff; /* fragment offset in bytes */
+        uint32_t pd_fragid;
+        uint16_t pd_sport, pd_dport;
+        uint16_t pd_win;
+        uint32_t pd_seq, pd_ack;
+        struct eng_addr pd_src, pd_dst;
+};
+
+/* Parses the IP packet at pd->pd_l3 (af from the ethertype). Returns 0 or
+ * the reason to drop it. Never reads beyond pd_buflen. */
+int eng_parse_ip(struct eng_pdesc *pd, int af);
+/* Parses an ICMP error's quoted packet at off into inner (addresses, proto,
+ * ports; at least 8 bytes of transport header are required as pf does). */
+int eng_parse_quoted(const struct eng_pdesc *outer, struct eng_pdesc *inner);
+int eng_is_icmp_error(int af, uint8_t type);
+
+/* ---- checksums (RFC 1071, RFC 1624) --------------------------------------- */
+
+uint32_t eng_csum_add(uint32_t sum, const uint8_t *p, uint32_t len);
+uint16_t eng_csum_fold(uint32_t sum);
+uint32_t eng_csum_pseudo(int af, const struct eng_addr *src, const struct eng_addr *dst,
+                         uint8_t proto, uint32_t len);
+/* Verifies the transport checksum of pd (TCP, UDP, ICMP, ICMPv6). */
+bool eng_csum_l4_ok(const struct eng_pdesc *pd);
+/* Recomputes the transport checksum from scratch. */
+void eng_csum_l4_set(struct eng_pdesc *pd);
+void eng_csum_ip4_set(uint8_t *ip, uint32_t hlen);
+/* RFC 1624 eqn 3: HC' = ~(~HC + ~m + m') for a 16-bit field change. */
+uint16_t eng_csum_fixup16(uint16_t csum, uint16_t old, uint16_t new_);
+uint16_t eng_csum_fixup32(uint16_t csum, uint32_t old, uint32_t new_);
+uint16_t eng_csum_fixup_addr(uint16_t csum, int af, const struct eng_addr *old,
+                             const struct eng_addr *new_);
+
+/* ---- state table ---------------------------------------------------------- */
+
+/*
+ * The state key (pf_state_key): small, padded, zeroed where unused, compared
+ * with one memcmp. addr/port [0] is the outer side for inbound keys: index
+ * sidx = (dir == in) ? 0 : 1 holds the packet's source, so both directions of
+ * a connection build the same key.
+ */
+struct pf_state_key {
+        struct eng_addr addr[2];
+        uint16_t port[2];
+        uint8_t af;
+        uint8_t proto;
+        uint8_t pad[2];
+};
+_Static_assert(sizeof(struct pf_state_key) == 40, "state key must stay 40 bytes");
+
+enum { PF_SK_WIRE = 0, PF_SK_STACK = 1 };
+
+#define PF_WSCALE_FLAG 0x80
+#define PF_WSCALE_MASK 0x0f
+
+struct pf_state_peer {
+        uint32_t seqlo;   /* highest sequence number sent */
+        uint32_t seqhi;   /* highest sequence the peer may send (window edge) */
+        uint32_t seqdiff; /* modulate state: offset added to this peer's seq */
+        uint16_t max_win; /* largest window seen, unscaled */
+        uint8_t wscale;   /* PF_WSCALE_FLAG | shift, from the SYN */
+        uint8_t state;    /* TCPS_* / PFUDPS_* */
+};
+
+/* State flags (pf_state.flags). */
+#define ENG_SF_TWOKEYS  0x01 /* wire and stack keys differ (translated) */
+#define ENG_SF_MODULATE 0x02
+#define ENG_SF_LOGALL   0x04
+#define ENG_SF_USED     0x80
+
+/*
+ * One state. Keys, direction, interface and rule are immutable after
+ * insert; peers, expiry and counters are written by the packet path; the
+ * hash links belong to the table.
+ */
+struct pf_state {
+        struct pf_state_key key[2];    /* [PF_SK_WIRE], [PF_SK_STACK] */
+        uint32_t hnext[2];             /* hash chain per key node */
+        struct pf_state_peer src, dst; /* src: the side that created it */
+        uint32_t creation_s;
+        uint32_t expire_s; /* last activity, seconds */
+        uint32_t rule;     /* index of the rule in its bank, ENG_NIL none */
+        uint32_t nat_rule;
+        uint32_t generation; /* ruleset generation rule indexes refer to */
+        uint16_t ifindex;    /* ENG_IF_ANY: floating */
+        uint8_t direction;   /* ENG_DIR_* of the creating packet */
+        uint8_t timeout;     /* enum eng_timeout */
+        uint8_t flags;
+        uint8_t pad[3];
+        uint64_t packets[2], bytes[2]; /* [0] creator's direction, [1] replies */
+};
+
+/* Builds the lookup key of pd for its direction. */
+void eng_sk_from_pd(const struct eng_pdesc *pd, struct pf_state_key *k);
+int eng_sk_cmp(const struct pf_state_key *a, const struct pf_state_key *b);
+uint32_t eng_sk_hash(const struct engine *eng, const struct pf_state_key *k);
+/* Finds the state whose key for dir (in: wire, out: stack) is k. */
+struct pf_state *eng_state_find(struct engine *eng, const struct pf_state_key *k, int dir,
+                                uint16_t ifindex);
+/* Is this key (either role) in use by any state? (port allocation) */
+bool eng_state_key_used(struct engine *eng, const struct pf_state_key *k);
+/* Allocates and inserts; NULL with *reason set on failure. */
+struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key *wire,
+                                  const struct pf_state_key *stack, int dir, uint16_t ifindex,
+                                  int *reason);
+void eng_state_remove(struct engine *eng, struct pf_state *s);
+uint32_t eng_state_timeout_s(const struct engine *eng, const struct pf_state *s);
+void eng_state_purge(struct engine *eng, uint32_t budget);
+
+/* TCP tracking (pf_tcp_track_full). Returns ENG_PASS or ENG_DROP. */
+int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, int *reason,
+                  bool *copyback);
+void eng_tcp_state_init(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd);
+uint8_t eng_tcp_wscale(const struct eng_pdesc *pd);
+
+/* ---- filter (pf_test) ------------------------------------------------------ */
+
+struct eng_verdict {
+        int action; /* ENG_PASS / ENG_DROP */
+        int reason;
+        uint32_t rule;    /* matching filter rule index, ENG_NIL */
+        bool send_return; /* block return */
+        bool to_self;     /* after translation, destined to this router */
+};
+void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
+int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
+bool eng_addr_is_self(const struct engine *eng, int af, const struct eng_addr *a);
+void eng_rules_resolve(struct engine *eng);
+
+/* ---- NAT ------------------------------------------------------------------ */
+
+/* Rewrites pd's source (which=0) or destination (1) address/port, updating
+ * the IP and transport checksums incrementally. */
+void eng_nat_rewrite(struct eng_pdesc *pd, int which, const struct eng_addr *a, uint16_t port);
+/* Picks a free source port for the wire key (ports exhausted: false). */
+bool eng_nat_alloc_port(struct engine *eng, struct pf_state_key *wire, int sidx, uint16_t lo,
+                        uint16_t hi);
+/* Applies the translation rule nr to pd, filling the wire/stack keys. */
+int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, struct eng_pdesc *pd,
+                       struct pf_state_key *wire, struct pf_state_key *stack);
+const struct eng_rule *eng_nat_match(struct engine *eng, struct eng_pdesc *pd, uint32_t *idx);
+/* Rewrites a packet matched to a translated state. */
+void eng_nat_from_state(struct eng_pdesc *pd, const struct pf_state *s);
+/* Rewrites an ICMP error and its quoted packet back through a state. */
+void eng_nat_icmp_error(struct eng_pdesc *pd, struct eng_pdesc *inner, const struct pf_state *s,
+                        bool inner_from_creator);
+
+/* ---- tables (LPM radix) ---------------------------------------------------- */
+
+struct eng_rnode {
+        uint32_t child[2];
+        uint8_t has; /* a prefix ends here */
+        uint8_t neg; /* ... and it is negated (!addr) */
+        uint8_t pad[2];
+};
+struct eng_table {
+        char name[ENG_TABLE_NAMSZ];
+        uint32_t root[2]; /* [v4, v6] */
+        uint32_t count;
+        bool used;
+};
+bool eng_table_match(const struct engine *eng, uint32_t t, int af, const struct eng_addr *a);
+
+/* ---- fragments ------------------------------------------------------------- */
+
+#define ENG_FRAG_MAXLEN    65535 /* reassembled IP payload */
+#define ENG_FRAG_ENTRY_MAX 64    /* fragments per datagram (pf's entry limit) */
+struct eng_frag_ent {
+        uint16_t off, len;
+};
+struct eng_fragq {
+        bool used;
+        uint8_t af, proto;
+        bool have_last;
+        uint32_t id;
+        struct eng_addr src, dst;
+        uint32_t expire_s;
+        uint32_t total; /* payload length, known once the last arrived */
+        uint32_t nent;
+        uint32_t hdrlen; /* unfragmentable part kept from the first fragment */
+        struct eng_frag_ent ent[ENG_FRAG_ENTRY_MAX];
+        uint8_t *buf; /* hdr space (up to 128 + 40 bytes) then payload */
+};
+#define ENG_FRAG_HDRMAX 256
+#define ENG_FRAGBUF     ((ENG_FRAG_HDRMAX + ENG_FRAG_MAXLEN + 63) & ~63)
+/*
+ * Feeds a fragment. Returns 0 and leaves *done NULL while incomplete; on
+ * completion *done points to a buffer holding the whole IP packet
+ * (length *donelen) valid until the next call. Nonzero: reason to drop.
+ */
+int eng_frag_input(struct engine *eng, struct eng_pdesc *pd, uint8_t **done, uint32_t *donelen);
+void eng_frag_expire(struct engine *eng);
+
+/* ---- router ---------------------------------------------------------------- */
+
+struct eng_ifaddr {
+        struct eng_addr addr;
+        struct eng_addr mask;
+        uint8_t plen;
+};
+struct eng_if {
+        bool used;
+        char name[ENG_IFNAMSIZ];
+        uint8_t mac[6];
+        uint16_t mtu;
+        uint16_t vlan;   /* 0: physical */
+        uint16_t parent; /* physical interface for a vlan */
+        uint8_t n4, n6;
+        struct eng_ifaddr a4[ENG_IF_MAXADDR], a6[ENG_IF_MAXADDR];
+};
+
+#define ENG_MAX_ROUTES 64
+struct eng_route {
+        uint8_t af, plen;
+        struct eng_addr prefix, mask, gw;
+};
+
+enum { ENG_NB_FREE = 0, ENG_NB_INCOMPLETE, ENG_NB_REACHABLE };
+struct eng_neigh {
+        uint8_t state;
+        uint8_t af;
+        uint16_t ifindex;
+        uint8_t mac[6];
+        uint8_t tries;
+        uint8_t nqueued;
+        struct eng_addr addr;
+        uint32_t expire_s;   /* reachable: until; incomplete: next retry */
+        uint32_t queue_head; /* pending packets, ENG_NIL */
+};
+#define ENG_PENDING_BUF 1600
+struct eng_pending {
+        uint32_t next;
+        uint32_t len; /* IP packet (no link header) */
+        uint8_t data[ENG_PENDING_BUF];
+};
+
+/* Resolved next hop of a route lookup. */
+struct eng_nexthop {
+        uint16_t ifindex;
+        struct eng_addr addr;
+};
+bool eng_route_lookup(const struct engine *eng, int af, const struct eng_addr *dst,
+                      struct eng_nexthop *nh);
+/* Sends the IP packet at ip (len bytes) to nh, resolving its link address or
+ * queueing it. Returns true if sent or queued. */
+bool eng_output_ip(struct engine *eng, const struct eng_nexthop *nh, int af, const uint8_t *ip,
+                   uint32_t len);
+/* Sends a finished frame payload after an Ethernet header to dst mac. */
+bool eng_output_frame(struct engine *eng, uint16_t ifindex, const uint8_t dst[6],
+                      uint16_t ethertype, const uint8_t *payload, uint32_t len);
+void eng_arp_input(struct engine *eng, uint16_t ifindex, const uint8_t *p, uint32_t len);
+void eng_arp_request(struct engine *eng, uint16_t ifindex, const struct eng_addr *target);
+void eng_nd_input(struct engine *eng, struct eng_pdesc *pd);
+void eng_nd_solicit(struct engine *eng, uint16_t ifindex, const struct eng_addr *target);
+void eng_neigh_learn(struct engine *eng, uint16_t ifindex, int af, const struct eng_addr *a,
+                     const uint8_t mac[6], bool create);
+void eng_neigh_tick(struct engine *eng);
+const uint8_t *eng_bcast_mac(void);
+const struct eng_ifaddr *eng_if_src_addr(const struct engine *eng, uint16_t ifindex, int af,
+                                         const struct eng_addr *dst);
+/* Error and reply generation (icmp_out.c). */
+void eng_send_icmp_error(struct engine *eng, struct eng_pdesc *pd, uint8_t type, uint8_t code,
+                         uint32_t mtu);
+void eng_send_rst(struct engine *eng, struct eng_pdesc *pd);
+void eng_send_echo_reply(struct engine *eng, struct eng_pdesc *pd);
+/* Builds an IPv4/IPv6 header before a payload written at ip+hlen. */
+uint32_t eng_ip_header(uint8_t *ip, int af, const struct eng_addr *src, const struct eng_addr *dst,
+                       uint8_t proto, uint32_t plen, uint8_t ttl);
+
+/* ---- the engine ------------------------------------------------------------- */
+
+struct eng_bank {
+        struct eng_rule *rules; /* [0,nfilter) filter, then nat, rdr, binat lists */
+        uint32_t n;
+        uint32_t nfilter;
+        uint32_t nat_start, nat_end, rdr_start, rdr_end, binat_start, binat_end;
+};
+
+struct engine {
+        struct eng_config cfg; /* immutable after init */
+        uint64_t seed;
+        uint64_t rng;
+        uint64_t now_ns;
+        uint32_t now_s;
+        uint32_t timeouts[ENG_TM_NUM];
+        bool block_return;
+        bool scrub;
+        eng_log_fn log_fn;
+        void *log_arg;
+        struct eng_txq *txq; /* output batches of the current call */
+
+        struct eng_if ifs[ENG_MAX_IFS];
+        struct eng_route routes[ENG_MAX_ROUTES];
+        uint32_t nroutes;
+        struct eng_addr gw[2]; /* default gateways [v4, v6]; zero = none */
+        bool has_gw[2];
+
+        /* states */
+        struct pf_state *states;
+        uint32_t *buckets;
+        uint32_t hmask;
+        uint32_t state_free;
+        uint32_t nstates;
+        uint32_t purge_cursor;
+
+        /* rulesets: two banks, one active */
+        struct eng_bank bank[2];
+        uint32_t active;
+        uint32_t generation;
+
+        /* tables */
+        struct eng_table *tables;
+        struct eng_rnode *rnodes;
+        uint32_t rnode_free;
+        uint32_t rnode_used;
+
+        /* fragments */
+        struct eng_fragq *fragq;
+        uint32_t nfrags;
+        uint8_t *frag_out; /* reassembled datagram handed to the caller */
+
+        /* neighbors */
+        struct eng_neigh *neigh;
+        uint32_t nmask;
+        struct eng_pending *pending;
+        uint32_t pending_free;
+
+        struct eng_stats st;
+};
+
+static inline const struct eng_bank *eng_active(const struct engine *eng)
+{
+        return &eng->bank[eng->active];
+}
+static inline uint64_t eng_random(struct engine *eng)
+{
+        /* splitmix64: fast, good enough for ISN offsets and port choice
+         * once seeded with a random value by the caller. */
+        uint64_t z = (eng->rng += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+}
+static inline void eng_drop(struct engine *eng, int reason)
+{
+        eng->st.es_reason[reason]++;
+}
+void eng_addr_mask(struct eng_addr *m, int af, uint8_t plen);
+bool eng_addr_match(int af, const struct eng_addr *a, const struct eng_addr *net,
+                    const struct eng_addr *mask);
+void eng_log(struct engine *eng, const struct eng_pdesc *pd, int action, int reason,
+             uint32_t rulenr);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * Engine instance: carving the caller's memory region, configuration,
+ * interfaces, and the link-layer entry of the packet path.
+ */
+#include "eng_internal.h"
+
+static const uint32_t default_timeouts[ENG_TM_NUM] = {
+    [ENG_TM_TCP_FIRST] = 120,   [ENG_TM_TCP_OPENING] = 30,    [ENG_TM_TCP_ESTABLISHED] = 86400,
+    [ENG_TM_TCP_CLOSING] = 900, [ENG_TM_TCP_FIN_WAIT] = 45,   [ENG_TM_TCP_CLOSED] = 90,
+    [ENG_TM_UDP_FIRST] = 60,    [ENG_TM_UDP_SINGLE] = 30,     [ENG_TM_UDP_MULTIPLE] = 60,
+    [ENG_TM_ICMP_FIRST] = 20,   [ENG_TM_ICMP_ERROR] = 10,     [ENG_TM_OTHER_FIRST] = 60,
+    [ENG_TM_OTHER_SINGLE] = 30, [ENG_TM_OTHER_MULTIPLE] = 60, [ENG_TM_FRAG] = 30,
+    [ENG_TM_INTERVAL] = 10,
+};
+
+static void config_defaults(struct eng_config *c)
+{
+        if (!c->ec_max_states)
+                c->ec_max_states = 10000;
+        if (!c->ec_max_frags)
+                c->ec_max_frags = 5000;
+        if (!c->ec_max_frag_queues)
+                c->ec_max_frag_queues = 16;
+        if (!c->ec_max_rules)
+                c->ec_max_rules = 4096;
+        if (!c->ec_max_tables)
+                c->ec_max_tables = 64;
+        if (!c->ec_max_table_nodes)
+                c->ec_max_table_nodes = 65536;
+        if (!c->ec_max_neighbors)
+                c->ec_max_neighbors = 1024;
+        if (!c->ec_max_pending)
+                c->ec_max_pending = 64;
+        if (!c->ec_pending_per_neigh)
+                c->ec_pending_per_neigh = 4;
+        if (!c->ec_purge_per_call)
+                c->ec_purge_per_call = 256;
+}
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+        uint32_t p = 1;
+
+        while (p < n && p < 0x80000000u)
+                p <<= 1;
+        return p;
+}
+
+/* Lays out every pool from base; with base NULL it only measures. */
+static size_t layout(struct engine *eng, uint8_t *base, const struct eng_config *c)
+{
+        size_t off = 0;
+        uint8_t *fragbufs = NULL;
+        uint32_t i;
+
+#define CARVE(ptr, bytes)                                                                          \
+        do {                                                                                       \
+                off = (off + 63) & ~(size_t)63;                                                    \
+                if (base)                                                                          \
+                        (ptr) = (void *)(base + off);                                              \
+                off += (bytes);                                                                    \
+        } while (0)
+
+        off = sizeof(struct engine);
+        CARVE(eng->states, (size_t)c->ec_max_states * sizeof(struct pf_state));
+        CARVE(eng->buckets, (size_t)pow2_at_least(c->ec_max_states) * 4);
+        CARVE(eng->bank[0].rules, (size_t)c->ec_max_rules * sizeof(struct eng_rule));
+        CARVE(eng->bank[1].rules, (size_t)c->ec_max_rules * sizeof(struct eng_rule));
+        CARVE(eng->tables, (size_t)c->ec_max_tables * sizeof(struct eng_table));
+        CARVE(eng->rnodes, (size_t)c->ec_max_table_nodes * sizeof(struct eng_rnode));
+        CARVE(eng->fragq, (size_t)c->ec_max_frag_queues * sizeof(struct eng_fragq));
+        CARVE(fragbufs, (size_t)c->ec_max_frag_queues * ENG_FRAGBUF);
+        CARVE(eng->frag_out, ENG_FRAGBUF);
+        CARVE(eng->neigh,
+              (size_t)pow2_at_least(c->ec_max_neighbors * 2) * sizeof(struct eng_neigh));
+        CARVE(eng->pending, (size_t)c->ec_max_pending * sizeof(struct eng_pending));
+#undef CARVE
+        if (base)
+                for (i = 0; i < c->ec_max_frag_queues; i++)
+                        eng->fragq[i].buf = fragbufs + (size_t)i * ENG_FRAGBUF;
+        return off;
+}
+
+size_t eng_memsize(const struct eng_config *cfg)
+{
+        struct eng_config c = *cfg;
+
+        struct engine scratch;
+
+        config_defaults(&c);
+        return layout(&scratch, NULL, &c);
+}
+
+struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
+{
+        struct eng_config c = *cfg;
+        struct engine *eng = mem;
+        uint32_t i, nb;
+
+        config_defaults(&c);
+        if (!mem || ((uintptr_t)mem & 63) || len < eng_memsize(&c))
+                return NULL;
+        if (c.ec_max_states > 0x7fffffffu || c.ec_max_rules > 0xfffe)
+                return NULL;
+        memset(eng, 0, sizeof(*eng));
+        eng->cfg = c;
+        layout(eng, mem, &c);
+        eng->seed = c.ec_seed ^ 0x6d6f61742d656e67ull; /* "moat-eng" */
+        eng->rng = c.ec_seed * 0x2545f4914f6cdd1dull + 1;
+        memcpy(eng->timeouts, default_timeouts, sizeof(eng->timeouts));
+
+        nb = pow2_at_least(c.ec_max_states);
+        eng->hmask = nb - 1;
+        for (i = 0; i < nb; i++)
+                eng->buckets[i] = ENG_NIL;
+        for (i = 0; i < c.ec_max_states; i++) {
+                eng->states[i].flags = 0;
+                eng->states[i].hnext[0] = i + 1 < c.ec_max_states ? i + 1 : ENG_NIL;
+        }
+        eng->state_free = 0;
+
+        memset(eng->tables, 0, (size_t)c.ec_max_tables * sizeof(struct eng_table));
+        for (i = 0; i < c.ec_max_table_nodes; i++)
+                eng->rnodes[i].child[0] = i + 1 < c.ec_max_table_nodes ? i + 1 : ENG_NIL;
+        eng->rnode_free = 0;
+
+        for (i = 0; i < c.ec_max_frag_queues; i++)
+                eng->fragq[i].used = false;
+
+        nb = pow2_at_least(c.ec_max_neighbors * 2);
+        eng->nmask = nb - 1;
+        memset(eng->neigh, 0, (size_t)nb * sizeof(struct eng_neigh));
+        for (i = 0; i < c.ec_max_pending; i++)
+                eng->pending[i].next = i + 1 < c.ec_max_pending ? i + 1 : ENG_NIL;
+        eng->pending_free = 0;
+        return eng;
+}
+
+int eng_set_timeout(struct engine *eng, enum eng_timeout t, uint32_t seconds)
+{
+        if ((unsigned)t >= ENG_TM_NUM)
+                return ENG_EINVAL;
+        eng->timeouts[t] = seconds;
+        return ENG_OK;
+}
+
+int eng_set_block_return(struct engine *eng, bool ret)
+{
+        eng->block_return = ret;
+        return ENG_OK;
+}
+
+int eng_set_scrub(struct engine *eng, bool reassemble)
+{
+        eng->scrub = reassemble;
+        return ENG_OK;
+}
+
+void eng_set_log(struct engine *eng, eng_log_fn fn, void *arg)
+{
+        eng->log_fn = fn;
+        eng->log_arg = arg;
+}
+
+void eng_stats_get(const struct engine *eng, struct eng_stats *out)
+{
+        *out = eng->st;
+        out->es_states_cur = eng->nstates;
+        out->es_frags_cur = eng->nfrags;
+}
+
+void eng_log(struct engine *eng, const struct eng_pdesc *pd, int action, int reason,
+             uint32_t rulenr)
+{
+        struct eng_log_hdr h;
+
+        if (!eng->log_fn)
+                return;
+        memset(&h, 0, sizeof(h));
+        h.lh_af = pd->pd_af;
+        h.lh_action = (uint8_t)action;
+        h.lh_reason = (uint8_t)reason;
+        h.lh_dir = pd->pd_dir;
+        h.lh_rulenr = rulenr;
+        if (pd->pd_ifindex < ENG_MAX_IFS)
+                memcpy(h.lh_ifname, eng->ifs[pd->pd_ifindex].name, ENG_IFNAMSIZ);
+        eng->log_fn(eng->log_arg, &h, pd->pd_buf + pd->pd_l3, pd->pd_tot);
+}
+
+/* ---- interfaces ---------------------------------------------------------- */
+
+int eng_if_set(struct engine *eng, uint32_t ifindex, const char *name, const uint8_t mac[6],
+               uint16_t mtu, uint16_t vlan, uint32_t parent)
+{
+        struct eng_if *ifp;
+        size_t n;
+
+        if (ifindex >= ENG_MAX_IFS || !name || vlan > 4095 || mtu < 1280)
+                return ENG_EINVAL;
+        if (vlan && (parent >= ENG_MAX_IFS || parent == ifindex))
+                return ENG_EINVAL;
+        n = strlen(name);
+        if (n == 0 || n >= ENG_IFNAMSIZ)
+                return ENG_EINVAL;
+        ifp = &eng->ifs[ifindex];
+        memset(ifp->name, 0, sizeof(ifp->name));
+        memcpy(ifp->name, name, n);
+        memcpy(ifp->mac, mac, 6);
+        ifp->mtu = mtu;
+        ifp->vlan = vlan;
+        ifp->parent = (uint16_t)(vlan ? parent : ifindex);
+        ifp->used = true;
+        return ENG_OK;
+}
+
+int eng_if_by_name(const struct engine *eng, const char *name)
+{
+        int i;
+
+        for (i = 0; i < ENG_MAX_IFS; i++)
+                if (eng->ifs[i].used && strcmp(eng->ifs[i].name, name) == 0)
+                        return i;
+        return ENG_ENOENT;
+}
+
+void eng_addr_mask(struct eng_addr *m, int af, uint8_t plen)
+{
+        int i, bits = af == 4 ? 32 : 128;
+
+        memset(m, 0, sizeof(*m));
+        if (plen > bits)
+                plen = (uint8_t)bits;
+        for (i = 0; i < plen / 8; i++)
+                m->ea_b[i] = 0xff;
+        if (plen % 8)
+                m->ea_b[i] = (uint8_t)(0xff << (8 - plen % 8));
+}
+
+bool eng_addr_match(int af, const struct eng_addr *a, const struct eng_addr *net,
+                    const struct eng_addr *mask)
+{
+        if (af == 4)
+                return (a->ea_w[0] & mask->ea_w[0]) == net->ea_w[0];
+        return (a->ea_w[0] & mask->ea_w[0]) == net->ea_w[0] &&
+               (a->ea_w[1] & mask->ea_w[1]) == net->ea_w[1] &&
+               (a->ea_w[2] & mask->ea_w[2]) == net->ea_w[2] &&
+               (a->ea_w[3] & mask->ea_w[3]) == net->ea_w[3];
+}
+
+int eng_if_addr_add(struct engine *eng, uint32_t ifindex, int af, const struct eng_addr *a,
+                    uint8_t prefixlen)
+{
+        struct eng_if *ifp;
+        struct eng_ifaddr *ia;
+        uint8_t *n;
+        int i;
+
+        if (ifindex >= ENG_MAX_IFS || !eng->ifs[ifindex].used || (af != 4 && af != 6) ||
+            prefixlen > (af == 4 ? 32 : 128))
+                return ENG_EINVAL;
+        ifp = &eng->ifs[ifindex];
+        n = af == 4 ? &ifp->n4 : &ifp->n6;
+        ia = af == 4 ? ifp->a4 : ifp->a6;
+        for (i = 0; i < *n; i++)
+                if (memcmp(&ia[i].addr, a, sizeof(*a)) == 0)
+                        return ENG_EEXIST;
+        if (*n >= ENG_IF_MAXADDR)
+                return ENG_ENOMEM;
+        ia = &ia[(*n)++];
+        memset(ia, 0, sizeof(*ia));
+        memcpy(ia->addr.ea_b, a->ea_b, af == 4 ? 4 : 16);
+        ia->plen = prefixlen;
+        eng_addr_mask(&ia->mask, af, prefixlen);
+        eng_rules_resolve(eng);
+        return ENG_OK;
+}
+
+int eng_if_addr_del(struct engine *eng, uint32_t ifindex, int af, const struct eng_addr *a)
+{
+        struct eng_if *ifp;
+        struct eng_ifaddr *ia;
+        uint8_t *n;
+        int i;
+
+        if (ifindex >= ENG_MAX_IFS || (af != 4 && af != 6))
+                return ENG_EINVAL;
+        ifp = &eng->ifs[ifindex];
+        n = af == 4 ? &ifp->n4 : &ifp->n6;
+        ia = af == 4 ? ifp->a4 : ifp->a6;
+        for (i = 0; i < *n; i++) {
+                if (memcmp(ia[i].addr.ea_b, a->ea_b, af == 4 ? 4 : 16) == 0) {
+                        memmove(&ia[i], &ia[i + 1], (size_t)(*n - i - 1) * sizeof(*ia));
+                        (*n)--;
+                        eng_rules_resolve(eng);
+                        return ENG_OK;
+                }
+        }
+        return ENG_ENOENT;
+}
+
+bool eng_addr_is_self(const struct engine *eng, int af, const struct eng_addr *a)
+{
+        int i, j;
+
+        for (i = 0; i < ENG_MAX_IFS; i++) {
+                const struct eng_if *ifp = &eng->ifs[i];
+                const struct eng_ifaddr *ia = af == 4 ? ifp->a4 : ifp->a6;
+                int n = af == 4 ? ifp->n4 : ifp->n6;
+
+                for (j = 0; j < n; j++)
+                        if (memcmp(ia[j].addr.ea_b, a->ea_b, af == 4 ? 4 : 16) == 0)
+                                return true;
+        }
+        return false;
+}
+
+/* ---- link-layer input ------------------------------------------------------ */
+
+void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t len, uint32_t l3,
+                  int af);
+
+static void input_one(struct engine *eng, struct eng_rxframe *rx)
+{
+        uint8_t *f = rx->rx_data;
+        uint32_t len = rx->rx_len, l3 = ETH_HLEN;
+        uint16_t ifindex = (uint16_t)rx->rx_ifindex, etype;
+        const struct eng_if *ifp;
+
+        eng->st.es_in_frames++;
+        if (ifindex >= ENG_MAX_IFS || !eng->ifs[ifindex].used || eng->ifs[ifindex].vlan ||
+            len < ETH_HLEN) {
+                eng_drop(eng, ENG_RES_L2);
+                return;
+        }
+        etype = eng_rd16(f + 12);
+        if (etype == ETHERTYPE_VLAN) {
+                uint16_t vid;
+                int i;
+
+                if (len < ETH_HLEN + 4) {
+                        eng_drop(eng, ENG_RES_L2);
+                        return;
+                }
+                vid = eng_rd16(f + 14) & 0x0fff;
+                for (i = 0; i < ENG_MAX_IFS; i++)
+                        if (eng->ifs[i].used && eng->ifs[i].vlan == vid &&
+                            eng->ifs[i].parent == ifindex && vid)
+                                break;
+                if (i == ENG_MAX_IFS) {
+                        eng_drop(eng, ENG_RES_L2); /* no such vlan here */
+                        return;
+                }
+                ifindex = (uint16_t)i;
+                etype = eng_rd16(f + 16);
+                l3 += 4;
+        }
+        ifp = &eng->ifs[ifindex];
+        /* Unicast frames for other stations are not ours to route. */
+        if (!(f[0] & 1) && memcmp(f, ifp->mac, 6) != 0) {
+                eng_drop(eng, ENG_RES_NOTFORUS);
+                return;
+        }
+        switch (etype) {
+        case ETHERTYPE_ARP:
+                eng_arp_input(eng, ifindex, f + l3, len - l3);
+                return;
+        case ETHERTYPE_IP:
+                eng_ip_input(eng, ifindex, f, len, l3, 4);
+                return;
+        case ETHERTYPE_IPV6:
+                eng_ip_input(eng, ifindex, f, len, l3, 6);
+                return;
+        default:
+                eng_drop(eng, ENG_RES_L2);
+        }
+}
+
+static void set_time(struct engine *eng, uint64_t now_ns)
+{
+        eng->now_ns = now_ns;
+        eng->now_s = (uint32_t)(now_ns / 1000000000ull);
+}
+
+uint32_t eng_input(struct engine *eng, struct eng_rxframe *rx, uint32_t n, struct eng_txq *txq,
+                   uint64_t now_ns)
+{
+        uint64_t before = eng->st.es_forwarded;
+        uint32_t i;
+
+        set_time(eng, now_ns);
+        eng->txq = txq;
+        for (i = 0; i < n; i++)
+                input_one(eng, &rx[i]);
+        eng->txq = NULL;
+        return (uint32_t)(eng->st.es_forwarded - before);
+}
+
+void eng_tick(struct engine *eng, struct eng_txq *txq, uint64_t now_ns)
+{
+        set_time(eng, now_ns);
+        eng->txq = txq;
+        eng_state_purge(eng, eng->cfg.ec_purge_per_call);
+        eng_frag_expire(eng);
+        eng_neigh_tick(eng);
+        eng->txq = NULL;
+}

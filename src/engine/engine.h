@@ -1,0 +1,256 @@
+/*
+ * moat engine: the pf-style packet path as a freestanding library.
+ *
+ * The engine parses frames, checks them against its state table and ruleset,
+ * translates addresses (nat/rdr/binat), answers ARP and neighbor discovery
+ * for its own addresses and routes between its interfaces. It makes no OS
+ * call and never allocates on the packet path: the caller hands it one memory
+ * region at init (eng_memsize() says how large) and it carves every table
+ * from that region. Time is passed in by the caller as nanoseconds of a
+ * monotonic clock.
+ *
+ * Threading: one engine instance is used by one thread at a time. Nothing is
+ * locked; a multi-core appliance runs one instance per core.
+ *
+ * Error policy: configuration calls return 0 or a negative ENG_E* code; the
+ * packet path never fails, it drops and counts the drop under an
+ * enum eng_reason.
+ */
+#ifndef MOAT_ENGINE_H
+#define MOAT_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ENG_MAX_IFS     16 /* interface indexes are 0 .. ENG_MAX_IFS-1 */
+#define ENG_IFNAMSIZ    16
+#define ENG_IF_MAXADDR  4 /* addresses per family per interface */
+#define ENG_IF_ANY      0xffffu
+#define ENG_TABLE_NAMSZ 32
+
+/* Result codes of configuration calls. */
+enum {
+        ENG_OK = 0,
+        ENG_EINVAL = -1, /* bad argument */
+        ENG_ENOMEM = -2, /* a pool carved at init is full */
+        ENG_ENOENT = -3, /* no such interface, table, address or entry */
+        ENG_EEXIST = -4, /* already present */
+        ENG_EBADRS = -5, /* ruleset refused by validation */
+};
+
+/*
+ * Why a packet was dropped (or, for ENG_RES_MATCH, that a rule matched).
+ * The first entries and their names follow pf's PFRES_* so `-s info` reads
+ * the same; the rest are the router's own.
+ */
+enum eng_reason {
+        ENG_RES_MATCH = 0,   /* a rule matched (counted, not a drop) */
+        ENG_RES_BADOFF,      /* bad offset in a header */
+        ENG_RES_FRAG,        /* dropped fragment (overlap, limit, bad) */
+        ENG_RES_SHORT,       /* packet shorter than its headers claim */
+        ENG_RES_NORM,        /* dropped by normalization */
+        ENG_RES_MEMORY,      /* a pool was exhausted */
+        ENG_RES_TS,          /* bad TCP timestamp */
+        ENG_RES_CONGEST,     /* output batch full */
+        ENG_RES_IPOPTIONS,   /* IP options refused */
+        ENG_RES_PROTCKSUM,   /* protocol checksum wrong */
+        ENG_RES_BADSTATE,    /* state mismatch (outside the TCP window) */
+        ENG_RES_STATEINS,    /* state insertion failed (key in use) */
+        ENG_RES_MAXSTATES,   /* state limit reached */
+        ENG_RES_SRCLIMIT,    /* source limit reached */
+        ENG_RES_SYNPROXY,    /* synproxy */
+        ENG_RES_TRANSLATE,   /* no translation possible (ports exhausted) */
+        ENG_RES_NOROUTE,     /* no route to the destination */
+        ENG_RES_L2,          /* bad or unsupported link-layer frame */
+        ENG_RES_NOTFORUS,    /* unicast frame for another MAC */
+        ENG_RES_BADIP,       /* bad IP header (version, length, checksum) */
+        ENG_RES_ARP,         /* bad or unanswerable ARP */
+        ENG_RES_ND,          /* bad or unanswerable neighbor discovery */
+        ENG_RES_TTL,         /* TTL / hop limit exceeded */
+        ENG_RES_NEIGHFAIL,   /* next hop did not answer resolution */
+        ENG_RES_NEIGHQUEUE,  /* too many packets waiting for a next hop */
+        ENG_RES_LOCAL,       /* for this router, nothing answers it */
+        ENG_RES_UNSUPPORTED, /* protocol the router does not forward */
+        ENG_RES_TOOBIG,      /* larger than the outgoing MTU */
+        ENG_RES_NUM
+};
+
+/* Name of a reason as pfctl prints it ("bad-offset", "state-mismatch"...). */
+const char *eng_reason_name(enum eng_reason r);
+
+/* Counters pfctl -s info shows, plus the router's. All OUT, monotonic. */
+struct eng_stats {
+        uint64_t es_reason[ENG_RES_NUM];
+        uint64_t es_states_cur;
+        uint64_t es_states_searches;
+        uint64_t es_states_inserts;
+        uint64_t es_states_removals;
+        uint64_t es_frags_cur; /* fragments held for reassembly now */
+        uint64_t es_pass[2];   /* [af==6] packets passed */
+        uint64_t es_block[2];  /* [af==6] packets blocked or dropped */
+        uint64_t es_in_frames;
+        uint64_t es_out_frames;
+        uint64_t es_forwarded;
+        uint64_t es_arp_replies;
+        uint64_t es_na_sent;
+        uint64_t es_neigh_requests; /* ARP requests and NS sent */
+        uint64_t es_icmp_sent;      /* ICMP errors and echo replies sent */
+        uint64_t es_rst_sent;
+        uint64_t es_nat_exhausted; /* port allocations that found no port */
+};
+
+/* Limits and seed, fixed at init. Zero fields take the defaults given. */
+struct eng_config {
+        uint64_t ec_seed;              /* IN random: hash seed, ISN and port choice */
+        uint32_t ec_max_states;        /* IN set limit states (10000) */
+        uint32_t ec_max_frags;         /* IN set limit frags: fragments held (5000) */
+        uint32_t ec_max_frag_queues;   /* IN datagrams reassembled at once (16) */
+        uint32_t ec_max_rules;         /* IN rules per ruleset, filter+translation (4096) */
+        uint32_t ec_max_tables;        /* IN tables (64) */
+        uint32_t ec_max_table_nodes;   /* IN radix nodes over all tables (65536) */
+        uint32_t ec_max_neighbors;     /* IN neighbor cache entries (1024) */
+        uint32_t ec_max_pending;       /* IN packets queued while resolving (64) */
+        uint32_t ec_pending_per_neigh; /* IN of those, per next hop (4) */
+        uint32_t ec_purge_per_call;    /* IN states examined per eng_tick() (256) */
+};
+
+/* Bytes of memory eng_init() needs for this configuration. */
+size_t eng_memsize(const struct eng_config *cfg);
+
+struct engine;
+
+/*
+ * Carves an engine from mem (aligned to 64 bytes, at least eng_memsize()).
+ * Returns NULL if the region is too small or the configuration is invalid.
+ * The engine starts with no interfaces and an empty ruleset that passes
+ * everything without state.
+ */
+struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg);
+
+/* An address of either family, network byte order, v4 in the first 4 bytes. */
+struct eng_addr {
+        union {
+                uint8_t ea_b[16];
+                uint32_t ea_w[4];
+        };
+};
+
+/* ---- interfaces ---------------------------------------------------------- */
+
+/*
+ * Defines or redefines interface ifindex. A nonzero vlan makes it an 802.1Q
+ * sub-interface of parent: frames received on parent with that tag are its
+ * input, and its output leaves through parent's batch with the tag pushed.
+ */
+int eng_if_set(struct engine *eng, uint32_t ifindex, const char *name, const uint8_t mac[6],
+               uint16_t mtu, uint16_t vlan, uint32_t parent);
+int eng_if_by_name(const struct engine *eng, const char *name); /* index or ENG_ENOENT */
+/* af is 4 or 6. Interface-derived rule addresses are re-resolved. */
+int eng_if_addr_add(struct engine *eng, uint32_t ifindex, int af, const struct eng_addr *a,
+                    uint8_t prefixlen);
+int eng_if_addr_del(struct engine *eng, uint32_t ifindex, int af, const struct eng_addr *a);
+/* Default gateway per family; a zero address removes it. */
+int eng_route_default(struct engine *eng, int af, const struct eng_addr *gw);
+/* A static route: prefix via gw (an on-link address of some interface). */
+int eng_route_add(struct engine *eng, int af, const struct eng_addr *prefix, uint8_t plen,
+                  const struct eng_addr *gw);
+
+/* ---- the packet path ----------------------------------------------------- */
+
+/* One received frame. The engine may rewrite data in place. */
+struct eng_rxframe {
+        uint8_t *rx_data;    /* IN, modified */
+        uint32_t rx_len;     /* IN */
+        uint32_t rx_ifindex; /* IN: physical interface it arrived on */
+};
+
+/*
+ * One interface's output batch, provided by the caller: tq_cap buffers of
+ * tq_bufsize bytes each. The engine fills tq_frames[tq_count..] and raises
+ * tq_count; the caller sends tq_count frames and resets tq_count to 0.
+ */
+struct eng_txframe {
+        uint8_t *tx_data; /* IN: buffer of tq_bufsize bytes */
+        uint32_t tx_len;  /* OUT */
+};
+struct eng_txq {
+        struct eng_txframe *tq_frames; /* IN */
+        uint32_t tq_cap;               /* IN */
+        uint32_t tq_bufsize;           /* IN: at least mtu + 18 */
+        uint32_t tq_count;             /* IN-OUT */
+};
+
+/*
+ * Processes n frames. txq is indexed by physical ifindex (ENG_MAX_IFS
+ * entries, unused ones zeroed). Returns the number of frames forwarded.
+ */
+uint32_t eng_input(struct engine *eng, struct eng_rxframe *rx, uint32_t n, struct eng_txq *txq,
+                   uint64_t now_ns);
+
+/*
+ * Timers: purges expired states (bounded work), expires fragment queues,
+ * retries or gives up neighbor resolution. Call every ~100 ms and when idle.
+ */
+void eng_tick(struct engine *eng, struct eng_txq *txq, uint64_t now_ns);
+
+void eng_stats_get(const struct engine *eng, struct eng_stats *out);
+
+/* ---- log hook (pflog) ---------------------------------------------------- */
+
+enum { ENG_PASS = 0, ENG_DROP = 1 };
+enum { ENG_DIR_IN = 1, ENG_DIR_OUT = 2 };
+
+struct eng_log_hdr {
+        uint8_t lh_af;      /* 4 or 6 */
+        uint8_t lh_action;  /* ENG_PASS / ENG_DROP */
+        uint8_t lh_reason;  /* enum eng_reason */
+        uint8_t lh_dir;     /* ENG_DIR_* */
+        uint32_t lh_rulenr; /* rule number in the ruleset, or 0xffffffff */
+        char lh_ifname[ENG_IFNAMSIZ];
+};
+typedef void (*eng_log_fn)(void *arg, const struct eng_log_hdr *hdr, const uint8_t *pkt,
+                           uint32_t len);
+void eng_set_log(struct engine *eng, eng_log_fn fn, void *arg);
+
+/* ---- timeouts (set timeout) ---------------------------------------------- */
+
+enum eng_timeout {
+        ENG_TM_TCP_FIRST,
+        ENG_TM_TCP_OPENING,
+        ENG_TM_TCP_ESTABLISHED,
+        ENG_TM_TCP_CLOSING,
+        ENG_TM_TCP_FIN_WAIT,
+        ENG_TM_TCP_CLOSED,
+        ENG_TM_UDP_FIRST,
+        ENG_TM_UDP_SINGLE,
+        ENG_TM_UDP_MULTIPLE,
+        ENG_TM_ICMP_FIRST,
+        ENG_TM_ICMP_ERROR,
+        ENG_TM_OTHER_FIRST,
+        ENG_TM_OTHER_SINGLE,
+        ENG_TM_OTHER_MULTIPLE,
+        ENG_TM_FRAG,
+        ENG_TM_INTERVAL,
+        ENG_TM_NUM
+};
+int eng_set_timeout(struct engine *eng, enum eng_timeout t, uint32_t seconds);
+
+/* ---- states (pfctl -s states, -F states) --------------------------------- */
+
+struct eng_state_info {
+        uint8_t si_af, si_proto, si_dir;    /* dir: ENG_DIR_* of the creating packet */
+        uint8_t si_src_state, si_dst_state; /* TCPS_* or PFUDPS_* / PFOTHERS_* */
+        struct eng_addr si_addr[2][2];      /* [wire=0,stack=1][0,1] as in the key */
+        uint16_t si_port[2][2];             /* host order */
+        uint32_t si_rulenr;
+        uint64_t si_packets[2], si_bytes[2];
+        uint32_t si_age_s, si_expires_s;
+        char si_ifname[ENG_IFNAMSIZ]; /* "all" for floating states */
+};
+/* Calls fn for each state; stops early if fn returns nonzero. */
+void eng_state_foreach(const struct engine *eng, uint64_t now_ns,
+                       int (*fn)(void *arg, const struct eng_state_info *si), void *arg);
+uint32_t eng_state_flush(struct engine *eng);
+
+#endif

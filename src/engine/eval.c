@@ -1,0 +1,266 @@
+/*
+ * Rule evaluation (pf_test_rule): translation rules first match, then the
+ * filter rules, last match wins unless `quick`, walked with pf's skip steps
+ * so runs of rules that cannot match are jumped over. A passing rule with
+ * `keep state` (or any translation) creates the state later packets match.
+ */
+#include "eng_internal.h"
+
+static bool port_match(uint8_t op, uint16_t lo, uint16_t hi, uint16_t p)
+{
+        switch (op) {
+        case ENG_OP_NONE:
+                return true;
+        case ENG_OP_IRG:
+                return p > lo && p < hi;
+        case ENG_OP_XRG:
+                return p < lo || p > hi;
+        case ENG_OP_RRG:
+                return p >= lo && p <= hi;
+        case ENG_OP_EQ:
+                return p == lo;
+        case ENG_OP_NE:
+                return p != lo;
+        case ENG_OP_LT:
+                return p < lo;
+        case ENG_OP_LE:
+                return p <= lo;
+        case ENG_OP_GT:
+                return p > lo;
+        case ENG_OP_GE:
+                return p >= lo;
+        }
+        return false;
+}
+
+static bool addr_match(const struct engine *eng, const struct eng_rule_addr *ra, int af,
+                       const struct eng_addr *a)
+{
+        bool m = false;
+        int i;
+
+        switch (ra->ra_type) {
+        case ENG_AT_ANY:
+                m = true;
+                break;
+        case ENG_AT_NET:
+                m = (ra->ra_af == 0 || ra->ra_af == af) &&
+                    eng_addr_match(af, a, &ra->ra_addr, &ra->ra_mask);
+                break;
+        case ENG_AT_TABLE:
+                m = eng_table_match(eng, ra->ra_table, af, a);
+                break;
+        case ENG_AT_SELF:
+                m = eng_addr_is_self(eng, af, a);
+                break;
+        case ENG_AT_IFADDR:
+        case ENG_AT_IFNET:
+                for (i = 0; i < ra->ra_nres && !m; i++)
+                        m = ra->ra_res_af[i] == af &&
+                            eng_addr_match(af, a, &ra->ra_res_addr[i], &ra->ra_res_mask[i]);
+                break;
+        default:
+                m = false;
+        }
+        return m != (ra->ra_neg != 0);
+}
+
+static bool ports_apply(const struct eng_pdesc *pd)
+{
+        return (pd->pd_proto == IPPROTO_TCP || pd->pd_proto == IPPROTO_UDP) &&
+               !(pd->pd_frag && pd->pd_fragoff);
+}
+
+static bool is_icmp(const struct eng_pdesc *pd)
+{
+        return (pd->pd_proto == IPPROTO_ICMP && pd->pd_af == 4) ||
+               (pd->pd_proto == IPPROTO_ICMPV6 && pd->pd_af == 6);
+}
+
+/* Index of the deciding filter rule, or ENG_NIL for the implicit pass. */
+static uint32_t match_filter(const struct eng_bank *b, const struct engine *eng,
+                             const struct eng_pdesc *pd)
+{
+        uint32_t i = 0, last = ENG_NIL;
+        bool later_frag = pd->pd_frag && pd->pd_fragoff;
+
+        while (i < b->nfilter) {
+                struct eng_rule *r = &b->rules[i];
+
+                r->r_cnt.rc_evaluations++;
+                if (r->r_ifindex != ENG_IF_ANY &&
+                    (r->r_ifindex == pd->pd_ifindex) == (r->r_ifnot != 0)) {
+                        i = r->r_skip[ENG_SKIP_IFP];
+                        continue;
+                }
+                if (r->r_dir && r->r_dir != pd->pd_dir) {
+                        i = r->r_skip[ENG_SKIP_DIR];
+                        continue;
+                }
+                if (r->r_af && r->r_af != pd->pd_af) {
+                        i = r->r_skip[ENG_SKIP_AF];
+                        continue;
+                }
+                if (r->r_proto && r->r_proto != pd->pd_proto) {
+                        i = r->r_skip[ENG_SKIP_PROTO];
+                        continue;
+                }
+                if (!addr_match(eng, &r->r_src, pd->pd_af, &pd->pd_src)) {
+                        i = r->r_skip[ENG_SKIP_SRC_ADDR];
+                        continue;
+                }
+                if (r->r_src.ra_portop &&
+                    (!ports_apply(pd) || !port_match(r->r_src.ra_portop, r->r_src.ra_port[0],
+                                                     r->r_src.ra_port[1], pd->pd_sport))) {
+                        i = r->r_skip[ENG_SKIP_SRC_PORT];
+                        continue;
+                }
+                if (!addr_match(eng, &r->r_dst, pd->pd_af, &pd->pd_dst)) {
+                        i = r->r_skip[ENG_SKIP_DST_ADDR];
+                        continue;
+                }
+                if (r->r_dst.ra_portop &&
+                    (!ports_apply(pd) || !port_match(r->r_dst.ra_portop, r->r_dst.ra_port[0],
+                                                     r->r_dst.ra_port[1], pd->pd_dport))) {
+                        i = r->r_skip[ENG_SKIP_DST_PORT];
+                        continue;
+                }
+                /* Fields without skip steps. */
+                if (r->r_flagset && (pd->pd_proto != IPPROTO_TCP || later_frag ||
+                                     (pd->pd_tcpflags & r->r_flagset) != r->r_flags)) {
+                        i++;
+                        continue;
+                }
+                if (r->r_icmp_type &&
+                    (!is_icmp(pd) || later_frag || pd->pd_icmp_type != r->r_icmp_type - 1 ||
+                     (r->r_icmp_code && pd->pd_icmp_code != r->r_icmp_code - 1))) {
+                        i++;
+                        continue;
+                }
+                last = i;
+                if (r->r_quick)
+                        break;
+                i++;
+        }
+        return last;
+}
+
+static void proto_state_init(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd)
+{
+        switch (pd->pd_proto) {
+        case IPPROTO_TCP:
+                eng_tcp_state_init(eng, s, pd);
+                break;
+        case IPPROTO_UDP:
+                s->src.state = PFUDPS_SINGLE;
+                s->dst.state = PFUDPS_NO_TRAFFIC;
+                s->timeout = ENG_TM_UDP_FIRST;
+                break;
+        case IPPROTO_ICMP:
+        case IPPROTO_ICMPV6:
+                s->timeout = ENG_TM_ICMP_FIRST;
+                break;
+        default:
+                s->src.state = PFUDPS_SINGLE;
+                s->dst.state = PFUDPS_NO_TRAFFIC;
+                s->timeout = ENG_TM_OTHER_FIRST;
+        }
+}
+
+static bool wants_return(const struct engine *eng, const struct eng_rule *r)
+{
+        switch (r->r_return) {
+        case ENG_RET_RETURN:
+        case ENG_RET_RST:
+        case ENG_RET_ICMP:
+                return true;
+        case ENG_RET_DROP:
+                return false;
+        default:
+                return eng->block_return;
+        }
+}
+
+int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v)
+{
+        const struct eng_bank *b = eng_active(eng);
+        struct pf_state_key wire, stack;
+        struct eng_addr osrc = pd->pd_src, odst = pd->pd_dst;
+        uint16_t osport = pd->pd_sport, odport = pd->pd_dport;
+        const struct eng_rule *nr = NULL;
+        struct eng_rule *r = NULL;
+        uint32_t nidx = ENG_NIL, ridx;
+        bool later_frag = pd->pd_frag && pd->pd_fragoff;
+        int d = pd->pd_dir == ENG_DIR_IN ? 0 : 1;
+        struct pf_state *s;
+        int res;
+
+        eng_sk_from_pd(pd, &wire);
+        stack = wire;
+        if (!later_frag && !pd->pd_icmp_err) {
+                nr = eng_nat_match(eng, pd, &nidx);
+                if (nr) {
+                        res = eng_nat_apply_rule(eng, nr, pd, &wire, &stack);
+                        if (res) {
+                                v->reason = res;
+                                return ENG_DROP;
+                        }
+                }
+        }
+
+        ridx = match_filter(b, eng, pd);
+        if (ridx != ENG_NIL) {
+                r = &b->rules[ridx];
+                r->r_cnt.rc_packets[d]++;
+                r->r_cnt.rc_bytes[d] += pd->pd_tot;
+                v->rule = ridx;
+        }
+        v->reason = ENG_RES_MATCH;
+        if (r && r->r_action == ENG_A_BLOCK) {
+                if (r->r_log)
+                        eng_log(eng, pd, ENG_DROP, ENG_RES_MATCH, r->r_nr);
+                if (nr) {
+                        /* Answer from the addresses the sender used. */
+                        eng_nat_rewrite(pd, 0, &osrc, osport);
+                        eng_nat_rewrite(pd, 1, &odst, odport);
+                }
+                v->send_return = wants_return(eng, r);
+                return ENG_DROP;
+        }
+        if (pd->pd_ipopts && !(r && r->r_allow_opts)) {
+                /* pf refuses IPv4 options unless the rule says allow-opts. */
+                v->reason = ENG_RES_IPOPTIONS;
+                if (r && r->r_log)
+                        eng_log(eng, pd, ENG_DROP, v->reason, r->r_nr);
+                return ENG_DROP;
+        }
+        if (r && r->r_log)
+                eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, r->r_nr);
+        if ((!r || r->r_keep == ENG_KEEP_NONE) && !nr)
+                return ENG_PASS;
+        if (later_frag || pd->pd_icmp_err)
+                return ENG_PASS; /* nothing to key a state on */
+        if (r && r->r_max_states && r->r_cnt.rc_states_cur >= r->r_max_states) {
+                v->reason = ENG_RES_MAXSTATES;
+                return ENG_DROP;
+        }
+        s = eng_state_insert(eng, &wire, &stack, pd->pd_dir, ENG_IF_ANY, &res);
+        if (!s) {
+                v->reason = res;
+                return ENG_DROP;
+        }
+        s->rule = ridx;
+        s->nat_rule = nidx;
+        if (r && r->r_keep == ENG_KEEP_MODULATE && pd->pd_proto == IPPROTO_TCP)
+                s->flags |= ENG_SF_MODULATE;
+        if (r && r->r_log == 2)
+                s->flags |= ENG_SF_LOGALL;
+        proto_state_init(eng, s, pd);
+        s->packets[0] = 1;
+        s->bytes[0] = pd->pd_tot;
+        if (r) {
+                r->r_cnt.rc_states_cur++;
+                r->r_cnt.rc_states_tot++;
+        }
+        return ENG_PASS;
+}

@@ -1,0 +1,187 @@
+/*
+ * pf_test: existing states first, then the rules. A packet that matches a
+ * state is tracked (TCP windows, UDP/other peer states), translated as the
+ * state says and passed without touching the ruleset; ICMP errors are
+ * matched to the state of the connection they quote.
+ */
+#include "eng_internal.h"
+
+static void count_state(struct pf_state *s, const struct eng_pdesc *pd)
+{
+        int d = pd->pd_dir == s->direction ? 0 : 1;
+
+        s->packets[d]++;
+        s->bytes[d] += pd->pd_tot;
+}
+
+static void state_rule_count(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd,
+                             struct eng_verdict *v)
+{
+        const struct eng_bank *b = eng_active(eng);
+
+        if (s->generation == eng->generation && s->rule < b->n) {
+                struct eng_rule *r = &b->rules[s->rule];
+                int d = pd->pd_dir == ENG_DIR_IN ? 0 : 1;
+
+                r->r_cnt.rc_packets[d]++;
+                r->r_cnt.rc_bytes[d] += pd->pd_tot;
+                v->rule = s->rule;
+                if (s->flags & ENG_SF_LOGALL)
+                        eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, r->r_nr);
+        }
+}
+
+/* UDP and "other" protocols: a peer is SINGLE once it sent, MULTIPLE once
+ * both have. */
+static void track_simple(struct engine *eng, struct pf_state *s, const struct eng_pdesc *pd,
+                         int tm_single, int tm_multiple)
+{
+        bool from_src = pd->pd_dir == s->direction;
+        struct pf_state_peer *src = from_src ? &s->src : &s->dst;
+        struct pf_state_peer *dst = from_src ? &s->dst : &s->src;
+
+        if (src->state < PFUDPS_SINGLE)
+                src->state = PFUDPS_SINGLE;
+        if (dst->state == PFUDPS_SINGLE)
+                dst->state = PFUDPS_MULTIPLE;
+        s->expire_s = eng->now_s;
+        s->timeout =
+            (uint8_t)(src->state == PFUDPS_MULTIPLE && dst->state == PFUDPS_MULTIPLE ? tm_multiple
+                                                                                     : tm_single);
+}
+
+/*
+ * An ICMP error quotes a packet of some connection. The quoted packet
+ * travelled the other way, so its key is built with the direction reversed;
+ * a TCP quote must also fall inside the sender's window.
+ */
+static int test_icmp_error(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v)
+{
+        struct eng_pdesc in;
+        struct pf_state_key k;
+        struct pf_state *s;
+        int r;
+
+        r = eng_parse_quoted(pd, &in);
+        if (r) {
+                v->reason = r;
+                return ENG_DROP;
+        }
+        if ((in.pd_proto == IPPROTO_ICMP || in.pd_proto == IPPROTO_ICMPV6) && in.pd_icmp_err)
+                return -1; /* errors about errors have no state */
+        in.pd_dir = pd->pd_dir == ENG_DIR_IN ? ENG_DIR_OUT : ENG_DIR_IN;
+        eng_sk_from_pd(&in, &k);
+        s = eng_state_find(eng, &k, pd->pd_dir, pd->pd_ifindex);
+        if (!s)
+                return -1;
+        if (in.pd_proto == IPPROTO_TCP) {
+                /* The quoted segment was sent by the peer opposite to this
+                 * error's direction. */
+                const struct pf_state_peer *src = s->direction == pd->pd_dir ? &s->dst : &s->src;
+                const struct pf_state_peer *dst = s->direction == pd->pd_dir ? &s->src : &s->dst;
+                uint32_t seq = in.pd_seq - src->seqdiff;
+                uint8_t dws = (src->wscale && dst->wscale) ? dst->wscale & PF_WSCALE_MASK : 0;
+
+                if ((int32_t)(src->seqhi - seq) < 0 ||
+                    (int32_t)(seq - (src->seqlo - ((uint32_t)dst->max_win << dws))) < 0) {
+                        v->reason = ENG_RES_BADSTATE;
+                        return ENG_DROP;
+                }
+                if (src->seqdiff) {
+                        /* Quote the sequence number as its sender knows it. */
+                        uint8_t *p = pd->pd_buf + in.pd_l4 + 4;
+                        uint8_t *c = pd->pd_buf + pd->pd_csum;
+
+                        if (pd->pd_af == 4)
+                                eng_wr16(c, eng_csum_fixup32(eng_rd16(c), eng_rd32(p), seq));
+                        eng_wr32(p, seq);
+                        if (pd->pd_af == 6)
+                                eng_csum_l4_set(pd);
+                }
+        }
+        if (s->flags & ENG_SF_TWOKEYS)
+                eng_nat_icmp_error(pd, &in, s, true);
+        count_state(s, pd);
+        state_rule_count(eng, s, pd, v);
+        return ENG_PASS;
+}
+
+/* Returns ENG_PASS/ENG_DROP when a state decided, -1 when none applies. */
+static int test_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v)
+{
+        struct pf_state_key k;
+        struct pf_state *s;
+        bool copyback = false;
+
+        if (pd->pd_frag && pd->pd_fragoff)
+                return -1; /* later fragments carry no ports to look up */
+        if ((pd->pd_proto == IPPROTO_ICMP && pd->pd_af == 4) ||
+            (pd->pd_proto == IPPROTO_ICMPV6 && pd->pd_af == 6)) {
+                if (pd->pd_icmp_err)
+                        return test_icmp_error(eng, pd, v);
+        }
+        eng_sk_from_pd(pd, &k);
+        s = eng_state_find(eng, &k, pd->pd_dir, pd->pd_ifindex);
+        if (!s)
+                return -1;
+        switch (pd->pd_proto) {
+        case IPPROTO_TCP: {
+                const struct pf_state_peer *src = pd->pd_dir == s->direction ? &s->src : &s->dst;
+                const struct pf_state_peer *dst = pd->pd_dir == s->direction ? &s->dst : &s->src;
+
+                if ((pd->pd_tcpflags & (TH_SYN | TH_ACK)) == TH_SYN &&
+                    src->state >= TCPS_FIN_WAIT_2 && dst->state >= TCPS_FIN_WAIT_2) {
+                        /* A new connection reusing the ports of a closed
+                         * one: forget the old state, let the rules decide. */
+                        eng_state_remove(eng, s);
+                        return -1;
+                }
+                if (eng_tcp_track(eng, s, pd, &v->reason, &copyback) != ENG_PASS)
+                        return ENG_DROP;
+                break;
+        }
+        case IPPROTO_UDP:
+                track_simple(eng, s, pd, ENG_TM_UDP_SINGLE, ENG_TM_UDP_MULTIPLE);
+                break;
+        case IPPROTO_ICMP:
+        case IPPROTO_ICMPV6:
+                /* A query state lives on briefly once answered. */
+                s->expire_s = eng->now_s;
+                s->timeout = pd->pd_dir == s->direction ? ENG_TM_ICMP_FIRST : ENG_TM_ICMP_ERROR;
+                break;
+        default:
+                track_simple(eng, s, pd, ENG_TM_OTHER_SINGLE, ENG_TM_OTHER_MULTIPLE);
+                break;
+        }
+        if (s->flags & ENG_SF_TWOKEYS)
+                eng_nat_from_state(pd, s);
+        count_state(s, pd);
+        state_rule_count(eng, s, pd, v);
+        return ENG_PASS;
+}
+
+void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v)
+{
+        bool by_rules = false;
+        int r;
+
+        v->action = ENG_PASS;
+        v->reason = ENG_RES_MATCH;
+        v->rule = ENG_NIL;
+        v->send_return = false;
+        v->to_self = false;
+        r = test_state(eng, pd, v);
+        if (r < 0) {
+                by_rules = true;
+                r = eng_eval_rules(eng, pd, v);
+        }
+        v->action = r;
+        /* Like pf: a rule match counts as "match"; a state pass counts
+         * nothing; every drop counts its reason. */
+        if (by_rules || r == ENG_DROP)
+                eng->st.es_reason[v->reason]++;
+        if (r == ENG_PASS)
+                eng->st.es_pass[pd->pd_af == 6]++;
+        else
+                eng->st.es_block[pd->pd_af == 6]++;
+}

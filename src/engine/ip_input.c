@@ -1,0 +1,193 @@
+/*
+ * The IP path of the router: reassembly (scrub), filtering inbound, local
+ * delivery (pings, neighbor discovery), forwarding with TTL/hop-limit
+ * handling, filtering outbound (where nat applies) and output.
+ */
+#include "eng_internal.h"
+
+void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t len, uint32_t l3,
+                  int af);
+
+static bool is_nd(const struct eng_pdesc *pd)
+{
+        return pd->pd_af == 6 && pd->pd_proto == IPPROTO_ICMPV6 && pd->pd_icmp_type >= 133 &&
+               pd->pd_icmp_type <= 137 && !pd->pd_frag;
+}
+
+static bool is_multicast(const struct eng_pdesc *pd)
+{
+        if (pd->pd_af == 4)
+                return (pd->pd_dst.ea_b[0] & 0xf0) == 0xe0 || pd->pd_dst.ea_w[0] == 0xffffffffu;
+        return pd->pd_dst.ea_b[0] == 0xff;
+}
+
+/* The directed broadcast of one of our v4 networks. */
+static bool is_bcast4(const struct engine *eng, const struct eng_pdesc *pd)
+{
+        const struct eng_if *ifp = &eng->ifs[pd->pd_ifindex];
+        int i;
+
+        for (i = 0; i < ifp->n4; i++)
+                if (ifp->a4[i].plen < 31 &&
+                    (pd->pd_dst.ea_w[0] | ifp->a4[i].mask.ea_w[0]) == 0xffffffffu &&
+                    eng_addr_match(4, &pd->pd_dst, &ifp->a4[i].addr, &ifp->a4[i].mask))
+                        return true;
+        return false;
+}
+
+static void send_return(struct engine *eng, struct eng_pdesc *pd, const struct eng_verdict *v)
+{
+        const struct eng_rule *r = v->rule != ENG_NIL ? eng_rule_get(eng, v->rule) : NULL;
+        uint8_t ret = r ? r->r_return : ENG_RET_DEFAULT;
+
+        /* Never answer a packet that is itself damaged. */
+        if (!eng_csum_l4_ok(pd))
+                return;
+        if (pd->pd_proto == IPPROTO_TCP && ret != ENG_RET_ICMP) {
+                if (!(pd->pd_tcpflags & TH_RST))
+                        eng_send_rst(eng, pd);
+                return;
+        }
+        if (ret == ENG_RET_RST)
+                return;
+        if (pd->pd_af == 4)
+                eng_send_icmp_error(eng, pd, 3,
+                                    r && r->r_return_icmp ? (uint8_t)(r->r_return_icmp - 1) : 3, 0);
+        else
+                eng_send_icmp_error(eng, pd, 1,
+                                    r && r->r_return_icmp ? (uint8_t)(r->r_return_icmp - 1) : 4, 0);
+}
+
+static void local_input(struct engine *eng, struct eng_pdesc *pd)
+{
+        bool echo = (pd->pd_af == 4 && pd->pd_proto == IPPROTO_ICMP && pd->pd_icmp_type == 8) ||
+                    (pd->pd_af == 6 && pd->pd_proto == IPPROTO_ICMPV6 && pd->pd_icmp_type == 128);
+
+        if (echo && !pd->pd_frag && eng_csum_l4_ok(pd)) {
+                eng_send_echo_reply(eng, pd);
+                return;
+        }
+        if (echo) {
+                eng_drop(eng, ENG_RES_PROTCKSUM);
+                return;
+        }
+        eng_drop(eng, ENG_RES_LOCAL); /* no service listens on the router */
+}
+
+/* v4 header: TTL down by one, checksum fixed incrementally (RFC 1624). */
+static void dec_ttl(struct eng_pdesc *pd)
+{
+        uint8_t *ip = pd->pd_buf + pd->pd_l3;
+
+        if (pd->pd_af == 4) {
+                uint16_t old = eng_rd16(ip + 8);
+
+                ip[8]--;
+                eng_wr16(ip + 10, eng_csum_fixup16(eng_rd16(ip + 10), old, eng_rd16(ip + 8)));
+        } else {
+                ip[7]--;
+        }
+        pd->pd_ttl--;
+}
+
+static void forward(struct engine *eng, struct eng_pdesc *pd)
+{
+        struct eng_nexthop nh;
+        struct eng_verdict v;
+        uint16_t mtu;
+
+        if (!eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
+                eng_drop(eng, ENG_RES_NOROUTE);
+                eng_send_icmp_error(eng, pd, pd->pd_af == 4 ? 3 : 1, 0, 0);
+                return;
+        }
+        if (pd->pd_ttl <= 1) {
+                eng_drop(eng, ENG_RES_TTL);
+                eng_send_icmp_error(eng, pd, pd->pd_af == 4 ? 11 : 3, 0, 0);
+                return;
+        }
+        dec_ttl(pd);
+        pd->pd_dir = ENG_DIR_OUT;
+        pd->pd_ifindex = nh.ifindex;
+        eng_pf_test(eng, pd, &v);
+        if (v.action != ENG_PASS) {
+                if (v.send_return)
+                        send_return(eng, pd, &v);
+                return;
+        }
+        mtu = eng->ifs[nh.ifindex].mtu;
+        if (pd->pd_tot > mtu) {
+                bool df = pd->pd_af == 6 || (pd->pd_buf[pd->pd_l3 + 6] & 0x40);
+
+                eng_drop(eng, ENG_RES_TOOBIG);
+                if (df)
+                        eng_send_icmp_error(eng, pd, pd->pd_af == 4 ? 3 : 2, pd->pd_af == 4 ? 4 : 0,
+                                            mtu);
+                return;
+        }
+        /* nat may have rewritten the destination: route the result. */
+        if (!eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
+                eng_drop(eng, ENG_RES_NOROUTE);
+                return;
+        }
+        if (eng_output_ip(eng, &nh, pd->pd_af, pd->pd_buf + pd->pd_l3, pd->pd_tot))
+                eng->st.es_forwarded++;
+}
+
+void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t len, uint32_t l3,
+                  int af)
+{
+        struct eng_pdesc pd;
+        struct eng_verdict v;
+        int r;
+
+        memset(&pd, 0, sizeof(pd));
+        pd.pd_buf = frame;
+        pd.pd_buflen = len;
+        pd.pd_l3 = l3;
+        pd.pd_ifindex = ifindex;
+        pd.pd_dir = ENG_DIR_IN;
+        r = eng_parse_ip(&pd, af);
+        if (r) {
+                eng_drop(eng, r);
+                return;
+        }
+        if (pd.pd_frag && eng->scrub) {
+                uint8_t *whole = NULL;
+                uint32_t wlen = 0;
+
+                r = eng_frag_input(eng, &pd, &whole, &wlen);
+                if (r) {
+                        eng_drop(eng, r);
+                        return;
+                }
+                if (!whole)
+                        return; /* held until the datagram is complete */
+                pd.pd_buf = whole;
+                pd.pd_buflen = wlen;
+                pd.pd_l3 = 0;
+                r = eng_parse_ip(&pd, af);
+                if (r) {
+                        eng_drop(eng, r);
+                        return;
+                }
+        }
+        /* Neighbor discovery is link plumbing, handled like ARP before the
+         * filter (RFC 4861: hop limit 255 proves it is on-link). */
+        if (is_nd(&pd)) {
+                eng_nd_input(eng, &pd);
+                return;
+        }
+        eng_pf_test(eng, &pd, &v);
+        if (v.action != ENG_PASS) {
+                if (v.send_return)
+                        send_return(eng, &pd, &v);
+                return;
+        }
+        if (eng_addr_is_self(eng, pd.pd_af, &pd.pd_dst) || is_multicast(&pd) ||
+            (pd.pd_af == 4 && is_bcast4(eng, &pd))) {
+                local_input(eng, &pd);
+                return;
+        }
+        forward(eng, &pd);
+}

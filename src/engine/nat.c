@@ -1,0 +1,376 @@
+/*
+ * Address translation: nat (source, with port allocation), rdr (destination,
+ * port forwarding) and binat (1:1 both ways). The translating rule decides
+ * once; the state it creates carries both keys, wire (as on the outside
+ * link) and stack (as the inside host sees it), and every later packet and
+ * every ICMP error about the connection is rewritten from those keys.
+ * Checksums are updated incrementally (RFC 1624).
+ */
+#include "eng_internal.h"
+
+#define NAT_PORT_LO 50001 /* pf's default proxy port range */
+#define NAT_PORT_HI 65535
+
+static bool is_icmp_query(const struct eng_pdesc *pd)
+{
+        return ((pd->pd_proto == IPPROTO_ICMP && pd->pd_af == 4) ||
+                (pd->pd_proto == IPPROTO_ICMPV6 && pd->pd_af == 6)) &&
+               !pd->pd_icmp_err;
+}
+
+void eng_nat_rewrite(struct eng_pdesc *pd, int which, const struct eng_addr *a, uint16_t port)
+{
+        uint8_t *ip = pd->pd_buf + pd->pd_l3;
+        struct eng_addr *old = which ? &pd->pd_dst : &pd->pd_src;
+        uint16_t oport = which ? pd->pd_dport : pd->pd_sport;
+        uint32_t alen = pd->pd_af == 4 ? 4 : 16;
+        bool achg = memcmp(old->ea_b, a->ea_b, alen) != 0;
+        bool has_l4 = pd->pd_csum && !(pd->pd_frag && pd->pd_fragoff);
+        bool pchg = port != oport;
+
+        if (is_icmp_query(pd))
+                pchg = pchg && which == 0; /* the id travels as the source "port" */
+        else if (pd->pd_proto != IPPROTO_TCP && pd->pd_proto != IPPROTO_UDP)
+                pchg = false;
+        if (!achg && !pchg)
+                return;
+        if (has_l4) {
+                uint8_t *c = pd->pd_buf + pd->pd_csum;
+                uint16_t sum = eng_rd16(c);
+                bool udp0 = pd->pd_proto == IPPROTO_UDP && pd->pd_af == 4 && sum == 0;
+
+                if (!udp0) {
+                        if (achg && pd->pd_proto != IPPROTO_ICMP)
+                                sum = eng_csum_fixup_addr(sum, pd->pd_af, old, a);
+                        if (pchg)
+                                sum = eng_csum_fixup16(sum, oport, port);
+                        if (sum == 0 && pd->pd_proto == IPPROTO_UDP)
+                                sum = 0xffff;
+                        eng_wr16(c, sum);
+                }
+        }
+        if (achg) {
+                if (pd->pd_af == 4) {
+                        uint8_t *f = ip + (which ? 16 : 12);
+
+                        eng_wr16(ip + 10, eng_csum_fixup32(eng_rd16(ip + 10), eng_rd32(f),
+                                                           eng_rd32(a->ea_b)));
+                        memcpy(f, a->ea_b, 4);
+                } else {
+                        memcpy(ip + (which ? 24 : 8), a->ea_b, 16);
+                }
+                memcpy(old->ea_b, a->ea_b, alen);
+        }
+        if (pchg) {
+                uint8_t *l4 = pd->pd_buf + pd->pd_l4;
+
+                if (is_icmp_query(pd)) {
+                        eng_wr16(l4 + 4, port);
+                        pd->pd_sport = pd->pd_dport = port;
+                } else if (!(pd->pd_frag && pd->pd_fragoff)) {
+                        eng_wr16(l4 + (which ? 2 : 0), port);
+                        if (which)
+                                pd->pd_dport = port;
+                        else
+                                pd->pd_sport = port;
+                }
+        }
+}
+
+bool eng_nat_alloc_port(struct engine *eng, struct pf_state_key *wire, int sidx, uint16_t lo,
+                        uint16_t hi)
+{
+        uint32_t range, start, i;
+        bool icmp = wire->proto == IPPROTO_ICMP || wire->proto == IPPROTO_ICMPV6;
+
+        if (lo > hi) {
+                uint16_t t = lo;
+
+                lo = hi;
+                hi = t;
+        }
+        range = (uint32_t)hi - lo + 1;
+        /* ICMP ids are kept when free, ports start at a random point. */
+        if (icmp && wire->port[sidx] >= lo && wire->port[sidx] <= hi)
+                start = wire->port[sidx] - lo;
+        else
+                start = (uint32_t)(eng_random(eng) % range);
+        for (i = 0; i < range; i++) {
+                uint16_t p = (uint16_t)(lo + (start + i) % range);
+
+                wire->port[sidx] = p;
+                if (icmp)
+                        wire->port[1 - sidx] = p;
+                if (!eng_state_key_used(eng, wire))
+                        return true;
+        }
+        return false;
+}
+
+/* The pool address for a, grafting a's host bits onto a pool network. */
+static bool pool_addr(const struct eng_rule_addr *pool, int af, const struct eng_addr *a,
+                      struct eng_addr *out)
+{
+        int i, w;
+
+        memset(out, 0, sizeof(*out));
+        switch (pool->ra_type) {
+        case ENG_AT_NET:
+                if (pool->ra_af && pool->ra_af != af)
+                        return false;
+                for (w = 0; w < 4; w++)
+                        out->ea_w[w] = (pool->ra_addr.ea_w[w] & pool->ra_mask.ea_w[w]) |
+                                       (a->ea_w[w] & ~pool->ra_mask.ea_w[w]);
+                if (af == 4)
+                        out->ea_w[1] = out->ea_w[2] = out->ea_w[3] = 0;
+                return true;
+        case ENG_AT_IFADDR:
+        case ENG_AT_IFNET:
+                for (i = 0; i < pool->ra_nres; i++) {
+                        if (pool->ra_res_af[i] == af) {
+                                *out = pool->ra_res_addr[i];
+                                return true;
+                        }
+                }
+                return false;
+        default:
+                return false;
+        }
+}
+
+static bool port_in(const struct eng_rule_addr *ra, uint16_t p)
+{
+        switch (ra->ra_portop) {
+        case ENG_OP_NONE:
+                return true;
+        case ENG_OP_EQ:
+                return p == ra->ra_port[0];
+        case ENG_OP_NE:
+                return p != ra->ra_port[0];
+        case ENG_OP_LT:
+                return p < ra->ra_port[0];
+        case ENG_OP_LE:
+                return p <= ra->ra_port[0];
+        case ENG_OP_GT:
+                return p > ra->ra_port[0];
+        case ENG_OP_GE:
+                return p >= ra->ra_port[0];
+        case ENG_OP_IRG:
+                return p > ra->ra_port[0] && p < ra->ra_port[1];
+        case ENG_OP_XRG:
+                return p < ra->ra_port[0] || p > ra->ra_port[1];
+        case ENG_OP_RRG:
+                return p >= ra->ra_port[0] && p <= ra->ra_port[1];
+        }
+        return false;
+}
+
+static bool addr_in(const struct engine *eng, const struct eng_rule_addr *ra, int af,
+                    const struct eng_addr *a)
+{
+        bool m = false;
+        int i;
+
+        switch (ra->ra_type) {
+        case ENG_AT_ANY:
+                m = true;
+                break;
+        case ENG_AT_NET:
+                m = (!ra->ra_af || ra->ra_af == af) &&
+                    eng_addr_match(af, a, &ra->ra_addr, &ra->ra_mask);
+                break;
+        case ENG_AT_TABLE:
+                m = eng_table_match(eng, ra->ra_table, af, a);
+                break;
+        case ENG_AT_SELF:
+                m = eng_addr_is_self(eng, af, a);
+                break;
+        case ENG_AT_IFADDR:
+        case ENG_AT_IFNET:
+                for (i = 0; i < ra->ra_nres && !m; i++)
+                        m = ra->ra_res_af[i] == af &&
+                            eng_addr_match(af, a, &ra->ra_res_addr[i], &ra->ra_res_mask[i]);
+                break;
+        default:
+                break;
+        }
+        return m != (ra->ra_neg != 0);
+}
+
+static bool trans_matches(const struct engine *eng, const struct eng_rule *r,
+                          const struct eng_pdesc *pd)
+{
+        bool ports = pd->pd_proto == IPPROTO_TCP || pd->pd_proto == IPPROTO_UDP;
+        const struct eng_rule_addr *src = &r->r_src, *dst = &r->r_dst;
+
+        if (r->r_ifindex != ENG_IF_ANY && (r->r_ifindex == pd->pd_ifindex) == (r->r_ifnot != 0))
+                return false;
+        if ((r->r_af && r->r_af != pd->pd_af) || (r->r_proto && r->r_proto != pd->pd_proto))
+                return false;
+        if ((r->r_action == ENG_A_BINAT || r->r_action == ENG_A_NOBINAT) &&
+            pd->pd_dir == ENG_DIR_IN) {
+                /* binat inbound: the packet's source is the rule's
+                 * destination, its destination the external address. */
+                if (!addr_in(eng, dst, pd->pd_af, &pd->pd_src))
+                        return false;
+                if (r->r_action == ENG_A_NOBINAT)
+                        return true;
+                return addr_in(eng, &r->r_rpool, pd->pd_af, &pd->pd_dst);
+        }
+        if (!addr_in(eng, src, pd->pd_af, &pd->pd_src) ||
+            !addr_in(eng, dst, pd->pd_af, &pd->pd_dst))
+                return false;
+        if ((src->ra_portop || dst->ra_portop) &&
+            (!ports || !port_in(src, pd->pd_sport) || !port_in(dst, pd->pd_dport)))
+                return false;
+        return true;
+}
+
+static const struct eng_rule *match_list(const struct engine *eng, uint32_t from, uint32_t to,
+                                         const struct eng_pdesc *pd, uint32_t *idx)
+{
+        const struct eng_bank *b = eng_active(eng);
+        uint32_t i;
+
+        for (i = from; i < to; i++) {
+                struct eng_rule *r = &b->rules[i];
+
+                r->r_cnt.rc_evaluations++;
+                if (trans_matches(eng, r, pd)) {
+                        *idx = i;
+                        return r;
+                }
+        }
+        return NULL;
+}
+
+const struct eng_rule *eng_nat_match(struct engine *eng, struct eng_pdesc *pd, uint32_t *idx)
+{
+        const struct eng_bank *b = eng_active(eng);
+        const struct eng_rule *r;
+
+        r = match_list(eng, b->binat_start, b->binat_end, pd, idx);
+        if (!r) {
+                if (pd->pd_dir == ENG_DIR_OUT)
+                        r = match_list(eng, b->nat_start, b->nat_end, pd, idx);
+                else
+                        r = match_list(eng, b->rdr_start, b->rdr_end, pd, idx);
+        }
+        if (!r || r->r_action == ENG_A_NONAT || r->r_action == ENG_A_NORDR ||
+            r->r_action == ENG_A_NOBINAT)
+                return NULL; /* first match says: do not translate */
+        return r;
+}
+
+int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, struct eng_pdesc *pd,
+                       struct pf_state_key *wire, struct pf_state_key *stack)
+{
+        struct pf_state_key pre, post;
+        struct eng_addr na;
+        int d = pd->pd_dir == ENG_DIR_IN ? ENG_DIR_IN : ENG_DIR_OUT;
+        int sidx = d == ENG_DIR_IN ? 0 : 1, didx = 1 - sidx;
+        bool ports = pd->pd_proto == IPPROTO_TCP || pd->pd_proto == IPPROTO_UDP;
+        uint16_t np;
+
+        eng_sk_from_pd(pd, &pre);
+        post = pre;
+        switch (nr->r_action) {
+        case ENG_A_NAT:
+        case ENG_A_BINAT:
+                if (nr->r_action == ENG_A_BINAT && d == ENG_DIR_IN) {
+                        /* back to the internal address: graft the inside
+                         * network over the external one */
+                        if (!pool_addr(&nr->r_src, pd->pd_af, &pd->pd_dst, &na))
+                                goto fail;
+                        post.addr[didx] = na;
+                        eng_nat_rewrite(pd, 1, &na, pd->pd_dport);
+                        break;
+                }
+                if (!pool_addr(&nr->r_rpool, pd->pd_af, &pd->pd_src, &na))
+                        goto fail;
+                post.addr[sidx] = na;
+                np = pd->pd_sport;
+                if (nr->r_action == ENG_A_NAT && (ports || is_icmp_query(pd))) {
+                        uint16_t lo = nr->r_rport[0], hi = nr->r_rport[1];
+
+                        if (!lo && !hi) {
+                                lo = is_icmp_query(pd) ? 1 : NAT_PORT_LO;
+                                hi = NAT_PORT_HI;
+                        } else if (!hi) {
+                                hi = lo;
+                        }
+                        if (!eng_nat_alloc_port(eng, &post, sidx, lo, hi)) {
+                                eng->st.es_nat_exhausted++;
+                                return ENG_RES_TRANSLATE;
+                        }
+                        np = post.port[sidx];
+                }
+                eng_nat_rewrite(pd, 0, &na, np);
+                break;
+        case ENG_A_RDR:
+                if (!pool_addr(&nr->r_rpool, pd->pd_af, &pd->pd_dst, &na))
+                        goto fail;
+                np = pd->pd_dport;
+                if (ports && nr->r_rport[0]) {
+                        np = nr->r_rport[0];
+                        /* a range maps onto a range, port by port */
+                        if (nr->r_rport[1] > nr->r_rport[0] && nr->r_dst.ra_portop == ENG_OP_RRG)
+                                np = (uint16_t)(nr->r_rport[0] +
+                                                (pd->pd_dport - nr->r_dst.ra_port[0]));
+                }
+                post.addr[didx] = na;
+                if (ports)
+                        post.port[didx] = np;
+                eng_nat_rewrite(pd, 1, &na, np);
+                break;
+        default:
+                goto fail;
+        }
+        /* The side of the packet as it was on the wire vs inside. */
+        if (d == ENG_DIR_OUT) {
+                *stack = pre;
+                *wire = post;
+        } else {
+                *wire = pre;
+                *stack = post;
+        }
+        return 0;
+fail:
+        return ENG_RES_TRANSLATE;
+}
+
+/* Rewrites pd (direction dir, indexes sidx) to the addresses of key t. */
+static void rewrite_to_key(struct eng_pdesc *pd, const struct pf_state_key *t, int sidx)
+{
+        eng_nat_rewrite(pd, 0, &t->addr[sidx], t->port[sidx]);
+        eng_nat_rewrite(pd, 1, &t->addr[1 - sidx], t->port[1 - sidx]);
+}
+
+void eng_nat_from_state(struct eng_pdesc *pd, const struct pf_state *s)
+{
+        int sidx = pd->pd_dir == ENG_DIR_IN ? 0 : 1;
+        const struct pf_state_key *t = &s->key[pd->pd_dir == ENG_DIR_IN ? PF_SK_STACK : PF_SK_WIRE];
+
+        rewrite_to_key(pd, t, sidx);
+}
+
+void eng_nat_icmp_error(struct eng_pdesc *pd, struct eng_pdesc *inner, const struct pf_state *s,
+                        bool inner_from_creator)
+{
+        const struct pf_state_key *t = &s->key[pd->pd_dir == ENG_DIR_IN ? PF_SK_STACK : PF_SK_WIRE];
+        int isidx = pd->pd_dir == ENG_DIR_IN ? 1 : 0; /* the quote travelled the other way */
+        struct eng_addr old_isrc = inner->pd_src, old_idst = inner->pd_dst;
+        uint32_t alen = pd->pd_af == 4 ? 4 : 16;
+
+        (void)inner_from_creator;
+        rewrite_to_key(inner, t, isidx);
+        /* The error goes to whoever sent the quoted packet (inbound) or comes
+         * from whoever it was sent to (outbound): follow the translation. */
+        if (pd->pd_dir == ENG_DIR_IN && memcmp(pd->pd_dst.ea_b, old_isrc.ea_b, alen) == 0)
+                eng_nat_rewrite(pd, 1, &inner->pd_src, 0);
+        if (pd->pd_dir == ENG_DIR_OUT && memcmp(pd->pd_src.ea_b, old_idst.ea_b, alen) == 0)
+                eng_nat_rewrite(pd, 0, &inner->pd_dst, 0);
+        /* The quote changed under the ICMP checksum: recompute it whole. */
+        pd->pd_l4len = pd->pd_l3 + pd->pd_tot - pd->pd_l4;
+        eng_csum_l4_set(pd);
+}

@@ -1,0 +1,193 @@
+/*
+ * Loading a ruleset into the inactive bank and committing it atomically:
+ * rules are sorted into their lists (filter, nat, rdr, binat), skip steps
+ * computed per list as pf_calc_skip_steps does, interface-derived addresses
+ * resolved. States survive the swap; they only stop crediting old rules.
+ */
+#include "eng_internal.h"
+
+static bool same_addr(const struct eng_rule_addr *a, const struct eng_rule_addr *b)
+{
+        return a->ra_type == b->ra_type && a->ra_neg == b->ra_neg && a->ra_af == b->ra_af &&
+               a->ra_ifindex == b->ra_ifindex && a->ra_table == b->ra_table &&
+               memcmp(&a->ra_addr, &b->ra_addr, sizeof(a->ra_addr)) == 0 &&
+               memcmp(&a->ra_mask, &b->ra_mask, sizeof(a->ra_mask)) == 0;
+}
+
+static bool same_field(const struct eng_rule *a, const struct eng_rule *b, int f)
+{
+        switch (f) {
+        case ENG_SKIP_IFP:
+                return a->r_ifindex == b->r_ifindex && a->r_ifnot == b->r_ifnot;
+        case ENG_SKIP_DIR:
+                return a->r_dir == b->r_dir;
+        case ENG_SKIP_AF:
+                return a->r_af == b->r_af;
+        case ENG_SKIP_PROTO:
+                return a->r_proto == b->r_proto;
+        case ENG_SKIP_SRC_ADDR:
+                return same_addr(&a->r_src, &b->r_src);
+        case ENG_SKIP_SRC_PORT:
+                return a->r_src.ra_portop == b->r_src.ra_portop &&
+                       a->r_src.ra_port[0] == b->r_src.ra_port[0] &&
+                       a->r_src.ra_port[1] == b->r_src.ra_port[1];
+        case ENG_SKIP_DST_ADDR:
+                return same_addr(&a->r_dst, &b->r_dst);
+        default:
+                return a->r_dst.ra_portop == b->r_dst.ra_portop &&
+                       a->r_dst.ra_port[0] == b->r_dst.ra_port[0] &&
+                       a->r_dst.ra_port[1] == b->r_dst.ra_port[1];
+        }
+}
+
+/* For each field, every rule of a run sharing that field's value skips to
+ * the first rule after the run: if the field fails for one, it fails for
+ * all of them. */
+static void calc_skip_steps(struct eng_rule *r, uint32_t n)
+{
+        uint32_t head[ENG_SKIP_COUNT], i, j;
+        int f;
+
+        for (f = 0; f < ENG_SKIP_COUNT; f++)
+                head[f] = 0;
+        for (i = 1; i <= n; i++) {
+                for (f = 0; f < ENG_SKIP_COUNT; f++) {
+                        if (i < n && same_field(&r[head[f]], &r[i], f))
+                                continue;
+                        for (j = head[f]; j < i; j++)
+                                r[j].r_skip[f] = (uint16_t)i;
+                        head[f] = i;
+                }
+        }
+}
+
+static void resolve_addr(const struct engine *eng, struct eng_rule_addr *ra)
+{
+        const struct eng_if *ifp;
+        int af, i;
+
+        if (ra->ra_type != ENG_AT_IFADDR && ra->ra_type != ENG_AT_IFNET)
+                return;
+        ra->ra_nres = 0;
+        if (ra->ra_ifindex >= ENG_MAX_IFS)
+                return;
+        ifp = &eng->ifs[ra->ra_ifindex];
+        for (af = 4; af <= 6; af += 2) {
+                const struct eng_ifaddr *ia = af == 4 ? ifp->a4 : ifp->a6;
+                int n = af == 4 ? ifp->n4 : ifp->n6;
+
+                if (ra->ra_af && ra->ra_af != af)
+                        continue;
+                for (i = 0; i < n && ra->ra_nres < ENG_RADDR_MAX; i++) {
+                        uint8_t k = ra->ra_nres++;
+                        int w;
+
+                        ra->ra_res_af[k] = (uint8_t)af;
+                        if (ra->ra_type == ENG_AT_IFNET) {
+                                ra->ra_res_mask[k] = ia[i].mask;
+                                for (w = 0; w < 4; w++)
+                                        ra->ra_res_addr[k].ea_w[w] =
+                                            ia[i].addr.ea_w[w] & ia[i].mask.ea_w[w];
+                        } else {
+                                ra->ra_res_addr[k] = ia[i].addr;
+                                eng_addr_mask(&ra->ra_res_mask[k], af, 128);
+                        }
+                }
+        }
+}
+
+static void resolve_bank(const struct engine *eng, struct eng_bank *b)
+{
+        uint32_t i;
+
+        for (i = 0; i < b->n; i++) {
+                resolve_addr(eng, &b->rules[i].r_src);
+                resolve_addr(eng, &b->rules[i].r_dst);
+                resolve_addr(eng, &b->rules[i].r_rpool);
+        }
+}
+
+void eng_rules_resolve(struct engine *eng)
+{
+        resolve_bank(eng, &eng->bank[eng->active]);
+}
+
+static bool rule_ok(const struct engine *eng, const struct eng_rule *r)
+{
+        const struct eng_rule_addr *as[3] = {&r->r_src, &r->r_dst, &r->r_rpool};
+        int i;
+
+        if (r->r_action > ENG_A_NOBINAT || r->r_dir > ENG_DIR_OUT)
+                return false;
+        if (r->r_ifindex != ENG_IF_ANY && r->r_ifindex >= ENG_MAX_IFS)
+                return false;
+        for (i = 0; i < 3; i++) {
+                if (as[i]->ra_type > ENG_AT_NOROUTE || as[i]->ra_portop > ENG_OP_RRG)
+                        return false;
+                if (as[i]->ra_type == ENG_AT_TABLE && (as[i]->ra_table >= eng->cfg.ec_max_tables ||
+                                                       !eng->tables[as[i]->ra_table].used))
+                        return false;
+        }
+        return true;
+}
+
+int eng_ruleset_load_rules(struct engine *eng, const struct eng_rule *rules, uint32_t n)
+{
+        uint32_t next = 1 - eng->active;
+        struct eng_bank *b = &eng->bank[next];
+        static const uint8_t order[4][2] = {
+            {ENG_A_PASS, ENG_A_BLOCK},
+            {ENG_A_NAT, ENG_A_NONAT},
+            {ENG_A_RDR, ENG_A_NORDR},
+            {ENG_A_BINAT, ENG_A_NOBINAT},
+        };
+        uint32_t start[4], end[4], i, k, m = 0;
+
+        if (n > eng->cfg.ec_max_rules || (n && !rules))
+                return ENG_EINVAL;
+        for (i = 0; i < n; i++)
+                if (!rule_ok(eng, &rules[i]))
+                        return ENG_EBADRS;
+        for (k = 0; k < 4; k++) {
+                start[k] = m;
+                for (i = 0; i < n; i++) {
+                        if (rules[i].r_action != order[k][0] && rules[i].r_action != order[k][1])
+                                continue;
+                        b->rules[m] = rules[i];
+                        memset(&b->rules[m].r_cnt, 0, sizeof(b->rules[m].r_cnt));
+                        m++;
+                }
+                end[k] = m;
+                calc_skip_steps(&b->rules[start[k]], end[k] - start[k]);
+                /* skip steps are list-relative; make them bank indexes */
+                for (i = start[k]; i < end[k]; i++)
+                        for (int f = 0; f < ENG_SKIP_COUNT; f++)
+                                b->rules[i].r_skip[f] =
+                                    (uint16_t)(b->rules[i].r_skip[f] + start[k]);
+        }
+        b->n = m;
+        b->nfilter = end[0];
+        b->nat_start = start[1];
+        b->nat_end = end[1];
+        b->rdr_start = start[2];
+        b->rdr_end = end[2];
+        b->binat_start = start[3];
+        b->binat_end = end[3];
+        resolve_bank(eng, b);
+        /* Commit: one store switches every later packet to the new rules. */
+        eng->active = next;
+        eng->generation++;
+        return ENG_OK;
+}
+
+const struct eng_rule *eng_rule_get(const struct engine *eng, uint32_t i)
+{
+        const struct eng_bank *b = eng_active(eng);
+
+        return i < b->n ? &b->rules[i] : NULL;
+}
+
+uint32_t eng_rule_count(const struct engine *eng)
+{
+        return eng_active(eng)->n;
+}

@@ -1,0 +1,281 @@
+/*
+ * The state table: a fixed pool of states, bounded by `set limit states`,
+ * hashed by key with chaining through indexes. A state is reachable through
+ * its wire key and, when translated, through its stack key too: inbound
+ * packets are looked up by wire key, outbound ones by stack key, as pf does.
+ */
+#include "eng_internal.h"
+
+static inline uint64_t rotl(uint64_t x, int r)
+{
+        return (x << r) | (x >> (64 - r));
+}
+
+/*
+ * A multiply-xorshift hash over the five 64-bit words of a key, seeded per
+ * instance so that remote hosts cannot aim at one chain.
+ */
+uint32_t eng_sk_hash(const struct engine *eng, const struct pf_state_key *k)
+{
+        uint64_t w[5], h = eng->seed;
+        int i;
+
+        memcpy(w, k, sizeof(w));
+        for (i = 0; i < 5; i++) {
+                h ^= w[i] * 0x9e3779b97f4a7c15ull;
+                h = rotl(h, 31) * 0xc2b2ae3d27d4eb4full;
+        }
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 33;
+        return (uint32_t)h;
+}
+
+int eng_sk_cmp(const struct pf_state_key *a, const struct pf_state_key *b)
+{
+        return memcmp(a, b, sizeof(*a));
+}
+
+void eng_sk_from_pd(const struct eng_pdesc *pd, struct pf_state_key *k)
+{
+        int sidx = pd->pd_dir == ENG_DIR_IN ? 0 : 1;
+
+        memset(k, 0, sizeof(*k));
+        k->addr[sidx] = pd->pd_src;
+        k->addr[1 - sidx] = pd->pd_dst;
+        k->port[sidx] = pd->pd_sport;
+        k->port[1 - sidx] = pd->pd_dport;
+        k->af = pd->pd_af;
+        k->proto = pd->pd_proto;
+}
+
+static inline struct pf_state *node_state(const struct engine *eng, uint32_t node)
+{
+        return &eng->states[node >> 1];
+}
+
+/* Does state s answer a lookup of key k by a packet in direction dir? */
+static bool node_matches(const struct pf_state *s, uint32_t role, const struct pf_state_key *k,
+                         int dir, uint16_t ifindex)
+{
+        if (s->ifindex != ENG_IF_ANY && s->ifindex != ifindex)
+                return false;
+        if (s->flags & ENG_SF_TWOKEYS) {
+                if (role != (dir == ENG_DIR_IN ? PF_SK_WIRE : PF_SK_STACK))
+                        return false;
+        }
+        return eng_sk_cmp(&s->key[role], k) == 0;
+}
+
+struct pf_state *eng_state_find(struct engine *eng, const struct pf_state_key *k, int dir,
+                                uint16_t ifindex)
+{
+        uint32_t node = eng->buckets[eng_sk_hash(eng, k) & eng->hmask];
+
+        eng->st.es_states_searches++;
+        while (node != ENG_NIL) {
+                struct pf_state *s = node_state(eng, node);
+                uint32_t role = node & 1;
+
+                if (node_matches(s, role, k, dir, ifindex))
+                        return s;
+                node = s->hnext[role];
+        }
+        return NULL;
+}
+
+bool eng_state_key_used(struct engine *eng, const struct pf_state_key *k)
+{
+        uint32_t node = eng->buckets[eng_sk_hash(eng, k) & eng->hmask];
+
+        while (node != ENG_NIL) {
+                struct pf_state *s = node_state(eng, node);
+                uint32_t role = node & 1;
+
+                if (eng_sk_cmp(&s->key[role], k) == 0)
+                        return true;
+                node = s->hnext[role];
+        }
+        return false;
+}
+
+/* An existing state created in the same direction on an overlapping
+ * interface with this key would make the new one unreachable. */
+static bool key_conflicts(struct engine *eng, const struct pf_state_key *k, int dir,
+                          uint16_t ifindex)
+{
+        uint32_t node = eng->buckets[eng_sk_hash(eng, k) & eng->hmask];
+
+        while (node != ENG_NIL) {
+                struct pf_state *s = node_state(eng, node);
+                uint32_t role = node & 1;
+
+                if (eng_sk_cmp(&s->key[role], k) == 0 && s->direction == dir &&
+                    (s->ifindex == ENG_IF_ANY || ifindex == ENG_IF_ANY || s->ifindex == ifindex))
+                        return true;
+                node = s->hnext[role];
+        }
+        return false;
+}
+
+static void hash_link(struct engine *eng, uint32_t idx, uint32_t role)
+{
+        struct pf_state *s = &eng->states[idx];
+        uint32_t b = eng_sk_hash(eng, &s->key[role]) & eng->hmask;
+
+        s->hnext[role] = eng->buckets[b];
+        eng->buckets[b] = idx * 2 + role;
+}
+
+static void hash_unlink(struct engine *eng, uint32_t idx, uint32_t role)
+{
+        struct pf_state *s = &eng->states[idx];
+        uint32_t *pp = &eng->buckets[eng_sk_hash(eng, &s->key[role]) & eng->hmask];
+        uint32_t want = idx * 2 + role;
+
+        while (*pp != ENG_NIL) {
+                if (*pp == want) {
+                        *pp = s->hnext[role];
+                        return;
+                }
+                pp = &node_state(eng, *pp)->hnext[*pp & 1];
+        }
+}
+
+struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key *wire,
+                                  const struct pf_state_key *stack, int dir, uint16_t ifindex,
+                                  int *reason)
+{
+        bool two = eng_sk_cmp(wire, stack) != 0;
+        struct pf_state *s;
+        uint32_t idx;
+
+        if (eng->state_free == ENG_NIL) {
+                *reason = ENG_RES_MAXSTATES;
+                return NULL;
+        }
+        if (key_conflicts(eng, wire, dir, ifindex) ||
+            (two && key_conflicts(eng, stack, dir, ifindex))) {
+                *reason = ENG_RES_STATEINS;
+                return NULL;
+        }
+        idx = eng->state_free;
+        s = &eng->states[idx];
+        eng->state_free = s->hnext[0];
+        memset(s, 0, sizeof(*s));
+        s->key[PF_SK_WIRE] = *wire;
+        s->key[PF_SK_STACK] = *stack;
+        s->direction = (uint8_t)dir;
+        s->ifindex = ifindex;
+        s->flags = ENG_SF_USED | (two ? ENG_SF_TWOKEYS : 0);
+        s->creation_s = eng->now_s;
+        s->expire_s = eng->now_s;
+        s->rule = s->nat_rule = ENG_NIL;
+        s->generation = eng->generation;
+        hash_link(eng, idx, PF_SK_WIRE);
+        if (two)
+                hash_link(eng, idx, PF_SK_STACK);
+        eng->nstates++;
+        eng->st.es_states_inserts++;
+        return s;
+}
+
+void eng_state_remove(struct engine *eng, struct pf_state *s)
+{
+        uint32_t idx = (uint32_t)(s - eng->states);
+
+        if (!(s->flags & ENG_SF_USED))
+                return;
+        hash_unlink(eng, idx, PF_SK_WIRE);
+        if (s->flags & ENG_SF_TWOKEYS)
+                hash_unlink(eng, idx, PF_SK_STACK);
+        if (s->generation == eng->generation) {
+                const struct eng_bank *b = eng_active(eng);
+
+                if (s->rule < b->n && b->rules[s->rule].r_cnt.rc_states_cur)
+                        b->rules[s->rule].r_cnt.rc_states_cur--;
+        }
+        s->flags = 0;
+        s->hnext[0] = eng->state_free;
+        eng->state_free = idx;
+        eng->nstates--;
+        eng->st.es_states_removals++;
+}
+
+uint32_t eng_state_timeout_s(const struct engine *eng, const struct pf_state *s)
+{
+        return eng->timeouts[s->timeout];
+}
+
+void eng_state_purge(struct engine *eng, uint32_t budget)
+{
+        uint32_t max = eng->cfg.ec_max_states;
+
+        if (budget > max)
+                budget = max;
+        while (budget--) {
+                struct pf_state *s = &eng->states[eng->purge_cursor];
+
+                if (++eng->purge_cursor >= max)
+                        eng->purge_cursor = 0;
+                if ((s->flags & ENG_SF_USED) &&
+                    eng->now_s - s->expire_s >= eng_state_timeout_s(eng, s))
+                        eng_state_remove(eng, s);
+        }
+}
+
+uint32_t eng_state_flush(struct engine *eng)
+{
+        uint32_t i, n = 0;
+
+        for (i = 0; i < eng->cfg.ec_max_states; i++) {
+                if (eng->states[i].flags & ENG_SF_USED) {
+                        eng_state_remove(eng, &eng->states[i]);
+                        n++;
+                }
+        }
+        return n;
+}
+
+void eng_state_foreach(const struct engine *eng, uint64_t now_ns,
+                       int (*fn)(void *arg, const struct eng_state_info *si), void *arg)
+{
+        uint32_t i, now_s = (uint32_t)(now_ns / 1000000000ull);
+
+        for (i = 0; i < eng->cfg.ec_max_states; i++) {
+                const struct pf_state *s = &eng->states[i];
+                struct eng_state_info si;
+                uint32_t to, j;
+
+                if (!(s->flags & ENG_SF_USED))
+                        continue;
+                memset(&si, 0, sizeof(si));
+                si.si_af = s->key[0].af;
+                si.si_proto = s->key[0].proto;
+                si.si_dir = s->direction;
+                si.si_src_state = s->src.state;
+                si.si_dst_state = s->dst.state;
+                for (j = 0; j < 2; j++) {
+                        si.si_addr[j][0] = s->key[j].addr[0];
+                        si.si_addr[j][1] = s->key[j].addr[1];
+                        si.si_port[j][0] = s->key[j].port[0];
+                        si.si_port[j][1] = s->key[j].port[1];
+                }
+                si.si_rulenr = 0xffffffffu;
+                if (s->generation == eng->generation && s->rule < eng_active(eng)->n)
+                        si.si_rulenr = eng_active(eng)->rules[s->rule].r_nr;
+                for (j = 0; j < 2; j++) {
+                        si.si_packets[j] = s->packets[j];
+                        si.si_bytes[j] = s->bytes[j];
+                }
+                si.si_age_s = now_s - s->creation_s;
+                to = eng_state_timeout_s(eng, s);
+                si.si_expires_s = now_s - s->expire_s >= to ? 0 : to - (now_s - s->expire_s);
+                if (s->ifindex == ENG_IF_ANY)
+                        memcpy(si.si_ifname, "all", 4);
+                else
+                        memcpy(si.si_ifname, eng->ifs[s->ifindex].name, ENG_IFNAMSIZ);
+                if (fn(arg, &si))
+                        return;
+        }
+}

@@ -1,0 +1,264 @@
+/*
+ * TCP sequence tracking after pf's pf_tcp_track_full: each peer keeps the
+ * highest sequence it sent (seqlo), the right edge of what it may send
+ * (seqhi, from the other side's acks and windows), its largest window and
+ * its window scale. Segments outside those bounds are state mismatches.
+ * `modulate state` adds a random offset to each side's sequence numbers on
+ * the wire; everything here is tracked in each sender's own space.
+ */
+#include "eng_internal.h"
+
+#define SEQ_LT(a, b)  ((int32_t)((a) - (b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((a) - (b)) <= 0)
+#define SEQ_GT(a, b)  ((int32_t)((a) - (b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((a) - (b)) >= 0)
+
+/* 1500 is pf's fudge factor for a reassembled fragment. */
+#define MAXACKWINDOW (0xffff + 1500)
+#define TCP_MAXWIN   65535
+
+uint8_t eng_tcp_wscale(const struct eng_pdesc *pd)
+{
+        const uint8_t *o = pd->pd_buf + pd->pd_l4 + 20;
+        const uint8_t *end = pd->pd_buf + pd->pd_l4 + pd->pd_thlen;
+
+        while (o < end) {
+                if (o[0] == 0)
+                        break;
+                if (o[0] == 1) {
+                        o++;
+                        continue;
+                }
+                if (end - o < 2 || o[1] < 2 || o[1] > end - o)
+                        break;
+                if (o[0] == 3 && o[1] == 3) {
+                        uint8_t sh = o[2];
+
+                        if (sh > 14)
+                                sh = 14; /* RFC 7323 caps the shift */
+                        return (uint8_t)(sh | PF_WSCALE_FLAG);
+                }
+                o += o[1];
+        }
+        return 0;
+}
+
+/* Rewrites a 32-bit TCP field at off, fixing the checksum incrementally. */
+static void tcp_set32(struct eng_pdesc *pd, uint32_t off, uint32_t v)
+{
+        uint8_t *p = pd->pd_buf + pd->pd_l4 + off;
+        uint8_t *c = pd->pd_buf + pd->pd_csum;
+
+        eng_wr16(c, eng_csum_fixup32(eng_rd16(c), eng_rd32(p), v));
+        eng_wr32(p, v);
+}
+
+static uint32_t nonzero_random(struct engine *eng)
+{
+        uint32_t r;
+
+        do
+                r = (uint32_t)eng_random(eng);
+        while (r == 0);
+        return r;
+}
+
+void eng_tcp_state_init(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd)
+{
+        uint8_t f = pd->pd_tcpflags;
+
+        s->src.seqlo = pd->pd_seq;
+        s->src.seqhi = pd->pd_seq + pd->pd_plen + 1;
+        if ((f & (TH_SYN | TH_ACK)) == TH_SYN && (s->flags & ENG_SF_MODULATE)) {
+                s->src.seqdiff = nonzero_random(eng);
+                tcp_set32(pd, 4, s->src.seqlo + s->src.seqdiff);
+        }
+        if (f & TH_SYN) {
+                s->src.seqhi++;
+                s->src.wscale = eng_tcp_wscale(pd);
+        }
+        s->src.max_win = pd->pd_win ? pd->pd_win : 1;
+        if (s->src.wscale & PF_WSCALE_MASK) {
+                /* The window of a SYN is not scaled: store it unscaled. */
+                uint32_t w = s->src.max_win + (1u << (s->src.wscale & PF_WSCALE_MASK));
+
+                s->src.max_win = (uint16_t)((w - 1) >> (s->src.wscale & PF_WSCALE_MASK));
+        }
+        if (f & TH_FIN)
+                s->src.seqhi++;
+        s->dst.seqhi = 1;
+        s->dst.max_win = 1;
+        s->src.state = TCPS_SYN_SENT;
+        s->dst.state = TCPS_CLOSED;
+        s->timeout = ENG_TM_TCP_FIRST;
+}
+
+static void update_timeout(struct pf_state *s, const struct pf_state_peer *src,
+                           const struct pf_state_peer *dst)
+{
+        if (src->state >= TCPS_FIN_WAIT_2 && dst->state >= TCPS_FIN_WAIT_2)
+                s->timeout = ENG_TM_TCP_CLOSED;
+        else if (src->state >= TCPS_CLOSING && dst->state >= TCPS_CLOSING)
+                s->timeout = ENG_TM_TCP_FIN_WAIT;
+        else if (src->state < TCPS_ESTABLISHED || dst->state < TCPS_ESTABLISHED)
+                s->timeout = ENG_TM_TCP_OPENING;
+        else if (src->state >= TCPS_CLOSING || dst->state >= TCPS_CLOSING)
+                s->timeout = ENG_TM_TCP_CLOSING;
+        else
+                s->timeout = ENG_TM_TCP_ESTABLISHED;
+}
+
+int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, int *reason,
+                  bool *copyback)
+{
+        bool from_src = pd->pd_dir == s->direction;
+        struct pf_state_peer *src = from_src ? &s->src : &s->dst;
+        struct pf_state_peer *dst = from_src ? &s->dst : &s->src;
+        uint8_t f = pd->pd_tcpflags;
+        uint32_t win = pd->pd_win;
+        uint32_t seq = pd->pd_seq, orig_seq = pd->pd_seq, ack, end;
+        uint8_t sws = 0, dws = 0;
+        int32_t ackskew;
+
+        if (src->wscale && dst->wscale && !(f & TH_SYN)) {
+                sws = src->wscale & PF_WSCALE_MASK;
+                dws = dst->wscale & PF_WSCALE_MASK;
+        }
+
+        if (src->seqlo == 0) {
+                /* First packet from this end. */
+                if (dst->seqdiff && !src->seqdiff) {
+                        /* Modulation of the responder starts with its
+                         * first segment. */
+                        src->seqdiff = nonzero_random(eng);
+                        ack = pd->pd_ack - dst->seqdiff;
+                        tcp_set32(pd, 4, seq + src->seqdiff);
+                        tcp_set32(pd, 8, ack);
+                        *copyback = true;
+                } else {
+                        ack = pd->pd_ack;
+                }
+                end = seq + pd->pd_plen;
+                if (f & TH_SYN) {
+                        end++;
+                        if (dst->wscale & PF_WSCALE_FLAG) {
+                                src->wscale = eng_tcp_wscale(pd);
+                                if (src->wscale & PF_WSCALE_FLAG) {
+                                        sws = src->wscale & PF_WSCALE_MASK;
+                                        win = (win + (1u << sws) - 1) >> sws;
+                                        dws = dst->wscale & PF_WSCALE_MASK;
+                                } else {
+                                        /* The other side may not scale:
+                                         * its window was real after all. */
+                                        uint32_t w = (uint32_t)dst->max_win
+                                                     << (dst->wscale & PF_WSCALE_MASK);
+                                        dst->max_win = (uint16_t)(w > TCP_MAXWIN ? TCP_MAXWIN : w);
+                                        dst->wscale = 0;
+                                }
+                        }
+                }
+                if (f & TH_FIN)
+                        end++;
+                src->seqlo = seq;
+                if (src->state < TCPS_SYN_SENT)
+                        src->state = TCPS_SYN_SENT;
+                {
+                        uint32_t w = (uint32_t)dst->max_win << dws;
+
+                        if (w < 1)
+                                w = 1;
+                        if (src->seqhi == 1 || SEQ_GEQ(end + w, src->seqhi))
+                                src->seqhi = end + w;
+                }
+                if (win > src->max_win)
+                        src->max_win = (uint16_t)win;
+        } else {
+                ack = pd->pd_ack - dst->seqdiff;
+                if (src->seqdiff || dst->seqdiff) {
+                        tcp_set32(pd, 4, seq + src->seqdiff);
+                        tcp_set32(pd, 8, ack);
+                        *copyback = true;
+                }
+                end = seq + pd->pd_plen;
+                if (f & TH_SYN)
+                        end++;
+                if (f & TH_FIN)
+                        end++;
+        }
+
+        if ((f & TH_ACK) == 0) {
+                /* No ack to check: let it pass the skew test. */
+                ack = dst->seqlo;
+        } else if ((ack == 0 && (f & (TH_ACK | TH_RST)) == (TH_ACK | TH_RST)) ||
+                   dst->state < TCPS_SYN_SENT) {
+                /* Stacks that ack nothing on RST, or before the peer spoke. */
+                ack = dst->seqlo;
+        }
+        if (seq == end) {
+                /* Segments without data or SYN/FIN are only checked for acks. */
+                seq = src->seqlo;
+                end = seq;
+        }
+        ackskew = (int32_t)(dst->seqlo - ack);
+
+        if (SEQ_GEQ(src->seqhi, end) &&
+            /* not more than one window back (retransmissions) */
+            SEQ_GEQ(seq, src->seqlo - ((uint32_t)dst->max_win << dws)) &&
+            /* acking not more than one window of fragments back or forward */
+            ackskew >= -MAXACKWINDOW && ackskew <= (MAXACKWINDOW << sws) &&
+            /* with reassembly on, a RST must hit the expected sequence */
+            ((f & TH_RST) == 0 || orig_seq == src->seqlo || orig_seq == src->seqlo + 1 ||
+             orig_seq + 1 == src->seqlo || !eng->scrub)) {
+                if (src->max_win < win)
+                        src->max_win = (uint16_t)win;
+                if (SEQ_GT(end, src->seqlo))
+                        src->seqlo = end;
+                if (SEQ_GEQ(ack + (win << sws), dst->seqhi))
+                        dst->seqhi = ack + ((win << sws) ? (win << sws) : 1);
+                if ((f & TH_SYN) && src->state < TCPS_SYN_SENT)
+                        src->state = TCPS_SYN_SENT;
+                if ((f & TH_FIN) && src->state < TCPS_CLOSING)
+                        src->state = TCPS_CLOSING;
+                if (f & TH_ACK) {
+                        if (dst->state == TCPS_SYN_SENT)
+                                dst->state = TCPS_ESTABLISHED;
+                        else if (dst->state == TCPS_CLOSING)
+                                dst->state = TCPS_FIN_WAIT_2;
+                }
+                if (f & TH_RST)
+                        src->state = dst->state = TCPS_TIME_WAIT;
+                s->expire_s = eng->now_s;
+                update_timeout(s, src, dst);
+                return ENG_PASS;
+        }
+        if ((dst->state < TCPS_SYN_SENT || dst->state >= TCPS_FIN_WAIT_2 ||
+             src->state >= TCPS_FIN_WAIT_2) &&
+            SEQ_GEQ(src->seqhi + MAXACKWINDOW, end) && SEQ_GEQ(seq, src->seqlo - MAXACKWINDOW)) {
+                /*
+                 * Loose tracking, as pf: SYNs shotgunned before the peer
+                 * answered, a connection picked up after the table was
+                 * flushed, stray segments right after a close. Passed
+                 * without refreshing the state's expiry.
+                 */
+                if (src->max_win < win)
+                        src->max_win = (uint16_t)win;
+                if (SEQ_GT(end, src->seqlo))
+                        src->seqlo = end;
+                if (SEQ_GEQ(ack + (win << sws), dst->seqhi))
+                        dst->seqhi = ack + ((win << sws) ? (win << sws) : 1);
+                if ((f & TH_FIN) && src->state < TCPS_CLOSING)
+                        src->state = TCPS_CLOSING;
+                if (f & TH_RST)
+                        src->state = dst->state = TCPS_TIME_WAIT;
+                return ENG_PASS;
+        }
+        if (dst->state == TCPS_SYN_SENT && src->state == TCPS_SYN_SENT) {
+                /* Mismatch during the handshake: forget this side's start
+                 * so a fresh SYN can resynchronise it. */
+                src->seqlo = 0;
+                src->seqhi = 1;
+                src->max_win = 1;
+        }
+        *reason = ENG_RES_BADSTATE;
+        return ENG_DROP;
+}

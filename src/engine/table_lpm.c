@@ -1,0 +1,212 @@
+/*
+ * Tables: one binary trie per family per table, nodes from one pool carved
+ * at init. A lookup takes the longest prefix that contains the address; the
+ * address is in the table if that prefix exists and is not negated
+ * (`!10.1.0.0/16` inside `10.0.0.0/8`), as pf's radix tables answer.
+ * Changes come from the control path, never from packets.
+ */
+#include "eng_internal.h"
+
+static inline int bit_at(const struct eng_addr *a, int i)
+{
+        return (a->ea_b[i >> 3] >> (7 - (i & 7))) & 1;
+}
+
+static uint32_t node_alloc(struct engine *eng)
+{
+        uint32_t i = eng->rnode_free;
+
+        if (i == ENG_NIL)
+                return ENG_NIL;
+        eng->rnode_free = eng->rnodes[i].child[0];
+        eng->rnodes[i].child[0] = eng->rnodes[i].child[1] = ENG_NIL;
+        eng->rnodes[i].has = eng->rnodes[i].neg = 0;
+        eng->rnode_used++;
+        return i;
+}
+
+static void node_free(struct engine *eng, uint32_t i)
+{
+        eng->rnodes[i].child[0] = eng->rnode_free;
+        eng->rnode_free = i;
+        eng->rnode_used--;
+}
+
+static struct eng_table *table_get(const struct engine *eng, int t)
+{
+        if (t < 0 || (uint32_t)t >= eng->cfg.ec_max_tables || !eng->tables[t].used)
+                return NULL;
+        return &eng->tables[t];
+}
+
+int eng_table_find(const struct engine *eng, const char *name)
+{
+        uint32_t i;
+
+        for (i = 0; i < eng->cfg.ec_max_tables; i++)
+                if (eng->tables[i].used && strncmp(eng->tables[i].name, name, ENG_TABLE_NAMSZ) == 0)
+                        return (int)i;
+        return ENG_ENOENT;
+}
+
+int eng_table_define(struct engine *eng, const char *name)
+{
+        size_t n = strlen(name);
+        uint32_t i;
+        int t = eng_table_find(eng, name);
+
+        if (t >= 0)
+                return t;
+        if (n == 0 || n >= ENG_TABLE_NAMSZ)
+                return ENG_EINVAL;
+        for (i = 0; i < eng->cfg.ec_max_tables; i++) {
+                struct eng_table *tb = &eng->tables[i];
+
+                if (tb->used)
+                        continue;
+                memset(tb, 0, sizeof(*tb));
+                memcpy(tb->name, name, n);
+                tb->root[0] = tb->root[1] = ENG_NIL;
+                tb->used = true;
+                return (int)i;
+        }
+        return ENG_ENOMEM;
+}
+
+static bool af_ok(int af, uint8_t plen)
+{
+        return (af == 4 && plen <= 32) || (af == 6 && plen <= 128);
+}
+
+int eng_table_add(struct engine *eng, int t, int af, const struct eng_addr *a, uint8_t plen,
+                  bool neg)
+{
+        struct eng_table *tb = table_get(eng, t);
+        uint32_t *link, n;
+        int i;
+
+        if (!tb || !af_ok(af, plen))
+                return ENG_EINVAL;
+        link = &tb->root[af == 6];
+        for (i = 0;; i++) {
+                if (*link == ENG_NIL) {
+                        *link = node_alloc(eng);
+                        if (*link == ENG_NIL)
+                                return ENG_ENOMEM;
+                }
+                n = *link;
+                if (i == plen)
+                        break;
+                link = &eng->rnodes[n].child[bit_at(a, i)];
+        }
+        if (eng->rnodes[n].has)
+                return ENG_EEXIST;
+        eng->rnodes[n].has = 1;
+        eng->rnodes[n].neg = neg;
+        tb->count++;
+        return ENG_OK;
+}
+
+int eng_table_del(struct engine *eng, int t, int af, const struct eng_addr *a, uint8_t plen)
+{
+        struct eng_table *tb = table_get(eng, t);
+        uint32_t path[130], n;
+        int i, depth;
+
+        if (!tb || !af_ok(af, plen))
+                return ENG_EINVAL;
+        n = tb->root[af == 6];
+        for (i = 0; n != ENG_NIL; i++) {
+                path[i] = n;
+                if (i == plen)
+                        break;
+                n = eng->rnodes[n].child[bit_at(a, i)];
+        }
+        if (n == ENG_NIL || !eng->rnodes[n].has)
+                return ENG_ENOENT;
+        eng->rnodes[n].has = 0;
+        tb->count--;
+        /* Prune the now useless tail of the path. */
+        for (depth = plen; depth >= 0; depth--) {
+                struct eng_rnode *x = &eng->rnodes[path[depth]];
+
+                if (x->has || x->child[0] != ENG_NIL || x->child[1] != ENG_NIL)
+                        break;
+                node_free(eng, path[depth]);
+                if (depth == 0)
+                        tb->root[af == 6] = ENG_NIL;
+                else
+                        eng->rnodes[path[depth - 1]].child[bit_at(a, depth - 1)] = ENG_NIL;
+        }
+        return ENG_OK;
+}
+
+static void free_tree(struct engine *eng, uint32_t root)
+{
+        uint32_t stack[260];
+        int sp = 0;
+
+        if (root == ENG_NIL)
+                return;
+        stack[sp++] = root;
+        while (sp > 0) {
+                uint32_t n = stack[--sp];
+                uint32_t c0 = eng->rnodes[n].child[0], c1 = eng->rnodes[n].child[1];
+
+                /* depth-first: at most one pending sibling per level */
+                if (c0 != ENG_NIL)
+                        stack[sp++] = c0;
+                if (c1 != ENG_NIL)
+                        stack[sp++] = c1;
+                node_free(eng, n);
+        }
+}
+
+int eng_table_flush(struct engine *eng, int t)
+{
+        struct eng_table *tb = table_get(eng, t);
+
+        if (!tb)
+                return ENG_EINVAL;
+        free_tree(eng, tb->root[0]);
+        free_tree(eng, tb->root[1]);
+        tb->root[0] = tb->root[1] = ENG_NIL;
+        tb->count = 0;
+        return ENG_OK;
+}
+
+bool eng_table_match(const struct engine *eng, uint32_t t, int af, const struct eng_addr *a)
+{
+        const struct eng_table *tb;
+        uint32_t n;
+        int i, best = -1, bits = af == 4 ? 32 : 128;
+
+        if (t >= eng->cfg.ec_max_tables)
+                return false;
+        tb = &eng->tables[t];
+        n = tb->root[af == 6];
+        for (i = 0; n != ENG_NIL; i++) {
+                const struct eng_rnode *x = &eng->rnodes[n];
+
+                if (x->has)
+                        best = x->neg;
+                if (i == bits)
+                        break;
+                n = x->child[bit_at(a, i)];
+        }
+        return best == 0;
+}
+
+int eng_table_test(const struct engine *eng, int t, int af, const struct eng_addr *a)
+{
+        if (!table_get(eng, t) || (af != 4 && af != 6))
+                return ENG_EINVAL;
+        return eng_table_match(eng, (uint32_t)t, af, a) ? 1 : 0;
+}
+
+uint32_t eng_table_count(const struct engine *eng, int t)
+{
+        const struct eng_table *tb = table_get(eng, t);
+
+        return tb ? tb->count : 0;
+}
