@@ -239,12 +239,13 @@ void eng_addr_mask(struct eng_addr *m, int af, uint8_t plen)
 bool eng_addr_match(int af, const struct eng_addr *a, const struct eng_addr *net,
                     const struct eng_addr *mask)
 {
+        /* net need not be masked: only the bits under mask are compared */
         if (af == 4)
-                return (a->ea_w[0] & mask->ea_w[0]) == net->ea_w[0];
-        return (a->ea_w[0] & mask->ea_w[0]) == net->ea_w[0] &&
-               (a->ea_w[1] & mask->ea_w[1]) == net->ea_w[1] &&
-               (a->ea_w[2] & mask->ea_w[2]) == net->ea_w[2] &&
-               (a->ea_w[3] & mask->ea_w[3]) == net->ea_w[3];
+                return ((a->ea_w[0] ^ net->ea_w[0]) & mask->ea_w[0]) == 0;
+        return (((a->ea_w[0] ^ net->ea_w[0]) & mask->ea_w[0]) |
+                ((a->ea_w[1] ^ net->ea_w[1]) & mask->ea_w[1]) |
+                ((a->ea_w[2] ^ net->ea_w[2]) & mask->ea_w[2]) |
+                ((a->ea_w[3] ^ net->ea_w[3]) & mask->ea_w[3])) == 0;
 }
 
 int eng_if_addr_add(struct engine *eng, uint32_t ifindex, int af, const struct eng_addr *a,

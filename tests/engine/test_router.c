@@ -1,0 +1,452 @@
+/* Router: ARP and neighbor discovery for our addresses, pings, forwarding
+ * with TTL handling, neighbor resolution with queueing and give-up, block
+ * return. Expected frames are built independently and compared byte for
+ * byte. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "eng_internal.h"
+#include "harness.h"
+
+static struct harness *pass_all(void)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r = h_rule(ENG_A_PASS, 0, 0);
+
+        h_load(h, &r, 1);
+        h_learn_defaults(h);
+        return h;
+}
+
+static void arp_frame(uint8_t *f, uint16_t op, const uint8_t *dmac, const uint8_t *sha,
+                      const char *spa, const uint8_t *tha, const char *tpa)
+{
+        struct eng_addr a;
+
+        memset(f, 0, 60);
+        memcpy(f, dmac, 6);
+        memcpy(f + 6, sha, 6);
+        f[12] = 0x08;
+        f[13] = 0x06;
+        f[15] = 1;
+        f[16] = 0x08;
+        f[18] = 6;
+        f[19] = 4;
+        f[21] = (uint8_t)op;
+        memcpy(f + 22, sha, 6);
+        pb_addr(&a, 4, spa);
+        memcpy(f + 28, a.ea_b, 4);
+        memcpy(f + 32, tha, 6);
+        pb_addr(&a, 4, tpa);
+        memcpy(f + 38, a.ea_b, 4);
+}
+
+static void t_arp(void **st)
+{
+        struct harness *h = h_new(NULL);
+        static const uint8_t bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, z[6];
+        uint8_t req[60], want[60];
+        const uint8_t *o;
+        uint32_t n;
+        uint64_t arp_before;
+
+        (void)st;
+        arp_frame(req, 1, bc, H_HOST_MAC, "192.168.1.10", z, "192.168.1.1");
+        h_input(h, H_LAN, req, 60);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        arp_frame(want, 2, H_HOST_MAC, H_LAN_MAC, "192.168.1.1", H_HOST_MAC, "192.168.1.10");
+        assert_int_equal(n, 60);
+        assert_memory_equal(o, want, 60);
+
+        /* for an address that is not ours: no answer, counted */
+        arp_before = h_reason(h, ENG_RES_ARP);
+        arp_frame(req, 1, bc, H_HOST_MAC, "192.168.1.10", z, "192.168.1.77");
+        h_input(h, H_LAN, req, 60);
+        assert_int_equal(h_nout(h, H_LAN), 0);
+        assert_int_equal(h_reason(h, ENG_RES_ARP), arp_before + 1);
+
+        /* our lan address asked on the wan: not answered there */
+        arp_frame(req, 1, bc, H_GW_MAC, "203.0.113.254", z, "192.168.1.1");
+        h_input(h, H_WAN, req, 60);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+
+        /* truncated ARP */
+        h_input(h, H_LAN, req, 14 + 20);
+        assert_int_equal(h_nout(h, H_LAN), 0);
+        h_free(h);
+}
+
+static void t_nd(void **st)
+{
+        struct harness *h = h_new(NULL);
+        uint8_t f[256], ns[32], want[256], na[32];
+        struct eng_addr a;
+        struct pb_ip ip = {.af = 6,
+                           .src = "fd00:1::10",
+                           .dst = "ff02::1:ff00:1",
+                           .proto = 58,
+                           .ttl = 255,
+                           .smac = H_HOST_MAC};
+        static const uint8_t mc[6] = {0x33, 0x33, 0xff, 0, 0, 1};
+        const uint8_t *o;
+        uint32_t n, wn;
+
+        (void)st;
+        ip.dmac = mc;
+        memset(ns, 0, sizeof(ns));
+        ns[0] = 135;
+        pb_addr(&a, 6, "fd00:1::1");
+        memcpy(ns + 8, a.ea_b, 16);
+        ns[24] = 1;
+        ns[25] = 1;
+        memcpy(ns + 26, H_HOST_MAC, 6);
+        n = pb_frame(f, &ip, ns, 32);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+
+        memset(na, 0, sizeof(na));
+        na[0] = 136;
+        na[4] = 0x80 | 0x40 | 0x20; /* router, solicited, override */
+        memcpy(na + 8, a.ea_b, 16);
+        na[24] = 2;
+        na[25] = 1;
+        memcpy(na + 26, H_LAN_MAC, 6);
+        struct pb_ip rip = {.af = 6,
+                            .src = "fd00:1::1",
+                            .dst = "fd00:1::10",
+                            .proto = 58,
+                            .ttl = 255,
+                            .dmac = H_HOST_MAC,
+                            .smac = H_LAN_MAC};
+        wn = pb_frame(want, &rip, na, 32);
+        assert_int_equal(n, wn);
+        assert_memory_equal(o, want, wn);
+
+        /* hop limit below 255: not on-link, ignored and counted */
+        ip.ttl = 254;
+        n = pb_frame(f, &ip, ns, 32);
+        uint64_t before = h_reason(h, ENG_RES_ND);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 0);
+        assert_int_equal(h_reason(h, ENG_RES_ND), before + 1);
+        h_free(h);
+}
+
+static void t_ping_self(void **st)
+{
+        struct harness *h = pass_all();
+        uint8_t f[256], want[256], l4[64];
+        const uint8_t *o;
+        uint32_t n, wn;
+        struct pb_ip rip = {.af = 4,
+                            .src = "192.168.1.1",
+                            .dst = "192.168.1.10",
+                            .proto = 1,
+                            .dmac = H_HOST_MAC,
+                            .smac = H_LAN_MAC};
+
+        (void)st;
+        n = h_ping(f, 0, 4, "192.168.1.10", "192.168.1.1", 0x1234, 7);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        wn = pb_frame(want, &rip, l4, pb_icmp(l4, 0, 0, 0x1234, 7, "pingpingpingping", 16));
+        assert_int_equal(n, wn);
+        assert_memory_equal(o, want, wn);
+
+        /* v6 */
+        struct pb_ip rip6 = {.af = 6,
+                             .src = "fd00:1::1",
+                             .dst = "fd00:1::10",
+                             .proto = 58,
+                             .dmac = H_HOST_MAC,
+                             .smac = H_LAN_MAC};
+        n = h_ping(f, 0, 6, "fd00:1::10", "fd00:1::1", 0x4321, 9);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        wn = pb_frame(want, &rip6, l4, pb_icmp(l4, 129, 0, 0x4321, 9, "pingpingpingping", 16));
+        assert_int_equal(n, wn);
+        assert_memory_equal(o, want, wn);
+
+        /* a ping with a bad checksum is not answered */
+        n = h_ping(f, 0, 4, "192.168.1.10", "192.168.1.1", 0x1234, 8);
+        f[n - 1] ^= 1;
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 0);
+        h_free(h);
+}
+
+static void t_ping_blocked(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r = h_rule(ENG_A_BLOCK, 0, 0);
+        uint8_t f[256];
+        uint32_t n;
+
+        (void)st;
+        h_load(h, &r, 1);
+        h_learn_defaults(h);
+        n = h_ping(f, 0, 4, "192.168.1.10", "192.168.1.1", 1, 1);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 0);
+        h_free(h);
+}
+
+static void t_forward(void **st)
+{
+        struct harness *h = pass_all();
+        uint8_t f[2048], want[2048], l4[256], pay[20];
+        const uint8_t *o;
+        uint32_t n, wn;
+        struct pb_ip wip = {.af = 4,
+                            .src = "192.168.1.10",
+                            .dst = "198.51.100.7",
+                            .proto = 17,
+                            .ttl = 63,
+                            .dmac = H_GW_MAC,
+                            .smac = H_WAN_MAC};
+
+        (void)st;
+        n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", 1111, 53, 20);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        memset(pay, 'u', sizeof(pay));
+        wn = pb_frame(want, &wip, l4, pb_udp(l4, 1111, 53, pay, 20));
+        assert_int_equal(n, wn);
+        assert_memory_equal(o, want, wn);
+
+        /* v6: hop limit 63 on the way out */
+        n = h_udp(f, 0, 6, "fd00:1::10", "2001:db8:9::7", 1111, 53, 20);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        struct pb_ip wip6 = {.af = 6,
+                             .src = "fd00:1::10",
+                             .dst = "2001:db8:9::7",
+                             .proto = 17,
+                             .ttl = 63,
+                             .dmac = H_GW_MAC,
+                             .smac = H_WAN_MAC};
+        wn = pb_frame(want, &wip6, l4, pb_udp(l4, 1111, 53, pay, 20));
+        assert_int_equal(n, wn);
+        assert_memory_equal(o, want, wn);
+        h_free(h);
+}
+
+static void t_ttl_exceeded(void **st)
+{
+        struct harness *h = pass_all();
+        uint8_t f[2048], want[2048], l4[256];
+        struct pb_ip ip = {.af = 4,
+                           .src = "192.168.1.10",
+                           .dst = "198.51.100.7",
+                           .proto = 17,
+                           .ttl = 1,
+                           .dmac = H_LAN_MAC,
+                           .smac = H_HOST_MAC};
+        struct pb_ip rip = {.af = 4,
+                            .src = "192.168.1.1",
+                            .dst = "192.168.1.10",
+                            .proto = 1,
+                            .dmac = H_HOST_MAC,
+                            .smac = H_LAN_MAC};
+        const uint8_t *o;
+        uint32_t n, wn, qn;
+
+        (void)st;
+        n = pb_frame(f, &ip, l4, pb_udp(l4, 1, 2, "abcd", 4));
+        qn = n - 14;
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        assert_int_equal(h_reason(h, ENG_RES_TTL), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        wn = pb_frame(want, &rip, l4, pb_icmp(l4, 11, 0, 0, 0, f + 14, qn));
+        assert_int_equal(n, wn);
+        assert_memory_equal(o, want, wn);
+        h_free(h);
+}
+
+static void t_neighbor_resolution(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r = h_rule(ENG_A_PASS, 0, 0);
+        static const uint8_t bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, z[6];
+        uint8_t f[2048], arp[60], want[60];
+        const uint8_t *o;
+        uint32_t n, i;
+
+        (void)st;
+        h_load(h, &r, 1);
+        h_learn(h, H_LAN, 4, "192.168.1.10", H_HOST_MAC);
+        n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", 1111, 53, 20);
+        h_input(h, H_LAN, f, n);
+        /* an ARP request for the gateway went out, the packet waits */
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        arp_frame(want, 1, bc, H_WAN_MAC, "203.0.113.1", z, "203.0.113.254");
+        assert_memory_equal(o, want, 60);
+        /* more packets queue up to the per-neighbor bound, then drop */
+        for (i = 0; i < 6; i++) {
+                n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", (uint16_t)(2000 + i), 53, 20);
+                h_input(h, H_LAN, f, n);
+                assert_int_equal(h_nout(h, H_WAN), 0);
+        }
+        assert_int_equal(h_reason(h, ENG_RES_NEIGHQUEUE), 3);
+        /* the reply releases the four waiting packets */
+        arp_frame(arp, 2, H_WAN_MAC, H_GW_MAC, "203.0.113.254", H_WAN_MAC, "203.0.113.1");
+        h_input(h, H_WAN, arp, 60);
+        assert_int_equal(h_nout(h, H_WAN), 4);
+        o = h_out(h, H_WAN, 0, &n);
+        assert_memory_equal(o, H_GW_MAC, 6);
+
+        /* a host that never answers: retries, then the packets are dropped */
+        n = h_udp(f, 1, 4, "198.51.100.7", "192.168.1.99", 53, 1111, 20);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1); /* ARP request */
+        for (i = 1; i <= 4; i++) {
+                h->txq[H_LAN].tq_count = 0;
+                eng_tick(h->eng, h->txq, h->now + i * 1100000000ull);
+        }
+        assert_int_equal(h_reason(h, ENG_RES_NEIGHFAIL), 1);
+        h_free(h);
+}
+
+static void t_block_return(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r = h_rule(ENG_A_BLOCK, 0, 0);
+        uint8_t f[2048], want[2048], l4[256];
+        const uint8_t *o;
+        uint32_t n, wn;
+        struct pb_ip rip = {.af = 4,
+                            .src = "198.51.100.7",
+                            .dst = "192.168.1.10",
+                            .proto = 6,
+                            .dmac = H_HOST_MAC,
+                            .smac = H_LAN_MAC};
+
+        (void)st;
+        r.r_return = ENG_RET_RETURN;
+        h_load(h, &r, 1);
+        h_learn_defaults(h);
+        n = h_tcp(f, 0, 4, "192.168.1.10", "198.51.100.7", 40000, 25, 1000, 0, PB_TH_SYN, 512, 0);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        wn = pb_frame(want, &rip, l4,
+                      pb_tcp(l4, 25, 40000, 0, 1001, PB_TH_RST | PB_TH_ACK, 0, NULL, 0, NULL, 0));
+        assert_int_equal(n, wn);
+        assert_memory_equal(o, want, wn);
+
+        /* UDP: port unreachable quoting the packet, from the router */
+        n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", 1111, 53, 4);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        struct pb_ip iip = {.af = 4,
+                            .src = "192.168.1.1",
+                            .dst = "192.168.1.10",
+                            .proto = 1,
+                            .dmac = H_HOST_MAC,
+                            .smac = H_LAN_MAC};
+        wn = pb_frame(want, &iip, l4, pb_icmp(l4, 3, 3, 0, 0, f + 14, n - 14 - 28 + 0));
+        (void)wn;
+        assert_int_equal(o[14 + 20], 3);
+        assert_int_equal(o[14 + 21], 3);
+        assert_memory_equal(o + 14 + 28, f + 14, 32);
+        assert_int_equal(pb_csum(o + 14 + 20, n - 34, 0), 0);
+
+        /* block drop sends nothing */
+        r.r_return = ENG_RET_DROP;
+        h_load(h, &r, 1);
+        n = h_tcp(f, 0, 4, "192.168.1.10", "198.51.100.7", 40000, 25, 1000, 0, PB_TH_SYN, 512, 0);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN) + h_nout(h, H_WAN), 0);
+        h_free(h);
+}
+
+static void t_no_route(void **st)
+{
+        struct harness *h = pass_all();
+        struct eng_addr zero;
+        uint8_t f[2048];
+        uint32_t n;
+
+        (void)st;
+        memset(&zero, 0, sizeof(zero));
+        eng_route_default(h->eng, 4, &zero);
+        n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", 1111, 53, 20);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        assert_int_equal(h_reason(h, ENG_RES_NOROUTE), 1);
+        assert_int_equal(h_nout(h, H_LAN), 1); /* net unreachable */
+        h_free(h);
+}
+
+static void t_vlan(void **st)
+{
+        struct harness *h = pass_all();
+        static const uint8_t vmac[6] = {0x02, 0, 0, 0, 0x10, 0x01};
+        struct eng_addr a;
+        uint8_t f[2048], l4[64];
+        struct pb_ip ip = {.af = 4,
+                           .src = "10.10.0.5",
+                           .dst = "10.10.0.1",
+                           .proto = 1,
+                           .vlan = 10,
+                           .dmac = vmac,
+                           .smac = H_HOST_MAC};
+        const uint8_t *o;
+        uint32_t n;
+
+        (void)st;
+        assert_int_equal(eng_if_set(h->eng, 2, "lan10", vmac, 1500, 10, H_LAN), 0);
+        pb_addr(&a, 4, "10.10.0.1");
+        assert_int_equal(eng_if_addr_add(h->eng, 2, 4, &a, 24), 0);
+        h_learn(h, H_LAN, 4, "192.168.1.10", H_HOST_MAC); /* keeps txq sane */
+        n = pb_frame(f, &ip, l4, pb_icmp(l4, 8, 0, 9, 9, "x", 1));
+        h_input(h, H_LAN, f, n);
+        /* the reply needs ARP for 10.10.0.5 on the vlan: a tagged request */
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        assert_int_equal(o[12], 0x81);
+        assert_int_equal(o[13], 0x00);
+        assert_int_equal(o[15], 10);
+        assert_int_equal(o[16], 0x08);
+        assert_int_equal(o[17], 0x06);
+        /* an unknown vlan is dropped */
+        ip.vlan = 11;
+        n = pb_frame(f, &ip, l4, pb_icmp(l4, 8, 0, 9, 9, "x", 1));
+        uint64_t before = h_reason(h, ENG_RES_L2);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_reason(h, ENG_RES_L2), before + 1);
+        h_free(h);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(t_arp),
+            cmocka_unit_test(t_nd),
+            cmocka_unit_test(t_ping_self),
+            cmocka_unit_test(t_ping_blocked),
+            cmocka_unit_test(t_forward),
+            cmocka_unit_test(t_ttl_exceeded),
+            cmocka_unit_test(t_neighbor_resolution),
+            cmocka_unit_test(t_block_return),
+            cmocka_unit_test(t_no_route),
+            cmocka_unit_test(t_vlan),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
