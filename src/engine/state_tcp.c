@@ -51,6 +51,11 @@ static void tcp_set32(struct eng_pdesc *pd, uint32_t off, uint32_t v)
 
         eng_wr16(c, eng_csum_fixup32(eng_rd16(c), eng_rd32(p), v));
         eng_wr32(p, v);
+        /* Later passes (out on the next interface) see the rewritten value. */
+        if (off == 4)
+                pd->pd_seq = v;
+        else
+                pd->pd_ack = v;
 }
 
 static uint32_t nonzero_random(struct engine *eng)

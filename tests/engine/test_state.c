@@ -1,0 +1,338 @@
+/* State table and TCP tracking: handshakes through the router, window
+ * checks (out-of-window data and acks dropped, retransmissions passed),
+ * RST and close handling, modulate state, UDP timeouts and purge, the
+ * state limit, port reuse after close. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "eng_internal.h"
+#include "harness.h"
+
+#define CLI "192.168.1.10"
+#define SRV "198.51.100.7"
+
+/* block all; pass in on lan (TCP flags S/SA) keep state; pass out keep state */
+static struct harness *fw(uint8_t keep, const struct eng_config *cfg)
+{
+        struct harness *h = h_new(cfg);
+        struct eng_rule r[3];
+
+        r[0] = h_rule(ENG_A_BLOCK, 0, 0);
+        r[1] = h_rule(ENG_A_PASS, ENG_DIR_IN, 0);
+        r[1].r_ifindex = H_LAN;
+        r[1].r_keep = keep;
+        r[2] = h_rule(ENG_A_PASS, ENG_DIR_OUT, 0);
+        h_load(h, r, 3);
+        h_learn_defaults(h);
+        return h;
+}
+
+static uint8_t last[2048];
+static uint32_t lastn;
+
+/* client -> server; returns 1 if it left on the wan */
+static int c2s(struct harness *h, uint32_t seq, uint32_t ack, uint8_t flags, uint32_t plen)
+{
+        uint8_t f[2048];
+        uint32_t n = h_tcp(f, 0, 4, CLI, SRV, 40000, 80, seq, ack, flags, 65535, plen);
+        const uint8_t *o;
+
+        h_input(h, H_LAN, f, n);
+        if (h_nout(h, H_WAN) != 1)
+                return 0;
+        o = h_out(h, H_WAN, 0, &lastn);
+        memcpy(last, o, lastn);
+        return 1;
+}
+
+static int s2c(struct harness *h, uint32_t seq, uint32_t ack, uint8_t flags, uint32_t plen)
+{
+        uint8_t f[2048];
+        uint32_t n = h_tcp(f, 1, 4, SRV, CLI, 80, 40000, seq, ack, flags, 65535, plen);
+        const uint8_t *o;
+
+        h_input(h, H_WAN, f, n);
+        if (h_nout(h, H_LAN) != 1)
+                return 0;
+        o = h_out(h, H_LAN, 0, &lastn);
+        memcpy(last, o, lastn);
+        return 1;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t nstates(struct harness *h)
+{
+        struct eng_stats st;
+
+        eng_stats_get(h->eng, &st);
+        return (uint32_t)st.es_states_cur;
+}
+
+static void t_handshake_and_close(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+
+        (void)st;
+        assert_true(c2s(h, 1000, 0, PB_TH_SYN, 0));
+        assert_int_equal(nstates(h), 2); /* one for in on lan, one for out on wan */
+        assert_true(s2c(h, 5000, 1001, PB_TH_SYN | PB_TH_ACK, 0));
+        assert_true(c2s(h, 1001, 5001, PB_TH_ACK, 0));
+        assert_true(c2s(h, 1001, 5001, PB_TH_ACK | PB_TH_PSH, 100));
+        assert_true(s2c(h, 5001, 1101, PB_TH_ACK | PB_TH_PSH, 500));
+        assert_true(c2s(h, 1101, 5501, PB_TH_ACK, 0));
+        /* close */
+        assert_true(c2s(h, 1101, 5501, PB_TH_ACK | PB_TH_FIN, 0));
+        assert_true(s2c(h, 5501, 1102, PB_TH_ACK | PB_TH_FIN, 0));
+        assert_true(c2s(h, 1102, 5502, PB_TH_ACK, 0));
+        assert_int_equal(nstates(h), 2);
+        /* the unsolicited: blocked by the block-all rule */
+        {
+                uint8_t f[2048];
+                uint32_t n = h_tcp(f, 1, 4, SRV, CLI, 81, 40000, 1, 0, PB_TH_SYN, 100, 0);
+
+                h_input(h, H_WAN, f, n);
+                assert_int_equal(h_nout(h, H_LAN), 0);
+        }
+        h_free(h);
+}
+
+static int expires_cb(void *arg, const struct eng_state_info *si)
+{
+        uint32_t *max = arg;
+
+        if (si->si_expires_s > *max)
+                *max = si->si_expires_s;
+        return 0;
+}
+
+static void t_window(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+        uint32_t maxexp = 0;
+
+        (void)st;
+        assert_true(c2s(h, 1000, 0, PB_TH_SYN, 0));
+        assert_true(s2c(h, 5000, 1001, PB_TH_SYN | PB_TH_ACK, 0));
+        assert_true(c2s(h, 1001, 5001, PB_TH_ACK, 0));
+        eng_state_foreach(h->eng, h->now, expires_cb, &maxexp);
+        assert_int_equal(maxexp, 86400); /* tcp.established */
+
+        assert_true(s2c(h, 5001, 1001, PB_TH_ACK, 1000));
+        /* retransmission of the same segment passes */
+        assert_true(s2c(h, 5001, 1001, PB_TH_ACK, 1000));
+        /* data far beyond the receiver's window is a state mismatch */
+        uint64_t bad = h_reason(h, ENG_RES_BADSTATE);
+        assert_false(s2c(h, 5001 + 10000000, 1001, PB_TH_ACK, 100));
+        assert_int_equal(h_reason(h, ENG_RES_BADSTATE), bad + 1);
+        /* and far behind (more than a window back) */
+        assert_false(s2c(h, 5001 - 200000, 1001, PB_TH_ACK, 100));
+        /* acking data never sent (more than a window ahead) */
+        assert_false(c2s(h, 1001, 6001 + 200000, PB_TH_ACK, 0));
+        /* the connection still works */
+        assert_true(c2s(h, 1001, 6001, PB_TH_ACK, 10));
+        h_free(h);
+}
+
+static void t_rst(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+        uint32_t maxexp = 0;
+
+        (void)st;
+        assert_true(c2s(h, 1000, 0, PB_TH_SYN, 0));
+        assert_true(s2c(h, 5000, 1001, PB_TH_SYN | PB_TH_ACK, 0));
+        assert_true(c2s(h, 1001, 5001, PB_TH_ACK, 0));
+        /* Without reassembly pf checks only the ack of a segment without
+         * data, so a RST is judged by the endpoint (see the scrub case). An
+         * in-window RST passes and closes the state. */
+        assert_true(s2c(h, 5001, 0, PB_TH_RST, 0));
+        eng_state_foreach(h->eng, h->now, expires_cb, &maxexp);
+        assert_int_equal(maxexp, 90); /* tcp.closed */
+        h_free(h);
+}
+
+static void t_rst_exact_with_scrub(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+
+        (void)st;
+        eng_set_scrub(h->eng, true);
+        assert_true(c2s(h, 1000, 0, PB_TH_SYN, 0));
+        assert_true(s2c(h, 5000, 1001, PB_TH_SYN | PB_TH_ACK, 0));
+        assert_true(c2s(h, 1001, 5001, PB_TH_ACK, 0));
+        /* in window but not at the expected sequence: refused (blind RST) */
+        assert_false(s2c(h, 5001 + 3000, 0, PB_TH_RST, 0));
+        assert_true(s2c(h, 5001, 0, PB_TH_RST, 0));
+        h_free(h);
+}
+
+static void t_modulate(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_MODULATE, NULL);
+        uint32_t wseq, sseq = 7000;
+        uint8_t chk[2048];
+
+        (void)st;
+        assert_true(c2s(h, 1000, 0, PB_TH_SYN, 0));
+        wseq = rd32(last + 14 + 20 + 4);
+        assert_int_not_equal(wseq, 1000);
+        /* the checksum was kept right through the rewrite */
+        memcpy(chk, last, lastn);
+        pb_fix_csums(chk, lastn);
+        assert_memory_equal(chk, last, lastn);
+        /* server acks the modulated sequence; the client sees its own */
+        assert_true(s2c(h, sseq, wseq + 1, PB_TH_SYN | PB_TH_ACK, 0));
+        assert_int_equal(rd32(last + 14 + 20 + 8), 1001);
+        uint32_t cli_sees = rd32(last + 14 + 20 + 4);
+        memcpy(chk, last, lastn);
+        pb_fix_csums(chk, lastn);
+        assert_memory_equal(chk, last, lastn);
+        assert_true(c2s(h, 1001, cli_sees + 1, PB_TH_ACK, 0));
+        assert_int_equal(rd32(last + 14 + 20 + 4), wseq + 1);
+        assert_int_equal(rd32(last + 14 + 20 + 8), sseq + 1);
+        h_free(h);
+}
+
+static void t_udp_timeout_purge(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+        uint8_t f[2048];
+        uint32_t n, i;
+
+        (void)st;
+        n = h_udp(f, 0, 4, CLI, SRV, 5000, 53, 10);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        assert_int_equal(nstates(h), 2);
+        /* 59 s later: still there (udp.first 60) */
+        eng_tick(h->eng, h->txq, h->now + 59000000000ull);
+        assert_int_equal(nstates(h), 2);
+        /* the purge is bounded per call, but sweeps the table eventually */
+        for (i = 0; i < 8; i++)
+                eng_tick(h->eng, h->txq, h->now + 61000000000ull);
+        assert_int_equal(nstates(h), 0);
+        /* and the reply no longer passes */
+        h->now += 61000000000ull;
+        n = h_udp(f, 1, 4, SRV, CLI, 53, 5000, 10);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 0);
+        h_free(h);
+}
+
+static void t_udp_reply_multiple(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+        uint8_t f[2048];
+        uint32_t n, maxexp = 0;
+
+        (void)st;
+        n = h_udp(f, 0, 4, CLI, SRV, 5000, 53, 10);
+        h_input(h, H_LAN, f, n);
+        n = h_udp(f, 1, 4, SRV, CLI, 53, 5000, 10);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        n = h_udp(f, 0, 4, CLI, SRV, 5000, 53, 10);
+        h_input(h, H_LAN, f, n);
+        eng_state_foreach(h->eng, h->now, expires_cb, &maxexp);
+        assert_int_equal(maxexp, 60); /* udp.multiple */
+        h_free(h);
+}
+
+static void t_state_limit(void **st)
+{
+        struct eng_config c = {.ec_seed = 1, .ec_max_states = 4};
+        struct harness *h = h_new(&c);
+        struct eng_rule r = h_rule(ENG_A_PASS, ENG_DIR_IN, 0);
+        uint8_t f[2048];
+        uint32_t n, i;
+
+        (void)st;
+        h_load(h, &r, 1); /* out: the implicit pass without state */
+        h_learn_defaults(h);
+        for (i = 0; i < 4; i++) {
+                n = h_udp(f, 0, 4, CLI, SRV, (uint16_t)(5000 + i), 53, 10);
+                h_input(h, H_LAN, f, n);
+                assert_int_equal(h_nout(h, H_WAN), 1);
+        }
+        n = h_udp(f, 0, 4, CLI, SRV, 6000, 53, 10);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        assert_int_equal(h_reason(h, ENG_RES_MAXSTATES), 1);
+        assert_int_equal(eng_state_flush(h->eng), 4);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        h_free(h);
+}
+
+static void t_port_reuse_after_close(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+
+        (void)st;
+        assert_true(c2s(h, 1000, 0, PB_TH_SYN, 0));
+        assert_true(s2c(h, 5000, 1001, PB_TH_SYN | PB_TH_ACK, 0));
+        assert_true(c2s(h, 1001, 5001, PB_TH_ACK, 0));
+        assert_true(c2s(h, 1001, 5001, PB_TH_ACK | PB_TH_FIN, 0));
+        assert_true(s2c(h, 5001, 1002, PB_TH_ACK | PB_TH_FIN, 0));
+        assert_true(c2s(h, 1002, 5002, PB_TH_ACK, 0));
+        /* a new SYN on the same ports, far from the old sequence space */
+        assert_true(c2s(h, 90000000, 0, PB_TH_SYN, 0));
+        assert_true(s2c(h, 123456, 90000001, PB_TH_SYN | PB_TH_ACK, 0));
+        h_free(h);
+}
+
+static void t_key_cmp_hash(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct pf_state_key a, b;
+        struct eng_pdesc pd;
+
+        (void)st;
+        memset(&pd, 0, sizeof(pd));
+        pd.pd_af = 4;
+        pd.pd_proto = 6;
+        pb_addr(&pd.pd_src, 4, CLI);
+        pb_addr(&pd.pd_dst, 4, SRV);
+        pd.pd_sport = 1;
+        pd.pd_dport = 2;
+        pd.pd_dir = ENG_DIR_IN;
+        eng_sk_from_pd(&pd, &a);
+        /* the reply, seen leaving, builds the same key */
+        pb_addr(&pd.pd_src, 4, SRV);
+        pb_addr(&pd.pd_dst, 4, CLI);
+        pd.pd_sport = 2;
+        pd.pd_dport = 1;
+        pd.pd_dir = ENG_DIR_OUT;
+        eng_sk_from_pd(&pd, &b);
+        assert_int_equal(eng_sk_cmp(&a, &b), 0);
+        assert_int_equal(eng_sk_hash(h->eng, &a), eng_sk_hash(h->eng, &b));
+        b.port[0] = 3;
+        assert_int_not_equal(eng_sk_cmp(&a, &b), 0);
+        h_free(h);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(t_handshake_and_close),
+            cmocka_unit_test(t_window),
+            cmocka_unit_test(t_rst),
+            cmocka_unit_test(t_rst_exact_with_scrub),
+            cmocka_unit_test(t_modulate),
+            cmocka_unit_test(t_udp_timeout_purge),
+            cmocka_unit_test(t_udp_reply_multiple),
+            cmocka_unit_test(t_state_limit),
+            cmocka_unit_test(t_port_reuse_after_close),
+            cmocka_unit_test(t_key_cmp_hash),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
