@@ -105,6 +105,8 @@ struct eng_pdesc {
         uint8_t pd_ipopts;   /* v4 options or v6 hop/dst options present */
         uint16_t pd_fragoff; /* fragment offset in bytes */
         uint32_t pd_fragid;
+        uint32_t pd_reass_hdrlen;  /* reassembled: unfragmentable part, 0 if not */
+        uint16_t pd_reass_maxfrag; /* reassembled: largest fragment payload seen */
         uint16_t pd_sport, pd_dport;
         uint16_t pd_win;
         uint32_t pd_seq, pd_ack;
@@ -266,6 +268,8 @@ struct eng_table {
 };
 bool eng_table_match(const struct engine *eng, uint32_t t, int af, const struct eng_addr *a);
 
+struct eng_nexthop;
+
 /* ---- fragments ------------------------------------------------------------- */
 
 #define ENG_FRAG_MAXLEN    65535 /* reassembled IP payload */
@@ -282,7 +286,9 @@ struct eng_fragq {
         uint32_t expire_s;
         uint32_t total; /* payload length, known once the last arrived */
         uint32_t nent;
-        uint32_t hdrlen; /* unfragmentable part kept from the first fragment */
+        uint32_t hdrlen;  /* unfragmentable part kept from the first fragment */
+        uint16_t maxfrag; /* largest fragment payload, for refragmenting */
+        uint32_t age;     /* creation order: the oldest is given up first */
         struct eng_frag_ent ent[ENG_FRAG_ENTRY_MAX];
         uint8_t *buf; /* hdr space (up to 128 + 40 bytes) then payload */
 };
@@ -295,6 +301,10 @@ struct eng_fragq {
  */
 int eng_frag_input(struct engine *eng, struct eng_pdesc *pd, uint8_t **done, uint32_t *donelen);
 void eng_frag_expire(struct engine *eng);
+/* Sends a packet larger than the link MTU as fragments (v4 without DF, or
+ * a v6 datagram we reassembled). Returns true if sent. */
+bool eng_frag_output(struct engine *eng, const struct eng_nexthop *nh, struct eng_pdesc *pd,
+                     uint32_t mtu);
 
 /* ---- router ---------------------------------------------------------------- */
 
@@ -423,6 +433,9 @@ struct engine {
         struct eng_fragq *fragq;
         uint32_t nfrags;
         uint8_t *frag_out; /* reassembled datagram handed to the caller */
+        uint32_t frag_out_hdrlen;
+        uint32_t frag_age;
+        uint16_t frag_out_maxfrag;
 
         /* neighbors */
         struct eng_neigh *neigh;

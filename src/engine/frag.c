@@ -18,7 +18,8 @@ static void fragq_free(struct engine *eng, struct eng_fragq *q, bool count)
         q->nent = 0;
 }
 
-static struct eng_fragq *oldest(struct engine *eng)
+/* The oldest datagram being collected, other than keep. */
+static struct eng_fragq *oldest(struct engine *eng, const struct eng_fragq *keep)
 {
         struct eng_fragq *o = NULL;
         uint32_t i;
@@ -26,13 +27,14 @@ static struct eng_fragq *oldest(struct engine *eng)
         for (i = 0; i < eng->cfg.ec_max_frag_queues; i++) {
                 struct eng_fragq *q = &eng->fragq[i];
 
-                if (q->used && (!o || (int32_t)(q->expire_s - o->expire_s) < 0))
+                if (q->used && q != keep && (!o || (int32_t)(q->age - o->age) < 0))
                         o = q;
         }
         return o;
 }
 
-static struct eng_fragq *fragq_get(struct engine *eng, const struct eng_pdesc *pd, uint8_t proto)
+static struct eng_fragq *fragq_get(struct engine *eng, const struct eng_pdesc *pd, uint8_t proto,
+                                   bool create)
 {
         struct eng_fragq *free_q = NULL;
         uint32_t i, alen = pd->pd_af == 4 ? 4 : 16;
@@ -51,9 +53,11 @@ static struct eng_fragq *fragq_get(struct engine *eng, const struct eng_pdesc *p
                     memcmp(q->dst.ea_b, pd->pd_dst.ea_b, alen) == 0)
                         return q;
         }
+        if (!create)
+                return NULL;
         if (!free_q) {
                 /* Every queue busy: the oldest datagram is given up. */
-                free_q = oldest(eng);
+                free_q = oldest(eng, NULL);
                 fragq_free(eng, free_q, true);
         }
         memset(free_q, 0, offsetof(struct eng_fragq, buf));
@@ -64,6 +68,7 @@ static struct eng_fragq *fragq_get(struct engine *eng, const struct eng_pdesc *p
         free_q->src = pd->pd_src;
         free_q->dst = pd->pd_dst;
         free_q->expire_s = eng->now_s + eng->timeouts[ENG_TM_FRAG];
+        free_q->age = eng->frag_age++;
         return free_q;
 }
 
@@ -104,6 +109,8 @@ static int assemble(struct engine *eng, struct eng_fragq *q, uint8_t **done, uin
         }
         *done = out;
         *donelen = len;
+        eng->frag_out_hdrlen = q->hdrlen;
+        eng->frag_out_maxfrag = q->maxfrag;
         return 0;
 }
 
@@ -129,15 +136,22 @@ int eng_frag_input(struct engine *eng, struct eng_pdesc *pd, uint8_t **done, uin
         /* Every fragment but the last carries a multiple of 8 bytes. */
         if ((pd->pd_mf && (len == 0 || (len & 7))) || end > ENG_FRAG_MAXLEN)
                 return ENG_RES_FRAG;
-        if (eng->nfrags >= eng->cfg.ec_max_frags) {
-                struct eng_fragq *o = oldest(eng);
+        q = fragq_get(eng, pd, proto, false);
+        while (eng->nfrags >= eng->cfg.ec_max_frags) {
+                /* At the limit: give up other datagrams, oldest first. */
+                struct eng_fragq *o = oldest(eng, q);
 
-                if (o)
-                        fragq_free(eng, o, true);
-                if (eng->nfrags >= eng->cfg.ec_max_frags)
-                        return ENG_RES_MEMORY;
+                if (!o)
+                        break;
+                fragq_free(eng, o, true);
         }
-        q = fragq_get(eng, pd, proto);
+        if (eng->nfrags >= eng->cfg.ec_max_frags) {
+                if (q)
+                        fragq_free(eng, q, true);
+                return ENG_RES_MEMORY;
+        }
+        if (!q)
+                q = fragq_get(eng, pd, proto, true);
         if (q->nent >= ENG_FRAG_ENTRY_MAX)
                 goto drop_queue; /* too many fragments for one datagram */
         for (i = 0; i < q->nent; i++) {
@@ -172,6 +186,8 @@ int eng_frag_input(struct engine *eng, struct eng_pdesc *pd, uint8_t **done, uin
                 q->hdrlen = hl;
         }
         memcpy(q->buf + ENG_FRAG_HDRMAX + off, pd->pd_buf + start, len);
+        if (len > q->maxfrag)
+                q->maxfrag = (uint16_t)len;
         q->ent[q->nent].off = (uint16_t)off;
         q->ent[q->nent].len = (uint16_t)len;
         q->nent++;
@@ -203,4 +219,73 @@ void eng_frag_expire(struct engine *eng)
                 if (q->used && (int32_t)(eng->now_s - q->expire_s) >= 0)
                         fragq_free(eng, q, true);
         }
+}
+
+/* Emits [hdr | payload slice] pieces through the neighbor layer. */
+bool eng_frag_output(struct engine *eng, const struct eng_nexthop *nh, struct eng_pdesc *pd,
+                     uint32_t mtu)
+{
+        const uint8_t *ip = pd->pd_buf + pd->pd_l3;
+        uint8_t piece[ENG_PENDING_BUF];
+        uint32_t hl, plen, chunk, off;
+
+        if (mtu > ENG_PENDING_BUF)
+                mtu = ENG_PENDING_BUF;
+        if (pd->pd_af == 4) {
+                hl = (uint32_t)(ip[0] & 0x0f) * 4;
+                plen = pd->pd_tot - hl;
+                chunk = (mtu - hl) & ~7u;
+                for (off = 0; off < plen; off += chunk) {
+                        uint32_t n = plen - off < chunk ? plen - off : chunk;
+                        bool more = off + n < plen;
+
+                        memcpy(piece, ip, hl);
+                        memcpy(piece + hl, ip + hl + off, n);
+                        eng_wr16(piece + 2, (uint16_t)(hl + n));
+                        eng_wr16(piece + 6, (uint16_t)((more ? 0x2000 : 0) | (off >> 3)));
+                        eng_csum_ip4_set(piece, hl);
+                        eng_output_ip(eng, nh, 4, piece, hl + n);
+                }
+                return true;
+        }
+        /* v6: only datagrams we reassembled, cut as their sender cut them
+         * (pf_refragment6), never larger than the link allows. */
+        hl = pd->pd_reass_hdrlen;
+        if (!hl || hl + 8 + 8 > mtu)
+                return false;
+        plen = pd->pd_tot - hl;
+        chunk = (mtu - hl - 8) & ~7u;
+        if (pd->pd_reass_maxfrag && pd->pd_reass_maxfrag < chunk)
+                chunk = pd->pd_reass_maxfrag & ~7u;
+        if (chunk == 0)
+                return false;
+        {
+                /* the next-header byte naming the payload moves into the
+                 * fragment header; the one before it names the fragment */
+                uint32_t nhpos = 6, o = 40;
+                uint8_t inner;
+
+                while (o < hl) {
+                        nhpos = o;
+                        o += ip[o] == IPPROTO_AH ? ((uint32_t)ip[o + 1] + 2) * 4
+                                                 : ((uint32_t)ip[o + 1] + 1) * 8;
+                }
+                inner = ip[nhpos];
+                for (off = 0; off < plen; off += chunk) {
+                        uint32_t n = plen - off < chunk ? plen - off : chunk;
+                        bool more = off + n < plen;
+                        uint8_t *fh = piece + hl;
+
+                        memcpy(piece, ip, hl);
+                        piece[nhpos] = IPPROTO_FRAGMENT;
+                        eng_wr16(piece + 4, (uint16_t)(hl - 40 + 8 + n));
+                        fh[0] = inner;
+                        fh[1] = 0;
+                        eng_wr16(fh + 2, (uint16_t)(off | (more ? 1 : 0)));
+                        eng_wr32(fh + 4, pd->pd_fragid);
+                        memcpy(fh + 8, ip + hl + off, n);
+                        eng_output_ip(eng, nh, 6, piece, hl + 8 + n);
+                }
+        }
+        return true;
 }

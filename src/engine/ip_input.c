@@ -115,19 +115,25 @@ static void forward(struct engine *eng, struct eng_pdesc *pd)
                         send_return(eng, pd, &v);
                 return;
         }
+        /* nat may have rewritten the destination: route the result. */
+        if (!eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
+                eng_drop(eng, ENG_RES_NOROUTE);
+                return;
+        }
         mtu = eng->ifs[nh.ifindex].mtu;
         if (pd->pd_tot > mtu) {
-                bool df = pd->pd_af == 6 || (pd->pd_buf[pd->pd_l3 + 6] & 0x40);
+                /* v4 may be cut unless DF; v6 only if we joined it */
+                bool df = pd->pd_af == 4 ? (pd->pd_buf[pd->pd_l3 + 6] & 0x40) != 0
+                                         : pd->pd_reass_hdrlen == 0;
 
+                if (!df && eng_frag_output(eng, &nh, pd, mtu)) {
+                        eng->st.es_forwarded++;
+                        return;
+                }
                 eng_drop(eng, ENG_RES_TOOBIG);
                 if (df)
                         eng_send_icmp_error(eng, pd, pd->pd_af == 4 ? 3 : 2, pd->pd_af == 4 ? 4 : 0,
                                             mtu);
-                return;
-        }
-        /* nat may have rewritten the destination: route the result. */
-        if (!eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
-                eng_drop(eng, ENG_RES_NOROUTE);
                 return;
         }
         if (eng_output_ip(eng, &nh, pd->pd_af, pd->pd_buf + pd->pd_l3, pd->pd_tot))
@@ -163,6 +169,8 @@ void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t
                 }
                 if (!whole)
                         return; /* held until the datagram is complete */
+                uint32_t id = pd.pd_fragid;
+
                 pd.pd_buf = whole;
                 pd.pd_buflen = wlen;
                 pd.pd_l3 = 0;
@@ -171,6 +179,9 @@ void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t
                         eng_drop(eng, r);
                         return;
                 }
+                pd.pd_fragid = id;
+                pd.pd_reass_hdrlen = eng->frag_out_hdrlen;
+                pd.pd_reass_maxfrag = eng->frag_out_maxfrag;
         }
         /* Neighbor discovery is link plumbing, handled like ARP before the
          * filter (RFC 4861: hop limit 255 proves it is on-link). */
