@@ -67,7 +67,9 @@ esac
 logs=""
 for b in "$@"; do
 	if [ $only_kvm = 1 ]; then
-		[ "$b" = "$kvmdir" ] && [ $where = host ] || continue
+		if [ "$b" != "$kvmdir" ] || [ $where != host ]; then
+			continue
+		fi
 		sel="--suite kvm"
 	elif [ $where = host ]; then
 		sel=""
@@ -79,6 +81,7 @@ for b in "$@"; do
 	# Failures are reported by the tally below, not by meson's exit code; but
 	# a run that left no log (it could not rebuild) is a failure too.
 	rc=0
+	# shellcheck disable=SC2086 # $sel is zero or two words
 	meson test -C "$b" $sel --num-processes 2 --print-errorlogs >"$b/test-output.txt" 2>&1 || rc=$?
 	if [ -f "$b/meson-logs/testlog.json" ]; then
 		# This meson's testlog has no suites; the tally labels each test with
@@ -91,7 +94,12 @@ suites = {t["name"]: [s.split(":")[-1] for s in t["suite"]] for t in tests}
 with open(b + "/meson-logs/testlog.json") as f, open(b + "/meson-logs/testlog-labelled.json", "w") as o:
     for line in f:
         t = json.loads(line)
-        t.setdefault("suite", suites.get(t["name"], []))
+        # meson names a test "project:suite1+suite2 / name" when the project
+        # has several suites, else just "name".
+        pretty, sep, plain = t["name"].rpartition(" / ")
+        if sep:
+            t.setdefault("suite", pretty.split(":", 1)[-1].split("+"))
+        t.setdefault("suite", suites.get(plain, []))
         o.write(json.dumps(t) + "\n")' "$b"
 		logs="$logs $b/meson-logs/testlog-labelled.json"
 	elif [ $rc != 0 ]; then
@@ -116,4 +124,5 @@ if [ $where != host ]; then
 	fi
 	logs="$logs $log"
 fi
+# shellcheck disable=SC2086 # one argument per log; build paths have no spaces
 exec /usr/bin/python3 tests/tally.py $logs
