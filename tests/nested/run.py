@@ -345,11 +345,19 @@ RUN_ONE = r"""
 # test %(i)d: %(name)s
 echo "%(mark)s begin %(i)d $(cut -d' ' -f1 /proc/uptime)" >$R
 echo "nested: test %(i)d: %(name)s"
+dmesg -c >/dev/null 2>&1
 t0=$(cut -d' ' -f1 /proc/uptime)
 (cd %(workdir)s && %(env)s timeout -s KILL %(secs)d %(cmd)s) </dev/null >/.nested/out 2>&1
 rc=$?
 t1=$(cut -d' ' -f1 /proc/uptime)
-tail -n 40 /.nested/out >/.nested/tail
+# A failed test's report starts with what the kernel said meanwhile (KVM
+# warnings, seccomp kills): the VM is gone afterwards.
+{
+	if [ $rc != 0 ] && [ $rc != 77 ]; then
+		dmesg | tail -n 8 | sed 's/^/kernel: /'
+	fi
+	tail -n 40 /.nested/out
+} >/.nested/tail
 echo "%(mark)s result %(i)d $rc $t0 $t1 $(base64 -w0 /.nested/tail)" >$R
 """
 
