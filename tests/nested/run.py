@@ -19,8 +19,7 @@ suite 'kvm-nested', for tests/tally.py.
 With --fail REASON every kvm test is written as FAIL with the reason (the
 caller could not build them). With --skip REASON, or when the VM cannot be
 had (no QEMU, no kernel package), every kvm test is written as SKIP with the
-reason: never dropped.
-A test whose result never came back (time limit, guest kernel panic, VM
+reason: never dropped. A test whose result never came back (time limit, guest kernel panic, VM
 died) is a FAIL with the last console lines.
 
 Exit status: 0 when the log was written (the tally judges the results),
@@ -31,10 +30,10 @@ import glob
 import gzip
 import hashlib
 import json
-import selectors
 import lzma
 import os
 import re
+import selectors
 import shutil
 import signal
 import stat
@@ -43,7 +42,6 @@ import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 META_PKG = "linux-image-cloud-amd64"
 # kvm_amd only: TCG emulates SVM, not VMX. veth and tun for tests that build
 # networks in namespaces. Their dependencies (irqbypass, ...) are found from
@@ -125,7 +123,8 @@ def apt_download(pkg, cwd):
         subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
         r = subprocess.run(["apt-get", "download", pkg], cwd=cwd, capture_output=True, text=True)
     if r.returncode != 0:
-        raise Unavailable(f"cannot download {pkg}: {r.stderr.strip().splitlines()[-1:]}")
+        err = (r.stderr.strip().splitlines() or ["no message"])[-1]
+        raise Unavailable(f"cannot download {pkg} with apt-get: {err}")
     debs = glob.glob(os.path.join(cwd, f"{pkg}_*.deb"))
     if len(debs) != 1:
         raise Unavailable(f"apt-get download {pkg} left {len(debs)} packages")
@@ -453,7 +452,7 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
 
 # ---------------------------------------------------------------- the boot
 
-def boot(vmlinuz, initrd, results_path, console_path, limit, ntests):
+def boot(vmlinuz, initrd, results_path, console_path, limit):
     """Runs QEMU to completion or to the limit. Returns timing and status facts."""
     cmd = [QEMU, "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "1",
            "-nographic", "-no-reboot", "-nic", "none", "-kernel", vmlinuz, "-initrd", initrd,
@@ -594,7 +593,7 @@ def main(argv):
         os.unlink(results)
     say(f"booting the test VM ({len(tests)} kvm tests, limit {limit:.0f} s,"
         f" initramfs {'rebuilt' if rebuilt else 'cached'}, {os.path.getsize(initrd) >> 20} MiB)")
-    facts = boot(vmlinuz, initrd, results, console, limit, len(tests))
+    facts = boot(vmlinuz, initrd, results, console, limit)
     res, rf = parse_results(results)
 
     # Why a test without a result has none: said once, attached to each.
