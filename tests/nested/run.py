@@ -54,6 +54,8 @@ TIMEOUT_FACTOR = float(os.environ.get("MOAT_NESTED_TIMEOUT_FACTOR", "3"))
 # tests' own timeouts, in the host-side hard limit.
 BOOT_ALLOWANCE = 120
 QEMU = os.environ.get("MOAT_NESTED_QEMU", "qemu-system-x86_64")
+# The emulated CPU: `max` includes AMD SVM (and nested paging) for kvm_amd.
+CPU = os.environ.get("MOAT_NESTED_CPU", "max")
 # Extra kernel arguments, for debugging the VM (e.g. "loglevel=7").
 APPEND = os.environ.get("MOAT_NESTED_APPEND", "")
 MARK = "@@moat-nested@@"
@@ -454,7 +456,7 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
 
 def boot(vmlinuz, initrd, results_path, console_path, limit):
     """Runs QEMU to completion or to the limit. Returns timing and status facts."""
-    cmd = [QEMU, "-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "1",
+    cmd = [QEMU, "-accel", "tcg", "-cpu", CPU, "-m", "1024", "-smp", "1",
            "-nographic", "-no-reboot", "-nic", "none", "-kernel", vmlinuz, "-initrd", initrd,
            "-serial", "mon:stdio", "-serial", f"file:{results_path}",
            "-append", f"console=ttyS0 quiet panic=-1 {APPEND}".strip()]
