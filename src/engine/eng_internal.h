@@ -233,6 +233,9 @@ void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v
 int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
 bool eng_addr_is_self(const struct engine *eng, int af, const struct eng_addr *a);
 void eng_rules_resolve(struct engine *eng);
+/* Makes the inactive bank, filled in list order (filter, nat, rdr, binat
+ * between start[k] and end[k]), the active ruleset. */
+int eng_bank_commit(struct engine *eng, const uint32_t start[4], const uint32_t end[4]);
 
 /* ---- NAT ------------------------------------------------------------------ */
 
@@ -400,6 +403,8 @@ struct engine {
         uint32_t timeouts[ENG_TM_NUM];
         bool block_return;
         bool scrub;
+        bool if_bound;        /* set state-policy if-bound */
+        uint32_t skip_ifmask; /* set skip on: interfaces pf does not filter */
         eng_log_fn log_fn;
         void *log_arg;
         struct eng_txq *txq; /* output batches of the current call */
@@ -444,6 +449,10 @@ struct engine {
         uint32_t pending_free;
 
         struct eng_stats st;
+
+        /* scratch of eng_ruleset_load(): blob indexes to engine indexes */
+        uint16_t load_ifmap[1024];
+        int16_t load_tmap[4096];
 };
 
 static inline const struct eng_bank *eng_active(const struct engine *eng)

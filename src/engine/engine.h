@@ -27,6 +27,7 @@
 #define ENG_IFNAMSIZ    16
 #define ENG_IF_MAXADDR  4 /* addresses per family per interface */
 #define ENG_IF_ANY      0xffffu
+#define ENG_IF_NONE     0xfffeu /* a name the engine has no interface for */
 #define ENG_TABLE_NAMSZ 32
 
 /* Result codes of configuration calls. */
@@ -155,6 +156,18 @@ int eng_route_default(struct engine *eng, int af, const struct eng_addr *gw);
 /* A static route: prefix via gw (an on-link address of some interface). */
 int eng_route_add(struct engine *eng, int af, const struct eng_addr *prefix, uint8_t plen,
                   const struct eng_addr *gw);
+
+/* ---- rulesets ----------------------------------------------------------- */
+
+/*
+ * Validates a compiled ruleset blob (include/moat/ruleset.h) and makes it
+ * the active ruleset atomically; existing states are kept. Tables named in
+ * it are (re)filled, `set` options applied (`set limit` values are fixed at
+ * eng_init). Returns ENG_OK, ENG_EBADRS (validation error in *verr if not
+ * NULL) or ENG_ENOMEM. On failure the active ruleset is unchanged (tables
+ * named in the blob may already have been refilled).
+ */
+int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr);
 
 /* ---- the packet path ----------------------------------------------------- */
 

@@ -126,8 +126,10 @@ static uint32_t match_filter(const struct eng_bank *b, const struct engine *eng,
                         continue;
                 }
                 /* Fields without skip steps. */
-                if (r->r_flagset && (pd->pd_proto != IPPROTO_TCP || later_frag ||
-                                     (pd->pd_tcpflags & r->r_flagset) != r->r_flags)) {
+                /* flags F/S concern TCP only: `pass all flags S/SA` still
+                 * passes UDP, as in pf */
+                if (r->r_flagset && pd->pd_proto == IPPROTO_TCP &&
+                    (later_frag || (pd->pd_tcpflags & r->r_flagset) != r->r_flags)) {
                         i++;
                         continue;
                 }
@@ -244,7 +246,8 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
                 v->reason = ENG_RES_MAXSTATES;
                 return ENG_DROP;
         }
-        s = eng_state_insert(eng, &wire, &stack, pd->pd_dir, ENG_IF_ANY, &res);
+        s = eng_state_insert(eng, &wire, &stack, pd->pd_dir,
+                             eng->if_bound ? pd->pd_ifindex : ENG_IF_ANY, &res);
         if (!s) {
                 v->reason = res;
                 return ENG_DROP;

@@ -170,6 +170,8 @@ void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v
         v->rule = ENG_NIL;
         v->send_return = false;
         v->to_self = false;
+        if (pd->pd_ifindex < 32 && (eng->skip_ifmask >> pd->pd_ifindex) & 1)
+                return; /* set skip on: not filtered at all */
         r = test_state(eng, pd, v);
         if (r < 0) {
                 by_rules = true;

@@ -119,7 +119,8 @@ static bool rule_ok(const struct engine *eng, const struct eng_rule *r)
 
         if (r->r_action > ENG_A_NOBINAT || r->r_dir > ENG_DIR_OUT)
                 return false;
-        if (r->r_ifindex != ENG_IF_ANY && r->r_ifindex >= ENG_MAX_IFS)
+        if (r->r_ifindex != ENG_IF_ANY && r->r_ifindex != ENG_IF_NONE &&
+            r->r_ifindex >= ENG_MAX_IFS)
                 return false;
         for (i = 0; i < 3; i++) {
                 if (as[i]->ra_type > ENG_AT_NOROUTE || as[i]->ra_portop > ENG_OP_RRG)
@@ -131,10 +132,43 @@ static bool rule_ok(const struct engine *eng, const struct eng_rule *r)
         return true;
 }
 
+int eng_bank_commit(struct engine *eng, const uint32_t start[4], const uint32_t end[4])
+{
+        struct eng_bank *b = &eng->bank[1 - eng->active];
+        uint32_t i, k;
+        int f;
+
+        for (i = 0; i < end[3]; i++) {
+                if (!rule_ok(eng, &b->rules[i]))
+                        return ENG_EBADRS;
+                memset(&b->rules[i].r_cnt, 0, sizeof(b->rules[i].r_cnt));
+        }
+        for (k = 0; k < 4; k++) {
+                calc_skip_steps(&b->rules[start[k]], end[k] - start[k]);
+                /* skip steps are list-relative; make them bank indexes */
+                for (i = start[k]; i < end[k]; i++)
+                        for (f = 0; f < ENG_SKIP_COUNT; f++)
+                                b->rules[i].r_skip[f] =
+                                    (uint16_t)(b->rules[i].r_skip[f] + start[k]);
+        }
+        b->n = end[3];
+        b->nfilter = end[0];
+        b->nat_start = start[1];
+        b->nat_end = end[1];
+        b->rdr_start = start[2];
+        b->rdr_end = end[2];
+        b->binat_start = start[3];
+        b->binat_end = end[3];
+        resolve_bank(eng, b);
+        /* Commit: one store switches every later packet to the new rules. */
+        eng->active = 1 - eng->active;
+        eng->generation++;
+        return ENG_OK;
+}
+
 int eng_ruleset_load_rules(struct engine *eng, const struct eng_rule *rules, uint32_t n)
 {
-        uint32_t next = 1 - eng->active;
-        struct eng_bank *b = &eng->bank[next];
+        struct eng_bank *b = &eng->bank[1 - eng->active];
         static const uint8_t order[4][2] = {
             {ENG_A_PASS, ENG_A_BLOCK},
             {ENG_A_NAT, ENG_A_NONAT},
@@ -145,39 +179,16 @@ int eng_ruleset_load_rules(struct engine *eng, const struct eng_rule *rules, uin
 
         if (n > eng->cfg.ec_max_rules || (n && !rules))
                 return ENG_EINVAL;
-        for (i = 0; i < n; i++)
-                if (!rule_ok(eng, &rules[i]))
-                        return ENG_EBADRS;
         for (k = 0; k < 4; k++) {
                 start[k] = m;
-                for (i = 0; i < n; i++) {
-                        if (rules[i].r_action != order[k][0] && rules[i].r_action != order[k][1])
-                                continue;
-                        b->rules[m] = rules[i];
-                        memset(&b->rules[m].r_cnt, 0, sizeof(b->rules[m].r_cnt));
-                        m++;
-                }
+                for (i = 0; i < n; i++)
+                        if (rules[i].r_action == order[k][0] || rules[i].r_action == order[k][1])
+                                b->rules[m++] = rules[i];
                 end[k] = m;
-                calc_skip_steps(&b->rules[start[k]], end[k] - start[k]);
-                /* skip steps are list-relative; make them bank indexes */
-                for (i = start[k]; i < end[k]; i++)
-                        for (int f = 0; f < ENG_SKIP_COUNT; f++)
-                                b->rules[i].r_skip[f] =
-                                    (uint16_t)(b->rules[i].r_skip[f] + start[k]);
         }
-        b->n = m;
-        b->nfilter = end[0];
-        b->nat_start = start[1];
-        b->nat_end = end[1];
-        b->rdr_start = start[2];
-        b->rdr_end = end[2];
-        b->binat_start = start[3];
-        b->binat_end = end[3];
-        resolve_bank(eng, b);
-        /* Commit: one store switches every later packet to the new rules. */
-        eng->active = next;
-        eng->generation++;
-        return ENG_OK;
+        if (m != n)
+                return ENG_EBADRS; /* an action outside the four lists */
+        return eng_bank_commit(eng, start, end);
 }
 
 const struct eng_rule *eng_rule_get(const struct engine *eng, uint32_t i)

@@ -1,0 +1,285 @@
+/*
+ * Loading a compiled ruleset blob (include/moat/ruleset.h). The blob is
+ * input, not trust: ruleset_validate() checks all of it first and only the
+ * validated view is read. Rules are converted straight into the inactive
+ * bank in list order, interface names are bound to the engine's interfaces
+ * (unknown names match nothing, as pf's rules on absent interfaces), tables
+ * are defined and filled, `set` options applied, then the bank is
+ * committed in one step.
+ */
+#include <moat/ruleset.h>
+
+#include "eng_internal.h"
+
+static const uint8_t port_ops[RULESET_PORT_MAX] = {
+    [RULESET_PORT_NONE] = ENG_OP_NONE,  [RULESET_PORT_EQ] = ENG_OP_EQ,
+    [RULESET_PORT_NE] = ENG_OP_NE,      [RULESET_PORT_LT] = ENG_OP_LT,
+    [RULESET_PORT_LE] = ENG_OP_LE,      [RULESET_PORT_GT] = ENG_OP_GT,
+    [RULESET_PORT_GE] = ENG_OP_GE,      [RULESET_PORT_RANGE] = ENG_OP_RRG,
+    [RULESET_PORT_XRANGE] = ENG_OP_IRG, [RULESET_PORT_OUTSIDE] = ENG_OP_XRG,
+};
+
+static const uint8_t timeout_map[RULESET_TO_COUNT] = {
+    [RULESET_TO_TCP_FIRST] = ENG_TM_TCP_FIRST + 1,
+    [RULESET_TO_TCP_OPENING] = ENG_TM_TCP_OPENING + 1,
+    [RULESET_TO_TCP_ESTABLISHED] = ENG_TM_TCP_ESTABLISHED + 1,
+    [RULESET_TO_TCP_CLOSING] = ENG_TM_TCP_CLOSING + 1,
+    [RULESET_TO_TCP_FINWAIT] = ENG_TM_TCP_FIN_WAIT + 1,
+    [RULESET_TO_TCP_CLOSED] = ENG_TM_TCP_CLOSED + 1,
+    [RULESET_TO_UDP_FIRST] = ENG_TM_UDP_FIRST + 1,
+    [RULESET_TO_UDP_SINGLE] = ENG_TM_UDP_SINGLE + 1,
+    [RULESET_TO_UDP_MULTIPLE] = ENG_TM_UDP_MULTIPLE + 1,
+    [RULESET_TO_ICMP_FIRST] = ENG_TM_ICMP_FIRST + 1,
+    [RULESET_TO_ICMP_ERROR] = ENG_TM_ICMP_ERROR + 1,
+    [RULESET_TO_OTHER_FIRST] = ENG_TM_OTHER_FIRST + 1,
+    [RULESET_TO_OTHER_SINGLE] = ENG_TM_OTHER_SINGLE + 1,
+    [RULESET_TO_OTHER_MULTIPLE] = ENG_TM_OTHER_MULTIPLE + 1,
+    [RULESET_TO_FRAG] = ENG_TM_FRAG + 1,
+    [RULESET_TO_INTERVAL] = ENG_TM_INTERVAL + 1,
+};
+
+_Static_assert(sizeof(((struct engine *)0)->load_ifmap) / 2 >= RULESET_MAX_IFACES, "ifmap");
+_Static_assert(sizeof(((struct engine *)0)->load_tmap) / 2 >= RULESET_MAX_TABLES, "tmap");
+
+struct load_ctx {
+        const struct ruleset_view *v;
+        uint16_t *ifmap; /* blob iface index -> engine ifindex */
+        int16_t *tmap;   /* blob table index -> engine table */
+};
+
+static uint16_t map_if(const struct load_ctx *c, uint32_t idx)
+{
+        if (idx == RULESET_IF_ANY)
+                return ENG_IF_ANY;
+        return idx < c->v->rv_n_ifaces ? c->ifmap[idx] : ENG_IF_NONE;
+}
+
+static uint8_t map_af(uint8_t af)
+{
+        return af == RULESET_AF_INET ? 4 : af == RULESET_AF_INET6 ? 6 : 0;
+}
+
+static int conv_addr(const struct load_ctx *c, const struct ruleset_addr *in,
+                     struct eng_rule_addr *out)
+{
+        memset(out, 0, sizeof(*out));
+        out->ra_neg = in->ra_neg;
+        out->ra_af = map_af(in->ra_af);
+        switch (in->ra_type) {
+        case RULESET_ADDR_ANY:
+                out->ra_type = ENG_AT_ANY;
+                break;
+        case RULESET_ADDR_HOST:
+                out->ra_type = ENG_AT_NET;
+                memcpy(out->ra_addr.ea_b, in->ra_addr, 16);
+                eng_addr_mask(&out->ra_mask, out->ra_af, in->ra_prefixlen);
+                break;
+        case RULESET_ADDR_SELF:
+                out->ra_type = ENG_AT_SELF;
+                break;
+        case RULESET_ADDR_IFNAME:
+        case RULESET_ADDR_DYNIF:
+                out->ra_type =
+                    (in->ra_ifmod & RULESET_IFMOD_NETWORK) ? ENG_AT_IFNET : ENG_AT_IFADDR;
+                out->ra_ifindex = map_if(c, in->ra_ref);
+                break;
+        case RULESET_ADDR_TABLE:
+                if (in->ra_ref >= c->v->rv_n_tables || c->tmap[in->ra_ref] < 0)
+                        return ENG_EBADRS;
+                out->ra_type = ENG_AT_TABLE;
+                out->ra_table = (uint16_t)c->tmap[in->ra_ref];
+                break;
+        default:
+                return ENG_EBADRS;
+        }
+        return ENG_OK;
+}
+
+static int conv_endpoint(const struct load_ctx *c, const struct ruleset_endpoint *in,
+                         struct eng_rule_addr *out)
+{
+        int r = conv_addr(c, &in->re_addr, out);
+
+        if (r)
+                return r;
+        if (in->re_port.rp_op >= RULESET_PORT_MAX)
+                return ENG_EBADRS;
+        out->ra_portop = port_ops[in->re_port.rp_op];
+        out->ra_port[0] = in->re_port.rp_lo;
+        out->ra_port[1] = in->re_port.rp_hi;
+        return ENG_OK;
+}
+
+static int conv_filter(const struct load_ctx *c, const struct ruleset_rule *in, struct eng_rule *r)
+{
+        static const uint8_t ret[RULESET_BLOCK_MAX] = {
+            [RULESET_BLOCK_DEFAULT] = ENG_RET_DEFAULT,  [RULESET_BLOCK_DROP] = ENG_RET_DROP,
+            [RULESET_BLOCK_RETURN] = ENG_RET_RETURN,    [RULESET_BLOCK_RETURN_RST] = ENG_RET_RST,
+            [RULESET_BLOCK_RETURN_ICMP] = ENG_RET_ICMP,
+        };
+        int e;
+
+        memset(r, 0, sizeof(*r));
+        r->r_nr = in->r_nr;
+        r->r_action = in->r_action == RULESET_ACT_BLOCK ? ENG_A_BLOCK : ENG_A_PASS;
+        r->r_dir = in->r_dir; /* RULESET_DIR_* == 0 / ENG_DIR_IN / ENG_DIR_OUT */
+        r->r_quick = (in->r_flags & RULESET_RF_QUICK) != 0;
+        r->r_log = (in->r_flags & RULESET_RF_LOG_ALL) ? 2 : (in->r_flags & RULESET_RF_LOG) ? 1 : 0;
+        r->r_ifindex = map_if(c, in->r_ifidx);
+        r->r_ifnot = (in->r_flags & RULESET_RF_IFNOT) != 0;
+        r->r_af = map_af(in->r_af);
+        r->r_proto = in->r_proto;
+        r->r_keep = in->r_keep == RULESET_KEEP_MODULATE   ? ENG_KEEP_MODULATE
+                    : in->r_keep == RULESET_KEEP_SYNPROXY ? ENG_KEEP_SYNPROXY
+                    : in->r_keep == RULESET_KEEP_STATE    ? ENG_KEEP_STATE
+                                                          : ENG_KEEP_NONE;
+        r->r_flags = in->r_tcp_flags;
+        r->r_flagset = in->r_tcp_flagset;
+        if (in->r_flags & RULESET_RF_ICMP_TYPE)
+                r->r_icmp_type = (uint8_t)(in->r_icmp_type + 1);
+        if (in->r_flags & RULESET_RF_ICMP_CODE)
+                r->r_icmp_code = (uint8_t)(in->r_icmp_code + 1);
+        if (in->r_block < RULESET_BLOCK_MAX)
+                r->r_return = ret[in->r_block];
+        if (in->r_block == RULESET_BLOCK_RETURN_ICMP)
+                r->r_return_icmp = (uint8_t)(in->r_return_icmp + 1);
+        r->r_allow_opts = (in->r_flags & RULESET_RF_ALLOW_OPTS) != 0;
+        r->r_max_states = in->r_max_states;
+        e = conv_endpoint(c, &in->r_src, &r->r_src);
+        if (!e)
+                e = conv_endpoint(c, &in->r_dst, &r->r_dst);
+        return e;
+}
+
+static int conv_trans(const struct load_ctx *c, const struct ruleset_trans *in, struct eng_rule *r)
+{
+        static const uint8_t act[RULESET_TR_MAX] = {
+            [RULESET_TR_NAT] = ENG_A_NAT,     [RULESET_TR_NO_NAT] = ENG_A_NONAT,
+            [RULESET_TR_BINAT] = ENG_A_BINAT, [RULESET_TR_NO_BINAT] = ENG_A_NOBINAT,
+            [RULESET_TR_RDR] = ENG_A_RDR,     [RULESET_TR_NO_RDR] = ENG_A_NORDR,
+        };
+        int e;
+
+        memset(r, 0, sizeof(*r));
+        r->r_nr = in->t_nr;
+        r->r_action = act[in->t_action];
+        r->r_ifindex = map_if(c, in->t_ifidx);
+        r->r_ifnot = (in->t_flags & RULESET_TF_IFNOT) != 0;
+        r->r_af = map_af(in->t_af);
+        r->r_proto = in->t_proto;
+        r->r_log = (in->t_flags & RULESET_TF_LOG) != 0;
+        r->r_rport[0] = in->t_pool_port_lo;
+        r->r_rport[1] = in->t_pool_port_hi;
+        if ((in->t_flags & RULESET_TF_STATIC_PORT) && !r->r_rport[0]) {
+                /* static-port: any port the source already uses */
+                r->r_rport[0] = 1;
+                r->r_rport[1] = 65535;
+        }
+        e = conv_endpoint(c, &in->t_src, &r->r_src);
+        if (!e)
+                e = conv_endpoint(c, &in->t_dst, &r->r_dst);
+        if (!e)
+                e = conv_addr(c, &in->t_pool, &r->r_rpool);
+        return e;
+}
+
+static int load_tables(struct engine *eng, struct load_ctx *c)
+{
+        const struct ruleset_view *v = c->v;
+        uint32_t i, j;
+
+        for (i = 0; i < v->rv_n_tables; i++) {
+                const struct ruleset_table *tb = &v->rv_tables[i];
+                int t = eng_table_define(eng, ruleset_str(v, tb->tb_name));
+
+                if (t < 0)
+                        return t;
+                c->tmap[i] = (int16_t)t;
+                eng_table_flush(eng, t);
+                for (j = 0; j < tb->tb_count; j++) {
+                        const struct ruleset_tentry *te = &v->rv_tentries[tb->tb_first + j];
+                        struct eng_addr a;
+                        int r;
+
+                        memcpy(a.ea_b, te->te_addr, 16);
+                        r = eng_table_add(eng, t, map_af(te->te_af), &a, te->te_prefixlen,
+                                          te->te_neg != 0);
+                        if (r && r != ENG_EEXIST)
+                                return r;
+                }
+        }
+        return ENG_OK;
+}
+
+static void load_options(struct engine *eng, const struct ruleset_view *v)
+{
+        const struct ruleset_options *o = v->rv_opts;
+        uint32_t i;
+
+        eng->block_return = o->ro_block_policy == RULESET_BP_RETURN;
+        eng->if_bound = o->ro_state_policy == RULESET_SP_IF_BOUND;
+        for (i = 0; i < RULESET_TO_COUNT; i++)
+                if (timeout_map[i] && o->ro_timeout[i] != RULESET_TIMEOUT_UNSET)
+                        eng->timeouts[timeout_map[i] - 1] = o->ro_timeout[i];
+        /* `scrub in all` (reassembly) or `set reassemble yes` */
+        eng->scrub =
+            (o->ro_set & RULESET_OSET_REASSEMBLE) && (o->ro_reassemble & RULESET_REASS_YES);
+        for (i = 0; i < v->rv_n_scrub; i++)
+                if (v->rv_scrub[i].r_action == RULESET_ACT_SCRUB &&
+                    v->rv_scrub[i].r_dir != RULESET_DIR_OUT)
+                        eng->scrub = true;
+}
+
+int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr)
+{
+        struct load_ctx ctx;
+        struct ruleset_view v;
+        struct eng_bank *b = &eng->bank[1 - eng->active];
+        uint32_t start[4], end[4], i, m = 0, k;
+        static const uint8_t kinds[3] = {0, 2, 1}; /* nat, rdr, binat lists */
+        int r;
+
+        r = ruleset_validate(blob, len, &v, NULL);
+        if (verr)
+                *verr = r;
+        if (r != RULESET_OK)
+                return ENG_EBADRS;
+        if (v.rv_n_filter + v.rv_n_trans > eng->cfg.ec_max_rules)
+                return ENG_ENOMEM;
+        ctx.v = &v;
+        ctx.ifmap = eng->load_ifmap;
+        ctx.tmap = eng->load_tmap;
+        eng->skip_ifmask = 0;
+        for (i = 0; i < v.rv_n_ifaces; i++) {
+                int ifi = eng_if_by_name(eng, ruleset_str(&v, v.rv_ifaces[i].if_name));
+
+                ctx.ifmap[i] = ifi < 0 ? ENG_IF_NONE : (uint16_t)ifi;
+                if (ifi >= 0 && (v.rv_ifaces[i].if_flags & RULESET_IFF_SKIP))
+                        eng->skip_ifmask |= 1u << ifi;
+        }
+        for (i = 0; i < v.rv_n_tables; i++)
+                ctx.tmap[i] = -1;
+        r = load_tables(eng, &ctx);
+        if (r)
+                return r;
+        start[0] = 0;
+        for (i = 0; i < v.rv_n_filter; i++) {
+                r = conv_filter(&ctx, &v.rv_filter[i], &b->rules[m++]);
+                if (r)
+                        return r;
+        }
+        end[0] = m;
+        for (k = 0; k < 3; k++) {
+                start[k + 1] = m;
+                for (i = 0; i < v.rv_n_trans; i++) {
+                        if (RULESET_TR_KIND(v.rv_trans[i].t_action) != kinds[k])
+                                continue;
+                        r = conv_trans(&ctx, &v.rv_trans[i], &b->rules[m++]);
+                        if (r)
+                                return r;
+                }
+                end[k + 1] = m;
+        }
+        load_options(eng, &v);
+        return eng_bank_commit(eng, start, end);
+}

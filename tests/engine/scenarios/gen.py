@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""Writes the engine scenarios: a pf.conf and a .scn script per scenario.
+
+Frames are built with scapy (Debian's python3-scapy; run with /usr/bin/python3),
+so expected packets, checksums included, come from an implementation other
+than the engine's. The .scn files are committed; rerun this after editing:
+    /usr/bin/python3 tests/engine/scenarios/gen.py tests/engine/scenarios
+
+.scn lines:  conf FILE | in IF HEX | out IF HEX | tick SECONDS | # comment
+After each `in`, the frames the engine emitted must equal the `out` lines
+that follow it, in order per interface, and nothing else.
+The engine under test has lan (192.168.1.1/24, fd00:1::1/64, MAC
+02:00:00:00:00:01) and wan (203.0.113.1/24, 2001:db8:1::1/64, MAC
+02:00:00:00:01:01), default gateways 203.0.113.254 / 2001:db8:1::fe (MAC
+02:00:00:00:bb:01), lan host 192.168.1.10 / fd00:1::10 (MAC 02:00:00:00:aa:01),
+all neighbors already resolved.
+"""
+import os
+import sys
+
+from scapy.all import (ICMP, IP, TCP, UDP, Ether, ICMPv6EchoReply, ICMPv6EchoRequest,
+                       IPerror, IPv6, Raw, UDPerror, fragment, raw)
+
+LAN_MAC = "02:00:00:00:00:01"
+WAN_MAC = "02:00:00:00:01:01"
+HOST_MAC = "02:00:00:00:aa:01"
+GW_MAC = "02:00:00:00:bb:01"
+HOST = "192.168.1.10"
+SRV = "198.51.100.7"
+WAN = "203.0.113.1"
+
+
+def from_lan(p):
+    return Ether(src=HOST_MAC, dst=LAN_MAC) / p
+
+
+def from_wan(p):
+    return Ether(src=GW_MAC, dst=WAN_MAC) / p
+
+
+def to_wan(p):
+    return Ether(src=WAN_MAC, dst=GW_MAC) / p
+
+
+def to_lan(p):
+    return Ether(src=LAN_MAC, dst=HOST_MAC) / p
+
+
+class Scn:
+    def __init__(self, name, conf):
+        self.name, self.conf, self.lines = name, conf, []
+
+    def inp(self, ifname, frame):
+        self.lines.append(f"in {ifname} {raw(frame).hex()}")
+        return self
+
+    def out(self, ifname, frame):
+        self.lines.append(f"out {ifname} {raw(frame).hex()}")
+        return self
+
+    def tick(self, s):
+        self.lines.append(f"tick {s}")
+        return self
+
+    def note(self, text):
+        self.lines.append(f"# {text}")
+        return self
+
+
+def scenarios():
+    s = []
+
+    nat = Scn("nat_tcp", """\
+nat on wan inet from lan:network to any -> (wan) port 50001:50001
+pass all
+""")
+    nat.note("SYN from the lan host leaves from the wan address, port 50001")
+    nat.inp("lan", from_lan(IP(src=HOST, dst=SRV, ttl=64) /
+                            TCP(sport=40000, dport=80, seq=1000, flags="S", window=8192)))
+    nat.out("wan", to_wan(IP(src=WAN, dst=SRV, ttl=63) /
+                          TCP(sport=50001, dport=80, seq=1000, flags="S", window=8192)))
+    nat.note("the SYN-ACK is translated back")
+    nat.inp("wan", from_wan(IP(src=SRV, dst=WAN, ttl=60) /
+                            TCP(sport=80, dport=50001, seq=7000, ack=1001, flags="SA",
+                                window=8192)))
+    nat.out("lan", to_lan(IP(src=SRV, dst=HOST, ttl=59) /
+                          TCP(sport=80, dport=40000, seq=7000, ack=1001, flags="SA",
+                              window=8192)))
+    nat.note("a second host port finds the only nat port taken: dropped")
+    nat.inp("lan", from_lan(IP(src=HOST, dst=SRV) /
+                            TCP(sport=40001, dport=80, seq=5, flags="S", window=8192)))
+    s.append(nat)
+
+    rdr = Scn("rdr_portforward", """\
+rdr on wan proto tcp from any to (wan) port 8080 -> 192.168.1.10 port 80
+block in on wan all
+pass in on wan proto tcp to 192.168.1.10 port 80
+pass out all
+pass in on lan all
+""")
+    rdr.inp("wan", from_wan(IP(src=SRV, dst=WAN) /
+                            TCP(sport=33333, dport=8080, seq=9, flags="S", window=512)))
+    rdr.out("lan", to_lan(IP(src=SRV, dst=HOST, ttl=63) /
+                          TCP(sport=33333, dport=80, seq=9, flags="S", window=512)))
+    rdr.inp("lan", from_lan(IP(src=HOST, dst=SRV) /
+                            TCP(sport=80, dport=33333, seq=500, ack=10, flags="SA",
+                                window=512)))
+    rdr.out("wan", to_wan(IP(src=WAN, dst=SRV, ttl=63) /
+                          TCP(sport=8080, dport=33333, seq=500, ack=10, flags="SA",
+                              window=512)))
+    rdr.note("another port is not forwarded and meets 'block in on wan'")
+    rdr.inp("wan", from_wan(IP(src=SRV, dst=WAN) / TCP(sport=1, dport=8081, flags="S")))
+    s.append(rdr)
+
+    ret = Scn("block_return", """\
+pass all
+block return in on lan proto tcp to port 23
+block return in on lan proto udp to port 9
+""")
+    ret.inp("lan", from_lan(IP(src=HOST, dst=SRV) /
+                            TCP(sport=40000, dport=23, seq=100, flags="S", window=1)))
+    ret.out("lan", to_lan(IP(src=SRV, dst=HOST, ttl=64, flags=0, id=0) /
+                          TCP(sport=23, dport=40000, seq=0, ack=101, flags="RA",
+                              window=0)))
+    udp = IP(src=HOST, dst=SRV, id=7) / UDP(sport=5000, dport=9) / Raw(b"discard!")
+    ret.inp("lan", from_lan(udp))
+    ret.out("lan", to_lan(IP(src="192.168.1.1", dst=HOST, ttl=64, id=0) /
+                          ICMP(type=3, code=3) / raw(IP(raw(udp)))))
+    s.append(ret)
+
+    err = Scn("icmp_error_through_nat", """\
+nat on wan from 192.168.1.0/24 to any -> 203.0.113.1 port 50007:50007
+pass all
+""")
+    q = IP(src=HOST, dst=SRV, id=42) / UDP(sport=5353, dport=53) / Raw(b"query")
+    err.inp("lan", from_lan(q))
+    wq = IP(src=WAN, dst=SRV, id=42, ttl=63) / UDP(sport=50007, dport=53) / Raw(b"query")
+    err.out("wan", to_wan(wq))
+    err.note("port unreachable from the server quotes the translated packet")
+    err.inp("wan", from_wan(IP(src=SRV, dst=WAN, id=1) / ICMP(type=3, code=3) /
+                            raw(IP(raw(wq)))))
+    back = IP(src=HOST, dst=SRV, id=42, ttl=63) / UDP(sport=5353, dport=53) / Raw(b"query")
+    err.out("lan", to_lan(IP(src=SRV, dst=HOST, id=1, ttl=63) / ICMP(type=3, code=3) /
+                          raw(IP(raw(back)))))
+    s.append(err)
+
+    ping = Scn("ping_router", """\
+block all
+pass in inet proto icmp icmp-type echoreq
+pass in inet6 proto icmp6 icmp6-type echoreq
+""")
+    ping.inp("lan", from_lan(IP(src=HOST, dst="192.168.1.1", id=5) /
+                             ICMP(type=8, id=77, seq=1) / Raw(b"abcdefgh")))
+    ping.out("lan", to_lan(IP(src="192.168.1.1", dst=HOST, id=0, ttl=64) /
+                           ICMP(type=0, id=77, seq=1) / Raw(b"abcdefgh")))
+    ping.inp("lan", from_lan(IPv6(src="fd00:1::10", dst="fd00:1::1") /
+                             ICMPv6EchoRequest(id=9, seq=2, data=b"v6ping")))
+    ping.out("lan", to_lan(IPv6(src="fd00:1::1", dst="fd00:1::10", hlim=64) /
+                           ICMPv6EchoReply(id=9, seq=2, data=b"v6ping")))
+    ping.note("echo requests pass in on any interface: the wan address answers too")
+    ping.inp("wan", from_wan(IP(src=SRV, dst=WAN) / ICMP(type=8, id=1, seq=1)))
+    ping.out("wan", to_wan(IP(src=WAN, dst=SRV, id=0, ttl=64) / ICMP(type=0, id=1, seq=1)))
+    ping.note("a timestamp request is not passed")
+    ping.inp("lan", from_lan(IP(src=HOST, dst="192.168.1.1") / ICMP(type=13)))
+    s.append(ping)
+
+    frag = Scn("scrub_reassembly", """\
+scrub in all
+pass all
+""")
+    big = IP(src=HOST, dst=SRV, id=999) / UDP(sport=7, dport=7) / Raw(bytes(range(256)) * 5)
+    for f in fragment(big, fragsize=512):
+        frag.inp("lan", from_lan(f))
+    whole = IP(raw(big))
+    whole.ttl = 63
+    del whole.chksum
+    frag.out("wan", to_wan(whole))
+    s.append(frag)
+
+    tbl = Scn("table_block", """\
+table <bad> { 10.66.0.0/16, !10.66.1.0/24 }
+pass all
+block in quick on wan from <bad>
+""")
+    tbl.inp("wan", from_wan(IP(src="10.66.2.1", dst=HOST) / UDP(sport=1, dport=2)))
+    tbl.inp("wan", from_wan(IP(src="10.66.1.5", dst=HOST) / UDP(sport=1, dport=2)))
+    tbl.out("lan", to_lan(IP(src="10.66.1.5", dst=HOST, ttl=63) / UDP(sport=1, dport=2)))
+    s.append(tbl)
+
+    v6 = Scn("v6_forward", """\
+pass out all
+pass in on lan inet6 all
+block in on wan all
+""")
+    v6.inp("lan", from_lan(IPv6(src="fd00:1::10", dst="2001:db8:9::7", hlim=64) /
+                           UDP(sport=1000, dport=53) / Raw(b"q6")))
+    v6.out("wan", to_wan(IPv6(src="fd00:1::10", dst="2001:db8:9::7", hlim=63) /
+                         UDP(sport=1000, dport=53) / Raw(b"q6")))
+    v6.inp("wan", from_wan(IPv6(src="2001:db8:9::7", dst="fd00:1::10", hlim=50) /
+                           UDP(sport=53, dport=1000) / Raw(b"a6")))
+    v6.out("lan", to_lan(IPv6(src="2001:db8:9::7", dst="fd00:1::10", hlim=49) /
+                         UDP(sport=53, dport=1000) / Raw(b"a6")))
+    v6.note("unsolicited from the wan: blocked")
+    v6.inp("wan", from_wan(IPv6(src="2001:db8:9::7", dst="fd00:1::10") /
+                           UDP(sport=53, dport=1001)))
+    s.append(v6)
+
+    ttl = Scn("ttl_exceeded", "pass all\n")
+    dying = IP(src=HOST, dst=SRV, ttl=1, id=3) / UDP(sport=33434, dport=33434) / Raw(b"tr")
+    ttl.inp("lan", from_lan(dying))
+    ttl.out("lan", to_lan(IP(src="192.168.1.1", dst=HOST, id=0, ttl=64) /
+                          ICMP(type=11, code=0) / raw(IP(raw(dying)))))
+    s.append(ttl)
+    return s
+
+
+def main():
+    outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(__file__)
+    for sc in scenarios():
+        with open(os.path.join(outdir, sc.name + ".conf"), "w") as f:
+            f.write(sc.conf)
+        with open(os.path.join(outdir, sc.name + ".scn"), "w") as f:
+            f.write(f"# generated by gen.py: {sc.name}\nconf {sc.name}.conf\n")
+            f.write("\n".join(sc.lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
