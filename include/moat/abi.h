@@ -53,10 +53,10 @@ enum moat_hc {
 /* Result codes of the calls (field `ret`). */
 enum moat_result {
         MOAT_OK = 0,
-        MOAT_EAGAIN = 1,      /* nothing to do right now */
-        MOAT_EINVAL = 2,      /* a bad argument (not an address: those stop the guest) */
-        MOAT_EUNSPEC = 3,     /* the host failed; see the tender's log */
-        MOAT_ENOENT = 4,      /* no such port or object */
+        MOAT_EAGAIN = 1,  /* nothing to do right now */
+        MOAT_EINVAL = 2,  /* a bad argument (not an address: those stop the guest) */
+        MOAT_EUNSPEC = 3, /* the host failed; see the tender's log */
+        MOAT_ENOENT = 4,  /* no such port or object */
 };
 
 /* Ports: NICs first, then channels; a wait mask has one bit per port. */
@@ -70,9 +70,9 @@ enum moat_result {
 #define MOAT_FRAME_MAX     65550u /* largest frame a NIC hands over (64 KiB GSO + headers) */
 
 /* Guest memory layout on the kvm platform (guest-physical == guest-virtual). */
-#define MOAT_GUEST_BOOT_INFO 0x6000u   /* struct moat_boot_info, read-only */
-#define MOAT_GUEST_MIN_ADDR  0x100000u /* lowest address a guest may hand over */
-#define MOAT_GUEST_STACK_SIZE 0x40000u /* at the top of guest memory */
+#define MOAT_GUEST_BOOT_INFO  0x6000u   /* struct moat_boot_info, read-only */
+#define MOAT_GUEST_MIN_ADDR   0x100000u /* lowest address a guest may hand over */
+#define MOAT_GUEST_STACK_SIZE 0x40000u  /* at the top of guest memory */
 
 /* Filled by the platform before the guest's first instruction. */
 struct moat_boot_info {
@@ -86,7 +86,7 @@ struct moat_boot_info {
         uint64_t time_base_ns; /* OUT: host CLOCK_MONOTONIC at tsc_base */
         uint32_t argc;         /* OUT: number of guest arguments */
         uint32_t args_len;     /* OUT: bytes of args, NUL-separated */
-        char args[4040];       /* OUT: the arguments after `--` */
+        char args[4032];       /* OUT: the arguments after `--` */
 };
 _Static_assert(sizeof(struct moat_boot_info) == 4096, "boot info is one page");
 
@@ -113,12 +113,12 @@ struct moat_hc_mark {
 _Static_assert(sizeof(struct moat_hc_mark) == 40, "abi");
 
 struct moat_hc_net_info {
-        uint32_t port;                  /* IN */
-        uint32_t mtu;                   /* OUT */
-        uint8_t mac[6];                 /* OUT */
+        uint32_t port;  /* IN */
+        uint32_t mtu;   /* OUT */
+        uint8_t mac[6]; /* OUT */
         uint8_t pad[2];
-        char name[MOAT_NET_NAME_MAX];   /* OUT: the name given to --net */
-        int32_t ret;                    /* OUT */
+        char name[MOAT_NET_NAME_MAX]; /* OUT: the name given to --net */
+        int32_t ret;                  /* OUT */
         uint32_t pad2;
 };
 _Static_assert(sizeof(struct moat_hc_net_info) == 40, "abi");

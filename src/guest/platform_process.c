@@ -1,0 +1,206 @@
+/*
+ * The process runtime: the guest's code linked into a plain Linux process,
+ * every ABI call a function call into the same host services the tender uses
+ * (src/host/svc.c). Takes the tender's options:
+ *   NAME.proc [--mem SIZE] [--net NAME=HOSTDEV]... [--marks FILE]
+ *             [--timeout SECONDS] [--config FILE] [-- ARGS...]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include "host_util.h"
+#include "moat/guest.h"
+#include "opts.h"
+#include "svc.h"
+
+#define PROC_EXIT_SETUP 1
+#define PROC_EXIT_ABORT 255
+
+static struct svc proc_svc;
+static int proc_marks_fd = -1;
+
+/* Guest pointers are host pointers here; only NULL is refused. */
+static void *proc_xlate(void *ctx, uint64_t addr, uint64_t len)
+{
+        (void)ctx;
+        (void)len;
+        return addr ? (void *)(uintptr_t)addr : NULL;
+}
+
+static _Noreturn void proc_abort(const char *why)
+{
+        host_warn("guest stopped: %s", why);
+        marks_add(&proc_svc.marks, "exit", host_now_ns());
+        if (proc_marks_fd >= 0)
+                marks_write_json(&proc_svc.marks, proc_marks_fd);
+        _exit(PROC_EXIT_ABORT);
+}
+
+static void proc_check(enum svc_status st)
+{
+        if (st != SVC_OK)
+                proc_abort(proc_svc.fault);
+}
+
+static void on_timeout(int sig)
+{
+        (void)sig;
+        /* A spinning guest never returns to us: stop it from the handler. */
+        static const char msg[] = "guest stopped: --timeout reached\n";
+        ssize_t w = write(2, msg, sizeof(msg) - 1);
+        (void)w;
+        _exit(PROC_EXIT_ABORT);
+}
+
+void moat_console(const char *s, size_t len)
+{
+        while (len > 0) {
+                uint32_t n = len > MOAT_CONSOLE_MAX ? MOAT_CONSOLE_MAX : (uint32_t)len;
+                int32_t ret;
+                proc_check(svc_console(&proc_svc, s, n, &ret));
+                s += n;
+                len -= n;
+        }
+}
+
+uint64_t moat_clock_ns(void)
+{
+        return host_now_ns();
+}
+
+uint64_t moat_wall_ns(void)
+{
+        return host_wall_ns();
+}
+
+void moat_mark(const char *name)
+{
+        struct moat_hc_mark a = {0};
+        strncpy(a.name, name, sizeof(a.name) - 1);
+        proc_check(svc_mark(&proc_svc, &a));
+}
+
+uint32_t moat_nports(void)
+{
+        return proc_svc.nnics;
+}
+
+int moat_net_info(uint32_t port, struct moat_hc_net_info *info)
+{
+        *info = (struct moat_hc_net_info){.port = port};
+        proc_check(svc_net_info(&proc_svc, info));
+        return info->ret;
+}
+
+int moat_net_recv(uint32_t port, struct moat_frame *frames, uint32_t count, uint32_t *done)
+{
+        struct moat_hc_net_batch a = {
+            .port = port, .count = count, .frames = (uint64_t)(uintptr_t)frames};
+        proc_check(svc_net_recv(&proc_svc, &a));
+        *done = a.done;
+        return a.ret;
+}
+
+int moat_net_send(uint32_t port, struct moat_frame *frames, uint32_t count, uint32_t *done)
+{
+        struct moat_hc_net_batch a = {
+            .port = port, .count = count, .frames = (uint64_t)(uintptr_t)frames};
+        proc_check(svc_net_send(&proc_svc, &a));
+        *done = a.done;
+        return a.ret;
+}
+
+uint64_t moat_wait(uint64_t deadline_ns, uint64_t mask)
+{
+        struct moat_hc_wait a = {.deadline_ns = deadline_ns, .mask = mask};
+        proc_check(svc_wait(&proc_svc, &a));
+        return a.ready;
+}
+
+int moat_config(void *buf, uint64_t cap, uint64_t *len)
+{
+        struct moat_hc_config a = {.addr = (uint64_t)(uintptr_t)buf, .cap = cap};
+        proc_check(svc_config(&proc_svc, &a));
+        *len = a.len;
+        return a.ret;
+}
+
+void moat_null_call(void)
+{
+        /* A function call is the whole cost on this platform. */
+        __asm__ volatile("" ::: "memory");
+}
+
+_Noreturn void moat_exit(int status)
+{
+        marks_add(&proc_svc.marks, "exit", host_now_ns());
+        if (proc_marks_fd >= 0 && marks_write_json(&proc_svc.marks, proc_marks_fd) < 0)
+                host_warn("writing boot marks failed");
+        _exit(status >= 0 && status < PROC_EXIT_ABORT ? status : PROC_EXIT_ABORT);
+}
+
+static void *proc_read_file(const char *path, size_t *len)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20))
+                host_die(PROC_EXIT_SETUP, "--config %s: %s", path,
+                         fd < 0 ? strerror(errno) : "not a regular file of at most 64 MiB");
+        char *buf = malloc((size_t)st.st_size + 1);
+        size_t got = 0;
+        while (buf && got < (size_t)st.st_size) {
+                ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+                if (r <= 0)
+                        break;
+                got += (size_t)r;
+        }
+        close(fd);
+        if (buf == NULL || got != (size_t)st.st_size)
+                host_die(PROC_EXIT_SETUP, "--config %s: read failed", path);
+        *len = got;
+        return buf;
+}
+
+int main(int argc, char **argv)
+{
+        uint64_t t_exec = host_now_ns();
+        const char *slash = strrchr(argv[0], '/');
+        host_progname = slash ? slash + 1 : argv[0];
+        proc_svc.marks.platform = "process";
+        marks_add(&proc_svc.marks, "process_exec", t_exec);
+
+        struct platform_opts o;
+        platform_opts_parse(&o, argc, argv, 0);
+        char err[256];
+        for (unsigned i = 0; i < o.nnets; i++)
+                if (netback_open(&proc_svc.nics[i], o.nets[i], err, sizeof(err)) < 0)
+                        host_die(PROC_EXIT_SETUP, "%s", err);
+        proc_svc.nnics = o.nnets;
+        if (o.config_path)
+                proc_svc.config = proc_read_file(o.config_path, &proc_svc.config_len);
+        proc_svc.console_fd = 1;
+        proc_svc.xlate = proc_xlate;
+        if (o.marks_path) {
+                proc_marks_fd = open(o.marks_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (proc_marks_fd < 0)
+                        host_die(PROC_EXIT_SETUP, "--marks %s: %s", o.marks_path, strerror(errno));
+        }
+        if (o.timeout_ns) {
+                struct sigaction sa = {.sa_handler = on_timeout};
+                sigaction(SIGALRM, &sa, NULL);
+                struct itimerval it = {
+                    .it_value = {.tv_sec = (time_t)(o.timeout_ns / 1000000000ull),
+                                 .tv_usec = (suseconds_t)(o.timeout_ns % 1000000000ull / 1000)},
+                };
+                setitimer(ITIMER_REAL, &it, NULL);
+        }
+        moat_mark("guest_main");
+        moat_exit(guest_main(o.argc, o.argv));
+}

@@ -1,0 +1,178 @@
+#include "jail.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#define JAIL_UID 65534 /* nobody */
+#define JAIL_GID 65534 /* nogroup */
+
+/* Where the empty root is mounted inside the private mount namespace. */
+#define JAIL_ROOT "/tmp"
+
+static int jail_fs(char *err, size_t errlen)
+{
+        if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0) {
+                snprintf(err, errlen, "unshare(net, mount): %s", strerror(errno));
+                return -1;
+        }
+        /* Nothing we mount from here on may leak back to the host. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+                snprintf(err, errlen, "making mounts private: %s", strerror(errno));
+                return -1;
+        }
+        if (mount("moat-jail", JAIL_ROOT, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "size=4k,mode=0555") < 0) {
+                snprintf(err, errlen, "mounting the empty root: %s", strerror(errno));
+                return -1;
+        }
+        if (chroot(JAIL_ROOT) < 0 || chdir("/") < 0) {
+                snprintf(err, errlen, "entering the empty root: %s", strerror(errno));
+                return -1;
+        }
+        return 0;
+}
+
+static int jail_privs(char *err, size_t errlen)
+{
+        if (setgroups(0, NULL) < 0 || setresgid(JAIL_GID, JAIL_GID, JAIL_GID) < 0 ||
+            setresuid(JAIL_UID, JAIL_UID, JAIL_UID) < 0) {
+                snprintf(err, errlen, "dropping to uid %d: %s", JAIL_UID, strerror(errno));
+                return -1;
+        }
+        /* With every uid non-zero the kernel has cleared all capabilities. */
+        if (prctl(PR_SET_DUMPABLE, 0) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+                snprintf(err, errlen, "prctl: %s", strerror(errno));
+                return -1;
+        }
+        /*
+         * No core dumps. Forks are stopped by seccomp, not by RLIMIT_NPROC=0:
+         * with that limit KVM_RUN under PVM never enters the guest (measured).
+         */
+        struct rlimit zero = {0, 0};
+        if (setrlimit(RLIMIT_CORE, &zero) < 0) {
+                snprintf(err, errlen, "setrlimit: %s", strerror(errno));
+                return -1;
+        }
+        return 0;
+}
+
+static int jail_add(scmp_filter_ctx ctx, int nr, unsigned n, const struct scmp_arg_cmp *a)
+{
+        return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n, a);
+}
+
+static int jail_rule(scmp_filter_ctx ctx, const struct jail_allow *r, const struct jail_fds *fds)
+{
+        int rc = 0;
+        switch (r->pin) {
+        case JAIL_PIN_NONE:
+                return jail_add(ctx, r->nr, 0, NULL);
+        case JAIL_PIN_CONSOLE_FD:
+                rc |= jail_add(ctx, r->nr, 1, (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, 1)});
+                rc |= jail_add(ctx, r->nr, 1, (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, 2)});
+                return rc;
+        case JAIL_PIN_MARKS_FD:
+                if (fds->marks < 0)
+                        return 0;
+                return jail_add(
+                    ctx, r->nr, 1,
+                    (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, (unsigned)fds->marks)});
+        case JAIL_PIN_NIC_FD:
+                for (unsigned i = 0; i < fds->nnics; i++)
+                        rc |= jail_add(
+                            ctx, r->nr, 1,
+                            (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, (unsigned)fds->nics[i])});
+                return rc;
+        case JAIL_PIN_VCPU_IOCTL:
+                for (unsigned i = 0; fds->vcpu >= 0 && i < fds->nvcpu_ioctls; i++)
+                        rc |= jail_add(
+                            ctx, r->nr, 2,
+                            (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, (unsigned)fds->vcpu),
+                                                    SCMP_A1(SCMP_CMP_EQ, fds->vcpu_ioctls[i])});
+                return rc;
+        case JAIL_PIN_CLOCK:
+                rc |= jail_add(ctx, r->nr, 1,
+                               (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, CLOCK_MONOTONIC)});
+                rc |= jail_add(ctx, r->nr, 1,
+                               (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, CLOCK_REALTIME)});
+                return rc;
+        case JAIL_PIN_NO_SIGMASK:
+                return jail_add(ctx, r->nr, 1, (struct scmp_arg_cmp[]){SCMP_A3(SCMP_CMP_EQ, 0)});
+        }
+        return -EINVAL;
+}
+
+static int jail_seccomp(const struct jail_allow *allow, size_t nallow, const struct jail_fds *fds,
+                        char *err, size_t errlen)
+{
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+        if (ctx == NULL) {
+                snprintf(err, errlen, "seccomp_init failed");
+                return -1;
+        }
+        for (size_t i = 0; i < nallow; i++) {
+                int rc = jail_rule(ctx, &allow[i], fds);
+                if (rc != 0) {
+                        char *name =
+                            seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, allow[i].nr);
+                        snprintf(err, errlen, "seccomp rule for %s: %s", name ? name : "?",
+                                 strerror(-rc));
+                        free(name);
+                        seccomp_release(ctx);
+                        return -1;
+                }
+        }
+        int rc = seccomp_load(ctx);
+        seccomp_release(ctx);
+        if (rc != 0) {
+                snprintf(err, errlen, "seccomp_load: %s", strerror(-rc));
+                return -1;
+        }
+        return 0;
+}
+
+int jail_enter(const struct jail_allow *allow, size_t nallow, const struct jail_fds *fds, char *err,
+               size_t errlen)
+{
+        if (jail_fs(err, errlen) < 0 || jail_privs(err, errlen) < 0)
+                return -1;
+        return jail_seccomp(allow, nallow, fds, err, errlen);
+}
+
+int jail_probe(const char *what, char *err, size_t errlen)
+{
+        long r;
+        if (strcmp(what, "open") == 0)
+                r = open("/etc/passwd", O_RDONLY);
+        else if (strcmp(what, "socket") == 0)
+                r = socket(AF_INET, SOCK_DGRAM, 0);
+        else if (strcmp(what, "execve") == 0)
+                r = execve("/bin/true", (char *[]){"true", NULL}, (char *[]){NULL});
+        else if (strcmp(what, "fork") == 0)
+                r = syscall(SYS_fork);
+        else if (strcmp(what, "ptrace") == 0)
+                r = ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+        else {
+                snprintf(err, errlen, "unknown jail probe '%s'", what);
+                return -1;
+        }
+        snprintf(err, errlen, "jail probe '%s' was not stopped (returned %ld: %s)", what, r,
+                 r < 0 ? strerror(errno) : "success");
+        if (r == 0 && strcmp(what, "fork") == 0)
+                _exit(3); /* the child of an unjailed fork */
+        return -1;
+}

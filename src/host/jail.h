@@ -1,0 +1,54 @@
+/*
+ * The jail a domain's host process enters before the guest's first
+ * instruction: a new empty network namespace, a private mount namespace whose
+ * root is an empty read-only tmpfs, no privileges (uid/gid nobody, no
+ * capabilities, no_new_privs, not dumpable), rlimits, and a seccomp allow-list
+ * in which every entry is pinned to the fds and arguments it needs. Any other
+ * system call kills the process (SIGSYS).
+ */
+#ifndef MOAT_HOST_JAIL_H
+#define MOAT_HOST_JAIL_H
+
+#include <stddef.h>
+
+/* What an allow-list entry's first argument must be. */
+enum jail_pin {
+        JAIL_PIN_NONE,       /* any arguments */
+        JAIL_PIN_CONSOLE_FD, /* arg0 is fd 1 or 2 */
+        JAIL_PIN_MARKS_FD,   /* arg0 is the marks file */
+        JAIL_PIN_NIC_FD,     /* arg0 is one of the NIC sockets */
+        JAIL_PIN_VCPU_IOCTL, /* arg0 is the vCPU fd and arg1 one of the allowed requests */
+        JAIL_PIN_CLOCK,      /* arg0 is CLOCK_MONOTONIC or CLOCK_REALTIME */
+        JAIL_PIN_NO_SIGMASK, /* ppoll: arg3 (sigmask) is NULL */
+};
+
+struct jail_allow {
+        int nr;            /* system call number */
+        enum jail_pin pin; /* how its arguments are pinned */
+        const char *why;   /* which ABI call or runtime need requires it */
+};
+
+struct jail_fds {
+        int vcpu;  /* -1 if none */
+        int marks; /* -1 if none */
+        const int *nics;
+        unsigned nnics;
+        const unsigned long *vcpu_ioctls; /* allowed requests on the vCPU fd */
+        unsigned nvcpu_ioctls;
+};
+
+/*
+ * Enters the jail. Returns 0, or -1 with a one-line reason in `err` (the
+ * process must then not run the guest).
+ */
+int jail_enter(const struct jail_allow *allow, size_t nallow, const struct jail_fds *fds, char *err,
+               size_t errlen);
+
+/*
+ * Test hook: tries one call the jail forbids ("open", "socket", "execve",
+ * "fork", "ptrace"). Inside the jail it never returns (SIGSYS). Outside it
+ * returns -1 with the reason in `err`, which the caller reports as a failure.
+ */
+int jail_probe(const char *what, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,139 @@
+#include "netback.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
+{
+        memset(nb, 0, sizeof(*nb));
+        nb->fd = -1;
+        const char *eq = strchr(spec, '=');
+        if (eq == NULL || eq == spec || eq[1] == '\0') {
+                snprintf(err, errlen, "--net wants NAME=HOSTDEV, got '%s'", spec);
+                return -1;
+        }
+        size_t nlen = (size_t)(eq - spec);
+        if (nlen >= sizeof(nb->name)) {
+                snprintf(err, errlen, "--net name '%.*s' is longer than %zu bytes", (int)nlen, spec,
+                         sizeof(nb->name) - 1);
+                return -1;
+        }
+        if (strlen(eq + 1) >= sizeof(nb->dev)) {
+                snprintf(err, errlen, "host device name '%s' is too long", eq + 1);
+                return -1;
+        }
+        memcpy(nb->name, spec, nlen);
+        strcpy(nb->dev, eq + 1);
+
+        /*
+         * Protocol 0 until bound: a socket opened with ETH_P_ALL would see
+         * every device's traffic in the window before bind().
+         */
+        nb->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (nb->fd < 0) {
+                snprintf(err, errlen, "AF_PACKET socket for %s: %s", nb->dev, strerror(errno));
+                return -1;
+        }
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof(ifr));
+        strcpy(ifr.ifr_name, nb->dev);
+        if (ioctl(nb->fd, SIOCGIFINDEX, &ifr) < 0) {
+                snprintf(err, errlen, "host device %s: %s", nb->dev, strerror(errno));
+                goto fail;
+        }
+        nb->ifindex = ifr.ifr_ifindex;
+        if (ioctl(nb->fd, SIOCGIFHWADDR, &ifr) < 0) {
+                snprintf(err, errlen, "MAC of %s: %s", nb->dev, strerror(errno));
+                goto fail;
+        }
+        memcpy(nb->mac, ifr.ifr_hwaddr.sa_data, 6);
+        if (ioctl(nb->fd, SIOCGIFMTU, &ifr) < 0) {
+                snprintf(err, errlen, "MTU of %s: %s", nb->dev, strerror(errno));
+                goto fail;
+        }
+        nb->mtu = (uint32_t)ifr.ifr_mtu;
+
+        int one = 1;
+        /* The guest must not see its own transmissions echoed back. */
+        if (setsockopt(nb->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
+                snprintf(err, errlen, "PACKET_IGNORE_OUTGOING on %s: %s", nb->dev, strerror(errno));
+                goto fail;
+        }
+        struct sockaddr_ll sll = {
+            .sll_family = AF_PACKET,
+            .sll_protocol = htons(ETH_P_ALL),
+            .sll_ifindex = nb->ifindex,
+        };
+        if (bind(nb->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+                snprintf(err, errlen, "bind to %s: %s", nb->dev, strerror(errno));
+                goto fail;
+        }
+        /*
+         * The guest owns the NIC as if passed through: it sees every frame,
+         * whatever MAC it chooses. Dropped automatically when the socket closes.
+         */
+        struct packet_mreq mr = {.mr_ifindex = nb->ifindex, .mr_type = PACKET_MR_PROMISC};
+        if (setsockopt(nb->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
+                snprintf(err, errlen, "promiscuous mode on %s: %s", nb->dev, strerror(errno));
+                goto fail;
+        }
+        return 0;
+fail:
+        close(nb->fd);
+        nb->fd = -1;
+        return -1;
+}
+
+int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
+{
+        struct mmsghdr msgs[MOAT_NET_BATCH_MAX];
+        struct iovec iov[MOAT_NET_BATCH_MAX];
+        if (n > MOAT_NET_BATCH_MAX)
+                n = MOAT_NET_BATCH_MAX;
+        for (unsigned i = 0; i < n; i++) {
+                iov[i] = (struct iovec){.iov_base = bufs[i].data, .iov_len = bufs[i].cap};
+                msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+        }
+        int r = recvmmsg(nb->fd, msgs, n, MSG_DONTWAIT, NULL);
+        if (r < 0)
+                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+        for (int i = 0; i < r; i++) {
+                if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+                        bufs[i].len = 0;
+                        nb->rx_truncated++;
+                } else {
+                        bufs[i].len = msgs[i].msg_len;
+                }
+        }
+        return r;
+}
+
+int netback_send(struct netback *nb, struct netback_buf *bufs, unsigned n)
+{
+        struct mmsghdr msgs[MOAT_NET_BATCH_MAX];
+        struct iovec iov[MOAT_NET_BATCH_MAX];
+        if (n > MOAT_NET_BATCH_MAX)
+                n = MOAT_NET_BATCH_MAX;
+        for (unsigned i = 0; i < n; i++) {
+                iov[i] = (struct iovec){.iov_base = bufs[i].data, .iov_len = bufs[i].len};
+                msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+        }
+        int r = sendmmsg(nb->fd, msgs, n, MSG_DONTWAIT);
+        if (r < 0)
+                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) ? 0 : -1;
+        return r;
+}
+
+void netback_close(struct netback *nb)
+{
+        if (nb->fd >= 0)
+                close(nb->fd);
+        nb->fd = -1;
+}

@@ -1,0 +1,82 @@
+#include "opts.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host_util.h"
+
+static void usage(int want_image)
+{
+        fprintf(stderr,
+                "usage: %s [--mem SIZE] [--net NAME=HOSTDEV]... [--marks FILE]\n"
+                "       %*s [--timeout SECONDS] [--config FILE] %s[-- ARGS...]\n",
+                host_progname, (int)strlen(host_progname), "", want_image ? "GUEST.kvm " : "");
+        exit(1);
+}
+
+void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int want_image)
+{
+        static const struct option longopts[] = {
+            {"mem", required_argument, NULL, 'm'},
+            {"net", required_argument, NULL, 'n'},
+            {"marks", required_argument, NULL, 'k'},
+            {"timeout", required_argument, NULL, 't'},
+            {"config", required_argument, NULL, 'c'},
+            {"jail-probe", required_argument, NULL, 'P'},
+            {"no-jail", no_argument, NULL, 'J'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
+        };
+        memset(o, 0, sizeof(*o));
+        o->mem = PLATFORM_DEFAULT_MEM;
+        int c;
+        /* '+': stop at the first operand; what follows belongs to the guest. */
+        while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'm':
+                        if (host_parse_size(optarg, &o->mem) < 0)
+                                host_die(1, "--mem: '%s' is not a size (try 8M)", optarg);
+                        break;
+                case 'n':
+                        if (o->nnets >= MOAT_MAX_PORTS)
+                                host_die(1, "--net: at most %u NICs", MOAT_MAX_PORTS);
+                        o->nets[o->nnets++] = optarg;
+                        break;
+                case 'k':
+                        o->marks_path = optarg;
+                        break;
+                case 't':
+                        if (host_parse_seconds(optarg, &o->timeout_ns) < 0)
+                                host_die(1, "--timeout: '%s' is not a number of seconds", optarg);
+                        break;
+                case 'c':
+                        o->config_path = optarg;
+                        break;
+                case 'P':
+                        o->jail_probe = optarg;
+                        break;
+                case 'J':
+                        o->no_jail = 1;
+                        break;
+                default:
+                        usage(want_image);
+                }
+        }
+        /* getopt consumes a `--` met before any operand. */
+        int ended = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
+        if (want_image) {
+                if (ended || optind >= argc)
+                        usage(want_image);
+                o->image = argv[optind++];
+                ended = 0;
+        }
+        if (!ended && optind < argc) {
+                if (strcmp(argv[optind], "--") != 0)
+                        host_die(1, "unexpected '%s' (guest arguments go after --)", argv[optind]);
+                optind++;
+        }
+        o->argc = argc - optind;
+        o->argv = argv + optind;
+}

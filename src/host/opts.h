@@ -1,0 +1,36 @@
+/*
+ * Command-line options shared by both platforms, so that `moat-vmm GUEST.kvm`
+ * and `GUEST.proc` take the same options:
+ *   --mem SIZE  --net NAME=HOSTDEV  --marks FILE  --timeout SECONDS
+ *   --config FILE  [-- GUEST ARGS]
+ */
+#ifndef MOAT_HOST_OPTS_H
+#define MOAT_HOST_OPTS_H
+
+#include <stdint.h>
+
+#include "moat/abi.h"
+
+struct platform_opts {
+        uint64_t mem; /* bytes of guest memory */
+        const char *nets[MOAT_MAX_PORTS];
+        unsigned nnets;
+        const char *marks_path; /* NULL: no marks file */
+        uint64_t timeout_ns;    /* 0: none */
+        const char *config_path;
+        const char *image;      /* the guest image (tender only) */
+        const char *jail_probe; /* test hook: a forbidden call to try once jailed */
+        int no_jail;
+        int argc; /* guest arguments, after `--` */
+        char **argv;
+};
+
+#define PLATFORM_DEFAULT_MEM (8ull << 20)
+
+/*
+ * Parses argv. `want_image` is set for the tender, which takes GUEST.kvm as
+ * its first operand. On a usage error prints one line and exits 1.
+ */
+void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int want_image);
+
+#endif

@@ -1,0 +1,194 @@
+#include "svc.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host_util.h"
+
+static enum svc_status svc_fault(struct svc *s, const char *what, uint64_t addr, uint64_t len)
+{
+        snprintf(s->fault, sizeof(s->fault), "%s: bad guest address 0x%llx length %llu", what,
+                 (unsigned long long)addr, (unsigned long long)len);
+        return SVC_FAULT;
+}
+
+enum svc_status svc_console(struct svc *s, const void *data, uint32_t len, int32_t *ret)
+{
+        if (len > MOAT_CONSOLE_MAX) {
+                *ret = MOAT_EINVAL;
+                return SVC_OK;
+        }
+        const char *p = data;
+        while (len > 0) {
+                ssize_t w = write(s->console_fd, p, len);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0) {
+                        *ret = MOAT_EUNSPEC;
+                        return SVC_OK;
+                }
+                p += w;
+                len -= (uint32_t)w;
+        }
+        *ret = MOAT_OK;
+        return SVC_OK;
+}
+
+enum svc_status svc_walltime(struct svc *s, struct moat_hc_time *a)
+{
+        (void)s;
+        a->ns = host_wall_ns();
+        a->ret = MOAT_OK;
+        return SVC_OK;
+}
+
+enum svc_status svc_mark(struct svc *s, struct moat_hc_mark *a)
+{
+        uint64_t now = host_now_ns();
+        char name[MOAT_MARK_NAME_MAX];
+        /* The guest's string is not trusted to be terminated. */
+        memcpy(name, a->name, sizeof(name));
+        name[sizeof(name) - 1] = '\0';
+        if (name[0] == '\0') {
+                a->ret = MOAT_EINVAL;
+                return SVC_OK;
+        }
+        marks_add(&s->marks, name, now);
+        a->ret = MOAT_OK;
+        return SVC_OK;
+}
+
+enum svc_status svc_net_info(struct svc *s, struct moat_hc_net_info *a)
+{
+        if (a->port >= s->nnics) {
+                a->ret = MOAT_ENOENT;
+                return SVC_OK;
+        }
+        const struct netback *nb = &s->nics[a->port];
+        a->mtu = nb->mtu;
+        memcpy(a->mac, nb->mac, 6);
+        memset(a->name, 0, sizeof(a->name));
+        memcpy(a->name, nb->name, sizeof(a->name) - 1);
+        a->ret = MOAT_OK;
+        return SVC_OK;
+}
+
+/*
+ * Translates a batch's frame array and buffers. `frames` stays in guest memory
+ * (the caller writes lengths back through it); `bufs` gets host pointers.
+ */
+static enum svc_status svc_batch_map(struct svc *s, struct moat_hc_net_batch *a, int recv,
+                                     struct moat_frame **frames, struct netback_buf *bufs)
+{
+        uint64_t bytes = (uint64_t)a->count * sizeof(struct moat_frame);
+        struct moat_frame *f = s->xlate(s->xlate_ctx, a->frames, bytes);
+        if (f == NULL)
+                return svc_fault(s, "net batch frame array", a->frames, bytes);
+        for (uint32_t i = 0; i < a->count; i++) {
+                uint64_t addr = f[i].addr;
+                uint32_t len = recv ? f[i].cap : f[i].len;
+                if (!recv && len > MOAT_FRAME_MAX)
+                        return svc_fault(s, "net send frame longer than MOAT_FRAME_MAX", addr, len);
+                if (len > MOAT_FRAME_MAX)
+                        len = MOAT_FRAME_MAX; /* a bigger receive buffer is fine */
+                void *p = s->xlate(s->xlate_ctx, addr, len);
+                if (p == NULL)
+                        return svc_fault(s, recv ? "net recv buffer" : "net send buffer", addr,
+                                         len);
+                bufs[i] = (struct netback_buf){.data = p, .len = len, .cap = len};
+        }
+        *frames = f;
+        return SVC_OK;
+}
+
+static enum svc_status svc_net_batch(struct svc *s, struct moat_hc_net_batch *a, int recv)
+{
+        a->done = 0;
+        if (a->count == 0 || a->count > MOAT_NET_BATCH_MAX) {
+                a->ret = MOAT_EINVAL;
+                return SVC_OK;
+        }
+        /* Addresses first: a bad one stops the guest whatever else is wrong. */
+        struct netback_buf bufs[MOAT_NET_BATCH_MAX];
+        struct moat_frame *frames;
+        if (svc_batch_map(s, a, recv, &frames, bufs) != SVC_OK)
+                return SVC_FAULT;
+        if (a->port >= s->nnics) {
+                a->ret = MOAT_ENOENT;
+                return SVC_OK;
+        }
+        struct netback *nb = &s->nics[a->port];
+        int r = recv ? netback_recv(nb, bufs, a->count) : netback_send(nb, bufs, a->count);
+        if (r < 0) {
+                a->ret = MOAT_EUNSPEC;
+                return SVC_OK;
+        }
+        if (recv)
+                for (int i = 0; i < r; i++)
+                        frames[i].len = bufs[i].len;
+        a->done = (uint32_t)r;
+        a->ret = (r == 0) ? MOAT_EAGAIN : MOAT_OK;
+        return SVC_OK;
+}
+
+enum svc_status svc_net_recv(struct svc *s, struct moat_hc_net_batch *a)
+{
+        return svc_net_batch(s, a, 1);
+}
+
+enum svc_status svc_net_send(struct svc *s, struct moat_hc_net_batch *a)
+{
+        return svc_net_batch(s, a, 0);
+}
+
+enum svc_status svc_wait(struct svc *s, struct moat_hc_wait *a)
+{
+        struct pollfd pfd[MOAT_MAX_PORTS];
+        unsigned port_of[MOAT_MAX_PORTS];
+        unsigned n = 0;
+        a->ready = 0;
+        for (unsigned p = 0; p < s->nnics; p++) {
+                if (!(a->mask & (1ull << p)))
+                        continue;
+                pfd[n] = (struct pollfd){.fd = s->nics[p].fd, .events = POLLIN};
+                port_of[n++] = p;
+        }
+        uint64_t now = host_now_ns();
+        uint64_t left = a->deadline_ns > now ? a->deadline_ns - now : 0;
+        struct timespec ts = {.tv_sec = (time_t)(left / 1000000000ull),
+                              .tv_nsec = (long)(left % 1000000000ull)};
+        int r = (s->stop && *s->stop) ? 0 : ppoll(pfd, n, &ts, NULL);
+        if (r < 0 && errno != EINTR) {
+                a->ret = MOAT_EUNSPEC;
+                return SVC_OK;
+        }
+        for (unsigned i = 0; r > 0 && i < n; i++)
+                if (pfd[i].revents & POLLIN)
+                        a->ready |= 1ull << port_of[i];
+        a->ret = MOAT_OK;
+        return SVC_OK;
+}
+
+enum svc_status svc_config(struct svc *s, struct moat_hc_config *a)
+{
+        if (s->config == NULL) {
+                a->len = 0;
+                a->ret = MOAT_ENOENT;
+                return SVC_OK;
+        }
+        a->len = s->config_len;
+        if (a->cap < s->config_len) {
+                a->ret = MOAT_EINVAL;
+                return SVC_OK;
+        }
+        void *dst = s->xlate(s->xlate_ctx, a->addr, s->config_len);
+        if (dst == NULL)
+                return svc_fault(s, "config buffer", a->addr, s->config_len);
+        memcpy(dst, s->config, s->config_len);
+        a->ret = MOAT_OK;
+        return SVC_OK;
+}

@@ -1,0 +1,54 @@
+/*
+ * The guest ABI served on the host: one implementation of every call, shared
+ * by the tender (after it has translated and bounds-checked guest addresses)
+ * and by the process platform (where guest pointers are host pointers).
+ *
+ * Addresses inside argument structs (frame buffers, config buffer) are turned
+ * into host pointers by the caller's translator; a NULL from it means the
+ * guest handed over a bad address, and the call returns SVC_FAULT so that the
+ * platform stops the guest (fails closed).
+ */
+#ifndef MOAT_HOST_SVC_H
+#define MOAT_HOST_SVC_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "moat/abi.h"
+#include "marks.h"
+#include "netback.h"
+
+/* Translates [addr, addr+len) to a host pointer, or NULL if it is not guest memory. */
+typedef void *(*svc_xlate_fn)(void *ctx, uint64_t addr, uint64_t len);
+
+struct svc {
+        struct netback nics[MOAT_MAX_PORTS];
+        unsigned nnics;
+        struct marks marks;
+        const void *config; /* the domain's config blob, or NULL */
+        size_t config_len;
+        int console_fd;
+        /* Set from a signal handler when the domain must stop (timeout). */
+        volatile sig_atomic_t *stop;
+        svc_xlate_fn xlate;
+        void *xlate_ctx;
+        /* Why the guest was stopped, for the tender's message. */
+        char fault[160];
+};
+
+enum svc_status {
+        SVC_OK = 0,    /* the call ran; its result is in the struct's ret */
+        SVC_FAULT = 1, /* the guest passed a bad address: stop it (see fault) */
+};
+
+enum svc_status svc_console(struct svc *s, const void *data, uint32_t len, int32_t *ret);
+enum svc_status svc_walltime(struct svc *s, struct moat_hc_time *a);
+enum svc_status svc_mark(struct svc *s, struct moat_hc_mark *a);
+enum svc_status svc_net_info(struct svc *s, struct moat_hc_net_info *a);
+enum svc_status svc_net_recv(struct svc *s, struct moat_hc_net_batch *a);
+enum svc_status svc_net_send(struct svc *s, struct moat_hc_net_batch *a);
+enum svc_status svc_wait(struct svc *s, struct moat_hc_wait *a);
+enum svc_status svc_config(struct svc *s, struct moat_hc_config *a);
+
+#endif

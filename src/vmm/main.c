@@ -1,0 +1,183 @@
+/*
+ * moat-vmm: the tender of the kvm platform. One process per domain:
+ *   moat-vmm [--mem SIZE] [--net NAME=HOSTDEV]... [--marks FILE]
+ *            [--timeout SECONDS] [--config FILE] GUEST.kvm [-- ARGS...]
+ *
+ * Phases, each stamped as a boot mark: validate the image, create the VM and
+ * its memory, load the image, open the NICs, jail this process, run the vCPU.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include "host_util.h"
+#include "jail.h"
+#include "opts.h"
+#include "vmm.h"
+
+/*
+ * Everything the tender may do once jailed. Arguments are pinned to the fds
+ * and values each call needs (src/host/jail.c expands the pins).
+ */
+static const struct jail_allow vmm_allow[] = {
+    {SCMP_SYS(ioctl), JAIL_PIN_VCPU_IOCTL,
+     "KVM_RUN runs the guest; KVM_GET_REGS/SREGS report a crash"},
+    {SCMP_SYS(write), JAIL_PIN_CONSOLE_FD, "console hypercall and the tender's messages"},
+    {SCMP_SYS(write), JAIL_PIN_MARKS_FD, "--marks: boot marks written at exit"},
+    {SCMP_SYS(recvmmsg), JAIL_PIN_NIC_FD, "net_recv: a batch of frames from a host NIC"},
+    {SCMP_SYS(sendmmsg), JAIL_PIN_NIC_FD, "net_send: a batch of frames to a host NIC"},
+    {SCMP_SYS(ppoll), JAIL_PIN_NO_SIGMASK, "wait: sleep until a port is ready or a deadline"},
+    {SCMP_SYS(clock_gettime), JAIL_PIN_CLOCK, "marks and wait deadlines (vDSO fallback)"},
+    {SCMP_SYS(rt_sigreturn), JAIL_PIN_NONE, "return from the --timeout signal handler"},
+    {SCMP_SYS(exit_group), JAIL_PIN_NONE, "exit with the guest's status"},
+};
+
+static const unsigned long vmm_vcpu_ioctls[] = {KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS};
+
+static struct vmm vm;
+static volatile sig_atomic_t vmm_stop_flag;
+
+static void on_timeout(int sig)
+{
+        (void)sig;
+        vmm_stop_flag = 1;
+        /* Makes a KVM_RUN in progress, or the next one, return at once. */
+        if (vm.run != NULL && vm.run != MAP_FAILED)
+                vm.run->immediate_exit = 1;
+}
+
+static void *read_config(const char *path, size_t *len)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20))
+                host_die(VMM_EXIT_SETUP, "--config %s: %s", path,
+                         fd < 0 ? strerror(errno) : "not a regular file of at most 64 MiB");
+        char *buf = malloc((size_t)st.st_size + 1);
+        size_t got = 0;
+        while (buf && got < (size_t)st.st_size) {
+                ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+                if (r <= 0)
+                        break;
+                got += (size_t)r;
+        }
+        close(fd);
+        if (buf == NULL || got != (size_t)st.st_size)
+                host_die(VMM_EXIT_SETUP, "--config %s: read failed", path);
+        *len = got;
+        return buf;
+}
+
+static int open_marks(const char *path)
+{
+        if (path == NULL)
+                return -1;
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                host_die(VMM_EXIT_SETUP, "--marks %s: %s", path, strerror(errno));
+        return fd;
+}
+
+static _Noreturn void finish(int status, int marks_fd)
+{
+        marks_add(&vm.svc.marks, "exit", host_now_ns());
+        if (marks_fd >= 0 && marks_write_json(&vm.svc.marks, marks_fd) < 0)
+                host_warn("writing boot marks failed");
+        _exit(status);
+}
+
+int main(int argc, char **argv)
+{
+        uint64_t t_exec = host_now_ns();
+        host_progname = "moat-vmm";
+        vm.svc.marks.platform = "kvm";
+        marks_add(&vm.svc.marks, "tender_exec", t_exec);
+
+        struct platform_opts o;
+        platform_opts_parse(&o, argc, argv, 1);
+        if (o.mem < VMM_MEM_MIN || o.mem > VMM_MEM_MAX || (o.mem & (VMM_MEM_MIN - 1)))
+                host_die(VMM_EXIT_SETUP,
+                         "--mem %llu KiB: guest memory must be a multiple of 2 MiB "
+                         "between 2 MiB and 1 GiB",
+                         (unsigned long long)(o.mem >> 10));
+        vm.mem_size = o.mem;
+        char err[256];
+
+        struct vmm_image img;
+        if (vmm_image_load(&img, o.image, vm.mem_size, err, sizeof(err)) < 0)
+                host_die(VMM_EXIT_SETUP, "%s", err);
+        marks_add(&vm.svc.marks, "image_checked", host_now_ns());
+
+        if (vmm_kvm_open(&vm, err, sizeof(err)) < 0 || vmm_kvm_create(&vm, err, sizeof(err)) < 0)
+                host_die(VMM_EXIT_SETUP, "%s", err);
+        marks_add(&vm.svc.marks, "vm_created", host_now_ns());
+
+        /* NICs before the jail: the new network namespace will have none. */
+        for (unsigned i = 0; i < o.nnets; i++)
+                if (netback_open(&vm.svc.nics[i], o.nets[i], err, sizeof(err)) < 0)
+                        host_die(VMM_EXIT_SETUP, "%s", err);
+        vm.svc.nnics = o.nnets;
+        if (o.config_path)
+                vm.svc.config = read_config(o.config_path, &vm.svc.config_len);
+        vm.svc.console_fd = 1;
+        vm.svc.stop = &vmm_stop_flag;
+        vm.svc.xlate = vmm_gpa;
+        vm.svc.xlate_ctx = &vm;
+        int marks_fd = open_marks(o.marks_path);
+
+        if (vmm_x86_setup(&vm, &img, o.argc, o.argv, err, sizeof(err)) < 0)
+                host_die(VMM_EXIT_SETUP, "%s", err);
+        free((void *)img.file);
+        marks_add(&vm.svc.marks, "image_loaded", host_now_ns());
+
+        if (o.timeout_ns) {
+                struct sigaction sa = {.sa_handler = on_timeout}; /* no SA_RESTART */
+                sigaction(SIGALRM, &sa, NULL);
+                struct itimerval it = {
+                    .it_value = {.tv_sec = (time_t)(o.timeout_ns / 1000000000ull),
+                                 .tv_usec = (suseconds_t)(o.timeout_ns % 1000000000ull / 1000)},
+                };
+                setitimer(ITIMER_REAL, &it, NULL);
+        }
+
+        /* The kvm fd and the VM fd are not needed by a running guest. */
+        close(vm.kvm_fd);
+        close(vm.vm_fd);
+        if (!o.no_jail) {
+                int nic_fds[MOAT_MAX_PORTS];
+                for (unsigned i = 0; i < vm.svc.nnics; i++)
+                        nic_fds[i] = vm.svc.nics[i].fd;
+                struct jail_fds jf = {
+                    .vcpu = vm.vcpu_fd,
+                    .marks = marks_fd,
+                    .nics = nic_fds,
+                    .nnics = vm.svc.nnics,
+                    .vcpu_ioctls = vmm_vcpu_ioctls,
+                    .nvcpu_ioctls = sizeof(vmm_vcpu_ioctls) / sizeof(vmm_vcpu_ioctls[0]),
+                };
+                if (jail_enter(vmm_allow, sizeof(vmm_allow) / sizeof(vmm_allow[0]), &jf, err,
+                               sizeof(err)) < 0)
+                        host_die(VMM_EXIT_SETUP, "jail: %s", err);
+                marks_add(&vm.svc.marks, "jailed", host_now_ns());
+        } else {
+                host_warn("running WITHOUT the jail (--no-jail): for debugging only");
+        }
+        if (o.jail_probe) {
+                jail_probe(o.jail_probe, err, sizeof(err));
+                host_warn("%s", err);
+                _exit(VMM_EXIT_SETUP);
+        }
+
+        marks_add(&vm.svc.marks, "first_instruction", host_now_ns());
+        int status = vmm_kvm_run(&vm, &vmm_stop_flag);
+        finish(status, marks_fd);
+}
