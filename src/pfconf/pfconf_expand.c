@@ -25,6 +25,8 @@ static const struct pfconf_proto pfconf_no_proto;
 /* The family a host forces on the rule (0 if none). */
 static uint8_t pfconf_host_af(const struct pfconf_host *h)
 {
+        if (h->addr.ra_type == RULESET_ADDR_ANY)
+                return h->any_af;
         return h->addr.ra_type == RULESET_ADDR_HOST ? h->addr.ra_af : RULESET_AF_UNSPEC;
 }
 

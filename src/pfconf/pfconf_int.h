@@ -157,6 +157,8 @@ struct pfconf_tok {
 };
 
 #define PFCONF_MAX_MACRO_DEPTH 32
+/* Text all macro expansions of one file may produce: stops self-reference. */
+#define PFCONF_MAX_EXPANSION (1024u * 1024u)
 
 struct pfconf_macro {
         struct pfconf_macro *next;
@@ -175,6 +177,8 @@ struct pfconf_lexer {
         int line;
         int ungot[4]; /* pushed-back characters */
         int nungot;
+        int chain;       /* expansions since the last token started */
+        size_t expanded; /* bytes of macro text pushed so far */
         struct pfconf_tok peekbuf[4];
         int npeek;
 };
@@ -192,6 +196,7 @@ struct pfconf_host {
         struct ruleset_addr addr; /* ra_ref unresolved: see ifname/tblname */
         char *ifname;             /* IFNAME/DYNIF */
         char *tblname;            /* TABLE */
+        uint8_t any_af;           /* family of a 0.0.0.0/0 or ::/0 written as `any` */
 };
 
 struct pfconf_port {

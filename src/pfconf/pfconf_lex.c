@@ -110,8 +110,17 @@ static int pfconf_expand_macro(struct pfconf *pf, struct pfconf_tok *t)
                 pfconf_lex_error(pf, t, "macro not defined:", name);
                 return -1;
         }
-        if (lx->depth >= PFCONF_MAX_MACRO_DEPTH) {
+        /* `a = "$b"`, `b = "$a"` would loop without producing a token, and
+         * `a = "x $a"` would produce tokens forever: bound both. */
+        if (lx->depth >= PFCONF_MAX_MACRO_DEPTH || ++lx->chain > PFCONF_MAX_MACRO_DEPTH) {
+                lx->depth = 0;
                 pfconf_lex_error(pf, t, "macro expansion too deep:", name);
+                return -1;
+        }
+        lx->expanded += strlen(m->value);
+        if (lx->expanded > PFCONF_MAX_EXPANSION) {
+                lx->depth = 0;
+                pfconf_lex_error(pf, t, "macro expansion too large:", name);
                 return -1;
         }
         /* Characters pushed back belong to the outer input: there is at most
@@ -150,14 +159,13 @@ static int pfconf_lex_string(struct pfconf *pf, struct pfconf_tok *t, int quote,
 
                         if (next == '\n')
                                 continue; /* continuation inside a string */
-                        if (next != quote) {
+                        if (next == quote || next == '\\')
+                                c = next; /* \" and \\ stand for themselves */
+                        else
                                 pfconf_ungetc(lx, next);
-                                next = '\\';
-                        }
-                        c = next;
-                }
-                if (c == quote)
+                } else if (c == quote) {
                         break;
+                }
                 if (c == '\0')
                         return pfconf_lex_error(pf, t, "NUL byte in string", NULL);
                 if (n + 1 >= PFCONF_MAX_TOKEN)
@@ -207,6 +215,7 @@ static int pfconf_lex_raw(struct pfconf *pf, struct pfconf_tok *t)
         int c, next;
 
         t->kw = KW_NONE;
+        lx->chain = 0;
 again:
         /* Skip blanks, comments and continuations. */
         for (;;) {
@@ -230,6 +239,10 @@ again:
         }
         t->line = lx->line;
         if (c == EOF) {
+                /* After a final newline, end of file belongs to the last line. */
+                if (lx->line > 1 && lx->stack[0].len > 0 &&
+                    lx->stack[0].buf[lx->stack[0].len - 1] == '\n')
+                        t->line = lx->line - 1;
                 t->type = T_EOF;
                 t->text = "";
                 return T_EOF;

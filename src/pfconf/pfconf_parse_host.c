@@ -169,6 +169,12 @@ static void pfconf_word_host(struct pfconf *pf, struct pfconf_host *h)
                 }
                 /* pfctl masks host bits off silently: 10.0.0.1/8 is 10.0.0.0/8. */
                 pfconf_addr_mask(&h->addr);
+                /* A /0 is `any` restricted to its family, and prints as `any`. */
+                if (h->addr.ra_prefixlen == 0) {
+                        h->addr.ra_type = RULESET_ADDR_ANY;
+                        h->any_af = h->addr.ra_af;
+                        h->addr.ra_af = RULESET_AF_UNSPEC;
+                }
                 return;
         }
         memset(&h->addr, 0, sizeof(h->addr));

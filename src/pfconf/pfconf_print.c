@@ -50,6 +50,18 @@ static void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const str
                 fputc(')', out);
 }
 
+/* A quoted string; `"` and `\` escaped so the output parses back. */
+static void pfconf_print_label(FILE *out, const char *s)
+{
+        fputs(" label \"", out);
+        for (; *s != '\0'; s++) {
+                if (*s == '"' || *s == '\\')
+                        fputc('\\', out);
+                fputc(*s, out);
+        }
+        fputc('"', out);
+}
+
 static void pfconf_print_port(FILE *out, const struct ruleset_port *p)
 {
         static const char *const ops[RULESET_PORT_MAX] = {
@@ -273,7 +285,7 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
                 fputs(" fragment reassemble", out);
         }
         if (r->r_label != RULESET_NONE)
-                fprintf(out, " label \"%s\"", ruleset_str(v, r->r_label));
+                pfconf_print_label(out, ruleset_str(v, r->r_label));
         fputc('\n', out);
 }
 
@@ -313,7 +325,7 @@ static void pfconf_print_trans(FILE *out, const struct ruleset_view *v,
         pfconf_print_head(out, v, t->t_af, t->t_proto, t->t_ifidx, t->t_flags & RULESET_TF_IFNOT);
         pfconf_print_fromto(out, v, &t->t_src, &t->t_dst);
         if (t->t_label != RULESET_NONE)
-                fprintf(out, " label \"%s\"", ruleset_str(v, t->t_label));
+                pfconf_print_label(out, ruleset_str(v, t->t_label));
         if (!(t->t_action & 1))
                 pfconf_print_pool(out, v, t);
         fputc('\n', out);
