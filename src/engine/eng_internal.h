@@ -181,21 +181,25 @@ struct pf_state_peer {
  * hash links belong to the table.
  */
 struct pf_state {
-        struct pf_state_key key[2];    /* [PF_SK_WIRE], [PF_SK_STACK] */
-        uint32_t hnext[2];             /* hash chain per key node */
-        struct pf_state_peer src, dst; /* src: the side that created it */
-        uint32_t creation_s;
-        uint32_t expire_s; /* last activity, seconds */
-        uint32_t rule;     /* index of the rule in its bank, ENG_NIL none */
+        /* cache line 0: what a lookup reads */
+        uint32_t hnext[2]; /* hash chain per key node (the table's) */
+        uint16_t ifindex;  /* ENG_IF_ANY: floating; immutable */
+        uint8_t direction; /* ENG_DIR_* of the creating packet; immutable */
+        uint8_t flags;     /* ENG_SF_*; immutable but for USED */
+        uint8_t timeout;   /* enum eng_timeout; packet path */
+        uint8_t pad0[3];
+        struct pf_state_key key[2]; /* [PF_SK_WIRE], [PF_SK_STACK]; immutable */
+        uint32_t expire_s;          /* last activity, seconds; packet path */
+        uint32_t creation_s;        /* immutable */
+        uint32_t rule;              /* index of the rule in its bank, ENG_NIL none */
         uint32_t nat_rule;
         uint32_t generation; /* ruleset generation rule indexes refer to */
-        uint16_t ifindex;    /* ENG_IF_ANY: floating */
-        uint8_t direction;   /* ENG_DIR_* of the creating packet */
-        uint8_t timeout;     /* enum eng_timeout */
-        uint8_t flags;
-        uint8_t pad[3];
+        uint32_t pad1[3];
+        /* last cache line: what tracking and counting write */
+        struct pf_state_peer src, dst; /* src: the side that created it */
         uint64_t packets[2], bytes[2]; /* [0] creator's direction, [1] replies */
 };
+_Static_assert(sizeof(struct pf_state) == 192, "pf_state: three cache lines");
 
 /* Builds the lookup key of pd for its direction. */
 void eng_sk_from_pd(const struct eng_pdesc *pd, struct pf_state_key *k);
@@ -213,6 +217,9 @@ struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key 
 void eng_state_remove(struct engine *eng, struct pf_state *s);
 uint32_t eng_state_timeout_s(const struct engine *eng, const struct pf_state *s);
 void eng_state_purge(struct engine *eng, uint32_t budget);
+/* Batch prefetching: the bucket of k, then the first state it chains. */
+uint32_t eng_state_prefetch(const struct engine *eng, const struct pf_state_key *k);
+void eng_state_prefetch2(const struct engine *eng, uint32_t hash);
 
 /* TCP tracking (pf_tcp_track_full). Returns ENG_PASS or ENG_DROP. */
 int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, int *reason,

@@ -382,16 +382,71 @@ static void set_time(struct engine *eng, uint64_t now_ns)
         eng->now_s = (uint32_t)(now_ns / 1000000000ull);
 }
 
+/*
+ * The keys an untagged IPv4 TCP/UDP frame will be looked up with, inbound
+ * and (untranslated) outbound, read straight from the frame. Only a hint
+ * for prefetching: anything unusual is left to the real parser.
+ */
+static bool quick_keys(const struct eng_rxframe *rx, struct pf_state_key k[2])
+{
+        const uint8_t *f = rx->rx_data, *ip = f + ETH_HLEN, *l4;
+        uint32_t hl;
+
+        if (rx->rx_len < ETH_HLEN + 20 + 4 || eng_rd16(f + 12) != ETHERTYPE_IP)
+                return false;
+        hl = (uint32_t)(ip[0] & 0x0f) * 4;
+        if ((ip[9] != IPPROTO_TCP && ip[9] != IPPROTO_UDP) || rx->rx_len < ETH_HLEN + hl + 4 ||
+            (eng_rd16(ip + 6) & 0x3fff))
+                return false;
+        l4 = ip + hl;
+        memset(k, 0, 2 * sizeof(*k));
+        memcpy(k[0].addr[0].ea_b, ip + 12, 4);
+        memcpy(k[0].addr[1].ea_b, ip + 16, 4);
+        k[0].port[0] = eng_rd16(l4);
+        k[0].port[1] = eng_rd16(l4 + 2);
+        k[0].af = 4;
+        k[0].proto = ip[9];
+        k[1] = k[0];
+        k[1].addr[0] = k[0].addr[1];
+        k[1].addr[1] = k[0].addr[0];
+        k[1].port[0] = k[0].port[1];
+        k[1].port[1] = k[0].port[0];
+        return true;
+}
+
+#define PREFETCH_BATCH 16
+
 uint32_t eng_input(struct engine *eng, struct eng_rxframe *rx, uint32_t n, struct eng_txq *txq,
                    uint64_t now_ns)
 {
         uint64_t before = eng->st.es_forwarded;
-        uint32_t i;
+        struct pf_state_key k[PREFETCH_BATCH][2];
+        uint32_t hash[PREFETCH_BATCH][2];
+        bool ok[PREFETCH_BATCH];
+        uint32_t i, j, m;
 
         set_time(eng, now_ns);
         eng->txq = txq;
-        for (i = 0; i < n; i++)
-                input_one(eng, &rx[i]);
+        /* Batches hide memory latency: first touch every bucket, then every
+         * state the buckets name, then do the work. */
+        for (i = 0; i < n; i += m) {
+                m = n - i < PREFETCH_BATCH ? n - i : PREFETCH_BATCH;
+                for (j = 0; j < m; j++) {
+                        ok[j] = quick_keys(&rx[i + j], k[j]);
+                        if (ok[j]) {
+                                hash[j][0] = eng_state_prefetch(eng, &k[j][0]);
+                                hash[j][1] = eng_state_prefetch(eng, &k[j][1]);
+                        }
+                }
+                for (j = 0; j < m; j++) {
+                        if (ok[j]) {
+                                eng_state_prefetch2(eng, hash[j][0]);
+                                eng_state_prefetch2(eng, hash[j][1]);
+                        }
+                }
+                for (j = 0; j < m; j++)
+                        input_one(eng, &rx[i + j]);
+        }
         eng->txq = NULL;
         return (uint32_t)(eng->st.es_forwarded - before);
 }

@@ -94,6 +94,7 @@ static void forward(struct engine *eng, struct eng_pdesc *pd)
 {
         struct eng_nexthop nh;
         struct eng_verdict v;
+        struct eng_addr odst;
         uint16_t mtu;
 
         if (!eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
@@ -107,6 +108,7 @@ static void forward(struct engine *eng, struct eng_pdesc *pd)
                 return;
         }
         dec_ttl(pd);
+        odst = pd->pd_dst;
         pd->pd_dir = ENG_DIR_OUT;
         pd->pd_ifindex = nh.ifindex;
         eng_pf_test(eng, pd, &v);
@@ -116,7 +118,8 @@ static void forward(struct engine *eng, struct eng_pdesc *pd)
                 return;
         }
         /* nat may have rewritten the destination: route the result. */
-        if (!eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
+        if (memcmp(&pd->pd_dst, &odst, sizeof(odst)) != 0 &&
+            !eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
                 eng_drop(eng, ENG_RES_NOROUTE);
                 return;
         }

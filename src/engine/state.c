@@ -49,6 +49,16 @@ void eng_sk_from_pd(const struct eng_pdesc *pd, struct pf_state_key *k)
         k->proto = pd->pd_proto;
 }
 
+/* Equality only, five word compares: the hot path needs no ordering. */
+static inline bool sk_eq(const struct pf_state_key *a, const struct pf_state_key *b)
+{
+        uint64_t x[5], y[5];
+
+        memcpy(x, a, sizeof(x));
+        memcpy(y, b, sizeof(y));
+        return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
 static inline struct pf_state *node_state(const struct engine *eng, uint32_t node)
 {
         return &eng->states[node >> 1];
@@ -64,7 +74,7 @@ static bool node_matches(const struct pf_state *s, uint32_t role, const struct p
                 if (role != (dir == ENG_DIR_IN ? PF_SK_WIRE : PF_SK_STACK))
                         return false;
         }
-        return eng_sk_cmp(&s->key[role], k) == 0;
+        return sk_eq(&s->key[role], k);
 }
 
 struct pf_state *eng_state_find(struct engine *eng, const struct pf_state_key *k, int dir,
@@ -92,7 +102,7 @@ bool eng_state_key_used(struct engine *eng, const struct pf_state_key *k)
                 struct pf_state *s = node_state(eng, node);
                 uint32_t role = node & 1;
 
-                if (eng_sk_cmp(&s->key[role], k) == 0)
+                if (sk_eq(&s->key[role], k))
                         return true;
                 node = s->hnext[role];
         }
@@ -277,5 +287,26 @@ void eng_state_foreach(const struct engine *eng, uint64_t now_ns,
                         memcpy(si.si_ifname, eng->ifs[s->ifindex].name, ENG_IFNAMSIZ);
                 if (fn(arg, &si))
                         return;
+        }
+}
+
+uint32_t eng_state_prefetch(const struct engine *eng, const struct pf_state_key *k)
+{
+        uint32_t h = eng_sk_hash(eng, k);
+
+        __builtin_prefetch(&eng->buckets[h & eng->hmask]);
+        return h;
+}
+
+void eng_state_prefetch2(const struct engine *eng, uint32_t hash)
+{
+        uint32_t node = eng->buckets[hash & eng->hmask];
+
+        if (node != ENG_NIL) {
+                const char *p = (const char *)&eng->states[node >> 1];
+
+                __builtin_prefetch(p);
+                __builtin_prefetch(p + 64);
+                __builtin_prefetch(p + 128);
         }
 }
