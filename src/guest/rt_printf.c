@@ -43,6 +43,7 @@ static void emit_num(struct out *o, uint64_t v, int neg, unsigned base, int uppe
         const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
         char tmp[24];
         int n = 0;
+        int is_zero = v == 0;
         while (v) {
                 tmp[n++] = digits[v % base];
                 v /= base;
@@ -57,7 +58,7 @@ static void emit_num(struct out *o, uint64_t v, int neg, unsigned base, int uppe
                 prefix = "+";
         else if (flags & F_SPACE)
                 prefix = " ";
-        else if ((flags & F_ALT) && base == 16 && n > 0)
+        else if ((flags & F_ALT) && base == 16 && !is_zero)
                 prefix = upper ? "0X" : "0x";
         else if ((flags & F_ALT) && base == 8 && zeros == 0)
                 zeros = 1;

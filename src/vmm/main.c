@@ -39,6 +39,9 @@ static const struct jail_allow vmm_allow[] = {
     {SCMP_SYS(clock_gettime), JAIL_PIN_CLOCK, "marks and wait deadlines (vDSO fallback)"},
     {SCMP_SYS(rt_sigreturn), JAIL_PIN_NONE, "return from the --timeout signal handler"},
     {SCMP_SYS(exit_group), JAIL_PIN_NONE, "exit with the guest's status"},
+#if defined(__SANITIZE_ADDRESS__)
+    {SCMP_SYS(sigaltstack), JAIL_PIN_NONE, "ASan's runtime at exit (sanitizer builds only)"},
+#endif
 };
 
 static const unsigned long vmm_vcpu_ioctls[] = {KVM_RUN, KVM_GET_REGS, KVM_GET_SREGS};

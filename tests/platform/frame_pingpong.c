@@ -1,0 +1,117 @@
+/*
+ * frame_pingpong: the far end of the echo test. Sends N Ethernet frames with
+ * numbered payloads out of a host device (AF_PACKET) and checks that each
+ * comes back with source and destination MACs swapped and the payload intact.
+ * usage: frame_pingpong IFNAME COUNT BATCH
+ * Prints "sent S received R intact I" and exits 0 only if every frame came
+ * back intact.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ETHERTYPE_TEST 0x88b5 /* IEEE local experimental */
+#define FRAME_LEN      128
+
+static const uint8_t dst_mac[6] = {0x02, 0x6d, 0x6f, 0x61, 0x74, 0x01};
+
+static uint64_t now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int main(int argc, char **argv)
+{
+        if (argc != 4) {
+                fprintf(stderr, "usage: frame_pingpong IFNAME COUNT BATCH\n");
+                return 2;
+        }
+        unsigned count = (unsigned)atoi(argv[2]), batch = (unsigned)atoi(argv[3]);
+        if (count == 0 || count > 1000000 || batch == 0 || batch > 256)
+                return 2;
+        int fd = socket(AF_PACKET, SOCK_RAW, 0);
+        struct ifreq ifr = {0};
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[1]);
+        if (fd < 0 || ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+                perror("frame_pingpong: interface");
+                return 2;
+        }
+        int ifindex = ifr.ifr_ifindex;
+        if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+                return 2;
+        uint8_t src_mac[6];
+        memcpy(src_mac, ifr.ifr_hwaddr.sa_data, 6);
+        struct sockaddr_ll sll = {
+            .sll_family = AF_PACKET, .sll_protocol = htons(ETHERTYPE_TEST), .sll_ifindex = ifindex};
+        if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+                perror("frame_pingpong: bind");
+                return 2;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+
+        uint8_t *seen = calloc(count, 1);
+        unsigned sent = 0, received = 0, intact = 0;
+        unsigned window = 0; /* frames sent and answered or given up on */
+        uint64_t deadline = now_ms() + 10000;
+        while (intact < count && now_ms() < deadline) {
+                /* Keep at most `batch` frames in flight. */
+                while (sent < count && sent - window < batch) {
+                        uint8_t f[FRAME_LEN] = {0};
+                        memcpy(f, dst_mac, 6);
+                        memcpy(f + 6, src_mac, 6);
+                        f[12] = ETHERTYPE_TEST >> 8;
+                        f[13] = ETHERTYPE_TEST & 0xff;
+                        memcpy(f + 14, &sent, sizeof(sent));
+                        for (int i = 18; i < FRAME_LEN; i++)
+                                f[i] = (uint8_t)(i ^ sent);
+                        if (send(fd, f, sizeof(f), 0) != (ssize_t)sizeof(f)) {
+                                perror("frame_pingpong: send");
+                                return 1;
+                        }
+                        sent++;
+                }
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                if (poll(&p, 1, 200) <= 0) {
+                        /* Lost frames stay lost (and fail the test); move the window on. */
+                        if (sent == count)
+                                break;
+                        window = sent;
+                        continue;
+                }
+                uint8_t r[2048];
+                ssize_t n = recv(fd, r, sizeof(r), 0);
+                if (n < 0)
+                        continue;
+                unsigned seq;
+                if (n != FRAME_LEN)
+                        continue;
+                memcpy(&seq, r + 14, sizeof(seq));
+                received++;
+                if (window < sent)
+                        window++;
+                int ok = seq < count && !seen[seq] && memcmp(r, src_mac, 6) == 0 &&
+                         memcmp(r + 6, dst_mac, 6) == 0;
+                for (int i = 18; ok && i < FRAME_LEN; i++)
+                        ok = r[i] == (uint8_t)(i ^ seq);
+                if (ok) {
+                        seen[seq] = 1;
+                        intact++;
+                }
+        }
+        printf("sent %u received %u intact %u\n", sent, received, intact);
+        free(seen);
+        return intact == count ? 0 : 1;
+}
