@@ -414,38 +414,42 @@ static bool quick_keys(const struct eng_rxframe *rx, struct pf_state_key k[2])
         return true;
 }
 
-#define PREFETCH_BATCH 16
+/* Software pipeline: frame i's buckets are fetched while frame i-D's
+ * states are fetched and frame i-2D is processed. */
+#define PF_DIST 6
+#define PF_RING 16 /* > 2 * PF_DIST, a power of two */
 
 uint32_t eng_input(struct engine *eng, struct eng_rxframe *rx, uint32_t n, struct eng_txq *txq,
                    uint64_t now_ns)
 {
         uint64_t before = eng->st.es_forwarded;
-        struct pf_state_key k[PREFETCH_BATCH][2];
-        uint32_t hash[PREFETCH_BATCH][2];
-        bool ok[PREFETCH_BATCH];
-        uint32_t i, j, m;
+        struct pf_state_key k[2];
+        uint32_t hash[PF_RING][2];
+        bool ok[PF_RING];
+        uint32_t i;
 
         set_time(eng, now_ns);
         eng->txq = txq;
-        /* Batches hide memory latency: first touch every bucket, then every
-         * state the buckets name, then do the work. */
-        for (i = 0; i < n; i += m) {
-                m = n - i < PREFETCH_BATCH ? n - i : PREFETCH_BATCH;
-                for (j = 0; j < m; j++) {
-                        ok[j] = quick_keys(&rx[i + j], k[j]);
-                        if (ok[j]) {
-                                hash[j][0] = eng_state_prefetch(eng, &k[j][0]);
-                                hash[j][1] = eng_state_prefetch(eng, &k[j][1]);
+        for (i = 0; i < n + 2 * PF_DIST; i++) {
+                if (i < n) {
+                        uint32_t r = i & (PF_RING - 1);
+
+                        ok[r] = quick_keys(&rx[i], k);
+                        if (ok[r]) {
+                                hash[r][0] = eng_state_prefetch(eng, &k[0]);
+                                hash[r][1] = eng_state_prefetch(eng, &k[1]);
                         }
                 }
-                for (j = 0; j < m; j++) {
-                        if (ok[j]) {
-                                eng_state_prefetch2(eng, hash[j][0]);
-                                eng_state_prefetch2(eng, hash[j][1]);
+                if (i >= PF_DIST && i - PF_DIST < n) {
+                        uint32_t r = (i - PF_DIST) & (PF_RING - 1);
+
+                        if (ok[r]) {
+                                eng_state_prefetch2(eng, hash[r][0]);
+                                eng_state_prefetch2(eng, hash[r][1]);
                         }
                 }
-                for (j = 0; j < m; j++)
-                        input_one(eng, &rx[i + j]);
+                if (i >= 2 * PF_DIST)
+                        input_one(eng, &rx[i - 2 * PF_DIST]);
         }
         eng->txq = NULL;
         return (uint32_t)(eng->st.es_forwarded - before);
