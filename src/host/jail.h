@@ -38,6 +38,13 @@ struct jail_fds {
 };
 
 /*
+ * Optional: starts creating the jail's network namespace on a helper thread,
+ * so that its cost overlaps the caller's start-up. Call it early, before the
+ * host resources the jail must keep are opened; jail_enter() waits for it.
+ */
+void jail_prepare(void);
+
+/*
  * Enters the jail. Returns 0, or -1 with a one-line reason in `err` (the
  * process must then not run the guest).
  */
