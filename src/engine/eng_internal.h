@@ -239,6 +239,7 @@ struct eng_verdict {
 void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
 int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
 bool eng_addr_is_self(const struct engine *eng, int af, const struct eng_addr *a);
+void eng_conn_rebuild(struct engine *eng);
 void eng_rules_resolve(struct engine *eng);
 /* Makes the inactive bank, filled in list order (filter, nat, rdr, binat
  * between start[k] and end[k]), the active ruleset. */
@@ -420,6 +421,14 @@ struct engine {
         struct eng_route routes[ENG_MAX_ROUTES];
         uint32_t nroutes;
         struct eng_addr gw[2]; /* default gateways [v4, v6]; zero = none */
+        /* every interface address, longest prefix first; rebuilt when an
+         * interface or address changes (engine.c) */
+        struct eng_conn {
+                uint8_t af, plen;
+                uint16_t ifindex;
+                struct eng_addr addr, mask;
+        } conn[ENG_MAX_IFS * ENG_IF_MAXADDR * 2];
+        uint32_t nconn;
         bool has_gw[2];
 
         /* states */

@@ -210,6 +210,7 @@ int eng_if_set(struct engine *eng, uint32_t ifindex, const char *name, const uin
         ifp->vlan = vlan;
         ifp->parent = (uint16_t)(vlan ? parent : ifindex);
         ifp->used = true;
+        eng_conn_rebuild(eng);
         return ENG_OK;
 }
 
@@ -272,6 +273,7 @@ int eng_if_addr_add(struct engine *eng, uint32_t ifindex, int af, const struct e
         memcpy(ia->addr.ea_b, a->ea_b, af == 4 ? 4 : 16);
         ia->plen = prefixlen;
         eng_addr_mask(&ia->mask, af, prefixlen);
+        eng_conn_rebuild(eng);
         eng_rules_resolve(eng);
         return ENG_OK;
 }
@@ -292,6 +294,7 @@ int eng_if_addr_del(struct engine *eng, uint32_t ifindex, int af, const struct e
                 if (memcmp(ia[i].addr.ea_b, a->ea_b, af == 4 ? 4 : 16) == 0) {
                         memmove(&ia[i], &ia[i + 1], (size_t)(*n - i - 1) * sizeof(*ia));
                         (*n)--;
+                        eng_conn_rebuild(eng);
                         eng_rules_resolve(eng);
                         return ENG_OK;
                 }
@@ -299,18 +302,52 @@ int eng_if_addr_del(struct engine *eng, uint32_t ifindex, int af, const struct e
         return ENG_ENOENT;
 }
 
-bool eng_addr_is_self(const struct engine *eng, int af, const struct eng_addr *a)
+void eng_conn_rebuild(struct engine *eng)
 {
-        int i, j;
+        uint32_t i, j, n = 0;
+        int af;
 
         for (i = 0; i < ENG_MAX_IFS; i++) {
                 const struct eng_if *ifp = &eng->ifs[i];
-                const struct eng_ifaddr *ia = af == 4 ? ifp->a4 : ifp->a6;
-                int n = af == 4 ? ifp->n4 : ifp->n6;
 
-                for (j = 0; j < n; j++)
-                        if (memcmp(ia[j].addr.ea_b, a->ea_b, af == 4 ? 4 : 16) == 0)
-                                return true;
+                if (!ifp->used)
+                        continue;
+                for (af = 4; af <= 6; af += 2) {
+                        const struct eng_ifaddr *ia = af == 4 ? ifp->a4 : ifp->a6;
+                        uint32_t cnt = af == 4 ? ifp->n4 : ifp->n6;
+
+                        for (j = 0; j < cnt; j++) {
+                                struct eng_conn *c = &eng->conn[n++];
+
+                                c->af = (uint8_t)af;
+                                c->plen = ia[j].plen;
+                                c->ifindex = (uint16_t)i;
+                                c->addr = ia[j].addr;
+                                c->mask = ia[j].mask;
+                        }
+                }
+        }
+        /* insertion sort, longest prefix first: the first match wins */
+        for (i = 1; i < n; i++) {
+                struct eng_conn t = eng->conn[i];
+
+                for (j = i; j > 0 && eng->conn[j - 1].plen < t.plen; j--)
+                        eng->conn[j] = eng->conn[j - 1];
+                eng->conn[j] = t;
+        }
+        eng->nconn = n;
+}
+
+bool eng_addr_is_self(const struct engine *eng, int af, const struct eng_addr *a)
+{
+        uint32_t i;
+
+        for (i = 0; i < eng->nconn; i++) {
+                const struct eng_conn *c = &eng->conn[i];
+
+                if (c->af == af && (af == 4 ? c->addr.ea_w[0] == a->ea_w[0]
+                                            : memcmp(c->addr.ea_b, a->ea_b, 16) == 0))
+                        return true;
         }
         return false;
 }

@@ -48,24 +48,20 @@ int eng_route_add(struct engine *eng, int af, const struct eng_addr *prefix, uin
 /* On-link: the interface with the longest connected prefix holding a. */
 static int connected(const struct engine *eng, int af, const struct eng_addr *a, int *plen)
 {
-        int i, j, best = -1, bl = -1;
+        uint32_t i;
 
-        for (i = 0; i < ENG_MAX_IFS; i++) {
-                const struct eng_if *ifp = &eng->ifs[i];
-                const struct eng_ifaddr *ia = af == 4 ? ifp->a4 : ifp->a6;
-                int n = af == 4 ? ifp->n4 : ifp->n6;
+        for (i = 0; i < eng->nconn; i++) {
+                const struct eng_conn *c = &eng->conn[i];
 
-                if (!ifp->used)
-                        continue;
-                for (j = 0; j < n; j++)
-                        if (ia[j].plen > bl && eng_addr_match(af, a, &ia[j].addr, &ia[j].mask)) {
-                                best = i;
-                                bl = ia[j].plen;
-                        }
+                if (c->af == af && eng_addr_match(af, a, &c->addr, &c->mask)) {
+                        if (plen)
+                                *plen = c->plen;
+                        return c->ifindex;
+                }
         }
         if (plen)
-                *plen = bl;
-        return best;
+                *plen = -1;
+        return -1;
 }
 
 bool eng_route_lookup(const struct engine *eng, int af, const struct eng_addr *dst,

@@ -6,29 +6,28 @@
  */
 #include "eng_internal.h"
 
-static inline uint64_t rotl(uint64_t x, int r)
+/* 64x64->128 multiply folded to 64 bits (the core step of wyhash). */
+static inline uint64_t mum(uint64_t a, uint64_t b)
 {
-        return (x << r) | (x >> (64 - r));
+        __uint128_t r = (__uint128_t)a * b;
+
+        return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
 /*
- * A multiply-xorshift hash over the five 64-bit words of a key, seeded per
- * instance so that remote hosts cannot aim at one chain.
+ * Hash of the 40-byte key: three folded multiplies over the five words,
+ * keyed by the per-instance seed so remote hosts cannot aim at one chain.
  */
 uint32_t eng_sk_hash(const struct engine *eng, const struct pf_state_key *k)
 {
-        uint64_t w[5], h = eng->seed;
-        int i;
+        const uint64_t s = eng->seed;
+        uint64_t w[5], h;
 
         memcpy(w, k, sizeof(w));
-        for (i = 0; i < 5; i++) {
-                h ^= w[i] * 0x9e3779b97f4a7c15ull;
-                h = rotl(h, 31) * 0xc2b2ae3d27d4eb4full;
-        }
-        h ^= h >> 33;
-        h *= 0xff51afd7ed558ccdull;
-        h ^= h >> 33;
-        return (uint32_t)h;
+        h = mum(w[0] ^ s, w[1] ^ 0xa0761d6478bd642full);
+        h = mum(w[2] ^ h, w[3] ^ 0xe7037ed1a0b428dbull);
+        h = mum(w[4] ^ h, s ^ 0x8ebc6af09c88c6e3ull);
+        return (uint32_t)(h ^ (h >> 32));
 }
 
 int eng_sk_cmp(const struct pf_state_key *a, const struct pf_state_key *b)
