@@ -2,15 +2,16 @@
  * echo: reflects frames on a NIC. What it receives it sends back with source
  * and destination MACs swapped, in batches. Exits 0 after `count` frames
  * (argument 1, default unlimited) or after `idle` seconds without a frame
- * (argument 2, default 10).
+ * (argument 2, default 10). Argument 3 is the batch size (1..256, default 64):
+ * frames moved per receive and per send call.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "moat/guest.h"
 
-#define ECHO_BATCH 64
-#define ECHO_BUF   2048
+#define ECHO_BATCH_MAX 256
+#define ECHO_BUF       2048
 
 static uint64_t parse_u64(const char *s, uint64_t dflt)
 {
@@ -26,6 +27,11 @@ int guest_main(int argc, char **argv)
 {
         uint64_t limit = parse_u64(argc > 0 ? argv[0] : NULL, 0);
         uint64_t idle_ns = parse_u64(argc > 1 ? argv[1] : NULL, 10) * 1000000000ull;
+        uint32_t batch = (uint32_t)parse_u64(argc > 2 ? argv[2] : NULL, 64);
+        if (batch < 1 || batch > ECHO_BATCH_MAX) {
+                moat_printf("echo: batch must be 1..%u\n", ECHO_BATCH_MAX);
+                return 2;
+        }
         if (moat_nports() < 1) {
                 moat_printf("echo: no NIC (give one with --net NAME=HOSTDEV)\n");
                 return 2;
@@ -36,18 +42,18 @@ int guest_main(int argc, char **argv)
         moat_printf("echo: port 0 is %s, mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u\n", info.name,
                     info.mac[0], info.mac[1], info.mac[2], info.mac[3], info.mac[4], info.mac[5],
                     info.mtu);
-        uint8_t *bufs = malloc(ECHO_BATCH * ECHO_BUF);
+        uint8_t *bufs = malloc((size_t)batch * ECHO_BUF);
         if (bufs == NULL)
                 return 3;
-        struct moat_frame fr[ECHO_BATCH];
+        struct moat_frame fr[ECHO_BATCH_MAX];
         uint64_t echoed = 0, last = moat_clock_ns();
         moat_mark("ready");
         while (limit == 0 || echoed < limit) {
-                for (int i = 0; i < ECHO_BATCH; i++)
+                for (uint32_t i = 0; i < batch; i++)
                         fr[i] = (struct moat_frame){.addr = moat_frame_addr(bufs + i * ECHO_BUF),
                                                     .cap = ECHO_BUF};
                 uint32_t got = 0;
-                moat_net_recv(0, fr, ECHO_BATCH, &got);
+                moat_net_recv(0, fr, batch, &got);
                 if (got == 0) {
                         uint64_t now = moat_clock_ns();
                         if (now - last > idle_ns)

@@ -3,8 +3,8 @@
  * numbered payloads out of a host device (AF_PACKET) and checks that each
  * comes back with source and destination MACs swapped and the payload intact.
  * usage: frame_pingpong IFNAME COUNT BATCH
- * Prints "sent S received R intact I" and exits 0 only if every frame came
- * back intact.
+ * Prints "sent S received R intact I elapsed_us E" and exits 0 only if every
+ * frame came back intact.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -65,7 +65,10 @@ int main(int argc, char **argv)
         uint8_t *seen = calloc(count, 1);
         unsigned sent = 0, received = 0, intact = 0;
         unsigned window = 0; /* frames sent and answered or given up on */
-        uint64_t deadline = now_ms() + 10000;
+        uint64_t t_start = now_ms();
+        uint64_t deadline = t_start + 30000;
+        struct timespec ts0, ts1;
+        clock_gettime(CLOCK_MONOTONIC, &ts0);
         while (intact < count && now_ms() < deadline) {
                 /* Keep at most `batch` frames in flight. */
                 while (sent < count && sent - window < batch) {
@@ -111,7 +114,9 @@ int main(int argc, char **argv)
                         intact++;
                 }
         }
-        printf("sent %u received %u intact %u\n", sent, received, intact);
+        clock_gettime(CLOCK_MONOTONIC, &ts1);
+        long long us = (ts1.tv_sec - ts0.tv_sec) * 1000000LL + (ts1.tv_nsec - ts0.tv_nsec) / 1000;
+        printf("sent %u received %u intact %u elapsed_us %lld\n", sent, received, intact, us);
         free(seen);
         return intact == count ? 0 : 1;
 }
