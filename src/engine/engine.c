@@ -63,7 +63,7 @@ static size_t layout(struct engine *eng, uint8_t *base, const struct eng_config 
 
         off = sizeof(struct engine);
         CARVE(eng->states, (size_t)c->ec_max_states * sizeof(struct pf_state));
-        CARVE(eng->buckets, (size_t)pow2_at_least(c->ec_max_states) * 4);
+        CARVE(eng->buckets, (size_t)pow2_at_least(c->ec_max_states * 2) * 4);
         CARVE(eng->bank[0].rules, (size_t)c->ec_max_rules * sizeof(struct eng_rule));
         CARVE(eng->bank[1].rules, (size_t)c->ec_max_rules * sizeof(struct eng_rule));
         CARVE(eng->tables, (size_t)c->ec_max_tables * sizeof(struct eng_table));
@@ -109,7 +109,7 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
         eng->rng = c.ec_seed * 0x2545f4914f6cdd1dull + 1;
         memcpy(eng->timeouts, default_timeouts, sizeof(eng->timeouts));
 
-        nb = pow2_at_least(c.ec_max_states);
+        nb = pow2_at_least(c.ec_max_states * 2); /* load factor <= 1/2: short chains */
         eng->hmask = nb - 1;
         for (i = 0; i < nb; i++)
                 eng->buckets[i] = ENG_NIL;
@@ -453,8 +453,8 @@ static bool quick_keys(const struct eng_rxframe *rx, struct pf_state_key k[2])
 
 /* Software pipeline: frame i's buckets are fetched while frame i-D's
  * states are fetched and frame i-2D is processed. */
-#define PF_DIST 6
-#define PF_RING 16 /* > 2 * PF_DIST, a power of two */
+#define PF_DIST 10
+#define PF_RING 32 /* > 2 * PF_DIST, a power of two */
 
 uint32_t eng_input(struct engine *eng, struct eng_rxframe *rx, uint32_t n, struct eng_txq *txq,
                    uint64_t now_ns)

@@ -40,8 +40,9 @@ static void send_return(struct engine *eng, struct eng_pdesc *pd, const struct e
         const struct eng_rule *r = v->rule != ENG_NIL ? eng_rule_get(eng, v->rule) : NULL;
         uint8_t ret = r ? r->r_return : ENG_RET_DEFAULT;
 
-        /* Never answer a packet that is itself damaged. */
-        if (!eng_csum_l4_ok(pd))
+        /* Never answer a packet that is itself damaged, nor ICMP with ICMP
+         * (pf returns errors for TCP and other protocols only). */
+        if (!eng_csum_l4_ok(pd) || pd->pd_proto == IPPROTO_ICMP || pd->pd_proto == IPPROTO_ICMPV6)
                 return;
         if (pd->pd_proto == IPPROTO_TCP && ret != ENG_RET_ICMP) {
                 if (!(pd->pd_tcpflags & TH_RST))
