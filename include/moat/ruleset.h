@@ -488,9 +488,11 @@ enum ruleset_err {
         RULESET_E_BAD_LENGTH = 4,     /* rh_total_len != len, or > RULESET_MAX_LEN */
         RULESET_E_ALIGN = 5,          /* blob pointer or a section offset misaligned */
         RULESET_E_BAD_OFFSET = 6,     /* a section starts inside the header or past the end */
-        RULESET_E_COUNT_OVERFLOW = 7, /* a section's count runs past the end */
+        RULESET_E_COUNT_OVERFLOW = 7, /* a count runs past the end or a RULESET_MAX_*,
+                                         or the options count is not 1 */
         RULESET_E_OVERLAP = 8,        /* two sections overlap */
-        RULESET_E_BAD_STRING = 9,     /* string ref out of range, unterminated, too long */
+        RULESET_E_BAD_STRING = 9,     /* string ref out of range, unterminated, too long,
+                                         or a duplicate interface/table name */
         RULESET_E_BAD_INDEX = 10,     /* iface/table index, entry range or rule number */
         RULESET_E_BAD_ENUM = 11,      /* an enum field out of range */
         RULESET_E_BAD_VALUE = 12,     /* flags, prefix length, port op operands, ... */
@@ -518,6 +520,17 @@ struct ruleset_view {
 };
 
 /*
+ * What RULESET_OK guarantees the engine (so the packet path needs no checks):
+ * every section lies inside the blob and is aligned; every string reference
+ * is NUL-terminated inside the string section; every interface, table, entry
+ * and overload index is in range; every enum is in range and reserved bytes
+ * are 0; HOST addresses have bits past the prefix cleared and the rule's
+ * family (r_af/t_af is never UNSPEC when a HOST address is present); ports
+ * appear only with TCP/UDP/SCTP; TCP flags only with TCP or any protocol and
+ * r_tcp_flags is a subset of r_tcp_flagset; ICMP types only with ICMP/ICMPv6
+ * of the right family; state options only on stateful pass rules; rules are
+ * numbered in order, translation rules grouped by kind.
+ *
  * Checks the whole blob [blob, blob+len) and on success fills *out with
  * pointers into it. The blob must be RULESET_ALIGN-aligned; it is only read.
  * Returns RULESET_OK or the first enum ruleset_err found; *out is zeroed on
