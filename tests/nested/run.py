@@ -284,7 +284,7 @@ def shared_libs(path):
     return libs
 
 
-def test_files(tests):
+def test_files(tests, builddir):
     """Every host file the tests' commands and environments name."""
     files = set()
 
@@ -306,10 +306,16 @@ def test_files(tests):
                         files.add(sp)
 
     for t in tests:
+        # meson names build outputs relative to the test's workdir (the build
+        # directory by default): such a name counts if it exists there.
+        wd = t.get("workdir") or builddir
         for a in t["cmd"] + list((t.get("env") or {}).values()):
             for piece in str(a).split("="):  # --opt=/path forms too
-                if piece.startswith("/") and piece not in ("/bin/sh", "/usr/bin/env"):
-                    add(piece)
+                if piece in ("", "/bin/sh", "/usr/bin/env"):
+                    continue
+                p = piece if piece.startswith("/") else os.path.join(wd, piece)
+                if piece.startswith("/") or os.path.isfile(p):
+                    add(p)
     return files
 
 
@@ -402,7 +408,7 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
     dash = "/bin/dash"
     if not os.path.exists(dash):
         raise Unavailable("dash not found: the nested VM's /bin/sh")
-    files = test_files(tests)
+    files = test_files(tests, builddir)
     script = tests_script(tests, builddir)
     elfs = {ip, dash} | {f for f in files if elf_interp(f)}
     libs = set()
