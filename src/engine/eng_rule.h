@@ -105,16 +105,17 @@ struct eng_rule {
         uint8_t r_log;      /* 1 log, 2 log (all) */
         uint16_t r_ifindex; /* ENG_IF_ANY or an interface */
         uint8_t r_ifnot;
-        uint8_t r_af;               /* 0, 4, 6 */
-        uint8_t r_proto;            /* 0 any */
-        uint8_t r_keep;             /* enum eng_keep */
-        uint8_t r_flags, r_flagset; /* TCP flags F/S; flagset 0 = any */
-        uint8_t r_icmp_type;        /* type+1, 0 any */
-        uint8_t r_icmp_code;        /* code+1, 0 any */
-        uint8_t r_return;           /* enum eng_return: how a block refuses */
-        uint8_t r_return_icmp;      /* ICMP code + 1 for return, 0 = port unreachable */
-        uint8_t r_allow_opts;       /* allow-opts: pass IPv4 options */
-        uint32_t r_max_states;      /* 0 unlimited */
+        uint8_t r_af;                   /* 0, 4, 6 */
+        uint8_t r_proto;                /* 0 any */
+        uint8_t r_keep;                 /* enum eng_keep */
+        uint8_t r_flags, r_flagset;     /* TCP flags F/S; flagset 0 = any */
+        uint8_t r_icmp_type;            /* type+1, 0 any */
+        uint8_t r_icmp_code;            /* code+1, 0 any */
+        uint8_t r_return;               /* enum eng_return: how a block refuses */
+        uint8_t r_return_icmp;          /* ICMP code + 1 for return, 0 = port unreachable */
+        uint8_t r_allow_opts;           /* allow-opts: pass IPv4 options */
+        uint32_t r_max_states;          /* 0 unlimited */
+        uint32_t r_timeout[ENG_TM_NUM]; /* per-rule state timeouts, 0: `set timeout` */
         struct eng_rule_addr r_src, r_dst;
         /* Translation target (nat/rdr/binat): an address or interface spec. */
         struct eng_rule_addr r_rpool;

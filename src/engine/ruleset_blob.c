@@ -112,6 +112,7 @@ static int conv_endpoint(const struct load_ctx *c, const struct ruleset_endpoint
 
 static int conv_filter(const struct load_ctx *c, const struct ruleset_rule *in, struct eng_rule *r)
 {
+        uint32_t i;
         static const uint8_t ret[RULESET_BLOCK_MAX] = {
             [RULESET_BLOCK_DEFAULT] = ENG_RET_DEFAULT,  [RULESET_BLOCK_DROP] = ENG_RET_DROP,
             [RULESET_BLOCK_RETURN] = ENG_RET_RETURN,    [RULESET_BLOCK_RETURN_RST] = ENG_RET_RST,
@@ -145,6 +146,9 @@ static int conv_filter(const struct load_ctx *c, const struct ruleset_rule *in, 
                 r->r_return_icmp = (uint8_t)(in->r_return_icmp + 1);
         r->r_allow_opts = (in->r_flags & RULESET_RF_ALLOW_OPTS) != 0;
         r->r_max_states = in->r_max_states;
+        for (i = 0; i < RULESET_TO_COUNT; i++)
+                if (timeout_map[i] && in->r_timeout[i] != RULESET_TIMEOUT_UNSET)
+                        r->r_timeout[timeout_map[i] - 1] = in->r_timeout[i];
         e = conv_endpoint(c, &in->r_src, &r->r_src);
         if (!e)
                 e = conv_endpoint(c, &in->r_dst, &r->r_dst);

@@ -213,6 +213,12 @@ void eng_state_remove(struct engine *eng, struct pf_state *s)
 
 uint32_t eng_state_timeout_s(const struct engine *eng, const struct pf_state *s)
 {
+        const struct eng_bank *b = eng_active(eng);
+
+        /* A rule's own timeouts hold while that ruleset is loaded. */
+        if (s->generation == eng->generation && s->rule < b->n &&
+            b->rules[s->rule].r_timeout[s->timeout])
+                return b->rules[s->rule].r_timeout[s->timeout];
         return eng->timeouts[s->timeout];
 }
 

@@ -205,6 +205,39 @@ block in on wan all
                            UDP(sport=53, dport=1001)))
     s.append(v6)
 
+    to = Scn("rule_timeout", """\
+block in on wan all
+pass out on wan proto udp all keep state (udp.first 5, udp.single 5, udp.multiple 5)
+""")
+    q = IP(src=HOST, dst=SRV, id=9) / UDP(sport=4444, dport=53) / Raw(b"q")
+    to.inp("lan", from_lan(q))
+    wq = IP(src=HOST, dst=SRV, id=9, ttl=63) / UDP(sport=4444, dport=53) / Raw(b"q")
+    to.out("wan", to_wan(wq))
+    to.note("within the rule's 5 s the reply passes")
+    to.tick(3)
+    a = IP(src=SRV, dst=HOST, id=10) / UDP(sport=53, dport=4444) / Raw(b"a")
+    to.inp("wan", from_wan(a))
+    to.out("lan", to_lan(IP(src=SRV, dst=HOST, id=10, ttl=63) / UDP(sport=53, dport=4444) /
+                         Raw(b"a")))
+    to.note("6 s later the state is gone (the default 60 s would have kept it)")
+    to.tick(6)
+    to.inp("wan", from_wan(a))
+    s.append(to)
+
+    bi = Scn("binat", """\
+binat on wan from 192.168.1.10 to any -> 203.0.113.10
+pass all
+""")
+    bi.inp("wan", from_wan(IP(src=SRV, dst="203.0.113.10", id=1) /
+                           TCP(sport=5555, dport=22, seq=1, flags="S", window=100)))
+    bi.out("lan", to_lan(IP(src=SRV, dst=HOST, id=1, ttl=63) /
+                         TCP(sport=5555, dport=22, seq=1, flags="S", window=100)))
+    bi.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=2) /
+                           TCP(sport=22, dport=5555, seq=50, ack=2, flags="SA", window=100)))
+    bi.out("wan", to_wan(IP(src="203.0.113.10", dst=SRV, id=2, ttl=63) /
+                         TCP(sport=22, dport=5555, seq=50, ack=2, flags="SA", window=100)))
+    s.append(bi)
+
     ttl = Scn("ttl_exceeded", "pass all\n")
     dying = IP(src=HOST, dst=SRV, ttl=1, id=3) / UDP(sport=33434, dport=33434) / Raw(b"tr")
     ttl.inp("lan", from_lan(dying))
