@@ -15,13 +15,41 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include <seccomp.h>
+#include <sys/resource.h>
+
 #include "host_util.h"
+#include "jail.h"
 #include "moat/guest.h"
 #include "opts.h"
 #include "svc.h"
 
 #define PROC_EXIT_SETUP 1
 #define PROC_EXIT_ABORT 255
+
+/*
+ * Everything a process domain may do once jailed: the system-call image of
+ * the guest ABI plus what the C library's allocator needs. Arguments are
+ * pinned where they can be (src/host/jail.c expands the pins).
+ */
+static const struct jail_allow proc_allow[] = {
+    {SCMP_SYS(write), JAIL_PIN_CONSOLE_FD, "console; the platform's messages"},
+    {SCMP_SYS(write), JAIL_PIN_MARKS_FD, "--marks: boot marks written at exit"},
+    {SCMP_SYS(recvmmsg), JAIL_PIN_NIC_FD, "net_recv: a batch of frames from a host NIC"},
+    {SCMP_SYS(sendmmsg), JAIL_PIN_NIC_FD, "net_send: a batch of frames to a host NIC"},
+    {SCMP_SYS(ppoll), JAIL_PIN_NO_SIGMASK, "wait: sleep until a port is ready or a deadline"},
+    {SCMP_SYS(clock_gettime), JAIL_PIN_CLOCK, "clocks and marks (vDSO fallback)"},
+    {SCMP_SYS(brk), JAIL_PIN_NONE, "malloc: growing the heap"},
+    {SCMP_SYS(mmap), JAIL_PIN_NO_EXEC, "malloc: large blocks; never executable"},
+    {SCMP_SYS(munmap), JAIL_PIN_NONE, "free: large blocks"},
+    {SCMP_SYS(mremap), JAIL_PIN_NONE, "realloc: large blocks (keeps their rights)"},
+    {SCMP_SYS(madvise), JAIL_PIN_NONE, "free: returning memory to the host"},
+    {SCMP_SYS(rt_sigreturn), JAIL_PIN_NONE, "return from a signal handler"},
+    {SCMP_SYS(exit_group), JAIL_PIN_NONE, "exit with the guest's status"},
+#if defined(__SANITIZE_ADDRESS__)
+    {SCMP_SYS(sigaltstack), JAIL_PIN_NONE, "ASan's runtime (sanitizer builds only)"},
+#endif
+};
 
 static struct svc proc_svc;
 static int proc_marks_fd = -1;
@@ -168,6 +196,50 @@ static void *proc_read_file(const char *path, size_t *len)
         return buf;
 }
 
+#if !defined(__SANITIZE_ADDRESS__)
+/* Bytes of address space the process uses now, before the guest allocates. */
+static uint64_t proc_vm_size(void)
+{
+        char buf[64] = {0};
+        int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        return n > 0 ? strtoull(buf, NULL, 10) * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+}
+#endif
+
+static void proc_jail(const struct platform_opts *o)
+{
+        char err[256];
+#if !defined(__SANITIZE_ADDRESS__)
+        /*
+         * The guest's memory is its heap: bound the address space by what the
+         * process holds now plus --mem. (ASan reserves terabytes of shadow
+         * address space, so sanitizer builds go without this bound.)
+         */
+        uint64_t now = proc_vm_size();
+        struct rlimit as = {now + o->mem, now + o->mem};
+        if (now == 0 || setrlimit(RLIMIT_AS, &as) < 0)
+                host_die(PROC_EXIT_SETUP, "jail: bounding the address space failed");
+#else
+        (void)o;
+#endif
+        int nic_fds[MOAT_MAX_PORTS];
+        for (unsigned i = 0; i < proc_svc.nnics; i++)
+                nic_fds[i] = proc_svc.nics[i].fd;
+        struct jail_fds jf = {
+            .vcpu = -1,
+            .marks = proc_marks_fd,
+            .nics = nic_fds,
+            .nnics = proc_svc.nnics,
+        };
+        if (jail_enter(proc_allow, sizeof(proc_allow) / sizeof(proc_allow[0]), &jf, err,
+                       sizeof(err)) < 0)
+                host_die(PROC_EXIT_SETUP, "jail: %s", err);
+}
+
 int main(int argc, char **argv)
 {
         uint64_t t_exec = host_now_ns();
@@ -178,6 +250,8 @@ int main(int argc, char **argv)
 
         struct platform_opts o;
         platform_opts_parse(&o, argc, argv, 0);
+        if (!o.no_jail)
+                jail_prepare();
         char err[256];
         for (unsigned i = 0; i < o.nnets; i++)
                 if (netback_open(&proc_svc.nics[i], o.nets[i], err, sizeof(err)) < 0)
@@ -200,6 +274,17 @@ int main(int argc, char **argv)
                                  .tv_usec = (suseconds_t)(o.timeout_ns % 1000000000ull / 1000)},
                 };
                 setitimer(ITIMER_REAL, &it, NULL);
+        }
+        if (!o.no_jail) {
+                proc_jail(&o);
+                marks_add(&proc_svc.marks, "jailed", host_now_ns());
+        } else {
+                host_warn("running WITHOUT the jail (--no-jail): for debugging only");
+        }
+        if (o.jail_probe) {
+                jail_probe(o.jail_probe, err, sizeof(err));
+                host_warn("%s", err);
+                _exit(PROC_EXIT_SETUP);
         }
         moat_mark("guest_main");
         moat_exit(guest_main(o.argc, o.argv));

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -171,6 +172,9 @@ static int jail_rule(scmp_filter_ctx ctx, const struct jail_allow *r, const stru
                 return rc;
         case JAIL_PIN_NO_SIGMASK:
                 return jail_add(ctx, r->nr, 1, (struct scmp_arg_cmp[]){SCMP_A3(SCMP_CMP_EQ, 0)});
+        case JAIL_PIN_NO_EXEC:
+                return jail_add(ctx, r->nr, 1,
+                                (struct scmp_arg_cmp[]){SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)});
         }
         return -EINVAL;
 }
@@ -207,9 +211,39 @@ static int jail_seccomp(const struct jail_allow *allow, size_t nallow, const str
 int jail_enter(const struct jail_allow *allow, size_t nallow, const struct jail_fds *fds, char *err,
                size_t errlen)
 {
-        if (jail_netns(err, errlen) < 0 || jail_fs(err, errlen) < 0 || jail_privs(err, errlen) < 0)
+        if (jail_netns(err, errlen) < 0)
+                return -1;
+        /* Keep only what the domain was given: its vCPU, marks file and NICs. */
+        int keep[2 + 64];
+        unsigned nkeep = 0;
+        keep[nkeep++] = fds->vcpu;
+        keep[nkeep++] = fds->marks;
+        for (unsigned i = 0; i < fds->nnics && i < 64; i++)
+                keep[nkeep++] = fds->nics[i];
+        if (jail_close_other_fds(keep, nkeep) < 0) {
+                snprintf(err, errlen, "closing fds: %s", strerror(errno));
+                return -1;
+        }
+        if (jail_fs(err, errlen) < 0 || jail_privs(err, errlen) < 0)
                 return -1;
         return jail_seccomp(allow, nallow, fds, err, errlen);
+}
+
+int jail_close_other_fds(const int *keep, unsigned nkeep)
+{
+        /* Walk the gaps between kept fds; close_range closes each gap at once. */
+        unsigned lo = 3;
+        for (;;) {
+                unsigned next = ~0u;
+                for (unsigned i = 0; i < nkeep; i++)
+                        if (keep[i] >= (int)lo && (unsigned)keep[i] < next)
+                                next = (unsigned)keep[i];
+                if (next > lo && close_range(lo, next - 1, 0) < 0)
+                        return -1;
+                if (next == ~0u)
+                        return 0;
+                lo = next + 1;
+        }
 }
 
 int jail_probe(const char *what, char *err, size_t errlen)
@@ -225,7 +259,13 @@ int jail_probe(const char *what, char *err, size_t errlen)
                 r = syscall(SYS_fork);
         else if (strcmp(what, "ptrace") == 0)
                 r = ptrace(PTRACE_TRACEME, 0, NULL, NULL);
-        else {
+        else if (strcmp(what, "mmap-exec") == 0)
+                r = (long)mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                               0);
+        else if (strcmp(what, "read") == 0) {
+                char c;
+                r = read(0, &c, 1);
+        } else {
                 snprintf(err, errlen, "unknown jail probe '%s'", what);
                 return -1;
         }

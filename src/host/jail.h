@@ -20,6 +20,7 @@ enum jail_pin {
         JAIL_PIN_VCPU_IOCTL, /* arg0 is the vCPU fd and arg1 one of the allowed requests */
         JAIL_PIN_CLOCK,      /* arg0 is CLOCK_MONOTONIC or CLOCK_REALTIME */
         JAIL_PIN_NO_SIGMASK, /* ppoll: arg3 (sigmask) is NULL */
+        JAIL_PIN_NO_EXEC,    /* mmap/mprotect: arg2 (prot) has no PROT_EXEC */
 };
 
 struct jail_allow {
@@ -53,9 +54,15 @@ int jail_enter(const struct jail_allow *allow, size_t nallow, const struct jail_
 
 /*
  * Test hook: tries one call the jail forbids ("open", "socket", "execve",
- * "fork", "ptrace"). Inside the jail it never returns (SIGSYS). Outside it
+ * "fork", "ptrace", "mmap-exec", "read"). Inside the jail it never returns (SIGSYS). Outside it
  * returns -1 with the reason in `err`, which the caller reports as a failure.
  */
+/*
+ * Closes every fd above 2 that is not in `keep`, so the jailed process holds
+ * only what it was given. Returns 0 or -1.
+ */
+int jail_close_other_fds(const int *keep, unsigned nkeep);
+
 int jail_probe(const char *what, char *err, size_t errlen);
 
 #endif

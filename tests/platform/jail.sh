@@ -1,11 +1,22 @@
 #!/bin/sh
-# Proves the tender's jail from outside: forbidden calls after the jail kill
-# it with SIGSYS, and a running tender sits in its own network and mount
-# namespaces, as uid nobody, under a seccomp filter.
-# usage: jail.sh VMM HELLO.kvm SPIN.kvm
+# Proves a domain's jail from outside: forbidden calls after the jail kill
+# it with SIGSYS, and a running domain sits in its own network and mount
+# namespaces, as uid nobody, under a seccomp filter, holding no fd it was not
+# given. PLATFORM kvm (the tender, VMM, runs NAME.kvm) or process (NAME.proc
+# runs itself; VMM is -).
+# usage: jail.sh PLATFORM VMM HELLO SPIN
 set -u
-vmm=$1 hello=$2 spin=$3
-if ! [ -r /dev/kvm -a -w /dev/kvm ]; then
+platform=$1 vmm=$2 hello=$3 spin=$4
+run() { # GUEST OPTIONS...
+	g=$1
+	shift
+	if [ "$platform" = kvm ]; then
+		"$vmm" "$@" "$g"
+	else
+		"$g" "$@"
+	fi
+}
+if [ "$platform" = kvm ] && ! [ -r /dev/kvm -a -w /dev/kvm ]; then
 	echo "no usable /dev/kvm on this machine"
 	exit 77
 fi
@@ -14,8 +25,8 @@ fail() {
 	exit 1
 }
 
-for probe in open socket execve fork ptrace; do
-	"$vmm" --jail-probe "$probe" "$hello" >/dev/null 2>&1
+for probe in open socket execve fork ptrace mmap-exec read; do
+	run "$hello" --jail-probe "$probe" >/dev/null 2>&1
 	rc=$?
 	# 128 + SIGSYS (31): killed by the seccomp filter.
 	[ $rc = 159 ] || fail "jail probe '$probe' ended with status $rc, not SIGSYS"
@@ -23,7 +34,14 @@ for probe in open socket execve fork ptrace; do
 done
 
 tmp=$(mktemp -d)
-"$vmm" --timeout 5 "$spin" >"$tmp/out" 2>&1 &
+# An fd the domain was not given must not survive into the jail.
+exec 7</dev/null
+if [ "$platform" = kvm ]; then
+	"$vmm" --timeout 5 "$spin" >"$tmp/out" 2>&1 &
+else
+	"$spin" --timeout 5 >"$tmp/out" 2>&1 &
+fi
+exec 7<&-
 pid=$!
 i=0
 while ! grep -q "spin: started" "$tmp/out" 2>/dev/null; do
@@ -38,11 +56,17 @@ its_net=$(readlink /proc/$pid/ns/net)
 its_mnt=$(readlink /proc/$pid/ns/mnt)
 uid=$(awk '/^Uid:/ {print $2}' /proc/$pid/status)
 seccomp=$(awk '/^Seccomp:/ {print $2}' /proc/$pid/status)
+fds=$(ls /proc/$pid/fd | tr '\n' ' ')
 kill $pid 2>/dev/null
 wait $pid 2>/dev/null
 rm -rf "$tmp"
-[ -n "$its_net" ] && [ "$its_net" != "$my_net" ] || fail "tender shares the network namespace ($its_net)"
-[ -n "$its_mnt" ] && [ "$its_mnt" != "$my_mnt" ] || fail "tender shares the mount namespace"
-[ "$uid" = 65534 ] || fail "tender runs as uid $uid, not nobody"
-[ "$seccomp" = 2 ] || fail "tender has seccomp mode $seccomp, not a filter"
-echo "ok: running tender has its own net ($its_net) and mount namespaces, uid $uid, seccomp filter"
+[ -n "$its_net" ] && [ "$its_net" != "$my_net" ] || fail "domain shares the network namespace ($its_net)"
+[ -n "$its_mnt" ] && [ "$its_mnt" != "$my_mnt" ] || fail "domain shares the mount namespace"
+[ "$uid" = 65534 ] || fail "domain runs as uid $uid, not nobody"
+[ "$seccomp" = 2 ] || fail "domain has seccomp mode $seccomp, not a filter"
+for fd in $fds; do
+	[ "$fd" -le 2 ] || [ "$platform" = kvm ] || fail "process domain holds fd $fd it was not given"
+	[ "$fd" != 7 ] || fail "fd 7 leaked into the jail"
+done
+echo "ok: fds held: $fds"
+echo "ok: running $platform domain has its own net ($its_net) and mount namespaces, uid $uid, seccomp filter"
