@@ -124,6 +124,11 @@ static int test_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdi
         s = eng_state_find(eng, &k, pd->pd_dir, pd->pd_ifindex);
         if (!s)
                 return -1;
+        if (eng->now_s - s->expire_s >= eng_state_timeout_s(eng, s)) {
+                /* Expired but not yet swept by the bounded purge. */
+                eng_state_remove(eng, s);
+                return -1;
+        }
         switch (pd->pd_proto) {
         case IPPROTO_TCP: {
                 const struct pf_state_peer *src = pd->pd_dir == s->direction ? &s->src : &s->dst;

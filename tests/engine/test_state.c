@@ -228,6 +228,24 @@ static void t_udp_timeout_purge(void **st)
         h_free(h);
 }
 
+static void t_expired_without_purge(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+        uint8_t f[2048];
+        uint32_t n;
+
+        (void)st;
+        n = h_udp(f, 0, 4, CLI, SRV, 5000, 53, 10);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        /* no eng_tick at all: the lookup itself refuses the stale state */
+        h->now += 61000000000ull;
+        n = h_udp(f, 1, 4, SRV, CLI, 53, 5000, 10);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 0);
+        h_free(h);
+}
+
 static void t_udp_reply_multiple(void **st)
 {
         struct harness *h = fw(ENG_KEEP_STATE, NULL);
