@@ -348,6 +348,7 @@ int main(void)
             cmocka_unit_test(t_modulate),
             cmocka_unit_test(t_udp_timeout_purge),
             cmocka_unit_test(t_udp_reply_multiple),
+            cmocka_unit_test(t_expired_without_purge),
             cmocka_unit_test(t_state_limit),
             cmocka_unit_test(t_port_reuse_after_close),
             cmocka_unit_test(t_key_cmp_hash),
