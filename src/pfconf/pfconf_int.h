@@ -254,6 +254,8 @@ struct pfconf_out {
         struct ruleset_options opts;
         char *strings;
         size_t nstrings, capstrings;
+        uint32_t *strhash; /* open addressing: string offset + 1, 0 = empty */
+        size_t nhash, caphash;
         struct ruleset_iface *ifaces;
         size_t nifaces, capifaces;
         struct ruleset_table *tables;

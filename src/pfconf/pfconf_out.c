@@ -32,15 +32,49 @@ void pfconf_out_init(struct ruleset_rule *r)
                 r->r_timeout[i] = RULESET_TIMEOUT_UNSET;
 }
 
+static uint32_t pfconf_strhash(const char *s)
+{
+        uint32_t h = 2166136261u; /* FNV-1a */
+
+        for (; *s != '\0'; s++)
+                h = (h ^ (uint8_t)*s) * 16777619u;
+        return h;
+}
+
+/* Slot of `s` in the interning table: its entry, or the empty slot for it. */
+static size_t pfconf_strslot(const struct pfconf_out *o, const char *s)
+{
+        size_t i = pfconf_strhash(s) & (o->caphash - 1);
+
+        while (o->strhash[i] != 0 && strcmp(o->strings + o->strhash[i] - 1, s) != 0)
+                i = (i + 1) & (o->caphash - 1);
+        return i;
+}
+
+static void pfconf_strhash_grow(struct pfconf_out *o)
+{
+        size_t off;
+
+        o->caphash = o->caphash ? o->caphash * 2 : 64;
+        free(o->strhash);
+        o->strhash = pfconf_xrealloc(NULL, o->caphash * sizeof(*o->strhash));
+        memset(o->strhash, 0, o->caphash * sizeof(*o->strhash));
+        for (off = 0; off < o->nstrings; off += strlen(o->strings + off) + 1)
+                o->strhash[pfconf_strslot(o, o->strings + off)] = (uint32_t)off + 1;
+}
+
 uint32_t pfconf_out_str(struct pfconf *pf, const char *s)
 {
         struct pfconf_out *o = &pf->out;
-        size_t n = strlen(s) + 1, off;
+        size_t n = strlen(s) + 1, off, slot;
 
-        /* Reuse an identical string: labels and names repeat across expanded rules. */
-        for (off = 0; off < o->nstrings; off += strlen(o->strings + off) + 1)
-                if (strcmp(o->strings + off, s) == 0)
-                        return (uint32_t)off;
+        /* Identical strings are stored once: labels and names repeat across
+         * expanded rules. A hash table keeps this linear in the ruleset size. */
+        if ((o->nhash + 1) * 2 > o->caphash)
+                pfconf_strhash_grow(o);
+        slot = pfconf_strslot(o, s);
+        if (o->strhash[slot] != 0)
+                return o->strhash[slot] - 1;
         if (o->nstrings + n > PFCONF_MAX_INPUT)
                 pfconf_fail(pf, pf->tok.line, "too much string data");
         if (o->nstrings + n > o->capstrings) {
@@ -51,6 +85,8 @@ uint32_t pfconf_out_str(struct pfconf *pf, const char *s)
         memcpy(o->strings + o->nstrings, s, n);
         off = o->nstrings;
         o->nstrings += n;
+        o->strhash[slot] = (uint32_t)off + 1;
+        o->nhash++;
         return (uint32_t)off;
 }
 
@@ -147,6 +183,7 @@ struct ruleset_trans *pfconf_out_trans(struct pfconf *pf, int line)
 void pfconf_out_free(struct pfconf_out *o)
 {
         free(o->strings);
+        free(o->strhash);
         free(o->ifaces);
         free(o->tables);
         free(o->tentries);

@@ -29,15 +29,12 @@ static unsigned ruleset_alen(uint8_t af)
 
 static int ruleset_check_host(const struct ruleset_addr *a)
 {
-        unsigned bit;
-
         if (a->ra_af != RULESET_AF_INET && a->ra_af != RULESET_AF_INET6)
                 return RULESET_E_BAD_VALUE;
         if (a->ra_prefixlen > ruleset_alen(a->ra_af))
                 return RULESET_E_BAD_VALUE;
-        for (bit = a->ra_prefixlen; bit < 128; bit++)
-                if (a->ra_addr[bit / 8] & (0x80u >> (bit % 8)))
-                        return RULESET_E_BAD_VALUE;
+        if (!ruleset_bits_clear(a->ra_addr, a->ra_prefixlen))
+                return RULESET_E_BAD_VALUE;
         if (a->ra_ifmod != 0 || a->ra_ref != RULESET_NONE)
                 return RULESET_E_BAD_VALUE;
         return RULESET_OK;

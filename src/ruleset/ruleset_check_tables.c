@@ -53,7 +53,7 @@ int ruleset_check_ifaces(struct ruleset_vctx *ctx)
 
 static int ruleset_check_tentry(struct ruleset_vctx *ctx, const struct ruleset_tentry *e)
 {
-        unsigned alen, bit;
+        unsigned alen;
 
         ctx->where = ruleset_off(ctx, e);
         if (e->te_af != RULESET_AF_INET && e->te_af != RULESET_AF_INET6)
@@ -66,9 +66,8 @@ static int ruleset_check_tentry(struct ruleset_vctx *ctx, const struct ruleset_t
         if (e->te_prefixlen > alen)
                 return RULESET_E_BAD_VALUE;
         /* Host bits past the prefix (and v4's unused 12 bytes) are zero. */
-        for (bit = e->te_prefixlen; bit < 128; bit++)
-                if (e->te_addr[bit / 8] & (0x80u >> (bit % 8)))
-                        return RULESET_E_BAD_VALUE;
+        if (!ruleset_bits_clear(e->te_addr, e->te_prefixlen))
+                return RULESET_E_BAD_VALUE;
         return RULESET_OK;
 }
 

@@ -33,6 +33,19 @@ int ruleset_check_addr(struct ruleset_vctx *ctx, const struct ruleset_addr *a, u
 int ruleset_check_endpoint(struct ruleset_vctx *ctx, const struct ruleset_endpoint *e,
                            uint8_t rule_af, uint8_t proto);
 
+/* 1 if every bit of the 16-byte address from bit `plen` on is 0 (plen <= 128). */
+static inline int ruleset_bits_clear(const uint8_t *addr, unsigned plen)
+{
+        unsigned i = plen / 8;
+
+        if (plen % 8 != 0 && (addr[i++] & (0xffu >> (plen % 8))) != 0)
+                return 0;
+        for (; i < 16; i++)
+                if (addr[i] != 0)
+                        return 0;
+        return 1;
+}
+
 /* Offset of p from the blob start, for ctx->where. */
 static inline uint32_t ruleset_off(const struct ruleset_vctx *ctx, const void *p)
 {
