@@ -246,6 +246,40 @@ static void t_expired_without_purge(void **st)
         h_free(h);
 }
 
+/* An ICMP error quoting a TCP segment matches the connection only if the
+ * quoted sequence number is inside the sender's window. */
+static void t_icmp_error_tcp_window(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+        uint8_t f[2048], q[2048], l4[256];
+        struct pb_ip eip = {.af = 4,
+                            .src = "198.51.100.1",
+                            .dst = CLI,
+                            .proto = 1,
+                            .dmac = H_WAN_MAC,
+                            .smac = H_GW_MAC};
+        uint32_t n, qn;
+
+        (void)st;
+        assert_true(c2s(h, 1000, 0, PB_TH_SYN, 0));
+        assert_true(s2c(h, 5000, 1001, PB_TH_SYN | PB_TH_ACK, 0));
+        assert_true(c2s(h, 1001, 5001, PB_TH_ACK, 0));
+        /* quote of a segment the client sent */
+        qn = h_tcp(q, 0, 4, CLI, SRV, 40000, 80, 1001, 5001, PB_TH_ACK, 65535, 0);
+        n = pb_frame(f, &eip, l4, pb_icmp(l4, 3, 4, 0, 0, q + 14, 28));
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        /* the same quote with a sequence number far outside the window */
+        qn = h_tcp(q, 0, 4, CLI, SRV, 40000, 80, 1001 + 50000000, 5001, PB_TH_ACK, 65535, 0);
+        n = pb_frame(f, &eip, l4, pb_icmp(l4, 3, 4, 0, 0, q + 14, 28));
+        uint64_t bad = h_reason(h, ENG_RES_BADSTATE);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 0);
+        assert_int_equal(h_reason(h, ENG_RES_BADSTATE), bad + 1);
+        (void)qn;
+        h_free(h);
+}
+
 static void t_udp_reply_multiple(void **st)
 {
         struct harness *h = fw(ENG_KEEP_STATE, NULL);
@@ -348,6 +382,7 @@ int main(void)
             cmocka_unit_test(t_modulate),
             cmocka_unit_test(t_udp_timeout_purge),
             cmocka_unit_test(t_udp_reply_multiple),
+            cmocka_unit_test(t_icmp_error_tcp_window),
             cmocka_unit_test(t_expired_without_purge),
             cmocka_unit_test(t_state_limit),
             cmocka_unit_test(t_port_reuse_after_close),

@@ -18,8 +18,8 @@ all neighbors already resolved.
 import os
 import sys
 
-from scapy.all import (ICMP, IP, TCP, UDP, Ether, ICMPv6EchoReply, ICMPv6EchoRequest,
-                       IPerror, IPv6, Raw, UDPerror, fragment, raw)
+from scapy.all import (ICMP, IP, TCP, UDP, Ether, ICMPv6DestUnreach, ICMPv6EchoReply,
+                       ICMPv6EchoRequest, ICMPv6PacketTooBig, IPv6, Raw, fragment, raw)
 
 LAN_MAC = "02:00:00:00:00:01"
 WAN_MAC = "02:00:00:00:01:01"
@@ -237,6 +237,45 @@ pass all
     bi.out("wan", to_wan(IP(src="203.0.113.10", dst=SRV, id=2, ttl=63) /
                          TCP(sport=22, dport=5555, seq=50, ack=2, flags="SA", window=100)))
     s.append(bi)
+
+    er = Scn("icmp_error_from_rdr_host", """\
+rdr on wan proto udp from any to (wan) port 5353 -> 192.168.1.10 port 53
+pass all
+""")
+    er.inp("wan", from_wan(IP(src=SRV, dst=WAN, id=3) / UDP(sport=7777, dport=5353) /
+                           Raw(b"ask")))
+    got = IP(src=SRV, dst=HOST, id=3, ttl=63) / UDP(sport=7777, dport=53) / Raw(b"ask")
+    er.out("lan", to_lan(got))
+    er.note("the inside host refuses; the error leaves as if the wan address sent it")
+    er.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=4) / ICMP(type=3, code=3) /
+                           raw(IP(raw(got)))))
+    seen = IP(src=SRV, dst=WAN, id=3, ttl=63) / UDP(sport=7777, dport=5353) / Raw(b"ask")
+    er.out("wan", to_wan(IP(src=WAN, dst=SRV, id=4, ttl=63) / ICMP(type=3, code=3) /
+                         raw(IP(raw(seen)))))
+    s.append(er)
+
+    e6 = Scn("icmp6_error_matches_state", """\
+block in on wan all
+pass out all
+pass in on lan all
+""")
+    p6 = IPv6(src="fd00:1::10", dst="2001:db8:9::7") / UDP(sport=1000, dport=53) / Raw(b"x" * 64)
+    e6.inp("lan", from_lan(p6))
+    p6out = IPv6(src="fd00:1::10", dst="2001:db8:9::7", hlim=63) / UDP(sport=1000, dport=53) / \
+        Raw(b"x" * 64)
+    e6.out("wan", to_wan(p6out))
+    e6.note("an error about that flow from a router beyond passes back in")
+    err6 = IPv6(src="2001:db8:5::1", dst="fd00:1::10", hlim=60) / \
+        ICMPv6PacketTooBig(mtu=1280) / raw(p6out)
+    e6.inp("wan", from_wan(err6))
+    fwd6 = IPv6(src="2001:db8:5::1", dst="fd00:1::10", hlim=59) / \
+        ICMPv6PacketTooBig(mtu=1280) / raw(p6out)
+    e6.out("lan", to_lan(fwd6))
+    e6.note("an error quoting a flow nobody has meets 'block in on wan'")
+    other = IPv6(src="fd00:1::10", dst="2001:db8:9::7", hlim=63) / UDP(sport=1001, dport=53)
+    e6.inp("wan", from_wan(IPv6(src="2001:db8:5::1", dst="fd00:1::10") /
+                           ICMPv6DestUnreach(code=4) / raw(other)))
+    s.append(e6)
 
     ttl = Scn("ttl_exceeded", "pass all\n")
     dying = IP(src=HOST, dst=SRV, ttl=1, id=3) / UDP(sport=33434, dport=33434) / Raw(b"tr")
