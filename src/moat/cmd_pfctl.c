@@ -17,15 +17,18 @@
 #include "moat.h"
 #include "pfconf.h"
 
+#define PFCTL_MAX_DEFINES 64
+
 static void pfctl_usage(FILE *f)
 {
         fputs("usage: moat pfctl [-nv] [-f FILE] [-s rules|states|info|Tables|labels]\n"
               "                  [-t TABLE -T add|delete|show|flush|test [ADDR...]]\n"
-              "                  [-F states|rules|all] [-w BLOB]\n"
+              "                  [-F states|rules|all] [-D MACRO=VALUE] [-w BLOB]\n"
               "  -f FILE  ruleset to check/load ('-' for stdin)\n"
               "  -n       parse and check only, do not load\n"
               "  -v       print the ruleset in canonical form (-vv: with rule numbers)\n"
               "  -s rules show the ruleset (of -f FILE when no appliance runs)\n"
+              "  -D M=V   define macro M, overriding its definition in FILE\n"
               "  -w BLOB  write the compiled binary ruleset to BLOB (with -f)\n",
               f);
 }
@@ -58,11 +61,33 @@ int moat_cmd_pfctl(int argc, char **argv)
         int opt, noload = 0, verbose = 0, ret;
         struct ruleset_view view;
         void *blob = NULL;
-        size_t len = 0;
+        size_t len = 0, ndefs = 0;
+        struct pfconf_define defs[PFCTL_MAX_DEFINES];
 
         optind = 1;
-        while ((opt = getopt(argc, argv, "nvf:s:t:T:F:w:h")) != -1) {
+        while ((opt = getopt(argc, argv, "nvf:s:t:T:F:w:D:h")) != -1) {
+                char *eq;
+
                 switch (opt) {
+                case 'D':
+                        eq = strchr(optarg, '=');
+                        if (eq == NULL || eq == optarg) {
+                                fprintf(stderr, "moat pfctl: -D needs MACRO=VALUE\n");
+                                return 2;
+                        }
+                        if (ndefs == PFCTL_MAX_DEFINES) {
+                                fprintf(stderr, "moat pfctl: too many -D (max %d)\n",
+                                        PFCTL_MAX_DEFINES);
+                                return 2;
+                        }
+                        *eq = '\0';
+                        if (!pfconf_macro_name_ok(optarg)) {
+                                fprintf(stderr, "moat pfctl: invalid macro name '%s'\n", optarg);
+                                return 2;
+                        }
+                        defs[ndefs].name = optarg;
+                        defs[ndefs++].value = eq + 1;
+                        break;
                 case 'n':
                         noload = 1;
                         break;
@@ -128,7 +153,7 @@ int moat_cmd_pfctl(int argc, char **argv)
         if (file == NULL)
                 return pfctl_no_appliance("-s rules");
 
-        if (pfconf_compile_file(file, stderr, &blob, &len) != 0)
+        if (pfconf_compile_file(file, defs, ndefs, stderr, &blob, &len) != 0)
                 return 1;
         ret = ruleset_validate(blob, len, &view, NULL);
         if (ret != RULESET_OK) { /* pfconf_compile_file() already checked: cannot happen */

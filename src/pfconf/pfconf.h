@@ -29,8 +29,23 @@
 int pfconf_compile(const char *name, const char *text, size_t len, FILE *errf, void **blob,
                    size_t *blob_len);
 
+/* A macro given outside the file (pfctl -D name=value): overrides the file's. */
+struct pfconf_define {
+        const char *name;
+        const char *value;
+};
+
+/* pfconf_compile() with predefined macros. */
+int pfconf_compile_defs(const char *name, const char *text, size_t len,
+                        const struct pfconf_define *defs, size_t ndefs, FILE *errf, void **blob,
+                        size_t *blob_len);
+
 /* Reads `path` ("-" for stdin) and compiles it; an unreadable file is one error. */
-int pfconf_compile_file(const char *path, FILE *errf, void **blob, size_t *blob_len);
+int pfconf_compile_file(const char *path, const struct pfconf_define *defs, size_t ndefs,
+                        FILE *errf, void **blob, size_t *blob_len);
+
+/* 1 if `name` is a valid macro name ([A-Za-z_][A-Za-z0-9_]*). */
+int pfconf_macro_name_ok(const char *name);
 
 /* pfconf_print() flags */
 #define PFCONF_PRINT_NUMBERS 0x01 /* prefix rules with @nr (pfctl -vv) */

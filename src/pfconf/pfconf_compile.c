@@ -3,6 +3,7 @@
  * with the same code the firewall runs, so the compiler cannot hand out a
  * blob the engine would refuse.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +19,31 @@ static void pfconf_opts_init(struct ruleset_options *o)
                 o->ro_timeout[i] = RULESET_TIMEOUT_UNSET;
 }
 
+int pfconf_macro_name_ok(const char *name)
+{
+        const char *p;
+
+        if (!isalpha((unsigned char)name[0]) && name[0] != '_')
+                return 0;
+        for (p = name; *p != '\0'; p++)
+                if (!isalnum((unsigned char)*p) && *p != '_')
+                        return 0;
+        return p - name < 256;
+}
+
 int pfconf_compile(const char *name, const char *text, size_t len, FILE *errf, void **blob,
                    size_t *blob_len)
 {
+        return pfconf_compile_defs(name, text, len, NULL, 0, errf, blob, blob_len);
+}
+
+int pfconf_compile_defs(const char *name, const char *text, size_t len,
+                        const struct pfconf_define *defs, size_t ndefs, FILE *errf, void **blob,
+                        size_t *blob_len)
+{
         struct pfconf *pf;
         struct ruleset_view view;
+        size_t i;
         int err, n;
 
         *blob = NULL;
@@ -36,6 +57,17 @@ int pfconf_compile(const char *name, const char *text, size_t len, FILE *errf, v
         pf->name = name;
         pf->errf = errf;
         pfconf_opts_init(&pf->out.opts);
+        for (i = 0; i < ndefs; i++) {
+                struct pfconf_macro *m = pfconf_alloc(&pf->arena, sizeof(*m));
+
+                if (!pfconf_macro_name_ok(defs[i].name))
+                        pfconf_error(pf, 0, "invalid macro name '%s'", defs[i].name);
+                m->name = pfconf_strdup(&pf->arena, defs[i].name);
+                m->value = pfconf_strdup(&pf->arena, defs[i].value);
+                m->fixed = 1;
+                m->next = pf->macros;
+                pf->macros = m;
+        }
         if (len > PFCONF_MAX_INPUT) {
                 pfconf_error(pf, 1, "file too large (max %u bytes)", PFCONF_MAX_INPUT);
         } else if (memchr(text, '\0', len) != NULL) {
@@ -46,7 +78,7 @@ int pfconf_compile(const char *name, const char *text, size_t len, FILE *errf, v
                 for (p = text; p < z; p++)
                         line += *p == '\n';
                 pfconf_error(pf, line, "NUL byte in input");
-        } else {
+        } else if (pf->nerrors == 0) {
                 pfconf_lex_init(pf, text, len);
                 pfconf_parse_file(pf);
         }
@@ -68,7 +100,8 @@ int pfconf_compile(const char *name, const char *text, size_t len, FILE *errf, v
         return n;
 }
 
-int pfconf_compile_file(const char *path, FILE *errf, void **blob, size_t *blob_len)
+int pfconf_compile_file(const char *path, const struct pfconf_define *defs, size_t ndefs,
+                        FILE *errf, void **blob, size_t *blob_len)
 {
         FILE *f;
         char *buf = NULL;
@@ -105,8 +138,8 @@ int pfconf_compile_file(const char *path, FILE *errf, void **blob, size_t *blob_
         }
         if (!stdin_used)
                 fclose(f);
-        ret = pfconf_compile(stdin_used ? "<stdin>" : path, buf ? buf : "", len, errf, blob,
-                             blob_len);
+        ret = pfconf_compile_defs(stdin_used ? "<stdin>" : path, buf ? buf : "", len, defs, ndefs,
+                                  errf, blob, blob_len);
         free(buf);
         return ret;
 }

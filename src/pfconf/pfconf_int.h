@@ -164,6 +164,7 @@ struct pfconf_macro {
         struct pfconf_macro *next;
         char *name;
         char *value;
+        int fixed; /* from the command line: definitions in the file are ignored */
 };
 
 struct pfconf_input {

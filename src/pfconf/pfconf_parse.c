@@ -52,6 +52,9 @@ static void pfconf_parse_macro(struct pfconf *pf)
                 pfconf_unexpected(pf, "a macro value");
         if (len > PFCONF_MAX_INPUT)
                 pfconf_fail(pf, line, "macro '%s' too long", name);
+        for (m = pf->macros; m != NULL; m = m->next)
+                if (m->fixed && strcmp(m->name, name) == 0)
+                        return; /* -D name=value wins over the file, as in pfctl */
         m = pfconf_alloc(&pf->arena, sizeof(*m));
         m->name = name;
         m->value = val;

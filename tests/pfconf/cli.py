@@ -68,6 +68,15 @@ def main(moat, gold):
         total = int.from_bytes(data[8:12], "little") if len(data) >= 12 else -1
         check("-w blob length matches its header", total == len(data), f"{total} {len(data)}")
 
+    rc, out, err = run(moat, "-nvf", "-", "-D", "ext={ a b }", "-D", "x=y",
+                       stdin='ext = "wan"\npass in on $ext\n')
+    check("-D overrides the file's macro", rc == 0 and out ==
+          "pass in on a all flags S/SA keep state\npass in on b all flags S/SA keep state\n",
+          f"{rc} {out!r} {err!r}")
+    for bad in ("noequals", "=v", "1x=3"):
+        rc, out, err = run(moat, "-nf", conf, "-D", bad)
+        check(f"-D {bad}: usage error", rc == 2, f"{rc} {err!r}")
+
     rc, out, err = run(moat, "-nvvf", os.path.join(gold, "pf32-vv.in"))
     check("-vv numbers rules", rc == 0 and out.startswith("@0 scrub"), repr(out))
     return 1 if failures else 0
