@@ -153,7 +153,7 @@ int moat_cmd_pfctl(int argc, char **argv)
         if (file == NULL)
                 return pfctl_no_appliance("-s rules");
 
-        if (pfconf_compile_file(file, defs, ndefs, stderr, &blob, &len) != 0)
+        if (pfconf_compile_file_defs(file, defs, ndefs, stderr, &blob, &len) != 0)
                 return 1;
         ret = ruleset_validate(blob, len, &view, NULL);
         if (ret != RULESET_OK) { /* pfconf_compile_file() already checked: cannot happen */

@@ -41,8 +41,11 @@ int pfconf_compile_defs(const char *name, const char *text, size_t len,
                         size_t *blob_len);
 
 /* Reads `path` ("-" for stdin) and compiles it; an unreadable file is one error. */
-int pfconf_compile_file(const char *path, const struct pfconf_define *defs, size_t ndefs,
-                        FILE *errf, void **blob, size_t *blob_len);
+int pfconf_compile_file(const char *path, FILE *errf, void **blob, size_t *blob_len);
+
+/* pfconf_compile_file() with predefined macros. */
+int pfconf_compile_file_defs(const char *path, const struct pfconf_define *defs, size_t ndefs,
+                             FILE *errf, void **blob, size_t *blob_len);
 
 /* 1 if `name` is a valid macro name ([A-Za-z_][A-Za-z0-9_]*). */
 int pfconf_macro_name_ok(const char *name);

@@ -100,8 +100,13 @@ int pfconf_compile_defs(const char *name, const char *text, size_t len,
         return n;
 }
 
-int pfconf_compile_file(const char *path, const struct pfconf_define *defs, size_t ndefs,
-                        FILE *errf, void **blob, size_t *blob_len)
+int pfconf_compile_file(const char *path, FILE *errf, void **blob, size_t *blob_len)
+{
+        return pfconf_compile_file_defs(path, NULL, 0, errf, blob, blob_len);
+}
+
+int pfconf_compile_file_defs(const char *path, const struct pfconf_define *defs, size_t ndefs,
+                             FILE *errf, void **blob, size_t *blob_len)
 {
         FILE *f;
         char *buf = NULL;
