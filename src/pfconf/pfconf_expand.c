@@ -202,8 +202,12 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
                 o->r_tcp_flags = RULESET_TH_SYN;
                 o->r_tcp_flagset = RULESET_TH_SYN | RULESET_TH_ACK;
         }
-        if (r->label != NULL)
-                o->r_label = pfconf_out_str(pf, r->label);
+        if (r->label != NULL) {
+                struct pfconf_label_ctx lc = {r->label, o->r_ifidx, o->r_proto,
+                                              o->r_nr,  &o->r_src,  &o->r_dst};
+
+                o->r_label = pfconf_label(pf, &lc, r->line);
+        }
         return 0;
 }
 
@@ -318,6 +322,8 @@ static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
                 return 1;
         t = pfconf_out_trans(pf, r->line);
         t->t_action = r->action;
+        /* Numbered within its kind; the final grouping keeps this order. */
+        t->t_nr = pf->out.ntrans_kind[RULESET_TR_KIND(r->action)]++;
         t->t_af = af;
         t->t_proto = proto;
         t->t_flags = r->tflags;
@@ -347,8 +353,12 @@ static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
         } else {
                 t->t_pool.ra_ref = RULESET_NONE;
         }
-        if (r->label != NULL)
-                t->t_label = pfconf_out_str(pf, r->label);
+        if (r->label != NULL) {
+                struct pfconf_label_ctx lc = {r->label, t->t_ifidx, t->t_proto,
+                                              t->t_nr,  &t->t_src,  &t->t_dst};
+
+                t->t_label = pfconf_label(pf, &lc, r->line);
+        }
         return 0;
 }
 

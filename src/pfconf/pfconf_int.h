@@ -267,6 +267,7 @@ struct pfconf_out {
         size_t nscrub, capscrub;
         struct ruleset_trans *trans;
         size_t ntrans, captrans;
+        uint32_t ntrans_kind[3]; /* per kind (nat, binat, rdr): the next t_nr */
         struct ruleset_rule *filter;
         size_t nfilter, capfilter;
 };
@@ -351,6 +352,17 @@ struct pfconf_host *pfconf_parse_host(struct pfconf *pf);
 struct pfconf_port *pfconf_parse_ports(struct pfconf *pf);
 void pfconf_parse_fromto(struct pfconf *pf, struct pfconf_rule *r);
 struct pfconf_proto *pfconf_parse_protos(struct pfconf *pf);
+
+/* label macros (pfconf_label.c) */
+struct pfconf_label_ctx {
+        const char *tmpl; /* label as written */
+        uint16_t ifidx;
+        uint8_t proto;
+        uint32_t nr;
+        const struct ruleset_endpoint *src, *dst;
+};
+/* Expands $if, $srcaddr, ... for one expanded rule; returns the string ref. */
+uint32_t pfconf_label(struct pfconf *pf, const struct pfconf_label_ctx *c, int line);
 
 /* expansion and output (pfconf_expand.c, pfconf_out.c) */
 void pfconf_expand(struct pfconf *pf, struct pfconf_rule *r);

@@ -482,11 +482,12 @@ void pfconf_parse_trans(struct pfconf *pf)
         if (pfconf_accept_kw(pf, KW_PROTO))
                 r->protos = pfconf_parse_protos(pf);
         pfconf_parse_fromto(pf, r);
+        /* The label may precede `->` (where pfctl prints it) or follow the pool. */
+        if (pfconf_accept_kw(pf, KW_LABEL))
+                pfconf_parse_label(pf, r);
         if (no) {
                 if (pf->tok.type == T_ARROW)
                         pfconf_fail(pf, pf->tok.line, "'no' translation rules take no '->'");
-                if (pfconf_accept_kw(pf, KW_LABEL))
-                        pfconf_parse_label(pf, r);
         } else {
                 if (pf->tok.type != T_ARROW)
                         pfconf_unexpected(pf, "'->'");
