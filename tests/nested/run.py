@@ -53,6 +53,9 @@ TIMEOUT_FACTOR = float(os.environ.get("MOAT_NESTED_TIMEOUT_FACTOR", "3"))
 # Time allowed for QEMU to boot the kernel and reach /init, on top of the
 # tests' own timeouts, in the host-side hard limit.
 BOOT_ALLOWANCE = 120
+# Allowance for the rig's own steps between tests (reporting, starting the
+# next one), in the host-side watchdog.
+STEP_SLACK = 30
 QEMU = os.environ.get("MOAT_NESTED_QEMU", "qemu-system-x86_64")
 # The emulated CPU: `max` includes AMD SVM (and nested paging) for kvm_amd.
 CPU = os.environ.get("MOAT_NESTED_CPU", "max")
@@ -464,14 +467,21 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
 
 # ---------------------------------------------------------------- the boot
 
-def boot(vmlinuz, initrd, results_path, console_path, limit):
-    """Runs QEMU to completion or to the limit. Returns timing and status facts."""
+def boot(vmlinuz, initrd, results_path, console_path, limit, timeouts):
+    """Runs QEMU to completion or until it must be stopped. Returns timing and
+    status facts.
+
+    Two host-side limits: the whole run's (`limit`), and a watchdog on
+    progress, since a wedged guest kernel would never run a test's own
+    timeout: each step must report within its allowance (boot: BOOT_ALLOWANCE;
+    a running test: its timeout + STEP_SLACK; between tests: STEP_SLACK)."""
     cmd = [QEMU, "-accel", "tcg", "-cpu", CPU, "-m", "1024", "-smp", "1",
            "-nographic", "-no-reboot", "-nic", "none", "-kernel", vmlinuz, "-initrd", initrd,
            "-serial", "mon:stdio", "-serial", f"file:{results_path}",
            "-append", f"console=ttyS0 quiet panic=-1 {APPEND}".strip()]
-    facts = {"limit_hit": False, "panic": False, "first_test_s": None}
+    facts = {"limit_hit": False, "stalled": None, "panic": False, "first_test_s": None}
     t0 = time.monotonic()
+    step_deadline, seen = t0 + BOOT_ALLOWANCE, 0
     with open(console_path, "wb") as con:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, start_new_session=True)
@@ -480,13 +490,25 @@ def boot(vmlinuz, initrd, results_path, console_path, limit):
         sel.register(fd, selectors.EVENT_READ)
         buf = b""
         while True:
-            left = limit - (time.monotonic() - t0)
-            if left <= 0:
-                facts["limit_hit"] = True
+            now = time.monotonic()
+            # New result-port lines move the watchdog's deadline on.
+            lines = read_marks(results_path)
+            if len(lines) > seen:
+                seen = len(lines)
+                last = lines[-1]
+                if last[0] == "begin" and int(last[1]) < len(timeouts):
+                    step_deadline = now + timeouts[int(last[1])] + STEP_SLACK
+                elif last[0] != "boot":
+                    step_deadline = now + STEP_SLACK
+            if now - t0 >= limit or now >= step_deadline:
+                if now - t0 >= limit:
+                    facts["limit_hit"] = True
+                else:
+                    facts["stalled"] = now - t0
                 # QEMU runs in its own session: end exactly that process group.
                 os.killpg(p.pid, signal.SIGKILL)
                 break
-            if not sel.select(timeout=min(left, 1.0)):
+            if not sel.select(timeout=1.0):
                 continue
             chunk = os.read(fd, 65536)
             if not chunk:  # QEMU closed its console: it has exited
@@ -501,6 +523,21 @@ def boot(vmlinuz, initrd, results_path, console_path, limit):
     facts["qemu_rc"] = p.returncode
     facts["total_s"] = time.monotonic() - t0
     return facts
+
+
+def read_marks(path):
+    """The result port's complete lines so far, as lists of fields after MARK."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read().decode(errors="replace")
+    except OSError:
+        return []
+    out = []
+    for line in data.split("\n")[:-1]:  # the last piece may be incomplete
+        f = line.strip().split()
+        if len(f) >= 2 and f[0] == MARK:
+            out.append(f[1:])
+    return out
 
 
 def tail(path, n=25):
@@ -606,12 +643,16 @@ def main(argv):
         os.unlink(results)
     say(f"booting the test VM ({len(tests)} kvm tests, limit {limit:.0f} s,"
         f" initramfs {'rebuilt' if rebuilt else 'cached'}, {os.path.getsize(initrd) >> 20} MiB)")
-    facts = boot(vmlinuz, initrd, results, console, limit)
+    facts = boot(vmlinuz, initrd, results, console, limit, [test_timeout(t) for t in tests])
     res, rf = parse_results(results)
 
     # Why a test without a result has none: said once, attached to each.
     why = None
-    if facts["limit_hit"]:
+    if facts["stalled"] is not None:
+        why = (f"the nested VM made no progress within its allowance and was killed after"
+               f" {facts['stalled']:.0f} s (a test's timeout + {STEP_SLACK} s;"
+               f" boot {BOOT_ALLOWANCE} s): the guest kernel hung?")
+    elif facts["limit_hit"]:
         why = (f"the nested VM hit its hard time limit of {limit:.0f} s and was killed"
                " (MOAT_NESTED_LIMIT=SECONDS changes it)")
     elif facts["panic"]:
