@@ -173,6 +173,7 @@ struct pf_state_peer {
 #define ENG_SF_TWOKEYS  0x01 /* wire and stack keys differ (translated) */
 #define ENG_SF_MODULATE 0x02
 #define ENG_SF_LOGALL   0x04
+#define ENG_SF_CONN     0x08 /* counted as an established connection of its source */
 #define ENG_SF_USED     0x80
 
 /*
@@ -194,7 +195,8 @@ struct pf_state {
         uint32_t rule;              /* index of the rule in its bank, ENG_NIL none */
         uint32_t nat_rule;
         uint32_t generation; /* ruleset generation rule indexes refer to */
-        uint32_t pad1[3];
+        uint32_t srcnode;    /* source-tracking node, ENG_NIL none; immutable */
+        uint32_t pad1[2];
         /* last cache line: what tracking and counting write */
         struct pf_state_peer src, dst; /* src: the side that created it */
         uint64_t packets[2], bytes[2]; /* [0] creator's direction, [1] replies */
@@ -226,6 +228,29 @@ int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, 
                   bool *copyback);
 void eng_tcp_state_init(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd);
 uint8_t eng_tcp_wscale(const struct eng_pdesc *pd);
+
+/* ---- source tracking (max-src-*, overload) ---------------------------- */
+
+/* One source address, per rule (or global): its states and connections. */
+struct eng_srcnode {
+        uint32_t hnext;
+        uint32_t rule; /* bank index, ENG_NIL: global; with generation */
+        uint32_t generation;
+        uint8_t af;
+        uint8_t used;
+        uint8_t pad[2];
+        struct eng_addr addr;
+        uint32_t states;                   /* states created from this source */
+        uint32_t conn;                     /* of those, TCP connections past the handshake */
+        uint32_t rate_start_s, rate_count; /* max-src-conn-rate window */
+};
+/* Ties a new state to its source node; 0 or the reason to refuse it. */
+int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const struct eng_rule *r,
+                   const struct eng_pdesc *pd);
+void eng_src_detach(struct engine *eng, struct pf_state *s);
+/* A tracked TCP state completed its handshake: count it; true if the
+ * source went over max-src-conn(-rate) (the state is then removed). */
+bool eng_src_conn(struct engine *eng, struct pf_state *s);
 
 /* ---- filter (pf_test) ------------------------------------------------------ */
 
@@ -457,6 +482,13 @@ struct engine {
         uint32_t frag_out_hdrlen;
         uint32_t frag_age;
         uint16_t frag_out_maxfrag;
+
+        /* source nodes */
+        struct eng_srcnode *srcnodes;
+        uint32_t *src_buckets;
+        uint32_t src_hmask;
+        uint32_t src_free;
+        uint32_t nsrc;
 
         /* neighbors */
         struct eng_neigh *neigh;

@@ -74,6 +74,12 @@ enum eng_return {
         ENG_RET_ICMP,        /* block return-icmp */
 };
 
+/* r_srctrack */
+#define ENG_ST_ON        0x01 /* track sources of this rule's states */
+#define ENG_ST_RULE      0x02 /* limits per rule (else over all tracking rules) */
+#define ENG_ST_OVL_FLUSH 0x04 /* overload: kill the source's states of this rule */
+#define ENG_ST_OVL_ALL   0x08 /* ... of every rule */
+
 enum eng_keep { ENG_KEEP_NONE = 0, ENG_KEEP_STATE, ENG_KEEP_MODULATE, ENG_KEEP_SYNPROXY };
 
 /* Skip step fields, in pf's order. */
@@ -105,16 +111,22 @@ struct eng_rule {
         uint8_t r_log;      /* 1 log, 2 log (all) */
         uint16_t r_ifindex; /* ENG_IF_ANY or an interface */
         uint8_t r_ifnot;
-        uint8_t r_af;                   /* 0, 4, 6 */
-        uint8_t r_proto;                /* 0 any */
-        uint8_t r_keep;                 /* enum eng_keep */
-        uint8_t r_flags, r_flagset;     /* TCP flags F/S; flagset 0 = any */
-        uint8_t r_icmp_type;            /* type+1, 0 any */
-        uint8_t r_icmp_code;            /* code+1, 0 any */
-        uint8_t r_return;               /* enum eng_return: how a block refuses */
-        uint8_t r_return_icmp;          /* ICMP code + 1 for return, 0 = port unreachable */
-        uint8_t r_allow_opts;           /* allow-opts: pass IPv4 options */
-        uint32_t r_max_states;          /* 0 unlimited */
+        uint8_t r_af;               /* 0, 4, 6 */
+        uint8_t r_proto;            /* 0 any */
+        uint8_t r_keep;             /* enum eng_keep */
+        uint8_t r_flags, r_flagset; /* TCP flags F/S; flagset 0 = any */
+        uint8_t r_icmp_type;        /* type+1, 0 any */
+        uint8_t r_icmp_code;        /* code+1, 0 any */
+        uint8_t r_return;           /* enum eng_return: how a block refuses */
+        uint8_t r_return_icmp;      /* ICMP code + 1 for return, 0 = port unreachable */
+        uint8_t r_allow_opts;       /* allow-opts: pass IPv4 options */
+        uint32_t r_max_states;      /* 0 unlimited */
+        /* source tracking: limits per source address, 0 = none */
+        uint32_t r_max_src_states;
+        uint32_t r_max_src_conn;
+        uint32_t r_max_src_conn_rate, r_max_src_conn_secs;
+        uint16_t r_overload_table;      /* overload <t>: table index + 1, 0 none */
+        uint8_t r_srctrack;             /* ENG_ST_* */
         uint32_t r_timeout[ENG_TM_NUM]; /* per-rule state timeouts, 0: `set timeout` */
         struct eng_rule_addr r_src, r_dst;
         /* Translation target (nat/rdr/binat): an address or interface spec. */

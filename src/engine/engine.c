@@ -35,6 +35,8 @@ static void config_defaults(struct eng_config *c)
                 c->ec_pending_per_neigh = 4;
         if (!c->ec_purge_per_call)
                 c->ec_purge_per_call = 256;
+        if (!c->ec_max_src_nodes)
+                c->ec_max_src_nodes = 10000;
 }
 
 static uint32_t pow2_at_least(uint32_t n)
@@ -74,6 +76,8 @@ static size_t layout(struct engine *eng, uint8_t *base, const struct eng_config 
         CARVE(eng->neigh,
               (size_t)pow2_at_least(c->ec_max_neighbors * 2) * sizeof(struct eng_neigh));
         CARVE(eng->pending, (size_t)c->ec_max_pending * sizeof(struct eng_pending));
+        CARVE(eng->srcnodes, (size_t)c->ec_max_src_nodes * sizeof(struct eng_srcnode));
+        CARVE(eng->src_buckets, (size_t)pow2_at_least(c->ec_max_src_nodes * 2) * 4);
 #undef CARVE
         if (base)
                 for (i = 0; i < c->ec_max_frag_queues; i++)
@@ -130,6 +134,15 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
         nb = pow2_at_least(c.ec_max_neighbors * 2);
         eng->nmask = nb - 1;
         memset(eng->neigh, 0, (size_t)nb * sizeof(struct eng_neigh));
+        nb = pow2_at_least(c.ec_max_src_nodes * 2);
+        eng->src_hmask = nb - 1;
+        for (i = 0; i < nb; i++)
+                eng->src_buckets[i] = ENG_NIL;
+        for (i = 0; i < c.ec_max_src_nodes; i++) {
+                eng->srcnodes[i].used = 0;
+                eng->srcnodes[i].hnext = i + 1 < c.ec_max_src_nodes ? i + 1 : ENG_NIL;
+        }
+        eng->src_free = 0;
         for (i = 0; i < c.ec_max_pending; i++)
                 eng->pending[i].next = i + 1 < c.ec_max_pending ? i + 1 : ENG_NIL;
         eng->pending_free = 0;
@@ -167,6 +180,7 @@ void eng_stats_get(const struct engine *eng, struct eng_stats *out)
         *out = eng->st;
         out->es_states_cur = eng->nstates;
         out->es_frags_cur = eng->nfrags;
+        out->es_src_nodes = eng->nsrc;
 }
 
 void eng_log(struct engine *eng, const struct eng_pdesc *pd, int action, int reason,

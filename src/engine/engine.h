@@ -99,6 +99,8 @@ struct eng_stats {
         uint64_t es_icmp_sent;      /* ICMP errors and echo replies sent */
         uint64_t es_rst_sent;
         uint64_t es_nat_exhausted; /* port allocations that found no port */
+        uint64_t es_src_nodes;     /* source-tracking nodes now */
+        uint64_t es_overload;      /* sources put in an overload table */
 };
 
 /* Limits and seed, fixed at init. Zero fields take the defaults given. */
@@ -114,6 +116,7 @@ struct eng_config {
         uint32_t ec_max_pending;       /* IN packets queued while resolving (64) */
         uint32_t ec_pending_per_neigh; /* IN of those, per next hop (4) */
         uint32_t ec_purge_per_call;    /* IN states examined per eng_tick() (256) */
+        uint32_t ec_max_src_nodes;     /* IN set limit src-nodes (10000) */
 };
 
 /* Bytes of memory eng_init() needs for this configuration. */

@@ -254,6 +254,12 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
         }
         s->rule = ridx;
         s->nat_rule = nidx;
+        res = eng_src_attach(eng, s, ridx, r, pd);
+        if (res) {
+                eng_state_remove(eng, s);
+                v->reason = res;
+                return ENG_DROP;
+        }
         if (r && r->r_keep == ENG_KEEP_MODULATE && pd->pd_proto == IPPROTO_TCP)
                 s->flags |= ENG_SF_MODULATE;
         if (r && r->r_log == 2)

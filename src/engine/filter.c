@@ -143,6 +143,13 @@ static int test_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdi
                 }
                 if (eng_tcp_track(eng, s, pd, &v->reason, &copyback) != ENG_PASS)
                         return ENG_DROP;
+                if (s->srcnode != ENG_NIL && !(s->flags & ENG_SF_CONN) &&
+                    s->src.state >= TCPS_ESTABLISHED && s->dst.state >= TCPS_ESTABLISHED &&
+                    eng_src_conn(eng, s)) {
+                        /* over max-src-conn(-rate): the state is gone */
+                        v->reason = ENG_RES_SRCLIMIT;
+                        return ENG_DROP;
+                }
                 break;
         }
         case IPPROTO_UDP:

@@ -110,6 +110,12 @@ static struct engine *setup(void *mem, size_t sz, const struct eng_config *c)
         r[4].r_ifindex = 0;
         r[4].r_keep = ENG_KEEP_MODULATE;
         r[4].r_log = 2;
+        r[4].r_srctrack = ENG_ST_ON | ENG_ST_RULE | ENG_ST_OVL_FLUSH;
+        r[4].r_max_src_states = 8;
+        r[4].r_max_src_conn = 2;
+        r[4].r_max_src_conn_rate = 3;
+        r[4].r_max_src_conn_secs = 10;
+        r[4].r_overload_table = (uint16_t)(t + 1);
         r[5].r_action = ENG_A_PASS; /* pass out keep state */
         r[5].r_dir = ENG_DIR_OUT;
         r[5].r_keep = ENG_KEEP_STATE;

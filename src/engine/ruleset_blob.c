@@ -146,6 +146,23 @@ static int conv_filter(const struct load_ctx *c, const struct ruleset_rule *in, 
                 r->r_return_icmp = (uint8_t)(in->r_return_icmp + 1);
         r->r_allow_opts = (in->r_flags & RULESET_RF_ALLOW_OPTS) != 0;
         r->r_max_states = in->r_max_states;
+        r->r_max_src_states = in->r_max_src_states;
+        r->r_max_src_conn = in->r_max_src_conn;
+        r->r_max_src_conn_rate = in->r_max_src_conn_rate;
+        r->r_max_src_conn_secs = in->r_max_src_conn_secs;
+        if (in->r_state_flags & RULESET_SF_SRCTRACK)
+                r->r_srctrack |= ENG_ST_ON;
+        if (in->r_state_flags & RULESET_SF_SRCTRACK_RULE)
+                r->r_srctrack |= ENG_ST_RULE;
+        if (in->r_state_flags & RULESET_SF_OVL_FLUSH)
+                r->r_srctrack |= ENG_ST_OVL_FLUSH;
+        if (in->r_state_flags & RULESET_SF_OVL_GLOBAL)
+                r->r_srctrack |= ENG_ST_OVL_ALL;
+        if (in->r_overload_table != RULESET_NONE) {
+                if (in->r_overload_table >= c->v->rv_n_tables || c->tmap[in->r_overload_table] < 0)
+                        return ENG_EBADRS;
+                r->r_overload_table = (uint16_t)(c->tmap[in->r_overload_table] + 1);
+        }
         for (i = 0; i < RULESET_TO_COUNT; i++)
                 if (timeout_map[i] && in->r_timeout[i] != RULESET_TIMEOUT_UNSET)
                         r->r_timeout[timeout_map[i] - 1] = in->r_timeout[i];

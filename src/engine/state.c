@@ -180,6 +180,7 @@ struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key 
         s->creation_s = eng->now_s;
         s->expire_s = eng->now_s;
         s->rule = s->nat_rule = ENG_NIL;
+        s->srcnode = ENG_NIL;
         s->generation = eng->generation;
         hash_link(eng, idx, PF_SK_WIRE);
         if (two)
@@ -198,6 +199,7 @@ void eng_state_remove(struct engine *eng, struct pf_state *s)
         hash_unlink(eng, idx, PF_SK_WIRE);
         if (s->flags & ENG_SF_TWOKEYS)
                 hash_unlink(eng, idx, PF_SK_STACK);
+        eng_src_detach(eng, s);
         if (s->generation == eng->generation) {
                 const struct eng_bank *b = eng_active(eng);
 

@@ -277,6 +277,57 @@ pass in on lan all
                            ICMPv6DestUnreach(code=4) / raw(other)))
     s.append(e6)
 
+    ms = Scn("max_src_states", """\
+pass out all
+pass in on lan proto udp keep state (max-src-states 2)
+""")
+    for sport in (1001, 1002, 1003):
+        ms.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=sport) / UDP(sport=sport, dport=53)))
+        if sport != 1003:
+            ms.out("wan", to_wan(IP(src=HOST, dst=SRV, id=sport, ttl=63) /
+                                 UDP(sport=sport, dport=53)))
+    ms.note("the third state from the same source is refused; another host is not")
+    ms.inp("lan", from_lan(IP(src="192.168.1.11", dst=SRV, id=5) / UDP(sport=1003, dport=53)))
+    ms.out("wan", to_wan(IP(src="192.168.1.11", dst=SRV, id=5, ttl=63) /
+                         UDP(sport=1003, dport=53)))
+    s.append(ms)
+
+    ov = Scn("max_src_conn_overload", """\
+table <abusers> persist
+block in quick on lan from <abusers>
+pass out all
+pass in on lan proto tcp keep state (max-src-conn 1, overload <abusers> flush)
+""")
+
+    def handshake(scn, sport, last_ok):
+        scn.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=1) /
+                                TCP(sport=sport, dport=80, seq=100, flags="S", window=1000)))
+        scn.out("wan", to_wan(IP(src=HOST, dst=SRV, id=1, ttl=63) /
+                              TCP(sport=sport, dport=80, seq=100, flags="S", window=1000)))
+        scn.inp("wan", from_wan(IP(src=SRV, dst=HOST, id=2) /
+                                TCP(sport=80, dport=sport, seq=900, ack=101, flags="SA",
+                                    window=1000)))
+        scn.out("lan", to_lan(IP(src=SRV, dst=HOST, id=2, ttl=63) /
+                              TCP(sport=80, dport=sport, seq=900, ack=101, flags="SA",
+                                  window=1000)))
+        scn.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=3) /
+                                TCP(sport=sport, dport=80, seq=101, ack=901, flags="A",
+                                    window=1000)))
+        if last_ok:
+            scn.out("wan", to_wan(IP(src=HOST, dst=SRV, id=3, ttl=63) /
+                                  TCP(sport=sport, dport=80, seq=101, ack=901, flags="A",
+                                      window=1000)))
+
+    ov.note("one established connection is allowed")
+    handshake(ov, 2001, True)
+    ov.note("the second completes its handshake: over max-src-conn 1, the source goes into "
+            "<abusers>, its states are flushed and the ACK is dropped")
+    handshake(ov, 2002, False)
+    ov.note("from now on the table blocks it, even on the first connection")
+    ov.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=4) /
+                           TCP(sport=2001, dport=80, seq=101, ack=901, flags="A", window=1000)))
+    s.append(ov)
+
     ttl = Scn("ttl_exceeded", "pass all\n")
     dying = IP(src=HOST, dst=SRV, ttl=1, id=3) / UDP(sport=33434, dport=33434) / Raw(b"tr")
     ttl.inp("lan", from_lan(dying))

@@ -1,0 +1,167 @@
+/*
+ * Source tracking (pf's src nodes) for max-src-states, max-src-conn,
+ * max-src-conn-rate and overload <table> [flush [global]]. A node counts
+ * the states created from one source address, per rule (`source-track
+ * rule`, implied by the connection limits) or over all tracking rules. A
+ * node lives while it has states (src.track 0, pf's default).
+ */
+#include "eng_internal.h"
+
+static uint32_t src_hash(const struct engine *eng, int af, const struct eng_addr *a, uint32_t rule)
+{
+        uint64_t w[2], h;
+
+        memcpy(w, a->ea_b, 16);
+        h = (w[0] ^ eng->seed) * 0x9e3779b97f4a7c15ull;
+        h ^= (w[1] + rule + ((uint64_t)af << 40)) * 0xc2b2ae3d27d4eb4full;
+        h ^= h >> 29;
+        h *= 0xbf58476d1ce4e5b9ull;
+        return (uint32_t)(h ^ (h >> 32)) & eng->src_hmask;
+}
+
+static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng_addr *a,
+                                    uint32_t rule, bool create)
+{
+        uint32_t b = src_hash(eng, af, a, rule), i;
+        struct eng_srcnode *n;
+
+        for (i = eng->src_buckets[b]; i != ENG_NIL; i = eng->srcnodes[i].hnext) {
+                n = &eng->srcnodes[i];
+                if (n->af == af && n->rule == rule && n->generation == eng->generation &&
+                    memcmp(&n->addr, a, sizeof(*a)) == 0)
+                        return n;
+        }
+        if (!create || eng->src_free == ENG_NIL)
+                return NULL;
+        i = eng->src_free;
+        n = &eng->srcnodes[i];
+        eng->src_free = n->hnext;
+        memset(n, 0, sizeof(*n));
+        n->used = 1;
+        n->af = (uint8_t)af;
+        n->rule = rule;
+        n->generation = eng->generation;
+        n->addr = *a;
+        n->rate_start_s = eng->now_s;
+        n->hnext = eng->src_buckets[b];
+        eng->src_buckets[b] = i;
+        eng->nsrc++;
+        return n;
+}
+
+static void src_free(struct engine *eng, struct eng_srcnode *n)
+{
+        uint32_t idx = (uint32_t)(n - eng->srcnodes);
+        uint32_t *pp = &eng->src_buckets[src_hash(eng, n->af, &n->addr, n->rule)];
+
+        while (*pp != ENG_NIL && *pp != idx)
+                pp = &eng->srcnodes[*pp].hnext;
+        if (*pp == idx)
+                *pp = n->hnext;
+        n->used = 0;
+        n->hnext = eng->src_free;
+        eng->src_free = idx;
+        eng->nsrc--;
+}
+
+int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const struct eng_rule *r,
+                   const struct eng_pdesc *pd)
+{
+        struct eng_srcnode *n;
+
+        s->srcnode = ENG_NIL;
+        if (!r || !(r->r_srctrack & ENG_ST_ON))
+                return 0;
+        n = src_find(eng, pd->pd_af, &pd->pd_src, (r->r_srctrack & ENG_ST_RULE) ? ridx : ENG_NIL,
+                     true);
+        if (!n)
+                return ENG_RES_SRCLIMIT; /* set limit src-nodes reached */
+        if (r->r_max_src_states && n->states >= r->r_max_src_states) {
+                if (n->states == 0)
+                        src_free(eng, n);
+                return ENG_RES_SRCLIMIT;
+        }
+        n->states++;
+        s->srcnode = (uint32_t)(n - eng->srcnodes);
+        return 0;
+}
+
+void eng_src_detach(struct engine *eng, struct pf_state *s)
+{
+        struct eng_srcnode *n;
+
+        if (s->srcnode == ENG_NIL)
+                return;
+        n = &eng->srcnodes[s->srcnode];
+        s->srcnode = ENG_NIL;
+        if (!n->used)
+                return;
+        if (n->states)
+                n->states--;
+        if ((s->flags & ENG_SF_CONN) && n->conn)
+                n->conn--;
+        if (n->states == 0)
+                src_free(eng, n);
+}
+
+/* Kills the states created from addr (by rule, or by any rule). */
+static void flush_source(struct engine *eng, const struct eng_srcnode *who, bool all_rules)
+{
+        struct eng_addr a = who->addr;
+        uint32_t rule = who->rule, i;
+        uint8_t af = who->af;
+
+        for (i = 0; i < eng->cfg.ec_max_states; i++) {
+                struct pf_state *s = &eng->states[i];
+                const struct eng_srcnode *n;
+
+                if (!(s->flags & ENG_SF_USED) || s->srcnode == ENG_NIL)
+                        continue;
+                n = &eng->srcnodes[s->srcnode];
+                if (n->af == af && memcmp(&n->addr, &a, sizeof(a)) == 0 &&
+                    (all_rules || n->rule == rule))
+                        eng_state_remove(eng, s);
+        }
+}
+
+bool eng_src_conn(struct engine *eng, struct pf_state *s)
+{
+        const struct eng_bank *b = eng_active(eng);
+        const struct eng_rule *r;
+        struct eng_srcnode *n;
+        bool over = false;
+
+        if (s->srcnode == ENG_NIL || (s->flags & ENG_SF_CONN) || s->generation != eng->generation ||
+            s->rule >= b->n)
+                return false;
+        r = &b->rules[s->rule];
+        n = &eng->srcnodes[s->srcnode];
+        s->flags |= ENG_SF_CONN;
+        n->conn++;
+        if (r->r_max_src_conn && n->conn > r->r_max_src_conn)
+                over = true;
+        if (r->r_max_src_conn_rate && r->r_max_src_conn_secs) {
+                /* a fixed window of r_max_src_conn_secs seconds */
+                if (eng->now_s - n->rate_start_s >= r->r_max_src_conn_secs) {
+                        n->rate_start_s = eng->now_s;
+                        n->rate_count = 0;
+                }
+                if (++n->rate_count > r->r_max_src_conn_rate)
+                        over = true;
+        }
+        if (!over)
+                return false;
+        if (r->r_overload_table) {
+                if (eng_table_add(eng, r->r_overload_table - 1, n->af, &n->addr,
+                                  n->af == 4 ? 32 : 128, false) == ENG_OK)
+                        eng->st.es_overload++;
+        }
+        if (r->r_srctrack & (ENG_ST_OVL_FLUSH | ENG_ST_OVL_ALL)) {
+                struct eng_srcnode copy = *n;
+
+                flush_source(eng, &copy, (r->r_srctrack & ENG_ST_OVL_ALL) != 0);
+        } else {
+                eng_state_remove(eng, s);
+        }
+        return true;
+}
