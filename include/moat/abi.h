@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#define MOAT_ABI_VERSION 1u
+#define MOAT_ABI_VERSION 2u
 
 #define MOAT_NOTE_NAME     "MOAT"
 #define MOAT_NOTE_TYPE_ABI 0x4d4f4154u /* 'MOAT' */
@@ -30,17 +30,19 @@
 /* Hypercall numbers; the I/O port is MOAT_HC_PORT_BASE + number. */
 #define MOAT_HC_PORT_BASE 0x500u
 enum moat_hc {
-        MOAT_HC_CONSOLE = 1,  /* struct moat_hc_console */
-        MOAT_HC_WALLTIME = 2, /* struct moat_hc_time */
-        MOAT_HC_MARK = 3,     /* struct moat_hc_mark */
-        MOAT_HC_NET_INFO = 4, /* struct moat_hc_net_info */
-        MOAT_HC_NET_RECV = 5, /* struct moat_hc_net_batch */
-        MOAT_HC_NET_SEND = 6, /* struct moat_hc_net_batch */
-        MOAT_HC_WAIT = 7,     /* struct moat_hc_wait */
-        MOAT_HC_CONFIG = 8,   /* struct moat_hc_config */
-        MOAT_HC_EXIT = 9,     /* struct moat_hc_exit */
-        MOAT_HC_NULL = 10,    /* no argument; measures the cost of an exit */
-        MOAT_HC_MAX = 11,
+        MOAT_HC_CONSOLE = 1,    /* struct moat_hc_console */
+        MOAT_HC_WALLTIME = 2,   /* struct moat_hc_time */
+        MOAT_HC_MARK = 3,       /* struct moat_hc_mark */
+        MOAT_HC_NET_INFO = 4,   /* struct moat_hc_net_info */
+        MOAT_HC_NET_RECV = 5,   /* struct moat_hc_net_batch */
+        MOAT_HC_NET_SEND = 6,   /* struct moat_hc_net_batch */
+        MOAT_HC_WAIT = 7,       /* struct moat_hc_wait */
+        MOAT_HC_CONFIG = 8,     /* struct moat_hc_config */
+        MOAT_HC_EXIT = 9,       /* struct moat_hc_exit */
+        MOAT_HC_NULL = 10,      /* no argument; measures the cost of an exit */
+        MOAT_HC_CHAN_INFO = 11, /* struct moat_hc_chan_info */
+        MOAT_HC_KICK = 12,      /* struct moat_hc_kick: the slow path of a kick */
+        MOAT_HC_MAX = 13,
 };
 
 /*
@@ -59,7 +61,15 @@ enum moat_result {
         MOAT_ENOENT = 4,  /* no such port or object */
 };
 
-/* Ports: NICs first, then channels; a wait mask has one bit per port. */
+/*
+ * Ports: NICs first (0 .. nnics-1), then channels (nnics .. nports-1); a wait
+ * mask has one bit per port.
+ *
+ * A channel is shared memory between exactly two domains (struct
+ * moat_hc_chan_info says where it is mapped) plus a kick in each direction.
+ * Its layout is the guests' business (include/moat/ring.h); the platform only
+ * maps it and moves kicks.
+ */
 #define MOAT_MAX_PORTS 64u
 
 /* Limits the platforms enforce. */
@@ -69,6 +79,11 @@ enum moat_result {
 #define MOAT_NET_NAME_MAX  16u
 #define MOAT_FRAME_MAX     65550u /* largest frame a NIC hands over (64 KiB GSO + headers) */
 
+/* Channels on the kvm platform are mapped from 1 GiB up, one 2 MiB-aligned slot each. */
+#define MOAT_GUEST_CHAN_BASE 0x40000000ull
+#define MOAT_GUEST_CHAN_SLOT 0x1000000ull /* 16 MiB: the most one channel may be */
+#define MOAT_MAX_CHANS       32u
+
 /* Guest memory layout on the kvm platform (guest-physical == guest-virtual). */
 #define MOAT_GUEST_BOOT_INFO  0x6000u   /* struct moat_boot_info, read-only */
 #define MOAT_GUEST_MIN_ADDR   0x100000u /* lowest address a guest may hand over */
@@ -77,7 +92,7 @@ enum moat_result {
 /* Filled by the platform before the guest's first instruction. */
 struct moat_boot_info {
         uint32_t abi_version;  /* OUT: MOAT_ABI_VERSION of the platform */
-        uint32_t nports;       /* OUT: number of ports (NICs) attached */
+        uint32_t nports;       /* OUT: number of ports: NICs, then channels */
         uint64_t mem_size;     /* OUT: bytes of guest memory */
         uint64_t heap_start;   /* OUT: first free byte after the image */
         uint64_t heap_end;     /* OUT: end of the heap (stack below mem top) */
@@ -86,7 +101,9 @@ struct moat_boot_info {
         uint64_t time_base_ns; /* OUT: host CLOCK_MONOTONIC at tsc_base */
         uint32_t argc;         /* OUT: number of guest arguments */
         uint32_t args_len;     /* OUT: bytes of args, NUL-separated */
-        char args[4032];       /* OUT: the arguments after `--` */
+        uint32_t nnics;        /* OUT: ports 0 .. nnics-1 are NICs */
+        uint32_t nchans;       /* OUT: ports nnics .. nnics+nchans-1 are channels */
+        char args[4024];       /* OUT: the arguments after `--` */
 };
 _Static_assert(sizeof(struct moat_boot_info) == 4096, "boot info is one page");
 
@@ -157,6 +174,29 @@ struct moat_hc_wait {
         uint32_t pad;
 };
 _Static_assert(sizeof(struct moat_hc_wait) == 32, "abi");
+
+/* Where a channel's shared memory is and which side of it this domain is. */
+struct moat_hc_chan_info {
+        uint32_t port;                /* IN: a channel port */
+        uint32_t side;                /* OUT: 0 or 1; each side produces on its own ring */
+        uint64_t addr;                /* OUT: guest address of the shared region */
+        uint64_t size;                /* OUT: bytes */
+        char name[MOAT_NET_NAME_MAX]; /* OUT */
+        int32_t ret;                  /* OUT */
+        uint32_t pad;
+};
+_Static_assert(sizeof(struct moat_hc_chan_info) == 48, "abi");
+
+/*
+ * Wakes the peer of a channel. Guests kick with an `out` to
+ * MOAT_KICK_PORT_BASE + port, which the kvm platform binds to an ioeventfd
+ * (no exit to the tender); this call is the same thing as a hypercall.
+ */
+struct moat_hc_kick {
+        uint32_t port; /* IN */
+        int32_t ret;   /* OUT */
+};
+_Static_assert(sizeof(struct moat_hc_kick) == 8, "abi");
 
 /* Copies the domain's config blob (e.g. a ruleset) into the guest. */
 struct moat_hc_config {

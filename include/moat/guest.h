@@ -49,6 +49,13 @@ static inline uint64_t moat_frame_addr(const void *buf)
  */
 uint64_t moat_wait(uint64_t deadline_ns, uint64_t mask);
 
+/* Number of NICs; channel ports follow them. */
+uint32_t moat_nnics(void);
+/* Where channel `port` is mapped and which side this domain is; a moat_result. */
+int moat_chan_info(uint32_t port, struct moat_hc_chan_info *info);
+/* Wakes the peer of channel `port` (kvm: an ioeventfd write, no exit). */
+void moat_kick(uint32_t port);
+
 /* Copies the domain's config blob into `buf`; see struct moat_hc_config. */
 int moat_config(void *buf, uint64_t cap, uint64_t *len);
 

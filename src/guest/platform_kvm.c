@@ -63,6 +63,27 @@ uint32_t moat_nports(void)
         return rt_boot->nports;
 }
 
+uint32_t moat_nnics(void)
+{
+        return rt_boot->nnics;
+}
+
+int moat_chan_info(uint32_t port, struct moat_hc_chan_info *info)
+{
+        *info = (struct moat_hc_chan_info){.port = port};
+        hypercall(MOAT_HC_CHAN_INFO, info);
+        return info->ret;
+}
+
+void moat_kick(uint32_t port)
+{
+        /* Bound to the peer's eventfd in the host kernel: no exit to the tender. */
+        __asm__ volatile("outl %0, %1"
+                         :
+                         : "a"(0u), "Nd"((uint16_t)(MOAT_KICK_PORT_BASE + port))
+                         : "memory");
+}
+
 int moat_net_info(uint32_t port, struct moat_hc_net_info *info)
 {
         *info = (struct moat_hc_net_info){.port = port};

@@ -37,6 +37,8 @@ static const struct jail_allow proc_allow[] = {
     {SCMP_SYS(write), JAIL_PIN_MARKS_FD, "--marks: boot marks written at exit"},
     {SCMP_SYS(recvmmsg), JAIL_PIN_NIC_FD, "net_recv: a batch of frames from a host NIC"},
     {SCMP_SYS(sendmmsg), JAIL_PIN_NIC_FD, "net_send: a batch of frames to a host NIC"},
+    {SCMP_SYS(read), JAIL_PIN_KICK_RX_FD, "wait: consuming a kick from a channel's peer"},
+    {SCMP_SYS(write), JAIL_PIN_KICK_TX_FD, "kick: waking a channel's peer"},
     {SCMP_SYS(ppoll), JAIL_PIN_NO_SIGMASK, "wait: sleep until a port is ready or a deadline"},
     {SCMP_SYS(clock_gettime), JAIL_PIN_CLOCK, "clocks and marks (vDSO fallback)"},
     {SCMP_SYS(brk), JAIL_PIN_NONE, "malloc: growing the heap"},
@@ -117,7 +119,25 @@ void moat_mark(const char *name)
 
 uint32_t moat_nports(void)
 {
+        return proc_svc.nnics + proc_svc.nchans;
+}
+
+uint32_t moat_nnics(void)
+{
         return proc_svc.nnics;
+}
+
+int moat_chan_info(uint32_t port, struct moat_hc_chan_info *info)
+{
+        *info = (struct moat_hc_chan_info){.port = port};
+        proc_check(svc_chan_info(&proc_svc, info));
+        return info->ret;
+}
+
+void moat_kick(uint32_t port)
+{
+        struct moat_hc_kick a = {.port = port};
+        proc_check(svc_kick(&proc_svc, &a));
 }
 
 int moat_net_info(uint32_t port, struct moat_hc_net_info *info)
@@ -226,14 +246,21 @@ static void proc_jail(const struct platform_opts *o)
 #else
         (void)o;
 #endif
-        int nic_fds[MOAT_MAX_PORTS];
+        int nic_fds[MOAT_MAX_PORTS], tx[MOAT_MAX_CHANS], rx[MOAT_MAX_CHANS];
         for (unsigned i = 0; i < proc_svc.nnics; i++)
                 nic_fds[i] = proc_svc.nics[i].fd;
+        for (unsigned i = 0; i < proc_svc.nchans; i++) {
+                tx[i] = proc_svc.chans[i].kick_tx;
+                rx[i] = proc_svc.chans[i].kick_rx;
+        }
         struct jail_fds jf = {
             .vcpu = -1,
             .marks = proc_marks_fd,
             .nics = nic_fds,
             .nnics = proc_svc.nnics,
+            .kick_tx = tx,
+            .kick_rx = rx,
+            .nchans = proc_svc.nchans,
         };
         if (jail_enter(proc_allow, sizeof(proc_allow) / sizeof(proc_allow[0]), &jf, err,
                        sizeof(err)) < 0)
@@ -257,6 +284,13 @@ int main(int argc, char **argv)
                 if (netback_open(&proc_svc.nics[i], o.nets[i], err, sizeof(err)) < 0)
                         host_die(PROC_EXIT_SETUP, "%s", err);
         proc_svc.nnics = o.nnets;
+        for (unsigned i = 0; i < o.nchans; i++) {
+                struct svc_chan *c = &proc_svc.chans[i];
+                if (chan_open(c, o.chans[i], err, sizeof(err)) < 0)
+                        host_die(PROC_EXIT_SETUP, "%s", err);
+                c->guest_addr = (uint64_t)(uintptr_t)c->mem;
+        }
+        proc_svc.nchans = o.nchans;
         if (o.config_path)
                 proc_svc.config = proc_read_file(o.config_path, &proc_svc.config_len);
         proc_svc.console_fd = 1;

@@ -157,6 +157,15 @@ static int jail_rule(scmp_filter_ctx ctx, const struct jail_allow *r, const stru
                             ctx, r->nr, 1,
                             (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, (unsigned)fds->nics[i])});
                 return rc;
+        case JAIL_PIN_KICK_TX_FD:
+        case JAIL_PIN_KICK_RX_FD: {
+                const int *k = r->pin == JAIL_PIN_KICK_TX_FD ? fds->kick_tx : fds->kick_rx;
+                for (unsigned i = 0; i < fds->nchans; i++)
+                        rc |=
+                            jail_add(ctx, r->nr, 1,
+                                     (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, (unsigned)k[i])});
+                return rc;
+        }
         case JAIL_PIN_VCPU_IOCTL:
                 for (unsigned i = 0; fds->vcpu >= 0 && i < fds->nvcpu_ioctls; i++)
                         rc |= jail_add(
@@ -213,13 +222,17 @@ int jail_enter(const struct jail_allow *allow, size_t nallow, const struct jail_
 {
         if (jail_netns(err, errlen) < 0)
                 return -1;
-        /* Keep only what the domain was given: its vCPU, marks file and NICs. */
-        int keep[2 + 64];
+        /* Keep only what the domain was given: vCPU, marks file, NICs, kicks. */
+        int keep[2 + 3 * 64];
         unsigned nkeep = 0;
         keep[nkeep++] = fds->vcpu;
         keep[nkeep++] = fds->marks;
         for (unsigned i = 0; i < fds->nnics && i < 64; i++)
                 keep[nkeep++] = fds->nics[i];
+        for (unsigned i = 0; i < fds->nchans && i < 64; i++) {
+                keep[nkeep++] = fds->kick_tx[i];
+                keep[nkeep++] = fds->kick_rx[i];
+        }
         if (jail_close_other_fds(keep, nkeep) < 0) {
                 snprintf(err, errlen, "closing fds: %s", strerror(errno));
                 return -1;

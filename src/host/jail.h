@@ -17,6 +17,8 @@ enum jail_pin {
         JAIL_PIN_CONSOLE_FD, /* arg0 is fd 1 or 2 */
         JAIL_PIN_MARKS_FD,   /* arg0 is the marks file */
         JAIL_PIN_NIC_FD,     /* arg0 is one of the NIC sockets */
+        JAIL_PIN_KICK_TX_FD, /* arg0 is one of the eventfds that wake peers */
+        JAIL_PIN_KICK_RX_FD, /* arg0 is one of the eventfds peers wake us with */
         JAIL_PIN_VCPU_IOCTL, /* arg0 is the vCPU fd and arg1 one of the allowed requests */
         JAIL_PIN_CLOCK,      /* arg0 is CLOCK_MONOTONIC or CLOCK_REALTIME */
         JAIL_PIN_NO_SIGMASK, /* ppoll: arg3 (sigmask) is NULL */
@@ -34,6 +36,8 @@ struct jail_fds {
         int marks; /* -1 if none */
         const int *nics;
         unsigned nnics;
+        const int *kick_tx, *kick_rx; /* per channel */
+        unsigned nchans;
         const unsigned long *vcpu_ioctls; /* allowed requests on the vCPU fd */
         unsigned nvcpu_ioctls;
 };

@@ -11,8 +11,10 @@ static void usage(int want_image)
 {
         fprintf(stderr,
                 "usage: %s [--mem SIZE] [--net NAME=HOSTDEV]... [--marks FILE]\n"
-                "       %*s [--timeout SECONDS] [--config FILE] %s[-- ARGS...]\n",
-                host_progname, (int)strlen(host_progname), "", want_image ? "GUEST.kvm " : "");
+                "       %*s [--timeout SECONDS] [--config FILE] [--chan NAME:SIDE:MEMFD:TX:RX]...\n"
+                "       %*s %s[-- ARGS...]\n",
+                host_progname, (int)strlen(host_progname), "", (int)strlen(host_progname), "",
+                want_image ? "GUEST.kvm " : "");
         exit(1);
 }
 
@@ -24,6 +26,7 @@ void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int wan
             {"marks", required_argument, NULL, 'k'},
             {"timeout", required_argument, NULL, 't'},
             {"config", required_argument, NULL, 'c'},
+            {"chan", required_argument, NULL, 'C'},
             {"jail-probe", required_argument, NULL, 'P'},
             {"no-jail", no_argument, NULL, 'J'},
             {"help", no_argument, NULL, 'h'},
@@ -54,6 +57,11 @@ void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int wan
                 case 'c':
                         o->config_path = optarg;
                         break;
+                case 'C':
+                        if (o->nchans >= MOAT_MAX_CHANS)
+                                host_die(1, "--chan: at most %u channels", MOAT_MAX_CHANS);
+                        o->chans[o->nchans++] = optarg;
+                        break;
                 case 'P':
                         o->jail_probe = optarg;
                         break;
@@ -64,6 +72,8 @@ void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int wan
                         usage(want_image);
                 }
         }
+        if (o->nnets + o->nchans > MOAT_MAX_PORTS)
+                host_die(1, "at most %u ports (NICs and channels)", MOAT_MAX_PORTS);
         /* getopt consumes a `--` met before any operand. */
         int ended = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
         if (want_image) {

@@ -2,7 +2,7 @@
  * Command-line options shared by both platforms, so that `moat-vmm GUEST.kvm`
  * and `GUEST.proc` take the same options:
  *   --mem SIZE  --net NAME=HOSTDEV  --marks FILE  --timeout SECONDS
- *   --config FILE  [-- GUEST ARGS]
+ *   --config FILE  --chan NAME:SIDE:MEMFD:KICK_TX:KICK_RX  [-- GUEST ARGS]
  */
 #ifndef MOAT_HOST_OPTS_H
 #define MOAT_HOST_OPTS_H
@@ -15,6 +15,8 @@ struct platform_opts {
         uint64_t mem; /* bytes of guest memory */
         const char *nets[MOAT_MAX_PORTS];
         unsigned nnets;
+        const char *chans[MOAT_MAX_CHANS]; /* --chan NAME:SIDE:MEMFD:KICK_TX:KICK_RX */
+        unsigned nchans;
         const char *marks_path; /* NULL: no marks file */
         uint64_t timeout_ns;    /* 0: none */
         const char *config_path;

@@ -151,10 +151,11 @@ enum svc_status svc_wait(struct svc *s, struct moat_hc_wait *a)
         unsigned port_of[MOAT_MAX_PORTS];
         unsigned n = 0;
         a->ready = 0;
-        for (unsigned p = 0; p < s->nnics; p++) {
+        for (unsigned p = 0; p < s->nnics + s->nchans && p < MOAT_MAX_PORTS; p++) {
                 if (!(a->mask & (1ull << p)))
                         continue;
-                pfd[n] = (struct pollfd){.fd = s->nics[p].fd, .events = POLLIN};
+                int fd = p < s->nnics ? s->nics[p].fd : s->chans[p - s->nnics].kick_rx;
+                pfd[n] = (struct pollfd){.fd = fd, .events = POLLIN};
                 port_of[n++] = p;
         }
         uint64_t now = host_now_ns();
@@ -166,10 +167,46 @@ enum svc_status svc_wait(struct svc *s, struct moat_hc_wait *a)
                 a->ret = MOAT_EUNSPEC;
                 return SVC_OK;
         }
-        for (unsigned i = 0; r > 0 && i < n; i++)
-                if (pfd[i].revents & POLLIN)
-                        a->ready |= 1ull << port_of[i];
+        for (unsigned i = 0; r > 0 && i < n; i++) {
+                if (!(pfd[i].revents & POLLIN))
+                        continue;
+                a->ready |= 1ull << port_of[i];
+                if (port_of[i] >= s->nnics) {
+                        /* Consume the kick so the next wait sleeps again. */
+                        uint64_t v;
+                        ssize_t got = read(pfd[i].fd, &v, sizeof(v));
+                        (void)got;
+                }
+        }
         a->ret = MOAT_OK;
+        return SVC_OK;
+}
+
+enum svc_status svc_chan_info(struct svc *s, struct moat_hc_chan_info *a)
+{
+        if (a->port < s->nnics || a->port - s->nnics >= s->nchans) {
+                a->ret = MOAT_ENOENT;
+                return SVC_OK;
+        }
+        const struct svc_chan *c = &s->chans[a->port - s->nnics];
+        a->side = c->side;
+        a->addr = c->guest_addr;
+        a->size = c->size;
+        memset(a->name, 0, sizeof(a->name));
+        memcpy(a->name, c->name, sizeof(a->name) - 1);
+        a->ret = MOAT_OK;
+        return SVC_OK;
+}
+
+enum svc_status svc_kick(struct svc *s, struct moat_hc_kick *a)
+{
+        if (a->port < s->nnics || a->port - s->nnics >= s->nchans) {
+                a->ret = MOAT_ENOENT;
+                return SVC_OK;
+        }
+        uint64_t one = 1;
+        ssize_t w = write(s->chans[a->port - s->nnics].kick_tx, &one, sizeof(one));
+        a->ret = w == sizeof(one) ? MOAT_OK : MOAT_EUNSPEC;
         return SVC_OK;
 }
 

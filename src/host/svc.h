@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "moat/abi.h"
+#include "chan.h"
 #include "marks.h"
 #include "netback.h"
 
@@ -25,6 +26,8 @@ typedef void *(*svc_xlate_fn)(void *ctx, uint64_t addr, uint64_t len);
 struct svc {
         struct netback nics[MOAT_MAX_PORTS];
         unsigned nnics;
+        struct svc_chan chans[MOAT_MAX_CHANS]; /* ports nnics .. nnics+nchans-1 */
+        unsigned nchans;
         struct marks marks;
         const void *config; /* the domain's config blob, or NULL */
         size_t config_len;
@@ -50,5 +53,7 @@ enum svc_status svc_net_recv(struct svc *s, struct moat_hc_net_batch *a);
 enum svc_status svc_net_send(struct svc *s, struct moat_hc_net_batch *a);
 enum svc_status svc_wait(struct svc *s, struct moat_hc_wait *a);
 enum svc_status svc_config(struct svc *s, struct moat_hc_config *a);
+enum svc_status svc_chan_info(struct svc *s, struct moat_hc_chan_info *a);
+enum svc_status svc_kick(struct svc *s, struct moat_hc_kick *a);
 
 #endif

@@ -13,9 +13,16 @@ void *vmm_gpa(void *ctx, uint64_t gpa, uint64_t len)
 {
         struct vmm *vm = ctx;
         /* Below MOAT_GUEST_MIN_ADDR live the page tables: never a valid buffer. */
-        if (gpa < MOAT_GUEST_MIN_ADDR || gpa > vm->mem_size || len > vm->mem_size - gpa)
-                return NULL;
-        return vm->mem + gpa;
+        if (gpa >= MOAT_GUEST_MIN_ADDR && gpa <= vm->mem_size && len <= vm->mem_size - gpa)
+                return vm->mem + gpa;
+        /* Channel memory, so frames can move between a NIC and a ring without a copy. */
+        for (unsigned i = 0; i < vm->svc.nchans; i++) {
+                const struct svc_chan *c = &vm->svc.chans[i];
+                if (gpa >= c->guest_addr && gpa - c->guest_addr <= c->size &&
+                    len <= c->size - (gpa - c->guest_addr))
+                        return (uint8_t *)c->mem + (gpa - c->guest_addr);
+        }
+        return NULL;
 }
 
 static int bad_arg(struct vmm *vm, const char *call, uint32_t gpa, size_t len)
@@ -80,6 +87,12 @@ int vmm_hypercall(struct vmm *vm, unsigned nr, uint32_t gpa)
                 return 0;
         case MOAT_HC_CONFIG:
                 HC_CALL("config", struct moat_hc_config, svc_config(&vm->svc, &a));
+                return 0;
+        case MOAT_HC_CHAN_INFO:
+                HC_CALL("chan_info", struct moat_hc_chan_info, svc_chan_info(&vm->svc, &a));
+                return 0;
+        case MOAT_HC_KICK:
+                HC_CALL("kick", struct moat_hc_kick, svc_kick(&vm->svc, &a));
                 return 0;
         case MOAT_HC_NULL:
                 return 0;

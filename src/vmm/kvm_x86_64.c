@@ -22,12 +22,13 @@
 #include "host_util.h"
 #include "vmm.h"
 
-#define PML4_ADDR 0x1000ull
-#define PDPT_ADDR 0x2000ull
-#define PD_ADDR   0x3000ull
-#define PT_ADDR   0x4000ull
-#define GDT_ADDR  0x5000ull
-#define TSS_ADDR  0x5800ull
+#define PML4_ADDR    0x1000ull
+#define PDPT_ADDR    0x2000ull
+#define PD_ADDR      0x3000ull
+#define PT_ADDR      0x4000ull
+#define GDT_ADDR     0x5000ull
+#define TSS_ADDR     0x5800ull
+#define PD_CHAN_ADDR 0x7000ull
 
 #define PTE_P  (1ull << 0)
 #define PTE_RW (1ull << 1)
@@ -187,6 +188,20 @@ static void vmm_page_tables(struct vmm *vm, const struct vmm_image *img)
         }
         for (uint64_t a = VMM_LOW_LIMIT; a < vm->mem_size; a += VMM_LOW_LIMIT)
                 pd[a >> 21] = a | PTE_P | PTE_RW | PTE_US | PTE_PS | PTE_NX;
+        if (vm->svc.nchans) {
+                _Static_assert(MOAT_GUEST_CHAN_BASE == 1ull << 30, "channels are PDPT entry 1");
+                _Static_assert(MOAT_MAX_CHANS * MOAT_GUEST_CHAN_SLOT <= 1ull << 30, "one PD");
+                uint64_t *pdc = (uint64_t *)(vm->mem + PD_CHAN_ADDR);
+                pdpt[1] = PD_CHAN_ADDR | PTE_P | PTE_RW | PTE_US;
+                for (unsigned i = 0; i < vm->svc.nchans; i++) {
+                        const struct svc_chan *c = &vm->svc.chans[i];
+                        for (uint64_t off = 0; off < c->size; off += VMM_LOW_LIMIT) {
+                                uint64_t a = c->guest_addr + off;
+                                pdc[(a - MOAT_GUEST_CHAN_BASE) >> 21] =
+                                    a | PTE_P | PTE_RW | PTE_US | PTE_PS | PTE_NX;
+                        }
+                }
+        }
 }
 
 /*
@@ -245,7 +260,9 @@ static int vmm_boot_info(struct vmm *vm, const struct vmm_image *img, int argc, 
 {
         struct moat_boot_info *bi = (struct moat_boot_info *)(vm->mem + MOAT_GUEST_BOOT_INFO);
         bi->abi_version = MOAT_ABI_VERSION;
-        bi->nports = vm->svc.nnics;
+        bi->nports = vm->svc.nnics + vm->svc.nchans;
+        bi->nnics = vm->svc.nnics;
+        bi->nchans = vm->svc.nchans;
         bi->mem_size = vm->mem_size;
         bi->heap_start = (img->end + 4095) & ~4095ull;
         bi->heap_end = vm->mem_size - MOAT_GUEST_STACK_SIZE;
@@ -321,6 +338,31 @@ int vmm_x86_setup(struct vmm *vm, const struct vmm_image *img, int argc, char **
         };
         if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
                 FAIL("KVM_SET_REGS: %s", strerror(errno));
+        return 0;
+}
+
+int vmm_kvm_map_chans(struct vmm *vm, char *err, size_t errlen)
+{
+        for (unsigned i = 0; i < vm->svc.nchans; i++) {
+                struct svc_chan *c = &vm->svc.chans[i];
+                struct kvm_userspace_memory_region region = {
+                    .slot = 1 + i,
+                    .guest_phys_addr = c->guest_addr,
+                    .memory_size = c->size,
+                    .userspace_addr = (uint64_t)(uintptr_t)c->mem,
+                };
+                if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+                        FAIL("channel %s: KVM_SET_USER_MEMORY_REGION: %s", c->name,
+                             strerror(errno));
+                struct kvm_ioeventfd ev = {
+                    .addr = MOAT_KICK_PORT_BASE + vm->svc.nnics + i,
+                    .len = 4,
+                    .fd = c->kick_tx,
+                    .flags = KVM_IOEVENTFD_FLAG_PIO,
+                };
+                if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &ev) < 0)
+                        FAIL("channel %s: KVM_IOEVENTFD: %s", c->name, strerror(errno));
+        }
         return 0;
 }
 

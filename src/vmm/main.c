@@ -35,6 +35,8 @@ static const struct jail_allow vmm_allow[] = {
     {SCMP_SYS(write), JAIL_PIN_MARKS_FD, "--marks: boot marks written at exit"},
     {SCMP_SYS(recvmmsg), JAIL_PIN_NIC_FD, "net_recv: a batch of frames from a host NIC"},
     {SCMP_SYS(sendmmsg), JAIL_PIN_NIC_FD, "net_send: a batch of frames to a host NIC"},
+    {SCMP_SYS(read), JAIL_PIN_KICK_RX_FD, "wait: consuming a kick from a channel's peer"},
+    {SCMP_SYS(write), JAIL_PIN_KICK_TX_FD, "kick hypercall (guests kick through ioeventfds)"},
     {SCMP_SYS(ppoll), JAIL_PIN_NO_SIGMASK, "wait: sleep until a port is ready or a deadline"},
     {SCMP_SYS(clock_gettime), JAIL_PIN_CLOCK, "marks and wait deadlines (vDSO fallback)"},
     {SCMP_SYS(rt_sigreturn), JAIL_PIN_NONE, "return from the --timeout signal handler"},
@@ -131,6 +133,12 @@ int main(int argc, char **argv)
                 if (netback_open(&vm.svc.nics[i], o.nets[i], err, sizeof(err)) < 0)
                         host_die(VMM_EXIT_SETUP, "%s", err);
         vm.svc.nnics = o.nnets;
+        for (unsigned i = 0; i < o.nchans; i++) {
+                if (chan_open(&vm.svc.chans[i], o.chans[i], err, sizeof(err)) < 0)
+                        host_die(VMM_EXIT_SETUP, "%s", err);
+                vm.svc.chans[i].guest_addr = MOAT_GUEST_CHAN_BASE + i * MOAT_GUEST_CHAN_SLOT;
+        }
+        vm.svc.nchans = o.nchans;
         if (o.config_path)
                 vm.svc.config = read_config(o.config_path, &vm.svc.config_len);
         vm.svc.console_fd = 1;
@@ -139,7 +147,8 @@ int main(int argc, char **argv)
         vm.svc.xlate_ctx = &vm;
         int marks_fd = open_marks(o.marks_path);
 
-        if (vmm_x86_setup(&vm, &img, o.argc, o.argv, err, sizeof(err)) < 0)
+        if (vmm_x86_setup(&vm, &img, o.argc, o.argv, err, sizeof(err)) < 0 ||
+            vmm_kvm_map_chans(&vm, err, sizeof(err)) < 0)
                 host_die(VMM_EXIT_SETUP, "%s", err);
         free((void *)img.file);
         marks_add(&vm.svc.marks, "image_loaded", host_now_ns());
@@ -158,14 +167,21 @@ int main(int argc, char **argv)
         close(vm.kvm_fd);
         close(vm.vm_fd);
         if (!o.no_jail) {
-                int nic_fds[MOAT_MAX_PORTS];
+                int nic_fds[MOAT_MAX_PORTS], tx[MOAT_MAX_CHANS], rx[MOAT_MAX_CHANS];
                 for (unsigned i = 0; i < vm.svc.nnics; i++)
                         nic_fds[i] = vm.svc.nics[i].fd;
+                for (unsigned i = 0; i < vm.svc.nchans; i++) {
+                        tx[i] = vm.svc.chans[i].kick_tx;
+                        rx[i] = vm.svc.chans[i].kick_rx;
+                }
                 struct jail_fds jf = {
                     .vcpu = vm.vcpu_fd,
                     .marks = marks_fd,
                     .nics = nic_fds,
                     .nnics = vm.svc.nnics,
+                    .kick_tx = tx,
+                    .kick_rx = rx,
+                    .nchans = vm.svc.nchans,
                     .vcpu_ioctls = vmm_vcpu_ioctls,
                     .nvcpu_ioctls = sizeof(vmm_vcpu_ioctls) / sizeof(vmm_vcpu_ioctls[0]),
                 };

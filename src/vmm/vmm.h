@@ -6,11 +6,14 @@
  *   0x1000 - 0x4fff   page tables (not mapped for the guest)
  *   0x5000            GDT and TSS (not mapped for the guest)
  *   0x6000            struct moat_boot_info (read-only for the guest)
+ *   0x7000            page directory for channels (not mapped for the guest)
  *   0x100000          the guest image (ELF segments with their own W^X rights)
  *   image end .. top-stack   heap
  *   top-stack .. top  stack (MOAT_GUEST_STACK_SIZE)
  * The first 2 MiB are mapped with 4 KiB pages so the above can have exact
- * rights; the rest with 2 MiB pages, read-write and no-execute.
+ * rights; the rest with 2 MiB pages, read-write and no-execute. Channels are
+ * memory slots from MOAT_GUEST_CHAN_BASE (1 GiB) up, one
+ * MOAT_GUEST_CHAN_SLOT each, read-write and no-execute.
  */
 #ifndef MOAT_VMM_H
 #define MOAT_VMM_H
@@ -82,6 +85,12 @@ int vmm_x86_setup(struct vmm *vm, const struct vmm_image *img, int argc, char **
  * moat-vmm exits with.
  */
 int vmm_kvm_run(struct vmm *vm, volatile sig_atomic_t *stop);
+
+/*
+ * Maps each channel's shared memory as a memory slot and binds its kick port
+ * to its eventfd (ioeventfd: a kick never leaves the host kernel).
+ */
+int vmm_kvm_map_chans(struct vmm *vm, char *err, size_t errlen);
 
 /* Serves one hypercall; returns -1 if the guest must be stopped (svc.fault says why). */
 int vmm_hypercall(struct vmm *vm, unsigned nr, uint32_t gpa);

@@ -1,0 +1,98 @@
+/*
+ * Channel rings: the layout two domains agree on inside a channel's shared
+ * memory. Two single-producer/single-consumer rings of fixed 2 KiB slots, one
+ * per direction: side 0 produces on ring 0 and consumes ring 1, side 1 the
+ * reverse. Producer and consumer indexes live on separate cache lines.
+ *
+ * Event suppression, as virtio does it: a consumer that is about to sleep
+ * sets `cons_sleeping` and re-checks for work; a producer kicks only when it
+ * published something and saw the flag. So a busy channel runs without kicks
+ * and without exits.
+ *
+ * The peer may be compromised: everything read from shared memory (indexes,
+ * lengths) is checked before use; a ring whose indexes make no sense is marked
+ * broken and never read again.
+ */
+#ifndef MOAT_RING_H
+#define MOAT_RING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MOAT_RING_SLOT      2048u
+#define MOAT_RING_SLOT_DATA (MOAT_RING_SLOT - 8u) /* bytes of frame per slot */
+#define MOAT_RING_SLOTS     256u                  /* per direction, a power of two */
+#define MOAT_RING_MAGIC     0x6d6f6174u           /* 'moat', set by side 0 */
+
+/* One direction's indexes, each written by one side only. */
+struct moat_ring_idx {
+        _Alignas(64) uint32_t prod; /* written by the producer: slots published */
+        uint32_t prod_waiting;      /* producer sleeps until space frees up */
+        _Alignas(64) uint32_t cons; /* written by the consumer: slots released */
+        uint32_t cons_sleeping;     /* consumer sleeps until the next kick */
+        uint8_t pad[56];
+};
+_Static_assert(sizeof(struct moat_ring_idx) == 128, "ring index layout");
+
+struct moat_ring_slot {
+        uint32_t len; /* bytes of data */
+        uint32_t pad;
+        uint8_t data[MOAT_RING_SLOT_DATA];
+};
+_Static_assert(sizeof(struct moat_ring_slot) == MOAT_RING_SLOT, "slot layout");
+
+/* The start of a channel region; slots follow at offset MOAT_RING_HDR. */
+struct moat_chan_hdr {
+        uint32_t magic;
+        uint32_t slots; /* MOAT_RING_SLOTS */
+        uint8_t pad[56];
+        struct moat_ring_idx ring[2];
+};
+#define MOAT_RING_HDR      4096u
+#define MOAT_CHAN_MIN_SIZE (MOAT_RING_HDR + 2u * MOAT_RING_SLOTS * MOAT_RING_SLOT)
+_Static_assert(sizeof(struct moat_chan_hdr) <= MOAT_RING_HDR, "header fits");
+
+/* One side's view of a channel, in the domain's private memory. */
+struct moat_chan {
+        struct moat_chan_hdr *hdr;
+        struct moat_ring_idx *tx, *rx; /* ring we produce on / consume from */
+        struct moat_ring_slot *tx_slots, *rx_slots;
+        uint32_t tx_prod, rx_cons; /* private copies of our own indexes */
+        uint32_t port;             /* for kicks */
+        bool broken;               /* the peer corrupted the ring */
+        uint64_t tx_full;          /* frames refused: ring full (dropped, counted) */
+        uint64_t rx_bad;           /* frames with a bad length, skipped */
+        uint64_t kicks;            /* kicks sent */
+};
+
+/*
+ * Attaches to the channel at `base` (`size` bytes) as `side`. Side 0 writes
+ * the header. Returns 0, or -1 if the region is too small.
+ */
+int moat_chan_attach(struct moat_chan *c, void *base, uint64_t size, uint32_t side, uint32_t port);
+
+/*
+ * Producer: copies up to `n` frames into free slots, publishes them, and kicks
+ * the peer if it sleeps. Returns how many were queued; the rest are counted in
+ * tx_full (a full ring drops and counts, never blocks).
+ */
+unsigned moat_chan_send(struct moat_chan *c, const void *const *frames, const uint32_t *lens,
+                        unsigned n);
+
+/*
+ * Consumer: returns up to `max` frames in place (pointers into shared memory,
+ * valid until moat_chan_release()). Lengths are checked against the slot size.
+ */
+unsigned moat_chan_peek(struct moat_chan *c, const uint8_t **frames, uint32_t *lens, unsigned max);
+/* Releases the `n` frames returned by the last peek. */
+void moat_chan_release(struct moat_chan *c, unsigned n);
+
+/*
+ * Before sleeping: tells the producer to kick, then re-checks. Returns true if
+ * work arrived meanwhile (do not sleep).
+ */
+bool moat_chan_prepare_sleep(struct moat_chan *c);
+/* After waking (or finding work): no kicks needed while we are busy. */
+void moat_chan_awake(struct moat_chan *c);
+
+#endif
