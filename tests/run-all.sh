@@ -117,7 +117,7 @@ if [ $where != host ]; then
 	elif ! ninja -C "$kvmdir" >"$kvmdir/nested-build.txt" 2>&1; then
 		# The host run above reports the build failure for its own tests; the
 		# kvm tests cannot run on a half-built tree either.
-		/usr/bin/python3 $nested "$kvmdir" --fail "build failed: $(tail -n 3 "$kvmdir/nested-build.txt")"
+		/usr/bin/python3 $nested "$kvmdir" --fail "build failed: $(grep -m 3 -e '^FAILED:' -e 'error' "$kvmdir/nested-build.txt" || tail -n 3 "$kvmdir/nested-build.txt")"
 	else
 		/usr/bin/python3 $nested "$kvmdir" ||
 			fail_log "$log" kvm-nested "kvm-nested rig" "tests/nested/run.py failed; see its output above"
