@@ -50,7 +50,7 @@ static uint32_t l4_sum(const struct eng_pdesc *pd)
         uint32_t s = eng_csum_add(0, pd->pd_buf + pd->pd_l4, pd->pd_l4len);
 
         /* ICMPv4 has no pseudo-header; the others do. */
-        if (pd->pd_proto != IPPROTO_ICMP)
+        if (pd->pd_proto != ENG_PROTO_ICMP)
                 s += eng_csum_pseudo(pd->pd_af, &pd->pd_src, &pd->pd_dst, pd->pd_proto,
                                      pd->pd_l4len);
         return s;
@@ -60,7 +60,7 @@ bool eng_csum_l4_ok(const struct eng_pdesc *pd)
 {
         if (!pd->pd_csum || pd->pd_frag)
                 return true; /* nothing to verify here */
-        if (pd->pd_proto == IPPROTO_UDP && pd->pd_af == 4 &&
+        if (pd->pd_proto == ENG_PROTO_UDP && pd->pd_af == 4 &&
             eng_rd16(pd->pd_buf + pd->pd_csum) == 0)
                 return true; /* UDP over IPv4 may omit it */
         return eng_csum_fold(l4_sum(pd)) == 0;
@@ -74,7 +74,7 @@ void eng_csum_l4_set(struct eng_pdesc *pd)
                 return;
         eng_wr16(pd->pd_buf + pd->pd_csum, 0);
         c = eng_csum_fold(l4_sum(pd));
-        if (c == 0 && pd->pd_proto == IPPROTO_UDP)
+        if (c == 0 && pd->pd_proto == ENG_PROTO_UDP)
                 c = 0xffff;
         eng_wr16(pd->pd_buf + pd->pd_csum, c);
 }

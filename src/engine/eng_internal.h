@@ -13,43 +13,43 @@
 
 #define ENG_NIL 0xffffffffu
 
-#define ETH_HLEN         14
-#define ETHERTYPE_IP     0x0800
-#define ETHERTYPE_ARP    0x0806
-#define ETHERTYPE_VLAN   0x8100
-#define ETHERTYPE_IPV6   0x86dd
-#define IPPROTO_HOPOPTS  0
-#define IPPROTO_ICMP     1
-#define IPPROTO_TCP      6
-#define IPPROTO_UDP      17
-#define IPPROTO_ROUTING  43
-#define IPPROTO_FRAGMENT 44
-#define IPPROTO_ESP      50
-#define IPPROTO_AH       51
-#define IPPROTO_ICMPV6   58
-#define IPPROTO_NONE     59
-#define IPPROTO_DSTOPTS  60
+#define ENG_ETH_HLEN       14
+#define ENG_ETYPE_IP       0x0800
+#define ENG_ETYPE_ARP      0x0806
+#define ENG_ETYPE_VLAN     0x8100
+#define ENG_ETYPE_IPV6     0x86dd
+#define ENG_PROTO_HOPOPTS  0
+#define ENG_PROTO_ICMP     1
+#define ENG_PROTO_TCP      6
+#define ENG_PROTO_UDP      17
+#define ENG_PROTO_ROUTING  43
+#define ENG_PROTO_FRAGMENT 44
+#define ENG_PROTO_ESP      50
+#define ENG_PROTO_AH       51
+#define ENG_PROTO_ICMPV6   58
+#define ENG_PROTO_NONE     59
+#define ENG_PROTO_DSTOPTS  60
 
-#define TH_FIN  0x01
-#define TH_SYN  0x02
-#define TH_RST  0x04
-#define TH_PUSH 0x08
-#define TH_ACK  0x10
-#define TH_URG  0x20
+#define ENG_TH_FIN  0x01
+#define ENG_TH_SYN  0x02
+#define ENG_TH_RST  0x04
+#define ENG_TH_PUSH 0x08
+#define ENG_TH_ACK  0x10
+#define ENG_TH_URG  0x20
 
 /* TCP peer states, as pf keeps them (TCPS_*). */
 enum {
-        TCPS_CLOSED = 0,
-        TCPS_LISTEN,
-        TCPS_SYN_SENT,
-        TCPS_SYN_RECEIVED,
-        TCPS_ESTABLISHED,
-        TCPS_CLOSE_WAIT,
-        TCPS_FIN_WAIT_1,
-        TCPS_CLOSING,
-        TCPS_LAST_ACK,
-        TCPS_FIN_WAIT_2,
-        TCPS_TIME_WAIT,
+        PF_TCPS_CLOSED = 0,
+        PF_TCPS_LISTEN,
+        PF_TCPS_SYN_SENT,
+        PF_TCPS_SYN_RECEIVED,
+        PF_TCPS_ESTABLISHED,
+        PF_TCPS_CLOSE_WAIT,
+        PF_TCPS_FIN_WAIT_1,
+        PF_TCPS_CLOSING,
+        PF_TCPS_LAST_ACK,
+        PF_TCPS_FIN_WAIT_2,
+        PF_TCPS_TIME_WAIT,
 };
 /* UDP and other-protocol peer states (PFUDPS_*, PFOTHERS_*). */
 enum { PFUDPS_NO_TRAFFIC = 0, PFUDPS_SINGLE, PFUDPS_MULTIPLE };

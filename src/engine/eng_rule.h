@@ -163,5 +163,11 @@ int eng_table_flush(struct engine *eng, int t);
 /* 1 if a matches (longest prefix, not negated), else 0; ENG_E* on error. */
 int eng_table_test(const struct engine *eng, int t, int af, const struct eng_addr *a);
 uint32_t eng_table_count(const struct engine *eng, int t);
+/* Calls fn for each entry (pfctl -T show), v4 then v6, in address order;
+ * stops early and returns fn's value if it is nonzero. */
+int eng_table_foreach(const struct engine *eng, int t,
+                      int (*fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen,
+                                bool neg),
+                      void *arg);
 
 #endif

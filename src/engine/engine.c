@@ -374,22 +374,22 @@ void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t
 static void input_one(struct engine *eng, struct eng_rxframe *rx)
 {
         uint8_t *f = rx->rx_data;
-        uint32_t len = rx->rx_len, l3 = ETH_HLEN;
+        uint32_t len = rx->rx_len, l3 = ENG_ETH_HLEN;
         uint16_t ifindex = (uint16_t)rx->rx_ifindex, etype;
         const struct eng_if *ifp;
 
         eng->st.es_in_frames++;
         if (ifindex >= ENG_MAX_IFS || !eng->ifs[ifindex].used || eng->ifs[ifindex].vlan ||
-            len < ETH_HLEN) {
+            len < ENG_ETH_HLEN) {
                 eng_drop(eng, ENG_RES_L2);
                 return;
         }
         etype = eng_rd16(f + 12);
-        if (etype == ETHERTYPE_VLAN) {
+        if (etype == ENG_ETYPE_VLAN) {
                 uint16_t vid;
                 int i;
 
-                if (len < ETH_HLEN + 4) {
+                if (len < ENG_ETH_HLEN + 4) {
                         eng_drop(eng, ENG_RES_L2);
                         return;
                 }
@@ -413,13 +413,13 @@ static void input_one(struct engine *eng, struct eng_rxframe *rx)
                 return;
         }
         switch (etype) {
-        case ETHERTYPE_ARP:
+        case ENG_ETYPE_ARP:
                 eng_arp_input(eng, ifindex, f + l3, len - l3);
                 return;
-        case ETHERTYPE_IP:
+        case ENG_ETYPE_IP:
                 eng_ip_input(eng, ifindex, f, len, l3, 4);
                 return;
-        case ETHERTYPE_IPV6:
+        case ENG_ETYPE_IPV6:
                 eng_ip_input(eng, ifindex, f, len, l3, 6);
                 return;
         default:
@@ -440,14 +440,14 @@ static void set_time(struct engine *eng, uint64_t now_ns)
  */
 static bool quick_keys(const struct eng_rxframe *rx, struct pf_state_key k[2])
 {
-        const uint8_t *f = rx->rx_data, *ip = f + ETH_HLEN, *l4;
+        const uint8_t *f = rx->rx_data, *ip = f + ENG_ETH_HLEN, *l4;
         uint32_t hl;
 
-        if (rx->rx_len < ETH_HLEN + 20 + 4 || eng_rd16(f + 12) != ETHERTYPE_IP)
+        if (rx->rx_len < ENG_ETH_HLEN + 20 + 4 || eng_rd16(f + 12) != ENG_ETYPE_IP)
                 return false;
         hl = (uint32_t)(ip[0] & 0x0f) * 4;
-        if ((ip[9] != IPPROTO_TCP && ip[9] != IPPROTO_UDP) || rx->rx_len < ETH_HLEN + hl + 4 ||
-            (eng_rd16(ip + 6) & 0x3fff))
+        if ((ip[9] != ENG_PROTO_TCP && ip[9] != ENG_PROTO_UDP) ||
+            rx->rx_len < ENG_ETH_HLEN + hl + 4 || (eng_rd16(ip + 6) & 0x3fff))
                 return false;
         l4 = ip + hl;
         memset(k, 0, 2 * sizeof(*k));

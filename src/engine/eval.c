@@ -67,14 +67,14 @@ static bool addr_match(const struct engine *eng, const struct eng_rule_addr *ra,
 
 static bool ports_apply(const struct eng_pdesc *pd)
 {
-        return (pd->pd_proto == IPPROTO_TCP || pd->pd_proto == IPPROTO_UDP) &&
+        return (pd->pd_proto == ENG_PROTO_TCP || pd->pd_proto == ENG_PROTO_UDP) &&
                !(pd->pd_frag && pd->pd_fragoff);
 }
 
 static bool is_icmp(const struct eng_pdesc *pd)
 {
-        return (pd->pd_proto == IPPROTO_ICMP && pd->pd_af == 4) ||
-               (pd->pd_proto == IPPROTO_ICMPV6 && pd->pd_af == 6);
+        return (pd->pd_proto == ENG_PROTO_ICMP && pd->pd_af == 4) ||
+               (pd->pd_proto == ENG_PROTO_ICMPV6 && pd->pd_af == 6);
 }
 
 /* Index of the deciding filter rule, or ENG_NIL for the implicit pass. */
@@ -128,7 +128,7 @@ static uint32_t match_filter(const struct eng_bank *b, const struct engine *eng,
                 /* Fields without skip steps. */
                 /* flags F/S concern TCP only: `pass all flags S/SA` still
                  * passes UDP, as in pf */
-                if (r->r_flagset && pd->pd_proto == IPPROTO_TCP &&
+                if (r->r_flagset && pd->pd_proto == ENG_PROTO_TCP &&
                     (later_frag || (pd->pd_tcpflags & r->r_flagset) != r->r_flags)) {
                         i++;
                         continue;
@@ -150,16 +150,16 @@ static uint32_t match_filter(const struct eng_bank *b, const struct engine *eng,
 static void proto_state_init(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd)
 {
         switch (pd->pd_proto) {
-        case IPPROTO_TCP:
+        case ENG_PROTO_TCP:
                 eng_tcp_state_init(eng, s, pd);
                 break;
-        case IPPROTO_UDP:
+        case ENG_PROTO_UDP:
                 s->src.state = PFUDPS_SINGLE;
                 s->dst.state = PFUDPS_NO_TRAFFIC;
                 s->timeout = ENG_TM_UDP_FIRST;
                 break;
-        case IPPROTO_ICMP:
-        case IPPROTO_ICMPV6:
+        case ENG_PROTO_ICMP:
+        case ENG_PROTO_ICMPV6:
                 s->timeout = ENG_TM_ICMP_FIRST;
                 break;
         default:
@@ -260,7 +260,7 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
                 v->reason = res;
                 return ENG_DROP;
         }
-        if (r && r->r_keep == ENG_KEEP_MODULATE && pd->pd_proto == IPPROTO_TCP)
+        if (r && r->r_keep == ENG_KEEP_MODULATE && pd->pd_proto == ENG_PROTO_TCP)
                 s->flags |= ENG_SF_MODULATE;
         if (r && r->r_log == 2)
                 s->flags |= ENG_SF_LOGALL;

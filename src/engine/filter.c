@@ -67,14 +67,14 @@ static int test_icmp_error(struct engine *eng, struct eng_pdesc *pd, struct eng_
                 v->reason = r;
                 return ENG_DROP;
         }
-        if ((in.pd_proto == IPPROTO_ICMP || in.pd_proto == IPPROTO_ICMPV6) && in.pd_icmp_err)
+        if ((in.pd_proto == ENG_PROTO_ICMP || in.pd_proto == ENG_PROTO_ICMPV6) && in.pd_icmp_err)
                 return -1; /* errors about errors have no state */
         in.pd_dir = pd->pd_dir == ENG_DIR_IN ? ENG_DIR_OUT : ENG_DIR_IN;
         eng_sk_from_pd(&in, &k);
         s = eng_state_find(eng, &k, pd->pd_dir, pd->pd_ifindex);
         if (!s)
                 return -1;
-        if (in.pd_proto == IPPROTO_TCP) {
+        if (in.pd_proto == ENG_PROTO_TCP) {
                 /* The quoted segment was sent by the peer opposite to this
                  * error's direction. */
                 const struct pf_state_peer *src = s->direction == pd->pd_dir ? &s->dst : &s->src;
@@ -115,8 +115,8 @@ static int test_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdi
 
         if (pd->pd_frag && pd->pd_fragoff)
                 return -1; /* later fragments carry no ports to look up */
-        if ((pd->pd_proto == IPPROTO_ICMP && pd->pd_af == 4) ||
-            (pd->pd_proto == IPPROTO_ICMPV6 && pd->pd_af == 6)) {
+        if ((pd->pd_proto == ENG_PROTO_ICMP && pd->pd_af == 4) ||
+            (pd->pd_proto == ENG_PROTO_ICMPV6 && pd->pd_af == 6)) {
                 if (pd->pd_icmp_err)
                         return test_icmp_error(eng, pd, v);
         }
@@ -130,12 +130,12 @@ static int test_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdi
                 return -1;
         }
         switch (pd->pd_proto) {
-        case IPPROTO_TCP: {
+        case ENG_PROTO_TCP: {
                 const struct pf_state_peer *src = pd->pd_dir == s->direction ? &s->src : &s->dst;
                 const struct pf_state_peer *dst = pd->pd_dir == s->direction ? &s->dst : &s->src;
 
-                if ((pd->pd_tcpflags & (TH_SYN | TH_ACK)) == TH_SYN &&
-                    src->state >= TCPS_FIN_WAIT_2 && dst->state >= TCPS_FIN_WAIT_2) {
+                if ((pd->pd_tcpflags & (ENG_TH_SYN | ENG_TH_ACK)) == ENG_TH_SYN &&
+                    src->state >= PF_TCPS_FIN_WAIT_2 && dst->state >= PF_TCPS_FIN_WAIT_2) {
                         /* A new connection reusing the ports of a closed
                          * one: forget the old state, let the rules decide. */
                         eng_state_remove(eng, s);
@@ -144,7 +144,7 @@ static int test_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdi
                 if (eng_tcp_track(eng, s, pd, &v->reason, &copyback) != ENG_PASS)
                         return ENG_DROP;
                 if (s->srcnode != ENG_NIL && !(s->flags & ENG_SF_CONN) &&
-                    s->src.state >= TCPS_ESTABLISHED && s->dst.state >= TCPS_ESTABLISHED &&
+                    s->src.state >= PF_TCPS_ESTABLISHED && s->dst.state >= PF_TCPS_ESTABLISHED &&
                     eng_src_conn(eng, s)) {
                         /* over max-src-conn(-rate): the state is gone */
                         v->reason = ENG_RES_SRCLIMIT;
@@ -152,11 +152,11 @@ static int test_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdi
                 }
                 break;
         }
-        case IPPROTO_UDP:
+        case ENG_PROTO_UDP:
                 track_simple(eng, s, pd, ENG_TM_UDP_SINGLE, ENG_TM_UDP_MULTIPLE);
                 break;
-        case IPPROTO_ICMP:
-        case IPPROTO_ICMPV6:
+        case ENG_PROTO_ICMP:
+        case ENG_PROTO_ICMPV6:
                 /* A query state lives on briefly once answered. */
                 s->expire_s = eng->now_s;
                 s->timeout = pd->pd_dir == s->direction ? ENG_TM_ICMP_FIRST : ENG_TM_ICMP_ERROR;

@@ -82,8 +82,8 @@ static uint32_t v6_nh_before_frag(const uint8_t *ip, uint32_t fhoff)
         while (off < fhoff) {
                 nhpos = off;
                 nxt = ip[off];
-                off += nxt == IPPROTO_AH ? ((uint32_t)ip[off + 1] + 2) * 4
-                                         : ((uint32_t)ip[off + 1] + 1) * 8;
+                off += nxt == ENG_PROTO_AH ? ((uint32_t)ip[off + 1] + 2) * 4
+                                           : ((uint32_t)ip[off + 1] + 1) * 8;
         }
         (void)nxt;
         return nhpos;
@@ -267,8 +267,8 @@ bool eng_frag_output(struct engine *eng, const struct eng_nexthop *nh, struct en
 
                 while (o < hl) {
                         nhpos = o;
-                        o += ip[o] == IPPROTO_AH ? ((uint32_t)ip[o + 1] + 2) * 4
-                                                 : ((uint32_t)ip[o + 1] + 1) * 8;
+                        o += ip[o] == ENG_PROTO_AH ? ((uint32_t)ip[o + 1] + 2) * 4
+                                                   : ((uint32_t)ip[o + 1] + 1) * 8;
                 }
                 inner = ip[nhpos];
                 for (off = 0; off < plen; off += chunk) {
@@ -277,7 +277,7 @@ bool eng_frag_output(struct engine *eng, const struct eng_nexthop *nh, struct en
                         uint8_t *fh = piece + hl;
 
                         memcpy(piece, ip, hl);
-                        piece[nhpos] = IPPROTO_FRAGMENT;
+                        piece[nhpos] = ENG_PROTO_FRAGMENT;
                         eng_wr16(piece + 4, (uint16_t)(hl - 40 + 8 + n));
                         fh[0] = inner;
                         fh[1] = 0;

@@ -127,8 +127,8 @@ static struct engine *setup(void *mem, size_t sz, const struct eng_config *c)
         r[6].r_dst.ra_port[0] = 80;
         r[6].r_dst.ra_port[1] = 90;
         r[6].r_keep = ENG_KEEP_STATE;
-        r[6].r_flags = TH_SYN;
-        r[6].r_flagset = TH_SYN | TH_ACK;
+        r[6].r_flags = ENG_TH_SYN;
+        r[6].r_flagset = ENG_TH_SYN | ENG_TH_ACK;
         r[7].r_action = ENG_A_BLOCK; /* block return in quick from <bad> */
         r[7].r_dir = ENG_DIR_IN;
         r[7].r_quick = 1;

@@ -51,7 +51,7 @@ static void send_built(struct engine *eng, uint8_t *pkt, int af, uint32_t hl, ui
         pd.pd_src = *src;
         pd.pd_dst = *dst;
         switch (pd.pd_proto) {
-        case IPPROTO_TCP:
+        case ENG_PROTO_TCP:
                 pd.pd_csum = hl + 16;
                 break;
         default:
@@ -109,7 +109,7 @@ void eng_send_icmp_error(struct engine *eng, struct eng_pdesc *pd, uint8_t type,
         q = pd->pd_tot;
         if (q > (af == 4 ? ICMP4_QUOTE_MAX : ICMP6_QUOTE_MAX))
                 q = af == 4 ? ICMP4_QUOTE_MAX : ICMP6_QUOTE_MAX;
-        hl = eng_ip_header(pkt, af, &src, &pd->pd_src, af == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+        hl = eng_ip_header(pkt, af, &src, &pd->pd_src, af == 4 ? ENG_PROTO_ICMP : ENG_PROTO_ICMPV6,
                            8 + q, af == 4 ? GEN_TTL : 255);
         memset(pkt + hl, 0, 8);
         pkt[hl] = type;
@@ -129,23 +129,23 @@ void eng_send_rst(struct engine *eng, struct eng_pdesc *pd)
 
         if (bad_target(pd))
                 return;
-        hl = eng_ip_header(pkt, pd->pd_af, &pd->pd_dst, &pd->pd_src, IPPROTO_TCP, 20, GEN_TTL);
+        hl = eng_ip_header(pkt, pd->pd_af, &pd->pd_dst, &pd->pd_src, ENG_PROTO_TCP, 20, GEN_TTL);
         th = pkt + hl;
         memset(th, 0, 20);
         eng_wr16(th, pd->pd_dport);
         eng_wr16(th + 2, pd->pd_sport);
-        if (pd->pd_tcpflags & TH_ACK) {
+        if (pd->pd_tcpflags & ENG_TH_ACK) {
                 eng_wr32(th + 4, pd->pd_ack);
-                th[13] = TH_RST;
+                th[13] = ENG_TH_RST;
         } else {
                 uint32_t ack = pd->pd_seq + pd->pd_plen;
 
-                if (pd->pd_tcpflags & TH_SYN)
+                if (pd->pd_tcpflags & ENG_TH_SYN)
                         ack++;
-                if (pd->pd_tcpflags & TH_FIN)
+                if (pd->pd_tcpflags & ENG_TH_FIN)
                         ack++;
                 eng_wr32(th + 8, ack);
-                th[13] = TH_RST | TH_ACK;
+                th[13] = ENG_TH_RST | ENG_TH_ACK;
         }
         th[12] = 5 << 4;
         eng->st.es_rst_sent++;
@@ -168,7 +168,7 @@ void eng_send_echo_reply(struct engine *eng, struct eng_pdesc *pd)
         /* Answer a multicast or broadcast ping from a unicast address. */
         if (!eng_addr_is_self(eng, af, &pd->pd_dst) && !src_for(eng, af, &pd->pd_src, &src))
                 return;
-        hl = eng_ip_header(pkt, af, &src, &pd->pd_src, af == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+        hl = eng_ip_header(pkt, af, &src, &pd->pd_src, af == 4 ? ENG_PROTO_ICMP : ENG_PROTO_ICMPV6,
                            plen, af == 4 ? GEN_TTL : 64);
         memcpy(pkt + hl, pd->pd_buf + pd->pd_l4, plen);
         pkt[hl] = af == 4 ? 0 : 129;

@@ -10,7 +10,7 @@ void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t
 
 static bool is_nd(const struct eng_pdesc *pd)
 {
-        return pd->pd_af == 6 && pd->pd_proto == IPPROTO_ICMPV6 && pd->pd_icmp_type >= 133 &&
+        return pd->pd_af == 6 && pd->pd_proto == ENG_PROTO_ICMPV6 && pd->pd_icmp_type >= 133 &&
                pd->pd_icmp_type <= 137 && !pd->pd_frag;
 }
 
@@ -42,10 +42,11 @@ static void send_return(struct engine *eng, struct eng_pdesc *pd, const struct e
 
         /* Never answer a packet that is itself damaged, nor ICMP with ICMP
          * (pf returns errors for TCP and other protocols only). */
-        if (!eng_csum_l4_ok(pd) || pd->pd_proto == IPPROTO_ICMP || pd->pd_proto == IPPROTO_ICMPV6)
+        if (!eng_csum_l4_ok(pd) || pd->pd_proto == ENG_PROTO_ICMP ||
+            pd->pd_proto == ENG_PROTO_ICMPV6)
                 return;
-        if (pd->pd_proto == IPPROTO_TCP && ret != ENG_RET_ICMP) {
-                if (!(pd->pd_tcpflags & TH_RST))
+        if (pd->pd_proto == ENG_PROTO_TCP && ret != ENG_RET_ICMP) {
+                if (!(pd->pd_tcpflags & ENG_TH_RST))
                         eng_send_rst(eng, pd);
                 return;
         }
@@ -61,8 +62,8 @@ static void send_return(struct engine *eng, struct eng_pdesc *pd, const struct e
 
 static void local_input(struct engine *eng, struct eng_pdesc *pd)
 {
-        bool echo = (pd->pd_af == 4 && pd->pd_proto == IPPROTO_ICMP && pd->pd_icmp_type == 8) ||
-                    (pd->pd_af == 6 && pd->pd_proto == IPPROTO_ICMPV6 && pd->pd_icmp_type == 128);
+        bool echo = (pd->pd_af == 4 && pd->pd_proto == ENG_PROTO_ICMP && pd->pd_icmp_type == 8) ||
+                    (pd->pd_af == 6 && pd->pd_proto == ENG_PROTO_ICMPV6 && pd->pd_icmp_type == 128);
 
         if (echo && !pd->pd_frag && eng_csum_l4_ok(pd)) {
                 eng_send_echo_reply(eng, pd);

@@ -13,8 +13,8 @@
 
 static bool is_icmp_query(const struct eng_pdesc *pd)
 {
-        return ((pd->pd_proto == IPPROTO_ICMP && pd->pd_af == 4) ||
-                (pd->pd_proto == IPPROTO_ICMPV6 && pd->pd_af == 6)) &&
+        return ((pd->pd_proto == ENG_PROTO_ICMP && pd->pd_af == 4) ||
+                (pd->pd_proto == ENG_PROTO_ICMPV6 && pd->pd_af == 6)) &&
                !pd->pd_icmp_err;
 }
 
@@ -30,21 +30,21 @@ void eng_nat_rewrite(struct eng_pdesc *pd, int which, const struct eng_addr *a, 
 
         if (is_icmp_query(pd))
                 pchg = pchg && which == 0; /* the id travels as the source "port" */
-        else if (pd->pd_proto != IPPROTO_TCP && pd->pd_proto != IPPROTO_UDP)
+        else if (pd->pd_proto != ENG_PROTO_TCP && pd->pd_proto != ENG_PROTO_UDP)
                 pchg = false;
         if (!achg && !pchg)
                 return;
         if (has_l4) {
                 uint8_t *c = pd->pd_buf + pd->pd_csum;
                 uint16_t sum = eng_rd16(c);
-                bool udp0 = pd->pd_proto == IPPROTO_UDP && pd->pd_af == 4 && sum == 0;
+                bool udp0 = pd->pd_proto == ENG_PROTO_UDP && pd->pd_af == 4 && sum == 0;
 
                 if (!udp0) {
-                        if (achg && pd->pd_proto != IPPROTO_ICMP)
+                        if (achg && pd->pd_proto != ENG_PROTO_ICMP)
                                 sum = eng_csum_fixup_addr(sum, pd->pd_af, old, a);
                         if (pchg)
                                 sum = eng_csum_fixup16(sum, oport, port);
-                        if (sum == 0 && pd->pd_proto == IPPROTO_UDP)
+                        if (sum == 0 && pd->pd_proto == ENG_PROTO_UDP)
                                 sum = 0xffff;
                         eng_wr16(c, sum);
                 }
@@ -81,7 +81,7 @@ bool eng_nat_alloc_port(struct engine *eng, struct pf_state_key *wire, int sidx,
                         uint16_t hi)
 {
         uint32_t range, start, i;
-        bool icmp = wire->proto == IPPROTO_ICMP || wire->proto == IPPROTO_ICMPV6;
+        bool icmp = wire->proto == ENG_PROTO_ICMP || wire->proto == ENG_PROTO_ICMPV6;
 
         if (lo > hi) {
                 uint16_t t = lo;
@@ -200,7 +200,7 @@ static bool addr_in(const struct engine *eng, const struct eng_rule_addr *ra, in
 static bool trans_matches(const struct engine *eng, const struct eng_rule *r,
                           const struct eng_pdesc *pd)
 {
-        bool ports = pd->pd_proto == IPPROTO_TCP || pd->pd_proto == IPPROTO_UDP;
+        bool ports = pd->pd_proto == ENG_PROTO_TCP || pd->pd_proto == ENG_PROTO_UDP;
         const struct eng_rule_addr *src = &r->r_src, *dst = &r->r_dst;
 
         if (r->r_ifindex != ENG_IF_ANY && (r->r_ifindex == pd->pd_ifindex) == (r->r_ifnot != 0))
@@ -269,7 +269,7 @@ int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, struct eng
         struct eng_addr na;
         int d = pd->pd_dir == ENG_DIR_IN ? ENG_DIR_IN : ENG_DIR_OUT;
         int sidx = d == ENG_DIR_IN ? 0 : 1, didx = 1 - sidx;
-        bool ports = pd->pd_proto == IPPROTO_TCP || pd->pd_proto == IPPROTO_UDP;
+        bool ports = pd->pd_proto == ENG_PROTO_TCP || pd->pd_proto == ENG_PROTO_UDP;
         uint16_t np;
 
         eng_sk_from_pd(pd, &pre);

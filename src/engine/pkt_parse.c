@@ -28,7 +28,7 @@ static int parse_l4(struct eng_pdesc *pd, bool quoted)
         if (pd->pd_frag && pd->pd_fragoff > 0)
                 return 0; /* no transport header in later fragments */
         switch (pd->pd_proto) {
-        case IPPROTO_TCP:
+        case ENG_PROTO_TCP:
                 if (quoted) {
                         if (avail < 8)
                                 return ENG_RES_SHORT;
@@ -53,7 +53,7 @@ static int parse_l4(struct eng_pdesc *pd, bool quoted)
                 pd->pd_plen = avail - pd->pd_thlen;
                 pd->pd_csum = pd->pd_l4 + 16;
                 return 0;
-        case IPPROTO_UDP:
+        case ENG_PROTO_UDP:
                 if (avail < 8)
                         return pd->pd_frag ? ENG_RES_FRAG : ENG_RES_SHORT;
                 pd->pd_sport = eng_rd16(h);
@@ -65,9 +65,9 @@ static int parse_l4(struct eng_pdesc *pd, bool quoted)
                         return ENG_RES_SHORT;
                 pd->pd_plen = avail - 8;
                 return 0;
-        case IPPROTO_ICMP:
-        case IPPROTO_ICMPV6:
-                if ((pd->pd_proto == IPPROTO_ICMP) != (pd->pd_af == 4))
+        case ENG_PROTO_ICMP:
+        case ENG_PROTO_ICMPV6:
+                if ((pd->pd_proto == ENG_PROTO_ICMP) != (pd->pd_af == 4))
                         return 0; /* ICMP in v6 or ICMPv6 in v4: filtered as "other" */
                 if (avail < 8)
                         return pd->pd_frag ? ENG_RES_FRAG : ENG_RES_SHORT;
@@ -145,7 +145,7 @@ static int parse_ip6(struct eng_pdesc *pd, bool quoted)
         if ((ip[0] >> 4) != 6)
                 return ENG_RES_BADIP;
         end = 40 + (uint32_t)eng_rd16(ip + 4);
-        if (end == 40 && ip[6] == IPPROTO_HOPOPTS && !quoted)
+        if (end == 40 && ip[6] == ENG_PROTO_HOPOPTS && !quoted)
                 return ENG_RES_NORM; /* jumbogram: not on a 1500-byte path */
         if (end > avail) {
                 if (!quoted)
@@ -166,23 +166,23 @@ static int parse_ip6(struct eng_pdesc *pd, bool quoted)
                 if (n >= IP6_HDR_LIMIT)
                         return ENG_RES_IPOPTIONS;
                 switch (nxt) {
-                case IPPROTO_HOPOPTS:
+                case ENG_PROTO_HOPOPTS:
                         /* Only allowed right after the fixed header. */
                         if (n != 0)
                                 return ENG_RES_IPOPTIONS;
                         /* fallthrough */
-                case IPPROTO_DSTOPTS:
-                case IPPROTO_ROUTING:
-                case IPPROTO_AH:
+                case ENG_PROTO_DSTOPTS:
+                case ENG_PROTO_ROUTING:
+                case ENG_PROTO_AH:
                         if (end - off < 8)
                                 return ENG_RES_SHORT;
-                        if (nxt == IPPROTO_AH)
+                        if (nxt == ENG_PROTO_AH)
                                 hl = ((uint32_t)h[1] + 2) * 4;
                         else
                                 hl = ((uint32_t)h[1] + 1) * 8;
                         if (hl > end - off)
                                 return ENG_RES_SHORT;
-                        if (nxt == IPPROTO_ROUTING) {
+                        if (nxt == ENG_PROTO_ROUTING) {
                                 /* Type 0 routing headers are deprecated
                                  * (RFC 5095) and dropped, as pf does. */
                                 if (h[2] == 0 && h[3] != 0)
@@ -196,7 +196,7 @@ static int parse_ip6(struct eng_pdesc *pd, bool quoted)
                         if (pd->pd_frag && pd->pd_fragoff > 0)
                                 goto done;
                         continue;
-                case IPPROTO_FRAGMENT:
+                case ENG_PROTO_FRAGMENT:
                         if (seen_frag)
                                 return ENG_RES_FRAG; /* two fragment headers */
                         if (end - off < 8)
@@ -262,8 +262,8 @@ int eng_parse_quoted(const struct eng_pdesc *outer, struct eng_pdesc *inner)
         /* pf needs the first 8 bytes of the quoted transport header. */
         if (inner->pd_frag && inner->pd_fragoff)
                 return ENG_RES_FRAG;
-        if ((inner->pd_proto == IPPROTO_TCP || inner->pd_proto == IPPROTO_UDP ||
-             inner->pd_proto == IPPROTO_ICMP || inner->pd_proto == IPPROTO_ICMPV6) &&
+        if ((inner->pd_proto == ENG_PROTO_TCP || inner->pd_proto == ENG_PROTO_UDP ||
+             inner->pd_proto == ENG_PROTO_ICMP || inner->pd_proto == ENG_PROTO_ICMPV6) &&
             inner->pd_l4len < 8)
                 return ENG_RES_SHORT;
         return 0;

@@ -114,7 +114,7 @@ bool eng_output_frame(struct engine *eng, uint16_t ifindex, const uint8_t dst[6]
         memcpy(f, dst, 6);
         memcpy(f + 6, ifp->mac, 6);
         if (ifp->vlan) {
-                eng_wr16(f + 12, ETHERTYPE_VLAN);
+                eng_wr16(f + 12, ENG_ETYPE_VLAN);
                 eng_wr16(f + 14, ifp->vlan);
         }
         eng_wr16(f + hl - 2, ethertype);
@@ -185,7 +185,7 @@ static void flush_queue(struct engine *eng, struct eng_neigh *e, bool send)
 
                 if (send) {
                         if (eng_output_frame(eng, e->ifindex, e->mac,
-                                             e->af == 4 ? ETHERTYPE_IP : ETHERTYPE_IPV6, p->data,
+                                             e->af == 4 ? ENG_ETYPE_IP : ENG_ETYPE_IPV6, p->data,
                                              p->len))
                                 eng->st.es_forwarded++;
                 } else {
@@ -241,7 +241,7 @@ bool eng_output_ip(struct engine *eng, const struct eng_nexthop *nh, int af, con
         }
         if (e->state == ENG_NB_REACHABLE && e->expire_s - eng->now_s <= NEIGH_REACHABLE_S)
                 return eng_output_frame(eng, nh->ifindex, e->mac,
-                                        af == 4 ? ETHERTYPE_IP : ETHERTYPE_IPV6, ip, len);
+                                        af == 4 ? ENG_ETYPE_IP : ENG_ETYPE_IPV6, ip, len);
         if (e->state == ENG_NB_REACHABLE) {
                 /* stale: ask again, hold this packet meanwhile */
                 e->state = ENG_NB_INCOMPLETE;

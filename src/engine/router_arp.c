@@ -26,7 +26,7 @@ static void arp_build(uint8_t *p, uint16_t op, const uint8_t *sha, const uint8_t
 {
         memset(p, 0, ARP_PADDED);
         eng_wr16(p, 1);
-        eng_wr16(p + 2, ETHERTYPE_IP);
+        eng_wr16(p + 2, ENG_ETYPE_IP);
         p[4] = 6;
         p[5] = 4;
         eng_wr16(p + 6, op);
@@ -44,7 +44,7 @@ void eng_arp_input(struct engine *eng, uint16_t ifindex, const uint8_t *p, uint3
         uint16_t op;
         bool for_us;
 
-        if (len < ARP_LEN || eng_rd16(p) != 1 || eng_rd16(p + 2) != ETHERTYPE_IP || p[4] != 6 ||
+        if (len < ARP_LEN || eng_rd16(p) != 1 || eng_rd16(p + 2) != ENG_ETYPE_IP || p[4] != 6 ||
             p[5] != 4) {
                 eng_drop(eng, ENG_RES_ARP);
                 return;
@@ -67,7 +67,7 @@ void eng_arp_input(struct engine *eng, uint16_t ifindex, const uint8_t *p, uint3
         }
         if (op == ARPOP_REQ) {
                 arp_build(out, ARPOP_REPLY, ifp->mac, p + 24, p + 8, p + 14);
-                if (eng_output_frame(eng, ifindex, p + 8, ETHERTYPE_ARP, out, sizeof(out)))
+                if (eng_output_frame(eng, ifindex, p + 8, ENG_ETYPE_ARP, out, sizeof(out)))
                         eng->st.es_arp_replies++;
         }
 }
@@ -81,5 +81,5 @@ void eng_arp_request(struct engine *eng, uint16_t ifindex, const struct eng_addr
         if (!src)
                 return;
         arp_build(out, ARPOP_REQ, eng->ifs[ifindex].mac, src->addr.ea_b, zero, target->ea_b);
-        eng_output_frame(eng, ifindex, eng_bcast_mac(), ETHERTYPE_ARP, out, sizeof(out));
+        eng_output_frame(eng, ifindex, eng_bcast_mac(), ENG_ETYPE_ARP, out, sizeof(out));
 }

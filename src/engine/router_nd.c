@@ -72,7 +72,7 @@ static void send_na(struct engine *eng, struct eng_pdesc *pd, const uint8_t *tar
                 dst = pd->pd_src;
                 memcpy(mac, dst_mac, 6);
         }
-        eng_ip_header(pkt, 6, &src, &dst, IPPROTO_ICMPV6, 32, 255);
+        eng_ip_header(pkt, 6, &src, &dst, ENG_PROTO_ICMPV6, 32, 255);
         memset(icmp, 0, 32);
         icmp[0] = ND_NA;
         icmp[4] = NA_ROUTER | NA_OVERRIDE | (dad ? 0 : NA_SOLICITED);
@@ -85,12 +85,12 @@ static void send_na(struct engine *eng, struct eng_pdesc *pd, const uint8_t *tar
         out.pd_l4 = 40;
         out.pd_l4len = 32;
         out.pd_af = 6;
-        out.pd_proto = IPPROTO_ICMPV6;
+        out.pd_proto = ENG_PROTO_ICMPV6;
         out.pd_src = src;
         out.pd_dst = dst;
         out.pd_csum = 42;
         eng_csum_l4_set(&out);
-        if (eng_output_frame(eng, pd->pd_ifindex, mac, ETHERTYPE_IPV6, pkt, sizeof(pkt)))
+        if (eng_output_frame(eng, pd->pd_ifindex, mac, ENG_ETYPE_IPV6, pkt, sizeof(pkt)))
                 eng->st.es_na_sent++;
 }
 
@@ -104,7 +104,7 @@ void eng_nd_input(struct engine *eng, struct eng_pdesc *pd)
 
         /* Hop limit 255 proves the sender is on this link (7.1.1). */
         if (pd->pd_ttl != 255 || pd->pd_icmp_code != 0 || !eng_csum_l4_ok(pd) ||
-            pd->pd_l3 < ETH_HLEN) {
+            pd->pd_l3 < ENG_ETH_HLEN) {
                 eng_drop(eng, ENG_RES_ND);
                 return;
         }
@@ -164,7 +164,7 @@ void eng_nd_solicit(struct engine *eng, uint16_t ifindex, const struct eng_addr 
         dst.ea_b[11] = 0x01;
         dst.ea_b[12] = 0xff;
         memcpy(dst.ea_b + 13, target->ea_b + 13, 3);
-        eng_ip_header(pkt, 6, &src->addr, &dst, IPPROTO_ICMPV6, 32, 255);
+        eng_ip_header(pkt, 6, &src->addr, &dst, ENG_PROTO_ICMPV6, 32, 255);
         memset(icmp, 0, 32);
         icmp[0] = ND_NS;
         memcpy(icmp + 8, target->ea_b, 16);
@@ -176,10 +176,10 @@ void eng_nd_solicit(struct engine *eng, uint16_t ifindex, const struct eng_addr 
         out.pd_l4 = 40;
         out.pd_l4len = 32;
         out.pd_af = 6;
-        out.pd_proto = IPPROTO_ICMPV6;
+        out.pd_proto = ENG_PROTO_ICMPV6;
         out.pd_src = src->addr;
         out.pd_dst = dst;
         out.pd_csum = 42;
         eng_csum_l4_set(&out);
-        eng_output_frame(eng, ifindex, mac, ETHERTYPE_IPV6, pkt, sizeof(pkt));
+        eng_output_frame(eng, ifindex, mac, ENG_ETYPE_IPV6, pkt, sizeof(pkt));
 }

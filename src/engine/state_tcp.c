@@ -14,8 +14,8 @@
 #define SEQ_GEQ(a, b) ((int32_t)((a) - (b)) >= 0)
 
 /* 1500 is pf's fudge factor for a reassembled fragment. */
-#define MAXACKWINDOW (0xffff + 1500)
-#define TCP_MAXWIN   65535
+#define PF_MAXACKWINDOW (0xffff + 1500)
+#define PF_TCP_MAXWIN   65535
 
 uint8_t eng_tcp_wscale(const struct eng_pdesc *pd)
 {
@@ -74,11 +74,11 @@ void eng_tcp_state_init(struct engine *eng, struct pf_state *s, struct eng_pdesc
 
         s->src.seqlo = pd->pd_seq;
         s->src.seqhi = pd->pd_seq + pd->pd_plen + 1;
-        if ((f & (TH_SYN | TH_ACK)) == TH_SYN && (s->flags & ENG_SF_MODULATE)) {
+        if ((f & (ENG_TH_SYN | ENG_TH_ACK)) == ENG_TH_SYN && (s->flags & ENG_SF_MODULATE)) {
                 s->src.seqdiff = nonzero_random(eng);
                 tcp_set32(pd, 4, s->src.seqlo + s->src.seqdiff);
         }
-        if (f & TH_SYN) {
+        if (f & ENG_TH_SYN) {
                 s->src.seqhi++;
                 s->src.wscale = eng_tcp_wscale(pd);
         }
@@ -89,25 +89,25 @@ void eng_tcp_state_init(struct engine *eng, struct pf_state *s, struct eng_pdesc
 
                 s->src.max_win = (uint16_t)((w - 1) >> (s->src.wscale & PF_WSCALE_MASK));
         }
-        if (f & TH_FIN)
+        if (f & ENG_TH_FIN)
                 s->src.seqhi++;
         s->dst.seqhi = 1;
         s->dst.max_win = 1;
-        s->src.state = TCPS_SYN_SENT;
-        s->dst.state = TCPS_CLOSED;
+        s->src.state = PF_TCPS_SYN_SENT;
+        s->dst.state = PF_TCPS_CLOSED;
         s->timeout = ENG_TM_TCP_FIRST;
 }
 
 static void update_timeout(struct pf_state *s, const struct pf_state_peer *src,
                            const struct pf_state_peer *dst)
 {
-        if (src->state >= TCPS_FIN_WAIT_2 && dst->state >= TCPS_FIN_WAIT_2)
+        if (src->state >= PF_TCPS_FIN_WAIT_2 && dst->state >= PF_TCPS_FIN_WAIT_2)
                 s->timeout = ENG_TM_TCP_CLOSED;
-        else if (src->state >= TCPS_CLOSING && dst->state >= TCPS_CLOSING)
+        else if (src->state >= PF_TCPS_CLOSING && dst->state >= PF_TCPS_CLOSING)
                 s->timeout = ENG_TM_TCP_FIN_WAIT;
-        else if (src->state < TCPS_ESTABLISHED || dst->state < TCPS_ESTABLISHED)
+        else if (src->state < PF_TCPS_ESTABLISHED || dst->state < PF_TCPS_ESTABLISHED)
                 s->timeout = ENG_TM_TCP_OPENING;
-        else if (src->state >= TCPS_CLOSING || dst->state >= TCPS_CLOSING)
+        else if (src->state >= PF_TCPS_CLOSING || dst->state >= PF_TCPS_CLOSING)
                 s->timeout = ENG_TM_TCP_CLOSING;
         else
                 s->timeout = ENG_TM_TCP_ESTABLISHED;
@@ -125,7 +125,7 @@ int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, 
         uint8_t sws = 0, dws = 0;
         int32_t ackskew;
 
-        if (src->wscale && dst->wscale && !(f & TH_SYN)) {
+        if (src->wscale && dst->wscale && !(f & ENG_TH_SYN)) {
                 sws = src->wscale & PF_WSCALE_MASK;
                 dws = dst->wscale & PF_WSCALE_MASK;
         }
@@ -144,7 +144,7 @@ int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, 
                         ack = pd->pd_ack;
                 }
                 end = seq + pd->pd_plen;
-                if (f & TH_SYN) {
+                if (f & ENG_TH_SYN) {
                         end++;
                         if (dst->wscale & PF_WSCALE_FLAG) {
                                 src->wscale = eng_tcp_wscale(pd);
@@ -157,16 +157,17 @@ int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, 
                                          * its window was real after all. */
                                         uint32_t w = (uint32_t)dst->max_win
                                                      << (dst->wscale & PF_WSCALE_MASK);
-                                        dst->max_win = (uint16_t)(w > TCP_MAXWIN ? TCP_MAXWIN : w);
+                                        dst->max_win =
+                                            (uint16_t)(w > PF_TCP_MAXWIN ? PF_TCP_MAXWIN : w);
                                         dst->wscale = 0;
                                 }
                         }
                 }
-                if (f & TH_FIN)
+                if (f & ENG_TH_FIN)
                         end++;
                 src->seqlo = seq;
-                if (src->state < TCPS_SYN_SENT)
-                        src->state = TCPS_SYN_SENT;
+                if (src->state < PF_TCPS_SYN_SENT)
+                        src->state = PF_TCPS_SYN_SENT;
                 {
                         uint32_t w = (uint32_t)dst->max_win << dws;
 
@@ -185,17 +186,17 @@ int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, 
                         *copyback = true;
                 }
                 end = seq + pd->pd_plen;
-                if (f & TH_SYN)
+                if (f & ENG_TH_SYN)
                         end++;
-                if (f & TH_FIN)
+                if (f & ENG_TH_FIN)
                         end++;
         }
 
-        if ((f & TH_ACK) == 0) {
+        if ((f & ENG_TH_ACK) == 0) {
                 /* No ack to check: let it pass the skew test. */
                 ack = dst->seqlo;
-        } else if ((ack == 0 && (f & (TH_ACK | TH_RST)) == (TH_ACK | TH_RST)) ||
-                   dst->state < TCPS_SYN_SENT) {
+        } else if ((ack == 0 && (f & (ENG_TH_ACK | ENG_TH_RST)) == (ENG_TH_ACK | ENG_TH_RST)) ||
+                   dst->state < PF_TCPS_SYN_SENT) {
                 /* Stacks that ack nothing on RST, or before the peer spoke. */
                 ack = dst->seqlo;
         }
@@ -210,9 +211,9 @@ int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, 
             /* not more than one window back (retransmissions) */
             SEQ_GEQ(seq, src->seqlo - ((uint32_t)dst->max_win << dws)) &&
             /* acking not more than one window of fragments back or forward */
-            ackskew >= -MAXACKWINDOW && ackskew <= (MAXACKWINDOW << sws) &&
+            ackskew >= -PF_MAXACKWINDOW && ackskew <= (PF_MAXACKWINDOW << sws) &&
             /* with reassembly on, a RST must hit the expected sequence */
-            ((f & TH_RST) == 0 || orig_seq == src->seqlo || orig_seq == src->seqlo + 1 ||
+            ((f & ENG_TH_RST) == 0 || orig_seq == src->seqlo || orig_seq == src->seqlo + 1 ||
              orig_seq + 1 == src->seqlo || !eng->scrub)) {
                 if (src->max_win < win)
                         src->max_win = (uint16_t)win;
@@ -220,25 +221,26 @@ int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, 
                         src->seqlo = end;
                 if (SEQ_GEQ(ack + (win << sws), dst->seqhi))
                         dst->seqhi = ack + ((win << sws) ? (win << sws) : 1);
-                if ((f & TH_SYN) && src->state < TCPS_SYN_SENT)
-                        src->state = TCPS_SYN_SENT;
-                if ((f & TH_FIN) && src->state < TCPS_CLOSING)
-                        src->state = TCPS_CLOSING;
-                if (f & TH_ACK) {
-                        if (dst->state == TCPS_SYN_SENT)
-                                dst->state = TCPS_ESTABLISHED;
-                        else if (dst->state == TCPS_CLOSING)
-                                dst->state = TCPS_FIN_WAIT_2;
+                if ((f & ENG_TH_SYN) && src->state < PF_TCPS_SYN_SENT)
+                        src->state = PF_TCPS_SYN_SENT;
+                if ((f & ENG_TH_FIN) && src->state < PF_TCPS_CLOSING)
+                        src->state = PF_TCPS_CLOSING;
+                if (f & ENG_TH_ACK) {
+                        if (dst->state == PF_TCPS_SYN_SENT)
+                                dst->state = PF_TCPS_ESTABLISHED;
+                        else if (dst->state == PF_TCPS_CLOSING)
+                                dst->state = PF_TCPS_FIN_WAIT_2;
                 }
-                if (f & TH_RST)
-                        src->state = dst->state = TCPS_TIME_WAIT;
+                if (f & ENG_TH_RST)
+                        src->state = dst->state = PF_TCPS_TIME_WAIT;
                 s->expire_s = eng->now_s;
                 update_timeout(s, src, dst);
                 return ENG_PASS;
         }
-        if ((dst->state < TCPS_SYN_SENT || dst->state >= TCPS_FIN_WAIT_2 ||
-             src->state >= TCPS_FIN_WAIT_2) &&
-            SEQ_GEQ(src->seqhi + MAXACKWINDOW, end) && SEQ_GEQ(seq, src->seqlo - MAXACKWINDOW)) {
+        if ((dst->state < PF_TCPS_SYN_SENT || dst->state >= PF_TCPS_FIN_WAIT_2 ||
+             src->state >= PF_TCPS_FIN_WAIT_2) &&
+            SEQ_GEQ(src->seqhi + PF_MAXACKWINDOW, end) &&
+            SEQ_GEQ(seq, src->seqlo - PF_MAXACKWINDOW)) {
                 /*
                  * Loose tracking, as pf: SYNs shotgunned before the peer
                  * answered, a connection picked up after the table was
@@ -251,13 +253,13 @@ int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, 
                         src->seqlo = end;
                 if (SEQ_GEQ(ack + (win << sws), dst->seqhi))
                         dst->seqhi = ack + ((win << sws) ? (win << sws) : 1);
-                if ((f & TH_FIN) && src->state < TCPS_CLOSING)
-                        src->state = TCPS_CLOSING;
-                if (f & TH_RST)
-                        src->state = dst->state = TCPS_TIME_WAIT;
+                if ((f & ENG_TH_FIN) && src->state < PF_TCPS_CLOSING)
+                        src->state = PF_TCPS_CLOSING;
+                if (f & ENG_TH_RST)
+                        src->state = dst->state = PF_TCPS_TIME_WAIT;
                 return ENG_PASS;
         }
-        if (dst->state == TCPS_SYN_SENT && src->state == TCPS_SYN_SENT) {
+        if (dst->state == PF_TCPS_SYN_SENT && src->state == PF_TCPS_SYN_SENT) {
                 /* Mismatch during the handshake: forget this side's start
                  * so a fresh SYN can resynchronise it. */
                 src->seqlo = 0;

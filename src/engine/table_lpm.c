@@ -210,3 +210,67 @@ uint32_t eng_table_count(const struct engine *eng, int t)
 
         return tb ? tb->count : 0;
 }
+
+int eng_table_foreach(const struct engine *eng, int t,
+                      int (*fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen,
+                                bool neg),
+                      void *arg)
+{
+        const struct eng_table *tb = table_get(eng, t);
+        /* explicit stack: node, depth, and the path's bits in addr */
+        struct {
+                uint32_t node;
+                uint16_t depth;
+                uint8_t next; /* 0: visit, 1: left done, 2: both done */
+        } st[130];
+        struct eng_addr a;
+        int af, sp, r;
+
+        if (!tb)
+                return ENG_EINVAL;
+        for (af = 4; af <= 6; af += 2) {
+                if (tb->root[af == 6] == ENG_NIL)
+                        continue;
+                memset(&a, 0, sizeof(a));
+                sp = 0;
+                st[0].node = tb->root[af == 6];
+                st[0].depth = 0;
+                st[0].next = 0;
+                while (sp >= 0) {
+                        const struct eng_rnode *x = &eng->rnodes[st[sp].node];
+                        uint16_t d = st[sp].depth;
+                        int c;
+
+                        if (st[sp].next == 0 && x->has) {
+                                struct eng_addr m, mask;
+                                int w;
+
+                                /* bits past the prefix are left over from
+                                 * other branches: clear them */
+                                eng_addr_mask(&mask, af, (uint8_t)d);
+                                for (w = 0; w < 4; w++)
+                                        m.ea_w[w] = a.ea_w[w] & mask.ea_w[w];
+                                r = fn(arg, af, &m, (uint8_t)d, x->neg != 0);
+                                if (r)
+                                        return r;
+                        }
+                        if (st[sp].next >= 2) {
+                                sp--;
+                                continue;
+                        }
+                        c = st[sp].next++;
+                        if (x->child[c] == ENG_NIL)
+                                continue;
+                        /* set bit d of the path to c, clear the rest below */
+                        if (c)
+                                a.ea_b[d >> 3] |= (uint8_t)(0x80 >> (d & 7));
+                        else
+                                a.ea_b[d >> 3] &= (uint8_t) ~(0x80 >> (d & 7));
+                        sp++;
+                        st[sp].node = x->child[c];
+                        st[sp].depth = (uint16_t)(d + 1);
+                        st[sp].next = 0;
+                }
+        }
+        return 0;
+}

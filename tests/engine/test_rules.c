@@ -10,6 +10,9 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <stdio.h>
+
 #include "eng_internal.h"
 #include "harness.h"
 
@@ -206,6 +209,23 @@ static void t_skip_steps_match_reference(void **st)
         h_free(h);
 }
 
+struct collect {
+        int n;
+        char text[8][64];
+};
+
+static int collect_cb(void *arg, int af, const struct eng_addr *a, uint8_t plen, bool neg)
+{
+        struct collect *c = arg;
+        char buf[INET6_ADDRSTRLEN];
+
+        inet_ntop(af == 4 ? AF_INET : AF_INET6, a->ea_b, buf, sizeof(buf));
+        if (c->n < 8)
+                snprintf(c->text[c->n], sizeof(c->text[0]), "%s%s/%u", neg ? "!" : "", buf, plen);
+        c->n++;
+        return 0;
+}
+
 static void t_tables(void **st)
 {
         struct harness *h = h_new(NULL);
@@ -253,6 +273,17 @@ static void t_tables(void **st)
         mkpd(&pd, ENG_DIR_IN, 0, 4, 6, "10.1.3.4", "1.1.1.1", 1, 2);
         assert_int_equal(decide(h, &pd, &act), 0);
 
+        /* listing (pfctl -T show): every entry once, in address order */
+        {
+                struct collect c = {0};
+
+                assert_int_equal(eng_table_foreach(h->eng, t, collect_cb, &c), 0);
+                assert_int_equal(c.n, 4);
+                assert_string_equal(c.text[0], "10.0.0.0/8");
+                assert_string_equal(c.text[1], "!10.1.0.0/16");
+                assert_string_equal(c.text[2], "10.1.2.0/24");
+                assert_string_equal(c.text[3], "2001:db8::/32");
+        }
         /* run-time delete and flush */
         pb_addr(&a, 4, "10.1.0.0");
         assert_int_equal(eng_table_del(h->eng, t, 4, &a, 16), 0);
