@@ -467,8 +467,8 @@ static bool quick_keys(const struct eng_rxframe *rx, struct pf_state_key k[2])
 
 /* Software pipeline: frame i's buckets are fetched while frame i-D's
  * states are fetched and frame i-2D is processed. */
-#define PF_DIST 10
-#define PF_RING 32 /* > 2 * PF_DIST, a power of two */
+#define PF_DIST 4
+#define PF_RING 16 /* > 2 * PF_DIST, a power of two */
 
 uint32_t eng_input(struct engine *eng, struct eng_rxframe *rx, uint32_t n, struct eng_txq *txq,
                    uint64_t now_ns)

@@ -312,8 +312,9 @@ void eng_state_prefetch2(const struct engine *eng, uint32_t hash)
         if (node != ENG_NIL) {
                 const char *p = (const char *)&eng->states[node >> 1];
 
+                /* the lookup line and the tracking/counting line; the
+                 * middle one (stack key, rule) is seldom read */
                 __builtin_prefetch(p);
-                __builtin_prefetch(p + 64);
                 __builtin_prefetch(p + 128);
         }
 }
