@@ -321,6 +321,63 @@ static void t_neighbor_resolution(void **st)
         h_free(h);
 }
 
+static void t_nd_resolution(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r = h_rule(ENG_A_PASS, 0, 0);
+        uint8_t f[2048], na[32];
+        const uint8_t *o;
+        uint32_t n;
+        struct eng_addr gw;
+
+        (void)st;
+        h_load(h, &r, 1);
+        h_learn(h, H_LAN, 6, "fd00:1::10", H_HOST_MAC);
+        n = h_udp(f, 0, 6, "fd00:1::10", "2001:db8:9::7", 1111, 53, 20);
+        h_input(h, H_LAN, f, n);
+        /* a neighbor solicitation for the gateway to its solicited-node group */
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        assert_memory_equal(o, "\x33\x33\xff\x00\x00\xfe", 6);
+        assert_memory_equal(o + 14 + 24, "\xff\x02\0\0\0\0\0\0\0\0\0\x01\xff\0\0\xfe", 16);
+        assert_int_equal(o[14 + 7], 255);
+        assert_int_equal(o[14 + 40], 135);
+        pb_addr(&gw, 6, "2001:db8:1::fe");
+        assert_memory_equal(o + 14 + 40 + 8, gw.ea_b, 16);
+        {
+                /* ICMPv6 checksum over the pseudo-header */
+                uint32_t sum = 0, i;
+
+                for (i = 0; i < 32; i += 2)
+                        sum += (uint32_t)(o[14 + 8 + i] << 8 | o[14 + 8 + i + 1]);
+                sum += 58 + 32;
+                assert_int_equal(pb_csum(o + 54, 32, sum), 0);
+        }
+        /* the advertisement releases the packet */
+        memset(na, 0, sizeof(na));
+        na[0] = 136;
+        na[4] = 0x60;
+        memcpy(na + 8, gw.ea_b, 16);
+        na[24] = 2;
+        na[25] = 1;
+        memcpy(na + 26, H_GW_MAC, 6);
+        struct pb_ip ip = {.af = 6,
+                           .src = "2001:db8:1::fe",
+                           .dst = "2001:db8:1::1",
+                           .proto = 58,
+                           .ttl = 255,
+                           .dmac = H_WAN_MAC,
+                           .smac = H_GW_MAC};
+        n = pb_frame(f, &ip, na, 32);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        assert_memory_equal(o, H_GW_MAC, 6);
+        assert_int_equal(o[12], 0x86);
+        assert_int_equal(o[14 + 6], 17);
+        h_free(h);
+}
+
 static void t_block_return(void **st)
 {
         struct harness *h = h_new(NULL);
@@ -445,6 +502,7 @@ int main(void)
             cmocka_unit_test(t_ttl_exceeded),
             cmocka_unit_test(t_neighbor_resolution),
             cmocka_unit_test(t_block_return),
+            cmocka_unit_test(t_nd_resolution),
             cmocka_unit_test(t_no_route),
             cmocka_unit_test(t_vlan),
         };

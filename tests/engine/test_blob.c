@@ -1,0 +1,156 @@
+/* Loading compiled rulesets: a real pf.conf through the compiler, refusal
+ * of truncated and damaged blobs with the active ruleset untouched, and the
+ * mapping of options and rule fields. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "eng_internal.h"
+#include "harness.h"
+#include "pfconf.h"
+
+static void *compile(const char *text, size_t *len)
+{
+        void *blob = NULL;
+
+        assert_int_equal(pfconf_compile("test.conf", text, strlen(text), stderr, &blob, len), 0);
+        return blob;
+}
+
+static const char conf[] = "set block-policy return\n"
+                           "set timeout udp.first 33\n"
+                           "set skip on lan10\n"
+                           "table <t> { 10.0.0.0/8, !10.1.0.0/16 }\n"
+                           "nat on wan from 192.168.1.0/24 -> (wan)\n"
+                           "rdr on wan proto tcp to (wan) port 80 -> 192.168.1.10\n"
+                           "block all\n"
+                           "pass in on lan from lan:network\n"
+                           "pass out on wan modulate state\n"
+                           "block in quick proto tcp from <t> to port 1:1024\n"
+                           "pass in on nosuchif all\n";
+
+static void t_load_and_map(void **st)
+{
+        struct harness *h = h_new(NULL);
+        size_t len;
+        void *blob = compile(conf, &len);
+        const struct eng_rule *r;
+        uint32_t i, nfilter = 0, nnat = 0, nrdr = 0;
+        int verr = -1;
+
+        (void)st;
+        assert_int_equal(eng_ruleset_load(h->eng, blob, len, &verr), ENG_OK);
+        assert_int_equal(verr, 0);
+        assert_true(h->eng->block_return);
+        assert_int_equal(h->eng->timeouts[ENG_TM_UDP_FIRST], 33);
+        for (i = 0; i < eng_rule_count(h->eng); i++) {
+                r = eng_rule_get(h->eng, i);
+                nfilter += r->r_action == ENG_A_PASS || r->r_action == ENG_A_BLOCK;
+                nnat += r->r_action == ENG_A_NAT;
+                nrdr += r->r_action == ENG_A_RDR;
+        }
+        assert_int_equal(nfilter, 5);
+        assert_int_equal(nnat, 1);
+        assert_int_equal(nrdr, 1);
+        r = eng_rule_get(h->eng, 1); /* pass in on lan from lan:network */
+        assert_int_equal(r->r_ifindex, H_LAN);
+        assert_int_equal(r->r_src.ra_type, ENG_AT_IFNET);
+        assert_int_equal(r->r_src.ra_nres, 2); /* v4 and v6 networks of lan */
+        r = eng_rule_get(h->eng, 2);
+        assert_int_equal(r->r_keep, ENG_KEEP_MODULATE);
+        assert_int_equal(r->r_flagset, ENG_TH_SYN | ENG_TH_ACK);
+        r = eng_rule_get(h->eng, 3);
+        assert_true(r->r_quick);
+        assert_int_equal(r->r_src.ra_type, ENG_AT_TABLE);
+        assert_int_equal(r->r_dst.ra_portop, ENG_OP_RRG);
+        r = eng_rule_get(h->eng, 4); /* an interface this engine does not have */
+        assert_int_equal(r->r_ifindex, ENG_IF_NONE);
+        /* the table came with it */
+        struct eng_addr a;
+        int t = eng_table_find(h->eng, "t");
+        assert_true(t >= 0);
+        pb_addr(&a, 4, "10.2.0.1");
+        assert_int_equal(eng_table_test(h->eng, t, 4, &a), 1);
+        pb_addr(&a, 4, "10.1.0.1");
+        assert_int_equal(eng_table_test(h->eng, t, 4, &a), 0);
+        free(blob);
+        h_free(h);
+}
+
+static void t_refuse_damaged(void **st)
+{
+        struct harness *h = h_new(NULL);
+        size_t len, cut;
+        void *blob = compile(conf, &len);
+        void *copy = aligned_alloc(8, (len + 7) & ~(size_t)7);
+        struct eng_rule pass = h_rule(ENG_A_PASS, 0, 0);
+        uint8_t f[2048];
+        uint32_t n, gen;
+        int verr, k;
+
+        (void)st;
+        h_load(h, &pass, 1);
+        h_learn_defaults(h);
+        gen = h->eng->generation;
+        /* every truncation is refused */
+        for (cut = 0; cut < len; cut += 1 + cut / 16) {
+                memcpy(copy, blob, cut);
+                assert_int_equal(eng_ruleset_load(h->eng, copy, cut, &verr), ENG_EBADRS);
+                assert_int_not_equal(verr, 0);
+        }
+        /* damaged bytes: refused or loaded, never out of bounds (ASan) */
+        srand(3);
+        for (k = 0; k < 300; k++) {
+                memcpy(copy, blob, len);
+                ((uint8_t *)copy)[rand() % len] ^= (uint8_t)(1 + rand() % 255);
+                if (eng_ruleset_load(h->eng, copy, len, &verr) == ENG_OK)
+                        h_load(h, &pass, 1); /* back to pass-all */
+        }
+        /* after all the refusals the pass-all ruleset still rules */
+        assert_true(h->eng->generation >= gen);
+        n = h_udp(f, 1, 4, "198.51.100.7", "192.168.1.10", 1, 2, 4);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        free(copy);
+        free(blob);
+        h_free(h);
+}
+
+static void t_skip_interface(void **st)
+{
+        struct harness *h = h_new(NULL);
+        size_t len;
+        void *blob = compile("set skip on lan\nblock all\n", &len);
+        uint8_t f[2048];
+        uint32_t n;
+
+        (void)st;
+        h_learn_defaults(h);
+        assert_int_equal(eng_ruleset_load(h->eng, blob, len, NULL), ENG_OK);
+        /* lan is not filtered: its packets reach wan; wan's are blocked */
+        n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", 1, 2, 4);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0); /* ... but out on wan is filtered */
+        n = h_ping(f, 0, 4, "192.168.1.10", "192.168.1.1", 1, 1);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1); /* the router answers on lan */
+        n = h_ping(f, 1, 4, "198.51.100.7", "203.0.113.1", 1, 1);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        free(blob);
+        h_free(h);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(t_load_and_map),
+            cmocka_unit_test(t_refuse_damaged),
+            cmocka_unit_test(t_skip_interface),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
