@@ -144,25 +144,34 @@ def kernel(cache):
         ver = os.path.basename(found[0])[len("vmlinuz-"):]
         return found[0], os.path.join(root, "lib", "modules", ver)
     os.makedirs(cache, exist_ok=True)
-    dl = os.path.join(cache, "download")
-    shutil.rmtree(dl, ignore_errors=True)
-    os.makedirs(dl)
-    # The metapackage only depends on the versioned image package: follow it.
-    meta = apt_download(META_PKG, dl)
-    deps = subprocess.run(["dpkg-deb", "-f", meta, "Depends"], check=True,
-                          capture_output=True, text=True).stdout
-    image = [d.split()[0] for d in deps.split(",") if d.strip().startswith("linux-image-")]
-    if not image:
-        raise Unavailable(f"{META_PKG} names no linux-image package: {deps.strip()}")
-    say(f"fetching {image[0]}")
-    deb = apt_download(image[0], dl)
-    # Unpack beside the cache and rename, so an interrupted run leaves no
-    # half-unpacked kernel behind. dpkg -x only unpacks: nothing is installed.
-    tmp = root + ".tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    subprocess.run(["dpkg", "-x", deb, tmp], check=True)
-    os.replace(tmp, root)
-    shutil.rmtree(dl)
+    # Names of this run's own: two runs sharing a build directory must not
+    # unpack into each other's folders.
+    dl = os.path.join(cache, f"download.{os.getpid()}")
+    tmp = f"{root}.tmp.{os.getpid()}"
+    try:
+        os.makedirs(dl)
+        # The metapackage only depends on the versioned image package: follow it.
+        meta = apt_download(META_PKG, dl)
+        deps = subprocess.run(["dpkg-deb", "-f", meta, "Depends"], check=True,
+                              capture_output=True, text=True).stdout
+        image = [d.split()[0] for d in deps.split(",") if d.strip().startswith("linux-image-")]
+        if not image:
+            raise Unavailable(f"{META_PKG} names no linux-image package: {deps.strip()}")
+        say(f"fetching {image[0]}")
+        deb = apt_download(image[0], dl)
+        # Unpack beside the cache and rename, so an interrupted run leaves no
+        # half-unpacked kernel behind. dpkg -x only unpacks: nothing is installed.
+        subprocess.run(["dpkg", "-x", deb, tmp], check=True, capture_output=True)
+        try:
+            os.replace(tmp, root)
+        except OSError:
+            if not os.path.isdir(root):  # else another run got there first
+                raise
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise Unavailable(f"cannot fetch and unpack the kernel package: {e}")
+    finally:
+        shutil.rmtree(dl, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
     return kernel(cache)
 
 
@@ -458,9 +467,10 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
     a.file("/tests.sh", script.encode(), 0o644)
     # gzip level 1: most of the size win at a fraction of the time, both here
     # and in the guest kernel's decompressor (which runs under TCG).
-    with open(out + ".tmp", "wb") as f:
+    tmp = f"{out}.tmp.{os.getpid()}"
+    with open(tmp, "wb") as f:
         f.write(gzip.compress(a.bytes(), compresslevel=1))
-    os.replace(out + ".tmp", out)
+    os.replace(tmp, out)
     open(stamp, "w").write(h.hexdigest())
     return True
 
