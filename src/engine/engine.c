@@ -68,6 +68,10 @@ static size_t layout(struct engine *eng, uint8_t *base, const struct eng_config 
         CARVE(eng->buckets, (size_t)pow2_at_least(c->ec_max_states * 2) * 4);
         CARVE(eng->bank[0].rules, (size_t)c->ec_max_rules * sizeof(struct eng_rule));
         CARVE(eng->bank[1].rules, (size_t)c->ec_max_rules * sizeof(struct eng_rule));
+        CARVE(eng->bank[0].hot, (size_t)c->ec_max_rules * sizeof(struct eng_rule_hot));
+        CARVE(eng->bank[1].hot, (size_t)c->ec_max_rules * sizeof(struct eng_rule_hot));
+        CARVE(eng->bank[0].evals, (size_t)c->ec_max_rules * 8);
+        CARVE(eng->bank[1].evals, (size_t)c->ec_max_rules * 8);
         CARVE(eng->tables, (size_t)c->ec_max_tables * sizeof(struct eng_table));
         CARVE(eng->rnodes, (size_t)c->ec_max_table_nodes * sizeof(struct eng_rnode));
         CARVE(eng->fragq, (size_t)c->ec_max_frag_queues * sizeof(struct eng_fragq));

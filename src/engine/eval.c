@@ -77,6 +77,15 @@ static bool is_icmp(const struct eng_pdesc *pd)
                (pd->pd_proto == ENG_PROTO_ICMPV6 && pd->pd_af == 6);
 }
 
+static inline bool hot_addr(const struct engine *eng, bool fast, uint32_t a4, uint32_t m4,
+                            uint8_t neg, const struct eng_rule_addr *full,
+                            const struct eng_pdesc *pd, const struct eng_addr *a)
+{
+        if (fast && pd->pd_af == 4)
+                return ((a->ea_w[0] & m4) == a4) != (neg != 0);
+        return addr_match(eng, full, pd->pd_af, a);
+}
+
 /* Index of the deciding filter rule, or ENG_NIL for the implicit pass. */
 static uint32_t match_filter(const struct eng_bank *b, const struct engine *eng,
                              const struct eng_pdesc *pd)
@@ -85,62 +94,62 @@ static uint32_t match_filter(const struct eng_bank *b, const struct engine *eng,
         bool later_frag = pd->pd_frag && pd->pd_fragoff;
 
         while (i < b->nfilter) {
-                struct eng_rule *r = &b->rules[i];
+                const struct eng_rule_hot *r = &b->hot[i];
 
-                r->r_cnt.rc_evaluations++;
-                if (r->r_ifindex != ENG_IF_ANY &&
-                    (r->r_ifindex == pd->pd_ifindex) == (r->r_ifnot != 0)) {
-                        i = r->r_skip[ENG_SKIP_IFP];
+                b->evals[i]++;
+                if (r->ifindex != ENG_IF_ANY && (r->ifindex == pd->pd_ifindex) == (r->ifnot != 0)) {
+                        i = r->skip[ENG_SKIP_IFP];
                         continue;
                 }
-                if (r->r_dir && r->r_dir != pd->pd_dir) {
-                        i = r->r_skip[ENG_SKIP_DIR];
+                if (r->dir && r->dir != pd->pd_dir) {
+                        i = r->skip[ENG_SKIP_DIR];
                         continue;
                 }
-                if (r->r_af && r->r_af != pd->pd_af) {
-                        i = r->r_skip[ENG_SKIP_AF];
+                if (r->af && r->af != pd->pd_af) {
+                        i = r->skip[ENG_SKIP_AF];
                         continue;
                 }
-                if (r->r_proto && r->r_proto != pd->pd_proto) {
-                        i = r->r_skip[ENG_SKIP_PROTO];
+                if (r->proto && r->proto != pd->pd_proto) {
+                        i = r->skip[ENG_SKIP_PROTO];
                         continue;
                 }
-                if (!addr_match(eng, &r->r_src, pd->pd_af, &pd->pd_src)) {
-                        i = r->r_skip[ENG_SKIP_SRC_ADDR];
+                if (!hot_addr(eng, r->src_fast, r->src_a4, r->src_m4, r->src_neg,
+                              &b->rules[i].r_src, pd, &pd->pd_src)) {
+                        i = r->skip[ENG_SKIP_SRC_ADDR];
                         continue;
                 }
-                if (r->r_src.ra_portop &&
-                    (!ports_apply(pd) || !port_match(r->r_src.ra_portop, r->r_src.ra_port[0],
-                                                     r->r_src.ra_port[1], pd->pd_sport))) {
-                        i = r->r_skip[ENG_SKIP_SRC_PORT];
+                if (r->src_portop &&
+                    (!ports_apply(pd) ||
+                     !port_match(r->src_portop, r->src_port[0], r->src_port[1], pd->pd_sport))) {
+                        i = r->skip[ENG_SKIP_SRC_PORT];
                         continue;
                 }
-                if (!addr_match(eng, &r->r_dst, pd->pd_af, &pd->pd_dst)) {
-                        i = r->r_skip[ENG_SKIP_DST_ADDR];
+                if (!hot_addr(eng, r->dst_fast, r->dst_a4, r->dst_m4, r->dst_neg,
+                              &b->rules[i].r_dst, pd, &pd->pd_dst)) {
+                        i = r->skip[ENG_SKIP_DST_ADDR];
                         continue;
                 }
-                if (r->r_dst.ra_portop &&
-                    (!ports_apply(pd) || !port_match(r->r_dst.ra_portop, r->r_dst.ra_port[0],
-                                                     r->r_dst.ra_port[1], pd->pd_dport))) {
-                        i = r->r_skip[ENG_SKIP_DST_PORT];
+                if (r->dst_portop &&
+                    (!ports_apply(pd) ||
+                     !port_match(r->dst_portop, r->dst_port[0], r->dst_port[1], pd->pd_dport))) {
+                        i = r->skip[ENG_SKIP_DST_PORT];
                         continue;
                 }
-                /* Fields without skip steps. */
-                /* flags F/S concern TCP only: `pass all flags S/SA` still
-                 * passes UDP, as in pf */
-                if (r->r_flagset && pd->pd_proto == ENG_PROTO_TCP &&
-                    (later_frag || (pd->pd_tcpflags & r->r_flagset) != r->r_flags)) {
+                /* Fields without skip steps. flags F/S concern TCP only:
+                 * `pass all flags S/SA` still passes UDP, as in pf. */
+                if (r->flagset && pd->pd_proto == ENG_PROTO_TCP &&
+                    (later_frag || (pd->pd_tcpflags & r->flagset) != r->flags)) {
                         i++;
                         continue;
                 }
-                if (r->r_icmp_type &&
-                    (!is_icmp(pd) || later_frag || pd->pd_icmp_type != r->r_icmp_type - 1 ||
-                     (r->r_icmp_code && pd->pd_icmp_code != r->r_icmp_code - 1))) {
+                if (r->icmp_type &&
+                    (!is_icmp(pd) || later_frag || pd->pd_icmp_type != r->icmp_type - 1 ||
+                     (r->icmp_code && pd->pd_icmp_code != r->icmp_code - 1))) {
                         i++;
                         continue;
                 }
                 last = i;
-                if (r->r_quick)
+                if (r->quick)
                         break;
                 i++;
         }

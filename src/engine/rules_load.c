@@ -132,6 +132,43 @@ static bool rule_ok(const struct engine *eng, const struct eng_rule *r)
         return true;
 }
 
+static bool fast_addr(const struct eng_rule_addr *ra, uint32_t *a4, uint32_t *m4)
+{
+        if (ra->ra_type == ENG_AT_ANY) {
+                *a4 = *m4 = 0; /* matches every v4 address */
+                return ra->ra_neg == 0;
+        }
+        if (ra->ra_type != ENG_AT_NET || ra->ra_af != 4)
+                return false;
+        *m4 = ra->ra_mask.ea_w[0];
+        *a4 = ra->ra_addr.ea_w[0] & *m4;
+        return true;
+}
+
+static void make_hot(const struct eng_rule *r, struct eng_rule_hot *h)
+{
+        memset(h, 0, sizeof(*h));
+        memcpy(h->skip, r->r_skip, sizeof(h->skip));
+        h->ifindex = r->r_ifindex;
+        h->ifnot = r->r_ifnot;
+        h->dir = r->r_dir;
+        h->af = r->r_af;
+        h->proto = r->r_proto;
+        h->quick = r->r_quick;
+        h->flags = r->r_flags;
+        h->flagset = r->r_flagset;
+        h->icmp_type = r->r_icmp_type;
+        h->icmp_code = r->r_icmp_code;
+        h->src_fast = fast_addr(&r->r_src, &h->src_a4, &h->src_m4);
+        h->dst_fast = fast_addr(&r->r_dst, &h->dst_a4, &h->dst_m4);
+        h->src_neg = r->r_src.ra_neg;
+        h->dst_neg = r->r_dst.ra_neg;
+        h->src_portop = r->r_src.ra_portop;
+        h->dst_portop = r->r_dst.ra_portop;
+        memcpy(h->src_port, r->r_src.ra_port, sizeof(h->src_port));
+        memcpy(h->dst_port, r->r_dst.ra_port, sizeof(h->dst_port));
+}
+
 int eng_bank_commit(struct engine *eng, const uint32_t start[4], const uint32_t end[4])
 {
         struct eng_bank *b = &eng->bank[1 - eng->active];
@@ -151,6 +188,9 @@ int eng_bank_commit(struct engine *eng, const uint32_t start[4], const uint32_t 
                                 b->rules[i].r_skip[f] =
                                     (uint16_t)(b->rules[i].r_skip[f] + start[k]);
         }
+        for (i = 0; i < end[3]; i++)
+                make_hot(&b->rules[i], &b->hot[i]);
+        memset(b->evals, 0, (size_t)end[3] * sizeof(b->evals[0]));
         b->n = end[3];
         b->nfilter = end[0];
         b->nat_start = start[1];
@@ -195,7 +235,13 @@ const struct eng_rule *eng_rule_get(const struct engine *eng, uint32_t i)
 {
         const struct eng_bank *b = eng_active(eng);
 
-        return i < b->n ? &b->rules[i] : NULL;
+        if (i >= b->n)
+                return NULL;
+        /* The walk counts evaluations in a side array; fold them in. The
+         * rules are the engine's own memory, const only to callers. */
+        ((struct eng_rule *)&b->rules[i])->r_cnt.rc_evaluations =
+            b->rules[i].r_action <= ENG_A_BLOCK ? b->evals[i] : b->rules[i].r_cnt.rc_evaluations;
+        return &b->rules[i];
 }
 
 uint32_t eng_rule_count(const struct engine *eng)
