@@ -33,9 +33,31 @@ static void pfctl_usage(FILE *f)
               f);
 }
 
-static int pfctl_no_appliance(const char *what)
+static const char *const pfctl_show_mods[] = {"rules", "states", "info", "Tables", "labels", NULL};
+static const char *const pfctl_flush_mods[] = {"states", "rules", "all", NULL};
+
+/* pfctl takes modifiers abbreviated (-sr, -ss, -Fa): a unique prefix names one. */
+static const char *pfctl_modifier(const char *arg, const char *const *mods)
 {
-        fprintf(stderr, "moat pfctl: %s: no running appliance\n", what);
+        const char *found = NULL;
+        size_t n = strlen(arg);
+
+        if (n == 0)
+                return NULL;
+        for (; *mods != NULL; mods++) {
+                if (strncmp(*mods, arg, n) != 0)
+                        continue;
+                if (found != NULL)
+                        return NULL; /* ambiguous */
+                found = *mods;
+        }
+        return found;
+}
+
+/* "moat pfctl: REQUEST: no running appliance[HINT]"; the exit status. */
+static int pfctl_no_appliance(const char *flag, const char *arg, const char *hint)
+{
+        fprintf(stderr, "moat pfctl: %s%s: no running appliance%s\n", flag, arg, hint);
         return 1;
 }
 
@@ -57,7 +79,7 @@ static int pfctl_write_blob(const char *path, const void *blob, size_t len)
 int moat_cmd_pfctl(int argc, char **argv)
 {
         const char *file = NULL, *show = NULL, *table = NULL, *tcmd = NULL, *flush = NULL;
-        const char *wpath = NULL;
+        const char *wpath = NULL, *optarg_show = NULL;
         int opt, noload = 0, verbose = 0, ret;
         struct ruleset_view view;
         void *blob = NULL;
@@ -98,7 +120,7 @@ int moat_cmd_pfctl(int argc, char **argv)
                         file = optarg;
                         break;
                 case 's':
-                        show = optarg;
+                        show = optarg_show = optarg;
                         break;
                 case 't':
                         table = optarg;
@@ -133,10 +155,12 @@ int moat_cmd_pfctl(int argc, char **argv)
                 fprintf(stderr, "moat pfctl: -t and -T go together\n");
                 return 2;
         }
-        if (show != NULL && strcmp(show, "rules") != 0 && strcmp(show, "states") != 0 &&
-            strcmp(show, "info") != 0 && strcmp(show, "Tables") != 0 &&
-            strcmp(show, "labels") != 0) {
-                fprintf(stderr, "moat pfctl: unknown -s modifier '%s'\n", show);
+        if (show != NULL && (show = pfctl_modifier(show, pfctl_show_mods)) == NULL) {
+                fprintf(stderr, "moat pfctl: unknown -s modifier '%s'\n", optarg_show);
+                return 2;
+        }
+        if (flush != NULL && (flush = pfctl_modifier(flush, pfctl_flush_mods)) == NULL) {
+                fprintf(stderr, "moat pfctl: unknown -F modifier\n");
                 return 2;
         }
         if (wpath != NULL && file == NULL) {
@@ -145,13 +169,14 @@ int moat_cmd_pfctl(int argc, char **argv)
         }
         /* Requests that only a running firewall can answer. */
         if (flush != NULL)
-                return pfctl_no_appliance("-F");
+                return pfctl_no_appliance("-F ", flush, "");
         if (tcmd != NULL)
-                return pfctl_no_appliance("-t/-T");
+                return pfctl_no_appliance("-t ", table, "");
         if (show != NULL && strcmp(show, "rules") != 0)
-                return pfctl_no_appliance(show);
+                return pfctl_no_appliance("-s ", show, "");
         if (file == NULL)
-                return pfctl_no_appliance("-s rules");
+                return pfctl_no_appliance("-s rules", "",
+                                          " (with -f FILE, shows the ruleset of FILE)");
 
         if (pfconf_compile_file_defs(file, defs, ndefs, stderr, &blob, &len) != 0)
                 return 1;
@@ -167,7 +192,8 @@ int moat_cmd_pfctl(int argc, char **argv)
         if (ret == 0 && (verbose > 0 || show != NULL))
                 pfconf_print(stdout, &view, verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
         if (ret == 0 && !noload && show == NULL && wpath == NULL)
-                ret = pfctl_no_appliance("cannot load the ruleset (use -n to check only)");
+                ret = pfctl_no_appliance("-f ", file,
+                                         " to load into (the file is valid; -n checks only)");
         else if (ret == 0 && !noload && show != NULL)
                 fprintf(stderr,
                         "moat pfctl: no running appliance: showing the ruleset parsed "

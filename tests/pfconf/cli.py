@@ -48,7 +48,17 @@ def main(moat, gold):
         check(f"{' '.join(args)}: needs an appliance",
               rc != 0 and out == "" and "no running appliance" in err, f"{rc} {out!r} {err!r}")
 
-    for args in (["-s", "nonsense"], ["-x"], [], ["-t", "x"], ["-w", "/tmp/x"]):
+    # pfctl's abbreviated modifiers
+    rc, out, err = run(moat, "-sr", "-f", conf)
+    check("-sr is -s rules", rc == 0 and out == ok, f"{rc} {err!r}")
+    for args, word in ((["-ss"], "-s states"), (["-si"], "-s info"), (["-sT"], "-s Tables"),
+                       (["-sl"], "-s labels"), (["-Fa"], "-F all"), (["-Fs"], "-F states")):
+        rc, out, err = run(moat, *args)
+        check(f"{args[0]} is {word}", rc == 1 and err.startswith(f"moat pfctl: {word}:"),
+              f"{rc} {err!r}")
+
+    for args in (["-s", "nonsense"], ["-x"], [], ["-t", "x"], ["-w", "/tmp/x"], ["-sz"],
+                 ["-Fx"]):
         rc, out, err = run(moat, *args)
         check(f"{' '.join(args)}: usage error", rc == 2 and out == "", f"{rc} {out!r} {err!r}")
 
