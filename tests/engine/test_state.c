@@ -142,6 +142,60 @@ static void t_window(void **st)
         h_free(h);
 }
 
+/* A TCP segment with a window-scale option, client to server or back. */
+static int seg_ws(struct harness *h, int from_srv, uint32_t seq, uint32_t ack, uint8_t flags,
+                  uint16_t win, int wscale, uint32_t plen)
+{
+        uint8_t f[4096], l4[3000], pay[2000], opt[4] = {1, 3, 3, 0};
+        struct pb_ip ip = {.af = 4,
+                           .src = from_srv ? SRV : CLI,
+                           .dst = from_srv ? CLI : SRV,
+                           .proto = 6,
+                           .dmac = from_srv ? H_WAN_MAC : H_LAN_MAC,
+                           .smac = from_srv ? H_GW_MAC : H_HOST_MAC};
+        uint32_t n;
+
+        memset(pay, 'w', sizeof(pay));
+        opt[3] = (uint8_t)(wscale < 0 ? 0 : wscale);
+        n = pb_tcp(l4, from_srv ? 80 : 40000, from_srv ? 40000 : 80, seq, ack, flags, win,
+                   wscale < 0 ? NULL : opt, wscale < 0 ? 0 : 4, pay, plen);
+        n = pb_frame(f, &ip, l4, n);
+        h_input(h, from_srv ? H_WAN : H_LAN, f, n);
+        return h_nout(h, from_srv ? H_LAN : H_WAN) == 1;
+}
+
+static void t_window_scaling(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+
+        (void)st;
+        /* both sides scale by 2^7: a window field of 1000 means 128000 */
+        assert_true(seg_ws(h, 0, 1000, 0, PB_TH_SYN, 1000, 7, 0));
+        assert_true(seg_ws(h, 1, 5000, 1001, PB_TH_SYN | PB_TH_ACK, 1000, 7, 0));
+        assert_true(seg_ws(h, 0, 1001, 5001, PB_TH_ACK, 1000, -1, 0));
+        /* the server may send up to the client's scaled window: 100000
+         * bytes ahead is inside 128000, beyond the unscaled 65535 */
+        assert_true(seg_ws(h, 1, 5001 + 100000, 1001, PB_TH_ACK, 1000, -1, 1000));
+        /* but not past it */
+        assert_false(seg_ws(h, 1, 5001 + 140000, 1001, PB_TH_ACK, 1000, -1, 1000));
+        h_free(h);
+}
+
+static void t_no_wscale_without_both(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+
+        (void)st;
+        /* only the client offers scaling: neither side scales */
+        assert_true(seg_ws(h, 0, 1000, 0, PB_TH_SYN, 1000, 7, 0));
+        assert_true(seg_ws(h, 1, 5000, 1001, PB_TH_SYN | PB_TH_ACK, 1000, -1, 0));
+        assert_true(seg_ws(h, 0, 1001, 5001, PB_TH_ACK, 1000, -1, 0));
+        /* the client's window is 1000 bytes, not 128000 */
+        assert_false(seg_ws(h, 1, 5001 + 100000, 1001, PB_TH_ACK, 1000, -1, 1000));
+        assert_true(seg_ws(h, 1, 5001, 1001, PB_TH_ACK, 1000, -1, 900));
+        h_free(h);
+}
+
 static void t_rst(void **st)
 {
         struct harness *h = fw(ENG_KEEP_STATE, NULL);
@@ -378,6 +432,8 @@ int main(void)
             cmocka_unit_test(t_handshake_and_close),
             cmocka_unit_test(t_window),
             cmocka_unit_test(t_rst),
+            cmocka_unit_test(t_window_scaling),
+            cmocka_unit_test(t_no_wscale_without_both),
             cmocka_unit_test(t_rst_exact_with_scrub),
             cmocka_unit_test(t_modulate),
             cmocka_unit_test(t_udp_timeout_purge),
