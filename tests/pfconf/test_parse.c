@@ -292,6 +292,45 @@ static void test_nul_and_empty(void **state)
         release(c);
 }
 
+/* Big inputs: thousands of rules compile deterministically; expansion is bounded. */
+static void test_large(void **state)
+{
+        size_t cap = 1u << 20, n = 0, i;
+        char *text = malloc(cap);
+        struct compiled *a, *b;
+
+        (void)state;
+        assert_non_null(text);
+        for (i = 0; i < 5000; i++)
+                n += (size_t)snprintf(text + n, cap - n,
+                                      "pass in on if%zu proto tcp from 10.%zu.%zu.0/24 to any "
+                                      "port %zu label \"r%zu\"\n",
+                                      i % 7, i / 256, i % 256, 1 + i, i);
+        a = compile(text);
+        b = compile(text);
+        assert_int_equal(a->nerr, 0);
+        assert_int_equal(a->v.rv_n_filter, 5000);
+        assert_int_equal(a->v.rv_n_ifaces, 7);
+        assert_int_equal(a->len, b->len);
+        assert_memory_equal(a->blob, b->blob, a->len); /* same input, same bytes */
+        release(a);
+        release(b);
+
+        /* 400 x 400 x 2 = 320,000 rules: over the 200,000 limit. */
+        n = (size_t)snprintf(text, cap, "pass proto tcp from {");
+        for (i = 0; i < 400; i++)
+                n += (size_t)snprintf(text + n, cap - n, " 10.0.%zu.%zu", i / 256, i % 256);
+        n += (size_t)snprintf(text + n, cap - n, " } to {");
+        for (i = 0; i < 400; i++)
+                n += (size_t)snprintf(text + n, cap - n, " 10.1.%zu.%zu", i / 256, i % 256);
+        snprintf(text + n, cap - n, " } port { 1 2 }\n");
+        a = compile(text);
+        assert_int_equal(a->nerr, 1);
+        assert_string_equal(a->err, "t.conf:1: too many rules after expansion (max 200000)\n");
+        release(a);
+        free(text);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -303,6 +342,7 @@ int main(void)
             cmocka_unit_test(test_translation),
             cmocka_unit_test(test_errors),
             cmocka_unit_test(test_nul_and_empty),
+            cmocka_unit_test(test_large),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
