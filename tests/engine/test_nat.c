@@ -326,6 +326,50 @@ static void t_binat(void **st)
         h_free(h);
 }
 
+static void t_nat66(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r[2];
+        uint8_t f[2048], chk[2048];
+        const uint8_t *o;
+        uint32_t n;
+        uint16_t xport;
+        struct eng_addr a;
+
+        (void)st;
+        r[0] = h_rule(ENG_A_NAT, ENG_DIR_OUT, 0);
+        r[0].r_ifindex = H_WAN;
+        r[0].r_af = 6;
+        h_net(&r[0].r_src, 6, "fd00:1::", 64);
+        h_net(&r[0].r_rpool, 6, "2001:db8:1::1", 128);
+        r[1] = h_rule(ENG_A_PASS, 0, 0);
+        h_load(h, r, 2);
+        h_learn_defaults(h);
+        n = h_udp(f, 0, 6, "fd00:1::10", "2001:db8:9::7", 5000, 53, 12);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        pb_addr(&a, 6, "2001:db8:1::1");
+        assert_memory_equal(o + 14 + 8, a.ea_b, 16);
+        xport = rd16(o + 54);
+        assert_true(xport >= 50001);
+        memcpy(chk, o, n);
+        pb_fix_csums(chk, n);
+        assert_memory_equal(chk, o, n); /* UDP checksum kept right incrementally */
+        /* and back */
+        n = h_udp(f, 1, 6, "2001:db8:9::7", "2001:db8:1::1", 53, xport, 12);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        pb_addr(&a, 6, "fd00:1::10");
+        assert_memory_equal(o + 14 + 24, a.ea_b, 16);
+        assert_int_equal(rd16(o + 54 + 2), 5000);
+        memcpy(chk, o, n);
+        pb_fix_csums(chk, n);
+        assert_memory_equal(chk, o, n);
+        h_free(h);
+}
+
 static void t_nonat(void **st)
 {
         struct harness *h = h_new(NULL);
@@ -366,6 +410,7 @@ int main(void)
             cmocka_unit_test(t_rdr),
             cmocka_unit_test(t_binat),
             cmocka_unit_test(t_nonat),
+            cmocka_unit_test(t_nat66),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
