@@ -103,6 +103,17 @@ static int pfconf_check_rule(struct pfconf *pf, const struct pfconf_rule *r)
                         bad++;
                 }
         }
+        if (r->action == RULESET_ACT_BLOCK && r->block == RULESET_BLOCK_RETURN_RST) {
+                int tcp_only = r->protos != NULL;
+
+                for (p = r->protos; p != NULL; p = p->next)
+                        if (p->proto != P_TCP)
+                                tcp_only = 0;
+                if (!tcp_only) {
+                        pfconf_error(pf, r->line, "return-rst can only be applied to tcp rules");
+                        bad++;
+                }
+        }
         if (r->action == RULESET_ACT_BLOCK && r->has_keep && r->keep != RULESET_KEEP_NONE) {
                 pfconf_error(pf, r->line, "block rules cannot keep state");
                 bad++;

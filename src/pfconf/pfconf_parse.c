@@ -26,6 +26,8 @@ static void pfconf_parse_macro(struct pfconf *pf)
         size_t len = 0, cap = 64;
         int line = pf->tok.line;
 
+        if (!pfconf_macro_name_ok(name))
+                pfconf_fail(pf, line, "invalid macro name '%s'", name);
         pfconf_next(pf); /* name */
         pfconf_next(pf); /* = */
         val = pfconf_alloc(&pf->arena, cap);
