@@ -120,6 +120,7 @@ struct eng_rule {
         uint8_t r_return;           /* enum eng_return: how a block refuses */
         uint8_t r_return_icmp;      /* ICMP code + 1 for return, 0 = port unreachable */
         uint8_t r_allow_opts;       /* allow-opts: pass IPv4 options */
+        uint8_t r_natpass;          /* nat/rdr/binat pass: skip the filter rules */
         uint32_t r_max_states;      /* 0 unlimited */
         /* source tracking: limits per source address, 0 = none */
         uint32_t r_max_src_states;

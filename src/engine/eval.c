@@ -219,7 +219,10 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
                 }
         }
 
-        ridx = match_filter(b, eng, pd);
+        if (nr && nr->r_log)
+                eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, nr->r_nr);
+        /* `nat pass` / `rdr pass`: the translation rule decides alone */
+        ridx = nr && nr->r_natpass ? ENG_NIL : match_filter(b, eng, pd);
         if (ridx != ENG_NIL) {
                 r = &b->rules[ridx];
                 r->r_cnt.rc_packets[d]++;

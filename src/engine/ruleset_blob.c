@@ -189,6 +189,7 @@ static int conv_trans(const struct load_ctx *c, const struct ruleset_trans *in, 
         r->r_af = map_af(in->t_af);
         r->r_proto = in->t_proto;
         r->r_log = (in->t_flags & RULESET_TF_LOG) != 0;
+        r->r_natpass = (in->t_flags & RULESET_TF_PASS) != 0;
         r->r_rport[0] = in->t_pool_port_lo;
         r->r_rport[1] = in->t_pool_port_hi;
         if ((in->t_flags & RULESET_TF_STATIC_PORT) && !r->r_rport[0]) {

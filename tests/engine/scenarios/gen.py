@@ -328,6 +328,21 @@ pass in on lan proto tcp keep state (max-src-conn 1, overload <abusers> flush)
                            TCP(sport=2001, dport=80, seq=101, ack=901, flags="A", window=1000)))
     s.append(ov)
 
+    rp = Scn("rdr_pass", """\
+rdr pass on wan proto tcp to (wan) port 2222 -> 192.168.1.10 port 22
+block in all
+pass out all
+""")
+    rp.note("'rdr pass' skips the filter rules: 'block in all' does not see it")
+    rp.inp("wan", from_wan(IP(src=SRV, dst=WAN, id=8) /
+                           TCP(sport=40000, dport=2222, seq=5, flags="S", window=64)))
+    rp.out("lan", to_lan(IP(src=SRV, dst=HOST, id=8, ttl=63) /
+                         TCP(sport=40000, dport=22, seq=5, flags="S", window=64)))
+    rp.note("other ports are not redirected and meet 'block in all'")
+    rp.inp("wan", from_wan(IP(src=SRV, dst=WAN, id=9) /
+                           TCP(sport=40000, dport=2223, seq=5, flags="S", window=64)))
+    s.append(rp)
+
     ttl = Scn("ttl_exceeded", "pass all\n")
     dying = IP(src=HOST, dst=SRV, ttl=1, id=3) / UDP(sport=33434, dport=33434) / Raw(b"tr")
     ttl.inp("lan", from_lan(dying))
