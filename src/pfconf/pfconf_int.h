@@ -221,10 +221,10 @@ enum pfconf_rkind { PFCONF_R_FILTER, PFCONF_R_SCRUB, PFCONF_R_TRANS };
 /* One rule as written, before expansion. */
 struct pfconf_rule {
         int line;
-        int kind;       /* enum pfconf_rkind */
-        uint8_t action; /* ruleset_action or ruleset_trans_action */
-        uint8_t block;  /* ruleset_block */
-        uint8_t ret_icmp, ret_icmp6, has_ret_icmp6;
+        int kind;                    /* enum pfconf_rkind */
+        uint8_t action;              /* ruleset_action or ruleset_trans_action */
+        uint8_t block;               /* ruleset_block */
+        uint8_t ret_icmp, ret_icmp6; /* return-icmp codes (v4: unreach, v6: dst unreach) */
         uint8_t dir, af;
         uint16_t rflags; /* RULESET_RF_* collected while parsing */
         uint8_t tflags;  /* RULESET_TF_* */
@@ -239,14 +239,12 @@ struct pfconf_rule {
         uint8_t keep;
         struct ruleset_rule sopts; /* state options, scrub options (r_max_*, ...) */
         char *overload;            /* overload table name */
-        int has_sopts;
         char *label;
         /* translation */
         struct pfconf_host *pool; /* -> target (one) */
         uint16_t pool_lo, pool_hi;
         int has_pool_port;
         uint8_t pool_type;
-        int sticky;
 };
 
 /* ---- compiler state ---- */

@@ -212,7 +212,7 @@ static void pfconf_parse_set(struct pfconf *pf)
         }
 }
 
-static void pfconf_table_entry(struct pfconf *pf, uint32_t tidx)
+static void pfconf_table_entry(struct pfconf *pf)
 {
         struct ruleset_addr a;
         struct ruleset_tentry *e;
@@ -220,7 +220,6 @@ static void pfconf_table_entry(struct pfconf *pf, uint32_t tidx)
         uint32_t plen;
         char *text;
 
-        (void)tidx;
         if (pfconf_accept_punct(pf, '!'))
                 neg = 1;
         if (pf->tok.type != T_WORD && pf->tok.type != T_STRING)
@@ -279,7 +278,7 @@ static void pfconf_parse_table(struct pfconf *pf)
                                 pfconf_next(pf);
                         if (pfconf_accept_punct(pf, '}'))
                                 break;
-                        pfconf_table_entry(pf, idx);
+                        pfconf_table_entry(pf);
                 }
         }
         if (pfconf_is_kw(pf, KW_FILE))

@@ -85,7 +85,6 @@ static void pfconf_parse_block(struct pfconf *pf, struct pfconf_rule *r)
                 r->block = RULESET_BLOCK_RETURN_ICMP;
                 r->ret_icmp = 3; /* port-unr, pfctl's default */
                 r->ret_icmp6 = 4;
-                r->has_ret_icmp6 = 1;
                 if (pfconf_accept_punct(pf, '(')) {
                         r->ret_icmp = pfconf_icmp_code(pf, 3, 0);
                         if (pfconf_accept_punct(pf, ','))
@@ -96,7 +95,6 @@ static void pfconf_parse_block(struct pfconf *pf, struct pfconf_rule *r)
                 r->block = RULESET_BLOCK_RETURN_ICMP;
                 r->ret_icmp = 3;
                 r->ret_icmp6 = 4;
-                r->has_ret_icmp6 = 1;
                 if (pfconf_accept_punct(pf, '(')) {
                         r->ret_icmp6 = pfconf_icmp_code(pf, 1, 1);
                         pfconf_expect_punct(pf, ')');
@@ -209,7 +207,6 @@ static void pfconf_parse_state(struct pfconf *pf, struct pfconf_rule *r, uint8_t
                 return;
         if (keep == RULESET_KEEP_NONE)
                 pfconf_fail(pf, pf->tok.line, "state options need a stateful rule");
-        r->has_sopts = 1;
         for (;;) {
                 pfconf_state_opt(pf, r);
                 if (pfconf_accept_punct(pf, ')'))
@@ -238,9 +235,10 @@ static void pfconf_parse_flags(struct pfconf *pf, struct pfconf_rule *r)
         if (pf->tok.type != T_WORD || pfconf_tcpflags_parse(pf->tok.text, &r->tcp_flagset) < 0 ||
             r->tcp_flagset == 0)
                 pfconf_fail(pf, line, "invalid TCP flag mask '%s'", pf->tok.text);
-        pfconf_next(pf);
         if (r->tcp_flags & ~r->tcp_flagset)
-                pfconf_fail(pf, line, "flags: %s is not a subset of the mask", "F");
+                pfconf_fail(pf, line, "flags: the flags must be a subset of the mask '%s'",
+                            pf->tok.text);
+        pfconf_next(pf);
 }
 
 static void pfconf_parse_label(struct pfconf *pf, struct pfconf_rule *r)
