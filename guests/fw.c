@@ -1,0 +1,256 @@
+/*
+ * fw: the firewall domain. The pf-style engine (src/engine) between one port
+ * per interface: channels to ndvms in vm mode, the NICs themselves in
+ * bare-metal mode. Its config blob (include/moat/fwconf.h) names the
+ * interfaces and carries the compiled ruleset; both are validated before use.
+ * Argument 1: seconds to run (default forever); it then prints its counters.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "moat/fwconf.h"
+#include "moat/guest.h"
+#include "moat/ring.h"
+
+#define BATCH   64
+#define BUFSIZE 2048
+#define TICK_NS 100000000ull
+
+struct fw_if {
+        uint32_t port;
+        int is_chan;
+        struct moat_chan ch;
+        struct eng_txframe txf[BATCH];
+        uint8_t *txbuf;
+};
+
+static struct fw_if fw_ifs[ENG_MAX_IFS];
+static unsigned fw_nifs;
+static struct eng_txq fw_txq[ENG_MAX_IFS];
+static uint8_t fw_rxbuf[BATCH][BUFSIZE];
+
+static uint64_t parse_u64(const char *s)
+{
+        uint64_t v = 0;
+        for (; s && *s >= '0' && *s <= '9'; s++)
+                v = v * 10 + (uint64_t)(*s - '0');
+        return v;
+}
+
+static void *fw_load_config(uint64_t *len)
+{
+        uint64_t need = 0;
+        if (moat_config(NULL, 0, &need) == MOAT_ENOENT || need == 0)
+                return NULL;
+        void *buf = malloc(need);
+        if (buf == NULL || moat_config(buf, need, len) != MOAT_OK)
+                return NULL;
+        return buf;
+}
+
+static int fw_setup_if(struct engine *eng, unsigned i, const struct moat_fwconf_if *f)
+{
+        struct fw_if *x = &fw_ifs[i];
+        x->port = f->port;
+        x->is_chan = f->port >= moat_nnics();
+        if (x->is_chan) {
+                struct moat_hc_chan_info ci;
+                if (moat_chan_info(f->port, &ci) != MOAT_OK ||
+                    moat_chan_attach(&x->ch, (void *)(uintptr_t)ci.addr, ci.size, ci.side,
+                                     f->port) < 0)
+                        return -1;
+        }
+        x->txbuf = malloc((size_t)BATCH * BUFSIZE);
+        if (x->txbuf == NULL)
+                return -1;
+        for (int k = 0; k < BATCH; k++)
+                x->txf[k].tx_data = x->txbuf + k * BUFSIZE;
+        fw_txq[i] = (struct eng_txq){.tq_frames = x->txf, .tq_cap = BATCH, .tq_bufsize = BUFSIZE};
+        if (eng_if_set(eng, i, f->name, f->mac, f->mtu, 0, 0) != ENG_OK)
+                return -1;
+        for (unsigned a = 0; a < f->naddr4; a++) {
+                struct eng_addr ad = {0};
+                memcpy(ad.ea_b, f->addr4[a], 4);
+                if (eng_if_addr_add(eng, i, 4, &ad, f->plen4[a]) != ENG_OK)
+                        return -1;
+        }
+        for (unsigned a = 0; a < f->naddr6; a++) {
+                struct eng_addr ad = {0};
+                memcpy(ad.ea_b, f->addr6[a], 16);
+                if (eng_if_addr_add(eng, i, 6, &ad, f->plen6[a]) != ENG_OK)
+                        return -1;
+        }
+        return 0;
+}
+
+static struct engine *fw_setup(const uint8_t *blob, uint64_t len)
+{
+        enum moat_fwconf_err e = fwconf_validate(blob, len, moat_nports());
+        if (e != FWCONF_OK) {
+                moat_printf("fw: config refused: %s\n", fwconf_strerror(e));
+                return NULL;
+        }
+        struct moat_fwconf h;
+        memcpy(&h, blob, sizeof(h));
+        struct eng_config cfg = {.ec_seed = h.seed, .ec_max_states = h.max_states};
+        size_t memsz = eng_memsize(&cfg);
+        /* The engine wants its region 64-byte aligned. */
+        uint8_t *raw = malloc(memsz + 64);
+        void *mem = raw ? (void *)(((uintptr_t)raw + 63) & ~(uintptr_t)63) : NULL;
+        struct engine *eng = mem ? eng_init(mem, memsz, &cfg) : NULL;
+        if (eng == NULL) {
+                moat_printf("fw: no memory for the engine (%llu bytes)\n",
+                            (unsigned long long)memsz);
+                return NULL;
+        }
+        fw_nifs = h.nifs;
+        for (unsigned i = 0; i < h.nifs; i++) {
+                struct moat_fwconf_if f;
+                memcpy(&f, blob + sizeof(h) + i * sizeof(f), sizeof(f));
+                if (fw_setup_if(eng, i, &f) < 0) {
+                        moat_printf("fw: interface %s could not be set up\n", f.name);
+                        return NULL;
+                }
+        }
+        static const uint8_t zero[16];
+        if (memcmp(h.gw4, zero, 4) != 0) {
+                struct eng_addr gw = {0};
+                memcpy(gw.ea_b, h.gw4, 4);
+                eng_route_default(eng, 4, &gw);
+        }
+        if (memcmp(h.gw6, zero, 16) != 0) {
+                struct eng_addr gw = {0};
+                memcpy(gw.ea_b, h.gw6, 16);
+                eng_route_default(eng, 6, &gw);
+        }
+        int verr = 0;
+        if (eng_ruleset_load(eng, blob + h.ruleset_off, h.ruleset_len, &verr) != ENG_OK) {
+                moat_printf("fw: ruleset refused (validation error %d)\n", verr);
+                return NULL;
+        }
+        return eng;
+}
+
+/* Sends what the engine queued on each interface, then empties the queues. */
+static void fw_flush(void)
+{
+        for (unsigned i = 0; i < fw_nifs; i++) {
+                struct eng_txq *q = &fw_txq[i];
+                if (q->tq_count == 0)
+                        continue;
+                struct fw_if *x = &fw_ifs[i];
+                if (x->is_chan) {
+                        const void *p[BATCH];
+                        uint32_t l[BATCH];
+                        for (uint32_t k = 0; k < q->tq_count; k++) {
+                                p[k] = q->tq_frames[k].tx_data;
+                                l[k] = q->tq_frames[k].tx_len;
+                        }
+                        moat_chan_send(&x->ch, p, l, q->tq_count);
+                } else {
+                        struct moat_frame f[BATCH];
+                        for (uint32_t k = 0; k < q->tq_count; k++)
+                                f[k] = (struct moat_frame){
+                                    .addr = moat_frame_addr(q->tq_frames[k].tx_data),
+                                    .len = q->tq_frames[k].tx_len};
+                        uint32_t sent;
+                        moat_net_send(x->port, f, q->tq_count, &sent);
+                }
+                q->tq_count = 0;
+        }
+}
+
+/* Takes up to BATCH frames from interface i into private buffers. */
+static uint32_t fw_receive(unsigned i, struct eng_rxframe *rx)
+{
+        struct fw_if *x = &fw_ifs[i];
+        uint32_t n = 0;
+        if (x->is_chan) {
+                const uint8_t *p[BATCH];
+                uint32_t l[BATCH];
+                unsigned m = moat_chan_peek(&x->ch, p, l, BATCH);
+                /*
+                 * Copied out before parsing: the peer could rewrite a slot
+                 * while the engine reads it.
+                 */
+                for (unsigned k = 0; k < m; k++) {
+                        if (l[k] == 0)
+                                continue;
+                        memcpy(fw_rxbuf[n], p[k], l[k]);
+                        rx[n] = (struct eng_rxframe){fw_rxbuf[n], l[k], i};
+                        n++;
+                }
+                moat_chan_release(&x->ch, m);
+        } else {
+                struct moat_frame f[BATCH];
+                for (int k = 0; k < BATCH; k++)
+                        f[k] = (struct moat_frame){.addr = moat_frame_addr(fw_rxbuf[k]),
+                                                   .cap = BUFSIZE};
+                uint32_t got = 0;
+                moat_net_recv(x->port, f, BATCH, &got);
+                for (uint32_t k = 0; k < got; k++)
+                        if (f[k].len)
+                                rx[n++] = (struct eng_rxframe){fw_rxbuf[k], f[k].len, i};
+        }
+        return n;
+}
+
+int guest_main(int argc, char **argv)
+{
+        uint64_t run_ns = argc > 0 ? parse_u64(argv[0]) * 1000000000ull : 0;
+        uint64_t len = 0;
+        uint8_t *blob = fw_load_config(&len);
+        if (blob == NULL) {
+                moat_printf("fw: no config blob (give one with --config)\n");
+                return 2;
+        }
+        struct engine *eng = fw_setup(blob, len);
+        if (eng == NULL)
+                return 2;
+        moat_printf("fw: %u interfaces, ruleset loaded\n", fw_nifs);
+        moat_mark("ready");
+        uint64_t now = moat_clock_ns(), next_tick = now + TICK_NS;
+        uint64_t end = run_ns ? now + run_ns : 0;
+        uint64_t mask = 0;
+        for (unsigned i = 0; i < fw_nifs; i++)
+                mask |= 1ull << fw_ifs[i].port;
+        struct eng_rxframe rx[BATCH];
+        while (!end || now < end) {
+                uint32_t work = 0;
+                for (unsigned i = 0; i < fw_nifs; i++) {
+                        uint32_t n = fw_receive(i, rx);
+                        if (n) {
+                                eng_input(eng, rx, n, fw_txq, now);
+                                fw_flush();
+                        }
+                        work += n;
+                }
+                now = moat_clock_ns();
+                if (now >= next_tick) {
+                        eng_tick(eng, fw_txq, now);
+                        fw_flush();
+                        next_tick = now + TICK_NS;
+                }
+                if (work)
+                        continue;
+                int pending = 0;
+                for (unsigned i = 0; i < fw_nifs; i++)
+                        if (fw_ifs[i].is_chan && moat_chan_prepare_sleep(&fw_ifs[i].ch))
+                                pending = 1;
+                if (!pending)
+                        moat_wait(end && end < next_tick ? end : next_tick, mask);
+                for (unsigned i = 0; i < fw_nifs; i++)
+                        if (fw_ifs[i].is_chan)
+                                moat_chan_awake(&fw_ifs[i].ch);
+                now = moat_clock_ns();
+        }
+        struct eng_stats st;
+        eng_stats_get(eng, &st);
+        moat_printf("fw: in %llu out %llu forwarded %llu states %llu pass %llu block %llu\n",
+                    (unsigned long long)st.es_in_frames, (unsigned long long)st.es_out_frames,
+                    (unsigned long long)st.es_forwarded, (unsigned long long)st.es_states_cur,
+                    (unsigned long long)(st.es_pass[0] + st.es_pass[1]),
+                    (unsigned long long)(st.es_block[0] + st.es_block[1]));
+        return 0;
+}

@@ -1,0 +1,107 @@
+/*
+ * ndvm: a network driver domain. Owns one NIC (port 0) and one channel to
+ * the firewall (port 1) and moves frames between them in batches, after an
+ * L2 sanity check: runts and frames longer than the MTU allows are dropped
+ * and counted. It never parses beyond the Ethernet header: that is the
+ * firewall's job. Prints its counters when it stops (argument 1: seconds to
+ * run, default forever).
+ */
+#include <string.h>
+
+#include "moat/guest.h"
+#include "moat/ring.h"
+
+#define BATCH   64
+#define BUFSIZE 2048
+#define ETH_MIN 14
+
+struct ndvm_stats {
+        uint64_t rx, tx, runt, oversize, ring_full, tx_fail;
+};
+
+static uint64_t parse_u64(const char *s)
+{
+        uint64_t v = 0;
+        for (; s && *s >= '0' && *s <= '9'; s++)
+                v = v * 10 + (uint64_t)(*s - '0');
+        return v;
+}
+
+int guest_main(int argc, char **argv)
+{
+        uint64_t run_ns = argc > 0 ? parse_u64(argv[0]) * 1000000000ull : 0;
+        if (moat_nnics() != 1 || moat_nports() != 2) {
+                moat_printf("ndvm: needs exactly one NIC and one channel\n");
+                return 2;
+        }
+        struct moat_hc_net_info nic;
+        struct moat_hc_chan_info ci;
+        struct moat_chan ch;
+        if (moat_net_info(0, &nic) != MOAT_OK || moat_chan_info(1, &ci) != MOAT_OK ||
+            moat_chan_attach(&ch, (void *)(uintptr_t)ci.addr, ci.size, ci.side, 1) < 0) {
+                moat_printf("ndvm: cannot attach its NIC or channel\n");
+                return 2;
+        }
+        /* A VLAN tag may ride on a full-size frame. */
+        uint32_t max_len = nic.mtu + 18 > MOAT_RING_SLOT_DATA ? MOAT_RING_SLOT_DATA : nic.mtu + 18;
+        static uint8_t bufs[BATCH][BUFSIZE];
+        struct moat_frame fr[BATCH];
+        struct ndvm_stats st = {0};
+        uint64_t end = run_ns ? moat_clock_ns() + run_ns : 0;
+        moat_printf("ndvm: %s <-> channel %s\n", nic.name, ci.name);
+        moat_mark("ready");
+        while (!end || moat_clock_ns() < end) {
+                /* NIC to firewall. */
+                for (int i = 0; i < BATCH; i++)
+                        fr[i] =
+                            (struct moat_frame){.addr = moat_frame_addr(bufs[i]), .cap = BUFSIZE};
+                uint32_t got = 0;
+                moat_net_recv(0, fr, BATCH, &got);
+                const void *out[BATCH];
+                uint32_t olen[BATCH];
+                unsigned n = 0;
+                for (uint32_t i = 0; i < got; i++) {
+                        if (fr[i].len < ETH_MIN) {
+                                st.runt++;
+                        } else if (fr[i].len > max_len) {
+                                st.oversize++;
+                        } else {
+                                out[n] = bufs[i];
+                                olen[n++] = fr[i].len;
+                        }
+                }
+                st.rx += got;
+                if (n)
+                        st.ring_full += n - moat_chan_send(&ch, out, olen, n);
+
+                /* Firewall to NIC, straight from the ring's slots. */
+                const uint8_t *in[BATCH];
+                uint32_t ilen[BATCH];
+                unsigned m = moat_chan_peek(&ch, in, ilen, BATCH);
+                unsigned k = 0;
+                for (unsigned i = 0; i < m; i++) {
+                        if (ilen[i] < ETH_MIN || ilen[i] > max_len)
+                                continue;
+                        fr[k++] =
+                            (struct moat_frame){.addr = moat_frame_addr(in[i]), .len = ilen[i]};
+                }
+                uint32_t sent = 0;
+                if (k)
+                        moat_net_send(0, fr, k, &sent);
+                st.tx += sent;
+                st.tx_fail += k - sent;
+                moat_chan_release(&ch, m);
+
+                if (got == 0 && m == 0 && !moat_chan_prepare_sleep(&ch)) {
+                        uint64_t now = moat_clock_ns();
+                        uint64_t dl = now + 100000000ull;
+                        moat_wait(end && end < dl ? end : dl, 3);
+                }
+                moat_chan_awake(&ch);
+        }
+        moat_printf("ndvm: rx %llu tx %llu runt %llu oversize %llu ring-full %llu tx-fail %llu\n",
+                    (unsigned long long)st.rx, (unsigned long long)st.tx,
+                    (unsigned long long)st.runt, (unsigned long long)st.oversize,
+                    (unsigned long long)st.ring_full, (unsigned long long)st.tx_fail);
+        return 0;
+}
