@@ -92,6 +92,14 @@ static void dec_ttl(struct eng_pdesc *pd)
         pd->pd_ttl--;
 }
 
+/* v4 may be cut unless DF is set; v6 only a datagram we reassembled. */
+static bool may_fragment(const struct eng_pdesc *pd)
+{
+        if (pd->pd_af == 4)
+                return (pd->pd_buf[pd->pd_l3 + 6] & 0x40) == 0;
+        return pd->pd_reass_hdrlen != 0;
+}
+
 static void forward(struct engine *eng, struct eng_pdesc *pd)
 {
         struct eng_nexthop nh;
@@ -107,6 +115,14 @@ static void forward(struct engine *eng, struct eng_pdesc *pd)
         if (pd->pd_ttl <= 1) {
                 eng_drop(eng, ENG_RES_TTL);
                 eng_send_icmp_error(eng, pd, pd->pd_af == 4 ? 11 : 3, 0, 0);
+                return;
+        }
+        /* Too big and not to be cut: answer now, while the packet still
+         * carries the sender's own addresses (before any nat). */
+        mtu = eng->ifs[nh.ifindex].mtu;
+        if (pd->pd_tot > mtu && !may_fragment(pd)) {
+                eng_drop(eng, ENG_RES_TOOBIG);
+                eng_send_icmp_error(eng, pd, pd->pd_af == 4 ? 3 : 2, pd->pd_af == 4 ? 4 : 0, mtu);
                 return;
         }
         dec_ttl(pd);
@@ -127,18 +143,11 @@ static void forward(struct engine *eng, struct eng_pdesc *pd)
         }
         mtu = eng->ifs[nh.ifindex].mtu;
         if (pd->pd_tot > mtu) {
-                /* v4 may be cut unless DF; v6 only if we joined it */
-                bool df = pd->pd_af == 4 ? (pd->pd_buf[pd->pd_l3 + 6] & 0x40) != 0
-                                         : pd->pd_reass_hdrlen == 0;
-
-                if (!df && eng_frag_output(eng, &nh, pd, mtu)) {
+                if (may_fragment(pd) && eng_frag_output(eng, &nh, pd, mtu)) {
                         eng->st.es_forwarded++;
                         return;
                 }
                 eng_drop(eng, ENG_RES_TOOBIG);
-                if (df)
-                        eng_send_icmp_error(eng, pd, pd->pd_af == 4 ? 3 : 2, pd->pd_af == 4 ? 4 : 0,
-                                            mtu);
                 return;
         }
         if (eng_output_ip(eng, &nh, pd->pd_af, pd->pd_buf + pd->pd_l3, pd->pd_tot))

@@ -370,6 +370,45 @@ static void t_nat66(void **st)
         h_free(h);
 }
 
+/* A DF packet too big for the wan link: "need fragmentation" goes back to
+ * the inside host about its own packet, not about the translated one. */
+static void t_need_frag_before_nat(void **st)
+{
+        struct harness *h = natfw(0, 0);
+        uint8_t f[2048], l4[1600], pay[1400];
+        struct pb_ip ip = {.af = 4,
+                           .src = CLI,
+                           .dst = SRV,
+                           .proto = 17,
+                           .frag = 0x4000,
+                           .dmac = H_LAN_MAC,
+                           .smac = H_HOST_MAC};
+        const uint8_t *o;
+        uint32_t n;
+
+        (void)st;
+        assert_int_equal(eng_if_set(h->eng, H_WAN, "wan", H_WAN_MAC, 1280, 0, 0), 0);
+        memset(pay, 'd', sizeof(pay));
+        n = pb_frame(f, &ip, l4, pb_udp(l4, 4000, 53, pay, 1400));
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        assert_int_equal(o[14 + 20], 3);
+        assert_int_equal(o[14 + 21], 4);
+        assert_int_equal(rd16(o + 14 + 20 + 6), 1280);
+        /* the quote is the host's packet as sent */
+        assert_memory_equal(o + 14 + 28, f + 14, 28);
+        /* without DF it is cut and translated */
+        ip.frag = 0;
+        n = pb_frame(f, &ip, l4, pb_udp(l4, 4000, 53, pay, 1400));
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 2);
+        o = h_out(h, H_WAN, 0, &n);
+        assert_memory_equal(o + 14 + 12, "\xcb\x00\x71\x01", 4);
+        h_free(h);
+}
+
 static void t_nonat(void **st)
 {
         struct harness *h = h_new(NULL);
@@ -411,6 +450,7 @@ int main(void)
             cmocka_unit_test(t_binat),
             cmocka_unit_test(t_nonat),
             cmocka_unit_test(t_nat66),
+            cmocka_unit_test(t_need_frag_before_nat),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
