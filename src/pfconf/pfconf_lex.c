@@ -150,10 +150,11 @@ static int pfconf_lex_string(struct pfconf *pf, struct pfconf_tok *t, int quote,
 
         for (;;) {
                 c = pfconf_getc(lx);
-                if (c == EOF || c == '\n') {
-                        pfconf_ungetc(lx, c); /* the newline still ends the statement */
+                if (c == EOF)
                         return pfconf_lex_error(pf, t, "unterminated quoted string", NULL);
-                }
+                if (c == '\n')
+                        continue; /* as in pfctl: a string may span lines (the newline is
+                                     dropped), e.g. a long macro list */
                 if (c == '\\') {
                         int next = pfconf_getc(lx);
 

@@ -129,15 +129,18 @@ static void test_strings(void **state)
 
 static void test_unterminated(void **state)
 {
-        struct lexfix *f = lex_open("\n\"abc\npass");
+        struct lexfix *f = lex_open("\n\"abc\n  def\" x \"ghi\npass");
 
         (void)state;
         expect_tok(f, T_NL, NULL, 1);
-        expect_tok(f, T_ERROR, NULL, 2);
-        expect_tok(f, T_NL, NULL, 2); /* the newline still ends the statement */
-        expect_tok(f, T_WORD, "pass", 3);
+        /* A string may span lines, as in pfctl; the newline is dropped. */
+        expect_tok(f, T_STRING, "abc  def", 2);
+        expect_tok(f, T_WORD, "x", 3);
+        /* Unterminated: reported at the line the string starts on. */
+        expect_tok(f, T_ERROR, NULL, 3);
+        expect_tok(f, T_EOF, NULL, 4);
         fflush(f->pf.errf);
-        assert_string_equal(f->errbuf, "t.conf:2: unterminated quoted string\n");
+        assert_string_equal(f->errbuf, "t.conf:3: unterminated quoted string\n");
         assert_int_equal(f->pf.nerrors, 1);
         lex_close(f);
 }
