@@ -268,5 +268,9 @@ struct eng_state_info {
 void eng_state_foreach(const struct engine *eng, uint64_t now_ns,
                        int (*fn)(void *arg, const struct eng_state_info *si), void *arg);
 uint32_t eng_state_flush(struct engine *eng);
+/* pfctl -k host [-k peer]: removes the states involving host (and peer, if
+ * not NULL) on either side, translated or not. Returns how many. */
+uint32_t eng_state_kill(struct engine *eng, int af, const struct eng_addr *host,
+                        const struct eng_addr *peer);
 
 #endif

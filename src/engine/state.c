@@ -254,6 +254,39 @@ uint32_t eng_state_flush(struct engine *eng)
         return n;
 }
 
+/* Does address a appear in key k on the given side (0/1), or either? */
+static bool key_has(const struct pf_state_key *k, int af, const struct eng_addr *a)
+{
+        uint32_t n = af == 4 ? 4 : 16;
+
+        return k->af == af && (memcmp(k->addr[0].ea_b, a->ea_b, n) == 0 ||
+                               memcmp(k->addr[1].ea_b, a->ea_b, n) == 0);
+}
+
+uint32_t eng_state_kill(struct engine *eng, int af, const struct eng_addr *host,
+                        const struct eng_addr *peer)
+{
+        uint32_t i, n = 0;
+
+        for (i = 0; i < eng->cfg.ec_max_states; i++) {
+                struct pf_state *s = &eng->states[i];
+                bool m;
+
+                if (!(s->flags & ENG_SF_USED))
+                        continue;
+                m = key_has(&s->key[PF_SK_WIRE], af, host) ||
+                    key_has(&s->key[PF_SK_STACK], af, host);
+                if (m && peer)
+                        m = key_has(&s->key[PF_SK_WIRE], af, peer) ||
+                            key_has(&s->key[PF_SK_STACK], af, peer);
+                if (m) {
+                        eng_state_remove(eng, s);
+                        n++;
+                }
+        }
+        return n;
+}
+
 void eng_state_foreach(const struct engine *eng, uint64_t now_ns,
                        int (*fn)(void *arg, const struct eng_state_info *si), void *arg)
 {

@@ -379,6 +379,29 @@ static void t_state_limit(void **st)
         h_free(h);
 }
 
+static void t_kill(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+        uint8_t f[2048];
+        struct eng_addr a, b;
+        uint32_t n;
+
+        (void)st;
+        n = h_udp(f, 0, 4, CLI, SRV, 5000, 53, 4);
+        h_input(h, H_LAN, f, n);
+        n = h_udp(f, 0, 4, CLI, "198.51.100.8", 5000, 53, 4);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(nstates(h), 4);
+        pb_addr(&a, 4, CLI);
+        pb_addr(&b, 4, "198.51.100.8");
+        assert_int_equal(eng_state_kill(h->eng, 4, &a, &b), 2);
+        assert_int_equal(nstates(h), 2);
+        assert_int_equal(eng_state_kill(h->eng, 4, &b, NULL), 0);
+        assert_int_equal(eng_state_kill(h->eng, 4, &a, NULL), 2);
+        assert_int_equal(nstates(h), 0);
+        h_free(h);
+}
+
 static void t_port_reuse_after_close(void **st)
 {
         struct harness *h = fw(ENG_KEEP_STATE, NULL);
@@ -442,6 +465,7 @@ int main(void)
             cmocka_unit_test(t_expired_without_purge),
             cmocka_unit_test(t_state_limit),
             cmocka_unit_test(t_port_reuse_after_close),
+            cmocka_unit_test(t_kill),
             cmocka_unit_test(t_key_cmp_hash),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
