@@ -216,12 +216,17 @@ int guest_main(int argc, char **argv)
         for (unsigned i = 0; i < fw_nifs; i++)
                 mask |= 1ull << fw_ifs[i].port;
         struct eng_rxframe rx[BATCH];
+        int forwarded = 0;
         while (!end || now < end) {
                 uint32_t work = 0;
                 for (unsigned i = 0; i < fw_nifs; i++) {
                         uint32_t n = fw_receive(i, rx);
                         if (n) {
-                                eng_input(eng, rx, n, fw_txq, now);
+                                /* The boot report ends at the first frame forwarded. */
+                                if (eng_input(eng, rx, n, fw_txq, now) && !forwarded) {
+                                        moat_mark("first_forward");
+                                        forwarded = 1;
+                                }
                                 fw_flush();
                         }
                         work += n;

@@ -34,7 +34,7 @@
  */
 static const struct jail_allow proc_allow[] = {
     {SCMP_SYS(write), JAIL_PIN_CONSOLE_FD, "console; the platform's messages"},
-    {SCMP_SYS(write), JAIL_PIN_MARKS_FD, "--marks: boot marks written at exit"},
+    {SCMP_SYS(pwrite64), JAIL_PIN_MARKS_FD, "--marks: boot marks, rewritten at each"},
     {SCMP_SYS(recvmmsg), JAIL_PIN_NIC_FD, "net_recv: a batch of frames from a host NIC"},
     {SCMP_SYS(sendmmsg), JAIL_PIN_NIC_FD, "net_send: a batch of frames to a host NIC"},
     {SCMP_SYS(read), JAIL_PIN_KICK_RX_FD, "wait: consuming a kick from a channel's peer"},
@@ -273,6 +273,7 @@ int main(int argc, char **argv)
         const char *slash = strrchr(argv[0], '/');
         host_progname = slash ? slash + 1 : argv[0];
         proc_svc.marks.platform = "process";
+        proc_svc.marks_fd = -1;
         marks_add(&proc_svc.marks, "process_exec", t_exec);
 
         struct platform_opts o;
@@ -299,6 +300,7 @@ int main(int argc, char **argv)
                 proc_marks_fd = open(o.marks_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
                 if (proc_marks_fd < 0)
                         host_die(PROC_EXIT_SETUP, "--marks %s: %s", o.marks_path, strerror(errno));
+                proc_svc.marks_fd = proc_marks_fd;
         }
         if (o.timeout_ns) {
                 struct sigaction sa = {.sa_handler = on_timeout};

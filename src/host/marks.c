@@ -1,5 +1,6 @@
 #include "marks.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,33 +24,46 @@ void marks_add(struct marks *mk, const char *name, uint64_t ns)
         mk->n++;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+struct marks_buf {
+        char b[MARKS_MAX * 96 + 128];
+        size_t len;
+};
+
+static void put(struct marks_buf *mb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct marks_buf *mb, const char *fmt, ...)
 {
-        while (len > 0) {
-                ssize_t w = write(fd, buf, len);
-                if (w <= 0)
-                        return -1;
-                buf += w;
-                len -= (size_t)w;
-        }
-        return 0;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(mb->b + mb->len, sizeof(mb->b) - mb->len, fmt, ap);
+        va_end(ap);
+        if (n > 0)
+                mb->len =
+                    mb->len + (size_t)n < sizeof(mb->b) ? mb->len + (size_t)n : sizeof(mb->b) - 1;
 }
 
-int marks_write_json(const struct marks *mk, int fd)
+int marks_write_json(struct marks *mk, int fd)
 {
-        char line[160];
-        int n = snprintf(line, sizeof(line), "{\"platform\": \"%s\", \"dropped\": %u, \"marks\": [",
-                         mk->platform, mk->dropped);
-        if (write_all(fd, line, (size_t)n) < 0)
-                return -1;
+        static struct marks_buf mb;
+        mb.len = 0;
+        put(&mb, "{\"platform\": \"%s\", \"dropped\": %u, \"marks\": [", mk->platform, mk->dropped);
         uint64_t t0 = mk->n ? mk->m[0].ns : 0;
-        for (unsigned i = 0; i < mk->n; i++) {
-                n = snprintf(line, sizeof(line),
-                             "%s\n  {\"name\": \"%s\", \"ns\": %llu, \"rel_us\": %.3f}",
-                             i ? "," : "", mk->m[i].name, (unsigned long long)mk->m[i].ns,
-                             (double)(mk->m[i].ns - t0) / 1000.0);
-                if (write_all(fd, line, (size_t)n) < 0)
+        for (unsigned i = 0; i < mk->n; i++)
+                put(&mb, "%s\n  {\"name\": \"%s\", \"ns\": %llu, \"rel_us\": %.3f}", i ? "," : "",
+                    mk->m[i].name, (unsigned long long)mk->m[i].ns,
+                    (double)(mk->m[i].ns - t0) / 1000.0);
+        put(&mb, "\n]}\n");
+        /* Blank out what a longer earlier version left behind. */
+        size_t end = mb.len;
+        while (end < mk->written && end < sizeof(mb.b))
+                mb.b[end++] = ' ';
+        if (end > mk->written)
+                mk->written = (unsigned)end;
+        size_t off = 0;
+        while (off < end) {
+                ssize_t w = pwrite(fd, mb.b + off, end - off, (off_t)off);
+                if (w <= 0)
                         return -1;
+                off += (size_t)w;
         }
-        return write_all(fd, "\n]}\n", 4);
+        return 0;
 }

@@ -14,6 +14,7 @@ struct marks {
         const char *platform; /* "kvm" or "process" */
         unsigned n;
         unsigned dropped; /* marks past MARKS_MAX, counted, not kept */
+        unsigned written; /* bytes of the longest version written so far */
         struct {
                 char name[MARKS_NAME_MAX];
                 uint64_t ns; /* CLOCK_MONOTONIC */
@@ -24,12 +25,14 @@ struct marks {
 void marks_add(struct marks *mk, const char *name, uint64_t ns);
 
 /*
- * Writes the marks as one JSON object to `fd`:
+ * (Re)writes the marks as one JSON object at the start of `fd` (pwrite at
+ * offset 0, padded with spaces over a longer earlier version), so the file
+ * is always whole and current while the domain runs:
  *   {"platform": "kvm", "marks": [{"name": "...", "ns": N, "rel_us": F}, ...]}
  * `ns` is absolute CLOCK_MONOTONIC, `rel_us` is relative to the first mark.
  * Mark names are sanitised to [A-Za-z0-9_.-]. Returns 0 or -1 on a failed write.
- * Needs only write(2): usable after the jail is up.
+ * Needs only pwrite(2) on fd: usable after the jail is up.
  */
-int marks_write_json(const struct marks *mk, int fd);
+int marks_write_json(struct marks *mk, int fd);
 
 #endif

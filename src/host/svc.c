@@ -58,6 +58,9 @@ enum svc_status svc_mark(struct svc *s, struct moat_hc_mark *a)
                 return SVC_OK;
         }
         marks_add(&s->marks, name, now);
+        /* Watchers (the toolstack's boot report) see each phase as it happens. */
+        if (s->marks_fd >= 0)
+                marks_write_json(&s->marks, s->marks_fd);
         a->ret = MOAT_OK;
         return SVC_OK;
 }

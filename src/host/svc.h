@@ -29,6 +29,7 @@ struct svc {
         struct svc_chan chans[MOAT_MAX_CHANS]; /* ports nnics .. nnics+nchans-1 */
         unsigned nchans;
         struct marks marks;
+        int marks_fd;       /* --marks file, rewritten at every guest mark; -1 if none */
         const void *config; /* the domain's config blob, or NULL */
         size_t config_len;
         int console_fd;

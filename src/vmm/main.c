@@ -32,7 +32,7 @@ static const struct jail_allow vmm_allow[] = {
     {SCMP_SYS(ioctl), JAIL_PIN_VCPU_IOCTL,
      "KVM_RUN runs the guest; KVM_GET_REGS/SREGS report a crash"},
     {SCMP_SYS(write), JAIL_PIN_CONSOLE_FD, "console hypercall and the tender's messages"},
-    {SCMP_SYS(write), JAIL_PIN_MARKS_FD, "--marks: boot marks written at exit"},
+    {SCMP_SYS(pwrite64), JAIL_PIN_MARKS_FD, "--marks: boot marks, rewritten at each"},
     {SCMP_SYS(recvmmsg), JAIL_PIN_NIC_FD, "net_recv: a batch of frames from a host NIC"},
     {SCMP_SYS(sendmmsg), JAIL_PIN_NIC_FD, "net_send: a batch of frames to a host NIC"},
     {SCMP_SYS(read), JAIL_PIN_KICK_RX_FD, "wait: consuming a kick from a channel's peer"},
@@ -146,6 +146,7 @@ int main(int argc, char **argv)
         vm.svc.xlate = vmm_gpa;
         vm.svc.xlate_ctx = &vm;
         int marks_fd = open_marks(o.marks_path);
+        vm.svc.marks_fd = marks_fd;
 
         if (vmm_x86_setup(&vm, &img, o.argc, o.argv, err, sizeof(err)) < 0 ||
             vmm_kvm_map_chans(&vm, err, sizeof(err)) < 0)
