@@ -358,6 +358,7 @@ struct eng_if {
         uint16_t parent; /* physical interface for a vlan */
         uint8_t n4, n6;
         struct eng_ifaddr a4[ENG_IF_MAXADDR], a6[ENG_IF_MAXADDR];
+        struct eng_if_stats stats; /* written by the filter */
 };
 
 #define ENG_MAX_ROUTES 64

@@ -187,6 +187,32 @@ void eng_stats_get(const struct engine *eng, struct eng_stats *out)
         out->es_src_nodes = eng->nsrc;
 }
 
+void eng_stats_clear(struct engine *eng)
+{
+        struct eng_bank *b = &eng->bank[eng->active];
+        uint32_t i;
+
+        memset(&eng->st, 0, sizeof(eng->st));
+        for (i = 0; i < ENG_MAX_IFS; i++)
+                memset(&eng->ifs[i].stats, 0, sizeof(eng->ifs[i].stats));
+        for (i = 0; i < b->n; i++) {
+                /* states still attributed to a rule stay counted */
+                uint64_t cur = b->rules[i].r_cnt.rc_states_cur;
+
+                memset(&b->rules[i].r_cnt, 0, sizeof(b->rules[i].r_cnt));
+                b->rules[i].r_cnt.rc_states_cur = cur;
+                b->evals[i] = 0;
+        }
+}
+
+int eng_if_stats_get(const struct engine *eng, uint32_t ifindex, struct eng_if_stats *out)
+{
+        if (ifindex >= ENG_MAX_IFS || !eng->ifs[ifindex].used)
+                return ENG_EINVAL;
+        *out = eng->ifs[ifindex].stats;
+        return ENG_OK;
+}
+
 void eng_log(struct engine *eng, const struct eng_pdesc *pd, int action, int reason,
              uint32_t rulenr)
 {

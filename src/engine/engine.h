@@ -212,6 +212,15 @@ void eng_tick(struct engine *eng, struct eng_txq *txq, uint64_t now_ns);
 
 void eng_stats_get(const struct engine *eng, struct eng_stats *out);
 
+/* pfctl -s info "Interface Stats" (set loginterface): per family. */
+struct eng_if_stats {
+        uint64_t is_bytes[2][2][2];   /* [v4=0,v6=1][in=0,out=1][pass=0,block=1] */
+        uint64_t is_packets[2][2][2]; /* same indexes */
+};
+int eng_if_stats_get(const struct engine *eng, uint32_t ifindex, struct eng_if_stats *out);
+/* pfctl -z: zeroes the counters, interface and rule counters included. */
+void eng_stats_clear(struct engine *eng);
+
 /* ---- log hook (pflog) ---------------------------------------------------- */
 
 enum { ENG_PASS = 0, ENG_DROP = 1 };

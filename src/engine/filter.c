@@ -198,4 +198,11 @@ void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v
                 eng->st.es_pass[pd->pd_af == 6]++;
         else
                 eng->st.es_block[pd->pd_af == 6]++;
+        if (pd->pd_ifindex < ENG_MAX_IFS) {
+                struct eng_if_stats *is = &eng->ifs[pd->pd_ifindex].stats;
+                int f = pd->pd_af == 6, d = pd->pd_dir == ENG_DIR_OUT, b = r != ENG_PASS;
+
+                is->is_packets[f][d][b]++;
+                is->is_bytes[f][d][b] += pd->pd_tot;
+        }
 }

@@ -430,6 +430,16 @@ static void t_counters_and_log(void **st)
         c = eng_rule_get(h->eng, 0);
         assert_int_equal(c->r_cnt.rc_evaluations, 2); /* in on lan, out on wan */
         assert_int_equal(c->r_cnt.rc_packets[1], 1);
+        {
+                struct eng_if_stats is;
+
+                assert_int_equal(eng_if_stats_get(h->eng, H_LAN, &is), 0);
+                assert_int_equal(is.is_packets[0][0][0], 1); /* v4, in, passed */
+                assert_int_equal(is.is_bytes[0][0][0], 32);
+                assert_int_equal(eng_if_stats_get(h->eng, H_WAN, &is), 0);
+                assert_int_equal(is.is_packets[0][1][0], 1); /* v4, out, passed */
+                assert_int_equal(is.is_packets[0][0][1], 0);
+        }
         /* the second packet matches the state: rule 1 counts it, no log */
         h_input(h, H_LAN, f, n);
         assert_int_equal(h->nlogs, 1);
@@ -437,6 +447,12 @@ static void t_counters_and_log(void **st)
         assert_int_equal(c->r_cnt.rc_packets[0], 2);
         /* visited by both outbound passes (no state out) and the first in */
         assert_int_equal(c->r_cnt.rc_evaluations, 3);
+        /* pfctl -z */
+        eng_stats_clear(h->eng);
+        c = eng_rule_get(h->eng, 1);
+        assert_int_equal(c->r_cnt.rc_packets[0], 0);
+        assert_int_equal(c->r_cnt.rc_evaluations, 0);
+        assert_int_equal(c->r_cnt.rc_states_cur, 1);
         h_free(h);
 }
 
