@@ -177,6 +177,11 @@ static void pfconf_word_host(struct pfconf *pf, struct pfconf_host *h)
                 }
                 return;
         }
+        /* Two colons cannot be an interface with a modifier: a bad IPv6 address. */
+        if (strchr(text, ':') != strrchr(text, ':') &&
+            (strstr(text, "::") != NULL || strchr(text, '%') != NULL ||
+             isxdigit((unsigned char)text[0])))
+                pfconf_fail(pf, line, "invalid address '%s'", text);
         memset(&h->addr, 0, sizeof(h->addr));
         h->addr.ra_neg = (uint8_t)neg;
         h->addr.ra_type = RULESET_ADDR_IFNAME;
