@@ -87,6 +87,14 @@ def main(moat, gold):
         rc, out, err = run(moat, "-nf", conf, "-D", bad)
         check(f"-D {bad}: usage error", rc == 2, f"{rc} {err!r}")
 
+    # the subcommand table around pfctl
+    p = subprocess.run([moat, "help"], capture_output=True, text=True, timeout=60)
+    check("moat help lists pfctl", p.returncode == 0 and "pfctl" in p.stdout, repr(p.stdout))
+    p = subprocess.run([moat, "nosuch"], capture_output=True, text=True, timeout=60)
+    check("unknown subcommand", p.returncode == 2 and "nosuch" in p.stderr, repr(p.stderr))
+    p = subprocess.run([moat], capture_output=True, text=True, timeout=60)
+    check("no subcommand", p.returncode == 2, repr(p.stdout))
+
     rc, out, err = run(moat, "-nvvf", os.path.join(gold, "pf32-vv.in"))
     check("-vv numbers rules", rc == 0 and out.startswith("@0 scrub"), repr(out))
     return 1 if failures else 0
