@@ -8,7 +8,8 @@
  *                            insert), rules grouped as policies are
  *   engine.rules1000_interleaved_new_pps  the same, rules interleaved so
  *                            skip steps help least
- *   engine.nat_pps           forwarded packets/s of established NATed flows
+ *   engine.nat_pps           forwarded packets/s of 10,000 established NATed
+ *                            flows (20,000 states: more of them stay cached)
  * Frames are prepared in memory; the figure includes copying each into the
  * receive buffer, as a NIC ring would have it.
  */
