@@ -261,6 +261,58 @@ class Cpio:
         return b"".join(self.parts)
 
 
+# Host programs beyond busybox and iproute2 that a test's script may call:
+# put in the VM only when a script names them, since python3 with its library
+# roughly doubles the image (and its boot time).
+HOST_TOOLS = ("ethtool", "python3")
+# Parts of python's library no test needs in the VM.
+PY_SKIP = {"test", "tkinter", "idlelib", "lib2to3", "pydoc_data", "distutils", "ensurepip",
+           "turtledemo", "site-packages", "dist-packages", "venv"}
+
+
+def tools_named(files):
+    """Which HOST_TOOLS the test scripts (the non-ELF files) name."""
+    named = set()
+    for f in files:
+        try:
+            with open(f, "rb") as fh:
+                head = fh.read(1 << 20)
+        except OSError:
+            continue
+        if head[:4] == b"\x7fELF" or b"\0" in head[:4096]:
+            continue
+        for tool in HOST_TOOLS:
+            if re.search(rb"(^|[^A-Za-z0-9_.-])" + tool.encode() + rb"($|[^A-Za-z0-9_.-])", head):
+                named.add(tool)
+    return named
+
+
+def python_files():
+    """The host's python3 and {path in the VM: host file} for its library.
+
+    Modules go in compiled and without their sources (`os.pyc` where `os.py`
+    was, which python imports as is): half the size, and nothing is compiled
+    under TCG."""
+    exe = os.path.realpath("/usr/bin/python3")
+    name = os.path.basename(exe)  # python3.11
+    tag = "cpython-" + name[len("python"):].replace(".", "")
+    lib = os.path.join("/usr/lib", name)
+    files = {}
+    for dirpath, dirs, names in os.walk(lib):
+        if dirpath == lib:
+            dirs[:] = [d for d in dirs if d not in PY_SKIP and not d.startswith("config-")]
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for n in names:
+            src = os.path.join(dirpath, n)
+            if n.endswith(".py"):
+                pyc = os.path.join(dirpath, "__pycache__", f"{n[:-3]}.{tag}.pyc")
+                if os.path.exists(pyc):
+                    files[src[:-3] + ".pyc"] = pyc
+                    continue
+            files[src] = src
+    return exe, files
+
+
 def elf_interp(path):
     """True if path is an ELF file with a program interpreter (dynamically linked)."""
     try:
@@ -426,7 +478,17 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
         raise Unavailable("dash not found: the nested VM's /bin/sh")
     files = test_files(tests, builddir)
     script = tests_script(tests, builddir)
-    elfs = {ip, dash} | {f for f in files if elf_interp(f)}
+    tools = tools_named(files)
+    extra, links = set(), {}
+    if "ethtool" in tools and shutil.which("ethtool", path="/usr/sbin:/sbin"):
+        extra.add(shutil.which("ethtool", path="/usr/sbin:/sbin"))
+    if "python3" in tools and os.path.exists("/usr/bin/python3"):
+        exe, pylib = python_files()
+        links["/usr/bin/python3"] = os.path.basename(exe)
+        extra.add(exe)
+    else:
+        pylib = {}
+    elfs = {ip, dash} | {f for f in files | extra if elf_interp(f)}
     libs = set()
     for e in elfs:
         libs.update(shared_libs(e))
@@ -434,7 +496,8 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
     # is made of changed (files and libraries by size and mtime, the scripts,
     # the kernel, this program).
     h = hashlib.sha256()
-    for p in sorted(files | libs | {busybox, ip, dash, vmlinuz, __file__}):
+    # (python's library is covered by its executable: they change together.)
+    for p in sorted(files | libs | extra | {busybox, ip, dash, vmlinuz, __file__}):
         st = os.stat(p)
         h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     h.update(script.encode())
@@ -460,9 +523,30 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
         a.file(f"/modules/{name}.ko", data, 0o644)
         order.append(name)
     a.file("/modules/order", ("\n".join(order) + "\n").encode(), 0o644)
+    # python's compiled modules may need libraries of their own (libffi, ...).
+    # python's compiled modules come along when they need no library beyond
+    # those already in and a few small ones: the rest (tkinter's X11 and Tcl,
+    # ssl's and hashlib's libcrypto, sqlite, dbm, curses) would more than
+    # double the image, and tests in the VM use sockets and subprocesses.
+    small = ("libffi.", "liblzma.", "libbz2.", "libmpdec.", "libuuid.", "libexpat.", "libz.")
+    for p in sorted(pylib):
+        if p.endswith(".so"):
+            try:
+                need = set(shared_libs(p))
+            except RuntimeError:
+                need = None
+            if need is None or any(n not in libs and not os.path.basename(n).startswith(small)
+                                   for n in need):
+                del pylib[p]
+            else:
+                libs.update(need)
     # Same absolute paths as on the host, so the tests' commands run unchanged.
-    for p in sorted(files | libs | {ip}):
+    for p in sorted(files | libs | extra | {ip}):
         a.file(p, open(p, "rb").read(), stat.S_IMODE(os.stat(p).st_mode) | 0o400)
+    for dest, src in sorted(pylib.items()):
+        a.file(dest, open(src, "rb").read(), 0o644)
+    for link, target in links.items():
+        a.symlink(link, target)
     a.file("/init", INIT.encode())
     a.file("/tests.sh", script.encode(), 0o644)
     # gzip level 1: most of the size win at a fraction of the time, both here
