@@ -129,6 +129,45 @@ static int run(const char *dir, const char *scn)
                         fails++;
                         break;
                 }
+                if (strncmp(line, "reason ", 7) == 0) {
+                        /* reason NAME N: the counter of that drop reason */
+                        char rname[64];
+                        unsigned long long want;
+                        int r;
+
+                        if (sscanf(line + 7, "%63s %llu", rname, &want) != 2) {
+                                fprintf(stderr, "%s:%d: bad reason line\n", name, lineno);
+                                fails++;
+                                continue;
+                        }
+                        for (r = 0; r < ENG_RES_NUM; r++)
+                                if (strcmp(eng_reason_name((enum eng_reason)r), rname) == 0)
+                                        break;
+                        if (r == ENG_RES_NUM) {
+                                fprintf(stderr, "%s:%d: no reason %s\n", name, lineno, rname);
+                                fails++;
+                        } else if (h_reason(h, (enum eng_reason)r) != want) {
+                                fprintf(stderr, "%s:%d: reason %s is %llu, want %llu\n", name,
+                                        lineno, rname, (unsigned long long)h_reason(h, r), want);
+                                fails++;
+                        }
+                        continue;
+                }
+                if (strncmp(line, "logged ", 7) == 0) {
+                        /* logged N [RULENR ACTION]: packets handed to the log hook */
+                        unsigned n = 0, rnr = 0, act = 0;
+                        int k = sscanf(line + 7, "%u %u %u", &n, &rnr, &act);
+
+                        if (k < 1 || h->nlogs != n ||
+                            (k == 3 &&
+                             (h->last_log.lh_rulenr != rnr || h->last_log.lh_action != act))) {
+                                fprintf(stderr, "%s:%d: logged %u (last rule %u action %u)\n", name,
+                                        lineno, h->nlogs, h->last_log.lh_rulenr,
+                                        h->last_log.lh_action);
+                                fails++;
+                        }
+                        continue;
+                }
                 if (strncmp(line, "tick ", 5) == 0) {
                         h->now += strtoull(line + 5, NULL, 10) * 1000000000ull;
                         /* the purge is bounded per call: sweep the table */

@@ -7,6 +7,7 @@ than the engine's. The .scn files are committed; rerun this after editing:
     /usr/bin/python3 tests/engine/scenarios/gen.py tests/engine/scenarios
 
 .scn lines:  conf FILE | in IF HEX | out IF HEX | tick SECONDS | # comment
+             reason NAME N (drop counter) | logged N [RULENR ACTION] (log hook)
 After each `in`, the frames the engine emitted must equal the `out` lines
 that follow it, in order per interface, and nothing else.
 The engine under test has lan (192.168.1.1/24, fd00:1::1/64, MAC
@@ -60,6 +61,14 @@ class Scn:
 
     def tick(self, s):
         self.lines.append(f"tick {s}")
+        return self
+
+    def reason(self, name, n):
+        self.lines.append(f"reason {name} {n}")
+        return self
+
+    def logged(self, n, rule=None, action=None):
+        self.lines.append(f"logged {n}" + ("" if rule is None else f" {rule} {action}"))
         return self
 
     def note(self, text):
@@ -342,6 +351,36 @@ pass out all
     rp.inp("wan", from_wan(IP(src=SRV, dst=WAN, id=9) /
                            TCP(sport=40000, dport=2223, seq=5, flags="S", window=64)))
     s.append(rp)
+
+    gw = Scn("gateway_policy", """\
+lan_net = "192.168.1.0/24"
+table <bogons> { 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 }
+set block-policy drop
+scrub in all
+nat on wan inet from $lan_net to any -> (wan) port 60000
+block in log all
+block in quick log on wan from <bogons>
+pass out quick on wan keep state
+pass in quick on lan inet from $lan_net to any keep state
+pass in on lan inet proto udp to port 53
+""")
+    gw.note("outbound from the lan: translated, one state per side")
+    gw.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=1) / UDP(sport=1111, dport=123)))
+    gw.out("wan", to_wan(IP(src=WAN, dst=SRV, id=1, ttl=63) / UDP(sport=60000, dport=123)))
+    gw.inp("wan", from_wan(IP(src=SRV, dst=WAN, id=2) / UDP(sport=123, dport=60000)))
+    gw.out("lan", to_lan(IP(src=SRV, dst=HOST, id=2, ttl=63) / UDP(sport=123, dport=1111)))
+    gw.logged(0)
+    gw.note("a bogon source on the wan: quick block, logged as rule @1")
+    gw.inp("wan", from_wan(IP(src="10.9.9.9", dst=WAN) / UDP(sport=1, dport=2)))
+    gw.logged(1, 1, 1)
+    gw.note("anything else unsolicited: the default block, logged as rule @0")
+    gw.inp("wan", from_wan(IP(src=SRV, dst=WAN) / TCP(sport=1, dport=22, flags="S")))
+    gw.logged(2, 0, 1)
+    gw.reason("match", 4)
+    gw.note("a truncated frame is dropped as short")
+    gw.inp("wan", from_wan(IP(src=SRV, dst=WAN, len=60) / UDP(sport=1, dport=2)))
+    gw.reason("short", 1)
+    s.append(gw)
 
     ttl = Scn("ttl_exceeded", "pass all\n")
     dying = IP(src=HOST, dst=SRV, ttl=1, id=3) / UDP(sport=33434, dport=33434) / Raw(b"tr")
