@@ -3,7 +3,7 @@
 # Idempotent: does nothing when everything is already there.
 set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
-libseccomp-dev libcmocka-dev libjson-c-dev
+libseccomp-dev libcmocka-dev libjson-c-dev libconfig-dev
 python3 python3-scapy iproute2 iputils-ping iperf3 tcpdump procps ethtool
 qemu-system-x86 busybox-static"
 missing=""

@@ -10,9 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
-#include "moat/fwconf.h"
+#include "fwconf_build.h"
 
 static _Noreturn void die(const char *fmt, const char *arg)
 {
@@ -69,8 +68,9 @@ int main(int argc, char **argv)
         static uint8_t ruleset[16 << 20];
         size_t rlen = fread(ruleset, 1, sizeof(ruleset), rf);
         fclose(rf);
-        struct moat_fwconf h = {.magic = MOAT_FWCONF_MAGIC, .version = MOAT_FWCONF_VERSION};
+        struct moat_fwconf h = {0};
         struct moat_fwconf_if ifs[MOAT_FWCONF_MAX_IFS];
+        unsigned nifs = 0;
         for (int i = 3; i < argc; i++) {
                 if (strncmp(argv[i], "gw4=", 4) == 0) {
                         if (inet_pton(AF_INET, argv[i] + 4, h.gw4) != 1)
@@ -81,27 +81,20 @@ int main(int argc, char **argv)
                 } else if (strncmp(argv[i], "states=", 7) == 0) {
                         h.max_states = (uint32_t)strtoul(argv[i] + 7, NULL, 10);
                 } else if (strncmp(argv[i], "if=", 3) == 0) {
-                        if (h.nifs >= MOAT_FWCONF_MAX_IFS)
+                        if (nifs >= MOAT_FWCONF_MAX_IFS)
                                 die("%s", "too many interfaces");
-                        parse_if(&ifs[h.nifs++], argv[i] + 3);
+                        parse_if(&ifs[nifs++], argv[i] + 3);
                 } else {
                         die("unknown argument '%s'", argv[i]);
                 }
         }
-        if (getrandom(&h.seed, sizeof(h.seed), 0) != sizeof(h.seed))
-                die("%s", "getrandom failed");
-        h.ruleset_off = (uint32_t)(sizeof(h) + h.nifs * sizeof(ifs[0]));
-        h.ruleset_len = (uint32_t)rlen;
-        h.total_len = h.ruleset_off + h.ruleset_len;
-        uint8_t *blob = malloc(h.total_len);
-        memcpy(blob, &h, sizeof(h));
-        memcpy(blob + sizeof(h), ifs, h.nifs * sizeof(ifs[0]));
-        memcpy(blob + h.ruleset_off, ruleset, rlen);
-        enum moat_fwconf_err e = fwconf_validate(blob, h.total_len, 64);
-        if (e != FWCONF_OK)
-                die("result does not validate: %s", fwconf_strerror(e));
+        char err[160];
+        size_t blen;
+        uint8_t *blob = fwconf_build(&h, ifs, nifs, ruleset, rlen, &blen, err, sizeof(err));
+        if (blob == NULL)
+                die("%s", err);
         FILE *o = fopen(argv[1], "wb");
-        if (!o || fwrite(blob, 1, h.total_len, o) != h.total_len || fclose(o) != 0)
+        if (!o || fwrite(blob, 1, blen, o) != blen || fclose(o) != 0)
                 die("cannot write %s", argv[1]);
         free(blob);
         return 0;

@@ -13,5 +13,10 @@ struct moat_cmd {
 };
 
 int moat_cmd_pfctl(int argc, char **argv);
+int moat_cmd_up(int argc, char **argv);
+int moat_cmd_down(int argc, char **argv);
+int moat_cmd_status(int argc, char **argv);
+int moat_cmd_console(int argc, char **argv);
+int moat_cmd_boot_report(int argc, char **argv);
 
 #endif /* MOAT_CLI_H */

@@ -1,16 +1,17 @@
 #!/bin/sh
-# The appliance end to end, with real traffic between a LAN client and a WAN
-# server in network namespaces of their own, wired to the appliance by veth
-# pairs. MODE: vm-kvm (ndvm+fw+ndvm as KVM guests), vm-process (the same as
-# jailed processes), bare-metal (the fw as one process owning both NICs).
-# Checks: ping LAN->WAN through NAT; a TCP connection LAN->WAN whose server
-# sees the appliance's WAN address; WAN cannot reach the LAN.
-# usage: e2e.sh MODE PF.CONF MOAT-VMM MOAT MOAT-MKFWCONF DOMLAUNCH FW-IMAGE NDVM-IMAGE
-#   (the images are .kvm for vm-kvm, .proc otherwise)
+# The appliance end to end through the toolstack, with real traffic between a
+# LAN client and a WAN server in network namespaces of their own, wired to
+# the appliance by veth pairs.
+# MODE: vm-kvm, vm-process, vm-mixed (a kvm fw with process ndvms), bare-metal.
+# Checks: `moat up`; ping LAN->WAN through NAT; TCP LAN->WAN where the server
+# sees the appliance's WAN address; WAN cannot reach the LAN; status and
+# boot-report; in vm modes an ndvm killed mid-transfer is restarted and the
+# transfer completes intact; `moat down` leaves nothing behind.
+# usage: e2e.sh MODE PF.CONF MOAT
 set -u
-mode=$1 pfconf=$2 vmm=$3 moat=$4 mkfwconf=$5 domlaunch=$6 fw=$7 ndvm=$8
+mode=$1 pfconf=$2 moat=$3
 case $mode in
-vm-kvm)
+vm-kvm | vm-mixed)
 	if ! [ -r /dev/kvm -a -w /dev/kvm ]; then
 		echo "no usable /dev/kvm on this machine"
 		exit 77
@@ -27,9 +28,9 @@ id=$$
 lan=mlan$id wan=mwan$id
 ml=ml$id mw=mw$id
 tmp=$(mktemp -d)
-lpid=""
+conf=$tmp/appliance.conf
 cleanup() {
-	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null && wait "$lpid" 2>/dev/null
+	"$moat" -c "$conf" down >/dev/null 2>&1
 	ip link del "$ml" 2>/dev/null
 	ip link del "$mw" 2>/dev/null
 	ip netns del "$lan" 2>/dev/null
@@ -39,7 +40,9 @@ cleanup() {
 trap cleanup EXIT
 fail() {
 	echo "FAIL: $*"
-	[ -f "$tmp/out" ] && sed 's/^/  domains: /' "$tmp/out"
+	for f in "$tmp"/run/*.console "$tmp"/run/moatd.log; do
+		[ -f "$f" ] && sed "s|^|  $(basename "$f"): |" "$f" | tail -8
+	done
 	exit 1
 }
 
@@ -47,11 +50,6 @@ fail() {
 ip netns add "$lan" && ip netns add "$wan" || fail "netns"
 ip link add "$ml" type veth peer name c0 netns "$lan" || fail "veth lan"
 ip link add "$mw" type veth peer name s0 netns "$wan" || fail "veth wan"
-for d in "$ml" "$mw"; do
-	# The appliance owns these: the host's own stack must stay quiet on them.
-	sysctl -qw "net.ipv6.conf.$d.disable_ipv6=1"
-	ip link set "$d" up
-done
 ip -n "$lan" addr add 192.168.1.10/24 dev c0
 ip -n "$lan" link set c0 up
 ip -n "$lan" link set lo up
@@ -66,70 +64,92 @@ ip netns exec "$lan" ethtool -K c0 tx off >/dev/null
 ip netns exec "$wan" ethtool -K s0 tx off >/dev/null
 # The WAN side knows the way to the LAN; the firewall must still refuse it.
 ip -n "$wan" route add 192.168.1.0/24 via 198.51.100.1
+v6_before=$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)
 
-mac() { cat "/sys/class/net/$1/address"; }
-"$moat" pfctl -nf "$pfconf" -w "$tmp/rules.blob" || fail "pf.conf does not compile"
-if [ "$mode" = bare-metal ]; then
-	lport=0 wport=1
-else
-	lport=0 wport=1 # the fw's channels are its ports 0 and 1
-fi
-"$mkfwconf" "$tmp/fw.conf" "$tmp/rules.blob" gw4=198.51.100.254 \
-	"if=lan,$lport,$(mac "$ml"),1500,192.168.1.1/24" \
-	"if=wan,$wport,$(mac "$mw"),1500,198.51.100.1/24" || fail "fw config"
-
-secs=6
 case $mode in
-vm-kvm)
-	"$domlaunch" -c lan -c wan -- \
-		"$vmm" --mem 8M --net "nic=$ml" --chan @lan:0 "$ndvm" -- $secs --- \
-		"$vmm" --mem 8M --net "nic=$mw" --chan @wan:0 "$ndvm" -- $secs --- \
-		"$vmm" --mem 64M --chan @lan:1 --chan @wan:1 --config "$tmp/fw.conf" "$fw" -- $secs \
-		>"$tmp/out" 2>&1 &
-	;;
-vm-process)
-	"$domlaunch" -c lan -c wan -- \
-		"$ndvm" --mem 8M --net "nic=$ml" --chan @lan:0 -- $secs --- \
-		"$ndvm" --mem 8M --net "nic=$mw" --chan @wan:0 -- $secs --- \
-		"$fw" --mem 64M --chan @lan:1 --chan @wan:1 --config "$tmp/fw.conf" -- $secs \
-		>"$tmp/out" 2>&1 &
-	;;
-bare-metal)
-	"$fw" --mem 64M --net "lan=$ml" --net "wan=$mw" --config "$tmp/fw.conf" -- $secs \
-		>"$tmp/out" 2>&1 &
-	;;
+vm-kvm) top='mode = "vm"; platform = "kvm";' ndvm='' ;;
+vm-process) top='mode = "vm"; platform = "process";' ndvm='' ;;
+vm-mixed) top='mode = "vm"; platform = "kvm";' ndvm='platform = "process";' ;;
+bare-metal) top='mode = "bare-metal";' ndvm='' ;;
 esac
-lpid=$!
-i=0
-while ! grep -q "ruleset loaded" "$tmp/out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 250 ] && fail "the firewall did not come up"
-	kill -0 "$lpid" 2>/dev/null || fail "the domains exited early"
-	sleep 0.02
-done
+cp "$pfconf" "$tmp/pf.conf"
+cat >"$conf" <<EOC
+$top
+rules = "pf.conf";
+state_dir = "$tmp/run";
+interface: {
+  wan: { device = "$mw"; address = "198.51.100.1/24"; gateway = "198.51.100.254"; };
+  lan: { device = "$ml"; address = "192.168.1.1/24"; };
+};
+domain: { fw: { memory = "32M"; }; ndvm: { memory = "8M"; $ndvm }; };
+EOC
+
+"$moat" -c "$conf" up || fail "moat up"
 
 # 1. ping through NAT.
 ip netns exec "$lan" ping -c 3 -i 0.2 -W 2 198.51.100.254 >"$tmp/ping" 2>&1 ||
 	fail "LAN cannot ping the WAN server: $(tail -2 "$tmp/ping")"
 echo "ok: LAN pings the WAN server through the appliance"
 
-# 2. TCP through NAT: the server must see the appliance's WAN address.
+# 2. TCP through NAT: the server reports the peer it sees and a checksum of
+# what it received; the client sends 8 MiB in chunks. In vm modes the LAN
+# ndvm is killed mid-transfer: the daemon restarts it and the fw keeps the
+# connection's state, so the transfer completes.
 ip netns exec "$wan" /usr/bin/python3 -c '
-import socket
+import hashlib, socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("198.51.100.254", 8080)); s.listen(1); s.settimeout(10)
-c, a = s.accept(); c.sendall(("peer " + a[0] + "\n").encode()); c.close()
+s.bind(("198.51.100.254", 8080)); s.listen(1); s.settimeout(20)
+c, a = s.accept(); c.settimeout(20); h = hashlib.sha256(); n = 0
+while True:
+    d = c.recv(65536)
+    if not d: break
+    h.update(d); n += len(d)
+c.sendall(("peer %s bytes %d sha %s\n" % (a[0], n, h.hexdigest())).encode()); c.close()
 ' >"$tmp/server" 2>&1 &
 spid=$!
 sleep 0.3
-peer=$(ip netns exec "$lan" /usr/bin/python3 -c '
-import socket
-s = socket.create_connection(("198.51.100.254", 8080), timeout=5)
-print(s.recv(100).decode().strip())
-' 2>&1)
+ip netns exec "$lan" /usr/bin/python3 -c '
+import hashlib, os, socket, sys, time
+data = os.urandom(8 << 20)
+s = socket.create_connection(("198.51.100.254", 8080), timeout=20)
+for i in range(0, len(data), 1 << 16):
+    s.sendall(data[i:i + (1 << 16)])
+    if i == 2 << 20:
+        open(sys.argv[1], "w").write("half\n")
+        time.sleep(0.3)
+s.shutdown(socket.SHUT_WR)
+print(s.recv(200).decode().strip(), "sent", hashlib.sha256(data).hexdigest())
+' "$tmp/half" >"$tmp/client" 2>&1 &
+cpid=$!
+killed=""
+if [ "$mode" != bare-metal ]; then
+	i=0
+	while [ ! -f "$tmp/half" ] && [ $i -lt 200 ]; do
+		i=$((i + 1))
+		sleep 0.02
+	done
+	pid=$("$moat" -c "$conf" status --json | /usr/bin/python3 -c '
+import json, sys
+print([d["pid"] for d in json.load(sys.stdin)["domains"] if d["name"] == "ndvm-lan"][0])')
+	kill -9 "$pid" && killed=$pid
+fi
+wait $cpid
 wait $spid
-[ "$peer" = "peer 198.51.100.1" ] || fail "TCP through NAT: server answered '$peer'"
-echo "ok: TCP LAN->WAN, the server sees the appliance's address ($peer)"
+res=$(cat "$tmp/client")
+echo "$res"
+case $res in
+"peer 198.51.100.1 bytes 8388608 sha "*) ;;
+*) fail "TCP through NAT: $res" ;;
+esac
+got=$(echo "$res" | sed 's/.* sha \([0-9a-f]*\) sent.*/\1/')
+sent=$(echo "$res" | sed 's/.* sent \([0-9a-f]*\)$/\1/')
+[ "$got" = "$sent" ] || fail "the server received other bytes than were sent"
+echo "ok: 8 MiB over TCP LAN->WAN intact, the server saw the appliance's address"
+if [ -n "$killed" ]; then
+	"$moat" -c "$conf" status | grep -E "^ndvm-lan +[a-z]+ +running +[0-9]+Mi +1 " >/dev/null ||
+		fail "ndvm-lan was not restarted once: $("$moat" -c "$conf" status)"
+	echo "ok: ndvm-lan killed mid-transfer (pid $killed), restarted, no data lost"
+fi
 
 # 3. WAN cannot open connections to the LAN.
 if ip netns exec "$wan" ping -c 2 -i 0.2 -W 1 192.168.1.10 >/dev/null 2>&1; then
@@ -137,9 +157,16 @@ if ip netns exec "$wan" ping -c 2 -i 0.2 -W 1 192.168.1.10 >/dev/null 2>&1; then
 fi
 echo "ok: WAN cannot reach the LAN"
 
-wait "$lpid"
-rc=$?
-lpid=""
-cat "$tmp/out"
-[ $rc = 0 ] || fail "domains exited with status $rc"
-echo "ok: $mode"
+# 4. What the toolstack reports.
+"$moat" -c "$conf" status || fail "status"
+"$moat" -c "$conf" boot-report >"$tmp/report" || fail "boot-report"
+grep -q "first frame forwarded" "$tmp/report" || fail "boot report lacks the first forwarded frame"
+grep "first frame forwarded" "$tmp/report"
+
+# 5. down gives everything back.
+"$moat" -c "$conf" down || fail "moat down"
+[ -e "$tmp/run/moatd.sock" ] && fail "control socket left behind"
+pgrep -f "$tmp/run" >/dev/null && fail "domain processes left behind: $(pgrep -fa "$tmp/run")"
+v6_after=$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)
+[ "$v6_before" = "$v6_after" ] || fail "device $ml not restored (disable_ipv6 $v6_before -> $v6_after)"
+echo "ok: $mode: down left nothing behind"

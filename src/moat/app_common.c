@@ -1,0 +1,76 @@
+/* Helpers shared by the appliance commands and the daemon. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "appliance.h"
+
+const char *moat_conf_path = MOAT_DEFAULT_CONF;
+
+void app_path(char *out, size_t len, const struct appconf *c, const char *file)
+{
+        snprintf(out, len, "%s/%s", c->state_dir, file);
+}
+
+int app_kvm_usable(char *why, size_t len)
+{
+        int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+        if (kvm < 0) {
+                snprintf(why, len, "/dev/kvm: %s", strerror(errno));
+                return 0;
+        }
+        int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+        if (vm < 0) {
+                snprintf(why, len, "KVM_CREATE_VM: %s", strerror(errno));
+                close(kvm);
+                return 0;
+        }
+        close(vm);
+        close(kvm);
+        return 1;
+}
+
+json_object *app_request(const struct appconf *c, const char *cmd, char *err, size_t errlen)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        char path[PATH_MAX];
+        app_path(path, sizeof(path), c, "moatd.sock");
+        if (strlen(path) >= sizeof(sa.sun_path)) {
+                snprintf(err, errlen, "state directory path too long");
+                return NULL;
+        }
+        strcpy(sa.sun_path, path);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                snprintf(err, errlen, "no appliance running for %s (%s: %s)", c->file, path,
+                         strerror(errno));
+                if (fd >= 0)
+                        close(fd);
+                return NULL;
+        }
+        char req[256];
+        int n = snprintf(req, sizeof(req), "{\"cmd\": \"%s\"}\n", cmd);
+        if (write(fd, req, (size_t)n) != n) {
+                snprintf(err, errlen, "control socket: %s", strerror(errno));
+                close(fd);
+                return NULL;
+        }
+        shutdown(fd, SHUT_WR);
+        static char buf[1 << 16];
+        size_t got = 0;
+        ssize_t r;
+        while (got < sizeof(buf) - 1 && (r = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+                got += (size_t)r;
+        close(fd);
+        buf[got] = '\0';
+        json_object *reply = json_tokener_parse(buf);
+        if (reply == NULL)
+                snprintf(err, errlen, "the daemon sent no valid reply");
+        return reply;
+}

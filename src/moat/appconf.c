@@ -1,0 +1,268 @@
+#include "appconf.h"
+
+#include <arpa/inet.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host_util.h"
+
+struct ctx {
+        const char *file;
+        char *err;
+        size_t errlen;
+};
+
+static int bad(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int bad(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
+{
+        int n =
+            snprintf(x->err, x->errlen, "%s:%u: ", x->file, s ? config_setting_source_line(s) : 0);
+        va_list ap;
+        va_start(ap, fmt);
+        if (n > 0 && (size_t)n < x->errlen)
+                vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+        return -1;
+}
+
+const char *app_platform_name(enum app_platform p)
+{
+        return p == APP_PLAT_KVM ? "kvm" : p == APP_PLAT_PROCESS ? "process" : "auto";
+}
+
+static int parse_platform(struct ctx *x, const config_setting_t *s, enum app_platform *out)
+{
+        const char *v = config_setting_get_string(s);
+        if (v && strcmp(v, "auto") == 0)
+                *out = APP_PLAT_AUTO;
+        else if (v && strcmp(v, "kvm") == 0)
+                *out = APP_PLAT_KVM;
+        else if (v && strcmp(v, "process") == 0)
+                *out = APP_PLAT_PROCESS;
+        else
+                return bad(x, s, "platform must be \"auto\", \"kvm\" or \"process\"");
+        return 0;
+}
+
+static int parse_addr(struct ctx *x, const config_setting_t *s, const char *v, int want_plen,
+                      struct app_addr *a)
+{
+        char buf[64];
+        if (v == NULL || strlen(v) >= sizeof(buf))
+                return bad(x, s, "expected an address string");
+        strcpy(buf, v);
+        char *slash = strchr(buf, '/');
+        if (want_plen != (slash != NULL))
+                return bad(x, s,
+                           want_plen ? "address '%s' needs a prefix length (/N)"
+                                     : "gateway '%s' takes no prefix length",
+                           v);
+        if (slash)
+                *slash = '\0';
+        a->af = strchr(buf, ':') ? 6 : 4;
+        if (inet_pton(a->af == 6 ? AF_INET6 : AF_INET, buf, a->a) != 1)
+                return bad(x, s, "'%s' is not an IPv%d address", buf, a->af);
+        if (slash) {
+                char *end;
+                long p = strtol(slash + 1, &end, 10);
+                if (*end || end == slash + 1 || p < 1 || p > (a->af == 6 ? 128 : 32))
+                        return bad(x, s, "bad prefix length in '%s'", v);
+                a->plen = (uint8_t)p;
+        }
+        return 0;
+}
+
+static int parse_mem(struct ctx *x, const config_setting_t *s, uint64_t *out)
+{
+        const char *v = config_setting_get_string(s);
+        if (v == NULL || host_parse_size(v, out) < 0 || *out < (2u << 20) || *out % (2u << 20))
+                return bad(x, s, "memory must be a size like \"8M\": a multiple of 2 MiB");
+        return 0;
+}
+
+static int parse_if(struct ctx *x, struct appconf *c, const config_setting_t *g)
+{
+        if (c->nifs >= APP_MAX_IFS)
+                return bad(x, g, "at most %d interfaces", APP_MAX_IFS);
+        struct app_if *f = &c->ifs[c->nifs];
+        memset(f, 0, sizeof(*f));
+        const char *name = config_setting_name(g);
+        if (!config_setting_is_group(g) || name == NULL || strlen(name) >= sizeof(f->name))
+                return bad(x, g, "an interface is a named group of at most 15 characters");
+        strcpy(f->name, name);
+        for (int i = 0; i < c->nifs; i++)
+                if (strcmp(c->ifs[i].name, f->name) == 0)
+                        return bad(x, g, "interface %s defined twice", name);
+        for (int i = 0; i < config_setting_length(g); i++) {
+                config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+                const char *k = config_setting_name(s);
+                if (strcmp(k, "device") == 0) {
+                        const char *v = config_setting_get_string(s);
+                        if (v == NULL || *v == '\0' || strlen(v) >= sizeof(f->device))
+                                return bad(x, s, "device must be a host device name");
+                        strcpy(f->device, v);
+                } else if (strcmp(k, "address") == 0 || strcmp(k, "address6") == 0) {
+                        int n = config_setting_is_array(s) ? config_setting_length(s) : 1;
+                        for (int j = 0; j < n; j++) {
+                                const char *v = config_setting_is_array(s)
+                                                    ? config_setting_get_string_elem(s, j)
+                                                    : config_setting_get_string(s);
+                                if (f->naddr >= APP_MAX_ADDRS)
+                                        return bad(x, s, "at most %d addresses", APP_MAX_ADDRS);
+                                if (parse_addr(x, s, v, 1, &f->addr[f->naddr++]) < 0)
+                                        return -1;
+                        }
+                } else if (strcmp(k, "gateway") == 0 || strcmp(k, "gateway6") == 0) {
+                        struct app_addr a = {0};
+                        if (parse_addr(x, s, config_setting_get_string(s), 0, &a) < 0)
+                                return -1;
+                        f->gw[a.af == 6] = a;
+                } else if (strcmp(k, "mac") == 0) {
+                        const char *v = config_setting_get_string(s);
+                        unsigned m[6];
+                        char tail;
+                        if (v == NULL || sscanf(v, "%x:%x:%x:%x:%x:%x%c", &m[0], &m[1], &m[2],
+                                                &m[3], &m[4], &m[5], &tail) != 6)
+                                return bad(x, s, "mac must look like 02:00:00:00:00:01");
+                        for (int j = 0; j < 6; j++) {
+                                if (m[j] > 255)
+                                        return bad(x, s, "bad mac");
+                                f->mac[j] = (uint8_t)m[j];
+                        }
+                        f->mac_set = 1;
+                } else {
+                        return bad(x, s, "unknown interface setting '%s'", k);
+                }
+        }
+        if (f->device[0] == '\0')
+                return bad(x, g, "interface %s has no device", name);
+        for (int i = 0; i < c->nifs; i++)
+                if (strcmp(c->ifs[i].device, f->device) == 0)
+                        return bad(x, g, "device %s is used by two interfaces", f->device);
+        c->nifs++;
+        return 0;
+}
+
+static int parse_domains(struct ctx *x, struct appconf *c, const config_setting_t *g)
+{
+        for (int i = 0; i < config_setting_length(g); i++) {
+                config_setting_t *d = config_setting_get_elem(g, (unsigned)i);
+                const char *name = config_setting_name(d);
+                int fw = name && strcmp(name, "fw") == 0;
+                if (!config_setting_is_group(d) || !(fw || (name && strcmp(name, "ndvm") == 0)))
+                        return bad(x, d, "domains are \"fw\" and \"ndvm\"");
+                for (int j = 0; j < config_setting_length(d); j++) {
+                        config_setting_t *s = config_setting_get_elem(d, (unsigned)j);
+                        const char *k = config_setting_name(s);
+                        if (strcmp(k, "memory") == 0) {
+                                if (parse_mem(x, s, fw ? &c->fw_mem : &c->ndvm_mem) < 0)
+                                        return -1;
+                        } else if (strcmp(k, "platform") == 0) {
+                                if (parse_platform(x, s, fw ? &c->fw_platform : &c->ndvm_platform) <
+                                    0)
+                                        return -1;
+                        } else {
+                                return bad(x, s, "unknown domain setting '%s'", k);
+                        }
+                }
+        }
+        return 0;
+}
+
+/* Resolves `rel` against the directory of the config file. */
+static void resolve(char *out, const char *cfgfile, const char *rel)
+{
+        if (rel[0] == '/') {
+                snprintf(out, PATH_MAX, "%s", rel);
+                return;
+        }
+        const char *slash = strrchr(cfgfile, '/');
+        int dirlen = slash ? (int)(slash - cfgfile) : 0;
+        snprintf(out, PATH_MAX, "%.*s/%s", dirlen, cfgfile, rel);
+}
+
+static int appconf_walk(struct ctx *x, struct appconf *c, config_t *cf)
+{
+        config_setting_t *root = config_root_setting(cf);
+        for (int i = 0; i < config_setting_length(root); i++) {
+                config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+                const char *k = config_setting_name(s);
+                const char *v = config_setting_get_string(s);
+                if (strcmp(k, "mode") == 0) {
+                        if (v && strcmp(v, "vm") == 0)
+                                c->mode = APP_MODE_VM;
+                        else if (v && strcmp(v, "bare-metal") == 0)
+                                c->mode = APP_MODE_BARE;
+                        else
+                                return bad(x, s, "mode must be \"vm\" or \"bare-metal\"");
+                } else if (strcmp(k, "platform") == 0) {
+                        if (parse_platform(x, s, &c->platform) < 0)
+                                return -1;
+                } else if (strcmp(k, "rules") == 0) {
+                        if (v == NULL || *v == '\0')
+                                return bad(x, s, "rules must name a pf.conf file");
+                        resolve(c->rules, c->file, v);
+                } else if (strcmp(k, "state_dir") == 0) {
+                        if (v == NULL || v[0] != '/' || strlen(v) > 80)
+                                return bad(x, s,
+                                           "state_dir must be an absolute path of at "
+                                           "most 80 characters");
+                        snprintf(c->state_dir, sizeof(c->state_dir), "%s", v);
+                } else if (strcmp(k, "no_jail") == 0) {
+                        if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+                                return bad(x, s, "no_jail is true or false");
+                        c->no_jail = config_setting_get_bool(s);
+                } else if (strcmp(k, "interface") == 0) {
+                        if (!config_setting_is_group(s))
+                                return bad(x, s, "interface: { NAME: { ... }; ... } expected");
+                        for (int j = 0; j < config_setting_length(s); j++)
+                                if (parse_if(x, c, config_setting_get_elem(s, (unsigned)j)) < 0)
+                                        return -1;
+                } else if (strcmp(k, "domain") == 0) {
+                        if (!config_setting_is_group(s) || parse_domains(x, c, s) < 0)
+                                return x->err[0] ? -1 : bad(x, s, "domain: { ... } expected");
+                } else {
+                        return bad(x, s, "unknown setting '%s'", k);
+                }
+        }
+        if (c->nifs < 1)
+                return bad(x, NULL, "no interface defined");
+        if (c->rules[0] == '\0')
+                return bad(x, NULL, "no rules file (rules = \"pf.conf\";)");
+        int gws[2] = {0, 0};
+        for (int i = 0; i < c->nifs; i++)
+                for (int f = 0; f < 2; f++)
+                        if (c->ifs[i].gw[f].af && ++gws[f] > 1)
+                                return bad(x, NULL, "more than one IPv%d gateway", f ? 6 : 4);
+        return 0;
+}
+
+int appconf_load(struct appconf *c, const char *path, char *err, size_t errlen)
+{
+        memset(c, 0, sizeof(*c));
+        err[0] = '\0';
+        if (realpath(path, c->file) == NULL) {
+                snprintf(err, errlen, "%s: cannot read the appliance config", path);
+                return -1;
+        }
+        c->fw_mem = 32u << 20;
+        c->ndvm_mem = 8u << 20;
+        snprintf(c->state_dir, sizeof(c->state_dir), "/run/moat");
+        struct ctx x = {c->file, err, errlen};
+        config_t cf;
+        config_init(&cf);
+        int rc = 0;
+        if (!config_read_file(&cf, c->file)) {
+                snprintf(err, errlen, "%s:%d: %s", c->file, config_error_line(&cf),
+                         config_error_text(&cf));
+                rc = -1;
+        } else {
+                rc = appconf_walk(&x, c, &cf);
+        }
+        config_destroy(&cf);
+        return rc;
+}

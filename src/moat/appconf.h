@@ -1,0 +1,65 @@
+/*
+ * The appliance config: one file naming the interfaces, the ruleset, the
+ * mode and the domains' memory and platform. libconfig syntax:
+ *
+ *   mode = "vm";                  # or "bare-metal"
+ *   platform = "auto";            # auto | kvm | process
+ *   rules = "pf.conf";            # relative to this file
+ *   state_dir = "/run/moat";
+ *   interface: {
+ *     wan: { device = "mw0"; address = "198.51.100.1/24"; gateway = "198.51.100.254"; };
+ *     lan: { device = "ml0"; address = ["192.168.1.1/24", "fd00:1::1/64"]; };
+ *   };
+ *   domain: { fw: { memory = "32M"; }; ndvm: { memory = "8M"; platform = "process"; }; };
+ *
+ * Errors are "FILE:LINE: message".
+ */
+#ifndef MOAT_APPCONF_H
+#define MOAT_APPCONF_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define APP_MAX_IFS   8
+#define APP_MAX_ADDRS 8
+
+enum app_mode { APP_MODE_VM, APP_MODE_BARE };
+enum app_platform { APP_PLAT_AUTO, APP_PLAT_KVM, APP_PLAT_PROCESS };
+
+struct app_addr {
+        int af; /* 4 or 6 */
+        uint8_t a[16];
+        uint8_t plen;
+};
+
+struct app_if {
+        char name[16];   /* the name pf.conf uses */
+        char device[16]; /* the host network device */
+        uint8_t mac[6];  /* set from `mac`, else from the device at `up` */
+        int mac_set;
+        struct app_addr addr[APP_MAX_ADDRS];
+        int naddr;
+        struct app_addr gw[2]; /* [0] IPv4, [1] IPv6; af 0 when none */
+};
+
+struct appconf {
+        char file[PATH_MAX];  /* absolute path of the config */
+        char rules[PATH_MAX]; /* absolute path of pf.conf */
+        char state_dir[96];   /* short: it holds the control socket (sun_path) */
+        enum app_mode mode;
+        enum app_platform platform;    /* top level */
+        enum app_platform fw_platform; /* per domain: AUTO means the top level's */
+        enum app_platform ndvm_platform;
+        uint64_t fw_mem, ndvm_mem;
+        int no_jail;
+        int nifs;
+        struct app_if ifs[APP_MAX_IFS];
+};
+
+/* Loads and checks the config. Returns 0, or -1 with "FILE:LINE: message" in err. */
+int appconf_load(struct appconf *c, const char *path, char *err, size_t errlen);
+
+const char *app_platform_name(enum app_platform p);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * The running appliance: `moat up` checks the config and ruleset, then forks
+ * the daemon (moatd) that holds the domains, supervises them and answers
+ * the control socket. Files in the state directory:
+ *   moatd.sock   control API: one JSON request per connection, one JSON reply
+ *   moatd.pid    the daemon
+ *   moatd.log    the daemon's own messages
+ *   moatd.marks  the daemon's boot marks (same JSON as a domain's)
+ *   fw.conf      the fw domain's config blob
+ *   DOMAIN.console / DOMAIN.marks   each domain's console and boot marks
+ */
+#ifndef MOAT_APPLIANCE_H
+#define MOAT_APPLIANCE_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "appconf.h"
+
+#define MOAT_DEFAULT_CONF "/etc/moat/appliance.conf"
+#define APP_MAX_DOMAINS   (APP_MAX_IFS + 1)
+
+/* The config file every command acts on (`moat -c FILE`). */
+extern const char *moat_conf_path;
+
+/* What `moat up` hands the daemon. */
+struct app_plan {
+        struct appconf conf;
+        enum app_platform fw_platform, ndvm_platform; /* resolved: kvm or process */
+        char vmm[PATH_MAX / 2];                       /* moat-vmm */
+        char guests[PATH_MAX / 2];                    /* directory of guest images */
+        uint64_t t_up;                                /* CLOCK_MONOTONIC at `moat up` */
+};
+
+/* Runs the daemon; never returns. Writes "ok" or an error line to ready_fd. */
+_Noreturn void moatd_main(struct app_plan *plan, int ready_fd);
+
+/* Path of FILE in the state directory. */
+void app_path(char *out, size_t len, const struct appconf *c, const char *file);
+
+/*
+ * Sends one JSON request to the daemon of `c` and returns its reply, or NULL
+ * with a reason in err (no daemon running, permission denied, ...).
+ */
+json_object *app_request(const struct appconf *c, const char *cmd, char *err, size_t errlen);
+
+/* True if /dev/kvm opens and a VM can be created here; else the reason in why. */
+int app_kvm_usable(char *why, size_t len);
+
+#endif

@@ -1,0 +1,219 @@
+/* moat down, status, console, boot-report: clients of a running appliance. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "appliance.h"
+#include "moat.h"
+
+static int load(struct appconf *c)
+{
+        char err[512];
+        if (appconf_load(c, moat_conf_path, err, sizeof(err)) < 0) {
+                fprintf(stderr, "%s\n", err);
+                return -1;
+        }
+        return 0;
+}
+
+int moat_cmd_down(int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        static struct appconf c;
+        char err[512];
+        if (load(&c) < 0)
+                return 1;
+        json_object *r = app_request(&c, "down", err, sizeof(err));
+        if (r == NULL) {
+                fprintf(stderr, "moat: %s\n", err);
+                return 1;
+        }
+        json_object_put(r);
+        printf("moat: down\n");
+        return 0;
+}
+
+static const char *jstr(json_object *o, const char *k)
+{
+        json_object *v;
+        return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+}
+
+int moat_cmd_status(int argc, char **argv)
+{
+        int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
+        static struct appconf c;
+        char err[512];
+        if (load(&c) < 0)
+                return 1;
+        json_object *r = app_request(&c, "status", err, sizeof(err));
+        if (r == NULL) {
+                fprintf(stderr, "moat: %s\n", err);
+                return 1;
+        }
+        if (as_json) {
+                printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY));
+                json_object_put(r);
+                return 0;
+        }
+        json_object *jail;
+        printf("appliance %s, mode %s%s\n", jstr(r, "config"), jstr(r, "mode"),
+               json_object_object_get_ex(r, "jail", &jail) && !json_object_get_boolean(jail)
+                   ? ", JAIL DISABLED (no_jail): for debugging only"
+                   : "");
+        json_object *ds, *is;
+        printf("\n%-14s %-8s %-8s %8s %8s %10s\n", "DOMAIN", "PLATFORM", "STATE", "MEMORY",
+               "RESTARTS", "BOOT");
+        if (json_object_object_get_ex(r, "domains", &ds))
+                for (size_t i = 0; i < json_object_array_length(ds); i++) {
+                        json_object *d = json_object_array_get_idx(ds, i), *v;
+                        char boot[32] = "-";
+                        if (json_object_object_get_ex(d, "boot_us", &v))
+                                snprintf(boot, sizeof(boot), "%.2f ms",
+                                         json_object_get_double(v) / 1e3);
+                        json_object_object_get_ex(d, "memory", &v);
+                        long long mem = json_object_get_int64(v) >> 20;
+                        json_object *rs;
+                        json_object_object_get_ex(d, "restarts", &rs);
+                        printf("%-14s %-8s %-8s %6lldMi %8d %10s\n", jstr(d, "name"),
+                               jstr(d, "platform"), jstr(d, "state"), mem, json_object_get_int(rs),
+                               boot);
+                        if (json_object_object_get_ex(d, "last_exit", &v))
+                                printf("%14s last exit: %s\n", "", json_object_get_string(v));
+                }
+        printf("\n%-10s %-16s %-18s %s\n", "INTERFACE", "DEVICE", "MAC", "ADDRESSES");
+        if (json_object_object_get_ex(r, "interfaces", &is))
+                for (size_t i = 0; i < json_object_array_length(is); i++) {
+                        json_object *f = json_object_array_get_idx(is, i), *as;
+                        printf("%-10s %-16s %-18s", jstr(f, "name"), jstr(f, "device"),
+                               jstr(f, "mac"));
+                        if (json_object_object_get_ex(f, "addresses", &as))
+                                for (size_t a = 0; a < json_object_array_length(as); a++)
+                                        printf(" %s", json_object_get_string(
+                                                          json_object_array_get_idx(as, a)));
+                        printf("\n");
+                }
+        json_object_put(r);
+        return 0;
+}
+
+int moat_cmd_console(int argc, char **argv)
+{
+        static struct appconf c;
+        if (argc != 2) {
+                fprintf(stderr, "usage: moat [-c FILE] console DOMAIN  (fw, ndvm-NAME)\n");
+                return 2;
+        }
+        if (load(&c) < 0)
+                return 1;
+        if (strchr(argv[1], '/') || argv[1][0] == '.') {
+                fprintf(stderr, "moat: no domain '%s'\n", argv[1]);
+                return 1;
+        }
+        char file[128], path[PATH_MAX];
+        snprintf(file, sizeof(file), "%s.console", argv[1]);
+        app_path(path, sizeof(path), &c, file);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                fprintf(stderr, "moat: no console for domain '%s' (%s)\n", argv[1],
+                        strerror(errno));
+                return 1;
+        }
+        char buf[4096];
+        ssize_t n;
+        while ((n = read(fd, buf, sizeof(buf))) > 0)
+                fwrite(buf, 1, (size_t)n, stdout);
+        close(fd);
+        return 0;
+}
+
+struct ev {
+        char who[32], name[32];
+        long long ns;
+};
+
+static int ev_cmp(const void *a, const void *b)
+{
+        const struct ev *x = a, *y = b;
+        return (x->ns > y->ns) - (x->ns < y->ns);
+}
+
+static void collect(struct ev *evs, int *n, int max, const char *path, const char *who)
+{
+        json_object *j = json_object_from_file(path), *ms;
+        if (j == NULL)
+                return;
+        if (json_object_object_get_ex(j, "marks", &ms))
+                for (size_t i = 0; i < json_object_array_length(ms) && *n < max; i++) {
+                        json_object *m = json_object_array_get_idx(ms, i), *ns;
+                        if (!json_object_object_get_ex(m, "ns", &ns))
+                                continue;
+                        struct ev *e = &evs[(*n)++];
+                        snprintf(e->who, sizeof(e->who), "%s", who);
+                        snprintf(e->name, sizeof(e->name), "%s", jstr(m, "name"));
+                        e->ns = json_object_get_int64(ns);
+                }
+        json_object_put(j);
+}
+
+int moat_cmd_boot_report(int argc, char **argv)
+{
+        int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
+        static struct appconf c;
+        char err[512];
+        if (load(&c) < 0)
+                return 1;
+        json_object *r = app_request(&c, "status", err, sizeof(err));
+        if (r == NULL) {
+                fprintf(stderr, "moat: %s\n", err);
+                return 1;
+        }
+        static struct ev evs[512];
+        int n = 0;
+        char path[PATH_MAX];
+        app_path(path, sizeof(path), &c, "moatd.marks");
+        collect(evs, &n, 512, path, "moatd");
+        json_object *ds;
+        if (json_object_object_get_ex(r, "domains", &ds))
+                for (size_t i = 0; i < json_object_array_length(ds); i++) {
+                        const char *name = jstr(json_object_array_get_idx(ds, i), "name");
+                        char file[64];
+                        snprintf(file, sizeof(file), "%s.marks", name);
+                        app_path(path, sizeof(path), &c, file);
+                        collect(evs, &n, 512, path, name);
+                }
+        json_object_put(r);
+        if (n == 0) {
+                fprintf(stderr, "moat: no boot marks in %s\n", c.state_dir);
+                return 1;
+        }
+        qsort(evs, (size_t)n, sizeof(evs[0]), ev_cmp);
+        long long t0 = evs[0].ns;
+        for (int i = 0; i < n; i++)
+                if (strcmp(evs[i].who, "moatd") == 0 && strcmp(evs[i].name, "up") == 0)
+                        t0 = evs[i].ns;
+        if (as_json) {
+                printf("{\"marks\": [");
+                for (int i = 0; i < n; i++)
+                        printf("%s\n  {\"domain\": \"%s\", \"name\": \"%s\", \"us\": %.1f}",
+                               i ? "," : "", evs[i].who, evs[i].name,
+                               (double)(evs[i].ns - t0) / 1e3);
+                printf("\n]}\n");
+                return 0;
+        }
+        printf("boot timeline from `moat up` (us)\n");
+        for (int i = 0; i < n; i++)
+                printf("%10.1f  %-14s %s\n", (double)(evs[i].ns - t0) / 1e3, evs[i].who,
+                       evs[i].name);
+        for (int i = 0; i < n; i++)
+                if (strcmp(evs[i].name, "first_forward") == 0) {
+                        printf("first frame forwarded %.2f ms after `moat up`\n",
+                               (double)(evs[i].ns - t0) / 1e6);
+                        break;
+                }
+        return 0;
+}

@@ -1,0 +1,242 @@
+/*
+ * moat up: checks the config and the ruleset, resolves the devices and the
+ * platform, writes the fw's config blob, then starts the daemon and waits
+ * until every domain is ready. On failure it says why and leaves nothing
+ * behind (the daemon cleans up after itself before it exits).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "appliance.h"
+#include "fwconf_build.h"
+#include "host_util.h"
+#include "moat.h"
+#include "pfconf.h"
+
+static int up_device(struct app_if *f, uint16_t *mtu)
+{
+        struct ifreq ifr = {0};
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", f->device);
+        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        int rc = -1;
+        if (s >= 0 && ioctl(s, SIOCGIFHWADDR, &ifr) == 0) {
+                if (!f->mac_set)
+                        memcpy(f->mac, ifr.ifr_hwaddr.sa_data, 6);
+                if (ioctl(s, SIOCGIFMTU, &ifr) == 0) {
+                        *mtu = ifr.ifr_mtu > 9000 ? 9000 : (uint16_t)ifr.ifr_mtu;
+                        rc = 0;
+                }
+        }
+        if (s >= 0)
+                close(s);
+        return rc;
+}
+
+static enum app_platform up_platform(enum app_platform want, const char *who)
+{
+        static int usable = -1;
+        static char why[160];
+        if (usable < 0)
+                usable = app_kvm_usable(why, sizeof(why));
+        if (want == APP_PLAT_PROCESS)
+                return APP_PLAT_PROCESS;
+        if (usable)
+                return APP_PLAT_KVM;
+        if (want == APP_PLAT_KVM) {
+                fprintf(stderr,
+                        "moat: %s: platform \"kvm\" but KVM is not usable here (%s); "
+                        "use platform = \"process\"\n",
+                        who, why);
+                exit(1);
+        }
+        return APP_PLAT_PROCESS;
+}
+
+static int up_files(struct app_plan *p)
+{
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n <= 0)
+                return -1;
+        exe[n] = '\0';
+        char *dir = dirname(exe);
+        snprintf(p->vmm, sizeof(p->vmm), "%s/moat-vmm", dir);
+        const char *g = getenv("MOAT_GUEST_DIR");
+        snprintf(p->guests, sizeof(p->guests), "%s", g ? g : dir);
+        if (!g)
+                snprintf(p->guests, sizeof(p->guests), "%s/../guests", dir);
+        char path[PATH_MAX * 2];
+        const char *need[] = {"fw", "ndvm"};
+        for (int i = 0; i < 2; i++) {
+                enum app_platform pl = i == 0 ? p->fw_platform : p->ndvm_platform;
+                snprintf(path, sizeof(path), "%s/%s.%s", p->guests, need[i],
+                         pl == APP_PLAT_KVM ? "kvm" : "proc");
+                if (access(path, R_OK) != 0) {
+                        fprintf(stderr, "moat: guest image %s: %s\n", path, strerror(errno));
+                        return -1;
+                }
+        }
+        if ((p->fw_platform == APP_PLAT_KVM || p->ndvm_platform == APP_PLAT_KVM) &&
+            access(p->vmm, X_OK) != 0) {
+                fprintf(stderr, "moat: %s: %s\n", p->vmm, strerror(errno));
+                return -1;
+        }
+        return 0;
+}
+
+static void *up_fwconf(struct app_plan *p, const void *rules, size_t rlen, size_t *len)
+{
+        struct moat_fwconf h = {0};
+        struct moat_fwconf_if ifs[MOAT_FWCONF_MAX_IFS] = {0};
+        for (int i = 0; i < p->conf.nifs; i++) {
+                struct app_if *f = &p->conf.ifs[i];
+                struct moat_fwconf_if *o = &ifs[i];
+                snprintf(o->name, sizeof(o->name), "%s", f->name);
+                /* vm mode: the fw's channels; bare-metal: its NICs. Same order either way. */
+                o->port = (uint32_t)i;
+                if (up_device(f, &o->mtu) < 0) {
+                        fprintf(stderr, "moat: %s: interface %s: host device %s: %s\n",
+                                p->conf.file, f->name, f->device, strerror(errno));
+                        return NULL;
+                }
+                memcpy(o->mac, f->mac, 6);
+                for (int a = 0; a < f->naddr; a++) {
+                        const struct app_addr *ad = &f->addr[a];
+                        if (ad->af == 4 && o->naddr4 < MOAT_FWCONF_ADDRS) {
+                                memcpy(o->addr4[o->naddr4], ad->a, 4);
+                                o->plen4[o->naddr4++] = ad->plen;
+                        } else if (ad->af == 6 && o->naddr6 < MOAT_FWCONF_ADDRS) {
+                                memcpy(o->addr6[o->naddr6], ad->a, 16);
+                                o->plen6[o->naddr6++] = ad->plen;
+                        }
+                }
+                if (f->gw[0].af)
+                        memcpy(h.gw4, f->gw[0].a, 4);
+                if (f->gw[1].af)
+                        memcpy(h.gw6, f->gw[1].a, 16);
+        }
+        char err[200];
+        void *blob =
+            fwconf_build(&h, ifs, (unsigned)p->conf.nifs, rules, rlen, len, err, sizeof(err));
+        if (blob == NULL)
+                fprintf(stderr, "moat: %s\n", err);
+        return blob;
+}
+
+static int write_file(const char *path, const void *data, size_t len)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int ok = fd >= 0 && write(fd, data, len) == (ssize_t)len;
+        if (fd >= 0)
+                close(fd);
+        if (!ok)
+                fprintf(stderr, "moat: writing %s: %s\n", path, strerror(errno));
+        return ok ? 0 : -1;
+}
+
+static int mkdirs(const char *path)
+{
+        char buf[PATH_MAX];
+        snprintf(buf, sizeof(buf), "%s", path);
+        for (char *p = buf + 1; *p; p++)
+                if (*p == '/') {
+                        *p = '\0';
+                        mkdir(buf, 0755);
+                        *p = '/';
+                }
+        return mkdir(buf, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+int moat_cmd_up(int argc, char **argv)
+{
+        (void)argv;
+        static struct app_plan plan;
+        plan.t_up = host_now_ns();
+        if (argc > 1) {
+                fprintf(stderr, "usage: moat [-c FILE] up\n");
+                return 2;
+        }
+        char err[512];
+        if (appconf_load(&plan.conf, moat_conf_path, err, sizeof(err)) < 0) {
+                fprintf(stderr, "%s\n", err);
+                return 1;
+        }
+        void *rules;
+        size_t rlen;
+        if (pfconf_compile_file(plan.conf.rules, stderr, &rules, &rlen) != 0)
+                return 1; /* the compiler said FILE:LINE: why */
+        enum app_platform top = plan.conf.platform;
+        plan.fw_platform = up_platform(plan.conf.fw_platform ? plan.conf.fw_platform : top, "fw");
+        plan.ndvm_platform =
+            up_platform(plan.conf.ndvm_platform ? plan.conf.ndvm_platform : top, "ndvm");
+        if (plan.conf.mode == APP_MODE_BARE)
+                plan.fw_platform = APP_PLAT_PROCESS;
+        if (up_files(&plan) < 0)
+                return 1;
+        json_object *running = app_request(&plan.conf, "status", err, sizeof(err));
+        if (running) {
+                json_object_put(running);
+                fprintf(stderr, "moat: an appliance is already running for %s\n", plan.conf.file);
+                return 1;
+        }
+        /* Everything is checked before anything is created. */
+        size_t blen;
+        void *blob = up_fwconf(&plan, rules, rlen, &blen);
+        free(rules);
+        if (blob == NULL)
+                return 1;
+        if (mkdirs(plan.conf.state_dir) < 0) {
+                fprintf(stderr, "moat: state_dir %s: %s\n", plan.conf.state_dir, strerror(errno));
+                return 1;
+        }
+        char path[PATH_MAX];
+        app_path(path, sizeof(path), &plan.conf, "fw.conf");
+        int wr = write_file(path, blob, blen);
+        free(blob);
+        if (wr < 0)
+                return 1;
+        if (plan.conf.mode == APP_MODE_BARE)
+                printf("moat: bare-metal mode: the fw runs as one %sprocess owning the NICs\n",
+                       plan.conf.no_jail ? "UNJAILED " : "jailed ");
+        else
+                printf("moat: platform: fw on %s, ndvms on %s%s\n",
+                       app_platform_name(plan.fw_platform), app_platform_name(plan.ndvm_platform),
+                       top == APP_PLAT_AUTO ? " (auto)" : "");
+        fflush(stdout);
+
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return 1;
+        pid_t pid = fork();
+        if (pid < 0)
+                return 1;
+        if (pid == 0) {
+                close(pfd[0]);
+                if (fork() != 0) /* the daemon is not our child: `up` returns */
+                        _exit(0);
+                moatd_main(&plan, pfd[1]);
+        }
+        close(pfd[1]);
+        waitpid(pid, NULL, 0);
+        char line[600] = {0};
+        ssize_t n = read(pfd[0], line, sizeof(line) - 1);
+        close(pfd[0]);
+        if (n > 0 && strncmp(line, "ok", 2) == 0) {
+                printf("moat: up in %.1f ms (state in %s)\n",
+                       (double)(host_now_ns() - plan.t_up) / 1e6, plan.conf.state_dir);
+                return 0;
+        }
+        fprintf(stderr, "moat: up failed: %s",
+                n > 0 ? line + (strncmp(line, "error: ", 7) ? 0 : 7) : "the daemon died\n");
+        return 1;
+}

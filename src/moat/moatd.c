@@ -1,0 +1,614 @@
+/*
+ * moatd: the daemon that holds a running appliance. It owns the channels
+ * (so a restarted domain re-attaches to the same rings and the fw keeps its
+ * states), starts the domains in parallel, restarts any that dies, and
+ * answers the control socket. It leaves the host devices as it found them.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "appliance.h"
+#include "host_util.h"
+#include "marks.h"
+
+#define CHAN_SIZE     (2u << 20)
+#define READY_TIMEOUT 10000000000ull /* ns */
+#define RESTART_MAX   5              /* per domain per minute, then give up */
+
+struct dom {
+        char name[32]; /* "fw", "ndvm-lan", ... */
+        int is_fw;
+        int ifidx; /* ndvm: its interface */
+        enum app_platform platform;
+        uint64_t mem;
+        pid_t pid;
+        unsigned restarts;
+        uint64_t t_start, t_ready; /* CLOCK_MONOTONIC */
+        int ready;
+        char last_exit[96];
+        uint64_t window_start;
+        unsigned window_restarts;
+};
+
+struct chan {
+        int mem, a2b, b2a; /* side 0 is the ndvm, side 1 the fw */
+};
+
+struct devstate {
+        char v6[8];  /* previous disable_ipv6 */
+        short flags; /* previous interface flags */
+};
+
+static struct app_plan *P;
+static struct dom doms[APP_MAX_DOMAINS];
+static int ndoms;
+static struct chan chans[APP_MAX_IFS];
+static struct devstate devs[APP_MAX_IFS];
+static struct marks dmarks = {.platform = "moatd"};
+static int marks_fd = -1;
+
+static void logm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logm(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "moatd: ");
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+}
+
+static void mark(const char *name)
+{
+        marks_add(&dmarks, name, host_now_ns());
+        if (marks_fd >= 0)
+                marks_write_json(&dmarks, marks_fd);
+}
+
+static int sysctl_rw(const char *dev, const char *val, char *old, size_t oldlen)
+{
+        char path[128];
+        snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", dev);
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return -1; /* no IPv6 on this host: nothing to keep quiet */
+        if (old) {
+                ssize_t n = read(fd, old, oldlen - 1);
+                old[n > 0 ? n : 0] = '\0';
+        }
+        ssize_t w = pwrite(fd, val, strlen(val), 0);
+        close(fd);
+        return w < 0 ? -1 : 0;
+}
+
+static int if_flags(const char *dev, short *get, const short *set)
+{
+        struct ifreq ifr = {0};
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        int rc = s < 0 ? -1 : ioctl(s, SIOCGIFFLAGS, &ifr);
+        if (rc == 0 && get)
+                *get = ifr.ifr_flags;
+        if (rc == 0 && set) {
+                ifr.ifr_flags = *set;
+                rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+        }
+        if (s >= 0)
+                close(s);
+        return rc;
+}
+
+/* The appliance owns its devices: the host stack must not answer on them. */
+static void devices_take(void)
+{
+        for (int i = 0; i < P->conf.nifs; i++) {
+                const char *d = P->conf.ifs[i].device;
+                sysctl_rw(d, "1", devs[i].v6, sizeof(devs[i].v6));
+                if (if_flags(d, &devs[i].flags, NULL) == 0) {
+                        short up = devs[i].flags | IFF_UP;
+                        if_flags(d, NULL, &up);
+                }
+        }
+}
+
+static void devices_restore(void)
+{
+        for (int i = 0; i < P->conf.nifs; i++) {
+                const char *d = P->conf.ifs[i].device;
+                if (devs[i].v6[0])
+                        sysctl_rw(d, devs[i].v6, NULL, 0);
+                if_flags(d, NULL, &devs[i].flags);
+        }
+}
+
+static int chans_create(void)
+{
+        for (int i = 0; i < P->conf.nifs; i++) {
+                chans[i].mem = memfd_create("moat-chan", MFD_CLOEXEC);
+                chans[i].a2b = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+                chans[i].b2a = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+                if (chans[i].mem < 0 || chans[i].a2b < 0 || chans[i].b2a < 0 ||
+                    ftruncate(chans[i].mem, CHAN_SIZE) < 0) {
+                        logm("creating channel %s: %s", P->conf.ifs[i].name, strerror(errno));
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+/* Makes `fd` survive exec in the child and returns it. */
+static int inherit(int fd)
+{
+        fcntl(fd, F_SETFD, 0);
+        return fd;
+}
+
+#define ARG(...)                                                                                   \
+        do {                                                                                       \
+                if (na < (int)(sizeof(argv) / sizeof(argv[0])) - 1) {                              \
+                        snprintf(abuf[na], sizeof(abuf[na]), __VA_ARGS__);                         \
+                        argv[na] = abuf[na];                                                       \
+                        na++;                                                                      \
+                }                                                                                  \
+        } while (0)
+
+/* In the child: builds the domain's command line and execs it. */
+static _Noreturn void dom_exec(const struct dom *d)
+{
+        static char abuf[48][PATH_MAX];
+        char *argv[48];
+        int na = 0;
+        const char *img = d->is_fw ? "fw" : "ndvm";
+        if (d->platform == APP_PLAT_KVM)
+                ARG("%s", P->vmm);
+        else
+                ARG("%s/%s.proc", P->guests, img);
+        ARG("--mem");
+        ARG("%lluK", (unsigned long long)(d->mem >> 10));
+        ARG("--marks");
+        ARG("%s/%s.marks", P->conf.state_dir, d->name);
+        if (P->conf.no_jail)
+                ARG("--no-jail");
+        if (d->is_fw) {
+                for (int i = 0; i < P->conf.nifs; i++) {
+                        if (P->conf.mode == APP_MODE_BARE) {
+                                ARG("--net");
+                                ARG("%s=%s", P->conf.ifs[i].name, P->conf.ifs[i].device);
+                        } else {
+                                ARG("--chan");
+                                ARG("%s:1:%d:%d:%d", P->conf.ifs[i].name, inherit(chans[i].mem),
+                                    inherit(chans[i].b2a), inherit(chans[i].a2b));
+                        }
+                }
+                ARG("--config");
+                ARG("%s/fw.conf", P->conf.state_dir);
+        } else {
+                const struct chan *c = &chans[d->ifidx];
+                ARG("--net");
+                ARG("nic=%s", P->conf.ifs[d->ifidx].device);
+                ARG("--chan");
+                ARG("%s:0:%d:%d:%d", P->conf.ifs[d->ifidx].name, inherit(c->mem), inherit(c->a2b),
+                    inherit(c->b2a));
+        }
+        if (d->platform == APP_PLAT_KVM)
+                ARG("%s/%s.kvm", P->guests, img);
+        argv[na] = NULL;
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/%s.console", P->conf.state_dir, d->name);
+        int con = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (con >= 0) {
+                dup2(con, 1);
+                dup2(con, 2);
+        }
+        int null = open("/dev/null", O_RDONLY);
+        if (null >= 0)
+                dup2(null, 0);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execv(argv[0], argv);
+        fprintf(stderr, "moatd: exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+}
+
+static int dom_start(struct dom *d)
+{
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/%s.marks", P->conf.state_dir, d->name);
+        unlink(path);
+        d->ready = 0;
+        d->t_start = host_now_ns();
+        pid_t pid = fork();
+        if (pid < 0)
+                return -1;
+        if (pid == 0)
+                dom_exec(d);
+        d->pid = pid;
+        return 0;
+}
+
+/* Reads a domain's marks file; returns 1 if it has marked "ready". */
+static int dom_check_ready(struct dom *d)
+{
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/%s.marks", P->conf.state_dir, d->name);
+        json_object *j = json_object_from_file(path);
+        if (j == NULL)
+                return 0;
+        json_object *marks;
+        int ready = 0;
+        if (json_object_object_get_ex(j, "marks", &marks))
+                for (size_t i = 0; i < json_object_array_length(marks); i++) {
+                        json_object *m = json_object_array_get_idx(marks, i), *n, *ns;
+                        if (json_object_object_get_ex(m, "name", &n) &&
+                            strcmp(json_object_get_string(n), "ready") == 0 &&
+                            json_object_object_get_ex(m, "ns", &ns)) {
+                                ready = 1;
+                                d->t_ready = (uint64_t)json_object_get_int64(ns);
+                        }
+                }
+        json_object_put(j);
+        d->ready = ready;
+        return ready;
+}
+
+static void describe_exit(struct dom *d, int st)
+{
+        if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
+                snprintf(d->last_exit, sizeof(d->last_exit),
+                         "killed by its seccomp filter (SIGSYS): a forbidden system call");
+        else if (WIFSIGNALED(st))
+                snprintf(d->last_exit, sizeof(d->last_exit), "killed by signal %d", WTERMSIG(st));
+        else
+                snprintf(d->last_exit, sizeof(d->last_exit), "exited with status %d",
+                         WEXITSTATUS(st));
+}
+
+static void stop_all(void)
+{
+        for (int i = 0; i < ndoms; i++)
+                if (doms[i].pid > 0)
+                        kill(doms[i].pid, SIGTERM);
+        uint64_t until = host_now_ns() + 2000000000ull;
+        for (int left = 1; left && host_now_ns() < until;) {
+                left = 0;
+                for (int i = 0; i < ndoms; i++) {
+                        if (doms[i].pid > 0 && waitpid(doms[i].pid, NULL, WNOHANG) == doms[i].pid)
+                                doms[i].pid = 0;
+                        left |= doms[i].pid > 0;
+                }
+                usleep(5000);
+        }
+        for (int i = 0; i < ndoms; i++)
+                if (doms[i].pid > 0) {
+                        kill(doms[i].pid, SIGKILL);
+                        waitpid(doms[i].pid, NULL, 0);
+                        doms[i].pid = 0;
+                }
+}
+
+static void cleanup_files(void)
+{
+        static const char *files[] = {"moatd.sock", "moatd.pid"};
+        char path[PATH_MAX];
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+                app_path(path, sizeof(path), &P->conf, files[i]);
+                unlink(path);
+        }
+}
+
+static _Noreturn void shutdown_appliance(int status)
+{
+        stop_all();
+        devices_restore();
+        cleanup_files();
+        logm("down");
+        exit(status);
+}
+
+static json_object *status_json(void)
+{
+        json_object *r = json_object_new_object();
+        json_object_object_add(r, "config", json_object_new_string(P->conf.file));
+        json_object_object_add(
+            r, "mode", json_object_new_string(P->conf.mode == APP_MODE_VM ? "vm" : "bare-metal"));
+        json_object_object_add(r, "jail", json_object_new_boolean(!P->conf.no_jail));
+        json_object *ds = json_object_new_array();
+        for (int i = 0; i < ndoms; i++) {
+                struct dom *d = &doms[i];
+                if (!d->ready && d->pid > 0)
+                        dom_check_ready(d);
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "name", json_object_new_string(d->name));
+                json_object_object_add(o, "platform",
+                                       json_object_new_string(app_platform_name(d->platform)));
+                json_object_object_add(o, "state",
+                                       json_object_new_string(d->pid <= 0 ? "stopped"
+                                                              : d->ready  ? "running"
+                                                                          : "booting"));
+                json_object_object_add(o, "pid", json_object_new_int(d->pid));
+                json_object_object_add(o, "memory", json_object_new_int64((int64_t)d->mem));
+                json_object_object_add(o, "restarts", json_object_new_int((int)d->restarts));
+                if (d->ready)
+                        json_object_object_add(
+                            o, "boot_us",
+                            json_object_new_double((double)(d->t_ready - d->t_start) / 1e3));
+                if (d->last_exit[0])
+                        json_object_object_add(o, "last_exit",
+                                               json_object_new_string(d->last_exit));
+                json_object_array_add(ds, o);
+        }
+        json_object_object_add(r, "domains", ds);
+        json_object *is = json_object_new_array();
+        for (int i = 0; i < P->conf.nifs; i++) {
+                const struct app_if *f = &P->conf.ifs[i];
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "name", json_object_new_string(f->name));
+                json_object_object_add(o, "device", json_object_new_string(f->device));
+                char mac[18];
+                snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", f->mac[0], f->mac[1],
+                         f->mac[2], f->mac[3], f->mac[4], f->mac[5]);
+                json_object_object_add(o, "mac", json_object_new_string(mac));
+                json_object *as = json_object_new_array();
+                for (int a = 0; a < f->naddr; a++) {
+                        char txt[64], out[72];
+                        inet_ntop(f->addr[a].af == 6 ? AF_INET6 : AF_INET, f->addr[a].a, txt,
+                                  sizeof(txt));
+                        snprintf(out, sizeof(out), "%s/%u", txt, f->addr[a].plen);
+                        json_object_array_add(as, json_object_new_string(out));
+                }
+                json_object_object_add(o, "addresses", as);
+                json_object_array_add(is, o);
+        }
+        json_object_object_add(r, "interfaces", is);
+        return r;
+}
+
+/* One request per connection: {"cmd": "status"|"down"|"ping"}. */
+static void serve(int lfd)
+{
+        int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+                return;
+        char buf[1024];
+        ssize_t n = read(c, buf, sizeof(buf) - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        json_object *req = json_tokener_parse(buf), *cmd = NULL;
+        const char *what =
+            req && json_object_object_get_ex(req, "cmd", &cmd) ? json_object_get_string(cmd) : "";
+        json_object *reply;
+        int down = 0;
+        if (strcmp(what, "status") == 0) {
+                reply = status_json();
+        } else if (strcmp(what, "down") == 0) {
+                reply = json_object_new_object();
+                json_object_object_add(reply, "ok", json_object_new_boolean(1));
+                down = 1;
+        } else {
+                reply = json_object_new_object();
+                json_object_object_add(reply, "error",
+                                       json_object_new_string("unknown or malformed request"));
+        }
+        const char *s = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+        ssize_t w = write(c, s, strlen(s));
+        (void)w;
+        json_object_put(reply);
+        json_object_put(req);
+        if (down) {
+                /* Reply after the domains are gone, so `moat down` returns when it is done. */
+                stop_all();
+                devices_restore();
+                cleanup_files();
+                w = write(c, "\n", 1);
+                close(c);
+                logm("down on request");
+                exit(0);
+        }
+        close(c);
+}
+
+static int listen_socket(void)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        char path[PATH_MAX];
+        app_path(path, sizeof(path), &P->conf, "moatd.sock");
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -1;
+        strcpy(sa.sun_path, path);
+        unlink(path);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        /* Only root may drive the appliance: the socket is created 0600. */
+        mode_t old = umask(0077);
+        int rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+        umask(old);
+        if (rc < 0 || listen(fd, 8) < 0)
+                return -1;
+        return fd;
+}
+
+static void reap(void)
+{
+        int st;
+        pid_t pid;
+        while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+                for (int i = 0; i < ndoms; i++) {
+                        struct dom *d = &doms[i];
+                        if (d->pid != pid)
+                                continue;
+                        describe_exit(d, st);
+                        d->pid = 0;
+                        uint64_t now = host_now_ns();
+                        if (now - d->window_start > 60000000000ull) {
+                                d->window_start = now;
+                                d->window_restarts = 0;
+                        }
+                        if (++d->window_restarts > RESTART_MAX) {
+                                logm("%s %s; restarted %u times within a minute, giving up",
+                                     d->name, d->last_exit, RESTART_MAX);
+                                continue;
+                        }
+                        logm("%s %s; restarting it", d->name, d->last_exit);
+                        d->restarts++;
+                        dom_start(d);
+                }
+        }
+}
+
+static _Noreturn void fail_up(int ready_fd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static _Noreturn void fail_up(int ready_fd, const char *fmt, ...)
+{
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        logm("%s", msg);
+        dprintf(ready_fd, "error: %s\n", msg);
+        close(ready_fd);
+        shutdown_appliance(1);
+}
+
+/* The last lines of a domain's console, for an error message. */
+static void console_tail(const struct dom *d, char *out, size_t len)
+{
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/%s.console", P->conf.state_dir, d->name);
+        out[0] = '\0';
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        off_t size = lseek(fd, 0, SEEK_END);
+        off_t from = size > (off_t)len - 1 ? size - (off_t)len + 1 : 0;
+        ssize_t n = pread(fd, out, len - 1, from);
+        out[n > 0 ? n : 0] = '\0';
+        close(fd);
+        for (char *p = out; *p; p++)
+                if (*p == '\n' && p[1])
+                        *p = ' ';
+}
+
+_Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
+{
+        P = plan;
+        char path[PATH_MAX];
+        setsid();
+        app_path(path, sizeof(path), &P->conf, "moatd.log");
+        int log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (log >= 0 && null >= 0) {
+                dup2(null, 0);
+                dup2(log, 1);
+                dup2(log, 2);
+        }
+        setvbuf(stderr, NULL, _IOLBF, 0);
+        app_path(path, sizeof(path), &P->conf, "moatd.marks");
+        marks_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        marks_add(&dmarks, "up", P->t_up);
+        mark("moatd_start");
+        app_path(path, sizeof(path), &P->conf, "moatd.pid");
+        FILE *pf = fopen(path, "w");
+        if (pf) {
+                fprintf(pf, "%d\n", getpid());
+                fclose(pf);
+        }
+
+        /* SIGCHLD and SIGTERM arrive through a signalfd in the loop below. */
+        sigset_t sigs;
+        sigemptyset(&sigs);
+        sigaddset(&sigs, SIGCHLD);
+        sigaddset(&sigs, SIGTERM);
+        sigaddset(&sigs, SIGINT);
+        sigaddset(&sigs, SIGHUP);
+        sigprocmask(SIG_BLOCK, &sigs, NULL);
+        int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+        int lfd = listen_socket();
+        if (sfd < 0 || lfd < 0)
+                fail_up(ready_fd, "control socket in %s: %s", P->conf.state_dir, strerror(errno));
+
+        devices_take();
+        if (P->conf.mode == APP_MODE_VM && chans_create() < 0)
+                fail_up(ready_fd, "cannot create channels");
+        mark("channels_ready");
+
+        /* The domains, started in parallel: the ndvms, then the fw. */
+        if (P->conf.mode == APP_MODE_VM)
+                for (int i = 0; i < P->conf.nifs; i++) {
+                        struct dom *d = &doms[ndoms++];
+                        snprintf(d->name, sizeof(d->name), "ndvm-%s", P->conf.ifs[i].name);
+                        d->ifidx = i;
+                        d->platform = P->ndvm_platform;
+                        d->mem = P->conf.ndvm_mem;
+                }
+        struct dom *fw = &doms[ndoms++];
+        snprintf(fw->name, sizeof(fw->name), "fw");
+        fw->is_fw = 1;
+        fw->platform = P->conf.mode == APP_MODE_BARE ? APP_PLAT_PROCESS : P->fw_platform;
+        fw->mem = P->conf.fw_mem;
+        for (int i = 0; i < ndoms; i++)
+                if (dom_start(&doms[i]) < 0)
+                        fail_up(ready_fd, "cannot start %s: %s", doms[i].name, strerror(errno));
+        mark("domains_started");
+
+        /* Ready when every domain has marked "ready"; a domain that dies first fails `up`. */
+        uint64_t deadline = host_now_ns() + READY_TIMEOUT;
+        for (;;) {
+                int all = 1;
+                for (int i = 0; i < ndoms; i++) {
+                        int st;
+                        if (doms[i].pid > 0 && waitpid(doms[i].pid, &st, WNOHANG) == doms[i].pid) {
+                                char tail[400];
+                                describe_exit(&doms[i], st);
+                                doms[i].pid = 0;
+                                console_tail(&doms[i], tail, sizeof(tail));
+                                fail_up(ready_fd, "domain %s %s during boot: %s", doms[i].name,
+                                        doms[i].last_exit, tail);
+                        }
+                        all &= doms[i].ready || dom_check_ready(&doms[i]);
+                }
+                if (all)
+                        break;
+                if (host_now_ns() > deadline)
+                        fail_up(ready_fd, "domains not ready after %llu s",
+                                READY_TIMEOUT / 1000000000ull);
+                usleep(200);
+        }
+        mark("ready");
+        dprintf(ready_fd, "ok\n");
+        close(ready_fd);
+        logm("up: %d domains running", ndoms);
+
+        for (;;) {
+                struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN},
+                                        {.fd = lfd, .events = POLLIN}};
+                if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+                        shutdown_appliance(1);
+                if (pfd[0].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD) {
+                                logm("signal %u: going down", si.ssi_signo);
+                                shutdown_appliance(0);
+                        }
+                        reap();
+                }
+                if (pfd[1].revents & POLLIN)
+                        serve(lfd);
+        }
+}

@@ -1,0 +1,41 @@
+#!/bin/sh
+# A malformed appliance config or ruleset makes `moat up` fail with a
+# FILE:LINE message and leaves nothing behind. No config here names a real
+# device, so even a wrongly accepted one could not take a host interface.
+# usage: bad_config.sh MOAT
+set -u
+moat=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+expect() { # NAME PATTERN: `moat up` on $tmp/NAME.conf fails saying PATTERN
+	out=$("$moat" -c "$tmp/$1.conf" up 2>&1)
+	rc=$?
+	[ $rc != 0 ] || fail "$1: moat up succeeded"
+	printf '%s\n' "$out" | grep -q -- "$2" || fail "$1: '$out' lacks '$2'"
+	[ -e "$tmp/run" ] && fail "$1: state directory created: $(ls -A "$tmp/run")"
+	pgrep -f "$tmp/run" >/dev/null && fail "$1: processes left behind"
+	echo "ok: $1: $(printf '%s\n' "$out" | head -1)"
+}
+printf 'pass all\n' >"$tmp/good.pf"
+printf 'pass in on lan proto tcp from any to any port 99999\n' >"$tmp/bad.pf"
+base="rules = \"good.pf\"; state_dir = \"$tmp/run\";"
+printf '%s\ninterface: { lan: { device = "nosuchdev1"; address = "10.0.0.1/8"; }; };\nmode = ;\n' \
+	"$base" >"$tmp/syntax.conf"
+printf '%s\ninterface: { lan: { device = "nosuchdev1"; address = "10.0.0.1/33"; }; };\n' \
+	"$base" >"$tmp/prefix.conf"
+printf '%s\ninterface: { lan: { device = "nosuchdev0"; address = "10.0.0.1/8"; }; };\n' \
+	"$base" >"$tmp/nodev.conf"
+printf '%s\ncolour = "blue";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/unknown.conf"
+printf 'rules = "bad.pf"; state_dir = "%s/run";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' \
+	"$tmp" >"$tmp/badrules.conf"
+expect syntax "syntax.conf:3: syntax error"
+expect prefix "prefix.conf:2: bad prefix length"
+expect unknown "unknown.conf:2: unknown setting 'colour'"
+expect nodev "host device nosuchdev0"
+expect badrules "bad.pf:1:"
+out=$("$moat" -c "$tmp/missing.conf" up 2>&1) && fail "missing config accepted"
+echo "ok: missing config: $out"
