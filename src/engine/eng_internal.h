@@ -262,6 +262,9 @@ struct eng_verdict {
         bool to_self;     /* after translation, destined to this router */
 };
 void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
+/* The IP path of a frame whose network header starts at l3 (ip_input.c). */
+void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t len, uint32_t l3,
+                  int af);
 int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
 bool eng_addr_is_self(const struct engine *eng, int af, const struct eng_addr *a);
 void eng_conn_rebuild(struct engine *eng);
