@@ -233,9 +233,6 @@ void eng_log(struct engine *eng, const struct eng_pdesc *pd, int action, int rea
 
 /* ---- link-layer input ------------------------------------------------------ */
 
-void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t len, uint32_t l3,
-                  int af);
-
 static void input_one(struct engine *eng, struct eng_rxframe *rx)
 {
         uint8_t *f = rx->rx_data;

@@ -5,9 +5,6 @@
  */
 #include "eng_internal.h"
 
-void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t len, uint32_t l3,
-                  int af);
-
 static bool is_nd(const struct eng_pdesc *pd)
 {
         return pd->pd_af == 6 && pd->pd_proto == ENG_PROTO_ICMPV6 && pd->pd_icmp_type >= 133 &&
