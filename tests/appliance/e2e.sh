@@ -87,7 +87,7 @@ EOC
 "$moat" -c "$conf" up || fail "moat up"
 
 # 1. ping through NAT.
-ip netns exec "$lan" ping -c 3 -i 0.2 -W 2 198.51.100.254 >"$tmp/ping" 2>&1 ||
+ip netns exec "$lan" ping -n -c 3 -i 0.2 -W 2 198.51.100.254 >"$tmp/ping" 2>&1 ||
 	fail "LAN cannot ping the WAN server: $(tail -2 "$tmp/ping")"
 echo "ok: LAN pings the WAN server through the appliance"
 
@@ -152,7 +152,7 @@ if [ -n "$killed" ]; then
 fi
 
 # 3. WAN cannot open connections to the LAN.
-if ip netns exec "$wan" ping -c 2 -i 0.2 -W 1 192.168.1.10 >/dev/null 2>&1; then
+if ip netns exec "$wan" ping -n -c 2 -i 0.2 -W 1 192.168.1.10 >/dev/null 2>&1; then
 	fail "WAN reached the LAN client"
 fi
 echo "ok: WAN cannot reach the LAN"
