@@ -269,9 +269,43 @@ static int dom_check_ready(struct dom *d)
         return ready;
 }
 
+static int kmsg_fd = -1;
+
+/*
+ * The system call a seccomp filter killed `pid` for, from the kernel's audit
+ * record ("audit: type=1326 ... pid=N ... syscall=M") in /dev/kmsg; -1 if the
+ * record is not there (audit output may be rate-limited or disabled).
+ */
+static long audit_syscall(pid_t pid)
+{
+        if (kmsg_fd < 0)
+                return -1;
+        char rec[1024], want[32];
+        snprintf(want, sizeof(want), " pid=%d ", (int)pid);
+        long nr = -1;
+        for (int tries = 0; tries < 50 && nr < 0; tries++) {
+                ssize_t n;
+                while ((n = read(kmsg_fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+                        if (n <= 0)
+                                continue; /* EPIPE: records were overwritten; read on */
+                        rec[n] = '\0';
+                        char *sc = strstr(rec, " syscall=");
+                        if (strstr(rec, "type=1326") && strstr(rec, want) && sc)
+                                nr = strtol(sc + 9, NULL, 10);
+                }
+                if (nr < 0)
+                        usleep(2000); /* the record may trail the exit a little */
+        }
+        return nr;
+}
+
 static void describe_exit(struct dom *d, int st)
 {
-        if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
+        long nr;
+        if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS && (nr = audit_syscall(d->pid)) >= 0)
+                snprintf(d->last_exit, sizeof(d->last_exit),
+                         "killed by its seccomp filter (SIGSYS): forbidden system call %ld", nr);
+        else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
                 snprintf(d->last_exit, sizeof(d->last_exit),
                          "killed by its seccomp filter (SIGSYS): a forbidden system call");
         else if (WIFSIGNALED(st))
@@ -543,6 +577,10 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         if (sfd < 0 || lfd < 0)
                 fail_up(ready_fd, "control socket in %s: %s", P->conf.state_dir, strerror(errno));
 
+        /* Read from now on: records of domains that seccomp kills. */
+        kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (kmsg_fd >= 0)
+                lseek(kmsg_fd, 0, SEEK_END);
         devices_take();
         if (P->conf.mode == APP_MODE_VM && chans_create() < 0)
                 fail_up(ready_fd, "cannot create channels");

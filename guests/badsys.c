@@ -1,0 +1,23 @@
+/*
+ * badsys: makes one raw system call, number given as argument 1 (default 2,
+ * open), after boot. A domain has no business making system calls: on the
+ * process platform its seccomp filter kills it (SIGSYS); in a KVM guest the
+ * `syscall` instruction has nowhere to go and the guest faults, contained.
+ */
+#include "moat/guest.h"
+
+int guest_main(int argc, char **argv)
+{
+        long nr = 0;
+        const char *s = argc > 0 ? argv[0] : "2";
+        for (; *s >= '0' && *s <= '9'; s++)
+                nr = nr * 10 + (*s - '0');
+        moat_printf("badsys: system call %ld\n", nr);
+        long ret;
+        __asm__ volatile("syscall"
+                         : "=a"(ret)
+                         : "a"(nr), "D"(0), "S"(0), "d"(0)
+                         : "rcx", "r11", "memory");
+        moat_printf("badsys: still alive, the call returned %ld\n", ret);
+        return 1;
+}
