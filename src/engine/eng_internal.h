@@ -120,6 +120,7 @@ int eng_parse_ip(struct eng_pdesc *pd, int af);
  * ports; at least 8 bytes of transport header are required as pf does). */
 int eng_parse_quoted(const struct eng_pdesc *outer, struct eng_pdesc *inner);
 int eng_is_icmp_error(int af, uint8_t type);
+int eng_icmp_is_reply(int af, uint8_t type);
 
 /* ---- checksums (RFC 1071, RFC 1624) --------------------------------------- */
 

@@ -28,8 +28,8 @@ void eng_nat_rewrite(struct eng_pdesc *pd, int which, const struct eng_addr *a, 
         bool has_l4 = pd->pd_csum && !(pd->pd_frag && pd->pd_fragoff);
         bool pchg = port != oport;
 
-        if (is_icmp_query(pd))
-                pchg = pchg && which == 0; /* the id travels as the source "port" */
+        if (is_icmp_query(pd)) /* the id is one "port": see pkt_parse.c */
+                pchg = pchg && which == (eng_icmp_is_reply(pd->pd_af, pd->pd_icmp_type) ? 1 : 0);
         else if (pd->pd_proto != ENG_PROTO_TCP && pd->pd_proto != ENG_PROTO_UDP)
                 pchg = false;
         if (!achg && !pchg)
@@ -66,7 +66,10 @@ void eng_nat_rewrite(struct eng_pdesc *pd, int which, const struct eng_addr *a, 
 
                 if (is_icmp_query(pd)) {
                         eng_wr16(l4 + 4, port);
-                        pd->pd_sport = pd->pd_dport = port;
+                        if (which)
+                                pd->pd_dport = port;
+                        else
+                                pd->pd_sport = port;
                 } else if (!(pd->pd_frag && pd->pd_fragoff)) {
                         eng_wr16(l4 + (which ? 2 : 0), port);
                         if (which)
@@ -99,8 +102,6 @@ bool eng_nat_alloc_port(struct engine *eng, struct pf_state_key *wire, int sidx,
                 uint16_t p = (uint16_t)(lo + (start + i) % range);
 
                 wire->port[sidx] = p;
-                if (icmp)
-                        wire->port[1 - sidx] = p;
                 if (!eng_state_key_used(eng, wire))
                         return true;
         }
@@ -290,7 +291,9 @@ int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, struct eng
                         goto fail;
                 post.addr[sidx] = na;
                 np = pd->pd_sport;
-                if (nr->r_action == ENG_A_NAT && (ports || is_icmp_query(pd))) {
+                if (nr->r_action == ENG_A_NAT &&
+                    (ports ||
+                     (is_icmp_query(pd) && !eng_icmp_is_reply(pd->pd_af, pd->pd_icmp_type)))) {
                         uint16_t lo = nr->r_rport[0], hi = nr->r_rport[1];
 
                         if (!lo && !hi) {

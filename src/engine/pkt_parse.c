@@ -15,6 +15,13 @@ int eng_is_icmp_error(int af, uint8_t type)
         return type < 128;
 }
 
+int eng_icmp_is_reply(int af, uint8_t type)
+{
+        if (af == 4) /* echo, timestamp, information, address mask replies */
+                return type == 0 || type == 14 || type == 16 || type == 18;
+        return type == 129; /* echo reply */
+}
+
 static int parse_l4(struct eng_pdesc *pd, bool quoted)
 {
         const uint8_t *h = pd->pd_buf + pd->pd_l4;
@@ -75,8 +82,14 @@ static int parse_l4(struct eng_pdesc *pd, bool quoted)
                 pd->pd_icmp_code = h[1];
                 pd->pd_icmp_err = (uint8_t)eng_is_icmp_error(pd->pd_af, h[0]);
                 if (!pd->pd_icmp_err) {
-                        /* Queries are keyed on their id, both "ports". */
-                        pd->pd_sport = pd->pd_dport = eng_rd16(h + 4);
+                        /* A query is keyed on its id as its source "port",
+                         * a reply as its destination "port": the reply then
+                         * builds the request's key, while a request in the
+                         * other direction does not (pf's ICMP mapping). */
+                        if (eng_icmp_is_reply(pd->pd_af, h[0]))
+                                pd->pd_dport = eng_rd16(h + 4);
+                        else
+                                pd->pd_sport = eng_rd16(h + 4);
                 }
                 pd->pd_plen = avail - 8;
                 pd->pd_csum = pd->pd_l4 + 2;

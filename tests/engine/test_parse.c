@@ -58,8 +58,8 @@ static void t_udp6_icmp6_fields(void **st)
         n = h_ping(f, 0, 6, "fd00:1::10", "2001:db8::1", 77, 1);
         assert_int_equal(parse(f, n, 6, &pd), 0);
         assert_int_equal(pd.pd_icmp_type, 128);
-        assert_int_equal(pd.pd_sport, 77);
-        assert_int_equal(pd.pd_dport, 77);
+        assert_int_equal(pd.pd_sport, 77); /* a request: the id as source "port" */
+        assert_int_equal(pd.pd_dport, 0);
         assert_false(pd.pd_icmp_err);
         assert_true(eng_csum_l4_ok(&pd));
 }

@@ -379,6 +379,29 @@ static void t_state_limit(void **st)
         h_free(h);
 }
 
+/* An echo request out keys a state its reply matches; a request coming
+ * the other way with the same id does not. */
+static void t_icmp_query_orientation(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+        uint8_t f[2048], l4[64];
+        struct pb_ip rip = {
+            .af = 4, .src = SRV, .dst = CLI, .proto = 1, .dmac = H_WAN_MAC, .smac = H_GW_MAC};
+        uint32_t n;
+
+        (void)st;
+        n = h_ping(f, 0, 4, CLI, SRV, 0x77, 1);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        n = pb_frame(f, &rip, l4, pb_icmp(l4, 8, 0, 0x77, 1, "x", 1)); /* request */
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 0);
+        n = pb_frame(f, &rip, l4, pb_icmp(l4, 0, 0, 0x77, 1, "x", 1)); /* reply */
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        h_free(h);
+}
+
 static void t_kill(void **st)
 {
         struct harness *h = fw(ENG_KEEP_STATE, NULL);
@@ -466,6 +489,7 @@ int main(void)
             cmocka_unit_test(t_state_limit),
             cmocka_unit_test(t_port_reuse_after_close),
             cmocka_unit_test(t_kill),
+            cmocka_unit_test(t_icmp_query_orientation),
             cmocka_unit_test(t_key_cmp_hash),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
