@@ -35,6 +35,8 @@ static void pfctl_usage(FILE *f)
 
 static const char *const pfctl_show_mods[] = {"rules", "states", "info", "Tables", "labels", NULL};
 static const char *const pfctl_flush_mods[] = {"states", "rules", "all", NULL};
+static const char *const pfctl_table_cmds[] = {"add",  "delete",  "show", "flush",
+                                               "test", "replace", "zero", NULL};
 
 /* pfctl takes modifiers abbreviated (-sr, -ss, -Fa): a unique prefix names one. */
 static const char *pfctl_modifier(const char *arg, const char *const *mods)
@@ -157,6 +159,10 @@ int moat_cmd_pfctl(int argc, char **argv)
         }
         if (show != NULL && (show = pfctl_modifier(show, pfctl_show_mods)) == NULL) {
                 fprintf(stderr, "moat pfctl: unknown -s modifier '%s'\n", optarg_show);
+                return 2;
+        }
+        if (tcmd != NULL && pfctl_modifier(tcmd, pfctl_table_cmds) == NULL) {
+                fprintf(stderr, "moat pfctl: unknown -T command '%s'\n", tcmd);
                 return 2;
         }
         if (flush != NULL && (flush = pfctl_modifier(flush, pfctl_flush_mods)) == NULL) {

@@ -58,7 +58,7 @@ def main(moat, gold):
               f"{rc} {err!r}")
 
     for args in (["-s", "nonsense"], ["-x"], [], ["-t", "x"], ["-w", "/tmp/x"], ["-sz"],
-                 ["-Fx"]):
+                 ["-Fx"], ["-t", "x", "-T", "frobnicate"]):
         rc, out, err = run(moat, *args)
         check(f"{' '.join(args)}: usage error", rc == 2 and out == "", f"{rc} {out!r} {err!r}")
 
