@@ -153,22 +153,4 @@ uint32_t eng_rule_count(const struct engine *eng);
 int eng_set_block_return(struct engine *eng, bool ret); /* set block-policy */
 int eng_set_scrub(struct engine *eng, bool reassemble); /* scrub in all */
 
-/* ---- tables (pfctl -t T -T add|delete|flush|test) ------------------------ */
-
-int eng_table_define(struct engine *eng, const char *name); /* index or ENG_E* */
-int eng_table_find(const struct engine *eng, const char *name);
-int eng_table_add(struct engine *eng, int t, int af, const struct eng_addr *a, uint8_t plen,
-                  bool neg);
-int eng_table_del(struct engine *eng, int t, int af, const struct eng_addr *a, uint8_t plen);
-int eng_table_flush(struct engine *eng, int t);
-/* 1 if a matches (longest prefix, not negated), else 0; ENG_E* on error. */
-int eng_table_test(const struct engine *eng, int t, int af, const struct eng_addr *a);
-uint32_t eng_table_count(const struct engine *eng, int t);
-/* Calls fn for each entry (pfctl -T show), v4 then v6, in address order;
- * stops early and returns fn's value if it is nonzero. */
-int eng_table_foreach(const struct engine *eng, int t,
-                      int (*fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen,
-                                bool neg),
-                      void *arg);
-
 #endif

@@ -172,6 +172,24 @@ int eng_route_add(struct engine *eng, int af, const struct eng_addr *prefix, uin
  */
 int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr);
 
+/* ---- tables (pfctl -t T -T add|delete|flush|test) ------------------------ */
+
+int eng_table_define(struct engine *eng, const char *name); /* index or ENG_E* */
+int eng_table_find(const struct engine *eng, const char *name);
+int eng_table_add(struct engine *eng, int t, int af, const struct eng_addr *a, uint8_t plen,
+                  bool neg);
+int eng_table_del(struct engine *eng, int t, int af, const struct eng_addr *a, uint8_t plen);
+int eng_table_flush(struct engine *eng, int t);
+/* 1 if a matches (longest prefix, not negated), else 0; ENG_E* on error. */
+int eng_table_test(const struct engine *eng, int t, int af, const struct eng_addr *a);
+uint32_t eng_table_count(const struct engine *eng, int t);
+/* Calls fn for each entry (pfctl -T show), v4 then v6, in address order;
+ * stops early and returns fn's value if it is nonzero. */
+int eng_table_foreach(const struct engine *eng, int t,
+                      int (*fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen,
+                                bool neg),
+                      void *arg);
+
 /* ---- the packet path ----------------------------------------------------- */
 
 /* One received frame. The engine may rewrite data in place. */
