@@ -57,6 +57,8 @@ its_mnt=$(readlink /proc/$pid/ns/mnt)
 uid=$(awk '/^Uid:/ {print $2}' /proc/$pid/status)
 seccomp=$(awk '/^Seccomp:/ {print $2}' /proc/$pid/status)
 fds=$(ls /proc/$pid/fd | tr '\n' ' ')
+# Interfaces the domain can see: its namespace must hold only a loopback.
+ifs=$(awk -F: 'NR > 2 {gsub(/ /, "", $1); print $1}' /proc/$pid/net/dev | tr '\n' ' ')
 kill $pid 2>/dev/null
 wait $pid 2>/dev/null
 rm -rf "$tmp"
@@ -69,4 +71,6 @@ for fd in $fds; do
 	[ "$fd" != 7 ] || fail "fd 7 leaked into the jail"
 done
 echo "ok: fds held: $fds"
+[ "$ifs" = "lo " ] || fail "domain sees host interfaces: $ifs"
+echo "ok: interfaces visible to the domain: $ifs"
 echo "ok: running $platform domain has its own net ($its_net) and mount namespaces, uid $uid, seccomp filter"

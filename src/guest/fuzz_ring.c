@@ -1,0 +1,53 @@
+/*
+ * libFuzzer: a channel whose shared memory a hostile peer controls. The input
+ * is the peer's side of the header and slot lengths; the consumer peeks,
+ * releases and sends, and must never touch memory outside the region.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "moat/guest.h"
+#include "moat/ring.h"
+
+void moat_kick(uint32_t port)
+{
+        (void)port;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        static uint8_t *region;
+        if (region == NULL)
+                region = aligned_alloc(4096, MOAT_CHAN_MIN_SIZE);
+        memset(region, 0, MOAT_RING_HDR);
+        struct moat_chan c;
+        if (moat_chan_attach(&c, region, MOAT_CHAN_MIN_SIZE, 1, 0) < 0)
+                return 0;
+        /* The first bytes become the header, then (offset, value) pairs poke slots. */
+        memcpy(region, data, size < MOAT_RING_HDR ? size : MOAT_RING_HDR);
+        for (size_t i = MOAT_RING_HDR; i + 8 <= size; i += 8) {
+                uint32_t off, val;
+                memcpy(&off, data + i, 4);
+                memcpy(&val, data + i + 4, 4);
+                off %= MOAT_CHAN_MIN_SIZE - MOAT_RING_HDR - 4;
+                memcpy(region + MOAT_RING_HDR + (off & ~3u), &val, 4);
+        }
+        const uint8_t *fr[64];
+        uint32_t len[64];
+        unsigned n = moat_chan_peek(&c, fr, len, 64);
+        volatile uint8_t sink = 0; /* keeps the reads */
+        for (unsigned i = 0; i < n; i++)
+                for (uint32_t j = 0; j < len[i]; j++)
+                        sink ^= fr[i][j];
+        moat_chan_release(&c, n);
+        const uint8_t one = sink;
+        const void *out[2] = {&one, region};
+        uint32_t olen[2] = {1, 64};
+        moat_chan_send(&c, out, olen, 2);
+        moat_chan_prepare_sleep(&c);
+        moat_chan_awake(&c);
+        return 0;
+}
