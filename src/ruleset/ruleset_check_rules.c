@@ -181,6 +181,8 @@ static int ruleset_check_action(const struct ruleset_rule *r, int scrub)
                 return RULESET_E_BAD_VALUE;
         if (!(r->r_flags & RULESET_RF_RETURN_ICMP6) && r->r_return_icmp6 != 0)
                 return RULESET_E_BAD_VALUE;
+        if (r->r_block == RULESET_BLOCK_RETURN_RST && r->r_proto != RULESET_P_TCP)
+                return RULESET_E_BAD_VALUE; /* a RST answers only TCP */
         if (r->r_action != RULESET_ACT_PASS && r->r_keep != RULESET_KEEP_NONE)
                 return RULESET_E_BAD_VALUE;
         if (!scrub && (r->r_scrub_flags != 0 || r->r_min_ttl != 0 || r->r_max_mss != 0))
@@ -282,8 +284,17 @@ static int ruleset_check_pool(struct ruleset_vctx *ctx, const struct ruleset_tra
                 return RULESET_E_BAD_VALUE;
         if (t->t_pool_port_lo > t->t_pool_port_hi && t->t_pool_port_hi != 0)
                 return RULESET_E_BAD_VALUE;
+        /* binat maps one address (or prefix) onto one of the same size. */
         if (kind == RULESET_TR_KIND(RULESET_TR_BINAT) &&
-            (t->t_pool_port_lo || t->t_pool_port_hi || p->ra_type != RULESET_ADDR_HOST))
+            (t->t_pool_port_lo || t->t_pool_port_hi || p->ra_type != RULESET_ADDR_HOST ||
+             t->t_src.re_addr.ra_type != RULESET_ADDR_HOST || t->t_src.re_addr.ra_neg ||
+             t->t_src.re_addr.ra_prefixlen != p->ra_prefixlen))
+                return RULESET_E_BAD_VALUE;
+        /* rdr maps a destination port or range: other operators name no port. */
+        if (kind == RULESET_TR_KIND(RULESET_TR_RDR) &&
+            t->t_dst.re_port.rp_op != RULESET_PORT_NONE &&
+            t->t_dst.re_port.rp_op != RULESET_PORT_EQ &&
+            t->t_dst.re_port.rp_op != RULESET_PORT_RANGE)
                 return RULESET_E_BAD_VALUE;
         if ((t->t_flags & RULESET_TF_STATIC_PORT) && t->t_action != RULESET_TR_NAT)
                 return RULESET_E_BAD_VALUE;

@@ -318,6 +318,25 @@ static void m_flags_subset(uint8_t *b, struct ruleset_header *h, struct ruleset_
         (void)h;
         ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_tcp_flags = RULESET_TH_FIN;
 }
+static void m_rst_on_udp(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        struct ruleset_rule *r = (struct ruleset_rule *)(b + OFF(b, v->rv_filter));
+
+        (void)h;
+        r[0].r_block = RULESET_BLOCK_RETURN_RST; /* rule 0 has no protocol */
+}
+static void m_binat_size(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_trans *)(b + OFF(b, v->rv_trans)))[1].t_pool.ra_prefixlen = 31;
+        ((struct ruleset_trans *)(b + OFF(b, v->rv_trans)))[1].t_pool.ra_addr[3] = 8;
+}
+static void m_rdr_port_op(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_trans *)(b + OFF(b, v->rv_trans)))[2].t_dst.re_port.rp_op =
+            RULESET_PORT_GT;
+}
 static void m_pad(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
         (void)h;
@@ -369,6 +388,9 @@ static void test_corruptions(void **state)
         expect(m_tentry_bits, RULESET_E_BAD_VALUE);
         expect(m_port_on_icmp, RULESET_E_BAD_VALUE);
         expect(m_flags_subset, RULESET_E_BAD_VALUE);
+        expect(m_rst_on_udp, RULESET_E_BAD_VALUE);
+        expect(m_binat_size, RULESET_E_BAD_VALUE);
+        expect(m_rdr_port_op, RULESET_E_BAD_VALUE);
         expect(m_pad, RULESET_E_RESERVED);
         expect(m_addr_pad, RULESET_E_RESERVED);
         expect(m_options_reserved, RULESET_E_RESERVED);
