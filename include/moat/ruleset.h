@@ -528,8 +528,10 @@ struct ruleset_view {
  * family (r_af/t_af is never UNSPEC when a HOST address is present); ports
  * appear only with TCP/UDP/SCTP; TCP flags only with TCP or any protocol and
  * r_tcp_flags is a subset of r_tcp_flagset; ICMP types only with ICMP/ICMPv6
- * of the right family; state options only on stateful pass rules; rules are
- * numbered in order, translation rules grouped by kind.
+ * of the right family; state options only on stateful pass rules; return-rst
+ * only on TCP rules; binat maps a host/prefix onto one of the same size; rdr
+ * destination ports are `=` or a range; rules are numbered in order,
+ * translation rules grouped by kind.
  *
  * Checks the whole blob [blob, blob+len) and on success fills *out with
  * pointers into it. The blob must be RULESET_ALIGN-aligned; it is only read.
