@@ -4,7 +4,7 @@
 set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
 libseccomp-dev libcmocka-dev libjson-c-dev libconfig-dev
-python3 python3-scapy iproute2 iputils-ping iperf3 tcpdump procps ethtool
+python3 python3-scapy iproute2 iputils-ping iperf3 tcpdump procps ethtool nftables
 qemu-system-x86 busybox-static"
 missing=""
 for p in $PKGS; do
