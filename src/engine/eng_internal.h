@@ -175,6 +175,7 @@ struct pf_state_peer {
 #define ENG_SF_MODULATE 0x02
 #define ENG_SF_LOGALL   0x04
 #define ENG_SF_CONN     0x08 /* counted as an established connection of its source */
+#define ENG_SF_SRC      0x10 /* tied to a source-tracking node */
 #define ENG_SF_USED     0x80
 
 /*
@@ -187,22 +188,33 @@ struct pf_state {
         uint32_t hnext[2]; /* hash chain per key node (the table's) */
         uint16_t ifindex;  /* ENG_IF_ANY: floating; immutable */
         uint8_t direction; /* ENG_DIR_* of the creating packet; immutable */
-        uint8_t flags;     /* ENG_SF_*; immutable but for USED */
+        uint8_t flags;     /* ENG_SF_*; set at insert (CONN: packet path) */
         uint8_t timeout;   /* enum eng_timeout; packet path */
         uint8_t pad0[3];
-        struct pf_state_key key[2]; /* [PF_SK_WIRE], [PF_SK_STACK]; immutable */
-        uint32_t expire_s;          /* last activity, seconds; packet path */
-        uint32_t creation_s;        /* immutable */
-        uint32_t rule;              /* index of the rule in its bank, ENG_NIL none */
-        uint32_t nat_rule;
-        uint32_t generation; /* ruleset generation rule indexes refer to */
-        uint32_t srcnode;    /* source-tracking node, ENG_NIL none; immutable */
-        uint32_t pad1[2];
-        /* last cache line: what tracking and counting write */
+        struct pf_state_key key0; /* = key[PF_SK_WIRE]; immutable */
+        uint32_t expire_s;        /* last activity, seconds; packet path */
+        uint32_t rule;            /* active bank index of its rule, ENG_NIL none;
+                                     cleared when another ruleset is loaded */
+        /* cache line 1: what tracking and counting write */
         struct pf_state_peer src, dst; /* src: the side that created it */
         uint64_t packets[2], bytes[2]; /* [0] creator's direction, [1] replies */
+        /* cache line 2: seldom read */
+        struct pf_state_key key1; /* = key[PF_SK_STACK]; immutable */
+        uint32_t creation_s;      /* immutable */
+        uint32_t nat_rule;        /* like rule */
+        uint32_t srcnode;         /* source-tracking node (ENG_SF_SRC), else ENG_NIL */
+        uint32_t pad1[3];
 };
 _Static_assert(sizeof(struct pf_state) == 192, "pf_state: three cache lines");
+/* The two keys by role. */
+static inline struct pf_state_key *pf_sk(struct pf_state *s, int role)
+{
+        return role == PF_SK_WIRE ? &s->key0 : &s->key1;
+}
+static inline const struct pf_state_key *pf_skc(const struct pf_state *s, int role)
+{
+        return role == PF_SK_WIRE ? &s->key0 : &s->key1;
+}
 
 /* Builds the lookup key of pd for its direction. */
 void eng_sk_from_pd(const struct eng_pdesc *pd, struct pf_state_key *k);

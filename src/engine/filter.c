@@ -19,7 +19,7 @@ static void state_rule_count(struct engine *eng, struct pf_state *s, struct eng_
 {
         const struct eng_bank *b = eng_active(eng);
 
-        if (s->generation == eng->generation && s->rule < b->n) {
+        if (s->rule < b->n) {
                 struct eng_rule *r = &b->rules[s->rule];
                 int d = pd->pd_dir == ENG_DIR_IN ? 0 : 1;
 
@@ -143,7 +143,7 @@ static int test_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdi
                 }
                 if (eng_tcp_track(eng, s, pd, &v->reason, &copyback) != ENG_PASS)
                         return ENG_DROP;
-                if (s->srcnode != ENG_NIL && !(s->flags & ENG_SF_CONN) &&
+                if ((s->flags & (ENG_SF_SRC | ENG_SF_CONN)) == ENG_SF_SRC &&
                     s->src.state >= PF_TCPS_ESTABLISHED && s->dst.state >= PF_TCPS_ESTABLISHED &&
                     eng_src_conn(eng, s)) {
                         /* over max-src-conn(-rate): the state is gone */

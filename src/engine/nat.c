@@ -352,7 +352,8 @@ static void rewrite_to_key(struct eng_pdesc *pd, const struct pf_state_key *t, i
 void eng_nat_from_state(struct eng_pdesc *pd, const struct pf_state *s)
 {
         int sidx = pd->pd_dir == ENG_DIR_IN ? 0 : 1;
-        const struct pf_state_key *t = &s->key[pd->pd_dir == ENG_DIR_IN ? PF_SK_STACK : PF_SK_WIRE];
+        const struct pf_state_key *t =
+            pf_skc(s, pd->pd_dir == ENG_DIR_IN ? PF_SK_STACK : PF_SK_WIRE);
 
         rewrite_to_key(pd, t, sidx);
 }
@@ -360,7 +361,8 @@ void eng_nat_from_state(struct eng_pdesc *pd, const struct pf_state *s)
 void eng_nat_icmp_error(struct eng_pdesc *pd, struct eng_pdesc *inner, const struct pf_state *s,
                         bool inner_from_creator)
 {
-        const struct pf_state_key *t = &s->key[pd->pd_dir == ENG_DIR_IN ? PF_SK_STACK : PF_SK_WIRE];
+        const struct pf_state_key *t =
+            pf_skc(s, pd->pd_dir == ENG_DIR_IN ? PF_SK_STACK : PF_SK_WIRE);
         int isidx = pd->pd_dir == ENG_DIR_IN ? 1 : 0; /* the quote travelled the other way */
         struct eng_addr old_isrc = inner->pd_src, old_idst = inner->pd_dst;
         uint32_t alen = pd->pd_af == 4 ? 4 : 16;

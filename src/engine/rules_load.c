@@ -203,6 +203,10 @@ int eng_bank_commit(struct engine *eng, const uint32_t start[4], const uint32_t 
         /* Commit: one store switches every later packet to the new rules. */
         eng->active = 1 - eng->active;
         eng->generation++;
+        /* States survive but stop crediting rules of the old set (whose
+         * bank is now the one the next load overwrites). */
+        for (i = 0; i < eng->cfg.ec_max_states; i++)
+                eng->states[i].rule = eng->states[i].nat_rule = ENG_NIL;
         return ENG_OK;
 }
 

@@ -83,6 +83,7 @@ int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const 
         }
         n->states++;
         s->srcnode = (uint32_t)(n - eng->srcnodes);
+        s->flags |= ENG_SF_SRC;
         return 0;
 }
 
@@ -90,10 +91,11 @@ void eng_src_detach(struct engine *eng, struct pf_state *s)
 {
         struct eng_srcnode *n;
 
-        if (s->srcnode == ENG_NIL)
+        if (!(s->flags & ENG_SF_SRC))
                 return;
         n = &eng->srcnodes[s->srcnode];
         s->srcnode = ENG_NIL;
+        s->flags &= (uint8_t)~ENG_SF_SRC;
         if (!n->used)
                 return;
         if (n->states)
@@ -131,8 +133,7 @@ bool eng_src_conn(struct engine *eng, struct pf_state *s)
         struct eng_srcnode *n;
         bool over = false;
 
-        if (s->srcnode == ENG_NIL || (s->flags & ENG_SF_CONN) || s->generation != eng->generation ||
-            s->rule >= b->n)
+        if (!(s->flags & ENG_SF_SRC) || (s->flags & ENG_SF_CONN) || s->rule >= b->n)
                 return false;
         r = &b->rules[s->rule];
         n = &eng->srcnodes[s->srcnode];

@@ -73,7 +73,7 @@ static bool node_matches(const struct pf_state *s, uint32_t role, const struct p
                 if (role != (dir == ENG_DIR_IN ? PF_SK_WIRE : PF_SK_STACK))
                         return false;
         }
-        return sk_eq(&s->key[role], k);
+        return sk_eq(pf_skc(s, (int)role), k);
 }
 
 struct pf_state *eng_state_find(struct engine *eng, const struct pf_state_key *k, int dir,
@@ -101,7 +101,7 @@ bool eng_state_key_used(struct engine *eng, const struct pf_state_key *k)
                 struct pf_state *s = node_state(eng, node);
                 uint32_t role = node & 1;
 
-                if (sk_eq(&s->key[role], k))
+                if (sk_eq(pf_skc(s, (int)role), k))
                         return true;
                 node = s->hnext[role];
         }
@@ -119,7 +119,7 @@ static bool key_conflicts(struct engine *eng, const struct pf_state_key *k, int 
                 struct pf_state *s = node_state(eng, node);
                 uint32_t role = node & 1;
 
-                if (eng_sk_cmp(&s->key[role], k) == 0 && s->direction == dir &&
+                if (eng_sk_cmp(pf_skc(s, (int)role), k) == 0 && s->direction == dir &&
                     (s->ifindex == ENG_IF_ANY || ifindex == ENG_IF_ANY || s->ifindex == ifindex))
                         return true;
                 node = s->hnext[role];
@@ -130,7 +130,7 @@ static bool key_conflicts(struct engine *eng, const struct pf_state_key *k, int 
 static void hash_link(struct engine *eng, uint32_t idx, uint32_t role)
 {
         struct pf_state *s = &eng->states[idx];
-        uint32_t b = eng_sk_hash(eng, &s->key[role]) & eng->hmask;
+        uint32_t b = eng_sk_hash(eng, pf_skc(s, (int)role)) & eng->hmask;
 
         s->hnext[role] = eng->buckets[b];
         eng->buckets[b] = idx * 2 + role;
@@ -139,7 +139,7 @@ static void hash_link(struct engine *eng, uint32_t idx, uint32_t role)
 static void hash_unlink(struct engine *eng, uint32_t idx, uint32_t role)
 {
         struct pf_state *s = &eng->states[idx];
-        uint32_t *pp = &eng->buckets[eng_sk_hash(eng, &s->key[role]) & eng->hmask];
+        uint32_t *pp = &eng->buckets[eng_sk_hash(eng, pf_skc(s, (int)role)) & eng->hmask];
         uint32_t want = idx * 2 + role;
 
         while (*pp != ENG_NIL) {
@@ -172,8 +172,8 @@ struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key 
         s = &eng->states[idx];
         eng->state_free = s->hnext[0];
         memset(s, 0, sizeof(*s));
-        s->key[PF_SK_WIRE] = *wire;
-        s->key[PF_SK_STACK] = *stack;
+        s->key0 = *wire;
+        s->key1 = *stack;
         s->direction = (uint8_t)dir;
         s->ifindex = ifindex;
         s->flags = ENG_SF_USED | (two ? ENG_SF_TWOKEYS : 0);
@@ -181,7 +181,6 @@ struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key 
         s->expire_s = eng->now_s;
         s->rule = s->nat_rule = ENG_NIL;
         s->srcnode = ENG_NIL;
-        s->generation = eng->generation;
         hash_link(eng, idx, PF_SK_WIRE);
         if (two)
                 hash_link(eng, idx, PF_SK_STACK);
@@ -200,7 +199,7 @@ void eng_state_remove(struct engine *eng, struct pf_state *s)
         if (s->flags & ENG_SF_TWOKEYS)
                 hash_unlink(eng, idx, PF_SK_STACK);
         eng_src_detach(eng, s);
-        if (s->generation == eng->generation) {
+        {
                 const struct eng_bank *b = eng_active(eng);
 
                 if (s->rule < b->n && b->rules[s->rule].r_cnt.rc_states_cur)
@@ -218,8 +217,7 @@ uint32_t eng_state_timeout_s(const struct engine *eng, const struct pf_state *s)
         const struct eng_bank *b = eng_active(eng);
 
         /* A rule's own timeouts hold while that ruleset is loaded. */
-        if (s->generation == eng->generation && s->rule < b->n &&
-            b->rules[s->rule].r_timeout[s->timeout])
+        if (s->rule < b->n && b->rules[s->rule].r_timeout[s->timeout])
                 return b->rules[s->rule].r_timeout[s->timeout];
         return eng->timeouts[s->timeout];
 }
@@ -274,11 +272,9 @@ uint32_t eng_state_kill(struct engine *eng, int af, const struct eng_addr *host,
 
                 if (!(s->flags & ENG_SF_USED))
                         continue;
-                m = key_has(&s->key[PF_SK_WIRE], af, host) ||
-                    key_has(&s->key[PF_SK_STACK], af, host);
+                m = key_has(&s->key0, af, host) || key_has(&s->key1, af, host);
                 if (m && peer)
-                        m = key_has(&s->key[PF_SK_WIRE], af, peer) ||
-                            key_has(&s->key[PF_SK_STACK], af, peer);
+                        m = key_has(&s->key0, af, peer) || key_has(&s->key1, af, peer);
                 if (m) {
                         eng_state_remove(eng, s);
                         n++;
@@ -300,19 +296,19 @@ void eng_state_foreach(const struct engine *eng, uint64_t now_ns,
                 if (!(s->flags & ENG_SF_USED))
                         continue;
                 memset(&si, 0, sizeof(si));
-                si.si_af = s->key[0].af;
-                si.si_proto = s->key[0].proto;
+                si.si_af = s->key0.af;
+                si.si_proto = s->key0.proto;
                 si.si_dir = s->direction;
                 si.si_src_state = s->src.state;
                 si.si_dst_state = s->dst.state;
                 for (j = 0; j < 2; j++) {
-                        si.si_addr[j][0] = s->key[j].addr[0];
-                        si.si_addr[j][1] = s->key[j].addr[1];
-                        si.si_port[j][0] = s->key[j].port[0];
-                        si.si_port[j][1] = s->key[j].port[1];
+                        si.si_addr[j][0] = pf_skc(s, (int)j)->addr[0];
+                        si.si_addr[j][1] = pf_skc(s, (int)j)->addr[1];
+                        si.si_port[j][0] = pf_skc(s, (int)j)->port[0];
+                        si.si_port[j][1] = pf_skc(s, (int)j)->port[1];
                 }
                 si.si_rulenr = 0xffffffffu;
-                if (s->generation == eng->generation && s->rule < eng_active(eng)->n)
+                if (s->rule < eng_active(eng)->n)
                         si.si_rulenr = eng_active(eng)->rules[s->rule].r_nr;
                 for (j = 0; j < 2; j++) {
                         si.si_packets[j] = s->packets[j];
@@ -346,8 +342,8 @@ void eng_state_prefetch2(const struct engine *eng, uint32_t hash)
                 const char *p = (const char *)&eng->states[node >> 1];
 
                 /* the lookup line and the tracking/counting line; the
-                 * middle one (stack key, rule) is seldom read */
+                 * last one (stack key) is seldom read */
                 __builtin_prefetch(p);
-                __builtin_prefetch(p + 128);
+                __builtin_prefetch(p + 64);
         }
 }
