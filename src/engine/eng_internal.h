@@ -218,7 +218,16 @@ static inline const struct pf_state_key *pf_skc(const struct pf_state *s, int ro
 
 /* Builds the lookup key of pd for its direction. */
 void eng_sk_from_pd(const struct eng_pdesc *pd, struct pf_state_key *k);
-int eng_sk_cmp(const struct pf_state_key *a, const struct pf_state_key *b);
+/* The one key comparison: 0 if equal. Keys are zero-padded, so five word
+ * compares decide; no ordering is needed by a hash table. */
+static inline int eng_sk_cmp(const struct pf_state_key *a, const struct pf_state_key *b)
+{
+        uint64_t x[5], y[5];
+
+        memcpy(x, a, sizeof(x));
+        memcpy(y, b, sizeof(y));
+        return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) != 0;
+}
 uint32_t eng_sk_hash(const struct engine *eng, const struct pf_state_key *k);
 /* Finds the state whose key for dir (in: wire, out: stack) is k. */
 struct pf_state *eng_state_find(struct engine *eng, const struct pf_state_key *k, int dir,

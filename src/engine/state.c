@@ -30,11 +30,6 @@ uint32_t eng_sk_hash(const struct engine *eng, const struct pf_state_key *k)
         return (uint32_t)(h ^ (h >> 32));
 }
 
-int eng_sk_cmp(const struct pf_state_key *a, const struct pf_state_key *b)
-{
-        return memcmp(a, b, sizeof(*a));
-}
-
 void eng_sk_from_pd(const struct eng_pdesc *pd, struct pf_state_key *k)
 {
         int sidx = pd->pd_dir == ENG_DIR_IN ? 0 : 1;
@@ -46,16 +41,6 @@ void eng_sk_from_pd(const struct eng_pdesc *pd, struct pf_state_key *k)
         k->port[1 - sidx] = pd->pd_dport;
         k->af = pd->pd_af;
         k->proto = pd->pd_proto;
-}
-
-/* Equality only, five word compares: the hot path needs no ordering. */
-static inline bool sk_eq(const struct pf_state_key *a, const struct pf_state_key *b)
-{
-        uint64_t x[5], y[5];
-
-        memcpy(x, a, sizeof(x));
-        memcpy(y, b, sizeof(y));
-        return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
 static inline struct pf_state *node_state(const struct engine *eng, uint32_t node)
@@ -73,7 +58,7 @@ static bool node_matches(const struct pf_state *s, uint32_t role, const struct p
                 if (role != (dir == ENG_DIR_IN ? PF_SK_WIRE : PF_SK_STACK))
                         return false;
         }
-        return sk_eq(pf_skc(s, (int)role), k);
+        return eng_sk_cmp(pf_skc(s, (int)role), k) == 0;
 }
 
 struct pf_state *eng_state_find(struct engine *eng, const struct pf_state_key *k, int dir,
@@ -101,7 +86,7 @@ bool eng_state_key_used(struct engine *eng, const struct pf_state_key *k)
                 struct pf_state *s = node_state(eng, node);
                 uint32_t role = node & 1;
 
-                if (sk_eq(pf_skc(s, (int)role), k))
+                if (eng_sk_cmp(pf_skc(s, (int)role), k) == 0)
                         return true;
                 node = s->hnext[role];
         }
