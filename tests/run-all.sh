@@ -20,6 +20,10 @@ if [ "${1:-}" = "--suite" ]; then
 	only_kvm=1
 	shift 2
 fi
+if [ $# = 0 ]; then
+	echo "usage: run-all.sh [--suite kvm] BUILDDIR..." >&2
+	exit 2
+fi
 kvmdir=$1
 nested=tests/nested/run.py
 
@@ -85,8 +89,9 @@ for b in "$@"; do
 	meson test -C "$b" $sel --num-processes 2 --print-errorlogs >"$b/test-output.txt" 2>&1 || rc=$?
 	if [ -f "$b/meson-logs/testlog.json" ]; then
 		# This meson's testlog has no suites; the tally labels each test with
-		# where it ran (kvm, process, ...) from them, so add them.
-		/usr/bin/python3 -c 'import json, subprocess, sys
+		# where it ran (kvm, process, ...) from them, so add them. Should that
+		# fail, the unlabelled log still counts every test.
+		if /usr/bin/python3 -c 'import json, subprocess, sys
 b = sys.argv[1]
 tests = json.loads(subprocess.run(["meson", "introspect", "--tests", b],
                                   capture_output=True, text=True, check=True).stdout)
@@ -100,8 +105,11 @@ with open(b + "/meson-logs/testlog.json") as f, open(b + "/meson-logs/testlog-la
         if sep:
             t.setdefault("suite", pretty.split(":", 1)[-1].split("+"))
         t.setdefault("suite", suites.get(plain, []))
-        o.write(json.dumps(t) + "\n")' "$b"
-		logs="$logs $b/meson-logs/testlog-labelled.json"
+        o.write(json.dumps(t) + "\n")' "$b"; then
+			logs="$logs $b/meson-logs/testlog-labelled.json"
+		else
+			logs="$logs $b/meson-logs/testlog.json"
+		fi
 	elif [ $rc != 0 ]; then
 		fail_log "$b/meson-logs/testlog.json" tests "meson test -C $b" \
 			"meson test exited $rc without a log: $(tail -n 5 "$b/test-output.txt")"
