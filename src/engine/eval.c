@@ -258,8 +258,12 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
                 v->reason = ENG_RES_MAXSTATES;
                 return ENG_DROP;
         }
-        s = eng_state_insert(eng, &wire, &stack, pd->pd_dir,
-                             eng->if_bound ? pd->pd_ifindex : ENG_IF_ANY, &res);
+        {
+                bool bound = r && r->r_statebind ? r->r_statebind == 1 : eng->if_bound;
+
+                s = eng_state_insert(eng, &wire, &stack, pd->pd_dir,
+                                     bound ? pd->pd_ifindex : ENG_IF_ANY, &res);
+        }
         if (!s) {
                 v->reason = res;
                 return ENG_DROP;

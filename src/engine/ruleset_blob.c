@@ -150,6 +150,10 @@ static int conv_filter(const struct load_ctx *c, const struct ruleset_rule *in, 
         r->r_max_src_conn = in->r_max_src_conn;
         r->r_max_src_conn_rate = in->r_max_src_conn_rate;
         r->r_max_src_conn_secs = in->r_max_src_conn_secs;
+        if (in->r_state_flags & RULESET_SF_IF_BOUND)
+                r->r_statebind = 1;
+        else if (in->r_state_flags & RULESET_SF_FLOATING)
+                r->r_statebind = 2;
         if (in->r_state_flags & RULESET_SF_SRCTRACK)
                 r->r_srctrack |= ENG_ST_ON;
         if (in->r_state_flags & RULESET_SF_SRCTRACK_RULE)

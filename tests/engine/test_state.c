@@ -402,6 +402,49 @@ static void t_icmp_query_orientation(void **st)
         h_free(h);
 }
 
+/* An if-bound state answers only on its interface. */
+static void t_if_bound(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r[2];
+        uint8_t f[2048];
+        uint32_t n;
+
+        (void)st;
+        r[0] = h_rule(ENG_A_BLOCK, 0, 0);
+        r[1] = h_rule(ENG_A_PASS, ENG_DIR_OUT, 0);
+        r[1].r_statebind = 1;
+        h_load(h, r, 2);
+        h_learn_defaults(h);
+        /* the router's own reply path: a packet out on wan keyed by wan */
+        n = h_udp(f, 0, 4, CLI, SRV, 7000, 53, 4);
+        h_input(h, H_LAN, f, n); /* blocked in on lan: no state there */
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        r[0] = h_rule(ENG_A_PASS, ENG_DIR_IN, 0);
+        r[0].r_keep = ENG_KEEP_NONE;
+        h_load(h, r, 2);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        /* the reply on wan matches the wan-bound state... */
+        n = h_udp(f, 1, 4, SRV, CLI, 53, 7000, 4);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        /* ...the same packet arriving on lan does not: it goes to the
+         * rules (one match; floating, the state would have taken it and no
+         * rule would match). Out on lan it meets the lan-bound state the
+         * reply created. */
+        {
+                struct eng_stats a, b;
+
+                eng_stats_get(h->eng, &a);
+                n = h_udp(f, 0, 4, SRV, CLI, 53, 7000, 4);
+                h_input(h, H_LAN, f, n);
+                eng_stats_get(h->eng, &b);
+                assert_int_equal(b.es_reason[ENG_RES_MATCH], a.es_reason[ENG_RES_MATCH] + 1);
+        }
+        h_free(h);
+}
+
 static void t_kill(void **st)
 {
         struct harness *h = fw(ENG_KEEP_STATE, NULL);
@@ -489,6 +532,7 @@ int main(void)
             cmocka_unit_test(t_state_limit),
             cmocka_unit_test(t_port_reuse_after_close),
             cmocka_unit_test(t_kill),
+            cmocka_unit_test(t_if_bound),
             cmocka_unit_test(t_icmp_query_orientation),
             cmocka_unit_test(t_key_cmp_hash),
         };
