@@ -310,8 +310,7 @@ const struct eng_rule *eng_nat_match(struct engine *eng, struct eng_pdesc *pd, u
 /* Rewrites a packet matched to a translated state. */
 void eng_nat_from_state(struct eng_pdesc *pd, const struct pf_state *s);
 /* Rewrites an ICMP error and its quoted packet back through a state. */
-void eng_nat_icmp_error(struct eng_pdesc *pd, struct eng_pdesc *inner, const struct pf_state *s,
-                        bool inner_from_creator);
+void eng_nat_icmp_error(struct eng_pdesc *pd, struct eng_pdesc *inner, const struct pf_state *s);
 
 /* ---- tables (LPM radix) ---------------------------------------------------- */
 

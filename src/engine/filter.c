@@ -100,7 +100,7 @@ static int test_icmp_error(struct engine *eng, struct eng_pdesc *pd, struct eng_
                 }
         }
         if (s->flags & ENG_SF_TWOKEYS)
-                eng_nat_icmp_error(pd, &in, s, true);
+                eng_nat_icmp_error(pd, &in, s);
         count_state(s, pd);
         state_rule_count(eng, s, pd, v);
         return ENG_PASS;

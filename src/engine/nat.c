@@ -358,8 +358,7 @@ void eng_nat_from_state(struct eng_pdesc *pd, const struct pf_state *s)
         rewrite_to_key(pd, t, sidx);
 }
 
-void eng_nat_icmp_error(struct eng_pdesc *pd, struct eng_pdesc *inner, const struct pf_state *s,
-                        bool inner_from_creator)
+void eng_nat_icmp_error(struct eng_pdesc *pd, struct eng_pdesc *inner, const struct pf_state *s)
 {
         const struct pf_state_key *t =
             pf_skc(s, pd->pd_dir == ENG_DIR_IN ? PF_SK_STACK : PF_SK_WIRE);
@@ -367,7 +366,6 @@ void eng_nat_icmp_error(struct eng_pdesc *pd, struct eng_pdesc *inner, const str
         struct eng_addr old_isrc = inner->pd_src, old_idst = inner->pd_dst;
         uint32_t alen = pd->pd_af == 4 ? 4 : 16;
 
-        (void)inner_from_creator;
         rewrite_to_key(inner, t, isidx);
         /* The error goes to whoever sent the quoted packet (inbound) or comes
          * from whoever it was sent to (outbound): follow the translation. */
