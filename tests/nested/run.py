@@ -69,6 +69,11 @@ SAN_ENV = {
 }
 
 
+def slurp(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def say(msg):
     print(f"nested: {msg}", file=sys.stderr, flush=True)
 
@@ -191,7 +196,7 @@ def modinfo_depends(data):
 
 
 def read_module(path):
-    data = open(path, "rb").read()
+    data = slurp(path)
     if path.endswith(".xz"):
         return lzma.decompress(data)
     if path.endswith(".zst"):
@@ -502,11 +507,11 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
         h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     h.update(script.encode())
     stamp = out + ".inputs"
-    if os.path.exists(out) and os.path.exists(stamp) and open(stamp).read() == h.hexdigest():
+    if os.path.exists(out) and os.path.exists(stamp) and slurp(stamp) == h.hexdigest().encode():
         return False
 
     a = Cpio()
-    a.file("/bin/busybox", open(busybox, "rb").read())
+    a.file("/bin/busybox", slurp(busybox))
     applets = subprocess.run([busybox, "--list"], check=True, capture_output=True,
                              text=True).stdout.split()
     # busybox sh runs its own applets in preference to PATH (so its `ip`,
@@ -515,7 +520,7 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
     for app in applets:
         if app not in ("busybox", "ip", "sh"):
             a.symlink(f"/bin/{app}", "busybox")
-    a.file("/bin/sh", open(dash, "rb").read())
+    a.file("/bin/sh", slurp(dash))
     for d in ("proc", "sys", "dev", "run", "tmp", "root", builddir):
         a.dir(d)
     order = []
@@ -542,9 +547,9 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
                 libs.update(need)
     # Same absolute paths as on the host, so the tests' commands run unchanged.
     for p in sorted(files | libs | extra | {ip}):
-        a.file(p, open(p, "rb").read(), stat.S_IMODE(os.stat(p).st_mode) | 0o400)
+        a.file(p, slurp(p), stat.S_IMODE(os.stat(p).st_mode) | 0o400)
     for dest, src in sorted(pylib.items()):
-        a.file(dest, open(src, "rb").read(), 0o644)
+        a.file(dest, slurp(src), 0o644)
     for link, target in links.items():
         a.symlink(link, target)
     a.file("/init", INIT.encode())
@@ -555,7 +560,8 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
     with open(tmp, "wb") as f:
         f.write(gzip.compress(a.bytes(), compresslevel=1))
     os.replace(tmp, out)
-    open(stamp, "w").write(h.hexdigest())
+    with open(stamp, "w") as f:
+        f.write(h.hexdigest())
     return True
 
 
@@ -637,7 +643,7 @@ def read_marks(path):
 def tail(path, n=25):
     """The last n non-empty console lines, without terminal control sequences."""
     try:
-        text = open(path, "rb").read().decode(errors="replace")
+        text = slurp(path).decode(errors="replace")
     except OSError:
         return ""
     text = re.sub(r"\x1b(\[[0-9;?]*[A-Za-z]|[()][A-Za-z0-9]|[A-Za-z])", "", text)
@@ -648,7 +654,7 @@ def tail(path, n=25):
 def parse_results(path):
     res, facts = {}, {"insmod": [], "nokvm": None, "begun": None, "done": False}
     try:
-        lines = open(path, "rb").read().decode(errors="replace").splitlines()
+        lines = slurp(path).decode(errors="replace").splitlines()
     except OSError:
         lines = []
     for line in lines:
