@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "fw_ctl.h"
 #include "moat/fwconf.h"
 #include "moat/guest.h"
 #include "moat/ring.h"
@@ -29,6 +30,8 @@ static struct fw_if fw_ifs[ENG_MAX_IFS];
 static unsigned fw_nifs;
 static struct eng_txq fw_txq[ENG_MAX_IFS];
 static uint8_t fw_rxbuf[BATCH][BUFSIZE];
+static struct fw_ctl fw_ctl;
+static int fw_has_ctl;
 
 static uint64_t parse_u64(const char *s)
 {
@@ -124,6 +127,13 @@ static struct engine *fw_setup(const uint8_t *blob, uint64_t len)
                 memcpy(gw.ea_b, h.gw6, 16);
                 eng_route_default(eng, 6, &gw);
         }
+        if (h.ctl_port != MOAT_FWCONF_NO_CTL) {
+                if (fw_ctl_attach(&fw_ctl, h.ctl_port) < 0) {
+                        moat_printf("fw: control channel could not be attached\n");
+                        return NULL;
+                }
+                fw_has_ctl = 1;
+        }
         int verr = 0;
         if (eng_ruleset_load(eng, blob + h.ruleset_off, h.ruleset_len, &verr) != ENG_OK) {
                 moat_printf("fw: ruleset refused (validation error %d)\n", verr);
@@ -215,6 +225,8 @@ int guest_main(int argc, char **argv)
         uint64_t mask = 0;
         for (unsigned i = 0; i < fw_nifs; i++)
                 mask |= 1ull << fw_ifs[i].port;
+        if (fw_has_ctl)
+                mask |= 1ull << fw_ctl.ch.port;
         struct eng_rxframe rx[BATCH];
         int forwarded = 0;
         while (!end || now < end) {
@@ -232,6 +244,8 @@ int guest_main(int argc, char **argv)
                         work += n;
                 }
                 now = moat_clock_ns();
+                if (fw_has_ctl && fw_ctl_poll(&fw_ctl, eng, now))
+                        work++;
                 if (now >= next_tick) {
                         eng_tick(eng, fw_txq, now);
                         fw_flush();
@@ -239,7 +253,7 @@ int guest_main(int argc, char **argv)
                 }
                 if (work)
                         continue;
-                int pending = 0;
+                int pending = fw_has_ctl && (fw_ctl.sending || moat_chan_prepare_sleep(&fw_ctl.ch));
                 for (unsigned i = 0; i < fw_nifs; i++)
                         if (fw_ifs[i].is_chan && moat_chan_prepare_sleep(&fw_ifs[i].ch))
                                 pending = 1;
@@ -248,6 +262,8 @@ int guest_main(int argc, char **argv)
                 for (unsigned i = 0; i < fw_nifs; i++)
                         if (fw_ifs[i].is_chan)
                                 moat_chan_awake(&fw_ifs[i].ch);
+                if (fw_has_ctl)
+                        moat_chan_awake(&fw_ctl.ch);
                 now = moat_clock_ns();
         }
         struct eng_stats st;

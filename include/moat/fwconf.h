@@ -18,6 +18,7 @@
 #define MOAT_FWCONF_VERSION 1u
 #define MOAT_FWCONF_MAX_IFS 16u
 #define MOAT_FWCONF_ADDRS   4u
+#define MOAT_FWCONF_NO_CTL  0xffffffffu
 
 struct moat_fwconf {
         uint32_t magic;
@@ -30,7 +31,8 @@ struct moat_fwconf {
         uint8_t gw4[4];      /* default IPv4 gateway, 0.0.0.0 for none */
         uint8_t gw6[16];     /* default IPv6 gateway, :: for none */
         uint32_t max_states; /* 0: the engine's default */
-        uint8_t pad[24];
+        uint32_t ctl_port;   /* the control channel (include/moat/fwctl.h), or MOAT_FWCONF_NO_CTL */
+        uint8_t pad[20];
 };
 _Static_assert(sizeof(struct moat_fwconf) == 80, "fwconf header");
 

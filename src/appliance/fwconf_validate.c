@@ -29,6 +29,8 @@ enum moat_fwconf_err fwconf_validate(const void *blob, size_t len, uint32_t npor
         if (table_end > len || h.ruleset_off < table_end ||
             (uint64_t)h.ruleset_off + h.ruleset_len > len)
                 return FWCONF_ERANGE;
+        if (h.ctl_port != MOAT_FWCONF_NO_CTL && h.ctl_port >= nports)
+                return FWCONF_EPORT;
         const uint8_t *p = (const uint8_t *)blob + sizeof(h);
         struct moat_fwconf_if ifs[MOAT_FWCONF_MAX_IFS];
         for (uint32_t i = 0; i < h.nifs; i++) {
@@ -46,7 +48,7 @@ enum moat_fwconf_err fwconf_validate(const void *blob, size_t len, uint32_t npor
                 for (unsigned a = 0; a < f->naddr6; a++)
                         if (f->plen6[a] > 128)
                                 return FWCONF_EADDR;
-                if (f->port >= nports)
+                if (f->port >= nports || f->port == h.ctl_port)
                         return FWCONF_EPORT;
                 for (uint32_t j = 0; j < i; j++) {
                         if (strncmp(ifs[j].name, f->name, 16) == 0)

@@ -68,7 +68,7 @@ int main(int argc, char **argv)
         static uint8_t ruleset[16 << 20];
         size_t rlen = fread(ruleset, 1, sizeof(ruleset), rf);
         fclose(rf);
-        struct moat_fwconf h = {0};
+        struct moat_fwconf h = {.ctl_port = MOAT_FWCONF_NO_CTL};
         struct moat_fwconf_if ifs[MOAT_FWCONF_MAX_IFS];
         unsigned nifs = 0;
         for (int i = 3; i < argc; i++) {

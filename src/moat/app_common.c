@@ -38,6 +38,15 @@ int app_kvm_usable(char *why, size_t len)
 
 json_object *app_request(const struct appconf *c, const char *cmd, char *err, size_t errlen)
 {
+        json_object *req = json_object_new_object();
+        json_object_object_add(req, "cmd", json_object_new_string(cmd));
+        json_object *r = app_call(c, req, err, errlen);
+        json_object_put(req);
+        return r;
+}
+
+json_object *app_call(const struct appconf *c, json_object *request, char *err, size_t errlen)
+{
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         char path[PATH_MAX];
         app_path(path, sizeof(path), c, "moatd.sock");
@@ -54,15 +63,15 @@ json_object *app_request(const struct appconf *c, const char *cmd, char *err, si
                         close(fd);
                 return NULL;
         }
-        char req[256];
-        int n = snprintf(req, sizeof(req), "{\"cmd\": \"%s\"}\n", cmd);
+        const char *req = json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN);
+        ssize_t n = (ssize_t)strlen(req);
         if (write(fd, req, (size_t)n) != n) {
                 snprintf(err, errlen, "control socket: %s", strerror(errno));
                 close(fd);
                 return NULL;
         }
         shutdown(fd, SHUT_WR);
-        static char buf[1 << 16];
+        static char buf[4 << 20];
         size_t got = 0;
         ssize_t r;
         while (got < sizeof(buf) - 1 && (r = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)

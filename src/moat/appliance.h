@@ -46,6 +46,9 @@ void app_path(char *out, size_t len, const struct appconf *c, const char *file);
  */
 json_object *app_request(const struct appconf *c, const char *cmd, char *err, size_t errlen);
 
+/* The same with a whole request object (for requests with arguments). */
+json_object *app_call(const struct appconf *c, json_object *request, char *err, size_t errlen);
+
 /* True if /dev/kvm opens and a VM can be created here; else the reason in why. */
 int app_kvm_usable(char *why, size_t len);
 

@@ -4,9 +4,12 @@
  * What works without an appliance: -n (parse only), -v/-vv (print the
  * ruleset in canonical form), -f FILE, -s rules together with -f FILE (shows
  * the ruleset parsed from FILE), and -w BLOB (write the compiled ruleset, for
- * tests and the engine). Everything that needs a running firewall (loading,
- * -s states|info|Tables|labels, -t/-T, -F) fails with a clear message until
- * the control API exists: nothing here pretends to have done it.
+ * tests and the engine).
+ *
+ * With the appliance of `moat -c FILE` running, the requests go to its
+ * daemon and on to the fw: -f FILE swaps the ruleset atomically (states are
+ * kept), -s rules|info|states, -F states. Tables at run time (-t/-T),
+ * -s Tables|labels and -F rules|all are not served yet and say so.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "appliance.h"
 #include "moat.h"
 #include "pfconf.h"
 
@@ -76,6 +80,56 @@ static int pfctl_write_blob(const char *path, const void *blob, size_t len)
                 return 1;
         }
         return 0;
+}
+
+/* Sends {"cmd": "pfctl", "op": OP[, "blob": PATH]}; prints the reply text. */
+static int pfctl_remote(const struct appconf *app, const char *op, const char *blob)
+{
+        char err[512];
+        json_object *req = json_object_new_object();
+        json_object_object_add(req, "cmd", json_object_new_string("pfctl"));
+        json_object_object_add(req, "op", json_object_new_string(op));
+        if (blob)
+                json_object_object_add(req, "blob", json_object_new_string(blob));
+        json_object *r = app_call(app, req, err, sizeof(err)), *v;
+        json_object_put(req);
+        if (r == NULL) {
+                fprintf(stderr, "moat pfctl: %s\n", err);
+                return 1;
+        }
+        int rc = 0;
+        if (json_object_object_get_ex(r, "error", &v)) {
+                fprintf(stderr, "moat pfctl: %s\n", json_object_get_string(v));
+                rc = 1;
+        } else if (json_object_object_get_ex(r, "text", &v) && strcmp(op, "load") != 0) {
+                fputs(json_object_get_string(v), stdout);
+        }
+        json_object_put(r);
+        return rc;
+}
+
+/* The appliance `moat -c FILE` names, if its daemon answers. */
+static int pfctl_running(struct appconf *app)
+{
+        char err[512];
+        if (appconf_load(app, moat_conf_path, err, sizeof(err)) < 0)
+                return 0;
+        json_object *st = app_request(app, "status", err, sizeof(err));
+        if (st == NULL)
+                return 0;
+        json_object_put(st);
+        return 1;
+}
+
+static int pfctl_load_remote(struct appconf *app, const void *blob, size_t len)
+{
+        char path[PATH_MAX];
+        app_path(path, sizeof(path), app, "pfctl-load.blob");
+        if (pfctl_write_blob(path, blob, len) != 0)
+                return 1;
+        int rc = pfctl_remote(app, "load", path);
+        unlink(path);
+        return rc;
 }
 
 int moat_cmd_pfctl(int argc, char **argv)
@@ -172,6 +226,28 @@ int moat_cmd_pfctl(int argc, char **argv)
         if (wpath != NULL && file == NULL) {
                 fprintf(stderr, "moat pfctl: -w needs -f FILE\n");
                 return 2;
+        }
+        static struct appconf app;
+        if ((flush || tcmd || show || (file && !noload)) && pfctl_running(&app)) {
+                if (tcmd != NULL || (show && strcmp(show, "Tables") == 0) ||
+                    (show && strcmp(show, "labels") == 0) || (flush && strcmp(flush, "states"))) {
+                        fprintf(stderr, "moat pfctl: not served by the running appliance yet\n");
+                        return 1;
+                }
+                ret = 0;
+                if (file != NULL) {
+                        if (pfconf_compile_file_defs(file, defs, ndefs, stderr, &blob, &len) != 0)
+                                return 1;
+                        if (verbose > 0 && ruleset_validate(blob, len, &view, NULL) == RULESET_OK)
+                                pfconf_print(stdout, &view, verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
+                        ret = noload ? 0 : pfctl_load_remote(&app, blob, len);
+                        free(blob);
+                }
+                if (ret == 0 && flush != NULL)
+                        ret = pfctl_remote(&app, "flush-states", NULL);
+                if (ret == 0 && show != NULL)
+                        ret = pfctl_remote(&app, show, NULL);
+                return ret;
         }
         /* Requests that only a running firewall can answer. */
         if (flush != NULL)

@@ -96,7 +96,8 @@ static int up_files(struct app_plan *p)
 
 static void *up_fwconf(struct app_plan *p, const void *rules, size_t rlen, size_t *len)
 {
-        struct moat_fwconf h = {0};
+        /* The fw's last port is its control channel. */
+        struct moat_fwconf h = {.ctl_port = (uint32_t)p->conf.nifs};
         struct moat_fwconf_if ifs[MOAT_FWCONF_MAX_IFS] = {0};
         for (int i = 0; i < p->conf.nifs; i++) {
                 struct app_if *f = &p->conf.ifs[i];

@@ -27,6 +27,10 @@
 #include "appliance.h"
 #include "host_util.h"
 #include "marks.h"
+#include "moat/fwconf.h"
+#include "moat/fwctl.h"
+#include "moatd_fwctl.h"
+#include "pfconf.h"
 
 #define CHAN_SIZE     (2u << 20)
 #define READY_TIMEOUT 10000000000ull /* ns */
@@ -60,6 +64,8 @@ static struct app_plan *P;
 static struct dom doms[APP_MAX_DOMAINS];
 static int ndoms;
 static struct chan chans[APP_MAX_IFS];
+static struct chan ctlch; /* the fw's control channel: side 0 is this daemon */
+static struct fwctl_client fwc;
 static struct devstate devs[APP_MAX_IFS];
 static struct marks dmarks = {.platform = "moatd"};
 static int marks_fd = -1;
@@ -138,14 +144,27 @@ static void devices_restore(void)
         }
 }
 
+static int chan_make(struct chan *c)
+{
+        c->mem = memfd_create("moat-chan", MFD_CLOEXEC);
+        c->a2b = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        c->b2a = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        return c->mem < 0 || c->a2b < 0 || c->b2a < 0 || ftruncate(c->mem, CHAN_SIZE) < 0 ? -1 : 0;
+}
+
+/* The control channel, which this daemon attaches to itself. */
+static int ctl_create(void)
+{
+        if (chan_make(&ctlch) < 0)
+                return -1;
+        void *mem = mmap(NULL, CHAN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ctlch.mem, 0);
+        return mem == MAP_FAILED ? -1 : fwctl_attach(&fwc, mem, CHAN_SIZE, ctlch.a2b);
+}
+
 static int chans_create(void)
 {
         for (int i = 0; i < P->conf.nifs; i++) {
-                chans[i].mem = memfd_create("moat-chan", MFD_CLOEXEC);
-                chans[i].a2b = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-                chans[i].b2a = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-                if (chans[i].mem < 0 || chans[i].a2b < 0 || chans[i].b2a < 0 ||
-                    ftruncate(chans[i].mem, CHAN_SIZE) < 0) {
+                if (chan_make(&chans[i]) < 0) {
                         logm("creating channel %s: %s", P->conf.ifs[i].name, strerror(errno));
                         return -1;
                 }
@@ -197,6 +216,9 @@ static _Noreturn void dom_exec(const struct dom *d)
                                     inherit(chans[i].b2a), inherit(chans[i].a2b));
                         }
                 }
+                /* The control channel is the fw's last port (fw.conf's ctl_port). */
+                ARG("--chan");
+                ARG("ctl:1:%d:%d:%d", inherit(ctlch.mem), inherit(ctlch.b2a), inherit(ctlch.a2b));
                 ARG("--config");
                 ARG("%s/fw.conf", P->conf.state_dir);
         } else {
@@ -415,15 +437,155 @@ static json_object *status_json(void)
         return r;
 }
 
-/* One request per connection: {"cmd": "status"|"down"|"ping"}. */
+static void *read_all(const char *path, size_t *len)
+{
+        FILE *f = fopen(path, "rb");
+        if (f == NULL)
+                return NULL;
+        fseek(f, 0, SEEK_END);
+        long n = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        void *b = n >= 0 && n < (64 << 20) ? malloc((size_t)n + 1) : NULL;
+        if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+                free(b);
+                b = NULL;
+        }
+        fclose(f);
+        *len = (size_t)n;
+        return b;
+}
+
+/* The ruleset the fw runs now: the tail of fw.conf. */
+static const uint8_t *current_rules(uint8_t **conf, size_t *clen, size_t *rlen)
+{
+        char path[PATH_MAX];
+        app_path(path, sizeof(path), &P->conf, "fw.conf");
+        *conf = read_all(path, clen);
+        struct moat_fwconf h;
+        if (*conf == NULL || *clen < sizeof(h))
+                return NULL;
+        memcpy(&h, *conf, sizeof(h));
+        if (h.total_len != *clen || (uint64_t)h.ruleset_off + h.ruleset_len > *clen)
+                return NULL;
+        *rlen = h.ruleset_len;
+        return *conf + h.ruleset_off;
+}
+
+/* After a swap: fw.conf carries the new ruleset, so a restarted fw runs it. */
+static int replace_rules(const void *rules, size_t rlen, char *err, size_t errlen)
+{
+        uint8_t *conf;
+        size_t clen, olen;
+        if (current_rules(&conf, &clen, &olen) == NULL) {
+                free(conf);
+                snprintf(err, errlen, "fw.conf unreadable");
+                return -1;
+        }
+        struct moat_fwconf h;
+        memcpy(&h, conf, sizeof(h));
+        h.ruleset_len = (uint32_t)rlen;
+        h.total_len = h.ruleset_off + h.ruleset_len;
+        uint8_t *out = malloc(h.total_len);
+        memcpy(out, &h, sizeof(h));
+        memcpy(out + sizeof(h), conf + sizeof(h), h.ruleset_off - sizeof(h));
+        memcpy(out + h.ruleset_off, rules, rlen);
+        free(conf);
+        char path[PATH_MAX], tmp[PATH_MAX + 8];
+        app_path(path, sizeof(path), &P->conf, "fw.conf");
+        snprintf(tmp, sizeof(tmp), "%s.new", path);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int ok = fd >= 0 && write(fd, out, h.total_len) == (ssize_t)h.total_len;
+        if (fd >= 0)
+                close(fd);
+        free(out);
+        if (!ok || rename(tmp, path) < 0) {
+                snprintf(err, errlen, "writing fw.conf: %s", strerror(errno));
+                return -1;
+        }
+        return 0;
+}
+
+static json_object *reply_text(const char *text, const char *error)
+{
+        json_object *r = json_object_new_object();
+        if (error)
+                json_object_object_add(r, "error", json_object_new_string(error));
+        else
+                json_object_object_add(r, "text", json_object_new_string(text));
+        return r;
+}
+
+/* {"cmd": "pfctl", "op": "info"|"states"|"rules"|"flush-states"|"load", "blob": PATH} */
+static json_object *pfctl_request(json_object *req)
+{
+        json_object *v;
+        const char *op = json_object_object_get_ex(req, "op", &v) ? json_object_get_string(v) : "";
+        char err[256] = "";
+        if (strcmp(op, "rules") == 0) {
+                uint8_t *conf;
+                size_t clen, rlen;
+                const uint8_t *rules = current_rules(&conf, &clen, &rlen);
+                struct ruleset_view view;
+                char *text = NULL;
+                size_t tlen = 0;
+                if (rules && ruleset_validate(rules, rlen, &view, NULL) == RULESET_OK) {
+                        FILE *m = open_memstream(&text, &tlen);
+                        pfconf_print(m, &view, 0);
+                        fclose(m);
+                }
+                json_object *r = reply_text(text, text ? NULL : "no valid ruleset in fw.conf");
+                free(text);
+                free(conf);
+                return r;
+        }
+        uint32_t fop = strcmp(op, "info") == 0           ? FWCTL_INFO
+                       : strcmp(op, "states") == 0       ? FWCTL_STATES
+                       : strcmp(op, "flush-states") == 0 ? FWCTL_FLUSH_STATES
+                       : strcmp(op, "load") == 0         ? FWCTL_LOAD
+                                                         : 0;
+        if (fop == 0)
+                return reply_text(NULL, "unknown pfctl request");
+        void *blob = NULL;
+        size_t blen = 0;
+        if (fop == FWCTL_LOAD) {
+                const char *path =
+                    json_object_object_get_ex(req, "blob", &v) ? json_object_get_string(v) : "";
+                blob = read_all(path, &blen);
+                struct ruleset_view view;
+                if (blob == NULL || ruleset_validate(blob, blen, &view, NULL) != RULESET_OK) {
+                        free(blob);
+                        return reply_text(NULL, "the compiled ruleset is unreadable or invalid");
+                }
+        }
+        uint32_t rlen;
+        char *text = fwctl_call(&fwc, fop, blob, (uint32_t)blen, &rlen, err, sizeof(err));
+        if (text && fop == FWCTL_LOAD && strncmp(text, "ok", 2) == 0 &&
+            replace_rules(blob, blen, err, sizeof(err)) < 0) {
+                free(text);
+                text = NULL;
+        }
+        if (text && fop == FWCTL_LOAD)
+                logm("ruleset swapped: %s", text);
+        free(blob);
+        json_object *r = text && strncmp(text, "error", 5) != 0
+                             ? reply_text(text, NULL)
+                             : reply_text(NULL, text ? text : err);
+        free(text);
+        return r;
+}
+
+/* One request per connection: {"cmd": "status"|"down"|"pfctl", ...}. */
 static void serve(int lfd)
 {
         int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
         if (c < 0)
                 return;
-        char buf[1024];
-        ssize_t n = read(c, buf, sizeof(buf) - 1);
-        buf[n > 0 ? n : 0] = '\0';
+        char buf[8192];
+        size_t got = 0;
+        ssize_t n;
+        while (got < sizeof(buf) - 1 && (n = read(c, buf + got, sizeof(buf) - 1 - got)) > 0)
+                got += (size_t)n;
+        buf[got] = '\0';
         json_object *req = json_tokener_parse(buf), *cmd = NULL;
         const char *what =
             req && json_object_object_get_ex(req, "cmd", &cmd) ? json_object_get_string(cmd) : "";
@@ -431,6 +593,8 @@ static void serve(int lfd)
         int down = 0;
         if (strcmp(what, "status") == 0) {
                 reply = status_json();
+        } else if (strcmp(what, "pfctl") == 0) {
+                reply = pfctl_request(req);
         } else if (strcmp(what, "down") == 0) {
                 reply = json_object_new_object();
                 json_object_object_add(reply, "ok", json_object_new_boolean(1));
@@ -582,8 +746,8 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         if (kmsg_fd >= 0)
                 lseek(kmsg_fd, 0, SEEK_END);
         devices_take();
-        if (P->conf.mode == APP_MODE_VM && chans_create() < 0)
-                fail_up(ready_fd, "cannot create channels");
+        if ((P->conf.mode == APP_MODE_VM && chans_create() < 0) || ctl_create() < 0)
+                fail_up(ready_fd, "cannot create channels: %s", strerror(errno));
         mark("channels_ready");
 
         /* The domains, started in parallel: the ndvms, then the fw. */

@@ -1,0 +1,244 @@
+/*
+ * The fw's control channel: requests from the toolstack's daemon, served
+ * between packet batches. Requests are checked like any input: a chunk out of
+ * order, past its total, or for a request larger than MOAT_FWCTL_MAX is
+ * dropped and counted, and the half-built request discarded.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fw_ctl.h"
+#include "moat/fwctl.h"
+#include "moat/guest.h"
+
+#define RESP_MAX (1u << 20)
+
+int fw_ctl_attach(struct fw_ctl *c, uint32_t port)
+{
+        struct moat_hc_chan_info ci;
+        memset(c, 0, sizeof(*c));
+        if (moat_chan_info(port, &ci) != MOAT_OK ||
+            moat_chan_attach(&c->ch, (void *)(uintptr_t)ci.addr, ci.size, ci.side, port) < 0)
+                return -1;
+        c->resp = malloc(RESP_MAX);
+        c->t_start = moat_clock_ns();
+        return c->resp ? 0 : -1;
+}
+
+struct out {
+        char *b;
+        uint32_t len;
+};
+
+static void say(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct out *o, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(o->b + o->len, RESP_MAX - o->len, fmt, ap);
+        va_end(ap);
+        if (n > 0)
+                o->len = o->len + (uint32_t)n < RESP_MAX ? o->len + (uint32_t)n : RESP_MAX - 1;
+}
+
+static void ctl_info(struct out *o, struct engine *eng, uint64_t now, uint64_t t0)
+{
+        struct eng_stats st;
+        eng_stats_get(eng, &st);
+        uint64_t s = (now - t0) / 1000000000ull;
+        uint64_t secs = s ? s : 1; /* rates in tenths: the guest's printf has no floats */
+        say(o, "Status: Enabled for %llu days %02llu:%02llu:%02llu\n\n",
+            (unsigned long long)(s / 86400), (unsigned long long)(s / 3600 % 24),
+            (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
+        say(o, "%-25s%14s %16s\n", "State Table", "Total", "Rate");
+        say(o, "  %-23s%14llu\n", "current entries", (unsigned long long)st.es_states_cur);
+        const struct {
+                const char *n;
+                uint64_t v;
+        } tab[] = {{"searches", st.es_states_searches},
+                   {"inserts", st.es_states_inserts},
+                   {"removals", st.es_states_removals}};
+        for (unsigned i = 0; i < 3; i++)
+                say(o, "  %-23s%14llu %12llu.%llu/s\n", tab[i].n, (unsigned long long)tab[i].v,
+                    (unsigned long long)(tab[i].v / secs),
+                    (unsigned long long)(tab[i].v * 10 / secs % 10));
+        say(o, "Counters\n");
+        for (int r = 0; r < ENG_RES_NUM; r++)
+                say(o, "  %-23s%14llu %12llu.%llu/s\n", eng_reason_name((enum eng_reason)r),
+                    (unsigned long long)st.es_reason[r],
+                    (unsigned long long)(st.es_reason[r] / secs),
+                    (unsigned long long)(st.es_reason[r] * 10 / secs % 10));
+        say(o, "Router\n");
+        say(o, "  %-23s%14llu\n  %-23s%14llu\n  %-23s%14llu\n  %-23s%14llu\n", "frames in",
+            (unsigned long long)st.es_in_frames, "frames out", (unsigned long long)st.es_out_frames,
+            "forwarded", (unsigned long long)st.es_forwarded, "nat ports exhausted",
+            (unsigned long long)st.es_nat_exhausted);
+}
+
+static void addr_fmt(char *b, size_t n, int af, const struct eng_addr *a, uint16_t port)
+{
+        if (af == 4)
+                snprintf(b, n, "%u.%u.%u.%u:%u", a->ea_b[0], a->ea_b[1], a->ea_b[2], a->ea_b[3],
+                         port);
+        else
+                snprintf(b, n, "[%x:%x:%x:%x:%x:%x:%x:%x]:%u", a->ea_b[0] << 8 | a->ea_b[1],
+                         a->ea_b[2] << 8 | a->ea_b[3], a->ea_b[4] << 8 | a->ea_b[5],
+                         a->ea_b[6] << 8 | a->ea_b[7], a->ea_b[8] << 8 | a->ea_b[9],
+                         a->ea_b[10] << 8 | a->ea_b[11], a->ea_b[12] << 8 | a->ea_b[13],
+                         a->ea_b[14] << 8 | a->ea_b[15], port);
+}
+
+static const char *state_name(uint8_t proto, uint8_t s)
+{
+        static const char *const tcp[] = {"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RCVD",
+                                          "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING",
+                                          "LAST_ACK",    "FIN_WAIT_2", "TIME_WAIT"};
+        static const char *const other[] = {"NO_TRAFFIC", "SINGLE", "MULTIPLE"};
+        if (proto == 6)
+                return s < 11 ? tcp[s] : "?";
+        return s < 3 ? other[s] : "?";
+}
+
+static int state_line(void *arg, const struct eng_state_info *si)
+{
+        struct out *o = arg;
+        char a[64], b[64], sa[64], sb[64];
+        const char *proto = si->si_proto == 6    ? "tcp"
+                            : si->si_proto == 17 ? "udp"
+                            : si->si_proto == 1  ? "icmp"
+                            : si->si_proto == 58 ? "ipv6-icmp"
+                                                 : "other";
+        addr_fmt(a, sizeof(a), si->si_af, &si->si_addr[0][0], si->si_port[0][0]);
+        addr_fmt(b, sizeof(b), si->si_af, &si->si_addr[0][1], si->si_port[0][1]);
+        addr_fmt(sa, sizeof(sa), si->si_af, &si->si_addr[1][0], si->si_port[1][0]);
+        addr_fmt(sb, sizeof(sb), si->si_af, &si->si_addr[1][1], si->si_port[1][1]);
+        int nat0 = strcmp(a, sa) != 0, nat1 = strcmp(b, sb) != 0;
+        say(o, "%s %s %s%s%s%s %s %s%s%s%s       %s:%s\n", si->si_ifname, proto, a,
+            nat0 ? " (" : "", nat0 ? sa : "", nat0 ? ")" : "",
+            si->si_dir == ENG_DIR_OUT ? "->" : "<-", b, nat1 ? " (" : "", nat1 ? sb : "",
+            nat1 ? ")" : "", state_name(si->si_proto, si->si_src_state),
+            state_name(si->si_proto, si->si_dst_state));
+        return o->len >= RESP_MAX - 256; /* stop when the reply is full */
+}
+
+static void ctl_serve(struct fw_ctl *c, struct engine *eng, uint64_t now)
+{
+        struct out o = {c->resp, 0};
+        c->resp[0] = '\0';
+        switch (c->req_op) {
+        case FWCTL_INFO:
+                ctl_info(&o, eng, now, c->t_start);
+                break;
+        case FWCTL_STATES:
+                eng_state_foreach(eng, now, state_line, &o);
+                break;
+        case FWCTL_LOAD: {
+                int verr = 0;
+                int r = eng_ruleset_load(eng, c->req, c->req_total, &verr);
+                if (r == ENG_OK)
+                        say(&o, "ok");
+                else
+                        say(&o, "error: ruleset refused (engine %d, validation %d)", r, verr);
+                break;
+        }
+        case FWCTL_FLUSH_STATES:
+                say(&o, "%u states cleared\n", eng_state_flush(eng));
+                break;
+        default:
+                say(&o, "error: unknown request %u", c->req_op);
+        }
+        c->resp_op = c->req_op;
+        c->resp_seq = c->req_seq;
+        c->resp_len = o.len;
+        c->resp_off = 0;
+        c->sending = 1;
+}
+
+static void ctl_drop(struct fw_ctl *c)
+{
+        c->refused++;
+        free(c->req);
+        c->req = NULL;
+        c->req_total = c->req_len = 0;
+}
+
+/* Takes one chunk; serves the request when it is whole. */
+static void ctl_chunk(struct fw_ctl *c, struct engine *eng, uint64_t now, const uint8_t *m,
+                      uint32_t len)
+{
+        struct moat_fwctl_hdr h;
+        if (len < sizeof(h) || c->sending) {
+                c->refused++;
+                return;
+        }
+        memcpy(&h, m, sizeof(h));
+        uint32_t dlen = len - (uint32_t)sizeof(h);
+        if (h.off == 0) {
+                free(c->req);
+                c->req = NULL;
+                if (h.total > MOAT_FWCTL_MAX) {
+                        ctl_drop(c);
+                        return;
+                }
+                c->req = malloc(h.total ? h.total : 1);
+                if (c->req == NULL) {
+                        ctl_drop(c);
+                        return;
+                }
+                c->req_op = h.op;
+                c->req_seq = h.seq;
+                c->req_total = h.total;
+                c->req_len = 0;
+        }
+        if (c->req == NULL || h.op != c->req_op || h.seq != c->req_seq || h.off != c->req_len ||
+            dlen > c->req_total - c->req_len) {
+                ctl_drop(c);
+                return;
+        }
+        memcpy(c->req + c->req_len, m + sizeof(h), dlen);
+        c->req_len += dlen;
+        if (c->req_len == c->req_total) {
+                ctl_serve(c, eng, now);
+                free(c->req);
+                c->req = NULL;
+        }
+}
+
+static int ctl_send(struct fw_ctl *c)
+{
+        static uint8_t msg[MOAT_RING_SLOT_DATA];
+        int sent = 0;
+        while (c->sending) {
+                uint32_t n = c->resp_len - c->resp_off;
+                if (n > MOAT_FWCTL_DATA)
+                        n = MOAT_FWCTL_DATA;
+                struct moat_fwctl_hdr h = {c->resp_op, c->resp_seq, c->resp_len, c->resp_off};
+                memcpy(msg, &h, sizeof(h));
+                memcpy(msg + sizeof(h), c->resp + c->resp_off, n);
+                const void *p = msg;
+                uint32_t l = (uint32_t)sizeof(h) + n;
+                if (moat_chan_send(&c->ch, &p, &l, 1) != 1) {
+                        c->ch.tx_full--; /* a full ring here means "later", not a drop */
+                        break;
+                }
+                sent = 1;
+                c->resp_off += n;
+                if (c->resp_off >= c->resp_len)
+                        c->sending = 0;
+        }
+        return sent;
+}
+
+int fw_ctl_poll(struct fw_ctl *c, struct engine *eng, uint64_t now)
+{
+        const uint8_t *m[16];
+        uint32_t l[16];
+        unsigned n = moat_chan_peek(&c->ch, m, l, 16);
+        unsigned used = 0;
+        for (; used < n && !c->sending; used++)
+                ctl_chunk(c, eng, now, m[used], l[used]);
+        moat_chan_release(&c->ch, used);
+        return ctl_send(c) || used > 0;
+}

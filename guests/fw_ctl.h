@@ -1,0 +1,27 @@
+/* The fw's side of its control channel (include/moat/fwctl.h). */
+#ifndef MOAT_FW_CTL_H
+#define MOAT_FW_CTL_H
+
+#include <stdint.h>
+
+#include "engine.h"
+#include "moat/ring.h"
+
+struct fw_ctl {
+        struct moat_chan ch;
+        uint8_t *req; /* the request being assembled */
+        uint32_t req_op, req_seq, req_total, req_len;
+        char *resp; /* the reply being sent */
+        uint32_t resp_op, resp_seq, resp_len, resp_off;
+        int sending;
+        uint64_t t_start; /* for rates in -s info */
+        uint64_t refused; /* malformed requests dropped */
+};
+
+/* Attaches to the control channel on `port`; returns 0 or -1. */
+int fw_ctl_attach(struct fw_ctl *c, uint32_t port);
+
+/* Takes requests, serves them, sends replies; returns nonzero if it did work. */
+int fw_ctl_poll(struct fw_ctl *c, struct engine *eng, uint64_t now);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * The fw domain's control channel: the toolstack's daemon (side 0) and the
+ * fw (side 1) exchange requests and replies through an ordinary channel
+ * (include/moat/ring.h), one message per slot. A request or reply longer
+ * than a slot is cut into chunks carrying the same op and seq, in order.
+ * The fw treats requests as untrusted input like any other (bounds, order).
+ */
+#ifndef MOAT_FWCTL_H
+#define MOAT_FWCTL_H
+
+#include <stdint.h>
+
+#include "moat/ring.h"
+
+#define MOAT_FWCTL_HDR  16u
+#define MOAT_FWCTL_DATA (MOAT_RING_SLOT_DATA - MOAT_FWCTL_HDR)
+#define MOAT_FWCTL_MAX  (16u << 20) /* largest request (a ruleset blob) */
+
+enum moat_fwctl_op {
+        FWCTL_INFO = 1,         /* reply: pfctl -s info, as text */
+        FWCTL_STATES = 2,       /* reply: pfctl -s states, as text */
+        FWCTL_LOAD = 3,         /* request: a ruleset blob; reply: "ok" or "error: ..." */
+        FWCTL_FLUSH_STATES = 4, /* reply: how many were flushed */
+};
+
+struct moat_fwctl_hdr {
+        uint32_t op;    /* enum moat_fwctl_op */
+        uint32_t seq;   /* matches a reply to its request */
+        uint32_t total; /* bytes of the whole request or reply */
+        uint32_t off;   /* where this chunk's data goes */
+};
+_Static_assert(sizeof(struct moat_fwctl_hdr) == MOAT_FWCTL_HDR, "fwctl header");
+
+#endif

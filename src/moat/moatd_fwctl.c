@@ -1,0 +1,103 @@
+/*
+ * The daemon's end of the fw's control channel (include/moat/fwctl.h): sends
+ * a request in chunks, collects the reply. The channel is the same ring code
+ * the guests use, built for the host; a kick is a write to the fw's eventfd.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host_util.h"
+#include "moat/fwctl.h"
+#include "moat/guest.h"
+#include "moatd_fwctl.h"
+
+#define FWCTL_TIMEOUT_NS 5000000000ull
+
+static int fwctl_kick_fd = -1;
+
+/* The ring code's kick: on the host, an eventfd write. */
+void moat_kick(uint32_t port)
+{
+        (void)port;
+        uint64_t one = 1;
+        ssize_t w = write(fwctl_kick_fd, &one, sizeof(one));
+        (void)w;
+}
+
+int fwctl_attach(struct fwctl_client *c, void *mem, uint64_t size, int kick_fd)
+{
+        memset(c, 0, sizeof(*c));
+        fwctl_kick_fd = kick_fd;
+        return moat_chan_attach(&c->ch, mem, size, 0, 0);
+}
+
+char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t len, uint32_t *rlen,
+                 char *err, size_t errlen)
+{
+        uint32_t seq = ++c->seq;
+        uint64_t deadline = host_now_ns() + FWCTL_TIMEOUT_NS;
+        static uint8_t msg[MOAT_RING_SLOT_DATA];
+        /* Stale replies (of a request that timed out) are skipped by seq below. */
+        uint32_t off = 0;
+        do {
+                uint32_t n = len - off > MOAT_FWCTL_DATA ? MOAT_FWCTL_DATA : len - off;
+                struct moat_fwctl_hdr h = {op, seq, len, off};
+                memcpy(msg, &h, sizeof(h));
+                memcpy(msg + sizeof(h), (const uint8_t *)req + off, n);
+                const void *p = msg;
+                uint32_t l = (uint32_t)sizeof(h) + n;
+                while (moat_chan_send(&c->ch, &p, &l, 1) != 1) {
+                        if (c->ch.broken || host_now_ns() > deadline) {
+                                snprintf(err, errlen, "the fw does not take requests");
+                                return NULL;
+                        }
+                        c->ch.tx_full--; /* full means "later" here, not a drop */
+                        usleep(200);
+                }
+                off += n;
+        } while (off < len);
+
+        char *reply = NULL;
+        uint32_t total = 0, got = 0;
+        for (;;) {
+                const uint8_t *m[16];
+                uint32_t l[16];
+                unsigned n = moat_chan_peek(&c->ch, m, l, 16);
+                for (unsigned i = 0; i < n; i++) {
+                        struct moat_fwctl_hdr h;
+                        if (l[i] < sizeof(h))
+                                continue;
+                        memcpy(&h, m[i], sizeof(h));
+                        uint32_t dlen = l[i] - (uint32_t)sizeof(h);
+                        if (h.seq != seq || h.op != op)
+                                continue;
+                        if (reply == NULL) {
+                                if (h.off != 0 || h.total > (64u << 20))
+                                        continue;
+                                total = h.total;
+                                reply = malloc((size_t)total + 1);
+                                if (reply == NULL)
+                                        break;
+                        }
+                        if (h.off != got || dlen > total - got)
+                                continue;
+                        memcpy(reply + got, m[i] + sizeof(h), dlen);
+                        got += dlen;
+                }
+                moat_chan_release(&c->ch, n);
+                if (reply && got == total) {
+                        reply[total] = '\0';
+                        *rlen = total;
+                        return reply;
+                }
+                if (host_now_ns() > deadline) {
+                        free(reply);
+                        snprintf(err, errlen, "the fw did not answer in time");
+                        return NULL;
+                }
+                usleep(n ? 0 : 200);
+        }
+}
