@@ -5,6 +5,7 @@
  * interfaces and carries the compiled ruleset; both are validated before use.
  * Argument 1: seconds to run (default forever); it then prints its counters.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +133,12 @@ static struct engine *fw_setup(const uint8_t *blob, uint64_t len)
                         moat_printf("fw: control channel could not be attached\n");
                         return NULL;
                 }
+                fw_ctl.nifs = h.nifs;
+                for (unsigned i = 0; i < h.nifs; i++)
+                        memcpy(fw_ctl.names[i],
+                               blob + sizeof(h) + i * sizeof(struct moat_fwconf_if) +
+                                   offsetof(struct moat_fwconf_if, name),
+                               ENG_IFNAMSIZ);
                 fw_has_ctl = 1;
         }
         int verr = 0;

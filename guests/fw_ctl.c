@@ -143,6 +143,26 @@ static void ctl_serve(struct fw_ctl *c, struct engine *eng, uint64_t now)
                         say(&o, "error: ruleset refused (engine %d, validation %d)", r, verr);
                 break;
         }
+        case FWCTL_IFSTATS:
+                for (uint32_t i = 0; i < ENG_MAX_IFS; i++) {
+                        struct eng_if_stats is;
+                        if (i >= c->nifs || eng_if_stats_get(eng, i, &is) != ENG_OK)
+                                continue;
+                        uint64_t v[5] = {0};
+                        for (int af = 0; af < 2; af++)
+                                for (int pb = 0; pb < 2; pb++) {
+                                        v[0] += is.is_packets[af][0][pb];
+                                        v[1] += is.is_bytes[af][0][pb];
+                                        v[2] += is.is_packets[af][1][pb];
+                                        v[3] += is.is_bytes[af][1][pb];
+                                        v[4] += is.is_packets[af][pb][1];
+                                }
+                        say(&o, "%s %llu %llu %llu %llu %llu\n", c->names[i],
+                            (unsigned long long)v[0], (unsigned long long)v[1],
+                            (unsigned long long)v[2], (unsigned long long)v[3],
+                            (unsigned long long)v[4]);
+                }
+                break;
         case FWCTL_FLUSH_STATES:
                 say(&o, "%u states cleared\n", eng_state_flush(eng));
                 break;

@@ -16,6 +16,8 @@ struct fw_ctl {
         int sending;
         uint64_t t_start; /* for rates in -s info */
         uint64_t refused; /* malformed requests dropped */
+        uint32_t nifs;    /* interfaces, for the per-interface counters */
+        char names[ENG_MAX_IFS][ENG_IFNAMSIZ];
 };
 
 /* Attaches to the control channel on `port`; returns 0 or -1. */

@@ -21,6 +21,8 @@ enum moat_fwctl_op {
         FWCTL_STATES = 2,       /* reply: pfctl -s states, as text */
         FWCTL_LOAD = 3,         /* request: a ruleset blob; reply: "ok" or "error: ..." */
         FWCTL_FLUSH_STATES = 4, /* reply: how many were flushed */
+        FWCTL_IFSTATS = 5,      /* reply: per interface, one line:
+                                   NAME IN_PKTS IN_BYTES OUT_PKTS OUT_BYTES BLOCKED_PKTS */
 };
 
 struct moat_fwctl_hdr {

@@ -96,6 +96,20 @@ int moat_cmd_status(int argc, char **argv)
                                         printf(" %s", json_object_get_string(
                                                           json_object_array_get_idx(as, a)));
                         printf("\n");
+                        json_object *cn, *v;
+                        if (json_object_object_get_ex(f, "counters", &cn)) {
+                                static const char *const k[] = {"in_packets", "in_bytes",
+                                                                "out_packets", "out_bytes",
+                                                                "blocked_packets"};
+                                long long x[5];
+                                for (int j = 0; j < 5; j++)
+                                        x[j] = json_object_object_get_ex(cn, k[j], &v)
+                                                   ? json_object_get_int64(v)
+                                                   : 0;
+                                printf("%10s in %lld pkts %lld bytes, out %lld pkts %lld bytes, "
+                                       "blocked %lld pkts\n",
+                                       "", x[0], x[1], x[2], x[3], x[4]);
+                        }
                 }
         json_object_put(r);
         return 0;

@@ -412,6 +412,10 @@ static json_object *status_json(void)
                 json_object_array_add(ds, o);
         }
         json_object_object_add(r, "domains", ds);
+        /* Counters from the fw, when it answers; status works without them. */
+        char err[128];
+        uint32_t clen;
+        char *counters = fwctl_call(&fwc, FWCTL_IFSTATS, NULL, 0, &clen, err, sizeof(err));
         json_object *is = json_object_new_array();
         for (int i = 0; i < P->conf.nifs; i++) {
                 const struct app_if *f = &P->conf.ifs[i];
@@ -431,9 +435,28 @@ static json_object *status_json(void)
                         json_object_array_add(as, json_object_new_string(out));
                 }
                 json_object_object_add(o, "addresses", as);
+                for (char *line = counters; line && *line;) {
+                        char name[32];
+                        unsigned long long v[5];
+                        if (sscanf(line, "%31s %llu %llu %llu %llu %llu", name, &v[0], &v[1], &v[2],
+                                   &v[3], &v[4]) == 6 &&
+                            strcmp(name, f->name) == 0) {
+                                static const char *const k[] = {"in_packets", "in_bytes",
+                                                                "out_packets", "out_bytes",
+                                                                "blocked_packets"};
+                                json_object *cn = json_object_new_object();
+                                for (int j = 0; j < 5; j++)
+                                        json_object_object_add(
+                                            cn, k[j], json_object_new_int64((int64_t)v[j]));
+                                json_object_object_add(o, "counters", cn);
+                        }
+                        char *nl = strchr(line, '\n');
+                        line = nl ? nl + 1 : NULL;
+                }
                 json_object_array_add(is, o);
         }
         json_object_object_add(r, "interfaces", is);
+        free(counters);
         return r;
 }
 
