@@ -145,8 +145,13 @@ struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key 
         uint32_t idx;
 
         if (eng->state_free == ENG_NIL) {
-                *reason = ENG_RES_MAXSTATES;
-                return NULL;
+                /* Full: expired states may still wait for the sweep. Look
+                 * at a bounded number more before refusing. */
+                eng_state_purge(eng, 1024);
+                if (eng->state_free == ENG_NIL) {
+                        *reason = ENG_RES_MAXSTATES;
+                        return NULL;
+                }
         }
         if (key_conflicts(eng, wire, dir, ifindex) ||
             (two && key_conflicts(eng, stack, dir, ifindex))) {
