@@ -133,6 +133,7 @@ static struct engine *fw_setup(const uint8_t *blob, uint64_t len)
                         moat_printf("fw: control channel could not be attached\n");
                         return NULL;
                 }
+                eng_set_log(eng, fw_ctl_log, &fw_ctl);
                 fw_ctl.nifs = h.nifs;
                 for (unsigned i = 0; i < h.nifs; i++)
                         memcpy(fw_ctl.names[i],

@@ -24,6 +24,8 @@ int fw_ctl_attach(struct fw_ctl *c, uint32_t port)
                 return -1;
         c->resp = malloc(RESP_MAX);
         c->t_start = moat_clock_ns();
+        /* One exit now, none per logged packet later. */
+        c->wall_base = moat_wall_ns() - moat_clock_ns();
         return c->resp ? 0 : -1;
 }
 
@@ -249,6 +251,35 @@ static int ctl_send(struct fw_ctl *c)
                         c->sending = 0;
         }
         return sent;
+}
+
+void fw_ctl_log(void *arg, const struct eng_log_hdr *hdr, const uint8_t *pkt, uint32_t len)
+{
+        struct fw_ctl *c = arg;
+        static uint8_t msg[MOAT_RING_SLOT_DATA];
+        struct moat_fwctl_log lg = {
+            .wall_ns = c->wall_base + moat_clock_ns(),
+            .len = len,
+            .rulenr = hdr->lh_rulenr,
+            .af = hdr->lh_af,
+            .action = hdr->lh_action,
+            .reason = hdr->lh_reason,
+            .dir = hdr->lh_dir,
+        };
+        memcpy(lg.ifname, hdr->lh_ifname, sizeof(lg.ifname));
+        uint32_t cap = MOAT_FWCTL_DATA - (uint32_t)sizeof(lg);
+        uint32_t n = len < cap ? len : cap;
+        struct moat_fwctl_hdr h = {FWCTL_LOG, 0, (uint32_t)sizeof(lg) + n, 0};
+        memcpy(msg, &h, sizeof(h));
+        memcpy(msg + sizeof(h), &lg, sizeof(lg));
+        memcpy(msg + sizeof(h) + sizeof(lg), pkt, n);
+        const void *p = msg;
+        uint32_t l = (uint32_t)(sizeof(h) + sizeof(lg)) + n;
+        /* A full ring drops the record and counts it: logging never stalls forwarding. */
+        if (moat_chan_send(&c->ch, &p, &l, 1) == 1)
+                c->log_sent++;
+        else
+                c->log_dropped++;
 }
 
 int fw_ctl_poll(struct fw_ctl *c, struct engine *eng, uint64_t now)

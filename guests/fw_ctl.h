@@ -14,14 +14,19 @@ struct fw_ctl {
         char *resp; /* the reply being sent */
         uint32_t resp_op, resp_seq, resp_len, resp_off;
         int sending;
-        uint64_t t_start; /* for rates in -s info */
-        uint64_t refused; /* malformed requests dropped */
-        uint32_t nifs;    /* interfaces, for the per-interface counters */
+        uint64_t t_start;               /* for rates in -s info */
+        uint64_t refused;               /* malformed requests dropped */
+        uint32_t nifs;                  /* interfaces, for the per-interface counters */
+        uint64_t wall_base;             /* wall clock minus monotonic clock, for log times */
+        uint64_t log_sent, log_dropped; /* pflog records handed over / lost to a full ring */
         char names[ENG_MAX_IFS][ENG_IFNAMSIZ];
 };
 
 /* Attaches to the control channel on `port`; returns 0 or -1. */
 int fw_ctl_attach(struct fw_ctl *c, uint32_t port);
+
+/* The engine's log hook: hands each logged packet to the daemon (pflog). */
+void fw_ctl_log(void *arg, const struct eng_log_hdr *hdr, const uint8_t *pkt, uint32_t len);
 
 /* Takes requests, serves them, sends replies; returns nonzero if it did work. */
 int fw_ctl_poll(struct fw_ctl *c, struct engine *eng, uint64_t now);

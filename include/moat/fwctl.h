@@ -21,9 +21,22 @@ enum moat_fwctl_op {
         FWCTL_STATES = 2,       /* reply: pfctl -s states, as text */
         FWCTL_LOAD = 3,         /* request: a ruleset blob; reply: "ok" or "error: ..." */
         FWCTL_FLUSH_STATES = 4, /* reply: how many were flushed */
+        FWCTL_LOG = 6,          /* fw to daemon, unasked (seq 0): a packet a `log` rule
+                                   matched: struct moat_fwctl_log, then the packet */
         FWCTL_IFSTATS = 5,      /* reply: per interface, one line:
                                    NAME IN_PKTS IN_BYTES OUT_PKTS OUT_BYTES BLOCKED_PKTS */
 };
+
+/* The pflog fields of one logged packet (FWCTL_LOG), before its bytes. */
+struct moat_fwctl_log {
+        uint64_t wall_ns; /* when, since the epoch */
+        uint32_t len;     /* the packet's length on the wire (its bytes may be cut) */
+        uint32_t rulenr;  /* 0xffffffff: no rule */
+        uint8_t af, action, reason, dir; /* as pflog: 4/6, PF_PASS/DROP, PFRES_*, PF_IN/OUT */
+        char ifname[16];
+        uint8_t pad[4];
+};
+_Static_assert(sizeof(struct moat_fwctl_log) == 40, "fwctl log record");
 
 struct moat_fwctl_hdr {
         uint32_t op;    /* enum moat_fwctl_op */

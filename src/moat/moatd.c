@@ -31,6 +31,7 @@
 #include "moat/fwctl.h"
 #include "moatd_fwctl.h"
 #include "pfconf.h"
+#include "pflog.h"
 
 #define CHAN_SIZE     (2u << 20)
 #define READY_TIMEOUT 10000000000ull /* ns */
@@ -771,6 +772,11 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         devices_take();
         if ((P->conf.mode == APP_MODE_VM && chans_create() < 0) || ctl_create() < 0)
                 fail_up(ready_fd, "cannot create channels: %s", strerror(errno));
+        app_path(path, sizeof(path), &P->conf, "pflog.pcap");
+        if (pflog_open(path) == 0)
+                fwc.on_log = pflog_record;
+        else
+                logm("pflog capture %s: %s", path, strerror(errno));
         mark("channels_ready");
 
         /* The domains, started in parallel: the ndvms, then the fw. */
@@ -821,10 +827,20 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         logm("up: %d domains running", ndoms);
 
         for (;;) {
-                struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN},
-                                        {.fd = lfd, .events = POLLIN}};
-                if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+                /* The fw kicks the control channel's eventfd only while we sleep. */
+                fwctl_drain(&fwc);
+                int pending = moat_chan_prepare_sleep(&fwc.ch);
+                struct pollfd pfd[3] = {{.fd = sfd, .events = POLLIN},
+                                        {.fd = lfd, .events = POLLIN},
+                                        {.fd = ctlch.b2a, .events = POLLIN}};
+                if (poll(pfd, 3, pending ? 0 : -1) < 0 && errno != EINTR)
                         shutdown_appliance(1);
+                moat_chan_awake(&fwc.ch);
+                if (pfd[2].revents & POLLIN) {
+                        uint64_t v;
+                        ssize_t r = read(ctlch.b2a, &v, sizeof(v));
+                        (void)r;
+                }
                 if (pfd[0].revents & POLLIN) {
                         struct signalfd_siginfo si;
                         if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGCHLD) {

@@ -34,6 +34,24 @@ int fwctl_attach(struct fwctl_client *c, void *mem, uint64_t size, int kick_fd)
         return moat_chan_attach(&c->ch, mem, size, 0, 0);
 }
 
+void fwctl_drain(struct fwctl_client *c)
+{
+        const uint8_t *m[64];
+        uint32_t l[64];
+        unsigned n;
+        while ((n = moat_chan_peek(&c->ch, m, l, 64)) > 0) {
+                for (unsigned i = 0; i < n; i++) {
+                        struct moat_fwctl_hdr h;
+                        if (l[i] < sizeof(h))
+                                continue;
+                        memcpy(&h, m[i], sizeof(h));
+                        if (h.op == FWCTL_LOG && c->on_log)
+                                c->on_log(m[i] + sizeof(h), l[i] - (uint32_t)sizeof(h));
+                }
+                moat_chan_release(&c->ch, n);
+        }
+}
+
 char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t len, uint32_t *rlen,
                  char *err, size_t errlen)
 {
@@ -72,6 +90,8 @@ char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t 
                                 continue;
                         memcpy(&h, m[i], sizeof(h));
                         uint32_t dlen = l[i] - (uint32_t)sizeof(h);
+                        if (h.op == FWCTL_LOG && c->on_log)
+                                c->on_log(m[i] + sizeof(h), dlen);
                         if (h.seq != seq || h.op != op)
                                 continue;
                         if (reply == NULL) {

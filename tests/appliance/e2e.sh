@@ -164,7 +164,7 @@ cat >"$tmp/strict.conf" <<'EOP'
 ext = "wan"
 int = "lan"
 nat on $ext inet from $int:network to any -> ($ext)
-block all
+block log all
 EOP
 ip netns exec "$wan" /usr/bin/python3 -c '
 import hashlib, socket
@@ -199,7 +199,7 @@ while [ ! -f "$tmp/half" ] && [ $i -lt 200 ]; do
 	sleep 0.02
 done
 "$moat" -c "$conf" pfctl -f "$tmp/strict.conf" || fail "ruleset swap refused"
-"$moat" -c "$conf" pfctl -s rules | grep -q "^block drop all" || fail "swapped ruleset not shown"
+"$moat" -c "$conf" pfctl -s rules | grep -q "^block drop log all" || fail "swapped ruleset not shown"
 wait $cpid
 wait $spid
 res=$(cat "$tmp/client2")
@@ -213,6 +213,12 @@ socket.create_connection(("198.51.100.254", 8081), timeout=2)' 2>/dev/null; then
 	fail "a new connection went through the strict ruleset"
 fi
 echo "ok: after the swap a new connection is refused"
+# The refused SYN was logged: pflog capture that tcpdump reads.
+sleep 0.2
+tcpdump -e -nr "$tmp/run/pflog.pcap" 2>/dev/null >"$tmp/pflog.txt"
+grep -q "block in on lan: 192.168.1.10.[0-9]* > 198.51.100.254.8081: Flags \[S\]" "$tmp/pflog.txt" ||
+	fail "the blocked SYN is not in pflog.pcap: $(head -3 "$tmp/pflog.txt")"
+echo "ok: the blocked connection is in STATE_DIR/pflog.pcap: $(grep -m1 8081 "$tmp/pflog.txt" | cut -c1-90)"
 "$moat" -c "$conf" pfctl -s info | grep -q "current entries" || fail "pfctl -s info"
 "$moat" -c "$conf" pfctl -s states | grep -q "198.51.100.254:8081" || fail "pfctl -s states"
 echo "ok: pfctl -s info and -s states answer from the running fw"

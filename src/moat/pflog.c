@@ -1,0 +1,106 @@
+#include "pflog.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "moat/fwctl.h"
+
+#define DLT_PFLOG 117
+/* Address families as BSD numbers them, which pflog readers expect. */
+#define BSD_AF_INET  2
+#define BSD_AF_INET6 28 /* FreeBSD's, as pfSense writes it */
+
+/* The pflog header as OpenBSD and FreeBSD lay it out (64 bytes, 61 used). */
+struct pfloghdr {
+        uint8_t length;
+        uint8_t af;
+        uint8_t action;
+        uint8_t reason;
+        char ifname[16];
+        char ruleset[16];
+        uint32_t rulenr;    /* network order */
+        uint32_t subrulenr; /* network order */
+        uint32_t uid;
+        int32_t pid;
+        uint32_t rule_uid;
+        int32_t rule_pid;
+        uint8_t dir;
+        uint8_t pad[3];
+};
+_Static_assert(sizeof(struct pfloghdr) == 64, "pflog header");
+#define PFLOG_REAL_HDRLEN 61
+
+static int pflog_fd = -1;
+static char pflog_path[4096];
+static uint64_t pflog_bytes;
+
+static int pflog_start(void)
+{
+        pflog_fd = open(pflog_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (pflog_fd < 0)
+                return -1;
+        struct {
+                uint32_t magic;
+                uint16_t major, minor;
+                int32_t zone;
+                uint32_t sigfigs, snaplen, linktype;
+        } gh = {0xa1b2c3d4u, 2, 4, 0, 0, 65535, DLT_PFLOG};
+        pflog_bytes = sizeof(gh);
+        return write(pflog_fd, &gh, sizeof(gh)) == (ssize_t)sizeof(gh) ? 0 : -1;
+}
+
+int pflog_open(const char *path)
+{
+        snprintf(pflog_path, sizeof(pflog_path), "%s", path);
+        return pflog_start();
+}
+
+void pflog_record(const uint8_t *data, uint32_t len)
+{
+        struct moat_fwctl_log lg;
+        if (pflog_fd < 0 || len < sizeof(lg))
+                return;
+        memcpy(&lg, data, sizeof(lg));
+        uint32_t caplen = len - (uint32_t)sizeof(lg);
+        if (lg.len < caplen)
+                return; /* inconsistent record: not written */
+        if (pflog_bytes > PFLOG_ROTATE_BYTES) {
+                char old[sizeof(pflog_path) + 2];
+                snprintf(old, sizeof(old), "%s.0", pflog_path);
+                close(pflog_fd);
+                rename(pflog_path, old);
+                if (pflog_start() < 0)
+                        return;
+        }
+        struct pfloghdr ph = {
+            .length = PFLOG_REAL_HDRLEN,
+            .af = lg.af == 6 ? BSD_AF_INET6 : BSD_AF_INET,
+            .action = lg.action,
+            .reason = lg.reason,
+            .rulenr = htonl(lg.rulenr),
+            .subrulenr = htonl(0xffffffffu),
+            .uid = 0xffffffffu,
+            .pid = -1,
+            .rule_uid = 0xffffffffu,
+            .rule_pid = -1,
+            .dir = lg.dir,
+        };
+        memcpy(ph.ifname, lg.ifname, sizeof(ph.ifname));
+        ph.ifname[sizeof(ph.ifname) - 1] = '\0';
+        struct {
+                uint32_t sec, usec, caplen, len;
+        } rh = {(uint32_t)(lg.wall_ns / 1000000000ull), (uint32_t)(lg.wall_ns / 1000 % 1000000),
+                (uint32_t)sizeof(ph) + caplen, (uint32_t)sizeof(ph) + lg.len};
+        uint8_t rec[sizeof(rh) + sizeof(ph) + MOAT_FWCTL_DATA];
+        if (caplen > MOAT_FWCTL_DATA)
+                return;
+        memcpy(rec, &rh, sizeof(rh));
+        memcpy(rec + sizeof(rh), &ph, sizeof(ph));
+        memcpy(rec + sizeof(rh) + sizeof(ph), data + sizeof(lg), caplen);
+        size_t n = sizeof(rh) + sizeof(ph) + caplen;
+        if (write(pflog_fd, rec, n) == (ssize_t)n)
+                pflog_bytes += n;
+}

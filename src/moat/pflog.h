@@ -1,0 +1,20 @@
+/*
+ * pflog capture: packets that `log` rules matched, written as pcap with the
+ * pflog link type (DLT_PFLOG, 117), so tcpdump -r and Wireshark read them.
+ * Rotated by size: FILE becomes FILE.0 when it passes the limit.
+ */
+#ifndef MOAT_PFLOG_H
+#define MOAT_PFLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PFLOG_ROTATE_BYTES (16u << 20)
+
+/* Opens (truncates) the capture at `path`; returns 0 or -1. */
+int pflog_open(const char *path);
+
+/* Appends one FWCTL_LOG record (struct moat_fwctl_log, then the packet). */
+void pflog_record(const uint8_t *data, uint32_t len);
+
+#endif
