@@ -64,7 +64,8 @@ char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t 
                 uint32_t n = len - off > MOAT_FWCTL_DATA ? MOAT_FWCTL_DATA : len - off;
                 struct moat_fwctl_hdr h = {op, seq, len, off};
                 memcpy(msg, &h, sizeof(h));
-                memcpy(msg + sizeof(h), (const uint8_t *)req + off, n);
+                if (n) /* a request without data may come with req == NULL */
+                        memcpy(msg + sizeof(h), (const uint8_t *)req + off, n);
                 const void *p = msg;
                 uint32_t l = (uint32_t)sizeof(h) + n;
                 while (moat_chan_send(&c->ch, &p, &l, 1) != 1) {
