@@ -46,34 +46,33 @@ enum {
  * the same; the rest are the router's own.
  */
 enum eng_reason {
-        ENG_RES_MATCH = 0,   /* a rule matched (counted, not a drop) */
-        ENG_RES_BADOFF,      /* bad offset in a header */
-        ENG_RES_FRAG,        /* dropped fragment (overlap, limit, bad) */
-        ENG_RES_SHORT,       /* packet shorter than its headers claim */
-        ENG_RES_NORM,        /* dropped by normalization */
-        ENG_RES_MEMORY,      /* a pool was exhausted */
-        ENG_RES_TS,          /* bad TCP timestamp */
-        ENG_RES_CONGEST,     /* output batch full */
-        ENG_RES_IPOPTIONS,   /* IP options refused */
-        ENG_RES_PROTCKSUM,   /* protocol checksum wrong */
-        ENG_RES_BADSTATE,    /* state mismatch (outside the TCP window) */
-        ENG_RES_STATEINS,    /* state insertion failed (key in use) */
-        ENG_RES_MAXSTATES,   /* state limit reached */
-        ENG_RES_SRCLIMIT,    /* source limit reached */
-        ENG_RES_SYNPROXY,    /* synproxy */
-        ENG_RES_TRANSLATE,   /* no translation possible (ports exhausted) */
-        ENG_RES_NOROUTE,     /* no route to the destination */
-        ENG_RES_L2,          /* bad or unsupported link-layer frame */
-        ENG_RES_NOTFORUS,    /* unicast frame for another MAC */
-        ENG_RES_BADIP,       /* bad IP header (version, length, checksum) */
-        ENG_RES_ARP,         /* bad or unanswerable ARP */
-        ENG_RES_ND,          /* bad or unanswerable neighbor discovery */
-        ENG_RES_TTL,         /* TTL / hop limit exceeded */
-        ENG_RES_NEIGHFAIL,   /* next hop did not answer resolution */
-        ENG_RES_NEIGHQUEUE,  /* too many packets waiting for a next hop */
-        ENG_RES_LOCAL,       /* for this router, nothing answers it */
-        ENG_RES_UNSUPPORTED, /* protocol the router does not forward */
-        ENG_RES_TOOBIG,      /* larger than the outgoing MTU */
+        ENG_RES_MATCH = 0,  /* a rule matched (counted, not a drop) */
+        ENG_RES_BADOFF,     /* bad offset in a header */
+        ENG_RES_FRAG,       /* dropped fragment (overlap, limit, bad) */
+        ENG_RES_SHORT,      /* packet shorter than its headers claim */
+        ENG_RES_NORM,       /* dropped by normalization */
+        ENG_RES_MEMORY,     /* a pool was exhausted */
+        ENG_RES_TS,         /* bad TCP timestamp */
+        ENG_RES_CONGEST,    /* output batch full */
+        ENG_RES_IPOPTIONS,  /* IP options refused */
+        ENG_RES_PROTCKSUM,  /* protocol checksum wrong */
+        ENG_RES_BADSTATE,   /* state mismatch (outside the TCP window) */
+        ENG_RES_STATEINS,   /* state insertion failed (key in use) */
+        ENG_RES_MAXSTATES,  /* state limit reached */
+        ENG_RES_SRCLIMIT,   /* source limit reached */
+        ENG_RES_SYNPROXY,   /* synproxy */
+        ENG_RES_TRANSLATE,  /* no translation possible (ports exhausted) */
+        ENG_RES_NOROUTE,    /* no route to the destination */
+        ENG_RES_L2,         /* bad or unsupported link-layer frame */
+        ENG_RES_NOTFORUS,   /* unicast frame for another MAC */
+        ENG_RES_BADIP,      /* bad IP header (version, length, checksum) */
+        ENG_RES_ARP,        /* bad or unanswerable ARP */
+        ENG_RES_ND,         /* bad or unanswerable neighbor discovery */
+        ENG_RES_TTL,        /* TTL / hop limit exceeded */
+        ENG_RES_NEIGHFAIL,  /* next hop did not answer resolution */
+        ENG_RES_NEIGHQUEUE, /* too many packets waiting for a next hop */
+        ENG_RES_LOCAL,      /* for this router, nothing answers it */
+        ENG_RES_TOOBIG,     /* larger than the outgoing MTU */
         ENG_RES_NUM
 };
 

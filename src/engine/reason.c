@@ -28,7 +28,6 @@ static const char *const reason_names[ENG_RES_NUM] = {
     [ENG_RES_NEIGHFAIL] = "neighbor-unreachable",
     [ENG_RES_NEIGHQUEUE] = "neighbor-queue-full",
     [ENG_RES_LOCAL] = "local-unhandled",
-    [ENG_RES_UNSUPPORTED] = "unsupported",
     [ENG_RES_TOOBIG] = "too-big",
 };
 
