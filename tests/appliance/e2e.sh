@@ -223,13 +223,50 @@ echo "ok: the blocked connection is in STATE_DIR/pflog.pcap: $(grep -m1 8081 "$t
 "$moat" -c "$conf" pfctl -s states | grep -q "198.51.100.254:8081" || fail "pfctl -s states"
 echo "ok: pfctl -s info and -s states answer from the running fw"
 
-# 5. What the toolstack reports.
+# 5. block return: a TCP connection gets a RST, a UDP datagram an ICMP
+# unreachable, both from the firewall, at once rather than after a timeout.
+cat >"$tmp/return.conf" <<'EOP'
+ext = "wan"
+int = "lan"
+nat on $ext inet from $int:network to any -> ($ext)
+block all
+pass in on $int inet from $int:network to any keep state
+pass out on $ext inet keep state
+block return in on $int inet proto tcp to port 8082
+block return in on $int inet proto udp to port 9999
+EOP
+"$moat" -c "$conf" pfctl -f "$tmp/return.conf" || fail "ruleset swap refused"
+ret=$(ip netns exec "$lan" /usr/bin/python3 -c '
+import socket, time
+t = time.monotonic()
+try:
+    socket.create_connection(("198.51.100.254", 8082), timeout=3)
+    print("tcp connected")
+except ConnectionRefusedError:
+    print("tcp refused %.0f ms" % ((time.monotonic() - t) * 1e3))
+except OSError as e:
+    print("tcp", e)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(3)
+u.connect(("198.51.100.254", 9999)); u.send(b"x")
+try:
+    u.recv(10); print("udp answered")
+except ConnectionRefusedError:
+    print("udp unreachable")
+except OSError as e:
+    print("udp", e)
+' 2>&1)
+echo "$ret"
+echo "$ret" | grep -q "tcp refused" || fail "block return on TCP gave no RST: $ret"
+echo "$ret" | grep -q "udp unreachable" || fail "block return on UDP gave no ICMP unreachable: $ret"
+echo "ok: block return answers TCP with a RST and UDP with ICMP unreachable"
+
+# 6. What the toolstack reports.
 "$moat" -c "$conf" status || fail "status"
 "$moat" -c "$conf" boot-report >"$tmp/report" || fail "boot-report"
 grep -q "first frame forwarded" "$tmp/report" || fail "boot report lacks the first forwarded frame"
 grep "first frame forwarded" "$tmp/report"
 
-# 6. down gives everything back.
+# 7. down gives everything back.
 "$moat" -c "$conf" down || fail "moat down"
 [ -e "$tmp/run/moatd.sock" ] && fail "control socket left behind"
 pgrep -f "$tmp/run" >/dev/null && fail "domain processes left behind: $(pgrep -fa "$tmp/run")"
