@@ -52,7 +52,7 @@ enum eng_reason {
         ENG_RES_SHORT,      /* packet shorter than its headers claim */
         ENG_RES_NORM,       /* dropped by normalization */
         ENG_RES_MEMORY,     /* a pool was exhausted */
-        ENG_RES_TS,         /* bad TCP timestamp */
+        ENG_RES_TS,         /* bad TCP timestamp (pf lists it; not checked here) */
         ENG_RES_CONGEST,    /* output batch full */
         ENG_RES_IPOPTIONS,  /* IP options refused */
         ENG_RES_PROTCKSUM,  /* protocol checksum wrong */
@@ -60,7 +60,7 @@ enum eng_reason {
         ENG_RES_STATEINS,   /* state insertion failed (key in use) */
         ENG_RES_MAXSTATES,  /* state limit reached */
         ENG_RES_SRCLIMIT,   /* source limit reached */
-        ENG_RES_SYNPROXY,   /* synproxy */
+        ENG_RES_SYNPROXY,   /* synproxy (pf lists it; not implemented here) */
         ENG_RES_TRANSLATE,  /* no translation possible (ports exhausted) */
         ENG_RES_NOROUTE,    /* no route to the destination */
         ENG_RES_L2,         /* bad or unsupported link-layer frame */
