@@ -212,6 +212,10 @@ static int appconf_walk(struct ctx *x, struct appconf *c, config_t *cf)
                                            "state_dir must be an absolute path of at "
                                            "most 80 characters");
                         snprintf(c->state_dir, sizeof(c->state_dir), "%s", v);
+                } else if (strcmp(k, "control_group") == 0) {
+                        if (v == NULL || *v == '\0' || strlen(v) >= sizeof(c->control_group))
+                                return bad(x, s, "control_group must name a group");
+                        strcpy(c->control_group, v);
                 } else if (strcmp(k, "no_jail") == 0) {
                         if (config_setting_type(s) != CONFIG_TYPE_BOOL)
                                 return bad(x, s, "no_jail is true or false");

@@ -6,6 +6,7 @@
  *   platform = "auto";            # auto | kvm | process
  *   rules = "pf.conf";            # relative to this file
  *   state_dir = "/run/moat";
+ *   control_group = "moat";      # optional: this group may use the control socket too
  *   interface: {
  *     wan: { device = "mw0"; address = "198.51.100.1/24"; gateway = "198.51.100.254"; };
  *     lan: { device = "ml0"; address = ["192.168.1.1/24", "fd00:1::1/64"]; };
@@ -53,6 +54,7 @@ struct appconf {
         enum app_platform ndvm_platform;
         uint64_t fw_mem, ndvm_mem;
         int no_jail;
+        char control_group[32]; /* empty: root only */
         int nifs;
         struct app_if ifs[APP_MAX_IFS];
 };

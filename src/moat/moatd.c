@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -662,6 +663,17 @@ static int listen_socket(void)
         umask(old);
         if (rc < 0 || listen(fd, 8) < 0)
                 return -1;
+        if (!P->conf.control_group[0] && chmod(path, 0600) < 0)
+                return -1;
+        if (P->conf.control_group[0]) {
+                /* The configured group may drive the appliance too: 0660, root:GROUP. */
+                struct group *g = getgrnam(P->conf.control_group);
+                if (g == NULL || chown(path, 0, g->gr_gid) < 0 || chmod(path, 0660) < 0) {
+                        logm("control_group %s: %s", P->conf.control_group,
+                             g ? strerror(errno) : "no such group");
+                        return -1;
+                }
+        }
         return fd;
 }
 

@@ -32,7 +32,9 @@ printf '%s\ninterface: { lan: { device = "nosuchdev0"; address = "10.0.0.1/8"; }
 printf '%s\ncolour = "blue";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/unknown.conf"
 printf 'rules = "bad.pf"; state_dir = "%s/run";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' \
 	"$tmp" >"$tmp/badrules.conf"
+printf '%s\ncontrol_group = "";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/group.conf"
 expect syntax "syntax.conf:3: syntax error"
+expect group "group.conf:2: control_group must name a group"
 expect prefix "prefix.conf:2: bad prefix length"
 expect unknown "unknown.conf:2: unknown setting 'colour'"
 expect nodev "host device nosuchdev0"

@@ -68,7 +68,7 @@ v6_before=$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)
 
 case $mode in
 vm-kvm) top='mode = "vm"; platform = "kvm";' ndvm='' ;;
-vm-process) top='mode = "vm"; platform = "process";' ndvm='' ;;
+vm-process) top='mode = "vm"; platform = "process"; control_group = "nogroup";' ndvm='' ;;
 vm-mixed) top='mode = "vm"; platform = "kvm";' ndvm='platform = "process";' ;;
 bare-metal) top='mode = "bare-metal";' ndvm='' ;;
 esac
@@ -85,6 +85,13 @@ domain: { fw: { memory = "32M"; }; ndvm: { memory = "8M"; $ndvm }; };
 EOC
 
 "$moat" -c "$conf" up || fail "moat up"
+# Only root, or the configured group, may use the control socket.
+perm=$(stat -c '%a %U %G' "$tmp/run/moatd.sock")
+case $mode in
+vm-process) [ "$perm" = "660 root nogroup" ] || fail "control socket is $perm" ;;
+*) [ "$perm" = "600 root root" ] || fail "control socket is $perm" ;;
+esac
+echo "ok: control socket $perm"
 
 # 1. ping through NAT.
 ip netns exec "$lan" ping -n -c 3 -i 0.2 -W 2 198.51.100.254 >"$tmp/ping" 2>&1 ||
