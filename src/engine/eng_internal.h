@@ -256,7 +256,8 @@ uint8_t eng_tcp_wscale(const struct eng_pdesc *pd);
 /* One source address, per rule (or global): its states and connections. */
 struct eng_srcnode {
         uint32_t hnext;
-        uint32_t rule; /* bank index, ENG_NIL: global; with generation */
+        uint32_t rule;  /* key: bank index, ENG_NIL: global; with generation */
+        uint32_t owner; /* rule that created it, counted in its rc_src_nodes */
         uint32_t generation;
         uint8_t af;
         uint8_t used;

@@ -101,6 +101,7 @@ struct eng_rule_counters {
         uint64_t rc_bytes[2];
         uint64_t rc_states_cur;
         uint64_t rc_states_tot;
+        uint64_t rc_src_nodes; /* source-tracking nodes this rule holds now */
 };
 
 struct eng_rule {
@@ -124,6 +125,7 @@ struct eng_rule {
         uint32_t r_max_states;      /* 0 unlimited */
         /* source tracking: limits per source address, 0 = none */
         uint32_t r_max_src_states;
+        uint32_t r_max_src_nodes;
         uint32_t r_max_src_conn;
         uint32_t r_max_src_conn_rate, r_max_src_conn_secs;
         uint16_t r_overload_table;      /* overload <t>: table index + 1, 0 none */

@@ -198,9 +198,11 @@ void eng_stats_clear(struct engine *eng)
         for (i = 0; i < b->n; i++) {
                 /* states still attributed to a rule stay counted */
                 uint64_t cur = b->rules[i].r_cnt.rc_states_cur;
+                uint64_t nodes = b->rules[i].r_cnt.rc_src_nodes;
 
                 memset(&b->rules[i].r_cnt, 0, sizeof(b->rules[i].r_cnt));
                 b->rules[i].r_cnt.rc_states_cur = cur;
+                b->rules[i].r_cnt.rc_src_nodes = nodes;
                 b->evals[i] = 0;
         }
 }

@@ -147,6 +147,7 @@ static int conv_filter(const struct load_ctx *c, const struct ruleset_rule *in, 
         r->r_allow_opts = (in->r_flags & RULESET_RF_ALLOW_OPTS) != 0;
         r->r_max_states = in->r_max_states;
         r->r_max_src_states = in->r_max_src_states;
+        r->r_max_src_nodes = in->r_max_src_nodes;
         r->r_max_src_conn = in->r_max_src_conn;
         r->r_max_src_conn_rate = in->r_max_src_conn_rate;
         r->r_max_src_conn_secs = in->r_max_src_conn_secs;

@@ -49,8 +49,22 @@ static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng
         return n;
 }
 
+/* The rule a node is counted against, if it is still loaded. */
+static struct eng_rule *node_rule(struct engine *eng, const struct eng_srcnode *n)
+{
+        struct eng_bank *b = &eng->bank[eng->active];
+
+        if (n->owner == ENG_NIL || n->generation != eng->generation || n->owner >= b->n)
+                return NULL;
+        return &b->rules[n->owner];
+}
+
 static void src_free(struct engine *eng, struct eng_srcnode *n)
 {
+        struct eng_rule *r = node_rule(eng, n);
+
+        if (r && r->r_cnt.rc_src_nodes)
+                r->r_cnt.rc_src_nodes--;
         uint32_t idx = (uint32_t)(n - eng->srcnodes);
         uint32_t *pp = &eng->src_buckets[src_hash(eng, n->af, &n->addr, n->rule)];
 
@@ -73,9 +87,18 @@ int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const 
         if (!r || !(r->r_srctrack & ENG_ST_ON))
                 return 0;
         n = src_find(eng, pd->pd_af, &pd->pd_src, (r->r_srctrack & ENG_ST_RULE) ? ridx : ENG_NIL,
-                     true);
-        if (!n)
-                return ENG_RES_SRCLIMIT; /* set limit src-nodes reached */
+                     false);
+        if (!n) {
+                /* a new source: max-src-nodes, then set limit src-nodes */
+                if (r->r_max_src_nodes && r->r_cnt.rc_src_nodes >= r->r_max_src_nodes)
+                        return ENG_RES_SRCLIMIT;
+                n = src_find(eng, pd->pd_af, &pd->pd_src,
+                             (r->r_srctrack & ENG_ST_RULE) ? ridx : ENG_NIL, true);
+                if (!n)
+                        return ENG_RES_SRCLIMIT;
+                n->owner = ridx;
+                ((struct eng_rule *)r)->r_cnt.rc_src_nodes++;
+        }
         if (r->r_max_src_states && n->states >= r->r_max_src_states) {
                 if (n->states == 0)
                         src_free(eng, n);

@@ -301,6 +301,20 @@ pass in on lan proto udp keep state (max-src-states 2)
                          UDP(sport=1003, dport=53)))
     s.append(ms)
 
+    mn = Scn("max_src_nodes", """\
+pass out all
+pass in on lan proto udp keep state (max-src-nodes 1, max-src-states 10)
+""")
+    mn.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=1) / UDP(sport=1, dport=53)))
+    mn.out("wan", to_wan(IP(src=HOST, dst=SRV, id=1, ttl=63) / UDP(sport=1, dport=53)))
+    mn.note("a second source would be a second node: refused")
+    mn.inp("lan", from_lan(IP(src="192.168.1.11", dst=SRV, id=2) / UDP(sport=1, dport=53)))
+    mn.reason("src-limit", 1)
+    mn.note("the first source may open more")
+    mn.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=3) / UDP(sport=2, dport=53)))
+    mn.out("wan", to_wan(IP(src=HOST, dst=SRV, id=3, ttl=63) / UDP(sport=2, dport=53)))
+    s.append(mn)
+
     ov = Scn("max_src_conn_overload", """\
 table <abusers> persist
 block in quick on lan from <abusers>
