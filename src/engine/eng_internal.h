@@ -290,6 +290,24 @@ void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t
                   int af);
 int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
 bool eng_addr_is_self(const struct engine *eng, int af, const struct eng_addr *a);
+/* Does a rule address spec (with its negation) match a? (eval.c) */
+bool eng_rule_addr_match(const struct engine *eng, const struct eng_rule_addr *ra, int af,
+                         const struct eng_addr *a);
+
+/* ---- normalization (scrub rules other than reassembly) ------------------ */
+
+#define ENG_MAX_SCRUB    32
+#define ENG_SCRUB_NODF   0x01
+#define ENG_SCRUB_RANDID 0x02
+#define ENG_SCRUB_NONE   0x80 /* `no scrub`: matches, changes nothing */
+struct eng_scrub {
+        uint16_t ifindex; /* ENG_IF_ANY, ENG_IF_NONE or an interface */
+        uint8_t ifnot, dir, af, proto, flags, min_ttl;
+        uint16_t max_mss;
+        struct eng_rule_addr src, dst;
+};
+/* Applies the first matching scrub rule to pd (before the filter). */
+void eng_normalize(struct engine *eng, struct eng_pdesc *pd);
 void eng_conn_rebuild(struct engine *eng);
 void eng_rules_resolve(struct engine *eng);
 /* Makes the inactive bank, filled in list order (filter, nat, rdr, binat
@@ -544,6 +562,10 @@ struct engine {
         uint32_t pending_free;
 
         struct eng_stats st;
+
+        /* scrub rules of the active ruleset (loaded with it) */
+        struct eng_scrub scrub_rules[ENG_MAX_SCRUB];
+        uint32_t nscrub;
 
         /* scratch of eng_ruleset_load(): blob indexes to engine indexes */
         uint16_t load_ifmap[1024];

@@ -33,8 +33,8 @@ static bool port_match(uint8_t op, uint16_t lo, uint16_t hi, uint16_t p)
         return false;
 }
 
-static bool addr_match(const struct engine *eng, const struct eng_rule_addr *ra, int af,
-                       const struct eng_addr *a)
+bool eng_rule_addr_match(const struct engine *eng, const struct eng_rule_addr *ra, int af,
+                         const struct eng_addr *a)
 {
         bool m = false;
         int i;
@@ -83,7 +83,7 @@ static inline bool hot_addr(const struct engine *eng, bool fast, uint32_t a4, ui
 {
         if (fast && pd->pd_af == 4)
                 return ((a->ea_w[0] & m4) == a4) != (neg != 0);
-        return addr_match(eng, full, pd->pd_af, a);
+        return eng_rule_addr_match(eng, full, pd->pd_af, a);
 }
 
 /* Index of the deciding filter rule, or ENG_NIL for the implicit pass. */

@@ -184,6 +184,8 @@ void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v
         v->to_self = false;
         if (pd->pd_ifindex < 32 && (eng->skip_ifmask >> pd->pd_ifindex) & 1)
                 return; /* set skip on: not filtered at all */
+        if (eng->nscrub)
+                eng_normalize(eng, pd);
         r = test_state(eng, pd, v);
         if (r < 0) {
                 by_rules = true;

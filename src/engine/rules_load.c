@@ -109,7 +109,13 @@ static void resolve_bank(const struct engine *eng, struct eng_bank *b)
 
 void eng_rules_resolve(struct engine *eng)
 {
+        uint32_t i;
+
         resolve_bank(eng, &eng->bank[eng->active]);
+        for (i = 0; i < eng->nscrub; i++) {
+                resolve_addr(eng, &eng->scrub_rules[i].src);
+                resolve_addr(eng, &eng->scrub_rules[i].dst);
+        }
 }
 
 static bool rule_ok(const struct engine *eng, const struct eng_rule *r)
@@ -200,6 +206,10 @@ int eng_bank_commit(struct engine *eng, const uint32_t start[4], const uint32_t 
         b->binat_start = start[3];
         b->binat_end = end[3];
         resolve_bank(eng, b);
+        for (i = 0; i < eng->nscrub; i++) {
+                resolve_addr(eng, &eng->scrub_rules[i].src);
+                resolve_addr(eng, &eng->scrub_rules[i].dst);
+        }
         /* Commit: one store switches every later packet to the new rules. */
         eng->active = 1 - eng->active;
         eng->generation++;

@@ -238,6 +238,42 @@ static int load_tables(struct engine *eng, struct load_ctx *c)
         return ENG_OK;
 }
 
+static int load_scrub(struct engine *eng, const struct load_ctx *c)
+{
+        const struct ruleset_view *v = c->v;
+        uint32_t i;
+        int e;
+
+        eng->nscrub = 0;
+        for (i = 0; i < v->rv_n_scrub && i < ENG_MAX_SCRUB; i++) {
+                const struct ruleset_rule *in = &v->rv_scrub[i];
+                struct eng_scrub *sr = &eng->scrub_rules[eng->nscrub++];
+
+                memset(sr, 0, sizeof(*sr));
+                sr->ifindex = map_if(c, in->r_ifidx);
+                sr->ifnot = (in->r_flags & RULESET_RF_IFNOT) != 0;
+                sr->dir = in->r_dir;
+                sr->af = map_af(in->r_af);
+                sr->proto = in->r_proto;
+                if (in->r_action != RULESET_ACT_SCRUB)
+                        sr->flags = ENG_SCRUB_NONE;
+                if (in->r_scrub_flags & RULESET_SCRUB_NO_DF)
+                        sr->flags |= ENG_SCRUB_NODF;
+                if (in->r_scrub_flags & RULESET_SCRUB_RANDOM_ID)
+                        sr->flags |= ENG_SCRUB_RANDID;
+                if (in->r_scrub_flags & RULESET_SCRUB_MIN_TTL)
+                        sr->min_ttl = in->r_min_ttl;
+                if (in->r_scrub_flags & RULESET_SCRUB_MAX_MSS)
+                        sr->max_mss = in->r_max_mss;
+                e = conv_endpoint(c, &in->r_src, &sr->src);
+                if (!e)
+                        e = conv_endpoint(c, &in->r_dst, &sr->dst);
+                if (e)
+                        return e;
+        }
+        return v->rv_n_scrub > ENG_MAX_SCRUB ? ENG_ENOMEM : ENG_OK;
+}
+
 static void load_options(struct engine *eng, const struct ruleset_view *v)
 {
         const struct ruleset_options *o = v->rv_opts;
@@ -307,6 +343,9 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
                 }
                 end[k + 1] = m;
         }
+        r = load_scrub(eng, &ctx);
+        if (r)
+                return r;
         load_options(eng, &v);
         return eng_bank_commit(eng, start, end);
 }

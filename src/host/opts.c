@@ -12,9 +12,9 @@ static void usage(int want_image)
         fprintf(stderr,
                 "usage: %s [--mem SIZE] [--net NAME=HOSTDEV]... [--marks FILE]\n"
                 "       %*s [--timeout SECONDS] [--config FILE] [--chan NAME:SIDE:MEMFD:TX:RX]...\n"
-                "       %*s %s[-- ARGS...]\n",
+                "       %*s [--no-jail] %s%s[-- ARGS...]\n",
                 host_progname, (int)strlen(host_progname), "", (int)strlen(host_progname), "",
-                want_image ? "GUEST.kvm " : "");
+                want_image ? "[--hugepages] " : "", want_image ? "GUEST.kvm " : "");
         exit(1);
 }
 
@@ -29,6 +29,7 @@ void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int wan
             {"chan", required_argument, NULL, 'C'},
             {"jail-probe", required_argument, NULL, 'P'},
             {"no-jail", no_argument, NULL, 'J'},
+            {"hugepages", no_argument, NULL, 'H'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -67,6 +68,11 @@ void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int wan
                         break;
                 case 'J':
                         o->no_jail = 1;
+                        break;
+                case 'H':
+                        if (!want_image)
+                                host_die(1, "--hugepages is an option of moat-vmm");
+                        o->hugepages = 1;
                         break;
                 default:
                         usage(want_image);

@@ -23,7 +23,8 @@ struct platform_opts {
         const char *image;      /* the guest image (tender only) */
         const char *jail_probe; /* test hook: a forbidden call to try once jailed */
         int no_jail;
-        int argc; /* guest arguments, after `--` */
+        int hugepages; /* --hugepages (tender only) */
+        int argc;      /* guest arguments, after `--` */
         char **argv;
 };
 

@@ -207,6 +207,8 @@ static _Noreturn void dom_exec(const struct dom *d)
         ARG("%s/%s.marks", P->conf.state_dir, d->name);
         if (P->conf.no_jail)
                 ARG("--no-jail");
+        if (d->is_fw && d->platform == APP_PLAT_KVM)
+                ARG("--hugepages"); /* the engine's tables: 2 MiB faults at boot */
         if (d->is_fw) {
                 for (int i = 0; i < P->conf.nifs; i++) {
                         if (P->conf.mode == APP_MODE_BARE) {
@@ -791,7 +793,15 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
                 logm("pflog capture %s: %s", path, strerror(errno));
         mark("channels_ready");
 
-        /* The domains, started in parallel: the ndvms, then the fw. */
+        /*
+         * The domains, started in parallel. The fw first: it has the longest
+         * boot (the engine's tables), so it is the critical path to forwarding.
+         */
+        struct dom *fw = &doms[ndoms++];
+        snprintf(fw->name, sizeof(fw->name), "fw");
+        fw->is_fw = 1;
+        fw->platform = P->conf.mode == APP_MODE_BARE ? APP_PLAT_PROCESS : P->fw_platform;
+        fw->mem = P->conf.fw_mem;
         if (P->conf.mode == APP_MODE_VM)
                 for (int i = 0; i < P->conf.nifs; i++) {
                         struct dom *d = &doms[ndoms++];
@@ -800,11 +810,7 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
                         d->platform = P->ndvm_platform;
                         d->mem = P->conf.ndvm_mem;
                 }
-        struct dom *fw = &doms[ndoms++];
-        snprintf(fw->name, sizeof(fw->name), "fw");
-        fw->is_fw = 1;
-        fw->platform = P->conf.mode == APP_MODE_BARE ? APP_PLAT_PROCESS : P->fw_platform;
-        fw->mem = P->conf.fw_mem;
+
         for (int i = 0; i < ndoms; i++)
                 if (dom_start(&doms[i]) < 0)
                         fail_up(ready_fd, "cannot start %s: %s", doms[i].name, strerror(errno));

@@ -129,6 +129,12 @@ int vmm_kvm_create(struct vmm *vm, char *err, size_t errlen)
         /* Untouched pages cost nothing: only what the guest uses becomes RSS. */
         vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        /*
+         * --hugepages: a guest that touches much memory at boot (the fw's
+         * engine tables) takes one fault per 2 MiB instead of per 4 KiB.
+         */
+        if (vm->mem != MAP_FAILED && vm->hugepages)
+                madvise(vm->mem, vm->mem_size, MADV_HUGEPAGE);
         if (vm->mem == MAP_FAILED)
                 FAIL("cannot map %llu MiB of guest memory: %s",
                      (unsigned long long)(vm->mem_size >> 20), strerror(errno));

@@ -115,6 +115,7 @@ int main(int argc, char **argv)
                          "between 2 MiB and 1 GiB",
                          (unsigned long long)(o.mem >> 10));
         vm.mem_size = o.mem;
+        vm.hugepages = o.hugepages;
         char err[256];
 
         struct vmm_image img;

@@ -54,6 +54,7 @@ struct vmm {
         uint8_t *mem;
         uint64_t mem_size;
         uint64_t tsc_khz;
+        int hugepages; /* back guest memory with transparent huge pages */
         struct svc svc;
         int exited;
         int exit_status;
