@@ -396,6 +396,27 @@ pass in on lan inet proto udp to port 53
     gw.reason("short", 1)
     s.append(gw)
 
+    sc = Scn("scrub_normalize", """\
+scrub out on wan max-mss 1400
+scrub in on lan all no-df min-ttl 70
+pass all
+""")
+    sc.note("a SYN offering MSS 1460 leaves the wan offering 1400; DF cleared, TTL raised")
+    sc.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=5, ttl=3, flags="DF") /
+                           TCP(sport=40000, dport=80, seq=1, flags="S", window=100,
+                               options=[("MSS", 1460)])))
+    sc.out("wan", to_wan(IP(src=HOST, dst=SRV, id=5, ttl=69) /
+                         TCP(sport=40000, dport=80, seq=1, flags="S", window=100,
+                             options=[("MSS", 1400)])))
+    sc.note("a smaller MSS is left alone")
+    sc.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=6, ttl=80) /
+                           TCP(sport=40001, dport=80, seq=1, flags="S", window=100,
+                               options=[("MSS", 536)])))
+    sc.out("wan", to_wan(IP(src=HOST, dst=SRV, id=6, ttl=79) /
+                         TCP(sport=40001, dport=80, seq=1, flags="S", window=100,
+                             options=[("MSS", 536)])))
+    s.append(sc)
+
     ttl = Scn("ttl_exceeded", "pass all\n")
     dying = IP(src=HOST, dst=SRV, ttl=1, id=3) / UDP(sport=33434, dport=33434) / Raw(b"tr")
     ttl.inp("lan", from_lan(dying))
