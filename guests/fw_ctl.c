@@ -125,6 +125,96 @@ static int state_line(void *arg, const struct eng_state_info *si)
         return o->len >= RESP_MAX - 256; /* stop when the reply is full */
 }
 
+static void entry_fmt(char *b, size_t n, int af, const struct eng_addr *a, uint8_t plen, int neg)
+{
+        char ad[64];
+        addr_fmt(ad, sizeof(ad), af, a, 0);
+        /* addr_fmt appends ":port"; tables print bare addresses. */
+        char *colon = strrchr(ad, ':');
+        if (colon)
+                *colon = '\0';
+        if (af == 6 && ad[0] == '[') {
+                memmove(ad, ad + 1, strlen(ad));
+                ad[strlen(ad) - 1] = '\0';
+        }
+        snprintf(b, n, "%s%s/%u", neg ? "!" : "", ad, plen);
+}
+
+static int table_line(void *arg, int af, const struct eng_addr *a, uint8_t plen, bool neg)
+{
+        struct out *o = arg;
+        char e[80];
+        entry_fmt(e, sizeof(e), af, a, plen, neg);
+        say(o, "   %s\n", e);
+        return o->len >= RESP_MAX - 128;
+}
+
+/* -t NAME -T CMD: the request is checked entry by entry before anything changes. */
+static void ctl_table(struct fw_ctl *c, struct engine *eng, struct out *o)
+{
+        struct moat_fwctl_table t;
+        if (c->req_total < sizeof(t)) {
+                say(o, "error: short table request");
+                return;
+        }
+        memcpy(&t, c->req, sizeof(t));
+        t.name[sizeof(t.name) - 1] = '\0';
+        if (t.count > (c->req_total - sizeof(t)) / sizeof(struct moat_fwctl_entry) ||
+            sizeof(t) + (uint64_t)t.count * sizeof(struct moat_fwctl_entry) != c->req_total) {
+                say(o, "error: malformed table request");
+                return;
+        }
+        int ti = eng_table_find(eng, t.name);
+        if (ti < 0) {
+                say(o, "error: no table <%s> in the running ruleset", t.name);
+                return;
+        }
+        const uint8_t *p = c->req + sizeof(t);
+        unsigned done = 0;
+        for (uint32_t i = 0; i < t.count; i++) {
+                struct moat_fwctl_entry e;
+                memcpy(&e, p + i * sizeof(e), sizeof(e));
+                if ((e.af != 4 && e.af != 6) || e.plen > (e.af == 4 ? 32 : 128)) {
+                        say(o, "error: bad address in request");
+                        return;
+                }
+        }
+        switch (t.cmd) {
+        case FWCTL_T_SHOW:
+                eng_table_foreach(eng, ti, table_line, o);
+                return;
+        case FWCTL_T_FLUSH:
+                say(o, "%u addresses deleted.\n", eng_table_count(eng, ti));
+                eng_table_flush(eng, ti);
+                return;
+        case FWCTL_T_ADD:
+        case FWCTL_T_DELETE:
+        case FWCTL_T_TEST:
+                break;
+        default:
+                say(o, "error: unknown table command");
+                return;
+        }
+        for (uint32_t i = 0; i < t.count; i++) {
+                struct moat_fwctl_entry e;
+                memcpy(&e, p + i * sizeof(e), sizeof(e));
+                struct eng_addr a = {0};
+                memcpy(a.ea_b, e.addr, e.af == 4 ? 4 : 16);
+                if (t.cmd == FWCTL_T_ADD)
+                        done += eng_table_add(eng, ti, e.af, &a, e.plen, e.neg != 0) == ENG_OK;
+                else if (t.cmd == FWCTL_T_DELETE)
+                        done += eng_table_del(eng, ti, e.af, &a, e.plen) == ENG_OK;
+                else if (eng_table_test(eng, ti, e.af, &a) == 1)
+                        done++;
+        }
+        if (t.cmd == FWCTL_T_ADD)
+                say(o, "%u/%u addresses added.\n", done, t.count);
+        else if (t.cmd == FWCTL_T_DELETE)
+                say(o, "%u/%u addresses deleted.\n", done, t.count);
+        else
+                say(o, "%u/%u addresses match.\n", done, t.count);
+}
+
 static void ctl_serve(struct fw_ctl *c, struct engine *eng, uint64_t now)
 {
         struct out o = {c->resp, 0};
@@ -145,6 +235,9 @@ static void ctl_serve(struct fw_ctl *c, struct engine *eng, uint64_t now)
                         say(&o, "error: ruleset refused (engine %d, validation %d)", r, verr);
                 break;
         }
+        case FWCTL_TABLE:
+                ctl_table(c, eng, &o);
+                break;
         case FWCTL_IFSTATS:
                 for (uint32_t i = 0; i < ENG_MAX_IFS; i++) {
                         struct eng_if_stats is;

@@ -23,6 +23,7 @@ enum moat_fwctl_op {
         FWCTL_FLUSH_STATES = 4, /* reply: how many were flushed */
         FWCTL_LOG = 6,          /* fw to daemon, unasked (seq 0): a packet a `log` rule
                                    matched: struct moat_fwctl_log, then the packet */
+        FWCTL_TABLE = 7,        /* request: struct moat_fwctl_table + entries; reply: text */
         FWCTL_IFSTATS = 5,      /* reply: per interface, one line:
                                    NAME IN_PKTS IN_BYTES OUT_PKTS OUT_BYTES BLOCKED_PKTS */
 };
@@ -37,6 +38,23 @@ struct moat_fwctl_log {
         uint8_t pad[4];
 };
 _Static_assert(sizeof(struct moat_fwctl_log) == 40, "fwctl log record");
+
+/* pfctl -t NAME -T CMD [ADDR...] */
+enum moat_fwctl_tcmd { FWCTL_T_SHOW, FWCTL_T_ADD, FWCTL_T_DELETE, FWCTL_T_FLUSH, FWCTL_T_TEST };
+struct moat_fwctl_table {
+        uint32_t cmd;   /* enum moat_fwctl_tcmd */
+        uint32_t count; /* entries that follow */
+        char name[32];  /* NUL-terminated */
+};
+struct moat_fwctl_entry {
+        uint8_t af;   /* 4 or 6 */
+        uint8_t plen; /* prefix length */
+        uint8_t neg;  /* !ADDR */
+        uint8_t pad;
+        uint8_t addr[16];
+};
+_Static_assert(sizeof(struct moat_fwctl_table) == 40, "fwctl table request");
+_Static_assert(sizeof(struct moat_fwctl_entry) == 20, "fwctl table entry");
 
 struct moat_fwctl_hdr {
         uint32_t op;    /* enum moat_fwctl_op */

@@ -108,6 +108,43 @@ static int pfctl_remote(const struct appconf *app, const char *op, const char *b
         return rc;
 }
 
+/* -t TABLE -T CMD [ADDR...] on the running fw. */
+static int pfctl_table_remote(const struct appconf *app, const char *table, const char *tcmd,
+                              int naddr, char **addrs)
+{
+        char err[512];
+        json_object *req = json_object_new_object(), *v;
+        json_object_object_add(req, "cmd", json_object_new_string("pfctl"));
+        json_object_object_add(req, "op", json_object_new_string("table"));
+        json_object_object_add(req, "table", json_object_new_string(table));
+        json_object_object_add(req, "tcmd", json_object_new_string(tcmd));
+        json_object *a = json_object_new_array();
+        for (int i = 0; i < naddr; i++)
+                json_object_array_add(a, json_object_new_string(addrs[i]));
+        json_object_object_add(req, "addrs", a);
+        json_object *r = app_call(app, req, err, sizeof(err));
+        json_object_put(req);
+        if (r == NULL) {
+                fprintf(stderr, "moat pfctl: %s\n", err);
+                return 1;
+        }
+        int rc = 0;
+        if (json_object_object_get_ex(r, "error", &v)) {
+                fprintf(stderr, "moat pfctl: %s\n", json_object_get_string(v));
+                rc = 1;
+        } else if (json_object_object_get_ex(r, "text", &v)) {
+                const char *t = json_object_get_string(v);
+                /* pfctl prints counts on stderr and table contents on stdout. */
+                fputs(t, strcmp(tcmd, "show") == 0 ? stdout : stderr);
+                /* -T test: the exit status says whether every address matched. */
+                unsigned got, of;
+                if (strcmp(tcmd, "test") == 0 && sscanf(t, "%u/%u", &got, &of) == 2 && got != of)
+                        rc = 1;
+        }
+        json_object_put(r);
+        return rc;
+}
+
 /* The appliance `moat -c FILE` names, if its daemon answers. */
 static int pfctl_running(struct appconf *app)
 {
@@ -229,7 +266,9 @@ int moat_cmd_pfctl(int argc, char **argv)
         }
         static struct appconf app;
         if ((flush || tcmd || show || (file && !noload)) && pfctl_running(&app)) {
-                if (tcmd != NULL || (show && strcmp(show, "Tables") == 0) ||
+                if (tcmd != NULL)
+                        return pfctl_table_remote(&app, table, tcmd, argc - optind, argv + optind);
+                if ((show && strcmp(show, "Tables") == 0) ||
                     (show && strcmp(show, "labels") == 0) || (flush && strcmp(flush, "states"))) {
                         fprintf(stderr, "moat pfctl: not served by the running appliance yet\n");
                         return 1;

@@ -542,7 +542,71 @@ static json_object *reply_text(const char *text, const char *error)
         return r;
 }
 
-/* {"cmd": "pfctl", "op": "info"|"states"|"rules"|"flush-states"|"load", "blob": PATH} */
+/* {"op": "table", "tcmd": "add"|..., "table": NAME, "addrs": [...]}: checked, then sent. */
+static json_object *pfctl_table(json_object *req)
+{
+        static const char *const cmds[] = {"show", "add", "delete", "flush", "test"};
+        json_object *v, *addrs = NULL;
+        struct moat_fwctl_table t = {0};
+        const char *tcmd =
+            json_object_object_get_ex(req, "tcmd", &v) ? json_object_get_string(v) : "";
+        const char *name =
+            json_object_object_get_ex(req, "table", &v) ? json_object_get_string(v) : "";
+        t.cmd = 99;
+        for (uint32_t i = 0; i < 5; i++)
+                if (strcmp(tcmd, cmds[i]) == 0)
+                        t.cmd = i;
+        if (t.cmd == 99 || strlen(name) == 0 || strlen(name) >= sizeof(t.name))
+                return reply_text(NULL, "bad table request");
+        strcpy(t.name, name);
+        json_object_object_get_ex(req, "addrs", &addrs);
+        size_t n = addrs ? json_object_array_length(addrs) : 0;
+        if (n > 65536)
+                return reply_text(NULL, "too many addresses in one request");
+        size_t len = sizeof(t) + n * sizeof(struct moat_fwctl_entry);
+        uint8_t *buf = calloc(1, len);
+        for (size_t i = 0; i < n; i++) {
+                const char *a = json_object_get_string(json_object_array_get_idx(addrs, i));
+                struct moat_fwctl_entry e = {0};
+                char txt[64];
+                if (a == NULL || strlen(a) >= sizeof(txt)) {
+                        free(buf);
+                        return reply_text(NULL, "bad address");
+                }
+                if (*a == '!') {
+                        e.neg = 1;
+                        a++;
+                }
+                strcpy(txt, a);
+                char *slash = strchr(txt, '/');
+                if (slash)
+                        *slash = '\0';
+                e.af = strchr(txt, ':') ? 6 : 4;
+                long plen = slash ? strtol(slash + 1, NULL, 10) : (e.af == 6 ? 128 : 32);
+                if (inet_pton(e.af == 6 ? AF_INET6 : AF_INET, txt, e.addr) != 1 || plen < 0 ||
+                    plen > (e.af == 6 ? 128 : 32)) {
+                        char msg[96];
+                        snprintf(msg, sizeof(msg), "'%s' is not an address or prefix", a);
+                        free(buf);
+                        return reply_text(NULL, msg);
+                }
+                e.plen = (uint8_t)plen;
+                memcpy(buf + sizeof(t) + i * sizeof(e), &e, sizeof(e));
+        }
+        t.count = (uint32_t)n;
+        memcpy(buf, &t, sizeof(t));
+        char err[256];
+        uint32_t rlen;
+        char *text = fwctl_call(&fwc, FWCTL_TABLE, buf, (uint32_t)len, &rlen, err, sizeof(err));
+        free(buf);
+        json_object *r = text && strncmp(text, "error", 5) != 0
+                             ? reply_text(text, NULL)
+                             : reply_text(NULL, text ? text : err);
+        free(text);
+        return r;
+}
+
+/* {"cmd": "pfctl", "op": "info"|"states"|"rules"|"flush-states"|"load"|"table", ...} */
 static json_object *pfctl_request(json_object *req)
 {
         json_object *v;
@@ -565,6 +629,8 @@ static json_object *pfctl_request(json_object *req)
                 free(conf);
                 return r;
         }
+        if (strcmp(op, "table") == 0)
+                return pfctl_table(req);
         uint32_t fop = strcmp(op, "info") == 0           ? FWCTL_INFO
                        : strcmp(op, "states") == 0       ? FWCTL_STATES
                        : strcmp(op, "flush-states") == 0 ? FWCTL_FLUSH_STATES

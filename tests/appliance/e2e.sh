@@ -230,7 +230,35 @@ echo "ok: the blocked connection is in STATE_DIR/pflog.pcap: $(grep -m1 8081 "$t
 "$moat" -c "$conf" pfctl -s states | grep -q "198.51.100.254:8081" || fail "pfctl -s states"
 echo "ok: pfctl -s info and -s states answer from the running fw"
 
-# 5. block return: a TCP connection gets a RST, a UDP datagram an ICMP
+# 5. Tables at run time: an address added to <blocked> is cut off at once,
+# and let through again when it is deleted.
+cat >"$tmp/tables.conf" <<'EOP'
+ext = "wan"
+int = "lan"
+table <blocked> persist
+nat on $ext inet from $int:network to any -> ($ext)
+block all
+pass in on $int inet from $int:network to any keep state
+pass out on $ext inet keep state
+block in quick on $int from <blocked>
+EOP
+"$moat" -c "$conf" pfctl -f "$tmp/tables.conf" || fail "ruleset swap refused"
+"$moat" -c "$conf" pfctl -F states >/dev/null
+ip netns exec "$lan" ping -n -c 1 -W 2 198.51.100.254 >/dev/null || fail "ping before the table add"
+"$moat" -c "$conf" pfctl -t blocked -T add 192.168.1.10 10.66.0.0/16 2>"$tmp/tadd" || fail "table add"
+grep -q "2/2 addresses added" "$tmp/tadd" || fail "table add said: $(cat "$tmp/tadd")"
+"$moat" -c "$conf" pfctl -t blocked -T show | grep -q "192.168.1.10/32" || fail "table show"
+"$moat" -c "$conf" pfctl -t blocked -T test 192.168.1.10 2>/dev/null || fail "table test"
+"$moat" -c "$conf" pfctl -F states >/dev/null
+if ip netns exec "$lan" ping -n -c 1 -W 1 198.51.100.254 >/dev/null; then
+	fail "an address in <blocked> got through"
+fi
+"$moat" -c "$conf" pfctl -t blocked -T delete 192.168.1.10 2>/dev/null || fail "table delete"
+ip netns exec "$lan" ping -n -c 1 -W 2 198.51.100.254 >/dev/null || fail "ping after the table delete"
+"$moat" -c "$conf" pfctl -t nosuch -T show 2>/dev/null && fail "a missing table was accepted"
+echo "ok: -t blocked -T add/show/test/delete act on the running fw at once"
+
+# 6. block return: a TCP connection gets a RST, a UDP datagram an ICMP
 # unreachable, both from the firewall, at once rather than after a timeout.
 cat >"$tmp/return.conf" <<'EOP'
 ext = "wan"
@@ -267,13 +295,13 @@ echo "$ret" | grep -q "tcp refused" || fail "block return on TCP gave no RST: $r
 echo "$ret" | grep -q "udp unreachable" || fail "block return on UDP gave no ICMP unreachable: $ret"
 echo "ok: block return answers TCP with a RST and UDP with ICMP unreachable"
 
-# 6. What the toolstack reports.
+# 7. What the toolstack reports.
 "$moat" -c "$conf" status || fail "status"
 "$moat" -c "$conf" boot-report >"$tmp/report" || fail "boot-report"
 grep -q "first frame forwarded" "$tmp/report" || fail "boot report lacks the first forwarded frame"
 grep "first frame forwarded" "$tmp/report"
 
-# 7. down gives everything back.
+# 8. down gives everything back.
 "$moat" -c "$conf" down || fail "moat down"
 [ -e "$tmp/run/moatd.sock" ] && fail "control socket left behind"
 pgrep -f "$tmp/run" >/dev/null && fail "domain processes left behind: $(pgrep -fa "$tmp/run")"
