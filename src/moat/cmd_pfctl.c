@@ -8,8 +8,8 @@
  *
  * With the appliance of `moat -c FILE` running, the requests go to its
  * daemon and on to the fw: -f FILE swaps the ruleset atomically (states are
- * kept), -s rules|info|states, -F states. Tables at run time (-t/-T),
- * -s Tables|labels and -F rules|all are not served yet and say so.
+ * kept), -s rules|info|states, -F states, -t TABLE -T show|add|delete|
+ * flush|test. -s Tables|labels and -F rules|all are not served yet and say so.
  */
 #include <errno.h>
 #include <stdio.h>
