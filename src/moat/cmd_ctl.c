@@ -174,9 +174,72 @@ static void collect(struct ev *evs, int *n, int max, const char *path, const cha
         json_object_put(j);
 }
 
+/*
+ * The timeline as SVG: one row per domain (and the daemon), a bar from each
+ * mark to the next labelled with the phase it ends, time in ms along x.
+ */
+static int write_svg(const char *path, const struct ev *evs, int n, long long t0)
+{
+        FILE *f = fopen(path, "w");
+        if (f == NULL) {
+                fprintf(stderr, "moat: %s: %s\n", path, strerror(errno));
+                return 1;
+        }
+        char rows[16][32];
+        int nrows = 0;
+        for (int i = 0; i < n; i++) {
+                int r = 0;
+                while (r < nrows && strcmp(rows[r], evs[i].who) != 0)
+                        r++;
+                if (r == nrows && nrows < 16)
+                        memcpy(rows[nrows++], evs[i].who, sizeof(rows[0]));
+        }
+        double end = (double)(evs[n - 1].ns - t0) / 1e6, scale = 900.0 / (end > 0 ? end : 1);
+        int h = 60 + nrows * 40;
+        fprintf(f,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1100\" height=\"%d\" "
+                "font-family=\"sans-serif\" font-size=\"10\">\n",
+                h);
+        fprintf(f,
+                "<text x=\"10\" y=\"16\" font-size=\"13\">moat boot timeline, from "
+                "`moat up` (%.2f ms)</text>\n",
+                end);
+        for (int r = 0; r < nrows; r++) {
+                int y = 40 + r * 40;
+                fprintf(f, "<text x=\"10\" y=\"%d\">%s</text>\n", y + 14, rows[r]);
+                long long prev = -1;
+                for (int i = 0; i < n; i++) {
+                        if (strcmp(evs[i].who, rows[r]) != 0)
+                                continue;
+                        double x = 180 + (double)(evs[i].ns - t0) / 1e6 * scale;
+                        if (prev >= 0) {
+                                double x0 = 180 + (double)(prev - t0) / 1e6 * scale;
+                                fprintf(
+                                    f,
+                                    "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"18\" "
+                                    "fill=\"hsl(%d,60%%,60%%)\"><title>%s %.3f ms</title></rect>\n",
+                                    x0, y, x - x0 > 0.5 ? x - x0 : 0.5, (i * 47) % 360, evs[i].name,
+                                    (double)(evs[i].ns - prev) / 1e6);
+                        }
+                        fprintf(f,
+                                "<text x=\"%.1f\" y=\"%d\" font-size=\"8\" "
+                                "transform=\"rotate(-30 %.1f %d)\">%s</text>\n",
+                                x, y + 32, x, y + 32, evs[i].name);
+                        prev = evs[i].ns;
+                }
+        }
+        fprintf(f, "</svg>\n");
+        return fclose(f) == 0 ? 0 : 1;
+}
+
 int moat_cmd_boot_report(int argc, char **argv)
 {
         int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
+        const char *svg = argc > 2 && strcmp(argv[1], "--svg") == 0 ? argv[2] : NULL;
+        if (argc > 1 && !as_json && !svg) {
+                fprintf(stderr, "usage: moat [-c FILE] boot-report [--json | --svg FILE]\n");
+                return 2;
+        }
         static struct appconf c;
         char err[512];
         if (load(&c) < 0)
@@ -210,6 +273,8 @@ int moat_cmd_boot_report(int argc, char **argv)
         for (int i = 0; i < n; i++)
                 if (strcmp(evs[i].who, "moatd") == 0 && strcmp(evs[i].name, "up") == 0)
                         t0 = evs[i].ns;
+        if (svg)
+                return write_svg(svg, evs, n, t0);
         if (as_json) {
                 printf("{\"marks\": [");
                 for (int i = 0; i < n; i++)

@@ -300,6 +300,13 @@ echo "ok: block return answers TCP with a RST and UDP with ICMP unreachable"
 "$moat" -c "$conf" boot-report >"$tmp/report" || fail "boot-report"
 grep -q "first frame forwarded" "$tmp/report" || fail "boot report lacks the first forwarded frame"
 grep "first frame forwarded" "$tmp/report"
+"$moat" -c "$conf" boot-report --svg "$tmp/boot.svg" || fail "boot-report --svg"
+/usr/bin/python3 -c '
+import sys, xml.etree.ElementTree as E
+r = E.parse(sys.argv[1]).getroot()
+bars = r.findall("{http://www.w3.org/2000/svg}rect")
+assert len(bars) >= 5, len(bars)
+print("ok: boot-report --svg: %d phase bars" % len(bars))' "$tmp/boot.svg" || fail "the SVG boot report is not valid"
 
 # 8. down gives everything back.
 "$moat" -c "$conf" down || fail "moat down"
