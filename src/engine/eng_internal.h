@@ -176,6 +176,7 @@ struct pf_state_peer {
 #define ENG_SF_LOGALL   0x04
 #define ENG_SF_CONN     0x08 /* counted as an established connection of its source */
 #define ENG_SF_SRC      0x10 /* tied to a source-tracking node */
+#define ENG_SF_SLOPPY   0x20 /* `sloppy`: TCP flags followed, sequence numbers not */
 #define ENG_SF_USED     0x80
 
 /*

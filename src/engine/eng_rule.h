@@ -131,6 +131,7 @@ struct eng_rule {
         uint16_t r_overload_table;      /* overload <t>: table index + 1, 0 none */
         uint8_t r_srctrack;             /* ENG_ST_* */
         uint8_t r_statebind;            /* 0: set state-policy, 1: if-bound, 2: floating */
+        uint8_t r_sloppy;               /* keep state (sloppy) */
         uint32_t r_timeout[ENG_TM_NUM]; /* per-rule state timeouts, 0: `set timeout` */
         struct eng_rule_addr r_src, r_dst;
         /* Translation target (nat/rdr/binat): an address or interface spec. */

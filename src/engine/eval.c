@@ -280,6 +280,8 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
                 s->flags |= ENG_SF_MODULATE;
         if (r && r->r_log == 2)
                 s->flags |= ENG_SF_LOGALL;
+        if (r && r->r_sloppy)
+                s->flags |= ENG_SF_SLOPPY;
         proto_state_init(eng, s, pd);
         s->packets[0] = 1;
         s->bytes[0] = pd->pd_tot;

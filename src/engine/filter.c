@@ -82,8 +82,9 @@ static int test_icmp_error(struct engine *eng, struct eng_pdesc *pd, struct eng_
                 uint32_t seq = in.pd_seq - src->seqdiff;
                 uint8_t dws = (src->wscale && dst->wscale) ? dst->wscale & PF_WSCALE_MASK : 0;
 
-                if ((int32_t)(src->seqhi - seq) < 0 ||
-                    (int32_t)(seq - (src->seqlo - ((uint32_t)dst->max_win << dws))) < 0) {
+                if (!(s->flags & ENG_SF_SLOPPY) &&
+                    ((int32_t)(src->seqhi - seq) < 0 ||
+                     (int32_t)(seq - (src->seqlo - ((uint32_t)dst->max_win << dws))) < 0)) {
                         v->reason = ENG_RES_BADSTATE;
                         return ENG_DROP;
                 }

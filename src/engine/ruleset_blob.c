@@ -151,6 +151,7 @@ static int conv_filter(const struct load_ctx *c, const struct ruleset_rule *in, 
         r->r_max_src_conn = in->r_max_src_conn;
         r->r_max_src_conn_rate = in->r_max_src_conn_rate;
         r->r_max_src_conn_secs = in->r_max_src_conn_secs;
+        r->r_sloppy = (in->r_state_flags & RULESET_SF_SLOPPY) != 0;
         if (in->r_state_flags & RULESET_SF_IF_BOUND)
                 r->r_statebind = 1;
         else if (in->r_state_flags & RULESET_SF_FLOATING)

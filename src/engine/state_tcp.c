@@ -113,6 +113,38 @@ static void update_timeout(struct pf_state *s, const struct pf_state_peer *src,
                 s->timeout = ENG_TM_TCP_ESTABLISHED;
 }
 
+/* `sloppy`: follow the flags only, for asymmetric paths where one side's
+ * segments are never seen (pf_tcp_track_sloppy). */
+static int track_sloppy(struct engine *eng, struct pf_state *s, const struct eng_pdesc *pd)
+{
+        bool from_src = pd->pd_dir == s->direction;
+        struct pf_state_peer *src = from_src ? &s->src : &s->dst;
+        struct pf_state_peer *dst = from_src ? &s->dst : &s->src;
+        uint8_t f = pd->pd_tcpflags;
+
+        if ((f & ENG_TH_SYN) && src->state < PF_TCPS_SYN_SENT)
+                src->state = PF_TCPS_SYN_SENT;
+        if ((f & ENG_TH_FIN) && src->state < PF_TCPS_CLOSING)
+                src->state = PF_TCPS_CLOSING;
+        if (f & ENG_TH_ACK) {
+                if (dst->state == PF_TCPS_SYN_SENT) {
+                        dst->state = PF_TCPS_ESTABLISHED;
+                        if (src->state < PF_TCPS_ESTABLISHED)
+                                src->state = PF_TCPS_ESTABLISHED;
+                } else if (dst->state == PF_TCPS_CLOSING) {
+                        dst->state = PF_TCPS_FIN_WAIT_2;
+                } else if (src->state < PF_TCPS_ESTABLISHED) {
+                        /* picked up mid-stream: one side seen only */
+                        src->state = dst->state = PF_TCPS_ESTABLISHED;
+                }
+        }
+        if (f & ENG_TH_RST)
+                src->state = dst->state = PF_TCPS_TIME_WAIT;
+        s->expire_s = eng->now_s;
+        update_timeout(s, src, dst);
+        return ENG_PASS;
+}
+
 int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, int *reason,
                   bool *copyback)
 {
@@ -125,6 +157,8 @@ int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, 
         uint8_t sws = 0, dws = 0;
         int32_t ackskew;
 
+        if (s->flags & ENG_SF_SLOPPY)
+                return track_sloppy(eng, s, pd);
         if (src->wscale && dst->wscale && !(f & ENG_TH_SYN)) {
                 sws = src->wscale & PF_WSCALE_MASK;
                 dws = dst->wscale & PF_WSCALE_MASK;

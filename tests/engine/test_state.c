@@ -452,6 +452,28 @@ static void t_if_bound(void **st)
         h_free(h);
 }
 
+/* keep state (sloppy): sequence numbers are not checked. */
+static void t_sloppy(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+        struct eng_rule r[3];
+
+        (void)st;
+        r[0] = h_rule(ENG_A_BLOCK, 0, 0);
+        r[1] = h_rule(ENG_A_PASS, ENG_DIR_IN, 0);
+        r[1].r_ifindex = H_LAN;
+        r[1].r_sloppy = 1;
+        r[2] = h_rule(ENG_A_PASS, ENG_DIR_OUT, 0);
+        r[2].r_sloppy = 1;
+        h_load(h, r, 3);
+        assert_true(c2s(h, 1000, 0, PB_TH_SYN, 0));
+        assert_true(s2c(h, 5000, 1001, PB_TH_SYN | PB_TH_ACK, 0));
+        assert_true(c2s(h, 1001, 5001, PB_TH_ACK, 0));
+        /* far outside any window: a strict state drops it, sloppy passes */
+        assert_true(s2c(h, 5001 + 10000000, 1001, PB_TH_ACK, 100));
+        h_free(h);
+}
+
 static void t_kill(void **st)
 {
         struct harness *h = fw(ENG_KEEP_STATE, NULL);
@@ -539,6 +561,7 @@ int main(void)
             cmocka_unit_test(t_state_limit),
             cmocka_unit_test(t_port_reuse_after_close),
             cmocka_unit_test(t_kill),
+            cmocka_unit_test(t_sloppy),
             cmocka_unit_test(t_if_bound),
             cmocka_unit_test(t_icmp_query_orientation),
             cmocka_unit_test(t_key_cmp_hash),
