@@ -279,7 +279,7 @@ int main(int argc, char **argv)
         struct platform_opts o;
         platform_opts_parse(&o, argc, argv, 0);
         if (!o.no_jail)
-                jail_prepare();
+                jail_prepare(o.jail_netns_fd);
         char err[256];
         for (unsigned i = 0; i < o.nnets; i++)
                 if (netback_open(&proc_svc.nics[i], o.nets[i], err, sizeof(err)) < 0)

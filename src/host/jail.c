@@ -33,8 +33,9 @@
 static struct {
         pthread_t thread;
         int started;
-        int fd;  /* the new namespace, or -1 */
-        int err; /* errno of a failure on the helper thread */
+        int fd;    /* the new namespace, or -1 */
+        int err;   /* errno of a failure on the helper thread */
+        int given; /* fd came from the toolstack (--jail-netns) */
 } jail_prep = {.fd = -1};
 
 static void *jail_netns_thread(void *arg)
@@ -50,18 +51,36 @@ static void *jail_netns_thread(void *arg)
         return NULL;
 }
 
-void jail_prepare(void)
+void jail_prepare(int netns_fd)
 {
+        if (netns_fd >= 0) {
+                /* A namespace made by the toolstack, shared by its domains: just join it. */
+                jail_prep.fd = netns_fd;
+                jail_prep.given = 1;
+                return;
+        }
         if (pthread_create(&jail_prep.thread, NULL, jail_netns_thread, NULL) == 0)
                 jail_prep.started = 1;
         /* If the thread cannot start, jail_enter() creates the namespace itself. */
 }
 
+int jail_netns_new(void)
+{
+        pthread_t t;
+        if (pthread_create(&t, NULL, jail_netns_thread, NULL) != 0)
+                return -1;
+        pthread_join(t, NULL);
+        int fd = jail_prep.fd;
+        jail_prep.fd = -1;
+        return fd;
+}
+
 static int jail_netns(char *err, size_t errlen)
 {
-        if (jail_prep.started) {
-                pthread_join(jail_prep.thread, NULL);
-                jail_prep.started = 0;
+        if (jail_prep.started || jail_prep.given) {
+                if (jail_prep.started)
+                        pthread_join(jail_prep.thread, NULL);
+                jail_prep.started = jail_prep.given = 0;
                 if (jail_prep.fd < 0) {
                         snprintf(err, errlen, "new network namespace: %s", strerror(jail_prep.err));
                         return -1;

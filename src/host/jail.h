@@ -46,8 +46,14 @@ struct jail_fds {
  * Optional: starts creating the jail's network namespace on a helper thread,
  * so that its cost overlaps the caller's start-up. Call it early, before the
  * host resources the jail must keep are opened; jail_enter() waits for it.
+ * With netns_fd >= 0 (an empty namespace the toolstack made once for all its
+ * domains: creating namespaces is serialised in the kernel) it is joined
+ * instead.
  */
-void jail_prepare(void);
+void jail_prepare(int netns_fd);
+
+/* Creates an empty network namespace and returns an fd to it, or -1. */
+int jail_netns_new(void);
 
 /*
  * Enters the jail. Returns 0, or -1 with a one-line reason in `err` (the

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host_util.h"
 
@@ -30,11 +31,13 @@ void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int wan
             {"jail-probe", required_argument, NULL, 'P'},
             {"no-jail", no_argument, NULL, 'J'},
             {"hugepages", no_argument, NULL, 'H'},
+            {"jail-netns", required_argument, NULL, 'N'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
         memset(o, 0, sizeof(*o));
         o->mem = PLATFORM_DEFAULT_MEM;
+        o->jail_netns_fd = -1;
         int c;
         /* '+': stop at the first operand; what follows belongs to the guest. */
         while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -69,6 +72,20 @@ void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int wan
                 case 'J':
                         o->no_jail = 1;
                         break;
+                case 'N': {
+                        char *end;
+                        long fd = strtol(optarg, &end, 10);
+                        char path[64], target[64];
+                        snprintf(path, sizeof(path), "/proc/self/fd/%ld", fd);
+                        ssize_t n = *end == '\0' && fd > 2 && fd < 65536
+                                        ? readlink(path, target, sizeof(target) - 1)
+                                        : -1;
+                        if (n < 5 || strncmp(target, "net:[", 5) != 0)
+                                host_die(1, "--jail-netns %s: not an fd of a network namespace",
+                                         optarg);
+                        o->jail_netns_fd = (int)fd;
+                        break;
+                }
                 case 'H':
                         if (!want_image)
                                 host_die(1, "--hugepages is an option of moat-vmm");

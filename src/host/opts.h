@@ -23,8 +23,9 @@ struct platform_opts {
         const char *image;      /* the guest image (tender only) */
         const char *jail_probe; /* test hook: a forbidden call to try once jailed */
         int no_jail;
-        int hugepages; /* --hugepages (tender only) */
-        int argc;      /* guest arguments, after `--` */
+        int hugepages;     /* --hugepages (tender only) */
+        int jail_netns_fd; /* --jail-netns FD: join this empty namespace; -1: make one */
+        int argc;          /* guest arguments, after `--` */
         char **argv;
 };
 

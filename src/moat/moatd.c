@@ -27,6 +27,7 @@
 
 #include "appliance.h"
 #include "host_util.h"
+#include "jail.h"
 #include "marks.h"
 #include "moat/fwconf.h"
 #include "moat/fwctl.h"
@@ -68,6 +69,7 @@ static int ndoms;
 static struct chan chans[APP_MAX_IFS];
 static struct chan ctlch; /* the fw's control channel: side 0 is this daemon */
 static struct fwctl_client fwc;
+static int jail_ns = -1; /* the empty network namespace every domain joins */
 static struct devstate devs[APP_MAX_IFS];
 static struct marks dmarks = {.platform = "moatd"};
 static int marks_fd = -1;
@@ -207,6 +209,10 @@ static _Noreturn void dom_exec(const struct dom *d)
         ARG("%s/%s.marks", P->conf.state_dir, d->name);
         if (P->conf.no_jail)
                 ARG("--no-jail");
+        else if (jail_ns >= 0) {
+                ARG("--jail-netns");
+                ARG("%d", inherit(jail_ns));
+        }
         if (d->is_fw && d->platform == APP_PLAT_KVM)
                 ARG("--hugepages"); /* the engine's tables: 2 MiB faults at boot */
         if (d->is_fw) {
@@ -849,6 +855,10 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (kmsg_fd >= 0)
                 lseek(kmsg_fd, 0, SEEK_END);
+        /* One empty network namespace for all domains, made once. */
+        jail_ns = jail_netns_new();
+        if (jail_ns < 0)
+                logm("no shared jail namespace (%s): each domain makes its own", strerror(errno));
         devices_take();
         if ((P->conf.mode == APP_MODE_VM && chans_create() < 0) || ctl_create() < 0)
                 fail_up(ready_fd, "cannot create channels: %s", strerror(errno));

@@ -124,7 +124,7 @@ int main(int argc, char **argv)
         marks_add(&vm.svc.marks, "image_checked", host_now_ns());
 
         if (!o.no_jail)
-                jail_prepare();
+                jail_prepare(o.jail_netns_fd);
         if (vmm_kvm_open(&vm, err, sizeof(err)) < 0 || vmm_kvm_create(&vm, err, sizeof(err)) < 0)
                 host_die(VMM_EXIT_SETUP, "%s", err);
         marks_add(&vm.svc.marks, "vm_created", host_now_ns());
