@@ -507,6 +507,10 @@ struct engine {
         eng_log_fn log_fn;
         void *log_arg;
         struct eng_txq *txq; /* output batches of the current call */
+        /* keys (in, out) and hashes eng_input computed for the frame being
+         * processed; a lookup of an equal key reuses the hash */
+        const struct pf_state_key *hint;
+        const uint32_t *hint_hash;
 
         struct eng_if ifs[ENG_MAX_IFS];
         struct eng_route routes[ENG_MAX_ROUTES];

@@ -338,7 +338,7 @@ uint32_t eng_input(struct engine *eng, struct eng_rxframe *rx, uint32_t n, struc
                    uint64_t now_ns)
 {
         uint64_t before = eng->st.es_forwarded;
-        struct pf_state_key k[2];
+        struct pf_state_key k[PF_RING][2];
         uint32_t hash[PF_RING][2];
         bool ok[PF_RING];
         uint32_t i;
@@ -349,10 +349,10 @@ uint32_t eng_input(struct engine *eng, struct eng_rxframe *rx, uint32_t n, struc
                 if (i < n) {
                         uint32_t r = i & (PF_RING - 1);
 
-                        ok[r] = quick_keys(&rx[i], k);
+                        ok[r] = quick_keys(&rx[i], k[r]);
                         if (ok[r]) {
-                                hash[r][0] = eng_state_prefetch(eng, &k[0]);
-                                hash[r][1] = eng_state_prefetch(eng, &k[1]);
+                                hash[r][0] = eng_state_prefetch(eng, &k[r][0]);
+                                hash[r][1] = eng_state_prefetch(eng, &k[r][1]);
                         }
                 }
                 if (i >= PF_DIST && i - PF_DIST < n) {
@@ -363,9 +363,16 @@ uint32_t eng_input(struct engine *eng, struct eng_rxframe *rx, uint32_t n, struc
                                 eng_state_prefetch2(eng, hash[r][1]);
                         }
                 }
-                if (i >= 2 * PF_DIST)
+                if (i >= 2 * PF_DIST) {
+                        uint32_t r = (i - 2 * PF_DIST) & (PF_RING - 1);
+
+                        /* the lookups will likely ask for these keys again */
+                        eng->hint = ok[r] ? k[r] : NULL;
+                        eng->hint_hash = hash[r];
                         input_one(eng, &rx[i - 2 * PF_DIST]);
+                }
         }
+        eng->hint = NULL;
         eng->txq = NULL;
         return (uint32_t)(eng->st.es_forwarded - before);
 }

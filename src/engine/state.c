@@ -61,10 +61,21 @@ static bool node_matches(const struct pf_state *s, uint32_t role, const struct p
         return eng_sk_cmp(pf_skc(s, (int)role), k) == 0;
 }
 
+static inline uint32_t hint_or_hash(const struct engine *eng, const struct pf_state_key *k)
+{
+        if (eng->hint) {
+                if (eng_sk_cmp(k, &eng->hint[0]) == 0)
+                        return eng->hint_hash[0];
+                if (eng_sk_cmp(k, &eng->hint[1]) == 0)
+                        return eng->hint_hash[1];
+        }
+        return eng_sk_hash(eng, k);
+}
+
 struct pf_state *eng_state_find(struct engine *eng, const struct pf_state_key *k, int dir,
                                 uint16_t ifindex)
 {
-        uint32_t node = eng->buckets[eng_sk_hash(eng, k) & eng->hmask];
+        uint32_t node = eng->buckets[hint_or_hash(eng, k) & eng->hmask];
 
         eng->st.es_states_searches++;
         while (node != ENG_NIL) {
