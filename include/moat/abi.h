@@ -79,8 +79,11 @@ enum moat_result {
 #define MOAT_NET_NAME_MAX  16u
 #define MOAT_FRAME_MAX     65550u /* largest frame a NIC hands over (64 KiB GSO + headers) */
 
-/* Channels on the kvm platform are mapped from 1 GiB up, one 2 MiB-aligned slot each. */
-#define MOAT_GUEST_CHAN_BASE 0x40000000ull
+/*
+ * Channels: at most MOAT_MAX_CHANS, each a multiple of 2 MiB up to
+ * MOAT_GUEST_CHAN_SLOT. Where one is mapped is the platform's choice
+ * (struct moat_hc_chan_info says).
+ */
 #define MOAT_GUEST_CHAN_SLOT 0x1000000ull /* 16 MiB: the most one channel may be */
 #define MOAT_MAX_CHANS       32u
 

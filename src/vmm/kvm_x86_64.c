@@ -126,22 +126,43 @@ int vmm_kvm_create(struct vmm *vm, char *err, size_t errlen)
         vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
         if (vm->vm_fd < 0)
                 FAIL("KVM_CREATE_VM: %s", strerror(errno));
-        /* Untouched pages cost nothing: only what the guest uses becomes RSS. */
-        vm->mem = mmap(NULL, vm->mem_size, PROT_READ | PROT_WRITE,
+        /*
+         * One memory slot holds the RAM and, right after it, every channel:
+         * each slot registration waits for an SRCU grace period, measured at
+         * ~2 ms here, so channels as slots of their own cost ms of boot each.
+         * The channels' shared mappings are moved into place over the tail
+         * of the reservation. Untouched RAM costs nothing (MAP_NORESERVE).
+         */
+        uint64_t total = vm->mem_size;
+        for (unsigned i = 0; i < vm->svc.nchans; i++)
+                total += vm->svc.chans[i].size;
+        vm->mem = mmap(NULL, total, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (vm->mem == MAP_FAILED)
+                FAIL("cannot map %llu MiB of guest memory: %s",
+                     (unsigned long long)(vm->mem_size >> 20), strerror(errno));
         /*
          * --hugepages: a guest that touches much memory at boot (the fw's
          * engine tables) takes one fault per 2 MiB instead of per 4 KiB.
          */
-        if (vm->mem != MAP_FAILED && vm->hugepages)
+        if (vm->hugepages)
                 madvise(vm->mem, vm->mem_size, MADV_HUGEPAGE);
-        if (vm->mem == MAP_FAILED)
-                FAIL("cannot map %llu MiB of guest memory: %s",
-                     (unsigned long long)(vm->mem_size >> 20), strerror(errno));
+        uint64_t off = vm->mem_size;
+        for (unsigned i = 0; i < vm->svc.nchans; i++) {
+                struct svc_chan *c = &vm->svc.chans[i];
+                void *at =
+                    mremap(c->mem, c->size, c->size, MREMAP_MAYMOVE | MREMAP_FIXED, vm->mem + off);
+                if (at == MAP_FAILED)
+                        FAIL("placing channel %s: %s", c->name, strerror(errno));
+                c->mem = at;
+                c->guest_addr = off;
+                off += c->size;
+        }
+        vm->mem_total = total;
         struct kvm_userspace_memory_region region = {
             .slot = 0,
             .guest_phys_addr = 0,
-            .memory_size = vm->mem_size,
+            .memory_size = total,
             .userspace_addr = (uint64_t)(uintptr_t)vm->mem,
         };
         if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
@@ -192,31 +213,18 @@ static void vmm_page_tables(struct vmm *vm, const struct vmm_image *img)
                 for (uint64_t a = lo; a < hi && a < VMM_LOW_LIMIT; a += 4096)
                         pt[a >> 12] = a | pte_rights(img->segs[i].flags);
         }
-        for (uint64_t a = VMM_LOW_LIMIT; a < vm->mem_size; a += VMM_LOW_LIMIT)
-                pd[a >> 21] = a | PTE_P | PTE_RW | PTE_US | PTE_PS | PTE_NX;
-        if (vm->svc.nchans) {
-                _Static_assert(MOAT_GUEST_CHAN_BASE == 1ull << 30, "channels are PDPT entry 1");
-                _Static_assert(MOAT_MAX_CHANS * MOAT_GUEST_CHAN_SLOT <= 1ull << 30, "one PD");
-                uint64_t *pdc = (uint64_t *)(vm->mem + PD_CHAN_ADDR);
-                pdpt[1] = PD_CHAN_ADDR | PTE_P | PTE_RW | PTE_US;
-                for (unsigned i = 0; i < vm->svc.nchans; i++) {
-                        const struct svc_chan *c = &vm->svc.chans[i];
-                        for (uint64_t off = 0; off < c->size; off += VMM_LOW_LIMIT) {
-                                uint64_t a = c->guest_addr + off;
-                                pdc[(a - MOAT_GUEST_CHAN_BASE) >> 21] =
-                                    a | PTE_P | PTE_RW | PTE_US | PTE_PS | PTE_NX;
-                        }
-                }
+        /* RAM and the channels after it: 2 MiB pages, read-write, no-execute. */
+        _Static_assert(VMM_MEM_MAX + MOAT_MAX_CHANS * MOAT_GUEST_CHAN_SLOT <= 2ull << 30,
+                       "two page directories cover RAM and channels");
+        uint64_t *pd2 = (uint64_t *)(vm->mem + PD_CHAN_ADDR);
+        for (uint64_t a = VMM_LOW_LIMIT; a < vm->mem_total; a += VMM_LOW_LIMIT) {
+                uint64_t *dir = a < (1ull << 30) ? pd : pd2;
+                if (dir == pd2)
+                        pdpt[1] = PD_CHAN_ADDR | PTE_P | PTE_RW | PTE_US;
+                dir[(a >> 21) & 511] = a | PTE_P | PTE_RW | PTE_US | PTE_PS | PTE_NX;
         }
 }
 
-/*
- * GDT and TSS. The TSS carries an I/O permission bitmap that opens exactly the
- * hypercall and kick ports: where the host cannot run the guest with IOPL 3
- * (PVM runs it on the real CPU at CPL3 with IOPL 0 and emulates `out` after
- * the #GP), the emulator consults this bitmap. Elsewhere IOPL 3 lets `out`
- * exit directly. The page is mapped for the CPU, never for the guest.
- */
 static void vmm_gdt(struct vmm *vm)
 {
         uint64_t *gdt = (uint64_t *)(vm->mem + GDT_ADDR);
@@ -351,15 +359,6 @@ int vmm_kvm_map_chans(struct vmm *vm, char *err, size_t errlen)
 {
         for (unsigned i = 0; i < vm->svc.nchans; i++) {
                 struct svc_chan *c = &vm->svc.chans[i];
-                struct kvm_userspace_memory_region region = {
-                    .slot = 1 + i,
-                    .guest_phys_addr = c->guest_addr,
-                    .memory_size = c->size,
-                    .userspace_addr = (uint64_t)(uintptr_t)c->mem,
-                };
-                if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-                        FAIL("channel %s: KVM_SET_USER_MEMORY_REGION: %s", c->name,
-                             strerror(errno));
                 struct kvm_ioeventfd ev = {
                     .addr = MOAT_KICK_PORT_BASE + vm->svc.nnics + i,
                     .len = 4,

@@ -125,6 +125,11 @@ int main(int argc, char **argv)
 
         if (!o.no_jail)
                 jail_prepare(o.jail_netns_fd);
+        /* Channels first: their memory goes into the VM's memory slot. */
+        for (unsigned i = 0; i < o.nchans; i++)
+                if (chan_open(&vm.svc.chans[i], o.chans[i], err, sizeof(err)) < 0)
+                        host_die(VMM_EXIT_SETUP, "%s", err);
+        vm.svc.nchans = o.nchans;
         if (vmm_kvm_open(&vm, err, sizeof(err)) < 0 || vmm_kvm_create(&vm, err, sizeof(err)) < 0)
                 host_die(VMM_EXIT_SETUP, "%s", err);
         marks_add(&vm.svc.marks, "vm_created", host_now_ns());
@@ -134,12 +139,6 @@ int main(int argc, char **argv)
                 if (netback_open(&vm.svc.nics[i], o.nets[i], err, sizeof(err)) < 0)
                         host_die(VMM_EXIT_SETUP, "%s", err);
         vm.svc.nnics = o.nnets;
-        for (unsigned i = 0; i < o.nchans; i++) {
-                if (chan_open(&vm.svc.chans[i], o.chans[i], err, sizeof(err)) < 0)
-                        host_die(VMM_EXIT_SETUP, "%s", err);
-                vm.svc.chans[i].guest_addr = MOAT_GUEST_CHAN_BASE + i * MOAT_GUEST_CHAN_SLOT;
-        }
-        vm.svc.nchans = o.nchans;
         if (o.config_path)
                 vm.svc.config = read_config(o.config_path, &vm.svc.config_len);
         vm.svc.console_fd = 1;

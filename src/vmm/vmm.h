@@ -6,14 +6,13 @@
  *   0x1000 - 0x4fff   page tables (not mapped for the guest)
  *   0x5000            GDT and TSS (not mapped for the guest)
  *   0x6000            struct moat_boot_info (read-only for the guest)
- *   0x7000            page directory for channels (not mapped for the guest)
+ *   0x7000            page directory for 1-2 GiB (not mapped for the guest)
  *   0x100000          the guest image (ELF segments with their own W^X rights)
  *   image end .. top-stack   heap
  *   top-stack .. top  stack (MOAT_GUEST_STACK_SIZE)
  * The first 2 MiB are mapped with 4 KiB pages so the above can have exact
- * rights; the rest with 2 MiB pages, read-write and no-execute. Channels are
- * memory slots from MOAT_GUEST_CHAN_BASE (1 GiB) up, one
- * MOAT_GUEST_CHAN_SLOT each, read-write and no-execute.
+ * rights; the rest with 2 MiB pages, read-write and no-execute. The channels
+ * follow the RAM, in the same memory slot, read-write and no-execute.
  */
 #ifndef MOAT_VMM_H
 #define MOAT_VMM_H
@@ -52,7 +51,8 @@ struct vmm {
         struct kvm_run *run;
         size_t run_size;
         uint8_t *mem;
-        uint64_t mem_size;
+        uint64_t mem_size;  /* RAM */
+        uint64_t mem_total; /* RAM and the channels placed after it */
         uint64_t tsc_khz;
         int hugepages; /* back guest memory with transparent huge pages */
         struct svc svc;
@@ -73,7 +73,7 @@ void vmm_image_copy(const struct vmm_image *img, uint8_t *mem);
 
 /* Opens /dev/kvm and checks the API version and the capabilities moat needs. */
 int vmm_kvm_open(struct vmm *vm, char *err, size_t errlen);
-/* Creates the VM, its memory and its vCPU. */
+/* Creates the VM, its memory (RAM, then the channels, opened before) and its vCPU. */
 int vmm_kvm_create(struct vmm *vm, char *err, size_t errlen);
 /*
  * Builds page tables, GDT/TSS and boot info for the image and puts the vCPU in
@@ -87,10 +87,7 @@ int vmm_x86_setup(struct vmm *vm, const struct vmm_image *img, int argc, char **
  */
 int vmm_kvm_run(struct vmm *vm, volatile sig_atomic_t *stop);
 
-/*
- * Maps each channel's shared memory as a memory slot and binds its kick port
- * to its eventfd (ioeventfd: a kick never leaves the host kernel).
- */
+/* Binds each channel's kick port to its eventfd (ioeventfd: no userspace exit). */
 int vmm_kvm_map_chans(struct vmm *vm, char *err, size_t errlen);
 
 /* Serves one hypercall; returns -1 if the guest must be stopped (svc.fault says why). */
