@@ -75,6 +75,13 @@ static inline void eng_wr32(uint8_t *p, uint32_t v)
         p[3] = (uint8_t)v;
 }
 
+/* Equality of whole 16-byte addresses (v4 ones are zero-padded). */
+static inline bool eng_addr_eq(const struct eng_addr *a, const struct eng_addr *b)
+{
+        return ((a->ea_w[0] ^ b->ea_w[0]) | (a->ea_w[1] ^ b->ea_w[1]) | (a->ea_w[2] ^ b->ea_w[2]) |
+                (a->ea_w[3] ^ b->ea_w[3])) == 0;
+}
+
 /* ---- packet descriptor (pf_pdesc) ---------------------------------------- */
 
 /*

@@ -161,8 +161,8 @@ bool eng_addr_is_self(const struct engine *eng, int af, const struct eng_addr *a
         for (i = 0; i < eng->nconn; i++) {
                 const struct eng_conn *c = &eng->conn[i];
 
-                if (c->af == af && (af == 4 ? c->addr.ea_w[0] == a->ea_w[0]
-                                            : memcmp(c->addr.ea_b, a->ea_b, 16) == 0))
+                if (c->af == af &&
+                    (af == 4 ? c->addr.ea_w[0] == a->ea_w[0] : eng_addr_eq(&c->addr, a)))
                         return true;
         }
         return false;

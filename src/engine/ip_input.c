@@ -133,7 +133,7 @@ static void forward(struct engine *eng, struct eng_pdesc *pd)
                 return;
         }
         /* nat may have rewritten the destination: route the result. */
-        if (memcmp(&pd->pd_dst, &odst, sizeof(odst)) != 0 &&
+        if (!eng_addr_eq(&pd->pd_dst, &odst) &&
             !eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
                 eng_drop(eng, ENG_RES_NOROUTE);
                 return;

@@ -156,7 +156,7 @@ static struct eng_neigh *neigh_find(struct engine *eng, uint16_t ifindex, int af
                                 return NULL;
                         break;
                 }
-                if (e->af == af && e->ifindex == ifindex && memcmp(&e->addr, a, sizeof(*a)) == 0)
+                if (e->af == af && e->ifindex == ifindex && eng_addr_eq(&e->addr, a))
                         return e;
                 if (!reuse && e->state == ENG_NB_FREE)
                         reuse = e; /* a tombstone */
