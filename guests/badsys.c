@@ -8,10 +8,7 @@
 
 int guest_main(int argc, char **argv)
 {
-        long nr = 0;
-        const char *s = argc > 0 ? argv[0] : "2";
-        for (; *s >= '0' && *s <= '9'; s++)
-                nr = nr * 10 + (*s - '0');
+        long nr = (long)moat_parse_u64(argc > 0 ? argv[0] : NULL, 2);
         moat_printf("badsys: system call %ld\n", nr);
         long ret;
         __asm__ volatile("syscall"

@@ -14,14 +14,6 @@
 #define BATCH    32
 #define INFLIGHT 128
 
-static uint64_t parse_u64(const char *s)
-{
-        uint64_t v = 0;
-        for (; s && *s >= '0' && *s <= '9'; s++)
-                v = v * 10 + (uint64_t)(*s - '0');
-        return v;
-}
-
 static uint32_t frame_len(uint64_t seq)
 {
         return 60 + (uint32_t)(seq * 37 % 1455); /* 60 .. 1514 bytes */
@@ -123,6 +115,6 @@ int guest_main(int argc, char **argv)
                 return 2;
         }
         moat_mark("ready");
-        uint64_t count = parse_u64(argv[1]);
+        uint64_t count = moat_parse_u64(argv[1], 0);
         return strcmp(argv[0], "ping") == 0 ? run_ping(&c, count) : run_echo(&c, count);
 }

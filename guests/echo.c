@@ -13,21 +13,11 @@
 #define ECHO_BATCH_MAX 256
 #define ECHO_BUF       2048
 
-static uint64_t parse_u64(const char *s, uint64_t dflt)
-{
-        if (s == NULL || *s == '\0')
-                return dflt;
-        uint64_t v = 0;
-        for (; *s >= '0' && *s <= '9'; s++)
-                v = v * 10 + (uint64_t)(*s - '0');
-        return v;
-}
-
 int guest_main(int argc, char **argv)
 {
-        uint64_t limit = parse_u64(argc > 0 ? argv[0] : NULL, 0);
-        uint64_t idle_ns = parse_u64(argc > 1 ? argv[1] : NULL, 10) * 1000000000ull;
-        uint32_t batch = (uint32_t)parse_u64(argc > 2 ? argv[2] : NULL, 64);
+        uint64_t limit = moat_parse_u64(argc > 0 ? argv[0] : NULL, 0);
+        uint64_t idle_ns = moat_parse_u64(argc > 1 ? argv[1] : NULL, 10) * 1000000000ull;
+        uint32_t batch = (uint32_t)moat_parse_u64(argc > 2 ? argv[2] : NULL, 64);
         if (batch < 1 || batch > ECHO_BATCH_MAX) {
                 moat_printf("echo: batch must be 1..%u\n", ECHO_BATCH_MAX);
                 return 2;

@@ -34,14 +34,6 @@ static uint8_t fw_rxbuf[BATCH][BUFSIZE];
 static struct fw_ctl fw_ctl;
 static int fw_has_ctl;
 
-static uint64_t parse_u64(const char *s)
-{
-        uint64_t v = 0;
-        for (; s && *s >= '0' && *s <= '9'; s++)
-                v = v * 10 + (uint64_t)(*s - '0');
-        return v;
-}
-
 static void *fw_load_config(uint64_t *len)
 {
         uint64_t need = 0;
@@ -216,7 +208,7 @@ static uint32_t fw_receive(unsigned i, struct eng_rxframe *rx)
 
 int guest_main(int argc, char **argv)
 {
-        uint64_t run_ns = argc > 0 ? parse_u64(argv[0]) * 1000000000ull : 0;
+        uint64_t run_ns = argc > 0 ? moat_parse_u64(argv[0], 0) * 1000000000ull : 0;
         uint64_t len = 0;
         uint8_t *blob = fw_load_config(&len);
         if (blob == NULL) {

@@ -6,19 +6,9 @@
  */
 #include "moat/guest.h"
 
-static uint64_t parse_u64(const char *s, uint64_t dflt)
-{
-        if (s == NULL || *s == '\0')
-                return dflt;
-        uint64_t v = 0;
-        for (; *s >= '0' && *s <= '9'; s++)
-                v = v * 10 + (uint64_t)(*s - '0');
-        return v;
-}
-
 int guest_main(int argc, char **argv)
 {
-        uint64_t n = parse_u64(argc > 0 ? argv[0] : NULL, 2000);
+        uint64_t n = moat_parse_u64(argc > 0 ? argv[0] : NULL, 2000);
         if (n == 0)
                 n = 1;
         uint64_t t0 = moat_clock_ns();

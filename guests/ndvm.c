@@ -19,17 +19,9 @@ struct ndvm_stats {
         uint64_t rx, tx, runt, oversize, ring_full, tx_fail;
 };
 
-static uint64_t parse_u64(const char *s)
-{
-        uint64_t v = 0;
-        for (; s && *s >= '0' && *s <= '9'; s++)
-                v = v * 10 + (uint64_t)(*s - '0');
-        return v;
-}
-
 int guest_main(int argc, char **argv)
 {
-        uint64_t run_ns = argc > 0 ? parse_u64(argv[0]) * 1000000000ull : 0;
+        uint64_t run_ns = argc > 0 ? moat_parse_u64(argv[0], 0) * 1000000000ull : 0;
         if (moat_nnics() != 1 || moat_nports() != 2) {
                 moat_printf("ndvm: needs exactly one NIC and one channel\n");
                 return 2;

@@ -59,6 +59,9 @@ void moat_kick(uint32_t port);
 /* Copies the domain's config blob into `buf`; see struct moat_hc_config. */
 int moat_config(void *buf, uint64_t cap, uint64_t *len);
 
+/* A decimal argument, or `dflt` when it is absent or not a plain number. */
+uint64_t moat_parse_u64(const char *s, uint64_t dflt);
+
 /* A hypercall that does nothing: measures the cost of one exit. */
 void moat_null_call(void);
 

@@ -194,28 +194,6 @@ _Noreturn void moat_exit(int status)
         _exit(status >= 0 && status < PROC_EXIT_ABORT ? status : PROC_EXIT_ABORT);
 }
 
-static void *proc_read_file(const char *path, size_t *len)
-{
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20))
-                host_die(PROC_EXIT_SETUP, "--config %s: %s", path,
-                         fd < 0 ? strerror(errno) : "not a regular file of at most 64 MiB");
-        char *buf = malloc((size_t)st.st_size + 1);
-        size_t got = 0;
-        while (buf && got < (size_t)st.st_size) {
-                ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-                if (r <= 0)
-                        break;
-                got += (size_t)r;
-        }
-        close(fd);
-        if (buf == NULL || got != (size_t)st.st_size)
-                host_die(PROC_EXIT_SETUP, "--config %s: read failed", path);
-        *len = got;
-        return buf;
-}
-
 #if !defined(__SANITIZE_ADDRESS__)
 /* Bytes of address space the process uses now, before the guest allocates. */
 static uint64_t proc_vm_size(void)
@@ -292,8 +270,10 @@ int main(int argc, char **argv)
                 c->guest_addr = (uint64_t)(uintptr_t)c->mem;
         }
         proc_svc.nchans = o.nchans;
-        if (o.config_path)
-                proc_svc.config = proc_read_file(o.config_path, &proc_svc.config_len);
+        if (o.config_path &&
+            (proc_svc.config = host_read_file(o.config_path, 64u << 20, &proc_svc.config_len, err,
+                                              sizeof(err))) == NULL)
+                host_die(PROC_EXIT_SETUP, "--config %s", err);
         proc_svc.console_fd = 1;
         proc_svc.xlate = proc_xlate;
         if (o.marks_path) {

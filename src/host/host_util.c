@@ -1,11 +1,13 @@
 #include "host_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 const char *host_progname = "moat";
 
@@ -110,4 +112,34 @@ int host_parse_seconds(const char *s, uint64_t *out_ns)
                 return -1;
         *out_ns = (uint64_t)(d * 1e9);
         return 0;
+}
+
+void *host_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+                snprintf(err, errlen, "%s: %s", path,
+                         fd < 0 ? strerror(errno) : "not a regular file of the allowed size");
+                if (fd >= 0)
+                        close(fd);
+                return NULL;
+        }
+        char *buf = malloc((size_t)st.st_size + 1);
+        size_t got = 0;
+        while (buf && got < (size_t)st.st_size) {
+                ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+                if (r <= 0)
+                        break;
+                got += (size_t)r;
+        }
+        close(fd);
+        if (buf == NULL || got != (size_t)st.st_size) {
+                snprintf(err, errlen, "%s: read failed", path);
+                free(buf);
+                return NULL;
+        }
+        buf[got] = '\0';
+        *len = got;
+        return buf;
 }

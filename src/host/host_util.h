@@ -7,6 +7,7 @@
 #define MOAT_HOST_UTIL_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Program name used as the prefix of every message ("moat-vmm", ...). */
@@ -30,5 +31,11 @@ int host_parse_size(const char *s, uint64_t *out);
 
 /* Parses a duration in seconds ("2", "0.5") into nanoseconds; -1 on error. */
 int host_parse_seconds(const char *s, uint64_t *out_ns);
+
+/*
+ * Reads a whole regular file of at most `max` bytes into a malloc'd buffer
+ * (NUL-terminated past the end). Returns it, or NULL with a reason in err.
+ */
+void *host_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
 
 #endif

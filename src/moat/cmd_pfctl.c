@@ -82,15 +82,14 @@ static int pfctl_write_blob(const char *path, const void *blob, size_t len)
         return 0;
 }
 
-/* Sends {"cmd": "pfctl", "op": OP[, "blob": PATH]}; prints the reply text. */
-static int pfctl_remote(const struct appconf *app, const char *op, const char *blob)
+/*
+ * Sends a pfctl request (taking `req`) to the appliance's daemon. An error
+ * reply is printed; a text reply goes to `out` (if not NULL) and, if `text`
+ * is not NULL, a copy to *text. Returns 0 or 1.
+ */
+static int pfctl_send(const struct appconf *app, json_object *req, FILE *out, char **text)
 {
         char err[512];
-        json_object *req = json_object_new_object();
-        json_object_object_add(req, "cmd", json_object_new_string("pfctl"));
-        json_object_object_add(req, "op", json_object_new_string(op));
-        if (blob)
-                json_object_object_add(req, "blob", json_object_new_string(blob));
         json_object *r = app_call(app, req, err, sizeof(err)), *v;
         json_object_put(req);
         if (r == NULL) {
@@ -101,47 +100,53 @@ static int pfctl_remote(const struct appconf *app, const char *op, const char *b
         if (json_object_object_get_ex(r, "error", &v)) {
                 fprintf(stderr, "moat pfctl: %s\n", json_object_get_string(v));
                 rc = 1;
-        } else if (json_object_object_get_ex(r, "text", &v) && strcmp(op, "load") != 0) {
-                fputs(json_object_get_string(v), stdout);
+        } else if (json_object_object_get_ex(r, "text", &v)) {
+                if (out)
+                        fputs(json_object_get_string(v), out);
+                if (text)
+                        *text = strdup(json_object_get_string(v));
         }
         json_object_put(r);
         return rc;
+}
+
+static json_object *pfctl_request(const char *op)
+{
+        json_object *req = json_object_new_object();
+        json_object_object_add(req, "cmd", json_object_new_string("pfctl"));
+        json_object_object_add(req, "op", json_object_new_string(op));
+        return req;
+}
+
+/* -s/-F/-f on the running fw; the reply text (a load's is "ok") is printed. */
+static int pfctl_remote(const struct appconf *app, const char *op, const char *blob)
+{
+        json_object *req = pfctl_request(op);
+        if (blob)
+                json_object_object_add(req, "blob", json_object_new_string(blob));
+        return pfctl_send(app, req, strcmp(op, "load") != 0 ? stdout : NULL, NULL);
 }
 
 /* -t TABLE -T CMD [ADDR...] on the running fw. */
 static int pfctl_table_remote(const struct appconf *app, const char *table, const char *tcmd,
                               int naddr, char **addrs)
 {
-        char err[512];
-        json_object *req = json_object_new_object(), *v;
-        json_object_object_add(req, "cmd", json_object_new_string("pfctl"));
-        json_object_object_add(req, "op", json_object_new_string("table"));
+        json_object *req = pfctl_request("table");
         json_object_object_add(req, "table", json_object_new_string(table));
         json_object_object_add(req, "tcmd", json_object_new_string(tcmd));
         json_object *a = json_object_new_array();
         for (int i = 0; i < naddr; i++)
                 json_object_array_add(a, json_object_new_string(addrs[i]));
         json_object_object_add(req, "addrs", a);
-        json_object *r = app_call(app, req, err, sizeof(err));
-        json_object_put(req);
-        if (r == NULL) {
-                fprintf(stderr, "moat pfctl: %s\n", err);
-                return 1;
-        }
-        int rc = 0;
-        if (json_object_object_get_ex(r, "error", &v)) {
-                fprintf(stderr, "moat pfctl: %s\n", json_object_get_string(v));
+        /* pfctl prints table contents on stdout and counts on stderr. */
+        char *text = NULL;
+        int rc = pfctl_send(app, req, strcmp(tcmd, "show") == 0 ? stdout : stderr, &text);
+        /* -T test: the exit status says whether every address matched. */
+        unsigned got, of;
+        if (rc == 0 && strcmp(tcmd, "test") == 0 && text && sscanf(text, "%u/%u", &got, &of) == 2 &&
+            got != of)
                 rc = 1;
-        } else if (json_object_object_get_ex(r, "text", &v)) {
-                const char *t = json_object_get_string(v);
-                /* pfctl prints counts on stderr and table contents on stdout. */
-                fputs(t, strcmp(tcmd, "show") == 0 ? stdout : stderr);
-                /* -T test: the exit status says whether every address matched. */
-                unsigned got, of;
-                if (strcmp(tcmd, "test") == 0 && sscanf(t, "%u/%u", &got, &of) == 2 && got != of)
-                        rc = 1;
-        }
-        json_object_put(r);
+        free(text);
         return rc;
 }
 

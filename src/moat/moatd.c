@@ -472,20 +472,8 @@ static json_object *status_json(void)
 
 static void *read_all(const char *path, size_t *len)
 {
-        FILE *f = fopen(path, "rb");
-        if (f == NULL)
-                return NULL;
-        fseek(f, 0, SEEK_END);
-        long n = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        void *b = n >= 0 && n < (64 << 20) ? malloc((size_t)n + 1) : NULL;
-        if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-                free(b);
-                b = NULL;
-        }
-        fclose(f);
-        *len = (size_t)n;
-        return b;
+        char err[PATH_MAX + 64];
+        return host_read_file(path, 64u << 20, len, err, sizeof(err));
 }
 
 /* The ruleset the fw runs now: the tail of fw.conf. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "host_util.h"
 #include "vmm.h"
 
 #define IMAGE_MAX_FILE (64u << 20)
@@ -22,29 +23,12 @@
 /* Reads the whole file; images are small and read once. */
 static int image_read(struct vmm_image *img, const char *path, char *err, size_t errlen)
 {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                FAIL("%s: %s", path, strerror(errno));
-        struct stat st;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > IMAGE_MAX_FILE) {
-                close(fd);
-                FAIL("%s: not a regular file of at most %u MiB", path, IMAGE_MAX_FILE >> 20);
-        }
-        uint8_t *buf = malloc((size_t)st.st_size + 1);
-        size_t got = 0;
-        while (buf && got < (size_t)st.st_size) {
-                ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-                if (r <= 0)
-                        break;
-                got += (size_t)r;
-        }
-        close(fd);
-        if (buf == NULL || got != (size_t)st.st_size) {
-                free(buf);
-                FAIL("%s: could not read the image", path);
-        }
+        size_t len;
+        void *buf = host_read_file(path, IMAGE_MAX_FILE, &len, err, errlen);
+        if (buf == NULL)
+                return -1;
         img->file = buf;
-        img->file_len = got;
+        img->file_len = len;
         return 0;
 }
 

@@ -60,28 +60,6 @@ static void on_timeout(int sig)
                 vm.run->immediate_exit = 1;
 }
 
-static void *read_config(const char *path, size_t *len)
-{
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20))
-                host_die(VMM_EXIT_SETUP, "--config %s: %s", path,
-                         fd < 0 ? strerror(errno) : "not a regular file of at most 64 MiB");
-        char *buf = malloc((size_t)st.st_size + 1);
-        size_t got = 0;
-        while (buf && got < (size_t)st.st_size) {
-                ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-                if (r <= 0)
-                        break;
-                got += (size_t)r;
-        }
-        close(fd);
-        if (buf == NULL || got != (size_t)st.st_size)
-                host_die(VMM_EXIT_SETUP, "--config %s: read failed", path);
-        *len = got;
-        return buf;
-}
-
 static int open_marks(const char *path)
 {
         if (path == NULL)
@@ -139,8 +117,10 @@ int main(int argc, char **argv)
                 if (netback_open(&vm.svc.nics[i], o.nets[i], err, sizeof(err)) < 0)
                         host_die(VMM_EXIT_SETUP, "%s", err);
         vm.svc.nnics = o.nnets;
-        if (o.config_path)
-                vm.svc.config = read_config(o.config_path, &vm.svc.config_len);
+        if (o.config_path &&
+            (vm.svc.config = host_read_file(o.config_path, 64u << 20, &vm.svc.config_len, err,
+                                            sizeof(err))) == NULL)
+                host_die(VMM_EXIT_SETUP, "--config %s", err);
         vm.svc.console_fd = 1;
         vm.svc.stop = &vmm_stop_flag;
         vm.svc.xlate = vmm_gpa;
