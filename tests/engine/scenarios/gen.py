@@ -20,7 +20,8 @@ import os
 import sys
 
 from scapy.all import (ICMP, IP, TCP, UDP, Ether, ICMPv6DestUnreach, ICMPv6EchoReply,
-                       ICMPv6EchoRequest, ICMPv6PacketTooBig, IPv6, Raw, fragment, raw)
+                       ICMPv6EchoRequest, ICMPv6PacketTooBig, IPv6, IPv6ExtHdrFragment, Raw,
+                       fragment, fragment6, raw)
 
 LAN_MAC = "02:00:00:00:00:01"
 WAN_MAC = "02:00:00:00:01:01"
@@ -185,6 +186,20 @@ pass all
     del whole.chksum
     frag.out("wan", to_wan(whole))
     s.append(frag)
+
+    f6 = Scn("scrub_reassembly_v6", """\
+scrub in all
+pass all
+""")
+    big6 = IPv6(src="fd00:1::10", dst="2001:db8:9::7") / IPv6ExtHdrFragment(id=0x1234) / \
+        UDP(sport=9, dport=9) / Raw(bytes(range(200)) * 6)
+    frags6 = fragment6(big6, 600)
+    for fr in reversed(frags6):
+        f6.inp("lan", from_lan(fr))
+    whole6 = IPv6(src="fd00:1::10", dst="2001:db8:9::7", hlim=63) / UDP(sport=9, dport=9) / \
+        Raw(bytes(range(200)) * 6)
+    f6.out("wan", to_wan(whole6))
+    s.append(f6)
 
     tbl = Scn("table_block", """\
 table <bad> { 10.66.0.0/16, !10.66.1.0/24 }
