@@ -66,12 +66,13 @@ void jail_prepare(int netns_fd)
 
 int jail_netns_new(void)
 {
-        pthread_t t;
-        if (pthread_create(&t, NULL, jail_netns_thread, NULL) != 0)
+        if (!jail_prep.started)
                 return -1;
-        pthread_join(t, NULL);
+        pthread_join(jail_prep.thread, NULL);
+        jail_prep.started = 0;
         int fd = jail_prep.fd;
         jail_prep.fd = -1;
+        errno = fd < 0 ? jail_prep.err : 0;
         return fd;
 }
 

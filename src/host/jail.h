@@ -52,7 +52,11 @@ struct jail_fds {
  */
 void jail_prepare(int netns_fd);
 
-/* Creates an empty network namespace and returns an fd to it, or -1. */
+/*
+ * For a toolstack that makes the namespace its domains share: after
+ * jail_prepare(-1), waits for the helper thread and returns an fd to the new
+ * empty namespace (not joined), or -1 with errno set.
+ */
 int jail_netns_new(void);
 
 /*

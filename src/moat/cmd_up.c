@@ -46,10 +46,10 @@ static enum app_platform up_platform(enum app_platform want, const char *who)
 {
         static int usable = -1;
         static char why[160];
+        if (want == APP_PLAT_PROCESS)
+                return APP_PLAT_PROCESS; /* no need to probe KVM (a VM costs ~1 ms) */
         if (usable < 0)
                 usable = app_kvm_usable(why, sizeof(why));
-        if (want == APP_PLAT_PROCESS)
-                return APP_PLAT_PROCESS;
         if (usable)
                 return APP_PLAT_KVM;
         if (want == APP_PLAT_KVM) {
