@@ -79,6 +79,12 @@ static void ctl_info(struct out *o, struct engine *eng, uint64_t now, uint64_t t
             (unsigned long long)st.es_nat_exhausted);
 }
 
+static void ctl_info_log(struct out *o, const struct fw_ctl *c)
+{
+        say(o, "Logging\n  %-23s%14llu\n  %-23s%14llu\n", "records sent",
+            (unsigned long long)c->log_sent, "records dropped", (unsigned long long)c->log_dropped);
+}
+
 static void addr_fmt(char *b, size_t n, int af, const struct eng_addr *a, uint16_t port)
 {
         if (af == 4)
@@ -222,6 +228,7 @@ static void ctl_serve(struct fw_ctl *c, struct engine *eng, uint64_t now)
         switch (c->req_op) {
         case FWCTL_INFO:
                 ctl_info(&o, eng, now, c->t_start);
+                ctl_info_log(&o, c);
                 break;
         case FWCTL_STATES:
                 eng_state_foreach(eng, now, state_line, &o);

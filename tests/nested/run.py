@@ -269,7 +269,7 @@ class Cpio:
 # Host programs beyond busybox and iproute2 that a test's script may call:
 # put in the VM only when a script names them, since python3 with its library
 # roughly doubles the image (and its boot time).
-HOST_TOOLS = ("ethtool", "python3")
+HOST_TOOLS = ("ethtool", "python3", "tcpdump", "getent")
 # Parts of python's library no test needs in the VM.
 PY_SKIP = {"test", "tkinter", "idlelib", "lib2to3", "pydoc_data", "distutils", "ensurepip",
            "turtledemo", "site-packages", "dist-packages", "venv"}
@@ -485,8 +485,10 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
     script = tests_script(tests, builddir)
     tools = tools_named(files)
     extra, links = set(), {}
-    if "ethtool" in tools and shutil.which("ethtool", path="/usr/sbin:/sbin"):
-        extra.add(shutil.which("ethtool", path="/usr/sbin:/sbin"))
+    for tool in ("ethtool", "tcpdump", "getent"):
+        path = shutil.which(tool, path="/usr/sbin:/sbin:/usr/bin:/bin")
+        if tool in tools and path:
+            extra.add(path)
     if "python3" in tools and os.path.exists("/usr/bin/python3"):
         exe, pylib = python_files()
         links["/usr/bin/python3"] = os.path.basename(exe)
