@@ -228,11 +228,15 @@ int guest_main(int argc, char **argv)
         if (fw_has_ctl)
                 mask |= 1ull << fw_ctl.ch.port;
         struct eng_rxframe rx[BATCH];
-        int forwarded = 0;
+        int forwarded = 0, received = 0;
         while (!end || now < end) {
                 uint32_t work = 0;
                 for (unsigned i = 0; i < fw_nifs; i++) {
                         uint32_t n = fw_receive(i, rx);
+                        if (n && !received) {
+                                moat_mark("first_rx"); /* boot report: first frame in */
+                                received = 1;
+                        }
                         if (n) {
                                 /* The boot report ends at the first frame forwarded. */
                                 if (eng_input(eng, rx, n, fw_txq, now) && !forwarded) {

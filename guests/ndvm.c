@@ -62,6 +62,8 @@ int guest_main(int argc, char **argv)
                                 olen[n++] = fr[i].len;
                         }
                 }
+                if (got && st.rx == 0)
+                        moat_mark("first_rx"); /* boot report: first frame from the NIC */
                 st.rx += got;
                 if (n)
                         st.ring_full += n - moat_chan_send(&ch, out, olen, n);
