@@ -147,6 +147,7 @@ int moat_cmd_console(int argc, char **argv)
 
 struct ev {
         char who[32], name[32];
+        char platform[16]; /* kvm, process, or moatd for the daemon */
         long long ns;
 };
 
@@ -169,6 +170,7 @@ static void collect(struct ev *evs, int *n, int max, const char *path, const cha
                         struct ev *e = &evs[(*n)++];
                         snprintf(e->who, sizeof(e->who), "%s", who);
                         snprintf(e->name, sizeof(e->name), "%s", jstr(m, "name"));
+                        snprintf(e->platform, sizeof(e->platform), "%s", jstr(j, "platform"));
                         e->ns = json_object_get_int64(ns);
                 }
         json_object_put(j);
@@ -278,16 +280,17 @@ int moat_cmd_boot_report(int argc, char **argv)
         if (as_json) {
                 printf("{\"marks\": [");
                 for (int i = 0; i < n; i++)
-                        printf("%s\n  {\"domain\": \"%s\", \"name\": \"%s\", \"us\": %.1f}",
-                               i ? "," : "", evs[i].who, evs[i].name,
+                        printf("%s\n  {\"domain\": \"%s\", \"platform\": \"%s\", \"name\": \"%s\", "
+                               "\"us\": %.1f}",
+                               i ? "," : "", evs[i].who, evs[i].platform, evs[i].name,
                                (double)(evs[i].ns - t0) / 1e3);
                 printf("\n]}\n");
                 return 0;
         }
         printf("boot timeline from `moat up` (us)\n");
         for (int i = 0; i < n; i++)
-                printf("%10.1f  %-14s %s\n", (double)(evs[i].ns - t0) / 1e3, evs[i].who,
-                       evs[i].name);
+                printf("%10.1f  %-14s %-8s %s\n", (double)(evs[i].ns - t0) / 1e3, evs[i].who,
+                       evs[i].platform, evs[i].name);
         for (int i = 0; i < n; i++)
                 if (strcmp(evs[i].name, "first_forward") == 0) {
                         printf("first frame forwarded %.2f ms after `moat up`\n",
