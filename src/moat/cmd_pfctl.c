@@ -8,8 +8,8 @@
  *
  * With the appliance of `moat -c FILE` running, the requests go to its
  * daemon and on to the fw: -f FILE swaps the ruleset atomically (states are
- * kept), -s rules|info|states, -F states, -t TABLE -T show|add|delete|
- * flush|test. -s Tables|labels and -F rules|all are not served yet and say so.
+ * kept), -s rules|info|states|Tables, -F states|rules|all, -t TABLE -T
+ * show|add|delete|flush|test. -s labels is not served yet and says so.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -273,8 +273,7 @@ int moat_cmd_pfctl(int argc, char **argv)
         if ((flush || tcmd || show || (file && !noload)) && pfctl_running(&app)) {
                 if (tcmd != NULL)
                         return pfctl_table_remote(&app, table, tcmd, argc - optind, argv + optind);
-                if ((show && strcmp(show, "Tables") == 0) ||
-                    (show && strcmp(show, "labels") == 0) || (flush && strcmp(flush, "states"))) {
+                if (show && strcmp(show, "labels") == 0) {
                         fprintf(stderr, "moat pfctl: not served by the running appliance yet\n");
                         return 1;
                 }
@@ -287,7 +286,16 @@ int moat_cmd_pfctl(int argc, char **argv)
                         ret = noload ? 0 : pfctl_load_remote(&app, blob, len);
                         free(blob);
                 }
-                if (ret == 0 && flush != NULL)
+                /* -F rules: an empty ruleset, as pfctl leaves (nothing is filtered). */
+                if (ret == 0 && flush && strcmp(flush, "states") != 0) {
+                        void *empty;
+                        size_t elen;
+                        if (pfconf_compile("-F rules", "", 0, stderr, &empty, &elen) != 0)
+                                return 1;
+                        ret = pfctl_load_remote(&app, empty, elen);
+                        free(empty);
+                }
+                if (ret == 0 && flush && strcmp(flush, "rules") != 0)
                         ret = pfctl_remote(&app, "flush-states", NULL);
                 if (ret == 0 && show != NULL)
                         ret = pfctl_remote(&app, show, NULL);

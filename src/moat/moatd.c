@@ -626,7 +626,7 @@ static json_object *pfctl_request(json_object *req)
         json_object *v;
         const char *op = json_object_object_get_ex(req, "op", &v) ? json_object_get_string(v) : "";
         char err[256] = "";
-        if (strcmp(op, "rules") == 0) {
+        if (strcmp(op, "rules") == 0 || strcmp(op, "Tables") == 0) {
                 uint8_t *conf;
                 size_t clen, rlen;
                 const uint8_t *rules = current_rules(&conf, &clen, &rlen);
@@ -635,7 +635,12 @@ static json_object *pfctl_request(json_object *req)
                 size_t tlen = 0;
                 if (rules && ruleset_validate(rules, rlen, &view, NULL) == RULESET_OK) {
                         FILE *m = open_memstream(&text, &tlen);
-                        pfconf_print(m, &view, 0);
+                        if (strcmp(op, "rules") == 0)
+                                pfconf_print(m, &view, 0);
+                        else /* -s Tables: the tables the running ruleset defines, as pfctl */
+                                for (uint32_t i = 0; i < view.rv_n_tables; i++)
+                                        fprintf(m, "%s\n",
+                                                ruleset_str(&view, view.rv_tables[i].tb_name));
                         fclose(m);
                 }
                 json_object *r = reply_text(text, text ? NULL : "no valid ruleset in fw.conf");

@@ -287,6 +287,7 @@ fi
 "$moat" -c "$conf" pfctl -t blocked -T delete 192.168.1.10 2>/dev/null || fail "table delete"
 ip netns exec "$lan" ping -n -c 1 -W 2 198.51.100.254 >/dev/null || fail "ping after the table delete"
 "$moat" -c "$conf" pfctl -t nosuch -T show 2>/dev/null && fail "a missing table was accepted"
+[ "$("$moat" -c "$conf" pfctl -s Tables)" = "blocked" ] || fail "pfctl -s Tables"
 echo "ok: -t blocked -T add/show/test/delete act on the running fw at once"
 
 # 6. block return: a TCP connection gets a RST, a UDP datagram an ICMP
@@ -325,6 +326,10 @@ echo "$ret"
 echo "$ret" | grep -q "tcp refused" || fail "block return on TCP gave no RST: $ret"
 echo "$ret" | grep -q "udp unreachable" || fail "block return on UDP gave no ICMP unreachable: $ret"
 echo "ok: block return answers TCP with a RST and UDP with ICMP unreachable"
+"$moat" -c "$conf" pfctl -F all >/dev/null 2>&1 || fail "pfctl -F all"
+[ -z "$("$moat" -c "$conf" pfctl -s rules)" ] || fail "rules left after -F all"
+[ -z "$("$moat" -c "$conf" pfctl -s states)" ] || fail "states left after -F all"
+echo "ok: pfctl -F all leaves no rules and no states"
 
 # 7. What the toolstack reports.
 "$moat" -c "$conf" status || fail "status"
