@@ -19,19 +19,26 @@ static int load(struct appconf *c)
         return 0;
 }
 
+/* Loads the config of `moat -c` and sends `cmd` to its daemon; NULL (said why) on failure. */
+static json_object *ask(struct appconf *c, const char *cmd)
+{
+        char err[512];
+        if (load(c) < 0)
+                return NULL;
+        json_object *r = app_request(c, cmd, err, sizeof(err));
+        if (r == NULL)
+                fprintf(stderr, "moat: %s\n", err);
+        return r;
+}
+
 int moat_cmd_down(int argc, char **argv)
 {
         (void)argc;
         (void)argv;
         static struct appconf c;
-        char err[512];
-        if (load(&c) < 0)
+        json_object *r = ask(&c, "down");
+        if (r == NULL)
                 return 1;
-        json_object *r = app_request(&c, "down", err, sizeof(err));
-        if (r == NULL) {
-                fprintf(stderr, "moat: %s\n", err);
-                return 1;
-        }
         json_object_put(r);
         printf("moat: down\n");
         return 0;
@@ -47,14 +54,9 @@ int moat_cmd_status(int argc, char **argv)
 {
         int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
         static struct appconf c;
-        char err[512];
-        if (load(&c) < 0)
+        json_object *r = ask(&c, "status");
+        if (r == NULL)
                 return 1;
-        json_object *r = app_request(&c, "status", err, sizeof(err));
-        if (r == NULL) {
-                fprintf(stderr, "moat: %s\n", err);
-                return 1;
-        }
         if (as_json) {
                 printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY));
                 json_object_put(r);
@@ -243,14 +245,9 @@ int moat_cmd_boot_report(int argc, char **argv)
                 return 2;
         }
         static struct appconf c;
-        char err[512];
-        if (load(&c) < 0)
+        json_object *r = ask(&c, "status");
+        if (r == NULL)
                 return 1;
-        json_object *r = app_request(&c, "status", err, sizeof(err));
-        if (r == NULL) {
-                fprintf(stderr, "moat: %s\n", err);
-                return 1;
-        }
         static struct ev evs[512];
         int n = 0;
         char path[PATH_MAX];

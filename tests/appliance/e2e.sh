@@ -46,6 +46,56 @@ fail() {
 	exit 1
 }
 
+# A TCP transfer of MIB random MiB from the LAN client to the WAN server's
+# PORT. The client pauses 0.5 s after a quarter, announced by $tmp/half, so
+# the test can act mid-transfer; OUT gets the server's "peer ADDR bytes N sha
+# H" and the client's "sent H".
+transfer_start() { # PORT MIB OUT
+	rm -f "$tmp/half"
+	ip netns exec "$wan" /usr/bin/python3 -c '
+import hashlib, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.51.100.254", int(sys.argv[1]))); s.listen(1); s.settimeout(20)
+c, a = s.accept(); c.settimeout(20); h = hashlib.sha256(); n = 0
+while True:
+    d = c.recv(65536)
+    if not d: break
+    h.update(d); n += len(d)
+c.sendall(("peer %s bytes %d sha %s\n" % (a[0], n, h.hexdigest())).encode()); c.close()
+' "$1" >/dev/null 2>&1 &
+	spid=$!
+	sleep 0.3
+	ip netns exec "$lan" /usr/bin/python3 -c '
+import hashlib, os, socket, sys, time
+data = os.urandom(int(sys.argv[3]) << 20)
+s = socket.create_connection(("198.51.100.254", int(sys.argv[2])), timeout=20)
+for i in range(0, len(data), 1 << 16):
+    s.sendall(data[i:i + (1 << 16)])
+    if i == len(data) // 4:
+        open(sys.argv[1], "w").write("half\n")
+        time.sleep(0.5)
+s.shutdown(socket.SHUT_WR)
+print(s.recv(200).decode().strip(), "sent", hashlib.sha256(data).hexdigest())
+' "$tmp/half" "$1" "$2" >"$3" 2>&1 &
+	cpid=$!
+}
+transfer_half() {
+	i=0
+	while [ ! -f "$tmp/half" ] && [ $i -lt 200 ]; do
+		i=$((i + 1))
+		sleep 0.02
+	done
+}
+transfer_check() { # OUT BYTES: the server saw the appliance's address and every byte
+	wait $cpid
+	wait $spid
+	res=$(cat "$1")
+	echo "$res"
+	got=$(echo "$res" | sed -n "s/^peer 198.51.100.1 bytes $2 sha \([0-9a-f]*\) sent.*/\1/p")
+	sent=$(echo "$res" | sed -n 's/.* sent \([0-9a-f]*\)$/\1/p')
+	[ -n "$got" ] && [ "$got" = "$sent" ]
+}
+
 # Test hosts: a LAN client and a WAN server, each in its own namespace.
 ip netns add "$lan" && ip netns add "$wan" || fail "netns"
 ip link add "$ml" type veth peer name c0 netns "$lan" || fail "veth lan"
@@ -101,58 +151,19 @@ ip netns exec "$lan" ping -n -c 3 -i 0.2 -W 2 198.51.100.254 >"$tmp/ping" 2>&1 |
 echo "ok: LAN pings the WAN server through the appliance"
 
 # 2. TCP through NAT: the server reports the peer it sees and a checksum of
-# what it received; the client sends 8 MiB in chunks. In vm modes the LAN
+# what it received; the client sends 8 MiB. In vm modes the LAN
 # ndvm is killed mid-transfer: the daemon restarts it and the fw keeps the
 # connection's state, so the transfer completes.
-ip netns exec "$wan" /usr/bin/python3 -c '
-import hashlib, socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("198.51.100.254", 8080)); s.listen(1); s.settimeout(20)
-c, a = s.accept(); c.settimeout(20); h = hashlib.sha256(); n = 0
-while True:
-    d = c.recv(65536)
-    if not d: break
-    h.update(d); n += len(d)
-c.sendall(("peer %s bytes %d sha %s\n" % (a[0], n, h.hexdigest())).encode()); c.close()
-' >"$tmp/server" 2>&1 &
-spid=$!
-sleep 0.3
-ip netns exec "$lan" /usr/bin/python3 -c '
-import hashlib, os, socket, sys, time
-data = os.urandom(8 << 20)
-s = socket.create_connection(("198.51.100.254", 8080), timeout=20)
-for i in range(0, len(data), 1 << 16):
-    s.sendall(data[i:i + (1 << 16)])
-    if i == 2 << 20:
-        open(sys.argv[1], "w").write("half\n")
-        time.sleep(0.3)
-s.shutdown(socket.SHUT_WR)
-print(s.recv(200).decode().strip(), "sent", hashlib.sha256(data).hexdigest())
-' "$tmp/half" >"$tmp/client" 2>&1 &
-cpid=$!
+transfer_start 8080 8 "$tmp/client"
 killed=""
 if [ "$mode" != bare-metal ]; then
-	i=0
-	while [ ! -f "$tmp/half" ] && [ $i -lt 200 ]; do
-		i=$((i + 1))
-		sleep 0.02
-	done
+	transfer_half
 	pid=$("$moat" -c "$conf" status --json | /usr/bin/python3 -c '
 import json, sys
 print([d["pid"] for d in json.load(sys.stdin)["domains"] if d["name"] == "ndvm-lan"][0])')
 	kill -9 "$pid" && killed=$pid
 fi
-wait $cpid
-wait $spid
-res=$(cat "$tmp/client")
-echo "$res"
-case $res in
-"peer 198.51.100.1 bytes 8388608 sha "*) ;;
-*) fail "TCP through NAT: $res" ;;
-esac
-got=$(echo "$res" | sed 's/.* sha \([0-9a-f]*\) sent.*/\1/')
-sent=$(echo "$res" | sed 's/.* sent \([0-9a-f]*\)$/\1/')
-[ "$got" = "$sent" ] || fail "the server received other bytes than were sent"
+transfer_check "$tmp/client" 8388608 || fail "TCP through NAT: $res"
 echo "ok: 8 MiB over TCP LAN->WAN intact, the server saw the appliance's address"
 if [ -n "$killed" ]; then
 	"$moat" -c "$conf" status | grep -E "^ndvm-lan +[a-z]+ +running +[0-9]+Mi +1 " >/dev/null ||
@@ -175,46 +186,11 @@ int = "lan"
 nat on $ext inet from $int:network to any -> ($ext)
 block log all
 EOP
-ip netns exec "$wan" /usr/bin/python3 -c '
-import hashlib, socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("198.51.100.254", 8081)); s.listen(1); s.settimeout(20)
-c, a = s.accept(); c.settimeout(20); h = hashlib.sha256(); n = 0
-while True:
-    d = c.recv(65536)
-    if not d: break
-    h.update(d); n += len(d)
-c.sendall(("bytes %d sha %s\n" % (n, h.hexdigest())).encode()); c.close()
-' >/dev/null 2>&1 &
-spid=$!
-sleep 0.3
-rm -f "$tmp/half"
-ip netns exec "$lan" /usr/bin/python3 -c '
-import hashlib, os, socket, sys, time
-data = os.urandom(4 << 20)
-s = socket.create_connection(("198.51.100.254", 8081), timeout=20)
-for i in range(0, len(data), 1 << 16):
-    s.sendall(data[i:i + (1 << 16)])
-    if i == 1 << 20:
-        open(sys.argv[1], "w").write("half\n")
-        time.sleep(0.5)
-s.shutdown(socket.SHUT_WR)
-print(s.recv(200).decode().strip(), "sent", hashlib.sha256(data).hexdigest())
-' "$tmp/half" >"$tmp/client2" 2>&1 &
-cpid=$!
-i=0
-while [ ! -f "$tmp/half" ] && [ $i -lt 200 ]; do
-	i=$((i + 1))
-	sleep 0.02
-done
+transfer_start 8081 4 "$tmp/client2"
+transfer_half
 "$moat" -c "$conf" pfctl -f "$tmp/strict.conf" || fail "ruleset swap refused"
 "$moat" -c "$conf" pfctl -s rules | grep -q "^block drop log all" || fail "swapped ruleset not shown"
-wait $cpid
-wait $spid
-res=$(cat "$tmp/client2")
-got=$(echo "$res" | sed -n 's/^bytes 4194304 sha \([0-9a-f]*\) sent.*/\1/p')
-sent=$(echo "$res" | sed -n 's/.* sent \([0-9a-f]*\)$/\1/p')
-[ -n "$got" ] && [ "$got" = "$sent" ] || fail "transfer across the swap: $res"
+transfer_check "$tmp/client2" 4194304 || fail "transfer across the swap: $res"
 echo "ok: ruleset swapped mid-transfer, the established connection finished intact"
 if ip netns exec "$lan" /usr/bin/python3 -c '
 import socket
