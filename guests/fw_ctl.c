@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eng_rule.h"
 #include "fw_ctl.h"
 #include "moat/fwctl.h"
 #include "moat/guest.h"
@@ -242,6 +243,20 @@ static void ctl_serve(struct fw_ctl *c, struct engine *eng, uint64_t now)
                         say(&o, "error: ruleset refused (engine %d, validation %d)", r, verr);
                 break;
         }
+        case FWCTL_RULECOUNTS:
+                for (uint32_t i = 0; i < eng_rule_count(eng); i++) {
+                        const struct eng_rule *r = eng_rule_get(eng, i);
+                        if (r == NULL || (r->r_action != ENG_A_PASS && r->r_action != ENG_A_BLOCK))
+                                continue; /* translation rules are numbered apart */
+                        say(&o, "%u %llu %llu %llu %llu %llu %llu\n", r->r_nr,
+                            (unsigned long long)r->r_cnt.rc_evaluations,
+                            (unsigned long long)r->r_cnt.rc_packets[0],
+                            (unsigned long long)r->r_cnt.rc_packets[1],
+                            (unsigned long long)r->r_cnt.rc_bytes[0],
+                            (unsigned long long)r->r_cnt.rc_bytes[1],
+                            (unsigned long long)r->r_cnt.rc_states_cur);
+                }
+                break;
         case FWCTL_TABLE:
                 ctl_table(c, eng, &o);
                 break;

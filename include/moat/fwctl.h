@@ -24,6 +24,8 @@ enum moat_fwctl_op {
         FWCTL_LOG = 6,          /* fw to daemon, unasked (seq 0): a packet a `log` rule
                                    matched: struct moat_fwctl_log, then the packet */
         FWCTL_TABLE = 7,        /* request: struct moat_fwctl_table + entries; reply: text */
+        FWCTL_RULECOUNTS = 8,   /* reply: per filter rule, one line: NR EVALUATIONS
+                                   IN_PKTS OUT_PKTS IN_BYTES OUT_BYTES STATES_CUR */
         FWCTL_IFSTATS = 5,      /* reply: per interface, one line:
                                    NAME IN_PKTS IN_BYTES OUT_PKTS OUT_BYTES BLOCKED_PKTS */
 };

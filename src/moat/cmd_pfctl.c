@@ -8,8 +8,8 @@
  *
  * With the appliance of `moat -c FILE` running, the requests go to its
  * daemon and on to the fw: -f FILE swaps the ruleset atomically (states are
- * kept), -s rules|info|states|Tables, -F states|rules|all, -t TABLE -T
- * show|add|delete|flush|test. -s labels is not served yet and says so.
+ * kept), -s rules|info|states|Tables|labels, -F states|rules|all, -t TABLE
+ * -T show|add|delete|flush|test.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -273,10 +273,7 @@ int moat_cmd_pfctl(int argc, char **argv)
         if ((flush || tcmd || show || (file && !noload)) && pfctl_running(&app)) {
                 if (tcmd != NULL)
                         return pfctl_table_remote(&app, table, tcmd, argc - optind, argv + optind);
-                if (show && strcmp(show, "labels") == 0) {
-                        fprintf(stderr, "moat pfctl: not served by the running appliance yet\n");
-                        return 1;
-                }
+
                 ret = 0;
                 if (file != NULL) {
                         if (pfconf_compile_file_defs(file, defs, ndefs, stderr, &blob, &len) != 0)

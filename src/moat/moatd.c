@@ -620,6 +620,46 @@ static json_object *pfctl_table(json_object *req)
         return r;
 }
 
+/*
+ * -s labels: the fw's counters of each filter rule, under the rule's label
+ * from the running ruleset (pfctl's columns: evaluations, packets, bytes,
+ * in packets, in bytes, out packets, out bytes, states).
+ */
+static json_object *pfctl_labels(void)
+{
+        char err[256];
+        uint32_t rlen;
+        char *counts = fwctl_call(&fwc, FWCTL_RULECOUNTS, NULL, 0, &rlen, err, sizeof(err));
+        if (counts == NULL)
+                return reply_text(NULL, err);
+        uint8_t *conf;
+        size_t clen, blen;
+        const uint8_t *rules = current_rules(&conf, &clen, &blen);
+        struct ruleset_view view;
+        char *text = NULL;
+        size_t tlen = 0;
+        FILE *m = open_memstream(&text, &tlen);
+        if (rules && ruleset_validate(rules, blen, &view, NULL) == RULESET_OK)
+                for (char *line = counts; line && *line;) {
+                        unsigned nr;
+                        unsigned long long ev, pi, po, bi, bo, st;
+                        if (sscanf(line, "%u %llu %llu %llu %llu %llu %llu", &nr, &ev, &pi, &po,
+                                   &bi, &bo, &st) == 7 &&
+                            nr < view.rv_n_filter && view.rv_filter[nr].r_label != RULESET_NONE)
+                                fprintf(m, "%s %llu %llu %llu %llu %llu %llu %llu %llu\n",
+                                        ruleset_str(&view, view.rv_filter[nr].r_label), ev, pi + po,
+                                        bi + bo, pi, bi, po, bo, st);
+                        char *nl = strchr(line, '\n');
+                        line = nl ? nl + 1 : NULL;
+                }
+        fclose(m);
+        free(conf);
+        free(counts);
+        json_object *r = reply_text(text ? text : "", NULL);
+        free(text);
+        return r;
+}
+
 /* {"cmd": "pfctl", "op": "info"|"states"|"rules"|"flush-states"|"load"|"table", ...} */
 static json_object *pfctl_request(json_object *req)
 {
@@ -650,6 +690,8 @@ static json_object *pfctl_request(json_object *req)
         }
         if (strcmp(op, "table") == 0)
                 return pfctl_table(req);
+        if (strcmp(op, "labels") == 0)
+                return pfctl_labels();
         uint32_t fop = strcmp(op, "info") == 0           ? FWCTL_INFO
                        : strcmp(op, "states") == 0       ? FWCTL_STATES
                        : strcmp(op, "flush-states") == 0 ? FWCTL_FLUSH_STATES

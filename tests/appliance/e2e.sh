@@ -245,7 +245,7 @@ int = "lan"
 table <blocked> persist
 nat on $ext inet from $int:network to any -> ($ext)
 block all
-pass in on $int inet from $int:network to any keep state
+pass in on $int inet from $int:network to any keep state label "lan-out"
 pass out on $ext inet keep state
 block in quick on $int from <blocked>
 EOP
@@ -264,6 +264,10 @@ fi
 ip netns exec "$lan" ping -n -c 1 -W 2 198.51.100.254 >/dev/null || fail "ping after the table delete"
 "$moat" -c "$conf" pfctl -t nosuch -T show 2>/dev/null && fail "a missing table was accepted"
 [ "$("$moat" -c "$conf" pfctl -s Tables)" = "blocked" ] || fail "pfctl -s Tables"
+"$moat" -c "$conf" pfctl -s labels >"$tmp/labels" || fail "pfctl -s labels"
+awk '$1 == "lan-out" && $2 > 0 && $3 > 0 { ok = 1 } END { exit !ok }' "$tmp/labels" ||
+	fail "label lan-out has no counts: $(cat "$tmp/labels")"
+echo "ok: pfctl -s labels: $(head -1 "$tmp/labels")"
 echo "ok: -t blocked -T add/show/test/delete act on the running fw at once"
 
 # 6. block return: a TCP connection gets a RST, a UDP datagram an ICMP
