@@ -257,6 +257,9 @@ void eng_state_prefetch2(const struct engine *eng, uint32_t hash);
 int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, int *reason,
                   bool *copyback);
 void eng_tcp_state_init(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd);
+/* The TCP option of this kind and length in pd's header (a pointer into the
+ * packet, bounds checked), or NULL. */
+uint8_t *eng_tcp_option(const struct eng_pdesc *pd, uint8_t kind, uint8_t len);
 uint8_t eng_tcp_wscale(const struct eng_pdesc *pd);
 
 /* ---- source tracking (max-src-*, overload) ---------------------------- */

@@ -166,38 +166,6 @@ static bool port_in(const struct eng_rule_addr *ra, uint16_t p)
         return false;
 }
 
-static bool addr_in(const struct engine *eng, const struct eng_rule_addr *ra, int af,
-                    const struct eng_addr *a)
-{
-        bool m = false;
-        int i;
-
-        switch (ra->ra_type) {
-        case ENG_AT_ANY:
-                m = true;
-                break;
-        case ENG_AT_NET:
-                m = (!ra->ra_af || ra->ra_af == af) &&
-                    eng_addr_match(af, a, &ra->ra_addr, &ra->ra_mask);
-                break;
-        case ENG_AT_TABLE:
-                m = eng_table_match(eng, ra->ra_table, af, a);
-                break;
-        case ENG_AT_SELF:
-                m = eng_addr_is_self(eng, af, a);
-                break;
-        case ENG_AT_IFADDR:
-        case ENG_AT_IFNET:
-                for (i = 0; i < ra->ra_nres && !m; i++)
-                        m = ra->ra_res_af[i] == af &&
-                            eng_addr_match(af, a, &ra->ra_res_addr[i], &ra->ra_res_mask[i]);
-                break;
-        default:
-                break;
-        }
-        return m != (ra->ra_neg != 0);
-}
-
 static bool trans_matches(const struct engine *eng, const struct eng_rule *r,
                           const struct eng_pdesc *pd)
 {
@@ -212,14 +180,14 @@ static bool trans_matches(const struct engine *eng, const struct eng_rule *r,
             pd->pd_dir == ENG_DIR_IN) {
                 /* binat inbound: the packet's source is the rule's
                  * destination, its destination the external address. */
-                if (!addr_in(eng, dst, pd->pd_af, &pd->pd_src))
+                if (!eng_rule_addr_match(eng, dst, pd->pd_af, &pd->pd_src))
                         return false;
                 if (r->r_action == ENG_A_NOBINAT)
                         return true;
-                return addr_in(eng, &r->r_rpool, pd->pd_af, &pd->pd_dst);
+                return eng_rule_addr_match(eng, &r->r_rpool, pd->pd_af, &pd->pd_dst);
         }
-        if (!addr_in(eng, src, pd->pd_af, &pd->pd_src) ||
-            !addr_in(eng, dst, pd->pd_af, &pd->pd_dst))
+        if (!eng_rule_addr_match(eng, src, pd->pd_af, &pd->pd_src) ||
+            !eng_rule_addr_match(eng, dst, pd->pd_af, &pd->pd_dst))
                 return false;
         if ((src->ra_portop || dst->ra_portop) &&
             (!ports || !port_in(src, pd->pd_sport) || !port_in(dst, pd->pd_dport)))

@@ -28,32 +28,19 @@ static void set_ip16(uint8_t *ip, uint32_t off, uint16_t v)
 /* Lowers the MSS option of a SYN to max, fixing the TCP checksum. */
 static void clamp_mss(struct eng_pdesc *pd, uint16_t max)
 {
-        uint8_t *o = pd->pd_buf + pd->pd_l4 + 20;
-        uint8_t *end = pd->pd_buf + pd->pd_l4 + pd->pd_thlen;
+        uint8_t *o = eng_tcp_option(pd, 2, 4);
         uint8_t *c = pd->pd_buf + pd->pd_csum;
 
-        while (o < end) {
-                if (o[0] == 0)
-                        break;
-                if (o[0] == 1) {
-                        o++;
-                        continue;
-                }
-                if (end - o < 2 || o[1] < 2 || o[1] > end - o)
-                        break;
-                if (o[0] == 2 && o[1] == 4 && eng_rd16(o + 2) > max) {
-                        /* the option is 16-bit aligned only by luck: fix the
-                         * sum over the aligned words it touches */
-                        if (((o + 2 - (pd->pd_buf + pd->pd_l4)) & 1) == 0) {
-                                eng_wr16(c, eng_csum_fixup16(eng_rd16(c), eng_rd16(o + 2), max));
-                                eng_wr16(o + 2, max);
-                        } else {
-                                eng_wr16(o + 2, max);
-                                eng_csum_l4_set(pd);
-                        }
-                        return;
-                }
-                o += o[1];
+        if (o == NULL || eng_rd16(o + 2) <= max)
+                return;
+        /* the option is 16-bit aligned only by luck: fix the sum over the
+         * aligned words it touches */
+        if (((o + 2 - (pd->pd_buf + pd->pd_l4)) & 1) == 0) {
+                eng_wr16(c, eng_csum_fixup16(eng_rd16(c), eng_rd16(o + 2), max));
+                eng_wr16(o + 2, max);
+        } else {
+                eng_wr16(o + 2, max);
+                eng_csum_l4_set(pd);
         }
 }
 

@@ -17,10 +17,10 @@
 #define PF_MAXACKWINDOW (0xffff + 1500)
 #define PF_TCP_MAXWIN   65535
 
-uint8_t eng_tcp_wscale(const struct eng_pdesc *pd)
+uint8_t *eng_tcp_option(const struct eng_pdesc *pd, uint8_t kind, uint8_t len)
 {
-        const uint8_t *o = pd->pd_buf + pd->pd_l4 + 20;
-        const uint8_t *end = pd->pd_buf + pd->pd_l4 + pd->pd_thlen;
+        uint8_t *o = pd->pd_buf + pd->pd_l4 + 20;
+        uint8_t *end = pd->pd_buf + pd->pd_l4 + pd->pd_thlen;
 
         while (o < end) {
                 if (o[0] == 0)
@@ -31,16 +31,24 @@ uint8_t eng_tcp_wscale(const struct eng_pdesc *pd)
                 }
                 if (end - o < 2 || o[1] < 2 || o[1] > end - o)
                         break;
-                if (o[0] == 3 && o[1] == 3) {
-                        uint8_t sh = o[2];
-
-                        if (sh > 14)
-                                sh = 14; /* RFC 7323 caps the shift */
-                        return (uint8_t)(sh | PF_WSCALE_FLAG);
-                }
+                if (o[0] == kind && o[1] == len)
+                        return o;
                 o += o[1];
         }
-        return 0;
+        return NULL;
+}
+
+uint8_t eng_tcp_wscale(const struct eng_pdesc *pd)
+{
+        const uint8_t *o = eng_tcp_option(pd, 3, 3);
+        uint8_t sh;
+
+        if (o == NULL)
+                return 0;
+        sh = o[2];
+        if (sh > 14)
+                sh = 14; /* RFC 7323 caps the shift */
+        return (uint8_t)(sh | PF_WSCALE_FLAG);
 }
 
 /* Rewrites a 32-bit TCP field at off, fixing the checksum incrementally. */
