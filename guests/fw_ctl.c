@@ -347,7 +347,7 @@ static int ctl_send(struct fw_ctl *c)
 {
         static uint8_t msg[MOAT_RING_SLOT_DATA];
         int sent = 0;
-        while (c->sending) {
+        while (c->sending && moat_chan_room(&c->ch) > 0) {
                 uint32_t n = c->resp_len - c->resp_off;
                 if (n > MOAT_FWCTL_DATA)
                         n = MOAT_FWCTL_DATA;
@@ -356,10 +356,8 @@ static int ctl_send(struct fw_ctl *c)
                 memcpy(msg + sizeof(h), c->resp + c->resp_off, n);
                 const void *p = msg;
                 uint32_t l = (uint32_t)sizeof(h) + n;
-                if (moat_chan_send(&c->ch, &p, &l, 1) != 1) {
-                        c->ch.tx_full--; /* a full ring here means "later", not a drop */
-                        break;
-                }
+                if (moat_chan_send(&c->ch, &p, &l, 1) != 1)
+                        break; /* a broken ring */
                 sent = 1;
                 c->resp_off += n;
                 if (c->resp_off >= c->resp_len)

@@ -80,6 +80,12 @@ unsigned moat_chan_send(struct moat_chan *c, const void *const *frames, const ui
                         unsigned n);
 
 /*
+ * Producer: free slots now (0 for a broken ring). For senders to whom a full
+ * ring means "later" rather than a drop (control requests and replies).
+ */
+unsigned moat_chan_room(const struct moat_chan *c);
+
+/*
  * Consumer: returns up to `max` frames in place (pointers into shared memory,
  * valid until moat_chan_release()). Lengths are checked against the slot size.
  */

@@ -54,6 +54,12 @@ static void chan_kick_if_sleeping(struct moat_chan *c, const uint32_t *flag)
         }
 }
 
+unsigned moat_chan_room(const struct moat_chan *c)
+{
+        uint32_t used = c->tx_prod - load_acq(&c->tx->cons);
+        return c->broken || used > MOAT_RING_SLOTS ? 0 : MOAT_RING_SLOTS - used;
+}
+
 unsigned moat_chan_send(struct moat_chan *c, const void *const *frames, const uint32_t *lens,
                         unsigned n)
 {

@@ -68,13 +68,12 @@ char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t 
                         memcpy(msg + sizeof(h), (const uint8_t *)req + off, n);
                 const void *p = msg;
                 uint32_t l = (uint32_t)sizeof(h) + n;
-                while (moat_chan_send(&c->ch, &p, &l, 1) != 1) {
-                        if (c->ch.broken || host_now_ns() > deadline) {
-                                snprintf(err, errlen, "the fw does not take requests");
-                                return NULL;
-                        }
-                        c->ch.tx_full--; /* full means "later" here, not a drop */
+                /* A full ring means "later" here: wait for the fw to make room. */
+                while (moat_chan_room(&c->ch) == 0 && !c->ch.broken && host_now_ns() <= deadline)
                         usleep(200);
+                if (moat_chan_send(&c->ch, &p, &l, 1) != 1) {
+                        snprintf(err, errlen, "the fw does not take requests");
+                        return NULL;
                 }
                 off += n;
         } while (off < len);

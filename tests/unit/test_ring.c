@@ -57,7 +57,9 @@ static void test_roundtrip_and_full(void **state)
         }
         moat_chan_release(&b, 3);
         /* Fill the ring: the rest is dropped and counted, not blocked on. */
+        assert_int_equal(moat_chan_room(&a), MOAT_RING_SLOTS);
         assert_int_equal(moat_chan_send(&a, fp, len, 300), MOAT_RING_SLOTS);
+        assert_int_equal(moat_chan_room(&a), 0);
         assert_int_equal(a.tx_full, 300 - MOAT_RING_SLOTS);
         /* An oversized frame is refused. */
         uint32_t big = MOAT_RING_SLOT_DATA + 1;
