@@ -185,13 +185,19 @@ enum svc_status svc_wait(struct svc *s, struct moat_hc_wait *a)
         return SVC_OK;
 }
 
+/* The channel behind a port, or NULL if the port is not a channel. */
+static const struct svc_chan *svc_chan_port(const struct svc *s, uint32_t port)
+{
+        return port >= s->nnics && port - s->nnics < s->nchans ? &s->chans[port - s->nnics] : NULL;
+}
+
 enum svc_status svc_chan_info(struct svc *s, struct moat_hc_chan_info *a)
 {
-        if (a->port < s->nnics || a->port - s->nnics >= s->nchans) {
+        const struct svc_chan *c = svc_chan_port(s, a->port);
+        if (c == NULL) {
                 a->ret = MOAT_ENOENT;
                 return SVC_OK;
         }
-        const struct svc_chan *c = &s->chans[a->port - s->nnics];
         a->side = c->side;
         a->addr = c->guest_addr;
         a->size = c->size;
@@ -203,12 +209,13 @@ enum svc_status svc_chan_info(struct svc *s, struct moat_hc_chan_info *a)
 
 enum svc_status svc_kick(struct svc *s, struct moat_hc_kick *a)
 {
-        if (a->port < s->nnics || a->port - s->nnics >= s->nchans) {
+        const struct svc_chan *c = svc_chan_port(s, a->port);
+        if (c == NULL) {
                 a->ret = MOAT_ENOENT;
                 return SVC_OK;
         }
         uint64_t one = 1;
-        ssize_t w = write(s->chans[a->port - s->nnics].kick_tx, &one, sizeof(one));
+        ssize_t w = write(c->kick_tx, &one, sizeof(one));
         a->ret = w == sizeof(one) ? MOAT_OK : MOAT_EUNSPEC;
         return SVC_OK;
 }

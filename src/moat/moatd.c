@@ -556,6 +556,16 @@ static json_object *reply_text(const char *text, const char *error)
         return r;
 }
 
+/* The reply to a request the fw served: its text, or the error it (or the channel) gave. */
+static json_object *reply_fw(char *text, const char *err)
+{
+        json_object *r = text && strncmp(text, "error", 5) != 0
+                             ? reply_text(text, NULL)
+                             : reply_text(NULL, text ? text : err);
+        free(text);
+        return r;
+}
+
 /* {"op": "table", "tcmd": "add"|..., "table": NAME, "addrs": [...]}: checked, then sent. */
 static json_object *pfctl_table(json_object *req)
 {
@@ -613,11 +623,7 @@ static json_object *pfctl_table(json_object *req)
         uint32_t rlen;
         char *text = fwctl_call(&fwc, FWCTL_TABLE, buf, (uint32_t)len, &rlen, err, sizeof(err));
         free(buf);
-        json_object *r = text && strncmp(text, "error", 5) != 0
-                             ? reply_text(text, NULL)
-                             : reply_text(NULL, text ? text : err);
-        free(text);
-        return r;
+        return reply_fw(text, err);
 }
 
 /*
@@ -721,11 +727,7 @@ static json_object *pfctl_request(json_object *req)
         if (text && fop == FWCTL_LOAD)
                 logm("ruleset swapped: %s", text);
         free(blob);
-        json_object *r = text && strncmp(text, "error", 5) != 0
-                             ? reply_text(text, NULL)
-                             : reply_text(NULL, text ? text : err);
-        free(text);
-        return r;
+        return reply_fw(text, err);
 }
 
 /* One request per connection: {"cmd": "status"|"down"|"pfctl", ...}. */
