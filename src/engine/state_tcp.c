@@ -106,6 +106,18 @@ void eng_tcp_state_init(struct engine *eng, struct pf_state *s, struct eng_pdesc
         s->timeout = ENG_TM_TCP_FIRST;
 }
 
+/* A segment that fits the window moves both peers' edges (pf's window update). */
+static void advance_window(struct pf_state_peer *src, struct pf_state_peer *dst, uint32_t end,
+                           uint32_t ack, uint32_t win, uint8_t sws)
+{
+        if (src->max_win < win)
+                src->max_win = (uint16_t)win;
+        if (SEQ_GT(end, src->seqlo))
+                src->seqlo = end;
+        if (SEQ_GEQ(ack + (win << sws), dst->seqhi))
+                dst->seqhi = ack + ((win << sws) ? (win << sws) : 1);
+}
+
 static void update_timeout(struct pf_state *s, const struct pf_state_peer *src,
                            const struct pf_state_peer *dst)
 {
@@ -257,12 +269,7 @@ int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, 
             /* with reassembly on, a RST must hit the expected sequence */
             ((f & ENG_TH_RST) == 0 || orig_seq == src->seqlo || orig_seq == src->seqlo + 1 ||
              orig_seq + 1 == src->seqlo || !eng->scrub)) {
-                if (src->max_win < win)
-                        src->max_win = (uint16_t)win;
-                if (SEQ_GT(end, src->seqlo))
-                        src->seqlo = end;
-                if (SEQ_GEQ(ack + (win << sws), dst->seqhi))
-                        dst->seqhi = ack + ((win << sws) ? (win << sws) : 1);
+                advance_window(src, dst, end, ack, win, sws);
                 if ((f & ENG_TH_SYN) && src->state < PF_TCPS_SYN_SENT)
                         src->state = PF_TCPS_SYN_SENT;
                 if ((f & ENG_TH_FIN) && src->state < PF_TCPS_CLOSING)
@@ -289,12 +296,7 @@ int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, 
                  * flushed, stray segments right after a close. Passed
                  * without refreshing the state's expiry.
                  */
-                if (src->max_win < win)
-                        src->max_win = (uint16_t)win;
-                if (SEQ_GT(end, src->seqlo))
-                        src->seqlo = end;
-                if (SEQ_GEQ(ack + (win << sws), dst->seqhi))
-                        dst->seqhi = ack + ((win << sws) ? (win << sws) : 1);
+                advance_window(src, dst, end, ack, win, sws);
                 if ((f & ENG_TH_FIN) && src->state < PF_TCPS_CLOSING)
                         src->state = PF_TCPS_CLOSING;
                 if (f & ENG_TH_RST)
