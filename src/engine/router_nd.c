@@ -17,6 +17,23 @@
 #define NA_SOLICITED 0x40
 #define NA_OVERRIDE  0x20
 
+/* Sets the ICMPv6 checksum of a 32-byte ND message after a 40-byte IPv6 header. */
+static void nd_checksum(uint8_t *pkt, const struct eng_addr *src, const struct eng_addr *dst)
+{
+        struct eng_pdesc out;
+
+        memset(&out, 0, sizeof(out));
+        out.pd_buf = pkt;
+        out.pd_l4 = 40;
+        out.pd_l4len = 32;
+        out.pd_af = 6;
+        out.pd_proto = ENG_PROTO_ICMPV6;
+        out.pd_src = *src;
+        out.pd_dst = *dst;
+        out.pd_csum = 42;
+        eng_csum_l4_set(&out);
+}
+
 static bool if_has6(const struct engine *eng, uint16_t ifindex, const uint8_t *a)
 {
         const struct eng_if *ifp = &eng->ifs[ifindex];
@@ -56,7 +73,6 @@ static void send_na(struct engine *eng, struct eng_pdesc *pd, const uint8_t *tar
 {
         static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 1};
         uint8_t pkt[40 + 32];
-        struct eng_pdesc out;
         struct eng_addr src, dst;
         static const struct eng_addr zero;
         bool dad = memcmp(&pd->pd_src, &zero, 16) == 0;
@@ -80,16 +96,7 @@ static void send_na(struct engine *eng, struct eng_pdesc *pd, const uint8_t *tar
         icmp[24] = ND_OPT_TLL;
         icmp[25] = 1;
         memcpy(icmp + 26, eng->ifs[pd->pd_ifindex].mac, 6);
-        memset(&out, 0, sizeof(out));
-        out.pd_buf = pkt;
-        out.pd_l4 = 40;
-        out.pd_l4len = 32;
-        out.pd_af = 6;
-        out.pd_proto = ENG_PROTO_ICMPV6;
-        out.pd_src = src;
-        out.pd_dst = dst;
-        out.pd_csum = 42;
-        eng_csum_l4_set(&out);
+        nd_checksum(pkt, &src, &dst);
         if (eng_output_frame(eng, pd->pd_ifindex, mac, ENG_ETYPE_IPV6, pkt, sizeof(pkt)))
                 eng->st.es_na_sent++;
 }
@@ -149,7 +156,6 @@ void eng_nd_input(struct engine *eng, struct eng_pdesc *pd)
 void eng_nd_solicit(struct engine *eng, uint16_t ifindex, const struct eng_addr *target)
 {
         uint8_t pkt[40 + 32];
-        struct eng_pdesc out;
         struct eng_addr dst;
         const struct eng_ifaddr *src = eng_if_src_addr(eng, ifindex, 6, target);
         uint8_t mac[6] = {0x33, 0x33, 0xff, target->ea_b[13], target->ea_b[14], target->ea_b[15]};
@@ -171,15 +177,6 @@ void eng_nd_solicit(struct engine *eng, uint16_t ifindex, const struct eng_addr 
         icmp[24] = ND_OPT_SLL;
         icmp[25] = 1;
         memcpy(icmp + 26, eng->ifs[ifindex].mac, 6);
-        memset(&out, 0, sizeof(out));
-        out.pd_buf = pkt;
-        out.pd_l4 = 40;
-        out.pd_l4len = 32;
-        out.pd_af = 6;
-        out.pd_proto = ENG_PROTO_ICMPV6;
-        out.pd_src = src->addr;
-        out.pd_dst = dst;
-        out.pd_csum = 42;
-        eng_csum_l4_set(&out);
+        nd_checksum(pkt, &src->addr, &dst);
         eng_output_frame(eng, ifindex, mac, ENG_ETYPE_IPV6, pkt, sizeof(pkt));
 }
