@@ -24,6 +24,23 @@
 #define BATCH 32
 #define FRAME 128
 
+/* A broadcast ARP request (60 bytes) from mac/sender_ip asking for target_ip. */
+static void arp_request(uint8_t *arp, const uint8_t *mac, uint32_t sender_ip, uint32_t target_ip)
+{
+        memset(arp, 0, 60);
+        memset(arp, 0xff, 6);
+        memcpy(arp + 6, mac, 6);
+        eng_wr16(arp + 12, 0x0806);
+        eng_wr16(arp + 14, 1);
+        eng_wr16(arp + 16, 0x0800);
+        arp[18] = 6;
+        arp[19] = 4;
+        eng_wr16(arp + 20, 1);
+        memcpy(arp + 22, mac, 6);
+        eng_wr32(arp + 28, sender_ip);
+        eng_wr32(arp + 38, target_ip);
+}
+
 static const uint8_t lan_mac[6] = {2, 0, 0, 0, 0, 1}, wan_mac[6] = {2, 0, 0, 0, 1, 1};
 static const uint8_t host_mac[6] = {2, 0, 0, 0, 0xaa, 1}, gw_mac[6] = {2, 0, 0, 0, 0xbb, 1};
 
@@ -84,18 +101,7 @@ static struct bench *setup(uint32_t max_states)
                 b->txq[i].tq_bufsize = 2048;
         }
         /* the gateway announces itself (ARP request for our address) */
-        memset(arp, 0, sizeof(arp));
-        memset(arp, 0xff, 6);
-        memcpy(arp + 6, gw_mac, 6);
-        eng_wr16(arp + 12, 0x0806);
-        eng_wr16(arp + 14, 1);
-        eng_wr16(arp + 16, 0x0800);
-        arp[18] = 6;
-        arp[19] = 4;
-        eng_wr16(arp + 20, 1);
-        memcpy(arp + 22, gw_mac, 6);
-        eng_wr32(arp + 28, 0xcb0071fe);
-        eng_wr32(arp + 38, 0xcb007101);
+        arp_request(arp, gw_mac, 0xcb0071fe, 0xcb007101);
         struct eng_rxframe rx = {.rx_data = arp, .rx_len = 60, .rx_ifindex = 1};
         eng_input(b->eng, &rx, 1, b->txq, 1000000000ull);
         return b;
@@ -132,18 +138,7 @@ static void learn_clients(struct bench *b, uint32_t n)
                 uint8_t arp[60];
                 struct eng_rxframe rx = {.rx_data = arp, .rx_len = 60, .rx_ifindex = 0};
 
-                memset(arp, 0, sizeof(arp));
-                memset(arp, 0xff, 6);
-                memcpy(arp + 6, host_mac, 6);
-                eng_wr16(arp + 12, 0x0806);
-                eng_wr16(arp + 14, 1);
-                eng_wr16(arp + 16, 0x0800);
-                arp[18] = 6;
-                arp[19] = 4;
-                eng_wr16(arp + 20, 1);
-                memcpy(arp + 22, host_mac, 6);
-                eng_wr32(arp + 28, 0x0a000100 + i);
-                eng_wr32(arp + 38, 0x0a000001);
+                arp_request(arp, host_mac, 0x0a000100 + i, 0x0a000001);
                 b->txq[0].tq_count = 0;
                 eng_input(b->eng, &rx, 1, b->txq, 1000000000ull);
         }
