@@ -103,7 +103,15 @@ int main(int argc, char **argv)
 
         if (!o.no_jail)
                 jail_prepare(o.jail_netns_fd);
-        /* Channels first: their memory goes into the VM's memory slot. */
+        /*
+         * NICs before the jail (its network namespace has none) and before
+         * KVM, so a bad --net is reported the same on hosts without KVM.
+         */
+        for (unsigned i = 0; i < o.nnets; i++)
+                if (netback_open(&vm.svc.nics[i], o.nets[i], err, sizeof(err)) < 0)
+                        host_die(VMM_EXIT_SETUP, "%s", err);
+        vm.svc.nnics = o.nnets;
+        /* Channels before the VM: their memory goes into its memory slot. */
         for (unsigned i = 0; i < o.nchans; i++)
                 if (chan_open(&vm.svc.chans[i], o.chans[i], err, sizeof(err)) < 0)
                         host_die(VMM_EXIT_SETUP, "%s", err);
@@ -112,11 +120,6 @@ int main(int argc, char **argv)
                 host_die(VMM_EXIT_SETUP, "%s", err);
         marks_add(&vm.svc.marks, "vm_created", host_now_ns());
 
-        /* NICs before the jail: the new network namespace will have none. */
-        for (unsigned i = 0; i < o.nnets; i++)
-                if (netback_open(&vm.svc.nics[i], o.nets[i], err, sizeof(err)) < 0)
-                        host_die(VMM_EXIT_SETUP, "%s", err);
-        vm.svc.nnics = o.nnets;
         if (o.config_path &&
             (vm.svc.config = host_read_file(o.config_path, 64u << 20, &vm.svc.config_len, err,
                                             sizeof(err))) == NULL)
