@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,21 @@ static int jail_fs(char *err, size_t errlen)
         return 0;
 }
 
+static pid_t jail_parent; /* > 0: die with this parent (jail_die_with_parent) */
+
+/* Arms the parent-death signal, or exits if the parent is already gone. */
+static void arm_parent_death(void)
+{
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != jail_parent)
+                _exit(JAIL_EXIT_ORPHANED);
+}
+
+void jail_die_with_parent(void)
+{
+        jail_parent = getppid();
+        arm_parent_death();
+}
+
 static int jail_privs(char *err, size_t errlen)
 {
         if (setgroups(0, NULL) < 0 || setresgid(JAIL_GID, JAIL_GID, JAIL_GID) < 0 ||
@@ -133,6 +149,12 @@ static int jail_privs(char *err, size_t errlen)
                 snprintf(err, errlen, "dropping to uid %d: %s", JAIL_UID, strerror(errno));
                 return -1;
         }
+        /*
+         * The uid change cleared the parent-death signal (the kernel resets it
+         * on every credential change): arm it again.
+         */
+        if (jail_parent > 0)
+                arm_parent_death();
         /* With every uid non-zero the kernel has cleared all capabilities. */
         if (prctl(PR_SET_DUMPABLE, 0) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
                 snprintf(err, errlen, "prctl: %s", strerror(errno));

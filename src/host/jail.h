@@ -59,6 +59,16 @@ void jail_prepare(int netns_fd);
  */
 int jail_netns_new(void);
 
+/* Exit status of a domain whose parent (the toolstack) died before it could arm. */
+#define JAIL_EXIT_ORPHANED 125
+
+/*
+ * For a domain a toolstack supervises: SIGKILL when the parent dies, even a
+ * parent killed by SIGKILL, so no domain outlives its toolstack. Call it
+ * first thing; jail_enter() keeps it armed across the uid change.
+ */
+void jail_die_with_parent(void);
+
 /*
  * Enters the jail. Returns 0, or -1 with a one-line reason in `err` (the
  * process must then not run the guest).

@@ -7,13 +7,14 @@
 #include <unistd.h>
 
 #include "host_util.h"
+#include "jail.h"
 
 static void usage(int want_image)
 {
         fprintf(stderr,
                 "usage: %s [--mem SIZE] [--net NAME=HOSTDEV]... [--marks FILE]\n"
                 "       %*s [--timeout SECONDS] [--config FILE] [--chan NAME:SIDE:MEMFD:TX:RX]...\n"
-                "       %*s [--no-jail] %s%s[-- ARGS...]\n",
+                "       %*s [--no-jail] [--die-with-parent] %s%s[-- ARGS...]\n",
                 host_progname, (int)strlen(host_progname), "", (int)strlen(host_progname), "",
                 want_image ? "[--hugepages] " : "", want_image ? "GUEST.kvm " : "");
         exit(1);
@@ -32,6 +33,7 @@ void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int wan
             {"no-jail", no_argument, NULL, 'J'},
             {"hugepages", no_argument, NULL, 'H'},
             {"jail-netns", required_argument, NULL, 'N'},
+            {"die-with-parent", no_argument, NULL, 'D'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -86,6 +88,9 @@ void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int wan
                         o->jail_netns_fd = (int)fd;
                         break;
                 }
+                case 'D':
+                        jail_die_with_parent();
+                        break;
                 case 'H':
                         if (!want_image)
                                 host_die(1, "--hugepages is an option of moat-vmm");

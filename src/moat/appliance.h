@@ -7,6 +7,7 @@
  *   moatd.log    the daemon's own messages
  *   moatd.marks  the daemon's boot marks (same JSON as a domain's)
  *   fw.conf      the fw domain's config blob
+ *   devices.json the host devices' state before they were taken (devices.h)
  *   DOMAIN.console / DOMAIN.marks   each domain's console and boot marks
  */
 #ifndef MOAT_APPLIANCE_H

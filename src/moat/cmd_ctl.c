@@ -1,12 +1,14 @@
 /* moat down, status, console, boot-report: clients of a running appliance. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "appliance.h"
+#include "devices.h"
 #include "moat.h"
 
 static int load(struct appconf *c)
@@ -31,14 +33,73 @@ static json_object *ask(struct appconf *c, const char *cmd)
         return r;
 }
 
+/* The pid in STATE_DIR/moatd.pid if that process still runs this program; else 0. */
+static pid_t daemon_alive(const struct appconf *c, pid_t *recorded)
+{
+        char path[PATH_MAX];
+        app_path(path, sizeof(path), c, "moatd.pid");
+        FILE *f = fopen(path, "r");
+        int pid = 0;
+        if (f) {
+                if (fscanf(f, "%d", &pid) != 1 || pid <= 0)
+                        pid = 0;
+                fclose(f);
+        }
+        *recorded = pid;
+        if (pid == 0)
+                return 0;
+        char exe[64], self[PATH_MAX], theirs[PATH_MAX];
+        snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+        ssize_t a = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        ssize_t b = readlink(exe, theirs, sizeof(theirs) - 1);
+        if (a < 0 || b < 0 || a != b || memcmp(self, theirs, (size_t)a) != 0)
+                return 0; /* gone, or the pid now belongs to someone else */
+        return pid;
+}
+
+/*
+ * After a daemon died without going down (killed by SIGKILL, say): its
+ * domains died with it; give back its devices and remove its files.
+ * Returns 1 if there was such a daemon, 0 if nothing was left.
+ */
+static int down_after_crash(const struct appconf *c)
+{
+        pid_t recorded;
+        if (daemon_alive(c, &recorded) > 0)
+                return 0;
+        char err[512];
+        int n = devices_restore_saved(c, err, sizeof(err));
+        if (n < 0)
+                fprintf(stderr, "moat: %s\n", err);
+        if (recorded == 0 && n == 0)
+                return 0;
+        static const char *files[] = {"moatd.sock", "moatd.pid"};
+        char path[PATH_MAX];
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+                app_path(path, sizeof(path), c, files[i]);
+                unlink(path);
+        }
+        printf("moat: the daemon (pid %d) had died; gave back %d device%s and removed its "
+               "files\n",
+               (int)recorded, n > 0 ? n : 0, n == 1 ? "" : "s");
+        return 1;
+}
+
 int moat_cmd_down(int argc, char **argv)
 {
         (void)argc;
         (void)argv;
         static struct appconf c;
-        json_object *r = ask(&c, "down");
-        if (r == NULL)
+        char err[512];
+        if (load(&c) < 0)
                 return 1;
+        json_object *r = app_request(&c, "down", err, sizeof(err));
+        if (r == NULL) {
+                if (down_after_crash(&c))
+                        return 0;
+                fprintf(stderr, "moat: %s\n", err);
+                return 1;
+        }
         json_object_put(r);
         printf("moat: down\n");
         return 0;

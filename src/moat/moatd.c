@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "appliance.h"
+#include "devices.h"
 #include "host_util.h"
 #include "jail.h"
 #include "marks.h"
@@ -59,11 +60,6 @@ struct chan {
         int mem, a2b, b2a; /* side 0 is the ndvm, side 1 the fw */
 };
 
-struct devstate {
-        char v6[8];  /* previous disable_ipv6 */
-        short flags; /* previous interface flags */
-};
-
 extern char **environ;
 
 static struct app_plan *P;
@@ -93,62 +89,6 @@ static void mark(const char *name)
         marks_add(&dmarks, name, host_now_ns());
         if (marks_fd >= 0)
                 marks_write_json(&dmarks, marks_fd);
-}
-
-static int sysctl_rw(const char *dev, const char *val, char *old, size_t oldlen)
-{
-        char path[128];
-        snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", dev);
-        int fd = open(path, O_RDWR | O_CLOEXEC);
-        if (fd < 0)
-                return -1; /* no IPv6 on this host: nothing to keep quiet */
-        if (old) {
-                ssize_t n = read(fd, old, oldlen - 1);
-                old[n > 0 ? n : 0] = '\0';
-        }
-        ssize_t w = pwrite(fd, val, strlen(val), 0);
-        close(fd);
-        return w < 0 ? -1 : 0;
-}
-
-static int if_flags(const char *dev, short *get, const short *set)
-{
-        struct ifreq ifr = {0};
-        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        int rc = s < 0 ? -1 : ioctl(s, SIOCGIFFLAGS, &ifr);
-        if (rc == 0 && get)
-                *get = ifr.ifr_flags;
-        if (rc == 0 && set) {
-                ifr.ifr_flags = *set;
-                rc = ioctl(s, SIOCSIFFLAGS, &ifr);
-        }
-        if (s >= 0)
-                close(s);
-        return rc;
-}
-
-/* The appliance owns its devices: the host stack must not answer on them. */
-static void devices_take(void)
-{
-        for (int i = 0; i < P->conf.nifs; i++) {
-                const char *d = P->conf.ifs[i].device;
-                sysctl_rw(d, "1", devs[i].v6, sizeof(devs[i].v6));
-                if (if_flags(d, &devs[i].flags, NULL) == 0) {
-                        short up = devs[i].flags | IFF_UP;
-                        if_flags(d, NULL, &up);
-                }
-        }
-}
-
-static void devices_restore(void)
-{
-        for (int i = 0; i < P->conf.nifs; i++) {
-                const char *d = P->conf.ifs[i].device;
-                if (devs[i].v6[0])
-                        sysctl_rw(d, devs[i].v6, NULL, 0);
-                if_flags(d, NULL, &devs[i].flags);
-        }
 }
 
 static int chan_make(struct chan *c)
@@ -218,6 +158,7 @@ static void dom_argv(const struct dom *d, char **argv)
         ARG("%lluK", (unsigned long long)(d->mem >> 10));
         ARG("--marks");
         ARG("%s/%s.marks", P->conf.state_dir, d->name);
+        ARG("--die-with-parent"); /* even a SIGKILLed daemon takes its domains along */
         if (P->conf.no_jail)
                 ARG("--no-jail");
         else if (jail_ns >= 0) {
@@ -403,7 +344,7 @@ static void cleanup_files(void)
 static _Noreturn void shutdown_appliance(int status)
 {
         stop_all();
-        devices_restore();
+        devices_restore(&P->conf, devs);
         cleanup_files();
         logm("down");
         exit(status);
@@ -768,7 +709,7 @@ static void serve(int lfd)
         if (down) {
                 /* Reply after the domains are gone, so `moat down` returns when it is done. */
                 stop_all();
-                devices_restore();
+                devices_restore(&P->conf, devs);
                 cleanup_files();
                 w = write(c, "\n", 1);
                 close(c);
@@ -914,7 +855,7 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
                 lseek(kmsg_fd, 0, SEEK_END);
         /* One empty network namespace for all domains, made once, meanwhile. */
         jail_prepare(-1);
-        devices_take();
+        devices_take(&P->conf, devs);
         if ((P->conf.mode == APP_MODE_VM && chans_create() < 0) || ctl_create() < 0)
                 fail_up(ready_fd, "cannot create channels: %s", strerror(errno));
         app_path(path, sizeof(path), &P->conf, "pflog.pcap");

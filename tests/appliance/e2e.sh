@@ -31,6 +31,8 @@ tmp=$(mktemp -d)
 conf=$tmp/appliance.conf
 cleanup() {
 	"$moat" -c "$conf" down >/dev/null 2>&1
+	# Domains of a daemon that died badly: ours, named by our own state dir.
+	pkill -9 -f "$tmp/run/" 2>/dev/null
 	ip link del "$ml" 2>/dev/null
 	ip link del "$mw" 2>/dev/null
 	ip netns del "$lan" 2>/dev/null
@@ -331,3 +333,34 @@ pgrep -f "$tmp/run" >/dev/null && fail "domain processes left behind: $(pgrep -f
 v6_after=$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)
 [ "$v6_before" = "$v6_after" ] || fail "device $ml not restored (disable_ipv6 $v6_before -> $v6_after)"
 echo "ok: $mode: down left nothing behind"
+
+# 9. A daemon killed by SIGKILL takes its domains along (parent-death signal,
+# kept across the jail's uid change), and `moat down` then gives back the
+# devices it had taken.
+"$moat" -c "$conf" up >/dev/null || fail "moat up (again)"
+dpid=$(cat "$tmp/run/moatd.pid")
+doms=$("$moat" -c "$conf" status --json | /usr/bin/python3 -c '
+import json, sys
+print(" ".join(str(d["pid"]) for d in json.load(sys.stdin)["domains"] if d["pid"] > 0))')
+[ -n "$doms" ] || fail "no domain pids in status"
+[ "$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)" = 1 ] ||
+	fail "device $ml not taken (disable_ipv6 is not 1 while up)"
+kill -9 "$dpid"
+left=$doms
+for _ in $(seq 100); do
+	left=""
+	for p in $doms; do
+		kill -0 "$p" 2>/dev/null && left="$left $p"
+	done
+	[ -z "$left" ] && break
+	sleep 0.02
+done
+[ -z "$left" ] && ! pgrep -f "$tmp/run" >/dev/null ||
+	fail "domains outlived their SIGKILLed daemon: $(pgrep -fa "$tmp/run")"
+out=$("$moat" -c "$conf" down) || fail "moat down after the daemon died"
+echo "$out" | grep -q "had died" || fail "moat down did not say the daemon had died: $out"
+v6_after=$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)
+[ "$v6_before" = "$v6_after" ] || fail "device $ml not given back after the daemon died"
+[ -e "$tmp/run/moatd.sock" ] && fail "control socket left behind after the daemon died"
+"$moat" -c "$conf" down >/dev/null 2>&1 && fail "a second down found something to do"
+echo "ok: $mode: a SIGKILLed daemon takes its domains along (${doms}); down gives its devices back"

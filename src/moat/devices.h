@@ -1,0 +1,34 @@
+/*
+ * The host devices an appliance takes: while it runs, the host stack must not
+ * answer on them (no IPv6 link-local address) and they are up; `moat down`
+ * gives them back as they were. What was taken is also written to
+ * STATE_DIR/devices.json, so that `moat down` can give the devices back even
+ * after the daemon itself was killed.
+ */
+#ifndef MOAT_DEVICES_H
+#define MOAT_DEVICES_H
+
+#include <stddef.h>
+
+#include "appconf.h"
+
+struct devstate {
+        char v6[8];  /* previous disable_ipv6 ("" if the host has no IPv6) */
+        short flags; /* previous interface flags */
+        int have_flags;
+};
+
+/* Takes every device of `c`, saving their state into `saved` (nifs entries). */
+void devices_take(const struct appconf *c, struct devstate *saved);
+
+/* Gives them back and removes STATE_DIR/devices.json. */
+void devices_restore(const struct appconf *c, const struct devstate *saved);
+
+/*
+ * For a daemon that is gone: gives back the devices STATE_DIR/devices.json
+ * names. Returns how many were given back, 0 if there is no such file, -1
+ * (with the reason in err) if it cannot be read.
+ */
+int devices_restore_saved(const struct appconf *c, char *err, size_t errlen);
+
+#endif
