@@ -171,15 +171,33 @@ static void fw_flush(void)
         }
 }
 
-/* Takes up to BATCH frames from interface i into private buffers. */
-static uint32_t fw_receive(unsigned i, struct eng_rxframe *rx)
+/*
+ * How many frames may be taken in now: the least room among the rings to the
+ * ndvms (a frame may leave on any of them). Taking only that much moves a
+ * backlog back to the ndvm and from there into its NIC's socket buffer,
+ * instead of dropping it at a full ring.
+ */
+static unsigned fw_budget(void)
+{
+        unsigned b = BATCH;
+        for (unsigned i = 0; i < fw_nifs; i++)
+                if (fw_ifs[i].is_chan) {
+                        unsigned r = moat_chan_room(&fw_ifs[i].ch);
+                        if (r < b)
+                                b = r;
+                }
+        return b;
+}
+
+/* Takes up to `max` (<= BATCH) frames from interface i into private buffers. */
+static uint32_t fw_receive(unsigned i, struct eng_rxframe *rx, unsigned max)
 {
         struct fw_if *x = &fw_ifs[i];
         uint32_t n = 0;
         if (x->is_chan) {
                 const uint8_t *p[BATCH];
                 uint32_t l[BATCH];
-                unsigned m = moat_chan_peek(&x->ch, p, l, BATCH);
+                unsigned m = moat_chan_peek(&x->ch, p, l, max);
                 /*
                  * Copied out before parsing: the peer could rewrite a slot
                  * while the engine reads it.
@@ -194,11 +212,12 @@ static uint32_t fw_receive(unsigned i, struct eng_rxframe *rx)
                 moat_chan_release(&x->ch, m);
         } else {
                 struct moat_frame f[BATCH];
-                for (int k = 0; k < BATCH; k++)
+                for (unsigned k = 0; k < max; k++)
                         f[k] = (struct moat_frame){.addr = moat_frame_addr(fw_rxbuf[k]),
                                                    .cap = BUFSIZE};
                 uint32_t got = 0;
-                moat_net_recv(x->port, f, BATCH, &got);
+                if (max)
+                        moat_net_recv(x->port, f, max, &got);
                 for (uint32_t k = 0; k < got; k++)
                         if (f[k].len)
                                 rx[n++] = (struct eng_rxframe){fw_rxbuf[k], f[k].len, i};
@@ -231,8 +250,12 @@ int guest_main(int argc, char **argv)
         int forwarded = 0, received = 0;
         while (!end || now < end) {
                 uint32_t work = 0;
+                unsigned budget = BATCH;
                 for (unsigned i = 0; i < fw_nifs; i++) {
-                        uint32_t n = fw_receive(i, rx);
+                        budget = fw_budget();
+                        if (budget == 0)
+                                break;
+                        uint32_t n = fw_receive(i, rx, budget);
                         if (n && !received) {
                                 moat_mark("first_rx"); /* boot report: first frame in */
                                 received = 1;
@@ -257,15 +280,28 @@ int guest_main(int argc, char **argv)
                 }
                 if (work)
                         continue;
+                /*
+                 * Nothing done: either no input, or no room to put it. Full
+                 * rings ask their ndvm for a kick when it frees slots; input
+                 * that is waiting then does not count as work to do.
+                 */
+                int full = budget == 0;
                 int pending = fw_has_ctl && (fw_ctl.sending || moat_chan_prepare_sleep(&fw_ctl.ch));
-                for (unsigned i = 0; i < fw_nifs; i++)
-                        if (fw_ifs[i].is_chan && moat_chan_prepare_sleep(&fw_ifs[i].ch))
+                for (unsigned i = 0; i < fw_nifs; i++) {
+                        struct moat_chan *c = &fw_ifs[i].ch;
+                        if (!fw_ifs[i].is_chan)
+                                continue;
+                        if (full ? moat_chan_room(c) == 0 && moat_chan_prepare_wait_room(c)
+                                 : moat_chan_prepare_sleep(c))
                                 pending = 1;
+                }
                 if (!pending)
                         moat_wait(end && end < next_tick ? end : next_tick, mask);
                 for (unsigned i = 0; i < fw_nifs; i++)
-                        if (fw_ifs[i].is_chan)
+                        if (fw_ifs[i].is_chan) {
                                 moat_chan_awake(&fw_ifs[i].ch);
+                                moat_chan_room_awake(&fw_ifs[i].ch);
+                        }
                 if (fw_has_ctl)
                         moat_chan_awake(&fw_ctl.ch);
                 now = moat_clock_ns();

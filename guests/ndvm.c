@@ -2,9 +2,10 @@
  * ndvm: a network driver domain. Owns one NIC (port 0) and one channel to
  * the firewall (port 1) and moves frames between them in batches, after an
  * L2 sanity check: runts and frames longer than the MTU allows are dropped
- * and counted. It never parses beyond the Ethernet header: that is the
- * firewall's job. Prints its counters when it stops (argument 1: seconds to
- * run, default forever).
+ * and counted. It takes from the NIC only what the ring to the firewall has
+ * room for, so a busy firewall backs frames up into the NIC's buffer. It never parses beyond the
+ * Ethernet header: that is the firewall's job. Prints its counters when it stops (argument 1:
+ * seconds to run, default forever).
  */
 #include <string.h>
 
@@ -43,12 +44,19 @@ int guest_main(int argc, char **argv)
         moat_printf("ndvm: %s <-> channel %s\n", nic.name, ci.name);
         moat_mark("ready");
         while (!end || moat_clock_ns() < end) {
-                /* NIC to firewall. */
-                for (int i = 0; i < BATCH; i++)
+                /*
+                 * NIC to firewall: no more than the ring has room for. What
+                 * the firewall has not taken yet waits in the NIC's socket
+                 * buffer (megabytes) rather than being dropped here.
+                 */
+                unsigned room = moat_chan_room(&ch);
+                unsigned want = room < BATCH ? room : BATCH;
+                for (unsigned i = 0; i < want; i++)
                         fr[i] =
                             (struct moat_frame){.addr = moat_frame_addr(bufs[i]), .cap = BUFSIZE};
                 uint32_t got = 0;
-                moat_net_recv(0, fr, BATCH, &got);
+                if (want)
+                        moat_net_recv(0, fr, want, &got);
                 const void *out[BATCH];
                 uint32_t olen[BATCH];
                 unsigned n = 0;
@@ -86,12 +94,22 @@ int guest_main(int argc, char **argv)
                 st.tx_fail += k - sent;
                 moat_chan_release(&ch, m);
 
-                if (got == 0 && m == 0 && !moat_chan_prepare_sleep(&ch)) {
+                /*
+                 * Sleep when there is nothing to do: no frame from the
+                 * firewall, and either none from the NIC or no room for it
+                 * (then only the firewall's kick, on releasing slots, wakes
+                 * us: the NIC's readiness would be a busy loop).
+                 */
+                int full = want == 0;
+                if (got == 0 && m == 0 && !moat_chan_prepare_sleep(&ch) &&
+                    !(full && moat_chan_prepare_wait_room(&ch))) {
                         uint64_t now = moat_clock_ns();
                         uint64_t dl = now + 100000000ull;
-                        moat_wait(end && end < dl ? end : dl, 3);
+                        moat_wait(end && end < dl ? end : dl, full ? 2 : 3);
                 }
                 moat_chan_awake(&ch);
+                if (full)
+                        moat_chan_room_awake(&ch);
         }
         moat_printf("ndvm: rx %llu tx %llu runt %llu oversize %llu ring-full %llu tx-fail %llu\n",
                     (unsigned long long)st.rx, (unsigned long long)st.tx,

@@ -7,7 +7,8 @@
  * Event suppression, as virtio does it: a consumer that is about to sleep
  * sets `cons_sleeping` and re-checks for work; a producer kicks only when it
  * published something and saw the flag. So a busy channel runs without kicks
- * and without exits.
+ * and without exits. The same the other way: a producer waiting for room
+ * sets `prod_waiting`, and the consumer kicks when it releases slots.
  *
  * The peer may be compromised: everything read from shared memory (indexes,
  * lengths) is checked before use; a ring whose indexes make no sense is marked
@@ -84,6 +85,16 @@ unsigned moat_chan_send(struct moat_chan *c, const void *const *frames, const ui
  * ring means "later" rather than a drop (control requests and replies).
  */
 unsigned moat_chan_room(const struct moat_chan *c);
+
+/*
+ * Producer, before sleeping on a full ring: asks the consumer to kick when it
+ * releases slots, then re-checks. Returns true if room appeared meanwhile (do
+ * not sleep). A sender that waits for room instead of dropping moves the
+ * backlog upstream: an ndvm leaves frames in its NIC's socket buffer.
+ */
+bool moat_chan_prepare_wait_room(struct moat_chan *c);
+/* After waking (or finding room): no kicks needed for room. */
+void moat_chan_room_awake(struct moat_chan *c);
 
 /*
  * Consumer: returns up to `max` frames in place (pointers into shared memory,

@@ -125,6 +125,21 @@ void moat_chan_release(struct moat_chan *c, unsigned n)
         chan_kick_if_sleeping(c, &c->rx->prod_waiting);
 }
 
+bool moat_chan_prepare_wait_room(struct moat_chan *c)
+{
+        if (c->broken)
+                return false;
+        store_rel(&c->tx->prod_waiting, 1);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        return moat_chan_room(c) > 0;
+}
+
+void moat_chan_room_awake(struct moat_chan *c)
+{
+        if (!c->broken)
+                store_rel(&c->tx->prod_waiting, 0);
+}
+
 bool moat_chan_prepare_sleep(struct moat_chan *c)
 {
         if (c->broken)

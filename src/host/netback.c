@@ -10,6 +10,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#define NETBACK_SOCKBUF (4 << 20)
+
 int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
 {
         memset(nb, 0, sizeof(*nb));
@@ -59,6 +61,18 @@ int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
                 goto fail;
         }
         nb->mtu = (uint32_t)ifr.ifr_mtu;
+
+        /*
+         * Room for bursts while the domain is not running: a host with fewer
+         * cores than busy domains deschedules it for a time slice, and the
+         * default buffer (~90 full-size frames) overflows (TCP then sees
+         * losses). As root the host's rmem_max/wmem_max caps do not apply.
+         */
+        int bufsz = NETBACK_SOCKBUF;
+        if (setsockopt(nb->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)) < 0)
+                setsockopt(nb->fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+        if (setsockopt(nb->fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz)) < 0)
+                setsockopt(nb->fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
 
         int one = 1;
         /* The guest must not see its own transmissions echoed back. */

@@ -92,6 +92,43 @@ static void test_kick_only_when_sleeping(void **state)
         free(r);
 }
 
+static void test_wait_for_room(void **state)
+{
+        (void)state;
+        void *r = region();
+        struct moat_chan a, b;
+        moat_chan_attach(&a, r, MOAT_CHAN_MIN_SIZE, 0, 5);
+        moat_chan_attach(&b, r, MOAT_CHAN_MIN_SIZE, 1, 6);
+        memset(kicks, 0, sizeof(kicks));
+        const void *fp[MOAT_RING_SLOTS];
+        uint32_t len[MOAT_RING_SLOTS];
+        for (unsigned i = 0; i < MOAT_RING_SLOTS; i++) {
+                fp[i] = "z";
+                len[i] = 1;
+        }
+        /* Room left: the producer must not sleep. */
+        assert_true(moat_chan_prepare_wait_room(&a));
+        moat_chan_room_awake(&a);
+        assert_int_equal(moat_chan_send(&a, fp, len, MOAT_RING_SLOTS), MOAT_RING_SLOTS);
+        const uint8_t *got[4];
+        uint32_t glen[4];
+        /* A release while the producer is not waiting: no kick. */
+        assert_int_equal(moat_chan_peek(&b, got, glen, 1), 1);
+        moat_chan_release(&b, 1);
+        assert_int_equal(kicks[6], 0);
+        assert_int_equal(moat_chan_send(&a, fp, len, 1), 1);
+        /* Full: the producer may sleep, and the consumer's release kicks it. */
+        assert_false(moat_chan_prepare_wait_room(&a));
+        assert_int_equal(moat_chan_peek(&b, got, glen, 4), 4);
+        moat_chan_release(&b, 4);
+        assert_int_equal(kicks[6], 1);
+        moat_chan_room_awake(&a);
+        assert_int_equal(moat_chan_room(&a), 4);
+        moat_chan_release(&b, moat_chan_peek(&b, got, glen, 1));
+        assert_int_equal(kicks[6], 1); /* awake again: no more kicks */
+        free(r);
+}
+
 static void test_hostile_peer(void **state)
 {
         (void)state;
@@ -132,6 +169,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_roundtrip_and_full),
             cmocka_unit_test(test_kick_only_when_sleeping),
+            cmocka_unit_test(test_wait_for_room),
             cmocka_unit_test(test_hostile_peer),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
