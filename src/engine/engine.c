@@ -65,7 +65,7 @@ static size_t layout(struct engine *eng, uint8_t *base, const struct eng_config 
 
         off = sizeof(struct engine);
         CARVE(eng->states, (size_t)c->ec_max_states * sizeof(struct pf_state));
-        CARVE(eng->buckets, (size_t)pow2_at_least(c->ec_max_states * 2) * 4);
+        CARVE(eng->buckets, (size_t)pow2_at_least(c->ec_max_states * 4) * 4);
         CARVE(eng->bank[0].rules, (size_t)c->ec_max_rules * sizeof(struct eng_rule));
         CARVE(eng->bank[1].rules, (size_t)c->ec_max_rules * sizeof(struct eng_rule));
         CARVE(eng->bank[0].hot, (size_t)c->ec_max_rules * sizeof(struct eng_rule_hot));
@@ -116,7 +116,7 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
         eng->rng = c.ec_seed * 0x2545f4914f6cdd1dull + 1;
         memcpy(eng->timeouts, default_timeouts, sizeof(eng->timeouts));
 
-        nb = pow2_at_least(c.ec_max_states * 2); /* load factor <= 1/2: short chains */
+        nb = pow2_at_least(c.ec_max_states * 4); /* load factor <= 1/2 with two keys each */
         eng->hmask = nb - 1;
         for (i = 0; i < nb; i++)
                 eng->buckets[i] = ENG_NIL;
