@@ -5,7 +5,7 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
 libseccomp-dev libcmocka-dev libjson-c-dev libconfig-dev
 python3 python3-scapy iproute2 iputils-ping iperf3 tcpdump procps ethtool nftables
-qemu-system-x86 busybox-static"
+qemu-system-x86 busybox-static netsniff-ng"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
