@@ -13,19 +13,35 @@
 
 #define DEVICES_FILE "devices.json"
 
-/* Sets a device's disable_ipv6 to `val`, saving the old value into `old`. */
-static int sysctl_v6(const char *dev, const char *val, char *old, size_t oldlen)
+static const struct {
+        const char *path; /* under /proc/sys/net/, %s the device */
+        const char *val;  /* while the appliance owns the device */
+} dev_sysctls[DEV_NSYSCTLS] = {
+    {"ipv6/conf/%s/disable_ipv6", "1"},
+    {"ipv4/conf/%s/forwarding", "0"},
+    {"ipv4/conf/%s/arp_ignore", "8"},
+};
+
+/* A value read back from /proc is written back only if it is a small number. */
+static int plausible(const char *v)
+{
+        size_t n = strspn(v, "0123456789");
+        return n > 0 && n < 4 && (v[n] == '\0' || (v[n] == '\n' && v[n + 1] == '\0'));
+}
+
+/* Sets sysctl i of dev to `val`, saving the old value into `old` if given. */
+static int sysctl_set(int i, const char *dev, const char *val, char *old, size_t oldlen)
 {
         char path[128];
-        snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", dev);
+        int n = snprintf(path, sizeof(path), "/proc/sys/net/");
+        snprintf(path + n, sizeof(path) - (size_t)n, dev_sysctls[i].path, dev);
         int fd = open(path, O_RDWR | O_CLOEXEC);
         if (fd < 0)
-                return -1; /* no IPv6 on this host: nothing to keep quiet */
+                return -1; /* not on this host (no IPv6, say): nothing to keep quiet */
         if (old) {
-                ssize_t n = read(fd, old, oldlen - 1);
-                old[n > 0 ? n : 0] = '\0';
-                /* Only "0" or "1" is written back, whatever was read. */
-                if (strcmp(old, "0\n") != 0 && strcmp(old, "1\n") != 0)
+                ssize_t r = read(fd, old, oldlen - 1);
+                old[r > 0 ? r : 0] = '\0';
+                if (!plausible(old))
                         old[0] = '\0';
         }
         ssize_t w = pwrite(fd, val, strlen(val), 0);
@@ -56,7 +72,10 @@ static void save(const struct appconf *c, const struct devstate *saved)
         for (int i = 0; i < c->nifs; i++) {
                 json_object *o = json_object_new_object();
                 json_object_object_add(o, "device", json_object_new_string(c->ifs[i].device));
-                json_object_object_add(o, "disable_ipv6", json_object_new_string(saved[i].v6));
+                for (int k = 0; k < DEV_NSYSCTLS; k++)
+                        if (saved[i].old[k][0])
+                                json_object_object_add(o, dev_sysctls[k].path,
+                                                       json_object_new_string(saved[i].old[k]));
                 if (saved[i].have_flags)
                         json_object_object_add(o, "flags", json_object_new_int(saved[i].flags));
                 json_object_array_add(arr, o);
@@ -74,7 +93,9 @@ void devices_take(const struct appconf *c, struct devstate *saved)
         for (int i = 0; i < c->nifs; i++) {
                 const char *d = c->ifs[i].device;
                 memset(&saved[i], 0, sizeof(saved[i]));
-                sysctl_v6(d, "1", saved[i].v6, sizeof(saved[i].v6));
+                for (int k = 0; k < DEV_NSYSCTLS; k++)
+                        sysctl_set(k, d, dev_sysctls[k].val, saved[i].old[k],
+                                   sizeof(saved[i].old[k]));
                 if (if_flags(d, &saved[i].flags, NULL) == 0) {
                         saved[i].have_flags = 1;
                         short up = saved[i].flags | IFF_UP;
@@ -86,8 +107,9 @@ void devices_take(const struct appconf *c, struct devstate *saved)
 
 static void restore_one(const char *dev, const struct devstate *s)
 {
-        if (s->v6[0])
-                sysctl_v6(dev, s->v6, NULL, 0);
+        for (int k = 0; k < DEV_NSYSCTLS; k++)
+                if (s->old[k][0])
+                        sysctl_set(k, dev, s->old[k], NULL, 0);
         if (s->have_flags)
                 if_flags(dev, NULL, &s->flags);
 }
@@ -135,11 +157,12 @@ int devices_restore_saved(const struct appconf *c, char *err, size_t errlen)
                 if (dev == NULL)
                         continue;
                 struct devstate s = {0};
-                if (json_object_object_get_ex(o, "disable_ipv6", &v)) {
-                        const char *x = json_object_get_string(v);
-                        if (strcmp(x, "0\n") == 0 || strcmp(x, "1\n") == 0)
-                                snprintf(s.v6, sizeof(s.v6), "%s", x);
-                }
+                for (int k = 0; k < DEV_NSYSCTLS; k++)
+                        if (json_object_object_get_ex(o, dev_sysctls[k].path, &v)) {
+                                const char *x = json_object_get_string(v);
+                                if (plausible(x))
+                                        snprintf(s.old[k], sizeof(s.old[k]), "%s", x);
+                        }
                 if (json_object_object_get_ex(o, "flags", &v) &&
                     json_object_is_type(v, json_type_int)) {
                         s.flags = (short)json_object_get_int(v);

@@ -1,7 +1,7 @@
 /*
  * The host devices an appliance takes: while it runs, the host stack must not
- * answer on them (no IPv6 link-local address) and they are up; `moat down`
- * gives them back as they were. What was taken is also written to
+ * answer or route on them and they are up; `moat down` gives them back as
+ * they were. What was taken is also written to
  * STATE_DIR/devices.json, so that `moat down` can give the devices back even
  * after the daemon itself was killed.
  */
@@ -12,9 +12,18 @@
 
 #include "appconf.h"
 
+/*
+ * The per-device sysctls an appliance sets while it owns a device, so the
+ * host stack neither answers on it (no IPv6 address, no ARP replies for the
+ * host's own addresses) nor routes what arrives on it around the firewall
+ * (a host with ip_forward=1 would otherwise forward frames sent to the
+ * device's MAC, which is the appliance's).
+ */
+#define DEV_NSYSCTLS 3
+
 struct devstate {
-        char v6[8];  /* previous disable_ipv6 ("" if the host has no IPv6) */
-        short flags; /* previous interface flags */
+        char old[DEV_NSYSCTLS][8]; /* previous values, "" if absent on this host */
+        short flags;               /* previous interface flags */
         int have_flags;
 };
 

@@ -117,6 +117,8 @@ ip netns exec "$wan" ethtool -K s0 tx off >/dev/null
 # The WAN side knows the way to the LAN; the firewall must still refuse it.
 ip -n "$wan" route add 192.168.1.0/24 via 198.51.100.1
 v6_before=$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)
+# A value the appliance must give back, other than the default.
+echo 2 >"/proc/sys/net/ipv4/conf/$ml/arp_ignore"
 
 case $mode in
 vm-kvm) top='mode = "vm"; platform = "kvm";' ndvm='' ;;
@@ -137,6 +139,11 @@ domain: { fw: { memory = "32M"; }; ndvm: { memory = "8M"; $ndvm }; };
 EOC
 
 "$moat" -c "$conf" up || fail "moat up"
+# The host stack neither answers nor routes on the appliance's devices.
+for d in "$ml" "$mw"; do
+	[ "$(cat "/proc/sys/net/ipv4/conf/$d/forwarding")" = 0 ] || fail "host forwarding on $d while up"
+	[ "$(cat "/proc/sys/net/ipv4/conf/$d/arp_ignore")" = 8 ] || fail "host ARP replies on $d while up"
+done
 # Only root, or the configured group, may use the control socket.
 # (numeric ids: the nested test VM has no user or group database)
 perm=$(stat -c '%a %u %g' "$tmp/run/moatd.sock")
@@ -332,6 +339,7 @@ print("ok: boot-report --svg: %d phase bars" % len(bars))' "$tmp/boot.svg" || fa
 pgrep -f "$tmp/run" >/dev/null && fail "domain processes left behind: $(pgrep -fa "$tmp/run")"
 v6_after=$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)
 [ "$v6_before" = "$v6_after" ] || fail "device $ml not restored (disable_ipv6 $v6_before -> $v6_after)"
+[ "$(cat "/proc/sys/net/ipv4/conf/$ml/arp_ignore")" = 2 ] || fail "device $ml: arp_ignore not restored"
 echo "ok: $mode: down left nothing behind"
 
 # 9. A daemon killed by SIGKILL takes its domains along (parent-death signal,
@@ -361,6 +369,8 @@ out=$("$moat" -c "$conf" down) || fail "moat down after the daemon died"
 echo "$out" | grep -q "had died" || fail "moat down did not say the daemon had died: $out"
 v6_after=$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)
 [ "$v6_before" = "$v6_after" ] || fail "device $ml not given back after the daemon died"
+[ "$(cat "/proc/sys/net/ipv4/conf/$ml/arp_ignore")" = 2 ] ||
+	fail "device $ml: arp_ignore not given back after the daemon died"
 [ -e "$tmp/run/moatd.sock" ] && fail "control socket left behind after the daemon died"
 "$moat" -c "$conf" down >/dev/null 2>&1 && fail "a second down found something to do"
 echo "ok: $mode: a SIGKILLed daemon takes its domains along (${doms}); down gives its devices back"
