@@ -540,7 +540,8 @@ struct engine {
         struct pf_state *states;
         uint32_t *buckets;
         uint32_t hmask;
-        uint32_t state_free;
+        uint32_t state_free; /* recycled states, chained through hnext[0] */
+        uint32_t state_hwm;  /* states [0, hwm) have been used; the rest never touched */
         uint32_t nstates;
         uint32_t purge_cursor;
 
@@ -553,6 +554,7 @@ struct engine {
         struct eng_table *tables;
         struct eng_rnode *rnodes;
         uint32_t rnode_free;
+        uint32_t rnode_hwm; /* as state_hwm */
         uint32_t rnode_used;
 
         /* fragments */
@@ -568,6 +570,7 @@ struct engine {
         uint32_t *src_buckets;
         uint32_t src_hmask;
         uint32_t src_free;
+        uint32_t src_hwm; /* as state_hwm */
         uint32_t nsrc;
 
         /* neighbors */

@@ -215,7 +215,7 @@ int eng_bank_commit(struct engine *eng, const uint32_t start[4], const uint32_t 
         eng->generation++;
         /* States survive but stop crediting rules of the old set (whose
          * bank is now the one the next load overwrites). */
-        for (i = 0; i < eng->cfg.ec_max_states; i++)
+        for (i = 0; i < eng->state_hwm; i++)
                 eng->states[i].rule = eng->states[i].nat_rule = ENG_NIL;
         return ENG_OK;
 }

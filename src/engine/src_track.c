@@ -31,11 +31,17 @@ static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng
                     memcmp(&n->addr, a, sizeof(*a)) == 0)
                         return n;
         }
-        if (!create || eng->src_free == ENG_NIL)
+        if (!create)
                 return NULL;
-        i = eng->src_free;
+        if (eng->src_free != ENG_NIL) {
+                i = eng->src_free;
+                eng->src_free = eng->srcnodes[i].hnext;
+        } else if (eng->src_hwm < eng->cfg.ec_max_src_nodes) {
+                i = eng->src_hwm++; /* never used before */
+        } else {
+                return NULL;
+        }
         n = &eng->srcnodes[i];
-        eng->src_free = n->hnext;
         memset(n, 0, sizeof(*n));
         n->used = 1;
         n->af = (uint8_t)af;
@@ -136,7 +142,7 @@ static void flush_source(struct engine *eng, const struct eng_srcnode *who, bool
         uint32_t rule = who->rule, i;
         uint8_t af = who->af;
 
-        for (i = 0; i < eng->cfg.ec_max_states; i++) {
+        for (i = 0; i < eng->state_hwm; i++) {
                 struct pf_state *s = &eng->states[i];
                 const struct eng_srcnode *n;
 

@@ -155,7 +155,7 @@ struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key 
         struct pf_state *s;
         uint32_t idx;
 
-        if (eng->state_free == ENG_NIL) {
+        if (eng->state_free == ENG_NIL && eng->state_hwm == eng->cfg.ec_max_states) {
                 /* Full: expired states may still wait for the sweep. Look
                  * at a bounded number more before refusing. */
                 eng_state_purge(eng, 1024);
@@ -169,9 +169,13 @@ struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key 
                 *reason = ENG_RES_STATEINS;
                 return NULL;
         }
-        idx = eng->state_free;
+        if (eng->state_free != ENG_NIL) {
+                idx = eng->state_free;
+                eng->state_free = eng->states[idx].hnext[0];
+        } else {
+                idx = eng->state_hwm++; /* never used before */
+        }
         s = &eng->states[idx];
-        eng->state_free = s->hnext[0];
         memset(s, 0, sizeof(*s));
         s->key0 = *wire;
         s->key1 = *stack;
@@ -225,7 +229,7 @@ uint32_t eng_state_timeout_s(const struct engine *eng, const struct pf_state *s)
 
 void eng_state_purge(struct engine *eng, uint32_t budget)
 {
-        uint32_t max = eng->cfg.ec_max_states;
+        uint32_t max = eng->state_hwm;
 
         if (budget > max)
                 budget = max;
@@ -244,7 +248,7 @@ uint32_t eng_state_flush(struct engine *eng)
 {
         uint32_t i, n = 0;
 
-        for (i = 0; i < eng->cfg.ec_max_states; i++) {
+        for (i = 0; i < eng->state_hwm; i++) {
                 if (eng->states[i].flags & ENG_SF_USED) {
                         eng_state_remove(eng, &eng->states[i]);
                         n++;
@@ -267,7 +271,7 @@ uint32_t eng_state_kill(struct engine *eng, int af, const struct eng_addr *host,
 {
         uint32_t i, n = 0;
 
-        for (i = 0; i < eng->cfg.ec_max_states; i++) {
+        for (i = 0; i < eng->state_hwm; i++) {
                 struct pf_state *s = &eng->states[i];
                 bool m;
 
@@ -289,7 +293,7 @@ void eng_state_foreach(const struct engine *eng, uint64_t now_ns,
 {
         uint32_t i, now_s = (uint32_t)(now_ns / 1000000000ull);
 
-        for (i = 0; i < eng->cfg.ec_max_states; i++) {
+        for (i = 0; i < eng->state_hwm; i++) {
                 const struct pf_state *s = &eng->states[i];
                 struct eng_state_info si;
                 uint32_t to, j;

@@ -16,9 +16,12 @@ static uint32_t node_alloc(struct engine *eng)
 {
         uint32_t i = eng->rnode_free;
 
-        if (i == ENG_NIL)
+        if (i != ENG_NIL)
+                eng->rnode_free = eng->rnodes[i].child[0];
+        else if (eng->rnode_hwm < eng->cfg.ec_max_table_nodes)
+                i = eng->rnode_hwm++; /* never used before */
+        else
                 return ENG_NIL;
-        eng->rnode_free = eng->rnodes[i].child[0];
         eng->rnodes[i].child[0] = eng->rnodes[i].child[1] = ENG_NIL;
         eng->rnodes[i].has = eng->rnodes[i].neg = 0;
         eng->rnode_used++;
