@@ -103,10 +103,11 @@ static const char *state_name(uint8_t proto, uint8_t s)
 {
         static const char *const tcp[] = {"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RCVD",
                                           "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING",
-                                          "LAST_ACK",    "FIN_WAIT_2", "TIME_WAIT"};
+                                          "LAST_ACK",    "FIN_WAIT_2", "TIME_WAIT",  "PROXY:SRC",
+                                          "PROXY:DST"};
         static const char *const other[] = {"NO_TRAFFIC", "SINGLE", "MULTIPLE"};
         if (proto == 6)
-                return s < 11 ? tcp[s] : "?";
+                return s < sizeof(tcp) / sizeof(tcp[0]) ? tcp[s] : "?";
         return s < 3 ? other[s] : "?";
 }
 

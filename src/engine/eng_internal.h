@@ -50,6 +50,10 @@ enum {
         PF_TCPS_LAST_ACK,
         PF_TCPS_FIN_WAIT_2,
         PF_TCPS_TIME_WAIT,
+        /* synproxy: the client's half is being set up by the router, then
+         * the server's (src peer only, as pf). */
+        PF_TCPS_PROXY_SRC,
+        PF_TCPS_PROXY_DST,
 };
 /* UDP and other-protocol peer states (PFUDPS_*, PFOTHERS_*). */
 enum { PFUDPS_NO_TRAFFIC = 0, PFUDPS_SINGLE, PFUDPS_MULTIPLE };
@@ -211,7 +215,9 @@ struct pf_state {
         uint32_t creation_s;      /* immutable */
         uint32_t nat_rule;        /* like rule */
         uint32_t srcnode;         /* source-tracking node (ENG_SF_SRC), else ENG_NIL */
-        uint32_t pad1[3];
+        uint16_t synproxy_mss;    /* synproxy: the MSS offered on both halves */
+        uint16_t pad1a;
+        uint32_t pad1[2];
 };
 _Static_assert(sizeof(struct pf_state) == 192, "pf_state: three cache lines");
 /* The two keys by role. */
@@ -468,6 +474,25 @@ const struct eng_ifaddr *eng_if_src_addr(const struct engine *eng, uint16_t ifin
 void eng_send_icmp_error(struct engine *eng, struct eng_pdesc *pd, uint8_t type, uint8_t code,
                          uint32_t mtu);
 void eng_send_rst(struct engine *eng, struct eng_pdesc *pd);
+/*
+ * A TCP segment the router originates (synproxy). With `filtered` it leaves
+ * like a forwarded packet, through the outbound filter of its interface
+ * (states, nat); without, it skips the filter like the other generated
+ * packets. mss != 0 adds the MSS option.
+ */
+void eng_send_tcp(struct engine *eng, int af, const struct eng_addr *src,
+                  const struct eng_addr *dst, uint16_t sport, uint16_t dport, uint32_t seq,
+                  uint32_t ack, uint8_t flags, uint16_t win, uint16_t mss, bool filtered);
+/* Routes a parsed IP packet out through the outbound filter (forwarding's tail). */
+void eng_output_filtered(struct engine *eng, struct eng_pdesc *pd);
+/* synproxy: a SYN matched a synproxy rule inbound and made state s: answer it. */
+void eng_synproxy_start(struct engine *eng, struct pf_state *s, const struct eng_pdesc *pd);
+/*
+ * synproxy: a packet of a state still in a proxy phase. ENG_PASS: the proxy
+ * is done, track it as usual; ENG_DROP with *reason: consumed (synproxy)
+ * or refused.
+ */
+int eng_synproxy(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, int *reason);
 void eng_send_echo_reply(struct engine *eng, struct eng_pdesc *pd);
 /* Builds an IPv4/IPv6 header before a payload written at ip+hlen. */
 uint32_t eng_ip_header(uint8_t *ip, int af, const struct eng_addr *src, const struct eng_addr *dst,

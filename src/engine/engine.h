@@ -60,7 +60,7 @@ enum eng_reason {
         ENG_RES_STATEINS,   /* state insertion failed (key in use) */
         ENG_RES_MAXSTATES,  /* state limit reached */
         ENG_RES_SRCLIMIT,   /* source limit reached */
-        ENG_RES_SYNPROXY,   /* synproxy (pf lists it; not implemented here) */
+        ENG_RES_SYNPROXY,   /* synproxy: a handshake segment the router consumed or refused */
         ENG_RES_TRANSLATE,  /* no translation possible (ports exhausted) */
         ENG_RES_NOROUTE,    /* no route to the destination */
         ENG_RES_L2,         /* bad or unsupported link-layer frame */

@@ -289,5 +289,13 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
                 r->r_cnt.rc_states_cur++;
                 r->r_cnt.rc_states_tot++;
         }
+        if (r && r->r_keep == ENG_KEEP_SYNPROXY && pd->pd_proto == ENG_PROTO_TCP &&
+            pd->pd_dir == ENG_DIR_IN &&
+            (pd->pd_tcpflags & (ENG_TH_SYN | ENG_TH_ACK)) == ENG_TH_SYN) {
+                /* The router answers this SYN itself; the server sees none yet. */
+                eng_synproxy_start(eng, s, pd);
+                v->reason = ENG_RES_SYNPROXY;
+                return ENG_DROP;
+        }
         return ENG_PASS;
 }

@@ -142,6 +142,9 @@ static int test_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdi
                         eng_state_remove(eng, s);
                         return -1;
                 }
+                if (s->src.state >= PF_TCPS_PROXY_SRC &&
+                    eng_synproxy(eng, s, pd, &v->reason) != ENG_PASS)
+                        return ENG_DROP;
                 if (eng_tcp_track(eng, s, pd, &v->reason, &copyback) != ENG_PASS)
                         return ENG_DROP;
                 if ((s->flags & (ENG_SF_SRC | ENG_SF_CONN)) == ENG_SF_SRC &&

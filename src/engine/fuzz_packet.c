@@ -1,7 +1,7 @@
 /*
  * libFuzzer target: the packet path. Each input is a sequence of frames
  * (2-byte length, 1 control byte, frame) fed through a fresh engine with a
- * fixed ruleset exercising nat, rdr, binat, tables, scrub, modulate state,
+ * fixed ruleset exercising nat, rdr, binat, tables, scrub, modulate and synproxy state,
  * block return and logging; control bits pick the interface and advance
  * time (timers run). Any crash, sanitizer report or over-read is a bug.
  */
@@ -119,14 +119,14 @@ static struct engine *setup(void *mem, size_t sz, const struct eng_config *c)
         r[5].r_action = ENG_A_PASS; /* pass out keep state */
         r[5].r_dir = ENG_DIR_OUT;
         r[5].r_keep = ENG_KEEP_STATE;
-        r[6].r_action = ENG_A_PASS; /* pass in on wan to port 80 */
+        r[6].r_action = ENG_A_PASS; /* pass in on wan to port 80:90 synproxy state */
         r[6].r_dir = ENG_DIR_IN;
         r[6].r_ifindex = 1;
         r[6].r_proto = 6;
         r[6].r_dst.ra_portop = ENG_OP_RRG;
         r[6].r_dst.ra_port[0] = 80;
         r[6].r_dst.ra_port[1] = 90;
-        r[6].r_keep = ENG_KEEP_STATE;
+        r[6].r_keep = ENG_KEEP_SYNPROXY;
         r[6].r_flags = ENG_TH_SYN;
         r[6].r_flagset = ENG_TH_SYN | ENG_TH_ACK;
         r[7].r_action = ENG_A_BLOCK; /* block return in quick from <bad> */

@@ -1,7 +1,9 @@
 /*
  * Packets the router originates: ICMP/ICMPv6 errors (unreachable, time
- * exceeded, too big), TCP RSTs for `block return`, echo replies. They are
- * routed to the sender and skip the filter, as pf's generated packets do.
+ * exceeded, too big), TCP RSTs for `block return`, echo replies, synproxy's
+ * handshakes. They are routed to the sender and skip the filter, as pf's
+ * generated packets do, except synproxy's segments towards the server,
+ * which leave as the client's forwarded packets would.
  */
 #include "eng_internal.h"
 
@@ -150,6 +152,55 @@ void eng_send_rst(struct engine *eng, struct eng_pdesc *pd)
         th[12] = 5 << 4;
         eng->st.es_rst_sent++;
         send_built(eng, pkt, pd->pd_af, hl, 20, &pd->pd_dst, &pd->pd_src);
+}
+
+void eng_send_tcp(struct engine *eng, int af, const struct eng_addr *src,
+                  const struct eng_addr *dst, uint16_t sport, uint16_t dport, uint32_t seq,
+                  uint32_t ack, uint8_t flags, uint16_t win, uint16_t mss, bool filtered)
+{
+        uint8_t pkt[40 + 24];
+        uint32_t thl = mss ? 24 : 20, hl;
+        uint8_t *th;
+        struct eng_pdesc pd;
+
+        hl = eng_ip_header(pkt, af, src, dst, ENG_PROTO_TCP, thl, GEN_TTL);
+        th = pkt + hl;
+        memset(th, 0, thl);
+        eng_wr16(th, sport);
+        eng_wr16(th + 2, dport);
+        eng_wr32(th + 4, seq);
+        eng_wr32(th + 8, ack);
+        th[12] = (uint8_t)((thl / 4) << 4);
+        th[13] = flags;
+        eng_wr16(th + 14, win);
+        if (mss) {
+                th[20] = 2; /* MSS */
+                th[21] = 4;
+                eng_wr16(th + 22, mss);
+        }
+        if (!filtered) {
+                send_built(eng, pkt, af, hl, thl, src, dst);
+                return;
+        }
+        memset(&pd, 0, sizeof(pd));
+        pd.pd_buf = pkt;
+        pd.pd_buflen = hl + thl;
+        pd.pd_csum = hl + 16;
+        pd.pd_l4 = hl;
+        pd.pd_l4len = thl;
+        pd.pd_af = (uint8_t)af;
+        pd.pd_proto = ENG_PROTO_TCP;
+        pd.pd_src = *src;
+        pd.pd_dst = *dst;
+        eng_csum_l4_set(&pd);
+        /* Parsed like any packet, so the filter sees what it always sees. */
+        memset(&pd, 0, sizeof(pd));
+        pd.pd_buf = pkt;
+        pd.pd_buflen = hl + thl;
+        pd.pd_l3 = 0;
+        if (eng_parse_ip(&pd, af) != 0)
+                return;
+        eng_output_filtered(eng, &pd);
 }
 
 void eng_send_echo_reply(struct engine *eng, struct eng_pdesc *pd)

@@ -97,11 +97,46 @@ static bool may_fragment(const struct eng_pdesc *pd)
         return pd->pd_reass_hdrlen != 0;
 }
 
+/* The outbound half of forwarding: filter out on the route's interface, then output. */
+static void out_filtered(struct engine *eng, struct eng_pdesc *pd, struct eng_nexthop *nh0,
+                         bool forwarded)
+{
+        struct eng_nexthop nh = *nh0;
+        struct eng_verdict v;
+        struct eng_addr odst;
+        uint16_t mtu;
+
+        odst = pd->pd_dst;
+        pd->pd_dir = ENG_DIR_OUT;
+        pd->pd_ifindex = nh.ifindex;
+        eng_pf_test(eng, pd, &v);
+        if (v.action != ENG_PASS) {
+                if (v.send_return)
+                        send_return(eng, pd, &v);
+                return;
+        }
+        /* nat may have rewritten the destination: route the result. */
+        if (!eng_addr_eq(&pd->pd_dst, &odst) &&
+            !eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
+                eng_drop(eng, ENG_RES_NOROUTE);
+                return;
+        }
+        mtu = eng->ifs[nh.ifindex].mtu;
+        if (pd->pd_tot > mtu) {
+                if (may_fragment(pd) && eng_frag_output(eng, &nh, pd, mtu)) {
+                        eng->st.es_forwarded += forwarded;
+                        return;
+                }
+                eng_drop(eng, ENG_RES_TOOBIG);
+                return;
+        }
+        if (eng_output_ip(eng, &nh, pd->pd_af, pd->pd_buf + pd->pd_l3, pd->pd_tot))
+                eng->st.es_forwarded += forwarded;
+}
+
 static void forward(struct engine *eng, struct eng_pdesc *pd)
 {
         struct eng_nexthop nh;
-        struct eng_verdict v;
-        struct eng_addr odst;
         uint16_t mtu;
 
         if (!eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
@@ -123,32 +158,18 @@ static void forward(struct engine *eng, struct eng_pdesc *pd)
                 return;
         }
         dec_ttl(pd);
-        odst = pd->pd_dst;
-        pd->pd_dir = ENG_DIR_OUT;
-        pd->pd_ifindex = nh.ifindex;
-        eng_pf_test(eng, pd, &v);
-        if (v.action != ENG_PASS) {
-                if (v.send_return)
-                        send_return(eng, pd, &v);
-                return;
-        }
-        /* nat may have rewritten the destination: route the result. */
-        if (!eng_addr_eq(&pd->pd_dst, &odst) &&
-            !eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
+        out_filtered(eng, pd, &nh, true);
+}
+
+void eng_output_filtered(struct engine *eng, struct eng_pdesc *pd)
+{
+        struct eng_nexthop nh;
+
+        if (!eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
                 eng_drop(eng, ENG_RES_NOROUTE);
                 return;
         }
-        mtu = eng->ifs[nh.ifindex].mtu;
-        if (pd->pd_tot > mtu) {
-                if (may_fragment(pd) && eng_frag_output(eng, &nh, pd, mtu)) {
-                        eng->st.es_forwarded++;
-                        return;
-                }
-                eng_drop(eng, ENG_RES_TOOBIG);
-                return;
-        }
-        if (eng_output_ip(eng, &nh, pd->pd_af, pd->pd_buf + pd->pd_l3, pd->pd_tot))
-                eng->st.es_forwarded++;
+        out_filtered(eng, pd, &nh, false); /* generated, not forwarded */
 }
 
 void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t len, uint32_t l3,

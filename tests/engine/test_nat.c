@@ -1,6 +1,7 @@
 /* Translation: nat with port allocation (distinct external tuples,
  * exhaustion counted), replies translated back byte for byte, ICMP echo
- * ids, ICMP errors quoting translated packets, rdr port forwarding, binat. */
+ * ids, ICMP errors quoting translated packets, rdr port forwarding (also with
+ * synproxy state), binat. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -221,6 +222,111 @@ static void t_nat_icmp_error(void **st)
 
         /* an error quoting a connection nobody has: not translated, and
          * without a state it meets the rules (pass all) as plain ICMP */
+        h_free(h);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Source/destination address and port of the TCP segment in an output frame. */
+static void expect_ends(const uint8_t *f, const char *src, uint16_t sport, const char *dst,
+                        uint16_t dport, uint8_t flags)
+{
+        struct eng_addr a;
+
+        pb_addr(&a, 4, src);
+        assert_memory_equal(f + 14 + 12, a.ea_b, 4);
+        pb_addr(&a, 4, dst);
+        assert_memory_equal(f + 14 + 16, a.ea_b, 4);
+        assert_int_equal(rd16(f + 34), sport);
+        assert_int_equal(rd16(f + 36), dport);
+        assert_int_equal(f[34 + 13], flags);
+}
+
+/*
+ * A port forward to a server behind synproxy: the client's handshake is
+ * answered from the public address and port, the server's from the
+ * client's, and data then flows translated in both address and sequence.
+ */
+static void t_rdr_synproxy(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r[3];
+        uint8_t f[2048], chk[2048];
+        const uint8_t *o;
+        uint32_t n, y, z;
+
+        (void)st;
+        r[0] = h_rule(ENG_A_RDR, ENG_DIR_IN, 0);
+        r[0].r_ifindex = H_WAN;
+        r[0].r_proto = 6;
+        h_net(&r[0].r_dst, 4, "203.0.113.1", 32);
+        r[0].r_dst.ra_portop = ENG_OP_EQ;
+        r[0].r_dst.ra_port[0] = 8080;
+        h_net(&r[0].r_rpool, 4, "192.168.1.10", 32);
+        r[0].r_rport[0] = 80;
+        r[1] = h_rule(ENG_A_BLOCK, ENG_DIR_IN, 0);
+        r[2] = h_rule(ENG_A_PASS, 0, 0);
+        r[2].r_keep = ENG_KEEP_SYNPROXY;
+        h_load(h, r, 3);
+        h_learn_defaults(h);
+
+        n = h_tcp(f, 1, 4, SRV, "203.0.113.1", 33333, 8080, 9, 0, PB_TH_SYN, 1000, 0);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 0);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        expect_ends(o, "203.0.113.1", 8080, SRV, 33333, PB_TH_SYN | PB_TH_ACK);
+        y = rd32(o + 38);
+        assert_int_equal(rd32(o + 42), 10);
+
+        n = h_tcp(f, 1, 4, SRV, "203.0.113.1", 33333, 8080, 10, y + 1, PB_TH_ACK, 1000, 0);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        expect_ends(o, SRV, 33333, CLI, 80, PB_TH_SYN);
+        z = rd32(o + 38);
+
+        n = h_tcp(f, 0, 4, CLI, SRV, 80, 33333, 500, z + 1, PB_TH_SYN | PB_TH_ACK, 2000, 0);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        expect_ends(o, SRV, 33333, CLI, 80, PB_TH_ACK);
+        assert_int_equal(rd32(o + 38), z + 1);
+        assert_int_equal(rd32(o + 42), 501);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        expect_ends(o, "203.0.113.1", 8080, SRV, 33333, PB_TH_ACK);
+        assert_int_equal(rd32(o + 38), y + 1);
+        assert_int_equal(rd32(o + 42), 10);
+        assert_int_equal(rd16(o + 48), 2000); /* the server's window, now open */
+
+        /* Data in: to the server's address and sequence space, checksums right. */
+        n = h_tcp(f, 1, 4, SRV, "203.0.113.1", 33333, 8080, 10, y + 1, PB_TH_ACK | PB_TH_PSH, 1000,
+                  20);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        expect_ends(o, SRV, 33333, CLI, 80, PB_TH_ACK | PB_TH_PSH);
+        assert_int_equal(rd32(o + 38), z + 1);
+        assert_int_equal(rd32(o + 42), 501);
+        memcpy(chk, o, n);
+        pb_fix_csums(chk, n);
+        assert_memory_equal(chk, o, n);
+        /* and the answer out: from the public address, in the client's space */
+        n = h_tcp(f, 0, 4, CLI, SRV, 80, 33333, 501, z + 21, PB_TH_ACK, 2000, 5);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        expect_ends(o, "203.0.113.1", 8080, SRV, 33333, PB_TH_ACK);
+        assert_int_equal(rd32(o + 38), y + 1);
+        assert_int_equal(rd32(o + 42), 30);
+        memcpy(chk, o, n);
+        pb_fix_csums(chk, n);
+        assert_memory_equal(chk, o, n);
         h_free(h);
 }
 
@@ -447,6 +553,7 @@ int main(void)
             cmocka_unit_test(t_nat_icmp_echo),
             cmocka_unit_test(t_nat_icmp_error),
             cmocka_unit_test(t_rdr),
+            cmocka_unit_test(t_rdr_synproxy),
             cmocka_unit_test(t_binat),
             cmocka_unit_test(t_nonat),
             cmocka_unit_test(t_nat66),

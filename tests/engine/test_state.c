@@ -1,7 +1,7 @@
 /* State table and TCP tracking: handshakes through the router, window
  * checks (out-of-window data and acks dropped, retransmissions passed),
- * RST and close handling, modulate state, UDP timeouts and purge, the
- * state limit, port reuse after close. */
+ * RST and close handling, modulate state, synproxy state, UDP timeouts and
+ * purge, the state limit, port reuse after close. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -67,6 +67,11 @@ static int s2c(struct harness *h, uint32_t seq, uint32_t ack, uint8_t flags, uin
 static uint32_t rd32(const uint8_t *p)
 {
         return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+        return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 static uint32_t nstates(struct harness *h)
@@ -253,6 +258,107 @@ static void t_modulate(void **st)
         assert_true(c2s(h, 1001, cli_sees + 1, PB_TH_ACK, 0));
         assert_int_equal(rd32(last + 14 + 20 + 4), wseq + 1);
         assert_int_equal(rd32(last + 14 + 20 + 8), sseq + 1);
+        h_free(h);
+}
+
+/* Fields of a TCP segment in an output frame (Ethernet + 20-byte IPv4). */
+#define TCP_AT(f, off) ((f) + 14 + 20 + (off))
+
+static void expect_segment(const uint8_t *f, uint32_t n, const char *src, const char *dst,
+                           uint16_t sport, uint16_t dport, uint8_t flags)
+{
+        uint8_t chk[2048];
+        struct eng_addr a;
+
+        assert_true(n >= 14 + 20 + 20 && n <= sizeof(chk));
+        pb_addr(&a, 4, src);
+        assert_memory_equal(f + 14 + 12, a.ea_b, 4);
+        pb_addr(&a, 4, dst);
+        assert_memory_equal(f + 14 + 16, a.ea_b, 4);
+        assert_int_equal(rd16(TCP_AT(f, 0)), sport);
+        assert_int_equal(rd16(TCP_AT(f, 2)), dport);
+        assert_int_equal(TCP_AT(f, 13)[0], flags);
+        /* every checksum right */
+        memcpy(chk, f, n);
+        pb_fix_csums(chk, n);
+        assert_memory_equal(chk, f, n);
+}
+
+static void t_synproxy(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_SYNPROXY, NULL);
+        uint8_t f[2048];
+        const uint8_t *o;
+        uint32_t n, on, y, z;
+
+        (void)st;
+        /* The client's SYN is answered by the router; the server sees nothing. */
+        n = h_tcp(f, 0, 4, CLI, SRV, 40000, 80, 1000, 0, PB_TH_SYN, 65535, 0);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &on);
+        expect_segment(o, on, SRV, CLI, 80, 40000, PB_TH_SYN | PB_TH_ACK);
+        y = rd32(TCP_AT(o, 4));
+        assert_int_equal(rd32(TCP_AT(o, 8)), 1001);
+        assert_int_equal(rd16(TCP_AT(o, 14)), 0); /* no data before the server is there */
+        assert_int_equal(TCP_AT(o, 12)[0] >> 4, 6);
+        assert_int_equal(TCP_AT(o, 20)[0], 2); /* MSS: the default 536 (none offered) */
+        assert_int_equal(rd16(TCP_AT(o, 22)), 536);
+        assert_int_equal(h_reason(h, ENG_RES_SYNPROXY), 1);
+        /* A retransmitted SYN gets the same answer; a wrong one none. */
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        assert_int_equal(rd32(TCP_AT(h_out(h, H_LAN, 0, &on), 4)), y);
+        n = h_tcp(f, 0, 4, CLI, SRV, 40000, 80, 5555, 0, PB_TH_SYN, 65535, 0);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN) + h_nout(h, H_WAN), 0);
+        /* Nothing from the server's side gets through meanwhile. */
+        n = h_tcp(f, 1, 4, SRV, CLI, 80, 40000, 9, 1001, PB_TH_SYN | PB_TH_ACK, 65535, 0);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN) + h_nout(h, H_WAN), 0);
+        /* An ACK that does not ack our SYN|ACK is refused. */
+        n = h_tcp(f, 0, 4, CLI, SRV, 40000, 80, 1001, y + 7, PB_TH_ACK, 65535, 0);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN) + h_nout(h, H_WAN), 0);
+
+        /* The client completes its half: the router opens the server's. */
+        n = h_tcp(f, 0, 4, CLI, SRV, 40000, 80, 1001, y + 1, PB_TH_ACK, 65535, 0);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 0);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &on);
+        expect_segment(o, on, CLI, SRV, 40000, 80, PB_TH_SYN);
+        z = rd32(TCP_AT(o, 4));
+        assert_int_equal(rd16(TCP_AT(o, 22)), 536);
+
+        /* The server answers: it gets the final ACK, the client its window. */
+        n = h_tcp(f, 1, 4, SRV, CLI, 80, 40000, 7000, z + 1, PB_TH_SYN | PB_TH_ACK, 29200, 0);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &on);
+        expect_segment(o, on, CLI, SRV, 40000, 80, PB_TH_ACK);
+        assert_int_equal(rd32(TCP_AT(o, 4)), z + 1);
+        assert_int_equal(rd32(TCP_AT(o, 8)), 7001);
+        assert_int_equal(rd16(TCP_AT(o, 14)), 65535);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &on);
+        expect_segment(o, on, SRV, CLI, 80, 40000, PB_TH_ACK);
+        assert_int_equal(rd32(TCP_AT(o, 4)), y + 1);
+        assert_int_equal(rd32(TCP_AT(o, 8)), 1001);
+        assert_int_equal(rd16(TCP_AT(o, 14)), 29200);
+
+        /* Data both ways, each side in its own sequence space. */
+        assert_true(c2s(h, 1001, y + 1, PB_TH_ACK | PB_TH_PSH, 100));
+        expect_segment(last, lastn, CLI, SRV, 40000, 80, PB_TH_ACK | PB_TH_PSH);
+        assert_int_equal(rd32(TCP_AT(last, 4)), z + 1);
+        assert_int_equal(rd32(TCP_AT(last, 8)), 7001);
+        assert_true(s2c(h, 7001, z + 101, PB_TH_ACK, 50));
+        expect_segment(last, lastn, SRV, CLI, 80, 40000, PB_TH_ACK);
+        assert_int_equal(rd32(TCP_AT(last, 4)), y + 1);
+        assert_int_equal(rd32(TCP_AT(last, 8)), 1101);
+        /* and the window is enforced: data far beyond it is a mismatch */
+        assert_false(c2s(h, 1101 + 200000, y + 51, PB_TH_ACK, 100));
         h_free(h);
 }
 
@@ -554,6 +660,7 @@ int main(void)
             cmocka_unit_test(t_no_wscale_without_both),
             cmocka_unit_test(t_rst_exact_with_scrub),
             cmocka_unit_test(t_modulate),
+            cmocka_unit_test(t_synproxy),
             cmocka_unit_test(t_udp_timeout_purge),
             cmocka_unit_test(t_udp_reply_multiple),
             cmocka_unit_test(t_icmp_error_tcp_window),
