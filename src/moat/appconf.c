@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appconf_json.h"
 #include "host_util.h"
 
 struct ctx {
@@ -17,10 +18,28 @@ struct ctx {
 
 static int bad(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* "a.b.c": where a setting without a line number (from a JSON config) sits. */
+static void setting_path(const config_setting_t *s, char *out, size_t len)
+{
+        const char *names[16];
+        int n = 0;
+        for (; s && n < 16; s = config_setting_parent(s))
+                if (config_setting_name(s))
+                        names[n++] = config_setting_name(s);
+        out[0] = '\0';
+        for (int i = n - 1; i >= 0; i--)
+                snprintf(out + strlen(out), len - strlen(out), "%s%s", names[i], i ? "." : "");
+}
+
 static int bad(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
 {
-        int n =
-            snprintf(x->err, x->errlen, "%s:%u: ", x->file, s ? config_setting_source_line(s) : 0);
+        unsigned line = s ? config_setting_source_line(s) : 0;
+        char path[256] = "";
+        if (s && line == 0)
+                setting_path(s, path, sizeof(path));
+        int n = line      ? snprintf(x->err, x->errlen, "%s:%u: ", x->file, line)
+                : path[0] ? snprintf(x->err, x->errlen, "%s: %s: ", x->file, path)
+                          : snprintf(x->err, x->errlen, "%s: ", x->file);
         va_list ap;
         va_start(ap, fmt);
         if (n > 0 && (size_t)n < x->errlen)
@@ -245,28 +264,50 @@ static int appconf_walk(struct ctx *x, struct appconf *c, config_t *cf)
         return 0;
 }
 
-int appconf_load(struct appconf *c, const char *path, char *err, size_t errlen)
+static void defaults(struct appconf *c)
 {
-        memset(c, 0, sizeof(*c));
-        err[0] = '\0';
-        if (realpath(path, c->file) == NULL) {
-                snprintf(err, errlen, "%s: cannot read the appliance config", path);
-                return -1;
-        }
         c->fw_mem = 32u << 20;
         c->ndvm_mem = 8u << 20;
         snprintf(c->state_dir, sizeof(c->state_dir), "/run/moat");
+}
+
+int appconf_parse(struct appconf *c, const char *file, const char *text, size_t len, char *err,
+                  size_t errlen)
+{
+        memset(c, 0, sizeof(*c));
+        err[0] = '\0';
+        snprintf(c->file, sizeof(c->file), "%s", file);
+        defaults(c);
         struct ctx x = {c->file, err, errlen};
         config_t cf;
         config_init(&cf);
         int rc = 0;
-        if (!config_read_file(&cf, c->file)) {
+        if (appconf_is_json(text)) {
+                rc = appconf_json_to_config(text, len, c->file, &cf, err, errlen);
+        } else if (!config_read_string(&cf, text)) {
                 snprintf(err, errlen, "%s:%d: %s", c->file, config_error_line(&cf),
                          config_error_text(&cf));
                 rc = -1;
-        } else {
-                rc = appconf_walk(&x, c, &cf);
         }
+        if (rc == 0)
+                rc = appconf_walk(&x, c, &cf);
         config_destroy(&cf);
+        return rc;
+}
+
+int appconf_load(struct appconf *c, const char *path, char *err, size_t errlen)
+{
+        char file[PATH_MAX];
+        err[0] = '\0';
+        if (realpath(path, file) == NULL) {
+                snprintf(err, errlen, "%s: cannot read the appliance config", path);
+                return -1;
+        }
+        size_t len;
+        char *text = host_read_file(file, 1u << 20, &len, err, errlen);
+        if (text == NULL)
+                return -1;
+        int rc = appconf_parse(c, file, text, len, err, errlen);
+        free(text);
         return rc;
 }

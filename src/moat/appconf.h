@@ -13,7 +13,11 @@
  *   };
  *   domain: { fw: { memory = "32M"; }; ndvm: { memory = "8M"; platform = "process"; }; };
  *
- * Errors are "FILE:LINE: message".
+ * The same in JSON works too (a file whose first character is '{'):
+ *   {"mode": "vm", "rules": "pf.conf",
+ *    "interface": {"wan": {"device": "mw0", "address": "198.51.100.1/24"}}}
+ *
+ * Errors are "FILE:LINE: message" ("FILE: path.to.setting: message" in JSON).
  */
 #ifndef MOAT_APPCONF_H
 #define MOAT_APPCONF_H
@@ -61,6 +65,14 @@ struct appconf {
 
 /* Loads and checks the config. Returns 0, or -1 with "FILE:LINE: message" in err. */
 int appconf_load(struct appconf *c, const char *path, char *err, size_t errlen);
+
+/*
+ * The same for config text already read (NUL-terminated, len bytes) as if
+ * it came from `file` (an absolute path: relative settings resolve against
+ * its directory). Touches no file.
+ */
+int appconf_parse(struct appconf *c, const char *file, const char *text, size_t len, char *err,
+                  size_t errlen);
 
 const char *app_platform_name(enum app_platform p);
 

@@ -33,7 +33,16 @@ printf '%s\ncolour = "blue";\ninterface: { lan: { device = "nosuchdev1"; }; };\n
 printf 'rules = "bad.pf"; state_dir = "%s/run";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' \
 	"$tmp" >"$tmp/badrules.conf"
 printf '%s\ncontrol_group = "";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/group.conf"
+# The same config language in JSON: errors name the line, or the setting.
+printf '{"rules": "good.pf", "state_dir": "%s/run",\n "interface": }\n' "$tmp" >"$tmp/jsyntax.conf"
+printf '{"rules": "good.pf", "state_dir": "%s/run", "interface": {"lan": {"device": "nosuchdev1", "address": "10.0.0.1/33"}}}\n' \
+	"$tmp" >"$tmp/jprefix.conf"
+printf '{"rules": "good.pf", "state_dir": "%s/run", "interface": {"lan": {"device": "nosuchdev1"}}, "domain": {"ndvm": {"memory": "7M"}}}\n' \
+	"$tmp" >"$tmp/jmem.conf"
 expect syntax "syntax.conf:3: syntax error"
+expect jsyntax "jsyntax.conf:2: unexpected character"
+expect jprefix "jprefix.conf: interface.lan.address: bad prefix length"
+expect jmem "jmem.conf: domain.ndvm.memory: memory must be a size"
 expect group "group.conf:2: control_group must name a group"
 expect prefix "prefix.conf:2: bad prefix length"
 expect unknown "unknown.conf:2: unknown setting 'colour'"

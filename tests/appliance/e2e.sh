@@ -127,7 +127,22 @@ vm-mixed) top='mode = "vm"; platform = "kvm";' ndvm='platform = "process";' ;;
 bare-metal) top='mode = "bare-metal";' ndvm='' ;;
 esac
 cp "$pfconf" "$tmp/pf.conf"
-cat >"$conf" <<EOC
+if [ "$mode" = bare-metal ]; then
+	# This mode's config is in JSON, the other syntax users may pick.
+	cat >"$conf" <<EOC
+{
+  "mode": "bare-metal",
+  "rules": "pf.conf",
+  "state_dir": "$tmp/run",
+  "interface": {
+    "wan": {"device": "$mw", "address": "198.51.100.1/24", "gateway": "198.51.100.254"},
+    "lan": {"device": "$ml", "address": ["192.168.1.1/24"]}
+  },
+  "domain": {"fw": {"memory": "32M"}}
+}
+EOC
+else
+	cat >"$conf" <<EOC
 $top
 rules = "pf.conf";
 state_dir = "$tmp/run";
@@ -137,6 +152,7 @@ interface: {
 };
 domain: { fw: { memory = "32M"; }; ndvm: { memory = "8M"; $ndvm }; };
 EOC
+fi
 
 "$moat" -c "$conf" up || fail "moat up"
 # The host stack neither answers nor routes on the appliance's devices.
