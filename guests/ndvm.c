@@ -16,9 +16,16 @@
 #define BUFSIZE 2048
 #define ETH_MIN 14
 
-struct ndvm_stats {
-        uint64_t rx, tx, runt, oversize, ring_full, tx_fail;
-};
+/* Published in the channel's header page as they change (`moat status`). */
+static void publish(struct moat_chan_stats *pub, const struct moat_chan_stats *st)
+{
+        __atomic_store_n(&pub->rx, st->rx, __ATOMIC_RELAXED);
+        __atomic_store_n(&pub->tx, st->tx, __ATOMIC_RELAXED);
+        __atomic_store_n(&pub->runt, st->runt, __ATOMIC_RELAXED);
+        __atomic_store_n(&pub->oversize, st->oversize, __ATOMIC_RELAXED);
+        __atomic_store_n(&pub->ring_full, st->ring_full, __ATOMIC_RELAXED);
+        __atomic_store_n(&pub->tx_fail, st->tx_fail, __ATOMIC_RELAXED);
+}
 
 int guest_main(int argc, char **argv)
 {
@@ -39,7 +46,9 @@ int guest_main(int argc, char **argv)
         uint32_t max_len = nic.mtu + 18 > MOAT_RING_SLOT_DATA ? MOAT_RING_SLOT_DATA : nic.mtu + 18;
         static uint8_t bufs[BATCH][BUFSIZE];
         struct moat_frame fr[BATCH];
-        struct ndvm_stats st = {0};
+        struct moat_chan_stats st = {0};
+        struct moat_chan_stats *pub = moat_chan_stats(ch.hdr);
+        publish(pub, &st);
         uint64_t end = run_ns ? moat_clock_ns() + run_ns : 0;
         moat_printf("ndvm: %s <-> channel %s\n", nic.name, ci.name);
         moat_mark("ready");
@@ -93,6 +102,8 @@ int guest_main(int argc, char **argv)
                 st.tx += sent;
                 st.tx_fail += k - sent;
                 moat_chan_release(&ch, m);
+                if (got || m)
+                        publish(pub, &st);
 
                 /*
                  * Sleep when there is nothing to do: no frame from the

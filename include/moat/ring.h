@@ -53,6 +53,27 @@ struct moat_chan_hdr {
 #define MOAT_CHAN_MIN_SIZE (MOAT_RING_HDR + 2u * MOAT_RING_SLOTS * MOAT_RING_SLOT)
 _Static_assert(sizeof(struct moat_chan_hdr) <= MOAT_RING_HDR, "header fits");
 
+/*
+ * Counters side 0 (an ndvm) publishes in the header page for the toolstack,
+ * which maps the channel too. Each field is stored whole; the reader only
+ * displays them and trusts nothing in them.
+ */
+struct moat_chan_stats {
+        uint64_t rx, tx;         /* frames from / to the NIC */
+        uint64_t runt, oversize; /* dropped by the L2 check */
+        uint64_t ring_full;      /* dropped: no room towards the firewall */
+        uint64_t tx_fail;        /* the NIC refused them */
+};
+#define MOAT_CHAN_STATS_OFF 2048u
+_Static_assert(sizeof(struct moat_chan_hdr) <= MOAT_CHAN_STATS_OFF &&
+                   MOAT_CHAN_STATS_OFF + sizeof(struct moat_chan_stats) <= MOAT_RING_HDR,
+               "stats fit in the header page");
+
+static inline struct moat_chan_stats *moat_chan_stats(const struct moat_chan_hdr *h)
+{
+        return (struct moat_chan_stats *)((uintptr_t)h + MOAT_CHAN_STATS_OFF);
+}
+
 /* One side's view of a channel, in the domain's private memory. */
 struct moat_chan {
         struct moat_chan_hdr *hdr;

@@ -173,6 +173,18 @@ int moat_cmd_status(int argc, char **argv)
                                        "blocked %lld pkts\n",
                                        "", x[0], x[1], x[2], x[3], x[4]);
                         }
+                        if (json_object_object_get_ex(f, "ndvm", &cn)) {
+                                static const char *const k[] = {"rx",       "tx",        "runt",
+                                                                "oversize", "ring_full", "tx_fail"};
+                                long long x[6];
+                                for (int j = 0; j < 6; j++)
+                                        x[j] = json_object_object_get_ex(cn, k[j], &v)
+                                                   ? json_object_get_int64(v)
+                                                   : 0;
+                                printf("%10s ndvm: nic rx %lld tx %lld, dropped runt %lld "
+                                       "oversize %lld ring-full %lld tx-fail %lld\n",
+                                       "", x[0], x[1], x[2], x[3], x[4], x[5]);
+                        }
                 }
         json_object_put(r);
         return 0;

@@ -33,6 +33,7 @@
 #include "marks.h"
 #include "moat/fwconf.h"
 #include "moat/fwctl.h"
+#include "moat/ring.h"
 #include "moatd_fwctl.h"
 #include "pfconf.h"
 #include "pflog.h"
@@ -57,7 +58,8 @@ struct dom {
 };
 
 struct chan {
-        int mem, a2b, b2a; /* side 0 is the ndvm, side 1 the fw */
+        int mem, a2b, b2a;                /* side 0 is the ndvm, side 1 the fw */
+        const struct moat_chan_hdr *view; /* read-only: the ndvm's published counters */
 };
 
 extern char **environ;
@@ -96,7 +98,11 @@ static int chan_make(struct chan *c)
         c->mem = memfd_create("moat-chan", MFD_CLOEXEC);
         c->a2b = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         c->b2a = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        return c->mem < 0 || c->a2b < 0 || c->b2a < 0 || ftruncate(c->mem, CHAN_SIZE) < 0 ? -1 : 0;
+        if (c->mem < 0 || c->a2b < 0 || c->b2a < 0 || ftruncate(c->mem, CHAN_SIZE) < 0)
+                return -1;
+        void *v = mmap(NULL, MOAT_RING_HDR, PROT_READ, MAP_SHARED, c->mem, 0);
+        c->view = v == MAP_FAILED ? NULL : v;
+        return 0;
 }
 
 /* The control channel, which this daemon attaches to itself. */
@@ -406,6 +412,23 @@ static json_object *status_json(void)
                         json_object_array_add(as, json_object_new_string(out));
                 }
                 json_object_object_add(o, "addresses", as);
+                if (P->conf.mode == APP_MODE_VM && chans[i].view) {
+                        /* The ndvm's own counters: numbers to show, nothing more. */
+                        const struct moat_chan_stats *ps = moat_chan_stats(chans[i].view);
+                        const uint64_t v[] = {__atomic_load_n(&ps->rx, __ATOMIC_RELAXED),
+                                              __atomic_load_n(&ps->tx, __ATOMIC_RELAXED),
+                                              __atomic_load_n(&ps->runt, __ATOMIC_RELAXED),
+                                              __atomic_load_n(&ps->oversize, __ATOMIC_RELAXED),
+                                              __atomic_load_n(&ps->ring_full, __ATOMIC_RELAXED),
+                                              __atomic_load_n(&ps->tx_fail, __ATOMIC_RELAXED)};
+                        static const char *const k[] = {"rx",       "tx",        "runt",
+                                                        "oversize", "ring_full", "tx_fail"};
+                        json_object *nd = json_object_new_object();
+                        for (int j = 0; j < 6; j++)
+                                json_object_object_add(nd, k[j],
+                                                       json_object_new_int64((int64_t)v[j]));
+                        json_object_object_add(o, "ndvm", nd);
+                }
                 for (char *line = counters; line && *line;) {
                         char name[32];
                         unsigned long long v[5];

@@ -369,6 +369,16 @@ echo "ok: pfctl -F all leaves no rules and no states"
 
 # 7. What the toolstack reports.
 "$moat" -c "$conf" status || fail "status"
+if [ "$mode" != bare-metal ]; then
+	# Each ndvm's own counters, published in its channel: frames moved both ways.
+	"$moat" -c "$conf" status --json | /usr/bin/python3 -c '
+import json, sys
+for f in json.load(sys.stdin)["interfaces"]:
+    n = f["ndvm"]
+    assert n["rx"] > 0 and n["tx"] > 0, (f["name"], n)
+print("ok: ndvm counters in status: rx and tx moving on every interface")' ||
+		fail "ndvm counters missing from status"
+fi
 "$moat" -c "$conf" boot-report >"$tmp/report" || fail "boot-report"
 grep -q "first frame forwarded" "$tmp/report" || fail "boot report lacks the first forwarded frame"
 grep "first frame forwarded" "$tmp/report"
