@@ -203,6 +203,23 @@ static void emit(const char *name, double *runs, int n, const char *unit)
 
 #define RUNS 7
 
+/* RUNS timed runs of `rounds` passes over the frames, every one forwarded. */
+static void timed_runs(struct bench *b, uint8_t (*tmpl)[FRAME], uint32_t *len, uint32_t n,
+                       uint32_t rounds, const char *name)
+{
+        double pps[RUNS];
+        uint64_t fwd;
+        int i;
+
+        for (i = 0; i < RUNS; i++) {
+                pps[i] = run(b, tmpl, len, n, rounds, &fwd);
+                if (fwd != (uint64_t)rounds * n)
+                        fprintf(stderr, "engine bench: %s: %llu of %llu forwarded\n", name,
+                                (unsigned long long)fwd, (unsigned long long)rounds * n);
+        }
+        emit(name, pps, RUNS, "packets/s");
+}
+
 static void shuffle(uint8_t (*t)[FRAME], uint32_t n)
 {
         uint8_t tmp[FRAME];
@@ -228,7 +245,6 @@ static void bench_state_hits(void)
         struct eng_stats st;
         uint64_t fwd;
         uint32_t i;
-        double pps[RUNS];
 
         memset(&r, 0, sizeof(r));
         r.r_action = ENG_A_PASS;
@@ -245,13 +261,7 @@ static void bench_state_hits(void)
                 fprintf(stderr, "engine bench: %llu states, expected %u\n",
                         (unsigned long long)st.es_states_cur, 2 * flows);
         shuffle(tmpl, flows); /* same lengths: all frames are alike */
-        for (i = 0; i < RUNS; i++) {
-                pps[i] = run(b, tmpl, len, flows, 6, &fwd);
-                if (fwd != 6ull * flows)
-                        fprintf(stderr, "engine bench: %llu of %u forwarded\n",
-                                (unsigned long long)fwd, 6 * flows);
-        }
-        emit("engine.state_hit_pps", pps, RUNS, "packets/s");
+        timed_runs(b, tmpl, len, flows, 6, "engine.state_hit_pps");
         free(b->mem);
         free(b);
 }
@@ -373,7 +383,6 @@ static void bench_nat(void)
         struct eng_rule r[2];
         uint64_t fwd;
         uint32_t i;
-        double pps[RUNS];
 
         memset(r, 0, sizeof(r));
         r[0].r_action = ENG_A_NAT;
@@ -391,13 +400,7 @@ static void bench_nat(void)
                                    0xc6336400 + i % 50);
         run(b, tmpl, len, flows, 1, &fwd);
         shuffle(tmpl, flows);
-        for (i = 0; i < RUNS; i++) {
-                pps[i] = run(b, tmpl, len, flows, 30, &fwd);
-                if (fwd != 30ull * flows)
-                        fprintf(stderr, "engine bench: nat %llu of %u forwarded\n",
-                                (unsigned long long)fwd, 30 * flows);
-        }
-        emit("engine.nat_pps", pps, RUNS, "packets/s");
+        timed_runs(b, tmpl, len, flows, 30, "engine.nat_pps");
         free(b->mem);
         free(b);
 }

@@ -111,6 +111,14 @@ static const char *jstr(json_object *o, const char *k)
         return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
 }
 
+/* The counters named k[0..n) of object cn, 0 where absent. */
+static void counts(json_object *cn, const char *const *k, int n, long long *x)
+{
+        json_object *v;
+        for (int j = 0; j < n; j++)
+                x[j] = json_object_object_get_ex(cn, k[j], &v) ? json_object_get_int64(v) : 0;
+}
+
 int moat_cmd_status(int argc, char **argv)
 {
         int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
@@ -159,16 +167,13 @@ int moat_cmd_status(int argc, char **argv)
                                         printf(" %s", json_object_get_string(
                                                           json_object_array_get_idx(as, a)));
                         printf("\n");
-                        json_object *cn, *v;
+                        json_object *cn;
                         if (json_object_object_get_ex(f, "counters", &cn)) {
                                 static const char *const k[] = {"in_packets", "in_bytes",
                                                                 "out_packets", "out_bytes",
                                                                 "blocked_packets"};
                                 long long x[5];
-                                for (int j = 0; j < 5; j++)
-                                        x[j] = json_object_object_get_ex(cn, k[j], &v)
-                                                   ? json_object_get_int64(v)
-                                                   : 0;
+                                counts(cn, k, 5, x);
                                 printf("%10s in %lld pkts %lld bytes, out %lld pkts %lld bytes, "
                                        "blocked %lld pkts\n",
                                        "", x[0], x[1], x[2], x[3], x[4]);
@@ -177,10 +182,7 @@ int moat_cmd_status(int argc, char **argv)
                                 static const char *const k[] = {"rx",       "tx",        "runt",
                                                                 "oversize", "ring_full", "tx_fail"};
                                 long long x[6];
-                                for (int j = 0; j < 6; j++)
-                                        x[j] = json_object_object_get_ex(cn, k[j], &v)
-                                                   ? json_object_get_int64(v)
-                                                   : 0;
+                                counts(cn, k, 6, x);
                                 printf("%10s ndvm: nic rx %lld tx %lld, dropped runt %lld "
                                        "oversize %lld ring-full %lld tx-fail %lld\n",
                                        "", x[0], x[1], x[2], x[3], x[4], x[5]);

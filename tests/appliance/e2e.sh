@@ -52,21 +52,27 @@ fail() {
 # PORT. The client pauses 0.5 s after a quarter, announced by $tmp/half, so
 # the test can act mid-transfer; OUT gets the server's "peer ADDR bytes N sha
 # H" and the client's "sent H".
-transfer_start() { # PORT MIB OUT
-	rm -f "$tmp/half"
-	ip netns exec "$wan" /usr/bin/python3 -c '
+# A server in namespace NS on ADDR:PORT that takes one connection, reads it
+# to the end and answers "peer ADDR bytes N sha H"; its pid is in $spid.
+sink_start() { # NS ADDR PORT
+	ip netns exec "$1" /usr/bin/python3 -c '
 import hashlib, socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("198.51.100.254", int(sys.argv[1]))); s.listen(1); s.settimeout(20)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); s.settimeout(20)
 c, a = s.accept(); c.settimeout(20); h = hashlib.sha256(); n = 0
 while True:
     d = c.recv(65536)
     if not d: break
     h.update(d); n += len(d)
 c.sendall(("peer %s bytes %d sha %s\n" % (a[0], n, h.hexdigest())).encode()); c.close()
-' "$1" >/dev/null 2>&1 &
+' "$2" "$3" >/dev/null 2>&1 &
 	spid=$!
 	sleep 0.3
+}
+
+transfer_start() { # PORT MIB OUT
+	rm -f "$tmp/half"
+	sink_start "$wan" 198.51.100.254 "$1"
 	ip netns exec "$lan" /usr/bin/python3 -c '
 import hashlib, os, socket, sys, time
 data = os.urandom(int(sys.argv[3]) << 20)
@@ -205,19 +211,7 @@ echo "ok: WAN cannot reach the LAN"
 # 3b. A port forward: WAN port 8080 to the LAN server's port 80, its
 # handshake completed by the firewall (synproxy state) before the server
 # sees a SYN; real TCP stacks on both ends, 1 MiB checked end to end.
-ip netns exec "$lan" /usr/bin/python3 -c '
-import hashlib, socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("192.168.1.10", 80)); s.listen(1); s.settimeout(20)
-c, a = s.accept(); c.settimeout(20); h = hashlib.sha256(); n = 0
-while True:
-    d = c.recv(65536)
-    if not d: break
-    h.update(d); n += len(d)
-c.sendall(("peer %s bytes %d sha %s\n" % (a[0], n, h.hexdigest())).encode()); c.close()
-' >/dev/null 2>&1 &
-spid=$!
-sleep 0.3
+sink_start "$lan" 192.168.1.10 80
 res=$(ip netns exec "$wan" /usr/bin/python3 -c '
 import hashlib, os, socket
 data = os.urandom(1 << 20)

@@ -230,6 +230,34 @@ static uint32_t rd32(const uint8_t *p)
         return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/*
+ * rdr on wan proto tcp to 203.0.113.1 port 8080 -> 192.168.1.10 port 80;
+ * block in; pass (keep) to the redirected destination.
+ */
+static struct harness *rdr_fw(uint8_t keep)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r[3];
+
+        r[0] = h_rule(ENG_A_RDR, ENG_DIR_IN, 0);
+        r[0].r_ifindex = H_WAN;
+        r[0].r_proto = 6;
+        h_net(&r[0].r_dst, 4, "203.0.113.1", 32);
+        r[0].r_dst.ra_portop = ENG_OP_EQ;
+        r[0].r_dst.ra_port[0] = 8080;
+        h_net(&r[0].r_rpool, 4, "192.168.1.10", 32);
+        r[0].r_rport[0] = 80;
+        r[1] = h_rule(ENG_A_BLOCK, ENG_DIR_IN, 0);
+        r[2] = h_rule(ENG_A_PASS, 0, 0);
+        r[2].r_keep = keep;
+        h_net(&r[2].r_dst, 4, "192.168.1.10", 32);
+        r[2].r_dst.ra_portop = ENG_OP_EQ;
+        r[2].r_dst.ra_port[0] = 80;
+        h_load(h, r, 3);
+        h_learn_defaults(h);
+        return h;
+}
+
 /* Source/destination address and port of the TCP segment in an output frame. */
 static void expect_ends(const uint8_t *f, const char *src, uint16_t sport, const char *dst,
                         uint16_t dport, uint8_t flags)
@@ -252,26 +280,12 @@ static void expect_ends(const uint8_t *f, const char *src, uint16_t sport, const
  */
 static void t_rdr_synproxy(void **st)
 {
-        struct harness *h = h_new(NULL);
-        struct eng_rule r[3];
+        struct harness *h = rdr_fw(ENG_KEEP_SYNPROXY);
         uint8_t f[2048], chk[2048];
         const uint8_t *o;
         uint32_t n, y, z;
 
         (void)st;
-        r[0] = h_rule(ENG_A_RDR, ENG_DIR_IN, 0);
-        r[0].r_ifindex = H_WAN;
-        r[0].r_proto = 6;
-        h_net(&r[0].r_dst, 4, "203.0.113.1", 32);
-        r[0].r_dst.ra_portop = ENG_OP_EQ;
-        r[0].r_dst.ra_port[0] = 8080;
-        h_net(&r[0].r_rpool, 4, "192.168.1.10", 32);
-        r[0].r_rport[0] = 80;
-        r[1] = h_rule(ENG_A_BLOCK, ENG_DIR_IN, 0);
-        r[2] = h_rule(ENG_A_PASS, 0, 0);
-        r[2].r_keep = ENG_KEEP_SYNPROXY;
-        h_load(h, r, 3);
-        h_learn_defaults(h);
 
         n = h_tcp(f, 1, 4, SRV, "203.0.113.1", 33333, 8080, 9, 0, PB_TH_SYN, 1000, 0);
         h_input(h, H_WAN, f, n);
@@ -332,30 +346,12 @@ static void t_rdr_synproxy(void **st)
 
 static void t_rdr(void **st)
 {
-        struct harness *h = h_new(NULL);
-        struct eng_rule r[3];
+        struct harness *h = rdr_fw(ENG_KEEP_STATE);
         uint8_t f[2048], want[2048], l4[256];
         const uint8_t *o;
         uint32_t n, wn;
 
         (void)st;
-        /* rdr on wan proto tcp to 203.0.113.1 port 8080 -> 192.168.1.10 port 80 */
-        r[0] = h_rule(ENG_A_RDR, ENG_DIR_IN, 0);
-        r[0].r_ifindex = H_WAN;
-        r[0].r_proto = 6;
-        h_net(&r[0].r_dst, 4, "203.0.113.1", 32);
-        r[0].r_dst.ra_portop = ENG_OP_EQ;
-        r[0].r_dst.ra_port[0] = 8080;
-        h_net(&r[0].r_rpool, 4, "192.168.1.10", 32);
-        r[0].r_rport[0] = 80;
-        /* block in; pass in to the redirected destination */
-        r[1] = h_rule(ENG_A_BLOCK, ENG_DIR_IN, 0);
-        r[2] = h_rule(ENG_A_PASS, 0, 0);
-        h_net(&r[2].r_dst, 4, "192.168.1.10", 32);
-        r[2].r_dst.ra_portop = ENG_OP_EQ;
-        r[2].r_dst.ra_port[0] = 80;
-        h_load(h, r, 3);
-        h_learn_defaults(h);
 
         n = h_tcp(f, 1, 4, SRV, "203.0.113.1", 33333, 8080, 9, 0, PB_TH_SYN, 1000, 0);
         h_input(h, H_WAN, f, n);
