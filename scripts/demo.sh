@@ -40,8 +40,6 @@ ip -n "$lan" route add default via 192.168.1.1
 ip -n "$wan" addr add 198.51.100.254/24 dev eth0
 ip -n "$wan" link set eth0 up
 ip -n "$wan" link set lo up
-ip netns exec "$lan" ethtool -K eth0 tx off >/dev/null
-ip netns exec "$wan" ethtool -K eth0 tx off >/dev/null
 
 cat >"$tmp/pf.conf" <<'EOF2'
 # moat demo ruleset (pf.conf, as on pfSense/OpenBSD)

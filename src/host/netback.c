@@ -8,6 +8,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #define NETBACK_SOCKBUF (4 << 20)
@@ -75,6 +76,22 @@ int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
                 setsockopt(nb->fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
 
         int one = 1;
+        /*
+         * virtio-net headers on every frame: a peer with tx offloads on (a
+         * veth's default) hands over partial checksums and TSO super-frames,
+         * which are finished here rather than forwarded broken.
+         */
+        if (setsockopt(nb->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
+                snprintf(err, errlen, "PACKET_VNET_HDR on %s: %s", nb->dev, strerror(errno));
+                goto fail;
+        }
+        nb->slabs = mmap(NULL, (size_t)NETBACK_RX_BATCH * NETBACK_RX_SLAB, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (nb->slabs == MAP_FAILED) {
+                nb->slabs = NULL;
+                snprintf(err, errlen, "receive buffers for %s: %s", nb->dev, strerror(errno));
+                goto fail;
+        }
         /* The guest must not see its own transmissions echoed back. */
         if (setsockopt(nb->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
                 snprintf(err, errlen, "PACKET_IGNORE_OUTGOING on %s: %s", nb->dev, strerror(errno));
@@ -100,44 +117,103 @@ int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
         }
         return 0;
 fail:
-        close(nb->fd);
-        nb->fd = -1;
+        netback_close(nb);
         return -1;
 }
 
-int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
+/* Takes up to `n` frames from the socket into the slabs; returns how many, 0 or -1. */
+static int fill(struct netback *nb, unsigned n)
 {
-        struct mmsghdr msgs[MOAT_NET_BATCH_MAX];
-        struct iovec iov[MOAT_NET_BATCH_MAX];
-        if (n > MOAT_NET_BATCH_MAX)
-                n = MOAT_NET_BATCH_MAX;
+        struct mmsghdr msgs[NETBACK_RX_BATCH];
+        struct iovec iov[NETBACK_RX_BATCH][2];
+        if (n > NETBACK_RX_BATCH)
+                n = NETBACK_RX_BATCH;
         for (unsigned i = 0; i < n; i++) {
-                iov[i] = (struct iovec){.iov_base = bufs[i].data, .iov_len = bufs[i].cap};
-                msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+                iov[i][0] =
+                    (struct iovec){.iov_base = &nb->qhdr[i], .iov_len = sizeof(nb->qhdr[i])};
+                iov[i][1] = (struct iovec){.iov_base = nb->slabs + (size_t)i * NETBACK_RX_SLAB,
+                                           .iov_len = NETBACK_RX_SLAB};
+                msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[i], .msg_iovlen = 2}};
         }
         int r = recvmmsg(nb->fd, msgs, n, MSG_DONTWAIT, NULL);
         if (r < 0)
                 return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
         for (int i = 0; i < r; i++) {
-                if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-                        bufs[i].len = 0;
+                uint32_t got = msgs[i].msg_len;
+                nb->qtrunc[i] =
+                    (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) || got < sizeof(struct virtio_net_hdr);
+                nb->qlen[i] = nb->qtrunc[i] ? 0 : got - (uint32_t)sizeof(struct virtio_net_hdr);
+        }
+        nb->qn = (unsigned)r;
+        nb->qi = 0;
+        nb->qseg = 0;
+        nb->qplanned = 0;
+        return r;
+}
+
+int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
+{
+        unsigned out = 0;
+        int filled = 0;
+        while (out < n) {
+                if (!netback_pending(nb)) {
+                        /* One read of the socket per call; what it brings may fill more. */
+                        if (filled)
+                                break;
+                        int r = fill(nb, n - out);
+                        if (r < 0)
+                                return out ? (int)out : -1;
+                        if (r == 0)
+                                break;
+                        filled = 1;
+                        continue;
+                }
+                unsigned i = nb->qi;
+                const uint8_t *f = nb->slabs + (size_t)i * NETBACK_RX_SLAB;
+                if (nb->qtrunc[i]) {
                         nb->rx_truncated++;
-                } else {
-                        bufs[i].len = msgs[i].msg_len;
+                        nb->qi++;
+                        continue;
+                }
+                if (!nb->qplanned) {
+                        if (nbo_plan(&nb->qhdr[i], f, nb->qlen[i], bufs[out].cap, &nb->qplan) < 0) {
+                                nb->rx_unfinished++;
+                                nb->qi++;
+                                continue;
+                        }
+                        nb->qplanned = 1;
+                        nb->qseg = 0;
+                }
+                /* Planned for this size of buffer: a smaller one cannot take it. */
+                uint32_t need = nb->qplan.hlen ? nb->qplan.hlen + nb->qplan.mss : nb->qplan.len;
+                if (need > bufs[out].cap) {
+                        nb->rx_unfinished++;
+                        nb->qi++;
+                        nb->qplanned = 0;
+                        continue;
+                }
+                bufs[out].len = nbo_emit(&nb->qhdr[i], f, &nb->qplan, nb->qseg, bufs[out].data);
+                out++;
+                if (++nb->qseg >= nb->qplan.nseg) {
+                        nb->qi++;
+                        nb->qplanned = 0;
                 }
         }
-        return r;
+        return (int)out;
 }
 
 int netback_send(struct netback *nb, struct netback_buf *bufs, unsigned n)
 {
+        /* Every frame leaves complete: its header asks for no offload. */
+        static struct virtio_net_hdr none;
         struct mmsghdr msgs[MOAT_NET_BATCH_MAX];
-        struct iovec iov[MOAT_NET_BATCH_MAX];
+        struct iovec iov[MOAT_NET_BATCH_MAX][2];
         if (n > MOAT_NET_BATCH_MAX)
                 n = MOAT_NET_BATCH_MAX;
         for (unsigned i = 0; i < n; i++) {
-                iov[i] = (struct iovec){.iov_base = bufs[i].data, .iov_len = bufs[i].len};
-                msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+                iov[i][0] = (struct iovec){.iov_base = &none, .iov_len = sizeof(none)};
+                iov[i][1] = (struct iovec){.iov_base = bufs[i].data, .iov_len = bufs[i].len};
+                msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[i], .msg_iovlen = 2}};
         }
         int r = sendmmsg(nb->fd, msgs, n, MSG_DONTWAIT);
         if (r < 0)
@@ -150,4 +226,8 @@ void netback_close(struct netback *nb)
         if (nb->fd >= 0)
                 close(nb->fd);
         nb->fd = -1;
+        if (nb->slabs)
+                munmap(nb->slabs, (size_t)NETBACK_RX_BATCH * NETBACK_RX_SLAB);
+        nb->slabs = NULL;
+        nb->qn = nb->qi = 0;
 }

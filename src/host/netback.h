@@ -1,13 +1,22 @@
 /*
  * A host NIC backend: an AF_PACKET socket bound to one existing host network
- * device, moving batches of frames with recvmmsg/sendmmsg directly between
- * the device and guest buffers.
+ * device, moving batches of frames with recvmmsg/sendmmsg between the device
+ * and guest buffers. Frames carry virtio-net headers (PACKET_VNET_HDR), so
+ * what the device's offloads left unfinished is finished here
+ * (netback_offload.h): guests see complete frames of at most one MTU, with
+ * the device's default offload settings.
  */
 #ifndef MOAT_HOST_NETBACK_H
 #define MOAT_HOST_NETBACK_H
 
 #include <stdint.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
+
+#include "netback_offload.h"
+
+#define NETBACK_RX_BATCH 64          /* frames taken from the socket per call */
+#define NETBACK_RX_SLAB  (68u << 10) /* room for one received frame: 64 KiB super-frames */
 
 #include "moat/abi.h"
 
@@ -18,8 +27,24 @@ struct netback {
         int ifindex;
         uint8_t mac[6];
         uint32_t mtu;
-        uint64_t rx_truncated; /* frames longer than the guest's buffer, dropped */
+        uint64_t rx_truncated;  /* frames longer than any buffer, dropped */
+        uint64_t rx_unfinished; /* offloaded frames that could not be finished, dropped */
+        /* Received, not yet all delivered (a super-frame gives many frames). */
+        uint8_t *slabs; /* NETBACK_RX_BATCH slabs, touched only as far as frames reach */
+        struct virtio_net_hdr qhdr[NETBACK_RX_BATCH];
+        uint32_t qlen[NETBACK_RX_BATCH];
+        uint8_t qtrunc[NETBACK_RX_BATCH];
+        unsigned qn, qi;       /* queued frames, the next to deliver */
+        uint32_t qseg;         /* of frame qi: the next segment */
+        struct nbo_plan qplan; /* of frame qi, once planned */
+        int qplanned;
 };
+
+/* Frames already received and waiting for buffers: the port is ready. */
+static inline int netback_pending(const struct netback *nb)
+{
+        return nb->qi < nb->qn;
+}
 
 /*
  * Parses "NAME=HOSTDEV" and opens the backend. On failure returns -1 with a
@@ -36,8 +61,8 @@ struct netback_buf {
 
 /*
  * Receives up to `n` frames without blocking. Returns how many arrived (0 when
- * none wait) or -1 on a socket error. A frame longer than its buffer gets
- * len 0 and is counted in rx_truncated.
+ * none wait) or -1 on a socket error. Frames that cannot be delivered whole
+ * are dropped and counted (rx_truncated, rx_unfinished).
  */
 int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n);
 

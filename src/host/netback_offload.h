@@ -1,0 +1,44 @@
+/*
+ * What a NIC's offloads leave for its owner to finish, as virtio-net headers
+ * (PACKET_VNET_HDR) describe it: a checksum the sender left partial, and a
+ * TCP super-frame (TSO/GSO/GRO) to cut into frames of one MSS each. Guests
+ * then only ever see ordinary, complete frames of at most one MTU.
+ *
+ * The frames come from the wire: every header field is checked against the
+ * frame's length before it is used; what cannot be finished is refused.
+ */
+#ifndef MOAT_HOST_NETBACK_OFFLOAD_H
+#define MOAT_HOST_NETBACK_OFFLOAD_H
+
+#include <linux/virtio_net.h>
+#include <stdint.h>
+
+/* How a received frame is to be delivered. */
+struct nbo_plan {
+        uint32_t nseg;   /* frames it becomes: 1 unless it is a super-frame */
+        uint32_t hlen;   /* super-frame: Ethernet + IP + TCP headers */
+        uint32_t l3, l4; /* offsets of the IP and TCP headers */
+        uint32_t mss;    /* super-frame: payload bytes per frame */
+        uint32_t len;    /* the whole frame */
+        int af;          /* 4 or 6 */
+};
+
+/*
+ * Checks frame `f` (`len` bytes) against its header `h` and plans its
+ * delivery as frames of at most `cap` bytes. Returns 0, or -1 if the frame
+ * cannot be finished (malformed, an offload this does not do, a segment
+ * that would not fit): the caller drops and counts it.
+ */
+int nbo_plan(const struct virtio_net_hdr *h, const uint8_t *f, uint32_t len, uint32_t cap,
+             struct nbo_plan *p);
+
+/*
+ * Writes frame `k` (0 <= k < p->nseg) of the planned frame into `out` (room
+ * for `cap` bytes, as planned) with every checksum complete. For a frame
+ * that is not a super-frame this is the frame itself with its partial
+ * checksum finished. Returns its length.
+ */
+uint32_t nbo_emit(const struct virtio_net_hdr *h, const uint8_t *f, const struct nbo_plan *p,
+                  uint32_t k, uint8_t *out);
+
+#endif
