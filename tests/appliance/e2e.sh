@@ -57,7 +57,8 @@ fail() {
 sink_start() { # NS ADDR PORT
 	ip netns exec "$1" /usr/bin/python3 -c '
 import hashlib, socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); s.settimeout(20)
 c, a = s.accept(); c.settimeout(20); h = hashlib.sha256(); n = 0
 while True:
@@ -109,10 +110,13 @@ ip netns add "$lan" && ip netns add "$wan" || fail "netns"
 ip link add "$ml" type veth peer name c0 netns "$lan" || fail "veth lan"
 ip link add "$mw" type veth peer name s0 netns "$wan" || fail "veth wan"
 ip -n "$lan" addr add 192.168.1.10/24 dev c0
+ip -n "$lan" addr add fd00:1::10/64 dev c0 nodad
 ip -n "$lan" link set c0 up
 ip -n "$lan" link set lo up
 ip -n "$lan" route add default via 192.168.1.1
+ip -n "$lan" -6 route add default via fd00:1::1
 ip -n "$wan" addr add 198.51.100.254/24 dev s0
+ip -n "$wan" addr add 2001:db8:1::fe/64 dev s0 nodad
 ip -n "$wan" link set s0 up
 ip -n "$wan" link set lo up
 # The LAN host keeps a veth's default offloads: it hands over TSO
@@ -122,6 +126,7 @@ ip -n "$wan" link set lo up
 ip netns exec "$wan" ethtool -K s0 tx off >/dev/null
 # The WAN side knows the way to the LAN; the firewall must still refuse it.
 ip -n "$wan" route add 192.168.1.0/24 via 198.51.100.1
+ip -n "$wan" -6 route add fd00:1::/64 via 2001:db8:1::1
 v6_before=$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)
 # A value the appliance must give back, other than the default.
 echo 2 >"/proc/sys/net/ipv4/conf/$ml/arp_ignore"
@@ -141,8 +146,9 @@ if [ "$mode" = bare-metal ]; then
   "rules": "pf.conf",
   "state_dir": "$tmp/run",
   "interface": {
-    "wan": {"device": "$mw", "address": "198.51.100.1/24", "gateway": "198.51.100.254"},
-    "lan": {"device": "$ml", "address": ["192.168.1.1/24"]}
+    "wan": {"device": "$mw", "address": ["198.51.100.1/24", "2001:db8:1::1/64"],
+            "gateway": "198.51.100.254", "gateway6": "2001:db8:1::fe"},
+    "lan": {"device": "$ml", "address": ["192.168.1.1/24", "fd00:1::1/64"]}
   },
   "domain": {"fw": {"memory": "32M"}}
 }
@@ -153,8 +159,9 @@ $top
 rules = "pf.conf";
 state_dir = "$tmp/run";
 interface: {
-  wan: { device = "$mw"; address = "198.51.100.1/24"; gateway = "198.51.100.254"; };
-  lan: { device = "$ml"; address = "192.168.1.1/24"; };
+  wan: { device = "$mw"; address = ["198.51.100.1/24", "2001:db8:1::1/64"];
+         gateway = "198.51.100.254"; gateway6 = "2001:db8:1::fe"; };
+  lan: { device = "$ml"; address = "192.168.1.1/24"; address6 = "fd00:1::1/64"; };
 };
 domain: { fw: { memory = "32M"; }; ndvm: { memory = "8M"; $ndvm }; };
 EOC
@@ -202,11 +209,33 @@ if [ -n "$killed" ]; then
 	echo "ok: ndvm-lan killed mid-transfer (pid $killed), restarted, no data lost"
 fi
 
+# 2b. IPv6, routed without translation: ping, and 1 MiB over TCP (the LAN
+# host's TSO super-frames are IPv6 ones here) that the server sees coming
+# from the client's own address.
+ip netns exec "$lan" ping -6 -n -c 3 -i 0.2 -W 2 2001:db8:1::fe >"$tmp/ping6" 2>&1 ||
+	fail "LAN cannot ping the WAN server over IPv6: $(tail -2 "$tmp/ping6")"
+sink_start "$wan" 2001:db8:1::fe 8090
+res=$(ip netns exec "$lan" /usr/bin/python3 -c '
+import hashlib, os, socket
+data = os.urandom(1 << 20)
+s = socket.create_connection(("2001:db8:1::fe", 8090), timeout=20)
+s.sendall(data); s.shutdown(socket.SHUT_WR)
+print(s.recv(200).decode().strip(), "sent", hashlib.sha256(data).hexdigest())' 2>&1)
+wait $spid
+echo "$res"
+got=$(echo "$res" | sed -n "s/^peer fd00:1::10 bytes 1048576 sha \([0-9a-f]*\) sent.*/\1/p")
+[ -n "$got" ] && [ "$got" = "$(echo "$res" | sed -n 's/.* sent \([0-9a-f]*\)$/\1/p')" ] ||
+	fail "TCP over IPv6: $res"
+echo "ok: IPv6 LAN->WAN: ping, and 1 MiB over TCP intact from the client's own address"
+
 # 3. WAN cannot open connections to the LAN.
 if ip netns exec "$wan" ping -n -c 2 -i 0.2 -W 1 192.168.1.10 >/dev/null 2>&1; then
 	fail "WAN reached the LAN client"
 fi
-echo "ok: WAN cannot reach the LAN"
+if ip netns exec "$wan" ping -6 -n -c 2 -i 0.2 -W 1 fd00:1::10 >/dev/null 2>&1; then
+	fail "WAN reached the LAN client over IPv6"
+fi
+echo "ok: WAN cannot reach the LAN (IPv4 or IPv6)"
 
 # 3b. A port forward: WAN port 8080 to the LAN server's port 80, its
 # handshake completed by the firewall (synproxy state) before the server
