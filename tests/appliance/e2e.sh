@@ -209,6 +209,31 @@ if [ -n "$killed" ]; then
 	echo "ok: ndvm-lan killed mid-transfer (pid $killed), restarted, no data lost"
 fi
 
+# 2a. UDP through NAT: the WAN server answers each datagram with the address
+# it came from; the reply finds its way back through the NAT state.
+ip netns exec "$wan" /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(20)
+s.bind(("198.51.100.254", 5353))
+for _ in range(3):
+    d, a = s.recvfrom(2048)
+    s.sendto(("%s %d " % a).encode() + d, a)
+' >/dev/null 2>&1 &
+upid=$!
+sleep 0.3
+res=$(ip netns exec "$lan" /usr/bin/python3 -c '
+import socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(3)
+for i in range(3):
+    u.sendto(b"datagram %d" % i, ("198.51.100.254", 5353))
+    print(u.recv(2048).decode())' 2>&1)
+kill $upid 2>/dev/null
+wait $upid 2>/dev/null
+echo "$res"
+[ "$(echo "$res" | grep -c '^198\.51\.100\.1 [0-9]* datagram [0-2]$')" = 3 ] ||
+	fail "UDP through NAT: $res"
+echo "ok: UDP LAN->WAN through NAT, answered, the server saw the appliance's address"
+
 # 2b. IPv6, routed without translation: ping, and 1 MiB over TCP (the LAN
 # host's TSO super-frames are IPv6 ones here) that the server sees coming
 # from the client's own address.
