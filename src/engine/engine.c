@@ -115,6 +115,9 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
         eng->seed = c.ec_seed ^ 0x6d6f61742d656e67ull; /* "moat-eng" */
         eng->rng = c.ec_seed * 0x2545f4914f6cdd1dull + 1;
         memcpy(eng->timeouts, default_timeouts, sizeof(eng->timeouts));
+        /* pf's defaults: scaling from 60% of the state limit, to zero at 120%. */
+        eng->adaptive_start = (uint32_t)((uint64_t)c.ec_max_states * 6 / 10);
+        eng->adaptive_end = (uint32_t)(((uint64_t)c.ec_max_states * 12 + 9) / 10);
 
         nb = pow2_at_least(c.ec_max_states * 4); /* load factor <= 1/2 with two keys each */
         eng->hmask = nb - 1;
@@ -145,6 +148,12 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
                 eng->pending[i].next = i + 1 < c.ec_max_pending ? i + 1 : ENG_NIL;
         eng->pending_free = 0;
         return eng;
+}
+
+void eng_set_adaptive(struct engine *eng, uint32_t start, uint32_t end)
+{
+        eng->adaptive_start = start;
+        eng->adaptive_end = end;
 }
 
 int eng_set_timeout(struct engine *eng, enum eng_timeout t, uint32_t seconds)

@@ -277,6 +277,13 @@ enum eng_timeout {
         ENG_TM_NUM
 };
 int eng_set_timeout(struct engine *eng, enum eng_timeout t, uint32_t seconds);
+/*
+ * Adaptive timeouts (`set timeout adaptive.start/end`, as pf): above `start`
+ * states every state timeout is scaled by (end - states) / (end - start),
+ * reaching 0 at `end`. end <= start turns scaling off. The defaults are 60%
+ * and 120% of the state limit.
+ */
+void eng_set_adaptive(struct engine *eng, uint32_t start, uint32_t end);
 
 /* ---- states (pfctl -s states, -F states) --------------------------------- */
 

@@ -285,6 +285,16 @@ static void load_options(struct engine *eng, const struct ruleset_view *v)
         for (i = 0; i < RULESET_TO_COUNT; i++)
                 if (timeout_map[i] && o->ro_timeout[i] != RULESET_TIMEOUT_UNSET)
                         eng->timeouts[timeout_map[i] - 1] = o->ro_timeout[i];
+        /* Adaptive scaling: the file's values, else pf's 60% / 120% of the limit. */
+        {
+                uint32_t lim = eng->cfg.ec_max_states;
+                uint32_t st = o->ro_timeout[RULESET_TO_ADAPTIVE_START];
+                uint32_t en = o->ro_timeout[RULESET_TO_ADAPTIVE_END];
+
+                eng_set_adaptive(
+                    eng, st != RULESET_TIMEOUT_UNSET ? st : (uint32_t)((uint64_t)lim * 6 / 10),
+                    en != RULESET_TIMEOUT_UNSET ? en : (uint32_t)(((uint64_t)lim * 12 + 9) / 10));
+        }
         /* `scrub in all` (reassembly) or `set reassemble yes` */
         eng->scrub =
             (o->ro_set & RULESET_OSET_REASSEMBLE) && (o->ro_reassemble & RULESET_REASS_YES);

@@ -220,11 +220,19 @@ void eng_state_remove(struct engine *eng, struct pf_state *s)
 uint32_t eng_state_timeout_s(const struct engine *eng, const struct pf_state *s)
 {
         const struct eng_bank *b = eng_active(eng);
+        uint32_t t = eng->timeouts[s->timeout];
 
         /* A rule's own timeouts hold while that ruleset is loaded. */
         if (s->rule < b->n && b->rules[s->rule].r_timeout[s->timeout])
-                return b->rules[s->rule].r_timeout[s->timeout];
-        return eng->timeouts[s->timeout];
+                t = b->rules[s->rule].r_timeout[s->timeout];
+        /* Adaptive: the fuller the table, the sooner states go (pf). */
+        if (eng->nstates > eng->adaptive_start && eng->adaptive_end > eng->adaptive_start) {
+                if (eng->nstates >= eng->adaptive_end)
+                        return 0;
+                t = (uint32_t)((uint64_t)t * (eng->adaptive_end - eng->nstates) /
+                               (eng->adaptive_end - eng->adaptive_start));
+        }
+        return t;
 }
 
 void eng_state_purge(struct engine *eng, uint32_t budget)

@@ -459,6 +459,51 @@ static void t_udp_reply_multiple(void **st)
         h_free(h);
 }
 
+/* Adaptive timeouts (pf): above adaptive.start states every timeout shrinks
+ * linearly, to nothing at adaptive.end. */
+static void t_adaptive_timeouts(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+        uint8_t f[2048];
+        uint32_t n, i, maxexp = 0;
+
+        (void)st;
+        eng_set_adaptive(h->eng, 4, 12); /* 8 states: (12 - 8) / (12 - 4) = half */
+        for (i = 0; i < 4; i++) {
+                n = h_udp(f, 0, 4, CLI, SRV, (uint16_t)(5000 + i), 53, 10);
+                h_input(h, H_LAN, f, n);
+        }
+        assert_int_equal(nstates(h), 8);
+        eng_state_foreach(h->eng, h->now, expires_cb, &maxexp);
+        assert_int_equal(maxexp, 30); /* udp.first 60, halved */
+        /*
+         * 31 s on, past the scaled timeout: a state is swept (at udp.first
+         * 60 none would be). Each removal relaxes the scaling, as in pf: at 7
+         * states the rest live 37.5 s, so the sweep stops there.
+         */
+        for (i = 0; i < 8; i++)
+                eng_tick(h->eng, h->txq, h->now + 31000000000ull);
+        assert_int_equal(nstates(h), 7);
+        eng_set_adaptive(h->eng, 0, 0);
+        for (i = 0; i < 8; i++)
+                eng_tick(h->eng, h->txq, h->now + 61000000000ull);
+        assert_int_equal(nstates(h), 0);
+        /* At adaptive.end and beyond, a state lives not at all. */
+        eng_set_adaptive(h->eng, 0, 2);
+        n = h_udp(f, 0, 4, CLI, SRV, 7000, 53, 10);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(nstates(h), 2);
+        maxexp = 0;
+        eng_state_foreach(h->eng, h->now, expires_cb, &maxexp);
+        assert_int_equal(maxexp, 0); /* 2 states >= end 2: expire at once */
+        /* end <= start: no scaling. */
+        eng_set_adaptive(h->eng, 0, 0);
+        maxexp = 0;
+        eng_state_foreach(h->eng, h->now, expires_cb, &maxexp);
+        assert_int_equal(maxexp, 60);
+        h_free(h);
+}
+
 static void t_state_limit(void **st)
 {
         struct eng_config c = {.ec_seed = 1, .ec_max_states = 4};
@@ -661,6 +706,7 @@ int main(void)
             cmocka_unit_test(t_rst_exact_with_scrub),
             cmocka_unit_test(t_modulate),
             cmocka_unit_test(t_synproxy),
+            cmocka_unit_test(t_adaptive_timeouts),
             cmocka_unit_test(t_udp_timeout_purge),
             cmocka_unit_test(t_udp_reply_multiple),
             cmocka_unit_test(t_icmp_error_tcp_window),
