@@ -121,11 +121,12 @@ struct eng_pdesc {
         uint8_t pd_tcpflags;
         uint8_t pd_thlen; /* TCP header length in bytes */
         uint8_t pd_icmp_type, pd_icmp_code;
-        uint8_t pd_icmp_err; /* ICMP error (quotes a packet) */
-        uint8_t pd_frag;     /* a fragment: not the whole datagram */
-        uint8_t pd_mf;       /* more fragments */
-        uint8_t pd_ipopts;   /* v4 options or v6 hop/dst options present */
-        uint16_t pd_fragoff; /* fragment offset in bytes */
+        uint8_t pd_icmp_err;  /* ICMP error (quotes a packet) */
+        uint8_t pd_scrub_tcp; /* a `reassemble tcp` scrub rule matched it */
+        uint8_t pd_frag;      /* a fragment: not the whole datagram */
+        uint8_t pd_mf;        /* more fragments */
+        uint8_t pd_ipopts;    /* v4 options or v6 hop/dst options present */
+        uint16_t pd_fragoff;  /* fragment offset in bytes */
         uint32_t pd_fragid;
         uint32_t pd_reass_hdrlen;  /* reassembled: unfragmentable part, 0 if not */
         uint16_t pd_reass_maxfrag; /* reassembled: largest fragment payload seen */
@@ -199,6 +200,7 @@ struct pf_state_peer {
 #define ENG_SF_CONN     0x08 /* counted as an established connection of its source */
 #define ENG_SF_SRC      0x10 /* tied to a source-tracking node */
 #define ENG_SF_SLOPPY   0x20 /* `sloppy`: TCP flags followed, sequence numbers not */
+#define ENG_SF_SCRUB    0x40 /* `reassemble tcp`: TTL floor and timestamp modulation */
 #define ENG_SF_USED     0x80
 
 /*
@@ -227,8 +229,8 @@ struct pf_state {
         uint32_t nat_rule;        /* like rule */
         uint32_t srcnode;         /* source-tracking node (ENG_SF_SRC), else ENG_NIL */
         uint16_t synproxy_mss;    /* synproxy: the MSS offered on both halves */
-        uint16_t pad1a;
-        uint32_t pad1[2];
+        uint8_t scrub_ttl[2];     /* reassemble tcp: highest TTL seen, [0] creator */
+        uint32_t scrub_tsdiff[2]; /* reassemble tcp: timestamp offset, 0 none yet */
 };
 _Static_assert(sizeof(struct pf_state) == 192, "pf_state: three cache lines");
 /* The two keys by role. */
@@ -327,6 +329,7 @@ bool eng_rule_addr_match(const struct engine *eng, const struct eng_rule_addr *r
 #define ENG_MAX_SCRUB    32
 #define ENG_SCRUB_NODF   0x01
 #define ENG_SCRUB_RANDID 0x02
+#define ENG_SCRUB_TCP    0x04 /* `reassemble tcp` */
 #define ENG_SCRUB_NONE   0x80 /* `no scrub`: matches, changes nothing */
 struct eng_scrub {
         uint16_t ifindex; /* ENG_IF_ANY, ENG_IF_NONE or an interface */
@@ -336,6 +339,8 @@ struct eng_scrub {
 };
 /* Applies the first matching scrub rule to pd (before the filter). */
 void eng_normalize(struct engine *eng, struct eng_pdesc *pd);
+/* reassemble tcp, on a state's packet: TTL floor, timestamps modulated. */
+void eng_tcp_scrub(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd);
 void eng_conn_rebuild(struct engine *eng);
 void eng_rules_resolve(struct engine *eng);
 /* Makes the inactive bank, filled in list order (filter, nat, rdr, binat

@@ -283,6 +283,11 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
         if (r && r->r_sloppy)
                 s->flags |= ENG_SF_SLOPPY;
         proto_state_init(eng, s, pd);
+        if (pd->pd_scrub_tcp) {
+                /* reassemble tcp: from its first packet on */
+                s->flags |= ENG_SF_SCRUB;
+                eng_tcp_scrub(eng, s, pd);
+        }
         s->packets[0] = 1;
         s->bytes[0] = pd->pd_tot;
         if (r) {

@@ -147,6 +147,8 @@ static int test_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdi
                         return ENG_DROP;
                 if (eng_tcp_track(eng, s, pd, &v->reason, &copyback) != ENG_PASS)
                         return ENG_DROP;
+                if (s->flags & ENG_SF_SCRUB)
+                        eng_tcp_scrub(eng, s, pd);
                 if ((s->flags & (ENG_SF_SRC | ENG_SF_CONN)) == ENG_SF_SRC &&
                     s->src.state >= PF_TCPS_ESTABLISHED && s->dst.state >= PF_TCPS_ESTABLISHED &&
                     eng_src_conn(eng, s)) {

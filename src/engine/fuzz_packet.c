@@ -142,10 +142,10 @@ static struct engine *setup(void *mem, size_t sz, const struct eng_config *c)
         r[8].r_keep = ENG_KEEP_STATE;
         eng_ruleset_load_rules(eng, r, 9);
         eng_set_scrub(eng, true);
-        /* scrub on lan no-df random-id min-ttl 5 max-mss 1300 */
+        /* scrub on lan no-df random-id min-ttl 5 max-mss 1300 reassemble tcp */
         memset(&eng->scrub_rules[0], 0, sizeof(eng->scrub_rules[0]));
         eng->scrub_rules[0].ifindex = 0;
-        eng->scrub_rules[0].flags = ENG_SCRUB_NODF | ENG_SCRUB_RANDID;
+        eng->scrub_rules[0].flags = ENG_SCRUB_NODF | ENG_SCRUB_RANDID | ENG_SCRUB_TCP;
         eng->scrub_rules[0].min_ttl = 5;
         eng->scrub_rules[0].max_mss = 1300;
         eng->nscrub = 1;

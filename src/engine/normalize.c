@@ -2,7 +2,10 @@
  * Normalization by scrub rules (pf_normalize_ip / pf_normalize_tcp): the
  * first scrub rule matching a packet may clear DF (no-df), give it a fresh
  * IP id (random-id), raise its TTL (min-ttl) and lower the MSS a TCP SYN
- * offers (max-mss), all with incremental checksum updates. Fragment
+ * offers (max-mss), all with incremental checksum updates. `reassemble tcp`
+ * marks the packet; the state it makes then keeps each peer's TTL from
+ * dropping and modulates its TCP timestamps (eng_tcp_scrub, pf's
+ * pf_normalize_tcp_stateful without the extended PAWS checks). Fragment
  * reassembly, the other half of scrub, is frag.c.
  */
 #include "eng_internal.h"
@@ -58,6 +61,8 @@ void eng_normalize(struct engine *eng, struct eng_pdesc *pd)
         }
         if (!sr || (sr->flags & ENG_SCRUB_NONE))
                 return;
+        if ((sr->flags & ENG_SCRUB_TCP) && pd->pd_proto == ENG_PROTO_TCP)
+                pd->pd_scrub_tcp = 1;
         if (pd->pd_af == 4) {
                 uint16_t ff = eng_rd16(ip + 6);
 
@@ -76,4 +81,81 @@ void eng_normalize(struct engine *eng, struct eng_pdesc *pd)
         if (sr->max_mss && pd->pd_proto == ENG_PROTO_TCP && (pd->pd_tcpflags & ENG_TH_SYN) &&
             pd->pd_thlen > 20 && !(pd->pd_frag && pd->pd_fragoff))
                 clamp_mss(pd, sr->max_mss);
+}
+
+static uint16_t swap16(uint16_t v)
+{
+        return (uint16_t)(v << 8 | v >> 8);
+}
+
+/* The one's complement sum of a 32-bit value's two halves, folded. */
+static uint16_t sum32(uint32_t v)
+{
+        uint32_t s = (v >> 16) + (v & 0xffff);
+
+        return (uint16_t)((s & 0xffff) + (s >> 16));
+}
+
+/*
+ * Rewrites a 32-bit value at p inside the TCP header, updating the checksum
+ * incrementally (RFC 1624) whatever p's alignment: at an odd offset each
+ * byte weighs as in the other half of its word, which is the byte-swapped
+ * sum (RFC 1071 2B). A damaged checksum stays damaged.
+ */
+static void tcp_set32_at(struct eng_pdesc *pd, uint8_t *p, uint32_t v)
+{
+        uint8_t *c = pd->pd_buf + pd->pd_csum;
+        uint16_t o = sum32(eng_rd32(p)), n = sum32(v);
+
+        if ((p - (pd->pd_buf + pd->pd_l4)) & 1) {
+                o = swap16(o);
+                n = swap16(n);
+        }
+        eng_wr16(c, eng_csum_fixup16(eng_rd16(c), o, n));
+        eng_wr32(p, v);
+}
+
+static uint32_t nonzero_random(struct engine *eng)
+{
+        uint32_t r;
+
+        do
+                r = (uint32_t)eng_random(eng);
+        while (r == 0);
+        return r;
+}
+
+void eng_tcp_scrub(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd)
+{
+        int from = pd->pd_dir == s->direction ? 0 : 1;
+        uint8_t *ip = pd->pd_buf + pd->pd_l3;
+        uint8_t *ts;
+
+        /* TTL: a peer's packets never arrive with less than the most seen,
+         * so none can expire between here and the host after having
+         * changed the state (pf's reassemble tcp). */
+        if (pd->pd_ttl < s->scrub_ttl[from]) {
+                if (pd->pd_af == 4)
+                        set_ip16(ip, 8, (uint16_t)(s->scrub_ttl[from] << 8 | ip[9]));
+                else
+                        ip[7] = s->scrub_ttl[from];
+                pd->pd_ttl = s->scrub_ttl[from];
+        } else {
+                s->scrub_ttl[from] = pd->pd_ttl;
+        }
+        if (pd->pd_frag && pd->pd_fragoff)
+                return;
+        ts = eng_tcp_option(pd, 8, 10);
+        if (ts == NULL)
+                return;
+        /*
+         * Timestamps: each peer's own values shifted by a random offset it
+         * gets with its first timestamp, so neither its uptime nor the hosts
+         * behind a NAT can be counted; echoes shifted back.
+         */
+        if (s->scrub_tsdiff[from] == 0)
+                s->scrub_tsdiff[from] = nonzero_random(eng);
+        tcp_set32_at(pd, ts + 2, eng_rd32(ts + 2) + s->scrub_tsdiff[from]);
+        if (s->scrub_tsdiff[!from] && eng_rd32(ts + 6))
+                tcp_set32_at(pd, ts + 6, eng_rd32(ts + 6) - s->scrub_tsdiff[!from]);
 }

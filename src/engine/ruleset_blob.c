@@ -262,6 +262,8 @@ static int load_scrub(struct engine *eng, const struct load_ctx *c)
                         sr->flags |= ENG_SCRUB_NODF;
                 if (in->r_scrub_flags & RULESET_SCRUB_RANDOM_ID)
                         sr->flags |= ENG_SCRUB_RANDID;
+                if (in->r_scrub_flags & RULESET_SCRUB_REASS_TCP)
+                        sr->flags |= ENG_SCRUB_TCP;
                 if (in->r_scrub_flags & RULESET_SCRUB_MIN_TTL)
                         sr->min_ttl = in->r_min_ttl;
                 if (in->r_scrub_flags & RULESET_SCRUB_MAX_MSS)

@@ -362,6 +362,101 @@ static void t_synproxy(void **st)
         h_free(h);
 }
 
+/* A TCP segment with a timestamp option (at an odd offset if odd) and a TTL. */
+static uint32_t ts_tcp(uint8_t *f, int from_wan, const char *src, const char *dst, uint16_t sport,
+                       uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, uint8_t ttl,
+                       uint32_t tsval, uint32_t tsecr, int odd)
+{
+        uint8_t opts[12], l4[64];
+        uint8_t *t = opts + (odd ? 1 : 2);
+        struct pb_ip ip = {.af = 4,
+                           .src = src,
+                           .dst = dst,
+                           .proto = 6,
+                           .ttl = ttl,
+                           .smac = from_wan ? H_GW_MAC : H_HOST_MAC,
+                           .dmac = from_wan ? H_WAN_MAC : H_LAN_MAC};
+
+        memset(opts, 1, sizeof(opts)); /* NOPs around the option */
+        t[0] = 8;
+        t[1] = 10;
+        for (int i = 0; i < 4; i++) {
+                t[2 + i] = (uint8_t)(tsval >> (24 - 8 * i));
+                t[6 + i] = (uint8_t)(tsecr >> (24 - 8 * i));
+        }
+        if (odd)
+                opts[11] = 0; /* end of options */
+        return pb_frame(f, &ip, l4,
+                        pb_tcp(l4, sport, dport, seq, ack, flags, 65535, opts, 12, NULL, 0));
+}
+
+/* The TSval/TSecr of a forwarded frame (options begin at 14 + 20 + 20). */
+static void ts_of(const uint8_t *f, uint32_t *val, uint32_t *ecr)
+{
+        const uint8_t *o = f + 54;
+
+        while (*o == 1)
+                o++;
+        assert_int_equal(o[0], 8);
+        *val = rd32(o + 2);
+        *ecr = rd32(o + 6);
+}
+
+static void assert_csums(const uint8_t *f, uint32_t n)
+{
+        uint8_t chk[2048];
+
+        memcpy(chk, f, n);
+        pb_fix_csums(chk, n);
+        assert_memory_equal(chk, f, n);
+}
+
+/* scrub in all reassemble tcp: TTLs never drop, timestamps are modulated. */
+static void t_scrub_reassemble_tcp(void **st)
+{
+        struct harness *h = fw(ENG_KEEP_STATE, NULL);
+        uint8_t f[2048];
+        uint32_t n, v1, v2, val, ecr;
+        const uint8_t *o;
+
+        (void)st;
+        memset(&h->eng->scrub_rules[0], 0, sizeof(h->eng->scrub_rules[0]));
+        h->eng->scrub_rules[0].ifindex = ENG_IF_ANY;
+        h->eng->scrub_rules[0].dir = ENG_DIR_IN;
+        h->eng->scrub_rules[0].flags = ENG_SCRUB_TCP;
+        h->eng->nscrub = 1;
+
+        /* The SYN's timestamp (at an odd offset) leaves shifted, checksum right. */
+        n = ts_tcp(f, 0, CLI, SRV, 40000, 80, 1000, 0, PB_TH_SYN, 64, 1000, 0, 1);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        ts_of(o, &v1, &ecr);
+        assert_int_not_equal(v1, 1000);
+        assert_int_equal(ecr, 0);
+        assert_csums(o, n);
+        /* The server's answer: its own value shifted, the echo shifted back. */
+        n = ts_tcp(f, 1, SRV, CLI, 80, 40000, 7000, 1001, PB_TH_SYN | PB_TH_ACK, 64, 5000, v1, 0);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        ts_of(o, &v2, &ecr);
+        assert_int_equal(ecr, 1000);
+        assert_int_not_equal(v2, 5000);
+        assert_csums(o, n);
+        /* A later packet with a lower TTL is raised to the highest seen. */
+        n = ts_tcp(f, 0, CLI, SRV, 40000, 80, 1001, 7001, PB_TH_ACK, 3, 1001, v2, 0);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        assert_int_equal(o[14 + 8], 63); /* 64, less this hop */
+        ts_of(o, &val, &ecr);
+        assert_int_equal(val, v1 + 1);
+        assert_int_equal(ecr, 5000);
+        assert_csums(o, n);
+        h_free(h);
+}
+
 static void t_udp_timeout_purge(void **st)
 {
         struct harness *h = fw(ENG_KEEP_STATE, NULL);
@@ -707,6 +802,7 @@ int main(void)
             cmocka_unit_test(t_modulate),
             cmocka_unit_test(t_synproxy),
             cmocka_unit_test(t_adaptive_timeouts),
+            cmocka_unit_test(t_scrub_reassemble_tcp),
             cmocka_unit_test(t_udp_timeout_purge),
             cmocka_unit_test(t_udp_reply_multiple),
             cmocka_unit_test(t_icmp_error_tcp_window),
