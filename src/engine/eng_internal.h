@@ -296,11 +296,14 @@ struct eng_srcnode {
         uint32_t states;                   /* states created from this source */
         uint32_t conn;                     /* of those, TCP connections past the handshake */
         uint32_t rate_start_s, rate_count; /* max-src-conn-rate window */
+        uint32_t expire_s;                 /* with no states left: kept until then (src.track) */
 };
 /* Ties a new state to its source node; 0 or the reason to refuse it. */
 int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const struct eng_rule *r,
                    const struct eng_pdesc *pd);
 void eng_src_detach(struct engine *eng, struct pf_state *s);
+/* Frees source nodes whose src.track time ran out, `budget` looked at. */
+void eng_src_purge(struct engine *eng, uint32_t budget);
 /* A tracked TCP state completed its handshake: count it; true if the
  * source went over max-src-conn(-rate) (the state is then removed). */
 bool eng_src_conn(struct engine *eng, struct pf_state *s);
@@ -612,7 +615,9 @@ struct engine {
         uint32_t *src_buckets;
         uint32_t src_hmask;
         uint32_t src_free;
-        uint32_t src_hwm; /* as state_hwm */
+        uint32_t src_hwm;     /* as state_hwm */
+        uint32_t src_track_s; /* set timeout src.track: a node outlives its states */
+        uint32_t src_cursor;  /* eng_src_purge()'s place */
         uint32_t nsrc;
 
         /* neighbors */

@@ -150,6 +150,11 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
         return eng;
 }
 
+void eng_set_src_track(struct engine *eng, uint32_t seconds)
+{
+        eng->src_track_s = seconds;
+}
+
 void eng_set_adaptive(struct engine *eng, uint32_t start, uint32_t end)
 {
         eng->adaptive_start = start;
@@ -385,6 +390,7 @@ void eng_tick(struct engine *eng, struct eng_txq *txq, uint64_t now_ns)
         set_time(eng, now_ns);
         eng->txq = txq;
         eng_state_purge(eng, eng->cfg.ec_purge_per_call);
+        eng_src_purge(eng, eng->cfg.ec_purge_per_call);
         eng_frag_expire(eng);
         eng_neigh_tick(eng);
         eng->txq = NULL;

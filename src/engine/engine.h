@@ -284,6 +284,12 @@ int eng_set_timeout(struct engine *eng, enum eng_timeout t, uint32_t seconds);
  * and 120% of the state limit.
  */
 void eng_set_adaptive(struct engine *eng, uint32_t start, uint32_t end);
+/*
+ * `set timeout src.track`: a source-tracking node outlives its last state
+ * by this many seconds (0, pf's default: it goes with it), so its counts
+ * (max-src-conn-rate, max-src-nodes) span connections that do not overlap.
+ */
+void eng_set_src_track(struct engine *eng, uint32_t seconds);
 
 /* ---- states (pfctl -s states, -F states) --------------------------------- */
 

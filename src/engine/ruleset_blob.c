@@ -287,6 +287,9 @@ static void load_options(struct engine *eng, const struct ruleset_view *v)
         for (i = 0; i < RULESET_TO_COUNT; i++)
                 if (timeout_map[i] && o->ro_timeout[i] != RULESET_TIMEOUT_UNSET)
                         eng->timeouts[timeout_map[i] - 1] = o->ro_timeout[i];
+        eng_set_src_track(eng, o->ro_timeout[RULESET_TO_SRC_TRACK] != RULESET_TIMEOUT_UNSET
+                                   ? o->ro_timeout[RULESET_TO_SRC_TRACK]
+                                   : 0);
         /* Adaptive scaling: the file's values, else pf's 60% / 120% of the limit. */
         {
                 uint32_t lim = eng->cfg.ec_max_states;

@@ -3,7 +3,8 @@
  * max-src-conn-rate and overload <table> [flush [global]]. A node counts
  * the states created from one source address, per rule (`source-track
  * rule`, implied by the connection limits) or over all tracking rules. A
- * node lives while it has states (src.track 0, pf's default).
+ * node lives while it has states, and `src.track` seconds more (0 by
+ * default, as pf); eng_tick() sweeps the ones whose time ran out.
  */
 #include "eng_internal.h"
 
@@ -19,6 +20,15 @@ static uint32_t src_hash(const struct engine *eng, int af, const struct eng_addr
         return (uint32_t)(h ^ (h >> 32)) & eng->src_hmask;
 }
 
+static void src_free(struct engine *eng, struct eng_srcnode *n);
+
+/* A node with no states whose src.track time ran out (or of an old ruleset). */
+static bool src_stale(const struct engine *eng, const struct eng_srcnode *n)
+{
+        return n->states == 0 &&
+               (n->generation != eng->generation || (int32_t)(eng->now_s - n->expire_s) >= 0);
+}
+
 static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng_addr *a,
                                     uint32_t rule, bool create)
 {
@@ -28,8 +38,12 @@ static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng
         for (i = eng->src_buckets[b]; i != ENG_NIL; i = eng->srcnodes[i].hnext) {
                 n = &eng->srcnodes[i];
                 if (n->af == af && n->rule == rule && n->generation == eng->generation &&
-                    memcmp(&n->addr, a, sizeof(*a)) == 0)
-                        return n;
+                    memcmp(&n->addr, a, sizeof(*a)) == 0) {
+                        if (!src_stale(eng, n))
+                                return n;
+                        src_free(eng, n); /* its time ran out: start afresh */
+                        break;
+                }
         }
         if (!create)
                 return NULL;
@@ -105,11 +119,8 @@ int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const 
                 n->owner = ridx;
                 ((struct eng_rule *)r)->r_cnt.rc_src_nodes++;
         }
-        if (r->r_max_src_states && n->states >= r->r_max_src_states) {
-                if (n->states == 0)
-                        src_free(eng, n);
+        if (r->r_max_src_states && n->states >= r->r_max_src_states)
                 return ENG_RES_SRCLIMIT;
-        }
         n->states++;
         s->srcnode = (uint32_t)(n - eng->srcnodes);
         s->flags |= ENG_SF_SRC;
@@ -131,8 +142,28 @@ void eng_src_detach(struct engine *eng, struct pf_state *s)
                 n->states--;
         if ((s->flags & ENG_SF_CONN) && n->conn)
                 n->conn--;
-        if (n->states == 0)
-                src_free(eng, n);
+        if (n->states == 0) {
+                if (eng->src_track_s == 0)
+                        src_free(eng, n);
+                else
+                        n->expire_s = eng->now_s + eng->src_track_s;
+        }
+}
+
+void eng_src_purge(struct engine *eng, uint32_t budget)
+{
+        uint32_t max = eng->src_hwm;
+
+        if (budget > max)
+                budget = max;
+        while (budget--) {
+                struct eng_srcnode *n = &eng->srcnodes[eng->src_cursor];
+
+                if (++eng->src_cursor >= max)
+                        eng->src_cursor = 0;
+                if (n->used && src_stale(eng, n))
+                        src_free(eng, n);
+        }
 }
 
 /* Kills the states created from addr (by rule, or by any rule). */

@@ -599,6 +599,48 @@ static void t_adaptive_timeouts(void **st)
         h_free(h);
 }
 
+static uint64_t src_nodes(struct harness *h)
+{
+        struct eng_stats st;
+
+        eng_stats_get(h->eng, &st);
+        return st.es_src_nodes;
+}
+
+/* set timeout src.track: a source node outlives its last state that long. */
+static void t_src_track(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r = h_rule(ENG_A_PASS, ENG_DIR_IN, 0);
+        uint8_t f[2048];
+        uint32_t n, i;
+
+        (void)st;
+        r.r_ifindex = H_LAN;
+        r.r_srctrack = ENG_ST_ON;
+        r.r_max_src_states = 100;
+        h_load(h, &r, 1);
+        h_learn_defaults(h);
+        /* pf's default, 0: the node goes with its last state. */
+        n = h_udp(f, 0, 4, CLI, SRV, 5000, 53, 10);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(src_nodes(h), 1);
+        eng_state_flush(h->eng);
+        assert_int_equal(src_nodes(h), 0);
+        /* 30 s: it stays, and goes once they are over. */
+        eng_set_src_track(h->eng, 30);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(src_nodes(h), 1);
+        eng_state_flush(h->eng);
+        assert_int_equal(src_nodes(h), 1);
+        eng_tick(h->eng, h->txq, h->now + 29000000000ull);
+        assert_int_equal(src_nodes(h), 1);
+        for (i = 0; i < 4; i++)
+                eng_tick(h->eng, h->txq, h->now + 31000000000ull);
+        assert_int_equal(src_nodes(h), 0);
+        h_free(h);
+}
+
 static void t_state_limit(void **st)
 {
         struct eng_config c = {.ec_seed = 1, .ec_max_states = 4};
@@ -803,6 +845,7 @@ int main(void)
             cmocka_unit_test(t_synproxy),
             cmocka_unit_test(t_adaptive_timeouts),
             cmocka_unit_test(t_scrub_reassemble_tcp),
+            cmocka_unit_test(t_src_track),
             cmocka_unit_test(t_udp_timeout_purge),
             cmocka_unit_test(t_udp_reply_multiple),
             cmocka_unit_test(t_icmp_error_tcp_window),
