@@ -157,15 +157,19 @@ static void fw_flush(void)
                                 p[k] = q->tq_frames[k].tx_data;
                                 l[k] = q->tq_frames[k].tx_len;
                         }
-                        moat_chan_send(&x->ch, p, l, q->tq_count);
+                        fw_ctl.tx_dropped[i] +=
+                            q->tq_count - moat_chan_send(&x->ch, p, l, q->tq_count);
                 } else {
                         struct moat_frame f[BATCH];
                         for (uint32_t k = 0; k < q->tq_count; k++)
                                 f[k] = (struct moat_frame){
                                     .addr = moat_frame_addr(q->tq_frames[k].tx_data),
                                     .len = q->tq_frames[k].tx_len};
-                        uint32_t sent;
+                        uint32_t sent = 0;
                         moat_net_send(x->port, f, q->tq_count, &sent);
+                        /* Nothing is lost unseen: what the NIC refused is counted. */
+                        fw_ctl.tx_dropped[i] +=
+                            q->tq_count - (sent < q->tq_count ? sent : q->tq_count);
                 }
                 q->tq_count = 0;
         }

@@ -275,10 +275,10 @@ static void ctl_serve(struct fw_ctl *c, struct engine *eng, uint64_t now)
                                         v[3] += is.is_bytes[af][1][pb];
                                         v[4] += is.is_packets[af][pb][1];
                                 }
-                        say(&o, "%s %llu %llu %llu %llu %llu\n", c->names[i],
+                        say(&o, "%s %llu %llu %llu %llu %llu %llu\n", c->names[i],
                             (unsigned long long)v[0], (unsigned long long)v[1],
                             (unsigned long long)v[2], (unsigned long long)v[3],
-                            (unsigned long long)v[4]);
+                            (unsigned long long)v[4], (unsigned long long)c->tx_dropped[i]);
                 }
                 break;
         case FWCTL_FLUSH_STATES:

@@ -169,14 +169,14 @@ int moat_cmd_status(int argc, char **argv)
                         printf("\n");
                         json_object *cn;
                         if (json_object_object_get_ex(f, "counters", &cn)) {
-                                static const char *const k[] = {"in_packets", "in_bytes",
-                                                                "out_packets", "out_bytes",
-                                                                "blocked_packets"};
-                                long long x[5];
-                                counts(cn, k, 5, x);
+                                static const char *const k[] = {"in_packets",      "in_bytes",
+                                                                "out_packets",     "out_bytes",
+                                                                "blocked_packets", "tx_dropped"};
+                                long long x[6];
+                                counts(cn, k, 6, x);
                                 printf("%10s in %lld pkts %lld bytes, out %lld pkts %lld bytes, "
-                                       "blocked %lld pkts\n",
-                                       "", x[0], x[1], x[2], x[3], x[4]);
+                                       "blocked %lld pkts, not sent %lld\n",
+                                       "", x[0], x[1], x[2], x[3], x[4], x[5]);
                         }
                         if (json_object_object_get_ex(f, "ndvm", &cn)) {
                                 static const char *const k[] = {"rx",       "tx",        "runt",

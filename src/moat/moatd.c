@@ -431,15 +431,15 @@ static json_object *status_json(void)
                 }
                 for (char *line = counters; line && *line;) {
                         char name[32];
-                        unsigned long long v[5];
-                        if (sscanf(line, "%31s %llu %llu %llu %llu %llu", name, &v[0], &v[1], &v[2],
-                                   &v[3], &v[4]) == 6 &&
+                        unsigned long long v[6];
+                        if (sscanf(line, "%31s %llu %llu %llu %llu %llu %llu", name, &v[0], &v[1],
+                                   &v[2], &v[3], &v[4], &v[5]) == 7 &&
                             strcmp(name, f->name) == 0) {
-                                static const char *const k[] = {"in_packets", "in_bytes",
-                                                                "out_packets", "out_bytes",
-                                                                "blocked_packets"};
+                                static const char *const k[] = {"in_packets",      "in_bytes",
+                                                                "out_packets",     "out_bytes",
+                                                                "blocked_packets", "tx_dropped"};
                                 json_object *cn = json_object_new_object();
-                                for (int j = 0; j < 5; j++)
+                                for (int j = 0; j < 6; j++)
                                         json_object_object_add(
                                             cn, k[j], json_object_new_int64((int64_t)v[j]));
                                 json_object_object_add(o, "counters", cn);

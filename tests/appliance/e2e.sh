@@ -417,6 +417,15 @@ echo "ok: pfctl -F all leaves no rules and no states"
 
 # 7. What the toolstack reports.
 "$moat" -c "$conf" status || fail "status"
+# The fw's per-interface counters, frames it could not hand to a port included.
+"$moat" -c "$conf" status --json | /usr/bin/python3 -c '
+import json, sys
+for f in json.load(sys.stdin)["interfaces"]:
+    c = f["counters"]
+    assert c["in_packets"] > 0 and c["out_packets"] > 0, (f["name"], c)
+    assert isinstance(c["tx_dropped"], int) and c["tx_dropped"] >= 0, (f["name"], c)
+print("ok: fw counters in status, frames not sent included")' ||
+	fail "fw counters missing from status"
 if [ "$mode" != bare-metal ]; then
 	# Each ndvm's own counters, published in its channel: frames moved both ways.
 	"$moat" -c "$conf" status --json | /usr/bin/python3 -c '
