@@ -650,6 +650,17 @@ static inline uint64_t eng_random(struct engine *eng)
         z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
         return z ^ (z >> 31);
 }
+/* A random 32-bit offset or sequence number, never 0 ("none") or 1 (pf's
+ * "not chosen yet" for a peer's seqhi). */
+static inline uint32_t eng_random32(struct engine *eng)
+{
+        uint32_t r;
+
+        do
+                r = (uint32_t)eng_random(eng);
+        while (r <= 1);
+        return r;
+}
 static inline void eng_drop(struct engine *eng, int reason)
 {
         eng->st.es_reason[reason]++;

@@ -115,16 +115,6 @@ static void tcp_set32_at(struct eng_pdesc *pd, uint8_t *p, uint32_t v)
         eng_wr32(p, v);
 }
 
-static uint32_t nonzero_random(struct engine *eng)
-{
-        uint32_t r;
-
-        do
-                r = (uint32_t)eng_random(eng);
-        while (r == 0);
-        return r;
-}
-
 void eng_tcp_scrub(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd)
 {
         int from = pd->pd_dir == s->direction ? 0 : 1;
@@ -154,7 +144,7 @@ void eng_tcp_scrub(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd)
          * behind a NAT can be counted; echoes shifted back.
          */
         if (s->scrub_tsdiff[from] == 0)
-                s->scrub_tsdiff[from] = nonzero_random(eng);
+                s->scrub_tsdiff[from] = eng_random32(eng);
         tcp_set32_at(pd, ts + 2, eng_rd32(ts + 2) + s->scrub_tsdiff[from]);
         if (s->scrub_tsdiff[!from] && eng_rd32(ts + 6))
                 tcp_set32_at(pd, ts + 6, eng_rd32(ts + 6) - s->scrub_tsdiff[!from]);

@@ -66,16 +66,6 @@ static void tcp_set32(struct eng_pdesc *pd, uint32_t off, uint32_t v)
                 pd->pd_ack = v;
 }
 
-static uint32_t nonzero_random(struct engine *eng)
-{
-        uint32_t r;
-
-        do
-                r = (uint32_t)eng_random(eng);
-        while (r == 0);
-        return r;
-}
-
 void eng_tcp_state_init(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd)
 {
         uint8_t f = pd->pd_tcpflags;
@@ -83,7 +73,7 @@ void eng_tcp_state_init(struct engine *eng, struct pf_state *s, struct eng_pdesc
         s->src.seqlo = pd->pd_seq;
         s->src.seqhi = pd->pd_seq + pd->pd_plen + 1;
         if ((f & (ENG_TH_SYN | ENG_TH_ACK)) == ENG_TH_SYN && (s->flags & ENG_SF_MODULATE)) {
-                s->src.seqdiff = nonzero_random(eng);
+                s->src.seqdiff = eng_random32(eng);
                 tcp_set32(pd, 4, s->src.seqlo + s->src.seqdiff);
         }
         if (f & ENG_TH_SYN) {
@@ -189,7 +179,7 @@ int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, 
                 if (dst->seqdiff && !src->seqdiff) {
                         /* Modulation of the responder starts with its
                          * first segment. */
-                        src->seqdiff = nonzero_random(eng);
+                        src->seqdiff = eng_random32(eng);
                         ack = pd->pd_ack - dst->seqdiff;
                         tcp_set32(pd, 4, seq + src->seqdiff);
                         tcp_set32(pd, 8, ack);

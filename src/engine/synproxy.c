@@ -22,16 +22,6 @@
 #define MSS_DEFAULT 536 /* RFC 879: what a SYN without the option means */
 #define MSS_MIN     64
 
-static uint32_t nonzero_random(struct engine *eng)
-{
-        uint32_t r;
-
-        do
-                r = (uint32_t)eng_random(eng);
-        while (r == 0 || r == 1);
-        return r;
-}
-
 /* The client's MSS, capped so a segment fits the interface it came in on. */
 static uint16_t proxy_mss(const struct engine *eng, const struct eng_pdesc *pd)
 {
@@ -68,7 +58,7 @@ static void to_server(struct engine *eng, const struct pf_state *s, uint32_t seq
 void eng_synproxy_start(struct engine *eng, struct pf_state *s, const struct eng_pdesc *pd)
 {
         s->src.state = PF_TCPS_PROXY_SRC;
-        s->src.seqhi = nonzero_random(eng); /* our sequence towards the client */
+        s->src.seqhi = eng_random32(eng); /* our sequence towards the client */
         s->synproxy_mss = proxy_mss(eng, pd);
         to_client(eng, s, s->src.seqhi, pd->pd_seq + 1, ENG_TH_SYN | ENG_TH_ACK, 0,
                   s->synproxy_mss);
@@ -106,7 +96,7 @@ int eng_synproxy(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, i
                                 return ENG_DROP;
                         s->src.max_win = pd->pd_win ? pd->pd_win : 1;
                         if (s->dst.seqhi == 1)
-                                s->dst.seqhi = nonzero_random(eng);
+                                s->dst.seqhi = eng_random32(eng);
                         to_server(eng, s, s->dst.seqhi, 0, ENG_TH_SYN, 0, s->synproxy_mss);
                         return ENG_DROP;
                 }

@@ -71,6 +71,22 @@ c.sendall(("peer %s bytes %d sha %s\n" % (a[0], n, h.hexdigest())).encode()); c.
 	sleep 0.3
 }
 
+# 1 MiB of random bytes from a client in namespace NS to a sink_start server
+# on ADDR:PORT; succeeds if the server got every byte from PEER. The
+# client's and server's lines are in $res.
+one_mib() { # NS ADDR PORT PEER
+	res=$(ip netns exec "$1" /usr/bin/python3 -c '
+import hashlib, os, socket, sys
+data = os.urandom(1 << 20)
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
+s.sendall(data); s.shutdown(socket.SHUT_WR)
+print(s.recv(200).decode().strip(), "sent", hashlib.sha256(data).hexdigest())' "$2" "$3" 2>&1)
+	wait $spid
+	echo "$res"
+	got=$(echo "$res" | sed -n "s/^peer $4 bytes 1048576 sha \([0-9a-f]*\) sent.*/\1/p")
+	[ -n "$got" ] && [ "$got" = "$(echo "$res" | sed -n 's/.* sent \([0-9a-f]*\)$/\1/p')" ]
+}
+
 transfer_start() { # PORT MIB OUT
 	rm -f "$tmp/half"
 	sink_start "$wan" 198.51.100.254 "$1"
@@ -240,17 +256,7 @@ echo "ok: UDP LAN->WAN through NAT, answered, the server saw the appliance's add
 ip netns exec "$lan" ping -6 -n -c 3 -i 0.2 -W 2 2001:db8:1::fe >"$tmp/ping6" 2>&1 ||
 	fail "LAN cannot ping the WAN server over IPv6: $(tail -2 "$tmp/ping6")"
 sink_start "$wan" 2001:db8:1::fe 8090
-res=$(ip netns exec "$lan" /usr/bin/python3 -c '
-import hashlib, os, socket
-data = os.urandom(1 << 20)
-s = socket.create_connection(("2001:db8:1::fe", 8090), timeout=20)
-s.sendall(data); s.shutdown(socket.SHUT_WR)
-print(s.recv(200).decode().strip(), "sent", hashlib.sha256(data).hexdigest())' 2>&1)
-wait $spid
-echo "$res"
-got=$(echo "$res" | sed -n "s/^peer fd00:1::10 bytes 1048576 sha \([0-9a-f]*\) sent.*/\1/p")
-[ -n "$got" ] && [ "$got" = "$(echo "$res" | sed -n 's/.* sent \([0-9a-f]*\)$/\1/p')" ] ||
-	fail "TCP over IPv6: $res"
+one_mib "$lan" 2001:db8:1::fe 8090 fd00:1::10 || fail "TCP over IPv6: $res"
 echo "ok: IPv6 LAN->WAN: ping, and 1 MiB over TCP intact from the client's own address"
 
 # 3. WAN cannot open connections to the LAN.
@@ -266,17 +272,7 @@ echo "ok: WAN cannot reach the LAN (IPv4 or IPv6)"
 # handshake completed by the firewall (synproxy state) before the server
 # sees a SYN; real TCP stacks on both ends, 1 MiB checked end to end.
 sink_start "$lan" 192.168.1.10 80
-res=$(ip netns exec "$wan" /usr/bin/python3 -c '
-import hashlib, os, socket
-data = os.urandom(1 << 20)
-s = socket.create_connection(("198.51.100.1", 8080), timeout=20)
-s.sendall(data); s.shutdown(socket.SHUT_WR)
-print(s.recv(200).decode().strip(), "sent", hashlib.sha256(data).hexdigest())' 2>&1)
-wait $spid
-echo "$res"
-got=$(echo "$res" | sed -n "s/^peer 198.51.100.254 bytes 1048576 sha \([0-9a-f]*\) sent.*/\1/p")
-[ -n "$got" ] && [ "$got" = "$(echo "$res" | sed -n 's/.* sent \([0-9a-f]*\)$/\1/p')" ] ||
-	fail "port forward through synproxy: $res"
+one_mib "$wan" 198.51.100.1 8080 198.51.100.254 || fail "port forward through synproxy: $res"
 proxied=$("$moat" -c "$conf" pfctl -s info | awk '$1 == "synproxy" {print $2}')
 [ "${proxied:-0}" -ge 3 ] || fail "synproxy consumed ${proxied:-no} handshake segments, expected 3 or more"
 echo "ok: port forward WAN:8080 -> LAN:80 through synproxy ($proxied handshake segments consumed), 1 MiB intact, the server saw the client's own address"
