@@ -25,6 +25,7 @@ static void publish(struct moat_chan_stats *pub, const struct moat_chan_stats *s
         __atomic_store_n(&pub->oversize, st->oversize, __ATOMIC_RELAXED);
         __atomic_store_n(&pub->ring_full, st->ring_full, __ATOMIC_RELAXED);
         __atomic_store_n(&pub->tx_fail, st->tx_fail, __ATOMIC_RELAXED);
+        __atomic_store_n(&pub->nic_dropped, st->nic_dropped, __ATOMIC_RELAXED);
 }
 
 int guest_main(int argc, char **argv)
@@ -52,7 +53,20 @@ int guest_main(int argc, char **argv)
         uint64_t end = run_ns ? moat_clock_ns() + run_ns : 0;
         moat_printf("ndvm: %s <-> channel %s\n", nic.name, ci.name);
         moat_mark("ready");
+        uint64_t next_info = 0;
+        uint32_t host_dropped = nic.rx_dropped;
         while (!end || moat_clock_ns() < end) {
+                /* What the host dropped before we could take it: asked now and then. */
+                uint64_t now = moat_clock_ns();
+                if (now >= next_info) {
+                        struct moat_hc_net_info ni;
+                        if (moat_net_info(0, &ni) == MOAT_OK) {
+                                st.nic_dropped += (uint32_t)(ni.rx_dropped - host_dropped);
+                                host_dropped = ni.rx_dropped;
+                                publish(pub, &st);
+                        }
+                        next_info = now + 100000000ull;
+                }
                 /*
                  * NIC to firewall: no more than the ring has room for. What
                  * the firewall has not taken yet waits in the NIC's socket
@@ -114,8 +128,7 @@ int guest_main(int argc, char **argv)
                 int full = want == 0;
                 if (got == 0 && m == 0 && !moat_chan_prepare_sleep(&ch) &&
                     !(full && moat_chan_prepare_wait_room(&ch))) {
-                        uint64_t now = moat_clock_ns();
-                        uint64_t dl = now + 100000000ull;
+                        uint64_t dl = moat_clock_ns() + 100000000ull;
                         moat_wait(end && end < dl ? end : dl, full ? 2 : 3);
                 }
                 moat_chan_awake(&ch);

@@ -139,7 +139,9 @@ struct moat_hc_net_info {
         uint8_t pad[2];
         char name[MOAT_NET_NAME_MAX]; /* OUT: the name given to --net */
         int32_t ret;                  /* OUT */
-        uint32_t pad2;
+        uint32_t rx_dropped;          /* OUT: frames the host dropped before the guest could
+                                         take them (socket overrun, offloads that could not be
+                                         finished), since the NIC was opened; wraps */
 };
 _Static_assert(sizeof(struct moat_hc_net_info) == 40, "abi");
 

@@ -63,6 +63,7 @@ struct moat_chan_stats {
         uint64_t runt, oversize; /* dropped by the L2 check */
         uint64_t ring_full;      /* dropped: no room towards the firewall */
         uint64_t tx_fail;        /* the NIC refused them */
+        uint64_t nic_dropped;    /* lost before the ndvm saw them (net_info rx_dropped) */
 };
 #define MOAT_CHAN_STATS_OFF 2048u
 _Static_assert(sizeof(struct moat_chan_hdr) <= MOAT_CHAN_STATS_OFF &&

@@ -221,6 +221,16 @@ int netback_send(struct netback *nb, struct netback_buf *bufs, unsigned n)
         return r;
 }
 
+uint64_t netback_rx_dropped(struct netback *nb)
+{
+        /* The kernel's counters reset when read: add them up here. */
+        struct tpacket_stats st;
+        socklen_t len = sizeof(st);
+        if (nb->fd >= 0 && getsockopt(nb->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+                nb->rx_overrun += st.tp_drops;
+        return nb->rx_overrun + nb->rx_truncated + nb->rx_unfinished;
+}
+
 void netback_close(struct netback *nb)
 {
         if (nb->fd >= 0)

@@ -29,6 +29,7 @@ struct netback {
         uint32_t mtu;
         uint64_t rx_truncated;  /* frames longer than any buffer, dropped */
         uint64_t rx_unfinished; /* offloaded frames that could not be finished, dropped */
+        uint64_t rx_overrun;    /* dropped by the kernel: the socket buffer was full */
         /* Received, not yet all delivered (a super-frame gives many frames). */
         uint8_t *slabs; /* NETBACK_RX_BATCH slabs, touched only as far as frames reach */
         struct virtio_net_hdr qhdr[NETBACK_RX_BATCH];
@@ -68,6 +69,9 @@ int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n);
 
 /* Sends up to `n` frames; returns how many the device took, or -1. */
 int netback_send(struct netback *nb, struct netback_buf *bufs, unsigned n);
+
+/* Every frame dropped on the way in so far (overrun, truncated, unfinished). */
+uint64_t netback_rx_dropped(struct netback *nb);
 
 void netback_close(struct netback *nb);
 

@@ -74,6 +74,7 @@ enum svc_status svc_net_info(struct svc *s, struct moat_hc_net_info *a)
         const struct netback *nb = &s->nics[a->port];
         a->mtu = nb->mtu;
         memcpy(a->mac, nb->mac, 6);
+        a->rx_dropped = (uint32_t)netback_rx_dropped(&s->nics[a->port]);
         memset(a->name, 0, sizeof(a->name));
         memcpy(a->name, nb->name, sizeof(a->name) - 1);
         a->ret = MOAT_OK;

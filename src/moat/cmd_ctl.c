@@ -179,13 +179,15 @@ int moat_cmd_status(int argc, char **argv)
                                        "", x[0], x[1], x[2], x[3], x[4], x[5]);
                         }
                         if (json_object_object_get_ex(f, "ndvm", &cn)) {
-                                static const char *const k[] = {"rx",       "tx",        "runt",
-                                                                "oversize", "ring_full", "tx_fail"};
-                                long long x[6];
-                                counts(cn, k, 6, x);
+                                static const char *const k[] = {
+                                    "rx",        "tx",      "runt",       "oversize",
+                                    "ring_full", "tx_fail", "nic_dropped"};
+                                long long x[7];
+                                counts(cn, k, 7, x);
                                 printf("%10s ndvm: nic rx %lld tx %lld, dropped runt %lld "
-                                       "oversize %lld ring-full %lld tx-fail %lld\n",
-                                       "", x[0], x[1], x[2], x[3], x[4], x[5]);
+                                       "oversize %lld ring-full %lld tx-fail %lld, lost in "
+                                       "the host %lld\n",
+                                       "", x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
                         }
                 }
         json_object_put(r);

@@ -420,11 +420,12 @@ static json_object *status_json(void)
                                               __atomic_load_n(&ps->runt, __ATOMIC_RELAXED),
                                               __atomic_load_n(&ps->oversize, __ATOMIC_RELAXED),
                                               __atomic_load_n(&ps->ring_full, __ATOMIC_RELAXED),
-                                              __atomic_load_n(&ps->tx_fail, __ATOMIC_RELAXED)};
-                        static const char *const k[] = {"rx",       "tx",        "runt",
-                                                        "oversize", "ring_full", "tx_fail"};
+                                              __atomic_load_n(&ps->tx_fail, __ATOMIC_RELAXED),
+                                              __atomic_load_n(&ps->nic_dropped, __ATOMIC_RELAXED)};
+                        static const char *const k[] = {
+                            "rx", "tx", "runt", "oversize", "ring_full", "tx_fail", "nic_dropped"};
                         json_object *nd = json_object_new_object();
-                        for (int j = 0; j < 6; j++)
+                        for (int j = 0; j < 7; j++)
                                 json_object_object_add(nd, k[j],
                                                        json_object_new_int64((int64_t)v[j]));
                         json_object_object_add(o, "ndvm", nd);

@@ -35,6 +35,7 @@ static const struct jail_allow vmm_allow[] = {
     {SCMP_SYS(pwrite64), JAIL_PIN_MARKS_FD, "--marks: boot marks, rewritten at each"},
     {SCMP_SYS(recvmmsg), JAIL_PIN_NIC_FD, "net_recv: a batch of frames from a host NIC"},
     {SCMP_SYS(sendmmsg), JAIL_PIN_NIC_FD, "net_send: a batch of frames to a host NIC"},
+    {SCMP_SYS(getsockopt), JAIL_PIN_NIC_FD, "net_info: the NIC socket's drop count"},
     {SCMP_SYS(read), JAIL_PIN_KICK_RX_FD, "wait: consuming a kick from a channel's peer"},
     {SCMP_SYS(write), JAIL_PIN_KICK_TX_FD, "kick hypercall (guests kick through ioeventfds)"},
     {SCMP_SYS(ppoll), JAIL_PIN_NO_SIGMASK, "wait: sleep until a port is ready or a deadline"},
