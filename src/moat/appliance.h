@@ -33,6 +33,7 @@ struct app_plan {
         char vmm[PATH_MAX / 2];                       /* moat-vmm */
         char guests[PATH_MAX / 2];                    /* directory of guest images */
         uint64_t t_up;                                /* CLOCK_MONOTONIC at `moat up` */
+        int netns_fd; /* the empty network namespace the domains share, or -1 */
 };
 
 /* Runs the daemon; never returns. Writes "ok" or an error line to ready_fd. */

@@ -19,6 +19,7 @@
 #include "appliance.h"
 #include "fwconf_build.h"
 #include "host_util.h"
+#include "jail.h"
 #include "moat.h"
 #include "pfconf.h"
 
@@ -166,6 +167,12 @@ int moat_cmd_up(int argc, char **argv)
                 fprintf(stderr, "usage: moat [-c FILE] up\n");
                 return 2;
         }
+        /*
+         * The empty network namespace the domains will share, made on a
+         * helper thread while the config and ruleset are checked: creating
+         * one costs ~3.5 ms on a PVM host, all of it off the boot's path.
+         */
+        jail_prepare(-1);
         char err[512];
         if (appconf_load(&plan.conf, moat_conf_path, err, sizeof(err)) < 0) {
                 fprintf(stderr, "%s\n", err);
@@ -214,6 +221,7 @@ int moat_cmd_up(int argc, char **argv)
                        top == APP_PLAT_AUTO ? " (auto)" : "");
         fflush(stdout);
 
+        plan.netns_fd = jail_netns_new(); /* the daemon inherits it */
         int pfd[2];
         if (pipe2(pfd, O_CLOEXEC) < 0)
                 return 1;

@@ -877,8 +877,6 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (kmsg_fd >= 0)
                 lseek(kmsg_fd, 0, SEEK_END);
-        /* One empty network namespace for all domains, made once, meanwhile. */
-        jail_prepare(-1);
         devices_take(&P->conf, devs);
         if ((P->conf.mode == APP_MODE_VM && chans_create() < 0) || ctl_create() < 0)
                 fail_up(ready_fd, "cannot create channels: %s", strerror(errno));
@@ -907,7 +905,7 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
                         d->mem = P->conf.ndvm_mem;
                 }
 
-        jail_ns = jail_netns_new();
+        jail_ns = P->netns_fd; /* made by `moat up` while it checked the config */
         if (jail_ns < 0)
                 logm("no shared jail namespace (%s): each domain makes its own", strerror(errno));
         for (int i = 0; i < ndoms; i++)
