@@ -140,3 +140,34 @@ uint16_t eng_csum_fixup_addr(uint16_t csum, int af, const struct eng_addr *old,
                                         eng_rd32(new_->ea_b + 4 * i));
         return csum;
 }
+
+static uint16_t swap16(uint16_t v)
+{
+        return (uint16_t)(v << 8 | v >> 8);
+}
+
+/* The one's complement sum of a 32-bit value's two halves, folded. */
+static uint16_t sum32(uint32_t v)
+{
+        uint32_t s = (v >> 16) + (v & 0xffff);
+
+        return (uint16_t)((s & 0xffff) + (s >> 16));
+}
+
+/*
+ * RFC 1624 at any alignment: at an odd offset each byte weighs as in the
+ * other half of its word, which is the byte-swapped sum (RFC 1071 2B). A
+ * damaged checksum stays damaged.
+ */
+void eng_l4_set32(struct eng_pdesc *pd, uint8_t *p, uint32_t v)
+{
+        uint8_t *c = pd->pd_buf + pd->pd_csum;
+        uint16_t o = sum32(eng_rd32(p)), n = sum32(v);
+
+        if ((p - (pd->pd_buf + pd->pd_l4)) & 1) {
+                o = swap16(o);
+                n = swap16(n);
+        }
+        eng_wr16(c, eng_csum_fixup16(eng_rd16(c), o, n));
+        eng_wr32(p, v);
+}

@@ -159,6 +159,9 @@ void eng_csum_ip4_set(uint8_t *ip, uint32_t hlen);
 /* RFC 1624 eqn 3: HC' = ~(~HC + ~m + m') for a 16-bit field change. */
 uint16_t eng_csum_fixup16(uint16_t csum, uint16_t old, uint16_t new_);
 uint16_t eng_csum_fixup32(uint16_t csum, uint32_t old, uint32_t new_);
+/* Rewrites the 32-bit value at p inside pd's transport header, at any
+ * alignment, updating the transport checksum incrementally. */
+void eng_l4_set32(struct eng_pdesc *pd, uint8_t *p, uint32_t v);
 uint16_t eng_csum_fixup_addr(uint16_t csum, int af, const struct eng_addr *old,
                              const struct eng_addr *new_);
 
@@ -342,6 +345,8 @@ struct eng_scrub {
 };
 /* Applies the first matching scrub rule to pd (before the filter). */
 void eng_normalize(struct engine *eng, struct eng_pdesc *pd);
+/* pf's adaptive timeouts by default: from 60% of the state limit, 0 at 120%. */
+void eng_adaptive_default(struct engine *eng);
 /* reassemble tcp, on a state's packet: TTL floor, timestamps modulated. */
 void eng_tcp_scrub(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd);
 void eng_conn_rebuild(struct engine *eng);

@@ -115,9 +115,7 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
         eng->seed = c.ec_seed ^ 0x6d6f61742d656e67ull; /* "moat-eng" */
         eng->rng = c.ec_seed * 0x2545f4914f6cdd1dull + 1;
         memcpy(eng->timeouts, default_timeouts, sizeof(eng->timeouts));
-        /* pf's defaults: scaling from 60% of the state limit, to zero at 120%. */
-        eng->adaptive_start = (uint32_t)((uint64_t)c.ec_max_states * 6 / 10);
-        eng->adaptive_end = (uint32_t)(((uint64_t)c.ec_max_states * 12 + 9) / 10);
+        eng_adaptive_default(eng);
 
         nb = pow2_at_least(c.ec_max_states * 4); /* load factor <= 1/2 with two keys each */
         eng->hmask = nb - 1;
@@ -153,6 +151,13 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
 void eng_set_src_track(struct engine *eng, uint32_t seconds)
 {
         eng->src_track_s = seconds;
+}
+
+void eng_adaptive_default(struct engine *eng)
+{
+        uint64_t lim = eng->cfg.ec_max_states;
+
+        eng_set_adaptive(eng, (uint32_t)(lim * 6 / 10), (uint32_t)((lim * 12 + 9) / 10));
 }
 
 void eng_set_adaptive(struct engine *eng, uint32_t start, uint32_t end)

@@ -182,24 +182,14 @@ void eng_send_tcp(struct engine *eng, int af, const struct eng_addr *src,
                 send_built(eng, pkt, af, hl, thl, src, dst);
                 return;
         }
+        /* Parsed like any packet (the parser leaves transport checksums to
+         * the filter), so the filter sees what it always sees. */
         memset(&pd, 0, sizeof(pd));
         pd.pd_buf = pkt;
         pd.pd_buflen = hl + thl;
-        pd.pd_csum = hl + 16;
-        pd.pd_l4 = hl;
-        pd.pd_l4len = thl;
-        pd.pd_af = (uint8_t)af;
-        pd.pd_proto = ENG_PROTO_TCP;
-        pd.pd_src = *src;
-        pd.pd_dst = *dst;
-        eng_csum_l4_set(&pd);
-        /* Parsed like any packet, so the filter sees what it always sees. */
-        memset(&pd, 0, sizeof(pd));
-        pd.pd_buf = pkt;
-        pd.pd_buflen = hl + thl;
-        pd.pd_l3 = 0;
         if (eng_parse_ip(&pd, af) != 0)
                 return;
+        eng_csum_l4_set(&pd);
         eng_output_filtered(eng, &pd);
 }
 

@@ -83,38 +83,6 @@ void eng_normalize(struct engine *eng, struct eng_pdesc *pd)
                 clamp_mss(pd, sr->max_mss);
 }
 
-static uint16_t swap16(uint16_t v)
-{
-        return (uint16_t)(v << 8 | v >> 8);
-}
-
-/* The one's complement sum of a 32-bit value's two halves, folded. */
-static uint16_t sum32(uint32_t v)
-{
-        uint32_t s = (v >> 16) + (v & 0xffff);
-
-        return (uint16_t)((s & 0xffff) + (s >> 16));
-}
-
-/*
- * Rewrites a 32-bit value at p inside the TCP header, updating the checksum
- * incrementally (RFC 1624) whatever p's alignment: at an odd offset each
- * byte weighs as in the other half of its word, which is the byte-swapped
- * sum (RFC 1071 2B). A damaged checksum stays damaged.
- */
-static void tcp_set32_at(struct eng_pdesc *pd, uint8_t *p, uint32_t v)
-{
-        uint8_t *c = pd->pd_buf + pd->pd_csum;
-        uint16_t o = sum32(eng_rd32(p)), n = sum32(v);
-
-        if ((p - (pd->pd_buf + pd->pd_l4)) & 1) {
-                o = swap16(o);
-                n = swap16(n);
-        }
-        eng_wr16(c, eng_csum_fixup16(eng_rd16(c), o, n));
-        eng_wr32(p, v);
-}
-
 void eng_tcp_scrub(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd)
 {
         int from = pd->pd_dir == s->direction ? 0 : 1;
@@ -145,7 +113,7 @@ void eng_tcp_scrub(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd)
          */
         if (s->scrub_tsdiff[from] == 0)
                 s->scrub_tsdiff[from] = eng_random32(eng);
-        tcp_set32_at(pd, ts + 2, eng_rd32(ts + 2) + s->scrub_tsdiff[from]);
+        eng_l4_set32(pd, ts + 2, eng_rd32(ts + 2) + s->scrub_tsdiff[from]);
         if (s->scrub_tsdiff[!from] && eng_rd32(ts + 6))
-                tcp_set32_at(pd, ts + 6, eng_rd32(ts + 6) - s->scrub_tsdiff[!from]);
+                eng_l4_set32(pd, ts + 6, eng_rd32(ts + 6) - s->scrub_tsdiff[!from]);
 }

@@ -290,16 +290,12 @@ static void load_options(struct engine *eng, const struct ruleset_view *v)
         eng_set_src_track(eng, o->ro_timeout[RULESET_TO_SRC_TRACK] != RULESET_TIMEOUT_UNSET
                                    ? o->ro_timeout[RULESET_TO_SRC_TRACK]
                                    : 0);
-        /* Adaptive scaling: the file's values, else pf's 60% / 120% of the limit. */
-        {
-                uint32_t lim = eng->cfg.ec_max_states;
-                uint32_t st = o->ro_timeout[RULESET_TO_ADAPTIVE_START];
-                uint32_t en = o->ro_timeout[RULESET_TO_ADAPTIVE_END];
-
-                eng_set_adaptive(
-                    eng, st != RULESET_TIMEOUT_UNSET ? st : (uint32_t)((uint64_t)lim * 6 / 10),
-                    en != RULESET_TIMEOUT_UNSET ? en : (uint32_t)(((uint64_t)lim * 12 + 9) / 10));
-        }
+        /* Adaptive scaling: pf's defaults, then what the file sets. */
+        eng_adaptive_default(eng);
+        if (o->ro_timeout[RULESET_TO_ADAPTIVE_START] != RULESET_TIMEOUT_UNSET)
+                eng->adaptive_start = o->ro_timeout[RULESET_TO_ADAPTIVE_START];
+        if (o->ro_timeout[RULESET_TO_ADAPTIVE_END] != RULESET_TIMEOUT_UNSET)
+                eng->adaptive_end = o->ro_timeout[RULESET_TO_ADAPTIVE_END];
         /* `scrub in all` (reassembly) or `set reassemble yes` */
         eng->scrub =
             (o->ro_set & RULESET_OSET_REASSEMBLE) && (o->ro_reassemble & RULESET_REASS_YES);

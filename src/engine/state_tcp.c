@@ -54,11 +54,7 @@ uint8_t eng_tcp_wscale(const struct eng_pdesc *pd)
 /* Rewrites a 32-bit TCP field at off, fixing the checksum incrementally. */
 static void tcp_set32(struct eng_pdesc *pd, uint32_t off, uint32_t v)
 {
-        uint8_t *p = pd->pd_buf + pd->pd_l4 + off;
-        uint8_t *c = pd->pd_buf + pd->pd_csum;
-
-        eng_wr16(c, eng_csum_fixup32(eng_rd16(c), eng_rd32(p), v));
-        eng_wr32(p, v);
+        eng_l4_set32(pd, pd->pd_buf + pd->pd_l4 + off, v);
         /* Later passes (out on the next interface) see the rewritten value. */
         if (off == 4)
                 pd->pd_seq = v;
