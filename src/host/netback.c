@@ -185,8 +185,7 @@ int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
                         nb->qseg = 0;
                 }
                 /* Planned for this size of buffer: a smaller one cannot take it. */
-                uint32_t need = nb->qplan.hlen ? nb->qplan.hlen + nb->qplan.mss : nb->qplan.len;
-                if (need > bufs[out].cap) {
+                if (nb->qplan.maxlen > bufs[out].cap) {
                         nb->rx_unfinished++;
                         nb->qi++;
                         nb->qplanned = 0;

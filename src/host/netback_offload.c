@@ -56,7 +56,7 @@ int nbo_plan(const struct virtio_net_hdr *h, const uint8_t *f, uint32_t len, uin
              struct nbo_plan *p)
 {
         memset(p, 0, sizeof(*p));
-        p->len = len;
+        p->len = p->maxlen = len;
         p->nseg = 1;
         uint8_t gso = h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
         if (gso == VIRTIO_NET_HDR_GSO_NONE) {
@@ -108,8 +108,8 @@ int nbo_plan(const struct virtio_net_hdr *h, const uint8_t *f, uint32_t len, uin
         uint32_t hlen = l4 + doff, payload = len - hlen, mss = h->gso_size;
         if (mss == 0)
                 return -1;
-        uint32_t first = payload < mss ? payload : mss;
-        if (hlen + first > cap)
+        p->maxlen = hlen + (payload < mss ? payload : mss);
+        if (p->maxlen > cap)
                 return -1;
         p->nseg = payload ? (payload + mss - 1) / mss : 1;
         p->hlen = hlen;

@@ -20,6 +20,7 @@ struct nbo_plan {
         uint32_t l3, l4; /* offsets of the IP and TCP headers */
         uint32_t mss;    /* super-frame: payload bytes per frame */
         uint32_t len;    /* the whole frame */
+        uint32_t maxlen; /* the largest frame it becomes: what a buffer must hold */
         int af;          /* 4 or 6 */
 };
 

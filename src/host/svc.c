@@ -71,10 +71,10 @@ enum svc_status svc_net_info(struct svc *s, struct moat_hc_net_info *a)
                 a->ret = MOAT_ENOENT;
                 return SVC_OK;
         }
-        const struct netback *nb = &s->nics[a->port];
+        struct netback *nb = &s->nics[a->port];
         a->mtu = nb->mtu;
         memcpy(a->mac, nb->mac, 6);
-        a->rx_dropped = (uint32_t)netback_rx_dropped(&s->nics[a->port]);
+        a->rx_dropped = (uint32_t)netback_rx_dropped(nb);
         memset(a->name, 0, sizeof(a->name));
         memcpy(a->name, nb->name, sizeof(a->name) - 1);
         a->ret = MOAT_OK;
