@@ -3,9 +3,10 @@
  * the firewall (port 1) and moves frames between them in batches, after an
  * L2 sanity check: runts and frames longer than the MTU allows are dropped
  * and counted. It takes from the NIC only what the ring to the firewall has
- * room for, so a busy firewall backs frames up into the NIC's buffer. It never parses beyond the
- * Ethernet header: that is the firewall's job. Prints its counters when it stops (argument 1:
- * seconds to run, default forever).
+ * room for, so a busy firewall backs frames up into the NIC's buffer. It
+ * never parses beyond the Ethernet header: that is the firewall's job. Its
+ * counters are published in the channel's header page (`moat status`) and
+ * printed when it stops (argument 1: seconds to run, default forever).
  */
 #include <string.h>
 
@@ -55,9 +56,11 @@ int guest_main(int argc, char **argv)
         moat_mark("ready");
         uint64_t next_info = 0;
         uint32_t host_dropped = nic.rx_dropped;
-        while (!end || moat_clock_ns() < end) {
-                /* What the host dropped before we could take it: asked now and then. */
+        for (;;) {
                 uint64_t now = moat_clock_ns();
+                if (end && now >= end)
+                        break;
+                /* What the host dropped before we could take it: asked now and then. */
                 if (now >= next_info) {
                         struct moat_hc_net_info ni;
                         if (moat_net_info(0, &ni) == MOAT_OK) {

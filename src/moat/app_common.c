@@ -18,6 +18,21 @@ void app_path(char *out, size_t len, const struct appconf *c, const char *file)
         snprintf(out, len, "%s/%s", c->state_dir, file);
 }
 
+void app_remove_daemon_files(const struct appconf *c)
+{
+        static const char *const files[] = {"moatd.sock", "moatd.pid"};
+        char path[PATH_MAX];
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+                app_path(path, sizeof(path), c, files[i]);
+                unlink(path);
+        }
+}
+
+const char *const app_if_counters[APP_IF_NCOUNTERS] = {
+    "in_packets", "in_bytes", "out_packets", "out_bytes", "blocked_packets", "tx_dropped"};
+const char *const app_ndvm_counters[APP_NDVM_NCOUNTERS] = {
+    "rx", "tx", "runt", "oversize", "ring_full", "tx_fail", "nic_dropped"};
+
 int app_kvm_usable(char *why, size_t len)
 {
         int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);

@@ -42,6 +42,19 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd);
 /* Path of FILE in the state directory. */
 void app_path(char *out, size_t len, const struct appconf *c, const char *file);
 
+/* Removes the daemon's control socket and pid file (down, or after it died). */
+void app_remove_daemon_files(const struct appconf *c);
+
+/*
+ * Names of the counters in `status --json`, in the order the daemon reads
+ * them: per interface from the fw (the IFSTATS line), and from its ndvm
+ * (struct moat_chan_stats).
+ */
+#define APP_IF_NCOUNTERS   6
+#define APP_NDVM_NCOUNTERS 7
+extern const char *const app_if_counters[APP_IF_NCOUNTERS];
+extern const char *const app_ndvm_counters[APP_NDVM_NCOUNTERS];
+
 /*
  * Sends one JSON request to the daemon of `c` and returns its reply, or NULL
  * with a reason in err (no daemon running, permission denied, ...).

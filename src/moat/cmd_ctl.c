@@ -73,12 +73,7 @@ static int down_after_crash(const struct appconf *c)
                 fprintf(stderr, "moat: %s\n", err);
         if (recorded == 0 && n == 0)
                 return 0;
-        static const char *files[] = {"moatd.sock", "moatd.pid"};
-        char path[PATH_MAX];
-        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-                app_path(path, sizeof(path), c, files[i]);
-                unlink(path);
-        }
+        app_remove_daemon_files(c);
         printf("moat: the daemon (pid %d) had died; gave back %d device%s and removed its "
                "files\n",
                (int)recorded, n > 0 ? n : 0, n == 1 ? "" : "s");
@@ -169,21 +164,15 @@ int moat_cmd_status(int argc, char **argv)
                         printf("\n");
                         json_object *cn;
                         if (json_object_object_get_ex(f, "counters", &cn)) {
-                                static const char *const k[] = {"in_packets",      "in_bytes",
-                                                                "out_packets",     "out_bytes",
-                                                                "blocked_packets", "tx_dropped"};
-                                long long x[6];
-                                counts(cn, k, 6, x);
+                                long long x[APP_IF_NCOUNTERS];
+                                counts(cn, app_if_counters, APP_IF_NCOUNTERS, x);
                                 printf("%10s in %lld pkts %lld bytes, out %lld pkts %lld bytes, "
                                        "blocked %lld pkts, not sent %lld\n",
                                        "", x[0], x[1], x[2], x[3], x[4], x[5]);
                         }
                         if (json_object_object_get_ex(f, "ndvm", &cn)) {
-                                static const char *const k[] = {
-                                    "rx",        "tx",      "runt",       "oversize",
-                                    "ring_full", "tx_fail", "nic_dropped"};
-                                long long x[7];
-                                counts(cn, k, 7, x);
+                                long long x[APP_NDVM_NCOUNTERS];
+                                counts(cn, app_ndvm_counters, APP_NDVM_NCOUNTERS, x);
                                 printf("%10s ndvm: nic rx %lld tx %lld, dropped runt %lld "
                                        "oversize %lld ring-full %lld tx-fail %lld, lost in "
                                        "the host %lld\n",

@@ -170,7 +170,7 @@ int moat_cmd_up(int argc, char **argv)
         /*
          * The empty network namespace the domains will share, made on a
          * helper thread while the config and ruleset are checked: creating
-         * one costs ~3.5 ms on a PVM host, all of it off the boot's path.
+         * one costs ~3.5 ms on a PVM host, and the checks hide part of it.
          */
         jail_prepare(-1);
         char err[512];

@@ -98,11 +98,7 @@ static int chan_make(struct chan *c)
         c->mem = memfd_create("moat-chan", MFD_CLOEXEC);
         c->a2b = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         c->b2a = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (c->mem < 0 || c->a2b < 0 || c->b2a < 0 || ftruncate(c->mem, CHAN_SIZE) < 0)
-                return -1;
-        void *v = mmap(NULL, MOAT_RING_HDR, PROT_READ, MAP_SHARED, c->mem, 0);
-        c->view = v == MAP_FAILED ? NULL : v;
-        return 0;
+        return c->mem < 0 || c->a2b < 0 || c->b2a < 0 || ftruncate(c->mem, CHAN_SIZE) < 0 ? -1 : 0;
 }
 
 /* The control channel, which this daemon attaches to itself. */
@@ -121,6 +117,9 @@ static int chans_create(void)
                         logm("creating channel %s: %s", P->conf.ifs[i].name, strerror(errno));
                         return -1;
                 }
+                /* The header page, read-only: the counters its ndvm publishes. */
+                void *v = mmap(NULL, MOAT_RING_HDR, PROT_READ, MAP_SHARED, chans[i].mem, 0);
+                chans[i].view = v == MAP_FAILED ? NULL : v;
         }
         return 0;
 }
@@ -337,21 +336,11 @@ static void stop_all(void)
                 }
 }
 
-static void cleanup_files(void)
-{
-        static const char *files[] = {"moatd.sock", "moatd.pid"};
-        char path[PATH_MAX];
-        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-                app_path(path, sizeof(path), &P->conf, files[i]);
-                unlink(path);
-        }
-}
-
 static _Noreturn void shutdown_appliance(int status)
 {
         stop_all();
         devices_restore(&P->conf, devs);
-        cleanup_files();
+        app_remove_daemon_files(&P->conf);
         logm("down");
         exit(status);
 }
@@ -422,11 +411,11 @@ static json_object *status_json(void)
                                               __atomic_load_n(&ps->ring_full, __ATOMIC_RELAXED),
                                               __atomic_load_n(&ps->tx_fail, __ATOMIC_RELAXED),
                                               __atomic_load_n(&ps->nic_dropped, __ATOMIC_RELAXED)};
-                        static const char *const k[] = {
-                            "rx", "tx", "runt", "oversize", "ring_full", "tx_fail", "nic_dropped"};
+                        _Static_assert(sizeof(v) / sizeof(v[0]) == APP_NDVM_NCOUNTERS,
+                                       "one name per ndvm counter");
                         json_object *nd = json_object_new_object();
-                        for (int j = 0; j < 7; j++)
-                                json_object_object_add(nd, k[j],
+                        for (int j = 0; j < APP_NDVM_NCOUNTERS; j++)
+                                json_object_object_add(nd, app_ndvm_counters[j],
                                                        json_object_new_int64((int64_t)v[j]));
                         json_object_object_add(o, "ndvm", nd);
                 }
@@ -436,11 +425,9 @@ static json_object *status_json(void)
                         if (sscanf(line, "%31s %llu %llu %llu %llu %llu %llu", name, &v[0], &v[1],
                                    &v[2], &v[3], &v[4], &v[5]) == 7 &&
                             strcmp(name, f->name) == 0) {
-                                static const char *const k[] = {"in_packets",      "in_bytes",
-                                                                "out_packets",     "out_bytes",
-                                                                "blocked_packets", "tx_dropped"};
+                                const char *const *k = app_if_counters;
                                 json_object *cn = json_object_new_object();
-                                for (int j = 0; j < 6; j++)
+                                for (int j = 0; j < APP_IF_NCOUNTERS; j++)
                                         json_object_object_add(
                                             cn, k[j], json_object_new_int64((int64_t)v[j]));
                                 json_object_object_add(o, "counters", cn);
@@ -734,7 +721,7 @@ static void serve(int lfd)
                 /* Reply after the domains are gone, so `moat down` returns when it is done. */
                 stop_all();
                 devices_restore(&P->conf, devs);
-                cleanup_files();
+                app_remove_daemon_files(&P->conf);
                 w = write(c, "\n", 1);
                 close(c);
                 logm("down on request");
