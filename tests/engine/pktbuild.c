@@ -194,3 +194,14 @@ void pb_fix_csums(uint8_t *f, uint32_t len)
                         l4_csum(6, h + 8, h + 24, h[6], h + 40, pl);
         }
 }
+
+int pb_csums_right(const uint8_t *f, uint32_t len)
+{
+        static uint8_t chk[65536];
+
+        if (len > sizeof(chk))
+                return 0;
+        memcpy(chk, f, len);
+        pb_fix_csums(chk, len);
+        return memcmp(chk, f, len) == 0;
+}

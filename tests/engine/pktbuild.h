@@ -44,6 +44,8 @@ void pb_addr(struct eng_addr *a, int af, const char *text);
 uint16_t pb_csum(const uint8_t *p, uint32_t len, uint32_t init);
 /* Recomputes the IPv4 header checksum and transport checksum of a frame. */
 void pb_fix_csums(uint8_t *frame, uint32_t len);
+/* Are they right already (recomputing them changes nothing)? */
+int pb_csums_right(const uint8_t *frame, uint32_t len);
 
 #define PB_TH_FIN 0x01
 #define PB_TH_SYN 0x02

@@ -88,7 +88,7 @@ static void t_nat_udp_roundtrip(void **st)
 static void t_nat_tcp_checksum(void **st)
 {
         struct harness *h = natfw(0, 0);
-        uint8_t f[2048], chk[2048];
+        uint8_t f[2048];
         const uint8_t *o;
         uint32_t n;
 
@@ -97,9 +97,7 @@ static void t_nat_tcp_checksum(void **st)
         h_input(h, H_LAN, f, n);
         assert_int_equal(h_nout(h, H_WAN), 1);
         o = h_out(h, H_WAN, 0, &n);
-        memcpy(chk, o, n);
-        pb_fix_csums(chk, n);
-        assert_memory_equal(chk, o, n);
+        assert_true(pb_csums_right(o, n));
         assert_memory_equal(o + 14 + 12, "\xcb\x00\x71\x01", 4);
         h_free(h);
 }
@@ -281,7 +279,7 @@ static void expect_ends(const uint8_t *f, const char *src, uint16_t sport, const
 static void t_rdr_synproxy(void **st)
 {
         struct harness *h = rdr_fw(ENG_KEEP_SYNPROXY);
-        uint8_t f[2048], chk[2048];
+        uint8_t f[2048];
         const uint8_t *o;
         uint32_t n, y, z;
 
@@ -327,9 +325,7 @@ static void t_rdr_synproxy(void **st)
         expect_ends(o, SRV, 33333, CLI, 80, PB_TH_ACK | PB_TH_PSH);
         assert_int_equal(rd32(o + 38), z + 1);
         assert_int_equal(rd32(o + 42), 501);
-        memcpy(chk, o, n);
-        pb_fix_csums(chk, n);
-        assert_memory_equal(chk, o, n);
+        assert_true(pb_csums_right(o, n));
         /* and the answer out: from the public address, in the client's space */
         n = h_tcp(f, 0, 4, CLI, SRV, 80, 33333, 501, z + 21, PB_TH_ACK, 2000, 5);
         h_input(h, H_LAN, f, n);
@@ -338,9 +334,7 @@ static void t_rdr_synproxy(void **st)
         expect_ends(o, "203.0.113.1", 8080, SRV, 33333, PB_TH_ACK);
         assert_int_equal(rd32(o + 38), y + 1);
         assert_int_equal(rd32(o + 42), 30);
-        memcpy(chk, o, n);
-        pb_fix_csums(chk, n);
-        assert_memory_equal(chk, o, n);
+        assert_true(pb_csums_right(o, n));
         h_free(h);
 }
 
@@ -432,7 +426,7 @@ static void t_nat66(void **st)
 {
         struct harness *h = h_new(NULL);
         struct eng_rule r[2];
-        uint8_t f[2048], chk[2048];
+        uint8_t f[2048];
         const uint8_t *o;
         uint32_t n;
         uint16_t xport;
@@ -455,9 +449,7 @@ static void t_nat66(void **st)
         assert_memory_equal(o + 14 + 8, a.ea_b, 16);
         xport = rd16(o + 54);
         assert_true(xport >= 50001);
-        memcpy(chk, o, n);
-        pb_fix_csums(chk, n);
-        assert_memory_equal(chk, o, n); /* UDP checksum kept right incrementally */
+        assert_true(pb_csums_right(o, n)); /* UDP checksum kept right incrementally */
         /* and back */
         n = h_udp(f, 1, 6, "2001:db8:9::7", "2001:db8:1::1", 53, xport, 12);
         h_input(h, H_WAN, f, n);
@@ -466,9 +458,7 @@ static void t_nat66(void **st)
         pb_addr(&a, 6, "fd00:1::10");
         assert_memory_equal(o + 14 + 24, a.ea_b, 16);
         assert_int_equal(rd16(o + 54 + 2), 5000);
-        memcpy(chk, o, n);
-        pb_fix_csums(chk, n);
-        assert_memory_equal(chk, o, n);
+        assert_true(pb_csums_right(o, n));
         h_free(h);
 }
 
