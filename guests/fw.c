@@ -151,14 +151,12 @@ static void fw_flush(void)
                         continue;
                 struct fw_if *x = &fw_ifs[i];
                 if (x->is_chan) {
-                        const void *p[BATCH];
-                        uint32_t l[BATCH];
-                        for (uint32_t k = 0; k < q->tq_count; k++) {
-                                p[k] = q->tq_frames[k].tx_data;
-                                l[k] = q->tq_frames[k].tx_len;
-                        }
+                        struct moat_chan_frame f[BATCH];
+                        for (uint32_t k = 0; k < q->tq_count; k++)
+                                f[k] = (struct moat_chan_frame){.data = q->tq_frames[k].tx_data,
+                                                                .len = q->tq_frames[k].tx_len};
                         fw_ctl.tx_dropped[i] +=
-                            q->tq_count - moat_chan_send(&x->ch, p, l, q->tq_count);
+                            q->tq_count - moat_chan_send(&x->ch, f, q->tq_count);
                 } else {
                         struct moat_frame f[BATCH];
                         for (uint32_t k = 0; k < q->tq_count; k++)
@@ -199,18 +197,17 @@ static uint32_t fw_receive(unsigned i, struct eng_rxframe *rx, unsigned max)
         struct fw_if *x = &fw_ifs[i];
         uint32_t n = 0;
         if (x->is_chan) {
-                const uint8_t *p[BATCH];
-                uint32_t l[BATCH];
-                unsigned m = moat_chan_peek(&x->ch, p, l, max);
+                struct moat_chan_frame p[BATCH];
+                unsigned m = moat_chan_peek(&x->ch, p, max);
                 /*
                  * Copied out before parsing: the peer could rewrite a slot
                  * while the engine reads it.
                  */
                 for (unsigned k = 0; k < m; k++) {
-                        if (l[k] == 0)
+                        if (p[k].len == 0 || p[k].len > BUFSIZE)
                                 continue;
-                        memcpy(fw_rxbuf[n], p[k], l[k]);
-                        rx[n] = (struct eng_rxframe){fw_rxbuf[n], l[k], i};
+                        memcpy(fw_rxbuf[n], p[k].data, p[k].len);
+                        rx[n] = (struct eng_rxframe){fw_rxbuf[n], p[k].len, i};
                         n++;
                 }
                 moat_chan_release(&x->ch, m);

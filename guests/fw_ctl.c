@@ -348,16 +348,15 @@ static int ctl_send(struct fw_ctl *c)
 {
         static uint8_t msg[MOAT_RING_SLOT_DATA];
         int sent = 0;
-        while (c->sending && moat_chan_room(&c->ch) > 0) {
+        while (c->sending && moat_chan_fits(&c->ch, MOAT_RING_SLOT_DATA)) {
                 uint32_t n = c->resp_len - c->resp_off;
                 if (n > MOAT_FWCTL_DATA)
                         n = MOAT_FWCTL_DATA;
                 struct moat_fwctl_hdr h = {c->resp_op, c->resp_seq, c->resp_len, c->resp_off};
                 memcpy(msg, &h, sizeof(h));
                 memcpy(msg + sizeof(h), c->resp + c->resp_off, n);
-                const void *p = msg;
-                uint32_t l = (uint32_t)sizeof(h) + n;
-                if (moat_chan_send(&c->ch, &p, &l, 1) != 1)
+                struct moat_chan_frame f = {.data = msg, .len = (uint32_t)sizeof(h) + n};
+                if (moat_chan_send(&c->ch, &f, 1) != 1)
                         break; /* a broken ring */
                 sent = 1;
                 c->resp_off += n;
@@ -387,10 +386,9 @@ void fw_ctl_log(void *arg, const struct eng_log_hdr *hdr, const uint8_t *pkt, ui
         memcpy(msg, &h, sizeof(h));
         memcpy(msg + sizeof(h), &lg, sizeof(lg));
         memcpy(msg + sizeof(h) + sizeof(lg), pkt, n);
-        const void *p = msg;
-        uint32_t l = (uint32_t)(sizeof(h) + sizeof(lg)) + n;
+        struct moat_chan_frame f = {.data = msg, .len = (uint32_t)(sizeof(h) + sizeof(lg)) + n};
         /* A full ring drops the record and counts it: logging never stalls forwarding. */
-        if (moat_chan_send(&c->ch, &p, &l, 1) == 1)
+        if (moat_chan_send(&c->ch, &f, 1) == 1)
                 c->log_sent++;
         else
                 c->log_dropped++;
@@ -398,12 +396,11 @@ void fw_ctl_log(void *arg, const struct eng_log_hdr *hdr, const uint8_t *pkt, ui
 
 int fw_ctl_poll(struct fw_ctl *c, struct engine *eng, uint64_t now)
 {
-        const uint8_t *m[16];
-        uint32_t l[16];
-        unsigned n = moat_chan_peek(&c->ch, m, l, 16);
+        struct moat_chan_frame m[16];
+        unsigned n = moat_chan_peek(&c->ch, m, 16);
         unsigned used = 0;
         for (; used < n && !c->sending; used++)
-                ctl_chunk(c, eng, now, m[used], l[used]);
+                ctl_chunk(c, eng, now, m[used].data, m[used].len);
         moat_chan_release(&c->ch, used);
         return ctl_send(c) || used > 0;
 }

@@ -83,8 +83,7 @@ int guest_main(int argc, char **argv)
                 uint32_t got = 0;
                 if (want)
                         moat_net_recv(0, fr, want, &got);
-                const void *out[BATCH];
-                uint32_t olen[BATCH];
+                struct moat_chan_frame out[BATCH];
                 unsigned n = 0;
                 for (uint32_t i = 0; i < got; i++) {
                         if (fr[i].len < ETH_MIN) {
@@ -92,26 +91,25 @@ int guest_main(int argc, char **argv)
                         } else if (fr[i].len > max_len) {
                                 st.oversize++;
                         } else {
-                                out[n] = bufs[i];
-                                olen[n++] = fr[i].len;
+                                out[n++] =
+                                    (struct moat_chan_frame){.data = bufs[i], .len = fr[i].len};
                         }
                 }
                 if (got && st.rx == 0)
                         moat_mark("first_rx"); /* boot report: first frame from the NIC */
                 st.rx += got;
                 if (n)
-                        st.ring_full += n - moat_chan_send(&ch, out, olen, n);
+                        st.ring_full += n - moat_chan_send(&ch, out, n);
 
                 /* Firewall to NIC, straight from the ring's slots. */
-                const uint8_t *in[BATCH];
-                uint32_t ilen[BATCH];
-                unsigned m = moat_chan_peek(&ch, in, ilen, BATCH);
+                struct moat_chan_frame in[BATCH];
+                unsigned m = moat_chan_peek(&ch, in, BATCH);
                 unsigned k = 0;
                 for (unsigned i = 0; i < m; i++) {
-                        if (ilen[i] < ETH_MIN || ilen[i] > max_len)
+                        if (in[i].len < ETH_MIN || in[i].len > max_len)
                                 continue;
-                        fr[k++] =
-                            (struct moat_frame){.addr = moat_frame_addr(in[i]), .len = ilen[i]};
+                        fr[k++] = (struct moat_frame){.addr = moat_frame_addr(in[i].data),
+                                                      .len = in[i].len};
                 }
                 uint32_t sent = 0;
                 if (k)

@@ -1,8 +1,14 @@
 /*
  * Channel rings: the layout two domains agree on inside a channel's shared
- * memory. Two single-producer/single-consumer rings of fixed 2 KiB slots, one
- * per direction: side 0 produces on ring 0 and consumes ring 1, side 1 the
+ * memory. Two single-producer/single-consumer rings of 2 KiB slots, one per
+ * direction: side 0 produces on ring 0 and consumes ring 1, side 1 the
  * reverse. Producer and consumer indexes live on separate cache lines.
+ *
+ * A frame starts in a slot with an 8-byte header and, when longer than one
+ * slot holds, runs on through the next slots, contiguous in memory: a TCP
+ * super-frame of 64 KiB crosses the ring whole, in 33 slots, and is read in
+ * place. A frame never wraps: a producer that would reach past the ring's
+ * end first fills the rest with one padding entry.
  *
  * Event suppression, as virtio does it: a consumer that is about to sleep
  * sets `cons_sleeping` and re-checks for work; a producer kicks only when it
@@ -20,10 +26,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MOAT_RING_SLOT      2048u
-#define MOAT_RING_SLOT_DATA (MOAT_RING_SLOT - 8u) /* bytes of frame per slot */
-#define MOAT_RING_SLOTS     256u                  /* per direction, a power of two */
-#define MOAT_RING_MAGIC     0x6d6f6174u           /* 'moat', set by side 0 */
+#define MOAT_RING_SLOT        2048u
+#define MOAT_RING_SLOT_DATA   (MOAT_RING_SLOT - 8u) /* bytes of frame in its first slot */
+#define MOAT_RING_SLOTS       256u                  /* per direction, a power of two */
+#define MOAT_RING_MAGIC       0x6d6f6174u           /* 'moat', set by side 0 */
+#define MOAT_RING_FRAME_SLOTS 33u                   /* the most slots one frame takes */
+/* The longest frame: a 64 KiB IP packet with Ethernet and VLAN headers fits. */
+#define MOAT_RING_FRAME_MAX (MOAT_RING_FRAME_SLOTS * MOAT_RING_SLOT - 8u)
+#define MOAT_RING_F_PAD     1u /* slot flags: skip from here to the ring's end */
 
 /* One direction's indexes, each written by one side only. */
 struct moat_ring_idx {
@@ -36,8 +46,9 @@ struct moat_ring_idx {
 _Static_assert(sizeof(struct moat_ring_idx) == 128, "ring index layout");
 
 struct moat_ring_slot {
-        uint32_t len; /* bytes of data */
-        uint32_t pad;
+        uint32_t len;      /* bytes of frame, which may run on into the next slots */
+        uint16_t gso_size; /* TCP super-frame: payload bytes per segment; 0: a plain frame */
+        uint16_t flags;    /* MOAT_RING_F_* */
         uint8_t data[MOAT_RING_SLOT_DATA];
 };
 _Static_assert(sizeof(struct moat_ring_slot) == MOAT_RING_SLOT, "slot layout");
@@ -75,17 +86,33 @@ static inline struct moat_chan_stats *moat_chan_stats(const struct moat_chan_hdr
         return (struct moat_chan_stats *)((uintptr_t)h + MOAT_CHAN_STATS_OFF);
 }
 
+/* Slots a frame of `len` bytes takes (0 if it is longer than MOAT_RING_FRAME_MAX). */
+static inline uint32_t moat_ring_slots_for(uint32_t len)
+{
+        return len > MOAT_RING_FRAME_MAX ? 0 : (len + 8u + MOAT_RING_SLOT - 1u) / MOAT_RING_SLOT;
+}
+
+/* One frame of a batch, sent or peeked. */
+struct moat_chan_frame {
+        const uint8_t *data;
+        uint32_t len;
+        uint16_t gso_size; /* as in struct moat_ring_slot */
+        uint16_t slots;    /* peek: slots it takes in the ring */
+};
+
 /* One side's view of a channel, in the domain's private memory. */
 struct moat_chan {
         struct moat_chan_hdr *hdr;
         struct moat_ring_idx *tx, *rx; /* ring we produce on / consume from */
         struct moat_ring_slot *tx_slots, *rx_slots;
         uint32_t tx_prod, rx_cons; /* private copies of our own indexes */
-        uint32_t port;             /* for kicks */
-        bool broken;               /* the peer corrupted the ring */
-        uint64_t tx_full;          /* frames refused: ring full (dropped, counted) */
-        uint64_t rx_bad;           /* frames with a bad length, skipped */
-        uint64_t kicks;            /* kicks sent */
+        uint32_t rx_peeked;        /* slots the last peek spans, released by the next release */
+        uint16_t peek_end[MOAT_RING_SLOTS]; /* slots to release after each frame peeked */
+        uint32_t port;                      /* for kicks */
+        bool broken;                        /* the peer corrupted the ring */
+        uint64_t tx_full;                   /* frames not queued: no room, or too long */
+        uint64_t rx_bad;                    /* frames with a bad header: the ring is broken */
+        uint64_t kicks;                     /* kicks sent */
 };
 
 /*
@@ -95,18 +122,22 @@ struct moat_chan {
 int moat_chan_attach(struct moat_chan *c, void *base, uint64_t size, uint32_t side, uint32_t port);
 
 /*
- * Producer: copies up to `n` frames into free slots, publishes them, and kicks
- * the peer if it sleeps. Returns how many were queued; the rest are counted in
- * tx_full (a full ring drops and counts, never blocks).
+ * Producer: copies frames into free slots in order until one does not fit,
+ * publishes them, and kicks the peer if it sleeps. Never blocks. Returns how
+ * many were queued, always the first ones; the others are counted in tx_full
+ * and left to the caller, who may drop them (a full ring drops and counts)
+ * or offer them again later. A frame longer than MOAT_RING_FRAME_MAX is
+ * never queued.
  */
-unsigned moat_chan_send(struct moat_chan *c, const void *const *frames, const uint32_t *lens,
-                        unsigned n);
+unsigned moat_chan_send(struct moat_chan *c, const struct moat_chan_frame *frames, unsigned n);
 
 /*
- * Producer: free slots now (0 for a broken ring). For senders to whom a full
- * ring means "later" rather than a drop (control requests and replies).
+ * Producer: free slots now (0 for a broken ring). A frame of `len` bytes
+ * needs moat_ring_slots_for(len) of them, and at the ring's end at most
+ * MOAT_RING_FRAME_SLOTS - 1 more for padding; moat_chan_fits() says exactly.
  */
 unsigned moat_chan_room(const struct moat_chan *c);
+bool moat_chan_fits(const struct moat_chan *c, uint32_t len);
 
 /*
  * Producer, before sleeping on a full ring: asks the consumer to kick when it
@@ -120,10 +151,12 @@ void moat_chan_room_awake(struct moat_chan *c);
 
 /*
  * Consumer: returns up to `max` frames in place (pointers into shared memory,
- * valid until moat_chan_release()). Lengths are checked against the slot size.
+ * valid until moat_chan_release()). Each header is checked: a frame that
+ * would reach past what the peer published or past the ring's end breaks
+ * the ring (never read again), as do bad padding and unknown flags.
  */
-unsigned moat_chan_peek(struct moat_chan *c, const uint8_t **frames, uint32_t *lens, unsigned max);
-/* Releases the `n` frames returned by the last peek. */
+unsigned moat_chan_peek(struct moat_chan *c, struct moat_chan_frame *frames, unsigned max);
+/* Releases the first `n` frames returned by the last peek (and any padding before them). */
 void moat_chan_release(struct moat_chan *c, unsigned n);
 
 /*

@@ -60,39 +60,75 @@ unsigned moat_chan_room(const struct moat_chan *c)
         return c->broken || used > MOAT_RING_SLOTS ? 0 : MOAT_RING_SLOTS - used;
 }
 
-unsigned moat_chan_send(struct moat_chan *c, const void *const *frames, const uint32_t *lens,
-                        unsigned n)
+/* Slots a frame of `need` slots takes at producer index `prod`: padding to the end first? */
+static uint32_t slots_at(uint32_t prod, uint32_t need)
 {
-        if (c->broken)
+        uint32_t to_end = MOAT_RING_SLOTS - (prod & (MOAT_RING_SLOTS - 1));
+        return need <= to_end ? need : to_end + need;
+}
+
+bool moat_chan_fits(const struct moat_chan *c, uint32_t len)
+{
+        uint32_t need = moat_ring_slots_for(len);
+        return need && slots_at(c->tx_prod, need) <= moat_chan_room(c);
+}
+
+unsigned moat_chan_send(struct moat_chan *c, const struct moat_chan_frame *frames, unsigned n)
+{
+        if (c->broken) {
+                c->tx_full += n;
                 return 0;
+        }
         uint32_t cons = load_acq(&c->tx->cons);
         uint32_t used = c->tx_prod - cons;
         if (used > MOAT_RING_SLOTS) {
                 c->broken = true; /* the consumer index is not one the peer could hold */
+                c->tx_full += n;
                 return 0;
         }
-        unsigned room = MOAT_RING_SLOTS - used, sent = 0;
-        for (unsigned i = 0; i < n; i++) {
-                if (sent == room || lens[i] > MOAT_RING_SLOT_DATA) {
-                        c->tx_full++;
-                        continue;
+        uint32_t room = MOAT_RING_SLOTS - used, prod = c->tx_prod;
+        unsigned sent = 0;
+        for (; sent < n; sent++) {
+                const struct moat_chan_frame *f = &frames[sent];
+                uint32_t need = moat_ring_slots_for(f->len);
+                uint32_t take = slots_at(prod, need);
+                if (need == 0 || take > room)
+                        break;
+                struct moat_ring_slot *s = &c->tx_slots[prod & (MOAT_RING_SLOTS - 1)];
+                if (take != need) {
+                        /* No wrapping: the rest of the ring becomes one padding entry. */
+                        s->len = 0;
+                        s->gso_size = 0;
+                        s->flags = MOAT_RING_F_PAD;
+                        s = &c->tx_slots[0];
                 }
-                struct moat_ring_slot *s =
-                    &c->tx_slots[(c->tx_prod + sent) & (MOAT_RING_SLOTS - 1)];
-                memcpy(s->data, frames[i], lens[i]);
-                s->len = lens[i];
-                sent++;
+                memcpy(s->data, f->data, f->len);
+                s->len = f->len;
+                s->gso_size = f->gso_size;
+                s->flags = 0;
+                prod += take;
+                room -= take;
         }
+        c->tx_full += n - sent;
         if (sent) {
-                c->tx_prod += sent;
-                store_rel(&c->tx->prod, c->tx_prod);
+                c->tx_prod = prod;
+                store_rel(&c->tx->prod, prod);
                 chan_kick_if_sleeping(c, &c->tx->cons_sleeping);
         }
         return sent;
 }
 
-unsigned moat_chan_peek(struct moat_chan *c, const uint8_t **frames, uint32_t *lens, unsigned max)
+/* The peer wrote something it could not have meant: never read this ring again. */
+static unsigned chan_corrupt(struct moat_chan *c, unsigned n)
 {
+        c->rx_bad++;
+        c->broken = true;
+        return n;
+}
+
+unsigned moat_chan_peek(struct moat_chan *c, struct moat_chan_frame *frames, unsigned max)
+{
+        c->rx_peeked = 0;
         if (c->broken)
                 return 0;
         uint32_t prod = load_acq(&c->rx->prod);
@@ -101,25 +137,43 @@ unsigned moat_chan_peek(struct moat_chan *c, const uint8_t **frames, uint32_t *l
                 c->broken = true;
                 return 0;
         }
-        unsigned n = avail < max ? avail : max;
-        for (unsigned i = 0; i < n; i++) {
-                struct moat_ring_slot *s = &c->rx_slots[(c->rx_cons + i) & (MOAT_RING_SLOTS - 1)];
+        if (max > MOAT_RING_SLOTS)
+                max = MOAT_RING_SLOTS;
+        uint32_t off = 0; /* slots past rx_cons examined so far */
+        unsigned n = 0;
+        while (n < max && off < avail) {
+                uint32_t pos = (c->rx_cons + off) & (MOAT_RING_SLOTS - 1);
+                struct moat_ring_slot *s = &c->rx_slots[pos];
+                /* Read once: the peer may rewrite the header while we look. */
                 uint32_t len = __atomic_load_n(&s->len, __ATOMIC_RELAXED);
-                if (len > MOAT_RING_SLOT_DATA) {
-                        c->rx_bad++;
-                        len = 0; /* handed out as an empty frame; the caller skips it */
+                uint16_t gso = __atomic_load_n(&s->gso_size, __ATOMIC_RELAXED);
+                uint16_t flags = __atomic_load_n(&s->flags, __ATOMIC_RELAXED);
+                uint32_t to_end = MOAT_RING_SLOTS - pos;
+                if (flags == MOAT_RING_F_PAD) {
+                        /* Padding ends the lap, and a frame follows it in the same batch. */
+                        if (to_end >= avail - off)
+                                return chan_corrupt(c, n);
+                        off += to_end;
+                        continue;
                 }
-                frames[i] = s->data;
-                lens[i] = len;
+                uint32_t need = moat_ring_slots_for(len);
+                if (flags != 0 || need == 0 || need > to_end || need > avail - off)
+                        return chan_corrupt(c, n);
+                off += need;
+                frames[n] = (struct moat_chan_frame){
+                    .data = s->data, .len = len, .gso_size = gso, .slots = (uint16_t)need};
+                c->peek_end[n++] = (uint16_t)off;
         }
+        c->rx_peeked = n;
         return n;
 }
 
 void moat_chan_release(struct moat_chan *c, unsigned n)
 {
-        if (c->broken || n == 0)
+        if (c->broken || n == 0 || n > c->rx_peeked)
                 return;
-        c->rx_cons += n;
+        c->rx_cons += c->peek_end[n - 1];
+        c->rx_peeked = 0;
         store_rel(&c->rx->cons, c->rx_cons);
         /* A producer waiting for room is woken. */
         chan_kick_if_sleeping(c, &c->rx->prod_waiting);

@@ -1,6 +1,6 @@
 /*
  * libFuzzer: a channel whose shared memory a hostile peer controls. The input
- * is the peer's side of the header and slot lengths; the consumer peeks,
+ * is the peer's side of the header and slot headers; the consumer peeks,
  * releases and sends, and must never touch memory outside the region.
  */
 #include <stddef.h>
@@ -35,18 +35,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 off %= MOAT_CHAN_MIN_SIZE - MOAT_RING_HDR - 4;
                 memcpy(region + MOAT_RING_HDR + (off & ~3u), &val, 4);
         }
-        const uint8_t *fr[64];
-        uint32_t len[64];
-        unsigned n = moat_chan_peek(&c, fr, len, 64);
+        struct moat_chan_frame fr[64];
+        unsigned n = moat_chan_peek(&c, fr, 64);
         volatile uint8_t sink = 0; /* keeps the reads */
         for (unsigned i = 0; i < n; i++)
-                for (uint32_t j = 0; j < len[i]; j++)
-                        sink ^= fr[i][j];
-        moat_chan_release(&c, n);
+                for (uint32_t j = 0; j < fr[i].len; j++)
+                        sink ^= fr[i].data[j];
+        moat_chan_release(&c, n / 2 + 1);
         const uint8_t one = sink;
-        const void *out[2] = {&one, region};
-        uint32_t olen[2] = {1, 64};
-        moat_chan_send(&c, out, olen, 2);
+        struct moat_chan_frame out[3] = {
+            {.data = &one, .len = 1},
+            {.data = region, .len = 64},
+            {.data = region, .len = MOAT_RING_SLOT_DATA * 3, .gso_size = 1448},
+        };
+        moat_chan_send(&c, out, 3);
         moat_chan_prepare_sleep(&c);
         moat_chan_awake(&c);
         return 0;

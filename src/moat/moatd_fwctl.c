@@ -36,17 +36,16 @@ int fwctl_attach(struct fwctl_client *c, void *mem, uint64_t size, int kick_fd)
 
 void fwctl_drain(struct fwctl_client *c)
 {
-        const uint8_t *m[64];
-        uint32_t l[64];
+        struct moat_chan_frame m[64];
         unsigned n;
-        while ((n = moat_chan_peek(&c->ch, m, l, 64)) > 0) {
+        while ((n = moat_chan_peek(&c->ch, m, 64)) > 0) {
                 for (unsigned i = 0; i < n; i++) {
                         struct moat_fwctl_hdr h;
-                        if (l[i] < sizeof(h))
+                        if (m[i].len < sizeof(h))
                                 continue;
-                        memcpy(&h, m[i], sizeof(h));
+                        memcpy(&h, m[i].data, sizeof(h));
                         if (h.op == FWCTL_LOG && c->on_log)
-                                c->on_log(m[i] + sizeof(h), l[i] - (uint32_t)sizeof(h));
+                                c->on_log(m[i].data + sizeof(h), m[i].len - (uint32_t)sizeof(h));
                 }
                 moat_chan_release(&c->ch, n);
         }
@@ -66,12 +65,11 @@ char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t 
                 memcpy(msg, &h, sizeof(h));
                 if (n) /* a request without data may come with req == NULL */
                         memcpy(msg + sizeof(h), (const uint8_t *)req + off, n);
-                const void *p = msg;
-                uint32_t l = (uint32_t)sizeof(h) + n;
+                struct moat_chan_frame f = {.data = msg, .len = (uint32_t)sizeof(h) + n};
                 /* A full ring means "later" here: wait for the fw to make room. */
-                while (moat_chan_room(&c->ch) == 0 && !c->ch.broken && host_now_ns() <= deadline)
+                while (!moat_chan_fits(&c->ch, f.len) && !c->ch.broken && host_now_ns() <= deadline)
                         usleep(200);
-                if (moat_chan_send(&c->ch, &p, &l, 1) != 1) {
+                if (moat_chan_send(&c->ch, &f, 1) != 1) {
                         snprintf(err, errlen, "the fw does not take requests");
                         return NULL;
                 }
@@ -81,17 +79,16 @@ char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t 
         char *reply = NULL;
         uint32_t total = 0, got = 0;
         for (;;) {
-                const uint8_t *m[16];
-                uint32_t l[16];
-                unsigned n = moat_chan_peek(&c->ch, m, l, 16);
+                struct moat_chan_frame m[16];
+                unsigned n = moat_chan_peek(&c->ch, m, 16);
                 for (unsigned i = 0; i < n; i++) {
                         struct moat_fwctl_hdr h;
-                        if (l[i] < sizeof(h))
+                        if (m[i].len < sizeof(h))
                                 continue;
-                        memcpy(&h, m[i], sizeof(h));
-                        uint32_t dlen = l[i] - (uint32_t)sizeof(h);
+                        memcpy(&h, m[i].data, sizeof(h));
+                        uint32_t dlen = m[i].len - (uint32_t)sizeof(h);
                         if (h.op == FWCTL_LOG && c->on_log)
-                                c->on_log(m[i] + sizeof(h), dlen);
+                                c->on_log(m[i].data + sizeof(h), dlen);
                         if (h.seq != seq || h.op != op)
                                 continue;
                         if (reply == NULL) {
@@ -104,7 +101,7 @@ char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t 
                         }
                         if (h.off != got || dlen > total - got)
                                 continue;
-                        memcpy(reply + got, m[i] + sizeof(h), dlen);
+                        memcpy(reply + got, m[i].data + sizeof(h), dlen);
                         got += dlen;
                 }
                 moat_chan_release(&c->ch, n);
