@@ -63,7 +63,7 @@ struct bench {
         struct engine *eng;
         struct eng_txq txq[ENG_MAX_IFS];
         struct eng_txframe tx[2][BATCH * 2];
-        uint8_t txbuf[2][BATCH * 2][2048];
+        _Alignas(64) uint8_t txbuf[2][BATCH * 2 * 2048];
 };
 
 static struct bench *setup(uint32_t max_states)
@@ -76,7 +76,7 @@ static struct bench *setup(uint32_t max_states)
         size_t sz = eng_memsize(&c);
         struct eng_addr a;
         uint8_t arp[60];
-        int i, j;
+        int i;
 
         /* The region a guest hands the engine would be hugepage-backed;
          * ask for the same here (2 MiB pages keep TLB misses off the
@@ -94,11 +94,10 @@ static struct bench *setup(uint32_t max_states)
         a4(&a, 0xcb0071fe);
         eng_route_default(b->eng, 4, &a);
         for (i = 0; i < 2; i++) {
-                for (j = 0; j < BATCH * 2; j++)
-                        b->tx[i][j].tx_data = b->txbuf[i][j];
                 b->txq[i].tq_frames = b->tx[i];
                 b->txq[i].tq_cap = BATCH * 2;
-                b->txq[i].tq_bufsize = 2048;
+                b->txq[i].tq_buf = b->txbuf[i];
+                b->txq[i].tq_bufsize = sizeof(b->txbuf[i]);
         }
         /* the gateway announces itself (ARP request for our address) */
         arp_request(arp, gw_mac, 0xcb0071fe, 0xcb007101);
@@ -139,7 +138,7 @@ static void learn_clients(struct bench *b, uint32_t n)
                 struct eng_rxframe rx = {.rx_data = arp, .rx_len = 60, .rx_ifindex = 0};
 
                 arp_request(arp, host_mac, 0x0a000100 + i, 0x0a000001);
-                b->txq[0].tq_count = 0;
+                eng_txq_reset(&b->txq[0]);
                 eng_input(b->eng, &rx, 1, b->txq, 1000000000ull);
         }
 }
@@ -166,7 +165,8 @@ static double run(struct bench *b, uint8_t (*tmpl)[FRAME], uint32_t *len, uint32
                                 rx[k].rx_len = len[i + k];
                                 rx[k].rx_ifindex = 0;
                         }
-                        b->txq[0].tq_count = b->txq[1].tq_count = 0;
+                        eng_txq_reset(&b->txq[0]);
+                        eng_txq_reset(&b->txq[1]);
                         *fwd += eng_input(b->eng, rx, m, b->txq, now);
                         pkts += m;
                 }

@@ -60,7 +60,8 @@ static int run_echo(struct moat_chan *c, uint64_t count)
                 done += sent;
                 if (sent < n) {
                         waits++;
-                        if (!moat_chan_prepare_wait_room(c))
+                        if (!moat_chan_prepare_wait_room(c,
+                                                         moat_chan_slots_needed(c, fr[sent].len)))
                                 moat_wait(moat_clock_ns() + 100000000ull, 1ull << c->port);
                         moat_chan_room_awake(c);
                 }

@@ -3,6 +3,8 @@
  * per interface: channels to ndvms in vm mode, the NICs themselves in
  * bare-metal mode. Its config blob (include/moat/fwconf.h) names the
  * interfaces and carries the compiled ruleset; both are validated before use.
+ * TCP super-frames cross it whole: taken in whole from its ports, filtered
+ * and translated as the one packet each is, and handed on whole.
  * Argument 1: seconds to run (default forever); it then prints its counters.
  */
 #include <stddef.h>
@@ -16,21 +18,31 @@
 #include "moat/ring.h"
 
 #define BATCH   64
-#define BUFSIZE 2048
 #define TICK_NS 100000000ull
+/* One frame's room, 64-byte aligned: a 64 KiB super-frame with its headers. */
+#define FRAME_ROOM ((MOAT_FRAME_MAX + 63u) & ~63u)
+/* Frames taken from a NIC per call (the platform reads 16 at a time). */
+#define NIC_BATCH 16
+/*
+ * Frames in and out are packed into these, so a batch of small frames uses
+ * little while a NIC batch of super-frames, or what a full ring holds, fits.
+ */
+#define ARENA (NIC_BATCH * FRAME_ROOM)
+_Static_assert(MOAT_RING_SLOTS *MOAT_RING_SLOT + FRAME_ROOM <= ARENA, "a ring's worth fits");
+/* Room kept on every ring out: a largest frame, and padding at the ring's end. */
+#define RING_RESERVE (2 * MOAT_RING_FRAME_SLOTS - 1)
 
 struct fw_if {
         uint32_t port;
         int is_chan;
         struct moat_chan ch;
         struct eng_txframe txf[BATCH];
-        uint8_t *txbuf;
 };
 
 static struct fw_if fw_ifs[ENG_MAX_IFS];
 static unsigned fw_nifs;
 static struct eng_txq fw_txq[ENG_MAX_IFS];
-static uint8_t fw_rxbuf[BATCH][BUFSIZE];
+_Alignas(64) static uint8_t fw_rx_arena[ARENA]; /* touched only as far as frames reach */
 static struct fw_ctl fw_ctl;
 static int fw_has_ctl;
 
@@ -57,12 +69,12 @@ static int fw_setup_if(struct engine *eng, unsigned i, const struct moat_fwconf_
                                      f->port) < 0)
                         return -1;
         }
-        x->txbuf = malloc((size_t)BATCH * BUFSIZE);
-        if (x->txbuf == NULL)
+        uint8_t *raw = malloc(ARENA + 63);
+        if (raw == NULL)
                 return -1;
-        for (int k = 0; k < BATCH; k++)
-                x->txf[k].tx_data = x->txbuf + k * BUFSIZE;
-        fw_txq[i] = (struct eng_txq){.tq_frames = x->txf, .tq_cap = BATCH, .tq_bufsize = BUFSIZE};
+        uint8_t *arena = (uint8_t *)(((uintptr_t)raw + 63) & ~(uintptr_t)63);
+        fw_txq[i] = (struct eng_txq){
+            .tq_frames = x->txf, .tq_cap = BATCH, .tq_buf = arena, .tq_bufsize = ARENA};
         if (eng_if_set(eng, i, f->name, f->mac, f->mtu, 0, 0) != ENG_OK)
                 return -1;
         for (unsigned a = 0; a < f->naddr4; a++) {
@@ -154,7 +166,8 @@ static void fw_flush(void)
                         struct moat_chan_frame f[BATCH];
                         for (uint32_t k = 0; k < q->tq_count; k++)
                                 f[k] = (struct moat_chan_frame){.data = q->tq_frames[k].tx_data,
-                                                                .len = q->tq_frames[k].tx_len};
+                                                                .len = q->tq_frames[k].tx_len,
+                                                                .gso_size = q->tq_frames[k].tx_gso};
                         fw_ctl.tx_dropped[i] +=
                             q->tq_count - moat_chan_send(&x->ch, f, q->tq_count);
                 } else {
@@ -162,66 +175,85 @@ static void fw_flush(void)
                         for (uint32_t k = 0; k < q->tq_count; k++)
                                 f[k] = (struct moat_frame){
                                     .addr = moat_frame_addr(q->tq_frames[k].tx_data),
-                                    .len = q->tq_frames[k].tx_len};
+                                    .len = q->tq_frames[k].tx_len,
+                                    .gso_size = q->tq_frames[k].tx_gso};
                         uint32_t sent = 0;
                         moat_net_send(x->port, f, q->tq_count, &sent);
                         /* Nothing is lost unseen: what the NIC refused is counted. */
                         fw_ctl.tx_dropped[i] +=
                             q->tq_count - (sent < q->tq_count ? sent : q->tq_count);
                 }
-                q->tq_count = 0;
+                eng_txq_reset(q);
         }
 }
 
 /*
- * How many frames may be taken in now: the least room among the rings to the
- * ndvms (a frame may leave on any of them). Taking only that much moves a
+ * How many ring slots' worth of frames may be taken in now: the least room
+ * among the rings to the ndvms (a frame may leave on any of them), less
+ * what padding at a ring's end may cost. Taking only that much moves a
  * backlog back to the ndvm and from there into its NIC's socket buffer,
- * instead of dropping it at a full ring.
+ * instead of dropping it at a full ring. 0 when a ring has no room for a
+ * largest frame: then nothing is taken until it has.
  */
 static unsigned fw_budget(void)
 {
-        unsigned b = BATCH;
+        unsigned b = MOAT_RING_SLOTS;
         for (unsigned i = 0; i < fw_nifs; i++)
                 if (fw_ifs[i].is_chan) {
                         unsigned r = moat_chan_room(&fw_ifs[i].ch);
                         if (r < b)
                                 b = r;
                 }
-        return b;
+        return b >= RING_RESERVE ? b - (MOAT_RING_FRAME_SLOTS - 1) : 0;
 }
 
-/* Takes up to `max` (<= BATCH) frames from interface i into private buffers. */
-static uint32_t fw_receive(unsigned i, struct eng_rxframe *rx, unsigned max)
+/*
+ * Takes frames from interface i into the input arena, from offset *used on:
+ * at most `max` frames (<= BATCH) and, from a channel, `budget` slots.
+ */
+static uint32_t fw_receive(unsigned i, struct eng_rxframe *rx, unsigned max, unsigned budget,
+                           uint32_t *used)
 {
         struct fw_if *x = &fw_ifs[i];
         uint32_t n = 0;
         if (x->is_chan) {
                 struct moat_chan_frame p[BATCH];
-                unsigned m = moat_chan_peek(&x->ch, p, max);
+                unsigned m = moat_chan_peek(&x->ch, p, max), k = 0, slots = 0;
                 /*
                  * Copied out before parsing: the peer could rewrite a slot
-                 * while the engine reads it.
+                 * while the engine reads it. Frames beyond the budget stay
+                 * in the ring for the next round.
                  */
-                for (unsigned k = 0; k < m; k++) {
-                        if (p[k].len == 0 || p[k].len > BUFSIZE)
+                for (; k < m; k++) {
+                        uint32_t len = p[k].len, room = (len + 63u) & ~63u;
+                        if (slots + p[k].slots > budget || room > ARENA - *used)
+                                break;
+                        slots += p[k].slots;
+                        if (len == 0)
                                 continue;
-                        memcpy(fw_rxbuf[n], p[k].data, p[k].len);
-                        rx[n] = (struct eng_rxframe){fw_rxbuf[n], p[k].len, i};
-                        n++;
+                        memcpy(fw_rx_arena + *used, p[k].data, len);
+                        rx[n++] = (struct eng_rxframe){fw_rx_arena + *used, len, i, p[k].gso_size};
+                        *used += room;
                 }
-                moat_chan_release(&x->ch, m);
+                moat_chan_release(&x->ch, k);
         } else {
-                struct moat_frame f[BATCH];
-                for (unsigned k = 0; k < max; k++)
-                        f[k] = (struct moat_frame){.addr = moat_frame_addr(fw_rxbuf[k]),
-                                                   .cap = BUFSIZE};
+                struct moat_frame f[NIC_BATCH];
+                unsigned want = 0;
+                while (want < max && want < NIC_BATCH && ARENA - *used >= (want + 1) * FRAME_ROOM) {
+                        f[want] = (struct moat_frame){
+                            .addr = moat_frame_addr(fw_rx_arena + *used + want * FRAME_ROOM),
+                            .cap = FRAME_ROOM,
+                            .flags = MOAT_FRAME_F_GSO_OK};
+                        want++;
+                }
                 uint32_t got = 0;
-                if (max)
-                        moat_net_recv(x->port, f, max, &got);
-                for (uint32_t k = 0; k < got; k++)
-                        if (f[k].len)
-                                rx[n++] = (struct eng_rxframe){fw_rxbuf[k], f[k].len, i};
+                if (want)
+                        moat_net_recv(x->port, f, want, &got);
+                for (uint32_t k = 0; k < got && k < want; k++)
+                        if (f[k].len && f[k].len <= FRAME_ROOM)
+                                rx[n++] = (struct eng_rxframe){fw_rx_arena + *used + k * FRAME_ROOM,
+                                                               f[k].len, i, f[k].gso_size};
+                *used += got * FRAME_ROOM;
         }
         return n;
 }
@@ -251,12 +283,13 @@ int guest_main(int argc, char **argv)
         int forwarded = 0, received = 0;
         while (!end || now < end) {
                 uint32_t work = 0;
-                unsigned budget = BATCH;
+                unsigned budget = MOAT_RING_SLOTS;
                 for (unsigned i = 0; i < fw_nifs; i++) {
                         budget = fw_budget();
                         if (budget == 0)
                                 break;
-                        uint32_t n = fw_receive(i, rx, budget);
+                        uint32_t used = 0;
+                        uint32_t n = fw_receive(i, rx, BATCH, budget, &used);
                         if (n && !received) {
                                 moat_mark("first_rx"); /* boot report: first frame in */
                                 received = 1;
@@ -292,7 +325,8 @@ int guest_main(int argc, char **argv)
                         struct moat_chan *c = &fw_ifs[i].ch;
                         if (!fw_ifs[i].is_chan)
                                 continue;
-                        if (full ? moat_chan_room(c) == 0 && moat_chan_prepare_wait_room(c)
+                        if (full ? moat_chan_room(c) < RING_RESERVE &&
+                                       moat_chan_prepare_wait_room(c, RING_RESERVE)
                                  : moat_chan_prepare_sleep(c))
                                 pending = 1;
                 }

@@ -2,8 +2,9 @@
  * ndvm: a network driver domain. Owns one NIC (port 0) and one channel to
  * the firewall (port 1) and moves frames between them in batches, after an
  * L2 sanity check: runts and frames longer than the MTU allows are dropped
- * and counted. It takes from the NIC only what the ring to the firewall has
- * room for, so a busy firewall backs frames up into the NIC's buffer. It
+ * and counted. TCP super-frames pass whole both ways (the host cuts them
+ * for the wire). It takes from the NIC only what the ring to the firewall
+ * has room for, so a busy firewall backs frames up into the NIC's buffer. It
  * never parses beyond the Ethernet header: that is the firewall's job. Its
  * counters are published in the channel's header page (`moat status`) and
  * printed when it stops (argument 1: seconds to run, default forever).
@@ -13,9 +14,12 @@
 #include "moat/guest.h"
 #include "moat/ring.h"
 
-#define BATCH   64
-#define BUFSIZE 2048
-#define ETH_MIN 14
+#define BATCH    64
+#define RX_BATCH 16 /* frames taken from the NIC per call (the platform reads 16 at a time) */
+#define ETH_MIN  14
+
+/* Receive buffers: each takes a super-frame; pages are touched only as far as frames reach. */
+_Alignas(64) static uint8_t rxbufs[RX_BATCH][(MOAT_FRAME_MAX + 63u) & ~63u];
 
 /* Published in the channel's header page as they change (`moat status`). */
 static void publish(struct moat_chan_stats *pub, const struct moat_chan_stats *st)
@@ -44,10 +48,11 @@ int guest_main(int argc, char **argv)
                 moat_printf("ndvm: cannot attach its NIC or channel\n");
                 return 2;
         }
-        /* A VLAN tag may ride on a full-size frame. */
-        uint32_t max_len = nic.mtu + 18 > MOAT_RING_SLOT_DATA ? MOAT_RING_SLOT_DATA : nic.mtu + 18;
-        static uint8_t bufs[BATCH][BUFSIZE];
+        /* A VLAN tag may ride on a full-size frame; a super-frame's segments are the host's. */
+        uint32_t max_len = nic.mtu + 18 > MOAT_FRAME_MAX ? MOAT_FRAME_MAX : nic.mtu + 18;
         struct moat_frame fr[BATCH];
+        struct moat_chan_frame held[RX_BATCH]; /* taken from the NIC, not yet in the ring */
+        unsigned nheld = 0, first_held = 0;
         struct moat_chan_stats st = {0};
         struct moat_chan_stats *pub = moat_chan_stats(ch.hdr);
         publish(pub, &st);
@@ -71,45 +76,57 @@ int guest_main(int argc, char **argv)
                         next_info = now + 100000000ull;
                 }
                 /*
-                 * NIC to firewall: no more than the ring has room for. What
-                 * the firewall has not taken yet waits in the NIC's socket
-                 * buffer (megabytes) rather than being dropped here.
+                 * NIC to firewall. Frames the ring has no room for yet are
+                 * held here and offered first next round; the NIC is read
+                 * again only when none are held, so what the firewall has
+                 * not taken waits in the NIC's socket buffer (megabytes)
+                 * rather than being dropped.
                  */
-                unsigned room = moat_chan_room(&ch);
-                unsigned want = room < BATCH ? room : BATCH;
-                for (unsigned i = 0; i < want; i++)
-                        fr[i] =
-                            (struct moat_frame){.addr = moat_frame_addr(bufs[i]), .cap = BUFSIZE};
                 uint32_t got = 0;
-                if (want)
-                        moat_net_recv(0, fr, want, &got);
-                struct moat_chan_frame out[BATCH];
-                unsigned n = 0;
-                for (uint32_t i = 0; i < got; i++) {
-                        if (fr[i].len < ETH_MIN) {
-                                st.runt++;
-                        } else if (fr[i].len > max_len) {
-                                st.oversize++;
-                        } else {
-                                out[n++] =
-                                    (struct moat_chan_frame){.data = bufs[i], .len = fr[i].len};
+                if (nheld == 0) {
+                        first_held = 0;
+                        for (unsigned i = 0; i < RX_BATCH; i++)
+                                fr[i] = (struct moat_frame){.addr = moat_frame_addr(rxbufs[i]),
+                                                            .cap = sizeof(rxbufs[i]),
+                                                            .flags = MOAT_FRAME_F_GSO_OK};
+                        moat_net_recv(0, fr, RX_BATCH, &got);
+                        for (uint32_t i = 0; i < got; i++) {
+                                uint32_t len = fr[i].len;
+                                if (len < ETH_MIN) {
+                                        st.runt++;
+                                } else if (len > (fr[i].gso_size ? MOAT_FRAME_MAX : max_len)) {
+                                        st.oversize++;
+                                } else {
+                                        held[nheld++] =
+                                            (struct moat_chan_frame){.data = rxbufs[i],
+                                                                     .len = len,
+                                                                     .gso_size = fr[i].gso_size};
+                                }
                         }
+                        if (got && st.rx == 0)
+                                moat_mark("first_rx"); /* boot report: first frame from the NIC */
+                        st.rx += got;
                 }
-                if (got && st.rx == 0)
-                        moat_mark("first_rx"); /* boot report: first frame from the NIC */
-                st.rx += got;
-                if (n)
-                        st.ring_full += n - moat_chan_send(&ch, out, n);
+                unsigned queued = 0;
+                if (nheld) {
+                        queued = moat_chan_send(&ch, held + first_held, nheld);
+                        first_held += queued;
+                        nheld -= queued;
+                }
 
                 /* Firewall to NIC, straight from the ring's slots. */
                 struct moat_chan_frame in[BATCH];
                 unsigned m = moat_chan_peek(&ch, in, BATCH);
                 unsigned k = 0;
                 for (unsigned i = 0; i < m; i++) {
-                        if (in[i].len < ETH_MIN || in[i].len > max_len)
+                        if (in[i].len < ETH_MIN ||
+                            in[i].len > (in[i].gso_size ? MOAT_FRAME_MAX : max_len)) {
+                                st.tx_fail++;
                                 continue;
+                        }
                         fr[k++] = (struct moat_frame){.addr = moat_frame_addr(in[i].data),
-                                                      .len = in[i].len};
+                                                      .len = in[i].len,
+                                                      .gso_size = in[i].gso_size};
                 }
                 uint32_t sent = 0;
                 if (k)
@@ -117,18 +134,20 @@ int guest_main(int argc, char **argv)
                 st.tx += sent;
                 st.tx_fail += k - sent;
                 moat_chan_release(&ch, m);
-                if (got || m)
+                if (got || m || queued)
                         publish(pub, &st);
 
                 /*
                  * Sleep when there is nothing to do: no frame from the
-                 * firewall, and either none from the NIC or no room for it
-                 * (then only the firewall's kick, on releasing slots, wakes
-                 * us: the NIC's readiness would be a busy loop).
+                 * firewall, none queued to it, and either none from the NIC
+                 * or frames held for want of room (then only the firewall's
+                 * kick, on releasing slots, wakes us: the NIC's readiness
+                 * would be a busy loop).
                  */
-                int full = want == 0;
-                if (got == 0 && m == 0 && !moat_chan_prepare_sleep(&ch) &&
-                    !(full && moat_chan_prepare_wait_room(&ch))) {
+                int full = nheld != 0;
+                if (got == 0 && m == 0 && queued == 0 && !moat_chan_prepare_sleep(&ch) &&
+                    !(full && moat_chan_prepare_wait_room(
+                                  &ch, moat_chan_slots_needed(&ch, held[first_held].len)))) {
                         uint64_t dl = moat_clock_ns() + 100000000ull;
                         moat_wait(end && end < dl ? end : dl, full ? 2 : 3);
                 }

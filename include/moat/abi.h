@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#define MOAT_ABI_VERSION 2u
+#define MOAT_ABI_VERSION 3u
 
 #define MOAT_NOTE_NAME     "MOAT"
 #define MOAT_NOTE_TYPE_ABI 0x4d4f4154u /* 'MOAT' */
@@ -77,7 +77,7 @@ enum moat_result {
 #define MOAT_MARK_NAME_MAX 32u   /* bytes, including the terminating NUL */
 #define MOAT_NET_BATCH_MAX 256u  /* frames per receive or send call */
 #define MOAT_NET_NAME_MAX  16u
-#define MOAT_FRAME_MAX     65550u /* largest frame a NIC hands over (64 KiB GSO + headers) */
+#define MOAT_FRAME_MAX     65553u /* largest frame: a 64 KiB IP packet, Ethernet and VLAN headers */
 
 /*
  * Channels: at most MOAT_MAX_CHANS, each a multiple of 2 MiB up to
@@ -145,13 +145,31 @@ struct moat_hc_net_info {
 };
 _Static_assert(sizeof(struct moat_hc_net_info) == 40, "abi");
 
-/* One frame of a batch. */
+/*
+ * One frame of a batch. Every frame a guest receives has complete checksums,
+ * and so must every frame it sends. A TCP super-frame (one IPv4 or IPv6 TCP
+ * segment of up to 64 KiB, as TSO and GRO make them) carries a non-zero
+ * `gso_size`: its payload is cut into segments of that many bytes when it
+ * meets a wire, keeping the headers, as a NIC's TSO does. Its IP length
+ * fields and checksums are those of the whole super-frame.
+ */
 struct moat_frame {
-        uint64_t addr; /* IN: buffer address */
-        uint32_t len;  /* IN-OUT: recv: OUT bytes received; send: IN bytes to send */
-        uint32_t cap;  /* IN: recv: buffer capacity; send: ignored */
+        uint64_t addr;     /* IN: buffer address */
+        uint32_t len;      /* IN-OUT: recv: OUT bytes received; send: IN bytes to send */
+        uint32_t cap;      /* IN: recv: buffer capacity; send: ignored */
+        uint16_t gso_size; /* recv: OUT; send: IN. Non-zero: a TCP super-frame, cut at this
+                              many payload bytes per segment (send: at most the MTU) */
+        uint16_t flags;    /* IN: MOAT_FRAME_F_* */
+        uint32_t pad;
 };
-_Static_assert(sizeof(struct moat_frame) == 16, "abi");
+_Static_assert(sizeof(struct moat_frame) == 24, "abi");
+
+/*
+ * recv: this buffer may take a super-frame whole. Without the flag the
+ * platform cuts super-frames into frames of one MTU, as a guest that knows
+ * nothing of them expects.
+ */
+#define MOAT_FRAME_F_GSO_OK 1u
 
 /*
  * Receives or sends up to `count` frames in one call. Receive never blocks:

@@ -140,12 +140,14 @@ unsigned moat_chan_room(const struct moat_chan *c);
 bool moat_chan_fits(const struct moat_chan *c, uint32_t len);
 
 /*
- * Producer, before sleeping on a full ring: asks the consumer to kick when it
- * releases slots, then re-checks. Returns true if room appeared meanwhile (do
- * not sleep). A sender that waits for room instead of dropping moves the
- * backlog upstream: an ndvm leaves frames in its NIC's socket buffer.
+ * Producer, before sleeping for room: asks the consumer to kick when it
+ * releases slots, then re-checks. Returns true if `slots` slots are free by
+ * now (do not sleep). A sender that waits for room instead of dropping moves
+ * the backlog upstream: an ndvm leaves frames in its NIC's socket buffer.
  */
-bool moat_chan_prepare_wait_room(struct moat_chan *c);
+bool moat_chan_prepare_wait_room(struct moat_chan *c, uint32_t slots);
+/* Slots a frame of `len` bytes would take if sent now, padding included (0: never fits). */
+uint32_t moat_chan_slots_needed(const struct moat_chan *c, uint32_t len);
 /* After waking (or finding room): no kicks needed for room. */
 void moat_chan_room_awake(struct moat_chan *c);
 

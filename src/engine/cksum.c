@@ -3,65 +3,17 @@
  * packets the router builds, incremental update (RFC 1624) for translation.
  */
 #include "eng_internal.h"
+#include "moat/inet_csum.h"
 
-/*
- * RFC 1071 2(B): the one's complement sum does not depend on byte order, so
- * native 32-bit words are added (two loads per 8 bytes, no byte shuffling)
- * and the folded 16-bit result is swapped once at the end on a
- * little-endian host. Returns a partial sum of at most 17 bits, in network
- * order, for eng_csum_fold().
- */
+/* The running sum and its fold are shared with the host (include/moat/inet_csum.h). */
 uint32_t eng_csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
 {
-        uint64_t s = 0;
-        uint32_t w;
-        uint16_t h;
-
-        while (len >= 8) {
-                uint32_t a, b;
-
-                memcpy(&a, p, 4);
-                memcpy(&b, p + 4, 4);
-                s += (uint64_t)a + b;
-                p += 8;
-                len -= 8;
-        }
-        if (len >= 4) {
-                memcpy(&w, p, 4);
-                s += w;
-                p += 4;
-                len -= 4;
-        }
-        if (len >= 2) {
-                memcpy(&h, p, 2);
-                s += h;
-                p += 2;
-                len -= 2;
-        }
-        if (len) {
-                /* A trailing byte is the first byte of a zero-padded word. */
-                uint8_t last[2] = {p[0], 0};
-
-                memcpy(&h, last, 2);
-                s += h;
-        }
-        s = (s & 0xffffffffu) + (s >> 32);
-        s = (s & 0xffffffffu) + (s >> 32);
-        s = (s & 0xffff) + (s >> 16);
-        s = (s & 0xffff) + (s >> 16);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        s = ((s & 0xff) << 8) | (s >> 8);
-#endif
-        s += sum;
-        s = (s & 0xffff) + (s >> 16);
-        return (uint32_t)s;
+        return moat_csum_add(sum, p, len);
 }
 
 uint16_t eng_csum_fold(uint32_t sum)
 {
-        while (sum >> 16)
-                sum = (sum & 0xffff) + (sum >> 16);
-        return (uint16_t)~sum;
+        return moat_csum_fold(sum);
 }
 
 uint32_t eng_csum_pseudo(int af, const struct eng_addr *src, const struct eng_addr *dst,

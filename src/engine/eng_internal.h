@@ -113,6 +113,7 @@ struct eng_pdesc {
         uint32_t pd_plen;        /* payload after the transport header */
         uint32_t pd_csum;        /* offset of the transport checksum, 0 if none */
         uint32_t pd_fragoff_hdr; /* v6: offset of the fragment header, 0 if none */
+        uint16_t pd_gso;         /* a TCP super-frame's segment size, else 0 */
         uint16_t pd_ifindex;
         uint8_t pd_dir; /* ENG_DIR_* */
         uint8_t pd_af;  /* 4 or 6 */
@@ -323,7 +324,7 @@ struct eng_verdict {
 void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
 /* The IP path of a frame whose network header starts at l3 (ip_input.c). */
 void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t len, uint32_t l3,
-                  int af);
+                  int af, uint16_t gso);
 int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
 bool eng_addr_is_self(const struct engine *eng, int af, const struct eng_addr *a);
 /* Does a rule address spec (with its negation) match a? (eval.c) */
@@ -478,9 +479,11 @@ struct eng_nexthop {
 bool eng_route_lookup(const struct engine *eng, int af, const struct eng_addr *dst,
                       struct eng_nexthop *nh);
 /* Sends the IP packet at ip (len bytes) to nh, resolving its link address or
- * queueing it. Returns true if sent or queued. */
+ * queueing it. gso: a TCP super-frame's segment size, else 0; a super-frame
+ * is longer than a queue entry, so it is dropped while its next hop
+ * resolves. Returns true if sent or queued. */
 bool eng_output_ip(struct engine *eng, const struct eng_nexthop *nh, int af, const uint8_t *ip,
-                   uint32_t len);
+                   uint32_t len, uint16_t gso);
 /* Sends a finished frame payload after an Ethernet header to dst mac. */
 bool eng_output_frame(struct engine *eng, uint16_t ifindex, const uint8_t dst[6],
                       uint16_t ethertype, const uint8_t *payload, uint32_t len);

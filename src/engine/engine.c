@@ -294,10 +294,10 @@ static void input_one(struct engine *eng, struct eng_rxframe *rx)
                 eng_arp_input(eng, ifindex, f + l3, len - l3);
                 return;
         case ENG_ETYPE_IP:
-                eng_ip_input(eng, ifindex, f, len, l3, 4);
+                eng_ip_input(eng, ifindex, f, len, l3, 4, rx->rx_gso);
                 return;
         case ENG_ETYPE_IPV6:
-                eng_ip_input(eng, ifindex, f, len, l3, 6);
+                eng_ip_input(eng, ifindex, f, len, l3, 6, rx->rx_gso);
                 return;
         default:
                 eng_drop(eng, ENG_RES_L2);

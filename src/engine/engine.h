@@ -73,6 +73,7 @@ enum eng_reason {
         ENG_RES_NEIGHQUEUE, /* too many packets waiting for a next hop */
         ENG_RES_LOCAL,      /* for this router, nothing answers it */
         ENG_RES_TOOBIG,     /* larger than the outgoing MTU */
+        ENG_RES_BADGSO,     /* a segment size on what is not a TCP segment */
         ENG_RES_NUM
 };
 
@@ -191,28 +192,47 @@ int eng_table_foreach(const struct engine *eng, int t,
 
 /* ---- the packet path ----------------------------------------------------- */
 
-/* One received frame. The engine may rewrite data in place. */
+/*
+ * One received frame. The engine may rewrite data in place. A TCP
+ * super-frame (one segment of up to 64 KiB, as TSO and GRO make them, with
+ * the lengths and checksums of the whole) has rx_gso, the payload bytes per
+ * segment on the wire: it is filtered, tracked and translated as the one
+ * packet it is, and leaves whole with the same tx_gso. The MTU applies to
+ * its segments.
+ */
 struct eng_rxframe {
         uint8_t *rx_data;    /* IN, modified */
         uint32_t rx_len;     /* IN */
         uint32_t rx_ifindex; /* IN: physical interface it arrived on */
+        uint16_t rx_gso;     /* IN: 0, or a super-frame's segment size */
 };
 
 /*
- * One interface's output batch, provided by the caller: tq_cap buffers of
- * tq_bufsize bytes each. The engine fills tq_frames[tq_count..] and raises
- * tq_count; the caller sends tq_count frames and resets tq_count to 0.
+ * One interface's output batch, provided by the caller: room for tq_cap
+ * frames, packed into tq_buf (tq_bufsize bytes, 64-byte aligned). The
+ * engine fills tq_frames[tq_count..], raising tq_count and tq_used; the
+ * caller sends tq_count frames and resets both to 0.
  */
 struct eng_txframe {
-        uint8_t *tx_data; /* IN: buffer of tq_bufsize bytes */
+        uint8_t *tx_data; /* OUT: inside tq_buf */
         uint32_t tx_len;  /* OUT */
+        uint16_t tx_gso;  /* OUT: 0, or a super-frame's segment size */
 };
 struct eng_txq {
         struct eng_txframe *tq_frames; /* IN */
         uint32_t tq_cap;               /* IN */
+        uint8_t *tq_buf;               /* IN */
         uint32_t tq_bufsize;           /* IN: at least mtu + 18 */
+        uint32_t tq_used;              /* IN-OUT */
         uint32_t tq_count;             /* IN-OUT */
 };
+
+/* After sending a batch: the queue is empty again. */
+static inline void eng_txq_reset(struct eng_txq *q)
+{
+        q->tq_count = 0;
+        q->tq_used = 0;
+}
 
 /*
  * Processes n frames. txq is indexed by physical ifindex (ENG_MAX_IFS

@@ -244,7 +244,7 @@ bool eng_frag_output(struct engine *eng, const struct eng_nexthop *nh, struct en
                         eng_wr16(piece + 2, (uint16_t)(hl + n));
                         eng_wr16(piece + 6, (uint16_t)((more ? 0x2000 : 0) | (off >> 3)));
                         eng_csum_ip4_set(piece, hl);
-                        eng_output_ip(eng, nh, 4, piece, hl + n);
+                        eng_output_ip(eng, nh, 4, piece, hl + n, 0);
                 }
                 return true;
         }
@@ -284,7 +284,7 @@ bool eng_frag_output(struct engine *eng, const struct eng_nexthop *nh, struct en
                         eng_wr16(fh + 2, (uint16_t)(off | (more ? 1 : 0)));
                         eng_wr32(fh + 4, pd->pd_fragid);
                         memcpy(fh + 8, ip + hl + off, n);
-                        eng_output_ip(eng, nh, 6, piece, hl + 8 + n);
+                        eng_output_ip(eng, nh, 6, piece, hl + 8 + n, 0);
                 }
         }
         return true;

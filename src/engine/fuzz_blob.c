@@ -56,12 +56,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static void *mem;
         static size_t sz;
         static struct eng_txframe tx[2][4];
-        static uint8_t txbuf[2][4][1600];
+        _Alignas(64) static uint8_t txbuf[2][4 * 1600];
         struct eng_txq txq[ENG_MAX_IFS];
         struct engine *eng;
         struct eng_addr a;
         void *blob;
-        int i, j, verr;
+        int i, verr;
 
         if (!mem) {
                 sz = eng_memsize(&c);
@@ -83,11 +83,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (eng_ruleset_load(eng, blob, size, &verr) == ENG_OK) {
                 memset(txq, 0, sizeof(txq));
                 for (i = 0; i < 2; i++) {
-                        for (j = 0; j < 4; j++)
-                                tx[i][j].tx_data = txbuf[i][j];
                         txq[i].tq_frames = tx[i];
                         txq[i].tq_cap = 4;
-                        txq[i].tq_bufsize = sizeof(txbuf[0][0]);
+                        txq[i].tq_buf = txbuf[i];
+                        txq[i].tq_bufsize = sizeof(txbuf[i]);
                 }
                 for (i = 0; i < 4; i++) {
                         uint8_t f[64];
@@ -95,7 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                  .rx_len = frame(f, i & 1),
                                                  .rx_ifindex = (uint32_t)(i & 1)};
 
-                        txq[0].tq_count = txq[1].tq_count = 0;
+                        eng_txq_reset(&txq[0]);
+                        eng_txq_reset(&txq[1]);
                         eng_input(eng, &rx, 1, txq, 1000000000ull * (uint64_t)(i + 1));
                 }
                 eng_tick(eng, txq, 100000000000ull);

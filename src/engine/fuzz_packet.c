@@ -167,12 +167,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static void *mem;
         static size_t sz;
         static struct eng_txframe tx[2][8];
-        static uint8_t txbuf[2][8][1600];
+        _Alignas(64) static uint8_t txbuf[2][96 << 10]; /* a super-frame fits */
         struct eng_txq txq[ENG_MAX_IFS];
         struct engine *eng;
         uint64_t now = 1000000000ull;
         size_t off = 0;
-        int i, j;
+        int i;
 
         if (!mem) {
                 sz = eng_memsize(&c);
@@ -181,11 +181,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         eng = setup(mem, sz, &c);
         memset(txq, 0, sizeof(txq));
         for (i = 0; i < 2; i++) {
-                for (j = 0; j < 8; j++)
-                        tx[i][j].tx_data = txbuf[i][j];
                 txq[i].tq_frames = tx[i];
                 txq[i].tq_cap = 8;
-                txq[i].tq_bufsize = sizeof(txbuf[0][0]);
+                txq[i].tq_buf = txbuf[i];
+                txq[i].tq_bufsize = sizeof(txbuf[i]);
         }
         while (size - off >= 3) {
                 uint32_t len = (uint32_t)data[off] << 8 | data[off + 1];
@@ -203,7 +202,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 rx.rx_data = frame;
                 rx.rx_len = len;
                 rx.rx_ifindex = ctl & 1;
-                txq[0].tq_count = txq[1].tq_count = 0;
+                /* Sometimes a super-frame's segment size, as an ndvm may claim. */
+                rx.rx_gso = (ctl & 0x40) ? (uint16_t)(8 + (ctl & 0x3e) * 40) : 0;
+                eng_txq_reset(&txq[0]);
+                eng_txq_reset(&txq[1]);
                 eng_input(eng, &rx, 1, txq, now);
                 free(frame);
                 if (ctl & 0x80) {

@@ -64,7 +64,7 @@ static void send_built(struct engine *eng, uint8_t *pkt, int af, uint32_t hl, ui
                 eng_drop(eng, ENG_RES_NOROUTE);
                 return;
         }
-        eng_output_ip(eng, &nh, af, pkt, hl + plen);
+        eng_output_ip(eng, &nh, af, pkt, hl + plen, 0);
 }
 
 /* Source address for a packet to dst: the address of the interface the

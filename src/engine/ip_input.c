@@ -89,9 +89,19 @@ static void dec_ttl(struct eng_pdesc *pd)
         pd->pd_ttl--;
 }
 
+/* The largest packet it puts on the wire: a super-frame's are its segments. */
+static bool too_big(const struct eng_pdesc *pd, uint32_t mtu)
+{
+        if (pd->pd_gso)
+                return pd->pd_l4 - pd->pd_l3 + pd->pd_thlen + (uint32_t)pd->pd_gso > mtu;
+        return pd->pd_tot > mtu;
+}
+
 /* v4 may be cut unless DF is set; v6 only a datagram we reassembled. */
 static bool may_fragment(const struct eng_pdesc *pd)
 {
+        if (pd->pd_gso)
+                return false; /* its segments would be cut: it is answered as too big */
         if (pd->pd_af == 4)
                 return (pd->pd_buf[pd->pd_l3 + 6] & 0x40) == 0;
         return pd->pd_reass_hdrlen != 0;
@@ -122,7 +132,7 @@ static void out_filtered(struct engine *eng, struct eng_pdesc *pd, struct eng_ne
                 return;
         }
         mtu = eng->ifs[nh.ifindex].mtu;
-        if (pd->pd_tot > mtu) {
+        if (too_big(pd, mtu)) {
                 if (may_fragment(pd) && eng_frag_output(eng, &nh, pd, mtu)) {
                         eng->st.es_forwarded += forwarded;
                         return;
@@ -130,7 +140,7 @@ static void out_filtered(struct engine *eng, struct eng_pdesc *pd, struct eng_ne
                 eng_drop(eng, ENG_RES_TOOBIG);
                 return;
         }
-        if (eng_output_ip(eng, &nh, pd->pd_af, pd->pd_buf + pd->pd_l3, pd->pd_tot))
+        if (eng_output_ip(eng, &nh, pd->pd_af, pd->pd_buf + pd->pd_l3, pd->pd_tot, pd->pd_gso))
                 eng->st.es_forwarded += forwarded;
 }
 
@@ -152,7 +162,7 @@ static void forward(struct engine *eng, struct eng_pdesc *pd)
         /* Too big and not to be cut: answer now, while the packet still
          * carries the sender's own addresses (before any nat). */
         mtu = eng->ifs[nh.ifindex].mtu;
-        if (pd->pd_tot > mtu && !may_fragment(pd)) {
+        if (too_big(pd, mtu) && !may_fragment(pd)) {
                 eng_drop(eng, ENG_RES_TOOBIG);
                 eng_send_icmp_error(eng, pd, pd->pd_af == 4 ? 3 : 2, pd->pd_af == 4 ? 4 : 0, mtu);
                 return;
@@ -173,7 +183,7 @@ void eng_output_filtered(struct engine *eng, struct eng_pdesc *pd)
 }
 
 void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t len, uint32_t l3,
-                  int af)
+                  int af, uint16_t gso)
 {
         struct eng_pdesc pd;
         struct eng_verdict v;
@@ -190,6 +200,12 @@ void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t
                 eng_drop(eng, r);
                 return;
         }
+        /* Only a whole TCP segment with payload can be a super-frame. */
+        if (gso && (pd.pd_proto != ENG_PROTO_TCP || pd.pd_frag || pd.pd_plen == 0)) {
+                eng_drop(eng, ENG_RES_BADGSO);
+                return;
+        }
+        pd.pd_gso = gso;
         if (pd.pd_frag && eng->scrub) {
                 uint8_t *whole = NULL;
                 uint32_t wlen = 0;

@@ -29,6 +29,7 @@ static const char *const reason_names[ENG_RES_NUM] = {
     [ENG_RES_NEIGHQUEUE] = "neighbor-queue-full",
     [ENG_RES_LOCAL] = "local-unhandled",
     [ENG_RES_TOOBIG] = "too-big",
+    [ENG_RES_BADGSO] = "bad-super-frame",
 };
 
 const char *eng_reason_name(enum eng_reason r)

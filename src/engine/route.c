@@ -97,8 +97,8 @@ bool eng_route_lookup(const struct engine *eng, int af, const struct eng_addr *d
         return true;
 }
 
-bool eng_output_frame(struct engine *eng, uint16_t ifindex, const uint8_t dst[6],
-                      uint16_t ethertype, const uint8_t *payload, uint32_t len)
+static bool output_frame(struct engine *eng, uint16_t ifindex, const uint8_t dst[6],
+                         uint16_t ethertype, const uint8_t *payload, uint32_t len, uint16_t gso)
 {
         const struct eng_if *ifp = &eng->ifs[ifindex];
         uint16_t phys = ifp->parent;
@@ -106,11 +106,18 @@ bool eng_output_frame(struct engine *eng, uint16_t ifindex, const uint8_t dst[6]
         uint32_t hl = ifp->vlan ? 18 : 14;
         uint8_t *f;
 
-        if (!q || !q->tq_frames || q->tq_count >= q->tq_cap || len + hl > q->tq_bufsize) {
+        /* Frames are packed into the batch's buffer, each 64-byte aligned. */
+        if (!q || !q->tq_frames || !q->tq_buf || q->tq_count >= q->tq_cap ||
+            q->tq_used > q->tq_bufsize || len + hl > q->tq_bufsize - q->tq_used) {
                 eng_drop(eng, ENG_RES_CONGEST);
                 return false;
         }
-        f = q->tq_frames[q->tq_count].tx_data;
+        f = q->tq_buf + q->tq_used;
+        q->tq_used += (len + hl + 63) & ~63u;
+        if (q->tq_used > q->tq_bufsize)
+                q->tq_used = q->tq_bufsize;
+        q->tq_frames[q->tq_count].tx_data = f;
+        q->tq_frames[q->tq_count].tx_gso = gso;
         memcpy(f, dst, 6);
         memcpy(f + 6, ifp->mac, 6);
         if (ifp->vlan) {
@@ -123,6 +130,12 @@ bool eng_output_frame(struct engine *eng, uint16_t ifindex, const uint8_t dst[6]
         q->tq_count++;
         eng->st.es_out_frames++;
         return true;
+}
+
+bool eng_output_frame(struct engine *eng, uint16_t ifindex, const uint8_t dst[6],
+                      uint16_t ethertype, const uint8_t *payload, uint32_t len)
+{
+        return output_frame(eng, ifindex, dst, ethertype, payload, len, 0);
 }
 
 /* ---- neighbor cache -------------------------------------------------------- */
@@ -229,7 +242,7 @@ static void solicit(struct engine *eng, struct eng_neigh *e)
 }
 
 bool eng_output_ip(struct engine *eng, const struct eng_nexthop *nh, int af, const uint8_t *ip,
-                   uint32_t len)
+                   uint32_t len, uint16_t gso)
 {
         struct eng_neigh *e = neigh_find(eng, nh->ifindex, af, &nh->addr, true);
         struct eng_pending *p;
@@ -240,8 +253,8 @@ bool eng_output_ip(struct engine *eng, const struct eng_nexthop *nh, int af, con
                 return false;
         }
         if (e->state == ENG_NB_REACHABLE && e->expire_s - eng->now_s <= NEIGH_REACHABLE_S)
-                return eng_output_frame(eng, nh->ifindex, e->mac,
-                                        af == 4 ? ENG_ETYPE_IP : ENG_ETYPE_IPV6, ip, len);
+                return output_frame(eng, nh->ifindex, e->mac,
+                                    af == 4 ? ENG_ETYPE_IP : ENG_ETYPE_IPV6, ip, len, gso);
         if (e->state == ENG_NB_REACHABLE) {
                 /* stale: ask again, hold this packet meanwhile */
                 e->state = ENG_NB_INCOMPLETE;

@@ -67,10 +67,16 @@ static uint32_t slots_at(uint32_t prod, uint32_t need)
         return need <= to_end ? need : to_end + need;
 }
 
-bool moat_chan_fits(const struct moat_chan *c, uint32_t len)
+uint32_t moat_chan_slots_needed(const struct moat_chan *c, uint32_t len)
 {
         uint32_t need = moat_ring_slots_for(len);
-        return need && slots_at(c->tx_prod, need) <= moat_chan_room(c);
+        return need ? slots_at(c->tx_prod, need) : 0;
+}
+
+bool moat_chan_fits(const struct moat_chan *c, uint32_t len)
+{
+        uint32_t need = moat_chan_slots_needed(c, len);
+        return need && need <= moat_chan_room(c);
 }
 
 unsigned moat_chan_send(struct moat_chan *c, const struct moat_chan_frame *frames, unsigned n)
@@ -179,13 +185,13 @@ void moat_chan_release(struct moat_chan *c, unsigned n)
         chan_kick_if_sleeping(c, &c->rx->prod_waiting);
 }
 
-bool moat_chan_prepare_wait_room(struct moat_chan *c)
+bool moat_chan_prepare_wait_room(struct moat_chan *c, uint32_t slots)
 {
         if (c->broken)
                 return false;
         store_rel(&c->tx->prod_waiting, 1);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        return moat_chan_room(c) > 0;
+        return moat_chan_room(c) >= slots;
 }
 
 void moat_chan_room_awake(struct moat_chan *c)

@@ -175,8 +175,11 @@ int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
                         nb->qi++;
                         continue;
                 }
-                if (!nb->qplanned) {
-                        if (nbo_plan(&nb->qhdr[i], f, nb->qlen[i], bufs[out].cap, &nb->qplan) < 0) {
+                /* Planned for the buffer its first frame goes to. */
+                if (!nb->qplanned || nb->qseg == 0) {
+                        int whole = (bufs[out].flags & MOAT_FRAME_F_GSO_OK) != 0;
+                        if (nbo_plan(&nb->qhdr[i], f, nb->qlen[i], bufs[out].cap, whole,
+                                     &nb->qplan) < 0) {
                                 nb->rx_unfinished++;
                                 nb->qi++;
                                 continue;
@@ -192,6 +195,7 @@ int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
                         continue;
                 }
                 bufs[out].len = nbo_emit(&nb->qhdr[i], f, &nb->qplan, nb->qseg, bufs[out].data);
+                bufs[out].gso_size = nb->qplan.whole ? (uint16_t)nb->qplan.mss : 0;
                 out++;
                 if (++nb->qseg >= nb->qplan.nseg) {
                         nb->qi++;
@@ -203,18 +207,49 @@ int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
 
 int netback_send(struct netback *nb, struct netback_buf *bufs, unsigned n)
 {
-        /* Every frame leaves complete: its header asks for no offload. */
+        /* A complete frame's header asks for no offload. */
         static struct virtio_net_hdr none;
+        struct virtio_net_hdr gso[MOAT_NET_BATCH_MAX];
+        uint16_t seed[MOAT_NET_BATCH_MAX];
         struct mmsghdr msgs[MOAT_NET_BATCH_MAX];
-        struct iovec iov[MOAT_NET_BATCH_MAX][2];
+        struct iovec iov[MOAT_NET_BATCH_MAX][4];
         if (n > MOAT_NET_BATCH_MAX)
                 n = MOAT_NET_BATCH_MAX;
+        unsigned m = 0;
         for (unsigned i = 0; i < n; i++) {
-                iov[i][0] = (struct iovec){.iov_base = &none, .iov_len = sizeof(none)};
-                iov[i][1] = (struct iovec){.iov_base = bufs[i].data, .iov_len = bufs[i].len};
-                msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[i], .msg_iovlen = 2}};
+                uint8_t *f = bufs[i].data;
+                uint32_t len = bufs[i].len;
+                struct iovec *v = iov[m];
+                v[0] = (struct iovec){.iov_base = &none, .iov_len = sizeof(none)};
+                v[1] = (struct iovec){.iov_base = f, .iov_len = len};
+                size_t nv = 2;
+                int r = bufs[i].gso_size
+                            ? nbo_tx_plan(f, len, bufs[i].gso_size, nb->mtu, &gso[m], &seed[m])
+                            : 1;
+                if (r < 0) {
+                        nb->tx_refused++;
+                        continue;
+                }
+                if (r == 0) {
+                        /*
+                         * The host cuts it (or the device, with TSO). The
+                         * checksum field goes out as the partial sum it wants,
+                         * spliced in: the guest's buffer is not written.
+                         */
+                        size_t at = gso[m].csum_start + gso[m].csum_offset;
+                        v[0].iov_base = &gso[m];
+                        v[1].iov_len = at;
+                        v[2] = (struct iovec){.iov_base = &seed[m], .iov_len = 2};
+                        v[3] = (struct iovec){.iov_base = f + at + 2, .iov_len = len - at - 2};
+                        seed[m] = htons(seed[m]);
+                        nv = 4;
+                }
+                msgs[m] = (struct mmsghdr){.msg_hdr = {.msg_iov = v, .msg_iovlen = nv}};
+                m++;
         }
-        int r = sendmmsg(nb->fd, msgs, n, MSG_DONTWAIT);
+        if (m == 0)
+                return 0;
+        int r = sendmmsg(nb->fd, msgs, m, MSG_DONTWAIT);
         if (r < 0)
                 return (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) ? 0 : -1;
         return r;

@@ -3,8 +3,9 @@
  * device, moving batches of frames with recvmmsg/sendmmsg between the device
  * and guest buffers. Frames carry virtio-net headers (PACKET_VNET_HDR), so
  * what the device's offloads left unfinished is finished here
- * (netback_offload.h): guests see complete frames of at most one MTU, with
- * the device's default offload settings.
+ * (netback_offload.h): guests see complete frames, with the device's default
+ * offload settings; TCP super-frames reach a guest whole where its buffer
+ * allows, and a guest's super-frames leave whole for the host to cut.
  */
 #ifndef MOAT_HOST_NETBACK_H
 #define MOAT_HOST_NETBACK_H
@@ -30,6 +31,7 @@ struct netback {
         uint64_t rx_truncated;  /* frames longer than any buffer, dropped */
         uint64_t rx_unfinished; /* offloaded frames that could not be finished, dropped */
         uint64_t rx_overrun;    /* dropped by the kernel: the socket buffer was full */
+        uint64_t tx_refused;    /* super-frames from the guest that could not be sent */
         /* Received, not yet all delivered (a super-frame gives many frames). */
         uint8_t *slabs; /* NETBACK_RX_BATCH slabs, touched only as far as frames reach */
         struct virtio_net_hdr qhdr[NETBACK_RX_BATCH];
@@ -56,8 +58,10 @@ int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
 /* Buffers of one batch, already translated to host pointers. */
 struct netback_buf {
         void *data;
-        uint32_t len; /* recv: OUT, send: IN */
-        uint32_t cap; /* recv: IN */
+        uint32_t len;      /* recv: OUT, send: IN */
+        uint32_t cap;      /* recv: IN */
+        uint16_t gso_size; /* recv: OUT, send: IN (struct moat_frame) */
+        uint16_t flags;    /* recv: IN, MOAT_FRAME_F_* */
 };
 
 /*
@@ -67,7 +71,11 @@ struct netback_buf {
  */
 int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n);
 
-/* Sends up to `n` frames; returns how many the device took, or -1. */
+/*
+ * Sends up to `n` frames; returns how many the device took, or -1. A
+ * super-frame that cannot go as one (nbo_tx_plan) is skipped and counted
+ * in tx_refused.
+ */
 int netback_send(struct netback *nb, struct netback_buf *bufs, unsigned n);
 
 /* Every frame dropped on the way in so far (overrun, truncated, unfinished). */

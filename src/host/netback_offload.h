@@ -1,8 +1,10 @@
 /*
  * What a NIC's offloads leave for its owner to finish, as virtio-net headers
  * (PACKET_VNET_HDR) describe it: a checksum the sender left partial, and a
- * TCP super-frame (TSO/GSO/GRO) to cut into frames of one MSS each. Guests
- * then only ever see ordinary, complete frames of at most one MTU.
+ * TCP super-frame (TSO/GSO/GRO) to cut into frames of one MSS each, or to
+ * hand over whole with its checksums complete to a guest that takes
+ * super-frames. Guests only ever see complete frames. And the way back: a
+ * guest's super-frame leaves with a header that has the host cut it.
  *
  * The frames come from the wire: every header field is checked against the
  * frame's length before it is used; what cannot be finished is refused.
@@ -22,16 +24,18 @@ struct nbo_plan {
         uint32_t len;    /* the whole frame */
         uint32_t maxlen; /* the largest frame it becomes: what a buffer must hold */
         int af;          /* 4 or 6 */
+        int whole;       /* a super-frame delivered as one frame, mss its segment size */
 };
 
 /*
  * Checks frame `f` (`len` bytes) against its header `h` and plans its
- * delivery as frames of at most `cap` bytes. Returns 0, or -1 if the frame
- * cannot be finished (malformed, an offload this does not do, a segment
- * that would not fit): the caller drops and counts it.
+ * delivery as frames of at most `cap` bytes; with `whole`, a super-frame
+ * that fits is delivered as one. Returns 0, or -1 if the frame cannot be
+ * finished (malformed, an offload this does not do, a segment that would
+ * not fit): the caller drops and counts it.
  */
 int nbo_plan(const struct virtio_net_hdr *h, const uint8_t *f, uint32_t len, uint32_t cap,
-             struct nbo_plan *p);
+             int whole, struct nbo_plan *p);
 
 /*
  * Writes frame `k` (0 <= k < p->nseg) of the planned frame into `out` (room
@@ -41,5 +45,17 @@ int nbo_plan(const struct virtio_net_hdr *h, const uint8_t *f, uint32_t len, uin
  */
 uint32_t nbo_emit(const struct virtio_net_hdr *h, const uint8_t *f, const struct nbo_plan *p,
                   uint32_t k, uint8_t *out);
+
+/*
+ * Sending: plans the header for a guest's super-frame `f` (`len` bytes)
+ * whose segments carry `gso_size` payload bytes each, for a device of `mtu`.
+ * Returns 0 with `h` and the value `seed` that the TCP checksum field must
+ * carry instead of its own (the pseudo-header sum a partial checksum
+ * starts from); 1 if the payload fits one segment, so the frame goes as it
+ * is; -1 if it is not a TCP super-frame this can send (malformed, lengths
+ * that disagree, a fragment, segments longer than the MTU).
+ */
+int nbo_tx_plan(const uint8_t *f, uint32_t len, uint32_t gso_size, uint32_t mtu,
+                struct virtio_net_hdr *h, uint16_t *seed);
 
 #endif

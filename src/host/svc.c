@@ -103,7 +103,12 @@ static enum svc_status svc_batch_map(struct svc *s, struct moat_hc_net_batch *a,
                 if (p == NULL)
                         return svc_fault(s, recv ? "net recv buffer" : "net send buffer", addr,
                                          len);
-                bufs[i] = (struct netback_buf){.data = p, .len = len, .cap = len};
+                /* Read once: the guest may change its frame array meanwhile. */
+                bufs[i] = (struct netback_buf){.data = p,
+                                               .len = len,
+                                               .cap = len,
+                                               .gso_size = f[i].gso_size,
+                                               .flags = f[i].flags};
         }
         *frames = f;
         return SVC_OK;
@@ -132,8 +137,10 @@ static enum svc_status svc_net_batch(struct svc *s, struct moat_hc_net_batch *a,
                 return SVC_OK;
         }
         if (recv)
-                for (int i = 0; i < r; i++)
+                for (int i = 0; i < r; i++) {
                         frames[i].len = bufs[i].len;
+                        frames[i].gso_size = bufs[i].gso_size;
+                }
         a->done = (uint32_t)r;
         a->ret = (r == 0) ? MOAT_EAGAIN : MOAT_OK;
         return SVC_OK;

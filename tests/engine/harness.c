@@ -28,7 +28,7 @@ struct harness *h_new(const struct eng_config *cfg)
         struct harness *h = calloc(1, sizeof(*h));
         struct eng_addr a;
         size_t sz;
-        int i, j;
+        int i;
 
         if (cfg)
                 c = *cfg;
@@ -52,11 +52,10 @@ struct harness *h_new(const struct eng_config *cfg)
         pb_addr(&a, 6, "2001:db8:1::fe");
         eng_route_default(h->eng, 6, &a);
         for (i = 0; i < 2; i++) {
-                for (j = 0; j < H_SLOTS; j++)
-                        h->frames[i][j].tx_data = h->bufs[i][j];
                 h->txq[i].tq_frames = h->frames[i];
                 h->txq[i].tq_cap = H_SLOTS;
-                h->txq[i].tq_bufsize = H_BUF;
+                h->txq[i].tq_buf = h->bufs[i];
+                h->txq[i].tq_bufsize = sizeof(h->bufs[i]);
         }
         h->now = 1000ull * 1000000000ull;
         eng_set_log(h->eng, log_hook, h);
@@ -71,11 +70,19 @@ void h_free(struct harness *h)
 
 void h_input(struct harness *h, uint32_t ifindex, const uint8_t *frame, uint32_t len)
 {
+        h_input_gso(h, ifindex, frame, len, 0);
+}
+
+void h_input_gso(struct harness *h, uint32_t ifindex, const uint8_t *frame, uint32_t len,
+                 uint16_t gso)
+{
         uint8_t *copy = malloc(len ? len : 1);
-        struct eng_rxframe rx = {.rx_data = copy, .rx_len = len, .rx_ifindex = ifindex};
+        struct eng_rxframe rx = {
+            .rx_data = copy, .rx_len = len, .rx_ifindex = ifindex, .rx_gso = gso};
 
         memcpy(copy, frame, len);
-        h->txq[0].tq_count = h->txq[1].tq_count = 0;
+        eng_txq_reset(&h->txq[0]);
+        eng_txq_reset(&h->txq[1]);
         eng_input(h->eng, &rx, 1, h->txq, h->now);
         free(copy);
 }
@@ -91,6 +98,11 @@ const uint8_t *h_out(const struct harness *h, uint32_t ifindex, uint32_t i, uint
                 return NULL;
         *len = h->frames[ifindex][i].tx_len;
         return h->frames[ifindex][i].tx_data;
+}
+
+uint16_t h_out_gso(const struct harness *h, uint32_t ifindex, uint32_t i)
+{
+        return i < h->txq[ifindex].tq_count ? h->frames[ifindex][i].tx_gso : 0;
 }
 
 void h_learn(struct harness *h, uint32_t ifindex, int af, const char *addr, const uint8_t *mac)

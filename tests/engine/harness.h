@@ -25,7 +25,7 @@ struct harness {
         struct engine *eng;
         struct eng_txq txq[ENG_MAX_IFS];
         struct eng_txframe frames[2][H_SLOTS];
-        uint8_t bufs[2][H_SLOTS][H_BUF];
+        _Alignas(64) uint8_t bufs[2][H_SLOTS * H_BUF]; /* each interface's output batch */
         uint64_t now;
         /* log hook capture */
         uint32_t nlogs;
@@ -36,8 +36,13 @@ struct harness *h_new(const struct eng_config *cfg);
 void h_free(struct harness *h);
 /* Feeds one frame (copied, so the caller's stays intact); clears outputs. */
 void h_input(struct harness *h, uint32_t ifindex, const uint8_t *frame, uint32_t len);
+/* The same for a TCP super-frame of segment size gso. */
+void h_input_gso(struct harness *h, uint32_t ifindex, const uint8_t *frame, uint32_t len,
+                 uint16_t gso);
 uint32_t h_nout(const struct harness *h, uint32_t ifindex);
 const uint8_t *h_out(const struct harness *h, uint32_t ifindex, uint32_t i, uint32_t *len);
+/* The segment size output frame i leaves with (0: a plain frame). */
+uint16_t h_out_gso(const struct harness *h, uint32_t ifindex, uint32_t i);
 /* Puts host/gateway link addresses in the neighbor cache (ARP / NS). */
 void h_learn(struct harness *h, uint32_t ifindex, int af, const char *addr, const uint8_t *mac);
 void h_learn_defaults(struct harness *h);

@@ -113,7 +113,8 @@ static int run(const char *dir, const char *scn)
                         }
                         h = h_new(NULL);
                         h_learn_defaults(h);
-                        h->txq[H_LAN].tq_count = h->txq[H_WAN].tq_count = 0;
+                        eng_txq_reset(&h->txq[H_LAN]);
+                        eng_txq_reset(&h->txq[H_WAN]);
                         if (eng_ruleset_load(h->eng, blob, blen, &verr) != ENG_OK) {
                                 fprintf(stderr, "%s:%d: load failed (validation %d)\n", name,
                                         lineno, verr);

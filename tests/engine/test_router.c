@@ -314,7 +314,7 @@ static void t_neighbor_resolution(void **st)
         h_input(h, H_WAN, f, n);
         assert_int_equal(h_nout(h, H_LAN), 1); /* ARP request */
         for (i = 1; i <= 4; i++) {
-                h->txq[H_LAN].tq_count = 0;
+                eng_txq_reset(&h->txq[H_LAN]);
                 eng_tick(h->eng, h->txq, h->now + i * 1100000000ull);
         }
         assert_int_equal(h_reason(h, ENG_RES_NEIGHFAIL), 1);

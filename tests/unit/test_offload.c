@@ -2,8 +2,10 @@
  * Finishing what NIC offloads leave undone (src/host/netback_offload.c):
  * partial checksums completed, TSO super-frames cut into MSS-sized frames
  * with their own lengths, ids, sequence numbers, flags and checksums (IPv4,
- * IPv6, 802.1Q), and malformed headers refused. Checksums are verified here
- * with a straightforward RFC 1071 sum of the test's own.
+ * IPv6, 802.1Q), or handed over whole with checksums made complete; the
+ * header that has the host cut a guest's super-frame on the way out; and
+ * malformed headers refused. Checksums are verified here with a
+ * straightforward RFC 1071 sum of the test's own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,7 +119,7 @@ static void check_segments(int af, int vlan)
         const uint32_t payload = 10000, mss = 1448;
         uint32_t len = super_frame(f, af, vlan, payload, 0x18 | 0x01 | 0x80, &h, mss);
         struct nbo_plan p;
-        assert_int_equal(nbo_plan(&h, f, len, sizeof(out), &p), 0);
+        assert_int_equal(nbo_plan(&h, f, len, sizeof(out), 0, &p), 0);
         assert_int_equal(p.nseg, (payload + mss - 1) / mss);
         uint32_t l3 = vlan ? 18 : 14, l4 = l3 + (af == 4 ? 20 : 40), seen = 0;
         for (uint32_t k = 0; k < p.nseg; k++) {
@@ -166,14 +168,14 @@ static void t_partial_checksum(void **st)
         uint32_t len = super_frame(f, 4, 0, 333, 0x18, &h, 0);
         h.gso_type = VIRTIO_NET_HDR_GSO_NONE;
         struct nbo_plan p;
-        assert_int_equal(nbo_plan(&h, f, len, sizeof(out), &p), 0);
+        assert_int_equal(nbo_plan(&h, f, len, sizeof(out), 0, &p), 0);
         assert_int_equal(p.nseg, 1);
         assert_false(l4_ok(f, len, 14, 4, 6)); /* as handed over: not yet valid */
         assert_int_equal(nbo_emit(&h, f, &p, 0, out), len);
         assert_true(l4_ok(out, len, 14, 4, 6));
         /* Without NEEDS_CSUM the frame is delivered as it is. */
         h.flags = 0;
-        assert_int_equal(nbo_plan(&h, f, len, sizeof(out), &p), 0);
+        assert_int_equal(nbo_plan(&h, f, len, sizeof(out), 0, &p), 0);
         assert_int_equal(nbo_emit(&h, f, &p, 0, out), len);
         assert_memory_equal(out, f, len);
 }
@@ -187,29 +189,164 @@ static void t_refused(void **st)
         uint32_t len = super_frame(f, 4, 0, 5000, 0x10, &h, 1448);
         /* No MSS. */
         h.gso_size = 0;
-        assert_int_equal(nbo_plan(&h, f, len, 2048, &p), -1);
+        assert_int_equal(nbo_plan(&h, f, len, 2048, 0, &p), -1);
         h.gso_size = 1448;
         /* A segment that would not fit the buffers. */
-        assert_int_equal(nbo_plan(&h, f, len, 1000, &p), -1);
+        assert_int_equal(nbo_plan(&h, f, len, 1000, 0, &p), -1);
         /* Cut short inside the TCP header. */
-        assert_int_equal(nbo_plan(&h, f, 14 + 20 + 10, 2048, &p), -1);
+        assert_int_equal(nbo_plan(&h, f, 14 + 20 + 10, 2048, 0, &p), -1);
         /* Not TCP, though the header says TSO. */
         f[14 + 9] = 17;
-        assert_int_equal(nbo_plan(&h, f, len, 2048, &p), -1);
+        assert_int_equal(nbo_plan(&h, f, len, 2048, 0, &p), -1);
         f[14 + 9] = 6;
         /* UFO is not finished here. */
         h.gso_type = VIRTIO_NET_HDR_GSO_UDP;
-        assert_int_equal(nbo_plan(&h, f, len, 2048, &p), -1);
+        assert_int_equal(nbo_plan(&h, f, len, 2048, 0, &p), -1);
         /* A partial checksum whose field lies past the frame, or an odd offset. */
         h.gso_type = VIRTIO_NET_HDR_GSO_NONE;
         h.csum_start = 1990;
-        assert_int_equal(nbo_plan(&h, f, 2000, 2048, &p), -1);
+        assert_int_equal(nbo_plan(&h, f, 2000, 2048, 0, &p), -1);
         h.csum_start = 34;
         h.csum_offset = 8;
-        assert_int_equal(nbo_plan(&h, f, 2000, 2048, &p), -1);
+        assert_int_equal(nbo_plan(&h, f, 2000, 2048, 0, &p), -1);
         /* A plain frame longer than the buffers. */
         h.flags = 0;
-        assert_int_equal(nbo_plan(&h, f, 3000, 2048, &p), -1);
+        assert_int_equal(nbo_plan(&h, f, 3000, 2048, 0, &p), -1);
+}
+
+/* Delivered whole: one frame, its IP and TCP checksums those of the whole. */
+static void check_whole(int af, int vlan, int gro)
+{
+        static uint8_t f[70000], out[70000], small[2048];
+        struct virtio_net_hdr h;
+        uint32_t len = super_frame(f, af, vlan, 60000, 0x10, &h, 1448);
+        uint32_t l3 = vlan ? 18 : 14;
+        if (gro) {
+                /* As GRO leaves it: checksum verified, the field the first segment's. */
+                h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+                wr16(f + l3 + (af == 4 ? 20 : 40) + 16, 0x1234);
+        }
+        if (af == 4)
+                wr16(f + l3 + 10, 0xbeef); /* a stale header checksum */
+        struct nbo_plan p;
+        assert_int_equal(nbo_plan(&h, f, len, sizeof(out), 1, &p), 0);
+        assert_int_equal(p.nseg, 1);
+        assert_true(p.whole);
+        assert_int_equal(p.mss, 1448);
+        assert_int_equal(p.maxlen, len);
+        assert_int_equal(nbo_emit(&h, f, &p, 0, out), len);
+        if (af == 4)
+                assert_int_equal(ones(out + l3, 20, NULL, 0, 0), 0xffff);
+        assert_true(l4_ok(out, len, l3, af, 6));
+        assert_memory_equal(out + p.hlen, f + p.hlen, len - p.hlen);
+        /* A buffer too small for the whole, or no leave to take it whole: cut. */
+        assert_int_equal(nbo_plan(&h, f, len, sizeof(small), 1, &p), 0);
+        assert_false(p.whole);
+        assert_int_equal(p.nseg, (60000 + 1447) / 1448);
+        assert_int_equal(nbo_plan(&h, f, len, sizeof(out), 0, &p), 0);
+        assert_false(p.whole);
+        /* An IP length that is not the frame's: cut, which rewrites it. */
+        wr16(f + l3 + (af == 4 ? 2 : 4), 1000);
+        assert_int_equal(nbo_plan(&h, f, len, sizeof(out), 1, &p), 0);
+        assert_false(p.whole);
+}
+
+static void t_whole_v4(void **st)
+{
+        (void)st;
+        check_whole(4, 0, 0);
+}
+
+static void t_whole_v6_vlan_gro(void **st)
+{
+        (void)st;
+        check_whole(6, 1, 1);
+}
+
+/*
+ * The way out: a complete super-frame gets a header and a checksum seed such
+ * that the host's own cutting (done here by nbo_emit, as the kernel would
+ * from the same header) gives frames with valid checksums.
+ */
+static void check_tx(int af, int vlan)
+{
+        static uint8_t f[70000], whole[70000], sent[70000], out[2048];
+        struct virtio_net_hdr h, th;
+        const uint16_t mss = af == 4 ? 1460 : 1440; /* a 1500-byte MTU's, no TCP options */
+        uint32_t len = super_frame(f, af, vlan, 30000, 0x18, &h, mss);
+        struct nbo_plan p;
+        assert_int_equal(nbo_plan(&h, f, len, sizeof(whole), 1, &p), 0);
+        assert_int_equal(nbo_emit(&h, f, &p, 0, whole), len);
+        uint16_t seed = 0;
+        assert_int_equal(nbo_tx_plan(whole, len, mss, 1500, &th, &seed), 0);
+        assert_int_equal(nbo_tx_plan(whole, len, mss + 1, 1500, &th, &seed), -1);
+        assert_int_equal(nbo_tx_plan(whole, len, mss, 1500, &th, &seed), 0);
+        assert_int_equal(th.gso_type,
+                         af == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6);
+        assert_int_equal(th.gso_size, mss);
+        assert_int_equal(th.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+        assert_int_equal(th.csum_start, p.l4);
+        assert_int_equal(th.csum_offset, 16);
+        assert_int_equal(th.hdr_len, p.hlen);
+        /* What goes on the socket: the frame with the seed spliced in. */
+        memcpy(sent, whole, len);
+        wr16(sent + p.l4 + 16, seed);
+        struct nbo_plan q;
+        assert_int_equal(nbo_plan(&th, sent, len, sizeof(out), 0, &q), 0);
+        assert_int_equal(q.nseg, (30000 + mss - 1) / mss);
+        for (uint32_t k = 0; k < q.nseg; k++) {
+                uint32_t n = nbo_emit(&th, sent, &q, k, out);
+                assert_true(n <= 1500 + p.l3);
+                assert_true(l4_ok(out, n, p.l3, af, 6));
+        }
+        /* The same header finishing the whole as one frame gives its own checksum back. */
+        th.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+        assert_int_equal(nbo_plan(&th, sent, len, sizeof(whole), 0, &q), 0);
+        assert_int_equal(nbo_emit(&th, sent, &q, 0, f), len);
+        assert_memory_equal(f, whole, len);
+}
+
+static void t_tx_v4(void **st)
+{
+        (void)st;
+        check_tx(4, 0);
+}
+
+static void t_tx_v6_vlan(void **st)
+{
+        (void)st;
+        check_tx(6, 1);
+}
+
+static void t_tx_refused(void **st)
+{
+        (void)st;
+        static uint8_t f[70000];
+        struct virtio_net_hdr h, th;
+        uint16_t seed;
+        uint32_t len = super_frame(f, 4, 0, 5000, 0x10, &h, 1448);
+        assert_int_equal(nbo_tx_plan(f, len, 1448, 1500, &th, &seed), 0);
+        /* Segments longer than the MTU allows. */
+        assert_int_equal(nbo_tx_plan(f, len, 1461, 1500, &th, &seed), -1);
+        /* One segment's worth: sent as it is. */
+        assert_int_equal(nbo_tx_plan(f, len, 5000, 9000, &th, &seed), 1);
+        /* An IP length that disagrees with the frame. */
+        assert_int_equal(nbo_tx_plan(f, len - 1, 1448, 1500, &th, &seed), -1);
+        /* A fragment, UDP, no segment size, a short frame, a bad TCP offset. */
+        f[14 + 7] = 1;
+        assert_int_equal(nbo_tx_plan(f, len, 1448, 1500, &th, &seed), -1);
+        f[14 + 7] = 0;
+        f[14 + 9] = 17;
+        assert_int_equal(nbo_tx_plan(f, len, 1448, 1500, &th, &seed), -1);
+        f[14 + 9] = 6;
+        assert_int_equal(nbo_tx_plan(f, len, 0, 1500, &th, &seed), -1);
+        assert_int_equal(nbo_tx_plan(f, 40, 1448, 1500, &th, &seed), -1);
+        f[34 + 12] = 4 << 4;
+        assert_int_equal(nbo_tx_plan(f, len, 1448, 1500, &th, &seed), -1);
+        f[34 + 12] = 5 << 4;
+        /* ARP is no super-frame. */
+        wr16(f + 12, 0x0806);
+        assert_int_equal(nbo_tx_plan(f, len, 1448, 1500, &th, &seed), -1);
 }
 
 int main(void)
@@ -219,6 +356,11 @@ int main(void)
             cmocka_unit_test(t_tso_v6_vlan),
             cmocka_unit_test(t_partial_checksum),
             cmocka_unit_test(t_refused),
+            cmocka_unit_test(t_whole_v4),
+            cmocka_unit_test(t_whole_v6_vlan_gro),
+            cmocka_unit_test(t_tx_v4),
+            cmocka_unit_test(t_tx_v6_vlan),
+            cmocka_unit_test(t_tx_refused),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -165,7 +165,7 @@ static void test_wait_for_room(void **state)
         for (unsigned i = 0; i < MOAT_RING_SLOTS; i++)
                 out[i] = fr("z", 1);
         /* Room left: the producer must not sleep. */
-        assert_true(moat_chan_prepare_wait_room(&a));
+        assert_true(moat_chan_prepare_wait_room(&a, 1));
         moat_chan_room_awake(&a);
         assert_int_equal(moat_chan_send(&a, out, MOAT_RING_SLOTS), MOAT_RING_SLOTS);
         struct moat_chan_frame got[4];
@@ -175,12 +175,15 @@ static void test_wait_for_room(void **state)
         assert_int_equal(kicks[6], 0);
         assert_int_equal(moat_chan_send(&a, out, 1), 1);
         /* Full: the producer may sleep, and the consumer's release kicks it. */
-        assert_false(moat_chan_prepare_wait_room(&a));
+        assert_false(moat_chan_prepare_wait_room(&a, 1));
         assert_int_equal(moat_chan_peek(&b, got, 4), 4);
         moat_chan_release(&b, 4);
         assert_int_equal(kicks[6], 1);
         moat_chan_room_awake(&a);
         assert_int_equal(moat_chan_room(&a), 4);
+        assert_true(moat_chan_prepare_wait_room(&a, 4));
+        assert_false(moat_chan_prepare_wait_room(&a, 5));
+        moat_chan_room_awake(&a);
         moat_chan_release(&b, moat_chan_peek(&b, got, 1));
         assert_int_equal(kicks[6], 1); /* awake again: no more kicks */
         free(r);
