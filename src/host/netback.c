@@ -151,6 +151,33 @@ static int fill(struct netback *nb, unsigned n)
         return r;
 }
 
+/*
+ * If the frames queued from qi on begin with a run of segments that merge,
+ * writes the run as one super-frame into `b` and returns how many frames it
+ * took (at least 2); else returns 0.
+ */
+static unsigned coalesce(struct netback *nb, struct netback_buf *b)
+{
+        const uint8_t *f[NETBACK_RX_BATCH];
+        struct nbg_seg s[NETBACK_RX_BATCH];
+        unsigned n = 0;
+        /* IP's 64 KiB bound the run, and the guest's buffer. */
+        uint32_t cap = b->cap < MOAT_FRAME_MAX ? b->cap : MOAT_FRAME_MAX;
+        for (unsigned i = nb->qi; i < nb->qn && !nb->qtrunc[i]; i++, n++) {
+                f[n] = nb->slabs + (size_t)i * NETBACK_RX_SLAB;
+                if (nbg_segment(&nb->qhdr[i], f[n], nb->qlen[i], &s[n]) < 0 ||
+                    (n && (!nbg_follows(f[0], &s[0], f[n - 1], &s[n - 1], f[n], &s[n]) ||
+                           nbg_merged_len(s, n + 1) - s[0].l3 > 65535u ||
+                           nbg_merged_len(s, n + 1) > cap)))
+                        break;
+        }
+        if (n < 2)
+                return 0;
+        b->len = nbg_merge(f, s, n, b->data);
+        b->gso_size = (uint16_t)s[0].plen;
+        return n;
+}
+
 int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
 {
         unsigned out = 0;
@@ -160,7 +187,8 @@ int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
                         /* One read of the socket per call; what it brings may fill more. */
                         if (filled)
                                 break;
-                        int r = fill(nb, n - out);
+                        /* As many as are queued: a run of segments may become one frame. */
+                        int r = fill(nb, NETBACK_RX_BATCH);
                         if (r < 0)
                                 return out ? (int)out : -1;
                         if (r == 0)
@@ -174,6 +202,16 @@ int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
                         nb->rx_truncated++;
                         nb->qi++;
                         continue;
+                }
+                /* A run of one flow's segments, for a guest that takes super-frames. */
+                if ((!nb->qplanned || nb->qseg == 0) && (bufs[out].flags & MOAT_FRAME_F_GSO_OK)) {
+                        unsigned merged = coalesce(nb, &bufs[out]);
+                        if (merged) {
+                                nb->qi += merged;
+                                nb->qplanned = 0;
+                                out++;
+                                continue;
+                        }
                 }
                 /* Planned for the buffer its first frame goes to. */
                 if (!nb->qplanned || nb->qseg == 0) {

@@ -14,9 +14,10 @@
 #include <linux/virtio_net.h>
 #include <net/if.h>
 
+#include "netback_gro.h"
 #include "netback_offload.h"
 
-#define NETBACK_RX_BATCH 16          /* frames taken from the socket per call */
+#define NETBACK_RX_BATCH 64          /* frames taken from the socket per call */
 #define NETBACK_RX_SLAB  (68u << 10) /* room for one received frame: 64 KiB super-frames */
 
 #include "moat/abi.h"
