@@ -25,10 +25,10 @@
 #define NIC_BATCH 16
 /*
  * Frames in and out are packed into these, so a batch of small frames uses
- * little while a NIC batch of super-frames, or what a full ring holds, fits.
+ * little while a NIC batch of super-frames fits. Input stops for a round
+ * when the arena is full; output is at most about what came in.
  */
 #define ARENA (NIC_BATCH * FRAME_ROOM)
-_Static_assert(MOAT_RING_SLOTS *MOAT_RING_SLOT + FRAME_ROOM <= ARENA, "a ring's worth fits");
 /* Room kept on every ring out: a largest frame, and padding at the ring's end. */
 #define RING_RESERVE (2 * MOAT_RING_FRAME_SLOTS - 1)
 
