@@ -3,8 +3,9 @@
  * the firewall (port 1) and moves frames between them in batches, after an
  * L2 sanity check: runts and frames longer than the MTU allows are dropped
  * and counted. TCP super-frames pass whole both ways (the host cuts them
- * for the wire). It takes from the NIC only what the ring to the firewall
- * has room for, so a busy firewall backs frames up into the NIC's buffer. It
+ * for the wire). Frames are received straight into the ring to the
+ * firewall, only as many as it has room for, so a busy firewall backs
+ * frames up into the NIC's buffer. It
  * never parses beyond the Ethernet header: that is the firewall's job. Its
  * counters are published in the channel's header page (`moat status`) and
  * printed when it stops (argument 1: seconds to run, default forever).
@@ -15,11 +16,10 @@
 #include "moat/ring.h"
 
 #define BATCH    64
-#define RX_BATCH 16 /* frames taken from the NIC per call (the platform reads 16 at a time) */
+#define RX_BATCH 64 /* frames taken from the NIC per call */
 #define ETH_MIN  14
-
-/* Receive buffers: each takes a super-frame; pages are touched only as far as frames reach. */
-_Alignas(64) static uint8_t rxbufs[RX_BATCH][(MOAT_FRAME_MAX + 63u) & ~63u];
+/* Room that always takes a largest frame, padding at the ring's end included. */
+#define RX_ROOM (2 * MOAT_RING_FRAME_SLOTS - 1)
 
 /* Published in the channel's header page as they change (`moat status`). */
 static void publish(struct moat_chan_stats *pub, const struct moat_chan_stats *st)
@@ -51,8 +51,6 @@ int guest_main(int argc, char **argv)
         /* A VLAN tag may ride on a full-size frame; a super-frame's segments are the host's. */
         uint32_t max_len = nic.mtu + 18 > MOAT_FRAME_MAX ? MOAT_FRAME_MAX : nic.mtu + 18;
         struct moat_frame fr[BATCH];
-        struct moat_chan_frame held[RX_BATCH]; /* taken from the NIC, not yet in the ring */
-        unsigned nheld = 0, first_held = 0;
         struct moat_chan_stats st = {0};
         struct moat_chan_stats *pub = moat_chan_stats(ch.hdr);
         publish(pub, &st);
@@ -76,42 +74,45 @@ int guest_main(int argc, char **argv)
                         next_info = now + 100000000ull;
                 }
                 /*
-                 * NIC to firewall. Frames the ring has no room for yet are
-                 * held here and offered first next round; the NIC is read
-                 * again only when none are held, so what the firewall has
-                 * not taken waits in the NIC's socket buffer (megabytes)
-                 * rather than being dropped.
+                 * NIC to firewall, straight into the ring: the platform
+                 * packs frames into its free slots, and what fails the L2
+                 * check is published as entries to skip. With no room, the
+                 * NIC is not read: what the firewall has not taken waits in
+                 * the NIC's socket buffer (megabytes), not dropped here.
                  */
-                uint32_t got = 0;
-                if (nheld == 0) {
-                        first_held = 0;
-                        for (unsigned i = 0; i < RX_BATCH; i++)
-                                fr[i] = (struct moat_frame){.addr = moat_frame_addr(rxbufs[i]),
-                                                            .cap = sizeof(rxbufs[i]),
-                                                            .flags = MOAT_FRAME_F_GSO_OK};
+                uint32_t got = 0, area_bytes;
+                uint8_t *area = moat_chan_tx_area(&ch, &area_bytes);
+                if (area) {
+                        fr[0] =
+                            (struct moat_frame){.addr = moat_frame_addr(area),
+                                                .cap = area_bytes,
+                                                .flags = MOAT_FRAME_F_AREA | MOAT_FRAME_F_GSO_OK};
                         moat_net_recv(0, fr, RX_BATCH, &got);
-                        for (uint32_t i = 0; i < got; i++) {
+                }
+                if (got) {
+                        struct moat_chan_frame in[RX_BATCH];
+                        for (uint32_t i = 0; i < got && i < RX_BATCH; i++) {
                                 uint32_t len = fr[i].len;
+                                uint16_t skip = 0;
                                 if (len < ETH_MIN) {
                                         st.runt++;
+                                        skip = MOAT_RING_F_SKIP;
                                 } else if (len > (fr[i].gso_size ? MOAT_FRAME_MAX : max_len)) {
                                         st.oversize++;
-                                } else {
-                                        held[nheld++] =
-                                            (struct moat_chan_frame){.data = rxbufs[i],
-                                                                     .len = len,
-                                                                     .gso_size = fr[i].gso_size};
+                                        skip = MOAT_RING_F_SKIP;
                                 }
+                                in[i] = (struct moat_chan_frame){
+                                    .data = (const uint8_t *)(uintptr_t)fr[i].addr,
+                                    .len = len,
+                                    .gso_size = fr[i].gso_size,
+                                    .flags = skip};
                         }
-                        if (got && st.rx == 0)
+                        /* Frames not where the area's layout puts them are lost: counted. */
+                        if (moat_chan_tx_commit(&ch, in, got) != got)
+                                st.ring_full += got;
+                        if (st.rx == 0)
                                 moat_mark("first_rx"); /* boot report: first frame from the NIC */
                         st.rx += got;
-                }
-                unsigned queued = 0;
-                if (nheld) {
-                        queued = moat_chan_send(&ch, held + first_held, nheld);
-                        first_held += queued;
-                        nheld -= queued;
                 }
 
                 /* Firewall to NIC, straight from the ring's slots. */
@@ -134,20 +135,20 @@ int guest_main(int argc, char **argv)
                 st.tx += sent;
                 st.tx_fail += k - sent;
                 moat_chan_release(&ch, m);
-                if (got || m || queued)
+                if (got || m)
                         publish(pub, &st);
 
                 /*
-                 * Sleep when there is nothing to do: no frame from the
-                 * firewall, none queued to it, and either none from the NIC
-                 * or frames held for want of room (then only the firewall's
-                 * kick, on releasing slots, wakes us: the NIC's readiness
-                 * would be a busy loop).
+                 * Sleep when there is nothing to do: no frame either way.
+                 * With room for a largest frame wherever the ring's end
+                 * falls (RX_ROOM), nothing came because nothing waits.
+                 * With less, a frame may be waiting that does not fit, and
+                 * would keep the NIC's port ready, a busy loop: then only
+                 * the firewall's kick, on releasing slots, wakes us.
                  */
-                int full = nheld != 0;
-                if (got == 0 && m == 0 && queued == 0 && !moat_chan_prepare_sleep(&ch) &&
-                    !(full && moat_chan_prepare_wait_room(
-                                  &ch, moat_chan_slots_needed(&ch, held[first_held].len)))) {
+                int full = area == NULL || (got == 0 && moat_chan_room(&ch) < RX_ROOM);
+                if (got == 0 && m == 0 && !moat_chan_prepare_sleep(&ch) &&
+                    !(full && moat_chan_prepare_wait_room(&ch, RX_ROOM))) {
                         uint64_t dl = moat_clock_ns() + 100000000ull;
                         moat_wait(end && end < dl ? end : dl, full ? 2 : 3);
                 }

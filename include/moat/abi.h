@@ -170,6 +170,19 @@ _Static_assert(sizeof(struct moat_frame) == 24, "abi");
  * nothing of them expects.
  */
 #define MOAT_FRAME_F_GSO_OK 1u
+/*
+ * recv, on frames[0] only: frames[0].addr and .cap describe one area, and
+ * the platform packs the frames it receives into it, each starting
+ * MOAT_AREA_HEADROOM bytes past a MOAT_AREA_ALIGN-aligned offset from addr
+ * (the bytes before each are the guest's: a ring slot's header, say).
+ * frames[k].addr, .len and .gso_size then say where frame k went and what
+ * it is; `count` bounds how many. A frame that does not fit what is left
+ * waits for the next call. So a guest receives straight into its ring.
+ */
+#define MOAT_FRAME_F_AREA  2u
+#define MOAT_AREA_ALIGN    2048u
+#define MOAT_AREA_HEADROOM 8u
+#define MOAT_AREA_MAX      (4u << 20) /* bytes of area one call may be given */
 
 /*
  * Receives or sends up to `count` frames in one call. Receive never blocks:

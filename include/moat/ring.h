@@ -8,7 +8,9 @@
  * slot holds, runs on through the next slots, contiguous in memory: a TCP
  * super-frame of 64 KiB crosses the ring whole, in 33 slots, and is read in
  * place. A frame never wraps: a producer that would reach past the ring's
- * end first fills the rest with one padding entry.
+ * end first fills the rest with one padding entry. A producer may also
+ * write frames in place (a NIC receiving straight into the ring) and mark
+ * the ones it will not pass on as entries to skip.
  *
  * Event suppression, as virtio does it: a consumer that is about to sleep
  * sets `cons_sleeping` and re-checks for work; a producer kicks only when it
@@ -34,6 +36,7 @@
 /* The longest frame: a 64 KiB IP packet with Ethernet and VLAN headers fits. */
 #define MOAT_RING_FRAME_MAX (MOAT_RING_FRAME_SLOTS * MOAT_RING_SLOT - 8u)
 #define MOAT_RING_F_PAD     1u /* slot flags: skip from here to the ring's end */
+#define MOAT_RING_F_SKIP    2u /* slot flags: an entry of `len` bytes to pass over */
 
 /* One direction's indexes, each written by one side only. */
 struct moat_ring_idx {
@@ -98,6 +101,7 @@ struct moat_chan_frame {
         uint32_t len;
         uint16_t gso_size; /* as in struct moat_ring_slot */
         uint16_t slots;    /* peek: slots it takes in the ring */
+        uint16_t flags;    /* commit: MOAT_RING_F_SKIP for an entry not to pass on */
 };
 
 /* One side's view of a channel, in the domain's private memory. */
@@ -105,9 +109,11 @@ struct moat_chan {
         struct moat_chan_hdr *hdr;
         struct moat_ring_idx *tx, *rx; /* ring we produce on / consume from */
         struct moat_ring_slot *tx_slots, *rx_slots;
-        uint32_t tx_prod, rx_cons; /* private copies of our own indexes */
-        uint32_t rx_peeked;        /* slots the last peek spans, released by the next release */
+        uint32_t tx_prod, rx_cons;          /* private copies of our own indexes */
+        uint32_t rx_peeked;                 /* frames the last peek returned */
+        uint32_t peek_all;                  /* slots it passed, entries to skip included */
         uint16_t peek_end[MOAT_RING_SLOTS]; /* slots to release after each frame peeked */
+        uint32_t tx_pad;                    /* in-place area: padding slots before it */
         uint32_t port;                      /* for kicks */
         bool broken;                        /* the peer corrupted the ring */
         uint64_t tx_full;                   /* frames not queued: no room, or too long */
@@ -130,6 +136,23 @@ int moat_chan_attach(struct moat_chan *c, void *base, uint64_t size, uint32_t si
  * never queued.
  */
 unsigned moat_chan_send(struct moat_chan *c, const struct moat_chan_frame *frames, unsigned n);
+
+/*
+ * Producer, writing in place: the free slots from the next one on, without
+ * wrapping. When fewer than a largest frame's slots remain before the
+ * ring's end but more are free after it, those are set aside as padding and
+ * the area starts at slot 0. Returns the area's first slot (where its
+ * header goes: frames are written MOAT_RING_SLOT-aligned, each 8 bytes past
+ * the start of its first slot) and its size in *bytes; NULL if no room.
+ */
+uint8_t *moat_chan_tx_area(struct moat_chan *c, uint32_t *bytes);
+/*
+ * Publishes `n` frames written into the last area, in order, with their
+ * headers (an entry flagged MOAT_RING_F_SKIP is published to be passed
+ * over), and kicks the peer if it sleeps. Returns n, or 0 (nothing
+ * published) if a frame does not lie where the area's layout puts frames.
+ */
+unsigned moat_chan_tx_commit(struct moat_chan *c, const struct moat_chan_frame *f, unsigned n);
 
 /*
  * Producer: free slots now (0 for a broken ring). A frame of `len` bytes

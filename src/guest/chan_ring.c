@@ -124,6 +124,72 @@ unsigned moat_chan_send(struct moat_chan *c, const struct moat_chan_frame *frame
         return sent;
 }
 
+uint8_t *moat_chan_tx_area(struct moat_chan *c, uint32_t *bytes)
+{
+        uint32_t room = moat_chan_room(c);
+        uint32_t pos = c->tx_prod & (MOAT_RING_SLOTS - 1), to_end = MOAT_RING_SLOTS - pos;
+        uint32_t start = pos, slots = room < to_end ? room : to_end;
+        c->tx_pad = 0;
+        if (room > to_end && to_end < MOAT_RING_FRAME_SLOTS) {
+                c->tx_pad = to_end; /* written with the first frame committed */
+                start = 0;
+                slots = room - to_end;
+        }
+        *bytes = slots * MOAT_RING_SLOT;
+        return slots ? (uint8_t *)&c->tx_slots[start] : NULL;
+}
+
+unsigned moat_chan_tx_commit(struct moat_chan *c, const struct moat_chan_frame *f, unsigned n)
+{
+        if (c->broken || n == 0)
+                return 0;
+        uint32_t pos = c->tx_prod & (MOAT_RING_SLOTS - 1);
+        uint32_t start = c->tx_pad ? 0 : pos, room = moat_chan_room(c);
+        uint32_t limit = c->tx_pad ? room - c->tx_pad
+                                   : (room < MOAT_RING_SLOTS - pos ? room : MOAT_RING_SLOTS - pos);
+        if (c->tx_pad > room)
+                return 0;
+        /* Check every frame's place first: nothing is published unless all are right. */
+        uint32_t next = start;
+        for (unsigned k = 0; k < n; k++) {
+                uintptr_t at = (uintptr_t)f[k].data - 8 - (uintptr_t)c->tx_slots;
+                uint32_t need = moat_ring_slots_for(f[k].len);
+                if ((uintptr_t)f[k].data < (uintptr_t)c->tx_slots + 8 || at % MOAT_RING_SLOT ||
+                    at / MOAT_RING_SLOT < next || need == 0 ||
+                    at / MOAT_RING_SLOT + need > start + limit)
+                        return 0;
+                next = (uint32_t)(at / MOAT_RING_SLOT) + need;
+        }
+        /* Gaps between frames (there are none from a packing platform) are skipped too. */
+        next = start;
+        for (unsigned k = 0; k < n; k++) {
+                uint32_t slot = (uint32_t)(((uintptr_t)f[k].data - 8 - (uintptr_t)c->tx_slots) /
+                                           MOAT_RING_SLOT);
+                if (slot > next) {
+                        struct moat_ring_slot *g = &c->tx_slots[next];
+                        g->len = (slot - next) * MOAT_RING_SLOT - 8;
+                        g->gso_size = 0;
+                        g->flags = MOAT_RING_F_SKIP;
+                }
+                struct moat_ring_slot *s = &c->tx_slots[slot];
+                s->len = f[k].len;
+                s->gso_size = f[k].gso_size;
+                s->flags = f[k].flags & MOAT_RING_F_SKIP;
+                next = slot + moat_ring_slots_for(f[k].len);
+        }
+        if (c->tx_pad) {
+                struct moat_ring_slot *p = &c->tx_slots[pos];
+                p->len = 0;
+                p->gso_size = 0;
+                p->flags = MOAT_RING_F_PAD;
+        }
+        c->tx_prod += c->tx_pad + (next - start);
+        c->tx_pad = 0;
+        store_rel(&c->tx->prod, c->tx_prod);
+        chan_kick_if_sleeping(c, &c->tx->cons_sleeping);
+        return n;
+}
+
 /* The peer wrote something it could not have meant: never read this ring again. */
 static unsigned chan_corrupt(struct moat_chan *c, unsigned n)
 {
@@ -135,6 +201,7 @@ static unsigned chan_corrupt(struct moat_chan *c, unsigned n)
 unsigned moat_chan_peek(struct moat_chan *c, struct moat_chan_frame *frames, unsigned max)
 {
         c->rx_peeked = 0;
+        c->peek_all = 0;
         if (c->broken)
                 return 0;
         uint32_t prod = load_acq(&c->rx->prod);
@@ -163,23 +230,31 @@ unsigned moat_chan_peek(struct moat_chan *c, struct moat_chan_frame *frames, uns
                         continue;
                 }
                 uint32_t need = moat_ring_slots_for(len);
-                if (flags != 0 || need == 0 || need > to_end || need > avail - off)
+                if ((flags & ~MOAT_RING_F_SKIP) || need == 0 || need > to_end || need > avail - off)
                         return chan_corrupt(c, n);
                 off += need;
+                if (flags == MOAT_RING_F_SKIP)
+                        continue; /* not passed on: released with what follows */
                 frames[n] = (struct moat_chan_frame){
                     .data = s->data, .len = len, .gso_size = gso, .slots = (uint16_t)need};
                 c->peek_end[n++] = (uint16_t)off;
         }
         c->rx_peeked = n;
+        c->peek_all = off;
         return n;
 }
 
 void moat_chan_release(struct moat_chan *c, unsigned n)
 {
-        if (c->broken || n == 0 || n > c->rx_peeked)
+        if (c->broken || n > c->rx_peeked)
                 return;
-        c->rx_cons += c->peek_end[n - 1];
+        /* All of a peek: entries to skip after its last frame go too. */
+        uint32_t slots = n == c->rx_peeked ? c->peek_all : n ? c->peek_end[n - 1] : 0;
+        if (slots == 0)
+                return;
+        c->rx_cons += slots;
         c->rx_peeked = 0;
+        c->peek_all = 0;
         store_rel(&c->rx->cons, c->rx_cons);
         /* A producer waiting for room is woken. */
         chan_kick_if_sleeping(c, &c->rx->prod_waiting);

@@ -49,6 +49,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             {.data = region, .len = MOAT_RING_SLOT_DATA * 3, .gso_size = 1448},
         };
         moat_chan_send(&c, out, 3);
+        /* Frames written in place, where the input says: commit must refuse bad places. */
+        uint32_t bytes;
+        uint8_t *area = moat_chan_tx_area(&c, &bytes);
+        if (area && size >= 8) {
+                struct moat_chan_frame in[2];
+                for (int k = 0; k < 2; k++) {
+                        uint32_t off = (uint32_t)data[k * 4] << 10 | data[k * 4 + 1];
+                        uint32_t len = (uint32_t)data[k * 4 + 2] << 8 | data[k * 4 + 3];
+                        in[k] =
+                            (struct moat_chan_frame){.data = area + off % bytes,
+                                                     .len = len,
+                                                     .flags = (uint16_t)(k ? MOAT_RING_F_SKIP : 0)};
+                }
+                moat_chan_tx_commit(&c, in, 2);
+        }
         moat_chan_prepare_sleep(&c);
         moat_chan_awake(&c);
         return 0;

@@ -178,69 +178,115 @@ static unsigned coalesce(struct netback *nb, struct netback_buf *b)
         return n;
 }
 
-int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
+enum { DELIVERED, CONSUMED, NO_ROOM };
+
+/*
+ * Delivers the next queued frame, segment or merged run into `b` (data,
+ * cap, flags). CONSUMED: a frame was dropped and counted instead. NO_ROOM:
+ * the next frame is good but does not fit `b` (only when `keep` is set: an
+ * area that is nearly full; it stays queued for the next call).
+ */
+static int deliver(struct netback *nb, struct netback_buf *b, int keep)
 {
-        unsigned out = 0;
-        int filled = 0;
-        while (out < n) {
-                if (!netback_pending(nb)) {
-                        /* One read of the socket per call; what it brings may fill more. */
-                        if (filled)
-                                break;
-                        /* As many as are queued: a run of segments may become one frame. */
-                        int r = fill(nb, NETBACK_RX_BATCH);
-                        if (r < 0)
-                                return out ? (int)out : -1;
-                        if (r == 0)
-                                break;
-                        filled = 1;
-                        continue;
-                }
-                unsigned i = nb->qi;
-                const uint8_t *f = nb->slabs + (size_t)i * NETBACK_RX_SLAB;
-                if (nb->qtrunc[i]) {
-                        nb->rx_truncated++;
-                        nb->qi++;
-                        continue;
-                }
+        unsigned i = nb->qi;
+        const uint8_t *f = nb->slabs + (size_t)i * NETBACK_RX_SLAB;
+        int gso_ok = (b->flags & MOAT_FRAME_F_GSO_OK) != 0;
+        if (nb->qtrunc[i]) {
+                nb->rx_truncated++;
+                nb->qi++;
+                return CONSUMED;
+        }
+        if (!nb->qplanned || nb->qseg == 0) {
                 /* A run of one flow's segments, for a guest that takes super-frames. */
-                if ((!nb->qplanned || nb->qseg == 0) && (bufs[out].flags & MOAT_FRAME_F_GSO_OK)) {
-                        unsigned merged = coalesce(nb, &bufs[out]);
-                        if (merged) {
-                                nb->qi += merged;
-                                nb->qplanned = 0;
-                                out++;
-                                continue;
-                        }
+                unsigned merged = gso_ok ? coalesce(nb, b) : 0;
+                if (merged) {
+                        nb->qi += merged;
+                        nb->qplanned = 0;
+                        return DELIVERED;
                 }
                 /* Planned for the buffer its first frame goes to. */
-                if (!nb->qplanned || nb->qseg == 0) {
-                        int whole = (bufs[out].flags & MOAT_FRAME_F_GSO_OK) != 0;
-                        if (nbo_plan(&nb->qhdr[i], f, nb->qlen[i], bufs[out].cap, whole,
-                                     &nb->qplan) < 0) {
-                                nb->rx_unfinished++;
-                                nb->qi++;
-                                continue;
+                if (nbo_plan(&nb->qhdr[i], f, nb->qlen[i], b->cap, gso_ok, &nb->qplan) < 0) {
+                        struct nbo_plan any;
+                        if (keep &&
+                            nbo_plan(&nb->qhdr[i], f, nb->qlen[i], MOAT_FRAME_MAX, 0, &any) == 0) {
+                                nb->qplanned = 0;
+                                return NO_ROOM;
                         }
-                        nb->qplanned = 1;
-                        nb->qseg = 0;
-                }
-                /* Planned for this size of buffer: a smaller one cannot take it. */
-                if (nb->qplan.maxlen > bufs[out].cap) {
                         nb->rx_unfinished++;
                         nb->qi++;
                         nb->qplanned = 0;
-                        continue;
+                        return CONSUMED;
                 }
-                bufs[out].len = nbo_emit(&nb->qhdr[i], f, &nb->qplan, nb->qseg, bufs[out].data);
-                bufs[out].gso_size = nb->qplan.whole ? (uint16_t)nb->qplan.mss : 0;
-                out++;
-                if (++nb->qseg >= nb->qplan.nseg) {
-                        nb->qi++;
-                        nb->qplanned = 0;
-                }
+                nb->qplanned = 1;
+                nb->qseg = 0;
+        }
+        /* Planned for another buffer: this one must hold the largest segment. */
+        if (nb->qplan.maxlen > b->cap) {
+                if (keep)
+                        return NO_ROOM;
+                nb->rx_unfinished++;
+                nb->qi++;
+                nb->qplanned = 0;
+                return CONSUMED;
+        }
+        b->len = nbo_emit(&nb->qhdr[i], f, &nb->qplan, nb->qseg, b->data);
+        b->gso_size = nb->qplan.whole ? (uint16_t)nb->qplan.mss : 0;
+        if (++nb->qseg >= nb->qplan.nseg) {
+                nb->qi++;
+                nb->qplanned = 0;
+        }
+        return DELIVERED;
+}
+
+/* Queued frames, or else one read of the socket: 1 if frames wait, 0 if none, -1. */
+static int have_frames(struct netback *nb, int *filled)
+{
+        if (netback_pending(nb))
+                return 1;
+        /* One read of the socket per call; what it brings may fill more. */
+        if (*filled)
+                return 0;
+        *filled = 1;
+        /* As many as are queued: a run of segments may become one frame. */
+        int r = fill(nb, NETBACK_RX_BATCH);
+        return r < 0 ? -1 : r > 0;
+}
+
+int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
+{
+        unsigned out = 0;
+        int filled = 0, r;
+        while (out < n && (r = have_frames(nb, &filled)) != 0) {
+                if (r < 0)
+                        return out ? (int)out : -1;
+                if (deliver(nb, &bufs[out], 0) == DELIVERED)
+                        out++;
         }
         return (int)out;
+}
+
+int netback_recv_area(struct netback *nb, uint8_t *area, uint32_t cap, uint16_t flags,
+                      struct netback_buf *out, unsigned n)
+{
+        unsigned got = 0;
+        uint32_t used = 0; /* bytes of the area taken, each frame's headroom included */
+        int filled = 0, r;
+        while (got < n && (r = have_frames(nb, &filled)) != 0) {
+                if (r < 0)
+                        return got ? (int)got : -1;
+                uint32_t off = used + MOAT_AREA_HEADROOM;
+                if (off >= cap)
+                        break;
+                struct netback_buf b = {.data = area + off, .cap = cap - off, .flags = flags};
+                int d = deliver(nb, &b, 1);
+                if (d == NO_ROOM)
+                        break;
+                if (d == DELIVERED) {
+                        out[got++] = b;
+                        used = (off + b.len + MOAT_AREA_ALIGN - 1) & ~(MOAT_AREA_ALIGN - 1);
+                }
+        }
+        return (int)got;
 }
 
 int netback_send(struct netback *nb, struct netback_buf *bufs, unsigned n)

@@ -73,6 +73,16 @@ struct netback_buf {
 int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n);
 
 /*
+ * The same into one area (MOAT_FRAME_F_AREA): frames are packed into `area`
+ * (`cap` bytes), each MOAT_AREA_HEADROOM bytes past a MOAT_AREA_ALIGN
+ * boundary, and out[k] says where frame k went (data, len, gso_size). A
+ * frame that does not fit in what is left stays queued for the next call.
+ * `flags`: MOAT_FRAME_F_GSO_OK or not. Returns how many, or -1.
+ */
+int netback_recv_area(struct netback *nb, uint8_t *area, uint32_t cap, uint16_t flags,
+                      struct netback_buf *out, unsigned n);
+
+/*
  * Sends up to `n` frames; returns how many the device took, or -1. A
  * super-frame that cannot go as one (nbo_tx_plan) is skipped and counted
  * in tx_refused.

@@ -114,12 +114,56 @@ static enum svc_status svc_batch_map(struct svc *s, struct moat_hc_net_batch *a,
         return SVC_OK;
 }
 
+/*
+ * Receive into one area (MOAT_FRAME_F_AREA): frames packed into it, their
+ * guest addresses written back to the frame array.
+ */
+static enum svc_status svc_net_recv_area(struct svc *s, struct moat_hc_net_batch *a,
+                                         struct moat_frame *f)
+{
+        /* Read once: the guest may change its frame array meanwhile. */
+        uint64_t addr = f[0].addr;
+        uint16_t flags = f[0].flags;
+        uint32_t cap = f[0].cap < MOAT_AREA_MAX ? f[0].cap : MOAT_AREA_MAX;
+        uint8_t *area = s->xlate(s->xlate_ctx, addr, cap);
+        if (area == NULL)
+                return svc_fault(s, "net recv area", addr, cap);
+        if (a->port >= s->nnics) {
+                a->ret = MOAT_ENOENT;
+                return SVC_OK;
+        }
+        struct netback_buf out[MOAT_NET_BATCH_MAX];
+        int r = netback_recv_area(&s->nics[a->port], area, cap, flags & MOAT_FRAME_F_GSO_OK, out,
+                                  a->count);
+        if (r < 0) {
+                a->ret = MOAT_EUNSPEC;
+                return SVC_OK;
+        }
+        for (int i = 0; i < r; i++)
+                f[i] = (struct moat_frame){.addr = addr + (uint64_t)((uint8_t *)out[i].data - area),
+                                           .len = out[i].len,
+                                           .cap = out[i].len,
+                                           .gso_size = out[i].gso_size};
+        a->done = (uint32_t)r;
+        a->ret = (r == 0) ? MOAT_EAGAIN : MOAT_OK;
+        return SVC_OK;
+}
+
 static enum svc_status svc_net_batch(struct svc *s, struct moat_hc_net_batch *a, int recv)
 {
         a->done = 0;
         if (a->count == 0 || a->count > MOAT_NET_BATCH_MAX) {
                 a->ret = MOAT_EINVAL;
                 return SVC_OK;
+        }
+        if (recv) {
+                struct moat_frame *f =
+                    s->xlate(s->xlate_ctx, a->frames, (uint64_t)a->count * sizeof(*f));
+                if (f == NULL)
+                        return svc_fault(s, "net batch frame array", a->frames,
+                                         (uint64_t)a->count * sizeof(*f));
+                if (f[0].flags & MOAT_FRAME_F_AREA)
+                        return svc_net_recv_area(s, a, f);
         }
         /* Addresses first: a bad one stops the guest whatever else is wrong. */
         struct netback_buf bufs[MOAT_NET_BATCH_MAX];

@@ -189,6 +189,76 @@ static void test_wait_for_room(void **state)
         free(r);
 }
 
+/* Frames written in place: packed as a platform packs them, published whole or not at all. */
+static void test_in_place(void **state)
+{
+        (void)state;
+        void *r = region();
+        struct moat_chan a, b;
+        moat_chan_attach(&a, r, MOAT_CHAN_MIN_SIZE, 0, 1);
+        moat_chan_attach(&b, r, MOAT_CHAN_MIN_SIZE, 1, 2);
+        uint32_t bytes;
+        uint8_t *area = moat_chan_tx_area(&a, &bytes);
+        assert_non_null(area);
+        assert_int_equal(bytes, MOAT_RING_SLOTS * MOAT_RING_SLOT);
+        /* Three frames packed into the area: 100 bytes, 5000 (a super-frame), 60 (skipped). */
+        uint32_t len[3] = {100, 5000, 60}, off = 0;
+        struct moat_chan_frame f[3];
+        for (int k = 0; k < 3; k++) {
+                memset(area + off + 8, 'a' + k, len[k]);
+                f[k] = (struct moat_chan_frame){.data = area + off + 8, .len = len[k]};
+                off += moat_ring_slots_for(len[k]) * MOAT_RING_SLOT;
+        }
+        f[1].gso_size = 1448;
+        f[2].flags = MOAT_RING_F_SKIP;
+        /* A frame out of place (not where a slot's data starts): nothing is published. */
+        struct moat_chan_frame bad = f[0];
+        bad.data += 1;
+        assert_int_equal(moat_chan_tx_commit(&a, &bad, 1), 0);
+        struct moat_chan_frame got[8];
+        assert_int_equal(moat_chan_peek(&b, got, 8), 0);
+        /* Frames out of order, or past the area: refused too. */
+        struct moat_chan_frame swapped[2] = {f[1], f[0]};
+        assert_int_equal(moat_chan_tx_commit(&a, swapped, 2), 0);
+        struct moat_chan_frame past = {.data = area + bytes - 8, .len = 10};
+        assert_int_equal(moat_chan_tx_commit(&a, &past, 1), 0);
+        assert_int_equal(moat_chan_tx_commit(&a, f, 3), 3);
+        assert_int_equal(moat_chan_room(&a), MOAT_RING_SLOTS - 1 - 3 - 1);
+        /* The entry to skip is not handed out, and goes with the rest on release. */
+        assert_int_equal(moat_chan_peek(&b, got, 8), 2);
+        assert_int_equal(got[0].len, 100);
+        assert_int_equal(got[1].len, 5000);
+        assert_int_equal(got[1].gso_size, 1448);
+        assert_memory_equal(got[1].data, area + MOAT_RING_SLOT + 8, 5000);
+        moat_chan_release(&b, 2);
+        assert_int_equal(moat_chan_room(&a), MOAT_RING_SLOTS);
+        /* Near the ring's end, with room after it: the area starts at slot 0, padding before. */
+        struct moat_chan_frame small = fr("s", 1);
+        while ((a.tx_prod & (MOAT_RING_SLOTS - 1)) != MOAT_RING_SLOTS - 10) {
+                assert_int_equal(moat_chan_send(&a, &small, 1), 1);
+                moat_chan_release(&b, moat_chan_peek(&b, got, 1));
+        }
+        area = moat_chan_tx_area(&a, &bytes);
+        assert_ptr_equal(area, (uint8_t *)r + MOAT_RING_HDR);
+        assert_int_equal(bytes, (MOAT_RING_SLOTS - 10) * MOAT_RING_SLOT);
+        memset(area + 8, 'z', 3000);
+        struct moat_chan_frame z = {.data = area + 8, .len = 3000};
+        assert_int_equal(moat_chan_tx_commit(&a, &z, 1), 1);
+        assert_int_equal(moat_chan_peek(&b, got, 8), 1);
+        assert_ptr_equal(got[0].data, area + 8);
+        assert_int_equal(got[0].len, 3000);
+        moat_chan_release(&b, 1);
+        assert_int_equal(moat_chan_room(&a), MOAT_RING_SLOTS);
+        /* Only entries to skip: released all the same. */
+        area = moat_chan_tx_area(&a, &bytes);
+        struct moat_chan_frame s = {.data = area + 8, .len = 10, .flags = MOAT_RING_F_SKIP};
+        assert_int_equal(moat_chan_tx_commit(&a, &s, 1), 1);
+        assert_int_equal(moat_chan_peek(&b, got, 8), 0);
+        moat_chan_release(&b, 0);
+        assert_int_equal(moat_chan_room(&a), MOAT_RING_SLOTS);
+        free(r);
+}
+
 /* The consumer of a fresh ring whose first slot header the peer wrote as given. */
 static void hostile_slot(uint32_t len, uint16_t flags, uint32_t prod, uint32_t pos)
 {
@@ -236,9 +306,11 @@ static void test_hostile_peer(void **state)
         hostile_slot(0xffffffff, 0, 1, 0);                /* longer than any frame */
         hostile_slot(MOAT_RING_SLOT_DATA + 1, 0, 1, 0);   /* beyond what was published */
         hostile_slot(MOAT_RING_SLOT_DATA + 1, 0, 2, 255); /* across the ring's end */
-        hostile_slot(10, 2, 1, 0);                        /* an unknown flag */
+        hostile_slot(10, 4, 1, 0);                        /* an unknown flag */
         hostile_slot(0, MOAT_RING_F_PAD, 1, 255);         /* padding with nothing after */
-        hostile_slot(0, MOAT_RING_F_PAD | 2, 2, 255);     /* padding with an unknown flag */
+        hostile_slot(0, MOAT_RING_F_PAD | 4, 2, 255);     /* padding with an unknown flag */
+        hostile_slot(10, MOAT_RING_F_SKIP | 4, 1, 0);     /* an entry to skip, unknown flag */
+        hostile_slot(5000, MOAT_RING_F_SKIP, 2, 255);     /* skipping across the ring's end */
 }
 
 int main(void)
@@ -246,6 +318,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_roundtrip_and_full),
             cmocka_unit_test(test_super_frames),
+            cmocka_unit_test(test_in_place),
             cmocka_unit_test(test_kick_only_when_sleeping),
             cmocka_unit_test(test_wait_for_room),
             cmocka_unit_test(test_hostile_peer),
