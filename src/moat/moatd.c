@@ -125,34 +125,37 @@ static int chans_create(void)
 }
 
 /*
- * Makes `fd` survive the next spawn and returns it. The daemon is one thread
- * when it spawns, so clearing FD_CLOEXEC and setting it back around the spawn
- * cannot leak the fd into anything else.
+ * One domain's command line, and the fds it inherits. Every fd of the daemon
+ * stays close-on-exec; a spawn's file actions dup2 each inherited fd onto
+ * itself, which clears the flag in that child only (glibc, as POSIX 2024
+ * asks), so no other child can ever inherit it.
  */
-static int inherited[8 + 4 * APP_MAX_IFS];
-static int ninherited;
+struct spawn_args {
+        char *argv[48];
+        char abuf[48][PATH_MAX];
+        int fds[8 + 4 * APP_MAX_IFS];
+        int nfds;
+};
 
-static int inherit(int fd)
+static int inherit(struct spawn_args *sa, int fd)
 {
-        fcntl(fd, F_SETFD, 0);
-        if (ninherited < (int)(sizeof(inherited) / sizeof(inherited[0])))
-                inherited[ninherited++] = fd;
+        if (sa->nfds < (int)(sizeof(sa->fds) / sizeof(sa->fds[0])))
+                sa->fds[sa->nfds++] = fd;
         return fd;
 }
 
 #define ARG(...)                                                                                   \
         do {                                                                                       \
                 if (na < 47) { /* argv has 48 entries */                                           \
-                        snprintf(abuf[na], sizeof(abuf[na]), __VA_ARGS__);                         \
-                        argv[na] = abuf[na];                                                       \
+                        snprintf(sa->abuf[na], sizeof(sa->abuf[na]), __VA_ARGS__);                 \
+                        sa->argv[na] = sa->abuf[na];                                               \
                         na++;                                                                      \
                 }                                                                                  \
         } while (0)
 
-/* Builds the domain's command line into argv (48 entries at most). */
-static void dom_argv(const struct dom *d, char **argv)
+/* Builds the domain's command line (48 entries at most). */
+static void dom_argv(const struct dom *d, struct spawn_args *sa)
 {
-        static char abuf[48][PATH_MAX];
         int na = 0;
         const char *img = d->is_fw ? "fw" : "ndvm";
         if (d->platform == APP_PLAT_KVM)
@@ -168,7 +171,7 @@ static void dom_argv(const struct dom *d, char **argv)
                 ARG("--no-jail");
         else if (jail_ns >= 0) {
                 ARG("--jail-netns");
-                ARG("%d", inherit(jail_ns));
+                ARG("%d", inherit(sa, jail_ns));
         }
         if (d->is_fw && d->platform == APP_PLAT_KVM)
                 ARG("--hugepages"); /* the engine's tables: 2 MiB faults at boot */
@@ -179,13 +182,14 @@ static void dom_argv(const struct dom *d, char **argv)
                                 ARG("%s=%s", P->conf.ifs[i].name, P->conf.ifs[i].device);
                         } else {
                                 ARG("--chan");
-                                ARG("%s:1:%d:%d:%d", P->conf.ifs[i].name, inherit(chans[i].mem),
-                                    inherit(chans[i].b2a), inherit(chans[i].a2b));
+                                ARG("%s:1:%d:%d:%d", P->conf.ifs[i].name, inherit(sa, chans[i].mem),
+                                    inherit(sa, chans[i].b2a), inherit(sa, chans[i].a2b));
                         }
                 }
                 /* The control channel is the fw's last port (fw.conf's ctl_port). */
                 ARG("--chan");
-                ARG("ctl:1:%d:%d:%d", inherit(ctlch.mem), inherit(ctlch.b2a), inherit(ctlch.a2b));
+                ARG("ctl:1:%d:%d:%d", inherit(sa, ctlch.mem), inherit(sa, ctlch.b2a),
+                    inherit(sa, ctlch.a2b));
                 ARG("--config");
                 ARG("%s/fw.conf", P->conf.state_dir);
         } else {
@@ -193,12 +197,12 @@ static void dom_argv(const struct dom *d, char **argv)
                 ARG("--net");
                 ARG("nic=%s", P->conf.ifs[d->ifidx].device);
                 ARG("--chan");
-                ARG("%s:0:%d:%d:%d", P->conf.ifs[d->ifidx].name, inherit(c->mem), inherit(c->a2b),
-                    inherit(c->b2a));
+                ARG("%s:0:%d:%d:%d", P->conf.ifs[d->ifidx].name, inherit(sa, c->mem),
+                    inherit(sa, c->a2b), inherit(sa, c->b2a));
         }
         if (d->platform == APP_PLAT_KVM)
                 ARG("%s/%s.kvm", P->guests, img);
-        argv[na] = NULL;
+        sa->argv[na] = NULL;
 }
 
 /*
@@ -213,9 +217,10 @@ static int dom_start(struct dom *d)
         unlink(path);
         d->ready = 0;
         d->t_start = host_now_ns();
-        char *argv[48];
-        ninherited = 0;
-        dom_argv(d, argv);
+        struct spawn_args *sa = calloc(1, sizeof(*sa));
+        if (sa == NULL)
+                return -1;
+        dom_argv(d, sa);
         snprintf(path, sizeof(path), "%s/%s.console", P->conf.state_dir, d->name);
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t at;
@@ -225,15 +230,16 @@ static int dom_start(struct dom *d)
         posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&fa, 1, path, O_WRONLY | O_CREAT | O_APPEND, 0600);
         posix_spawn_file_actions_adddup2(&fa, 1, 2);
+        for (int i = 0; i < sa->nfds; i++)
+                posix_spawn_file_actions_adddup2(&fa, sa->fds[i], sa->fds[i]);
         posix_spawnattr_init(&at);
         posix_spawnattr_setsigmask(&at, &none);
         posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
         pid_t pid;
-        int rc = posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
+        int rc = posix_spawn(&pid, sa->argv[0], &fa, &at, sa->argv, environ);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&at);
-        for (int i = 0; i < ninherited; i++)
-                fcntl(inherited[i], F_SETFD, FD_CLOEXEC);
+        free(sa);
         if (rc != 0) {
                 errno = rc;
                 return -1;
@@ -790,6 +796,7 @@ static void reap(void)
 
 static _Noreturn void fail_up(int ready_fd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
 static _Noreturn void fail_up(int ready_fd, const char *fmt, ...)
 {
         char msg[512];
@@ -895,6 +902,12 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         jail_ns = P->netns_fd; /* made by `moat up` while it checked the config */
         if (jail_ns < 0)
                 logm("no shared jail namespace (%s): each domain makes its own", strerror(errno));
+        /*
+         * One after the other: posix_spawn holds the daemon until the child
+         * has exec'd (~3 ms each on a PVM host), then the domains boot side
+         * by side. Spawning from one thread per domain measured no faster
+         * on 2 cores (`moat up` median 19.4 against 17.9 ms, 12 boots each).
+         */
         for (int i = 0; i < ndoms; i++)
                 if (dom_start(&doms[i]) < 0)
                         fail_up(ready_fd, "cannot start %s: %s", doms[i].name, strerror(errno));
