@@ -204,6 +204,10 @@ static int deliver(struct netback *nb, struct netback_buf *b, int keep)
                         nb->qplanned = 0;
                         return DELIVERED;
                 }
+                /* A super-frame that would go whole into more room waits for it. */
+                if (keep && gso_ok && nb->qhdr[i].gso_type != VIRTIO_NET_HDR_GSO_NONE &&
+                    nb->qlen[i] > b->cap && nb->qlen[i] <= MOAT_FRAME_MAX)
+                        return NO_ROOM;
                 /* Planned for the buffer its first frame goes to. */
                 if (nbo_plan(&nb->qhdr[i], f, nb->qlen[i], b->cap, gso_ok, &nb->qplan) < 0) {
                         struct nbo_plan any;
