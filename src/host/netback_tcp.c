@@ -1,0 +1,52 @@
+#include "netback_tcp.h"
+
+#include "moat/inet_csum.h"
+
+#define ETH_HLEN   14
+#define ETYPE_VLAN 0x8100
+#define ETYPE_IP   0x0800
+#define ETYPE_IPV6 0x86dd
+
+int nbt_parse(const uint8_t *f, uint32_t len, int af, struct nbt_seg *s)
+{
+        if (len < ETH_HLEN + 4)
+                return -1;
+        uint32_t l3 = ETH_HLEN, l4, iplen;
+        uint16_t etype = nbt_rd16(f + 12);
+        if (etype == ETYPE_VLAN) {
+                l3 += 4;
+                etype = nbt_rd16(f + 16);
+        }
+        if (etype == ETYPE_IP && af != 6 && len >= l3 + 20 && (f[l3] >> 4) == 4) {
+                uint32_t ihl = (f[l3] & 15u) * 4;
+                if (ihl < 20 || f[l3 + 9] != NBT_PROTO_TCP || (nbt_rd16(f + l3 + 6) & 0x3fff))
+                        return -1;
+                l4 = l3 + ihl;
+                iplen = nbt_rd16(f + l3 + 2);
+                s->af = 4;
+        } else if (etype == ETYPE_IPV6 && af != 4 && len >= l3 + 40 && (f[l3] >> 4) == 6) {
+                if (f[l3 + 6] != NBT_PROTO_TCP)
+                        return -1;
+                l4 = l3 + 40;
+                iplen = nbt_rd16(f + l3 + 4) + 40u;
+                s->af = 6;
+        } else {
+                return -1;
+        }
+        if (len < l4 + 20)
+                return -1;
+        uint32_t doff = (uint32_t)(f[l4 + 12] >> 4) * 4;
+        if (doff < 20 || len < l4 + doff)
+                return -1;
+        s->l3 = l3;
+        s->l4 = l4;
+        s->hlen = l4 + doff;
+        s->whole_len = iplen == len - l3;
+        return 0;
+}
+
+uint32_t nbt_pseudo(const uint8_t *f, uint32_t l3, int af, uint32_t tcplen)
+{
+        uint32_t s = af == 4 ? moat_csum_add(0, f + l3 + 12, 8) : moat_csum_add(0, f + l3 + 8, 32);
+        return s + NBT_PROTO_TCP + (tcplen & 0xffff) + (tcplen >> 16);
+}
