@@ -246,3 +246,23 @@ uint32_t h_ping(uint8_t *f, int from_wan, int af, const char *src, const char *d
 
         return pb_frame(f, &ip, l4, n);
 }
+
+/* The rules h_natfw() names in harness.h. */
+struct harness *h_natfw(uint16_t lo, uint16_t hi)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r[2];
+
+        r[0] = h_rule(ENG_A_NAT, ENG_DIR_OUT, 0);
+        r[0].r_ifindex = H_WAN;
+        h_net(&r[0].r_src, 4, "192.168.1.0", 24);
+        r[0].r_rpool.ra_type = ENG_AT_IFADDR;
+        r[0].r_rpool.ra_ifindex = H_WAN;
+        r[0].r_rpool.ra_af = 4;
+        r[0].r_rport[0] = lo;
+        r[0].r_rport[1] = hi;
+        r[1] = h_rule(ENG_A_PASS, 0, 0);
+        h_load(h, r, 2);
+        h_learn_defaults(h);
+        return h;
+}

@@ -49,6 +49,9 @@ void h_learn_defaults(struct harness *h);
 uint64_t h_reason(const struct harness *h, enum eng_reason r);
 void h_load(struct harness *h, struct eng_rule *rules, uint32_t n);
 
+/* nat on wan from 192.168.1.0/24 -> (wan) [port lo:hi]; pass all; neighbours known. */
+struct harness *h_natfw(uint16_t lo, uint16_t hi);
+
 /* Rule builders. */
 struct eng_rule h_rule(uint8_t action, uint8_t dir, uint8_t quick);
 void h_net(struct eng_rule_addr *ra, int af, const char *addr, uint8_t plen);

@@ -68,28 +68,10 @@ static uint16_t handshake(struct harness *h, int af, const char *cli, const char
         return port;
 }
 
-/* nat on wan from 192.168.1.0/24 -> (wan); pass all (keep state) */
-static struct harness *natfw(void)
-{
-        struct harness *h = h_new(NULL);
-        struct eng_rule r[2];
-
-        r[0] = h_rule(ENG_A_NAT, ENG_DIR_OUT, 0);
-        r[0].r_ifindex = H_WAN;
-        h_net(&r[0].r_src, 4, "192.168.1.0", 24);
-        r[0].r_rpool.ra_type = ENG_AT_IFADDR;
-        r[0].r_rpool.ra_ifindex = H_WAN;
-        r[0].r_rpool.ra_af = 4;
-        r[1] = h_rule(ENG_A_PASS, 0, 0);
-        h_load(h, r, 2);
-        h_learn_defaults(h);
-        return h;
-}
-
 static void t_gso_nat_whole(void **st)
 {
         static uint8_t f[70000];
-        struct harness *h = natfw();
+        struct harness *h = h_natfw(0, 0);
         const uint8_t *o;
         uint32_t n, on;
 
@@ -140,7 +122,7 @@ static void t_gso_v6_routed(void **st)
 static void t_gso_segments_too_big(void **st)
 {
         static uint8_t f[70000];
-        struct harness *h = natfw();
+        struct harness *h = h_natfw(0, 0);
         const uint8_t *o;
         uint32_t n;
 
@@ -165,7 +147,7 @@ static void t_gso_segments_too_big(void **st)
 static void t_gso_refused(void **st)
 {
         static uint8_t f[2048];
-        struct harness *h = natfw();
+        struct harness *h = h_natfw(0, 0);
         uint32_t n;
 
         (void)st;

@@ -21,29 +21,9 @@ static uint16_t rd16(const uint8_t *p)
         return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* nat on wan from 192.168.1.0/24 -> (wan) [port lo:hi]; pass all */
-static struct harness *natfw(uint16_t lo, uint16_t hi)
-{
-        struct harness *h = h_new(NULL);
-        struct eng_rule r[2];
-
-        r[0] = h_rule(ENG_A_NAT, ENG_DIR_OUT, 0);
-        r[0].r_ifindex = H_WAN;
-        h_net(&r[0].r_src, 4, "192.168.1.0", 24);
-        r[0].r_rpool.ra_type = ENG_AT_IFADDR;
-        r[0].r_rpool.ra_ifindex = H_WAN;
-        r[0].r_rpool.ra_af = 4;
-        r[0].r_rport[0] = lo;
-        r[0].r_rport[1] = hi;
-        r[1] = h_rule(ENG_A_PASS, 0, 0);
-        h_load(h, r, 2);
-        h_learn_defaults(h);
-        return h;
-}
-
 static void t_nat_udp_roundtrip(void **st)
 {
-        struct harness *h = natfw(0, 0);
+        struct harness *h = h_natfw(0, 0);
         uint8_t f[2048], want[2048], l4[256], pay[16];
         const uint8_t *o;
         uint32_t n, wn;
@@ -87,7 +67,7 @@ static void t_nat_udp_roundtrip(void **st)
 
 static void t_nat_tcp_checksum(void **st)
 {
-        struct harness *h = natfw(0, 0);
+        struct harness *h = h_natfw(0, 0);
         uint8_t f[2048];
         const uint8_t *o;
         uint32_t n;
@@ -104,7 +84,7 @@ static void t_nat_tcp_checksum(void **st)
 
 static void t_nat_exhaustion(void **st)
 {
-        struct harness *h = natfw(50001, 50003);
+        struct harness *h = h_natfw(50001, 50003);
         uint8_t f[2048];
         const uint8_t *o;
         uint32_t n, i;
@@ -144,7 +124,7 @@ static void t_nat_exhaustion(void **st)
 
 static void t_nat_icmp_echo(void **st)
 {
-        struct harness *h = natfw(0, 0);
+        struct harness *h = h_natfw(0, 0);
         uint8_t f[2048], want[2048], l4[64];
         const uint8_t *o;
         uint32_t n, wn;
@@ -183,7 +163,7 @@ static void t_nat_icmp_echo(void **st)
 
 static void t_nat_icmp_error(void **st)
 {
-        struct harness *h = natfw(0, 0);
+        struct harness *h = h_natfw(0, 0);
         uint8_t f[2048], out1[2048], want_inner[2048], l4[256], pay[8];
         const uint8_t *o;
         uint32_t n, n1, wn;
@@ -466,7 +446,7 @@ static void t_nat66(void **st)
  * the inside host about its own packet, not about the translated one. */
 static void t_need_frag_before_nat(void **st)
 {
-        struct harness *h = natfw(0, 0);
+        struct harness *h = h_natfw(0, 0);
         uint8_t f[2048], l4[1600], pay[1400];
         struct pb_ip ip = {.af = 4,
                            .src = CLI,
