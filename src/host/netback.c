@@ -85,6 +85,33 @@ int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
                 snprintf(err, errlen, "PACKET_VNET_HDR on %s: %s", nb->dev, strerror(errno));
                 goto fail;
         }
+        /*
+         * The receive ring: a slot per frame of one MTU, the rest (super-
+         * frames) left queued on the socket (PACKET_COPY_THRESH) for a
+         * read into a slab. Set after PACKET_VNET_HDR, as the kernel asks.
+         */
+        int v2 = TPACKET_V2;
+        nb->ring_frame = 2048;
+        while (nb->ring_frame < nb->mtu + 18 + 128 && nb->ring_frame < (64u << 10))
+                nb->ring_frame <<= 1;
+        struct tpacket_req req = {.tp_block_size = nb->ring_frame < 4096 ? 4096 : nb->ring_frame,
+                                  .tp_frame_size = nb->ring_frame,
+                                  .tp_frame_nr = NETBACK_RING_NR};
+        req.tp_block_nr = NETBACK_RING_NR * nb->ring_frame / req.tp_block_size;
+        if (setsockopt(nb->fd, SOL_PACKET, PACKET_VERSION, &v2, sizeof(v2)) < 0 ||
+            setsockopt(nb->fd, SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof(one)) < 0 ||
+            setsockopt(nb->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
+                snprintf(err, errlen, "receive ring on %s: %s", nb->dev, strerror(errno));
+                goto fail;
+        }
+        nb->ring = mmap(NULL, (size_t)NETBACK_RING_NR * nb->ring_frame, PROT_READ | PROT_WRITE,
+                        MAP_SHARED, nb->fd, 0);
+        if (nb->ring == MAP_FAILED) {
+                nb->ring = NULL;
+                snprintf(err, errlen, "mapping the receive ring of %s: %s", nb->dev,
+                         strerror(errno));
+                goto fail;
+        }
         nb->slabs = mmap(NULL, (size_t)NETBACK_RX_BATCH * NETBACK_RX_SLAB, PROT_READ | PROT_WRITE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (nb->slabs == MAP_FAILED) {
@@ -121,34 +148,72 @@ fail:
         return -1;
 }
 
-/* Takes up to `n` frames from the socket into the slabs; returns how many, 0 or -1. */
+/* Reads the next frame queued on the socket into slab k: a frame too long for a ring slot. */
+static void read_long(struct netback *nb, unsigned k)
+{
+        uint8_t *slab = nb->slabs + (size_t)k * NETBACK_RX_SLAB;
+        struct iovec iov[2] = {{.iov_base = &nb->qhdr[k], .iov_len = sizeof(nb->qhdr[k])},
+                               {.iov_base = slab, .iov_len = NETBACK_RX_SLAB}};
+        /* recvmmsg, which the jail allows on this socket, for one message. */
+        struct mmsghdr m = {.msg_hdr = {.msg_iov = iov, .msg_iovlen = 2}};
+        int r = recvmmsg(nb->fd, &m, 1, MSG_DONTWAIT, NULL);
+        nb->qptr[k] = slab;
+        nb->qtrunc[k] = r != 1 || m.msg_len < sizeof(struct virtio_net_hdr) ||
+                        (m.msg_hdr.msg_flags & MSG_TRUNC);
+        nb->qlen[k] = nb->qtrunc[k] ? 0 : m.msg_len - (uint32_t)sizeof(struct virtio_net_hdr);
+}
+
+/*
+ * Gives the kernel back the ring slots the queue pointed into, once it is
+ * delivered: a slot still held would also keep the socket readable.
+ */
+static void release_held(struct netback *nb)
+{
+        for (unsigned i = 0; i < nb->nheld; i++) {
+                struct tpacket2_hdr *h =
+                    (void *)(nb->ring +
+                             (size_t)((nb->held_from + i) % NETBACK_RING_NR) * nb->ring_frame);
+                __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        }
+        nb->held_from = nb->ring_head;
+        nb->nheld = 0;
+}
+
+/* Queues up to `n` frames from the receive ring; returns how many (0 when none wait). */
 static int fill(struct netback *nb, unsigned n)
 {
-        struct mmsghdr msgs[NETBACK_RX_BATCH];
-        struct iovec iov[NETBACK_RX_BATCH][2];
+        release_held(nb);
         if (n > NETBACK_RX_BATCH)
                 n = NETBACK_RX_BATCH;
-        for (unsigned i = 0; i < n; i++) {
-                iov[i][0] =
-                    (struct iovec){.iov_base = &nb->qhdr[i], .iov_len = sizeof(nb->qhdr[i])};
-                iov[i][1] = (struct iovec){.iov_base = nb->slabs + (size_t)i * NETBACK_RX_SLAB,
-                                           .iov_len = NETBACK_RX_SLAB};
-                msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[i], .msg_iovlen = 2}};
+        unsigned k = 0;
+        for (; k < n; k++) {
+                uint8_t *slot = nb->ring + (size_t)nb->ring_head * nb->ring_frame;
+                struct tpacket2_hdr *h = (void *)slot;
+                uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+                if (!(st & TP_STATUS_USER))
+                        break;
+                nb->ring_head = (nb->ring_head + 1) % NETBACK_RING_NR;
+                nb->nheld++;
+                if (st & TP_STATUS_COPY) {
+                        read_long(nb, k); /* the whole frame waits on the socket */
+                        continue;
+                }
+                /* The kernel's offsets, checked all the same: the header sits before the frame. */
+                uint32_t mac = h->tp_mac, snap = h->tp_snaplen;
+                int ok = mac >= sizeof(*h) + sizeof(struct virtio_net_hdr) &&
+                         mac <= nb->ring_frame && snap <= nb->ring_frame - mac;
+                if (ok)
+                        memcpy(&nb->qhdr[k], slot + mac - sizeof(struct virtio_net_hdr),
+                               sizeof(struct virtio_net_hdr));
+                nb->qptr[k] = slot + mac;
+                nb->qtrunc[k] = !ok || h->tp_len != snap;
+                nb->qlen[k] = nb->qtrunc[k] ? 0 : snap;
         }
-        int r = recvmmsg(nb->fd, msgs, n, MSG_DONTWAIT, NULL);
-        if (r < 0)
-                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-        for (int i = 0; i < r; i++) {
-                uint32_t got = msgs[i].msg_len;
-                nb->qtrunc[i] =
-                    (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) || got < sizeof(struct virtio_net_hdr);
-                nb->qlen[i] = nb->qtrunc[i] ? 0 : got - (uint32_t)sizeof(struct virtio_net_hdr);
-        }
-        nb->qn = (unsigned)r;
+        nb->qn = k;
         nb->qi = 0;
         nb->qseg = 0;
         nb->qplanned = 0;
-        return r;
+        return (int)k;
 }
 
 /*
@@ -164,7 +229,7 @@ static unsigned coalesce(struct netback *nb, struct netback_buf *b)
         /* IP's 64 KiB bound the run, and the guest's buffer. */
         uint32_t cap = b->cap < MOAT_FRAME_MAX ? b->cap : MOAT_FRAME_MAX;
         for (unsigned i = nb->qi; i < nb->qn && !nb->qtrunc[i]; i++, n++) {
-                f[n] = nb->slabs + (size_t)i * NETBACK_RX_SLAB;
+                f[n] = nb->qptr[i];
                 if (nbg_segment(&nb->qhdr[i], f[n], nb->qlen[i], &s[n]) < 0 ||
                     (n && (!nbg_follows(f[0], &s[0], f[n - 1], &s[n - 1], f[n], &s[n]) ||
                            nbg_merged_len(s, n + 1) - s[0].l3 > 65535u ||
@@ -189,7 +254,7 @@ enum { DELIVERED, CONSUMED, NO_ROOM };
 static int deliver(struct netback *nb, struct netback_buf *b, int keep)
 {
         unsigned i = nb->qi;
-        const uint8_t *f = nb->slabs + (size_t)i * NETBACK_RX_SLAB;
+        const uint8_t *f = nb->qptr[i];
         int gso_ok = (b->flags & MOAT_FRAME_F_GSO_OK) != 0;
         if (nb->qtrunc[i]) {
                 nb->rx_truncated++;
@@ -266,6 +331,8 @@ int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
                 if (deliver(nb, &bufs[out], 0) == DELIVERED)
                         out++;
         }
+        if (!netback_pending(nb))
+                release_held(nb);
         return (int)out;
 }
 
@@ -290,6 +357,8 @@ int netback_recv_area(struct netback *nb, uint8_t *area, uint32_t cap, uint16_t 
                         used = (off + b.len + MOAT_AREA_ALIGN - 1) & ~(MOAT_AREA_ALIGN - 1);
                 }
         }
+        if (!netback_pending(nb))
+                release_held(nb);
         return (int)got;
 }
 
@@ -361,5 +430,8 @@ void netback_close(struct netback *nb)
         if (nb->slabs)
                 munmap(nb->slabs, (size_t)NETBACK_RX_BATCH * NETBACK_RX_SLAB);
         nb->slabs = NULL;
+        if (nb->ring)
+                munmap(nb->ring, (size_t)NETBACK_RING_NR * nb->ring_frame);
+        nb->ring = NULL;
         nb->qn = nb->qi = 0;
 }

@@ -18,7 +18,8 @@
 #include "netback_offload.h"
 
 #define NETBACK_RX_BATCH 64          /* frames taken from the socket per call */
-#define NETBACK_RX_SLAB  (68u << 10) /* room for one received frame: 64 KiB super-frames */
+#define NETBACK_RX_SLAB  (68u << 10) /* room for one frame too long for a ring slot */
+#define NETBACK_RING_NR  256u        /* receive ring slots */
 
 #include "moat/abi.h"
 
@@ -33,8 +34,19 @@ struct netback {
         uint64_t rx_unfinished; /* offloaded frames that could not be finished, dropped */
         uint64_t rx_overrun;    /* dropped by the kernel: the socket buffer was full */
         uint64_t tx_refused;    /* super-frames from the guest that could not be sent */
+        /*
+         * The kernel's receive ring (TPACKET_V2), shared with the kernel only:
+         * frames that fit a slot are written there as they arrive, with no
+         * system call per frame; longer ones (super-frames) are marked and
+         * read from the socket into a slab.
+         */
+        uint8_t *ring;
+        uint32_t ring_frame;       /* bytes per slot */
+        unsigned ring_head;        /* the next slot to look at */
+        unsigned held_from, nheld; /* slots the queue still points into */
         /* Received, not yet all delivered (a super-frame gives many frames). */
         uint8_t *slabs; /* NETBACK_RX_BATCH slabs, touched only as far as frames reach */
+        const uint8_t *qptr[NETBACK_RX_BATCH]; /* each queued frame: in a ring slot or a slab */
         struct virtio_net_hdr qhdr[NETBACK_RX_BATCH];
         uint32_t qlen[NETBACK_RX_BATCH];
         uint8_t qtrunc[NETBACK_RX_BATCH];
