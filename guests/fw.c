@@ -21,14 +21,13 @@
 #define TICK_NS 100000000ull
 /* One frame's room, 64-byte aligned: a 64 KiB super-frame with its headers. */
 #define FRAME_ROOM ((MOAT_FRAME_MAX + 63u) & ~63u)
-/* Frames taken from a NIC per call (the platform reads 16 at a time). */
-#define NIC_BATCH 16
 /*
- * Frames in and out are packed into these, so a batch of small frames uses
- * little while a NIC batch of super-frames fits. Input stops for a round
- * when the arena is full; output is at most about what came in.
+ * Frames in and out are packed into these (input from a NIC by the
+ * platform, at ring-slot boundaries), so a batch of small frames uses
+ * little while 16 super-frames fit. Input stops for a round when the arena
+ * is full; output is at most about what came in.
  */
-#define ARENA (NIC_BATCH * FRAME_ROOM)
+#define ARENA (16 * FRAME_ROOM)
 /* Room kept on every ring out: a largest frame, and padding at the ring's end. */
 #define RING_RESERVE (2 * MOAT_RING_FRAME_SLOTS - 1)
 
@@ -237,23 +236,26 @@ static uint32_t fw_receive(unsigned i, struct eng_rxframe *rx, unsigned max, uns
                 }
                 moat_chan_release(&x->ch, k);
         } else {
-                struct moat_frame f[NIC_BATCH];
-                unsigned want = 0;
-                while (want < max && want < NIC_BATCH && ARENA - *used >= (want + 1) * FRAME_ROOM) {
-                        f[want] = (struct moat_frame){
-                            .addr = moat_frame_addr(fw_rx_arena + *used + want * FRAME_ROOM),
-                            .cap = FRAME_ROOM,
-                            .flags = MOAT_FRAME_F_GSO_OK};
-                        want++;
+                /* Packed into the arena by the platform, as into an ndvm's ring. */
+                struct moat_frame f[BATCH];
+                uint8_t *area = fw_rx_arena + *used;
+                uint32_t cap = ARENA - *used, got = 0;
+                f[0] = (struct moat_frame){.addr = moat_frame_addr(area),
+                                           .cap = cap,
+                                           .flags = MOAT_FRAME_F_AREA | MOAT_FRAME_F_GSO_OK};
+                if (max && cap >= FRAME_ROOM)
+                        moat_net_recv(x->port, f, max, &got);
+                uint32_t end = 0;
+                for (uint32_t k = 0; k < got && k < max; k++) {
+                        uint8_t *p = (uint8_t *)(uintptr_t)f[k].addr;
+                        if (p < area || p > area + cap || f[k].len == 0 ||
+                            f[k].len > (uint32_t)(area + cap - p))
+                                continue;
+                        rx[n++] = (struct eng_rxframe){p, f[k].len, i, f[k].gso_size};
+                        if ((uint32_t)(p - area) + f[k].len > end)
+                                end = (uint32_t)(p - area) + f[k].len;
                 }
-                uint32_t got = 0;
-                if (want)
-                        moat_net_recv(x->port, f, want, &got);
-                for (uint32_t k = 0; k < got && k < want; k++)
-                        if (f[k].len && f[k].len <= FRAME_ROOM)
-                                rx[n++] = (struct eng_rxframe){fw_rx_arena + *used + k * FRAME_ROOM,
-                                                               f[k].len, i, f[k].gso_size};
-                *used += got * FRAME_ROOM;
+                *used += (end + 63u) & ~63u;
         }
         return n;
 }
