@@ -19,7 +19,7 @@
 
 #define NETBACK_RX_BATCH 64          /* frames taken from the socket per call */
 #define NETBACK_RX_SLAB  (68u << 10) /* room for one frame too long for a ring slot */
-#define NETBACK_RING_NR  256u        /* receive ring slots */
+#define NETBACK_RING_NR  1024u       /* receive ring slots: 256 dropped bursts TCP sends */
 
 #include "moat/abi.h"
 
