@@ -19,6 +19,7 @@
 
 #define NETBACK_RX_BATCH 64          /* frames taken from the socket per call */
 #define NETBACK_RX_SLAB  (68u << 10) /* room for one frame too long for a ring slot */
+#define NETBACK_RX_SLABS 8u          /* such frames per take: each slab is touched whole */
 #define NETBACK_RING_NR  1024u       /* receive ring slots: 256 dropped bursts TCP sends */
 
 #include "moat/abi.h"
@@ -45,7 +46,7 @@ struct netback {
         unsigned ring_head;        /* the next slot to look at */
         unsigned held_from, nheld; /* slots the queue still points into */
         /* Received, not yet all delivered (a super-frame gives many frames). */
-        uint8_t *slabs; /* NETBACK_RX_BATCH slabs, touched only as far as frames reach */
+        uint8_t *slabs; /* NETBACK_RX_SLABS slabs, touched only as far as frames reach */
         const uint8_t *qptr[NETBACK_RX_BATCH]; /* each queued frame: in a ring slot or a slab */
         struct virtio_net_hdr qhdr[NETBACK_RX_BATCH];
         uint32_t qlen[NETBACK_RX_BATCH];
