@@ -882,8 +882,8 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         mark("channels_ready");
 
         /*
-         * The domains, started in parallel. The fw first: it has the longest
-         * boot (the engine's tables), so it is the critical path to forwarding.
+         * The domains. The fw first: it has the longest boot (the engine's
+         * tables), so it is the critical path to forwarding.
          */
         struct dom *fw = &doms[ndoms++];
         snprintf(fw->name, sizeof(fw->name), "fw");
