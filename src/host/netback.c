@@ -1,4 +1,5 @@
 #include "netback.h"
+#include "netback_tcp.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -151,11 +152,34 @@ fail:
 }
 
 /* Reads the next frame queued on the socket into slab k: a frame too long for a ring slot. */
-static void read_long(struct netback *nb, unsigned k, unsigned slab_nr)
+/*
+ * The VLAN tag a device's receive offload took out of the frame (the ring
+ * slot says), put back where it was: an 802.1Q frame must reach the guest
+ * as one, or a tagged frame would pass as untagged. `f` has 4 bytes of room
+ * before it; returns the frame's new start.
+ */
+static uint8_t *vlan_back(struct netback *nb, unsigned k, uint8_t *f, const struct tpacket2_hdr *h,
+                          uint32_t st)
 {
-        uint8_t *slab = nb->slabs + (size_t)slab_nr * NETBACK_RX_SLAB;
+        uint16_t tpid = (st & TP_STATUS_VLAN_TPID_VALID) ? h->tp_vlan_tpid : ETH_P_8021Q;
+        memmove(f - 4, f, 12);
+        nbt_wr16(f + 8, tpid);
+        nbt_wr16(f + 10, h->tp_vlan_tci);
+        nb->qlen[k] += 4;
+        if (nb->qhdr[k].flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+                nb->qhdr[k].csum_start += 4;
+        if (nb->qhdr[k].gso_type != VIRTIO_NET_HDR_GSO_NONE)
+                nb->qhdr[k].hdr_len += 4;
+        return f - 4;
+}
+
+static void read_long(struct netback *nb, unsigned k, unsigned slab_nr,
+                      const struct tpacket2_hdr *h, uint32_t st)
+{
+        /* 4 bytes of room before the frame, for a tag to put back. */
+        uint8_t *slab = nb->slabs + (size_t)slab_nr * NETBACK_RX_SLAB + 4;
         struct iovec iov[2] = {{.iov_base = &nb->qhdr[k], .iov_len = sizeof(nb->qhdr[k])},
-                               {.iov_base = slab, .iov_len = NETBACK_RX_SLAB}};
+                               {.iov_base = slab, .iov_len = NETBACK_RX_SLAB - 4}};
         /* recvmmsg, which the jail allows on this socket, for one message. */
         struct mmsghdr m = {.msg_hdr = {.msg_iov = iov, .msg_iovlen = 2}};
         int r = recvmmsg(nb->fd, &m, 1, MSG_DONTWAIT, NULL);
@@ -163,6 +187,8 @@ static void read_long(struct netback *nb, unsigned k, unsigned slab_nr)
         nb->qtrunc[k] = r != 1 || m.msg_len < sizeof(struct virtio_net_hdr) ||
                         (m.msg_hdr.msg_flags & MSG_TRUNC);
         nb->qlen[k] = nb->qtrunc[k] ? 0 : m.msg_len - (uint32_t)sizeof(struct virtio_net_hdr);
+        if (!nb->qtrunc[k] && nb->qlen[k] >= 12 && (st & TP_STATUS_VLAN_VALID))
+                nb->qptr[k] = vlan_back(nb, k, slab, h, st);
 }
 
 /*
@@ -198,7 +224,7 @@ static int fill(struct netback *nb, unsigned n)
                 nb->ring_head = (nb->ring_head + 1) % NETBACK_RING_NR;
                 nb->nheld++;
                 if (st & TP_STATUS_COPY) {
-                        read_long(nb, k, nlong++); /* the whole frame waits on the socket */
+                        read_long(nb, k, nlong++, h, st); /* the whole frame waits on the socket */
                         continue;
                 }
                 /* The kernel's offsets, checked all the same: the header sits before the frame. */
@@ -211,6 +237,9 @@ static int fill(struct netback *nb, unsigned n)
                 nb->qptr[k] = slot + mac;
                 nb->qtrunc[k] = !ok || h->tp_len != snap;
                 nb->qlen[k] = nb->qtrunc[k] ? 0 : snap;
+                /* The tag goes where the virtio-net header was, copied out above. */
+                if (!nb->qtrunc[k] && snap >= 12 && (st & TP_STATUS_VLAN_VALID))
+                        nb->qptr[k] = vlan_back(nb, k, slot + mac, h, st);
         }
         nb->qn = k;
         nb->qi = 0;

@@ -2,7 +2,12 @@
  * frame_pingpong: the far end of the echo test. Sends N Ethernet frames with
  * numbered payloads out of a host device (AF_PACKET) and checks that each
  * comes back with source and destination MACs swapped and the payload intact.
- * usage: frame_pingpong IFNAME COUNT BATCH
+ * With `vlan`, each frame carries an 802.1Q tag (VLAN 7) and must come back
+ * with it: the kernel takes a received tag out of the frame (skb_vlan_untag),
+ * so it is checked in the packet's auxiliary data. That needs a socket that
+ * sees every frame: without 802.1Q configured the kernel drops the tag
+ * before protocol-bound sockets see the frame.
+ * usage: frame_pingpong IFNAME COUNT BATCH [vlan]
  * Prints "sent S received R intact I elapsed_us E" and exits 0 only if every
  * frame came back intact.
  */
@@ -34,10 +39,11 @@ static uint64_t now_ms(void)
 
 int main(int argc, char **argv)
 {
-        if (argc != 4) {
-                fprintf(stderr, "usage: frame_pingpong IFNAME COUNT BATCH\n");
+        if (argc != 4 && !(argc == 5 && strcmp(argv[4], "vlan") == 0)) {
+                fprintf(stderr, "usage: frame_pingpong IFNAME COUNT BATCH [vlan]\n");
                 return 2;
         }
+        int vlan = argc == 5;
         unsigned count = (unsigned)atoi(argv[2]), batch = (unsigned)atoi(argv[3]);
         if (count == 0 || count > 1000000 || batch == 0 || batch > 256)
                 return 2;
@@ -53,14 +59,16 @@ int main(int argc, char **argv)
                 return 2;
         uint8_t src_mac[6];
         memcpy(src_mac, ifr.ifr_hwaddr.sa_data, 6);
-        struct sockaddr_ll sll = {
-            .sll_family = AF_PACKET, .sll_protocol = htons(ETHERTYPE_TEST), .sll_ifindex = ifindex};
+        struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+                                  .sll_protocol = htons(vlan ? ETH_P_ALL : ETHERTYPE_TEST),
+                                  .sll_ifindex = ifindex};
         if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
                 perror("frame_pingpong: bind");
                 return 2;
         }
         int one = 1;
         setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+        setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one));
 
         uint8_t *seen = calloc(count, 1);
         unsigned sent = 0, received = 0, intact = 0;
@@ -80,7 +88,16 @@ int main(int argc, char **argv)
                         memcpy(f + 14, &sent, sizeof(sent));
                         for (int i = 18; i < FRAME_LEN; i++)
                                 f[i] = (uint8_t)(i ^ sent);
-                        if (send(fd, f, sizeof(f), 0) != (ssize_t)sizeof(f)) {
+                        uint8_t t[FRAME_LEN + 4];
+                        memcpy(t, f, 12);
+                        t[12] = 0x81; /* 802.1Q, VLAN 7 */
+                        t[13] = 0x00;
+                        t[14] = 0x00;
+                        t[15] = 7;
+                        memcpy(t + 16, f + 12, FRAME_LEN - 12);
+                        const void *out = vlan ? (const void *)t : (const void *)f;
+                        size_t olen = vlan ? sizeof(t) : sizeof(f);
+                        if (send(fd, out, olen, 0) != (ssize_t)olen) {
                                 perror("frame_pingpong: send");
                                 return 1;
                         }
@@ -95,18 +112,34 @@ int main(int argc, char **argv)
                         continue;
                 }
                 uint8_t r[2048];
-                ssize_t n = recv(fd, r, sizeof(r), 0);
+                char ctl[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+                struct iovec iov = {.iov_base = r, .iov_len = sizeof(r)};
+                struct msghdr mh = {.msg_iov = &iov,
+                                    .msg_iovlen = 1,
+                                    .msg_control = ctl,
+                                    .msg_controllen = sizeof(ctl)};
+                ssize_t n = recvmsg(fd, &mh, 0);
                 if (n < 0)
                         continue;
+                /* The tag the frame came back with, if any. */
+                int tag = -1;
+                for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+                        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
+                                struct tpacket_auxdata aux;
+                                memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+                                if (aux.tp_status & TP_STATUS_VLAN_VALID)
+                                        tag = aux.tp_vlan_tci & 0x0fff;
+                        }
                 unsigned seq;
-                if (n != FRAME_LEN)
+                if (n != FRAME_LEN || r[12] != ETHERTYPE_TEST >> 8 ||
+                    r[13] != (ETHERTYPE_TEST & 0xff))
                         continue;
                 memcpy(&seq, r + 14, sizeof(seq));
                 received++;
                 if (window < sent)
                         window++;
                 int ok = seq < count && !seen[seq] && memcmp(r, src_mac, 6) == 0 &&
-                         memcmp(r + 6, dst_mac, 6) == 0;
+                         memcmp(r + 6, dst_mac, 6) == 0 && tag == (vlan ? 7 : -1);
                 for (int i = 18; ok && i < FRAME_LEN; i++)
                         ok = r[i] == (uint8_t)(i ^ seq);
                 if (ok) {
