@@ -153,18 +153,16 @@ fail:
 
 /* Reads the next frame queued on the socket into slab k: a frame too long for a ring slot. */
 /*
- * The VLAN tag a device's receive offload took out of the frame (the ring
- * slot says), put back where it was: an 802.1Q frame must reach the guest
- * as one, or a tagged frame would pass as untagged. `f` has 4 bytes of room
+ * The 802.1Q tag the host's receive path took out of frame k (the ring slot
+ * said), put back where it was: a tagged frame must reach the guest tagged,
+ * or a frame of any VLAN would pass as untagged. `f` has 4 bytes of room
  * before it; returns the frame's new start.
  */
-static uint8_t *vlan_back(struct netback *nb, unsigned k, uint8_t *f, const struct tpacket2_hdr *h,
-                          uint32_t st)
+static uint8_t *vlan_back(struct netback *nb, unsigned k, uint8_t *f)
 {
-        uint16_t tpid = (st & TP_STATUS_VLAN_TPID_VALID) ? h->tp_vlan_tpid : ETH_P_8021Q;
         memmove(f - 4, f, 12);
-        nbt_wr16(f + 8, tpid);
-        nbt_wr16(f + 10, h->tp_vlan_tci);
+        nbt_wr16(f + 8, nb->qtpid[k]);
+        nbt_wr16(f + 10, nb->qtci[k]);
         nb->qlen[k] += 4;
         if (nb->qhdr[k].flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
                 nb->qhdr[k].csum_start += 4;
@@ -173,22 +171,27 @@ static uint8_t *vlan_back(struct netback *nb, unsigned k, uint8_t *f, const stru
         return f - 4;
 }
 
-static void read_long(struct netback *nb, unsigned k, unsigned slab_nr,
-                      const struct tpacket2_hdr *h, uint32_t st)
+/*
+ * Reads frame k, which waits on the socket, to `dst` (room for `cap`
+ * bytes, and 4 more before it for a tag to put back). The socket's queue
+ * holds exactly the frames the ring marked, in order, so every such frame
+ * is read exactly once, when its turn comes.
+ */
+static void read_long(struct netback *nb, unsigned k, uint8_t *dst, uint32_t cap)
 {
-        /* 4 bytes of room before the frame, for a tag to put back. */
-        uint8_t *slab = nb->slabs + (size_t)slab_nr * NETBACK_RX_SLAB + 4;
-        struct iovec iov[2] = {{.iov_base = &nb->qhdr[k], .iov_len = sizeof(nb->qhdr[k])},
-                               {.iov_base = slab, .iov_len = NETBACK_RX_SLAB - 4}};
+        struct virtio_net_hdr vh;
+        struct iovec iov[2] = {{.iov_base = &vh, .iov_len = sizeof(vh)},
+                               {.iov_base = dst, .iov_len = cap}};
         /* recvmmsg, which the jail allows on this socket, for one message. */
         struct mmsghdr m = {.msg_hdr = {.msg_iov = iov, .msg_iovlen = 2}};
         int r = recvmmsg(nb->fd, &m, 1, MSG_DONTWAIT, NULL);
-        nb->qptr[k] = slab;
-        nb->qtrunc[k] = r != 1 || m.msg_len < sizeof(struct virtio_net_hdr) ||
-                        (m.msg_hdr.msg_flags & MSG_TRUNC);
-        nb->qlen[k] = nb->qtrunc[k] ? 0 : m.msg_len - (uint32_t)sizeof(struct virtio_net_hdr);
-        if (!nb->qtrunc[k] && nb->qlen[k] >= 12 && (st & TP_STATUS_VLAN_VALID))
-                nb->qptr[k] = vlan_back(nb, k, slab, h, st);
+        nb->qunread[k] = 0;
+        nb->qptr[k] = dst;
+        nb->qtrunc[k] = r != 1 || m.msg_len < sizeof(vh) || (m.msg_hdr.msg_flags & MSG_TRUNC);
+        nb->qlen[k] = nb->qtrunc[k] ? 0 : m.msg_len - (uint32_t)sizeof(vh);
+        nb->qhdr[k] = vh;
+        if (!nb->qtrunc[k] && nb->qlen[k] >= 12 && nb->qtagged[k])
+                nb->qptr[k] = vlan_back(nb, k, dst);
 }
 
 /*
@@ -223,10 +226,20 @@ static int fill(struct netback *nb, unsigned n)
                         break;
                 nb->ring_head = (nb->ring_head + 1) % NETBACK_RING_NR;
                 nb->nheld++;
+                nb->qtagged[k] = (st & TP_STATUS_VLAN_VALID) != 0;
+                nb->qtci[k] = h->tp_vlan_tci;
+                nb->qtpid[k] = (st & TP_STATUS_VLAN_TPID_VALID) ? h->tp_vlan_tpid : ETH_P_8021Q;
                 if (st & TP_STATUS_COPY) {
-                        read_long(nb, k, nlong++, h, st); /* the whole frame waits on the socket */
+                        /* The whole frame waits on the socket, read when its turn comes. */
+                        nb->qunread[k] = 1;
+                        nb->qptr[k] = NULL;
+                        nb->qtrunc[k] = 0;
+                        nb->qlen[k] = h->tp_len;
+                        memset(&nb->qhdr[k], 0, sizeof(nb->qhdr[k]));
+                        nlong++;
                         continue;
                 }
+                nb->qunread[k] = 0;
                 /* The kernel's offsets, checked all the same: the header sits before the frame. */
                 uint32_t mac = h->tp_mac, snap = h->tp_snaplen;
                 int ok = mac >= sizeof(*h) + sizeof(struct virtio_net_hdr) &&
@@ -238,13 +251,14 @@ static int fill(struct netback *nb, unsigned n)
                 nb->qtrunc[k] = !ok || h->tp_len != snap;
                 nb->qlen[k] = nb->qtrunc[k] ? 0 : snap;
                 /* The tag goes where the virtio-net header was, copied out above. */
-                if (!nb->qtrunc[k] && snap >= 12 && (st & TP_STATUS_VLAN_VALID))
-                        nb->qptr[k] = vlan_back(nb, k, slot + mac, h, st);
+                if (!nb->qtrunc[k] && snap >= 12 && nb->qtagged[k])
+                        nb->qptr[k] = vlan_back(nb, k, slot + mac);
         }
         nb->qn = k;
         nb->qi = 0;
         nb->qseg = 0;
         nb->qplanned = 0;
+        nb->qslabs = 0;
         return (int)k;
 }
 
@@ -260,7 +274,7 @@ static unsigned coalesce(struct netback *nb, struct netback_buf *b)
         unsigned n = 0;
         /* IP's 64 KiB bound the run, and the guest's buffer. */
         uint32_t cap = b->cap < MOAT_FRAME_MAX ? b->cap : MOAT_FRAME_MAX;
-        for (unsigned i = nb->qi; i < nb->qn && !nb->qtrunc[i]; i++, n++) {
+        for (unsigned i = nb->qi; i < nb->qn && !nb->qtrunc[i] && !nb->qunread[i]; i++, n++) {
                 f[n] = nb->qptr[i];
                 if (nbg_segment(&nb->qhdr[i], f[n], nb->qlen[i], &s[n]) < 0 ||
                     (n && (!nbg_follows(f[0], &s[0], f[n - 1], &s[n - 1], f[n], &s[n]) ||
@@ -283,11 +297,56 @@ enum { DELIVERED, CONSUMED, NO_ROOM };
  * the next frame is good but does not fit `b` (only when `keep` is set: an
  * area that is nearly full; it stays queued for the next call).
  */
+/*
+ * Frame qi waits on the socket: reads it, straight into `b` if it is a
+ * super-frame that goes there whole (no copy through a slab), else into a
+ * slab. Returns DELIVERED if it went whole into `b`, NO_ROOM if it should
+ * wait for more room (`keep`), else CONSUMED with the frame now in memory.
+ */
+static int read_queued(struct netback *nb, struct netback_buf *b, int keep, int gso_ok)
+{
+        unsigned i = nb->qi;
+        uint32_t len = nb->qlen[i], tag = nb->qtagged[i] ? 4 : 0;
+        /* The ring slot does not carry the frame's virtio-net header: its size decides. */
+        int big = len > MOAT_FRAME_MAX - tag ? 0 : len + tag > 1518;
+        if (keep && gso_ok && big && len + tag > b->cap)
+                return NO_ROOM;
+        if (gso_ok && big && len + tag <= b->cap) {
+                read_long(nb, i, (uint8_t *)b->data + tag, b->cap - tag);
+                if (nb->qtrunc[i])
+                        return CONSUMED;
+                struct nbo_plan p;
+                if (nbo_plan(&nb->qhdr[i], nb->qptr[i], nb->qlen[i], b->cap, 1, &p) == 0 &&
+                    (p.whole || p.hlen == 0)) {
+                        /* In place: checksums finished where the frame landed. */
+                        b->len = nbo_emit(&nb->qhdr[i], nb->qptr[i], &p, 0, b->data);
+                        b->gso_size = p.whole ? (uint16_t)p.mss : 0;
+                        nb->qi++;
+                        nb->qplanned = 0;
+                        return DELIVERED;
+                }
+                /* To be cut after all: from a slab, the buffer being the destination. */
+                uint8_t *slab =
+                    nb->slabs + (size_t)(nb->qslabs++ % NETBACK_RX_SLABS) * NETBACK_RX_SLAB;
+                memmove(slab, nb->qptr[i], nb->qlen[i]);
+                nb->qptr[i] = slab;
+                return CONSUMED;
+        }
+        uint8_t *slab = nb->slabs + (size_t)(nb->qslabs++ % NETBACK_RX_SLABS) * NETBACK_RX_SLAB + 4;
+        read_long(nb, i, slab, NETBACK_RX_SLAB - 4);
+        return CONSUMED;
+}
+
 static int deliver(struct netback *nb, struct netback_buf *b, int keep)
 {
         unsigned i = nb->qi;
-        const uint8_t *f = nb->qptr[i];
         int gso_ok = (b->flags & MOAT_FRAME_F_GSO_OK) != 0;
+        if (nb->qunread[i]) {
+                int r = read_queued(nb, b, keep, gso_ok);
+                if (r != CONSUMED)
+                        return r;
+        }
+        const uint8_t *f = nb->qptr[i];
         if (nb->qtrunc[i]) {
                 nb->rx_truncated++;
                 nb->qi++;

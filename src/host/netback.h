@@ -51,6 +51,10 @@ struct netback {
         struct virtio_net_hdr qhdr[NETBACK_RX_BATCH];
         uint32_t qlen[NETBACK_RX_BATCH];
         uint8_t qtrunc[NETBACK_RX_BATCH];
+        uint8_t qunread[NETBACK_RX_BATCH]; /* still on the socket (too long for a slot) */
+        uint8_t qtagged[NETBACK_RX_BATCH]; /* had an 802.1Q tag taken out: qtci, qtpid */
+        uint16_t qtci[NETBACK_RX_BATCH], qtpid[NETBACK_RX_BATCH];
+        unsigned qslabs;       /* slabs the queue has used */
         unsigned qn, qi;       /* queued frames, the next to deliver */
         uint32_t qseg;         /* of frame qi: the next segment */
         struct nbo_plan qplan; /* of frame qi, once planned */

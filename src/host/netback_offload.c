@@ -67,7 +67,8 @@ uint32_t nbo_emit(const struct virtio_net_hdr *h, const uint8_t *f, const struct
                   uint32_t k, uint8_t *out)
 {
         if (p->hlen == 0) {
-                memcpy(out, f, p->len);
+                if (out != f) /* finished in place when it landed where it goes */
+                        memcpy(out, f, p->len);
                 if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
                         finish_partial(h, out, p->len);
                 return p->len;
@@ -78,7 +79,8 @@ uint32_t nbo_emit(const struct virtio_net_hdr *h, const uint8_t *f, const struct
                  * first segment's, a TSO frame's the pseudo-header's.
                  */
                 uint32_t l3 = p->l3, l4 = p->l4;
-                memcpy(out, f, p->len);
+                if (out != f)
+                        memcpy(out, f, p->len);
                 if (p->af == 4) {
                         nbt_wr16(out + l3 + 10, 0);
                         nbt_wr16(out + l3 + 10,
