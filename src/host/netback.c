@@ -151,7 +151,6 @@ fail:
         return -1;
 }
 
-/* Reads the next frame queued on the socket into slab k: a frame too long for a ring slot. */
 /*
  * The 802.1Q tag the host's receive path took out of frame k (the ring slot
  * said), put back where it was: a tagged frame must reach the guest tagged,
@@ -210,14 +209,15 @@ static void release_held(struct netback *nb)
         nb->nheld = 0;
 }
 
-/* Queues up to `n` frames from the receive ring; returns how many (0 when none wait). */
-static int fill(struct netback *nb, unsigned n)
+/*
+ * Queues what waits in the receive ring, up to NETBACK_RX_BATCH frames (a
+ * run of segments may become one frame); returns how many.
+ */
+static unsigned fill(struct netback *nb)
 {
         release_held(nb);
-        if (n > NETBACK_RX_BATCH)
-                n = NETBACK_RX_BATCH;
         unsigned k = 0, nlong = 0;
-        for (; k < n; k++) {
+        for (; k < NETBACK_RX_BATCH; k++) {
                 uint8_t *slot = nb->ring + (size_t)nb->ring_head * nb->ring_frame;
                 struct tpacket2_hdr *h = (void *)slot;
                 uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
@@ -259,7 +259,7 @@ static int fill(struct netback *nb, unsigned n)
         nb->qseg = 0;
         nb->qplanned = 0;
         nb->qslabs = 0;
-        return (int)k;
+        return k;
 }
 
 /*
@@ -291,12 +291,6 @@ static unsigned coalesce(struct netback *nb, struct netback_buf *b)
 
 enum { DELIVERED, CONSUMED, NO_ROOM };
 
-/*
- * Delivers the next queued frame, segment or merged run into `b` (data,
- * cap, flags). CONSUMED: a frame was dropped and counted instead. NO_ROOM:
- * the next frame is good but does not fit `b` (only when `keep` is set: an
- * area that is nearly full; it stays queued for the next call).
- */
 /*
  * Frame qi waits on the socket: reads it, straight into `b` if it is a
  * super-frame that goes there whole (no copy through a slab), else into a
@@ -337,6 +331,12 @@ static int read_queued(struct netback *nb, struct netback_buf *b, int keep, int 
         return CONSUMED;
 }
 
+/*
+ * Delivers the next queued frame, segment or merged run into `b` (data,
+ * cap, flags). CONSUMED: a frame was dropped and counted instead. NO_ROOM:
+ * the next frame is good but does not fit `b` (only when `keep` is set: an
+ * area that is nearly full; it stays queued for the next call).
+ */
 static int deliver(struct netback *nb, struct netback_buf *b, int keep)
 {
         unsigned i = nb->qi;
@@ -398,27 +398,22 @@ static int deliver(struct netback *nb, struct netback_buf *b, int keep)
         return DELIVERED;
 }
 
-/* Queued frames, or else one read of the socket: 1 if frames wait, 0 if none, -1. */
+/* Are frames queued? If not, takes from the ring once per call (what it brings may fill more). */
 static int have_frames(struct netback *nb, int *filled)
 {
         if (netback_pending(nb))
                 return 1;
-        /* One read of the socket per call; what it brings may fill more. */
         if (*filled)
                 return 0;
         *filled = 1;
-        /* As many as are queued: a run of segments may become one frame. */
-        int r = fill(nb, NETBACK_RX_BATCH);
-        return r < 0 ? -1 : r > 0;
+        return fill(nb) > 0;
 }
 
 int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n)
 {
         unsigned out = 0;
-        int filled = 0, r;
-        while (out < n && (r = have_frames(nb, &filled)) != 0) {
-                if (r < 0)
-                        return out ? (int)out : -1;
+        int filled = 0;
+        while (out < n && have_frames(nb, &filled)) {
                 if (deliver(nb, &bufs[out], 0) == DELIVERED)
                         out++;
         }
@@ -432,10 +427,8 @@ int netback_recv_area(struct netback *nb, uint8_t *area, uint32_t cap, uint16_t 
 {
         unsigned got = 0;
         uint32_t used = 0; /* bytes of the area taken, each frame's headroom included */
-        int filled = 0, r;
-        while (got < n && (r = have_frames(nb, &filled)) != 0) {
-                if (r < 0)
-                        return got ? (int)got : -1;
+        int filled = 0;
+        while (got < n && have_frames(nb, &filled)) {
                 uint32_t off = used + MOAT_AREA_HEADROOM;
                 if (off >= cap)
                         break;

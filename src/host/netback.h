@@ -84,8 +84,8 @@ struct netback_buf {
 
 /*
  * Receives up to `n` frames without blocking. Returns how many arrived (0 when
- * none wait) or -1 on a socket error. Frames that cannot be delivered whole
- * are dropped and counted (rx_truncated, rx_unfinished).
+ * none wait). Frames that cannot be delivered whole are dropped and counted
+ * (rx_truncated, rx_unfinished).
  */
 int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n);
 
@@ -94,7 +94,7 @@ int netback_recv(struct netback *nb, struct netback_buf *bufs, unsigned n);
  * (`cap` bytes), each MOAT_AREA_HEADROOM bytes past a MOAT_AREA_ALIGN
  * boundary, and out[k] says where frame k went (data, len, gso_size). A
  * frame that does not fit in what is left stays queued for the next call.
- * `flags`: MOAT_FRAME_F_GSO_OK or not. Returns how many, or -1.
+ * `flags`: MOAT_FRAME_F_GSO_OK or not. Returns how many.
  */
 int netback_recv_area(struct netback *nb, uint8_t *area, uint32_t cap, uint16_t flags,
                       struct netback_buf *out, unsigned n);
