@@ -82,17 +82,13 @@ enum svc_status svc_net_info(struct svc *s, struct moat_hc_net_info *a)
 }
 
 /*
- * Translates a batch's frame array and buffers. `frames` stays in guest memory
- * (the caller writes lengths back through it); `bufs` gets host pointers.
+ * Translates a batch's buffers into `bufs` (host pointers). The frame array
+ * `f` stays in guest memory: the caller writes results back through it.
  */
-static enum svc_status svc_batch_map(struct svc *s, struct moat_hc_net_batch *a, int recv,
-                                     struct moat_frame **frames, struct netback_buf *bufs)
+static enum svc_status svc_batch_map(struct svc *s, uint32_t count, int recv,
+                                     const struct moat_frame *f, struct netback_buf *bufs)
 {
-        uint64_t bytes = (uint64_t)a->count * sizeof(struct moat_frame);
-        struct moat_frame *f = s->xlate(s->xlate_ctx, a->frames, bytes);
-        if (f == NULL)
-                return svc_fault(s, "net batch frame array", a->frames, bytes);
-        for (uint32_t i = 0; i < a->count; i++) {
+        for (uint32_t i = 0; i < count; i++) {
                 uint64_t addr = f[i].addr;
                 uint32_t len = recv ? f[i].cap : f[i].len;
                 if (!recv && len > MOAT_FRAME_MAX)
@@ -110,45 +106,13 @@ static enum svc_status svc_batch_map(struct svc *s, struct moat_hc_net_batch *a,
                                                .gso_size = f[i].gso_size,
                                                .flags = f[i].flags};
         }
-        *frames = f;
         return SVC_OK;
 }
 
 /*
- * Receive into one area (MOAT_FRAME_F_AREA): frames packed into it, their
- * guest addresses written back to the frame array.
+ * A batch. A receive into one area (MOAT_FRAME_F_AREA on the first frame)
+ * has frames packed into it; their guest addresses go back to the array.
  */
-static enum svc_status svc_net_recv_area(struct svc *s, struct moat_hc_net_batch *a,
-                                         struct moat_frame *f)
-{
-        /* Read once: the guest may change its frame array meanwhile. */
-        uint64_t addr = f[0].addr;
-        uint16_t flags = f[0].flags;
-        uint32_t cap = f[0].cap < MOAT_AREA_MAX ? f[0].cap : MOAT_AREA_MAX;
-        uint8_t *area = s->xlate(s->xlate_ctx, addr, cap);
-        if (area == NULL)
-                return svc_fault(s, "net recv area", addr, cap);
-        if (a->port >= s->nnics) {
-                a->ret = MOAT_ENOENT;
-                return SVC_OK;
-        }
-        struct netback_buf out[MOAT_NET_BATCH_MAX];
-        int r = netback_recv_area(&s->nics[a->port], area, cap, flags & MOAT_FRAME_F_GSO_OK, out,
-                                  a->count);
-        if (r < 0) {
-                a->ret = MOAT_EUNSPEC;
-                return SVC_OK;
-        }
-        for (int i = 0; i < r; i++)
-                f[i] = (struct moat_frame){.addr = addr + (uint64_t)((uint8_t *)out[i].data - area),
-                                           .len = out[i].len,
-                                           .cap = out[i].len,
-                                           .gso_size = out[i].gso_size};
-        a->done = (uint32_t)r;
-        a->ret = (r == 0) ? MOAT_EAGAIN : MOAT_OK;
-        return SVC_OK;
-}
-
 static enum svc_status svc_net_batch(struct svc *s, struct moat_hc_net_batch *a, int recv)
 {
         a->done = 0;
@@ -156,35 +120,44 @@ static enum svc_status svc_net_batch(struct svc *s, struct moat_hc_net_batch *a,
                 a->ret = MOAT_EINVAL;
                 return SVC_OK;
         }
-        if (recv) {
-                struct moat_frame *f =
-                    s->xlate(s->xlate_ctx, a->frames, (uint64_t)a->count * sizeof(*f));
-                if (f == NULL)
-                        return svc_fault(s, "net batch frame array", a->frames,
-                                         (uint64_t)a->count * sizeof(*f));
-                if (f[0].flags & MOAT_FRAME_F_AREA)
-                        return svc_net_recv_area(s, a, f);
-        }
         /* Addresses first: a bad one stops the guest whatever else is wrong. */
+        uint64_t bytes = (uint64_t)a->count * sizeof(struct moat_frame);
+        struct moat_frame *f = s->xlate(s->xlate_ctx, a->frames, bytes);
+        if (f == NULL)
+                return svc_fault(s, "net batch frame array", a->frames, bytes);
         struct netback_buf bufs[MOAT_NET_BATCH_MAX];
-        struct moat_frame *frames;
-        if (svc_batch_map(s, a, recv, &frames, bufs) != SVC_OK)
+        /* Read once: the guest may change its frame array meanwhile. */
+        uint64_t area_addr = f[0].addr;
+        uint16_t flags0 = f[0].flags;
+        uint8_t *area = NULL;
+        uint32_t area_cap = 0;
+        if (recv && (flags0 & MOAT_FRAME_F_AREA)) {
+                area_cap = f[0].cap < MOAT_AREA_MAX ? f[0].cap : MOAT_AREA_MAX;
+                area = s->xlate(s->xlate_ctx, area_addr, area_cap);
+                if (area == NULL)
+                        return svc_fault(s, "net recv area", area_addr, area_cap);
+        } else if (svc_batch_map(s, a->count, recv, f, bufs) != SVC_OK) {
                 return SVC_FAULT;
+        }
         if (a->port >= s->nnics) {
                 a->ret = MOAT_ENOENT;
                 return SVC_OK;
         }
         struct netback *nb = &s->nics[a->port];
-        int r = recv ? netback_recv(nb, bufs, a->count) : netback_send(nb, bufs, a->count);
+        int r = !recv  ? netback_send(nb, bufs, a->count)
+                : area ? netback_recv_area(nb, area, area_cap, flags0 & MOAT_FRAME_F_GSO_OK, bufs,
+                                           a->count)
+                       : netback_recv(nb, bufs, a->count);
         if (r < 0) {
                 a->ret = MOAT_EUNSPEC;
                 return SVC_OK;
         }
-        if (recv)
-                for (int i = 0; i < r; i++) {
-                        frames[i].len = bufs[i].len;
-                        frames[i].gso_size = bufs[i].gso_size;
-                }
+        for (int i = 0; recv && i < r; i++) {
+                if (area)
+                        f[i].addr = area_addr + (uint64_t)((uint8_t *)bufs[i].data - area);
+                f[i].len = bufs[i].len;
+                f[i].gso_size = bufs[i].gso_size;
+        }
         a->done = (uint32_t)r;
         a->ret = (r == 0) ? MOAT_EAGAIN : MOAT_OK;
         return SVC_OK;
