@@ -60,6 +60,14 @@ unsigned moat_chan_room(const struct moat_chan *c)
         return c->broken || used > MOAT_RING_SLOTS ? 0 : MOAT_RING_SLOTS - used;
 }
 
+/* Writes a slot's header (a frame, padding or an entry to skip). */
+static void set_hdr(struct moat_ring_slot *s, uint32_t len, uint16_t gso_size, uint16_t flags)
+{
+        s->len = len;
+        s->gso_size = gso_size;
+        s->flags = flags;
+}
+
 /* Slots a frame of `need` slots takes at producer index `prod`: padding to the end first? */
 static uint32_t slots_at(uint32_t prod, uint32_t need)
 {
@@ -103,15 +111,11 @@ unsigned moat_chan_send(struct moat_chan *c, const struct moat_chan_frame *frame
                 struct moat_ring_slot *s = &c->tx_slots[prod & (MOAT_RING_SLOTS - 1)];
                 if (take != need) {
                         /* No wrapping: the rest of the ring becomes one padding entry. */
-                        s->len = 0;
-                        s->gso_size = 0;
-                        s->flags = MOAT_RING_F_PAD;
+                        set_hdr(s, 0, 0, MOAT_RING_F_PAD);
                         s = &c->tx_slots[0];
                 }
                 memcpy(s->data, f->data, f->len);
-                s->len = f->len;
-                s->gso_size = f->gso_size;
-                s->flags = 0;
+                set_hdr(s, f->len, f->gso_size, 0);
                 prod += take;
                 room -= take;
         }
@@ -141,48 +145,37 @@ uint8_t *moat_chan_tx_area(struct moat_chan *c, uint32_t *bytes)
 
 unsigned moat_chan_tx_commit(struct moat_chan *c, const struct moat_chan_frame *f, unsigned n)
 {
-        if (c->broken || n == 0)
+        uint32_t pos = c->tx_prod & (MOAT_RING_SLOTS - 1), room = moat_chan_room(c);
+        if (c->broken || n == 0 || n > MOAT_RING_SLOTS || c->tx_pad > room)
                 return 0;
-        uint32_t pos = c->tx_prod & (MOAT_RING_SLOTS - 1);
-        uint32_t start = c->tx_pad ? 0 : pos, room = moat_chan_room(c);
-        uint32_t limit = c->tx_pad ? room - c->tx_pad
-                                   : (room < MOAT_RING_SLOTS - pos ? room : MOAT_RING_SLOTS - pos);
-        if (c->tx_pad > room)
-                return 0;
+        uint32_t start = c->tx_pad ? 0 : pos;
+        uint32_t end = c->tx_pad
+                           ? room - c->tx_pad
+                           : pos + (room < MOAT_RING_SLOTS - pos ? room : MOAT_RING_SLOTS - pos);
         /* Check every frame's place first: nothing is published unless all are right. */
+        uint16_t slot[MOAT_RING_SLOTS];
         uint32_t next = start;
         for (unsigned k = 0; k < n; k++) {
                 uintptr_t at = (uintptr_t)f[k].data - 8 - (uintptr_t)c->tx_slots;
                 uint32_t need = moat_ring_slots_for(f[k].len);
                 if ((uintptr_t)f[k].data < (uintptr_t)c->tx_slots + 8 || at % MOAT_RING_SLOT ||
-                    at / MOAT_RING_SLOT < next || need == 0 ||
-                    at / MOAT_RING_SLOT + need > start + limit)
+                    at / MOAT_RING_SLOT < next || need == 0 || at / MOAT_RING_SLOT + need > end)
                         return 0;
-                next = (uint32_t)(at / MOAT_RING_SLOT) + need;
+                slot[k] = (uint16_t)(at / MOAT_RING_SLOT);
+                next = slot[k] + need;
         }
         /* Gaps between frames (there are none from a packing platform) are skipped too. */
         next = start;
         for (unsigned k = 0; k < n; k++) {
-                uint32_t slot = (uint32_t)(((uintptr_t)f[k].data - 8 - (uintptr_t)c->tx_slots) /
-                                           MOAT_RING_SLOT);
-                if (slot > next) {
-                        struct moat_ring_slot *g = &c->tx_slots[next];
-                        g->len = (slot - next) * MOAT_RING_SLOT - 8;
-                        g->gso_size = 0;
-                        g->flags = MOAT_RING_F_SKIP;
-                }
-                struct moat_ring_slot *s = &c->tx_slots[slot];
-                s->len = f[k].len;
-                s->gso_size = f[k].gso_size;
-                s->flags = f[k].flags & MOAT_RING_F_SKIP;
-                next = slot + moat_ring_slots_for(f[k].len);
+                if (slot[k] > next)
+                        set_hdr(&c->tx_slots[next], (slot[k] - next) * MOAT_RING_SLOT - 8, 0,
+                                MOAT_RING_F_SKIP);
+                set_hdr(&c->tx_slots[slot[k]], f[k].len, f[k].gso_size,
+                        f[k].flags & MOAT_RING_F_SKIP);
+                next = slot[k] + moat_ring_slots_for(f[k].len);
         }
-        if (c->tx_pad) {
-                struct moat_ring_slot *p = &c->tx_slots[pos];
-                p->len = 0;
-                p->gso_size = 0;
-                p->flags = MOAT_RING_F_PAD;
-        }
+        if (c->tx_pad)
+                set_hdr(&c->tx_slots[pos], 0, 0, MOAT_RING_F_PAD);
         c->tx_prod += c->tx_pad + (next - start);
         c->tx_pad = 0;
         store_rel(&c->tx->prod, c->tx_prod);
