@@ -123,7 +123,9 @@ static void test_super_frames(void **state)
         /* Small frames around the end: no slot is wasted for them. */
         for (int i = 0; i < 300; i++) {
                 struct moat_chan_frame s = fr(big, 1 + (uint32_t)i);
+                uint32_t before = a.tx_prod;
                 assert_int_equal(moat_chan_send(&a, &s, 1), 1);
+                assert_int_equal(a.tx_prod - before, 1); /* one slot, never padding */
                 assert_int_equal(moat_chan_peek(&b, got, 8), 1);
                 assert_int_equal(got[0].len, 1 + i);
                 moat_chan_release(&b, 1);
