@@ -78,16 +78,11 @@ uint32_t nbg_merge(const uint8_t *const *f, const struct nbg_seg *s, unsigned n,
                 memcpy(out + len, f[i] + s[i].hlen, s[i].plen);
                 len += s[i].plen;
         }
-        if (s[0].af == 4) {
+        if (s[0].af == 4)
                 nbt_wr16(out + l3 + 2, (uint16_t)(len - l3));
-                nbt_wr16(out + l3 + 10, 0);
-                nbt_wr16(out + l3 + 10, moat_csum_fold(moat_csum_add(0, out + l3, 20)));
-        } else {
+        else
                 nbt_wr16(out + l3 + 4, (uint16_t)(len - l4));
-        }
         out[l4 + 13] |= f[n - 1][l4 + 13] & NBT_TCP_PSH;
-        nbt_wr16(out + l4 + 16, 0);
-        nbt_wr16(out + l4 + 16, moat_csum_fold(moat_csum_add(nbt_pseudo(out, l3, s[0].af, len - l4),
-                                                             out + l4, len - l4)));
+        nbt_checksum(out, len, l3, l4, s[0].af);
         return len;
 }

@@ -78,18 +78,9 @@ uint32_t nbo_emit(const struct virtio_net_hdr *h, const uint8_t *f, const struct
                  * Checksums made from scratch: a GRO frame's TCP field is its
                  * first segment's, a TSO frame's the pseudo-header's.
                  */
-                uint32_t l3 = p->l3, l4 = p->l4;
                 if (out != f)
                         memcpy(out, f, p->len);
-                if (p->af == 4) {
-                        nbt_wr16(out + l3 + 10, 0);
-                        nbt_wr16(out + l3 + 10,
-                                 moat_csum_fold(moat_csum_add(0, out + l3, l4 - l3)));
-                }
-                nbt_wr16(out + l4 + 16, 0);
-                uint32_t tcplen = p->len - l4;
-                nbt_wr16(out + l4 + 16, moat_csum_fold(moat_csum_add(
-                                            nbt_pseudo(out, l3, p->af, tcplen), out + l4, tcplen)));
+                nbt_checksum(out, p->len, p->l3, p->l4, p->af);
                 return p->len;
         }
         uint32_t payload = p->len - p->hlen, off = k * p->mss;
@@ -98,12 +89,9 @@ uint32_t nbo_emit(const struct virtio_net_hdr *h, const uint8_t *f, const struct
         memcpy(out, f, p->hlen);
         memcpy(out + p->hlen, f + p->hlen + off, seg);
         if (p->af == 4) {
-                uint32_t ihl = l4 - l3;
                 nbt_wr16(out + l3 + 2, (uint16_t)(total - l3));
                 nbt_wr16(out + l3 + 4,
                          (uint16_t)(nbt_rd16(f + l3 + 4) + k)); /* a new id per frame */
-                nbt_wr16(out + l3 + 10, 0);
-                nbt_wr16(out + l3 + 10, moat_csum_fold(moat_csum_add(0, out + l3, ihl)));
         } else {
                 nbt_wr16(out + l3 + 4, (uint16_t)(total - l4));
         }
@@ -114,9 +102,7 @@ uint32_t nbo_emit(const struct virtio_net_hdr *h, const uint8_t *f, const struct
                     (uint8_t) ~(NBT_TCP_FIN | NBT_TCP_PSH); /* only the last frame ends a push */
         if (k > 0)
                 th[13] &= (uint8_t)~NBT_TCP_CWR; /* only the first signals a reduced window */
-        nbt_wr16(th + 16, 0);
-        nbt_wr16(th + 16, moat_csum_fold(moat_csum_add(nbt_pseudo(out, l3, p->af, total - l4), th,
-                                                       total - l4)));
+        nbt_checksum(out, total, l3, l4, p->af);
         return total;
 }
 

@@ -50,3 +50,14 @@ uint32_t nbt_pseudo(const uint8_t *f, uint32_t l3, int af, uint32_t tcplen)
         uint32_t s = af == 4 ? moat_csum_add(0, f + l3 + 12, 8) : moat_csum_add(0, f + l3 + 8, 32);
         return s + NBT_PROTO_TCP + (tcplen & 0xffff) + (tcplen >> 16);
 }
+
+void nbt_checksum(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af)
+{
+        if (af == 4) {
+                nbt_wr16(f + l3 + 10, 0);
+                nbt_wr16(f + l3 + 10, moat_csum_fold(moat_csum_add(0, f + l3, l4 - l3)));
+        }
+        nbt_wr16(f + l4 + 16, 0);
+        nbt_wr16(f + l4 + 16,
+                 moat_csum_fold(moat_csum_add(nbt_pseudo(f, l3, af, len - l4), f + l4, len - l4)));
+}

@@ -33,6 +33,12 @@ int nbt_parse(const uint8_t *f, uint32_t len, int af, struct nbt_seg *s);
 /* The pseudo-header sum (RFC 793, RFC 8200 8.1) of `tcplen` bytes of TCP in the packet at l3. */
 uint32_t nbt_pseudo(const uint8_t *f, uint32_t l3, int af, uint32_t tcplen);
 
+/*
+ * Makes the checksums of the `len`-byte frame `f` from scratch: IPv4's
+ * header checksum (af 4) and TCP's over everything from l4 on.
+ */
+void nbt_checksum(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af);
+
 static inline uint16_t nbt_rd16(const uint8_t *p)
 {
         return (uint16_t)(p[0] << 8 | p[1]);
