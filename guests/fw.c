@@ -190,7 +190,7 @@ static void fw_flush(void)
  * How many ring slots' worth of frames may be taken in now: the least room
  * among the rings to the ndvms (a frame may leave on any of them), less
  * what padding at a ring's end may cost. Taking only that much moves a
- * backlog back to the ndvm and from there into its NIC's socket buffer,
+ * backlog back to the ndvm and from there into its NIC's receive ring,
  * instead of dropping it at a full ring. 0 when a ring has no room for a
  * largest frame: then nothing is taken until it has.
  */
@@ -207,17 +207,17 @@ static unsigned fw_budget(void)
 }
 
 /*
- * Takes frames from interface i into the input arena, from offset *used on:
- * at most `max` frames (<= BATCH) and, from a channel, `budget` slots.
+ * Takes frames from interface i into the input arena: at most BATCH and,
+ * from a channel, `budget` slots' worth.
  */
-static uint32_t fw_receive(unsigned i, struct eng_rxframe *rx, unsigned max, unsigned budget,
-                           uint32_t *used)
+static uint32_t fw_receive(unsigned i, struct eng_rxframe *rx, unsigned budget)
 {
         struct fw_if *x = &fw_ifs[i];
         uint32_t n = 0;
         if (x->is_chan) {
                 struct moat_chan_frame p[BATCH];
-                unsigned m = moat_chan_peek(&x->ch, p, max), k = 0, slots = 0;
+                unsigned m = moat_chan_peek(&x->ch, p, BATCH), k = 0, slots = 0;
+                uint32_t used = 0;
                 /*
                  * Copied out before parsing: the peer could rewrite a slot
                  * while the engine reads it. Frames beyond the budget stay
@@ -225,37 +225,31 @@ static uint32_t fw_receive(unsigned i, struct eng_rxframe *rx, unsigned max, uns
                  */
                 for (; k < m; k++) {
                         uint32_t len = p[k].len, room = (len + 63u) & ~63u;
-                        if (slots + p[k].slots > budget || room > ARENA - *used)
+                        if (slots + p[k].slots > budget || room > ARENA - used)
                                 break;
                         slots += p[k].slots;
                         if (len == 0)
                                 continue;
-                        memcpy(fw_rx_arena + *used, p[k].data, len);
-                        rx[n++] = (struct eng_rxframe){fw_rx_arena + *used, len, i, p[k].gso_size};
-                        *used += room;
+                        memcpy(fw_rx_arena + used, p[k].data, len);
+                        rx[n++] = (struct eng_rxframe){fw_rx_arena + used, len, i, p[k].gso_size};
+                        used += room;
                 }
                 moat_chan_release(&x->ch, k);
         } else {
                 /* Packed into the arena by the platform, as into an ndvm's ring. */
                 struct moat_frame f[BATCH];
-                uint8_t *area = fw_rx_arena + *used;
-                uint32_t cap = ARENA - *used, got = 0;
-                f[0] = (struct moat_frame){.addr = moat_frame_addr(area),
-                                           .cap = cap,
+                uint32_t got = 0;
+                f[0] = (struct moat_frame){.addr = moat_frame_addr(fw_rx_arena),
+                                           .cap = ARENA,
                                            .flags = MOAT_FRAME_F_AREA | MOAT_FRAME_F_GSO_OK};
-                if (max && cap >= FRAME_ROOM)
-                        moat_net_recv(x->port, f, max, &got);
-                uint32_t end = 0;
-                for (uint32_t k = 0; k < got && k < max; k++) {
+                moat_net_recv(x->port, f, BATCH, &got);
+                for (uint32_t k = 0; k < got && k < BATCH; k++) {
                         uint8_t *p = (uint8_t *)(uintptr_t)f[k].addr;
-                        if (p < area || p > area + cap || f[k].len == 0 ||
-                            f[k].len > (uint32_t)(area + cap - p))
+                        if (p < fw_rx_arena || p > fw_rx_arena + ARENA || f[k].len == 0 ||
+                            f[k].len > (uint32_t)(fw_rx_arena + ARENA - p))
                                 continue;
                         rx[n++] = (struct eng_rxframe){p, f[k].len, i, f[k].gso_size};
-                        if ((uint32_t)(p - area) + f[k].len > end)
-                                end = (uint32_t)(p - area) + f[k].len;
                 }
-                *used += (end + 63u) & ~63u;
         }
         return n;
 }
@@ -290,8 +284,7 @@ int guest_main(int argc, char **argv)
                         budget = fw_budget();
                         if (budget == 0)
                                 break;
-                        uint32_t used = 0;
-                        uint32_t n = fw_receive(i, rx, BATCH, budget, &used);
+                        uint32_t n = fw_receive(i, rx, budget);
                         if (n && !received) {
                                 moat_mark("first_rx"); /* boot report: first frame in */
                                 received = 1;

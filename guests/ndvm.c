@@ -21,6 +21,12 @@
 /* Room that always takes a largest frame, padding at the ring's end included. */
 #define RX_ROOM (2 * MOAT_RING_FRAME_SLOTS - 1)
 
+/* The longest frame the L2 check lets through: a super-frame's segments are the host's. */
+static uint32_t len_max(uint16_t gso_size, uint32_t mtu_frame)
+{
+        return gso_size ? MOAT_FRAME_MAX : mtu_frame;
+}
+
 /* Published in the channel's header page as they change (`moat status`). */
 static void publish(struct moat_chan_stats *pub, const struct moat_chan_stats *st)
 {
@@ -78,7 +84,7 @@ int guest_main(int argc, char **argv)
                  * packs frames into its free slots, and what fails the L2
                  * check is published as entries to skip. With no room, the
                  * NIC is not read: what the firewall has not taken waits in
-                 * the NIC's socket buffer (megabytes), not dropped here.
+                 * the NIC's receive ring (1024 frames), not dropped here.
                  */
                 uint32_t got = 0, area_bytes;
                 uint8_t *area = moat_chan_tx_area(&ch, &area_bytes);
@@ -97,7 +103,7 @@ int guest_main(int argc, char **argv)
                                 if (len < ETH_MIN) {
                                         st.runt++;
                                         skip = MOAT_RING_F_SKIP;
-                                } else if (len > (fr[i].gso_size ? MOAT_FRAME_MAX : max_len)) {
+                                } else if (len > len_max(fr[i].gso_size, max_len)) {
                                         st.oversize++;
                                         skip = MOAT_RING_F_SKIP;
                                 }
@@ -120,8 +126,7 @@ int guest_main(int argc, char **argv)
                 unsigned m = moat_chan_peek(&ch, in, BATCH);
                 unsigned k = 0;
                 for (unsigned i = 0; i < m; i++) {
-                        if (in[i].len < ETH_MIN ||
-                            in[i].len > (in[i].gso_size ? MOAT_FRAME_MAX : max_len)) {
+                        if (in[i].len < ETH_MIN || in[i].len > len_max(in[i].gso_size, max_len)) {
                                 st.tx_fail++;
                                 continue;
                         }
