@@ -166,7 +166,7 @@ bool moat_chan_fits(const struct moat_chan *c, uint32_t len);
  * Producer, before sleeping for room: asks the consumer to kick when it
  * releases slots, then re-checks. Returns true if `slots` slots are free by
  * now (do not sleep). A sender that waits for room instead of dropping moves
- * the backlog upstream: an ndvm leaves frames in its NIC's socket buffer.
+ * the backlog upstream: an ndvm leaves frames in its NIC's receive ring.
  */
 bool moat_chan_prepare_wait_room(struct moat_chan *c, uint32_t slots);
 /* Slots a frame of `len` bytes would take if sent now, padding included (0: never fits). */

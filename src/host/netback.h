@@ -33,7 +33,7 @@ struct netback {
         uint32_t mtu;
         uint64_t rx_truncated;  /* frames longer than any buffer, dropped */
         uint64_t rx_unfinished; /* offloaded frames that could not be finished, dropped */
-        uint64_t rx_overrun;    /* dropped by the kernel: the socket buffer was full */
+        uint64_t rx_overrun;    /* dropped by the kernel: its receive ring or the socket was full */
         uint64_t tx_refused;    /* super-frames from the guest that could not be sent */
         /*
          * The kernel's receive ring (TPACKET_V2), shared with the kernel only:
