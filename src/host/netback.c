@@ -229,17 +229,6 @@ static unsigned fill(struct netback *nb)
                 nb->qtagged[k] = (st & TP_STATUS_VLAN_VALID) != 0;
                 nb->qtci[k] = h->tp_vlan_tci;
                 nb->qtpid[k] = (st & TP_STATUS_VLAN_TPID_VALID) ? h->tp_vlan_tpid : ETH_P_8021Q;
-                if (st & TP_STATUS_COPY) {
-                        /* The whole frame waits on the socket, read when its turn comes. */
-                        nb->qunread[k] = 1;
-                        nb->qptr[k] = NULL;
-                        nb->qtrunc[k] = 0;
-                        nb->qlen[k] = h->tp_len;
-                        memset(&nb->qhdr[k], 0, sizeof(nb->qhdr[k]));
-                        nlong++;
-                        continue;
-                }
-                nb->qunread[k] = 0;
                 /* The kernel's offsets, checked all the same: the header sits before the frame. */
                 uint32_t mac = h->tp_mac, snap = h->tp_snaplen;
                 int ok = mac >= sizeof(*h) + sizeof(struct virtio_net_hdr) &&
@@ -247,6 +236,18 @@ static unsigned fill(struct netback *nb)
                 if (ok)
                         memcpy(&nb->qhdr[k], slot + mac - sizeof(struct virtio_net_hdr),
                                sizeof(struct virtio_net_hdr));
+                else
+                        memset(&nb->qhdr[k], 0, sizeof(nb->qhdr[k]));
+                if (st & TP_STATUS_COPY) {
+                        /* The whole frame waits on the socket, read when its turn comes. */
+                        nb->qunread[k] = 1;
+                        nb->qptr[k] = NULL;
+                        nb->qtrunc[k] = 0;
+                        nb->qlen[k] = h->tp_len;
+                        nlong++;
+                        continue;
+                }
+                nb->qunread[k] = 0;
                 nb->qptr[k] = slot + mac;
                 nb->qtrunc[k] = !ok || h->tp_len != snap;
                 nb->qlen[k] = nb->qtrunc[k] ? 0 : snap;
@@ -294,18 +295,14 @@ enum { DELIVERED, CONSUMED, NO_ROOM };
 /*
  * Frame qi waits on the socket: reads it, straight into `b` if it is a
  * super-frame that goes there whole (no copy through a slab), else into a
- * slab. Returns DELIVERED if it went whole into `b`, NO_ROOM if it should
- * wait for more room (`keep`), else CONSUMED with the frame now in memory.
+ * slab. Returns DELIVERED if it went whole into `b`, else CONSUMED with the
+ * frame now in memory.
  */
-static int read_queued(struct netback *nb, struct netback_buf *b, int keep, int gso_ok)
+static int read_queued(struct netback *nb, struct netback_buf *b, int gso_ok)
 {
         unsigned i = nb->qi;
         uint32_t len = nb->qlen[i], tag = nb->qtagged[i] ? 4 : 0;
-        /* The ring slot does not carry the frame's virtio-net header: its size decides. */
-        int big = len > MOAT_FRAME_MAX - tag ? 0 : len + tag > 1518;
-        if (keep && gso_ok && big && len + tag > b->cap)
-                return NO_ROOM;
-        if (gso_ok && big && len + tag <= b->cap) {
+        if (gso_ok && nb->qhdr[i].gso_type != VIRTIO_NET_HDR_GSO_NONE && len + tag <= b->cap) {
                 read_long(nb, i, (uint8_t *)b->data + tag, b->cap - tag);
                 if (nb->qtrunc[i])
                         return CONSUMED;
@@ -341,11 +338,14 @@ static int deliver(struct netback *nb, struct netback_buf *b, int keep)
 {
         unsigned i = nb->qi;
         int gso_ok = (b->flags & MOAT_FRAME_F_GSO_OK) != 0;
-        if (nb->qunread[i]) {
-                int r = read_queued(nb, b, keep, gso_ok);
-                if (r != CONSUMED)
-                        return r;
-        }
+        /* A super-frame that would go whole into more room waits for it. */
+        uint32_t whole = nb->qlen[i] + (nb->qunread[i] && nb->qtagged[i] ? 4 : 0);
+        if (keep && gso_ok && !nb->qtrunc[i] && (!nb->qplanned || nb->qseg == 0) &&
+            nb->qhdr[i].gso_type != VIRTIO_NET_HDR_GSO_NONE && whole > b->cap &&
+            whole <= MOAT_FRAME_MAX)
+                return NO_ROOM;
+        if (nb->qunread[i] && read_queued(nb, b, gso_ok) == DELIVERED)
+                return DELIVERED;
         const uint8_t *f = nb->qptr[i];
         if (nb->qtrunc[i]) {
                 nb->rx_truncated++;
@@ -360,10 +360,6 @@ static int deliver(struct netback *nb, struct netback_buf *b, int keep)
                         nb->qplanned = 0;
                         return DELIVERED;
                 }
-                /* A super-frame that would go whole into more room waits for it. */
-                if (keep && gso_ok && nb->qhdr[i].gso_type != VIRTIO_NET_HDR_GSO_NONE &&
-                    nb->qlen[i] > b->cap && nb->qlen[i] <= MOAT_FRAME_MAX)
-                        return NO_ROOM;
                 /* Planned for the buffer its first frame goes to. */
                 if (nbo_plan(&nb->qhdr[i], f, nb->qlen[i], b->cap, gso_ok, &nb->qplan) < 0) {
                         struct nbo_plan any;
