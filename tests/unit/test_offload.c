@@ -264,9 +264,10 @@ static void t_whole_v6_vlan_gro(void **st)
 }
 
 /*
- * The way out: a complete super-frame gets a header and a checksum seed such
- * that the host's own cutting (done here by nbo_emit, as the kernel would
- * from the same header) gives frames with valid checksums.
+ * The way out: a complete super-frame gets a header whose segments, cut
+ * from it (here by nbo_emit, which makes each segment's checksum itself),
+ * fit the MTU; and a checksum seed that, finished as the kernel finishes a
+ * partial checksum, gives the whole frame's own checksum back.
  */
 static void check_tx(int af, int vlan)
 {

@@ -30,6 +30,15 @@ static void *region(void)
         return r;
 }
 
+/* A fresh channel with side 0 attached as a (kick port pa) and side 1 as b (pb). */
+static void *pair(struct moat_chan *a, struct moat_chan *b, uint32_t pa, uint32_t pb)
+{
+        void *r = region();
+        assert_int_equal(moat_chan_attach(a, r, MOAT_CHAN_MIN_SIZE, 0, pa), 0);
+        assert_int_equal(moat_chan_attach(b, r, MOAT_CHAN_MIN_SIZE, 1, pb), 0);
+        return r;
+}
+
 static struct moat_chan_frame fr(const void *p, uint32_t len)
 {
         return (struct moat_chan_frame){.data = p, .len = len};
@@ -83,10 +92,8 @@ static void test_roundtrip_and_full(void **state)
 static void test_super_frames(void **state)
 {
         (void)state;
-        void *r = region();
         struct moat_chan a, b;
-        moat_chan_attach(&a, r, MOAT_CHAN_MIN_SIZE, 0, 1);
-        moat_chan_attach(&b, r, MOAT_CHAN_MIN_SIZE, 1, 2);
+        void *r = pair(&a, &b, 1, 2);
         static uint8_t big[MOAT_RING_FRAME_MAX];
         for (size_t i = 0; i < sizeof(big); i++)
                 big[i] = (uint8_t)(i * 7 + i / 251);
@@ -136,10 +143,8 @@ static void test_super_frames(void **state)
 static void test_kick_only_when_sleeping(void **state)
 {
         (void)state;
-        void *r = region();
         struct moat_chan a, b;
-        moat_chan_attach(&a, r, MOAT_CHAN_MIN_SIZE, 0, 5);
-        moat_chan_attach(&b, r, MOAT_CHAN_MIN_SIZE, 1, 6);
+        void *r = pair(&a, &b, 5, 6);
         memset(kicks, 0, sizeof(kicks));
         struct moat_chan_frame x = fr("x", 1);
         moat_chan_send(&a, &x, 1);
@@ -158,10 +163,8 @@ static void test_kick_only_when_sleeping(void **state)
 static void test_wait_for_room(void **state)
 {
         (void)state;
-        void *r = region();
         struct moat_chan a, b;
-        moat_chan_attach(&a, r, MOAT_CHAN_MIN_SIZE, 0, 5);
-        moat_chan_attach(&b, r, MOAT_CHAN_MIN_SIZE, 1, 6);
+        void *r = pair(&a, &b, 5, 6);
         memset(kicks, 0, sizeof(kicks));
         struct moat_chan_frame out[MOAT_RING_SLOTS];
         for (unsigned i = 0; i < MOAT_RING_SLOTS; i++)
@@ -195,10 +198,8 @@ static void test_wait_for_room(void **state)
 static void test_in_place(void **state)
 {
         (void)state;
-        void *r = region();
         struct moat_chan a, b;
-        moat_chan_attach(&a, r, MOAT_CHAN_MIN_SIZE, 0, 1);
-        moat_chan_attach(&b, r, MOAT_CHAN_MIN_SIZE, 1, 2);
+        void *r = pair(&a, &b, 1, 2);
         uint32_t bytes;
         uint8_t *area = moat_chan_tx_area(&a, &bytes);
         assert_non_null(area);
@@ -286,10 +287,8 @@ static void hostile_slot(uint32_t len, uint16_t flags, uint32_t prod, uint32_t p
 static void test_hostile_peer(void **state)
 {
         (void)state;
-        void *r = region();
         struct moat_chan a, b;
-        moat_chan_attach(&a, r, MOAT_CHAN_MIN_SIZE, 0, 1);
-        moat_chan_attach(&b, r, MOAT_CHAN_MIN_SIZE, 1, 2);
+        void *r = pair(&a, &b, 1, 2);
         struct moat_chan_hdr *h = r;
         /* A producer index far ahead of the consumer: the ring is broken, not read. */
         h->ring[0].prod = 100000;
