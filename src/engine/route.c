@@ -113,9 +113,7 @@ static bool output_frame(struct engine *eng, uint16_t ifindex, const uint8_t dst
                 return false;
         }
         f = q->tq_buf + q->tq_used;
-        q->tq_used += (len + hl + 63) & ~63u;
-        if (q->tq_used > q->tq_bufsize)
-                q->tq_used = q->tq_bufsize;
+        q->tq_used += (len + hl + 63) & ~63u; /* may pass tq_bufsize: checked above */
         q->tq_frames[q->tq_count].tx_data = f;
         q->tq_frames[q->tq_count].tx_gso = gso;
         memcpy(f, dst, 6);
