@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "appliance.h"
+#include "pflog.h"
 
 const char *moat_conf_path = MOAT_DEFAULT_CONF;
 
@@ -20,12 +21,27 @@ void app_path(char *out, size_t len, const struct appconf *c, const char *file)
 
 void app_remove_daemon_files(const struct appconf *c)
 {
-        static const char *const files[] = {"moatd.sock", "moatd.pid"};
-        char path[PATH_MAX];
+        /*
+         * Everything one boot made that the next boot makes afresh. Removed
+         * here, at down, so that `up` never truncates or replaces a file
+         * (on ext4 that frees blocks, a synchronous discard on a disk mounted
+         * with `discard`, and flushes the new data on close: ~3 ms of boot
+         * with the state dir on this host's disk, against tmpfs).
+         */
+        static const char *const files[] = {"moatd.sock", "moatd.pid",   "moatd.marks",
+                                            "fw.conf",    "fw.conf.new", "fw.marks"};
+        char path[PATH_MAX], name[96];
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
                 app_path(path, sizeof(path), c, files[i]);
                 unlink(path);
         }
+        for (int i = 0; i < c->nifs; i++) {
+                snprintf(name, sizeof(name), "ndvm-%s.marks", c->ifs[i].name);
+                app_path(path, sizeof(path), c, name);
+                unlink(path);
+        }
+        app_path(path, sizeof(path), c, "pflog.pcap");
+        pflog_retire(path);
 }
 
 const char *const app_if_counters[APP_IF_NCOUNTERS] = {

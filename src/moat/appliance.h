@@ -42,7 +42,11 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd);
 /* Path of FILE in the state directory. */
 void app_path(char *out, size_t len, const struct appconf *c, const char *file);
 
-/* Removes the daemon's control socket and pid file (down, or after it died). */
+/*
+ * At down, or after the daemon died: removes the files of this boot (control
+ * socket, pid file, marks, fw.conf) and keeps the previous capture as
+ * pflog.pcap.0, so the next `up` creates every file afresh.
+ */
 void app_remove_daemon_files(const struct appconf *c);
 
 /*

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "moat/fwctl.h"
@@ -31,7 +32,8 @@ struct pfloghdr {
         uint8_t pad[3];
 };
 _Static_assert(sizeof(struct pfloghdr) == 64, "pflog header");
-#define PFLOG_REAL_HDRLEN 61
+#define PFLOG_REAL_HDRLEN   61
+#define PFLOG_GLOBAL_HDRLEN 24 /* the pcap file header */
 
 static int pflog_fd = -1;
 static char pflog_path[4096];
@@ -48,8 +50,27 @@ static int pflog_start(void)
                 int32_t zone;
                 uint32_t sigfigs, snaplen, linktype;
         } gh = {0xa1b2c3d4u, 2, 4, 0, 0, 65535, DLT_PFLOG};
+        _Static_assert(sizeof(gh) == PFLOG_GLOBAL_HDRLEN, "pcap file header");
         pflog_bytes = sizeof(gh);
         return write(pflog_fd, &gh, sizeof(gh)) == (ssize_t)sizeof(gh) ? 0 : -1;
+}
+
+void pflog_retire(const char *path)
+{
+        if (pflog_fd >= 0) {
+                close(pflog_fd);
+                pflog_fd = -1;
+        }
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return;
+        if (st.st_size <= (off_t)PFLOG_GLOBAL_HDRLEN) {
+                unlink(path);
+                return;
+        }
+        char old[4096 + 2];
+        snprintf(old, sizeof(old), "%s.0", path);
+        rename(path, old);
 }
 
 int pflog_open(const char *path)

@@ -1,7 +1,7 @@
 /*
  * pflog capture: packets that `log` rules matched, written as pcap with the
  * pflog link type (DLT_PFLOG, 117), so tcpdump -r and Wireshark read them.
- * Rotated by size: FILE becomes FILE.0 when it passes the limit.
+ * Rotated by size: FILE becomes FILE.0 when it passes the limit, and at down.
  */
 #ifndef MOAT_PFLOG_H
 #define MOAT_PFLOG_H
@@ -13,6 +13,12 @@
 
 /* Opens (truncates) the capture at `path`; returns 0 or -1. */
 int pflog_open(const char *path);
+
+/*
+ * Closes the capture (if this process has it open) and keeps it as
+ * `path`.0 if it holds any record; a capture with none is removed.
+ */
+void pflog_retire(const char *path);
 
 /* Appends one FWCTL_LOG record (struct moat_fwctl_log, then the packet). */
 void pflog_record(const uint8_t *data, uint32_t len);

@@ -452,6 +452,13 @@ print("ok: boot-report --svg: %d phase bars" % len(bars))' "$tmp/boot.svg" || fa
 # 8. down gives everything back.
 "$moat" -c "$conf" down || fail "moat down"
 [ -e "$tmp/run/moatd.sock" ] && fail "control socket left behind"
+# Only logs stay: the next up creates every other file afresh.
+left=$(cd "$tmp/run" && ls | grep -Ev '^(moatd\.log|.*\.console|pflog\.pcap\.0)$')
+[ -z "$left" ] || fail "files of the last boot left in the state dir: $left"
+# The capture with the refused SYN (step 4) is kept as pflog.pcap.0.
+[ "$(head -c 4 "$tmp/run/pflog.pcap.0" | od -An -tx4 | tr -d ' ')" = a1b2c3d4 ] &&
+	[ "$(stat -c %s "$tmp/run/pflog.pcap.0")" -gt 24 ] ||
+	fail "down did not keep the pflog capture as pflog.pcap.0"
 pgrep -f "$tmp/run" >/dev/null && fail "domain processes left behind: $(pgrep -fa "$tmp/run")"
 v6_after=$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)
 [ "$v6_before" = "$v6_after" ] || fail "device $ml not restored (disable_ipv6 $v6_before -> $v6_after)"
