@@ -100,10 +100,16 @@ static struct engine *fw_setup(const uint8_t *blob, uint64_t len)
         }
         struct moat_fwconf h;
         memcpy(&h, blob, sizeof(h));
-        struct eng_config cfg = {.ec_seed = h.seed, .ec_max_states = h.max_states};
+        /*
+         * Zero-filled memory from calloc (fresh on both platforms, so not
+         * written by it): the engine's tables fault in as they fill, not at
+         * boot.
+         */
+        struct eng_config cfg = {
+            .ec_seed = h.seed, .ec_max_states = h.max_states, .ec_mem_zeroed = true};
         size_t memsz = eng_memsize(&cfg);
         /* The engine wants its region 64-byte aligned. */
-        uint8_t *raw = malloc(memsz + 64);
+        uint8_t *raw = calloc(1, memsz + 64);
         void *mem = raw ? (void *)(((uintptr_t)raw + 63) & ~(uintptr_t)63) : NULL;
         struct engine *eng = mem ? eng_init(mem, memsz, &cfg) : NULL;
         if (eng == NULL) {

@@ -24,6 +24,21 @@
 
 #define ENG_NIL 0xffffffffu
 
+/*
+ * Hash bucket heads hold the complement of the first entry's index, so a
+ * zero-filled table is all empty buckets (ENG_NIL): fresh memory needs no
+ * writing, and no page of it is faulted in, at init.
+ */
+static inline uint32_t eng_head(const uint32_t *bucket)
+{
+        return ~*bucket;
+}
+
+static inline void eng_head_set(uint32_t *bucket, uint32_t first)
+{
+        *bucket = ~first;
+}
+
 #define ENG_ETH_HLEN       14
 #define ENG_ETYPE_IP       0x0800
 #define ENG_ETYPE_ARP      0x0806

@@ -117,6 +117,12 @@ struct eng_config {
         uint32_t ec_pending_per_neigh; /* IN of those, per next hop (4) */
         uint32_t ec_purge_per_call;    /* IN states examined per eng_tick() (256) */
         uint32_t ec_max_src_nodes;     /* IN set limit src-nodes (10000) */
+        /*
+         * IN the caller promises that eng_init()'s region is zero-filled
+         * (fresh anonymous memory, calloc): eng_init() then writes only a
+         * few pages of it, and the tables fault in as they fill.
+         */
+        bool ec_mem_zeroed;
 };
 
 /* Bytes of memory eng_init() needs for this configuration. */

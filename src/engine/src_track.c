@@ -35,7 +35,7 @@ static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng
         uint32_t b = src_hash(eng, af, a, rule), i;
         struct eng_srcnode *n;
 
-        for (i = eng->src_buckets[b]; i != ENG_NIL; i = eng->srcnodes[i].hnext) {
+        for (i = eng_head(&eng->src_buckets[b]); i != ENG_NIL; i = eng->srcnodes[i].hnext) {
                 n = &eng->srcnodes[i];
                 if (n->af == af && n->rule == rule && n->generation == eng->generation &&
                     memcmp(&n->addr, a, sizeof(*a)) == 0) {
@@ -63,8 +63,8 @@ static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng
         n->generation = eng->generation;
         n->addr = *a;
         n->rate_start_s = eng->now_s;
-        n->hnext = eng->src_buckets[b];
-        eng->src_buckets[b] = i;
+        n->hnext = eng_head(&eng->src_buckets[b]);
+        eng_head_set(&eng->src_buckets[b], i);
         eng->nsrc++;
         return n;
 }
@@ -86,12 +86,17 @@ static void src_free(struct engine *eng, struct eng_srcnode *n)
         if (r && r->r_cnt.rc_src_nodes)
                 r->r_cnt.rc_src_nodes--;
         uint32_t idx = (uint32_t)(n - eng->srcnodes);
-        uint32_t *pp = &eng->src_buckets[src_hash(eng, n->af, &n->addr, n->rule)];
+        uint32_t *head = &eng->src_buckets[src_hash(eng, n->af, &n->addr, n->rule)];
+        uint32_t i = eng_head(head);
 
-        while (*pp != ENG_NIL && *pp != idx)
-                pp = &eng->srcnodes[*pp].hnext;
-        if (*pp == idx)
-                *pp = n->hnext;
+        if (i == idx) {
+                eng_head_set(head, n->hnext);
+        } else {
+                while (i != ENG_NIL && eng->srcnodes[i].hnext != idx)
+                        i = eng->srcnodes[i].hnext;
+                if (i != ENG_NIL)
+                        eng->srcnodes[i].hnext = n->hnext;
+        }
         n->used = 0;
         n->hnext = eng->src_free;
         eng->src_free = idx;

@@ -75,7 +75,7 @@ static inline uint32_t hint_or_hash(const struct engine *eng, const struct pf_st
 struct pf_state *eng_state_find(struct engine *eng, const struct pf_state_key *k, int dir,
                                 uint16_t ifindex)
 {
-        uint32_t node = eng->buckets[hint_or_hash(eng, k) & eng->hmask];
+        uint32_t node = eng_head(&eng->buckets[hint_or_hash(eng, k) & eng->hmask]);
 
         eng->st.es_states_searches++;
         while (node != ENG_NIL) {
@@ -91,7 +91,7 @@ struct pf_state *eng_state_find(struct engine *eng, const struct pf_state_key *k
 
 bool eng_state_key_used(struct engine *eng, const struct pf_state_key *k)
 {
-        uint32_t node = eng->buckets[eng_sk_hash(eng, k) & eng->hmask];
+        uint32_t node = eng_head(&eng->buckets[eng_sk_hash(eng, k) & eng->hmask]);
 
         while (node != ENG_NIL) {
                 struct pf_state *s = node_state(eng, node);
@@ -109,7 +109,7 @@ bool eng_state_key_used(struct engine *eng, const struct pf_state_key *k)
 static bool key_conflicts(struct engine *eng, const struct pf_state_key *k, int dir,
                           uint16_t ifindex)
 {
-        uint32_t node = eng->buckets[eng_sk_hash(eng, k) & eng->hmask];
+        uint32_t node = eng_head(&eng->buckets[eng_sk_hash(eng, k) & eng->hmask]);
 
         while (node != ENG_NIL) {
                 struct pf_state *s = node_state(eng, node);
@@ -128,22 +128,28 @@ static void hash_link(struct engine *eng, uint32_t idx, uint32_t role)
         struct pf_state *s = &eng->states[idx];
         uint32_t b = eng_sk_hash(eng, pf_skc(s, (int)role)) & eng->hmask;
 
-        s->hnext[role] = eng->buckets[b];
-        eng->buckets[b] = idx * 2 + role;
+        s->hnext[role] = eng_head(&eng->buckets[b]);
+        eng_head_set(&eng->buckets[b], idx * 2 + role);
 }
 
 static void hash_unlink(struct engine *eng, uint32_t idx, uint32_t role)
 {
         struct pf_state *s = &eng->states[idx];
-        uint32_t *pp = &eng->buckets[eng_sk_hash(eng, pf_skc(s, (int)role)) & eng->hmask];
-        uint32_t want = idx * 2 + role;
+        uint32_t *head = &eng->buckets[eng_sk_hash(eng, pf_skc(s, (int)role)) & eng->hmask];
+        uint32_t want = idx * 2 + role, node = eng_head(head);
 
-        while (*pp != ENG_NIL) {
-                if (*pp == want) {
-                        *pp = s->hnext[role];
+        if (node == want) {
+                eng_head_set(head, s->hnext[role]);
+                return;
+        }
+        while (node != ENG_NIL) {
+                uint32_t *next = &node_state(eng, node)->hnext[node & 1];
+
+                if (*next == want) {
+                        *next = s->hnext[role];
                         return;
                 }
-                pp = &node_state(eng, *pp)->hnext[*pp & 1];
+                node = *next;
         }
 }
 
@@ -349,7 +355,7 @@ uint32_t eng_state_prefetch(const struct engine *eng, const struct pf_state_key 
 
 void eng_state_prefetch2(const struct engine *eng, uint32_t hash)
 {
-        uint32_t node = eng->buckets[hash & eng->hmask];
+        uint32_t node = eng_head(&eng->buckets[hash & eng->hmask]);
 
         if (node != ENG_NIL) {
                 const char *p = (const char *)&eng->states[node >> 1];

@@ -17,17 +17,24 @@ _Static_assert(sizeof(struct rt_blk) == RT_ALIGN, "header keeps payloads aligned
 
 static struct rt_blk *rt_free_list;
 static uintptr_t rt_lo, rt_hi;
+/*
+ * Every byte from here up is still zero: never handed out, never written by
+ * the allocator. calloc clears only what lies below it, so a large table
+ * carved from fresh memory is not written (or faulted in) at boot.
+ */
+static uintptr_t rt_fresh;
 static struct rt_alloc_stats rt_st;
 
-void rt_alloc_init(void *base, size_t len)
+void rt_alloc_init(void *base, size_t len, int zeroed)
 {
         uintptr_t lo = ((uintptr_t)base + RT_ALIGN - 1) & ~(uintptr_t)(RT_ALIGN - 1);
         uintptr_t hi = ((uintptr_t)base + len) & ~(uintptr_t)(RT_ALIGN - 1);
         memset(&rt_st, 0, sizeof(rt_st));
         rt_free_list = NULL;
-        rt_lo = rt_hi = lo;
+        rt_lo = rt_hi = rt_fresh = lo;
         if (hi <= lo || hi - lo < 2 * sizeof(struct rt_blk))
                 return;
+        rt_fresh = zeroed ? lo + sizeof(struct rt_blk) : hi;
         rt_hi = hi;
         rt_free_list = (struct rt_blk *)lo;
         rt_free_list->size = hi - lo;
@@ -54,6 +61,8 @@ void *rt_malloc(size_t n)
                         rest->next = b->next;
                         *pp = rest;
                         b->size = need;
+                        if ((uintptr_t)(rest + 1) > rt_fresh)
+                                rt_fresh = (uintptr_t)(rest + 1);
                 } else {
                         *pp = b->next;
                         rt_st.free_blocks--;
@@ -61,6 +70,8 @@ void *rt_malloc(size_t n)
                 rt_st.free_bytes -= b->size;
                 rt_st.used_bytes += b->size;
                 b->magic = RT_MAGIC;
+                if ((uintptr_t)b + b->size > rt_fresh)
+                        rt_fresh = (uintptr_t)b + b->size;
                 return b + 1;
         }
         return NULL;
@@ -70,9 +81,10 @@ void *rt_calloc(size_t n, size_t size)
 {
         if (size != 0 && n > (size_t)-1 / size)
                 return NULL;
-        void *p = rt_malloc(n * size);
-        if (p)
-                memset(p, 0, n * size);
+        uintptr_t fresh = rt_fresh;
+        uint8_t *p = rt_malloc(n * size);
+        if (p && (uintptr_t)p < fresh)
+                memset(p, 0, n * size < fresh - (uintptr_t)p ? n * size : fresh - (uintptr_t)p);
         return p;
 }
 

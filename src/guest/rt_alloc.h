@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-void rt_alloc_init(void *base, size_t len);
+/* zeroed: the region is known to be zero-filled (fresh guest memory). */
+void rt_alloc_init(void *base, size_t len, int zeroed);
 void *rt_malloc(size_t n);
 void *rt_calloc(size_t n, size_t size);
 void *rt_realloc(void *p, size_t n);

@@ -34,6 +34,13 @@ struct harness *h_new(const struct eng_config *cfg)
                 c = *cfg;
         sz = eng_memsize(&c);
         h->mem = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+        if (!h->mem)
+                abort();
+        /*
+         * Zero-filled memory as promised, or garbage: without the promise
+         * eng_init() must make every table it reads empty itself.
+         */
+        memset(h->mem, c.ec_mem_zeroed ? 0 : 0xa5, sz);
         h->eng = eng_init(h->mem, sz, &c);
         if (!h->eng)
                 abort();

@@ -657,6 +657,53 @@ static void t_state_limit(void **st)
         h_free(h);
 }
 
+/*
+ * Thousands of states in and out of the hash table, on memory eng_init()
+ * was promised is zero-filled (left unwritten) and on garbage it had to
+ * clear: replies find their states, flushed states are gone, freed slots
+ * are reused.
+ */
+static void many_states(bool zeroed)
+{
+        struct eng_config c = {.ec_seed = 3, .ec_max_states = 4096, .ec_mem_zeroed = zeroed};
+        struct harness *h = fw(ENG_KEEP_STATE, &c); /* two states a flow: in on lan, out on wan */
+        uint8_t f[2048];
+        uint32_t n, i, round;
+
+        for (round = 0; round < 2; round++) {
+                for (i = 0; i < 2000; i++) {
+                        n = h_udp(f, 0, 4, CLI, SRV, (uint16_t)(10000 + i), 53, 10);
+                        h_input(h, H_LAN, f, n);
+                        assert_int_equal(h_nout(h, H_WAN), 1);
+                }
+                for (i = 0; i < 2000; i++) {
+                        n = h_udp(f, 1, 4, SRV, CLI, 53, (uint16_t)(10000 + i), 10);
+                        h_input(h, H_WAN, f, n);
+                        assert_int_equal(h_nout(h, H_LAN), 1);
+                }
+                n = h_udp(f, 1, 4, SRV, CLI, 53, 9999, 10);
+                h_input(h, H_WAN, f, n);
+                assert_int_equal(h_nout(h, H_LAN), 0);
+                assert_int_equal(eng_state_flush(h->eng), 4000);
+                n = h_udp(f, 1, 4, SRV, CLI, 53, 10000, 10);
+                h_input(h, H_WAN, f, n);
+                assert_int_equal(h_nout(h, H_LAN), 0);
+        }
+        h_free(h);
+}
+
+static void t_many_states_zeroed(void **st)
+{
+        (void)st;
+        many_states(true);
+}
+
+static void t_many_states_garbage(void **st)
+{
+        (void)st;
+        many_states(false);
+}
+
 /* An echo request out keys a state its reply matches; a request coming
  * the other way with the same id does not. */
 static void t_icmp_query_orientation(void **st)
@@ -840,6 +887,8 @@ int main(void)
             cmocka_unit_test(t_if_bound),
             cmocka_unit_test(t_icmp_query_orientation),
             cmocka_unit_test(t_key_cmp_hash),
+            cmocka_unit_test(t_many_states_zeroed),
+            cmocka_unit_test(t_many_states_garbage),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
