@@ -648,6 +648,7 @@ struct engine {
         uint32_t nmask;
         struct eng_pending *pending;
         uint32_t pending_free;
+        uint32_t pending_hwm; /* as state_hwm */
 
         struct eng_stats st;
 

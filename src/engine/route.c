@@ -258,16 +258,21 @@ bool eng_output_ip(struct engine *eng, const struct eng_nexthop *nh, int af, con
                 e->state = ENG_NB_INCOMPLETE;
                 e->tries = 0;
         }
-        if (e->nqueued >= eng->cfg.ec_pending_per_neigh || eng->pending_free == ENG_NIL ||
+        if (e->nqueued >= eng->cfg.ec_pending_per_neigh ||
+            (eng->pending_free == ENG_NIL && eng->pending_hwm == eng->cfg.ec_max_pending) ||
             len > ENG_PENDING_BUF) {
                 eng_drop(eng, ENG_RES_NEIGHQUEUE);
                 if (e->tries == 0)
                         solicit(eng, e);
                 return false;
         }
-        pi = eng->pending_free;
+        if (eng->pending_free != ENG_NIL) {
+                pi = eng->pending_free;
+                eng->pending_free = eng->pending[pi].next;
+        } else {
+                pi = eng->pending_hwm++; /* never used before */
+        }
         p = &eng->pending[pi];
-        eng->pending_free = p->next;
         memcpy(p->data, ip, len);
         p->len = len;
         p->next = ENG_NIL;

@@ -321,6 +321,46 @@ static void t_neighbor_resolution(void **st)
         h_free(h);
 }
 
+/*
+ * The pending slots shared by all next hops: when they run out, packets for
+ * a third unresolved host drop; a resolved host's slots come back and are
+ * taken again.
+ */
+static void t_pending_pool(void **st)
+{
+        struct eng_config c = {.ec_seed = 5, .ec_max_pending = 8, .ec_pending_per_neigh = 4};
+        struct harness *h = h_new(&c);
+        struct eng_rule r = h_rule(ENG_A_PASS, 0, 0);
+        static const char *const host[3] = {"192.168.1.50", "192.168.1.51", "192.168.1.52"};
+        uint8_t f[2048], arp[60];
+        uint32_t n, i, k;
+
+        (void)st;
+        h_load(h, &r, 1);
+        h_learn(h, H_WAN, 4, "203.0.113.254", H_GW_MAC);
+        for (k = 0; k < 3; k++)
+                for (i = 0; i < 4; i++) {
+                        n = h_udp(f, 1, 4, "198.51.100.7", host[k], 53, (uint16_t)(1000 + i), 20);
+                        h_input(h, H_WAN, f, n);
+                }
+        /* 8 slots: the first two hosts hold 4 each, the third's 4 dropped */
+        assert_int_equal(h_reason(h, ENG_RES_NEIGHQUEUE), 4);
+        arp_frame(arp, 2, H_LAN_MAC, H_HOST_MAC, host[0], H_LAN_MAC, "192.168.1.1");
+        eng_txq_reset(&h->txq[H_LAN]);
+        h_input(h, H_LAN, arp, 60);
+        assert_int_equal(h_nout(h, H_LAN), 4);
+        for (i = 0; i < 4; i++) {
+                n = h_udp(f, 1, 4, "198.51.100.7", host[2], 53, (uint16_t)(2000 + i), 20);
+                h_input(h, H_WAN, f, n);
+        }
+        assert_int_equal(h_reason(h, ENG_RES_NEIGHQUEUE), 4); /* all four queued */
+        arp_frame(arp, 2, H_LAN_MAC, H_HOST_MAC, host[2], H_LAN_MAC, "192.168.1.1");
+        eng_txq_reset(&h->txq[H_LAN]);
+        h_input(h, H_LAN, arp, 60);
+        assert_int_equal(h_nout(h, H_LAN), 4);
+        h_free(h);
+}
+
 static void t_nd_resolution(void **st)
 {
         struct harness *h = h_new(NULL);
@@ -503,6 +543,7 @@ int main(void)
             cmocka_unit_test(t_neighbor_resolution),
             cmocka_unit_test(t_block_return),
             cmocka_unit_test(t_nd_resolution),
+            cmocka_unit_test(t_pending_pool),
             cmocka_unit_test(t_no_route),
             cmocka_unit_test(t_vlan),
         };
