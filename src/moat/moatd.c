@@ -20,6 +20,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -934,6 +935,7 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
 {
         P = plan;
         char path[PATH_MAX];
+        prctl(PR_SET_NAME, "moatd"); /* what ps and top show for the daemon */
         setsid();
         app_path(path, sizeof(path), &P->conf, "moatd.log");
         int log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
