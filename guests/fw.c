@@ -274,7 +274,8 @@ int guest_main(int argc, char **argv)
                 return 2;
         moat_printf("fw: %u interfaces, ruleset loaded\n", fw_nifs);
         moat_mark("ready");
-        uint64_t now = moat_clock_ns(), next_tick = now + TICK_NS;
+        /* The first tick at once: it asks for the gateways' addresses. */
+        uint64_t now = moat_clock_ns(), next_tick = now;
         uint64_t end = run_ns ? now + run_ns : 0;
         uint64_t mask = 0;
         for (unsigned i = 0; i < fw_nifs; i++)

@@ -249,7 +249,9 @@ uint32_t eng_input(struct engine *eng, struct eng_rxframe *rx, uint32_t n, struc
 
 /*
  * Timers: purges expired states (bounded work), expires fragment queues,
- * retries or gives up neighbor resolution. Call every ~100 ms and when idle.
+ * retries or gives up neighbor resolution, and resolves the default
+ * gateways ahead of traffic. Call every ~100 ms and when idle, and once at
+ * start so the gateways are asked for at once.
  */
 void eng_tick(struct engine *eng, struct eng_txq *txq, uint64_t now_ns);
 

@@ -285,9 +285,36 @@ bool eng_output_ip(struct engine *eng, const struct eng_nexthop *nh, int af, con
         return false; /* counted as forwarded when it leaves */
 }
 
+/*
+ * The default gateways are resolved ahead of traffic, as a router that
+ * monitors its gateways would: the first packet out then finds the address
+ * known rather than waiting for an ARP/ND round trip, and a gateway that
+ * does not answer is asked again once the tries of the last round ran out
+ * (about once a second).
+ */
+static void probe_gateways(struct engine *eng)
+{
+        for (int v = 0; v < 2; v++) {
+                struct eng_nexthop nh;
+                int af = v ? 6 : 4;
+                if (!eng->has_gw[v] || !eng_route_lookup(eng, af, &eng->gw[v], &nh))
+                        continue;
+                struct eng_neigh *e = neigh_find(eng, nh.ifindex, af, &nh.addr, true);
+                if (e && e->state == ENG_NB_FREE) {
+                        /* expired, or given up on: a new round */
+                        e->state = ENG_NB_INCOMPLETE;
+                        e->tries = 0;
+                }
+                if (e && e->state == ENG_NB_INCOMPLETE && e->tries == 0)
+                        solicit(eng, e);
+        }
+}
+
 void eng_neigh_tick(struct engine *eng)
 {
         uint32_t i;
+
+        probe_gateways(eng);
 
         for (i = 0; i <= eng->nmask; i++) {
                 struct eng_neigh *e = &eng->neigh[i];

@@ -361,6 +361,55 @@ static void t_pending_pool(void **st)
         h_free(h);
 }
 
+/*
+ * The default gateway is asked for at the first tick, before any traffic:
+ * the first packet out then leaves at once. Unanswered, it is asked again
+ * after the retries of a round (1 s apart) run out.
+ */
+static void t_gateway_probe(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r = h_rule(ENG_A_PASS, 0, 0);
+        static const uint8_t bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, z[6];
+        uint8_t f[2048], arp[60], want[60];
+        const uint8_t *o;
+        uint32_t n, i;
+
+        (void)st;
+        h_load(h, &r, 1);
+        eng_tick(h->eng, h->txq, h->now);
+        /* the v4 gateway's ARP request and the v6 gateway's NS, both on the wan */
+        assert_int_equal(h_nout(h, H_WAN), 2);
+        assert_int_equal(h_nout(h, H_LAN), 0);
+        o = h_out(h, H_WAN, 0, &n);
+        arp_frame(want, 1, bc, H_WAN_MAC, "203.0.113.1", z, "203.0.113.254");
+        assert_memory_equal(o, want, 60);
+        /* asked once: the next tick at once asks nothing more */
+        eng_txq_reset(&h->txq[H_WAN]);
+        eng_tick(h->eng, h->txq, h->now + 1000000);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        /* answered: the first packet leaves for the gateway's MAC at once */
+        arp_frame(arp, 2, H_WAN_MAC, H_GW_MAC, "203.0.113.254", H_WAN_MAC, "203.0.113.1");
+        h_input(h, H_WAN, arp, 60);
+        n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", 1111, 53, 20);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        assert_memory_equal(o, H_GW_MAC, 6);
+        assert_int_equal(h_reason(h, ENG_RES_NEIGHQUEUE), 0);
+
+        /* a v6 gateway that never answers: 3 tries a second apart, then a new round */
+        uint64_t t = h->now + 1000000;
+        uint32_t asked = 0;
+        for (i = 1; i <= 8; i++) {
+                eng_txq_reset(&h->txq[H_WAN]);
+                eng_tick(h->eng, h->txq, t + i * 1100000000ull);
+                asked += h_nout(h, H_WAN);
+        }
+        assert_true(asked >= 6 && asked <= 8);
+        h_free(h);
+}
+
 static void t_nd_resolution(void **st)
 {
         struct harness *h = h_new(NULL);
@@ -544,6 +593,7 @@ int main(void)
             cmocka_unit_test(t_block_return),
             cmocka_unit_test(t_nd_resolution),
             cmocka_unit_test(t_pending_pool),
+            cmocka_unit_test(t_gateway_probe),
             cmocka_unit_test(t_no_route),
             cmocka_unit_test(t_vlan),
         };
