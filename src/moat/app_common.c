@@ -14,6 +14,25 @@
 
 const char *moat_conf_path = MOAT_DEFAULT_CONF;
 
+void app_cpus_text(const cpu_set_t *set, char *out, size_t len)
+{
+        size_t o = 0;
+        out[0] = '\0';
+        for (int n = 0; n < CPU_SETSIZE; n++) {
+                if (!CPU_ISSET(n, set))
+                        continue;
+                int m = n;
+                while (m + 1 < CPU_SETSIZE && CPU_ISSET(m + 1, set))
+                        m++;
+                int w = m > n ? snprintf(out + o, len - o, "%s%d-%d", o ? "," : "", n, m)
+                              : snprintf(out + o, len - o, "%s%d", o ? "," : "", n);
+                if (w < 0 || (size_t)w >= len - o)
+                        return; /* cut short: still a valid list of fewer CPUs */
+                o += (size_t)w;
+                n = m;
+        }
+}
+
 void app_path(char *out, size_t len, const struct appconf *c, const char *file)
 {
         snprintf(out, len, "%s/%s", c->state_dir, file);

@@ -204,6 +204,47 @@ static void resolve(char *out, const char *cfgfile, const char *rel)
         snprintf(out, PATH_MAX, "%.*s/%s", dirlen, cfgfile, rel);
 }
 
+/* cpus = "auto" | "all" | "N[-M][,N[-M]]...". */
+static int parse_cpus(struct ctx *x, config_setting_t *s, struct appconf *c)
+{
+        const char *v = config_setting_get_string(s);
+        static const char *const want =
+            "cpus must be \"auto\", \"all\" or a list of CPUs such as \"1\" or \"2-3,6\"";
+        if (v == NULL)
+                return bad(x, s, "%s", want);
+        if (strcmp(v, "auto") == 0 || strcmp(v, "all") == 0) {
+                c->cpus = v[1] == 'u' ? APP_CPUS_AUTO : APP_CPUS_ALL;
+                return 0;
+        }
+        memset(c->cpu_list, 0, sizeof(c->cpu_list));
+        const char *p = v;
+        for (;;) {
+                char *end;
+                if (*p < '0' || *p > '9')
+                        return bad(x, s, "%s", want);
+                unsigned long lo = strtoul(p, &end, 10), hi = lo;
+                p = end;
+                if (*p == '-') {
+                        if (p[1] < '0' || p[1] > '9')
+                                return bad(x, s, "%s", want);
+                        hi = strtoul(p + 1, &end, 10);
+                        p = end;
+                }
+                if (lo > hi || hi >= APP_MAX_CPUS)
+                        return bad(x, s, "cpus: %lu-%lu is not a range of CPUs 0-%d", lo, hi,
+                                   APP_MAX_CPUS - 1);
+                for (unsigned long n = lo; n <= hi; n++)
+                        c->cpu_list[n / 64] |= 1ull << (n % 64);
+                if (*p != ',')
+                        break;
+                p++;
+        }
+        if (*p != '\0')
+                return bad(x, s, "%s", want);
+        c->cpus = APP_CPUS_LIST;
+        return 0;
+}
+
 static int appconf_walk(struct ctx *x, struct appconf *c, config_t *cf)
 {
         config_setting_t *root = config_root_setting(cf);
@@ -235,6 +276,9 @@ static int appconf_walk(struct ctx *x, struct appconf *c, config_t *cf)
                         if (v == NULL || *v == '\0' || strlen(v) >= sizeof(c->control_group))
                                 return bad(x, s, "control_group must name a group");
                         strcpy(c->control_group, v);
+                } else if (strcmp(k, "cpus") == 0) {
+                        if (parse_cpus(x, s, c) < 0)
+                                return -1;
                 } else if (strcmp(k, "no_jail") == 0) {
                         if (config_setting_type(s) != CONFIG_TYPE_BOOL)
                                 return bad(x, s, "no_jail is true or false");

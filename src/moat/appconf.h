@@ -7,6 +7,7 @@
  *   rules = "pf.conf";            # relative to this file
  *   state_dir = "/run/moat";
  *   control_group = "moat";      # optional: this group may use the control socket too
+ *   cpus = "auto";                # CPUs the domains run on: auto | all | a list ("1", "2-3,6")
  *   interface: {
  *     wan: { device = "mw0"; address = "198.51.100.1/24"; gateway = "198.51.100.254"; };
  *     lan: { device = "ml0"; address = ["192.168.1.1/24", "fd00:1::1/64"]; };
@@ -28,9 +29,18 @@
 
 #define APP_MAX_IFS   8
 #define APP_MAX_ADDRS 8
+#define APP_MAX_CPUS  1024
 
 enum app_mode { APP_MODE_VM, APP_MODE_BARE };
 enum app_platform { APP_PLAT_AUTO, APP_PLAT_KVM, APP_PLAT_PROCESS };
+/*
+ * Where the domains run. auto: together on one CPU, the host's last one
+ * that moat may use, when it may use two or more (the domains hand every
+ * frame to each other, and a wakeup on the same CPU costs far less than one
+ * across CPUs: measured in docs/architecture.md); all: wherever the kernel
+ * puts them; list: on these CPUs.
+ */
+enum app_cpus { APP_CPUS_AUTO, APP_CPUS_ALL, APP_CPUS_LIST };
 
 struct app_addr {
         int af; /* 4 or 6 */
@@ -59,6 +69,8 @@ struct appconf {
         uint64_t fw_mem, ndvm_mem;
         int no_jail;
         char control_group[32]; /* empty: root only */
+        enum app_cpus cpus;
+        uint64_t cpu_list[APP_MAX_CPUS / 64]; /* APP_CPUS_LIST: bit n is CPU n */
         int nifs;
         struct app_if ifs[APP_MAX_IFS];
 };

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <sched.h>
+
 #include "appconf.h"
 
 #define MOAT_DEFAULT_CONF "/etc/moat/appliance.conf"
@@ -34,10 +36,15 @@ struct app_plan {
         char guests[PATH_MAX / 2];                    /* directory of guest images */
         uint64_t t_up;                                /* CLOCK_MONOTONIC at `moat up` */
         int netns_fd; /* the empty network namespace the domains share, or -1 */
+        int pin_cpus; /* the domains run on dom_cpus (the config's `cpus`, resolved) */
+        cpu_set_t dom_cpus;
 };
 
 /* Runs the daemon; never returns. Writes "ok" or an error line to ready_fd. */
 _Noreturn void moatd_main(struct app_plan *plan, int ready_fd);
+
+/* "0-2,5": a CPU set as Linux lists it. */
+void app_cpus_text(const cpu_set_t *set, char *out, size_t len);
 
 /* Path of FILE in the state directory. */
 void app_path(char *out, size_t len, const struct appconf *c, const char *file);

@@ -132,8 +132,8 @@ int moat_cmd_status(int argc, char **argv)
                    ? ", JAIL DISABLED (no_jail): for debugging only"
                    : "");
         json_object *ds, *is;
-        printf("\n%-14s %-8s %-8s %8s %8s %10s\n", "DOMAIN", "PLATFORM", "STATE", "MEMORY",
-               "RESTARTS", "BOOT");
+        printf("\n%-14s %-8s %-8s %-6s %8s %8s %10s\n", "DOMAIN", "PLATFORM", "STATE", "CPUS",
+               "MEMORY", "RESTARTS", "BOOT");
         if (json_object_object_get_ex(r, "domains", &ds))
                 for (size_t i = 0; i < json_object_array_length(ds); i++) {
                         json_object *d = json_object_array_get_idx(ds, i), *v;
@@ -145,9 +145,11 @@ int moat_cmd_status(int argc, char **argv)
                         long long mem = json_object_get_int64(v) >> 20;
                         json_object *rs;
                         json_object_object_get_ex(d, "restarts", &rs);
-                        printf("%-14s %-8s %-8s %6lldMi %8d %10s\n", jstr(d, "name"),
-                               jstr(d, "platform"), jstr(d, "state"), mem, json_object_get_int(rs),
-                               boot);
+                        printf("%-14s %-8s %-8s %-6s %6lldMi %8d %10s\n", jstr(d, "name"),
+                               jstr(d, "platform"), jstr(d, "state"),
+                               json_object_object_get_ex(d, "cpus", &v) ? json_object_get_string(v)
+                                                                        : "-",
+                               mem, json_object_get_int(rs), boot);
                         if (json_object_object_get_ex(d, "last_exit", &v))
                                 printf("%14s last exit: %s\n", "", json_object_get_string(v));
                 }

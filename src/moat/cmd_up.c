@@ -62,6 +62,42 @@ static enum app_platform up_platform(enum app_platform want, const char *who)
         return APP_PLAT_PROCESS;
 }
 
+/* The config's `cpus` against the CPUs this process may use. */
+static int up_cpus(struct app_plan *p)
+{
+        cpu_set_t allowed;
+        CPU_ZERO(&p->dom_cpus);
+        p->pin_cpus = 0;
+        if (p->conf.cpus == APP_CPUS_ALL || sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+                return 0;
+        if (p->conf.cpus == APP_CPUS_AUTO) {
+                if (CPU_COUNT(&allowed) < 2)
+                        return 0; /* one CPU: nothing to choose */
+                for (int n = CPU_SETSIZE - 1; n >= 0; n--)
+                        if (CPU_ISSET(n, &allowed)) {
+                                CPU_SET(n, &p->dom_cpus);
+                                break;
+                        }
+        } else {
+                for (int n = 0; n < APP_MAX_CPUS && n < CPU_SETSIZE; n++) {
+                        if (!(p->conf.cpu_list[n / 64] >> (n % 64) & 1))
+                                continue;
+                        if (!CPU_ISSET(n, &allowed)) {
+                                char have[256];
+                                app_cpus_text(&allowed, have, sizeof(have));
+                                fprintf(stderr,
+                                        "moat: %s: cpus: CPU %d is not one moat may use here "
+                                        "(%s)\n",
+                                        p->conf.file, n, have);
+                                return -1;
+                        }
+                        CPU_SET(n, &p->dom_cpus);
+                }
+        }
+        p->pin_cpus = 1;
+        return 0;
+}
+
 static int up_files(struct app_plan *p)
 {
         char exe[PATH_MAX];
@@ -188,7 +224,7 @@ int moat_cmd_up(int argc, char **argv)
             up_platform(plan.conf.ndvm_platform ? plan.conf.ndvm_platform : top, "ndvm");
         if (plan.conf.mode == APP_MODE_BARE)
                 plan.fw_platform = APP_PLAT_PROCESS;
-        if (up_files(&plan) < 0)
+        if (up_files(&plan) < 0 || up_cpus(&plan) < 0)
                 return 1;
         json_object *running = app_request(&plan.conf, "status", err, sizeof(err));
         if (running) {

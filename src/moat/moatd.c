@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -241,7 +242,19 @@ static int dom_start(struct dom *d)
         posix_spawnattr_setsigmask(&at, &none);
         posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
         pid_t pid;
+        /*
+         * The domain inherits its CPUs from the daemon at the spawn, before
+         * it runs an instruction or makes a thread: the daemon takes them
+         * for the moment.
+         */
+        cpu_set_t mine;
+        int pinned = P->pin_cpus && sched_getaffinity(0, sizeof(mine), &mine) == 0 &&
+                     sched_setaffinity(0, sizeof(P->dom_cpus), &P->dom_cpus) == 0;
+        if (P->pin_cpus && !pinned)
+                logm("%s: could not pin to its CPUs: %s", d->name, strerror(errno));
         int rc = posix_spawn(&pid, sa->argv[0], &fa, &at, sa->argv, environ);
+        if (pinned)
+                sched_setaffinity(0, sizeof(mine), &mine);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&at);
         if (rc != 0) {
@@ -378,6 +391,12 @@ static json_object *status_json(void)
                 json_object_object_add(o, "pid", json_object_new_int(d->pid));
                 json_object_object_add(o, "memory", json_object_new_int64((int64_t)d->mem));
                 json_object_object_add(o, "restarts", json_object_new_int((int)d->restarts));
+                cpu_set_t on;
+                char cpus[256];
+                if (d->pid > 0 && sched_getaffinity(d->pid, sizeof(on), &on) == 0) {
+                        app_cpus_text(&on, cpus, sizeof(cpus));
+                        json_object_object_add(o, "cpus", json_object_new_string(cpus));
+                }
                 if (d->ready)
                         json_object_object_add(
                             o, "boot_us",

@@ -33,6 +33,9 @@ printf '%s\ncolour = "blue";\ninterface: { lan: { device = "nosuchdev1"; }; };\n
 printf 'rules = "bad.pf"; state_dir = "%s/run";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' \
 	"$tmp" >"$tmp/badrules.conf"
 printf '%s\ncontrol_group = "";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/group.conf"
+printf '%s\ncpus = "1,";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/cpus.conf"
+printf '%s\ncpus = "3-2";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/cpurange.conf"
+printf '%s\ncpus = "1023";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/nocpu.conf"
 # The same config language in JSON: errors name the line, or the setting.
 printf '{"rules": "good.pf", "state_dir": "%s/run",\n "interface": }\n' "$tmp" >"$tmp/jsyntax.conf"
 printf '{"rules": "good.pf", "state_dir": "%s/run", "interface": {"lan": {"device": "nosuchdev1", "address": "10.0.0.1/33"}}}\n' \
@@ -48,5 +51,8 @@ expect prefix "prefix.conf:2: bad prefix length"
 expect unknown "unknown.conf:2: unknown setting 'colour'"
 expect nodev "host device nosuchdev0"
 expect badrules "bad.pf:1:"
+expect cpus 'cpus.conf:2: cpus must be "auto", "all" or a list of CPUs'
+expect cpurange "cpurange.conf:2: cpus: 3-2 is not a range of CPUs"
+expect nocpu "cpus: CPU 1023 is not one moat may use here"
 out=$("$moat" -c "$tmp/missing.conf" up 2>&1) && fail "missing config accepted"
 echo "ok: missing config: $out"

@@ -223,7 +223,7 @@ if [ -n "$killed" ]; then
 	# The transfer may end before the new ndvm is running: what the dead one
 	# had passed on was already in the fw's hands. Wait for it (30 s at most).
 	i=0
-	until "$moat" -c "$conf" status | grep -E "^ndvm-lan +[a-z]+ +running +[0-9]+Mi +1 " >/dev/null; do
+	until "$moat" -c "$conf" status | grep -E "^ndvm-lan +[a-z]+ +running +[0-9,-]+ +[0-9]+Mi +1 " >/dev/null; do
 		i=$((i + 1))
 		[ $i -le 300 ] || fail "ndvm-lan was not restarted once: $("$moat" -c "$conf" status)"
 		sleep 0.1
@@ -438,6 +438,19 @@ for f in json.load(sys.stdin)["interfaces"]:
 print("ok: ndvm counters in status: rx and tx moving on every interface")' ||
 		fail "ndvm counters missing from status"
 fi
+# The domains run together on the last CPU moat may use (cpus = "auto"), or
+# anywhere on a host that gives it one; the kernel's own view of each domain
+# process, not just the daemon's report, is checked.
+"$moat" -c "$conf" status --json | /usr/bin/python3 -c '
+import json, os, sys
+cpus = sorted(os.sched_getaffinity(0))
+want = {cpus[-1]} if len(cpus) > 1 else set(cpus)
+for d in json.load(sys.stdin)["domains"]:
+    got = os.sched_getaffinity(d["pid"])
+    assert got == want, (d["name"], got, want)
+    assert d["cpus"] == ",".join(map(str, sorted(want))) or len(want) > 1, (d["name"], d["cpus"])
+print("ok: domains on CPU(s) %s, as status says" % sorted(want))' ||
+	fail "domains not on the CPUs cpus = \"auto\" picks"
 "$moat" -c "$conf" boot-report >"$tmp/report" || fail "boot-report"
 grep -q "first frame forwarded" "$tmp/report" || fail "boot report lacks the first forwarded frame"
 grep "first frame forwarded" "$tmp/report"
