@@ -56,6 +56,7 @@ struct dom {
         unsigned restarts;
         uint64_t t_start, t_ready; /* CLOCK_MONOTONIC */
         int ready;
+        int pinned; /* on the config's CPUs (P->dom_cpus) */
         char last_exit[96];
         uint64_t window_start;
         unsigned window_restarts;
@@ -214,7 +215,28 @@ static void dom_argv(const struct dom *d, struct spawn_args *sa)
  * domain (a fork of it cost ~1.5 ms here), console on stdout/stderr, signals
  * unblocked.
  */
-static int dom_start(struct dom *d)
+/*
+ * Puts domain d on the config's CPUs, if it has some and d is not there.
+ * Domains are single-threaded once jailed (the jail's helper thread is
+ * gone by then), so their one thread is all there is to move.
+ */
+static void dom_pin(struct dom *d)
+{
+        if (!P->pin_cpus || d->pinned || d->pid <= 0)
+                return;
+        if (sched_setaffinity(d->pid, sizeof(P->dom_cpus), &P->dom_cpus) < 0)
+                logm("%s: could not pin to its CPUs: %s", d->name, strerror(errno));
+        else
+                d->pinned = 1;
+}
+
+/*
+ * Starts a domain. pin_now: on its CPUs from its first instruction (a domain
+ * booting alone); otherwise it boots wherever the kernel puts it, spread with
+ * the others, and joins its CPUs once ready (wait_ready()): three domains
+ * booting on one CPU took 1.2 ms longer to forward than spread over two.
+ */
+static int dom_start(struct dom *d, int pin_now)
 {
         char path[PATH_MAX];
         snprintf(path, sizeof(path), "%s/%s.marks", P->conf.state_dir, d->name);
@@ -248,12 +270,12 @@ static int dom_start(struct dom *d)
          * for the moment.
          */
         cpu_set_t mine;
-        int pinned = P->pin_cpus && sched_getaffinity(0, sizeof(mine), &mine) == 0 &&
-                     sched_setaffinity(0, sizeof(P->dom_cpus), &P->dom_cpus) == 0;
-        if (P->pin_cpus && !pinned)
+        d->pinned = pin_now && P->pin_cpus && sched_getaffinity(0, sizeof(mine), &mine) == 0 &&
+                    sched_setaffinity(0, sizeof(P->dom_cpus), &P->dom_cpus) == 0;
+        if (pin_now && P->pin_cpus && !d->pinned)
                 logm("%s: could not pin to its CPUs: %s", d->name, strerror(errno));
         int rc = posix_spawn(&pid, sa->argv[0], &fa, &at, sa->argv, environ);
-        if (pinned)
+        if (d->pinned)
                 sched_setaffinity(0, sizeof(mine), &mine);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&at);
@@ -812,7 +834,7 @@ static void reap(void)
                         }
                         logm("%s %s; restarting it", d->name, d->last_exit);
                         d->restarts++;
-                        dom_start(d);
+                        dom_start(d, 1); /* a restart boots alone */
                 }
         }
 }
@@ -904,8 +926,9 @@ static void wait_ready(int ready_fd, int inw)
                                 fail_up(ready_fd, "domain %s %s during boot: %s", doms[i].name,
                                         doms[i].last_exit, tail);
                         }
-                        if (!doms[i].ready && (dirty[i] || inw < 0 || pidfd[i] < 0))
-                                dom_check_ready(&doms[i]);
+                        if (!doms[i].ready && (dirty[i] || inw < 0 || pidfd[i] < 0) &&
+                            dom_check_ready(&doms[i]))
+                                dom_pin(&doms[i]);
                         dirty[i] = 0;
                         all &= doms[i].ready;
                 }
@@ -1032,7 +1055,7 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
          */
         int inw = ready_watch();
         for (int i = 0; i < ndoms; i++)
-                if (dom_start(&doms[i]) < 0)
+                if (dom_start(&doms[i], ndoms == 1) < 0)
                         fail_up(ready_fd, "cannot start %s: %s", doms[i].name, strerror(errno));
         mark("domains_started");
 
