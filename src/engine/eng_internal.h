@@ -646,6 +646,7 @@ struct engine {
         /* neighbors */
         struct eng_neigh *neigh;
         uint32_t nmask;
+        uint32_t neigh_scan_s; /* the next pass over the table; 0: none yet */
         struct eng_pending *pending;
         uint32_t pending_free;
         uint32_t pending_hwm; /* as state_hwm */
