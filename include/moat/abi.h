@@ -147,11 +147,15 @@ _Static_assert(sizeof(struct moat_hc_net_info) == 40, "abi");
 
 /*
  * One frame of a batch. Every frame a guest receives has complete checksums,
- * and so must every frame it sends. A TCP super-frame (one IPv4 or IPv6 TCP
- * segment of up to 64 KiB, as TSO and GRO make them) carries a non-zero
- * `gso_size`: its payload is cut into segments of that many bytes when it
- * meets a wire, keeping the headers, as a NIC's TSO does. Its IP length
- * fields and checksums are those of the whole super-frame.
+ * and so must every frame it sends, except a super-frame's TCP checksum. A
+ * TCP super-frame (one IPv4 or IPv6 TCP segment of up to 64 KiB, as TSO and
+ * GRO make them) carries a non-zero `gso_size`: its payload is cut into
+ * segments of that many bytes when it meets a wire, keeping the headers, as
+ * a NIC's TSO does. Its IP length fields and IPv4 header checksum are those
+ * of the whole super-frame; its TCP checksum is partial, as virtio-net's
+ * NEEDS_CSUM leaves it: received, the field holds the pseudo-header's sum,
+ * not complemented, and whoever cuts it makes each segment's; sent, the
+ * platform makes the field itself, whatever the guest left there.
  */
 struct moat_frame {
         uint64_t addr;     /* IN: buffer address */

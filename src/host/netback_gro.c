@@ -83,6 +83,7 @@ uint32_t nbg_merge(const uint8_t *const *f, const struct nbg_seg *s, unsigned n,
         else
                 nbt_wr16(out + l3 + 4, (uint16_t)(len - l4));
         out[l4 + 13] |= f[n - 1][l4 + 13] & NBT_TCP_PSH;
-        nbt_checksum(out, len, l3, l4, s[0].af);
+        /* Every segment's checksum was right; the whole's TCP one is left partial. */
+        nbt_checksum_partial(out, len, l3, l4, s[0].af);
         return len;
 }

@@ -75,12 +75,12 @@ uint32_t nbo_emit(const struct virtio_net_hdr *h, const uint8_t *f, const struct
         }
         if (p->whole) {
                 /*
-                 * Checksums made from scratch: a GRO frame's TCP field is its
-                 * first segment's, a TSO frame's the pseudo-header's.
+                 * IPv4's header checksum made, TCP's left partial (the seed
+                 * made afresh: a GRO frame's field is its first segment's).
                  */
                 if (out != f)
                         memcpy(out, f, p->len);
-                nbt_checksum(out, p->len, p->l3, p->l4, p->af);
+                nbt_checksum_partial(out, p->len, p->l3, p->l4, p->af);
                 return p->len;
         }
         uint32_t payload = p->len - p->hlen, off = k * p->mss;
@@ -128,6 +128,6 @@ int nbo_tx_plan(const uint8_t *f, uint32_t len, uint32_t gso_size, uint32_t mtu,
         h->csum_start = (uint16_t)l4;
         h->csum_offset = CSUM_OFF_TCP;
         /* The field holds the pseudo-header's sum, not complemented, as a partial checksum. */
-        *seed = (uint16_t)~moat_csum_fold(nbt_pseudo(f, l3, af, len - l4));
+        *seed = nbt_seed(f, l3, af, len - l4);
         return 0;
 }

@@ -51,6 +51,20 @@ uint32_t nbt_pseudo(const uint8_t *f, uint32_t l3, int af, uint32_t tcplen)
         return s + NBT_PROTO_TCP + (tcplen & 0xffff) + (tcplen >> 16);
 }
 
+uint16_t nbt_seed(const uint8_t *f, uint32_t l3, int af, uint32_t tcplen)
+{
+        return (uint16_t)~moat_csum_fold(nbt_pseudo(f, l3, af, tcplen));
+}
+
+void nbt_checksum_partial(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af)
+{
+        if (af == 4) {
+                nbt_wr16(f + l3 + 10, 0);
+                nbt_wr16(f + l3 + 10, moat_csum_fold(moat_csum_add(0, f + l3, l4 - l3)));
+        }
+        nbt_wr16(f + l4 + 16, nbt_seed(f, l3, af, len - l4));
+}
+
 void nbt_checksum(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af)
 {
         if (af == 4) {

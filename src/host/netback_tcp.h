@@ -39,6 +39,17 @@ uint32_t nbt_pseudo(const uint8_t *f, uint32_t l3, int af, uint32_t tcplen);
  */
 void nbt_checksum(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af);
 
+/*
+ * A super-frame's checksums as a guest receives it whole (abi.h): IPv4's
+ * header checksum made, and TCP's left partial, the field holding
+ * nbt_seed(), the pseudo-header's sum not complemented (virtio-net's
+ * NEEDS_CSUM): whoever cuts it makes each segment's. Saves a pass over the
+ * whole super-frame, whose TCP checksum nobody reads: the way out makes the
+ * field afresh (nbo_tx_plan), and cutting makes each segment's.
+ */
+void nbt_checksum_partial(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af);
+uint16_t nbt_seed(const uint8_t *f, uint32_t l3, int af, uint32_t tcplen);
+
 static inline uint16_t nbt_rd16(const uint8_t *p)
 {
         return (uint16_t)(p[0] << 8 | p[1]);
