@@ -48,7 +48,8 @@ uint32_t nbg_merged_len(const struct nbg_seg *s, unsigned n);
 /*
  * Writes the super-frame of the run `f[0..n)` (parsed as `s`) into `out`
  * (nbg_merged_len bytes): the head's headers with the lengths of the whole,
- * the payloads in order, PSH if the last had it, checksums of the whole.
+ * the payloads in order, PSH if the last had it, the whole's IPv4 header
+ * checksum, its TCP checksum partial (nbt_checksum_partial).
  * Its segment size is s[0].plen. Returns its length.
  */
 uint32_t nbg_merge(const uint8_t *const *f, const struct nbg_seg *s, unsigned n, uint8_t *out);
