@@ -220,14 +220,31 @@ static void dom_argv(const struct dom *d, struct spawn_args *sa)
  * Domains are single-threaded once jailed (the jail's helper thread is
  * gone by then), so their one thread is all there is to move.
  */
+static void dom_batch(struct dom *d);
+
 static void dom_pin(struct dom *d)
 {
         if (!P->pin_cpus || d->pinned || d->pid <= 0)
                 return;
-        if (sched_setaffinity(d->pid, sizeof(P->dom_cpus), &P->dom_cpus) < 0)
+        if (sched_setaffinity(d->pid, sizeof(P->dom_cpus), &P->dom_cpus) < 0) {
                 logm("%s: could not pin to its CPUs: %s", d->name, strerror(errno));
-        else
-                d->pinned = 1;
+                return;
+        }
+        d->pinned = 1;
+        dom_batch(d);
+}
+
+/*
+ * Domains that share CPUs run as SCHED_BATCH: a kick does not preempt the
+ * domain that sent it in the middle of its batch; the one kicked runs when
+ * the sender sleeps, with more to take at once. Measured with the domains
+ * pinned (docs/architecture.md): 64-byte UDP +13-24%, RTT lower, TCP +4%.
+ */
+static void dom_batch(struct dom *d)
+{
+        struct sched_param sp = {0};
+        if (sched_setscheduler(d->pid, SCHED_BATCH, &sp) < 0)
+                logm("%s: SCHED_BATCH: %s", d->name, strerror(errno));
 }
 
 /*
@@ -277,6 +294,10 @@ static int dom_start(struct dom *d, int pin_now)
         int rc = posix_spawn(&pid, sa->argv[0], &fa, &at, sa->argv, environ);
         if (d->pinned)
                 sched_setaffinity(0, sizeof(mine), &mine);
+        if (d->pinned && rc == 0) {
+                d->pid = pid;
+                dom_batch(d);
+        }
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&at);
         if (rc != 0) {
