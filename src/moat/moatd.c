@@ -211,11 +211,6 @@ static void dom_argv(const struct dom *d, struct spawn_args *sa)
 }
 
 /*
- * Starts a domain with posix_spawn: no copy of the daemon's page tables per
- * domain (a fork of it cost ~1.5 ms here), console on stdout/stderr, signals
- * unblocked.
- */
-/*
  * Puts domain d on the config's CPUs, if it has some and d is not there.
  * Domains are single-threaded once jailed (the jail's helper thread is
  * gone by then), so their one thread is all there is to move.
@@ -248,7 +243,9 @@ static void dom_batch(struct dom *d)
 }
 
 /*
- * Starts a domain. pin_now: on its CPUs from its first instruction (a domain
+ * Starts a domain with posix_spawn: no copy of the daemon's page tables per
+ * domain (a fork of it cost ~1.5 ms here), console on stdout/stderr, signals
+ * unblocked. pin_now: on its CPUs from its first instruction (a domain
  * booting alone); otherwise it boots wherever the kernel puts it, spread with
  * the others, and joins its CPUs once ready (wait_ready()): three domains
  * booting on one CPU took 1.2 ms longer to forward than spread over two.
