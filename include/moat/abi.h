@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#define MOAT_ABI_VERSION 3u
+#define MOAT_ABI_VERSION 4u
 
 #define MOAT_NOTE_NAME     "MOAT"
 #define MOAT_NOTE_TYPE_ABI 0x4d4f4154u /* 'MOAT' */

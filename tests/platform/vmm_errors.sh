@@ -24,7 +24,7 @@ expect() {
 for v in abi nonote trunc wx interp entry bigseg overlap notelf phoff; do
 	"$mkimage" "$good" "$tmp/$v.kvm" "$v" || fail "mkimage $v"
 done
-expect 1 "built for guest ABI version 4, this tender serves version 3" "$vmm" "$tmp/abi.kvm"
+expect 1 "built for guest ABI version 5, this tender serves version 4" "$vmm" "$tmp/abi.kvm"
 expect 1 "no moat ABI note" "$vmm" "$tmp/nonote.kvm"
 expect 1 "bad program header table" "$vmm" "$tmp/trunc.kvm"
 expect 1 "writable and executable" "$vmm" "$tmp/wx.kvm"
