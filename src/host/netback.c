@@ -309,7 +309,8 @@ static int read_queued(struct netback *nb, struct netback_buf *b, int gso_ok)
                 struct nbo_plan p;
                 if (nbo_plan(&nb->qhdr[i], nb->qptr[i], nb->qlen[i], b->cap, 1, &p) == 0 &&
                     (p.whole || p.hlen == 0)) {
-                        /* In place: checksums finished where the frame landed. */
+                        /* In place: checksums made where the frame landed (a whole one's TCP
+                         * checksum partial, as abi.h says). */
                         b->len = nbo_emit(&nb->qhdr[i], nb->qptr[i], &p, 0, b->data);
                         b->gso_size = p.whole ? (uint16_t)p.mss : 0;
                         nb->qi++;

@@ -56,21 +56,24 @@ uint16_t nbt_seed(const uint8_t *f, uint32_t l3, int af, uint32_t tcplen)
         return (uint16_t)~moat_csum_fold(nbt_pseudo(f, l3, af, tcplen));
 }
 
-void nbt_checksum_partial(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af)
+/* IPv4's header checksum, made from scratch (af 4; IPv6 has none). */
+static void ip_header_checksum(uint8_t *f, uint32_t l3, uint32_t l4, int af)
 {
         if (af == 4) {
                 nbt_wr16(f + l3 + 10, 0);
                 nbt_wr16(f + l3 + 10, moat_csum_fold(moat_csum_add(0, f + l3, l4 - l3)));
         }
+}
+
+void nbt_checksum_partial(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af)
+{
+        ip_header_checksum(f, l3, l4, af);
         nbt_wr16(f + l4 + 16, nbt_seed(f, l3, af, len - l4));
 }
 
 void nbt_checksum(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af)
 {
-        if (af == 4) {
-                nbt_wr16(f + l3 + 10, 0);
-                nbt_wr16(f + l3 + 10, moat_csum_fold(moat_csum_add(0, f + l3, l4 - l3)));
-        }
+        ip_header_checksum(f, l3, l4, af);
         nbt_wr16(f + l4 + 16, 0);
         nbt_wr16(f + l4 + 16,
                  moat_csum_fold(moat_csum_add(nbt_pseudo(f, l3, af, len - l4), f + l4, len - l4)));
