@@ -314,18 +314,21 @@ void eng_neigh_tick(struct engine *eng)
 {
         uint32_t i;
 
-        probe_gateways(eng);
         /*
-         * Entries change state on whole seconds: one pass a second does, and
-         * the first comes a second after the first tick. A pass reads the
-         * whole table, which at the fw's first tick, at boot, faulted in
-         * its ~24 untouched pages.
+         * Entries change state on whole seconds: one pass a second does. The
+         * first tick only asks for the gateways; the first pass comes a
+         * second later (a pass reads the whole table, which at the fw's first
+         * tick, at boot, faulted in its ~24 untouched pages).
          */
-        if (eng->neigh_scan_s == 0)
+        if (eng->neigh_scan_s == 0) {
                 eng->neigh_scan_s = eng->now_s + 1;
+                probe_gateways(eng);
+                return;
+        }
         if ((int32_t)(eng->now_s - eng->neigh_scan_s) < 0)
                 return;
         eng->neigh_scan_s = eng->now_s + 1;
+        probe_gateways(eng);
 
         for (i = 0; i <= eng->nmask; i++) {
                 struct eng_neigh *e = &eng->neigh[i];
