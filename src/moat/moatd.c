@@ -232,8 +232,7 @@ static void dom_pin(struct dom *d)
 /*
  * Domains that share CPUs run as SCHED_BATCH: a kick does not preempt the
  * domain that sent it in the middle of its batch; the one kicked runs when
- * the sender sleeps, with more to take at once. Measured with the domains
- * pinned (docs/architecture.md): 64-byte UDP +13-24%, RTT lower, TCP +4%.
+ * the sender sleeps, with more to take at once (measured: docs/architecture.md).
  */
 static void dom_batch(struct dom *d)
 {
@@ -291,10 +290,6 @@ static int dom_start(struct dom *d, int pin_now)
         int rc = posix_spawn(&pid, sa->argv[0], &fa, &at, sa->argv, environ);
         if (d->pinned)
                 sched_setaffinity(0, sizeof(mine), &mine);
-        if (d->pinned && rc == 0) {
-                d->pid = pid;
-                dom_batch(d);
-        }
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&at);
         if (rc != 0) {
@@ -302,6 +297,8 @@ static int dom_start(struct dom *d, int pin_now)
                 return -1;
         }
         d->pid = pid;
+        if (d->pinned)
+                dom_batch(d);
         return 0;
 }
 
@@ -928,9 +925,16 @@ static void wait_ready(int ready_fd, int inw)
         uint64_t deadline = host_now_ns() + READY_TIMEOUT;
         int dirty[APP_MAX_DOMAINS], pidfd[APP_MAX_DOMAINS];
         struct pollfd pfd[APP_MAX_DOMAINS + 1];
+        /* Sleeping needs the watch and every pidfd; without one, look every 200 us. */
+        int n = 0, polled = inw >= 0;
+        if (polled)
+                pfd[n++] = (struct pollfd){.fd = inw, .events = POLLIN};
         for (int i = 0; i < ndoms; i++) {
                 dirty[i] = 1;
                 pidfd[i] = (int)syscall(SYS_pidfd_open, doms[i].pid, 0);
+                polled &= pidfd[i] >= 0;
+                if (pidfd[i] >= 0)
+                        pfd[n++] = (struct pollfd){.fd = pidfd[i], .events = POLLIN};
         }
         for (;;) {
                 int all = 1;
@@ -944,8 +948,7 @@ static void wait_ready(int ready_fd, int inw)
                                 fail_up(ready_fd, "domain %s %s during boot: %s", doms[i].name,
                                         doms[i].last_exit, tail);
                         }
-                        if (!doms[i].ready && (dirty[i] || inw < 0 || pidfd[i] < 0) &&
-                            dom_check_ready(&doms[i]))
+                        if (!doms[i].ready && (dirty[i] || !polled) && dom_check_ready(&doms[i]))
                                 dom_pin(&doms[i]);
                         dirty[i] = 0;
                         all &= doms[i].ready;
@@ -956,19 +959,10 @@ static void wait_ready(int ready_fd, int inw)
                 if (now > deadline)
                         fail_up(ready_fd, "domains not ready after %llu s",
                                 READY_TIMEOUT / 1000000000ull);
-                int n = 0, polled = inw >= 0;
-                if (polled)
-                        pfd[n++] = (struct pollfd){.fd = inw, .events = POLLIN};
-                for (int i = 0; i < ndoms; i++) {
-                        polled &= pidfd[i] >= 0;
-                        if (pidfd[i] >= 0)
-                                pfd[n++] = (struct pollfd){.fd = pidfd[i], .events = POLLIN};
-                }
-                /* Without inotify or pidfds, look again in 200 us. */
-                int ms = polled ? (int)((deadline - now) / 1000000 + 1) : 0;
                 if (!polled)
                         usleep(200);
-                else if (poll(pfd, (nfds_t)n, ms) > 0 && (pfd[0].revents & POLLIN)) {
+                else if (poll(pfd, (nfds_t)n, (int)((deadline - now) / 1000000 + 1)) > 0 &&
+                         (pfd[0].revents & POLLIN)) {
                         _Alignas(struct inotify_event) char buf[4096];
                         ssize_t len;
                         while ((len = read(inw, buf, sizeof(buf))) > 0)
