@@ -68,7 +68,7 @@ void pflog_retire(const char *path)
                 unlink(path);
                 return;
         }
-        char old[4096 + 2];
+        char old[sizeof(pflog_path) + 2];
         snprintf(old, sizeof(old), "%s.0", path);
         rename(path, old);
 }
@@ -89,10 +89,7 @@ void pflog_record(const uint8_t *data, uint32_t len)
         if (lg.len < caplen)
                 return; /* inconsistent record: not written */
         if (pflog_bytes > PFLOG_ROTATE_BYTES) {
-                char old[sizeof(pflog_path) + 2];
-                snprintf(old, sizeof(old), "%s.0", pflog_path);
-                close(pflog_fd);
-                rename(pflog_path, old);
+                pflog_retire(pflog_path); /* it becomes FILE.0 */
                 if (pflog_start() < 0)
                         return;
         }
