@@ -133,35 +133,55 @@ static int chans_create(void)
  * One domain's command line, and the fds it inherits. Every fd of the daemon
  * stays close-on-exec; a spawn's file actions dup2 each inherited fd onto
  * itself, which clears the flag in that child only (glibc, as POSIX 2024
- * asks), so no other child can ever inherit it.
+ * asks), so no other child can ever inherit it. The arguments are packed
+ * into one buffer: one PATH_MAX buffer each faulted in a page per argument.
  */
 struct spawn_args {
         char *argv[48];
-        char abuf[48][PATH_MAX];
+        int argc;
+        char buf[3 * PATH_MAX]; /* room for the longest paths: the image and the guest dir */
+        size_t used;
         int fds[8 + 4 * APP_MAX_IFS];
         int nfds;
+        int overflow; /* an argument or fd did not fit */
 };
 
 static int inherit(struct spawn_args *sa, int fd)
 {
         if (sa->nfds < (int)(sizeof(sa->fds) / sizeof(sa->fds[0])))
                 sa->fds[sa->nfds++] = fd;
+        else
+                sa->overflow = 1;
         return fd;
 }
 
-#define ARG(...)                                                                                   \
-        do {                                                                                       \
-                if (na < 47) { /* argv has 48 entries */                                           \
-                        snprintf(sa->abuf[na], sizeof(sa->abuf[na]), __VA_ARGS__);                 \
-                        sa->argv[na] = sa->abuf[na];                                               \
-                        na++;                                                                      \
-                }                                                                                  \
-        } while (0)
+static void arg(struct spawn_args *sa, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void arg(struct spawn_args *sa, const char *fmt, ...)
+{
+        size_t room = sizeof(sa->buf) - sa->used;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(sa->buf + sa->used, room, fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= room ||
+            sa->argc + 1 >= (int)(sizeof(sa->argv) / sizeof(char *))) {
+                sa->overflow = 1;
+                return;
+        }
+        sa->argv[sa->argc++] = sa->buf + sa->used;
+        sa->argv[sa->argc] = NULL;
+        sa->used += (size_t)n + 1;
+}
 
-/* Builds the domain's command line (48 entries at most). */
+#define ARG(...) arg(sa, __VA_ARGS__)
+
+/* Builds the domain's command line. */
 static void dom_argv(const struct dom *d, struct spawn_args *sa)
 {
-        int na = 0;
+        sa->argc = 0;
+        sa->used = 0;
+        sa->nfds = 0;
+        sa->overflow = 0;
         const char *img = d->is_fw ? "fw" : "ndvm";
         if (d->platform == APP_PLAT_KVM)
                 ARG("%s", P->vmm);
@@ -207,7 +227,6 @@ static void dom_argv(const struct dom *d, struct spawn_args *sa)
         }
         if (d->platform == APP_PLAT_KVM)
                 ARG("%s/%s.kvm", P->guests, img);
-        sa->argv[na] = NULL;
 }
 
 /*
@@ -256,12 +275,14 @@ static int dom_start(struct dom *d, int pin_now)
         unlink(path);
         d->ready = 0;
         d->t_start = host_now_ns();
-        /* One at a time (the daemon spawns from its one thread): 200 KB not allocated per domain.
-         */
+        /* One at a time (the daemon spawns from its one thread): not on the stack. */
         static struct spawn_args args;
         struct spawn_args *sa = &args;
-        sa->nfds = 0;
         dom_argv(d, sa);
+        if (sa->overflow) {
+                errno = E2BIG;
+                return -1;
+        }
         snprintf(path, sizeof(path), "%s/%s.console", P->conf.state_dir, d->name);
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t at;
