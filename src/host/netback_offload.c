@@ -26,11 +26,18 @@ int nbo_plan(const struct virtio_net_hdr *h, const uint8_t *f, uint32_t len, uin
                         return -1;
                 return 0;
         }
-        if (gso != VIRTIO_NET_HDR_GSO_TCPV4 && gso != VIRTIO_NET_HDR_GSO_TCPV6)
-                return -1; /* UFO and the rest: not produced by Linux hosts for us */
         struct nbt_seg t;
-        if (nbt_parse(f, len, gso == VIRTIO_NET_HDR_GSO_TCPV4 ? 4 : 6, &t) < 0)
+        if (gso == VIRTIO_NET_HDR_GSO_UDP_L4) {
+                /* Cut into datagrams: guests take only TCP super-frames whole (abi.h). */
+                if (nbt_parse_udp(f, len, 0, &t) < 0 || !t.whole_len)
+                        return -1;
+                p->udp = 1;
+                whole = 0;
+        } else if (gso != VIRTIO_NET_HDR_GSO_TCPV4 && gso != VIRTIO_NET_HDR_GSO_TCPV6) {
+                return -1; /* UFO (IP fragments) and the rest: not produced by Linux hosts for us */
+        } else if (nbt_parse(f, len, gso == VIRTIO_NET_HDR_GSO_TCPV4 ? 4 : 6, &t) < 0) {
                 return -1;
+        }
         uint32_t l3 = t.l3, l4 = t.l4;
         p->af = t.af;
         uint32_t hlen = t.hlen, payload = len - hlen, mss = h->gso_size;
@@ -94,6 +101,11 @@ uint32_t nbo_emit(const struct virtio_net_hdr *h, const uint8_t *f, const struct
                          (uint16_t)(nbt_rd16(f + l3 + 4) + k)); /* a new id per frame */
         } else {
                 nbt_wr16(out + l3 + 4, (uint16_t)(total - l4));
+        }
+        if (p->udp) {
+                nbt_wr16(out + l4 + 4, (uint16_t)(total - l4)); /* UDP's own length */
+                nbt_checksum_udp(out, total, l3, l4, p->af);
+                return total;
         }
         uint8_t *th = out + l4;
         nbt_wr32(th + 4, nbt_rd32(f + l4 + 4) + off);

@@ -1,10 +1,12 @@
 /*
  * What a NIC's offloads leave for its owner to finish, as virtio-net headers
- * (PACKET_VNET_HDR) describe it: a checksum the sender left partial, and a
+ * (PACKET_VNET_HDR) describe it: a checksum the sender left partial, a
  * TCP super-frame (TSO/GSO/GRO) to cut into frames of one MSS each, or to
  * hand over whole with its checksums complete to a guest that takes
- * super-frames. Guests only ever see complete frames. And the way back: a
- * guest's super-frame leaves with a header that has the host cut it.
+ * super-frames, and a UDP super-datagram (USO: a sender's UDP_SEGMENT, QUIC
+ * stacks use it) to cut into its datagrams. Guests only ever see complete
+ * frames. And the way back: a guest's TCP super-frame leaves with a header
+ * that has the host cut it.
  *
  * The frames come from the wire: every header field is checked against the
  * frame's length before it is used; what cannot be finished is refused.
@@ -15,16 +17,21 @@
 #include <linux/virtio_net.h>
 #include <stdint.h>
 
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5 /* USO: Linux 6.2's uapi; older headers lack it */
+#endif
+
 /* How a received frame is to be delivered. */
 struct nbo_plan {
         uint32_t nseg;   /* frames it becomes: 1 unless it is a super-frame */
-        uint32_t hlen;   /* super-frame: Ethernet + IP + TCP headers */
-        uint32_t l3, l4; /* offsets of the IP and TCP headers */
+        uint32_t hlen;   /* super-frame: Ethernet + IP + TCP (UDP) headers */
+        uint32_t l3, l4; /* offsets of the IP and TCP (UDP) headers */
         uint32_t mss;    /* super-frame: payload bytes per frame */
         uint32_t len;    /* the whole frame */
         uint32_t maxlen; /* the largest frame it becomes: what a buffer must hold */
         int af;          /* 4 or 6 */
         int whole;       /* a super-frame delivered as one frame, mss its segment size */
+        int udp;         /* USO: a UDP super-datagram, cut into datagrams of mss bytes */
 };
 
 /*

@@ -1,8 +1,9 @@
 /*
  * The frames a NIC backend handles whole or in part (netback_offload.c,
- * netback_gro.c) are TCP segments over Ethernet (802.1Q too) and IPv4 or
- * IPv6: one parser for them, with every offset checked against the frame's
- * length, and the byte helpers and pseudo-header sum they share.
+ * netback_gro.c) are TCP segments, and UDP datagrams a sender left for the
+ * NIC to cut (USO), over Ethernet (802.1Q too) and IPv4 or IPv6: one parser
+ * for them, with every offset checked against the frame's length, and the
+ * byte helpers and pseudo-header sum they share.
  */
 #ifndef MOAT_HOST_NETBACK_TCP_H
 #define MOAT_HOST_NETBACK_TCP_H
@@ -10,15 +11,16 @@
 #include <stdint.h>
 
 #define NBT_PROTO_TCP 6
+#define NBT_PROTO_UDP 17
 #define NBT_TCP_FIN   0x01
 #define NBT_TCP_PSH   0x08
 #define NBT_TCP_ACK   0x10
 #define NBT_TCP_CWR   0x80
 
-/* A TCP segment's place in its frame. */
+/* A TCP segment's (or UDP datagram's) place in its frame. */
 struct nbt_seg {
-        uint32_t l3, l4; /* IP and TCP header offsets */
-        uint32_t hlen;   /* Ethernet to the end of the TCP header */
+        uint32_t l3, l4; /* IP and TCP (UDP) header offsets */
+        uint32_t hlen;   /* Ethernet to the end of the TCP (UDP) header */
         int af;          /* 4 or 6 */
         int whole_len;   /* the IP length field says the frame's own length (no padding) */
 };
@@ -30,8 +32,18 @@ struct nbt_seg {
  */
 int nbt_parse(const uint8_t *f, uint32_t len, int af, struct nbt_seg *s);
 
+/* The same for a UDP datagram (its 8-byte header within the frame). */
+int nbt_parse_udp(const uint8_t *f, uint32_t len, int af, struct nbt_seg *s);
+
 /* The pseudo-header sum (RFC 793, RFC 8200 8.1) of `tcplen` bytes of TCP in the packet at l3. */
 uint32_t nbt_pseudo(const uint8_t *f, uint32_t l3, int af, uint32_t tcplen);
+
+/*
+ * Makes the checksums of the `len`-byte UDP datagram `f` from scratch:
+ * IPv4's header checksum (af 4) and UDP's (a computed zero sent as all
+ * ones, RFC 768).
+ */
+void nbt_checksum_udp(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af);
 
 /*
  * Makes the checksums of the `len`-byte frame `f` from scratch: IPv4's

@@ -256,6 +256,39 @@ echo "$res"
 	fail "UDP through NAT: $res"
 echo "ok: UDP LAN->WAN through NAT, answered, the server saw the appliance's address"
 
+# 2a'. UDP super-datagrams (UDP_SEGMENT, as QUIC stacks send): the LAN
+# host's veth (tx-udp-segmentation on) hands each over whole, 10 datagrams
+# of 1200 bytes; every datagram must arrive, whole and in order, from the
+# appliance's address.
+ip netns exec "$lan" ethtool -k c0 | grep -q "^tx-udp-segmentation: on" ||
+	fail "the LAN host's veth does not do USO: this would not test it"
+ip netns exec "$wan" /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5)
+s.bind(("198.51.100.254", 5354))
+got = []
+try:
+    while len(got) < 50:
+        d, a = s.recvfrom(65535)
+        got.append((a[0], d))
+except socket.timeout:
+    pass
+ok = [a == "198.51.100.1" and d == bytes([i % 251]) * 1200 for i, (a, d) in enumerate(got)]
+print("uso received %d, good %d" % (len(got), sum(ok)))
+' >"$tmp/uso" 2>&1 &
+upid=$!
+sleep 0.3
+ip netns exec "$lan" /usr/bin/python3 -c '
+import socket, time
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.setsockopt(socket.SOL_UDP, 103, 1200)  # UDP_SEGMENT
+for b in range(5):
+    u.sendto(b"".join(bytes([(b * 10 + i) % 251]) * 1200 for i in range(10)), ("198.51.100.254", 5354))
+    time.sleep(0.05)' || fail "sending UDP super-datagrams failed"
+wait $upid
+grep -q "^uso received 50, good 50$" "$tmp/uso" || fail "UDP super-datagrams: $(cat "$tmp/uso")"
+echo "ok: UDP super-datagrams (USO) from the LAN arrive as their 50 datagrams, whole and in order"
+
 # 2b. IPv6, routed without translation: ping, and 1 MiB over TCP (the LAN
 # host's TSO super-frames are IPv6 ones here) that the server sees coming
 # from the client's own address.

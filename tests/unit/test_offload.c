@@ -2,7 +2,8 @@
  * Finishing what NIC offloads leave undone (src/host/netback_offload.c):
  * partial checksums completed, TSO super-frames cut into MSS-sized frames
  * with their own lengths, ids, sequence numbers, flags and checksums (IPv4,
- * IPv6, 802.1Q), or handed over whole with checksums made complete; the
+ * IPv6, 802.1Q), or handed over whole with checksums made complete; UDP
+ * super-datagrams (USO) cut into their datagrams; the
  * header that has the host cut a guest's super-frame on the way out; and
  * malformed headers refused. Checksums are verified here with a
  * straightforward RFC 1071 sum of the test's own.
@@ -376,6 +377,109 @@ static void t_tx_refused(void **st)
         assert_int_equal(nbo_tx_plan(f, len, 1448, 1500, &th, &seed), -1);
 }
 
+/*
+ * A UDP super-datagram as a sender's UDP_SEGMENT hands it over (USO): IP
+ * and UDP lengths of the whole, the pseudo-header's sum in UDP's checksum
+ * field, `payload` bytes counting up.
+ */
+static uint32_t uso_frame(uint8_t *f, int af, int vlan, uint32_t payload, struct virtio_net_hdr *h,
+                          uint16_t seg)
+{
+        /* Laid out as TCP first: its 20-byte header is UDP's 8 and 12 bytes of payload. */
+        uint32_t len = super_frame(f, af, vlan, payload - 12, 0, h, seg);
+        uint32_t l3 = vlan ? 18 : 14, l4 = l3 + (af == 4 ? 20 : 40);
+        uint8_t *ip = f + l3;
+        if (af == 4) {
+                ip[9] = 17;
+                wr16(ip + 2, (uint16_t)(len - l3));
+        } else {
+                ip[6] = 17;
+                wr16(ip + 4, (uint16_t)(len - l4));
+        }
+        uint8_t *uh = f + l4;
+        wr16(uh, 40000);
+        wr16(uh + 2, 443);
+        wr16(uh + 4, (uint16_t)(len - l4));
+        for (uint32_t i = 0; i < payload; i++)
+                uh[8 + i] = (uint8_t)(i * 7);
+        wr16(uh + 6, ones(af == 4 ? ip + 12 : ip + 8, af == 4 ? 8 : 32, NULL, 0, 17 + (len - l4)));
+        h->gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
+        h->hdr_len = (uint16_t)(l4 + 8);
+        h->csum_offset = 6;
+        return len;
+}
+
+/* Cut into datagrams of `seg` bytes, each with its own lengths, id and checksums. */
+static void check_uso(int af, int vlan, int whole)
+{
+        static uint8_t f[70000], out[2048];
+        struct virtio_net_hdr h;
+        const uint32_t payload = 12000, seg = 1200;
+        uint32_t len = uso_frame(f, af, vlan, payload - 17, &h, seg); /* the last one short */
+        struct nbo_plan p;
+        /* Even a guest that takes TCP super-frames whole gets the datagrams. */
+        assert_int_equal(nbo_plan(&h, f, len, whole ? sizeof(f) : sizeof(out), whole, &p), 0);
+        assert_false(p.whole);
+        assert_int_equal(p.nseg, 10);
+        uint32_t l3 = vlan ? 18 : 14, l4 = l3 + (af == 4 ? 20 : 40), seen = 0;
+        for (uint32_t k = 0; k < p.nseg; k++) {
+                uint32_t n = nbo_emit(&h, f, &p, k, out);
+                uint32_t dl = payload - 17 - seen < seg ? payload - 17 - seen : seg;
+                assert_int_equal(n, l4 + 8 + dl);
+                if (af == 4) {
+                        assert_int_equal(rd16(out + l3 + 2), n - l3);
+                        assert_int_equal(rd16(out + l3 + 4), 100 + k);
+                        assert_int_equal(ones(out + l3, 20, NULL, 0, 0), 0xffff);
+                } else {
+                        assert_int_equal(rd16(out + l3 + 4), n - l4);
+                }
+                assert_int_equal(rd16(out + l4 + 4), n - l4);
+                assert_int_equal(rd16(out + l4 + 2), 443);
+                assert_int_not_equal(rd16(out + l4 + 6), 0); /* 0 would mean no checksum */
+                assert_true(l4_ok(out, n, l3, af, 17));
+                assert_memory_equal(out + l4 + 8, f + l4 + 8 + seen, dl);
+                seen += dl;
+        }
+        assert_int_equal(seen, payload - 17);
+}
+
+static void t_uso_v4(void **st)
+{
+        (void)st;
+        check_uso(4, 0, 0);
+}
+
+static void t_uso_v6_vlan_whole(void **st)
+{
+        (void)st;
+        check_uso(6, 1, 1);
+}
+
+static void t_uso_refused(void **st)
+{
+        (void)st;
+        static uint8_t f[70000];
+        struct virtio_net_hdr h;
+        struct nbo_plan p;
+        uint32_t len = uso_frame(f, 4, 0, 5000, &h, 1200);
+        assert_int_equal(nbo_plan(&h, f, len, 2048, 0, &p), 0);
+        /* An IP length that is not the frame's. */
+        assert_int_equal(nbo_plan(&h, f, len - 1, 2048, 0, &p), -1);
+        /* TCP, though the header says USO. */
+        f[14 + 9] = 6;
+        assert_int_equal(nbo_plan(&h, f, len, 2048, 0, &p), -1);
+        f[14 + 9] = 17;
+        /* A fragment; cut short inside the UDP header; datagrams too long for the buffers. */
+        f[14 + 7] = 1;
+        assert_int_equal(nbo_plan(&h, f, len, 2048, 0, &p), -1);
+        f[14 + 7] = 0;
+        assert_int_equal(nbo_plan(&h, f, 14 + 20 + 5, 2048, 0, &p), -1);
+        assert_int_equal(nbo_plan(&h, f, len, 1000, 0, &p), -1);
+        /* No segment size. */
+        h.gso_size = 0;
+        assert_int_equal(nbo_plan(&h, f, len, 2048, 0, &p), -1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -388,6 +492,9 @@ int main(void)
             cmocka_unit_test(t_tx_v4),
             cmocka_unit_test(t_tx_v6_vlan),
             cmocka_unit_test(t_tx_refused),
+            cmocka_unit_test(t_uso_v4),
+            cmocka_unit_test(t_uso_v6_vlan_whole),
+            cmocka_unit_test(t_uso_refused),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
