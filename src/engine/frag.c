@@ -1,5 +1,6 @@
 /*
- * Fragment reassembly for `scrub in all`: fragments are collected per
+ * Fragment reassembly (pf's default; off with `set reassemble no` unless a
+ * `scrub in` rule asks for it): fragments are collected per
  * datagram (v4: src, dst, id, proto; v6: src, dst, id) in a buffer carved
  * at init and the filter sees only whole datagrams. As OpenBSD does for
  * IPv6 (RFC 5722) and now for IPv4, any overlap drops the whole datagram;

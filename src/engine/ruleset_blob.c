@@ -296,9 +296,13 @@ static void load_options(struct engine *eng, const struct ruleset_view *v)
                 eng->adaptive_start = o->ro_timeout[RULESET_TO_ADAPTIVE_START];
         if (o->ro_timeout[RULESET_TO_ADAPTIVE_END] != RULESET_TIMEOUT_UNSET)
                 eng->adaptive_end = o->ro_timeout[RULESET_TO_ADAPTIVE_END];
-        /* `scrub in all` (reassembly) or `set reassemble yes` */
+        /*
+         * Fragments are reassembled unless `set reassemble no` says not (pf's
+         * default, pf.conf(5); pfSense writes `scrub in ... fragment
+         * reassemble` for every interface), or if a `scrub in` rule asks.
+         */
         eng->scrub =
-            (o->ro_set & RULESET_OSET_REASSEMBLE) && (o->ro_reassemble & RULESET_REASS_YES);
+            !(o->ro_set & RULESET_OSET_REASSEMBLE) || (o->ro_reassemble & RULESET_REASS_YES);
         for (i = 0; i < v->rv_n_scrub; i++)
                 if (v->rv_scrub[i].r_action == RULESET_ACT_SCRUB &&
                     v->rv_scrub[i].r_dir != RULESET_DIR_OUT)

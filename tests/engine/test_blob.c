@@ -145,12 +145,38 @@ static void t_skip_interface(void **st)
         h_free(h);
 }
 
+/* Fragments are reassembled by default, as in pf; `set reassemble no` turns it off. */
+static void t_reassemble_default(void **st)
+{
+        static const struct {
+                const char *text;
+                bool scrub;
+        } cases[] = {
+            {"block all\npass in on lan\n", true},
+            {"set reassemble yes\nblock all\n", true},
+            {"set reassemble no\nblock all\n", false},
+            {"set reassemble no\nscrub in all fragment reassemble\nblock all\n", true},
+        };
+        (void)st;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct harness *h = h_new(NULL);
+                size_t len;
+                void *blob = compile(cases[i].text, &len);
+                h->eng->scrub = !cases[i].scrub; /* the load must set it either way */
+                assert_int_equal(eng_ruleset_load(h->eng, blob, len, NULL), ENG_OK);
+                assert_int_equal(h->eng->scrub, cases[i].scrub);
+                free(blob);
+                h_free(h);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(t_load_and_map),
             cmocka_unit_test(t_refuse_damaged),
             cmocka_unit_test(t_skip_interface),
+            cmocka_unit_test(t_reassemble_default),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
