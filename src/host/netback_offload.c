@@ -5,8 +5,9 @@
 #include "moat/inet_csum.h"
 #include "netback_tcp.h"
 
-#define CSUM_OFF_UDP 6  /* offsetof(struct udphdr, check) */
-#define CSUM_OFF_TCP 16 /* offsetof(struct tcphdr, check) */
+#define CSUM_OFF_UDP         6  /* offsetof(struct udphdr, check) */
+#define CSUM_OFF_TCP         16 /* offsetof(struct tcphdr, check) */
+#define NBO_UDP_MAX_SEGMENTS 128
 
 int nbo_plan(const struct virtio_net_hdr *h, const uint8_t *f, uint32_t len, uint32_t cap,
              int whole, struct nbo_plan *p)
@@ -48,6 +49,9 @@ int nbo_plan(const struct virtio_net_hdr *h, const uint8_t *f, uint32_t len, uin
         p->l4 = l4;
         p->mss = mss;
         p->nseg = payload ? (payload + mss - 1) / mss : 1;
+        /* Linux's own bound (UDP_MAX_SEGMENTS): more is a peer's made-up header. */
+        if (p->udp && p->nseg > NBO_UDP_MAX_SEGMENTS)
+                return -1;
         /* Whole, if the buffer takes it and its IP length is the frame's own. */
         if (whole && p->nseg > 1 && len <= cap && t.whole_len) {
                 p->whole = 1;

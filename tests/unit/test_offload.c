@@ -475,6 +475,12 @@ static void t_uso_refused(void **st)
         f[14 + 7] = 0;
         assert_int_equal(nbo_plan(&h, f, 14 + 20 + 5, 2048, 0, &p), -1);
         assert_int_equal(nbo_plan(&h, f, len, 1000, 0, &p), -1);
+        /* More datagrams than Linux ever makes of one (128): 129 of 39 bytes; 125 of 40 pass. */
+        h.gso_size = 39;
+        assert_int_equal(nbo_plan(&h, f, len, 2048, 0, &p), -1);
+        h.gso_size = 40;
+        assert_int_equal(nbo_plan(&h, f, len, 2048, 0, &p), 0);
+        assert_int_equal(p.nseg, 125);
         /* No segment size. */
         h.gso_size = 0;
         assert_int_equal(nbo_plan(&h, f, len, 2048, 0, &p), -1);
