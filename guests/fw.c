@@ -144,6 +144,9 @@ static struct engine *fw_setup(const uint8_t *blob, uint64_t len)
                 }
                 eng_set_log(eng, fw_ctl_log, &fw_ctl);
                 fw_ctl.nifs = h.nifs;
+                for (unsigned i = 0; i < ENG_MAX_IFS; i++)
+                        fw_ctl.nic_port[i] =
+                            i < h.nifs && !fw_ifs[i].is_chan ? (int32_t)fw_ifs[i].port : -1;
                 for (unsigned i = 0; i < h.nifs; i++)
                         memcpy(fw_ctl.names[i],
                                blob + sizeof(h) + i * sizeof(struct moat_fwconf_if) +

@@ -275,10 +275,16 @@ static void ctl_serve(struct fw_ctl *c, struct engine *eng, uint64_t now)
                                         v[3] += is.is_bytes[af][1][pb];
                                         v[4] += is.is_packets[af][pb][1];
                                 }
-                        say(&o, "%s %llu %llu %llu %llu %llu %llu\n", c->names[i],
+                        /* What the host dropped before the fw could take it: its own NICs. */
+                        struct moat_hc_net_info ni = {0};
+                        if (c->nic_port[i] < 0 ||
+                            moat_net_info((uint32_t)c->nic_port[i], &ni) != MOAT_OK)
+                                ni.rx_dropped = 0;
+                        say(&o, "%s %llu %llu %llu %llu %llu %llu %llu\n", c->names[i],
                             (unsigned long long)v[0], (unsigned long long)v[1],
                             (unsigned long long)v[2], (unsigned long long)v[3],
-                            (unsigned long long)v[4], (unsigned long long)c->tx_dropped[i]);
+                            (unsigned long long)v[4], (unsigned long long)c->tx_dropped[i],
+                            (unsigned long long)ni.rx_dropped);
                 }
                 break;
         case FWCTL_FLUSH_STATES:

@@ -21,6 +21,7 @@ struct fw_ctl {
         uint64_t log_sent, log_dropped; /* pflog records handed over / lost to a full ring */
         char names[ENG_MAX_IFS][ENG_IFNAMSIZ];
         uint64_t tx_dropped[ENG_MAX_IFS]; /* frames the port would not take (full ring, NIC) */
+        int32_t nic_port[ENG_MAX_IFS];    /* the NIC behind interface i (bare-metal), or -1 */
 };
 
 /* Attaches to the control channel on `port`; returns 0 or -1. */

@@ -27,7 +27,9 @@ enum moat_fwctl_op {
         FWCTL_RULECOUNTS = 8,   /* reply: per filter rule, one line: NR EVALUATIONS
                                    IN_PKTS OUT_PKTS IN_BYTES OUT_BYTES STATES_CUR */
         FWCTL_IFSTATS = 5,      /* reply: per interface, one line:
-                                   NAME IN_PKTS IN_BYTES OUT_PKTS OUT_BYTES BLOCKED_PKTS */
+                                   NAME IN_PKTS IN_BYTES OUT_PKTS OUT_BYTES BLOCKED_PKTS
+                                   TX_DROPPED HOST_DROPPED (the last: the fw's own NIC's,
+                                   bare-metal; 0 for a channel) */
 };
 
 /* The pflog fields of one logged packet (FWCTL_LOG), before its bytes. */

@@ -64,7 +64,8 @@ void app_remove_daemon_files(const struct appconf *c)
 }
 
 const char *const app_if_counters[APP_IF_NCOUNTERS] = {
-    "in_packets", "in_bytes", "out_packets", "out_bytes", "blocked_packets", "tx_dropped"};
+    "in_packets",      "in_bytes",   "out_packets", "out_bytes",
+    "blocked_packets", "tx_dropped", "host_dropped"};
 const char *const app_ndvm_counters[APP_NDVM_NCOUNTERS] = {
     "rx", "tx", "runt", "oversize", "ring_full", "tx_fail", "nic_dropped"};
 

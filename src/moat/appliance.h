@@ -61,7 +61,7 @@ void app_remove_daemon_files(const struct appconf *c);
  * them: per interface from the fw (the IFSTATS line), and from its ndvm
  * (struct moat_chan_stats).
  */
-#define APP_IF_NCOUNTERS   6
+#define APP_IF_NCOUNTERS   7
 #define APP_NDVM_NCOUNTERS 7
 extern const char *const app_if_counters[APP_IF_NCOUNTERS];
 extern const char *const app_ndvm_counters[APP_NDVM_NCOUNTERS];

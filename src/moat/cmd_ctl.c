@@ -169,8 +169,13 @@ int moat_cmd_status(int argc, char **argv)
                                 long long x[APP_IF_NCOUNTERS];
                                 counts(cn, app_if_counters, APP_IF_NCOUNTERS, x);
                                 printf("%10s in %lld pkts %lld bytes, out %lld pkts %lld bytes, "
-                                       "blocked %lld pkts, not sent %lld\n",
+                                       "blocked %lld pkts, not sent %lld",
                                        "", x[0], x[1], x[2], x[3], x[4], x[5]);
+                                /* The fw's own NIC (bare-metal); an ndvm's is on its line. */
+                                json_object *nd;
+                                if (!json_object_object_get_ex(f, "ndvm", &nd))
+                                        printf(", lost in the host %lld", x[6]);
+                                printf("\n");
                         }
                         if (json_object_object_get_ex(f, "ndvm", &cn)) {
                                 long long x[APP_NDVM_NCOUNTERS];

@@ -508,9 +508,11 @@ static json_object *status_json(void)
                 }
                 for (char *line = counters; line && *line;) {
                         char name[32];
-                        unsigned long long v[6];
-                        if (sscanf(line, "%31s %llu %llu %llu %llu %llu %llu", name, &v[0], &v[1],
-                                   &v[2], &v[3], &v[4], &v[5]) == 7 &&
+                        unsigned long long v[7];
+                        _Static_assert(sizeof(v) / sizeof(v[0]) == APP_IF_NCOUNTERS,
+                                       "one name per interface counter");
+                        if (sscanf(line, "%31s %llu %llu %llu %llu %llu %llu %llu", name, &v[0],
+                                   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) == 8 &&
                             strcmp(name, f->name) == 0) {
                                 const char *const *k = app_if_counters;
                                 json_object *cn = json_object_new_object();

@@ -259,9 +259,15 @@ echo "ok: UDP LAN->WAN through NAT, answered, the server saw the appliance's add
 # 2a'. UDP super-datagrams (UDP_SEGMENT, as QUIC stacks send): the LAN
 # host's veth (tx-udp-segmentation on) hands each over whole, 10 datagrams
 # of 1200 bytes; every datagram must arrive, whole and in order, from the
-# appliance's address.
+# appliance's address. A host kernel before 6.2 cannot give a packet socket
+# such a frame (its virtio-net header has no UDP_L4 type yet) and drops it:
+# there the datagrams are lost, and in vm mode the LAN's ndvm counts them.
 ip netns exec "$lan" ethtool -k c0 | grep -q "^tx-udp-segmentation: on" ||
 	fail "the LAN host's veth does not do USO: this would not test it"
+host_lost() {
+	"$moat" -c "$conf" status | awk '/^lan /{f=1} f && /lost in the host/{print $NF; exit}'
+}
+lost0=$(host_lost)
 ip netns exec "$wan" /usr/bin/python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5)
@@ -286,8 +292,44 @@ for b in range(5):
     u.sendto(b"".join(bytes([(b * 10 + i) % 251]) * 1200 for i in range(10)), ("198.51.100.254", 5354))
     time.sleep(0.05)' || fail "sending UDP super-datagrams failed"
 wait $upid
-grep -q "^uso received 50, good 50$" "$tmp/uso" || fail "UDP super-datagrams: $(cat "$tmp/uso")"
-echo "ok: UDP super-datagrams (USO) from the LAN arrive as their 50 datagrams, whole and in order"
+kver=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
+if [ "$kver" -ge 6002 ]; then
+	grep -q "^uso received 50, good 50$" "$tmp/uso" || fail "UDP super-datagrams: $(cat "$tmp/uso")"
+	echo "ok: UDP super-datagrams (USO) from the LAN arrive as their 50 datagrams, whole and in order"
+else
+	grep -q "^uso received 0, good 0$" "$tmp/uso" ||
+		fail "UDP super-datagrams on Linux $(uname -r): $(cat "$tmp/uso")"
+	if [ "$mode" != bare-metal ]; then
+		lost1=$(host_lost)
+		[ $((lost1 - lost0)) -ge 5 ] ||
+			fail "USO frames the host dropped were not counted: lost in the host $lost0 -> $lost1"
+	fi
+	echo "ok: Linux $(uname -r) drops UDP super-datagrams before a packet socket (needs 6.2); counted"
+fi
+
+# 2a'''. What the host drops before the appliance takes it is counted:
+# with the LAN NIC's owner stopped (the ndvm, or the fw in bare-metal
+# mode), 3000 datagrams overflow its 1024-slot receive ring.
+owner=ndvm-lan
+[ "$mode" = bare-metal ] && owner=fw
+opid=$("$moat" -c "$conf" status --json | /usr/bin/python3 -c '
+import json, sys
+print([d["pid"] for d in json.load(sys.stdin)["domains"] if d["name"] == sys.argv[1]][0])' "$owner")
+lost0=$(host_lost)
+kill -STOP "$opid"
+ip netns exec "$lan" /usr/bin/python3 -c '
+import socket
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(3000):
+    u.sendto(b"x", ("198.51.100.254", 5356))'
+kill -CONT "$opid"
+i=0
+until [ $(($(host_lost) - lost0)) -ge 1000 ]; do
+	i=$((i + 1))
+	[ $i -le 50 ] || fail "frames the host dropped for a stopped $owner: lost in the host $lost0 -> $(host_lost)"
+	sleep 0.1
+done
+echo "ok: frames the host dropped while $owner was stopped are counted ($lost0 -> $(host_lost))"
 
 # 2a''. Datagrams larger than the MTU, so IP fragments both ways: the fw
 # reassembles (pf's default, no scrub rule in this pf.conf), translates,
@@ -486,7 +528,8 @@ for f in json.load(sys.stdin)["interfaces"]:
     c = f["counters"]
     assert c["in_packets"] > 0 and c["out_packets"] > 0, (f["name"], c)
     assert isinstance(c["tx_dropped"], int) and c["tx_dropped"] >= 0, (f["name"], c)
-print("ok: fw counters in status, frames not sent included")' ||
+    assert isinstance(c["host_dropped"], int) and c["host_dropped"] >= 0, (f["name"], c)
+print("ok: fw counters in status, frames not sent and lost in the host included")' ||
 	fail "fw counters missing from status"
 if [ "$mode" != bare-metal ]; then
 	# Each ndvm's own counters, published in its channel: frames moved both ways.
