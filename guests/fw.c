@@ -105,8 +105,15 @@ static struct engine *fw_setup(const uint8_t *blob, uint64_t len)
          * written by it): the engine's tables fault in as they fill, not at
          * boot.
          */
-        struct eng_config cfg = {
-            .ec_seed = h.seed, .ec_max_states = h.max_states, .ec_mem_zeroed = true};
+        /*
+         * Its input frames are its own copies (fw_receive) and each batch is
+         * sent before the next is taken: forwarded frames go out from where
+         * they lie, one copy fewer per frame.
+         */
+        struct eng_config cfg = {.ec_seed = h.seed,
+                                 .ec_max_states = h.max_states,
+                                 .ec_mem_zeroed = true,
+                                 .ec_tx_in_place = true};
         size_t memsz = eng_memsize(&cfg);
         /* The engine wants its region 64-byte aligned. */
         uint8_t *raw = calloc(1, memsz + 64);

@@ -584,6 +584,9 @@ struct engine {
         eng_log_fn log_fn;
         void *log_arg;
         struct eng_txq *txq; /* output batches of the current call */
+        /* the frame eng_input() is processing, while it may be sent in place
+         * (ec_tx_in_place); NULL otherwise */
+        uint8_t *rx_lo, *rx_hi;
         /* keys (in, out) and hashes eng_input computed for the frame being
          * processed; a lookup of an equal key reuses the hash */
         const struct pf_state_key *hint;

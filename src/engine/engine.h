@@ -123,6 +123,13 @@ struct eng_config {
          * few pages of it, and the tables fault in as they fill.
          */
         bool ec_mem_zeroed;
+        /*
+         * IN the caller promises that the frames it gives eng_input() are the
+         * engine's to write, and stay valid until the output batch they go
+         * to is sent: a forwarded frame is then queued where it lies, its
+         * link-layer header rewritten in place, not copied into tq_buf.
+         */
+        bool ec_tx_in_place;
 };
 
 /* Bytes of memory eng_init() needs for this configuration. */

@@ -106,6 +106,18 @@ static bool output_frame(struct engine *eng, uint16_t ifindex, const uint8_t dst
         uint32_t hl = ifp->vlan ? 18 : 14;
         uint8_t *f;
 
+        /*
+         * The frame being forwarded, where it lies (ec_tx_in_place): the new
+         * link header goes over its own, when it has the room. Once only: a
+         * second output of the same frame copies it.
+         */
+        if (q && q->tq_frames && q->tq_count < q->tq_cap && eng->rx_lo &&
+            payload >= eng->rx_lo + hl && payload <= eng->rx_hi &&
+            len <= (uint32_t)(eng->rx_hi - payload)) {
+                f = eng->rx_lo + (payload - eng->rx_lo) - hl;
+                eng->rx_lo = eng->rx_hi = NULL;
+                goto header;
+        }
         /* Frames are packed into the batch's buffer, each 64-byte aligned. */
         if (!q || !q->tq_frames || !q->tq_buf || q->tq_count >= q->tq_cap ||
             q->tq_used > q->tq_bufsize || len + hl > q->tq_bufsize - q->tq_used) {
@@ -114,6 +126,8 @@ static bool output_frame(struct engine *eng, uint16_t ifindex, const uint8_t dst
         }
         f = q->tq_buf + q->tq_used;
         q->tq_used += (len + hl + 63) & ~63u; /* may pass tq_bufsize: checked above */
+        memcpy(f + hl, payload, len);
+header:
         q->tq_frames[q->tq_count].tx_data = f;
         q->tq_frames[q->tq_count].tx_gso = gso;
         memcpy(f, dst, 6);
@@ -123,7 +137,6 @@ static bool output_frame(struct engine *eng, uint16_t ifindex, const uint8_t dst
                 eng_wr16(f + 14, ifp->vlan);
         }
         eng_wr16(f + hl - 2, ethertype);
-        memcpy(f + hl, payload, len);
         q->tq_frames[q->tq_count].tx_len = hl + len;
         q->tq_count++;
         eng->st.es_out_frames++;

@@ -32,6 +32,8 @@ struct harness *h_new(const struct eng_config *cfg)
 
         if (cfg)
                 c = *cfg;
+        if (getenv("ENG_TX_IN_PLACE") && strcmp(getenv("ENG_TX_IN_PLACE"), "1") == 0)
+                c.ec_tx_in_place = true;
         sz = eng_memsize(&c);
         h->mem = aligned_alloc(64, (sz + 63) & ~(size_t)63);
         if (!h->mem)
@@ -71,6 +73,7 @@ struct harness *h_new(const struct eng_config *cfg)
 
 void h_free(struct harness *h)
 {
+        free(h->rx);
         free(h->mem);
         free(h);
 }
@@ -90,8 +93,9 @@ void h_input_gso(struct harness *h, uint32_t ifindex, const uint8_t *frame, uint
         memcpy(copy, frame, len);
         eng_txq_reset(&h->txq[0]);
         eng_txq_reset(&h->txq[1]);
+        free(h->rx); /* the last frame's outputs are gone with the reset */
+        h->rx = copy;
         eng_input(h->eng, &rx, 1, h->txq, h->now);
-        free(copy);
 }
 
 uint32_t h_nout(const struct harness *h, uint32_t ifindex)

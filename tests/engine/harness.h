@@ -30,11 +30,18 @@ struct harness {
         /* log hook capture */
         uint32_t nlogs;
         struct eng_log_hdr last_log;
+        /* the last frame fed, alive until the next (outputs may lie in it) */
+        uint8_t *rx;
 };
 
 struct harness *h_new(const struct eng_config *cfg);
 void h_free(struct harness *h);
-/* Feeds one frame (copied, so the caller's stays intact); clears outputs. */
+/*
+ * Feeds one frame (copied, so the caller's stays intact); clears outputs.
+ * With ENG_TX_IN_PLACE=1 in the environment every harness runs the engine
+ * with ec_tx_in_place: the copy lives until the next frame is fed, as the
+ * promise asks, and forwarded frames are sent from it.
+ */
 void h_input(struct harness *h, uint32_t ifindex, const uint8_t *frame, uint32_t len);
 /* The same for a TCP super-frame of segment size gso. */
 void h_input_gso(struct harness *h, uint32_t ifindex, const uint8_t *frame, uint32_t len,

@@ -580,6 +580,81 @@ static void t_vlan(void **st)
         h_free(h);
 }
 
+/*
+ * ec_tx_in_place: a forwarded frame leaves from where it came in, its link
+ * header rewritten; a frame whose new header does not fit before its IP
+ * header (tagged on the way out), and one held for its next hop's address,
+ * are copied.
+ */
+static void t_in_place(void **st)
+{
+        struct eng_config cfg = {.ec_seed = 7,
+                                 .ec_max_states = 64,
+                                 .ec_max_rules = 16,
+                                 .ec_max_table_nodes = 64,
+                                 .ec_tx_in_place = true};
+        struct harness *h = h_new(&cfg);
+        struct eng_rule r = h_rule(ENG_A_PASS, 0, 0);
+        uint8_t f[2048], want[2048], l4[256], pay[20];
+        const uint8_t *o;
+        uint32_t n, wn;
+        struct pb_ip wip = {.af = 4,
+                            .src = "192.168.1.10",
+                            .dst = "198.51.100.7",
+                            .proto = 17,
+                            .ttl = 63,
+                            .dmac = H_GW_MAC,
+                            .smac = H_WAN_MAC};
+
+        (void)st;
+        h_load(h, &r, 1);
+        h_learn_defaults(h);
+        n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", 1111, 53, 20);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        assert_ptr_equal(o, h->rx); /* where it came in */
+        assert_int_equal(h->txq[H_WAN].tq_used, 0);
+        memset(pay, 'u', sizeof(pay));
+        wn = pb_frame(want, &wip, l4, pb_udp(l4, 1111, 53, pay, 20));
+        assert_int_equal(n, wn);
+        assert_memory_equal(o, want, wn);
+
+        /* Out on a VLAN: 18 bytes of header do not fit where 14 were. */
+        static const uint8_t vmac[6] = {0x02, 0, 0, 0, 0x10, 0x01};
+        struct eng_addr a;
+        assert_int_equal(eng_if_set(h->eng, 2, "wan10", vmac, 1500, 10, H_WAN), 0);
+        pb_addr(&a, 4, "10.10.0.1");
+        assert_int_equal(eng_if_addr_add(h->eng, 2, 4, &a, 24), 0);
+        pb_addr(&a, 4, "10.10.0.5");
+        eng_neigh_learn(h->eng, 2, 4, &a, H_GW_MAC, true);
+        n = h_udp(f, 0, 4, "192.168.1.10", "10.10.0.5", 1111, 53, 20);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        assert_ptr_not_equal(o, h->rx);
+        assert_int_equal(n, wn + 4);
+        assert_int_equal(o[12], 0x81);
+        assert_int_equal(o[15], 10);
+
+        /* Held for an address, then sent from the queue: copied. */
+        n = h_udp(f, 0, 4, "192.168.1.10", "203.0.113.77", 1111, 53, 20);
+        h_input(h, H_LAN, f, n); /* for a host on wan's link not yet known */
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        o = h_out(h, H_WAN, 0, &n);
+        assert_int_equal(o[13], 0x06); /* the ARP request, the datagram held */
+        h_learn(h, H_WAN, 4, "203.0.113.77", H_HOST_MAC);
+        assert_int_equal(h_nout(h, H_WAN), 2); /* the ARP reply, the datagram */
+        o = h_out(h, H_WAN, 0, &n);
+        if (o[13] != 0x00)
+                o = h_out(h, H_WAN, 1, &n);
+        assert_int_equal(o[12], 0x08);
+        assert_int_equal(o[13], 0x00);
+        assert_ptr_not_equal(o, h->rx);
+        assert_int_equal(o[23], 17); /* the held UDP datagram */
+        h_free(h);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -596,6 +671,7 @@ int main(void)
             cmocka_unit_test(t_gateway_probe),
             cmocka_unit_test(t_no_route),
             cmocka_unit_test(t_vlan),
+            cmocka_unit_test(t_in_place),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
