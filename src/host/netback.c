@@ -302,9 +302,7 @@ static int read_queued(struct netback *nb, struct netback_buf *b, int gso_ok)
 {
         unsigned i = nb->qi;
         uint32_t len = nb->qlen[i], tag = nb->qtagged[i] ? 4 : 0;
-        uint8_t gso = nb->qhdr[i].gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
-        if (gso_ok && (gso == VIRTIO_NET_HDR_GSO_TCPV4 || gso == VIRTIO_NET_HDR_GSO_TCPV6) &&
-            len + tag <= b->cap) {
+        if (gso_ok && nbo_whole_kind(&nb->qhdr[i]) && len + tag <= b->cap) {
                 read_long(nb, i, (uint8_t *)b->data + tag, b->cap - tag);
                 if (nb->qtrunc[i])
                         return CONSUMED;
@@ -341,12 +339,10 @@ static int deliver(struct netback *nb, struct netback_buf *b, int keep)
 {
         unsigned i = nb->qi;
         int gso_ok = (b->flags & MOAT_FRAME_F_GSO_OK) != 0;
-        /* A TCP super-frame that would go whole into more room waits for it (USO's are cut). */
+        /* A super-frame that would go whole into more room waits for it. */
         uint32_t whole = nb->qlen[i] + (nb->qunread[i] && nb->qtagged[i] ? 4 : 0);
-        uint8_t gso = nb->qhdr[i].gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
         if (keep && gso_ok && !nb->qtrunc[i] && (!nb->qplanned || nb->qseg == 0) &&
-            (gso == VIRTIO_NET_HDR_GSO_TCPV4 || gso == VIRTIO_NET_HDR_GSO_TCPV6) &&
-            whole > b->cap && whole <= MOAT_FRAME_MAX)
+            nbo_whole_kind(&nb->qhdr[i]) && whole > b->cap && whole <= MOAT_FRAME_MAX)
                 return NO_ROOM;
         if (nb->qunread[i] && read_queued(nb, b, gso_ok) == DELIVERED)
                 return DELIVERED;

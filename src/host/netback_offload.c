@@ -28,16 +28,17 @@ int nbo_plan(const struct virtio_net_hdr *h, const uint8_t *f, uint32_t len, uin
                 return 0;
         }
         struct nbt_seg t;
-        if (gso == VIRTIO_NET_HDR_GSO_UDP_L4) {
-                /* Cut into datagrams: guests take only TCP super-frames whole (abi.h). */
+        if (nbo_whole_kind(h)) {
+                if (nbt_parse(f, len, gso == VIRTIO_NET_HDR_GSO_TCPV4 ? 4 : 6, &t) < 0)
+                        return -1;
+        } else if (gso == VIRTIO_NET_HDR_GSO_UDP_L4) {
+                /* Cut into datagrams, never whole (nbo_whole_kind). */
                 if (nbt_parse_udp(f, len, 0, &t) < 0 || !t.whole_len)
                         return -1;
                 p->udp = 1;
                 whole = 0;
-        } else if (gso != VIRTIO_NET_HDR_GSO_TCPV4 && gso != VIRTIO_NET_HDR_GSO_TCPV6) {
+        } else {
                 return -1; /* UFO (IP fragments) and the rest: not produced by Linux hosts for us */
-        } else if (nbt_parse(f, len, gso == VIRTIO_NET_HDR_GSO_TCPV4 ? 4 : 6, &t) < 0) {
-                return -1;
         }
         uint32_t l3 = t.l3, l4 = t.l4;
         p->af = t.af;

@@ -35,6 +35,16 @@ struct nbo_plan {
 };
 
 /*
+ * Is `h` a super-frame a guest may take whole? TCP ones (abi.h); a UDP
+ * super-datagram is always cut.
+ */
+static inline int nbo_whole_kind(const struct virtio_net_hdr *h)
+{
+        uint8_t gso = h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+        return gso == VIRTIO_NET_HDR_GSO_TCPV4 || gso == VIRTIO_NET_HDR_GSO_TCPV6;
+}
+
+/*
  * Checks frame `f` (`len` bytes) against its header `h` and plans its
  * delivery as frames of at most `cap` bytes; with `whole`, a super-frame
  * that fits is delivered as one. Returns 0, or -1 if the frame cannot be
