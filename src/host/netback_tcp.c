@@ -90,19 +90,25 @@ void nbt_checksum_partial(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, in
         nbt_wr16(f + l4 + 16, nbt_seed(f, l3, af, len - l4));
 }
 
-void nbt_checksum(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af)
+/* IPv4's header checksum and the L4 one in the field at l4 + `field`, made from scratch. */
+static uint16_t checksum(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af, uint8_t proto,
+                         uint32_t field)
 {
         ip_header_checksum(f, l3, l4, af);
-        nbt_wr16(f + l4 + 16, 0);
-        nbt_wr16(f + l4 + 16,
-                 moat_csum_fold(moat_csum_add(nbt_pseudo(f, l3, af, len - l4), f + l4, len - l4)));
+        nbt_wr16(f + l4 + field, 0);
+        uint16_t c =
+            moat_csum_fold(moat_csum_add(pseudo(f, l3, af, proto, len - l4), f + l4, len - l4));
+        nbt_wr16(f + l4 + field, c);
+        return c;
+}
+
+void nbt_checksum(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af)
+{
+        checksum(f, len, l3, l4, af, NBT_PROTO_TCP, 16);
 }
 
 void nbt_checksum_udp(uint8_t *f, uint32_t len, uint32_t l3, uint32_t l4, int af)
 {
-        ip_header_checksum(f, l3, l4, af);
-        nbt_wr16(f + l4 + 6, 0);
-        uint16_t c = moat_csum_fold(
-            moat_csum_add(pseudo(f, l3, af, NBT_PROTO_UDP, len - l4), f + l4, len - l4));
-        nbt_wr16(f + l4 + 6, c ? c : 0xffff);
+        if (checksum(f, len, l3, l4, af, NBT_PROTO_UDP, 6) == 0)
+                nbt_wr16(f + l4 + 6, 0xffff); /* RFC 768: zero would mean none */
 }
