@@ -383,12 +383,12 @@ uint32_t eng_input(struct engine *eng, struct eng_rxframe *rx, uint32_t n, struc
                         /* the lookups will likely ask for these keys again */
                         eng->hint = ok[r] ? k[r] : NULL;
                         eng->hint_hash = hash[r];
+                        struct eng_rxframe *f = &rx[i - 2 * PF_DIST];
                         if (eng->cfg.ec_tx_in_place) {
-                                struct eng_rxframe *f = &rx[i - 2 * PF_DIST];
                                 eng->rx_lo = f->rx_data;
                                 eng->rx_hi = f->rx_data + f->rx_len;
                         }
-                        input_one(eng, &rx[i - 2 * PF_DIST]);
+                        input_one(eng, f);
                         eng->rx_lo = eng->rx_hi = NULL;
                 }
         }

@@ -333,15 +333,13 @@ void eng_neigh_tick(struct engine *eng)
          * second later (a pass reads the whole table, which at the fw's first
          * tick, at boot, faulted in its 18 untouched pages: 2048 entries of 36 bytes).
          */
-        if (eng->neigh_scan_s == 0) {
-                eng->neigh_scan_s = eng->now_s + 1;
-                probe_gateways(eng);
-                return;
-        }
-        if ((int32_t)(eng->now_s - eng->neigh_scan_s) < 0)
+        bool first = eng->neigh_scan_s == 0;
+        if (!first && (int32_t)(eng->now_s - eng->neigh_scan_s) < 0)
                 return;
         eng->neigh_scan_s = eng->now_s + 1;
         probe_gateways(eng);
+        if (first)
+                return;
 
         for (i = 0; i <= eng->nmask; i++) {
                 struct eng_neigh *e = &eng->neigh[i];
