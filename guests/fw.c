@@ -103,12 +103,9 @@ static struct engine *fw_setup(const uint8_t *blob, uint64_t len)
         /*
          * Zero-filled memory from calloc (fresh on both platforms, so not
          * written by it): the engine's tables fault in as they fill, not at
-         * boot.
-         */
-        /*
-         * Its input frames are its own copies (fw_receive) and each batch is
-         * sent before the next is taken: forwarded frames go out from where
-         * they lie, one copy fewer per frame.
+         * boot. The input frames are the fw's own copies (fw_receive) and
+         * each batch is sent before the next is taken: forwarded frames go
+         * out from where they lie, one copy fewer per frame.
          */
         struct eng_config cfg = {.ec_seed = h.seed,
                                  .ec_max_states = h.max_states,

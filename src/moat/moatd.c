@@ -230,12 +230,22 @@ static void dom_argv(const struct dom *d, struct spawn_args *sa)
 }
 
 /*
+ * Domains that share CPUs run as SCHED_BATCH: a kick does not preempt the
+ * domain that sent it in the middle of its batch; the one kicked runs when
+ * the sender sleeps, with more to take at once (measured: docs/architecture.md).
+ */
+static void dom_batch(struct dom *d)
+{
+        struct sched_param sp = {0};
+        if (sched_setscheduler(d->pid, SCHED_BATCH, &sp) < 0)
+                logm("%s: SCHED_BATCH: %s", d->name, strerror(errno));
+}
+
+/*
  * Puts domain d on the config's CPUs, if it has some and d is not there.
  * Domains are single-threaded once jailed (the jail's helper thread is
  * gone by then), so their one thread is all there is to move.
  */
-static void dom_batch(struct dom *d);
-
 static void dom_pin(struct dom *d)
 {
         if (!P->pin_cpus || d->pinned || d->pid <= 0)
@@ -246,18 +256,6 @@ static void dom_pin(struct dom *d)
         }
         d->pinned = 1;
         dom_batch(d);
-}
-
-/*
- * Domains that share CPUs run as SCHED_BATCH: a kick does not preempt the
- * domain that sent it in the middle of its batch; the one kicked runs when
- * the sender sleeps, with more to take at once (measured: docs/architecture.md).
- */
-static void dom_batch(struct dom *d)
-{
-        struct sched_param sp = {0};
-        if (sched_setscheduler(d->pid, SCHED_BATCH, &sp) < 0)
-                logm("%s: SCHED_BATCH: %s", d->name, strerror(errno));
 }
 
 /*
