@@ -46,6 +46,19 @@ static void arp_frame(uint8_t *f, uint16_t op, const uint8_t *dmac, const uint8_
         memcpy(f + 38, a.ea_b, 4);
 }
 
+/* The fw's ARP request for the default gateway, as it leaves on the wan. */
+static void gw_request(uint8_t want[60])
+{
+        static const uint8_t bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, z[6];
+        arp_frame(want, 1, bc, H_WAN_MAC, "203.0.113.1", z, "203.0.113.254");
+}
+
+/* The gateway's answer to it. */
+static void gw_reply(uint8_t arp[60])
+{
+        arp_frame(arp, 2, H_WAN_MAC, H_GW_MAC, "203.0.113.254", H_WAN_MAC, "203.0.113.1");
+}
+
 static void t_arp(void **st)
 {
         struct harness *h = h_new(NULL);
@@ -280,7 +293,6 @@ static void t_neighbor_resolution(void **st)
 {
         struct harness *h = h_new(NULL);
         struct eng_rule r = h_rule(ENG_A_PASS, 0, 0);
-        static const uint8_t bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, z[6];
         uint8_t f[2048], arp[60], want[60];
         const uint8_t *o;
         uint32_t n, i;
@@ -293,7 +305,7 @@ static void t_neighbor_resolution(void **st)
         /* an ARP request for the gateway went out, the packet waits */
         assert_int_equal(h_nout(h, H_WAN), 1);
         o = h_out(h, H_WAN, 0, &n);
-        arp_frame(want, 1, bc, H_WAN_MAC, "203.0.113.1", z, "203.0.113.254");
+        gw_request(want);
         assert_memory_equal(o, want, 60);
         /* more packets queue up to the per-neighbor bound, then drop */
         for (i = 0; i < 6; i++) {
@@ -303,7 +315,7 @@ static void t_neighbor_resolution(void **st)
         }
         assert_int_equal(h_reason(h, ENG_RES_NEIGHQUEUE), 3);
         /* the reply releases the four waiting packets */
-        arp_frame(arp, 2, H_WAN_MAC, H_GW_MAC, "203.0.113.254", H_WAN_MAC, "203.0.113.1");
+        gw_reply(arp);
         h_input(h, H_WAN, arp, 60);
         assert_int_equal(h_nout(h, H_WAN), 4);
         o = h_out(h, H_WAN, 0, &n);
@@ -370,7 +382,6 @@ static void t_gateway_probe(void **st)
 {
         struct harness *h = h_new(NULL);
         struct eng_rule r = h_rule(ENG_A_PASS, 0, 0);
-        static const uint8_t bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, z[6];
         uint8_t f[2048], arp[60], want[60];
         const uint8_t *o;
         uint32_t n, i;
@@ -382,14 +393,14 @@ static void t_gateway_probe(void **st)
         assert_int_equal(h_nout(h, H_WAN), 2);
         assert_int_equal(h_nout(h, H_LAN), 0);
         o = h_out(h, H_WAN, 0, &n);
-        arp_frame(want, 1, bc, H_WAN_MAC, "203.0.113.1", z, "203.0.113.254");
+        gw_request(want);
         assert_memory_equal(o, want, 60);
         /* asked once: the next tick at once asks nothing more */
         eng_txq_reset(&h->txq[H_WAN]);
         eng_tick(h->eng, h->txq, h->now + 1000000);
         assert_int_equal(h_nout(h, H_WAN), 0);
         /* answered: the first packet leaves for the gateway's MAC at once */
-        arp_frame(arp, 2, H_WAN_MAC, H_GW_MAC, "203.0.113.254", H_WAN_MAC, "203.0.113.1");
+        gw_reply(arp);
         h_input(h, H_WAN, arp, 60);
         n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", 1111, 53, 20);
         h_input(h, H_LAN, f, n);
