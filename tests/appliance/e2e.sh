@@ -29,10 +29,9 @@ lan=mlan$id wan=mwan$id
 ml=ml$id mw=mw$id
 tmp=$(mktemp -d)
 conf=$tmp/appliance.conf
+. "$(dirname "$0")/lib.sh"
 cleanup() {
-	"$moat" -c "$conf" down >/dev/null 2>&1
-	# Domains of a daemon that died badly: ours, named by our own state dir.
-	pkill -9 -f "$tmp/run/" 2>/dev/null
+	appliance_down
 	ip link del "$ml" 2>/dev/null
 	ip link del "$mw" 2>/dev/null
 	ip netns del "$lan" 2>/dev/null
@@ -40,13 +39,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	for f in "$tmp"/run/*.console "$tmp"/run/moatd.log; do
-		[ -f "$f" ] && sed "s|^|  $(basename "$f"): |" "$f" | tail -8
-	done
-	exit 1
-}
 
 # A TCP transfer of MIB random MiB from the LAN client to the WAN server's
 # PORT. The client pauses 0.5 s after a quarter, announced by $tmp/half, so

@@ -16,21 +16,14 @@ lan=tzl$id dmz=tzd$id wan=tzw$id
 ml=tzl$id md=tzd$id mw=tzw$id
 tmp=$(mktemp -d)
 conf=$tmp/appliance.conf
+. "$(dirname "$0")/lib.sh"
 cleanup() {
-	"$moat" -c "$conf" down >/dev/null 2>&1
-	pkill -9 -f "$tmp/run/" 2>/dev/null
+	appliance_down
 	for d in "$ml" "$md" "$mw"; do ip link del "$d" 2>/dev/null; done
 	for n in "$lan" "$dmz" "$wan"; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
-	for f in "$tmp"/run/*.console "$tmp"/run/moatd.log; do
-		[ -f "$f" ] && sed "s|^|  $(basename "$f"): |" "$f" | tail -6
-	done
-	exit 1
-}
 
 # host NS DEV ADDR/PLEN GATEWAY
 host() {
