@@ -15,44 +15,22 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
-#include <seccomp.h>
 #include <sys/resource.h>
 
 #include "host_util.h"
+#if MOAT_PROC_LEAN
+#include <linux/filter.h>
+
+#include "lean.h"
+#endif
 #include "jail.h"
 #include "moat/guest.h"
 #include "opts.h"
+#include "proc_allow.h"
 #include "svc.h"
 
 #define PROC_EXIT_SETUP 1
 #define PROC_EXIT_ABORT 255
-
-/*
- * Everything a process domain may do once jailed: the system-call image of
- * the guest ABI plus what the C library's allocator needs. Arguments are
- * pinned where they can be (src/host/jail.c expands the pins).
- */
-static const struct jail_allow proc_allow[] = {
-    {SCMP_SYS(write), JAIL_PIN_CONSOLE_FD, "console; the platform's messages"},
-    {SCMP_SYS(pwrite64), JAIL_PIN_MARKS_FD, "--marks: boot marks, rewritten at each"},
-    {SCMP_SYS(recvmmsg), JAIL_PIN_NIC_FD, "net_recv: a batch of frames from a host NIC"},
-    {SCMP_SYS(sendmmsg), JAIL_PIN_NIC_FD, "net_send: a batch of frames to a host NIC"},
-    {SCMP_SYS(getsockopt), JAIL_PIN_NIC_FD, "net_info: the NIC socket's drop count"},
-    {SCMP_SYS(read), JAIL_PIN_KICK_RX_FD, "wait: consuming a kick from a channel's peer"},
-    {SCMP_SYS(write), JAIL_PIN_KICK_TX_FD, "kick: waking a channel's peer"},
-    {SCMP_SYS(ppoll), JAIL_PIN_NO_SIGMASK, "wait: sleep until a port is ready or a deadline"},
-    {SCMP_SYS(clock_gettime), JAIL_PIN_CLOCK, "clocks and marks (vDSO fallback)"},
-    {SCMP_SYS(brk), JAIL_PIN_NONE, "malloc: growing the heap"},
-    {SCMP_SYS(mmap), JAIL_PIN_NO_EXEC, "malloc: large blocks; never executable"},
-    {SCMP_SYS(munmap), JAIL_PIN_NONE, "free: large blocks"},
-    {SCMP_SYS(mremap), JAIL_PIN_NONE, "realloc: large blocks (keeps their rights)"},
-    {SCMP_SYS(madvise), JAIL_PIN_NONE, "free: returning memory to the host"},
-    {SCMP_SYS(rt_sigreturn), JAIL_PIN_NONE, "return from a signal handler"},
-    {SCMP_SYS(exit_group), JAIL_PIN_NONE, "exit with the guest's status"},
-#if defined(__SANITIZE_ADDRESS__)
-    {SCMP_SYS(sigaltstack), JAIL_PIN_NONE, "ASan's runtime (sanitizer builds only)"},
-#endif
-};
 
 static struct svc proc_svc;
 static int proc_marks_fd = -1;
@@ -209,6 +187,20 @@ static uint64_t proc_vm_size(void)
 }
 #endif
 
+#if MOAT_PROC_LEAN
+/* The fds' numbers after the jail moved them to its slots. */
+static void proc_adopt_fds(const struct jail_fds *jf)
+{
+        for (unsigned i = 0; i < proc_svc.nnics; i++)
+                proc_svc.nics[i].fd = jf->nics[i];
+        for (unsigned i = 0; i < proc_svc.nchans; i++) {
+                proc_svc.chans[i].kick_tx = jf->kick_tx[i];
+                proc_svc.chans[i].kick_rx = jf->kick_rx[i];
+        }
+        proc_marks_fd = proc_svc.marks_fd = jf->marks;
+}
+#endif
+
 static void proc_jail(const struct platform_opts *o)
 {
         char err[256];
@@ -241,8 +233,25 @@ static void proc_jail(const struct platform_opts *o)
             .kick_rx = rx,
             .nchans = proc_svc.nchans,
         };
-        if (jail_enter(proc_allow, sizeof(proc_allow) / sizeof(proc_allow[0]), &jf, err,
-                       sizeof(err)) < 0)
+#if MOAT_PROC_LEAN
+        /* The filter was built with the image: the fds go to the slots it names. */
+        jf.slotted = 1;
+        static const struct sock_filter filter[] = {
+#include "lean_filter.inc"
+        };
+        static const struct sock_fprog prog = {
+            .len = (unsigned short)(sizeof(filter) / sizeof(filter[0])),
+            .filter = (struct sock_filter *)filter,
+        };
+        int rc = jail_confine(&jf, err, sizeof(err));
+        if (rc == 0)
+                proc_adopt_fds(&jf);
+        if (rc == 0)
+                rc = jail_load_filter(&prog, err, sizeof(err));
+#else
+        int rc = jail_enter(proc_allow, proc_nallow, &jf, err, sizeof(err));
+#endif
+        if (rc < 0)
                 host_die(PROC_EXIT_SETUP, "jail: %s", err);
 }
 
@@ -257,6 +266,11 @@ int main(int argc, char **argv)
 
         struct platform_opts o;
         platform_opts_parse(&o, argc, argv, 0);
+#if MOAT_PROC_LEAN
+        if (lean_heap_init(o.mem) < 0)
+                host_die(PROC_EXIT_SETUP, "reserving %llu bytes of guest memory: %s",
+                         (unsigned long long)o.mem, strerror(errno));
+#endif
         if (!o.no_jail)
                 jail_prepare(o.jail_netns_fd);
         char err[256];

@@ -5,7 +5,7 @@
 #include <grp.h>
 #include <pthread.h>
 #include <sched.h>
-#include <seccomp.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,97 +172,58 @@ static int jail_privs(char *err, size_t errlen)
         return 0;
 }
 
-static int jail_add(scmp_filter_ctx ctx, int nr, unsigned n, const struct scmp_arg_cmp *a)
+/*
+ * Moves the fds the domain keeps into their fixed slots (jail.h), so that a
+ * filter built ahead of time can name them.
+ */
+static int jail_slot_fds(struct jail_fds *fds, char *err, size_t errlen)
 {
-        return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n, a);
-}
-
-static int jail_rule(scmp_filter_ctx ctx, const struct jail_allow *r, const struct jail_fds *fds)
-{
-        int rc = 0;
-        switch (r->pin) {
-        case JAIL_PIN_NONE:
-                return jail_add(ctx, r->nr, 0, NULL);
-        case JAIL_PIN_CONSOLE_FD:
-                rc |= jail_add(ctx, r->nr, 1, (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, 1)});
-                rc |= jail_add(ctx, r->nr, 1, (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, 2)});
-                return rc;
-        case JAIL_PIN_MARKS_FD:
-                if (fds->marks < 0)
-                        return 0;
-                return jail_add(
-                    ctx, r->nr, 1,
-                    (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, (unsigned)fds->marks)});
-        case JAIL_PIN_NIC_FD:
-                for (unsigned i = 0; i < fds->nnics; i++)
-                        rc |= jail_add(
-                            ctx, r->nr, 1,
-                            (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, (unsigned)fds->nics[i])});
-                return rc;
-        case JAIL_PIN_KICK_TX_FD:
-        case JAIL_PIN_KICK_RX_FD: {
-                const int *k = r->pin == JAIL_PIN_KICK_TX_FD ? fds->kick_tx : fds->kick_rx;
-                for (unsigned i = 0; i < fds->nchans; i++)
-                        rc |=
-                            jail_add(ctx, r->nr, 1,
-                                     (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, (unsigned)k[i])});
-                return rc;
-        }
-        case JAIL_PIN_VCPU_IOCTL:
-                for (unsigned i = 0; fds->vcpu >= 0 && i < fds->nvcpu_ioctls; i++)
-                        rc |= jail_add(
-                            ctx, r->nr, 2,
-                            (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, (unsigned)fds->vcpu),
-                                                    SCMP_A1(SCMP_CMP_EQ, fds->vcpu_ioctls[i])});
-                return rc;
-        case JAIL_PIN_CLOCK:
-                rc |= jail_add(ctx, r->nr, 1,
-                               (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, CLOCK_MONOTONIC)});
-                rc |= jail_add(ctx, r->nr, 1,
-                               (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, CLOCK_REALTIME)});
-                return rc;
-        case JAIL_PIN_NO_SIGMASK:
-                return jail_add(ctx, r->nr, 1, (struct scmp_arg_cmp[]){SCMP_A3(SCMP_CMP_EQ, 0)});
-        case JAIL_PIN_NO_EXEC:
-                return jail_add(ctx, r->nr, 1,
-                                (struct scmp_arg_cmp[]){SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)});
-        }
-        return -EINVAL;
-}
-
-static int jail_seccomp(const struct jail_allow *allow, size_t nallow, const struct jail_fds *fds,
-                        char *err, size_t errlen)
-{
-        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-        if (ctx == NULL) {
-                snprintf(err, errlen, "seccomp_init failed");
+        if (fds->vcpu >= 0 || fds->nnics > JAIL_SLOTS || fds->nchans > JAIL_SLOTS) {
+                snprintf(err, errlen,
+                         "a slotted jail holds no vCPU, at most %d NICs and %d channels",
+                         JAIL_SLOTS, JAIL_SLOTS);
                 return -1;
         }
-        for (size_t i = 0; i < nallow; i++) {
-                int rc = jail_rule(ctx, &allow[i], fds);
-                if (rc != 0) {
-                        char *name =
-                            seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, allow[i].nr);
-                        snprintf(err, errlen, "seccomp rule for %s: %s", name ? name : "?",
-                                 strerror(-rc));
-                        free(name);
-                        seccomp_release(ctx);
+        int *moving[1 + 3 * JAIL_SLOTS];
+        int slot[1 + 3 * JAIL_SLOTS];
+        unsigned n = 0;
+        if (fds->marks >= 0) {
+                moving[n] = &fds->marks;
+                slot[n++] = JAIL_SLOT_MARKS;
+        }
+        for (unsigned i = 0; i < fds->nnics; i++) {
+                moving[n] = &fds->nics[i];
+                slot[n++] = JAIL_SLOT_NIC + (int)i;
+        }
+        for (unsigned i = 0; i < fds->nchans; i++) {
+                moving[n] = &fds->kick_tx[i];
+                slot[n++] = JAIL_SLOT_KICK_TX + (int)i;
+                moving[n] = &fds->kick_rx[i];
+                slot[n++] = JAIL_SLOT_KICK_RX + (int)i;
+        }
+        /* Every fd to move sits below the slots, so no move overwrites another. */
+        for (unsigned i = 0; i < n; i++)
+                if (*moving[i] < 0 || *moving[i] >= JAIL_SLOT_FIRST) {
+                        snprintf(err, errlen, "fd %d is not below the jail's fd slots", *moving[i]);
                         return -1;
                 }
-        }
-        int rc = seccomp_load(ctx);
-        seccomp_release(ctx);
-        if (rc != 0) {
-                snprintf(err, errlen, "seccomp_load: %s", strerror(-rc));
-                return -1;
+        for (unsigned i = 0; i < n; i++) {
+                if (dup3(*moving[i], slot[i], O_CLOEXEC) < 0) {
+                        snprintf(err, errlen, "moving fd %d to %d: %s", *moving[i], slot[i],
+                                 strerror(errno));
+                        return -1;
+                }
+                close(*moving[i]);
+                *moving[i] = slot[i];
         }
         return 0;
 }
 
-int jail_enter(const struct jail_allow *allow, size_t nallow, const struct jail_fds *fds, char *err,
-               size_t errlen)
+int jail_confine(struct jail_fds *fds, char *err, size_t errlen)
 {
         if (jail_netns(err, errlen) < 0)
+                return -1;
+        if (fds->slotted && jail_slot_fds(fds, err, errlen) < 0)
                 return -1;
         /* Keep only what the domain was given: vCPU, marks file, NICs, kicks. */
         int keep[2 + 3 * 64];
@@ -281,7 +242,17 @@ int jail_enter(const struct jail_allow *allow, size_t nallow, const struct jail_
         }
         if (jail_fs(err, errlen) < 0 || jail_privs(err, errlen) < 0)
                 return -1;
-        return jail_seccomp(allow, nallow, fds, err, errlen);
+        return 0;
+}
+
+int jail_load_filter(const struct sock_fprog *prog, char *err, size_t errlen)
+{
+        /* jail_privs() has set no_new_privs, which lets an unprivileged process load it. */
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0) {
+                snprintf(err, errlen, "loading the seccomp filter: %s", strerror(errno));
+                return -1;
+        }
+        return 0;
 }
 
 int jail_close_other_fds(const int *keep, unsigned nkeep)

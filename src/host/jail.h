@@ -31,16 +31,34 @@ struct jail_allow {
         const char *why;   /* which ABI call or runtime need requires it */
 };
 
+/*
+ * The fds a domain keeps. With `slotted`, jail_confine() first moves them to
+ * fixed numbers (below) and rewrites these fields, so that a filter built
+ * ahead of time, without the domain's fd numbers, pins the same fds.
+ */
 struct jail_fds {
         int vcpu;  /* -1 if none */
         int marks; /* -1 if none */
-        const int *nics;
+        int *nics;
         unsigned nnics;
-        const int *kick_tx, *kick_rx; /* per channel */
+        int *kick_tx, *kick_rx; /* per channel */
         unsigned nchans;
         const unsigned long *vcpu_ioctls; /* allowed requests on the vCPU fd */
         unsigned nvcpu_ioctls;
+        int slotted;
 };
+
+/*
+ * The fixed slots: JAIL_SLOTS of each kind, aligned so that one masked
+ * comparison names a kind. High, so that the fds being moved (opened or
+ * inherited first) sit below them.
+ */
+#define JAIL_SLOTS        8
+#define JAIL_SLOT_FIRST   960
+#define JAIL_SLOT_NIC     960
+#define JAIL_SLOT_KICK_TX 968
+#define JAIL_SLOT_KICK_RX 976
+#define JAIL_SLOT_MARKS   984
 
 /*
  * Optional: starts creating the jail's network namespace on a helper thread,
@@ -73,8 +91,24 @@ void jail_die_with_parent(void);
  * Enters the jail. Returns 0, or -1 with a one-line reason in `err` (the
  * process must then not run the guest).
  */
-int jail_enter(const struct jail_allow *allow, size_t nallow, const struct jail_fds *fds, char *err,
+int jail_enter(const struct jail_allow *allow, size_t nallow, struct jail_fds *fds, char *err,
                size_t errlen);
+
+/*
+ * The two halves of jail_enter(), for a domain whose filter was built ahead
+ * of time: jail_confine() does all but the filter (namespaces, fds, root,
+ * privileges), jail_load_filter() then loads the program.
+ */
+struct sock_fprog;
+int jail_confine(struct jail_fds *fds, char *err, size_t errlen);
+int jail_load_filter(const struct sock_fprog *prog, char *err, size_t errlen);
+
+/*
+ * The allow-list as a libseccomp filter context (scmp_filter_ctx), not
+ * loaded; NULL with the reason in `err`. Release it with seccomp_release().
+ */
+void *jail_filter_build(const struct jail_allow *allow, size_t nallow, const struct jail_fds *fds,
+                        char *err, size_t errlen);
 
 /*
  * Test hook: tries one call the jail forbids ("open", "socket", "execve",

@@ -47,10 +47,13 @@ int marks_write_json(struct marks *mk, int fd)
         mb.len = 0;
         put(&mb, "{\"platform\": \"%s\", \"dropped\": %u, \"marks\": [", mk->platform, mk->dropped);
         uint64_t t0 = mk->n ? mk->m[0].ns : 0;
-        for (unsigned i = 0; i < mk->n; i++)
-                put(&mb, "%s\n  {\"name\": \"%s\", \"ns\": %llu, \"rel_us\": %.3f}", i ? "," : "",
-                    mk->m[i].name, (unsigned long long)mk->m[i].ns,
-                    (double)(mk->m[i].ns - t0) / 1000.0);
+        for (unsigned i = 0; i < mk->n; i++) {
+                /* In integers: the lean process runtime has no floating-point printf. */
+                uint64_t ns = mk->m[i].ns, d = ns >= t0 ? ns - t0 : t0 - ns;
+                put(&mb, "%s\n  {\"name\": \"%s\", \"ns\": %llu, \"rel_us\": %s%llu.%03u}",
+                    i ? "," : "", mk->m[i].name, (unsigned long long)ns, ns >= t0 ? "" : "-",
+                    (unsigned long long)(d / 1000), (unsigned)(d % 1000));
+        }
         put(&mb, "\n]}\n");
         /* Blank out what a longer earlier version left behind. */
         size_t end = mb.len;
