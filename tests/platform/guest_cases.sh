@@ -92,6 +92,30 @@ badptr-*)
 		printf '%s\n' "$out" | grep -q "accepted a bad address" && fail "bad address accepted"
 	fi
 	;;
+options)
+	# The platform's own options: both spellings, and clear refusals.
+	runi --mem=16M --timeout 2.5 -- "x y"
+	expect_rc 0
+	expect_out "arg 0: x y"
+	runi --mem lots
+	expect_rc 1
+	expect_out "'lots' is not a size"
+	runi --timeout soon
+	expect_rc 1
+	expect_out "'soon' is not a number of seconds"
+	runi --no-such-option
+	expect_rc 1
+	expect_out "usage:"
+	runi --marks
+	expect_rc 1
+	expect_out "requires an argument"
+	runi --net lan
+	expect_rc 1
+	expect_out "NAME=HOSTDEV"
+	runi extra
+	expect_rc 1
+	expect_out "guest arguments go after --"
+	;;
 mem-small)
 	# 2 MiB holds the image at 1 MiB and the stack, nothing more: hello fits.
 	runi --mem 2M
