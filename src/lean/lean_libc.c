@@ -1,8 +1,9 @@
 /*
- * The C library functions the process platform calls that are not system
- * calls: errno, strings and formatting (the guest runtime's own), the heap
- * (the guest allocator over one reserved region), number parsing, and
- * getopt_long for the platform's options.
+ * The C library functions the process platform calls that are neither
+ * system calls nor in the kvm guests' libc subset (libc_string.c, linked
+ * too): errno, strerror, strcpy, stdio's few uses, the heap (the guest
+ * allocator over one reserved region), number parsing, and getopt_long for
+ * the platform's options.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -72,51 +73,6 @@ char *strerror(int e)
         return other;
 }
 
-void *memcpy(void *restrict dst, const void *restrict src, size_t n)
-{
-        return rt_memcpy(dst, src, n);
-}
-
-void *memmove(void *dst, const void *src, size_t n)
-{
-        return rt_memmove(dst, src, n);
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-        return rt_memset(dst, c, n);
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-        return rt_memcmp(a, b, n);
-}
-
-size_t strlen(const char *s)
-{
-        return rt_strlen(s);
-}
-
-int strcmp(const char *a, const char *b)
-{
-        return rt_strcmp(a, b);
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-        return rt_strncmp(a, b, n);
-}
-
-char *strchr(const char *s, int c)
-{
-        return rt_strchr(s, c);
-}
-
-char *strrchr(const char *s, int c)
-{
-        return rt_strrchr(s, c);
-}
-
 char *strcpy(char *restrict dst, const char *restrict src)
 {
         return rt_memcpy(dst, src, rt_strlen(src) + 1);
@@ -128,20 +84,6 @@ char *strncpy(char *restrict dst, const char *restrict src, size_t n)
         rt_memcpy(dst, src, k);
         rt_memset(dst + k, 0, n - k);
         return dst;
-}
-
-int vsnprintf(char *restrict buf, size_t size, const char *restrict fmt, va_list ap)
-{
-        return rt_vsnprintf(buf, size, fmt, ap);
-}
-
-int snprintf(char *restrict buf, size_t size, const char *restrict fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        int n = rt_vsnprintf(buf, size, fmt, ap);
-        va_end(ap);
-        return n;
 }
 
 /* The streams are only names for fds 1 and 2: every print is one write. */

@@ -1,6 +1,7 @@
 /*
  * The C library names kvm guests link against, mapped onto the runtime's rt_
- * implementations (which host tests exercise directly).
+ * implementations (which host tests exercise directly). The names the lean
+ * process runtime shares are in libc_string.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,78 +11,9 @@
 #include "../rt_alloc.h"
 #include "../rt_string.h"
 
-void *memcpy(void *dst, const void *src, size_t n)
-{
-        return rt_memcpy(dst, src, n);
-}
-
-void *memmove(void *dst, const void *src, size_t n)
-{
-        return rt_memmove(dst, src, n);
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-        return rt_memset(dst, c, n);
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-        return rt_memcmp(a, b, n);
-}
-
-void *memchr(const void *s, int c, size_t n)
-{
-        return rt_memchr(s, c, n);
-}
-
-size_t strlen(const char *s)
-{
-        return rt_strlen(s);
-}
-
-size_t strnlen(const char *s, size_t max)
-{
-        return rt_strnlen(s, max);
-}
-
-int strcmp(const char *a, const char *b)
-{
-        return rt_strcmp(a, b);
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-        return rt_strncmp(a, b, n);
-}
-
-char *strchr(const char *s, int c)
-{
-        return rt_strchr(s, c);
-}
-
-char *strrchr(const char *s, int c)
-{
-        return rt_strrchr(s, c);
-}
-
 size_t strlcpy(char *dst, const char *src, size_t size)
 {
         return rt_strlcpy(dst, src, size);
-}
-
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-{
-        return rt_vsnprintf(buf, size, fmt, ap);
-}
-
-int snprintf(char *buf, size_t size, const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        int n = rt_vsnprintf(buf, size, fmt, ap);
-        va_end(ap);
-        return n;
 }
 
 void *malloc(size_t n)
