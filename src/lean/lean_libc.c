@@ -2,8 +2,8 @@
  * The C library functions the process platform calls that are neither
  * system calls nor in the kvm guests' libc subset (libc_string.c, linked
  * too): errno, strerror, strcpy, stdio's few uses, the heap (the guest
- * allocator over one reserved region), number parsing, and getopt_long for
- * the platform's options.
+ * allocator over one reserved region), and the standard names of the
+ * parsers in lean_parse.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include "lean.h"
+#include "lean_parse.h"
 #include "rt_alloc.h"
 #include "rt_string.h"
 
@@ -159,155 +160,43 @@ void exit(int status)
         lean_exit_group(status);
 }
 
-static int digit(char c, int base)
-{
-        int d = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'a' && c <= 'z' ? c - 'a' + 10
-                : c >= 'A' && c <= 'Z' ? c - 'A' + 10
-                                       : 99;
-        return d < base ? d : -1;
-}
-
-/* strtoull's digits: base 0 (prefix decides), 8, 10 or 16; sets *neg. */
-static unsigned long long parse_ull(const char *s, char **end, int base, int *neg, int *range)
-{
-        const char *p = s;
-        while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
-                p++;
-        *neg = 0;
-        if (*p == '+' || *p == '-')
-                *neg = *p++ == '-';
-        if ((base == 0 || base == 16) && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') &&
-            digit(p[2], 16) >= 0) {
-                p += 2;
-                base = 16;
-        } else if (base == 0) {
-                base = p[0] == '0' ? 8 : 10;
-        }
-        unsigned long long v = 0;
-        const char *first = p;
-        *range = 0;
-        for (int d; (d = digit(*p, base)) >= 0; p++) {
-                if (v > (~0ull - (unsigned)d) / (unsigned)base)
-                        *range = 1;
-                v = v * (unsigned)base + (unsigned)d;
-        }
-        if (end)
-                *end = (char *)(p == first ? s : p);
-        return v;
-}
-
 unsigned long long strtoull(const char *restrict s, char **restrict end, int base)
 {
-        int neg, range;
-        unsigned long long v = parse_ull(s, end, base, &neg, &range);
-        if (range) {
-                errno = ERANGE;
-                return ~0ull;
-        }
-        return neg ? -v : v;
+        return lean_strtoull(s, end, base);
 }
 
 unsigned long strtoul(const char *restrict s, char **restrict end, int base)
 {
-        return strtoull(s, end, base);
+        return lean_strtoull(s, end, base);
 }
 
 long strtol(const char *restrict s, char **restrict end, int base)
 {
-        int neg, range;
-        unsigned long long v = parse_ull(s, end, base, &neg, &range);
-        unsigned long long lim = neg ? (unsigned long long)__LONG_MAX__ + 1 : __LONG_MAX__;
-        if (range || v > lim) {
-                errno = ERANGE;
-                return neg ? -__LONG_MAX__ - 1 : __LONG_MAX__;
-        }
-        return neg ? (long)(0 - v) : (long)v;
+        return lean_strtol(s, end, base);
 }
 
-/* Decimal only (an option's seconds): digits, a point, digits. */
 double strtod(const char *restrict s, char **restrict end)
 {
-        const char *p = s;
-        while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
-                p++;
-        int neg = 0;
-        if (*p == '+' || *p == '-')
-                neg = *p++ == '-';
-        double v = 0, scale = 1;
-        int any = 0;
-        for (; *p >= '0' && *p <= '9'; p++, any = 1)
-                v = v * 10 + (*p - '0');
-        if (*p == '.')
-                for (p++; *p >= '0' && *p <= '9'; p++, any = 1)
-                        v += (*p - '0') * (scale /= 10);
-        if (end)
-                *end = (char *)(any ? p : s);
-        return neg ? -v : v;
+        return lean_strtod(s, end);
 }
 
-/*
- * getopt_long for long options (--name VALUE, --name=VALUE) and short ones
- * without arguments, with "+" semantics: stop at the first operand; a "--"
- * is consumed and stops too.
- */
+/* getopt_long's globals, kept in step with the parser's state. */
 char *optarg;
 int optind = 1, opterr = 1, optopt;
 
 int getopt_long(int argc, char *const argv[], const char *shortopts, const struct option *longopts,
                 int *longindex)
 {
-        optarg = NULL;
-        if (optind >= argc || argv[optind][0] != '-' || argv[optind][1] == '\0')
-                return -1;
-        const char *a = argv[optind];
-        if (strcmp(a, "--") == 0) {
-                optind++;
-                return -1;
+        static struct lean_getopt g;
+        if (optind != g.optind) {
+                /* The caller moved optind (or this is the first call): start there. */
+                g.optind = optind;
+                g.nextchar = NULL;
         }
-        if (a[1] != '-') {
-                /* Short options: only flags ("h"), one per argument. */
-                optind++;
-                const char *s = *shortopts == '+' ? shortopts + 1 : shortopts;
-                if (a[2] == '\0' && strchr(s, a[1]) != NULL && a[1] != ':')
-                        return a[1];
-                fprintf(stderr, "%s: invalid option -- '%s'\n", argv[0], a + 1);
-                optopt = a[1];
-                return '?';
-        }
-        const char *name = a + 2, *eq = strchr(name, '=');
-        size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        optind++;
-        for (int i = 0; longopts[i].name != NULL; i++) {
-                const struct option *o = &longopts[i];
-                if (strlen(o->name) != len || strncmp(o->name, name, len) != 0)
-                        continue;
-                if (longindex)
-                        *longindex = i;
-                if (o->has_arg == no_argument && eq) {
-                        fprintf(stderr, "%s: option '--%s' doesn't allow an argument\n", argv[0],
-                                o->name);
-                        return '?';
-                }
-                if (o->has_arg == required_argument) {
-                        if (eq) {
-                                optarg = (char *)eq + 1;
-                        } else if (optind < argc) {
-                                optarg = argv[optind++];
-                        } else {
-                                fprintf(stderr, "%s: option '--%s' requires an argument\n", argv[0],
-                                        o->name);
-                                return '?';
-                        }
-                } else if (o->has_arg == optional_argument && eq) {
-                        optarg = (char *)eq + 1;
-                }
-                if (o->flag) {
-                        *o->flag = o->val;
-                        return 0;
-                }
-                return o->val;
-        }
-        fprintf(stderr, "%s: unrecognized option '%s'\n", argv[0], a);
-        return '?';
+        g.opterr = opterr;
+        int c = lean_getopt_long(&g, argc, argv, shortopts, longopts, longindex);
+        optind = g.optind;
+        optarg = g.optarg;
+        optopt = g.optopt;
+        return c;
 }
