@@ -49,16 +49,17 @@ struct jail_fds {
 };
 
 /*
- * The fixed slots: JAIL_SLOTS of each kind, aligned so that one masked
- * comparison names a kind. High, so that the fds being moved (opened or
- * inherited first) sit below them.
+ * The fixed slots: JAIL_SLOTS of each kind, as many as a domain may have
+ * ports, aligned so that one masked comparison names a kind. High, so that
+ * the fds being moved (opened or inherited first) sit below them, and under
+ * the default limit of 1024 open files.
  */
-#define JAIL_SLOTS        8
-#define JAIL_SLOT_FIRST   960
-#define JAIL_SLOT_NIC     960
-#define JAIL_SLOT_KICK_TX 968
-#define JAIL_SLOT_KICK_RX 976
-#define JAIL_SLOT_MARKS   984
+#define JAIL_SLOTS        64
+#define JAIL_SLOT_FIRST   512
+#define JAIL_SLOT_NIC     512
+#define JAIL_SLOT_KICK_TX 576
+#define JAIL_SLOT_KICK_RX 640
+#define JAIL_SLOT_MARKS   704
 
 /*
  * Optional: starts creating the jail's network namespace on a helper thread,
