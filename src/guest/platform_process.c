@@ -249,7 +249,15 @@ static void proc_jail(const struct platform_opts *o)
         if (rc == 0)
                 rc = jail_load_filter(&prog, err, sizeof(err));
 #else
-        int rc = jail_enter(proc_allow, proc_nallow, &jf, err, sizeof(err));
+        struct jail_allow allow[PROC_ALLOW_MAX];
+        size_t n = 0;
+        for (size_t i = 0; i < proc_nallow_abi && n < PROC_ALLOW_MAX; i++)
+                allow[n++] = proc_allow_abi[i];
+        for (size_t i = 0; i < proc_nallow_libc && n < PROC_ALLOW_MAX; i++)
+                allow[n++] = proc_allow_libc[i];
+        if (n != proc_nallow_abi + proc_nallow_libc)
+                host_die(PROC_EXIT_SETUP, "jail: more than %d allow-list entries", PROC_ALLOW_MAX);
+        int rc = jail_enter(allow, n, &jf, err, sizeof(err));
 #endif
         if (rc < 0)
                 host_die(PROC_EXIT_SETUP, "jail: %s", err);

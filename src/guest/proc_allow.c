@@ -5,10 +5,11 @@
 
 /*
  * Everything a process domain may do once jailed: the system-call image of
- * the guest ABI plus what the C library's allocator needs. Arguments are
- * pinned where they can be (src/host/jail.c expands the pins).
+ * the guest ABI first, then what the C library's allocator needs, which a
+ * lean domain (its heap reserved before the jail) goes without. Arguments
+ * are pinned where they can be (src/host/jail_seccomp.c expands the pins).
  */
-const struct jail_allow proc_allow[] = {
+const struct jail_allow proc_allow_abi[] = {
     {SCMP_SYS(write), JAIL_PIN_CONSOLE_FD, "console; the platform's messages"},
     {SCMP_SYS(pwrite64), JAIL_PIN_MARKS_FD, "--marks: boot marks, rewritten at each"},
     {SCMP_SYS(recvmmsg), JAIL_PIN_NIC_FD, "net_recv: a batch of frames from a host NIC"},
@@ -18,16 +19,20 @@ const struct jail_allow proc_allow[] = {
     {SCMP_SYS(write), JAIL_PIN_KICK_TX_FD, "kick: waking a channel's peer"},
     {SCMP_SYS(ppoll), JAIL_PIN_NO_SIGMASK, "wait: sleep until a port is ready or a deadline"},
     {SCMP_SYS(clock_gettime), JAIL_PIN_CLOCK, "clocks and marks (vDSO fallback)"},
+    {SCMP_SYS(rt_sigreturn), JAIL_PIN_NONE, "return from a signal handler"},
+    {SCMP_SYS(exit_group), JAIL_PIN_NONE, "exit with the guest's status"},
+};
+const size_t proc_nallow_abi = sizeof(proc_allow_abi) / sizeof(proc_allow_abi[0]);
+
+const struct jail_allow proc_allow_libc[] = {
     {SCMP_SYS(brk), JAIL_PIN_NONE, "malloc: growing the heap"},
     {SCMP_SYS(mmap), JAIL_PIN_NO_EXEC, "malloc: large blocks; never executable"},
     {SCMP_SYS(munmap), JAIL_PIN_NONE, "free: large blocks"},
     {SCMP_SYS(mremap), JAIL_PIN_NONE, "realloc: large blocks (keeps their rights)"},
     {SCMP_SYS(madvise), JAIL_PIN_NONE, "free: returning memory to the host"},
-    {SCMP_SYS(rt_sigreturn), JAIL_PIN_NONE, "return from a signal handler"},
-    {SCMP_SYS(exit_group), JAIL_PIN_NONE, "exit with the guest's status"},
 #if defined(__SANITIZE_ADDRESS__)
     {SCMP_SYS(sigaltstack), JAIL_PIN_NONE, "ASan's runtime (sanitizer builds only)"},
 #endif
 };
 
-const size_t proc_nallow = sizeof(proc_allow) / sizeof(proc_allow[0]);
+const size_t proc_nallow_libc = sizeof(proc_allow_libc) / sizeof(proc_allow_libc[0]);

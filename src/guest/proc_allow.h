@@ -10,7 +10,14 @@
 
 #include "jail.h"
 
-extern const struct jail_allow proc_allow[];
-extern const size_t proc_nallow;
+/* The guest ABI's system calls: all a lean domain may make. */
+extern const struct jail_allow proc_allow_abi[];
+extern const size_t proc_nallow_abi;
+
+/* What the C library's allocator adds, for domains linked with it. */
+extern const struct jail_allow proc_allow_libc[];
+extern const size_t proc_nallow_libc;
+
+#define PROC_ALLOW_MAX 32 /* room for both lists, checked where they are joined */
 
 #endif

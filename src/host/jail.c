@@ -285,6 +285,9 @@ int jail_probe(const char *what, char *err, size_t errlen)
                 r = syscall(SYS_fork);
         else if (strcmp(what, "ptrace") == 0)
                 r = ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+        else if (strcmp(what, "mmap") == 0)
+                r = (long)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                               0);
         else if (strcmp(what, "mmap-exec") == 0)
                 r = (long)mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1,
                                0);
