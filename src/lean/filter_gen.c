@@ -24,7 +24,8 @@ int main(int argc, char **argv)
         }
         struct jail_fds slots = {.vcpu = -1, .marks = JAIL_SLOT_MARKS, .slotted = 1};
         char err[256];
-        scmp_filter_ctx ctx = jail_filter_build(proc_allow_abi, proc_nallow_abi, &slots, err, sizeof(err));
+        scmp_filter_ctx ctx =
+            jail_filter_build(proc_allow_abi, proc_nallow_abi, &slots, err, sizeof(err));
         if (ctx == NULL) {
                 fprintf(stderr, "%s: %s\n", argv[0], err);
                 return 1;
