@@ -18,15 +18,10 @@
 #include <sys/resource.h>
 
 #include "host_util.h"
-#if MOAT_PROC_LEAN
-#include <linux/filter.h>
-
-#include "lean.h"
-#endif
 #include "jail.h"
 #include "moat/guest.h"
 #include "opts.h"
-#include "proc_allow.h"
+#include "proc_runtime.h"
 #include "svc.h"
 
 #define PROC_EXIT_SETUP 1
@@ -187,8 +182,7 @@ static uint64_t proc_vm_size(void)
 }
 #endif
 
-#if MOAT_PROC_LEAN
-/* The fds' numbers after the jail moved them to its slots. */
+/* The fds' numbers once jailed: the jail may have moved them (jail.h). */
 static void proc_adopt_fds(const struct jail_fds *jf)
 {
         for (unsigned i = 0; i < proc_svc.nnics; i++)
@@ -199,7 +193,6 @@ static void proc_adopt_fds(const struct jail_fds *jf)
         }
         proc_marks_fd = proc_svc.marks_fd = jf->marks;
 }
-#endif
 
 static void proc_jail(const struct platform_opts *o)
 {
@@ -233,34 +226,9 @@ static void proc_jail(const struct platform_opts *o)
             .kick_rx = rx,
             .nchans = proc_svc.nchans,
         };
-#if MOAT_PROC_LEAN
-        /* The filter was built with the image: the fds go to the slots it names. */
-        jf.slotted = 1;
-        static const struct sock_filter filter[] = {
-#include "lean_filter.inc"
-        };
-        static const struct sock_fprog prog = {
-            .len = (unsigned short)(sizeof(filter) / sizeof(filter[0])),
-            .filter = (struct sock_filter *)filter,
-        };
-        int rc = jail_confine(&jf, err, sizeof(err));
-        if (rc == 0)
-                proc_adopt_fds(&jf);
-        if (rc == 0)
-                rc = jail_load_filter(&prog, err, sizeof(err));
-#else
-        struct jail_allow allow[PROC_ALLOW_MAX];
-        size_t n = 0;
-        for (size_t i = 0; i < proc_nallow_abi && n < PROC_ALLOW_MAX; i++)
-                allow[n++] = proc_allow_abi[i];
-        for (size_t i = 0; i < proc_nallow_libc && n < PROC_ALLOW_MAX; i++)
-                allow[n++] = proc_allow_libc[i];
-        if (n != proc_nallow_abi + proc_nallow_libc)
-                host_die(PROC_EXIT_SETUP, "jail: more than %d allow-list entries", PROC_ALLOW_MAX);
-        int rc = jail_enter(allow, n, &jf, err, sizeof(err));
-#endif
-        if (rc < 0)
+        if (proc_runtime_jail(&jf, err, sizeof(err)) < 0)
                 host_die(PROC_EXIT_SETUP, "jail: %s", err);
+        proc_adopt_fds(&jf);
 }
 
 int main(int argc, char **argv)
@@ -274,14 +242,11 @@ int main(int argc, char **argv)
 
         struct platform_opts o;
         platform_opts_parse(&o, argc, argv, 0);
-#if MOAT_PROC_LEAN
-        if (lean_heap_init(o.mem) < 0)
-                host_die(PROC_EXIT_SETUP, "reserving %llu bytes of guest memory: %s",
-                         (unsigned long long)o.mem, strerror(errno));
-#endif
+        char err[256];
+        if (proc_runtime_init(o.mem, err, sizeof(err)) < 0)
+                host_die(PROC_EXIT_SETUP, "%s", err);
         if (!o.no_jail)
                 jail_prepare(o.jail_netns_fd);
-        char err[256];
         for (unsigned i = 0; i < o.nnets; i++)
                 if (netback_open(&proc_svc.nics[i], o.nets[i], err, sizeof(err)) < 0)
                         host_die(PROC_EXIT_SETUP, "%s", err);

@@ -1,10 +1,10 @@
 /*
  * Builds, with libseccomp, the seccomp filter of a lean process domain
- * (platform_process.c with MOAT_PROC_LEAN) and writes it as the body of a C
- * array of struct sock_filter. The domain's fds sit in the jail's fixed
- * slots, so the filter does not depend on them and is built once, with the
- * image: the domain loads it with one system call instead of running
- * libseccomp as it starts (~0.5 ms of CPU on a PVM host).
+ * (proc_lean.c) and writes it as the body of a C array of struct
+ * sock_filter. The domain's fds sit in the jail's fixed slots, so the
+ * filter does not depend on them and is built once, with the image: the
+ * domain loads it with one system call instead of running libseccomp as it
+ * starts (~0.5 ms of CPU on a PVM host).
  * usage: lean_filter_gen OUTPUT
  */
 #include <errno.h>
