@@ -30,12 +30,14 @@ demo: all
 	@scripts/demo.sh $(BUILD)
 
 # Every test: unit and integration tests under ASan+UBSan, bounded fuzz runs,
-# the formatting check, and the kvm suite: on the host's /dev/kvm where it
+# the formatting check, the lean process runtime's tests (suite 'lean') in the
+# optimised build, which alone has that runtime (sanitizers need the C
+# library it replaces), and the kvm suite: on the host's /dev/kvm where it
 # works, else in a nested VM under QEMU (tests/nested/README.md; set
 # MOAT_NESTED=force to use the nested VM anyway). Ends with the tally line
 # `N passed, N failed, N skipped`.
 check: all asan fuzz-build
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-all.sh $(ASAN) $(FUZZ)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-all.sh $(ASAN) $(FUZZ) $(BUILD):lean
 
 # Only the kvm-platform suite, for work on the tender: same host-or-nested
 # choice as `make check`.

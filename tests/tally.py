@@ -2,13 +2,13 @@
 """Folds meson test logs into one report and the tally line.
 
 Each test is labelled with where it ran: the first of its suites that names a
-platform (kvm, kvm-nested, process), else its first suite. A skipped test
+platform (kvm, kvm-nested, lean, process), else its first suite. A skipped test
 prints its reason (the last line it wrote). Exit status: 1 if any failed.
 """
 import json
 import sys
 
-PLACES = ("kvm", "kvm-nested", "process")
+PLACES = ("kvm", "kvm-nested", "lean", "process")
 
 
 def label(suites):
