@@ -12,11 +12,8 @@
 #include <stdint.h>
 #include <time.h>
 
-struct lean_aux {
-        uintptr_t vdso; /* the vDSO's ELF header, or 0 */
-        int (*clock_gettime)(clockid_t, struct timespec *);
-};
-extern struct lean_aux lean_aux;
+/* The vDSO's clock_gettime, or NULL (then it is a system call). */
+extern int (*lean_vdso_clock_gettime)(clockid_t, struct timespec *);
 
 /* A raw system call: the result, or -errno. */
 long lean_syscall6(long nr, long a, long b, long c, long d, long e, long f);

@@ -87,17 +87,17 @@ char *strncpy(char *restrict dst, const char *restrict src, size_t n)
         return dst;
 }
 
-/* The streams are only names for fds 1 and 2: every print is one write. */
-static FILE lean_stdout_file, lean_stderr_file;
-FILE *stdout = &lean_stdout_file;
+/* The one stream the platform prints to, a name for fd 2: every print is one write. */
+static FILE lean_stderr_file;
 FILE *stderr = &lean_stderr_file;
 
 int vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)
 {
+        (void)f; /* stderr: no other stream is defined */
         char buf[1024];
         int n = rt_vsnprintf(buf, sizeof(buf), fmt, ap);
         size_t len = n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
-        if (write(f == stderr ? 2 : 1, buf, len) < 0)
+        if (write(2, buf, len) < 0)
                 return -1;
         return n;
 }
@@ -111,8 +111,6 @@ int fprintf(FILE *restrict f, const char *restrict fmt, ...)
         return n;
 }
 
-static int lean_heap_ready;
-
 int lean_heap_init(size_t len)
 {
         /* Reserved, not committed: pages cost only once the guest touches them. */
@@ -121,13 +119,13 @@ int lean_heap_init(size_t len)
         if (p == MAP_FAILED)
                 return -1;
         rt_alloc_init(p, len, 1);
-        lean_heap_ready = 1;
         return 0;
 }
 
+/* Before lean_heap_init() the allocator holds no memory: these return NULL. */
 void *malloc(size_t n)
 {
-        void *p = lean_heap_ready ? rt_malloc(n) : NULL;
+        void *p = rt_malloc(n);
         if (p == NULL)
                 errno = ENOMEM;
         return p;
@@ -135,15 +133,7 @@ void *malloc(size_t n)
 
 void *calloc(size_t n, size_t size)
 {
-        void *p = lean_heap_ready ? rt_calloc(n, size) : NULL;
-        if (p == NULL)
-                errno = ENOMEM;
-        return p;
-}
-
-void *realloc(void *old, size_t n)
-{
-        void *p = lean_heap_ready ? rt_realloc(old, n) : NULL;
+        void *p = rt_calloc(n, size);
         if (p == NULL)
                 errno = ENOMEM;
         return p;
@@ -165,11 +155,6 @@ unsigned long long strtoull(const char *restrict s, char **restrict end, int bas
         return lean_strtoull(s, end, base);
 }
 
-unsigned long strtoul(const char *restrict s, char **restrict end, int base)
-{
-        return lean_strtoull(s, end, base);
-}
-
 long strtol(const char *restrict s, char **restrict end, int base)
 {
         return lean_strtol(s, end, base);
@@ -182,7 +167,7 @@ double strtod(const char *restrict s, char **restrict end)
 
 /* getopt_long's globals, kept in step with the parser's state. */
 char *optarg;
-int optind = 1, opterr = 1, optopt;
+int optind = 1, opterr = 1;
 
 int getopt_long(int argc, char *const argv[], const char *shortopts, const struct option *longopts,
                 int *longindex)
@@ -197,6 +182,5 @@ int getopt_long(int argc, char *const argv[], const char *shortopts, const struc
         int c = lean_getopt_long(&g, argc, argv, shortopts, longopts, longindex);
         optind = g.optind;
         optarg = g.optarg;
-        optopt = g.optopt;
         return c;
 }

@@ -118,7 +118,7 @@ static int find_long(const struct option *lo, const char *name, size_t len, int 
         return *ambiguous ? -1 : found;
 }
 
-static int short_opt(struct lean_getopt *g, int argc, char *const argv[], const char *shortopts)
+static int short_opt(struct lean_getopt *g, char *const argv[], const char *shortopts)
 {
         char c = *g->nextchar++;
         if (*g->nextchar == '\0') {
@@ -126,12 +126,10 @@ static int short_opt(struct lean_getopt *g, int argc, char *const argv[], const 
                 g->optind++;
         }
         const char *s = *shortopts == '+' ? shortopts + 1 : shortopts;
-        (void)argc;
         if (c != ':' && strchr(s, c) != NULL)
                 return c;
         if (g->opterr)
                 fprintf(stderr, "%s: invalid option -- '%c'\n", argv[0], c);
-        g->optopt = c;
         return '?';
 }
 
@@ -140,7 +138,7 @@ int lean_getopt_long(struct lean_getopt *g, int argc, char *const argv[], const 
 {
         g->optarg = NULL;
         if (g->nextchar != NULL)
-                return short_opt(g, argc, argv, shortopts);
+                return short_opt(g, argv, shortopts);
         if (g->optind >= argc || argv[g->optind][0] != '-' || argv[g->optind][1] == '\0')
                 return -1;
         const char *a = argv[g->optind];
@@ -150,7 +148,7 @@ int lean_getopt_long(struct lean_getopt *g, int argc, char *const argv[], const 
         }
         if (a[1] != '-') {
                 g->nextchar = a + 1;
-                return short_opt(g, argc, argv, shortopts);
+                return short_opt(g, argv, shortopts);
         }
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -161,7 +159,6 @@ int lean_getopt_long(struct lean_getopt *g, int argc, char *const argv[], const 
                 if (g->opterr)
                         fprintf(stderr, "%s: %s '%s'\n", argv[0],
                                 ambiguous ? "ambiguous option" : "unrecognized option", a);
-                g->optopt = 0;
                 return '?';
         }
         const struct option *o = &longopts[i];
@@ -171,7 +168,6 @@ int lean_getopt_long(struct lean_getopt *g, int argc, char *const argv[], const 
                 if (g->opterr)
                         fprintf(stderr, "%s: option '--%s' doesn't allow an argument\n", argv[0],
                                 o->name);
-                g->optopt = o->val;
                 return '?';
         }
         if (o->has_arg == required_argument) {
@@ -183,7 +179,6 @@ int lean_getopt_long(struct lean_getopt *g, int argc, char *const argv[], const 
                         if (g->opterr)
                                 fprintf(stderr, "%s: option '--%s' requires an argument\n", argv[0],
                                         o->name);
-                        g->optopt = o->val;
                         return '?';
                 }
         } else if (o->has_arg == optional_argument && eq) {

@@ -19,7 +19,6 @@ double lean_strtod(const char *s, char **end);
 struct lean_getopt {
         int optind;           /* next argument; start at 1 */
         char *optarg;         /* the current option's argument */
-        int optopt;           /* the option an error was about */
         int opterr;           /* print errors on stderr */
         const char *nextchar; /* inside a cluster of short options, or NULL */
 };

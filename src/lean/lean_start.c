@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "lean.h"
@@ -18,10 +19,9 @@
 extern const Elf64_Ehdr __ehdr_start __attribute__((visibility("hidden")));
 extern Elf64_Dyn _DYNAMIC[] __attribute__((visibility("hidden")));
 
-int main(int argc, char **argv, char **envp);
+int main(int argc, char **argv);
 
-char **environ;
-struct lean_aux lean_aux;
+int (*lean_vdso_clock_gettime)(clockid_t, struct timespec *);
 
 __asm__(".text\n"
         ".global _start\n"
@@ -104,10 +104,7 @@ static void *lean_vdso_sym(uintptr_t vdso, const char *name)
         for (uint32_t i = 0; i < hash[1]; i++) {
                 if (ELF64_ST_TYPE(sym[i].st_info) != STT_FUNC || sym[i].st_shndx == SHN_UNDEF)
                         continue;
-                const char *a = str + sym[i].st_name, *b = name;
-                while (*a && *a == *b)
-                        a++, b++;
-                if (*a == *b)
+                if (strcmp(str + sym[i].st_name, name) == 0)
                         return (void *)(bias + sym[i].st_value);
         }
         return NULL;
@@ -122,15 +119,12 @@ _Noreturn void lean_start_c(uintptr_t *sp)
         lean_seal_relro(base);
         int argc = (int)sp[0];
         char **argv = (char **)(sp + 1);
-        char **envp = argv + argc + 1;
-        environ = envp;
-        char **e = envp;
+        char **e = argv + argc + 1; /* the environment, then the auxiliary vector */
         while (*e)
                 e++;
         for (const Elf64_auxv_t *a = (const Elf64_auxv_t *)(e + 1); a->a_type != AT_NULL; a++)
-                if (a->a_type == AT_SYSINFO_EHDR)
-                        lean_aux.vdso = a->a_un.a_val;
-        if (lean_aux.vdso)
-                lean_aux.clock_gettime = lean_vdso_sym(lean_aux.vdso, "__vdso_clock_gettime");
-        exit(main(argc, argv, envp));
+                if (a->a_type == AT_SYSINFO_EHDR && a->a_un.a_val)
+                        lean_vdso_clock_gettime =
+                            lean_vdso_sym(a->a_un.a_val, "__vdso_clock_gettime");
+        exit(main(argc, argv));
 }

@@ -191,8 +191,8 @@ int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t
 
 int clock_gettime(clockid_t clk, struct timespec *ts)
 {
-        if (lean_aux.clock_gettime)
-                return lean_aux.clock_gettime(clk, ts);
+        if (lean_vdso_clock_gettime)
+                return lean_vdso_clock_gettime(clk, ts);
         return (int)SC(SYS_clock_gettime, clk, ts, 0, 0, 0, 0);
 }
 
@@ -305,19 +305,9 @@ int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *r
             .flags = (unsigned long)act->sa_flags | SA_RESTORER,
             .restorer = lean_sigreturn,
         };
-        for (int s = 1; s <= 64; s++)
-                if (sigismember(&act->sa_mask, s) == 1)
-                        k.mask |= 1ull << (s - 1);
+        /* Signals 1-64 are the first word's bits, as in the kernel's set. */
+        k.mask = act->sa_mask.__val[0];
         return (int)SC(SYS_rt_sigaction, sig, &k, NULL, sizeof(k.mask), 0, 0);
-}
-
-int sigismember(const sigset_t *set, int sig)
-{
-        if (sig < 1 || sig > 64) {
-                errno = EINVAL;
-                return -1;
-        }
-        return (int)((set->__val[0] >> (sig - 1)) & 1);
 }
 
 long sysconf(int name)
