@@ -56,10 +56,10 @@ struct jail_fds {
  */
 #define JAIL_SLOTS        64
 #define JAIL_SLOT_FIRST   512
-#define JAIL_SLOT_NIC     512
-#define JAIL_SLOT_KICK_TX 576
-#define JAIL_SLOT_KICK_RX 640
-#define JAIL_SLOT_MARKS   704
+#define JAIL_SLOT_NIC     JAIL_SLOT_FIRST
+#define JAIL_SLOT_KICK_TX (JAIL_SLOT_NIC + JAIL_SLOTS)
+#define JAIL_SLOT_KICK_RX (JAIL_SLOT_KICK_TX + JAIL_SLOTS)
+#define JAIL_SLOT_MARKS   (JAIL_SLOT_KICK_RX + JAIL_SLOTS)
 
 /*
  * Optional: starts creating the jail's network namespace on a helper thread,
@@ -112,16 +112,17 @@ void *jail_filter_build(const struct jail_allow *allow, size_t nallow, const str
                         char *err, size_t errlen);
 
 /*
- * Test hook: tries one call the jail forbids ("open", "socket", "execve",
- * "fork", "ptrace", "mmap-exec", "read"). Inside the jail it never returns (SIGSYS). Outside it
- * returns -1 with the reason in `err`, which the caller reports as a failure.
- */
-/*
  * Closes every fd above 2 that is not in `keep`, so the jailed process holds
  * only what it was given. Returns 0 or -1.
  */
 int jail_close_other_fds(const int *keep, unsigned nkeep);
 
+/*
+ * Test hook: tries one call the jail forbids ("open", "socket", "execve",
+ * "fork", "ptrace", "mmap-exec", "read"; "mmap", which only a lean domain's
+ * filter forbids). Inside the jail it never returns (SIGSYS). Outside it
+ * returns -1 with the reason in `err`, which the caller reports as a failure.
+ */
 int jail_probe(const char *what, char *err, size_t errlen);
 
 #endif

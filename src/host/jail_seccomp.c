@@ -42,10 +42,6 @@ static int jail_rule(scmp_filter_ctx ctx, const struct jail_allow *r, const stru
                 rc |= jail_add(ctx, r->nr, 1, (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, 2)});
                 return rc;
         case JAIL_PIN_MARKS_FD:
-                if (fds->slotted)
-                        return jail_add(
-                            ctx, r->nr, 1,
-                            (struct scmp_arg_cmp[]){SCMP_A0(SCMP_CMP_EQ, JAIL_SLOT_MARKS)});
                 if (fds->marks < 0)
                         return 0;
                 return jail_add(
