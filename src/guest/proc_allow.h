@@ -14,10 +14,8 @@
 extern const struct jail_allow proc_allow_abi[];
 extern const size_t proc_nallow_abi;
 
-/* What the C library's allocator adds, for domains linked with it. */
-extern const struct jail_allow proc_allow_libc[];
-extern const size_t proc_nallow_libc;
-
-#define PROC_ALLOW_MAX 32 /* room for both lists, checked where they are joined */
+/* Those and what the C library's allocator adds, for domains linked with it. */
+extern const struct jail_allow proc_allow_glibc[];
+extern const size_t proc_nallow_glibc;
 
 #endif
