@@ -29,42 +29,44 @@ static void differ(const char *what)
         abort();
 }
 
-static void numbers(int which, int base, const char *s)
+/* strtoull and strtol, the C library's and the lean ones, as one type. */
+typedef unsigned long long (*parse_fn)(const char *, char **, int);
+static unsigned long long libc_strtol(const char *s, char **end, int base)
+{
+        return (unsigned long long)strtol(s, end, base);
+}
+static unsigned long long lean_strtol_ull(const char *s, char **end, int base)
+{
+        return (unsigned long long)lean_strtol(s, end, base);
+}
+
+static void same_integer(const char *what, parse_fn lean, parse_fn libc, int base, const char *s)
 {
         char *ea = NULL, *eb = NULL;
-        int erra, errb;
-        if (which == 0) {
-                errno = 0;
-                unsigned long long a = lean_strtoull(s, &ea, base);
-                erra = errno;
-                errno = 0;
-                unsigned long long b = strtoull(s, &eb, base);
-                errb = errno;
-                if (a != b || ea != eb || erra != errb)
-                        differ("strtoull");
-        } else if (which == 1) {
-                errno = 0;
-                long a = lean_strtol(s, &ea, base);
-                erra = errno;
-                errno = 0;
-                long b = strtol(s, &eb, base);
-                errb = errno;
-                if (a != b || ea != eb || erra != errb)
-                        differ("strtol");
-        } else {
-                /* Decimal numbers only, of a precision a double holds. */
-                int digits = 0;
-                for (const char *p = s; *p; p++) {
-                        if (!strchr("0123456789.+- \t", *p))
-                                return;
-                        digits += *p >= '0' && *p <= '9';
-                }
-                if (digits > 15)
+        errno = 0;
+        unsigned long long a = lean(s, &ea, base);
+        int erra = errno;
+        errno = 0;
+        unsigned long long b = libc(s, &eb, base);
+        if (a != b || ea != eb || erra != errno)
+                differ(what);
+}
+
+/* Decimal numbers only, of a precision a double holds. */
+static void same_decimal(const char *s)
+{
+        int digits = 0;
+        for (const char *p = s; *p; p++) {
+                if (!strchr("0123456789.+- \t", *p))
                         return;
-                double a = lean_strtod(s, &ea), b = strtod(s, &eb);
-                if (ea != eb || fabs(a - b) > 1e-9 * fabs(b))
-                        differ("strtod");
+                digits += *p >= '0' && *p <= '9';
         }
+        if (digits > 15)
+                return;
+        char *ea = NULL, *eb = NULL;
+        double a = lean_strtod(s, &ea), b = strtod(s, &eb);
+        if (ea != eb || fabs(a - b) > 1e-9 * fabs(b))
+                differ("strtod");
 }
 
 static void options(const char *args, size_t len)
@@ -98,12 +100,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(buf, data + 2, size - 2);
         buf[size - 2] = '\0';
         buf[size - 1] = '\0';
-        int which = data[0] % 4;
-        if (which == 3)
+        /* Valid bases (0 or 2-35): for others, sanitizers' interceptors leave a
+         * garbage end pointer (the unit test covers them). */
+        int base = data[1] % 36 == 1 ? 0 : data[1] % 36;
+        switch (data[0] % 4) {
+        case 0:
+                same_integer("strtoull", lean_strtoull, strtoull, base, buf);
+                break;
+        case 1:
+                same_integer("strtol", lean_strtol_ull, libc_strtol, base, buf);
+                break;
+        case 2:
+                same_decimal(buf);
+                break;
+        default:
                 options(buf, size - 2);
-        else
-                /* Valid bases: for others, sanitizers' interceptors leave a
-                 * garbage end pointer (the unit test covers them). */
-                numbers(which, data[1] % 36 == 1 ? 0 : data[1] % 36, buf);
+        }
         return 0;
 }

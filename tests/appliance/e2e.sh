@@ -96,6 +96,12 @@ print(s.recv(200).decode().strip(), "sent", hashlib.sha256(data).hexdigest())
 ' "$tmp/half" "$1" "$2" >"$3" 2>&1 &
 	cpid=$!
 }
+domain_pid() { # NAME: the running domain's process, from `status --json`
+	"$moat" -c "$conf" status --json | /usr/bin/python3 -c '
+import json, sys
+print([d["pid"] for d in json.load(sys.stdin)["domains"] if d["name"] == sys.argv[1]][0])' "$1"
+}
+
 transfer_half() {
 	i=0
 	while [ ! -f "$tmp/half" ] && [ $i -lt 200 ]; do
@@ -204,9 +210,7 @@ transfer_start 8080 8 "$tmp/client"
 killed=""
 if [ "$mode" != bare-metal ]; then
 	transfer_half
-	pid=$("$moat" -c "$conf" status --json | /usr/bin/python3 -c '
-import json, sys
-print([d["pid"] for d in json.load(sys.stdin)["domains"] if d["name"] == "ndvm-lan"][0])')
+	pid=$(domain_pid ndvm-lan)
 	kill -9 "$pid" && killed=$pid
 fi
 transfer_check "$tmp/client" 8388608 || fail "TCP through NAT: $res"
@@ -304,9 +308,7 @@ fi
 # mode), 3000 datagrams overflow its 1024-slot receive ring.
 owner=ndvm-lan
 [ "$mode" = bare-metal ] && owner=fw
-opid=$("$moat" -c "$conf" status --json | /usr/bin/python3 -c '
-import json, sys
-print([d["pid"] for d in json.load(sys.stdin)["domains"] if d["name"] == sys.argv[1]][0])' "$owner")
+opid=$(domain_pid "$owner")
 lost0=$(host_lost)
 kill -STOP "$opid"
 ip netns exec "$lan" /usr/bin/python3 -c '

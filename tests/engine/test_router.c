@@ -13,14 +13,19 @@
 #include "eng_internal.h"
 #include "harness.h"
 
-static struct harness *pass_all(void)
+static struct harness *pass_all_with(const struct eng_config *cfg)
 {
-        struct harness *h = h_new(NULL);
+        struct harness *h = h_new(cfg);
         struct eng_rule r = h_rule(ENG_A_PASS, 0, 0);
 
         h_load(h, &r, 1);
         h_learn_defaults(h);
         return h;
+}
+
+static struct harness *pass_all(void)
+{
+        return pass_all_with(NULL);
 }
 
 static void arp_frame(uint8_t *f, uint16_t op, const uint8_t *dmac, const uint8_t *sha,
@@ -213,45 +218,44 @@ static void t_ping_blocked(void **st)
         h_free(h);
 }
 
-static void t_forward(void **st)
+/*
+ * A UDP datagram from the LAN host to a WAN address (IPv4 or IPv6),
+ * forwarded: the one frame out on wan, TTL (hop limit) 63, to the gateway.
+ * Returns it; *len its length.
+ */
+static const uint8_t *forward_udp(struct harness *h, int af, uint32_t *len)
 {
-        struct harness *h = pass_all();
+        const char *src = af == 4 ? "192.168.1.10" : "fd00:1::10";
+        const char *dst = af == 4 ? "198.51.100.7" : "2001:db8:9::7";
         uint8_t f[2048], want[2048], l4[256], pay[20];
-        const uint8_t *o;
-        uint32_t n, wn;
-        struct pb_ip wip = {.af = 4,
-                            .src = "192.168.1.10",
-                            .dst = "198.51.100.7",
+        struct pb_ip wip = {.af = af,
+                            .src = src,
+                            .dst = dst,
                             .proto = 17,
                             .ttl = 63,
                             .dmac = H_GW_MAC,
                             .smac = H_WAN_MAC};
+        uint32_t n = h_udp(f, 0, af, src, dst, 1111, 53, 20);
+
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        const uint8_t *o = h_out(h, H_WAN, 0, &n);
+        memset(pay, 'u', sizeof(pay));
+        uint32_t wn = pb_frame(want, &wip, l4, pb_udp(l4, 1111, 53, pay, 20));
+        assert_int_equal(n, wn);
+        assert_memory_equal(o, want, wn);
+        *len = n;
+        return o;
+}
+
+static void t_forward(void **st)
+{
+        struct harness *h = pass_all();
+        uint32_t n;
 
         (void)st;
-        n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", 1111, 53, 20);
-        h_input(h, H_LAN, f, n);
-        assert_int_equal(h_nout(h, H_WAN), 1);
-        o = h_out(h, H_WAN, 0, &n);
-        memset(pay, 'u', sizeof(pay));
-        wn = pb_frame(want, &wip, l4, pb_udp(l4, 1111, 53, pay, 20));
-        assert_int_equal(n, wn);
-        assert_memory_equal(o, want, wn);
-
-        /* v6: hop limit 63 on the way out */
-        n = h_udp(f, 0, 6, "fd00:1::10", "2001:db8:9::7", 1111, 53, 20);
-        h_input(h, H_LAN, f, n);
-        assert_int_equal(h_nout(h, H_WAN), 1);
-        o = h_out(h, H_WAN, 0, &n);
-        struct pb_ip wip6 = {.af = 6,
-                             .src = "fd00:1::10",
-                             .dst = "2001:db8:9::7",
-                             .proto = 17,
-                             .ttl = 63,
-                             .dmac = H_GW_MAC,
-                             .smac = H_WAN_MAC};
-        wn = pb_frame(want, &wip6, l4, pb_udp(l4, 1111, 53, pay, 20));
-        assert_int_equal(n, wn);
-        assert_memory_equal(o, want, wn);
+        forward_udp(h, 4, &n);
+        forward_udp(h, 6, &n); /* v6: hop limit 63 on the way out */
         h_free(h);
 }
 
@@ -599,37 +603,16 @@ static void t_vlan(void **st)
  */
 static void t_in_place(void **st)
 {
-        struct eng_config cfg = {.ec_seed = 7,
-                                 .ec_max_states = 64,
-                                 .ec_max_rules = 16,
-                                 .ec_max_table_nodes = 64,
-                                 .ec_tx_in_place = true};
-        struct harness *h = h_new(&cfg);
-        struct eng_rule r = h_rule(ENG_A_PASS, 0, 0);
-        uint8_t f[2048], want[2048], l4[256], pay[20];
+        struct eng_config cfg = {.ec_seed = 7, .ec_tx_in_place = true};
+        struct harness *h = pass_all_with(&cfg);
+        uint8_t f[2048];
         const uint8_t *o;
         uint32_t n, wn;
-        struct pb_ip wip = {.af = 4,
-                            .src = "192.168.1.10",
-                            .dst = "198.51.100.7",
-                            .proto = 17,
-                            .ttl = 63,
-                            .dmac = H_GW_MAC,
-                            .smac = H_WAN_MAC};
 
         (void)st;
-        h_load(h, &r, 1);
-        h_learn_defaults(h);
-        n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", 1111, 53, 20);
-        h_input(h, H_LAN, f, n);
-        assert_int_equal(h_nout(h, H_WAN), 1);
-        o = h_out(h, H_WAN, 0, &n);
+        o = forward_udp(h, 4, &wn);
         assert_ptr_equal(o, h->rx); /* where it came in */
         assert_int_equal(h->txq[H_WAN].tq_used, 0);
-        memset(pay, 'u', sizeof(pay));
-        wn = pb_frame(want, &wip, l4, pb_udp(l4, 1111, 53, pay, 20));
-        assert_int_equal(n, wn);
-        assert_memory_equal(o, want, wn);
 
         /* Out on a VLAN: 18 bytes of header do not fit where 14 were. */
         static const uint8_t vmac[6] = {0x02, 0, 0, 0, 0x10, 0x01};

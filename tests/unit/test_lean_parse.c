@@ -59,46 +59,48 @@ static int bad_base(int base)
         return base == 1 || base < 0 || base > 36;
 }
 
-static void test_strtoull(void **state)
+/* strtoull and strtol, the C library's and the lean ones, as one type. */
+typedef unsigned long long (*parse_fn)(const char *, char **, int);
+static unsigned long long libc_strtol(const char *s, char **end, int base)
 {
-        (void)state;
+        return (unsigned long long)strtol(s, end, base);
+}
+static unsigned long long lean_strtol_ull(const char *s, char **end, int base)
+{
+        return (unsigned long long)lean_strtol(s, end, base);
+}
+
+/* Both parsers over every string and base: the same value, end and errno. */
+static void same_numbers(const char *name, parse_fn lean, parse_fn libc)
+{
         for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
                 for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
                         char *ea = NULL, *eb = NULL;
                         errno = 0;
-                        unsigned long long a = lean_strtoull(numbers[i], &ea, bases[b]);
+                        unsigned long long a = lean(numbers[i], &ea, bases[b]);
                         int erra = errno;
                         errno = 0;
-                        unsigned long long x = strtoull(numbers[i], &eb, bases[b]);
+                        unsigned long long x = libc(numbers[i], &eb, bases[b]);
                         int errb = errno;
                         if (bad_base(bases[b]))
                                 eb = ea = NULL;
                         if (a != x || ea != eb || erra != errb)
-                                fail_msg("strtoull(\"%s\", %d): %llu/%td/%d, libc %llu/%td/%d",
+                                fail_msg("%s(\"%s\", %d): %llu/%td/%d, libc %llu/%td/%d", name,
                                          numbers[i], bases[b], a, ea - numbers[i], erra, x,
                                          eb - numbers[i], errb);
                 }
 }
 
+static void test_strtoull(void **state)
+{
+        (void)state;
+        same_numbers("strtoull", lean_strtoull, strtoull);
+}
+
 static void test_strtol(void **state)
 {
         (void)state;
-        for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
-                for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
-                        char *ea = NULL, *eb = NULL;
-                        errno = 0;
-                        long a = lean_strtol(numbers[i], &ea, bases[b]);
-                        int erra = errno;
-                        errno = 0;
-                        long x = strtol(numbers[i], &eb, bases[b]);
-                        int errb = errno;
-                        if (bad_base(bases[b]))
-                                eb = ea = NULL;
-                        if (a != x || ea != eb || erra != errb)
-                                fail_msg("strtol(\"%s\", %d): %ld/%td/%d, libc %ld/%td/%d",
-                                         numbers[i], bases[b], a, ea - numbers[i], erra, x,
-                                         eb - numbers[i], errb);
-                }
+        same_numbers("strtol", lean_strtol_ull, libc_strtol);
 }
 
 static void test_bad_base_leaves_end(void **state)
