@@ -5,8 +5,10 @@ FUZZ   := build-fuzz
 NINJA  := ninja
 # Bounded libFuzzer run per target inside `make check` (seconds).
 FUZZ_SECONDS ?= 20
+# Each target's run in `make fuzz-long`, before a release (seconds).
+FUZZ_LONG_SECONDS ?= 600
 
-.PHONY: all deps demo check check-kvm fuzz format format-check bench clean
+.PHONY: all deps demo check check-kvm fuzz fuzz-long format format-check bench clean
 
 all: deps $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)
@@ -46,6 +48,12 @@ check-kvm: all asan
 
 fuzz-build: deps $(FUZZ)/build.ninja
 	$(NINJA) -C $(FUZZ)
+
+# Every fuzz target for FUZZ_LONG_SECONDS each, one at a time; a crashing
+# input is kept under $(FUZZ)/fuzz-artifacts/ and its path printed.
+fuzz-long: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) meson test -C $(FUZZ) --suite fuzz --num-processes 1 \
+		--timeout-multiplier $$(( $(FUZZ_LONG_SECONDS) / 200 + 1 )) --print-errorlogs
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i

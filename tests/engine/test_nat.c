@@ -122,6 +122,39 @@ static void t_nat_exhaustion(void **st)
         h_free(h);
 }
 
+/*
+ * Source ports are chosen from a random point of the range, so an outsider
+ * cannot predict the next flow's port from the last one's: 32 flows to one
+ * server spread over the range instead of taking its first 32 ports.
+ */
+static void t_nat_ports_unpredictable(void **st)
+{
+        struct harness *h = h_natfw(0, 0);
+        uint8_t f[2048];
+        const uint8_t *o;
+        uint32_t n, i, in_order = 0;
+        uint16_t port, lo = 0xffff, hi = 0, prev = 0;
+
+        (void)st;
+        for (i = 0; i < 32; i++) {
+                n = h_udp(f, 0, 4, CLI, SRV, (uint16_t)(7000 + i), 53, 4);
+                h_input(h, H_LAN, f, n);
+                assert_int_equal(h_nout(h, H_WAN), 1);
+                o = h_out(h, H_WAN, 0, &n);
+                port = rd16(o + 14 + 20);
+                assert_true(port >= 50001);
+                in_order += i && port == prev + 1;
+                prev = port;
+                lo = port < lo ? port : lo;
+                hi = port > hi ? port : hi;
+        }
+        /* 32 uniform draws from 15535 ports span less than 4096 with a
+         * probability near 1e-16 */
+        assert_true(hi - lo > 4096);
+        assert_true(in_order < 4);
+        h_free(h);
+}
+
 static void t_nat_icmp_echo(void **st)
 {
         struct harness *h = h_natfw(0, 0);
@@ -516,6 +549,7 @@ int main(void)
             cmocka_unit_test(t_nat_udp_roundtrip),
             cmocka_unit_test(t_nat_tcp_checksum),
             cmocka_unit_test(t_nat_exhaustion),
+            cmocka_unit_test(t_nat_ports_unpredictable),
             cmocka_unit_test(t_nat_icmp_echo),
             cmocka_unit_test(t_nat_icmp_error),
             cmocka_unit_test(t_rdr),

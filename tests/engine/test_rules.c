@@ -198,7 +198,8 @@ static void t_skip_steps_match_reference(void **st)
                         want = ref_eval(r, 200, &pd);
                         assert_int_equal(got, want);
                 }
-                /* skip steps really skip: fewer evaluations than rules x packets */
+                /* skip steps skip on random rulesets too (exact counts:
+                 * t_skip_steps_skip_runs) */
                 uint64_t ev = 0;
                 for (i = 0; i < 200; i++)
                         ev += eng_rule_get(h->eng, i)->r_cnt.rc_evaluations;
@@ -206,6 +207,71 @@ static void t_skip_steps_match_reference(void **st)
                         skipped++;
         }
         assert_true(skipped > 0);
+        h_free(h);
+}
+
+/* Every rule's evaluation count, as a string of digits (one per rule). */
+static void eval_counts(struct harness *h, uint32_t n, char *out)
+{
+        uint32_t i;
+
+        for (i = 0; i < n; i++) {
+                uint64_t ev = eng_rule_get(h->eng, i)->r_cnt.rc_evaluations;
+
+                out[i] = (char)('0' + (ev > 9 ? 9 : ev));
+        }
+        out[n] = 0;
+}
+
+/*
+ * Skip steps jump over a whole run of rules that share the field that failed,
+ * so each run costs one evaluation: 50 rules on lan to port 80, 50 outbound
+ * rules, one block. A packet failing the first run on its interface, and one
+ * failing it on its destination port, are each evaluated by exactly three
+ * rules: the head of each run and the last rule.
+ */
+static void t_skip_steps_skip_runs(void **st)
+{
+        struct harness *h = h_new(NULL);
+        static struct eng_rule r[101];
+        char got[102], want[102];
+        struct eng_pdesc pd;
+        uint32_t i;
+        int a;
+
+        (void)st;
+        for (i = 0; i < 50; i++) {
+                r[i] = h_rule(ENG_A_PASS, ENG_DIR_IN, 0);
+                r[i].r_ifindex = H_LAN;
+                r[i].r_proto = 6;
+                h_net(&r[i].r_src, 4, "10.0.0.0", 8);
+                r[i].r_dst.ra_portop = ENG_OP_EQ;
+                r[i].r_dst.ra_port[0] = 80;
+        }
+        for (i = 50; i < 100; i++) {
+                r[i] = h_rule(ENG_A_PASS, ENG_DIR_OUT, 0);
+                r[i].r_proto = 17;
+        }
+        r[100] = h_rule(ENG_A_BLOCK, 0, 0);
+        for (i = 0; i < 101; i++) {
+                r[i].r_keep = ENG_KEEP_NONE;
+                r[i].r_nr = i;
+        }
+        h_load(h, r, 101);
+        memset(want, '0', 101);
+        want[0] = want[50] = want[100] = '1';
+        want[101] = 0;
+
+        mkpd(&pd, ENG_DIR_IN, H_WAN, 4, 6, "10.1.1.1", "1.1.1.1", 1234, 80);
+        assert_int_equal(decide(h, &pd, &a), 100);
+        eval_counts(h, 101, got);
+        assert_string_equal(got, want);
+
+        mkpd(&pd, ENG_DIR_IN, H_LAN, 4, 6, "10.1.1.1", "1.1.1.1", 1234, 443);
+        assert_int_equal(decide(h, &pd, &a), 100);
+        want[0] = want[50] = want[100] = '2';
+        eval_counts(h, 101, got);
+        assert_string_equal(got, want);
         h_free(h);
 }
 
@@ -490,6 +556,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(t_last_match_quick),
             cmocka_unit_test(t_skip_steps_match_reference),
+            cmocka_unit_test(t_skip_steps_skip_runs),
             cmocka_unit_test(t_tables),
             cmocka_unit_test(t_port_ops),
             cmocka_unit_test(t_interface_addresses),

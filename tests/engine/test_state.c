@@ -142,6 +142,11 @@ static void t_window(void **st)
         assert_false(s2c(h, 5001 - 200000, 1001, PB_TH_ACK, 100));
         /* acking data never sent (more than a window ahead) */
         assert_false(c2s(h, 1001, 6001 + 200000, PB_TH_ACK, 0));
+        /* acking far behind what the server has already had acked: a
+         * blind injection's guess, refused as pf refuses it */
+        bad = h_reason(h, ENG_RES_BADSTATE);
+        assert_false(c2s(h, 1001, 6001 - 200000, PB_TH_ACK, 0));
+        assert_int_equal(h_reason(h, ENG_RES_BADSTATE), bad + 1);
         /* the connection still works */
         assert_true(c2s(h, 1001, 6001, PB_TH_ACK, 10));
         h_free(h);
@@ -514,6 +519,12 @@ static void t_icmp_error_tcp_window(void **st)
         h_input(h, H_WAN, f, n);
         assert_int_equal(h_nout(h, H_LAN), 0);
         assert_int_equal(h_reason(h, ENG_RES_BADSTATE), bad + 1);
+        /* and far behind it: more than a window back */
+        qn = h_tcp(q, 0, 4, CLI, SRV, 40000, 80, 1001 - 200000, 5001, PB_TH_ACK, 65535, 0);
+        n = pb_frame(f, &eip, l4, pb_icmp(l4, 3, 4, 0, 0, q + 14, 28));
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 0);
+        assert_int_equal(h_reason(h, ENG_RES_BADSTATE), bad + 2);
         (void)qn;
         h_free(h);
 }

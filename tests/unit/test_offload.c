@@ -224,6 +224,18 @@ static void t_refused(void **st)
         h.gso_type = VIRTIO_NET_HDR_GSO_NONE;
         h.csum_start = 1990;
         assert_int_equal(nbo_plan(&h, f, 2000, 2048, 0, &p), -1);
+        /* The field's last byte is the frame's last: taken; one byte further
+         * its second byte would be written past the frame. */
+        h.csum_start = 2000 - 16 - 2;
+        assert_int_equal(nbo_plan(&h, f, 2000, 2048, 0, &p), 0);
+        h.csum_start = 2000 - 16 - 1;
+        assert_int_equal(nbo_plan(&h, f, 2000, 2048, 0, &p), -1);
+        h.csum_offset = 6;
+        h.csum_start = 2000 - 6 - 2;
+        assert_int_equal(nbo_plan(&h, f, 2000, 2048, 0, &p), 0);
+        h.csum_start = 2000 - 6 - 1;
+        assert_int_equal(nbo_plan(&h, f, 2000, 2048, 0, &p), -1);
+        h.csum_offset = 16;
         h.csum_start = 34;
         h.csum_offset = 8;
         assert_int_equal(nbo_plan(&h, f, 2000, 2048, 0, &p), -1);
@@ -455,6 +467,33 @@ static void t_uso_v6_vlan_whole(void **st)
         check_uso(6, 1, 1);
 }
 
+/*
+ * A UDP checksum that computes to zero is sent as 0xffff (RFC 768): zero
+ * would tell the receiver there is no checksum at all.
+ */
+static void t_udp_zero_checksum(void **st)
+{
+        (void)st;
+        static uint8_t f[70000], out[2048];
+        struct virtio_net_hdr h;
+        struct nbo_plan p;
+        uint32_t len = uso_frame(f, 4, 0, 100, &h, 0), l4 = 14 + 20;
+        h.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+        h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        h.csum_start = (uint16_t)l4;
+        assert_int_equal(nbo_plan(&h, f, len, sizeof(out), 0, &p), 0);
+        assert_int_equal(nbo_emit(&h, f, &p, 0, out), len);
+        assert_true(l4_ok(out, len, 14, 4, 17));
+        /* Add the checksum to the first payload word: the sum becomes all
+         * ones, its complement zero. */
+        uint32_t w = (uint32_t)rd16(f + l4 + 8) + rd16(out + l4 + 6);
+        wr16(f + l4 + 8, (uint16_t)((w & 0xffff) + (w >> 16)));
+        assert_int_equal(nbo_plan(&h, f, len, sizeof(out), 0, &p), 0);
+        assert_int_equal(nbo_emit(&h, f, &p, 0, out), len);
+        assert_int_equal(rd16(out + l4 + 6), 0xffff);
+        assert_true(l4_ok(out, len, 14, 4, 17));
+}
+
 static void t_uso_refused(void **st)
 {
         (void)st;
@@ -493,6 +532,7 @@ int main(void)
             cmocka_unit_test(t_tso_v6_vlan),
             cmocka_unit_test(t_partial_checksum),
             cmocka_unit_test(t_refused),
+            cmocka_unit_test(t_udp_zero_checksum),
             cmocka_unit_test(t_whole_v4),
             cmocka_unit_test(t_whole_v6_vlan_gro),
             cmocka_unit_test(t_tx_v4),
