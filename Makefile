@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 20
 # Each target's run in `make fuzz-long`, before a release (seconds).
 FUZZ_LONG_SECONDS ?= 600
 
-.PHONY: all deps demo check check-kvm fuzz fuzz-long format format-check bench clean
+.PHONY: all deps demo check check-kvm fuzz fuzz-long mutate format format-check bench clean
 
 all: deps $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)
@@ -54,6 +54,11 @@ fuzz-build: deps $(FUZZ)/build.ninja
 fuzz-long: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) meson test -C $(FUZZ) --suite fuzz --num-processes 1 \
 		--timeout-multiplier $$(( $(FUZZ_LONG_SECONDS) / 200 + 1 )) --print-errorlogs
+
+# Each mutant of tests/mutants.ini applied alone; every one must be caught
+# (ONLY=name[,name] for some). Run before a release; see docs/testing.md.
+mutate: all asan
+	@tests/mutate.py $(if $(ONLY),--only $(ONLY)) tests/mutants.ini asan=$(ASAN) build=$(BUILD)
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i

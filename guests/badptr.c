@@ -3,6 +3,7 @@
  * argument 1:
  *   struct   the argument struct itself lies outside guest memory
  *   console  a console buffer beyond the end of memory
+ *   straddle a console buffer that starts in memory and ends past it
  *   wrap     a buffer whose end overflows 64 bits
  *   lowmem   a buffer in the page-table area below 1 MiB
  *   frames   a net batch whose frame array is out of range
@@ -37,6 +38,11 @@ int guest_main(int argc, char **argv)
                 raw_hypercall(MOAT_HC_CONSOLE, 0xfffff000u);
         } else if (strcmp(c, "console") == 0) {
                 struct moat_hc_console a = {.data = 0x7ffffff0ull, .len = 4096};
+                raw_hypercall(MOAT_HC_CONSOLE, (uint64_t)(uintptr_t)&a);
+        } else if (strcmp(c, "straddle") == 0) {
+                const struct moat_boot_info *bi =
+                    (const struct moat_boot_info *)(uintptr_t)MOAT_GUEST_BOOT_INFO;
+                struct moat_hc_console a = {.data = bi->mem_size - 16, .len = 64};
                 raw_hypercall(MOAT_HC_CONSOLE, (uint64_t)(uintptr_t)&a);
         } else if (strcmp(c, "wrap") == 0) {
                 struct moat_hc_console a = {.data = 0xfffffffffffff000ull, .len = 4096};

@@ -236,6 +236,64 @@ static void t_limit_and_timeout(void **st)
         h_free(h);
 }
 
+/* The fragment limit holds when all the fragments are one datagram's: there
+ * is no other datagram to give up, so that datagram is dropped. */
+static void t_limit_one_datagram(void **st)
+{
+        struct eng_config c = {.ec_seed = 3, .ec_max_frags = 4, .ec_max_frag_queues = 4};
+        struct harness *h = scrubbed(&c);
+        uint8_t f[2048];
+        uint32_t n, i;
+        struct eng_stats s;
+
+        (void)st;
+        make_dgram(2000);
+        for (i = 0; i < 4; i++) {
+                n = frag4(f, 400, i * 200, 200, 1);
+                h_input(h, H_LAN, f, n);
+        }
+        eng_stats_get(h->eng, &s);
+        assert_int_equal(s.es_frags_cur, 4);
+        assert_int_equal(h_reason(h, ENG_RES_MEMORY), 0);
+        n = frag4(f, 400, 800, 200, 1);
+        h_input(h, H_LAN, f, n);
+        eng_stats_get(h->eng, &s);
+        assert_int_equal(s.es_frags_cur, 0);
+        assert_int_equal(h_reason(h, ENG_RES_MEMORY), 1);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        h_free(h);
+}
+
+/* Fragments that each end within 65535 but add up, with the IPv4 header,
+ * to more than an IP datagram can hold are dropped, not sent on with a
+ * length that wrapped. */
+static void t_v4_reassembled_too_long(void **st)
+{
+        struct harness *h = scrubbed(NULL);
+        static uint8_t zeros[1480];
+        uint8_t f[2048];
+        uint32_t n, off;
+
+        (void)st;
+        for (off = 0; off < 65528; off += 1480) {
+                uint32_t len = 65528 - off < 1480 ? 65528 - off : 1480;
+                struct pb_ip ip = {.af = 4,
+                                   .src = "192.168.1.10",
+                                   .dst = "198.51.100.7",
+                                   .proto = 17,
+                                   .id = 500,
+                                   .frag = (uint16_t)((off + len < 65528 ? 0x2000 : 0) | off / 8),
+                                   .dmac = H_LAN_MAC,
+                                   .smac = H_HOST_MAC};
+
+                n = pb_frame(f, &ip, zeros, len);
+                h_input(h, H_LAN, f, n);
+                assert_int_equal(h_nout(h, H_WAN), 0);
+        }
+        assert_int_equal(h_reason(h, ENG_RES_FRAG), 1);
+        h_free(h);
+}
+
 static void t_v6(void **st)
 {
         struct harness *h = scrubbed(NULL);
@@ -352,6 +410,8 @@ int main(void)
             cmocka_unit_test(t_v4_too_many),
             cmocka_unit_test(t_v4_bad),
             cmocka_unit_test(t_limit_and_timeout),
+            cmocka_unit_test(t_limit_one_datagram),
+            cmocka_unit_test(t_v4_reassembled_too_long),
             cmocka_unit_test(t_v6),
             cmocka_unit_test(t_no_scrub_passes_fragments),
             cmocka_unit_test(t_v4_refragment),

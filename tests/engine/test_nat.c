@@ -65,6 +65,60 @@ static void t_nat_udp_roundtrip(void **st)
         h_free(h);
 }
 
+/*
+ * UDP checksums through translation: one that comes to zero leaves as
+ * 0xffff (zero would mean "none"), and an IPv4 datagram sent without one
+ * (zero) leaves without one.
+ */
+static void t_nat_udp_checksum_zero(void **st)
+{
+        struct harness *h = h_natfw(0, 0);
+        uint8_t f[2048], pay[16];
+        const uint8_t *o;
+        uint32_t n, w;
+        uint16_t xport, c1;
+
+        (void)st;
+        n = h_udp(f, 0, 4, CLI, SRV, 5353, 53, 16);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        xport = rd16(h_out(h, H_WAN, 0, &n) + 14 + 20);
+
+        memset(pay, 'u', sizeof(pay));
+        struct pb_ip wip = {.af = 4,
+                            .src = SRV,
+                            .dst = "203.0.113.1",
+                            .proto = 17,
+                            .ttl = 64,
+                            .dmac = H_WAN_MAC,
+                            .smac = H_GW_MAC};
+        uint8_t l4[256];
+        n = pb_frame(f, &wip, l4, pb_udp(l4, 53, xport, pay, 16));
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        c1 = rd16(h_out(h, H_LAN, 0, &n) + 14 + 20 + 6);
+        assert_true(c1 != 0 && c1 != 0xffff);
+        /* The same reply with the delivered checksum added to its first
+         * payload word: translated, its sum is all ones, its checksum 0. */
+        w = (uint32_t)rd16(pay) + c1;
+        w = (w & 0xffff) + (w >> 16);
+        pay[0] = (uint8_t)(w >> 8);
+        pay[1] = (uint8_t)w;
+        n = pb_frame(f, &wip, l4, pb_udp(l4, 53, xport, pay, 16));
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        assert_int_equal(rd16(o + 14 + 20 + 6), 0xffff);
+        assert_true(pb_csums_right(o, n));
+        /* Sent without a checksum: delivered without one. */
+        f[14 + 20 + 6] = f[14 + 20 + 7] = 0;
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        assert_int_equal(rd16(o + 14 + 20 + 6), 0);
+        h_free(h);
+}
+
 static void t_nat_tcp_checksum(void **st)
 {
         struct harness *h = h_natfw(0, 0);
@@ -548,6 +602,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(t_nat_udp_roundtrip),
             cmocka_unit_test(t_nat_tcp_checksum),
+            cmocka_unit_test(t_nat_udp_checksum_zero),
             cmocka_unit_test(t_nat_exhaustion),
             cmocka_unit_test(t_nat_ports_unpredictable),
             cmocka_unit_test(t_nat_icmp_echo),
