@@ -151,6 +151,122 @@ static int track_sloppy(struct engine *eng, struct pf_state *s, const struct eng
         return ENG_PASS;
 }
 
+/* One segment as tracking sees it: sequence space in its sender's own
+ * numbers, the window unscaled, the scale shifts that apply to it. */
+struct tcp_seg {
+        uint32_t seq, ack, end, win;
+        uint8_t sws, dws;
+};
+
+/*
+ * The first segment seen from this end (its SYN, or the responder's first
+ * under modulation) sets where its sequence space starts and, for a SYN,
+ * whether both ends scale their windows.
+ */
+static void track_first(struct engine *eng, struct eng_pdesc *pd, struct pf_state_peer *src,
+                        struct pf_state_peer *dst, struct tcp_seg *t, bool *copyback)
+{
+        uint8_t f = pd->pd_tcpflags;
+
+        if (dst->seqdiff && !src->seqdiff) {
+                /* Modulation of the responder starts with its first segment. */
+                src->seqdiff = eng_random32(eng);
+                t->ack = pd->pd_ack - dst->seqdiff;
+                tcp_set32(pd, 4, t->seq + src->seqdiff);
+                tcp_set32(pd, 8, t->ack);
+                *copyback = true;
+        } else {
+                t->ack = pd->pd_ack;
+        }
+        t->end = t->seq + pd->pd_plen;
+        if (f & ENG_TH_SYN) {
+                t->end++;
+                if (dst->wscale & PF_WSCALE_FLAG) {
+                        src->wscale = eng_tcp_wscale(pd);
+                        if (src->wscale & PF_WSCALE_FLAG) {
+                                t->sws = src->wscale & PF_WSCALE_MASK;
+                                t->win = (t->win + (1u << t->sws) - 1) >> t->sws;
+                                t->dws = dst->wscale & PF_WSCALE_MASK;
+                        } else {
+                                /* The other side may not scale: its window
+                                 * was real after all. */
+                                uint32_t w = (uint32_t)dst->max_win
+                                             << (dst->wscale & PF_WSCALE_MASK);
+                                dst->max_win = (uint16_t)(w > PF_TCP_MAXWIN ? PF_TCP_MAXWIN : w);
+                                dst->wscale = 0;
+                        }
+                }
+        }
+        if (f & ENG_TH_FIN)
+                t->end++;
+        src->seqlo = t->seq;
+        if (src->state < PF_TCPS_SYN_SENT)
+                src->state = PF_TCPS_SYN_SENT;
+        uint32_t w = (uint32_t)dst->max_win << t->dws;
+        if (w < 1)
+                w = 1;
+        if (src->seqhi == 1 || SEQ_GEQ(t->end + w, src->seqhi))
+                src->seqhi = t->end + w;
+        if (t->win > src->max_win)
+                src->max_win = (uint16_t)t->win;
+}
+
+/* A later segment: modulated numbers back into the sender's space. */
+static void track_later(struct eng_pdesc *pd, const struct pf_state_peer *src,
+                        const struct pf_state_peer *dst, struct tcp_seg *t, bool *copyback)
+{
+        t->ack = pd->pd_ack - dst->seqdiff;
+        if (src->seqdiff || dst->seqdiff) {
+                tcp_set32(pd, 4, t->seq + src->seqdiff);
+                tcp_set32(pd, 8, t->ack);
+                *copyback = true;
+        }
+        t->end = t->seq + pd->pd_plen;
+        if (pd->pd_tcpflags & ENG_TH_SYN)
+                t->end++;
+        if (pd->pd_tcpflags & ENG_TH_FIN)
+                t->end++;
+}
+
+/* pf's window test: the segment fits what the receiver allowed, is not
+ * more than a window back, and acks within a window either way. */
+static bool in_window(const struct engine *eng, const struct pf_state_peer *src,
+                      const struct pf_state_peer *dst, const struct tcp_seg *t, uint8_t f,
+                      uint32_t orig_seq)
+{
+        int32_t ackskew = (int32_t)(dst->seqlo - t->ack);
+
+        return SEQ_GEQ(src->seqhi, t->end) &&
+               /* not more than one window back (retransmissions) */
+               SEQ_GEQ(t->seq, src->seqlo - ((uint32_t)dst->max_win << t->dws)) &&
+               /* acking not more than one window of fragments back or forward */
+               ackskew >= -PF_MAXACKWINDOW && ackskew <= (PF_MAXACKWINDOW << t->sws) &&
+               /* with reassembly on, a RST must hit the expected sequence */
+               ((f & ENG_TH_RST) == 0 || orig_seq == src->seqlo || orig_seq == src->seqlo + 1 ||
+                orig_seq + 1 == src->seqlo || !eng->scrub);
+}
+
+/* A segment in the window moves the peers' states along. */
+static void track_accept(struct engine *eng, struct pf_state *s, struct pf_state_peer *src,
+                         struct pf_state_peer *dst, const struct tcp_seg *t, uint8_t f)
+{
+        advance_window(src, dst, t->end, t->ack, t->win, t->sws);
+        if ((f & ENG_TH_SYN) && src->state < PF_TCPS_SYN_SENT)
+                src->state = PF_TCPS_SYN_SENT;
+        if ((f & ENG_TH_FIN) && src->state < PF_TCPS_CLOSING)
+                src->state = PF_TCPS_CLOSING;
+        if (f & ENG_TH_ACK) {
+                if (dst->state == PF_TCPS_SYN_SENT)
+                        dst->state = PF_TCPS_ESTABLISHED;
+                else if (dst->state == PF_TCPS_CLOSING)
+                        dst->state = PF_TCPS_FIN_WAIT_2;
+        }
+        if (f & ENG_TH_RST)
+                src->state = dst->state = PF_TCPS_TIME_WAIT;
+        s->expire_s = eng->now_s;
+        update_timeout(s, src, dst);
+}
+
 int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, int *reason,
                   bool *copyback)
 {
@@ -158,131 +274,48 @@ int eng_tcp_track(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, 
         struct pf_state_peer *src = from_src ? &s->src : &s->dst;
         struct pf_state_peer *dst = from_src ? &s->dst : &s->src;
         uint8_t f = pd->pd_tcpflags;
-        uint32_t win = pd->pd_win;
-        uint32_t seq = pd->pd_seq, orig_seq = pd->pd_seq, ack, end;
-        uint8_t sws = 0, dws = 0;
-        int32_t ackskew;
+        uint32_t orig_seq = pd->pd_seq;
+        struct tcp_seg t = {.seq = pd->pd_seq, .win = pd->pd_win};
 
         if (s->flags & ENG_SF_SLOPPY)
                 return track_sloppy(eng, s, pd);
         if (src->wscale && dst->wscale && !(f & ENG_TH_SYN)) {
-                sws = src->wscale & PF_WSCALE_MASK;
-                dws = dst->wscale & PF_WSCALE_MASK;
+                t.sws = src->wscale & PF_WSCALE_MASK;
+                t.dws = dst->wscale & PF_WSCALE_MASK;
         }
-
-        if (src->seqlo == 0) {
-                /* First packet from this end. */
-                if (dst->seqdiff && !src->seqdiff) {
-                        /* Modulation of the responder starts with its
-                         * first segment. */
-                        src->seqdiff = eng_random32(eng);
-                        ack = pd->pd_ack - dst->seqdiff;
-                        tcp_set32(pd, 4, seq + src->seqdiff);
-                        tcp_set32(pd, 8, ack);
-                        *copyback = true;
-                } else {
-                        ack = pd->pd_ack;
-                }
-                end = seq + pd->pd_plen;
-                if (f & ENG_TH_SYN) {
-                        end++;
-                        if (dst->wscale & PF_WSCALE_FLAG) {
-                                src->wscale = eng_tcp_wscale(pd);
-                                if (src->wscale & PF_WSCALE_FLAG) {
-                                        sws = src->wscale & PF_WSCALE_MASK;
-                                        win = (win + (1u << sws) - 1) >> sws;
-                                        dws = dst->wscale & PF_WSCALE_MASK;
-                                } else {
-                                        /* The other side may not scale:
-                                         * its window was real after all. */
-                                        uint32_t w = (uint32_t)dst->max_win
-                                                     << (dst->wscale & PF_WSCALE_MASK);
-                                        dst->max_win =
-                                            (uint16_t)(w > PF_TCP_MAXWIN ? PF_TCP_MAXWIN : w);
-                                        dst->wscale = 0;
-                                }
-                        }
-                }
-                if (f & ENG_TH_FIN)
-                        end++;
-                src->seqlo = seq;
-                if (src->state < PF_TCPS_SYN_SENT)
-                        src->state = PF_TCPS_SYN_SENT;
-                {
-                        uint32_t w = (uint32_t)dst->max_win << dws;
-
-                        if (w < 1)
-                                w = 1;
-                        if (src->seqhi == 1 || SEQ_GEQ(end + w, src->seqhi))
-                                src->seqhi = end + w;
-                }
-                if (win > src->max_win)
-                        src->max_win = (uint16_t)win;
-        } else {
-                ack = pd->pd_ack - dst->seqdiff;
-                if (src->seqdiff || dst->seqdiff) {
-                        tcp_set32(pd, 4, seq + src->seqdiff);
-                        tcp_set32(pd, 8, ack);
-                        *copyback = true;
-                }
-                end = seq + pd->pd_plen;
-                if (f & ENG_TH_SYN)
-                        end++;
-                if (f & ENG_TH_FIN)
-                        end++;
-        }
+        if (src->seqlo == 0)
+                track_first(eng, pd, src, dst, &t, copyback);
+        else
+                track_later(pd, src, dst, &t, copyback);
 
         if ((f & ENG_TH_ACK) == 0) {
                 /* No ack to check: let it pass the skew test. */
-                ack = dst->seqlo;
-        } else if ((ack == 0 && (f & (ENG_TH_ACK | ENG_TH_RST)) == (ENG_TH_ACK | ENG_TH_RST)) ||
+                t.ack = dst->seqlo;
+        } else if ((t.ack == 0 && (f & (ENG_TH_ACK | ENG_TH_RST)) == (ENG_TH_ACK | ENG_TH_RST)) ||
                    dst->state < PF_TCPS_SYN_SENT) {
                 /* Stacks that ack nothing on RST, or before the peer spoke. */
-                ack = dst->seqlo;
+                t.ack = dst->seqlo;
         }
-        if (seq == end) {
+        if (t.seq == t.end) {
                 /* Segments without data or SYN/FIN are only checked for acks. */
-                seq = src->seqlo;
-                end = seq;
+                t.seq = src->seqlo;
+                t.end = t.seq;
         }
-        ackskew = (int32_t)(dst->seqlo - ack);
-
-        if (SEQ_GEQ(src->seqhi, end) &&
-            /* not more than one window back (retransmissions) */
-            SEQ_GEQ(seq, src->seqlo - ((uint32_t)dst->max_win << dws)) &&
-            /* acking not more than one window of fragments back or forward */
-            ackskew >= -PF_MAXACKWINDOW && ackskew <= (PF_MAXACKWINDOW << sws) &&
-            /* with reassembly on, a RST must hit the expected sequence */
-            ((f & ENG_TH_RST) == 0 || orig_seq == src->seqlo || orig_seq == src->seqlo + 1 ||
-             orig_seq + 1 == src->seqlo || !eng->scrub)) {
-                advance_window(src, dst, end, ack, win, sws);
-                if ((f & ENG_TH_SYN) && src->state < PF_TCPS_SYN_SENT)
-                        src->state = PF_TCPS_SYN_SENT;
-                if ((f & ENG_TH_FIN) && src->state < PF_TCPS_CLOSING)
-                        src->state = PF_TCPS_CLOSING;
-                if (f & ENG_TH_ACK) {
-                        if (dst->state == PF_TCPS_SYN_SENT)
-                                dst->state = PF_TCPS_ESTABLISHED;
-                        else if (dst->state == PF_TCPS_CLOSING)
-                                dst->state = PF_TCPS_FIN_WAIT_2;
-                }
-                if (f & ENG_TH_RST)
-                        src->state = dst->state = PF_TCPS_TIME_WAIT;
-                s->expire_s = eng->now_s;
-                update_timeout(s, src, dst);
+        if (in_window(eng, src, dst, &t, f, orig_seq)) {
+                track_accept(eng, s, src, dst, &t, f);
                 return ENG_PASS;
         }
         if ((dst->state < PF_TCPS_SYN_SENT || dst->state >= PF_TCPS_FIN_WAIT_2 ||
              src->state >= PF_TCPS_FIN_WAIT_2) &&
-            SEQ_GEQ(src->seqhi + PF_MAXACKWINDOW, end) &&
-            SEQ_GEQ(seq, src->seqlo - PF_MAXACKWINDOW)) {
+            SEQ_GEQ(src->seqhi + PF_MAXACKWINDOW, t.end) &&
+            SEQ_GEQ(t.seq, src->seqlo - PF_MAXACKWINDOW)) {
                 /*
                  * Loose tracking, as pf: SYNs shotgunned before the peer
                  * answered, a connection picked up after the table was
                  * flushed, stray segments right after a close. Passed
                  * without refreshing the state's expiry.
                  */
-                advance_window(src, dst, end, ack, win, sws);
+                advance_window(src, dst, t.end, t.ack, t.win, t.sws);
                 if ((f & ENG_TH_FIN) && src->state < PF_TCPS_CLOSING)
                         src->state = PF_TCPS_CLOSING;
                 if (f & ENG_TH_RST)

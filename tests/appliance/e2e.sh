@@ -79,21 +79,29 @@ print(s.recv(200).decode().strip(), "sent", hashlib.sha256(data).hexdigest())' "
 	[ -n "$got" ] && [ "$got" = "$(echo "$res" | sed -n 's/.* sent \([0-9a-f]*\)$/\1/p')" ]
 }
 
+# A transfer of MIB MiB from the LAN client to the WAN server on PORT that
+# stops after a quarter of it, says so in $tmp/half, and goes on only when
+# transfer_resume says so: whatever the test does in between (a kill, a
+# ruleset swap) happens mid-transfer, whatever the machine's speed.
 transfer_start() { # PORT MIB OUT
-	rm -f "$tmp/half"
+	rm -f "$tmp/half" "$tmp/resume"
 	sink_start "$wan" 198.51.100.254 "$1"
 	ip netns exec "$lan" /usr/bin/python3 -c '
 import hashlib, os, socket, sys, time
-data = os.urandom(int(sys.argv[3]) << 20)
-s = socket.create_connection(("198.51.100.254", int(sys.argv[2])), timeout=20)
+data = os.urandom(int(sys.argv[4]) << 20)
+s = socket.create_connection(("198.51.100.254", int(sys.argv[3])), timeout=20)
 for i in range(0, len(data), 1 << 16):
     s.sendall(data[i:i + (1 << 16)])
     if i == len(data) // 4:
         open(sys.argv[1], "w").write("half\n")
-        time.sleep(0.5)
+        deadline = time.monotonic() + 30
+        while not os.path.exists(sys.argv[2]):
+            if time.monotonic() > deadline:
+                sys.exit("never told to resume")
+            time.sleep(0.01)
 s.shutdown(socket.SHUT_WR)
 print(s.recv(200).decode().strip(), "sent", hashlib.sha256(data).hexdigest())
-' "$tmp/half" "$1" "$2" >"$3" 2>&1 &
+' "$tmp/half" "$tmp/resume" "$1" "$2" >"$3" 2>&1 &
 	cpid=$!
 }
 domain_pid() { # NAME: the running domain's process, from `status --json`
@@ -102,12 +110,16 @@ import json, sys
 print([d["pid"] for d in json.load(sys.stdin)["domains"] if d["name"] == sys.argv[1]][0])' "$1"
 }
 
-transfer_half() {
+transfer_half() { # waits until a quarter has gone; the client then waits
 	i=0
-	while [ ! -f "$tmp/half" ] && [ $i -lt 200 ]; do
+	until [ -f "$tmp/half" ]; do
 		i=$((i + 1))
+		[ $i -le 1000 ] || fail "the transfer did not reach its first quarter in 20 s: $(cat "$tmp"/client* 2>&1)"
 		sleep 0.02
 	done
+}
+transfer_resume() {
+	touch "$tmp/resume"
 }
 transfer_check() { # OUT BYTES: the server saw the appliance's address and every byte
 	wait $cpid
@@ -208,11 +220,16 @@ echo "ok: LAN pings the WAN server through the appliance"
 # connection's state, so the transfer completes.
 transfer_start 8080 8 "$tmp/client"
 killed=""
+transfer_half
 if [ "$mode" != bare-metal ]; then
-	transfer_half
-	pid=$(domain_pid ndvm-lan)
-	kill -9 "$pid" && killed=$pid
+	pid=$(domain_pid ndvm-lan) || fail "no pid for ndvm-lan in status --json"
+	case $pid in
+	'' | *[!0-9]*) fail "ndvm-lan's pid is '$pid'" ;;
+	esac
+	kill -9 "$pid" || fail "could not kill ndvm-lan (pid $pid)"
+	killed=$pid
 fi
+transfer_resume
 transfer_check "$tmp/client" 8388608 || fail "TCP through NAT: $res"
 echo "ok: 8 MiB over TCP LAN->WAN intact, the server saw the appliance's address"
 if [ -n "$killed" ]; then
@@ -392,6 +409,7 @@ transfer_start 8081 4 "$tmp/client2"
 transfer_half
 "$moat" -c "$conf" pfctl -f "$tmp/strict.conf" || fail "ruleset swap refused"
 "$moat" -c "$conf" pfctl -s rules | grep -q "^block drop log all" || fail "swapped ruleset not shown"
+transfer_resume
 transfer_check "$tmp/client2" 4194304 || fail "transfer across the swap: $res"
 echo "ok: ruleset swapped mid-transfer, the established connection finished intact"
 if ip netns exec "$lan" /usr/bin/python3 -c '
@@ -506,6 +524,9 @@ except OSError as e:
 ' 2>&1)
 echo "$ret"
 echo "$ret" | grep -q "tcp refused" || fail "block return on TCP gave no RST: $ret"
+# Linux sends its SYN again after 1 s: a refusal sooner answered the first.
+ms=$(echo "$ret" | sed -n 's/^tcp refused \([0-9]*\) ms$/\1/p')
+[ -n "$ms" ] && [ "$ms" -lt 1000 ] || fail "block return on TCP: the first SYN got no RST: $ret"
 echo "$ret" | grep -q "udp unreachable" || fail "block return on UDP gave no ICMP unreachable: $ret"
 echo "ok: block return answers TCP with a RST and UDP with ICMP unreachable"
 "$moat" -c "$conf" pfctl -F all >/dev/null 2>&1 || fail "pfctl -F all"
