@@ -7,9 +7,9 @@
  * tests and the engine).
  *
  * With the appliance of `moat -c FILE` running, the requests go to its
- * daemon and on to the fw: -f FILE swaps the ruleset atomically (states are
- * kept), -s rules|info|states|Tables|labels, -F states|rules|all, -t TABLE
- * -T show|add|delete|flush|test.
+ * daemon and on to the fw (cmd_pfctl_remote.c): -f FILE swaps the ruleset
+ * atomically (states are kept), -s rules|info|states|Tables|labels, -F
+ * states|rules|all, -t TABLE -T show|add|delete|flush|test.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,11 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "appliance.h"
+#include "cmd_pfctl.h"
 #include "moat.h"
-#include "pfconf.h"
-
-#define PFCTL_MAX_DEFINES 64
 
 static void pfctl_usage(FILE *f)
 {
@@ -67,7 +64,7 @@ static int pfctl_no_appliance(const char *flag, const char *arg, const char *hin
         return 1;
 }
 
-static int pfctl_write_blob(const char *path, const void *blob, size_t len)
+int pfctl_write_blob(const char *path, const void *blob, size_t len)
 {
         FILE *f = fopen(path, "wb");
 
@@ -82,155 +79,64 @@ static int pfctl_write_blob(const char *path, const void *blob, size_t len)
         return 0;
 }
 
-/*
- * Sends a pfctl request (taking `req`) to the appliance's daemon. An error
- * reply is printed; a text reply goes to `out` (if not NULL) and, if `text`
- * is not NULL, a copy to *text. Returns 0 or 1.
- */
-static int pfctl_send(const struct appconf *app, json_object *req, FILE *out, char **text)
+/* -D MACRO=VALUE; 0 or the exit status. */
+static int pfctl_add_define(struct pfctl_args *a, char *arg)
 {
-        char err[512];
-        json_object *r = app_call(app, req, err, sizeof(err)), *v;
-        json_object_put(req);
-        if (r == NULL) {
-                fprintf(stderr, "moat pfctl: %s\n", err);
-                return 1;
+        char *eq = strchr(arg, '=');
+
+        if (eq == NULL || eq == arg) {
+                fprintf(stderr, "moat pfctl: -D needs MACRO=VALUE\n");
+                return 2;
         }
-        int rc = 0;
-        if (json_object_object_get_ex(r, "error", &v)) {
-                fprintf(stderr, "moat pfctl: %s\n", json_object_get_string(v));
-                rc = 1;
-        } else if (json_object_object_get_ex(r, "text", &v)) {
-                if (out)
-                        fputs(json_object_get_string(v), out);
-                if (text)
-                        *text = strdup(json_object_get_string(v));
+        if (a->ndefs == PFCTL_MAX_DEFINES) {
+                fprintf(stderr, "moat pfctl: too many -D (max %d)\n", PFCTL_MAX_DEFINES);
+                return 2;
         }
-        json_object_put(r);
-        return rc;
+        *eq = '\0';
+        if (!pfconf_macro_name_ok(arg)) {
+                fprintf(stderr, "moat pfctl: invalid macro name '%s'\n", arg);
+                return 2;
+        }
+        a->defs[a->ndefs].name = arg;
+        a->defs[a->ndefs++].value = eq + 1;
+        return 0;
 }
 
-static json_object *pfctl_request(const char *op)
+/* The flags into *a; -1 to go on, else the exit status (-h: 0). */
+static int pfctl_parse_flags(int argc, char **argv, struct pfctl_args *a)
 {
-        json_object *req = json_object_new_object();
-        json_object_object_add(req, "cmd", json_object_new_string("pfctl"));
-        json_object_object_add(req, "op", json_object_new_string(op));
-        return req;
-}
-
-/* -s/-F/-f on the running fw; the reply text (a load's is "ok") is printed. */
-static int pfctl_remote(const struct appconf *app, const char *op, const char *blob)
-{
-        json_object *req = pfctl_request(op);
-        if (blob)
-                json_object_object_add(req, "blob", json_object_new_string(blob));
-        return pfctl_send(app, req, strcmp(op, "load") != 0 ? stdout : NULL, NULL);
-}
-
-/* -t TABLE -T CMD [ADDR...] on the running fw. */
-static int pfctl_table_remote(const struct appconf *app, const char *table, const char *tcmd,
-                              int naddr, char **addrs)
-{
-        json_object *req = pfctl_request("table");
-        json_object_object_add(req, "table", json_object_new_string(table));
-        json_object_object_add(req, "tcmd", json_object_new_string(tcmd));
-        json_object *a = json_object_new_array();
-        for (int i = 0; i < naddr; i++)
-                json_object_array_add(a, json_object_new_string(addrs[i]));
-        json_object_object_add(req, "addrs", a);
-        /* pfctl prints table contents on stdout and counts on stderr. */
-        char *text = NULL;
-        int rc = pfctl_send(app, req, strcmp(tcmd, "show") == 0 ? stdout : stderr, &text);
-        /* -T test: the exit status says whether every address matched. */
-        unsigned got, of;
-        if (rc == 0 && strcmp(tcmd, "test") == 0 && text && sscanf(text, "%u/%u", &got, &of) == 2 &&
-            got != of)
-                rc = 1;
-        free(text);
-        return rc;
-}
-
-/* The appliance `moat -c FILE` names, if its daemon answers. */
-static int pfctl_running(struct appconf *app)
-{
-        char err[512];
-        if (appconf_load(app, moat_conf_path, err, sizeof(err)) < 0)
-                return 0;
-        json_object *st = app_request(app, "status", err, sizeof(err));
-        if (st == NULL)
-                return 0;
-        json_object_put(st);
-        return 1;
-}
-
-static int pfctl_load_remote(struct appconf *app, const void *blob, size_t len)
-{
-        char path[PATH_MAX];
-        app_path(path, sizeof(path), app, "pfctl-load.blob");
-        if (pfctl_write_blob(path, blob, len) != 0)
-                return 1;
-        int rc = pfctl_remote(app, "load", path);
-        unlink(path);
-        return rc;
-}
-
-int moat_cmd_pfctl(int argc, char **argv)
-{
-        const char *file = NULL, *show = NULL, *table = NULL, *tcmd = NULL, *flush = NULL;
-        const char *wpath = NULL, *optarg_show = NULL;
-        int opt, noload = 0, verbose = 0, ret;
-        struct ruleset_view view;
-        void *blob = NULL;
-        size_t len = 0, ndefs = 0;
-        struct pfconf_define defs[PFCTL_MAX_DEFINES];
+        int opt, rc;
 
         optind = 1;
         while ((opt = getopt(argc, argv, "nvf:s:t:T:F:w:D:h")) != -1) {
-                char *eq;
-
                 switch (opt) {
                 case 'D':
-                        eq = strchr(optarg, '=');
-                        if (eq == NULL || eq == optarg) {
-                                fprintf(stderr, "moat pfctl: -D needs MACRO=VALUE\n");
-                                return 2;
-                        }
-                        if (ndefs == PFCTL_MAX_DEFINES) {
-                                fprintf(stderr, "moat pfctl: too many -D (max %d)\n",
-                                        PFCTL_MAX_DEFINES);
-                                return 2;
-                        }
-                        *eq = '\0';
-                        if (!pfconf_macro_name_ok(optarg)) {
-                                fprintf(stderr, "moat pfctl: invalid macro name '%s'\n", optarg);
-                                return 2;
-                        }
-                        defs[ndefs].name = optarg;
-                        defs[ndefs++].value = eq + 1;
+                        if ((rc = pfctl_add_define(a, optarg)) != 0)
+                                return rc;
                         break;
                 case 'n':
-                        noload = 1;
+                        a->noload = 1;
                         break;
                 case 'v':
-                        verbose++;
+                        a->verbose++;
                         break;
                 case 'f':
-                        file = optarg;
+                        a->file = optarg;
                         break;
                 case 's':
-                        show = optarg_show = optarg;
+                        a->show = optarg;
                         break;
                 case 't':
-                        table = optarg;
+                        a->table = optarg;
                         break;
                 case 'T':
-                        tcmd = optarg;
+                        a->tcmd = optarg;
                         break;
                 case 'F':
-                        flush = optarg;
+                        a->flush = optarg;
                         break;
                 case 'w':
-                        wpath = optarg;
+                        a->wpath = optarg;
                         break;
                 case 'h':
                         pfctl_usage(stdout);
@@ -240,76 +146,69 @@ int moat_cmd_pfctl(int argc, char **argv)
                         return 2;
                 }
         }
-        if (optind < argc && tcmd == NULL) {
-                fprintf(stderr, "moat pfctl: unexpected argument '%s'\n", argv[optind]);
+        a->naddrs = argc - optind;
+        a->addrs = argv + optind;
+        return -1;
+}
+
+/* Flags that go together, modifiers resolved; 0 or the exit status. */
+static int pfctl_check_flags(struct pfctl_args *a)
+{
+        const char *show = a->show;
+
+        if (a->naddrs > 0 && a->tcmd == NULL) {
+                fprintf(stderr, "moat pfctl: unexpected argument '%s'\n", a->addrs[0]);
                 pfctl_usage(stderr);
                 return 2;
         }
-        if (file == NULL && show == NULL && table == NULL && tcmd == NULL && flush == NULL) {
+        if (a->file == NULL && a->show == NULL && a->table == NULL && a->tcmd == NULL &&
+            a->flush == NULL) {
                 pfctl_usage(stderr);
                 return 2;
         }
-        if ((table != NULL) != (tcmd != NULL)) {
+        if ((a->table != NULL) != (a->tcmd != NULL)) {
                 fprintf(stderr, "moat pfctl: -t and -T go together\n");
                 return 2;
         }
-        if (show != NULL && (show = pfctl_modifier(show, pfctl_show_mods)) == NULL) {
-                fprintf(stderr, "moat pfctl: unknown -s modifier '%s'\n", optarg_show);
+        if (show != NULL && (a->show = pfctl_modifier(show, pfctl_show_mods)) == NULL) {
+                fprintf(stderr, "moat pfctl: unknown -s modifier '%s'\n", show);
                 return 2;
         }
-        if (tcmd != NULL && pfctl_modifier(tcmd, pfctl_table_cmds) == NULL) {
-                fprintf(stderr, "moat pfctl: unknown -T command '%s'\n", tcmd);
+        if (a->tcmd != NULL && pfctl_modifier(a->tcmd, pfctl_table_cmds) == NULL) {
+                fprintf(stderr, "moat pfctl: unknown -T command '%s'\n", a->tcmd);
                 return 2;
         }
-        if (flush != NULL && (flush = pfctl_modifier(flush, pfctl_flush_mods)) == NULL) {
+        if (a->flush != NULL && (a->flush = pfctl_modifier(a->flush, pfctl_flush_mods)) == NULL) {
                 fprintf(stderr, "moat pfctl: unknown -F modifier\n");
                 return 2;
         }
-        if (wpath != NULL && file == NULL) {
+        if (a->wpath != NULL && a->file == NULL) {
                 fprintf(stderr, "moat pfctl: -w needs -f FILE\n");
                 return 2;
         }
-        static struct appconf app;
-        if ((flush || tcmd || show || (file && !noload)) && pfctl_running(&app)) {
-                if (tcmd != NULL)
-                        return pfctl_table_remote(&app, table, tcmd, argc - optind, argv + optind);
+        return 0;
+}
 
-                ret = 0;
-                if (file != NULL) {
-                        if (pfconf_compile_file_defs(file, defs, ndefs, stderr, &blob, &len) != 0)
-                                return 1;
-                        if (verbose > 0 && ruleset_validate(blob, len, &view, NULL) == RULESET_OK)
-                                pfconf_print(stdout, &view, verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
-                        ret = noload ? 0 : pfctl_load_remote(&app, blob, len);
-                        free(blob);
-                }
-                /* -F rules: an empty ruleset, as pfctl leaves (nothing is filtered). */
-                if (ret == 0 && flush && strcmp(flush, "states") != 0) {
-                        void *empty;
-                        size_t elen;
-                        if (pfconf_compile("-F rules", "", 0, stderr, &empty, &elen) != 0)
-                                return 1;
-                        ret = pfctl_load_remote(&app, empty, elen);
-                        free(empty);
-                }
-                if (ret == 0 && flush && strcmp(flush, "rules") != 0)
-                        ret = pfctl_remote(&app, "flush-states", NULL);
-                if (ret == 0 && show != NULL)
-                        ret = pfctl_remote(&app, show, NULL);
-                return ret;
-        }
+/* No appliance runs: check, print or write FILE's ruleset; the exit status. */
+static int pfctl_run_local(const struct pfctl_args *a)
+{
+        struct ruleset_view view;
+        void *blob = NULL;
+        size_t len = 0;
+        int ret;
+
         /* Requests that only a running firewall can answer. */
-        if (flush != NULL)
-                return pfctl_no_appliance("-F ", flush, "");
-        if (tcmd != NULL)
-                return pfctl_no_appliance("-t ", table, "");
-        if (show != NULL && strcmp(show, "rules") != 0)
-                return pfctl_no_appliance("-s ", show, "");
-        if (file == NULL)
+        if (a->flush != NULL)
+                return pfctl_no_appliance("-F ", a->flush, "");
+        if (a->tcmd != NULL)
+                return pfctl_no_appliance("-t ", a->table, "");
+        if (a->show != NULL && strcmp(a->show, "rules") != 0)
+                return pfctl_no_appliance("-s ", a->show, "");
+        if (a->file == NULL)
                 return pfctl_no_appliance("-s rules", "",
                                           " (with -f FILE, shows the ruleset of FILE)");
 
-        if (pfconf_compile_file_defs(file, defs, ndefs, stderr, &blob, &len) != 0)
+        if (pfconf_compile_file_defs(a->file, a->defs, a->ndefs, stderr, &blob, &len) != 0)
                 return 1;
         ret = ruleset_validate(blob, len, &view, NULL);
         if (ret != RULESET_OK) { /* pfconf_compile_file() already checked: cannot happen */
@@ -318,18 +217,34 @@ int moat_cmd_pfctl(int argc, char **argv)
                 return 1;
         }
         ret = 0;
-        if (wpath != NULL)
-                ret = pfctl_write_blob(wpath, blob, len);
-        if (ret == 0 && (verbose > 0 || show != NULL))
-                pfconf_print(stdout, &view, verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
-        if (ret == 0 && !noload && show == NULL && wpath == NULL)
-                ret = pfctl_no_appliance("-f ", file,
+        if (a->wpath != NULL)
+                ret = pfctl_write_blob(a->wpath, blob, len);
+        if (ret == 0 && (a->verbose > 0 || a->show != NULL))
+                pfconf_print(stdout, &view, a->verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
+        if (ret == 0 && !a->noload && a->show == NULL && a->wpath == NULL)
+                ret = pfctl_no_appliance("-f ", a->file,
                                          " to load into (the file is valid; -n checks only)");
-        else if (ret == 0 && !noload && show != NULL)
+        else if (ret == 0 && !a->noload && a->show != NULL)
                 fprintf(stderr,
                         "moat pfctl: no running appliance: showing the ruleset parsed "
                         "from %s\n",
-                        file);
+                        a->file);
         free(blob);
         return ret;
+}
+
+int moat_cmd_pfctl(int argc, char **argv)
+{
+        static struct pfctl_args a;
+        static struct appconf app;
+        int rc;
+
+        memset(&a, 0, sizeof(a));
+        if ((rc = pfctl_parse_flags(argc, argv, &a)) >= 0)
+                return rc;
+        if ((rc = pfctl_check_flags(&a)) != 0)
+                return rc;
+        if ((a.flush || a.tcmd || a.show || (a.file && !a.noload)) && pfctl_running(&app))
+                return pfctl_run_remote(&app, &a);
+        return pfctl_run_local(&a);
 }

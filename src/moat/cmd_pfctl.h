@@ -1,0 +1,38 @@
+/*
+ * moat pfctl's two paths: the options as parsed (cmd_pfctl.c), and the
+ * requests to a running appliance's daemon (cmd_pfctl_remote.c).
+ */
+#ifndef MOAT_CMD_PFCTL_H
+#define MOAT_CMD_PFCTL_H
+
+#include <stddef.h>
+
+#include "appliance.h"
+#include "pfconf.h"
+
+#define PFCTL_MAX_DEFINES 64
+
+/* The command line, each modifier resolved to its full name. */
+struct pfctl_args {
+        const char *file;  /* -f FILE ('-': stdin) */
+        const char *show;  /* -s MOD */
+        const char *table; /* -t TABLE */
+        const char *tcmd;  /* -T CMD */
+        const char *flush; /* -F MOD */
+        const char *wpath; /* -w BLOB */
+        int noload;        /* -n */
+        int verbose;       /* -v count */
+        size_t ndefs;      /* -D MACRO=VALUE */
+        struct pfconf_define defs[PFCTL_MAX_DEFINES];
+        int naddrs; /* -T CMD ADDR... */
+        char **addrs;
+};
+
+/* Writes a compiled ruleset to path; 0 or 1 (reported). */
+int pfctl_write_blob(const char *path, const void *blob, size_t len);
+/* Loads *app from `moat -c FILE` and says whether its daemon answers. */
+int pfctl_running(struct appconf *app);
+/* Everything the command line asks of the running appliance; the exit status. */
+int pfctl_run_remote(struct appconf *app, const struct pfctl_args *a);
+
+#endif /* MOAT_CMD_PFCTL_H */
