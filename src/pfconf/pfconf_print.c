@@ -50,12 +50,17 @@ static void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const str
                 fputc(')', out);
 }
 
-/* A quoted string; `"` and `\` escaped so the output parses back. */
+/*
+ * ` label "..."`. pfctl prints the label raw; its lexer keeps a backslash in
+ * a quoted string as it is unless a quote follows, so raw backslashes parse
+ * back unchanged. Only `"` is escaped (pfctl prints it bare, which does not
+ * parse back). A label cannot end in a backslash: no quoted string can.
+ */
 static void pfconf_print_label(FILE *out, const char *s)
 {
         fputs(" label \"", out);
         for (; *s != '\0'; s++) {
-                if (*s == '"' || *s == '\\')
+                if (*s == '"')
                         fputc('\\', out);
                 fputc(*s, out);
         }
