@@ -409,14 +409,20 @@ static void pfconf_print_tables(FILE *out, const struct ruleset_view *v)
 
 void pfconf_print(FILE *out, const struct ruleset_view *v, int flags)
 {
-        uint32_t i;
+        static const int kinds[3] = {RULESET_TR_KIND(RULESET_TR_NAT),
+                                     RULESET_TR_KIND(RULESET_TR_RDR),
+                                     RULESET_TR_KIND(RULESET_TR_BINAT)};
+        uint32_t i, k;
 
         pfconf_print_options(out, v);
         pfconf_print_tables(out, v);
         for (i = 0; i < v->rv_n_scrub; i++)
                 pfconf_print_rule(out, v, &v->rv_scrub[i], flags);
-        for (i = 0; i < v->rv_n_trans; i++)
-                pfconf_print_trans(out, v, &v->rv_trans[i], flags);
+        /* pfctl loads, and so prints, the nat, rdr, then binat rulesets. */
+        for (k = 0; k < 3; k++)
+                for (i = 0; i < v->rv_n_trans; i++)
+                        if (RULESET_TR_KIND(v->rv_trans[i].t_action) == kinds[k])
+                                pfconf_print_trans(out, v, &v->rv_trans[i], flags);
         for (i = 0; i < v->rv_n_filter; i++)
                 pfconf_print_rule(out, v, &v->rv_filter[i], flags);
 }
