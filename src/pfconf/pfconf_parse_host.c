@@ -318,8 +318,10 @@ static struct pfconf_port *pfconf_port_item(struct pfconf *pf)
                 p->rp_hi = pfconf_portnum(pf, lo + (colon - pf->tok.text) + 1, line);
                 if (p->rp_lo > p->rp_hi)
                         pfconf_fail(pf, line, "invalid port range %u:%u", p->rp_lo, p->rp_hi);
-                if (p->rp_lo == p->rp_hi) /* pfctl's parseport(): N:N is port N */
+                if (p->rp_lo == p->rp_hi) { /* pfctl's parseport(): N:N is port N */
                         p->rp_op = RULESET_PORT_EQ;
+                        p->rp_hi = 0;
+                }
                 pfconf_next(pf);
                 return n;
         }
