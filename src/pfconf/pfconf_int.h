@@ -321,7 +321,9 @@ _Noreturn void pfconf_unexpected(struct pfconf *pf, const char *wanted);
 /* names (pfconf_names.c) */
 int pfconf_proto_byname(const char *name);    /* -1 if unknown */
 const char *pfconf_proto_name(uint8_t proto); /* NULL if none */
-int pfconf_service_byname(const char *name);  /* port, -1 if unknown */
+int pfconf_service_byname(const char *name);
+/* FreeBSD's name for tcp (tcp != 0) or udp port `port`, or NULL. */
+const char *pfconf_service_name(uint16_t port, int tcp); /* port, -1 if unknown */
 int pfconf_icmp_type_byname(const char *name, int v6);
 const char *pfconf_icmp_type_name(uint8_t type, int v6);
 int pfconf_icmp_code_byname(uint8_t type, const char *name, int v6);

@@ -2,9 +2,10 @@
  * The canonical printer: a validated ruleset printed the way `pfctl -nvf`
  * prints a file, one rule per line after expansion. It reads only the blob
  * (through struct ruleset_view), so `compile -> validate -> print` is also
- * the round-trip check of the blob format. Ports print numerically (so the
- * output does not depend on a services database); protocols and ICMP types
- * print by name where pf has one.
+ * the round-trip check of the blob format. `port = N` prints the service
+ * name FreeBSD's services database gives N (from a built-in table, so the
+ * output does not depend on the host); protocols and ICMP types print by
+ * name where pf has one.
  */
 #include <string.h>
 
@@ -67,8 +68,15 @@ static void pfconf_print_label(FILE *out, const char *s)
         fputc('"', out);
 }
 
-static void pfconf_print_port(FILE *out, const struct ruleset_port *p)
+/*
+ * pfctl's print_port(): `=` and `!=` print the service name the services
+ * database gives for the port (looked up as tcp for TCP, else as udp),
+ * everything else prints numbers.
+ */
+static void pfconf_print_port(FILE *out, const struct ruleset_port *p, uint8_t proto)
 {
+        const char *name;
+
         static const char *const ops[RULESET_PORT_MAX] = {
             [RULESET_PORT_EQ] = "=",  [RULESET_PORT_NE] = "!=", [RULESET_PORT_LT] = "<",
             [RULESET_PORT_LE] = "<=", [RULESET_PORT_GT] = ">",  [RULESET_PORT_GE] = ">="};
@@ -86,7 +94,13 @@ static void pfconf_print_port(FILE *out, const struct ruleset_port *p)
                 fprintf(out, " port %u <> %u", p->rp_lo, p->rp_hi);
                 return;
         default:
-                fprintf(out, " port %s %u", ops[p->rp_op], p->rp_lo);
+                name = p->rp_op == RULESET_PORT_EQ || p->rp_op == RULESET_PORT_NE
+                           ? pfconf_service_name(p->rp_lo, proto == P_TCP)
+                           : NULL;
+                if (name != NULL)
+                        fprintf(out, " port %s %s", ops[p->rp_op], name);
+                else
+                        fprintf(out, " port %s %u", ops[p->rp_op], p->rp_lo);
         }
 }
 
@@ -97,7 +111,8 @@ static int pfconf_is_any(const struct ruleset_endpoint *e)
 }
 
 static void pfconf_print_fromto(FILE *out, const struct ruleset_view *v,
-                                const struct ruleset_endpoint *s, const struct ruleset_endpoint *d)
+                                const struct ruleset_endpoint *s, const struct ruleset_endpoint *d,
+                                uint8_t proto)
 {
         if (pfconf_is_any(s) && pfconf_is_any(d)) {
                 fputs(" all", out);
@@ -105,10 +120,10 @@ static void pfconf_print_fromto(FILE *out, const struct ruleset_view *v,
         }
         fputs(" from ", out);
         pfconf_print_addr(out, v, &s->re_addr);
-        pfconf_print_port(out, &s->re_port);
+        pfconf_print_port(out, &s->re_port, proto);
         fputs(" to ", out);
         pfconf_print_addr(out, v, &d->re_addr);
-        pfconf_print_port(out, &d->re_port);
+        pfconf_print_port(out, &d->re_port, proto);
 }
 
 static void pfconf_print_head(FILE *out, const struct ruleset_view *v, uint8_t af, uint8_t proto,
@@ -247,7 +262,7 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
         if (r->r_flags & RULESET_RF_QUICK)
                 fputs(" quick", out);
         pfconf_print_head(out, v, r->r_af, r->r_proto, r->r_ifidx, r->r_flags & RULESET_RF_IFNOT);
-        pfconf_print_fromto(out, v, &r->r_src, &r->r_dst);
+        pfconf_print_fromto(out, v, &r->r_src, &r->r_dst, r->r_proto);
         if (r->r_tcp_flags || r->r_tcp_flagset) {
                 pfconf_tcpflags_format(r->r_tcp_flags, f1);
                 pfconf_tcpflags_format(r->r_tcp_flagset, f2);
@@ -328,7 +343,7 @@ static void pfconf_print_trans(FILE *out, const struct ruleset_view *v,
         if (t->t_flags & RULESET_TF_LOG)
                 fputs(" log", out);
         pfconf_print_head(out, v, t->t_af, t->t_proto, t->t_ifidx, t->t_flags & RULESET_TF_IFNOT);
-        pfconf_print_fromto(out, v, &t->t_src, &t->t_dst);
+        pfconf_print_fromto(out, v, &t->t_src, &t->t_dst, t->t_proto);
         if (t->t_label != RULESET_NONE)
                 pfconf_print_label(out, ruleset_str(v, t->t_label));
         if (!(t->t_action & 1))
