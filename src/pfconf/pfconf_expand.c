@@ -129,12 +129,40 @@ static int pfconf_check_rule(struct pfconf *pf, const struct pfconf_rule *r)
                         bad++;
                 }
         }
+        /* pfctl: the per-source limits need rule-wide source tracking. */
+        if (r->srctrack == 1 &&
+            (r->sopts.r_max_src_nodes || r->sopts.r_max_src_conn || r->sopts.r_max_src_conn_rate)) {
+                pfconf_error(pf, r->line, "'%s' is incompatible with 'source-track global'",
+                             r->sopts.r_max_src_nodes  ? "max-src-nodes"
+                             : r->sopts.r_max_src_conn ? "max-src-conn"
+                                                       : "max-src-conn-rate");
+                bad++;
+        }
         if ((r->sopts.r_state_flags & (RULESET_SF_IF_BOUND | RULESET_SF_FLOATING)) ==
             (RULESET_SF_IF_BOUND | RULESET_SF_FLOATING)) {
                 pfconf_error(pf, r->line, "if-bound and floating are exclusive");
                 bad++;
         }
         return bad;
+}
+
+/*
+ * The timeouts pfctl fills in for a stateful rule: adaptive timeouts scaled
+ * to `max` (60% and 120% of it) unless either was given, and source nodes
+ * kept at least as long as the max-src-conn-rate window.
+ */
+static void pfconf_state_defaults(struct ruleset_rule *o)
+{
+        uint32_t *to = o->r_timeout;
+
+        if (o->r_max_states && to[RULESET_TO_ADAPTIVE_START] == RULESET_TIMEOUT_UNSET &&
+            to[RULESET_TO_ADAPTIVE_END] == RULESET_TIMEOUT_UNSET && o->r_max_states / 10 > 0) {
+                to[RULESET_TO_ADAPTIVE_START] = o->r_max_states / 10 * 6;
+                to[RULESET_TO_ADAPTIVE_END] = o->r_max_states / 10 * 12;
+        }
+        if (o->r_max_src_conn_secs && (to[RULESET_TO_SRC_TRACK] == RULESET_TIMEOUT_UNSET ||
+                                       to[RULESET_TO_SRC_TRACK] < o->r_max_src_conn_secs))
+                to[RULESET_TO_SRC_TRACK] = o->r_max_src_conn_secs;
 }
 
 /* One expanded filter or scrub rule. Returns 0, or 1 if the combination is skipped. */
@@ -200,6 +228,7 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
                         o->r_max_src_conn_rate = r->sopts.r_max_src_conn_rate;
                         o->r_max_src_conn_secs = r->sopts.r_max_src_conn_secs;
                         o->r_state_flags = r->sopts.r_state_flags;
+                        pfconf_state_defaults(o);
                         if (r->overload != NULL)
                                 o->r_overload_table = pfconf_out_table(pf, r->overload, r->line);
                 }

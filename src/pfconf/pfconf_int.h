@@ -238,6 +238,7 @@ struct pfconf_rule {
         int has_keep; /* keep/modulate/synproxy/no state given */
         uint8_t keep;
         struct ruleset_rule sopts; /* state options, scrub options (r_max_*, ...) */
+        uint8_t srctrack;          /* `source-track` given: 0 no, 1 global, 2 rule */
         char *overload;            /* overload table name */
         char *label;
         /* translation */

@@ -194,7 +194,8 @@ static void pfconf_print_state_opts(FILE *out, const struct ruleset_view *v,
                                     const struct ruleset_rule *r)
 {
         const char *sep = " (";
-        int i;
+        int i, policy_if_bound = v->rv_opts->ro_state_policy == RULESET_SP_IF_BOUND &&
+                                 r->r_keep != RULESET_KEEP_NONE;
 
 #define PFCONF_OPT(...)                                                                            \
         do {                                                                                       \
@@ -224,9 +225,14 @@ static void pfconf_print_state_opts(FILE *out, const struct ruleset_view *v,
                            ruleset_str(v, v->rv_tables[r->r_overload_table].tb_name),
                            r->r_state_flags & RULESET_SF_OVL_FLUSH ? " flush" : "",
                            r->r_state_flags & RULESET_SF_OVL_GLOBAL ? " global" : "");
-        if (r->r_state_flags & RULESET_SF_IF_BOUND)
+        /* pfctl folds `set state-policy` into each stateful rule that names no
+         * binding, and prints no `floating`: floating is the absence of
+         * if-bound. Under an if-bound policy that would read back as
+         * if-bound, so there (only) moat keeps an explicit `floating`. */
+        if ((r->r_state_flags & RULESET_SF_IF_BOUND) ||
+            (!(r->r_state_flags & RULESET_SF_FLOATING) && policy_if_bound))
                 PFCONF_OPT("if-bound");
-        if (r->r_state_flags & RULESET_SF_FLOATING)
+        if ((r->r_state_flags & RULESET_SF_FLOATING) && policy_if_bound)
                 PFCONF_OPT("floating");
         if (r->r_state_flags & RULESET_SF_SLOPPY)
                 PFCONF_OPT("sloppy");
