@@ -276,10 +276,12 @@ int moat_cmd_pfctl(int argc, char **argv)
 
                 ret = 0;
                 if (file != NULL) {
-                        if (pfconf_compile_file_defs(file, defs, ndefs, stderr, &blob, &len) != 0)
+                        if (pfconf_compile_file_echo(file, defs, ndefs, stderr,
+                                                     verbose > 0 ? stdout : NULL, &blob, &len) != 0)
                                 return 1;
                         if (verbose > 0 && ruleset_validate(blob, len, &view, NULL) == RULESET_OK)
-                                pfconf_print(stdout, &view, verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
+                                pfconf_print_rules(stdout, &view,
+                                                   verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
                         ret = noload ? 0 : pfctl_load_remote(&app, blob, len);
                         free(blob);
                 }
@@ -309,7 +311,9 @@ int moat_cmd_pfctl(int argc, char **argv)
                 return pfctl_no_appliance("-s rules", "",
                                           " (with -f FILE, shows the ruleset of FILE)");
 
-        if (pfconf_compile_file_defs(file, defs, ndefs, stderr, &blob, &len) != 0)
+        /* As pfctl -v: options, macros and tables print as they are parsed. */
+        if (pfconf_compile_file_echo(file, defs, ndefs, stderr,
+                                     verbose > 0 || show != NULL ? stdout : NULL, &blob, &len) != 0)
                 return 1;
         ret = ruleset_validate(blob, len, &view, NULL);
         if (ret != RULESET_OK) { /* pfconf_compile_file() already checked: cannot happen */
@@ -321,7 +325,7 @@ int moat_cmd_pfctl(int argc, char **argv)
         if (wpath != NULL)
                 ret = pfctl_write_blob(wpath, blob, len);
         if (ret == 0 && (verbose > 0 || show != NULL))
-                pfconf_print(stdout, &view, verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
+                pfconf_print_rules(stdout, &view, verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
         if (ret == 0 && !noload && show == NULL && wpath == NULL)
                 ret = pfctl_no_appliance("-f ", file,
                                          " to load into (the file is valid; -n checks only)");

@@ -291,6 +291,7 @@ struct pfconf {
         struct pfconf_out out;
         int skipping; /* skipping a bad line: lexer errors are not reported */
         jmp_buf fail; /* longjmp'd to on a syntax error: skip the line */
+        FILE *echo;   /* what pfctl -v prints while parsing (macros, options, tables) */
 };
 
 /* Reports "NAME:LINE: message" and counts the error. */
@@ -299,6 +300,9 @@ void pfconf_error(struct pfconf *pf, int line, const char *fmt, ...)
 /* Reports, then abandons the current statement (parser error recovery). */
 _Noreturn void pfconf_fail(struct pfconf *pf, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Prints to pf->echo, if any: pfctl -v's output for a statement as it is parsed. */
+void pfconf_echo(struct pfconf *pf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* lexer (pfconf_lex.c) */
 void pfconf_lex_init(struct pfconf *pf, const char *buf, size_t len);

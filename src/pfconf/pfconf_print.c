@@ -430,13 +430,18 @@ static void pfconf_print_tables(FILE *out, const struct ruleset_view *v)
 
 void pfconf_print(FILE *out, const struct ruleset_view *v, int flags)
 {
+        pfconf_print_options(out, v);
+        pfconf_print_tables(out, v);
+        pfconf_print_rules(out, v, flags);
+}
+
+void pfconf_print_rules(FILE *out, const struct ruleset_view *v, int flags)
+{
         static const int kinds[3] = {RULESET_TR_KIND(RULESET_TR_NAT),
                                      RULESET_TR_KIND(RULESET_TR_RDR),
                                      RULESET_TR_KIND(RULESET_TR_BINAT)};
         uint32_t i, k;
 
-        pfconf_print_options(out, v);
-        pfconf_print_tables(out, v);
         for (i = 0; i < v->rv_n_scrub; i++)
                 pfconf_print_rule(out, v, &v->rv_scrub[i], flags);
         /* pfctl loads, and so prints, the nat, rdr, then binat rulesets. */
