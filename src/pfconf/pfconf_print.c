@@ -14,7 +14,13 @@
 #define P_TCP   6
 #define P_ICMP6 58
 
-static void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct ruleset_addr *a)
+/*
+ * pfctl's print_addr(). With -vv (`counts`) it adds what the kernel counts:
+ * `(IF:*)` for an interface address it has not resolved, `<T:0>` for a table
+ * not loaded, which is what a ruleset that is only checked shows.
+ */
+static void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct ruleset_addr *a,
+                              int counts)
 {
         char buf[64];
 
@@ -31,7 +37,8 @@ static void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const str
                         fprintf(out, "/%u", a->ra_prefixlen);
                 return;
         case RULESET_ADDR_TABLE:
-                fprintf(out, "<%s>", ruleset_str(v, v->rv_tables[a->ra_ref].tb_name));
+                fprintf(out, "<%s%s>", ruleset_str(v, v->rv_tables[a->ra_ref].tb_name),
+                        counts ? ":0" : "");
                 return;
         default:
                 break;
@@ -48,7 +55,7 @@ static void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const str
         if (a->ra_ifmod & RULESET_IFMOD_NOALIAS)
                 fputs(":0", out);
         if (a->ra_type == RULESET_ADDR_DYNIF)
-                fputc(')', out);
+                fputs(counts ? ":*)" : ")", out);
 }
 
 /*
@@ -112,17 +119,19 @@ static int pfconf_is_any(const struct ruleset_endpoint *e)
 
 static void pfconf_print_fromto(FILE *out, const struct ruleset_view *v,
                                 const struct ruleset_endpoint *s, const struct ruleset_endpoint *d,
-                                uint8_t proto)
+                                uint8_t proto, int flags)
 {
+        int counts = (flags & PFCONF_PRINT_NUMBERS) != 0;
+
         if (pfconf_is_any(s) && pfconf_is_any(d)) {
                 fputs(" all", out);
                 return;
         }
         fputs(" from ", out);
-        pfconf_print_addr(out, v, &s->re_addr);
+        pfconf_print_addr(out, v, &s->re_addr, counts);
         pfconf_print_port(out, &s->re_port, proto);
         fputs(" to ", out);
-        pfconf_print_addr(out, v, &d->re_addr);
+        pfconf_print_addr(out, v, &d->re_addr, counts);
         pfconf_print_port(out, &d->re_port, proto);
 }
 
@@ -268,7 +277,7 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
         if (r->r_flags & RULESET_RF_QUICK)
                 fputs(" quick", out);
         pfconf_print_head(out, v, r->r_af, r->r_proto, r->r_ifidx, r->r_flags & RULESET_RF_IFNOT);
-        pfconf_print_fromto(out, v, &r->r_src, &r->r_dst, r->r_proto);
+        pfconf_print_fromto(out, v, &r->r_src, &r->r_dst, r->r_proto, flags);
         if (r->r_tcp_flags || r->r_tcp_flagset) {
                 pfconf_tcpflags_format(r->r_tcp_flags, f1);
                 pfconf_tcpflags_format(r->r_tcp_flagset, f2);
@@ -323,7 +332,7 @@ static void pfconf_print_pool(FILE *out, const struct ruleset_view *v,
         int kind = RULESET_TR_KIND(t->t_action);
 
         fputs(" -> ", out);
-        pfconf_print_addr(out, v, &t->t_pool);
+        pfconf_print_addr(out, v, &t->t_pool, 0);
         if (kind != RULESET_TR_KIND(RULESET_TR_BINAT) && t->t_pool_port_lo != 0) {
                 if (t->t_pool_port_hi != 0 && t->t_pool_port_hi != t->t_pool_port_lo)
                         fprintf(out, " port %u:%u", t->t_pool_port_lo, t->t_pool_port_hi);
@@ -349,7 +358,7 @@ static void pfconf_print_trans(FILE *out, const struct ruleset_view *v,
         if (t->t_flags & RULESET_TF_LOG)
                 fputs(" log", out);
         pfconf_print_head(out, v, t->t_af, t->t_proto, t->t_ifidx, t->t_flags & RULESET_TF_IFNOT);
-        pfconf_print_fromto(out, v, &t->t_src, &t->t_dst, t->t_proto);
+        pfconf_print_fromto(out, v, &t->t_src, &t->t_dst, t->t_proto, flags);
         if (t->t_label != RULESET_NONE)
                 pfconf_print_label(out, ruleset_str(v, t->t_label));
         if (!(t->t_action & 1))
