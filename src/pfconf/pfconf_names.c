@@ -19,6 +19,7 @@ static const struct pfconf_nament pfconf_protos[] = {
     {"igmp", 2},
     {"ggp", 3},
     {"ipencap", 4},
+    {"st2", 5}, /* FreeBSD's /etc/protocols name, printed */
     {"st", 5},
     {"tcp", 6},
     {"egp", 8},
@@ -46,6 +47,7 @@ static const struct pfconf_nament pfconf_protos[] = {
     {"icmp6", 58},
     {"ipv6-nonxt", 59},
     {"ipv6-opts", 60},
+    {"cphb", 73}, /* FreeBSD's /etc/protocols name, printed */
     {"rspf", 73},
     {"vmtp", 81},
     {"eigrp", 88},
