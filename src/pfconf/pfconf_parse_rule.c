@@ -383,6 +383,9 @@ void pfconf_parse_scrub(struct pfconf *pf)
                         continue;
                 }
                 pfconf_scrub_opt(pf, r);
+                /* pfctl's scrub_opts_l: options may be separated by commas. */
+                if (pfconf_accept_punct(pf, ',') && (pf->tok.type == T_NL || pf->tok.type == T_EOF))
+                        pfconf_unexpected(pf, "a scrub option");
         }
         pfconf_expand(pf, r);
 }
