@@ -7,6 +7,7 @@
  * `flags S/SA` for TCP) and must pass the same checks the engine's validator
  * applies, so errors carry a pf.conf line rather than a blob offset.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "pfconf_int.h"
@@ -144,6 +145,25 @@ static int pfconf_check_rule(struct pfconf *pf, const struct pfconf_rule *r)
                 bad++;
         }
         return bad;
+}
+
+/*
+ * pfctl's DYNIF_MULTIADDR(): `(IF)` may hold several addresses, and so may
+ * `(IF:0)` unless the name ends in a digit (else it may be an interface
+ * group, one address per member).
+ */
+static int pfconf_dynif_multi(const struct pfconf *pf, const struct ruleset_addr *a)
+{
+        const char *name;
+        size_t n;
+
+        if (a->ra_type != RULESET_ADDR_DYNIF)
+                return 0;
+        if (!(a->ra_ifmod & RULESET_IFMOD_NOALIAS))
+                return 1;
+        name = pf->out.strings + pf->out.ifaces[a->ra_ref].if_name;
+        n = strlen(name);
+        return n == 0 || !isdigit((unsigned char)name[n - 1]);
 }
 
 /*
@@ -386,8 +406,8 @@ static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
                 /* As pfctl: an address set that may hold several addresses is
                  * used round-robin unless another pool type was asked for. */
                 if (t->t_pool_type == RULESET_POOL_NONE &&
-                    (pa->ra_type == RULESET_ADDR_TABLE ||
-                     ((pa->ra_type == RULESET_ADDR_DYNIF || pa->ra_type == RULESET_ADDR_IFNAME) &&
+                    (pa->ra_type == RULESET_ADDR_TABLE || pfconf_dynif_multi(pf, &t->t_pool) ||
+                     (pa->ra_type == RULESET_ADDR_IFNAME &&
                       !(pa->ra_ifmod & RULESET_IFMOD_NOALIAS))))
                         t->t_pool_type = RULESET_POOL_ROUND_ROBIN;
         } else {
