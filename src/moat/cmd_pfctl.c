@@ -208,7 +208,10 @@ static int pfctl_run_local(const struct pfctl_args *a)
                 return pfctl_no_appliance("-s rules", "",
                                           " (with -f FILE, shows the ruleset of FILE)");
 
-        if (pfconf_compile_file_defs(a->file, a->defs, a->ndefs, stderr, &blob, &len) != 0)
+        /* As pfctl -v: options, macros and tables print as they are parsed. */
+        if (pfconf_compile_file_echo(a->file, a->defs, a->ndefs, stderr,
+                                     a->verbose > 0 || a->show != NULL ? stdout : NULL, &blob,
+                                     &len) != 0)
                 return 1;
         ret = ruleset_validate(blob, len, &view, NULL);
         if (ret != RULESET_OK) { /* pfconf_compile_file() already checked: cannot happen */
@@ -220,7 +223,7 @@ static int pfctl_run_local(const struct pfctl_args *a)
         if (a->wpath != NULL)
                 ret = pfctl_write_blob(a->wpath, blob, len);
         if (ret == 0 && (a->verbose > 0 || a->show != NULL))
-                pfconf_print(stdout, &view, a->verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
+                pfconf_print_rules(stdout, &view, a->verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
         if (ret == 0 && !a->noload && a->show == NULL && a->wpath == NULL)
                 ret = pfctl_no_appliance("-f ", a->file,
                                          " to load into (the file is valid; -n checks only)");

@@ -125,10 +125,12 @@ int pfctl_run_remote(struct appconf *app, const struct pfctl_args *a)
         if (a->tcmd != NULL)
                 return pfctl_table_remote(app, a->table, a->tcmd, a->naddrs, a->addrs);
         if (a->file != NULL) {
-                if (pfconf_compile_file_defs(a->file, a->defs, a->ndefs, stderr, &blob, &len) != 0)
+                if (pfconf_compile_file_echo(a->file, a->defs, a->ndefs, stderr,
+                                             a->verbose > 0 ? stdout : NULL, &blob, &len) != 0)
                         return 1;
                 if (a->verbose > 0 && ruleset_validate(blob, len, &view, NULL) == RULESET_OK)
-                        pfconf_print(stdout, &view, a->verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
+                        pfconf_print_rules(stdout, &view,
+                                           a->verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
                 ret = a->noload ? 0 : pfctl_load_remote(app, blob, len);
                 free(blob);
         }

@@ -40,12 +40,26 @@ int pfconf_compile_defs(const char *name, const char *text, size_t len,
                         const struct pfconf_define *defs, size_t ndefs, FILE *errf, void **blob,
                         size_t *blob_len);
 
+/*
+ * pfconf_compile_defs() that also prints to `echo` (if not NULL) what
+ * `pfctl -v` prints while it parses: each macro definition, `set` option
+ * and table definition, in file order, as pfctl words them. The rules
+ * follow with pfconf_print_rules().
+ */
+int pfconf_compile_echo(const char *name, const char *text, size_t len,
+                        const struct pfconf_define *defs, size_t ndefs, FILE *errf, FILE *echo,
+                        void **blob, size_t *blob_len);
+
 /* Reads `path` ("-" for stdin) and compiles it; an unreadable file is one error. */
 int pfconf_compile_file(const char *path, FILE *errf, void **blob, size_t *blob_len);
 
 /* pfconf_compile_file() with predefined macros. */
 int pfconf_compile_file_defs(const char *path, const struct pfconf_define *defs, size_t ndefs,
                              FILE *errf, void **blob, size_t *blob_len);
+
+/* pfconf_compile_file_defs() with pfconf_compile_echo()'s `echo`. */
+int pfconf_compile_file_echo(const char *path, const struct pfconf_define *defs, size_t ndefs,
+                             FILE *errf, FILE *echo, void **blob, size_t *blob_len);
 
 /* 1 if `name` is a valid macro name ([A-Za-z_][A-Za-z0-9_]*). */
 int pfconf_macro_name_ok(const char *name);
@@ -55,5 +69,9 @@ int pfconf_macro_name_ok(const char *name);
 
 /* Prints options, tables and rules of a validated view in pfctl's canonical form. */
 void pfconf_print(FILE *out, const struct ruleset_view *v, int flags);
+
+/* Prints only the rules, as pfctl -v does after parsing: scrub, nat, rdr, binat,
+ * filter. `pfctl -nvf` output is pfconf_compile_echo()'s echo, then this. */
+void pfconf_print_rules(FILE *out, const struct ruleset_view *v, int flags);
 
 #endif /* MOAT_PFCONF_H */

@@ -41,6 +41,13 @@ int pfconf_compile_defs(const char *name, const char *text, size_t len,
                         const struct pfconf_define *defs, size_t ndefs, FILE *errf, void **blob,
                         size_t *blob_len)
 {
+        return pfconf_compile_echo(name, text, len, defs, ndefs, errf, NULL, blob, blob_len);
+}
+
+int pfconf_compile_echo(const char *name, const char *text, size_t len,
+                        const struct pfconf_define *defs, size_t ndefs, FILE *errf, FILE *echo,
+                        void **blob, size_t *blob_len)
+{
         struct pfconf *pf;
         struct ruleset_view view;
         size_t i;
@@ -56,6 +63,7 @@ int pfconf_compile_defs(const char *name, const char *text, size_t len,
         }
         pf->name = name;
         pf->errf = errf;
+        pf->echo = echo;
         pfconf_opts_init(&pf->out.opts);
         for (i = 0; i < ndefs; i++) {
                 struct pfconf_macro *m = pfconf_alloc(&pf->arena, sizeof(*m));
@@ -108,6 +116,12 @@ int pfconf_compile_file(const char *path, FILE *errf, void **blob, size_t *blob_
 int pfconf_compile_file_defs(const char *path, const struct pfconf_define *defs, size_t ndefs,
                              FILE *errf, void **blob, size_t *blob_len)
 {
+        return pfconf_compile_file_echo(path, defs, ndefs, errf, NULL, blob, blob_len);
+}
+
+int pfconf_compile_file_echo(const char *path, const struct pfconf_define *defs, size_t ndefs,
+                             FILE *errf, FILE *echo, void **blob, size_t *blob_len)
+{
         FILE *f;
         char *buf = NULL;
         size_t len = 0, cap = 0, n;
@@ -143,8 +157,8 @@ int pfconf_compile_file_defs(const char *path, const struct pfconf_define *defs,
         }
         if (!stdin_used)
                 fclose(f);
-        ret = pfconf_compile_defs(stdin_used ? "<stdin>" : path, buf ? buf : "", len, defs, ndefs,
-                                  errf, blob, blob_len);
+        ret = pfconf_compile_echo(stdin_used ? "<stdin>" : path, buf ? buf : "", len, defs, ndefs,
+                                  errf, echo, blob, blob_len);
         free(buf);
         return ret;
 }

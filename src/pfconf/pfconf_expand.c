@@ -7,6 +7,7 @@
  * `flags S/SA` for TCP) and must pass the same checks the engine's validator
  * applies, so errors carry a pf.conf line rather than a blob offset.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "pfconf_int.h"
@@ -129,12 +130,59 @@ static int pfconf_check_rule(struct pfconf *pf, const struct pfconf_rule *r)
                         bad++;
                 }
         }
+        /* pfctl: the per-source limits need rule-wide source tracking. */
+        if (r->srctrack == 1 &&
+            (r->sopts.r_max_src_nodes || r->sopts.r_max_src_conn || r->sopts.r_max_src_conn_rate)) {
+                pfconf_error(pf, r->line, "'%s' is incompatible with 'source-track global'",
+                             r->sopts.r_max_src_nodes  ? "max-src-nodes"
+                             : r->sopts.r_max_src_conn ? "max-src-conn"
+                                                       : "max-src-conn-rate");
+                bad++;
+        }
         if ((r->sopts.r_state_flags & (RULESET_SF_IF_BOUND | RULESET_SF_FLOATING)) ==
             (RULESET_SF_IF_BOUND | RULESET_SF_FLOATING)) {
                 pfconf_error(pf, r->line, "if-bound and floating are exclusive");
                 bad++;
         }
         return bad;
+}
+
+/*
+ * pfctl's DYNIF_MULTIADDR(): `(IF)` may hold several addresses, and so may
+ * `(IF:0)` unless the name ends in a digit (else it may be an interface
+ * group, one address per member).
+ */
+static int pfconf_dynif_multi(const struct pfconf *pf, const struct ruleset_addr *a)
+{
+        const char *name;
+        size_t n;
+
+        if (a->ra_type != RULESET_ADDR_DYNIF)
+                return 0;
+        if (!(a->ra_ifmod & RULESET_IFMOD_NOALIAS))
+                return 1;
+        name = pf->out.strings + pf->out.ifaces[a->ra_ref].if_name;
+        n = strlen(name);
+        return n == 0 || !isdigit((unsigned char)name[n - 1]);
+}
+
+/*
+ * The timeouts pfctl fills in for a stateful rule: adaptive timeouts scaled
+ * to `max` (60% and 120% of it) unless either was given, and source nodes
+ * kept at least as long as the max-src-conn-rate window.
+ */
+static void pfconf_state_defaults(struct ruleset_rule *o)
+{
+        uint32_t *to = o->r_timeout;
+
+        if (o->r_max_states && to[RULESET_TO_ADAPTIVE_START] == RULESET_TIMEOUT_UNSET &&
+            to[RULESET_TO_ADAPTIVE_END] == RULESET_TIMEOUT_UNSET && o->r_max_states / 10 > 0) {
+                to[RULESET_TO_ADAPTIVE_START] = o->r_max_states / 10 * 6;
+                to[RULESET_TO_ADAPTIVE_END] = o->r_max_states / 10 * 12;
+        }
+        if (o->r_max_src_conn_secs && (to[RULESET_TO_SRC_TRACK] == RULESET_TIMEOUT_UNSET ||
+                                       to[RULESET_TO_SRC_TRACK] < o->r_max_src_conn_secs))
+                to[RULESET_TO_SRC_TRACK] = o->r_max_src_conn_secs;
 }
 
 /* One expanded filter or scrub rule. Returns 0, or 1 if the combination is skipped. */
@@ -200,6 +248,7 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
                         o->r_max_src_conn_rate = r->sopts.r_max_src_conn_rate;
                         o->r_max_src_conn_secs = r->sopts.r_max_src_conn_secs;
                         o->r_state_flags = r->sopts.r_state_flags;
+                        pfconf_state_defaults(o);
                         if (r->overload != NULL)
                                 o->r_overload_table = pfconf_out_table(pf, r->overload, r->line);
                 }
@@ -357,8 +406,8 @@ static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
                 /* As pfctl: an address set that may hold several addresses is
                  * used round-robin unless another pool type was asked for. */
                 if (t->t_pool_type == RULESET_POOL_NONE &&
-                    (pa->ra_type == RULESET_ADDR_TABLE ||
-                     ((pa->ra_type == RULESET_ADDR_DYNIF || pa->ra_type == RULESET_ADDR_IFNAME) &&
+                    (pa->ra_type == RULESET_ADDR_TABLE || pfconf_dynif_multi(pf, &t->t_pool) ||
+                     (pa->ra_type == RULESET_ADDR_IFNAME &&
                       !(pa->ra_ifmod & RULESET_IFMOD_NOALIAS))))
                         t->t_pool_type = RULESET_POOL_ROUND_ROBIN;
         } else {

@@ -238,6 +238,7 @@ struct pfconf_rule {
         int has_keep; /* keep/modulate/synproxy/no state given */
         uint8_t keep;
         struct ruleset_rule sopts; /* state options, scrub options (r_max_*, ...) */
+        uint8_t srctrack;          /* `source-track` given: 0 no, 1 global, 2 rule */
         char *overload;            /* overload table name */
         char *label;
         /* translation */
@@ -290,6 +291,7 @@ struct pfconf {
         struct pfconf_out out;
         int skipping; /* skipping a bad line: lexer errors are not reported */
         jmp_buf fail; /* longjmp'd to on a syntax error: skip the line */
+        FILE *echo;   /* what pfctl -v prints while parsing (macros, options, tables) */
 };
 
 /* Reports "NAME:LINE: message" and counts the error. */
@@ -298,6 +300,9 @@ void pfconf_error(struct pfconf *pf, int line, const char *fmt, ...)
 /* Reports, then abandons the current statement (parser error recovery). */
 _Noreturn void pfconf_fail(struct pfconf *pf, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Prints to pf->echo, if any: pfctl -v's output for a statement as it is parsed. */
+void pfconf_echo(struct pfconf *pf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* lexer (pfconf_lex.c) */
 void pfconf_lex_init(struct pfconf *pf, const char *buf, size_t len);
@@ -321,7 +326,9 @@ _Noreturn void pfconf_unexpected(struct pfconf *pf, const char *wanted);
 /* names (pfconf_names.c) */
 int pfconf_proto_byname(const char *name);    /* -1 if unknown */
 const char *pfconf_proto_name(uint8_t proto); /* NULL if none */
-int pfconf_service_byname(const char *name);  /* port, -1 if unknown */
+int pfconf_service_byname(const char *name);
+/* FreeBSD's name for tcp (tcp != 0) or udp port `port`, or NULL. */
+const char *pfconf_service_name(uint16_t port, int tcp); /* port, -1 if unknown */
 int pfconf_icmp_type_byname(const char *name, int v6);
 const char *pfconf_icmp_type_name(uint8_t type, int v6);
 int pfconf_icmp_code_byname(uint8_t type, const char *name, int v6);

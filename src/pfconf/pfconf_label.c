@@ -75,18 +75,18 @@ static void pfconf_label_addr(struct pfconf *pf, struct pfconf_lbuf *b,
 static void pfconf_label_port(struct pfconf_lbuf *b, const struct ruleset_port *p)
 {
         static const char *const ops[RULESET_PORT_MAX] = {
-            [RULESET_PORT_NE] = "!=",     [RULESET_PORT_LT] = "<",      [RULESET_PORT_LE] = "<=",
-            [RULESET_PORT_GT] = ">",      [RULESET_PORT_GE] = ">=",     [RULESET_PORT_RANGE] = ":",
-            [RULESET_PORT_XRANGE] = "><", [RULESET_PORT_OUTSIDE] = "<>"};
+            [RULESET_PORT_NE] = "!=",     [RULESET_PORT_LT] = "<",  [RULESET_PORT_LE] = "<=",
+            [RULESET_PORT_GT] = ">",      [RULESET_PORT_GE] = ">=", [RULESET_PORT_XRANGE] = "><",
+            [RULESET_PORT_OUTSIDE] = "<>"};
         char buf[32];
 
         switch (p->rp_op) {
         case RULESET_PORT_NONE:
+        case RULESET_PORT_RANGE: /* pfctl's expand_label_port() has no case for a:b */
                 return;
         case RULESET_PORT_EQ:
                 snprintf(buf, sizeof(buf), "%u", p->rp_lo);
                 break;
-        case RULESET_PORT_RANGE:
         case RULESET_PORT_XRANGE:
         case RULESET_PORT_OUTSIDE:
                 snprintf(buf, sizeof(buf), "%u%s%u", p->rp_lo, ops[p->rp_op], p->rp_hi);

@@ -52,6 +52,21 @@ static void pfconf_ungetc(struct pfconf_lexer *lx, int c)
         /* The line counter is not rewound: a newline counts when first read. */
 }
 
+/* The next character of an unquoted word: as pfctl's lgetc(), `\x` is x and
+ * backslash-newline joins lines, so no backslash ends up in a word. */
+static int pfconf_word_getc(struct pfconf_lexer *lx)
+{
+        int c = pfconf_getc(lx), next;
+
+        while (c == '\\') {
+                next = pfconf_getc(lx);
+                if (next != '\n')
+                        return next;
+                c = pfconf_getc(lx);
+        }
+        return c;
+}
+
 /* pfctl's allowed_in_string(): what an unquoted word may contain. */
 static int pfconf_wordc(int c)
 {
@@ -160,8 +175,11 @@ static int pfconf_lex_string(struct pfconf *pf, struct pfconf_tok *t, int quote,
 
                         if (next == '\n')
                                 continue; /* continuation inside a string */
-                        if (next == quote || next == '\\')
-                                c = next; /* \" and \\ stand for themselves */
+                        /* As in pfctl's yylex: only the quote itself is escaped; any other
+                         * backslash is kept, and the character after it is read again
+                         * (so "a\\b" is a, two backslashes, b). */
+                        if (next == quote)
+                                c = next;
                         else
                                 pfconf_ungetc(lx, next);
                 } else if (c == quote) {
@@ -227,7 +245,10 @@ again:
                         next = pfconf_getc(lx);
                         if (next == '\n')
                                 continue;
-                        pfconf_ungetc(lx, next);
+                        /* pfctl's lgetc(): outside quotes `\x` is x. */
+                        c = next;
+                        if (c == ' ' || c == '\t' || c == '\r')
+                                continue;
                         break;
                 }
                 if (c == '#') {
@@ -283,7 +304,7 @@ again:
                 if (n + 1 >= PFCONF_MAX_TOKEN)
                         return pfconf_lex_error(pf, t, "word too long", NULL);
                 buf[n++] = (char)c;
-                c = pfconf_getc(lx);
+                c = pfconf_word_getc(lx);
         } while (pfconf_wordc(c));
         pfconf_ungetc(lx, c);
         buf[n] = '\0';

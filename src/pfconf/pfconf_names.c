@@ -19,6 +19,7 @@ static const struct pfconf_nament pfconf_protos[] = {
     {"igmp", 2},
     {"ggp", 3},
     {"ipencap", 4},
+    {"st2", 5}, /* FreeBSD's /etc/protocols name, printed */
     {"st", 5},
     {"tcp", 6},
     {"egp", 8},
@@ -46,6 +47,7 @@ static const struct pfconf_nament pfconf_protos[] = {
     {"icmp6", 58},
     {"ipv6-nonxt", 59},
     {"ipv6-opts", 60},
+    {"cphb", 73}, /* FreeBSD's /etc/protocols name, printed */
     {"rspf", 73},
     {"vmtp", 81},
     {"eigrp", 88},
@@ -70,31 +72,122 @@ static const struct pfconf_nament pfconf_protos[] = {
 
 /* Service names for tcp and udp ports (IANA assignments pf users write). */
 static const struct pfconf_nament pfconf_services[] = {
-    {"ftp-data", 20},      {"ftp", 21},
-    {"ssh", 22},           {"telnet", 23},
-    {"smtp", 25},          {"time", 37},
-    {"domain", 53},        {"bootps", 67},
-    {"bootpc", 68},        {"tftp", 69},
-    {"gopher", 70},        {"finger", 79},
-    {"www", 80},           {"http", 80},
-    {"kerberos", 88},      {"pop3", 110},
-    {"sunrpc", 111},       {"auth", 113},
-    {"nntp", 119},         {"ntp", 123},
-    {"netbios-ns", 137},   {"netbios-dgm", 138},
-    {"netbios-ssn", 139},  {"imap", 143},
-    {"snmp", 161},         {"snmptrap", 162},
-    {"bgp", 179},          {"irc", 194},
-    {"ldap", 389},         {"https", 443},
-    {"microsoft-ds", 445}, {"isakmp", 500},
-    {"syslog", 514},       {"submission", 587},
-    {"ldaps", 636},        {"imaps", 993},
-    {"pop3s", 995},        {"openvpn", 1194},
-    {"ms-sql-s", 1433},    {"l2tp", 1701},
-    {"pptp", 1723},        {"radius", 1812},
-    {"radius-acct", 1813}, {"nfs", 2049},
-    {"mysql", 3306},       {"ms-wbt-server", 3389},
-    {"ipsec-nat-t", 4500}, {"sip", 5060},
-    {"postgresql", 5432},  {"http-alt", 8080},
+    {"ftp-data", 20},
+    {"ftp", 21},
+    {"ssh", 22},
+    {"telnet", 23},
+    {"smtp", 25},
+    {"time", 37},
+    {"domain", 53},
+    {"bootps", 67},
+    {"bootpc", 68},
+    {"tftp", 69},
+    {"gopher", 70},
+    {"finger", 79},
+    {"www", 80},
+    {"http", 80},
+    {"kerberos", 88},
+    {"pop3", 110},
+    {"sunrpc", 111},
+    {"auth", 113},
+    {"nntp", 119},
+    {"ntp", 123},
+    {"netbios-ns", 137},
+    {"netbios-dgm", 138},
+    {"netbios-ssn", 139},
+    {"imap", 143},
+    {"snmp", 161},
+    {"snmptrap", 162},
+    {"bgp", 179},
+    {"irc", 194},
+    {"ldap", 389},
+    {"https", 443},
+    {"microsoft-ds", 445},
+    {"isakmp", 500},
+    {"syslog", 514},
+    {"submission", 587},
+    {"ldaps", 636},
+    {"imaps", 993},
+    {"pop3s", 995},
+    {"openvpn", 1194},
+    {"ms-sql-s", 1433},
+    {"l2tp", 1701},
+    {"pptp", 1723},
+    {"radius", 1812},
+    {"radius-acct", 1813},
+    {"nfs", 2049},
+    {"mysql", 3306},
+    {"ms-wbt-server", 3389},
+    {"ipsec-nat-t", 4500},
+    {"sip", 5060},
+    {"postgresql", 5432},
+    {"http-alt", 8080},
+    /* the names FreeBSD's services database prints for some of the above */
+    {"kerberos-sec", 88},
+    {"shell", 514},
+    {"l2f", 1701},
+    {"radacct", 1813},
+    {"nfsd", 2049},
+};
+
+/*
+ * What getservbyport(3) answers on FreeBSD for the ports above (the first
+ * entry of /etc/services for the port and protocol), which pfctl prints for
+ * `port = N` and `port != N`. NULL: FreeBSD names no such service.
+ */
+static const struct pfconf_servname {
+        uint16_t port;
+        const char *tcp, *udp;
+} pfconf_service_names[] = {
+    {20, "ftp-data", "ftp-data"},
+    {21, "ftp", "ftp"},
+    {22, "ssh", "ssh"},
+    {23, "telnet", "telnet"},
+    {25, "smtp", "smtp"},
+    {37, "time", "time"},
+    {53, "domain", "domain"},
+    {67, "bootps", "bootps"},
+    {68, "bootpc", "bootpc"},
+    {69, "tftp", "tftp"},
+    {70, "gopher", "gopher"},
+    {79, "finger", "finger"},
+    {80, "http", "http"},
+    {88, "kerberos-sec", "kerberos-sec"},
+    {110, "pop3", "pop3"},
+    {111, "sunrpc", "sunrpc"},
+    {113, "auth", "auth"},
+    {119, "nntp", "nntp"},
+    {123, "ntp", "ntp"},
+    {137, "netbios-ns", "netbios-ns"},
+    {138, "netbios-dgm", "netbios-dgm"},
+    {139, "netbios-ssn", "netbios-ssn"},
+    {143, "imap", "imap"},
+    {161, "snmp", "snmp"},
+    {162, "snmptrap", "snmptrap"},
+    {179, "bgp", "bgp"},
+    {194, "irc", "irc"},
+    {389, "ldap", "ldap"},
+    {443, "https", "https"},
+    {445, "microsoft-ds", "microsoft-ds"},
+    {500, "isakmp", "isakmp"},
+    {514, "shell", "syslog"},
+    {587, "submission", "submission"},
+    {636, "ldaps", "ldaps"},
+    {993, "imaps", "imaps"},
+    {995, "pop3s", "pop3s"},
+    {1194, "openvpn", "openvpn"},
+    {1433, "ms-sql-s", "ms-sql-s"},
+    {1701, "l2f", "l2f"},
+    {1723, "pptp", NULL},
+    {1812, NULL, "radius"},
+    {1813, NULL, "radacct"},
+    {2049, "nfsd", "nfsd"},
+    {3306, "mysql", "mysql"},
+    {3389, "ms-wbt-server", "ms-wbt-server"},
+    {4500, "ipsec-nat-t", "ipsec-nat-t"},
+    {5060, "sip", "sip"},
+    {5432, "postgresql", "postgresql"},
+    {8080, "http-alt", "http-alt"},
 };
 
 static const struct pfconf_nament pfconf_icmp_types[] = {
@@ -202,6 +295,16 @@ const char *pfconf_proto_name(uint8_t proto)
 int pfconf_service_byname(const char *name)
 {
         return pfconf_byname(pfconf_services, PFCONF_N(pfconf_services), name);
+}
+
+const char *pfconf_service_name(uint16_t port, int tcp)
+{
+        size_t i;
+
+        for (i = 0; i < PFCONF_N(pfconf_service_names); i++)
+                if (pfconf_service_names[i].port == port)
+                        return tcp ? pfconf_service_names[i].tcp : pfconf_service_names[i].udp;
+        return NULL;
 }
 
 int pfconf_icmp_type_byname(const char *name, int v6)

@@ -54,6 +54,8 @@ static void pfconf_parse_macro(struct pfconf *pf)
                 pfconf_unexpected(pf, "a macro value");
         if (len > PFCONF_MAX_INPUT)
                 pfconf_fail(pf, line, "macro '%s' too long", name);
+        if (pf->tok.type == T_NL || pf->tok.type == T_EOF)
+                pfconf_echo(pf, "%s = \"%s\"\n", name, val); /* pfctl's varset */
         for (m = pf->macros; m != NULL; m = m->next)
                 if (m->fixed && strcmp(m->name, name) == 0)
                         return; /* -D name=value wins over the file, as in pfctl */
@@ -94,6 +96,7 @@ static void pfconf_set_limit_one(struct pfconf *pf)
         } else {
                 pfconf_fail(pf, line, "unknown limit '%s'", what);
         }
+        pfconf_echo(pf, "set limit %s %u\n", what, v); /* pfctl_set_limit() */
 }
 
 void pfconf_timeout_one(struct pfconf *pf, uint32_t *to)
@@ -127,7 +130,12 @@ static void pfconf_set_list(struct pfconf *pf, void (*fn)(struct pfconf *))
 
 static void pfconf_set_timeout_one(struct pfconf *pf)
 {
+        const char *name = pf->tok.text;
+        int idx = pfconf_timeout_byname(name);
+
         pfconf_timeout_one(pf, pf->out.opts.ro_timeout);
+        /* pfctl_set_timeout(), as the value was given */
+        pfconf_echo(pf, "set timeout %s %u\n", name, pf->out.opts.ro_timeout[idx]);
 }
 
 static void pfconf_set_skip_one(struct pfconf *pf)
@@ -137,6 +145,7 @@ static void pfconf_set_skip_one(struct pfconf *pf)
         uint32_t idx = pfconf_out_iface(pf, name, line);
 
         pf->out.ifaces[idx].if_flags |= RULESET_IFF_SKIP;
+        pfconf_echo(pf, " %s", name); /* expand_skip_interface() */
 }
 
 static void pfconf_parse_set(struct pfconf *pf)
@@ -161,7 +170,9 @@ static void pfconf_parse_set(struct pfconf *pf)
         what = pf->tok.text;
         if (pfconf_accept_kw(pf, KW_SKIP)) {
                 pfconf_expect_kw(pf, KW_ON);
+                pfconf_echo(pf, "set skip on {");
                 pfconf_set_list(pf, pfconf_set_skip_one);
+                pfconf_echo(pf, " }\n");
         } else if (pfconf_accept_kw(pf, KW_BLOCK_POLICY)) {
                 if (pfconf_accept_kw(pf, KW_DROP))
                         o->ro_block_policy = RULESET_BP_DROP;
@@ -171,6 +182,8 @@ static void pfconf_parse_set(struct pfconf *pf)
                         pfconf_unexpected(pf, "'drop' or 'return'");
                 o->ro_set |= RULESET_OSET_BLOCK_POLICY;
                 pf->block_policy = o->ro_block_policy;
+                pfconf_echo(pf, "set block-policy %s\n",
+                            o->ro_block_policy == RULESET_BP_RETURN ? "return" : "drop");
         } else if (pfconf_accept_kw(pf, KW_STATE_POLICY)) {
                 if (pfconf_accept_kw(pf, KW_IF_BOUND))
                         o->ro_state_policy = RULESET_SP_IF_BOUND;
@@ -179,6 +192,8 @@ static void pfconf_parse_set(struct pfconf *pf)
                 else
                         pfconf_unexpected(pf, "'if-bound' or 'floating'");
                 o->ro_set |= RULESET_OSET_STATE_POLICY;
+                pfconf_echo(pf, "set state-policy %s\n",
+                            o->ro_state_policy == RULESET_SP_IF_BOUND ? "if-bound" : "floating");
         } else if (pfconf_accept_kw(pf, KW_OPTIMIZATION)) {
                 char *v = pfconf_take_name(pf, "an optimization level");
 
@@ -189,6 +204,7 @@ static void pfconf_parse_set(struct pfconf *pf)
                         pfconf_fail(pf, line, "unknown optimization '%s'", v);
                 o->ro_optimization = (uint8_t)i;
                 o->ro_set |= RULESET_OSET_OPTIMIZATION;
+                pfconf_echo(pf, "set optimization %s\n", v);
         } else if (pfconf_accept_kw(pf, KW_LIMIT)) {
                 pfconf_set_list(pf, pfconf_set_limit_one);
         } else if (pfconf_accept_kw(pf, KW_TIMEOUT)) {
@@ -204,6 +220,10 @@ static void pfconf_parse_set(struct pfconf *pf)
                 if (pfconf_accept_kw(pf, KW_NO_DF))
                         o->ro_reassemble |= RULESET_REASS_NO_DF;
                 o->ro_set |= RULESET_OSET_REASSEMBLE;
+                /* pfctl_set_reassembly() prints the blank before an absent no-df */
+                pfconf_echo(pf, "set reassemble %s %s\n",
+                            o->ro_reassemble & RULESET_REASS_YES ? "yes" : "no",
+                            o->ro_reassemble & RULESET_REASS_NO_DF ? "no-df" : "");
         } else {
                 for (i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
                         if (strcmp(what, unsupported[i]) == 0)
@@ -247,11 +267,34 @@ static void pfconf_table_entry(struct pfconf *pf)
         memcpy(e->te_addr, a.ra_addr, sizeof(e->te_addr));
 }
 
+/* pfctl's print_tabledef(): flags, then the entries as one list ({ } if empty). */
+static void pfconf_echo_table(struct pfconf *pf, const struct ruleset_table *t, const char *name,
+                              int braces)
+{
+        char buf[64];
+        uint32_t j;
+
+        pfconf_echo(pf, "table <%s>%s%s%s", name, t->tb_flags & RULESET_TBLF_CONST ? " const" : "",
+                    t->tb_flags & RULESET_TBLF_PERSIST ? " persist" : "",
+                    t->tb_flags & RULESET_TBLF_COUNTERS ? " counters" : "");
+        if (braces)
+                pfconf_echo(pf, " {");
+        for (j = 0; j < t->tb_count; j++) {
+                const struct ruleset_tentry *e = &pf->out.tentries[t->tb_first + j];
+
+                pfconf_addr_format(e->te_addr, e->te_af, buf, sizeof(buf));
+                pfconf_echo(pf, " %s%s", e->te_neg ? "!" : "", buf);
+                if (e->te_prefixlen != (e->te_af == RULESET_AF_INET ? 32 : 128))
+                        pfconf_echo(pf, "/%u", e->te_prefixlen);
+        }
+        pfconf_echo(pf, "%s\n", braces ? " }" : "");
+}
+
 static void pfconf_parse_table(struct pfconf *pf)
 {
         struct ruleset_table *t;
         uint32_t idx, flags = RULESET_TBLF_DEFINED, first;
-        int line = pf->tok.line;
+        int line = pf->tok.line, braces = 0;
         char *name;
 
         pfconf_next(pf); /* table */
@@ -273,6 +316,7 @@ static void pfconf_parse_table(struct pfconf *pf)
         }
         first = (uint32_t)pf->out.ntentries;
         while (pfconf_accept_punct(pf, '{')) {
+                braces = 1;
                 for (;;) {
                         while (pf->tok.type == T_NL || pfconf_is_punct(pf, ','))
                                 pfconf_next(pf);
@@ -287,6 +331,8 @@ static void pfconf_parse_table(struct pfconf *pf)
         t->tb_flags |= flags;
         t->tb_first = first;
         t->tb_count = (uint32_t)pf->out.ntentries - first;
+        if (pf->tok.type == T_NL || pf->tok.type == T_EOF)
+                pfconf_echo_table(pf, t, name, braces);
 }
 
 static void pfconf_unsupported(struct pfconf *pf)

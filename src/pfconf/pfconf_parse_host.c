@@ -318,6 +318,10 @@ static struct pfconf_port *pfconf_port_item(struct pfconf *pf)
                 p->rp_hi = pfconf_portnum(pf, lo + (colon - pf->tok.text) + 1, line);
                 if (p->rp_lo > p->rp_hi)
                         pfconf_fail(pf, line, "invalid port range %u:%u", p->rp_lo, p->rp_hi);
+                if (p->rp_lo == p->rp_hi) { /* pfctl's parseport(): N:N is port N */
+                        p->rp_op = RULESET_PORT_EQ;
+                        p->rp_hi = 0;
+                }
                 pfconf_next(pf);
                 return n;
         }
@@ -326,7 +330,9 @@ static struct pfconf_port *pfconf_port_item(struct pfconf *pf)
                 p->rp_op = pf->tok.type == T_IRANGE ? RULESET_PORT_XRANGE : RULESET_PORT_OUTSIDE;
                 pfconf_next(pf);
                 p->rp_hi = pfconf_take_port(pf);
-                if (p->rp_lo > p->rp_hi)
+                /* As pfctl's validate_range(): N >< N matches no port at all. */
+                if (p->rp_lo > p->rp_hi ||
+                    (p->rp_op == RULESET_PORT_XRANGE && p->rp_lo == p->rp_hi))
                         pfconf_fail(pf, line, "invalid port range %u %s %u", p->rp_lo,
                                     p->rp_op == RULESET_PORT_XRANGE ? "><" : "<>", p->rp_hi);
                 return n;

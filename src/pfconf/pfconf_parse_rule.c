@@ -152,7 +152,7 @@ static void pfconf_state_opt(struct pfconf *pf, struct pfconf_rule *r)
                 s->r_max_states = pfconf_take_number(pf, "max states", UINT32_MAX);
         } else if (pfconf_accept_kw(pf, KW_MAX_SRC_NODES)) {
                 s->r_max_src_nodes = pfconf_take_number(pf, "max-src-nodes", UINT32_MAX);
-                s->r_state_flags |= RULESET_SF_SRCTRACK;
+                s->r_state_flags |= RULESET_SF_SRCTRACK | RULESET_SF_SRCTRACK_RULE;
         } else if (pfconf_accept_kw(pf, KW_MAX_SRC_STATES)) {
                 s->r_max_src_states = pfconf_take_number(pf, "max-src-states", UINT32_MAX);
                 s->r_state_flags |= RULESET_SF_SRCTRACK;
@@ -177,10 +177,13 @@ static void pfconf_state_opt(struct pfconf *pf, struct pfconf_rule *r)
                 }
         } else if (pfconf_accept_kw(pf, KW_SOURCE_TRACK)) {
                 s->r_state_flags |= RULESET_SF_SRCTRACK;
-                if (pfconf_accept_kw(pf, KW_RULE))
+                r->srctrack = 1;
+                if (pfconf_accept_kw(pf, KW_RULE)) {
                         s->r_state_flags |= RULESET_SF_SRCTRACK_RULE;
-                else
+                        r->srctrack = 2;
+                } else {
                         pfconf_accept_kw(pf, KW_GLOBAL);
+                }
         } else if (pfconf_accept_kw(pf, KW_IF_BOUND)) {
                 s->r_state_flags |= RULESET_SF_IF_BOUND;
         } else if (pfconf_accept_kw(pf, KW_FLOATING)) {
@@ -380,6 +383,9 @@ void pfconf_parse_scrub(struct pfconf *pf)
                         continue;
                 }
                 pfconf_scrub_opt(pf, r);
+                /* pfctl's scrub_opts_l: options may be separated by commas. */
+                if (pfconf_accept_punct(pf, ',') && (pf->tok.type == T_NL || pf->tok.type == T_EOF))
+                        pfconf_unexpected(pf, "a scrub option");
         }
         pfconf_expand(pf, r);
 }

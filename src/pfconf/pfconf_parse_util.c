@@ -29,6 +29,17 @@ void pfconf_error(struct pfconf *pf, int line, const char *fmt, ...)
         va_end(ap);
 }
 
+void pfconf_echo(struct pfconf *pf, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (pf->echo == NULL)
+                return;
+        va_start(ap, fmt);
+        vfprintf(pf->echo, fmt, ap);
+        va_end(ap);
+}
+
 _Noreturn void pfconf_fail(struct pfconf *pf, int line, const char *fmt, ...)
 {
         va_list ap;

@@ -2,9 +2,10 @@
  * The canonical printer: a validated ruleset printed the way `pfctl -nvf`
  * prints a file, one rule per line after expansion. It reads only the blob
  * (through struct ruleset_view), so `compile -> validate -> print` is also
- * the round-trip check of the blob format. Ports print numerically (so the
- * output does not depend on a services database); protocols and ICMP types
- * print by name where pf has one.
+ * the round-trip check of the blob format. `port = N` prints the service
+ * name FreeBSD's services database gives N (from a built-in table, so the
+ * output does not depend on the host); protocols and ICMP types print by
+ * name where pf has one.
  */
 #include <string.h>
 
@@ -13,7 +14,13 @@
 #define P_TCP   6
 #define P_ICMP6 58
 
-static void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct ruleset_addr *a)
+/*
+ * pfctl's print_addr(). With -vv (`counts`) it adds what the kernel counts:
+ * `(IF:*)` for an interface address it has not resolved, `<T:0>` for a table
+ * not loaded, which is what a ruleset that is only checked shows.
+ */
+static void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct ruleset_addr *a,
+                              int counts)
 {
         char buf[64];
 
@@ -30,7 +37,8 @@ static void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const str
                         fprintf(out, "/%u", a->ra_prefixlen);
                 return;
         case RULESET_ADDR_TABLE:
-                fprintf(out, "<%s>", ruleset_str(v, v->rv_tables[a->ra_ref].tb_name));
+                fprintf(out, "<%s%s>", ruleset_str(v, v->rv_tables[a->ra_ref].tb_name),
+                        counts ? ":0" : "");
                 return;
         default:
                 break;
@@ -47,23 +55,35 @@ static void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const str
         if (a->ra_ifmod & RULESET_IFMOD_NOALIAS)
                 fputs(":0", out);
         if (a->ra_type == RULESET_ADDR_DYNIF)
-                fputc(')', out);
+                fputs(counts ? ":*)" : ")", out);
 }
 
-/* A quoted string; `"` and `\` escaped so the output parses back. */
+/*
+ * ` label "..."`. pfctl prints the label raw; its lexer keeps a backslash in
+ * a quoted string as it is unless a quote follows, so raw backslashes parse
+ * back unchanged. Only `"` is escaped (pfctl prints it bare, which does not
+ * parse back). A label cannot end in a backslash: no quoted string can.
+ */
 static void pfconf_print_label(FILE *out, const char *s)
 {
         fputs(" label \"", out);
         for (; *s != '\0'; s++) {
-                if (*s == '"' || *s == '\\')
+                if (*s == '"')
                         fputc('\\', out);
                 fputc(*s, out);
         }
         fputc('"', out);
 }
 
-static void pfconf_print_port(FILE *out, const struct ruleset_port *p)
+/*
+ * pfctl's print_port(): `=` and `!=` print the service name the services
+ * database gives for the port (looked up as tcp for TCP, else as udp),
+ * everything else prints numbers.
+ */
+static void pfconf_print_port(FILE *out, const struct ruleset_port *p, uint8_t proto)
 {
+        const char *name;
+
         static const char *const ops[RULESET_PORT_MAX] = {
             [RULESET_PORT_EQ] = "=",  [RULESET_PORT_NE] = "!=", [RULESET_PORT_LT] = "<",
             [RULESET_PORT_LE] = "<=", [RULESET_PORT_GT] = ">",  [RULESET_PORT_GE] = ">="};
@@ -81,7 +101,13 @@ static void pfconf_print_port(FILE *out, const struct ruleset_port *p)
                 fprintf(out, " port %u <> %u", p->rp_lo, p->rp_hi);
                 return;
         default:
-                fprintf(out, " port %s %u", ops[p->rp_op], p->rp_lo);
+                name = p->rp_op == RULESET_PORT_EQ || p->rp_op == RULESET_PORT_NE
+                           ? pfconf_service_name(p->rp_lo, proto == P_TCP)
+                           : NULL;
+                if (name != NULL)
+                        fprintf(out, " port %s %s", ops[p->rp_op], name);
+                else
+                        fprintf(out, " port %s %u", ops[p->rp_op], p->rp_lo);
         }
 }
 
@@ -92,18 +118,21 @@ static int pfconf_is_any(const struct ruleset_endpoint *e)
 }
 
 static void pfconf_print_fromto(FILE *out, const struct ruleset_view *v,
-                                const struct ruleset_endpoint *s, const struct ruleset_endpoint *d)
+                                const struct ruleset_endpoint *s, const struct ruleset_endpoint *d,
+                                uint8_t proto, int flags)
 {
+        int counts = (flags & PFCONF_PRINT_NUMBERS) != 0;
+
         if (pfconf_is_any(s) && pfconf_is_any(d)) {
                 fputs(" all", out);
                 return;
         }
         fputs(" from ", out);
-        pfconf_print_addr(out, v, &s->re_addr);
-        pfconf_print_port(out, &s->re_port);
+        pfconf_print_addr(out, v, &s->re_addr, counts);
+        pfconf_print_port(out, &s->re_port, proto);
         fputs(" to ", out);
-        pfconf_print_addr(out, v, &d->re_addr);
-        pfconf_print_port(out, &d->re_port);
+        pfconf_print_addr(out, v, &d->re_addr, counts);
+        pfconf_print_port(out, &d->re_port, proto);
 }
 
 static void pfconf_print_head(FILE *out, const struct ruleset_view *v, uint8_t af, uint8_t proto,
@@ -174,7 +203,8 @@ static void pfconf_print_state_opts(FILE *out, const struct ruleset_view *v,
                                     const struct ruleset_rule *r)
 {
         const char *sep = " (";
-        int i;
+        int i, policy_if_bound = v->rv_opts->ro_state_policy == RULESET_SP_IF_BOUND &&
+                                 r->r_keep != RULESET_KEEP_NONE;
 
 #define PFCONF_OPT(...)                                                                            \
         do {                                                                                       \
@@ -204,9 +234,14 @@ static void pfconf_print_state_opts(FILE *out, const struct ruleset_view *v,
                            ruleset_str(v, v->rv_tables[r->r_overload_table].tb_name),
                            r->r_state_flags & RULESET_SF_OVL_FLUSH ? " flush" : "",
                            r->r_state_flags & RULESET_SF_OVL_GLOBAL ? " global" : "");
-        if (r->r_state_flags & RULESET_SF_IF_BOUND)
+        /* pfctl folds `set state-policy` into each stateful rule that names no
+         * binding, and prints no `floating`: floating is the absence of
+         * if-bound. Under an if-bound policy that would read back as
+         * if-bound, so there (only) moat keeps an explicit `floating`. */
+        if ((r->r_state_flags & RULESET_SF_IF_BOUND) ||
+            (!(r->r_state_flags & RULESET_SF_FLOATING) && policy_if_bound))
                 PFCONF_OPT("if-bound");
-        if (r->r_state_flags & RULESET_SF_FLOATING)
+        if ((r->r_state_flags & RULESET_SF_FLOATING) && policy_if_bound)
                 PFCONF_OPT("floating");
         if (r->r_state_flags & RULESET_SF_SLOPPY)
                 PFCONF_OPT("sloppy");
@@ -242,7 +277,7 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
         if (r->r_flags & RULESET_RF_QUICK)
                 fputs(" quick", out);
         pfconf_print_head(out, v, r->r_af, r->r_proto, r->r_ifidx, r->r_flags & RULESET_RF_IFNOT);
-        pfconf_print_fromto(out, v, &r->r_src, &r->r_dst);
+        pfconf_print_fromto(out, v, &r->r_src, &r->r_dst, r->r_proto, flags);
         if (r->r_tcp_flags || r->r_tcp_flagset) {
                 pfconf_tcpflags_format(r->r_tcp_flags, f1);
                 pfconf_tcpflags_format(r->r_tcp_flagset, f2);
@@ -297,7 +332,7 @@ static void pfconf_print_pool(FILE *out, const struct ruleset_view *v,
         int kind = RULESET_TR_KIND(t->t_action);
 
         fputs(" -> ", out);
-        pfconf_print_addr(out, v, &t->t_pool);
+        pfconf_print_addr(out, v, &t->t_pool, 0);
         if (kind != RULESET_TR_KIND(RULESET_TR_BINAT) && t->t_pool_port_lo != 0) {
                 if (t->t_pool_port_hi != 0 && t->t_pool_port_hi != t->t_pool_port_lo)
                         fprintf(out, " port %u:%u", t->t_pool_port_lo, t->t_pool_port_hi);
@@ -323,7 +358,7 @@ static void pfconf_print_trans(FILE *out, const struct ruleset_view *v,
         if (t->t_flags & RULESET_TF_LOG)
                 fputs(" log", out);
         pfconf_print_head(out, v, t->t_af, t->t_proto, t->t_ifidx, t->t_flags & RULESET_TF_IFNOT);
-        pfconf_print_fromto(out, v, &t->t_src, &t->t_dst);
+        pfconf_print_fromto(out, v, &t->t_src, &t->t_dst, t->t_proto, flags);
         if (t->t_label != RULESET_NONE)
                 pfconf_print_label(out, ruleset_str(v, t->t_label));
         if (!(t->t_action & 1))
@@ -404,14 +439,25 @@ static void pfconf_print_tables(FILE *out, const struct ruleset_view *v)
 
 void pfconf_print(FILE *out, const struct ruleset_view *v, int flags)
 {
-        uint32_t i;
-
         pfconf_print_options(out, v);
         pfconf_print_tables(out, v);
+        pfconf_print_rules(out, v, flags);
+}
+
+void pfconf_print_rules(FILE *out, const struct ruleset_view *v, int flags)
+{
+        static const int kinds[3] = {RULESET_TR_KIND(RULESET_TR_NAT),
+                                     RULESET_TR_KIND(RULESET_TR_RDR),
+                                     RULESET_TR_KIND(RULESET_TR_BINAT)};
+        uint32_t i, k;
+
         for (i = 0; i < v->rv_n_scrub; i++)
                 pfconf_print_rule(out, v, &v->rv_scrub[i], flags);
-        for (i = 0; i < v->rv_n_trans; i++)
-                pfconf_print_trans(out, v, &v->rv_trans[i], flags);
+        /* pfctl loads, and so prints, the nat, rdr, then binat rulesets. */
+        for (k = 0; k < 3; k++)
+                for (i = 0; i < v->rv_n_trans; i++)
+                        if (RULESET_TR_KIND(v->rv_trans[i].t_action) == kinds[k])
+                                pfconf_print_trans(out, v, &v->rv_trans[i], flags);
         for (i = 0; i < v->rv_n_filter; i++)
                 pfconf_print_rule(out, v, &v->rv_filter[i], flags);
 }

@@ -80,7 +80,8 @@ def main(moat, gold):
 
     rc, out, err = run(moat, "-nvf", "-", "-D", "ext={ a b }", "-D", "x=y",
                        stdin='ext = "wan"\npass in on $ext\n')
-    check("-D overrides the file's macro", rc == 0 and out ==
+    # pfctl -v echoes the file's definition as written, then -D's value is used
+    check("-D overrides the file's macro", rc == 0 and out == 'ext = "wan"\n'
           "pass in on a all flags S/SA keep state\npass in on b all flags S/SA keep state\n",
           f"{rc} {out!r} {err!r}")
     for bad in ("noequals", "=v", "1x=3"):
@@ -96,7 +97,7 @@ def main(moat, gold):
     check("no subcommand", p.returncode == 2, repr(p.stdout))
 
     rc, out, err = run(moat, "-nvvf", os.path.join(gold, "pf32-vv.in"))
-    check("-vv numbers rules", rc == 0 and out.startswith("@0 scrub"), repr(out))
+    check("-vv numbers rules", rc == 0 and "\n@0 scrub in all" in out, repr(out))
     return 1 if failures else 0
 
 

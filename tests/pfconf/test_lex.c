@@ -120,10 +120,24 @@ static void test_strings(void **state)
         (void)state;
         expect_tok(f, T_STRING, "a b", 1);
         expect_tok(f, T_STRING, "c\"d", 1);
-        expect_tok(f, T_STRING, "e\"f\\g", 1);
+        expect_tok(f, T_STRING, "e\"f\\\\g", 1); /* pfctl keeps both backslashes */
         expect_tok(f, T_STRING, "pass", 1);
         assert_int_equal(f->pf.tok.kw, KW_NONE); /* quoted: never a keyword */
         expect_tok(f, T_STRING, "xy", 1);
+        lex_close(f);
+}
+
+/* Outside quotes a backslash escapes the next character away (pfctl's lgetc). */
+static void test_backslash_words(void **state)
+{
+        struct lexfix *f = lex_open("pa\\ss lab\\\nel \\x");
+
+        (void)state;
+        expect_tok(f, T_WORD, "pass", 1);
+        assert_int_equal(f->pf.tok.kw, KW_PASS);
+        expect_tok(f, T_WORD, "label", 1);
+        expect_tok(f, T_WORD, "x", 2);
+        expect_tok(f, T_EOF, NULL, 2);
         lex_close(f);
 }
 
@@ -227,11 +241,11 @@ static void test_keywords(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_kinds),     cmocka_unit_test(test_lines),
-            cmocka_unit_test(test_strings),   cmocka_unit_test(test_unterminated),
-            cmocka_unit_test(test_macros),    cmocka_unit_test(test_macro_loop),
-            cmocka_unit_test(test_bad_chars), cmocka_unit_test(test_peek),
-            cmocka_unit_test(test_keywords),
+            cmocka_unit_test(test_kinds),        cmocka_unit_test(test_lines),
+            cmocka_unit_test(test_strings),      cmocka_unit_test(test_backslash_words),
+            cmocka_unit_test(test_unterminated), cmocka_unit_test(test_macros),
+            cmocka_unit_test(test_macro_loop),   cmocka_unit_test(test_bad_chars),
+            cmocka_unit_test(test_peek),         cmocka_unit_test(test_keywords),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * Round trip through the blob for every golden file: compile, move the blob
- * to a fresh buffer (it must be position-independent), validate, print; the
- * output must equal NAME.ok byte for byte. The same as `moat pfctl -nvf`, but
+ * to a fresh buffer (it must be position-independent), validate, print; what
+ * the compiler echoes while parsing (macros, options, tables) and the rules
+ * printed from the moved blob must equal NAME.ok byte for byte. The same as `moat pfctl -nvf`, but
  * without the CLI, and with the original blob freed before the copy is used.
  */
 #include <dirent.h>
@@ -49,15 +50,16 @@ static void roundtrip_one(const char *dir, const char *name, int flags)
         text = slurp(path, &len);
         snprintf(path, sizeof(path), "%s/%s.ok", dir, name);
         want = slurp(path, &wlen);
-        assert_int_equal(pfconf_compile(name, text, len, stderr, &blob, &blen), 0);
+        out = open_memstream(&got, &glen);
+        assert_int_equal(pfconf_compile_echo(name, text, len, NULL, 0, stderr, out, &blob, &blen),
+                         0);
         moved = aligned_alloc(RULESET_ALIGN, (blen + RULESET_ALIGN - 1) & ~(size_t)7);
         assert_non_null(moved);
         memcpy(moved, blob, blen);
         memset(blob, 0xa5, blen);
         free(blob);
         assert_int_equal(ruleset_validate(moved, blen, &v, NULL), RULESET_OK);
-        out = open_memstream(&got, &glen);
-        pfconf_print(out, &v, flags);
+        pfconf_print_rules(out, &v, flags);
         fclose(out);
         if (strcmp(got, want) != 0)
                 fail_msg("%s: printed form differs from %s.ok:\n%s", name, name, got);
