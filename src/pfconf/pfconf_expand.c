@@ -8,6 +8,7 @@
  * applies, so errors carry a pf.conf line rather than a blob offset.
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "pfconf_int.h"
@@ -24,6 +25,58 @@ static const struct pfconf_port pfconf_no_port;
 static const struct pfconf_proto pfconf_no_proto;
 
 /* The family a host forces on the rule (0 if none). */
+/*
+ * One combination of a rule's lists: pf expands a rule into the cross
+ * product of its interfaces, protocols, source and destination addresses and
+ * ports, and ICMP types, the last varying fastest. An absent list is one
+ * element: no interface or ICMP type (NULL), any address, no port or
+ * protocol.
+ */
+struct pfconf_combo {
+        const struct pfconf_if *i;
+        const struct pfconf_proto *p;
+        const struct pfconf_host *s, *d;
+        const struct pfconf_port *sp, *dp;
+        const struct pfconf_icmp *ic;
+};
+
+#define FIRST_OR(list, none) ((list) ? (list) : (none))
+
+static void pfconf_combo_first(const struct pfconf_rule *r, struct pfconf_combo *c)
+{
+        c->i = r->ifs;
+        c->p = FIRST_OR(r->protos, &pfconf_no_proto);
+        c->s = FIRST_OR(r->src, &pfconf_any_host);
+        c->sp = FIRST_OR(r->sport, &pfconf_no_port);
+        c->d = FIRST_OR(r->dst, &pfconf_any_host);
+        c->dp = FIRST_OR(r->dport, &pfconf_no_port);
+        c->ic = r->icmps;
+}
+
+/* Steps to the next combination, as an odometer; false after the last. */
+static bool pfconf_combo_next(const struct pfconf_rule *r, struct pfconf_combo *c)
+{
+        if (c->ic != NULL && (c->ic = c->ic->next) != NULL)
+                return true;
+        c->ic = r->icmps;
+        if ((c->dp = c->dp->next) != NULL)
+                return true;
+        c->dp = FIRST_OR(r->dport, &pfconf_no_port);
+        if ((c->d = c->d->next) != NULL)
+                return true;
+        c->d = FIRST_OR(r->dst, &pfconf_any_host);
+        if ((c->sp = c->sp->next) != NULL)
+                return true;
+        c->sp = FIRST_OR(r->sport, &pfconf_no_port);
+        if ((c->s = c->s->next) != NULL)
+                return true;
+        c->s = FIRST_OR(r->src, &pfconf_any_host);
+        if ((c->p = c->p->next) != NULL)
+                return true;
+        c->p = FIRST_OR(r->protos, &pfconf_no_proto);
+        return c->i != NULL && (c->i = c->i->next) != NULL;
+}
+
 static uint8_t pfconf_host_af(const struct pfconf_host *h)
 {
         if (h->addr.ra_type == RULESET_ADDR_ANY)
@@ -187,10 +240,13 @@ static void pfconf_state_defaults(struct ruleset_rule *o)
 
 /* One expanded filter or scrub rule. Returns 0, or 1 if the combination is skipped. */
 static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
-                            const struct pfconf_if *i, uint8_t proto, const struct pfconf_host *s,
-                            const struct pfconf_port *sp, const struct pfconf_host *d,
-                            const struct pfconf_port *dp, const struct pfconf_icmp *ic)
+                            const struct pfconf_combo *c)
 {
+        const struct pfconf_if *i = c->i;
+        const struct pfconf_host *s = c->s, *d = c->d;
+        const struct pfconf_port *sp = c->sp, *dp = c->dp;
+        const struct pfconf_icmp *ic = c->ic;
+        uint8_t proto = c->p->proto;
         struct ruleset_rule *o;
         uint8_t af = r->af;
 
@@ -273,34 +329,15 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
 
 static void pfconf_expand_filter(struct pfconf *pf, const struct pfconf_rule *r)
 {
-        const struct pfconf_if *i;
-        const struct pfconf_proto *p;
-        const struct pfconf_host *s, *d;
-        const struct pfconf_port *sp, *dp;
-        const struct pfconf_icmp *ic;
-        size_t emitted = 0, tried = 0;
+        struct pfconf_combo c;
+        size_t emitted = 0;
 
-        i = r->ifs;
+        pfconf_combo_first(r, &c);
         do {
-                for (p = r->protos ? r->protos : &pfconf_no_proto; p; p = p->next)
-                        for (s = r->src ? r->src : &pfconf_any_host; s; s = s->next)
-                                for (sp = r->sport ? r->sport : &pfconf_no_port; sp; sp = sp->next)
-                                        for (d = r->dst ? r->dst : &pfconf_any_host; d; d = d->next)
-                                                for (dp = r->dport ? r->dport : &pfconf_no_port; dp;
-                                                     dp = dp->next) {
-                                                        ic = r->icmps;
-                                                        do {
-                                                                tried++;
-                                                                if (pfconf_emit_rule(
-                                                                        pf, r, i, p->proto, s, sp,
-                                                                        d, dp, ic) == 0)
-                                                                        emitted++;
-                                                                ic = ic ? ic->next : NULL;
-                                                        } while (ic != NULL);
-                                                }
-                i = i ? i->next : NULL;
-        } while (i != NULL);
-        if (emitted == 0 && tried > 0)
+                if (pfconf_emit_rule(pf, r, &c) == 0)
+                        emitted++;
+        } while (pfconf_combo_next(r, &c));
+        if (emitted == 0)
                 pfconf_fail(pf, r->line, "rule expands to no valid combination");
 }
 
@@ -369,10 +406,12 @@ static int pfconf_check_trans(struct pfconf *pf, const struct pfconf_rule *r)
 }
 
 static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
-                             const struct pfconf_if *i, uint8_t proto, const struct pfconf_host *s,
-                             const struct pfconf_port *sp, const struct pfconf_host *d,
-                             const struct pfconf_port *dp)
+                             const struct pfconf_combo *c)
 {
+        const struct pfconf_if *i = c->i;
+        const struct pfconf_host *s = c->s, *d = c->d;
+        const struct pfconf_port *sp = c->sp, *dp = c->dp;
+        uint8_t proto = c->p->proto;
         struct ruleset_trans *t;
         uint8_t af = r->af;
 
@@ -424,25 +463,14 @@ static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
 
 static void pfconf_expand_trans(struct pfconf *pf, const struct pfconf_rule *r)
 {
-        const struct pfconf_if *i;
-        const struct pfconf_proto *p;
-        const struct pfconf_host *s, *d;
-        const struct pfconf_port *sp, *dp;
+        struct pfconf_combo c;
         size_t emitted = 0;
 
-        i = r->ifs;
+        pfconf_combo_first(r, &c);
         do {
-                for (p = r->protos ? r->protos : &pfconf_no_proto; p; p = p->next)
-                        for (s = r->src ? r->src : &pfconf_any_host; s; s = s->next)
-                                for (sp = r->sport ? r->sport : &pfconf_no_port; sp; sp = sp->next)
-                                        for (d = r->dst ? r->dst : &pfconf_any_host; d; d = d->next)
-                                                for (dp = r->dport ? r->dport : &pfconf_no_port; dp;
-                                                     dp = dp->next)
-                                                        if (pfconf_emit_trans(pf, r, i, p->proto, s,
-                                                                              sp, d, dp) == 0)
-                                                                emitted++;
-                i = i ? i->next : NULL;
-        } while (i != NULL);
+                if (pfconf_emit_trans(pf, r, &c) == 0)
+                        emitted++;
+        } while (pfconf_combo_next(r, &c));
         if (emitted == 0)
                 pfconf_fail(pf, r->line, "rule expands to no valid combination");
 }

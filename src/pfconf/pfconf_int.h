@@ -8,6 +8,7 @@
 #define MOAT_PFCONF_INT_H
 
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -216,6 +217,13 @@ struct pfconf_icmp {
         uint8_t v6; /* icmp6-type */
 };
 
+/* pfconf_parse_list links nodes through their first member. */
+_Static_assert(offsetof(struct pfconf_if, next) == 0, "list node");
+_Static_assert(offsetof(struct pfconf_host, next) == 0, "list node");
+_Static_assert(offsetof(struct pfconf_port, next) == 0, "list node");
+_Static_assert(offsetof(struct pfconf_proto, next) == 0, "list node");
+_Static_assert(offsetof(struct pfconf_icmp, next) == 0, "list node");
+
 enum pfconf_rkind { PFCONF_R_FILTER, PFCONF_R_SCRUB, PFCONF_R_TRANS };
 
 /* One rule as written, before expansion. */
@@ -315,6 +323,15 @@ int pfconf_is_kw(const struct pfconf *pf, int kw);
 int pfconf_is_punct(const struct pfconf *pf, char c);
 int pfconf_accept_kw(struct pfconf *pf, int kw);
 int pfconf_accept_punct(struct pfconf *pf, char c);
+/*
+ * `ITEM` or `{ ITEM ITEM ... }`, commas and newlines between items optional:
+ * the one list grammar of pf.conf. item parses one ITEM (it is passed arg)
+ * and returns its node; every node type starts with its `next` pointer
+ * (checked below). Returns the head of the list; an empty `{ }` fails as
+ * "empty WHAT list".
+ */
+void *pfconf_parse_list(struct pfconf *pf, void *(*item)(struct pfconf *pf, void *arg), void *arg,
+                        const char *what);
 void pfconf_expect_kw(struct pfconf *pf, int kw);
 void pfconf_expect_punct(struct pfconf *pf, char c);
 int pfconf_is_name(const struct pfconf *pf); /* WORD that is not a keyword, or STRING */

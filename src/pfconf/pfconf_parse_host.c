@@ -53,29 +53,15 @@ static struct pfconf_if *pfconf_if_item(struct pfconf *pf)
         return i;
 }
 
-/* Skips newlines and commas between list items (both optional in pf.conf). */
-static void pfconf_list_sep(struct pfconf *pf)
+static void *pfconf_if_node(struct pfconf *pf, void *arg)
 {
-        while (pf->tok.type == T_NL || pfconf_is_punct(pf, ','))
-                pfconf_next(pf);
+        (void)arg;
+        return pfconf_if_item(pf);
 }
 
 struct pfconf_if *pfconf_parse_ifspec(struct pfconf *pf)
 {
-        struct pfconf_if *head = NULL, **tail = &head;
-
-        if (!pfconf_accept_punct(pf, '{'))
-                return pfconf_if_item(pf);
-        for (;;) {
-                pfconf_list_sep(pf);
-                if (pfconf_accept_punct(pf, '}'))
-                        break;
-                *tail = pfconf_if_item(pf);
-                tail = &(*tail)->next;
-        }
-        if (head == NULL)
-                pfconf_fail(pf, pf->tok.line, "empty interface list");
-        return head;
+        return pfconf_parse_list(pf, pfconf_if_node, NULL, "interface");
 }
 
 static struct pfconf_proto *pfconf_proto_item(struct pfconf *pf)
@@ -97,22 +83,15 @@ static struct pfconf_proto *pfconf_proto_item(struct pfconf *pf)
         return p;
 }
 
+static void *pfconf_proto_node(struct pfconf *pf, void *arg)
+{
+        (void)arg;
+        return pfconf_proto_item(pf);
+}
+
 struct pfconf_proto *pfconf_parse_protos(struct pfconf *pf)
 {
-        struct pfconf_proto *head = NULL, **tail = &head;
-
-        if (!pfconf_accept_punct(pf, '{'))
-                return pfconf_proto_item(pf);
-        for (;;) {
-                pfconf_list_sep(pf);
-                if (pfconf_accept_punct(pf, '}'))
-                        break;
-                *tail = pfconf_proto_item(pf);
-                tail = &(*tail)->next;
-        }
-        if (head == NULL)
-                pfconf_fail(pf, pf->tok.line, "empty protocol list");
-        return head;
+        return pfconf_parse_list(pf, pfconf_proto_node, NULL, "protocol");
 }
 
 /* Splits "name:network:0"-style modifiers off an interface reference. */
@@ -229,22 +208,17 @@ struct pfconf_host *pfconf_parse_host(struct pfconf *pf)
         return h;
 }
 
+static void *pfconf_host_node(struct pfconf *pf, void *arg)
+{
+        (void)arg;
+        return pfconf_parse_host(pf);
+}
+
 struct pfconf_host *pfconf_parse_hosts(struct pfconf *pf, int allow_list)
 {
-        struct pfconf_host *head = NULL, **tail = &head;
-
-        if (!allow_list || !pfconf_accept_punct(pf, '{'))
+        if (!allow_list)
                 return pfconf_parse_host(pf);
-        for (;;) {
-                pfconf_list_sep(pf);
-                if (pfconf_accept_punct(pf, '}'))
-                        break;
-                *tail = pfconf_parse_host(pf);
-                tail = &(*tail)->next;
-        }
-        if (head == NULL)
-                pfconf_fail(pf, pf->tok.line, "empty address list");
-        return head;
+        return pfconf_parse_list(pf, pfconf_host_node, NULL, "address");
 }
 
 static uint16_t pfconf_portnum(struct pfconf *pf, const char *s, int line)
@@ -341,22 +315,15 @@ static struct pfconf_port *pfconf_port_item(struct pfconf *pf)
         return n;
 }
 
+static void *pfconf_port_node(struct pfconf *pf, void *arg)
+{
+        (void)arg;
+        return pfconf_port_item(pf);
+}
+
 struct pfconf_port *pfconf_parse_ports(struct pfconf *pf)
 {
-        struct pfconf_port *head = NULL, **tail = &head;
-
-        if (!pfconf_accept_punct(pf, '{'))
-                return pfconf_port_item(pf);
-        for (;;) {
-                pfconf_list_sep(pf);
-                if (pfconf_accept_punct(pf, '}'))
-                        break;
-                *tail = pfconf_port_item(pf);
-                tail = &(*tail)->next;
-        }
-        if (head == NULL)
-                pfconf_fail(pf, pf->tok.line, "empty port list");
-        return head;
+        return pfconf_parse_list(pf, pfconf_port_node, NULL, "port");
 }
 
 void pfconf_parse_fromto(struct pfconf *pf, struct pfconf_rule *r)

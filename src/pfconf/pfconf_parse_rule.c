@@ -125,23 +125,14 @@ static struct pfconf_icmp *pfconf_icmp_item(struct pfconf *pf, int v6)
         return i;
 }
 
+static void *pfconf_icmp_node(struct pfconf *pf, void *arg)
+{
+        return pfconf_icmp_item(pf, *(const int *)arg);
+}
+
 static struct pfconf_icmp *pfconf_parse_icmp(struct pfconf *pf, int v6)
 {
-        struct pfconf_icmp *head = NULL, **tail = &head;
-
-        if (!pfconf_accept_punct(pf, '{'))
-                return pfconf_icmp_item(pf, v6);
-        for (;;) {
-                while (pf->tok.type == T_NL || pfconf_is_punct(pf, ','))
-                        pfconf_next(pf);
-                if (pfconf_accept_punct(pf, '}'))
-                        break;
-                *tail = pfconf_icmp_item(pf, v6);
-                tail = &(*tail)->next;
-        }
-        if (head == NULL)
-                pfconf_fail(pf, pf->tok.line, "empty icmp type list");
-        return head;
+        return pfconf_parse_list(pf, pfconf_icmp_node, &v6, "icmp type");
 }
 
 static void pfconf_state_opt(struct pfconf *pf, struct pfconf_rule *r)

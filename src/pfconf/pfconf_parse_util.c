@@ -102,6 +102,36 @@ int pfconf_accept_punct(struct pfconf *pf, char c)
         return 1;
 }
 
+/* A node's first member is its `next`, a pointer to a struct like every
+ * struct pointer (C11 6.2.5): written through memcpy, for any node type. */
+struct pfconf_list_node;
+
+void *pfconf_parse_list(struct pfconf *pf, void *(*item)(struct pfconf *pf, void *arg), void *arg,
+                        const char *what)
+{
+        void *head = NULL, *last = NULL;
+
+        if (!pfconf_accept_punct(pf, '{'))
+                return item(pf, arg);
+        for (;;) {
+                while (pf->tok.type == T_NL || pfconf_is_punct(pf, ','))
+                        pfconf_next(pf);
+                if (pfconf_accept_punct(pf, '}'))
+                        break;
+                void *node = item(pf, arg);
+                if (last == NULL) {
+                        head = node;
+                } else {
+                        struct pfconf_list_node *next = node;
+                        memcpy(last, &next, sizeof(next));
+                }
+                last = node;
+        }
+        if (head == NULL)
+                pfconf_fail(pf, pf->tok.line, "empty %s list", what);
+        return head;
+}
+
 void pfconf_expect_kw(struct pfconf *pf, int kw)
 {
         char want[40];
