@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "moat/abi.h"
-#include "chan.h"
+#include "chan_host.h"
 #include "marks.h"
 #include "netback.h"
 

@@ -5,8 +5,8 @@
  *   --chan NAME:SIDE:MEMFD:KICK_TX:KICK_RX
  * KICK_TX wakes the peer; KICK_RX is what the peer kicks.
  */
-#ifndef MOAT_HOST_CHAN_H
-#define MOAT_HOST_CHAN_H
+#ifndef MOAT_CHAN_HOST_H
+#define MOAT_CHAN_HOST_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "chan.h"
+#include "chan_host.h"
 
 #include <errno.h>
 #include <fcntl.h>
