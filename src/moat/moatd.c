@@ -880,9 +880,13 @@ static _Noreturn void fail_up(int ready_fd, const char *fmt, ...)
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         logm("%s", msg);
+        /* `up` returns as it reads the error: by then nothing of the boot may be left. */
+        stop_all();
+        devices_restore(&P->conf, devs);
+        app_remove_daemon_files(&P->conf);
+        logm("down");
         dprintf(ready_fd, "error: %s\n", msg);
-        close(ready_fd);
-        shutdown_appliance(1);
+        exit(1);
 }
 
 /* The last lines of a domain's console, for an error message. */
