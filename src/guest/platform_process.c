@@ -182,6 +182,9 @@ static uint64_t proc_vm_size(void)
 }
 #endif
 
+/* The fds the domain keeps, as the jail left them: --jail-probe names them. */
+static struct jail_fds proc_jf = {.vcpu = -1, .marks = -1};
+
 /* The fds' numbers once jailed: the jail may have moved them (jail.h). */
 static void proc_adopt_fds(const struct jail_fds *jf)
 {
@@ -210,14 +213,14 @@ static void proc_jail(const struct platform_opts *o)
 #else
         (void)o;
 #endif
-        int nic_fds[MOAT_MAX_PORTS], tx[MOAT_MAX_CHANS], rx[MOAT_MAX_CHANS];
+        static int nic_fds[MOAT_MAX_PORTS], tx[MOAT_MAX_CHANS], rx[MOAT_MAX_CHANS];
         for (unsigned i = 0; i < proc_svc.nnics; i++)
                 nic_fds[i] = proc_svc.nics[i].fd;
         for (unsigned i = 0; i < proc_svc.nchans; i++) {
                 tx[i] = proc_svc.chans[i].kick_tx;
                 rx[i] = proc_svc.chans[i].kick_rx;
         }
-        struct jail_fds jf = {
+        proc_jf = (struct jail_fds){
             .vcpu = -1,
             .marks = proc_marks_fd,
             .nics = nic_fds,
@@ -226,9 +229,9 @@ static void proc_jail(const struct platform_opts *o)
             .kick_rx = rx,
             .nchans = proc_svc.nchans,
         };
-        if (proc_runtime_jail(&jf, err, sizeof(err)) < 0)
+        if (proc_runtime_jail(&proc_jf, err, sizeof(err)) < 0)
                 host_die(PROC_EXIT_SETUP, "jail: %s", err);
-        proc_adopt_fds(&jf);
+        proc_adopt_fds(&proc_jf);
 }
 
 int main(int argc, char **argv)
@@ -286,7 +289,7 @@ int main(int argc, char **argv)
                 host_warn("running WITHOUT the jail (--no-jail): for debugging only");
         }
         if (o.jail_probe) {
-                jail_probe(o.jail_probe, err, sizeof(err));
+                jail_probe(o.jail_probe, &proc_jf, err, sizeof(err));
                 host_warn("%s", err);
                 _exit(PROC_EXIT_SETUP);
         }

@@ -12,12 +12,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/ptrace.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #define JAIL_UID 65534 /* nobody */
@@ -270,37 +267,4 @@ int jail_close_other_fds(const int *keep, unsigned nkeep)
                         return 0;
                 lo = next + 1;
         }
-}
-
-int jail_probe(const char *what, char *err, size_t errlen)
-{
-        long r;
-        if (strcmp(what, "open") == 0)
-                r = open("/etc/passwd", O_RDONLY);
-        else if (strcmp(what, "socket") == 0)
-                r = socket(AF_INET, SOCK_DGRAM, 0);
-        else if (strcmp(what, "execve") == 0)
-                r = execve("/bin/true", (char *[]){"true", NULL}, (char *[]){NULL});
-        else if (strcmp(what, "fork") == 0)
-                r = syscall(SYS_fork);
-        else if (strcmp(what, "ptrace") == 0)
-                r = ptrace(PTRACE_TRACEME, 0, NULL, NULL);
-        else if (strcmp(what, "mmap") == 0)
-                r = (long)mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-                               0);
-        else if (strcmp(what, "mmap-exec") == 0)
-                r = (long)mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-                               0);
-        else if (strcmp(what, "read") == 0) {
-                char c;
-                r = read(0, &c, 1);
-        } else {
-                snprintf(err, errlen, "unknown jail probe '%s'", what);
-                return -1;
-        }
-        snprintf(err, errlen, "jail probe '%s' was not stopped (returned %ld: %s)", what, r,
-                 r < 0 ? strerror(errno) : "success");
-        if (r == 0 && strcmp(what, "fork") == 0)
-                _exit(3); /* the child of an unjailed fork */
-        return -1;
 }

@@ -118,11 +118,21 @@ void *jail_filter_build(const struct jail_allow *allow, size_t nallow, const str
 int jail_close_other_fds(const int *keep, unsigned nkeep);
 
 /*
- * Test hook: tries one call the jail forbids ("open", "socket", "execve",
- * "fork", "ptrace", "mmap-exec", "read"; "mmap", which only a lean domain's
- * filter forbids). Inside the jail it never returns (SIGSYS). Outside it
- * returns -1 with the reason in `err`, which the caller reports as a failure.
+ * Test hook (jail_probe.c): makes one system call the jail forbids, or one
+ * it allows only with other arguments, and returns if it was not stopped.
+ * `what` is a whole call: "open", "socket", "execve", "fork", "ptrace",
+ * "mmap-exec"; "mmap", which only a lean domain's filter forbids. Or a
+ * pinned call with its argument, NAME:N: "write", "read" (alone: fd 0),
+ * "pwrite64", "sendmmsg", "recvmmsg", "getsockopt", "ioctl" (KVM_GET_REGS)
+ * on fd N, "clock_gettime" of clock N. N "own" is the first fd the domain
+ * holds for that call (`fds`, as jail_confine() left them), which a number
+ * never names: its number varies between starts, so that one is not tried.
+ * Or "ppoll-sigmask" (ppoll with a signal mask; "ppoll" is the allowed
+ * form), "ioctl-vcpu" (a request the vCPU fd is not allowed). Inside the
+ * jail a forbidden call never returns (SIGSYS). A call that returns, or a
+ * probe not made, gives -1 with the reason in `err`, which the caller
+ * reports as a failure.
  */
-int jail_probe(const char *what, char *err, size_t errlen);
+int jail_probe(const char *what, const struct jail_fds *fds, char *err, size_t errlen);
 
 #endif

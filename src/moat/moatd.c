@@ -41,10 +41,10 @@
 #include "moatd_fwctl.h"
 #include "pfconf.h"
 #include "pflog.h"
+#include "supervise.h"
 
 #define CHAN_SIZE     (2u << 20)
 #define READY_TIMEOUT 10000000000ull /* ns */
-#define RESTART_MAX   5              /* per domain per minute, then give up */
 
 struct dom {
         char name[32]; /* "fw", "ndvm-lan", ... */
@@ -58,8 +58,7 @@ struct dom {
         int ready;
         int pinned; /* on the config's CPUs (P->dom_cpus) */
         char last_exit[96];
-        uint64_t window_start;
-        unsigned window_restarts;
+        struct restart_window window; /* supervise.h */
 };
 
 struct chan {
@@ -858,14 +857,9 @@ static void reap(void)
                                 continue;
                         describe_exit(d, st);
                         d->pid = 0;
-                        uint64_t now = host_now_ns();
-                        if (now - d->window_start > 60000000000ull) {
-                                d->window_start = now;
-                                d->window_restarts = 0;
-                        }
-                        if (++d->window_restarts > RESTART_MAX) {
+                        if (!supervise_restart(&d->window, host_now_ns())) {
                                 logm("%s %s; restarted %u times within a minute, giving up",
-                                     d->name, d->last_exit, RESTART_MAX);
+                                     d->name, d->last_exit, SUPERVISE_RESTART_MAX);
                                 continue;
                         }
                         logm("%s %s; restarting it", d->name, d->last_exit);
@@ -886,9 +880,13 @@ static _Noreturn void fail_up(int ready_fd, const char *fmt, ...)
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         logm("%s", msg);
+        /* `up` returns as it reads the error: by then nothing of the boot may be left. */
+        stop_all();
+        devices_restore(&P->conf, devs);
+        app_remove_daemon_files(&P->conf);
+        logm("down");
         dprintf(ready_fd, "error: %s\n", msg);
-        close(ready_fd);
-        shutdown_appliance(1);
+        exit(1);
 }
 
 /* The last lines of a domain's console, for an error message. */

@@ -151,25 +151,25 @@ int main(int argc, char **argv)
         /* The kvm fd and the VM fd are not needed by a running guest. */
         close(vm.kvm_fd);
         close(vm.vm_fd);
+        int nic_fds[MOAT_MAX_PORTS], tx[MOAT_MAX_CHANS], rx[MOAT_MAX_CHANS];
+        for (unsigned i = 0; i < vm.svc.nnics; i++)
+                nic_fds[i] = vm.svc.nics[i].fd;
+        for (unsigned i = 0; i < vm.svc.nchans; i++) {
+                tx[i] = vm.svc.chans[i].kick_tx;
+                rx[i] = vm.svc.chans[i].kick_rx;
+        }
+        struct jail_fds jf = {
+            .vcpu = vm.vcpu_fd,
+            .marks = marks_fd,
+            .nics = nic_fds,
+            .nnics = vm.svc.nnics,
+            .kick_tx = tx,
+            .kick_rx = rx,
+            .nchans = vm.svc.nchans,
+            .vcpu_ioctls = vmm_vcpu_ioctls,
+            .nvcpu_ioctls = sizeof(vmm_vcpu_ioctls) / sizeof(vmm_vcpu_ioctls[0]),
+        };
         if (!o.no_jail) {
-                int nic_fds[MOAT_MAX_PORTS], tx[MOAT_MAX_CHANS], rx[MOAT_MAX_CHANS];
-                for (unsigned i = 0; i < vm.svc.nnics; i++)
-                        nic_fds[i] = vm.svc.nics[i].fd;
-                for (unsigned i = 0; i < vm.svc.nchans; i++) {
-                        tx[i] = vm.svc.chans[i].kick_tx;
-                        rx[i] = vm.svc.chans[i].kick_rx;
-                }
-                struct jail_fds jf = {
-                    .vcpu = vm.vcpu_fd,
-                    .marks = marks_fd,
-                    .nics = nic_fds,
-                    .nnics = vm.svc.nnics,
-                    .kick_tx = tx,
-                    .kick_rx = rx,
-                    .nchans = vm.svc.nchans,
-                    .vcpu_ioctls = vmm_vcpu_ioctls,
-                    .nvcpu_ioctls = sizeof(vmm_vcpu_ioctls) / sizeof(vmm_vcpu_ioctls[0]),
-                };
                 if (jail_enter(vmm_allow, sizeof(vmm_allow) / sizeof(vmm_allow[0]), &jf, err,
                                sizeof(err)) < 0)
                         host_die(VMM_EXIT_SETUP, "jail: %s", err);
@@ -178,7 +178,7 @@ int main(int argc, char **argv)
                 host_warn("running WITHOUT the jail (--no-jail): for debugging only");
         }
         if (o.jail_probe) {
-                jail_probe(o.jail_probe, err, sizeof(err));
+                jail_probe(o.jail_probe, &jf, err, sizeof(err));
                 host_warn("%s", err);
                 _exit(VMM_EXIT_SETUP);
         }
