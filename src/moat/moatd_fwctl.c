@@ -16,22 +16,21 @@
 
 #define FWCTL_TIMEOUT_NS 5000000000ull
 
-static int fwctl_kick_fd = -1;
-
-/* The ring code's kick: on the host, an eventfd write. */
+/* The ring code's kick: on the host a channel's port is the eventfd that
+ * wakes the peer, and a kick is a write to it. */
 void moat_kick(uint32_t port)
 {
-        (void)port;
         uint64_t one = 1;
-        ssize_t w = write(fwctl_kick_fd, &one, sizeof(one));
+        ssize_t w = write((int)port, &one, sizeof(one));
         (void)w;
 }
 
 int fwctl_attach(struct fwctl_client *c, void *mem, uint64_t size, int kick_fd)
 {
         memset(c, 0, sizeof(*c));
-        fwctl_kick_fd = kick_fd;
-        return moat_chan_attach(&c->ch, mem, size, 0, 0);
+        if (kick_fd < 0)
+                return -1;
+        return moat_chan_attach(&c->ch, mem, size, 0, (uint32_t)kick_fd);
 }
 
 void fwctl_drain(struct fwctl_client *c)
@@ -45,7 +44,8 @@ void fwctl_drain(struct fwctl_client *c)
                                 continue;
                         memcpy(&h, m[i].data, sizeof(h));
                         if (h.op == FWCTL_LOG && c->on_log)
-                                c->on_log(m[i].data + sizeof(h), m[i].len - (uint32_t)sizeof(h));
+                                c->on_log(c->log_ctx, m[i].data + sizeof(h),
+                                          m[i].len - (uint32_t)sizeof(h));
                 }
                 moat_chan_release(&c->ch, n);
         }
@@ -88,7 +88,7 @@ char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t 
                         memcpy(&h, m[i].data, sizeof(h));
                         uint32_t dlen = m[i].len - (uint32_t)sizeof(h);
                         if (h.op == FWCTL_LOG && c->on_log)
-                                c->on_log(m[i].data + sizeof(h), dlen);
+                                c->on_log(c->log_ctx, m[i].data + sizeof(h), dlen);
                         if (h.seq != seq || h.op != op)
                                 continue;
                         if (reply == NULL) {

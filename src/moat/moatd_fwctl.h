@@ -10,14 +10,16 @@
 struct fwctl_client {
         struct moat_chan ch;
         uint32_t seq;
-        /* Unasked messages from the fw (pflog records) go here. */
-        void (*on_log)(const uint8_t *data, uint32_t len);
+        /* Unasked messages from the fw (pflog records) go here, with log_ctx. */
+        void (*on_log)(void *log_ctx, const uint8_t *data, uint32_t len);
+        void *log_ctx;
 };
 
 /* Takes every message waiting from the fw outside a call (pflog records). */
 void fwctl_drain(struct fwctl_client *c);
 
-/* Attaches as side 0 to the control channel's memory; kicks go to kick_fd. */
+/* Attaches as side 0 to the control channel's memory; kicks go to kick_fd
+ * (the channel's port on the host: moat_kick() writes to it). */
 int fwctl_attach(struct fwctl_client *c, void *mem, uint64_t size, int kick_fd);
 
 /*

@@ -35,14 +35,10 @@ _Static_assert(sizeof(struct pfloghdr) == 64, "pflog header");
 #define PFLOG_REAL_HDRLEN   61
 #define PFLOG_GLOBAL_HDRLEN 24 /* the pcap file header */
 
-static int pflog_fd = -1;
-static char pflog_path[4096];
-static uint64_t pflog_bytes;
-
-static int pflog_start(void)
+static int pflog_start(struct pflog *pl)
 {
-        pflog_fd = open(pflog_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (pflog_fd < 0)
+        pl->fd = open(pl->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (pl->fd < 0)
                 return -1;
         struct {
                 uint32_t magic;
@@ -51,16 +47,20 @@ static int pflog_start(void)
                 uint32_t sigfigs, snaplen, linktype;
         } gh = {0xa1b2c3d4u, 2, 4, 0, 0, 65535, DLT_PFLOG};
         _Static_assert(sizeof(gh) == PFLOG_GLOBAL_HDRLEN, "pcap file header");
-        pflog_bytes = sizeof(gh);
-        return write(pflog_fd, &gh, sizeof(gh)) == (ssize_t)sizeof(gh) ? 0 : -1;
+        pl->bytes = sizeof(gh);
+        return write(pl->fd, &gh, sizeof(gh)) == (ssize_t)sizeof(gh) ? 0 : -1;
+}
+
+void pflog_close(struct pflog *pl)
+{
+        if (pl->fd >= 0) {
+                close(pl->fd);
+                pl->fd = -1;
+        }
 }
 
 void pflog_retire(const char *path)
 {
-        if (pflog_fd >= 0) {
-                close(pflog_fd);
-                pflog_fd = -1;
-        }
         struct stat st;
         if (stat(path, &st) < 0)
                 return;
@@ -68,29 +68,31 @@ void pflog_retire(const char *path)
                 unlink(path);
                 return;
         }
-        char old[sizeof(pflog_path) + 2];
+        char old[PATH_MAX + 2];
         snprintf(old, sizeof(old), "%s.0", path);
         rename(path, old);
 }
 
-int pflog_open(const char *path)
+int pflog_open(struct pflog *pl, const char *path)
 {
-        snprintf(pflog_path, sizeof(pflog_path), "%s", path);
-        return pflog_start();
+        snprintf(pl->path, sizeof(pl->path), "%s", path);
+        return pflog_start(pl);
 }
 
-void pflog_record(const uint8_t *data, uint32_t len)
+void pflog_record(void *ctx, const uint8_t *data, uint32_t len)
 {
+        struct pflog *pl = ctx;
         struct moat_fwctl_log lg;
-        if (pflog_fd < 0 || len < sizeof(lg))
+        if (pl->fd < 0 || len < sizeof(lg))
                 return;
         memcpy(&lg, data, sizeof(lg));
         uint32_t caplen = len - (uint32_t)sizeof(lg);
         if (lg.len < caplen)
                 return; /* inconsistent record: not written */
-        if (pflog_bytes > PFLOG_ROTATE_BYTES) {
-                pflog_retire(pflog_path); /* it becomes FILE.0 */
-                if (pflog_start() < 0)
+        if (pl->bytes > PFLOG_ROTATE_BYTES) {
+                pflog_close(pl);
+                pflog_retire(pl->path); /* it becomes FILE.0 */
+                if (pflog_start(pl) < 0)
                         return;
         }
         struct pfloghdr ph = {
@@ -119,6 +121,6 @@ void pflog_record(const uint8_t *data, uint32_t len)
         memcpy(rec + sizeof(rh), &ph, sizeof(ph));
         memcpy(rec + sizeof(rh) + sizeof(ph), data + sizeof(lg), caplen);
         size_t n = sizeof(rh) + sizeof(ph) + caplen;
-        if (write(pflog_fd, rec, n) == (ssize_t)n)
-                pflog_bytes += n;
+        if (write(pl->fd, rec, n) == (ssize_t)n)
+                pl->bytes += n;
 }

@@ -1,0 +1,108 @@
+/*
+ * moatd's state and its parts, one job a file:
+ *   moatd.c          start-up, the event loop, `up`'s wait for ready, exit
+ *   moatd_domains.c  channels, starting domains, pinning, supervision
+ *   moatd_exit.c     why a domain exited (the kernel's seccomp records)
+ *   moatd_ctl.c      the control socket and the status request
+ *   moatd_pfctl.c    pfctl requests, answered from fw.conf or by the fw
+ * The daemon is one thread; all of its state is one struct moatd.
+ */
+#ifndef MOAT_MOATD_H
+#define MOAT_MOATD_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "appliance.h"
+#include "devices.h"
+#include "marks.h"
+#include "moat/ring.h"
+#include "moatd_fwctl.h"
+#include "pflog.h"
+#include "supervise.h"
+
+#define MOATD_CHAN_SIZE (2u << 20)
+
+struct moatd_dom {
+        char name[32]; /* "fw", "ndvm-lan", ... */
+        int is_fw;
+        int ifidx; /* ndvm: its interface */
+        enum app_platform platform;
+        uint64_t mem;
+        pid_t pid;
+        unsigned restarts;
+        uint64_t t_start, t_ready; /* CLOCK_MONOTONIC */
+        int ready;
+        int pinned; /* on the config's CPUs (plan->dom_cpus) */
+        char last_exit[96];
+        struct restart_window window; /* supervise.h */
+};
+
+struct moatd_chan {
+        int mem, a2b, b2a;                /* side 0 is the ndvm, side 1 the fw */
+        const struct moat_chan_hdr *view; /* read-only: the ndvm's published counters */
+};
+
+/* One domain's command line and the fds it inherits (moatd_domains.c). */
+struct moatd_spawn {
+        char *argv[48];
+        int argc;
+        char buf[3 * PATH_MAX]; /* room for the longest paths: the image and the guest dir */
+        size_t used;
+        int fds[8 + 4 * APP_MAX_IFS];
+        int nfds;
+        int overflow; /* an argument or fd did not fit */
+};
+
+struct moatd {
+        struct app_plan *plan;
+        const struct appconf *conf; /* &plan->conf */
+        struct moatd_dom doms[APP_MAX_DOMAINS];
+        int ndoms;
+        struct moatd_chan chans[APP_MAX_IFS];
+        struct moatd_chan ctlch; /* the fw's control channel: side 0 is this daemon */
+        struct fwctl_client fwc;
+        struct pflog pflog;
+        int jail_ns; /* the empty network namespace every domain joins, or -1 */
+        struct devstate devs[APP_MAX_IFS];
+        struct marks marks;
+        int marks_fd;
+        int kmsg_fd; /* /dev/kmsg from the start: seccomp kill records */
+        struct moatd_spawn spawn;
+};
+
+/* moatd.c */
+void moatd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Stops the domains, gives the devices back, removes the boot's files. */
+void moatd_teardown(struct moatd *md);
+
+/* moatd_domains.c */
+int moatd_chans_create(struct moatd *md);
+int moatd_ctl_create(struct moatd *md);
+/* The domain table: the fw, then an ndvm per interface in vm mode. */
+void moatd_domains_plan(struct moatd *md);
+/* Starts d; pin_now: on its CPUs from its first instruction. 0 or -1. */
+int moatd_dom_start(struct moatd *md, struct moatd_dom *d, int pin_now);
+/* Reads d's marks file; 1 once it has marked "ready". */
+int moatd_dom_check_ready(struct moatd *md, struct moatd_dom *d);
+void moatd_dom_pin(struct moatd *md, struct moatd_dom *d);
+/* Restarts the domains that died, unless one crashes in a loop. */
+void moatd_reap(struct moatd *md);
+void moatd_stop_all(struct moatd *md);
+
+/* moatd_exit.c */
+void moatd_describe_exit(struct moatd *md, struct moatd_dom *d, int status);
+
+/* moatd_ctl.c */
+int moatd_listen(struct moatd *md);
+/* Answers one connection on the listening socket lfd. */
+void moatd_serve(struct moatd *md, int lfd);
+
+/* moatd_pfctl.c */
+json_object *moatd_reply_text(const char *text, const char *error);
+json_object *moatd_pfctl(struct moatd *md, json_object *req);
+
+#endif

@@ -1,0 +1,215 @@
+/*
+ * moatd's control socket: one JSON request per connection, {"cmd":
+ * "status"|"down"|"pfctl", ...}, and the status request's answer: the
+ * domains, and the interfaces with the ndvms' and the fw's counters.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "moat/fwctl.h"
+#include "moatd.h"
+
+static json_object *status_domain(struct moatd *md, struct moatd_dom *d)
+{
+        if (!d->ready && d->pid > 0)
+                moatd_dom_check_ready(md, d);
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(d->name));
+        json_object_object_add(o, "platform",
+                               json_object_new_string(app_platform_name(d->platform)));
+        json_object_object_add(o, "state",
+                               json_object_new_string(d->pid <= 0 ? "stopped"
+                                                      : d->ready  ? "running"
+                                                                  : "booting"));
+        json_object_object_add(o, "pid", json_object_new_int(d->pid));
+        json_object_object_add(o, "memory", json_object_new_int64((int64_t)d->mem));
+        json_object_object_add(o, "restarts", json_object_new_int((int)d->restarts));
+        cpu_set_t on;
+        char cpus[256];
+        if (d->pid > 0 && sched_getaffinity(d->pid, sizeof(on), &on) == 0) {
+                app_cpus_text(&on, cpus, sizeof(cpus));
+                json_object_object_add(o, "cpus", json_object_new_string(cpus));
+        }
+        if (d->ready)
+                json_object_object_add(
+                    o, "boot_us", json_object_new_double((double)(d->t_ready - d->t_start) / 1e3));
+        if (d->last_exit[0])
+                json_object_object_add(o, "last_exit", json_object_new_string(d->last_exit));
+        return o;
+}
+
+/* The ndvm's own counters, from its channel's header: numbers to show, nothing more. */
+static json_object *status_ndvm(const struct moatd_chan *c)
+{
+        const struct moat_chan_stats *ps = moat_chan_stats(c->view);
+        const uint64_t v[] = {__atomic_load_n(&ps->rx, __ATOMIC_RELAXED),
+                              __atomic_load_n(&ps->tx, __ATOMIC_RELAXED),
+                              __atomic_load_n(&ps->runt, __ATOMIC_RELAXED),
+                              __atomic_load_n(&ps->oversize, __ATOMIC_RELAXED),
+                              __atomic_load_n(&ps->ring_full, __ATOMIC_RELAXED),
+                              __atomic_load_n(&ps->tx_fail, __ATOMIC_RELAXED),
+                              __atomic_load_n(&ps->nic_dropped, __ATOMIC_RELAXED)};
+        _Static_assert(sizeof(v) / sizeof(v[0]) == APP_NDVM_NCOUNTERS, "one name per ndvm counter");
+        json_object *nd = json_object_new_object();
+        for (int j = 0; j < APP_NDVM_NCOUNTERS; j++)
+                json_object_object_add(nd, app_ndvm_counters[j],
+                                       json_object_new_int64((int64_t)v[j]));
+        return nd;
+}
+
+/* The fw's counters of interface `name`, from its FWCTL_IFSTATS lines, or NULL. */
+static json_object *status_fw_counters(const char *counters, const char *name)
+{
+        for (const char *line = counters; line && *line;) {
+                char got[32];
+                unsigned long long v[7];
+                _Static_assert(sizeof(v) / sizeof(v[0]) == APP_IF_NCOUNTERS,
+                               "one name per interface counter");
+                if (sscanf(line, "%31s %llu %llu %llu %llu %llu %llu %llu", got, &v[0], &v[1],
+                           &v[2], &v[3], &v[4], &v[5], &v[6]) == 8 &&
+                    strcmp(got, name) == 0) {
+                        json_object *cn = json_object_new_object();
+                        for (int j = 0; j < APP_IF_NCOUNTERS; j++)
+                                json_object_object_add(cn, app_if_counters[j],
+                                                       json_object_new_int64((int64_t)v[j]));
+                        return cn;
+                }
+                const char *nl = strchr(line, '\n');
+                line = nl ? nl + 1 : NULL;
+        }
+        return NULL;
+}
+
+static json_object *status_interface(struct moatd *md, int i, const char *counters)
+{
+        const struct app_if *f = &md->conf->ifs[i];
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(f->name));
+        json_object_object_add(o, "device", json_object_new_string(f->device));
+        char mac[18];
+        snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", f->mac[0], f->mac[1], f->mac[2],
+                 f->mac[3], f->mac[4], f->mac[5]);
+        json_object_object_add(o, "mac", json_object_new_string(mac));
+        json_object *as = json_object_new_array();
+        for (int a = 0; a < f->naddr; a++) {
+                char txt[64], out[72];
+                inet_ntop(f->addr[a].af == 6 ? AF_INET6 : AF_INET, f->addr[a].a, txt, sizeof(txt));
+                snprintf(out, sizeof(out), "%s/%u", txt, f->addr[a].plen);
+                json_object_array_add(as, json_object_new_string(out));
+        }
+        json_object_object_add(o, "addresses", as);
+        if (md->conf->mode == APP_MODE_VM && md->chans[i].view)
+                json_object_object_add(o, "ndvm", status_ndvm(&md->chans[i]));
+        json_object *cn = status_fw_counters(counters, f->name);
+        if (cn)
+                json_object_object_add(o, "counters", cn);
+        return o;
+}
+
+static json_object *status_json(struct moatd *md)
+{
+        json_object *r = json_object_new_object();
+        json_object_object_add(r, "config", json_object_new_string(md->conf->file));
+        json_object_object_add(
+            r, "mode", json_object_new_string(md->conf->mode == APP_MODE_VM ? "vm" : "bare-metal"));
+        json_object_object_add(r, "jail", json_object_new_boolean(!md->conf->no_jail));
+        json_object *ds = json_object_new_array();
+        for (int i = 0; i < md->ndoms; i++)
+                json_object_array_add(ds, status_domain(md, &md->doms[i]));
+        json_object_object_add(r, "domains", ds);
+        /* Counters from the fw, when it answers; status works without them. */
+        char err[128];
+        uint32_t clen;
+        char *counters = fwctl_call(&md->fwc, FWCTL_IFSTATS, NULL, 0, &clen, err, sizeof(err));
+        json_object *is = json_object_new_array();
+        for (int i = 0; i < md->conf->nifs; i++)
+                json_object_array_add(is, status_interface(md, i, counters));
+        json_object_object_add(r, "interfaces", is);
+        free(counters);
+        return r;
+}
+
+/* One request per connection: {"cmd": "status"|"down"|"pfctl", ...}. */
+void moatd_serve(struct moatd *md, int lfd)
+{
+        int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+                return;
+        char buf[8192];
+        size_t got = 0;
+        ssize_t n;
+        while (got < sizeof(buf) - 1 && (n = read(c, buf + got, sizeof(buf) - 1 - got)) > 0)
+                got += (size_t)n;
+        buf[got] = '\0';
+        json_object *req = json_tokener_parse(buf), *cmd = NULL;
+        const char *what =
+            req && json_object_object_get_ex(req, "cmd", &cmd) ? json_object_get_string(cmd) : "";
+        json_object *reply;
+        int down = 0;
+        if (strcmp(what, "status") == 0) {
+                reply = status_json(md);
+        } else if (strcmp(what, "pfctl") == 0) {
+                reply = moatd_pfctl(md, req);
+        } else if (strcmp(what, "down") == 0) {
+                reply = json_object_new_object();
+                json_object_object_add(reply, "ok", json_object_new_boolean(1));
+                down = 1;
+        } else {
+                reply = json_object_new_object();
+                json_object_object_add(reply, "error",
+                                       json_object_new_string("unknown or malformed request"));
+        }
+        const char *s = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+        ssize_t w = write(c, s, strlen(s));
+        (void)w;
+        json_object_put(reply);
+        json_object_put(req);
+        if (down) {
+                /* Reply after the domains are gone, so `moat down` returns when it is done. */
+                moatd_teardown(md);
+                w = write(c, "\n", 1);
+                close(c);
+                moatd_log("down on request");
+                exit(0);
+        }
+        close(c);
+}
+
+int moatd_listen(struct moatd *md)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        char path[PATH_MAX];
+        app_path(path, sizeof(path), md->conf, "moatd.sock");
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -1;
+        strcpy(sa.sun_path, path);
+        unlink(path);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        /* Only root may drive the appliance: the socket is created 0600. */
+        mode_t old = umask(0077);
+        int rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+        umask(old);
+        if (rc < 0 || listen(fd, 8) < 0)
+                return -1;
+        if (!md->conf->control_group[0] && chmod(path, 0600) < 0)
+                return -1;
+        if (md->conf->control_group[0]) {
+                /* The configured group may drive the appliance too: 0660, root:GROUP. */
+                struct group *g = getgrnam(md->conf->control_group);
+                if (g == NULL || chown(path, 0, g->gr_gid) < 0 || chmod(path, 0660) < 0) {
+                        moatd_log("control_group %s: %s", md->conf->control_group,
+                                  g ? strerror(errno) : "no such group");
+                        return -1;
+                }
+        }
+        return fd;
+}
