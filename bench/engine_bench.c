@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "eng_internal.h"
+#include "eng_cksum.h"
 
 #define BATCH 32
 #define FRAME 128

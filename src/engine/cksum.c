@@ -3,6 +3,7 @@
  * packets the router builds, incremental update (RFC 1624) for translation.
  */
 #include "eng_internal.h"
+#include "eng_cksum.h"
 #include "moat/inet_csum.h"
 
 /* The running sum and its fold are shared with the host (include/moat/inet_csum.h). */

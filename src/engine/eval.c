@@ -192,6 +192,78 @@ static bool wants_return(const struct engine *eng, const struct eng_rule *r)
         }
 }
 
+/*
+ * A new state's start: the rule's options carried onto it, its protocol's
+ * tracking begun, its first packet counted, and the state counted on its rule.
+ */
+static inline void state_start(struct engine *eng, struct pf_state *s, struct eng_rule *r,
+                               struct eng_pdesc *pd)
+{
+        if (r && r->r_keep == ENG_KEEP_MODULATE && pd->pd_proto == ENG_PROTO_TCP)
+                s->flags |= ENG_SF_MODULATE;
+        if (r && r->r_log == 2)
+                s->flags |= ENG_SF_LOGALL;
+        if (r && r->r_sloppy)
+                s->flags |= ENG_SF_SLOPPY;
+        proto_state_init(eng, s, pd);
+        if (pd->pd_scrub_tcp) {
+                /* reassemble tcp: from its first packet on */
+                s->flags |= ENG_SF_SCRUB;
+                eng_tcp_scrub(eng, s, pd);
+        }
+        s->packets[0] = 1;
+        s->bytes[0] = pd->pd_tot;
+        if (r) {
+                r->r_cnt.rc_states_cur++;
+                r->r_cnt.rc_states_tot++;
+        }
+}
+
+/*
+ * The state a passing packet creates, keyed as on the wire and as
+ * translated, for filter rule ridx (r, or NULL for the implicit pass) and
+ * translation rule nidx. ENG_DROP with v->reason when a limit refuses it or
+ * the router answers the SYN itself (synproxy).
+ */
+static inline int keep_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v,
+                             struct eng_rule *r, uint32_t ridx, uint32_t nidx,
+                             const struct pf_state_key *wire, const struct pf_state_key *stack)
+{
+        struct pf_state *s;
+        bool bound;
+        int res;
+
+        if (r && r->r_max_states && r->r_cnt.rc_states_cur >= r->r_max_states) {
+                v->reason = ENG_RES_MAXSTATES;
+                return ENG_DROP;
+        }
+        bound = r && r->r_statebind ? r->r_statebind == 1 : eng->if_bound;
+        s = eng_state_insert(eng, wire, stack, pd->pd_dir, bound ? pd->pd_ifindex : ENG_IF_ANY,
+                             &res);
+        if (!s) {
+                v->reason = res;
+                return ENG_DROP;
+        }
+        s->rule = ridx;
+        s->nat_rule = nidx;
+        res = eng_src_attach(eng, s, ridx, r, pd);
+        if (res) {
+                eng_state_remove(eng, s);
+                v->reason = res;
+                return ENG_DROP;
+        }
+        state_start(eng, s, r, pd);
+        if (r && r->r_keep == ENG_KEEP_SYNPROXY && pd->pd_proto == ENG_PROTO_TCP &&
+            pd->pd_dir == ENG_DIR_IN &&
+            (pd->pd_tcpflags & (ENG_TH_SYN | ENG_TH_ACK)) == ENG_TH_SYN) {
+                /* The router answers this SYN itself; the server sees none yet. */
+                eng_synproxy_start(eng, s, pd);
+                v->reason = ENG_RES_SYNPROXY;
+                return ENG_DROP;
+        }
+        return ENG_PASS;
+}
+
 int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v)
 {
         const struct eng_bank *b = eng_active(eng);
@@ -203,7 +275,6 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
         uint32_t nidx = ENG_NIL, ridx;
         bool later_frag = pd->pd_frag && pd->pd_fragoff;
         int d = pd->pd_dir == ENG_DIR_IN ? 0 : 1;
-        struct pf_state *s;
         int res;
 
         eng_sk_from_pd(pd, &wire);
@@ -254,53 +325,5 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
                 return ENG_PASS;
         if (later_frag || pd->pd_icmp_err)
                 return ENG_PASS; /* nothing to key a state on */
-        if (r && r->r_max_states && r->r_cnt.rc_states_cur >= r->r_max_states) {
-                v->reason = ENG_RES_MAXSTATES;
-                return ENG_DROP;
-        }
-        {
-                bool bound = r && r->r_statebind ? r->r_statebind == 1 : eng->if_bound;
-
-                s = eng_state_insert(eng, &wire, &stack, pd->pd_dir,
-                                     bound ? pd->pd_ifindex : ENG_IF_ANY, &res);
-        }
-        if (!s) {
-                v->reason = res;
-                return ENG_DROP;
-        }
-        s->rule = ridx;
-        s->nat_rule = nidx;
-        res = eng_src_attach(eng, s, ridx, r, pd);
-        if (res) {
-                eng_state_remove(eng, s);
-                v->reason = res;
-                return ENG_DROP;
-        }
-        if (r && r->r_keep == ENG_KEEP_MODULATE && pd->pd_proto == ENG_PROTO_TCP)
-                s->flags |= ENG_SF_MODULATE;
-        if (r && r->r_log == 2)
-                s->flags |= ENG_SF_LOGALL;
-        if (r && r->r_sloppy)
-                s->flags |= ENG_SF_SLOPPY;
-        proto_state_init(eng, s, pd);
-        if (pd->pd_scrub_tcp) {
-                /* reassemble tcp: from its first packet on */
-                s->flags |= ENG_SF_SCRUB;
-                eng_tcp_scrub(eng, s, pd);
-        }
-        s->packets[0] = 1;
-        s->bytes[0] = pd->pd_tot;
-        if (r) {
-                r->r_cnt.rc_states_cur++;
-                r->r_cnt.rc_states_tot++;
-        }
-        if (r && r->r_keep == ENG_KEEP_SYNPROXY && pd->pd_proto == ENG_PROTO_TCP &&
-            pd->pd_dir == ENG_DIR_IN &&
-            (pd->pd_tcpflags & (ENG_TH_SYN | ENG_TH_ACK)) == ENG_TH_SYN) {
-                /* The router answers this SYN itself; the server sees none yet. */
-                eng_synproxy_start(eng, s, pd);
-                v->reason = ENG_RES_SYNPROXY;
-                return ENG_DROP;
-        }
-        return ENG_PASS;
+        return keep_state(eng, pd, v, r, ridx, nidx, &wire, &stack);
 }

@@ -5,6 +5,7 @@
  * matched to the state of the connection they quote.
  */
 #include "eng_internal.h"
+#include "eng_cksum.h"
 
 static void count_state(struct pf_state *s, const struct eng_pdesc *pd)
 {

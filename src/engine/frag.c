@@ -9,6 +9,7 @@
  * held; when it is reached the oldest datagrams are given up first.
  */
 #include "eng_internal.h"
+#include "eng_cksum.h"
 
 static void fragq_free(struct engine *eng, struct eng_fragq *q, bool count)
 {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "eng_internal.h"
+#include "eng_cksum.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

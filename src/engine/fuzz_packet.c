@@ -47,10 +47,12 @@ static void log_sink(void *arg, const struct eng_log_hdr *h, const uint8_t *p, u
                 log_acc ^= p[i]; /* every logged byte must be readable */
 }
 
-static struct engine *setup(void *mem, size_t sz, const struct eng_config *c)
+/*
+ * lan, wan and a VLAN of lan, their addresses, the default routes and
+ * table <bad>, whose index it returns.
+ */
+static int setup_network(struct engine *eng)
 {
-        struct engine *eng = eng_init(mem, sz, c);
-        struct eng_rule r[9];
         struct eng_addr a;
         int t;
 
@@ -76,12 +78,12 @@ static struct engine *setup(void *mem, size_t sz, const struct eng_config *c)
         eng_table_add(eng, t, 4, &a, 16, false);
         set4(&a, 0x0a420100);
         eng_table_add(eng, t, 4, &a, 24, true);
+        return t;
+}
 
-        memset(r, 0, sizeof(r));
-        for (int i = 0; i < 9; i++) {
-                r[i].r_nr = (uint32_t)i;
-                r[i].r_ifindex = ENG_IF_ANY;
-        }
+/* The translation rules, r[0..2]: nat, rdr and binat. */
+static void nat_rules(struct eng_rule *r)
+{
         r[0].r_action = ENG_A_NAT; /* nat on wan from lan:network -> (wan) */
         r[0].r_dir = ENG_DIR_OUT;
         r[0].r_ifindex = 1;
@@ -103,6 +105,11 @@ static struct engine *setup(void *mem, size_t sz, const struct eng_config *c)
         r[2].r_ifindex = 1;
         net4(&r[2].r_src, 0xc0a80114, 32);
         net4(&r[2].r_rpool, 0xcb007114, 32);
+}
+
+/* The filter rules, r[3..8]; t is table <bad>. */
+static void filter_rules(struct eng_rule *r, int t)
+{
         r[3].r_action = ENG_A_BLOCK; /* block log all */
         r[3].r_log = 1;
         r[4].r_action = ENG_A_PASS; /* pass in on lan modulate state */
@@ -140,6 +147,21 @@ static struct engine *setup(void *mem, size_t sz, const struct eng_config *c)
         r[8].r_proto = 1;
         r[8].r_dst.ra_type = ENG_AT_SELF;
         r[8].r_keep = ENG_KEEP_STATE;
+}
+
+static struct engine *setup(void *mem, size_t sz, const struct eng_config *c)
+{
+        struct engine *eng = eng_init(mem, sz, c);
+        struct eng_rule r[9];
+        int t = setup_network(eng);
+
+        memset(r, 0, sizeof(r));
+        for (int i = 0; i < 9; i++) {
+                r[i].r_nr = (uint32_t)i;
+                r[i].r_ifindex = ENG_IF_ANY;
+        }
+        nat_rules(r);
+        filter_rules(r, t);
         eng_ruleset_load_rules(eng, r, 9);
         eng_set_scrub(eng, true);
         /* scrub on lan no-df random-id min-ttl 5 max-mss 1300 reassemble tcp */

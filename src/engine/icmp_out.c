@@ -6,6 +6,7 @@
  * which leave as the client's forwarded packets would.
  */
 #include "eng_internal.h"
+#include "eng_cksum.h"
 
 #define ICMP4_QUOTE_MAX (576 - 20 - 8)  /* RFC 1812 4.3.2.3 */
 #define ICMP6_QUOTE_MAX (1280 - 40 - 8) /* RFC 4443 2.4 (c) */

@@ -4,6 +4,7 @@
  * handling, filtering outbound (where nat applies) and output.
  */
 #include "eng_internal.h"
+#include "eng_cksum.h"
 
 static bool is_nd(const struct eng_pdesc *pd)
 {

@@ -7,6 +7,7 @@
  * Checksums are updated incrementally (RFC 1624).
  */
 #include "eng_internal.h"
+#include "eng_cksum.h"
 
 #define NAT_PORT_LO 50001 /* pf's default proxy port range */
 #define NAT_PORT_HI 65535

@@ -9,6 +9,7 @@
  * reassembly, the other half of scrub, is frag.c.
  */
 #include "eng_internal.h"
+#include "eng_cksum.h"
 
 static bool scrub_matches(const struct engine *eng, const struct eng_scrub *sr,
                           const struct eng_pdesc *pd)

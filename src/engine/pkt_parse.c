@@ -4,6 +4,7 @@
  * does not fit is a counted reason, never an over-read.
  */
 #include "eng_internal.h"
+#include "eng_cksum.h"
 
 #define IP6_HDR_LIMIT 20 /* extension headers walked before giving up, as pf */
 

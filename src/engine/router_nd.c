@@ -6,6 +6,7 @@
  * redirects are not acted on (the router is configured, not autoconfigured).
  */
 #include "eng_internal.h"
+#include "eng_cksum.h"
 
 #define ND_NS 135
 #define ND_NA 136

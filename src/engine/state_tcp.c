@@ -7,6 +7,7 @@
  * the wire; everything here is tracked in each sender's own space.
  */
 #include "eng_internal.h"
+#include "eng_cksum.h"
 
 #define SEQ_LT(a, b)  ((int32_t)((a) - (b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((a) - (b)) <= 0)

@@ -14,10 +14,9 @@
 
 #define NETBACK_SOCKBUF (4 << 20)
 
-int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
+/* NAME=HOSTDEV into nb->name and nb->dev. */
+static int parse_spec(struct netback *nb, const char *spec, char *err, size_t errlen)
 {
-        memset(nb, 0, sizeof(*nb));
-        nb->fd = -1;
         const char *eq = strchr(spec, '=');
         if (eq == NULL || eq == spec || eq[1] == '\0') {
                 snprintf(err, errlen, "--net wants NAME=HOSTDEV, got '%s'", spec);
@@ -35,35 +34,36 @@ int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
         }
         memcpy(nb->name, spec, nlen);
         strcpy(nb->dev, eq + 1);
+        return 0;
+}
 
-        /*
-         * Protocol 0 until bound: a socket opened with ETH_P_ALL would see
-         * every device's traffic in the window before bind().
-         */
-        nb->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (nb->fd < 0) {
-                snprintf(err, errlen, "AF_PACKET socket for %s: %s", nb->dev, strerror(errno));
-                return -1;
-        }
+/* The host device's index, MAC and MTU. */
+static int query_device(struct netback *nb, char *err, size_t errlen)
+{
         struct ifreq ifr;
         memset(&ifr, 0, sizeof(ifr));
         strcpy(ifr.ifr_name, nb->dev);
         if (ioctl(nb->fd, SIOCGIFINDEX, &ifr) < 0) {
                 snprintf(err, errlen, "host device %s: %s", nb->dev, strerror(errno));
-                goto fail;
+                return -1;
         }
         nb->ifindex = ifr.ifr_ifindex;
         if (ioctl(nb->fd, SIOCGIFHWADDR, &ifr) < 0) {
                 snprintf(err, errlen, "MAC of %s: %s", nb->dev, strerror(errno));
-                goto fail;
+                return -1;
         }
         memcpy(nb->mac, ifr.ifr_hwaddr.sa_data, 6);
         if (ioctl(nb->fd, SIOCGIFMTU, &ifr) < 0) {
                 snprintf(err, errlen, "MTU of %s: %s", nb->dev, strerror(errno));
-                goto fail;
+                return -1;
         }
         nb->mtu = (uint32_t)ifr.ifr_mtu;
+        return 0;
+}
 
+/* The socket's buffers and the virtio-net headers its frames carry. */
+static int setup_socket(struct netback *nb, char *err, size_t errlen)
+{
         /*
          * Room for bursts while the domain is not running: a host with fewer
          * cores than busy domains deschedules it for a time slice, and the
@@ -84,8 +84,15 @@ int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
          */
         if (setsockopt(nb->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
                 snprintf(err, errlen, "PACKET_VNET_HDR on %s: %s", nb->dev, strerror(errno));
-                goto fail;
+                return -1;
         }
+        return 0;
+}
+
+/* The receive ring, mapped, and the slabs that super-frames are read into. */
+static int map_ring(struct netback *nb, char *err, size_t errlen)
+{
+        int one = 1;
         /*
          * The receive ring: a slot per frame of one MTU, the rest (super-
          * frames) left queued on the socket (PACKET_COPY_THRESH) for a
@@ -105,7 +112,7 @@ int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
             setsockopt(nb->fd, SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof(one)) < 0 ||
             setsockopt(nb->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
                 snprintf(err, errlen, "receive ring on %s: %s", nb->dev, strerror(errno));
-                goto fail;
+                return -1;
         }
         nb->ring = mmap(NULL, (size_t)NETBACK_RING_NR * nb->ring_frame, PROT_READ | PROT_WRITE,
                         MAP_SHARED, nb->fd, 0);
@@ -113,19 +120,26 @@ int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
                 nb->ring = NULL;
                 snprintf(err, errlen, "mapping the receive ring of %s: %s", nb->dev,
                          strerror(errno));
-                goto fail;
+                return -1;
         }
         nb->slabs = mmap(NULL, (size_t)NETBACK_RX_SLABS * NETBACK_RX_SLAB, PROT_READ | PROT_WRITE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (nb->slabs == MAP_FAILED) {
                 nb->slabs = NULL;
                 snprintf(err, errlen, "receive buffers for %s: %s", nb->dev, strerror(errno));
-                goto fail;
+                return -1;
         }
+        return 0;
+}
+
+/* The socket bound to the device, which it then receives all of. */
+static int bind_device(struct netback *nb, char *err, size_t errlen)
+{
+        int one = 1;
         /* The guest must not see its own transmissions echoed back. */
         if (setsockopt(nb->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
                 snprintf(err, errlen, "PACKET_IGNORE_OUTGOING on %s: %s", nb->dev, strerror(errno));
-                goto fail;
+                return -1;
         }
         struct sockaddr_ll sll = {
             .sll_family = AF_PACKET,
@@ -134,7 +148,7 @@ int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
         };
         if (bind(nb->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
                 snprintf(err, errlen, "bind to %s: %s", nb->dev, strerror(errno));
-                goto fail;
+                return -1;
         }
         /*
          * The guest owns the NIC as if passed through: it sees every frame,
@@ -143,12 +157,33 @@ int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
         struct packet_mreq mr = {.mr_ifindex = nb->ifindex, .mr_type = PACKET_MR_PROMISC};
         if (setsockopt(nb->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
                 snprintf(err, errlen, "promiscuous mode on %s: %s", nb->dev, strerror(errno));
-                goto fail;
+                return -1;
         }
         return 0;
-fail:
-        netback_close(nb);
-        return -1;
+}
+
+int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
+{
+        memset(nb, 0, sizeof(*nb));
+        nb->fd = -1;
+        if (parse_spec(nb, spec, err, errlen) < 0)
+                return -1;
+
+        /*
+         * Protocol 0 until bound: a socket opened with ETH_P_ALL would see
+         * every device's traffic in the window before bind().
+         */
+        nb->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (nb->fd < 0) {
+                snprintf(err, errlen, "AF_PACKET socket for %s: %s", nb->dev, strerror(errno));
+                return -1;
+        }
+        if (query_device(nb, err, errlen) < 0 || setup_socket(nb, err, errlen) < 0 ||
+            map_ring(nb, err, errlen) < 0 || bind_device(nb, err, errlen) < 0) {
+                netback_close(nb);
+                return -1;
+        }
+        return 0;
 }
 
 /*

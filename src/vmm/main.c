@@ -79,6 +79,106 @@ static _Noreturn void finish(int status, int marks_fd)
         _exit(status);
 }
 
+/* The command line; the guest memory it asks for must be one a VM can have. */
+static void parse_options(struct platform_opts *o, int argc, char **argv)
+{
+        platform_opts_parse(o, argc, argv, 1);
+        if (o->mem < VMM_MEM_MIN || o->mem > VMM_MEM_MAX || (o->mem & (VMM_MEM_MIN - 1)))
+                host_die(VMM_EXIT_SETUP,
+                         "--mem %llu KiB: guest memory must be a multiple of 2 MiB "
+                         "between 2 MiB and 1 GiB",
+                         (unsigned long long)(o->mem >> 10));
+        vm.mem_size = o->mem;
+        vm.hugepages = o->hugepages;
+}
+
+/*
+ * The host NICs and the channels. NICs before the jail (its network
+ * namespace has none) and before KVM, so a bad --net is reported the same
+ * on hosts without KVM. Channels before the VM: their memory goes into its
+ * memory slot.
+ */
+static void open_ports(const struct platform_opts *o)
+{
+        char err[256];
+
+        for (unsigned i = 0; i < o->nnets; i++)
+                if (netback_open(&vm.svc.nics[i], o->nets[i], err, sizeof(err)) < 0)
+                        host_die(VMM_EXIT_SETUP, "%s", err);
+        vm.svc.nnics = o->nnets;
+        for (unsigned i = 0; i < o->nchans; i++)
+                if (chan_open(&vm.svc.chans[i], o->chans[i], err, sizeof(err)) < 0)
+                        host_die(VMM_EXIT_SETUP, "%s", err);
+        vm.svc.nchans = o->nchans;
+}
+
+/* What the hypercalls serve the guest from: its --config, console and marks. */
+static void setup_services(const struct platform_opts *o)
+{
+        char err[256];
+
+        if (o->config_path &&
+            (vm.svc.config = host_read_file(o->config_path, 64u << 20, &vm.svc.config_len, err,
+                                            sizeof(err))) == NULL)
+                host_die(VMM_EXIT_SETUP, "--config %s", err);
+        vm.svc.console_fd = 1;
+        vm.svc.stop = &vmm_stop_flag;
+        vm.svc.xlate = vmm_gpa;
+        vm.svc.xlate_ctx = &vm;
+        vm.svc.marks_fd = open_marks(o->marks_path);
+}
+
+/* --timeout: SIGALRM then stops the guest (on_timeout). */
+static void arm_timeout(uint64_t timeout_ns)
+{
+        if (!timeout_ns)
+                return;
+        struct sigaction sa = {.sa_handler = on_timeout}; /* no SA_RESTART */
+        sigaction(SIGALRM, &sa, NULL);
+        struct itimerval it = {
+            .it_value = {.tv_sec = (time_t)(timeout_ns / 1000000000ull),
+                         .tv_usec = (suseconds_t)(timeout_ns % 1000000000ull / 1000)},
+        };
+        setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* This process jailed: vmm_allow's calls only, on the vCPU's, NICs', channels' and marks' fds. */
+/* The fds the jail's filter pins the tender's calls to. */
+struct tender_fds {
+        int nics[MOAT_MAX_PORTS], tx[MOAT_MAX_CHANS], rx[MOAT_MAX_CHANS];
+        struct jail_fds jf;
+};
+
+static void tender_fds(struct tender_fds *t)
+{
+        for (unsigned i = 0; i < vm.svc.nnics; i++)
+                t->nics[i] = vm.svc.nics[i].fd;
+        for (unsigned i = 0; i < vm.svc.nchans; i++) {
+                t->tx[i] = vm.svc.chans[i].kick_tx;
+                t->rx[i] = vm.svc.chans[i].kick_rx;
+        }
+        t->jf = (struct jail_fds){
+            .vcpu = vm.vcpu_fd,
+            .marks = vm.svc.marks_fd,
+            .nics = t->nics,
+            .nnics = vm.svc.nnics,
+            .kick_tx = t->tx,
+            .kick_rx = t->rx,
+            .nchans = vm.svc.nchans,
+            .vcpu_ioctls = vmm_vcpu_ioctls,
+            .nvcpu_ioctls = sizeof(vmm_vcpu_ioctls) / sizeof(vmm_vcpu_ioctls[0]),
+        };
+}
+
+static void enter_jail(struct jail_fds *jf)
+{
+        char err[256];
+        if (jail_enter(vmm_allow, sizeof(vmm_allow) / sizeof(vmm_allow[0]), jf, err, sizeof(err)) <
+            0)
+                host_die(VMM_EXIT_SETUP, "jail: %s", err);
+        marks_add(&vm.svc.marks, "jailed", host_now_ns());
+}
+
 int main(int argc, char **argv)
 {
         uint64_t t_exec = host_now_ns();
@@ -87,14 +187,7 @@ int main(int argc, char **argv)
         marks_add(&vm.svc.marks, "tender_exec", t_exec);
 
         struct platform_opts o;
-        platform_opts_parse(&o, argc, argv, 1);
-        if (o.mem < VMM_MEM_MIN || o.mem > VMM_MEM_MAX || (o.mem & (VMM_MEM_MIN - 1)))
-                host_die(VMM_EXIT_SETUP,
-                         "--mem %llu KiB: guest memory must be a multiple of 2 MiB "
-                         "between 2 MiB and 1 GiB",
-                         (unsigned long long)(o.mem >> 10));
-        vm.mem_size = o.mem;
-        vm.hugepages = o.hugepages;
+        parse_options(&o, argc, argv);
         char err[256];
 
         struct vmm_image img;
@@ -104,86 +197,35 @@ int main(int argc, char **argv)
 
         if (!o.no_jail)
                 jail_prepare(o.jail_netns_fd);
-        /*
-         * NICs before the jail (its network namespace has none) and before
-         * KVM, so a bad --net is reported the same on hosts without KVM.
-         */
-        for (unsigned i = 0; i < o.nnets; i++)
-                if (netback_open(&vm.svc.nics[i], o.nets[i], err, sizeof(err)) < 0)
-                        host_die(VMM_EXIT_SETUP, "%s", err);
-        vm.svc.nnics = o.nnets;
-        /* Channels before the VM: their memory goes into its memory slot. */
-        for (unsigned i = 0; i < o.nchans; i++)
-                if (chan_open(&vm.svc.chans[i], o.chans[i], err, sizeof(err)) < 0)
-                        host_die(VMM_EXIT_SETUP, "%s", err);
-        vm.svc.nchans = o.nchans;
+        open_ports(&o);
         if (vmm_kvm_open(&vm, err, sizeof(err)) < 0 || vmm_kvm_create(&vm, err, sizeof(err)) < 0)
                 host_die(VMM_EXIT_SETUP, "%s", err);
         marks_add(&vm.svc.marks, "vm_created", host_now_ns());
 
-        if (o.config_path &&
-            (vm.svc.config = host_read_file(o.config_path, 64u << 20, &vm.svc.config_len, err,
-                                            sizeof(err))) == NULL)
-                host_die(VMM_EXIT_SETUP, "--config %s", err);
-        vm.svc.console_fd = 1;
-        vm.svc.stop = &vmm_stop_flag;
-        vm.svc.xlate = vmm_gpa;
-        vm.svc.xlate_ctx = &vm;
-        int marks_fd = open_marks(o.marks_path);
-        vm.svc.marks_fd = marks_fd;
-
+        setup_services(&o);
         if (vmm_x86_setup(&vm, &img, o.argc, o.argv, err, sizeof(err)) < 0 ||
             vmm_kvm_map_chans(&vm, err, sizeof(err)) < 0)
                 host_die(VMM_EXIT_SETUP, "%s", err);
         free((void *)img.file);
         marks_add(&vm.svc.marks, "image_loaded", host_now_ns());
 
-        if (o.timeout_ns) {
-                struct sigaction sa = {.sa_handler = on_timeout}; /* no SA_RESTART */
-                sigaction(SIGALRM, &sa, NULL);
-                struct itimerval it = {
-                    .it_value = {.tv_sec = (time_t)(o.timeout_ns / 1000000000ull),
-                                 .tv_usec = (suseconds_t)(o.timeout_ns % 1000000000ull / 1000)},
-                };
-                setitimer(ITIMER_REAL, &it, NULL);
-        }
-
+        arm_timeout(o.timeout_ns);
         /* The kvm fd and the VM fd are not needed by a running guest. */
         close(vm.kvm_fd);
         close(vm.vm_fd);
-        int nic_fds[MOAT_MAX_PORTS], tx[MOAT_MAX_CHANS], rx[MOAT_MAX_CHANS];
-        for (unsigned i = 0; i < vm.svc.nnics; i++)
-                nic_fds[i] = vm.svc.nics[i].fd;
-        for (unsigned i = 0; i < vm.svc.nchans; i++) {
-                tx[i] = vm.svc.chans[i].kick_tx;
-                rx[i] = vm.svc.chans[i].kick_rx;
-        }
-        struct jail_fds jf = {
-            .vcpu = vm.vcpu_fd,
-            .marks = marks_fd,
-            .nics = nic_fds,
-            .nnics = vm.svc.nnics,
-            .kick_tx = tx,
-            .kick_rx = rx,
-            .nchans = vm.svc.nchans,
-            .vcpu_ioctls = vmm_vcpu_ioctls,
-            .nvcpu_ioctls = sizeof(vmm_vcpu_ioctls) / sizeof(vmm_vcpu_ioctls[0]),
-        };
-        if (!o.no_jail) {
-                if (jail_enter(vmm_allow, sizeof(vmm_allow) / sizeof(vmm_allow[0]), &jf, err,
-                               sizeof(err)) < 0)
-                        host_die(VMM_EXIT_SETUP, "jail: %s", err);
-                marks_add(&vm.svc.marks, "jailed", host_now_ns());
-        } else {
+        static struct tender_fds tf;
+        tender_fds(&tf);
+        if (!o.no_jail)
+                enter_jail(&tf.jf);
+        else
                 host_warn("running WITHOUT the jail (--no-jail): for debugging only");
-        }
         if (o.jail_probe) {
-                jail_probe(o.jail_probe, &jf, err, sizeof(err));
+                jail_probe(o.jail_probe, &tf.jf, err, sizeof(err));
                 host_warn("%s", err);
                 _exit(VMM_EXIT_SETUP);
         }
 
         marks_add(&vm.svc.marks, "first_instruction", host_now_ns());
         int status = vmm_kvm_run(&vm, &vmm_stop_flag);
-        finish(status, marks_fd);
+        finish(status, vm.svc.marks_fd);
 }

@@ -277,3 +277,44 @@ struct harness *h_natfw(uint16_t lo, uint16_t hi)
         h_learn_defaults(h);
         return h;
 }
+
+/* The rules h_statefw() names in harness.h. */
+struct harness *h_statefw(uint8_t keep, const struct eng_config *cfg)
+{
+        struct harness *h = h_new(cfg);
+        struct eng_rule r[3];
+
+        r[0] = h_rule(ENG_A_BLOCK, 0, 0);
+        r[1] = h_rule(ENG_A_PASS, ENG_DIR_IN, 0);
+        r[1].r_ifindex = H_LAN;
+        r[1].r_keep = keep;
+        r[2] = h_rule(ENG_A_PASS, ENG_DIR_OUT, 0);
+        h_load(h, r, 3);
+        h_learn_defaults(h);
+        return h;
+}
+
+uint32_t h_nstates(const struct harness *h)
+{
+        struct eng_stats st;
+
+        eng_stats_get(h->eng, &st);
+        return (uint32_t)st.es_states_cur;
+}
+
+static int expires_cb(void *arg, const struct eng_state_info *si)
+{
+        uint32_t *max = arg;
+
+        if (si->si_expires_s > *max)
+                *max = si->si_expires_s;
+        return 0;
+}
+
+uint32_t h_expires_max(const struct harness *h)
+{
+        uint32_t max = 0;
+
+        eng_state_foreach(h->eng, h->now, expires_cb, &max);
+        return max;
+}

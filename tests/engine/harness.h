@@ -58,6 +58,12 @@ void h_load(struct harness *h, struct eng_rule *rules, uint32_t n);
 
 /* nat on wan from 192.168.1.0/24 -> (wan) [port lo:hi]; pass all; neighbours known. */
 struct harness *h_natfw(uint16_t lo, uint16_t hi);
+/* block all; pass in on lan (TCP flags S/SA) keep state; pass out keep state */
+struct harness *h_statefw(uint8_t keep, const struct eng_config *cfg);
+/* The states in the table. */
+uint32_t h_nstates(const struct harness *h);
+/* The longest a state has left to live, in seconds (0 with no state). */
+uint32_t h_expires_max(const struct harness *h);
 
 /* Rule builders. */
 struct eng_rule h_rule(uint8_t action, uint8_t dir, uint8_t quick);

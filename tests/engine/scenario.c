@@ -77,13 +77,140 @@ static int leftovers(struct harness *h, const uint32_t consumed[2], const char *
         return fails;
 }
 
+/* A scenario being replayed. */
+struct replay {
+        const char *dir;      /* where its .scn and pf.conf files are */
+        const char *name;     /* its .scn file, for messages */
+        int lineno;           /* the line being replayed */
+        struct harness *h;    /* NULL until its conf line */
+        uint32_t consumed[2]; /* frames emitted on lan, wan that lines have matched */
+        int last_in;          /* the line of the last frame in */
+};
+
+/* conf FILE: a fresh engine with FILE's rules. Returns 1 if they do not load (the replay stops). */
+static int load_conf(struct replay *rp, char *line)
+{
+        char cpath[2048];
+        void *blob;
+        size_t blen;
+        int verr;
+
+        line[strcspn(line, "\n")] = 0;
+        snprintf(cpath, sizeof(cpath), "%s/%.500s", rp->dir, line + 5);
+        if (pfconf_compile_file(cpath, stderr, &blob, &blen) != 0) {
+                fprintf(stderr, "%s:%d: %s does not compile\n", rp->name, rp->lineno, cpath);
+                return 1;
+        }
+        rp->h = h_new(NULL);
+        h_learn_defaults(rp->h);
+        eng_txq_reset(&rp->h->txq[H_LAN]);
+        eng_txq_reset(&rp->h->txq[H_WAN]);
+        if (eng_ruleset_load(rp->h->eng, blob, blen, &verr) != ENG_OK) {
+                fprintf(stderr, "%s:%d: load failed (validation %d)\n", rp->name, rp->lineno, verr);
+                free(blob);
+                return 1;
+        }
+        free(blob);
+        return 0;
+}
+
+/* reason NAME N: the counter of that drop reason. Returns failures. */
+static int check_reason(const struct replay *rp, const char *args)
+{
+        char rname[64];
+        unsigned long long want;
+        int r;
+
+        if (sscanf(args, "%63s %llu", rname, &want) != 2) {
+                fprintf(stderr, "%s:%d: bad reason line\n", rp->name, rp->lineno);
+                return 1;
+        }
+        for (r = 0; r < ENG_RES_NUM; r++)
+                if (strcmp(eng_reason_name((enum eng_reason)r), rname) == 0)
+                        break;
+        if (r == ENG_RES_NUM) {
+                fprintf(stderr, "%s:%d: no reason %s\n", rp->name, rp->lineno, rname);
+                return 1;
+        }
+        if (h_reason(rp->h, (enum eng_reason)r) != want) {
+                fprintf(stderr, "%s:%d: reason %s is %llu, want %llu\n", rp->name, rp->lineno,
+                        rname, (unsigned long long)h_reason(rp->h, r), want);
+                return 1;
+        }
+        return 0;
+}
+
+/* logged N [RULENR ACTION]: packets handed to the log hook. Returns failures. */
+static int check_logged(const struct replay *rp, const char *args)
+{
+        const struct harness *h = rp->h;
+        unsigned n = 0, rnr = 0, act = 0;
+        int k = sscanf(args, "%u %u %u", &n, &rnr, &act);
+
+        if (k < 1 || h->nlogs != n ||
+            (k == 3 && (h->last_log.lh_rulenr != rnr || h->last_log.lh_action != act))) {
+                fprintf(stderr, "%s:%d: logged %u (last rule %u action %u)\n", rp->name, rp->lineno,
+                        h->nlogs, h->last_log.lh_rulenr, h->last_log.lh_action);
+                return 1;
+        }
+        return 0;
+}
+
+/* tick SECONDS: time moves on and the timers run. */
+static void tick(struct harness *h, const char *args)
+{
+        h->now += strtoull(args, NULL, 10) * 1000000000ull;
+        /* the purge is bounded per call: sweep the table */
+        for (int t = 0; t < 8; t++)
+                eng_tick(h->eng, h->txq, h->now);
+}
+
+/*
+ * in IF HEX: a frame into the engine, once what it emitted before is all
+ * matched. out IF HEX: the next frame emitted on IF must be this one.
+ * Returns failures.
+ */
+static int frame_line(struct replay *rp, const char *line)
+{
+        static uint8_t frame[32768];
+        bool in = line[0] == 'i';
+        const char *p = line + (in ? 3 : 4);
+        int ifi = ifindex_of(p), n;
+
+        if (ifi < 0 || (n = unhex(p + 4, frame, sizeof(frame))) < 0) {
+                fprintf(stderr, "%s:%d: bad line\n", rp->name, rp->lineno);
+                return 1;
+        }
+        if (in) {
+                int fails = leftovers(rp->h, rp->consumed, rp->name, rp->last_in);
+
+                h_input(rp->h, (uint32_t)ifi, frame, (uint32_t)n);
+                rp->consumed[0] = rp->consumed[1] = 0;
+                rp->last_in = rp->lineno;
+                return fails;
+        }
+        if (rp->consumed[ifi] >= h_nout(rp->h, (uint32_t)ifi)) {
+                fprintf(stderr, "%s:%d: expected frame not emitted\n", rp->name, rp->lineno);
+                hexdump("want", frame, (uint32_t)n);
+                return 1;
+        }
+        uint32_t on;
+        const uint8_t *o = h_out(rp->h, (uint32_t)ifi, rp->consumed[ifi]++, &on);
+
+        if (on != (uint32_t)n || memcmp(o, frame, on) != 0) {
+                fprintf(stderr, "%s:%d: frame differs\n", rp->name, rp->lineno);
+                hexdump("want", frame, (uint32_t)n);
+                hexdump("got ", o, on);
+                return 1;
+        }
+        return 0;
+}
+
 static int run(const char *dir, const char *scn)
 {
         char path[1024], line[65536], name[512];
-        static uint8_t frame[32768];
-        struct harness *h = NULL;
-        uint32_t consumed[2] = {0, 0};
-        int lineno = 0, fails = 0, last_in = 0;
+        struct replay rp = {.dir = dir, .name = name};
+        int fails = 0;
         FILE *f;
 
         snprintf(path, sizeof(path), "%s/%s", dir, scn);
@@ -94,129 +221,34 @@ static int run(const char *dir, const char *scn)
                 return 1;
         }
         while (fgets(line, sizeof(line), f)) {
-                lineno++;
+                rp.lineno++;
                 if (line[0] == '#' || line[0] == '\n')
                         continue;
                 if (strncmp(line, "conf ", 5) == 0) {
-                        char cpath[2048];
-                        void *blob;
-                        size_t blen;
-                        int verr;
-
-                        line[strcspn(line, "\n")] = 0;
-                        snprintf(cpath, sizeof(cpath), "%s/%.500s", dir, line + 5);
-                        if (pfconf_compile_file(cpath, stderr, &blob, &blen) != 0) {
-                                fprintf(stderr, "%s:%d: %s does not compile\n", name, lineno,
-                                        cpath);
+                        if (load_conf(&rp, line)) {
                                 fails++;
                                 break;
                         }
-                        h = h_new(NULL);
-                        h_learn_defaults(h);
-                        eng_txq_reset(&h->txq[H_LAN]);
-                        eng_txq_reset(&h->txq[H_WAN]);
-                        if (eng_ruleset_load(h->eng, blob, blen, &verr) != ENG_OK) {
-                                fprintf(stderr, "%s:%d: load failed (validation %d)\n", name,
-                                        lineno, verr);
-                                fails++;
-                                free(blob);
-                                break;
-                        }
-                        free(blob);
-                        continue;
-                }
-                if (!h) {
-                        fprintf(stderr, "%s:%d: no conf line first\n", name, lineno);
+                } else if (!rp.h) {
+                        fprintf(stderr, "%s:%d: no conf line first\n", name, rp.lineno);
                         fails++;
                         break;
+                } else if (strncmp(line, "reason ", 7) == 0) {
+                        fails += check_reason(&rp, line + 7);
+                } else if (strncmp(line, "logged ", 7) == 0) {
+                        fails += check_logged(&rp, line + 7);
+                } else if (strncmp(line, "tick ", 5) == 0) {
+                        tick(rp.h, line + 5);
+                } else if (strncmp(line, "in ", 3) == 0 || strncmp(line, "out ", 4) == 0) {
+                        fails += frame_line(&rp, line);
+                } else {
+                        fprintf(stderr, "%s:%d: unknown line\n", name, rp.lineno);
+                        fails++;
                 }
-                if (strncmp(line, "reason ", 7) == 0) {
-                        /* reason NAME N: the counter of that drop reason */
-                        char rname[64];
-                        unsigned long long want;
-                        int r;
-
-                        if (sscanf(line + 7, "%63s %llu", rname, &want) != 2) {
-                                fprintf(stderr, "%s:%d: bad reason line\n", name, lineno);
-                                fails++;
-                                continue;
-                        }
-                        for (r = 0; r < ENG_RES_NUM; r++)
-                                if (strcmp(eng_reason_name((enum eng_reason)r), rname) == 0)
-                                        break;
-                        if (r == ENG_RES_NUM) {
-                                fprintf(stderr, "%s:%d: no reason %s\n", name, lineno, rname);
-                                fails++;
-                        } else if (h_reason(h, (enum eng_reason)r) != want) {
-                                fprintf(stderr, "%s:%d: reason %s is %llu, want %llu\n", name,
-                                        lineno, rname, (unsigned long long)h_reason(h, r), want);
-                                fails++;
-                        }
-                        continue;
-                }
-                if (strncmp(line, "logged ", 7) == 0) {
-                        /* logged N [RULENR ACTION]: packets handed to the log hook */
-                        unsigned n = 0, rnr = 0, act = 0;
-                        int k = sscanf(line + 7, "%u %u %u", &n, &rnr, &act);
-
-                        if (k < 1 || h->nlogs != n ||
-                            (k == 3 &&
-                             (h->last_log.lh_rulenr != rnr || h->last_log.lh_action != act))) {
-                                fprintf(stderr, "%s:%d: logged %u (last rule %u action %u)\n", name,
-                                        lineno, h->nlogs, h->last_log.lh_rulenr,
-                                        h->last_log.lh_action);
-                                fails++;
-                        }
-                        continue;
-                }
-                if (strncmp(line, "tick ", 5) == 0) {
-                        h->now += strtoull(line + 5, NULL, 10) * 1000000000ull;
-                        /* the purge is bounded per call: sweep the table */
-                        for (int t = 0; t < 8; t++)
-                                eng_tick(h->eng, h->txq, h->now);
-                        continue;
-                }
-                if (strncmp(line, "in ", 3) == 0 || strncmp(line, "out ", 4) == 0) {
-                        bool in = line[0] == 'i';
-                        const char *p = line + (in ? 3 : 4);
-                        int ifi = ifindex_of(p), n;
-
-                        if (ifi < 0 || (n = unhex(p + 4, frame, sizeof(frame))) < 0) {
-                                fprintf(stderr, "%s:%d: bad line\n", name, lineno);
-                                fails++;
-                                continue;
-                        }
-                        if (in) {
-                                fails += leftovers(h, consumed, name, last_in);
-                                h_input(h, (uint32_t)ifi, frame, (uint32_t)n);
-                                consumed[0] = consumed[1] = 0;
-                                last_in = lineno;
-                                continue;
-                        }
-                        if (consumed[ifi] >= h_nout(h, (uint32_t)ifi)) {
-                                fprintf(stderr, "%s:%d: expected frame not emitted\n", name,
-                                        lineno);
-                                hexdump("want", frame, (uint32_t)n);
-                                fails++;
-                                continue;
-                        }
-                        uint32_t on;
-                        const uint8_t *o = h_out(h, (uint32_t)ifi, consumed[ifi]++, &on);
-
-                        if (on != (uint32_t)n || memcmp(o, frame, on) != 0) {
-                                fprintf(stderr, "%s:%d: frame differs\n", name, lineno);
-                                hexdump("want", frame, (uint32_t)n);
-                                hexdump("got ", o, on);
-                                fails++;
-                        }
-                        continue;
-                }
-                fprintf(stderr, "%s:%d: unknown line\n", name, lineno);
-                fails++;
         }
-        if (h) {
-                fails += leftovers(h, consumed, name, last_in);
-                h_free(h);
+        if (rp.h) {
+                fails += leftovers(rp.h, rp.consumed, name, rp.last_in);
+                h_free(rp.h);
         }
         fclose(f);
         printf("%s %s\n", fails ? "FAIL" : "ok  ", scn);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "eng_internal.h"
+#include "eng_cksum.h"
 #include "harness.h"
 
 static int parse(uint8_t *f, uint32_t len, int af, struct eng_pdesc *pd)
