@@ -10,7 +10,7 @@ inc=$("$@" -print-file-name=include)
 # only string.h of the guest runtime: no stdio, no allocator
 only=$(mktemp -d)
 trap 'rm -rf "$only"' EXIT
-cp "$root/src/guest/libc/include/string.h" "$only/"
+cp "$root/src/runtime/libc/include/string.h" "$only/"
 fail=0
 for f in "$root"/src/engine/*.c; do
 	case $f in *fuzz_*) continue ;; esac
