@@ -1,7 +1,7 @@
 /*
  * The jail's seccomp filter, built with libseccomp from an allow-list: in the
  * domain as it enters the jail (jail_enter), or ahead of time for a domain
- * whose fds sit in fixed slots (src/lean/filter_gen.c).
+ * whose fds sit in fixed slots (src/runtime/process/lean/filter_gen.c).
  */
 #include "jail.h"
 

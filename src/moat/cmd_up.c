@@ -110,7 +110,7 @@ static int up_files(struct app_plan *p)
         const char *g = getenv("MOAT_GUEST_DIR");
         snprintf(p->guests, sizeof(p->guests), "%s", g ? g : dir);
         if (!g)
-                snprintf(p->guests, sizeof(p->guests), "%s/../guests", dir);
+                snprintf(p->guests, sizeof(p->guests), "%s/../src/domains", dir);
         char path[PATH_MAX * 2];
         const char *need[] = {"fw", "ndvm"};
         for (int i = 0; i < 2; i++) {

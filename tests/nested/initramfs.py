@@ -145,7 +145,7 @@ def shared_libs(path):
 
 
 def test_files(tests, builddir):
-    """Every host file the tests' commands and environments name."""
+    """Every host file the tests' commands, environments and dependencies name."""
     files = set()
 
     def add(p):
@@ -169,6 +169,8 @@ def test_files(tests, builddir):
         # meson names build outputs relative to the test's workdir (the build
         # directory by default): such a name counts if it exists there.
         wd = t.get("workdir") or builddir
+        for f in t.get("depend_files", []):
+            add(f)
         for a in t["cmd"] + list((t.get("env") or {}).values()):
             for piece in str(a).split("="):  # --opt=/path forms too
                 if piece in ("", "/bin/sh", "/usr/bin/env"):

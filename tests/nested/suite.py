@@ -12,13 +12,21 @@ from rig import say
 TIMEOUT_FACTOR = float(os.environ.get("MOAT_NESTED_TIMEOUT_FACTOR", "3"))
 
 
+def introspect(builddir, what):
+    return json.loads(subprocess.run(["meson", "introspect", what, builddir], check=True,
+                                     capture_output=True, text=True).stdout)
+
+
 def kvm_tests(builddir):
-    out = subprocess.run(["meson", "introspect", "--tests", builddir],
-                         check=True, capture_output=True, text=True).stdout
+    """The kvm suite's tests, each with the files of the targets it depends
+    on (`depends:` in meson, which the command line need not name) as
+    depend_files."""
+    outputs = {t["id"]: t.get("filename", []) for t in introspect(builddir, "--targets")}
     tests = []
-    for t in json.loads(out):
+    for t in introspect(builddir, "--tests"):
         suites = [s.split(":")[-1] for s in t.get("suite", [])]
         if "kvm" in suites:
+            t["depend_files"] = [f for d in t.get("depends", []) for f in outputs.get(d, [])]
             tests.append(t)
     return tests
 

@@ -113,15 +113,19 @@ class Files(unittest.TestCase):
         d = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, d)
         for p in ("bin/vmm", "guests/hello.kvm", "guests/spin.kvm", "data/x", "src/t.sh",
-                  "src/lib.sh"):
+                  "src/lib.sh", "domains/fw.kvm", "domains/ndvm.kvm"):
             os.makedirs(os.path.dirname(os.path.join(d, p)), exist_ok=True)
             with open(os.path.join(d, p), "w") as f:
                 f.write("python3 -c pass\n" if p == "src/t.sh" else "x\n")
         tests = [{"cmd": [os.path.join(d, "src/t.sh"), "kvm", "bin/vmm", "guests/hello.kvm",
-                          f"--data={d}/data/x"], "env": {}, "workdir": None}]
+                          f"--data={d}/data/x"], "env": {}, "workdir": None,
+                  # a target the test depends on without naming it: one
+                  # domain image, not its sibling
+                  "depend_files": [os.path.join(d, "domains/fw.kvm")]}]
         files = run.test_files(tests, d)
         want = {os.path.join(d, p) for p in ("bin/vmm", "guests/hello.kvm", "guests/spin.kvm",
-                                              "data/x", "src/t.sh", "src/lib.sh")}
+                                              "data/x", "src/t.sh", "src/lib.sh",
+                                              "domains/fw.kvm")}
         self.assertEqual(files, want)
         self.assertEqual(run.tools_named(files), {"python3"})
 

@@ -1,7 +1,7 @@
 /*
  * Everything a domain on the process platform may do once jailed, for the
  * filter built as it enters the jail and for the one built ahead of time
- * (src/lean/filter_gen.c).
+ * (src/runtime/process/lean/filter_gen.c).
  */
 #ifndef MOAT_PROC_ALLOW_H
 #define MOAT_PROC_ALLOW_H

@@ -1,6 +1,6 @@
 /*
  * What differs between the process platform's two runtimes, each in its own
- * file: the C library's (proc_glibc.c) and the lean one (src/lean/proc_lean.c).
+ * file: the C library's (proc_glibc.c) and the lean one (lean/proc_lean.c).
  */
 #ifndef MOAT_PROC_RUNTIME_H
 #define MOAT_PROC_RUNTIME_H

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "engine.h"
-#include "fw_ctl.h"
+#include "fwctl_server.h"
 #include "moat/fwconf.h"
 #include "moat/guest.h"
 #include "moat/ring.h"
@@ -42,7 +42,7 @@ static struct fw_if fw_ifs[ENG_MAX_IFS];
 static unsigned fw_nifs;
 static struct eng_txq fw_txq[ENG_MAX_IFS];
 _Alignas(64) static uint8_t fw_rx_arena[ARENA]; /* touched only as far as frames reach */
-static struct fw_ctl fw_ctl;
+static struct fwctl_server fwctl;
 static int fw_has_ctl;
 
 static void *fw_load_config(uint64_t *len)
@@ -142,17 +142,17 @@ static struct engine *fw_setup(const uint8_t *blob, uint64_t len)
                 eng_route_default(eng, 6, &gw);
         }
         if (h.ctl_port != MOAT_FWCONF_NO_CTL) {
-                if (fw_ctl_attach(&fw_ctl, h.ctl_port) < 0) {
+                if (fwctl_server_attach(&fwctl, h.ctl_port) < 0) {
                         moat_printf("fw: control channel could not be attached\n");
                         return NULL;
                 }
-                eng_set_log(eng, fw_ctl_log, &fw_ctl);
-                fw_ctl.nifs = h.nifs;
+                eng_set_log(eng, fwctl_server_log, &fwctl);
+                fwctl.nifs = h.nifs;
                 for (unsigned i = 0; i < ENG_MAX_IFS; i++)
-                        fw_ctl.nic_port[i] =
+                        fwctl.nic_port[i] =
                             i < h.nifs && !fw_ifs[i].is_chan ? (int32_t)fw_ifs[i].port : -1;
                 for (unsigned i = 0; i < h.nifs; i++)
-                        memcpy(fw_ctl.names[i],
+                        memcpy(fwctl.names[i],
                                blob + sizeof(h) + i * sizeof(struct moat_fwconf_if) +
                                    offsetof(struct moat_fwconf_if, name),
                                ENG_IFNAMSIZ);
@@ -180,8 +180,7 @@ static void fw_flush(void)
                                 f[k] = (struct moat_chan_frame){.data = q->tq_frames[k].tx_data,
                                                                 .len = q->tq_frames[k].tx_len,
                                                                 .gso_size = q->tq_frames[k].tx_gso};
-                        fw_ctl.tx_dropped[i] +=
-                            q->tq_count - moat_chan_send(&x->ch, f, q->tq_count);
+                        fwctl.tx_dropped[i] += q->tq_count - moat_chan_send(&x->ch, f, q->tq_count);
                 } else {
                         struct moat_frame f[BATCH];
                         for (uint32_t k = 0; k < q->tq_count; k++)
@@ -192,7 +191,7 @@ static void fw_flush(void)
                         uint32_t sent = 0;
                         moat_net_send(x->port, f, q->tq_count, &sent);
                         /* Nothing is lost unseen: what the NIC refused is counted. */
-                        fw_ctl.tx_dropped[i] +=
+                        fwctl.tx_dropped[i] +=
                             q->tq_count - (sent < q->tq_count ? sent : q->tq_count);
                 }
                 eng_txq_reset(q);
@@ -288,7 +287,7 @@ int guest_main(int argc, char **argv)
         for (unsigned i = 0; i < fw_nifs; i++)
                 mask |= 1ull << fw_ifs[i].port;
         if (fw_has_ctl)
-                mask |= 1ull << fw_ctl.ch.port;
+                mask |= 1ull << fwctl.ch.port;
         struct eng_rxframe rx[BATCH];
         int forwarded = 0, received = 0;
         while (!end || now < end) {
@@ -314,7 +313,7 @@ int guest_main(int argc, char **argv)
                         work += n;
                 }
                 now = moat_clock_ns();
-                if (fw_has_ctl && fw_ctl_poll(&fw_ctl, eng, now))
+                if (fw_has_ctl && fwctl_server_poll(&fwctl, eng, now))
                         work++;
                 if (now >= next_tick) {
                         eng_tick(eng, fw_txq, now);
@@ -329,7 +328,7 @@ int guest_main(int argc, char **argv)
                  * that is waiting then does not count as work to do.
                  */
                 int full = budget == 0;
-                int pending = fw_has_ctl && (fw_ctl.sending || moat_chan_prepare_sleep(&fw_ctl.ch));
+                int pending = fw_has_ctl && (fwctl.sending || moat_chan_prepare_sleep(&fwctl.ch));
                 for (unsigned i = 0; i < fw_nifs; i++) {
                         struct moat_chan *c = &fw_ifs[i].ch;
                         if (!fw_ifs[i].is_chan)
@@ -347,7 +346,7 @@ int guest_main(int argc, char **argv)
                                 moat_chan_room_awake(&fw_ifs[i].ch);
                         }
                 if (fw_has_ctl)
-                        moat_chan_awake(&fw_ctl.ch);
+                        moat_chan_awake(&fwctl.ch);
                 now = moat_clock_ns();
         }
         struct eng_stats st;

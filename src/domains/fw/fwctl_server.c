@@ -10,13 +10,13 @@
 #include <string.h>
 
 #include "eng_rule.h"
-#include "fw_ctl.h"
+#include "fwctl_server.h"
 #include "moat/fwctl.h"
 #include "moat/guest.h"
 
 #define RESP_MAX (1u << 20)
 
-int fw_ctl_attach(struct fw_ctl *c, uint32_t port)
+int fwctl_server_attach(struct fwctl_server *c, uint32_t port)
 {
         struct moat_hc_chan_info ci;
         memset(c, 0, sizeof(*c));
@@ -80,7 +80,7 @@ static void ctl_info(struct out *o, struct engine *eng, uint64_t now, uint64_t t
             (unsigned long long)st.es_nat_exhausted);
 }
 
-static void ctl_info_log(struct out *o, const struct fw_ctl *c)
+static void ctl_info_log(struct out *o, const struct fwctl_server *c)
 {
         say(o, "Logging\n  %-23s%14llu\n  %-23s%14llu\n", "records sent",
             (unsigned long long)c->log_sent, "records dropped", (unsigned long long)c->log_dropped);
@@ -158,7 +158,7 @@ static int table_line(void *arg, int af, const struct eng_addr *a, uint8_t plen,
 }
 
 /* -t NAME -T CMD: the request is checked entry by entry before anything changes. */
-static void ctl_table(struct fw_ctl *c, struct engine *eng, struct out *o)
+static void ctl_table(struct fwctl_server *c, struct engine *eng, struct out *o)
 {
         struct moat_fwctl_table t;
         if (c->req_total < sizeof(t)) {
@@ -223,7 +223,7 @@ static void ctl_table(struct fw_ctl *c, struct engine *eng, struct out *o)
                 say(o, "%u/%u addresses match.\n", done, t.count);
 }
 
-static void ctl_serve(struct fw_ctl *c, struct engine *eng, uint64_t now)
+static void ctl_serve(struct fwctl_server *c, struct engine *eng, uint64_t now)
 {
         struct out o = {c->resp, 0};
         c->resp[0] = '\0';
@@ -300,7 +300,7 @@ static void ctl_serve(struct fw_ctl *c, struct engine *eng, uint64_t now)
         c->sending = 1;
 }
 
-static void ctl_drop(struct fw_ctl *c)
+static void ctl_drop(struct fwctl_server *c)
 {
         c->refused++;
         free(c->req);
@@ -309,7 +309,7 @@ static void ctl_drop(struct fw_ctl *c)
 }
 
 /* Takes one chunk; serves the request when it is whole. */
-static void ctl_chunk(struct fw_ctl *c, struct engine *eng, uint64_t now, const uint8_t *m,
+static void ctl_chunk(struct fwctl_server *c, struct engine *eng, uint64_t now, const uint8_t *m,
                       uint32_t len)
 {
         struct moat_fwctl_hdr h;
@@ -350,7 +350,7 @@ static void ctl_chunk(struct fw_ctl *c, struct engine *eng, uint64_t now, const 
         }
 }
 
-static int ctl_send(struct fw_ctl *c)
+static int ctl_send(struct fwctl_server *c)
 {
         static uint8_t msg[MOAT_RING_SLOT_DATA];
         int sent = 0;
@@ -372,9 +372,9 @@ static int ctl_send(struct fw_ctl *c)
         return sent;
 }
 
-void fw_ctl_log(void *arg, const struct eng_log_hdr *hdr, const uint8_t *pkt, uint32_t len)
+void fwctl_server_log(void *arg, const struct eng_log_hdr *hdr, const uint8_t *pkt, uint32_t len)
 {
-        struct fw_ctl *c = arg;
+        struct fwctl_server *c = arg;
         static uint8_t msg[MOAT_RING_SLOT_DATA];
         struct moat_fwctl_log lg = {
             .wall_ns = c->wall_base + moat_clock_ns(),
@@ -400,7 +400,7 @@ void fw_ctl_log(void *arg, const struct eng_log_hdr *hdr, const uint8_t *pkt, ui
                 c->log_dropped++;
 }
 
-int fw_ctl_poll(struct fw_ctl *c, struct engine *eng, uint64_t now)
+int fwctl_server_poll(struct fwctl_server *c, struct engine *eng, uint64_t now)
 {
         struct moat_chan_frame m[16];
         unsigned n = moat_chan_peek(&c->ch, m, 16);

@@ -1,13 +1,13 @@
 /* The fw's side of its control channel (include/moat/fwctl.h). */
-#ifndef MOAT_FW_CTL_H
-#define MOAT_FW_CTL_H
+#ifndef MOAT_FWCTL_SERVER_H
+#define MOAT_FWCTL_SERVER_H
 
 #include <stdint.h>
 
 #include "engine.h"
 #include "moat/ring.h"
 
-struct fw_ctl {
+struct fwctl_server {
         struct moat_chan ch;
         uint8_t *req; /* the request being assembled */
         uint32_t req_op, req_seq, req_total, req_len;
@@ -25,12 +25,12 @@ struct fw_ctl {
 };
 
 /* Attaches to the control channel on `port`; returns 0 or -1. */
-int fw_ctl_attach(struct fw_ctl *c, uint32_t port);
+int fwctl_server_attach(struct fwctl_server *c, uint32_t port);
 
 /* The engine's log hook: hands each logged packet to the daemon (pflog). */
-void fw_ctl_log(void *arg, const struct eng_log_hdr *hdr, const uint8_t *pkt, uint32_t len);
+void fwctl_server_log(void *arg, const struct eng_log_hdr *hdr, const uint8_t *pkt, uint32_t len);
 
 /* Takes requests, serves them, sends replies; returns nonzero if it did work. */
-int fw_ctl_poll(struct fw_ctl *c, struct engine *eng, uint64_t now);
+int fwctl_server_poll(struct fwctl_server *c, struct engine *eng, uint64_t now);
 
 #endif
