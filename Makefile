@@ -5,8 +5,10 @@ FUZZ   := build-fuzz
 NINJA  := ninja
 # Bounded libFuzzer run per target inside `make check` (seconds).
 FUZZ_SECONDS ?= 20
-# Each target's run in `make fuzz-long`, before a release (seconds).
+# Each target's run in `make fuzz-long`, before a release (seconds), and how
+# many targets run at once.
 FUZZ_LONG_SECONDS ?= 600
+FUZZ_LONG_JOBS ?= 1
 
 .PHONY: all deps demo check check-kvm fuzz fuzz-long mutate format format-check bench clean
 
@@ -49,10 +51,10 @@ check-kvm: all asan
 fuzz-build: deps $(FUZZ)/build.ninja
 	$(NINJA) -C $(FUZZ)
 
-# Every fuzz target for FUZZ_LONG_SECONDS each, one at a time; a crashing
+# Every fuzz target for FUZZ_LONG_SECONDS each, FUZZ_LONG_JOBS at a time; a crashing
 # input is kept under $(FUZZ)/fuzz-artifacts/ and its path printed.
 fuzz-long: fuzz-build
-	FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) meson test -C $(FUZZ) --suite fuzz --num-processes 1 \
+	FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) meson test -C $(FUZZ) --suite fuzz --num-processes $(FUZZ_LONG_JOBS) \
 		--timeout-multiplier $$(( $(FUZZ_LONG_SECONDS) / 200 + 1 )) --print-errorlogs
 
 # Each mutant of tests/mutants.ini applied alone; every one must be caught
