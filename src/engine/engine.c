@@ -124,8 +124,8 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
         /*
          * States, radix nodes and source nodes are handed out from a
          * high-water mark, never threaded onto a free list here: touching
-         * every entry would fault in megabytes at boot (each 4 KiB page
-         * fault costs ~10 us on a PVM host: 11 ms for the defaults).
+         * every entry would fault in megabytes at boot, and a page fault is
+         * dear on a PVM host (docs/measurements.md).
          */
         eng->state_free = eng->rnode_free = eng->src_free = ENG_NIL;
         eng->state_hwm = eng->rnode_hwm = eng->src_hwm = 0;
@@ -133,8 +133,8 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
         /*
          * Empty is all zeroes in every table below (bucket heads hold a
          * complement, see eng_head()). Zero-filled memory is left untouched:
-         * writing it (~120 pages by the tables' sizes) cost 2.4 ms of the
-         * fw's boot on a PVM host (guest_main to ready 3.97 -> 1.59 ms).
+         * writing it (~120 pages by the tables' sizes) faulted it in during
+         * the fw's boot (docs/measurements.md).
          */
         if (!c.ec_mem_zeroed) {
                 memset(eng->buckets, 0, (size_t)nb * sizeof(eng->buckets[0]));

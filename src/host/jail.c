@@ -24,9 +24,9 @@
 #define JAIL_ROOT "/tmp"
 
 /*
- * A new network namespace costs ~0.4 ms to create here, most of the jail's
- * cost. jail_prepare() creates it on a helper thread while the caller builds
- * its VM; jail_enter() then only joins it with setns().
+ * Creating a new network namespace is most of the jail's cost
+ * (docs/measurements.md). jail_prepare() creates it on a helper thread while
+ * the caller builds its VM; jail_enter() then only joins it with setns().
  */
 static struct {
         pthread_t thread;

@@ -98,7 +98,8 @@ static int map_ring(struct netback *nb, char *err, size_t errlen)
          * frames) left queued on the socket (PACKET_COPY_THRESH) for a
          * read into a slab. Set after PACKET_VNET_HDR, as the kernel asks.
          * 64 KiB blocks: page-sized ones made the kernel allocate the ring
-         * a page at a time, which put 1-8 ms on a PVM host's boot.
+         * a page at a time, which slowed a PVM host's boot
+         * (docs/measurements.md).
          */
         int v2 = TPACKET_V2;
         nb->ring_frame = 2048;

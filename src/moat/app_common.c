@@ -44,8 +44,9 @@ void app_remove_daemon_files(const struct appconf *c)
          * Everything one boot made that the next boot makes afresh. Removed
          * here, at down, so that `up` never truncates or replaces a file
          * (on ext4 that frees blocks, a synchronous discard on a disk mounted
-         * with `discard`, and flushes the new data on close: ~3 ms of boot
-         * with the state dir on this host's disk, against tmpfs).
+         * with `discard`, and flushes the new data on close: a boot with the
+         * state dir on such a disk was slower than on tmpfs,
+         * docs/measurements.md).
          */
         static const char *const files[] = {"moatd.sock", "moatd.pid",   "moatd.marks",
                                             "fw.conf",    "fw.conf.new", "fw.marks"};

@@ -37,7 +37,7 @@ enum app_platform { APP_PLAT_AUTO, APP_PLAT_KVM, APP_PLAT_PROCESS };
  * Where the domains run. auto: together on one CPU, the host's last one
  * that moat may use, when it may use two or more (the domains hand every
  * frame to each other, and a wakeup on the same CPU costs far less than one
- * across CPUs: measured in docs/architecture.md); all: wherever the kernel
+ * across CPUs: measured in docs/measurements.md); all: wherever the kernel
  * puts them; list: on these CPUs.
  */
 enum app_cpus { APP_CPUS_AUTO, APP_CPUS_ALL, APP_CPUS_LIST };

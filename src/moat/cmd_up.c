@@ -47,7 +47,7 @@ static enum app_platform up_platform(enum app_platform want, const char *who)
         static int usable = -1;
         static char why[160];
         if (want == APP_PLAT_PROCESS)
-                return APP_PLAT_PROCESS; /* no need to probe KVM (a VM costs ~1 ms) */
+                return APP_PLAT_PROCESS; /* no need to probe KVM (creating a VM takes time) */
         if (usable < 0)
                 usable = app_kvm_usable(why, sizeof(why));
         if (usable)
@@ -206,7 +206,8 @@ int moat_cmd_up(int argc, char **argv)
         /*
          * The empty network namespace the domains will share, made on a
          * helper thread while the config and ruleset are checked: creating
-         * one costs ~3.5 ms on a PVM host, and the checks hide part of it.
+         * one is slow on a PVM host, and the checks hide part of it
+         * (docs/measurements.md).
          */
         jail_prepare(-1);
         char err[512];
@@ -267,8 +268,8 @@ int moat_cmd_up(int argc, char **argv)
         /*
          * One fork, not the classic two: the daemon starts its own session
          * (setsid) and never opens a terminal, and `up` does not wait for it,
-         * so it is reparented when `up` returns. A second fork cost ~1.5 ms
-         * of the boot here.
+         * so it is reparented when `up` returns. A second fork was time on
+         * the boot's path (docs/measurements.md).
          */
         if (pid == 0) {
                 close(pfd[0]);

@@ -157,8 +157,8 @@ static void boot_step(struct moatd *md, int ready_fd, int i, int look)
 /*
  * Until every domain has marked "ready": a domain that dies first fails
  * `up`. Sleeps until a marks file changes or a domain exits, and reads only
- * the file that changed: polling every domain's file every 200 us took a
- * core's worth of the CPU the domains boot on.
+ * the file that changed: polling every domain's file every 200 us took CPU
+ * from the domains booting beside it (docs/measurements.md).
  */
 static void wait_ready(struct moatd *md, int ready_fd, int inw)
 {

@@ -128,8 +128,9 @@ int vmm_kvm_create(struct vmm *vm, char *err, size_t errlen)
                 FAIL("KVM_CREATE_VM: %s", strerror(errno));
         /*
          * One memory slot holds the RAM and, right after it, every channel:
-         * each slot registration waits for an SRCU grace period, measured at
-         * ~2 ms here, so channels as slots of their own cost ms of boot each.
+         * each slot registration waits for an SRCU grace period, so channels
+         * as slots of their own would cost a grace period of boot each
+         * (docs/measurements.md).
          * The channels' shared mappings are moved into place over the tail
          * of the reservation. Untouched RAM costs nothing (MAP_NORESERVE).
          */

@@ -4,7 +4,7 @@
  * sock_filter. The domain's fds sit in the jail's fixed slots, so the
  * filter does not depend on them and is built once, with the image: the
  * domain loads it with one system call instead of running libseccomp as it
- * starts (a median of 0.57-0.71 ms per domain at boot on a PVM host, wall time).
+ * starts, which every boot waited for (docs/measurements.md).
  * usage: lean_filter_gen OUTPUT
  */
 #include <errno.h>

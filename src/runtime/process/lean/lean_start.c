@@ -4,7 +4,7 @@
  * applies its own relative relocations (the only kind the linker leaves in
  * it), seals its RELRO pages, reads the auxiliary vector for the vDSO, and
  * calls main(). No CPU probing, no TLS, no locale, no stdio buffers: on a
- * PVM host that start-up costs 0.8-0.9 ms of CPU per process (CPUID traps).
+ * PVM host that start-up is dear, as CPUID traps (docs/measurements.md).
  */
 #include <elf.h>
 #include <stddef.h>
