@@ -445,6 +445,9 @@ pass all
     np.note("nor an ICMP echo whose id is 500: the port applies to packets with ports")
     np.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=3) / ICMP(type=8, id=500, seq=1)))
     np.out("wan", to_wan(IP(src=HOST, dst=SRV, id=3, ttl=63) / ICMP(type=8, id=500, seq=1)))
+    np.note("nor an echo reply, whose id the engine keys as its destination port")
+    np.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=6) / ICMP(type=0, id=500, seq=1)))
+    np.out("wan", to_wan(IP(src=HOST, dst=SRV, id=6, ttl=63) / ICMP(type=0, id=500, seq=1)))
     s.append(np)
 
     sp = Scn("synproxy_no_proto", """\
