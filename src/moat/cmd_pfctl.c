@@ -3,8 +3,9 @@
  *
  * What works without an appliance: -n (parse only), -v/-vv (print the
  * ruleset in canonical form), -f FILE, -s rules together with -f FILE (shows
- * the ruleset parsed from FILE), and -w BLOB (write the compiled ruleset, for
- * tests and the engine).
+ * the ruleset parsed from FILE), -o LEVEL (accepted; moat loads and prints
+ * rules as written, see pfctl_optimize_note()), and -w BLOB (write the
+ * compiled ruleset, for tests and the engine).
  *
  * With the appliance of `moat -c FILE` running, the requests go to its
  * daemon and on to the fw (cmd_pfctl_remote.c): -f FILE swaps the ruleset
@@ -22,11 +23,12 @@
 
 static void pfctl_usage(FILE *f)
 {
-        fputs("usage: moat pfctl [-nv] [-f FILE] [-s rules|states|info|Tables|labels]\n"
+        fputs("usage: moat pfctl [-nv] [-o level] [-f FILE] [-s rules|states|info|Tables|labels]\n"
               "                  [-t TABLE -T add|delete|show|flush|test [ADDR...]]\n"
               "                  [-F states|rules|all] [-D MACRO=VALUE] [-w BLOB]\n"
               "  -f FILE  ruleset to check/load ('-' for stdin)\n"
               "  -n       parse and check only, do not load\n"
+              "  -o LEVEL none|basic|profile: rules are kept as written at every level\n"
               "  -v       print the ruleset in canonical form (-vv: with rule numbers)\n"
               "  -s rules show the ruleset (of -f FILE when no appliance runs)\n"
               "  -D M=V   define macro M, overriding its definition in FILE\n"
@@ -36,6 +38,7 @@ static void pfctl_usage(FILE *f)
 
 static const char *const pfctl_show_mods[] = {"rules", "states", "info", "Tables", "labels", NULL};
 static const char *const pfctl_flush_mods[] = {"states", "rules", "all", NULL};
+static const char *const pfctl_opt_levels[] = {"none", "basic", "profile", NULL};
 static const char *const pfctl_table_cmds[] = {"add",  "delete",  "show", "flush",
                                                "test", "replace", "zero", NULL};
 
@@ -108,8 +111,16 @@ static int pfctl_parse_flags(int argc, char **argv, struct pfctl_args *a)
         int opt, rc;
 
         optind = 1;
-        while ((opt = getopt(argc, argv, "nvf:s:t:T:F:w:D:h")) != -1) {
+        while ((opt = getopt(argc, argv, "nvf:o:s:t:T:F:w:D:h")) != -1) {
                 switch (opt) {
+                case 'o':
+                        /* pfctl: a unique prefix names the level; the last -o wins */
+                        if ((a->optimize = pfctl_modifier(optarg, pfctl_opt_levels)) == NULL) {
+                                fprintf(stderr, "moat pfctl: unknown optimization '%s'\n", optarg);
+                                pfctl_usage(stderr);
+                                return 2;
+                        }
+                        break;
                 case 'D':
                         if ((rc = pfctl_add_define(a, optarg)) != 0)
                                 return rc;
@@ -189,6 +200,29 @@ static int pfctl_check_flags(struct pfctl_args *a)
         return 0;
 }
 
+/*
+ * pfctl's basic optimizer (pfctl_optimize.c) removes duplicate and
+ * subsumed rules, merges rules into tables and reorders them to lengthen
+ * skip steps; profile also reorders by the running ruleset's counters.
+ * moat does none of this: say so rather than print rules as if optimized.
+ */
+static void pfctl_optimize_note(const struct pfctl_args *a)
+{
+        if (a->optimize != NULL && strcmp(a->optimize, "none") != 0)
+                fprintf(stderr,
+                        "moat pfctl: -o %s: not implemented, rules are kept as written (pfctl "
+                        "would remove duplicates, merge rules into tables and reorder them)\n",
+                        a->optimize);
+}
+
+int pfctl_compile(const struct pfctl_args *a, FILE *echo, void **blob, size_t *len)
+{
+        struct pfconf_args ca = {a->defs, a->ndefs, stderr, echo, stderr, "moat pfctl: "};
+
+        pfctl_optimize_note(a);
+        return pfconf_compile_file_args(a->file, &ca, blob, len);
+}
+
 /* No appliance runs: check, print or write FILE's ruleset; the exit status. */
 static int pfctl_run_local(const struct pfctl_args *a)
 {
@@ -209,9 +243,7 @@ static int pfctl_run_local(const struct pfctl_args *a)
                                           " (with -f FILE, shows the ruleset of FILE)");
 
         /* As pfctl -v: options, macros and tables print as they are parsed. */
-        if (pfconf_compile_file_echo(a->file, a->defs, a->ndefs, stderr,
-                                     a->verbose > 0 || a->show != NULL ? stdout : NULL, &blob,
-                                     &len) != 0)
+        if (pfctl_compile(a, a->verbose > 0 || a->show != NULL ? stdout : NULL, &blob, &len) != 0)
                 return 1;
         ret = ruleset_validate(blob, len, &view, NULL);
         if (ret != RULESET_OK) { /* pfconf_compile_file() already checked: cannot happen */

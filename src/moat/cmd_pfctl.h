@@ -14,20 +14,23 @@
 
 /* The command line, each modifier resolved to its full name. */
 struct pfctl_args {
-        const char *file;  /* -f FILE ('-': stdin) */
-        const char *show;  /* -s MOD */
-        const char *table; /* -t TABLE */
-        const char *tcmd;  /* -T CMD */
-        const char *flush; /* -F MOD */
-        const char *wpath; /* -w BLOB */
-        int noload;        /* -n */
-        int verbose;       /* -v count */
-        size_t ndefs;      /* -D MACRO=VALUE */
+        const char *file;     /* -f FILE ('-': stdin) */
+        const char *show;     /* -s MOD */
+        const char *table;    /* -t TABLE */
+        const char *tcmd;     /* -T CMD */
+        const char *flush;    /* -F MOD */
+        const char *wpath;    /* -w BLOB */
+        const char *optimize; /* -o none|basic|profile (resolved), NULL if not given */
+        int noload;           /* -n */
+        int verbose;          /* -v count */
+        size_t ndefs;         /* -D MACRO=VALUE */
         struct pfconf_define defs[PFCTL_MAX_DEFINES];
         int naddrs; /* -T CMD ADDR... */
         char **addrs;
 };
 
+/* Compiles a->file as -f does: errors and not-enforced notices on stderr. */
+int pfctl_compile(const struct pfctl_args *a, FILE *echo, void **blob, size_t *len);
 /* Writes a compiled ruleset to path; 0 or 1 (reported). */
 int pfctl_write_blob(const char *path, const void *blob, size_t len);
 /* Loads *app from `moat -c FILE` and says whether its daemon answers. */

@@ -125,8 +125,7 @@ int pfctl_run_remote(struct appconf *app, const struct pfctl_args *a)
         if (a->tcmd != NULL)
                 return pfctl_table_remote(app, a->table, a->tcmd, a->naddrs, a->addrs);
         if (a->file != NULL) {
-                if (pfconf_compile_file_echo(a->file, a->defs, a->ndefs, stderr,
-                                             a->verbose > 0 ? stdout : NULL, &blob, &len) != 0)
+                if (pfctl_compile(a, a->verbose > 0 ? stdout : NULL, &blob, &len) != 0)
                         return 1;
                 if (a->verbose > 0 && ruleset_validate(blob, len, &view, NULL) == RULESET_OK)
                         pfconf_print_rules(stdout, &view,

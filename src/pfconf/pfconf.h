@@ -61,6 +61,24 @@ int pfconf_compile_file_defs(const char *path, const struct pfconf_define *defs,
 int pfconf_compile_file_echo(const char *path, const struct pfconf_define *defs, size_t ndefs,
                              FILE *errf, FILE *echo, void **blob, size_t *blob_len);
 
+/* Everything a compile may be given besides the text. */
+struct pfconf_args {
+        const struct pfconf_define *defs; /* -D macros */
+        size_t ndefs;
+        FILE *errf; /* "NAME:LINE: message" per error */
+        FILE *echo; /* pfctl -v's parse-time output (see pfconf_compile_echo()), or NULL */
+        /* One line "NOTEPREFIXNAME: set X is accepted but not enforced" per
+         * option the firewall does not act on, or NULL. */
+        FILE *notef;
+        const char *noteprefix;
+};
+
+/* Compiles the file at `path` ("-" for stdin). Only compiles that start from
+ * a path may read other files (`include`, `table ... file`): the in-memory
+ * entry points refuse both, so text from elsewhere cannot open host files. */
+int pfconf_compile_file_args(const char *path, const struct pfconf_args *a, void **blob,
+                             size_t *blob_len);
+
 /* 1 if `name` is a valid macro name ([A-Za-z_][A-Za-z0-9_]*). */
 int pfconf_macro_name_ok(const char *name);
 

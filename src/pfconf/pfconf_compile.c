@@ -44,9 +44,10 @@ int pfconf_compile_defs(const char *name, const char *text, size_t len,
         return pfconf_compile_echo(name, text, len, defs, ndefs, errf, NULL, blob, blob_len);
 }
 
-int pfconf_compile_echo(const char *name, const char *text, size_t len,
-                        const struct pfconf_define *defs, size_t ndefs, FILE *errf, FILE *echo,
-                        void **blob, size_t *blob_len)
+/* The compile proper; files_ok lets include and table files be read. */
+static int pfconf_compile_run(const char *name, const char *text, size_t len,
+                              const struct pfconf_args *a, int files_ok, void **blob,
+                              size_t *blob_len)
 {
         struct pfconf *pf;
         struct ruleset_view view;
@@ -57,21 +58,25 @@ int pfconf_compile_echo(const char *name, const char *text, size_t len,
         *blob_len = 0;
         pf = calloc(1, sizeof(*pf));
         if (pf == NULL) {
-                if (errf != NULL)
-                        fprintf(errf, "%s: out of memory\n", name);
+                if (a->errf != NULL)
+                        fprintf(a->errf, "%s: out of memory\n", name);
                 return 1;
         }
         pf->name = name;
-        pf->errf = errf;
-        pf->echo = echo;
+        pf->errf = a->errf;
+        pf->echo = a->echo;
+        pf->notef = a->notef;
+        pf->noteprefix = a->noteprefix;
+        pf->require_order = 1;
+        pf->files_ok = files_ok;
         pfconf_opts_init(&pf->out.opts);
-        for (i = 0; i < ndefs; i++) {
+        for (i = 0; i < a->ndefs; i++) {
                 struct pfconf_macro *m = pfconf_alloc(&pf->arena, sizeof(*m));
 
-                if (!pfconf_macro_name_ok(defs[i].name))
-                        pfconf_error(pf, 0, "invalid macro name '%s'", defs[i].name);
-                m->name = pfconf_strdup(&pf->arena, defs[i].name);
-                m->value = pfconf_strdup(&pf->arena, defs[i].value);
+                if (!pfconf_macro_name_ok(a->defs[i].name))
+                        pfconf_error(pf, 0, "invalid macro name '%s'", a->defs[i].name);
+                m->name = pfconf_strdup(&pf->arena, a->defs[i].name);
+                m->value = pfconf_strdup(&pf->arena, a->defs[i].value);
                 m->fixed = 1;
                 m->next = pf->macros;
                 pf->macros = m;
@@ -87,6 +92,7 @@ int pfconf_compile_echo(const char *name, const char *text, size_t len,
                         line += *p == '\n';
                 pfconf_error(pf, line, "NUL byte in input");
         } else if (pf->nerrors == 0) {
+                pf->file_bytes = len;
                 pfconf_lex_init(pf, text, len);
                 pfconf_parse_file(pf);
         }
@@ -108,6 +114,15 @@ int pfconf_compile_echo(const char *name, const char *text, size_t len,
         return n;
 }
 
+int pfconf_compile_echo(const char *name, const char *text, size_t len,
+                        const struct pfconf_define *defs, size_t ndefs, FILE *errf, FILE *echo,
+                        void **blob, size_t *blob_len)
+{
+        struct pfconf_args a = {defs, ndefs, errf, echo, NULL, NULL};
+
+        return pfconf_compile_run(name, text, len, &a, 0, blob, blob_len);
+}
+
 int pfconf_compile_file(const char *path, FILE *errf, void **blob, size_t *blob_len)
 {
         return pfconf_compile_file_defs(path, NULL, 0, errf, blob, blob_len);
@@ -122,7 +137,15 @@ int pfconf_compile_file_defs(const char *path, const struct pfconf_define *defs,
 int pfconf_compile_file_echo(const char *path, const struct pfconf_define *defs, size_t ndefs,
                              FILE *errf, FILE *echo, void **blob, size_t *blob_len)
 {
-        FILE *f;
+        struct pfconf_args a = {defs, ndefs, errf, echo, NULL, NULL};
+
+        return pfconf_compile_file_args(path, &a, blob, blob_len);
+}
+
+int pfconf_compile_file_args(const char *path, const struct pfconf_args *a, void **blob,
+                             size_t *blob_len)
+{
+        FILE *f, *errf = a->errf;
         char *buf = NULL;
         size_t len = 0, cap = 0, n;
         int ret, stdin_used = strcmp(path, "-") == 0;
@@ -157,8 +180,8 @@ int pfconf_compile_file_echo(const char *path, const struct pfconf_define *defs,
         }
         if (!stdin_used)
                 fclose(f);
-        ret = pfconf_compile_echo(stdin_used ? "<stdin>" : path, buf ? buf : "", len, defs, ndefs,
-                                  errf, echo, blob, blob_len);
+        ret = pfconf_compile_run(stdin_used ? "<stdin>" : path, buf ? buf : "", len, a, 1, blob,
+                                 blob_len);
         free(buf);
         return ret;
 }

@@ -127,16 +127,18 @@ static int pfconf_has_ports(uint8_t proto)
 static int pfconf_check_rule(struct pfconf *pf, const struct pfconf_rule *r)
 {
         const struct pfconf_proto *p;
-        int bad = 0;
+        /* pfctl's nat_consistent() checks nothing: `nat ... to any port 500`
+         * without a protocol is what pfSense writes for IPsec. */
+        int nat = r->kind == PFCONF_R_TRANS && RULESET_TR_KIND(r->action) == 0, bad = 0;
 
-        for (p = r->protos; p != NULL; p = p->next) {
+        for (p = r->protos; p != NULL && !nat; p = p->next) {
                 if ((r->sport || r->dport) && !pfconf_has_ports(p->proto)) {
                         pfconf_error(pf, r->line, "port only applies to tcp/udp/sctp");
                         bad++;
                         break;
                 }
         }
-        if ((r->sport || r->dport) && r->protos == NULL) {
+        if ((r->sport || r->dport) && r->protos == NULL && !nat) {
                 pfconf_error(pf, r->line, "port only applies to tcp/udp/sctp");
                 bad++;
         }
@@ -171,17 +173,6 @@ static int pfconf_check_rule(struct pfconf *pf, const struct pfconf_rule *r)
         if (r->action == RULESET_ACT_BLOCK && r->has_keep && r->keep != RULESET_KEEP_NONE) {
                 pfconf_error(pf, r->line, "block rules cannot keep state");
                 bad++;
-        }
-        if (r->keep == RULESET_KEEP_SYNPROXY) {
-                int tcp_only = r->protos != NULL;
-
-                for (p = r->protos; p != NULL; p = p->next)
-                        if (p->proto != P_TCP)
-                                tcp_only = 0;
-                if (!tcp_only) {
-                        pfconf_error(pf, r->line, "synproxy state requires proto tcp");
-                        bad++;
-                }
         }
         /* pfctl: the per-source limits need rule-wide source tracking. */
         if (r->srctrack == 1 &&
@@ -295,6 +286,12 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
                 o->r_max_mss = r->sopts.r_max_mss;
         } else if (r->action == RULESET_ACT_PASS) {
                 o->r_keep = r->has_keep ? r->keep : RULESET_KEEP_STATE;
+                /* pfctl's expand_rule(): modulate and synproxy state are for
+                 * TCP; other protocols keep plain state, any protocol keeps
+                 * the rule's (the firewall proxies only TCP). */
+                if ((o->r_keep == RULESET_KEEP_MODULATE || o->r_keep == RULESET_KEEP_SYNPROXY) &&
+                    proto != 0 && proto != P_TCP)
+                        o->r_keep = RULESET_KEEP_STATE;
                 if (o->r_keep != RULESET_KEEP_NONE) {
                         memcpy(o->r_timeout, r->sopts.r_timeout, sizeof(o->r_timeout));
                         o->r_max_states = r->sopts.r_max_states;

@@ -300,7 +300,18 @@ struct pfconf {
         int skipping; /* skipping a bad line: lexer errors are not reported */
         jmp_buf fail; /* longjmp'd to on a syntax error: skip the line */
         FILE *echo;   /* what pfctl -v prints while parsing (macros, options, tables) */
+        FILE *notef;  /* options accepted but not enforced, one line each */
+        const char *noteprefix;
+        uint32_t noted;                     /* which of them were named already */
+        int require_order;                  /* `set require-order`: pfconf_order() checks */
+        struct pfconf_rule *state_defaults; /* `set state-defaults` */
+        uint32_t syncookie_hi, syncookie_lo;
+        int files_ok;      /* include and table files may be read */
+        int include_depth; /* includes being parsed */
+        size_t file_bytes; /* read from included and table files so far */
 };
+
+#define PFCONF_MAX_INCLUDE_DEPTH 16
 
 /* Reports "NAME:LINE: message" and counts the error. */
 void pfconf_error(struct pfconf *pf, int line, const char *fmt, ...)
@@ -360,8 +371,16 @@ int pfconf_addr_parse(const char *s, struct ruleset_addr *a); /* host part only 
 void pfconf_addr_mask(struct ruleset_addr *a);                /* zero host bits */
 void pfconf_addr_format(const uint8_t *addr, uint8_t af, char *buf, size_t len);
 
-/* parser (pfconf_parse.c, pfconf_parse_rule.c, pfconf_parse_host.c) */
+/* parser (pfconf_parse*.c, pfconf_table.c) */
 void pfconf_parse_file(struct pfconf *pf);
+/* pf's statement order (enum pfconf_section), unless `set require-order no`. */
+void pfconf_order(struct pfconf *pf, int section);
+void pfconf_parse_set(struct pfconf *pf);
+void pfconf_parse_table(struct pfconf *pf);
+/* One state option (`keep state (...)`, `set state-defaults`) into r. */
+void pfconf_state_opt(struct pfconf *pf, struct pfconf_rule *r);
+/* The whole of a regular file, in the arena; fails the statement if it cannot. */
+char *pfconf_read_file(struct pfconf *pf, const char *path, int line, size_t *len);
 /* `NAME N` of a timeout, into the array `to` (options or a rule's). */
 void pfconf_timeout_one(struct pfconf *pf, uint32_t *to);
 void pfconf_parse_filter(struct pfconf *pf);

@@ -4,6 +4,8 @@
  * ICMPv6 type/code names as pf spells them, timeout names and TCP flags.
  * Where a number has several names, the first one listed is the one printed.
  */
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <string.h>
 
 #include "pfconf_int.h"
@@ -292,9 +294,22 @@ const char *pfconf_proto_name(uint8_t proto)
         return pfconf_bynum(pfconf_protos, PFCONF_N(pfconf_protos), proto);
 }
 
+/*
+ * The built-in table, then the system's services database as pfctl's
+ * getservice() asks it (tcp, then udp): any name /etc/services knows
+ * (dhcpv6-client, smtps, mdns, ...) reads as its port. Printing uses the
+ * built-in table only, so output does not depend on the host.
+ */
 int pfconf_service_byname(const char *name)
 {
-        return pfconf_byname(pfconf_services, PFCONF_N(pfconf_services), name);
+        struct servent *se;
+        int n = pfconf_byname(pfconf_services, PFCONF_N(pfconf_services), name);
+
+        if (n >= 0)
+                return n;
+        if ((se = getservbyname(name, "tcp")) == NULL)
+                se = getservbyname(name, "udp");
+        return se != NULL ? ntohs((uint16_t)se->s_port) : -1;
 }
 
 const char *pfconf_service_name(uint16_t port, int tcp)

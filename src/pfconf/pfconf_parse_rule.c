@@ -135,7 +135,7 @@ static struct pfconf_icmp *pfconf_parse_icmp(struct pfconf *pf, int v6)
         return pfconf_parse_list(pf, pfconf_icmp_node, &v6, "icmp type");
 }
 
-static void pfconf_state_opt(struct pfconf *pf, struct pfconf_rule *r)
+void pfconf_state_opt(struct pfconf *pf, struct pfconf_rule *r)
 {
         struct ruleset_rule *s = &r->sopts;
 
@@ -323,6 +323,11 @@ void pfconf_parse_filter(struct pfconf *pf)
         }
         pfconf_rule_head(pf, r, 1);
         pfconf_filter_opts(pf, r);
+        if (r->action == RULESET_ACT_PASS && !r->has_keep && pf->state_defaults != NULL) {
+                r->sopts = pf->state_defaults->sopts;
+                r->srctrack = pf->state_defaults->srctrack;
+                r->overload = pf->state_defaults->overload;
+        }
         pfconf_expand(pf, r);
 }
 

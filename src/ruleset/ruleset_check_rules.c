@@ -228,7 +228,9 @@ static int ruleset_check_state_opts(const struct ruleset_view *v, const struct r
         if ((r->r_state_flags & (RULESET_SF_IF_BOUND | RULESET_SF_FLOATING)) ==
             (RULESET_SF_IF_BOUND | RULESET_SF_FLOATING))
                 return RULESET_E_BAD_VALUE;
-        if (r->r_keep == RULESET_KEEP_SYNPROXY && r->r_proto != RULESET_P_TCP)
+        /* any protocol (pfctl keeps synproxy on a rule without proto): the
+         * engine proxies TCP connections only */
+        if (r->r_keep == RULESET_KEEP_SYNPROXY && r->r_proto != RULESET_P_TCP && r->r_proto != 0)
                 return RULESET_E_BAD_VALUE;
         return RULESET_OK;
 }
@@ -306,6 +308,7 @@ int ruleset_check_trans(struct ruleset_vctx *ctx)
         const struct ruleset_view *v = ctx->view;
         uint32_t i, nr = 0;
         int kind = 0, err;
+        uint8_t pproto;
 
         for (i = 0; i < v->rv_n_trans; i++) {
                 const struct ruleset_trans *t = &v->rv_trans[i];
@@ -331,10 +334,11 @@ int ruleset_check_trans(struct ruleset_vctx *ctx)
                         RULESET_OK ||
                     (err = ruleset_check_label(v, t->t_label)) != RULESET_OK)
                         return err;
-                if ((err = ruleset_check_endpoint(ctx, &t->t_src, t->t_af, t->t_proto)) !=
-                        RULESET_OK ||
-                    (err = ruleset_check_endpoint(ctx, &t->t_dst, t->t_af, t->t_proto)) !=
-                        RULESET_OK ||
+                /* nat may name ports with any protocol, as pfctl allows; the
+                 * engine matches them only on packets that have ports */
+                pproto = RULESET_TR_KIND(t->t_action) == 0 ? RULESET_P_TCP : t->t_proto;
+                if ((err = ruleset_check_endpoint(ctx, &t->t_src, t->t_af, pproto)) != RULESET_OK ||
+                    (err = ruleset_check_endpoint(ctx, &t->t_dst, t->t_af, pproto)) != RULESET_OK ||
                     (err = ruleset_check_pool(ctx, t)) != RULESET_OK)
                         return err;
         }

@@ -98,7 +98,49 @@ def main(moat, gold):
 
     rc, out, err = run(moat, "-nvvf", os.path.join(gold, "pf32-vv.in"))
     check("-vv numbers rules", rc == 0 and "\n@0 scrub in all" in out, repr(out))
+    check_optimize(moat, conf, ok)
+    check_notices(moat)
     return 1 if failures else 0
+
+
+def check_optimize(moat, conf, ok):
+    """pfctl's -o LEVEL: a unique prefix of none|basic|profile, the last one wins."""
+    rc, out, err = run(moat, "-o", "none", "-nvf", conf)
+    check("-o none: rules as written, nothing else", rc == 0 and out == ok and err == "",
+          f"{rc} {err!r}")
+    for args, level in ((["-o", "basic"], "basic"), (["-ob"], "basic"), (["-o", "p"], "profile"),
+                        (["-o", "none", "-o", "basic"], "basic")):
+        rc, out, err = run(moat, *args, "-nvf", conf)
+        check(f"{' '.join(args)}: says {level} is not implemented, in one line",
+              rc == 0 and out == ok and err.count("\n") == 1 and
+              err.startswith(f"moat pfctl: -o {level}: not implemented, rules are kept as written"),
+              f"{rc} {err!r}")
+    rc, out, err = run(moat, "-o", "basic", "-o", "none", "-nvf", conf)
+    check("-o basic -o none: the last wins", rc == 0 and err == "", f"{rc} {err!r}")
+    # getopt takes -oo as -o o, which names no level (pfctl refuses it too)
+    for args in (["-o", "fast"], ["-oo"], ["-o", ""], ["-o"]):
+        rc, out, err = run(moat, *args, "-nf", conf)
+        check(f"{' '.join(args)}: usage error", rc == 2 and out == "", f"{rc} {err!r}")
+
+
+def check_notices(moat):
+    """Options moat does not act on: one line each, exit 0, never silent."""
+    text = ("set loginterface em0\nset debug warning\nset debug misc\nset hostid 7\n"
+            "pass all\nset keepcounters\n")
+    rc, out, err = run(moat, "-nf", "-", stdin=text)
+    want = "".join(f"moat pfctl: <stdin>: set {o} is accepted but not enforced\n"
+                   for o in ("loginterface", "debug", "hostid", "keepcounters"))
+    check("-nf names each option not enforced, once", rc == 0 and out == "" and err == want,
+          f"{rc} {err!r}")
+    # OpenBSD's debug levels load too (FreeBSD's pfctl knows none, urgent, misc, loud)
+    rc, out, err = run(moat, "-nvf", "-", stdin="set debug notice\n")
+    check("set debug notice (OpenBSD)", rc == 0 and out == "set debug notice\n", f"{rc} {out!r}")
+    # the state policy in effect on a rule's line binds it, as in pfctl
+    rc, out, err = run(moat, "-nvf", "-", stdin="pass in on a\nset state-policy if-bound\n"
+                       "pass in on b\n")
+    check("set state-policy after rules binds the later ones",
+          rc == 0 and "on a all flags S/SA keep state (floating)\n" in out and
+          "on b all flags S/SA keep state (if-bound)\n" in out, repr(out))
 
 
 if __name__ == "__main__":

@@ -331,6 +331,32 @@ static void test_large(void **state)
         free(text);
 }
 
+/* Names beyond the built-in table come from the services database
+ * (Debian's netbase, which scripts/deps.sh installs), tcp before udp. */
+static void test_service_names(void **state)
+{
+        static const struct {
+                const char *name;
+                uint16_t port;
+        } names[] = {{"smtps", 465},         {"whois", 43},  {"rsync", 873},
+                     {"dhcpv6-client", 546}, {"mdns", 5353}, {"ssh", 22}};
+        char text[128];
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                struct compiled *c;
+
+                snprintf(text, sizeof(text), "pass proto udp to port %s\n", names[i].name);
+                c = compile(text);
+                assert_int_equal(c->nerr, 0);
+                assert_int_equal(c->v.rv_filter[0].r_dst.re_port.rp_lo, names[i].port);
+                release(c);
+        }
+        expect_error("pass proto tcp to port no-such-service\n",
+                     "t.conf:1: unknown port 'no-such-service'\n");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -343,6 +369,7 @@ int main(void)
             cmocka_unit_test(test_errors),
             cmocka_unit_test(test_nul_and_empty),
             cmocka_unit_test(test_large),
+            cmocka_unit_test(test_service_names),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -432,6 +432,35 @@ pass all
                              options=[("MSS", 536)])))
     s.append(sc)
 
+    np = Scn("nat_port_no_proto", """\
+nat on wan inet from 192.168.1.0/24 to any port 500 -> (wan) port 500
+pass all
+""")
+    np.note("pfSense's IPsec rule: a port and no protocol; UDP to port 500 is translated")
+    np.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=1) / UDP(sport=500, dport=500)))
+    np.out("wan", to_wan(IP(src=WAN, dst=SRV, id=1, ttl=63) / UDP(sport=500, dport=500)))
+    np.note("UDP to another port is not")
+    np.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=2) / UDP(sport=5000, dport=53)))
+    np.out("wan", to_wan(IP(src=HOST, dst=SRV, id=2, ttl=63) / UDP(sport=5000, dport=53)))
+    np.note("nor an ICMP echo whose id is 500: the port applies to packets with ports")
+    np.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=3) / ICMP(type=8, id=500, seq=1)))
+    np.out("wan", to_wan(IP(src=HOST, dst=SRV, id=3, ttl=63) / ICMP(type=8, id=500, seq=1)))
+    np.note("nor an echo reply, whose id the engine keys as its destination port")
+    np.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=6) / ICMP(type=0, id=500, seq=1)))
+    np.out("wan", to_wan(IP(src=HOST, dst=SRV, id=6, ttl=63) / ICMP(type=0, id=500, seq=1)))
+    s.append(np)
+
+    sp = Scn("synproxy_no_proto", """\
+pass in on lan synproxy state
+pass out all
+""")
+    sp.note("synproxy state without proto: UDP keeps plain state and passes")
+    sp.inp("lan", from_lan(IP(src=HOST, dst=SRV, id=4) / UDP(sport=6000, dport=53)))
+    sp.out("wan", to_wan(IP(src=HOST, dst=SRV, id=4, ttl=63) / UDP(sport=6000, dport=53)))
+    sp.inp("wan", from_wan(IP(src=SRV, dst=HOST, id=5) / UDP(sport=53, dport=6000)))
+    sp.out("lan", to_lan(IP(src=SRV, dst=HOST, id=5, ttl=63) / UDP(sport=53, dport=6000)))
+    s.append(sp)
+
     ttl = Scn("ttl_exceeded", "pass all\n")
     dying = IP(src=HOST, dst=SRV, ttl=1, id=3) / UDP(sport=33434, dport=33434) / Raw(b"tr")
     ttl.inp("lan", from_lan(dying))
