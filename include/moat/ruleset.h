@@ -47,7 +47,7 @@
 #include <stdint.h>
 
 #define RULESET_MAGIC   0x5346544du /* "MTFS" read as little-endian bytes */
-#define RULESET_VERSION 1u
+#define RULESET_VERSION 2u
 
 /* Upper bound on a blob; larger ones are refused before anything else. */
 #define RULESET_MAX_LEN (64u * 1024u * 1024u)
@@ -56,6 +56,8 @@
 #define RULESET_IFNAMSIZ      16u         /* interface names (IFNAMSIZ) */
 #define RULESET_TABLE_NAMSIZ  32u         /* table names (PF_TABLE_NAME_SIZE) */
 #define RULESET_LABEL_SIZE    64u         /* rule labels (PF_RULE_LABEL_SIZE) */
+#define RULESET_QNAME_SIZE    64u         /* queue names (PF_QNAME_SIZE) */
+#define RULESET_OS_SIZE       96u         /* OS fingerprint names (PF_OSFP_LEN * 3) */
 #define RULESET_ALIGN         8u          /* alignment of the blob and of every section */
 #define RULESET_NONE          0xffffffffu /* "no string / no table / no index" */
 #define RULESET_IF_ANY        0xffffu     /* rule not bound to an interface */
@@ -181,6 +183,21 @@ enum ruleset_optimization {
 #define RULESET_OSET_REASSEMBLE        0x0100u
 #define RULESET_OSET_ALL               0x01ffu
 
+/*
+ * ro_notenf: `set` options the file gives that the firewall does not act on
+ * (accepted and printed as pfctl prints them, never silently ignored: every
+ * consumer names them, see pfconf_notes()).
+ */
+#define RULESET_NE_LOGINTERFACE 0x0001u
+#define RULESET_NE_HOSTID       0x0002u
+#define RULESET_NE_KEEPCOUNTERS 0x0004u
+#define RULESET_NE_DEBUG        0x0008u
+#define RULESET_NE_FINGERPRINTS 0x0010u
+#define RULESET_NE_RULESET_OPT  0x0020u
+#define RULESET_NE_FAIL_POLICY  0x0040u
+#define RULESET_NE_SYNCOOKIES   0x0080u
+#define RULESET_NE_ALL          0x00ffu
+
 /* ro_reassemble bits (`set reassemble yes|no [no-df]`) */
 #define RULESET_REASS_YES   0x01u
 #define RULESET_REASS_NO_DF 0x02u
@@ -196,7 +213,7 @@ struct ruleset_options {
         uint32_t ro_limit_src_nodes;           /* set limit src-nodes N */
         uint32_t ro_limit_tables;              /* set limit tables N */
         uint32_t ro_limit_table_entries;       /* set limit table-entries N */
-        uint32_t ro_reserved;                  /* 0 */
+        uint32_t ro_notenf;                    /* RULESET_NE_* bits: accepted, not enforced */
         uint32_t ro_timeout[RULESET_TO_COUNT]; /* seconds, or RULESET_TIMEOUT_UNSET */
         uint32_t ro_pad;                       /* 0; keeps the size a multiple of 8 */
 };
@@ -411,9 +428,36 @@ struct ruleset_rule {
         uint16_t r_pad1;              /* 0 */
         uint32_t r_label;             /* string ref (< RULESET_LABEL_SIZE) or RULESET_NONE */
         uint32_t r_timeout[RULESET_TO_COUNT]; /* per-rule, seconds or RULESET_TIMEOUT_UNSET */
-        uint32_t r_pad2;                      /* 0; keeps the size a multiple of 8 */
+        uint32_t r_pad2;                      /* 0 */
+        /*
+         * Version 2: options pfctl accepts that the firewall carries but does
+         * not enforce (each is named when the ruleset is loaded): the OS
+         * fingerprint, the socket owner (only the firewall's own sockets
+         * have one), ALTQ queues and dummynet pipes (no traffic shaping
+         * yet), divert sockets. Filter rules only; 0 / NONE elsewhere.
+         */
+        uint32_t r_ridentifier; /* `ridentifier N`; 0 = none (pfctl prints none) */
+        uint32_t r_os;          /* string ref: `os "NAME"` as written, or RULESET_NONE */
+        uint32_t r_qname;       /* string ref: `queue Q` / `queue (Q, P)`: Q, or NONE */
+        uint32_t r_pqname;      /* string ref: P of `queue (Q, P)`, or NONE (needs Q) */
+        uint32_t r_uid[2];      /* `user`: operands of r_uid_op; UINT32_MAX = unknown */
+        uint32_t r_gid[2];      /* `group`: operands of r_gid_op */
+        uint8_t r_uid_op;       /* enum ruleset_port_op; NONE = no `user` */
+        uint8_t r_gid_op;       /* enum ruleset_port_op; NONE = no `group` */
+        uint8_t r_dn_flags;     /* RULESET_DN_*: dnpipe or dnqueue */
+        uint8_t r_pad3;         /* 0 */
+        uint16_t r_dnpipe;      /* `dnpipe N` / `dnqueue N`, and the first of (N, M) */
+        uint16_t r_dnrpipe;     /* M of `dnpipe (N, M)`: the reverse direction */
+        uint16_t r_divert_port; /* `divert-to PORT`; 0 = none */
+        uint16_t r_pad4;        /* 0 */
+        uint32_t r_pad5;        /* 0; keeps the size a multiple of 8 */
 };
-_Static_assert(sizeof(struct ruleset_rule) == 240, "ruleset_rule size");
+_Static_assert(sizeof(struct ruleset_rule) == 288, "ruleset_rule size");
+
+/* r_dn_flags: which dummynet object r_dnpipe names (exactly one, if any) */
+#define RULESET_DN_PIPE  0x01u /* `dnpipe` */
+#define RULESET_DN_QUEUE 0x02u /* `dnqueue` */
+#define RULESET_DN_ALL   0x03u
 
 /* ------------------------------------------------------------------------ */
 /* Translation rules: nat, rdr, binat and their `no` forms (first match wins) */

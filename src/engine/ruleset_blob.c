@@ -309,6 +309,57 @@ static void load_options(struct engine *eng, const struct ruleset_view *v)
                         eng->scrub = true;
 }
 
+/*
+ * pf_match_uid()/pf_match_gid() for a packet without a socket (id UID_MAX):
+ * the firewall owns no socket the traffic it filters could belong to, so
+ * this is what pf decides for every packet here: only `= unknown` and
+ * `!= ID` can match.
+ */
+static int ugid_nosocket_matches(uint8_t op, const uint32_t *id)
+{
+        if (op == RULESET_PORT_NONE)
+                return 1;
+        if (op == RULESET_PORT_EQ)
+                return id[0] == UINT32_MAX;
+        if (op == RULESET_PORT_NE)
+                return id[0] != UINT32_MAX;
+        return 0;
+}
+
+/* `os "unknown"`, in any case (pfctl_get_fingerprint() compares so). */
+static int os_is_unknown(const char *s)
+{
+        static const char u[] = "unknown";
+        size_t i;
+
+        for (i = 0; i < sizeof(u); i++)
+                if ((s[i] | (s[i] >= 'A' && s[i] <= 'Z' ? 0x20 : 0)) != u[i])
+                        return 0;
+        return 1;
+}
+
+/*
+ * A filter rule that no packet can match as pf would judge it here: user
+ * or group other than as above; an OS fingerprint other than `unknown`
+ * (none are loaded, so no packet has one), or `os "unknown"` on a rule for
+ * another protocol than TCP (pf fingerprints only TCP). Such rules are left
+ * out of the loaded bank; the others are matched without the clause, which
+ * every packet passes (and `os "unknown"` restricted to TCP).
+ */
+static int filter_never_matches(const struct ruleset_view *v, const struct ruleset_rule *in,
+                                uint8_t *proto)
+{
+        if (!ugid_nosocket_matches(in->r_uid_op, in->r_uid) ||
+            !ugid_nosocket_matches(in->r_gid_op, in->r_gid))
+                return 1;
+        if (in->r_os == RULESET_NONE)
+                return 0;
+        if (!os_is_unknown(ruleset_str(v, in->r_os)) || (in->r_proto != 0 && in->r_proto != 6))
+                return 1;
+        *proto = 6;
+        return 0;
+}
+
 int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr)
 {
         struct load_ctx ctx;
@@ -343,9 +394,14 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
                 return r;
         start[0] = 0;
         for (i = 0; i < v.rv_n_filter; i++) {
-                r = conv_filter(&ctx, &v.rv_filter[i], &b->rules[m++]);
+                uint8_t proto = v.rv_filter[i].r_proto;
+
+                if (filter_never_matches(&v, &v.rv_filter[i], &proto))
+                        continue;
+                r = conv_filter(&ctx, &v.rv_filter[i], &b->rules[m]);
                 if (r)
                         return r;
+                b->rules[m++].r_proto = proto;
         }
         end[0] = m;
         for (k = 0; k < 3; k++) {

@@ -67,8 +67,8 @@ struct pfconf_args {
         size_t ndefs;
         FILE *errf; /* "NAME:LINE: message" per error */
         FILE *echo; /* pfctl -v's parse-time output (see pfconf_compile_echo()), or NULL */
-        /* One line "NOTEPREFIXNAME: set X is accepted but not enforced" per
-         * option the firewall does not act on, or NULL. */
+        /* After a successful compile, pfconf_notes() with the prefix
+         * "NOTEPREFIXNAME: ", or NULL. */
         FILE *notef;
         const char *noteprefix;
 };
@@ -78,6 +78,14 @@ struct pfconf_args {
  * entry points refuse both, so text from elsewhere cannot open host files. */
 int pfconf_compile_file_args(const char *path, const struct pfconf_args *a, void **blob,
                              size_t *blob_len);
+
+/*
+ * One line "PREFIXWHAT is accepted but not enforced[: why]" for each thing
+ * the ruleset asks for that the firewall does not act on: `set` options,
+ * then rule options (queue, dnpipe, dnqueue, os, user, group, divert-to,
+ * ridentifier), each named once however many rules use it.
+ */
+void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix);
 
 /* 1 if `name` is a valid macro name ([A-Za-z_][A-Za-z0-9_]*). */
 int pfconf_macro_name_ok(const char *name);

@@ -105,6 +105,12 @@ static int pfconf_compile_run(const char *name, const char *text, size_t len,
                         free(*blob);
                         *blob = NULL;
                         *blob_len = 0;
+                } else if (pf->notef != NULL) {
+                        char prefix[512];
+
+                        snprintf(prefix, sizeof(prefix),
+                                 "%s%s: ", pf->noteprefix != NULL ? pf->noteprefix : "", name);
+                        pfconf_notes(pf->notef, &view, prefix);
                 }
         }
         n = pf->nerrors;

@@ -38,6 +38,8 @@ struct pfconf_combo {
         const struct pfconf_host *s, *d;
         const struct pfconf_port *sp, *dp;
         const struct pfconf_icmp *ic;
+        const struct pfconf_os *os;
+        const struct pfconf_ugid *uid, *gid;
 };
 
 #define FIRST_OR(list, none) ((list) ? (list) : (none))
@@ -51,6 +53,22 @@ static void pfconf_combo_first(const struct pfconf_rule *r, struct pfconf_combo 
         c->d = FIRST_OR(r->dst, &pfconf_any_host);
         c->dp = FIRST_OR(r->dport, &pfconf_no_port);
         c->ic = r->icmps;
+        c->os = r->oses;
+        c->uid = r->uids;
+        c->gid = r->gids;
+}
+
+/* The lists only filter rules have, in pfctl's expand_rule() order: the
+ * OS after the source port, user and group after the destination port. */
+static bool pfconf_combo_next_ugid(const struct pfconf_rule *r, struct pfconf_combo *c)
+{
+        if (c->gid != NULL && (c->gid = c->gid->next) != NULL)
+                return true;
+        c->gid = r->gids;
+        if (c->uid != NULL && (c->uid = c->uid->next) != NULL)
+                return true;
+        c->uid = r->uids;
+        return false;
 }
 
 /* Steps to the next combination, as an odometer; false after the last. */
@@ -59,12 +77,17 @@ static bool pfconf_combo_next(const struct pfconf_rule *r, struct pfconf_combo *
         if (c->ic != NULL && (c->ic = c->ic->next) != NULL)
                 return true;
         c->ic = r->icmps;
+        if (pfconf_combo_next_ugid(r, c))
+                return true;
         if ((c->dp = c->dp->next) != NULL)
                 return true;
         c->dp = FIRST_OR(r->dport, &pfconf_no_port);
         if ((c->d = c->d->next) != NULL)
                 return true;
         c->d = FIRST_OR(r->dst, &pfconf_any_host);
+        if (c->os != NULL && (c->os = c->os->next) != NULL)
+                return true;
+        c->os = r->oses;
         if ((c->sp = c->sp->next) != NULL)
                 return true;
         c->sp = FIRST_OR(r->sport, &pfconf_no_port);
@@ -230,6 +253,31 @@ static void pfconf_state_defaults(struct ruleset_rule *o)
 }
 
 /* One expanded filter or scrub rule. Returns 0, or 1 if the combination is skipped. */
+/* What the firewall carries without enforcing (see pfconf_notes()). */
+static void pfconf_emit_notenf(struct pfconf *pf, const struct pfconf_rule *r,
+                               const struct pfconf_combo *c, struct ruleset_rule *o)
+{
+        if (c->os != NULL)
+                o->r_os = pfconf_out_str(pf, c->os->name);
+        if (c->uid != NULL) {
+                o->r_uid_op = c->uid->op;
+                memcpy(o->r_uid, c->uid->id, sizeof(o->r_uid));
+        }
+        if (c->gid != NULL) {
+                o->r_gid_op = c->gid->op;
+                memcpy(o->r_gid, c->gid->id, sizeof(o->r_gid));
+        }
+        if (r->qname != NULL)
+                o->r_qname = pfconf_out_str(pf, r->qname);
+        if (r->pqname != NULL)
+                o->r_pqname = pfconf_out_str(pf, r->pqname);
+        o->r_dn_flags = r->dn_flags;
+        o->r_dnpipe = r->dnpipe;
+        o->r_dnrpipe = r->dnrpipe;
+        o->r_divert_port = r->divert_port;
+        o->r_ridentifier = r->ridentifier;
+}
+
 static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
                             const struct pfconf_combo *c)
 {
@@ -315,6 +363,7 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
                 o->r_tcp_flags = RULESET_TH_SYN;
                 o->r_tcp_flagset = RULESET_TH_SYN | RULESET_TH_ACK;
         }
+        pfconf_emit_notenf(pf, r, c, o);
         if (r->label != NULL) {
                 struct pfconf_label_ctx lc = {r->label, o->r_ifidx, o->r_proto,
                                               o->r_nr,  &o->r_src,  &o->r_dst};

@@ -44,6 +44,10 @@ enum pfconf_kw {
         KW_CODE,
         KW_CONST,
         KW_COUNTERS,
+        KW_DIVERT_REPLY,
+        KW_DIVERT_TO,
+        KW_DNPIPE,
+        KW_DNQUEUE,
         KW_DROP,
         KW_DUP_TO,
         KW_FILE,
@@ -101,6 +105,7 @@ enum pfconf_kw {
         KW_RETURN_ICMP,
         KW_RETURN_ICMP6,
         KW_RETURN_RST,
+        KW_RIDENTIFIER,
         KW_ROUND_ROBIN,
         KW_ROUTE_TO,
         KW_RTABLE,
@@ -123,6 +128,7 @@ enum pfconf_kw {
         KW_TIMEOUT,
         KW_TO,
         KW_TOS,
+        KW_TRACKER,
         KW_USER,
 };
 
@@ -217,12 +223,27 @@ struct pfconf_icmp {
         uint8_t v6; /* icmp6-type */
 };
 
+/* `os NAME` (pfctl's node_os). */
+struct pfconf_os {
+        struct pfconf_os *next;
+        char *name;
+};
+
+/* `user ITEM` / `group ITEM` (pfctl's node_uid/node_gid). */
+struct pfconf_ugid {
+        struct pfconf_ugid *next;
+        uint8_t op; /* enum ruleset_port_op */
+        uint32_t id[2];
+};
+
 /* pfconf_parse_list links nodes through their first member. */
 _Static_assert(offsetof(struct pfconf_if, next) == 0, "list node");
 _Static_assert(offsetof(struct pfconf_host, next) == 0, "list node");
 _Static_assert(offsetof(struct pfconf_port, next) == 0, "list node");
 _Static_assert(offsetof(struct pfconf_proto, next) == 0, "list node");
 _Static_assert(offsetof(struct pfconf_icmp, next) == 0, "list node");
+_Static_assert(offsetof(struct pfconf_os, next) == 0, "list node");
+_Static_assert(offsetof(struct pfconf_ugid, next) == 0, "list node");
 
 enum pfconf_rkind { PFCONF_R_FILTER, PFCONF_R_SCRUB, PFCONF_R_TRANS };
 
@@ -249,6 +270,13 @@ struct pfconf_rule {
         uint8_t srctrack;          /* `source-track` given: 0 no, 1 global, 2 rule */
         char *overload;            /* overload table name */
         char *label;
+        /* accepted, carried, not enforced (pfconf_notes()) */
+        struct pfconf_os *oses;
+        struct pfconf_ugid *uids, *gids;
+        uint32_t ridentifier;
+        char *qname, *pqname;
+        uint8_t dn_flags;
+        uint16_t dnpipe, dnrpipe, divert_port;
         /* translation */
         struct pfconf_host *pool; /* -> target (one) */
         uint16_t pool_lo, pool_hi;
@@ -300,9 +328,8 @@ struct pfconf {
         int skipping; /* skipping a bad line: lexer errors are not reported */
         jmp_buf fail; /* longjmp'd to on a syntax error: skip the line */
         FILE *echo;   /* what pfctl -v prints while parsing (macros, options, tables) */
-        FILE *notef;  /* options accepted but not enforced, one line each */
+        FILE *notef;  /* what is accepted but not enforced, one line each */
         const char *noteprefix;
-        uint32_t noted;                     /* which of them were named already */
         int require_order;                  /* `set require-order`: pfconf_order() checks */
         struct pfconf_rule *state_defaults; /* `set state-defaults` */
         uint32_t syncookie_hi, syncookie_lo;
@@ -392,6 +419,10 @@ struct pfconf_host *pfconf_parse_hosts(struct pfconf *pf, int allow_list);
 struct pfconf_host *pfconf_parse_host(struct pfconf *pf);
 struct pfconf_port *pfconf_parse_ports(struct pfconf *pf);
 void pfconf_parse_fromto(struct pfconf *pf, struct pfconf_rule *r);
+/* A filter option pfctl takes that the firewall does not enforce; 0 if the
+ * current token starts none (pfconf_parse_notenf.c). */
+int pfconf_parse_notenf(struct pfconf *pf, struct pfconf_rule *r);
+struct pfconf_os *pfconf_parse_os(struct pfconf *pf);
 struct pfconf_proto *pfconf_parse_protos(struct pfconf *pf);
 
 /* label macros (pfconf_label.c) */

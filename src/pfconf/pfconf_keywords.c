@@ -28,6 +28,10 @@ static const struct pfconf_kwent pfconf_kwtab[] = {
     {"code", KW_CODE},
     {"const", KW_CONST},
     {"counters", KW_COUNTERS},
+    {"divert-reply", KW_DIVERT_REPLY},
+    {"divert-to", KW_DIVERT_TO},
+    {"dnpipe", KW_DNPIPE},
+    {"dnqueue", KW_DNQUEUE},
     {"drop", KW_DROP},
     {"dup-to", KW_DUP_TO},
     {"file", KW_FILE},
@@ -85,6 +89,7 @@ static const struct pfconf_kwent pfconf_kwtab[] = {
     {"return-icmp", KW_RETURN_ICMP},
     {"return-icmp6", KW_RETURN_ICMP6},
     {"return-rst", KW_RETURN_RST},
+    {"ridentifier", KW_RIDENTIFIER},
     {"round-robin", KW_ROUND_ROBIN},
     {"route-to", KW_ROUTE_TO},
     {"rtable", KW_RTABLE},
@@ -107,6 +112,7 @@ static const struct pfconf_kwent pfconf_kwtab[] = {
     {"timeout", KW_TIMEOUT},
     {"to", KW_TO},
     {"tos", KW_TOS},
+    {"tracker", KW_TRACKER},
     {"user", KW_USER},
 };
 

@@ -27,6 +27,9 @@ void pfconf_out_init(struct ruleset_rule *r)
         memset(r, 0, sizeof(*r));
         r->r_overload_table = RULESET_NONE;
         r->r_label = RULESET_NONE;
+        r->r_os = RULESET_NONE;
+        r->r_qname = RULESET_NONE;
+        r->r_pqname = RULESET_NONE;
         r->r_ifidx = RULESET_IF_ANY;
         for (i = 0; i < RULESET_TO_COUNT; i++)
                 r->r_timeout[i] = RULESET_TIMEOUT_UNSET;

@@ -337,6 +337,9 @@ void pfconf_parse_fromto(struct pfconf *pf, struct pfconf_rule *r)
                 if (pfconf_accept_kw(pf, KW_PORT))
                         r->sport = pfconf_parse_ports(pf);
         }
+        /* parse.y's fromto: `from ... [os ...] to ...`, filter rules only. */
+        if (r->kind == PFCONF_R_FILTER && pfconf_accept_kw(pf, KW_OS))
+                r->oses = pfconf_parse_os(pf);
         if (pfconf_accept_kw(pf, KW_TO)) {
                 if (!pfconf_is_kw(pf, KW_PORT))
                         r->dst = pfconf_parse_hosts(pf, 1);

@@ -23,9 +23,8 @@ static _Noreturn void pfconf_not_supported(struct pfconf *pf)
 
 static int pfconf_is_unsupported_opt(const struct pfconf *pf)
 {
-        static const int kws[] = {KW_TAG,      KW_TAGGED,      KW_QUEUE, KW_ROUTE_TO,
-                                  KW_REPLY_TO, KW_DUP_TO,      KW_OS,    KW_USER,
-                                  KW_GROUP,    KW_PROBABILITY, KW_TOS,   KW_RTABLE};
+        static const int kws[] = {KW_TAG,    KW_TAGGED,      KW_ROUTE_TO, KW_REPLY_TO,
+                                  KW_DUP_TO, KW_PROBABILITY, KW_TOS,      KW_RTABLE};
         size_t i;
 
         for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
@@ -274,6 +273,8 @@ static void pfconf_filter_opts(struct pfconf *pf, struct pfconf_rule *r)
                         pfconf_parse_label(pf, r);
                 else if (pfconf_accept_kw(pf, KW_ALLOW_OPTS))
                         r->rflags |= RULESET_RF_ALLOW_OPTS;
+                else if (r->kind == PFCONF_R_FILTER && pfconf_parse_notenf(pf, r))
+                        continue;
                 else if (pfconf_is_unsupported_opt(pf))
                         pfconf_not_supported(pf);
                 else

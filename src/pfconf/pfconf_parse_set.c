@@ -5,8 +5,9 @@
  * must come before the rules: those pfctl passes through check_rulestate()
  * (reassemble, optimization, loginterface, block-policy, fail-policy,
  * fingerprints, debug, timeout, limit); the others may appear anywhere.
- * Options the firewall does not act on are kept out of the blob and named
- * once each on the notice stream, never ignored silently.
+ * Options the firewall does not act on are recorded in the blob's
+ * ro_notenf, so that every consumer can name them (pfconf_notes()): never
+ * ignored silently.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,26 +15,10 @@
 
 #include "pfconf_int.h"
 
-/* Options accepted but not acted on: one notice per kind and compile. */
-enum {
-        NOTE_LOGINTERFACE,
-        NOTE_HOSTID,
-        NOTE_KEEPCOUNTERS,
-        NOTE_DEBUG,
-        NOTE_FINGERPRINTS,
-        NOTE_RULESET_OPT,
-        NOTE_SYNCOOKIES,
-        NOTE_FAIL_POLICY,
-};
-
-static void pfconf_note(struct pfconf *pf, int kind, const char *what)
+/* An option accepted but not acted on: recorded for pfconf_notes(). */
+static void pfconf_note(struct pfconf *pf, uint32_t bit)
 {
-        if (pf->noted & (1u << kind))
-                return;
-        pf->noted |= 1u << kind;
-        if (pf->notef != NULL)
-                fprintf(pf->notef, "%s%s: set %s is accepted but not enforced\n",
-                        pf->noteprefix != NULL ? pf->noteprefix : "", pf->name, what);
+        pf->out.opts.ro_notenf |= bit;
 }
 
 static void pfconf_set_limit_one(struct pfconf *pf)
@@ -266,7 +251,7 @@ static void pfconf_set_debug(struct pfconf *pf, int line)
         if (i == sizeof(levels) / sizeof(levels[0]))
                 pfconf_fail(pf, line, "unknown debug level '%s'", v);
         pfconf_echo(pf, "set debug %s\n", v);
-        pfconf_note(pf, NOTE_DEBUG, "debug");
+        pfconf_note(pf, RULESET_NE_DEBUG);
 }
 
 static void pfconf_set_hostid(struct pfconf *pf, int line)
@@ -284,7 +269,7 @@ static void pfconf_set_hostid(struct pfconf *pf, int line)
                 pfconf_fail(pf, line, "hostid must be non-zero");
         pfconf_next(pf);
         pfconf_echo(pf, "set hostid 0x%08x\n", (unsigned)v);
-        pfconf_note(pf, NOTE_HOSTID, "hostid");
+        pfconf_note(pf, RULESET_NE_HOSTID);
 }
 
 /* start/end N%: pfctl's syncookie_opt, watermarks in whole percent. */
@@ -340,7 +325,7 @@ static void pfconf_set_syncookies(struct pfconf *pf, int line)
                             pf->syncookie_hi, pf->syncookie_lo);
         else
                 pfconf_echo(pf, "set syncookies %s\n", mode);
-        pfconf_note(pf, NOTE_SYNCOOKIES, "syncookies");
+        pfconf_note(pf, RULESET_NE_SYNCOOKIES);
 }
 
 /* `set state-defaults OPT, OPT ...`: the state options of every later pass
@@ -370,7 +355,7 @@ static void pfconf_set_ruleset_optimization(struct pfconf *pf, int line)
                         break;
         if (i == 3)
                 pfconf_fail(pf, line, "unknown ruleset-optimization %s", v);
-        pfconf_note(pf, NOTE_RULESET_OPT, "ruleset-optimization");
+        pfconf_note(pf, RULESET_NE_RULESET_OPT);
 }
 
 /* The options pfctl knows that do not change the ruleset moat builds. */
@@ -383,14 +368,14 @@ static int pfconf_set_misc(struct pfconf *pf, const char *what, int line)
                 if (v == NULL)
                         v = pfconf_take_name(pf, "an interface name or 'none'");
                 pfconf_echo(pf, "set loginterface %s\n", v);
-                pfconf_note(pf, NOTE_LOGINTERFACE, "loginterface");
+                pfconf_note(pf, RULESET_NE_LOGINTERFACE);
         } else if (strcmp(what, "fingerprints") == 0) {
                 if (pf->tok.type != T_STRING)
                         pfconf_unexpected(pf, "a quoted file name");
                 pfconf_echo(pf, "set fingerprints \"%s\"\n", pf->tok.text);
                 pfconf_order(pf, PFCONF_SEC_OPTIONS);
                 pfconf_next(pf);
-                pfconf_note(pf, NOTE_FINGERPRINTS, "fingerprints");
+                pfconf_note(pf, RULESET_NE_FINGERPRINTS);
         } else if (strcmp(what, "fail-policy") == 0) {
                 int ret = pfconf_accept_kw(pf, KW_RETURN);
 
@@ -398,12 +383,12 @@ static int pfconf_set_misc(struct pfconf *pf, const char *what, int line)
                         pfconf_unexpected(pf, "'drop' or 'return'");
                 pfconf_echo(pf, "set fail-policy %s\n", ret ? "return" : "drop");
                 pfconf_order(pf, PFCONF_SEC_OPTIONS);
-                pfconf_note(pf, NOTE_FAIL_POLICY, "fail-policy");
+                pfconf_note(pf, RULESET_NE_FAIL_POLICY);
         } else if (strcmp(what, "require-order") == 0) {
                 pf->require_order = pfconf_yesno(pf);
                 pfconf_echo(pf, "set require-order %s\n", pf->require_order ? "yes" : "no");
         } else if (strcmp(what, "keepcounters") == 0) {
-                pfconf_note(pf, NOTE_KEEPCOUNTERS, "keepcounters");
+                pfconf_note(pf, RULESET_NE_KEEPCOUNTERS);
         } else if (strcmp(what, "debug") == 0) {
                 pfconf_set_debug(pf, line);
         } else if (strcmp(what, "hostid") == 0) {

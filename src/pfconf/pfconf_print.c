@@ -111,25 +111,69 @@ static void pfconf_print_port(FILE *out, const struct ruleset_port *p, uint8_t p
         }
 }
 
+/* print_ugid(): the id UID_MAX/GID_MAX prints as `unknown` with = and !=. */
+static void pfconf_print_ugid(FILE *out, const char *what, uint8_t op, const uint32_t *id)
+{
+        static const char *const ops[RULESET_PORT_MAX] = {
+            [RULESET_PORT_EQ] = "=",  [RULESET_PORT_NE] = "!=", [RULESET_PORT_LT] = "<",
+            [RULESET_PORT_LE] = "<=", [RULESET_PORT_GT] = ">",  [RULESET_PORT_GE] = ">="};
+
+        if (op == RULESET_PORT_NONE)
+                return;
+        fprintf(out, " %s", what);
+        if (op == RULESET_PORT_RANGE)
+                fprintf(out, " %u:%u", id[0], id[1]);
+        else if (op == RULESET_PORT_XRANGE || op == RULESET_PORT_OUTSIDE)
+                fprintf(out, " %u %s %u", id[0], op == RULESET_PORT_XRANGE ? "><" : "<>", id[1]);
+        else if (id[0] == UINT32_MAX)
+                fprintf(out, " %s unknown", ops[op]);
+        else
+                fprintf(out, " %s %u", ops[op], id[0]);
+}
+
+/* After the labels, in print_rule()'s order: ridentifier, queue, dummynet,
+ * divert-to. pfctl prints the reverse pipe whenever it is set. */
+static void pfconf_print_tail(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r)
+{
+        const char *dn = r->r_dn_flags & RULESET_DN_PIPE ? "dnpipe" : "dnqueue";
+
+        if (r->r_ridentifier != 0)
+                fprintf(out, " ridentifier %u", r->r_ridentifier);
+        if (r->r_qname != RULESET_NONE && r->r_pqname != RULESET_NONE)
+                fprintf(out, " queue(%s, %s)", ruleset_str(v, r->r_qname),
+                        ruleset_str(v, r->r_pqname));
+        else if (r->r_qname != RULESET_NONE)
+                fprintf(out, " queue %s", ruleset_str(v, r->r_qname));
+        if (r->r_dnrpipe != 0)
+                fprintf(out, " %s(%u, %u)", dn, r->r_dnpipe, r->r_dnrpipe);
+        else if (r->r_dnpipe != 0)
+                fprintf(out, " %s %u", dn, r->r_dnpipe);
+        if (r->r_divert_port != 0)
+                fprintf(out, " divert-to %u", r->r_divert_port);
+}
+
 static int pfconf_is_any(const struct ruleset_endpoint *e)
 {
         return e->re_addr.ra_type == RULESET_ADDR_ANY && !e->re_addr.ra_neg &&
                e->re_port.rp_op == RULESET_PORT_NONE;
 }
 
+/* print_fromto(): `all` only when there is no address, port or OS either. */
 static void pfconf_print_fromto(FILE *out, const struct ruleset_view *v,
                                 const struct ruleset_endpoint *s, const struct ruleset_endpoint *d,
-                                uint8_t proto, int flags)
+                                uint32_t os, uint8_t proto, int flags)
 {
         int counts = (flags & PFCONF_PRINT_NUMBERS) != 0;
 
-        if (pfconf_is_any(s) && pfconf_is_any(d)) {
+        if (pfconf_is_any(s) && pfconf_is_any(d) && os == RULESET_NONE) {
                 fputs(" all", out);
                 return;
         }
         fputs(" from ", out);
         pfconf_print_addr(out, v, &s->re_addr, counts);
         pfconf_print_port(out, &s->re_port, proto);
+        if (os != RULESET_NONE)
+                fprintf(out, " os \"%s\"", ruleset_str(v, os));
         fputs(" to ", out);
         pfconf_print_addr(out, v, &d->re_addr, counts);
         pfconf_print_port(out, &d->re_port, proto);
@@ -277,7 +321,9 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
         if (r->r_flags & RULESET_RF_QUICK)
                 fputs(" quick", out);
         pfconf_print_head(out, v, r->r_af, r->r_proto, r->r_ifidx, r->r_flags & RULESET_RF_IFNOT);
-        pfconf_print_fromto(out, v, &r->r_src, &r->r_dst, r->r_proto, flags);
+        pfconf_print_fromto(out, v, &r->r_src, &r->r_dst, r->r_os, r->r_proto, flags);
+        pfconf_print_ugid(out, "user", r->r_uid_op, r->r_uid);
+        pfconf_print_ugid(out, "group", r->r_gid_op, r->r_gid);
         if (r->r_tcp_flags || r->r_tcp_flagset) {
                 pfconf_tcpflags_format(r->r_tcp_flags, f1);
                 pfconf_tcpflags_format(r->r_tcp_flagset, f2);
@@ -321,6 +367,7 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
         }
         if (r->r_label != RULESET_NONE)
                 pfconf_print_label(out, ruleset_str(v, r->r_label));
+        pfconf_print_tail(out, v, r);
         fputc('\n', out);
 }
 
@@ -358,7 +405,7 @@ static void pfconf_print_trans(FILE *out, const struct ruleset_view *v,
         if (t->t_flags & RULESET_TF_LOG)
                 fputs(" log", out);
         pfconf_print_head(out, v, t->t_af, t->t_proto, t->t_ifidx, t->t_flags & RULESET_TF_IFNOT);
-        pfconf_print_fromto(out, v, &t->t_src, &t->t_dst, t->t_proto, flags);
+        pfconf_print_fromto(out, v, &t->t_src, &t->t_dst, RULESET_NONE, t->t_proto, flags);
         if (t->t_label != RULESET_NONE)
                 pfconf_print_label(out, ruleset_str(v, t->t_label));
         if (!(t->t_action & 1))

@@ -235,6 +235,58 @@ static int ruleset_check_state_opts(const struct ruleset_view *v, const struct r
         return RULESET_OK;
 }
 
+/* `user`/`group`: an operator and its operands; `unknown` only with = or !=. */
+static int ruleset_check_ugid(uint8_t op, const uint32_t *id)
+{
+        if (op >= RULESET_PORT_MAX)
+                return RULESET_E_BAD_ENUM;
+        if (op == RULESET_PORT_NONE)
+                return id[0] == 0 && id[1] == 0 ? RULESET_OK : RULESET_E_BAD_VALUE;
+        if (op == RULESET_PORT_EQ || op == RULESET_PORT_NE)
+                return id[1] == 0 ? RULESET_OK : RULESET_E_BAD_VALUE;
+        if (id[0] == UINT32_MAX || id[1] == UINT32_MAX)
+                return RULESET_E_BAD_VALUE;
+        return op >= RULESET_PORT_RANGE || id[1] == 0 ? RULESET_OK : RULESET_E_BAD_VALUE;
+}
+
+static int ruleset_check_name(const struct ruleset_view *v, uint32_t ref, uint32_t max, int min)
+{
+        if (ref == RULESET_NONE)
+                return RULESET_OK;
+        return ruleset_strlen_ok(v, ref, max) < min ? RULESET_E_BAD_STRING : RULESET_OK;
+}
+
+/*
+ * The options carried but not enforced (version 2 fields): well formed on
+ * filter rules, absent from scrub rules, which pfctl gives none of them.
+ */
+static int ruleset_check_notenf(const struct ruleset_view *v, const struct ruleset_rule *r,
+                                int scrub)
+{
+        int err;
+
+        if (r->r_pad3 != 0 || r->r_pad4 != 0 || r->r_pad5 != 0)
+                return RULESET_E_RESERVED;
+        if (scrub &&
+            (r->r_ridentifier != 0 || r->r_os != RULESET_NONE || r->r_qname != RULESET_NONE ||
+             r->r_uid_op != RULESET_PORT_NONE || r->r_gid_op != RULESET_PORT_NONE ||
+             r->r_dn_flags != 0 || r->r_divert_port != 0))
+                return RULESET_E_BAD_VALUE;
+        if ((err = ruleset_check_ugid(r->r_uid_op, r->r_uid)) != RULESET_OK ||
+            (err = ruleset_check_ugid(r->r_gid_op, r->r_gid)) != RULESET_OK ||
+            (err = ruleset_check_name(v, r->r_os, RULESET_OS_SIZE, 0)) != RULESET_OK ||
+            (err = ruleset_check_name(v, r->r_qname, RULESET_QNAME_SIZE, 1)) != RULESET_OK ||
+            (err = ruleset_check_name(v, r->r_pqname, RULESET_QNAME_SIZE, 1)) != RULESET_OK)
+                return err;
+        if (r->r_pqname != RULESET_NONE && r->r_qname == RULESET_NONE)
+                return RULESET_E_BAD_VALUE;
+        if (r->r_dn_flags & ~RULESET_DN_ALL || r->r_dn_flags == RULESET_DN_ALL)
+                return RULESET_E_BAD_VALUE;
+        if (r->r_dn_flags == 0 && (r->r_dnpipe != 0 || r->r_dnrpipe != 0))
+                return RULESET_E_BAD_VALUE;
+        return RULESET_OK;
+}
+
 int ruleset_check_rules(struct ruleset_vctx *ctx, const struct ruleset_rule *rules, uint32_t n,
                         int scrub)
 {
@@ -256,7 +308,8 @@ int ruleset_check_rules(struct ruleset_vctx *ctx, const struct ruleset_rule *rul
                         RULESET_OK ||
                     (err = ruleset_check_proto_opts(r)) != RULESET_OK ||
                     (err = ruleset_check_state_opts(v, r)) != RULESET_OK ||
-                    (err = ruleset_check_label(v, r->r_label)) != RULESET_OK)
+                    (err = ruleset_check_label(v, r->r_label)) != RULESET_OK ||
+                    (err = ruleset_check_notenf(v, r, scrub)) != RULESET_OK)
                         return err;
                 if ((err = ruleset_check_endpoint(ctx, &r->r_src, r->r_af, r->r_proto)) !=
                         RULESET_OK ||

@@ -25,7 +25,9 @@ int ruleset_check_options(struct ruleset_vctx *ctx)
                 return RULESET_E_BAD_ENUM;
         if (o->ro_reassemble & ~(RULESET_REASS_YES | RULESET_REASS_NO_DF))
                 return RULESET_E_BAD_VALUE;
-        if (o->ro_reserved != 0 || o->ro_pad != 0)
+        if (o->ro_notenf & ~RULESET_NE_ALL)
+                return RULESET_E_BAD_VALUE;
+        if (o->ro_pad != 0)
                 return RULESET_E_RESERVED;
         return RULESET_OK;
 }

@@ -350,7 +350,7 @@ static void m_addr_pad(uint8_t *b, struct ruleset_header *h, struct ruleset_view
 static void m_options_reserved(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
         (void)h;
-        ((struct ruleset_options *)(b + OFF(b, v->rv_opts)))->ro_reserved = 1;
+        ((struct ruleset_options *)(b + OFF(b, v->rv_opts)))->ro_pad = 1;
 }
 
 static void test_corruptions(void **state)

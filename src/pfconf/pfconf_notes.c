@@ -1,0 +1,66 @@
+/*
+ * What a ruleset asks for that the firewall accepts but does not enforce,
+ * one line each, computed from the blob alone: `moat pfctl -f`, `moat up`
+ * and `moat status` (from the running ruleset) name the same things, and a
+ * construct that reaches the blob cannot be left out of the report.
+ */
+#include "pfconf_int.h"
+
+static const char *const pfconf_set_names[] = {
+    "loginterface",         "hostid",      "keepcounters", "debug", "fingerprints",
+    "ruleset-optimization", "fail-policy", "syncookies",
+};
+_Static_assert(sizeof(pfconf_set_names) / sizeof(pfconf_set_names[0]) == 8, "RULESET_NE_* bits");
+
+enum {
+        NE_QUEUE,
+        NE_DNPIPE,
+        NE_DNQUEUE,
+        NE_OS,
+        NE_USER,
+        NE_GROUP,
+        NE_DIVERT,
+        NE_RIDENTIFIER,
+        NE_COUNT,
+};
+
+static const char *const pfconf_rule_notes[NE_COUNT] = {
+    [NE_QUEUE] = "queue is accepted but not enforced: no traffic shaping (ALTQ) yet",
+    [NE_DNPIPE] = "dnpipe is accepted but not enforced: no dummynet traffic shaping yet",
+    [NE_DNQUEUE] = "dnqueue is accepted but not enforced: no dummynet traffic shaping yet",
+    [NE_OS] = "os is accepted but not enforced: no OS fingerprints (pf.os) are loaded, so its "
+              "rules match as pf's do without them (os \"unknown\": every TCP packet; any other "
+              "name: none)",
+    [NE_USER] = "user is accepted but not enforced: only the firewall's own sockets have one, so "
+                "its rules match as pf's do for a packet without a socket (user unknown)",
+    [NE_GROUP] = "group is accepted but not enforced: only the firewall's own sockets have one, "
+                 "so its rules match as pf's do for a packet without a socket (group unknown)",
+    [NE_DIVERT] = "divert-to is accepted but not enforced: no divert sockets, matching packets "
+                  "pass undiverted",
+    [NE_RIDENTIFIER] = "ridentifier is accepted but not enforced: pflog records do not carry it",
+};
+
+void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
+{
+        uint32_t seen = 0, i;
+
+        for (i = 0; i < 8; i++)
+                if (v->rv_opts->ro_notenf & (1u << i))
+                        fprintf(out, "%sset %s is accepted but not enforced\n", prefix,
+                                pfconf_set_names[i]);
+        for (i = 0; i < v->rv_n_filter; i++) {
+                const struct ruleset_rule *r = &v->rv_filter[i];
+
+                seen |= (uint32_t)(r->r_qname != RULESET_NONE) << NE_QUEUE;
+                seen |= (uint32_t)((r->r_dn_flags & RULESET_DN_PIPE) != 0) << NE_DNPIPE;
+                seen |= (uint32_t)((r->r_dn_flags & RULESET_DN_QUEUE) != 0) << NE_DNQUEUE;
+                seen |= (uint32_t)(r->r_os != RULESET_NONE) << NE_OS;
+                seen |= (uint32_t)(r->r_uid_op != RULESET_PORT_NONE) << NE_USER;
+                seen |= (uint32_t)(r->r_gid_op != RULESET_PORT_NONE) << NE_GROUP;
+                seen |= (uint32_t)(r->r_divert_port != 0) << NE_DIVERT;
+                seen |= (uint32_t)(r->r_ridentifier != 0) << NE_RIDENTIFIER;
+        }
+        for (i = 0; i < NE_COUNT; i++)
+                if (seen & (1u << i))
+                        fprintf(out, "%s%s\n", prefix, pfconf_rule_notes[i]);
+}
