@@ -186,6 +186,13 @@ int moat_cmd_status(int argc, char **argv)
                                        "", x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
                         }
                 }
+        /* Never a silent ignore: what the running ruleset asks for in vain. */
+        json_object *ne;
+        if (json_object_object_get_ex(r, "not_enforced", &ne) && json_object_array_length(ne) > 0) {
+                printf("\nRULESET: accepted, not enforced\n");
+                for (size_t i = 0; i < json_object_array_length(ne); i++)
+                        printf("%s\n", json_object_get_string(json_object_array_get_idx(ne, i)));
+        }
         json_object_put(r);
         return 0;
 }

@@ -217,7 +217,9 @@ int moat_cmd_up(int argc, char **argv)
         }
         void *rules;
         size_t rlen;
-        if (pfconf_compile_file(plan.conf.rules, stderr, &rules, &rlen) != 0)
+        /* What the ruleset asks for that is not enforced: one line each. */
+        struct pfconf_args ca = {NULL, 0, stderr, NULL, stderr, "moat: "};
+        if (pfconf_compile_file_args(plan.conf.rules, &ca, &rules, &rlen) != 0)
                 return 1; /* the compiler said FILE:LINE: why */
         enum app_platform top = plan.conf.platform;
         plan.fw_platform = up_platform(plan.conf.fw_platform ? plan.conf.fw_platform : top, "fw");

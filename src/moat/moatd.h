@@ -104,5 +104,8 @@ void moatd_serve(struct moatd *md, int lfd);
 /* moatd_pfctl.c */
 json_object *moatd_reply_text(const char *text, const char *error);
 json_object *moatd_pfctl(struct moatd *md, json_object *req);
+/* What the running ruleset asks for that is not enforced (pfconf_notes()),
+ * one string each, for status. */
+json_object *moatd_not_enforced(const struct moatd *md);
 
 #endif

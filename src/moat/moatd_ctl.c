@@ -134,6 +134,7 @@ static json_object *status_json(struct moatd *md)
         for (int i = 0; i < md->conf->nifs; i++)
                 json_object_array_add(is, status_interface(md, i, counters));
         json_object_object_add(r, "interfaces", is);
+        json_object_object_add(r, "not_enforced", moatd_not_enforced(md));
         free(counters);
         return r;
 }

@@ -41,6 +41,35 @@ static const uint8_t *current_rules(const struct moatd *md, uint8_t **conf, size
         return *conf + h.ruleset_off;
 }
 
+json_object *moatd_not_enforced(const struct moatd *md)
+{
+        uint8_t *conf;
+        size_t clen, rlen;
+        const uint8_t *rules = current_rules(md, &conf, &clen, &rlen);
+        struct ruleset_view view;
+        json_object *a = json_object_new_array();
+        char *text = NULL;
+        size_t tlen = 0;
+
+        if (rules != NULL && ruleset_validate(rules, rlen, &view, NULL) == RULESET_OK) {
+                FILE *m = open_memstream(&text, &tlen);
+                if (m != NULL) {
+                        pfconf_notes(m, &view, "");
+                        fclose(m);
+                }
+        }
+        for (char *line = text, *nl; line != NULL && *line != '\0'; line = nl + 1) {
+                nl = strchr(line, '\n');
+                if (nl == NULL)
+                        break;
+                *nl = '\0';
+                json_object_array_add(a, json_object_new_string(line));
+        }
+        free(text);
+        free(conf);
+        return a;
+}
+
 /* After a swap: fw.conf carries the new ruleset, so a restarted fw runs it. */
 static int replace_rules(const struct moatd *md, const void *rules, size_t rlen, char *err,
                          size_t errlen)

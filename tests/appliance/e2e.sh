@@ -499,10 +499,17 @@ nat on $ext inet from $int:network to any -> ($ext)
 block all
 pass in on $int inet from $int:network to any keep state
 pass out on $ext inet keep state
-block return in on $int inet proto tcp to port 8082
-block return in on $int inet proto udp to port 9999
+block return in on $int inet proto tcp to port 8082 ridentifier 42
+block return in on $int inet proto udp to port 9999 queue std
 EOP
-"$moat" -c "$conf" pfctl -f "$tmp/return.conf" || fail "ruleset swap refused"
+"$moat" -c "$conf" pfctl -f "$tmp/return.conf" 2>"$tmp/notes" || fail "ruleset swap refused"
+# what the loaded ruleset asks for in vain is named, on load and in status
+grep -q ": queue is accepted but not enforced" "$tmp/notes" &&
+	grep -q ": ridentifier is accepted but not enforced" "$tmp/notes" ||
+	fail "pfctl -f did not name what is not enforced: $(cat "$tmp/notes")"
+"$moat" -c "$conf" status | grep -q "^ridentifier is accepted but not enforced" ||
+	fail "status does not name what is not enforced: $("$moat" -c "$conf" status)"
+echo "ok: queue and ridentifier named as not enforced by pfctl -f and status"
 ret=$(ip netns exec "$lan" /usr/bin/python3 -c '
 import socket, time
 t = time.monotonic()
