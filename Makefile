@@ -69,7 +69,7 @@ format-check:
 	@tests/format-check.sh
 
 bench: all
-	@for b in bench/*; do [ -x "$$b" ] && "$$b" $(BUILD); done
+	@rc=0; for b in bench/*; do [ -x "$$b" ] || continue; "$$b" $(BUILD) || rc=1; done; exit $$rc
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ)

@@ -11,7 +11,9 @@
  *   engine.nat_pps           forwarded packets/s of 10,000 established NATed
  *                            flows (20,000 states: more of them stay cached)
  * Frames are prepared in memory; the figure includes copying each into the
- * receive buffer, as a NIC ring would have it.
+ * receive buffer, as a NIC ring would have it. A figure whose runs did not
+ * do all their work (states missing, frames not forwarded) is not printed:
+ * the reason goes to stderr and the bench exits 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,21 +206,33 @@ static void emit(const char *name, double *runs, int n, const char *unit)
 
 #define RUNS 7
 
-/* RUNS timed runs of `rounds` passes over the frames, every one forwarded. */
-static void timed_runs(struct bench *b, uint8_t (*tmpl)[FRAME], uint32_t *len, uint32_t n,
-                       uint32_t rounds, const char *name)
+/* A run that did not do all its work gives no figure: it would count frames
+ * the engine did not handle. Says so; 1 if `failed`. */
+static int incomplete(const char *name, int failed)
+{
+        if (failed)
+                fprintf(stderr, "engine bench: %s: not all the work was done, no figure\n", name);
+        return failed != 0;
+}
+
+/* RUNS timed runs of `rounds` passes over the frames, every one forwarded;
+ * a figure only if they all were. Returns 0, or 1 (reported) if not. */
+static int timed_runs(struct bench *b, uint8_t (*tmpl)[FRAME], uint32_t *len, uint32_t n,
+                      uint32_t rounds, const char *name)
 {
         double pps[RUNS];
         uint64_t fwd;
-        int i;
+        int i, short_runs = 0;
 
         for (i = 0; i < RUNS; i++) {
                 pps[i] = run(b, tmpl, len, n, rounds, &fwd);
-                if (fwd != (uint64_t)rounds * n)
+                if (fwd != (uint64_t)rounds * n) {
                         fprintf(stderr, "engine bench: %s: %llu of %llu forwarded\n", name,
                                 (unsigned long long)fwd, (unsigned long long)rounds * n);
+                        short_runs++;
+                }
         }
-        emit(name, pps, RUNS, "packets/s");
+        return incomplete(name, short_runs) || (emit(name, pps, RUNS, "packets/s"), 0);
 }
 
 static void shuffle(uint8_t (*t)[FRAME], uint32_t n)
@@ -236,7 +250,7 @@ static void shuffle(uint8_t (*t)[FRAME], uint32_t n)
         }
 }
 
-static void bench_state_hits(void)
+static int bench_state_hits(void)
 {
         const uint32_t flows = 50000; /* two states each: in on lan, out on wan */
         struct bench *b = setup(131072);
@@ -258,13 +272,18 @@ static void bench_state_hits(void)
                                    0xc6336400 + i % 200);
         run(b, tmpl, len, flows, 1, &fwd); /* creates the states */
         eng_stats_get(b->eng, &st);
-        if (st.es_states_cur != 2 * flows)
+        int bad = st.es_states_cur != 2 * flows;
+        if (bad)
                 fprintf(stderr, "engine bench: %llu states, expected %u\n",
                         (unsigned long long)st.es_states_cur, 2 * flows);
         shuffle(tmpl, flows); /* same lengths: all frames are alike */
-        timed_runs(b, tmpl, len, flows, 6, "engine.state_hit_pps");
+        if (bad)
+                bad = incomplete("engine.state_hit_pps", 1);
+        else
+                bad = timed_runs(b, tmpl, len, flows, 6, "engine.state_hit_pps");
         free(b->mem);
         free(b);
+        return bad;
 }
 
 /*
@@ -275,7 +294,7 @@ static void bench_state_hits(void)
  * blocked networks and the client networks. The traffic (new UDP flows
  * from lan clients) matches the last rules.
  */
-static void bench_rules1000(int grouped)
+static int bench_rules1000(int grouped)
 {
         static struct eng_rule rules[1000];
         static uint8_t tmpl[65536][FRAME];
@@ -366,16 +385,20 @@ static void bench_rules1000(int grouped)
                 total_fwd += fwd;
                 eng_state_flush(b->eng);
         }
-        if (total_fwd != 8ull * nflows)
+        const char *name =
+            grouped ? "engine.rules1000_new_pps" : "engine.rules1000_interleaved_new_pps";
+        int bad = total_fwd != 8ull * nflows;
+        if (bad)
                 fprintf(stderr, "engine bench: %llu of %u new connections forwarded\n",
                         (unsigned long long)total_fwd, 8 * nflows);
-        emit(grouped ? "engine.rules1000_new_pps" : "engine.rules1000_interleaved_new_pps", rate, 8,
-             "connections/s");
+        if (!incomplete(name, bad))
+                emit(name, rate, 8, "connections/s");
         free(b->mem);
         free(b);
+        return bad;
 }
 
-static void bench_nat(void)
+static int bench_nat(void)
 {
         const uint32_t flows = 10000;
         static uint8_t tmpl[10000][FRAME];
@@ -401,9 +424,10 @@ static void bench_nat(void)
                                    0xc6336400 + i % 50);
         run(b, tmpl, len, flows, 1, &fwd);
         shuffle(tmpl, flows);
-        timed_runs(b, tmpl, len, flows, 30, "engine.nat_pps");
+        int bad = timed_runs(b, tmpl, len, flows, 30, "engine.nat_pps");
         free(b->mem);
         free(b);
+        return bad;
 }
 
 int main(int argc, char **argv)
@@ -411,13 +435,17 @@ int main(int argc, char **argv)
         /* an argument picks one figure (for profiling) */
         const char *only = argc > 1 ? argv[1] : "";
 
+        int failed = 0;
+
         if (!*only || strstr("engine.state_hit_pps", only))
-                bench_state_hits();
+                failed += bench_state_hits();
         if (!*only || strstr("engine.rules1000_new_pps", only))
-                bench_rules1000(1);
+                failed += bench_rules1000(1);
         if (!*only || strstr("engine.rules1000_interleaved_new_pps", only))
-                bench_rules1000(0);
+                failed += bench_rules1000(0);
         if (!*only || strstr("engine.nat_pps", only))
-                bench_nat();
-        return 0;
+                failed += bench_nat();
+        if (failed)
+                fprintf(stderr, "engine bench: %d of its figures not given: see above\n", failed);
+        return failed ? 1 : 0;
 }
