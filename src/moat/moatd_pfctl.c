@@ -41,17 +41,24 @@ static const uint8_t *current_rules(const struct moatd *md, uint8_t **conf, size
         return *conf + h.ruleset_off;
 }
 
+/* The running ruleset, validated, as *view, which points into *conf (free
+ * it after, whatever the result); 0, or -1 if fw.conf holds none. */
+static int running_view(const struct moatd *md, uint8_t **conf, struct ruleset_view *view)
+{
+        size_t clen, rlen;
+        const uint8_t *rules = current_rules(md, conf, &clen, &rlen);
+        return rules && ruleset_validate(rules, rlen, view, NULL) == RULESET_OK ? 0 : -1;
+}
+
 json_object *moatd_not_enforced(const struct moatd *md)
 {
         uint8_t *conf;
-        size_t clen, rlen;
-        const uint8_t *rules = current_rules(md, &conf, &clen, &rlen);
         struct ruleset_view view;
         json_object *a = json_object_new_array();
         char *text = NULL;
         size_t tlen = 0;
 
-        if (rules != NULL && ruleset_validate(rules, rlen, &view, NULL) == RULESET_OK) {
+        if (running_view(md, &conf, &view) == 0) {
                 FILE *m = open_memstream(&text, &tlen);
                 if (m != NULL) {
                         pfconf_notes(m, &view, "");
@@ -198,13 +205,11 @@ static json_object *pfctl_labels(struct moatd *md)
         if (counts == NULL)
                 return moatd_reply_text(NULL, err);
         uint8_t *conf;
-        size_t clen, blen;
-        const uint8_t *rules = current_rules(md, &conf, &clen, &blen);
         struct ruleset_view view;
         char *text = NULL;
         size_t tlen = 0;
         FILE *m = open_memstream(&text, &tlen);
-        if (rules && ruleset_validate(rules, blen, &view, NULL) == RULESET_OK)
+        if (running_view(md, &conf, &view) == 0)
                 for (char *line = counts; line && *line;) {
                         unsigned nr;
                         unsigned long long ev, pi, po, bi, bo, st;
@@ -233,12 +238,10 @@ json_object *moatd_pfctl(struct moatd *md, json_object *req)
         char err[256] = "";
         if (strcmp(op, "rules") == 0 || strcmp(op, "Tables") == 0) {
                 uint8_t *conf;
-                size_t clen, rlen;
-                const uint8_t *rules = current_rules(md, &conf, &clen, &rlen);
                 struct ruleset_view view;
                 char *text = NULL;
                 size_t tlen = 0;
-                if (rules && ruleset_validate(rules, rlen, &view, NULL) == RULESET_OK) {
+                if (running_view(md, &conf, &view) == 0) {
                         FILE *m = open_memstream(&text, &tlen);
                         if (strcmp(op, "rules") == 0)
                                 pfconf_print(m, &view, 0);
