@@ -21,12 +21,32 @@
  *     RULESET_SEC_TENTRIES  N x struct ruleset_tentry    all tables' entries
  *     RULESET_SEC_SCRUB     N x struct ruleset_rule      scrub rules
  *     RULESET_SEC_TRANS     N x struct ruleset_trans     nat/rdr/binat rules
- *     RULESET_SEC_FILTER    N x struct ruleset_rule      pass/block rules
+ *     RULESET_SEC_FILTER    N x struct ruleset_rule      pass/block/match/anchor rules
+ *     RULESET_SEC_ANCHORS   N x struct ruleset_anchor    the anchor tree; entry 0 is
+ *                           the main ruleset (version 3)
+ *     RULESET_SEC_POOLS     N x struct ruleset_pool_entry  the addresses of
+ *                           route-to/reply-to/dup-to and of translation pools
+ *                           with several addresses (version 3)
+ *     RULESET_SEC_QUEUES    N x struct ruleset_queue     altq/queue definitions,
+ *                           carried and printed, not enforced (version 3)
  *
  * Rules are stored after list expansion (the cross product of interface,
  * address family, protocol, source, source port, destination, destination
  * port, ... lists), in file order, one entry per rule pfctl -nvf would print.
  * `antispoof` is stored as the block rules it expands to.
+ *
+ * Anchors (version 3): every rule belongs to one anchor (r_anchor/t_anchor,
+ * 0 = the main ruleset). Each section holds the rules of every anchor,
+ * sorted by anchor index (then, in RULESET_SEC_TRANS, by kind), file order
+ * kept; rule numbers count from 0 within each anchor (and kind), as pfctl
+ * numbers each anchor's rulesets. A rule with r_action RULESET_ACT_ANCHOR
+ * (filter) or t_call != RULESET_NONE (translation: nat-anchor, rdr-anchor,
+ * binat-anchor by t_action's kind) evaluates, where it matches, the rules of
+ * anchor r_call of the same list; with RULESET_CALL_WILDCARD (a name ending in "/" and an asterisk)
+ * the rules of each child of r_call in turn, in path order. Anchors are sorted by path (strcmp), so
+ * a parent precedes its children and children of one parent come in the order pf walks them. A call
+ * may name any anchor (an absolute `anchor "/x"` inside another): consumers bound the nesting depth
+ * (pf's PF_ANCHOR_STACK_MAX, 32) and the total work, not the validator.
  *
  * Interfaces are named once in RULESET_SEC_IFACES; rules refer to them by
  * index. Addresses derived from an interface (`IF`, `(IF)`, `IF:network`,
@@ -47,7 +67,7 @@
 #include <stdint.h>
 
 #define RULESET_MAGIC   0x5346544du /* "MTFS" read as little-endian bytes */
-#define RULESET_VERSION 2u
+#define RULESET_VERSION 3u
 
 /* Upper bound on a blob; larger ones are refused before anything else. */
 #define RULESET_MAX_LEN (64u * 1024u * 1024u)
@@ -63,8 +83,13 @@
 #define RULESET_IF_ANY        0xffffu     /* rule not bound to an interface */
 #define RULESET_TIMEOUT_UNSET 0xffffffffu /* timeout not given: use the default */
 /* Bounds that keep validation linear-ish (names are checked for uniqueness). */
-#define RULESET_MAX_IFACES 1024u /* interface names in one ruleset */
-#define RULESET_MAX_TABLES 4096u /* tables in one ruleset */
+#define RULESET_MAX_IFACES  1024u  /* interface names in one ruleset */
+#define RULESET_MAX_TABLES  4096u  /* tables in one ruleset */
+#define RULESET_MAX_ANCHORS 65536u /* anchors in one ruleset */
+/* Anchor paths (MAXPATHLEN) and each of their components (PF_ANCHOR_NAME_SIZE). */
+#define RULESET_ANCHOR_PATHSIZ 1024u
+#define RULESET_ANCHOR_NAMSIZ  64u
+#define RULESET_TAG_SIZE       64u /* tag names (PF_TAG_NAME_SIZE) */
 
 /* ------------------------------------------------------------------------ */
 /* Header */
@@ -78,7 +103,10 @@ enum ruleset_section_id {
         RULESET_SEC_SCRUB = 5,
         RULESET_SEC_TRANS = 6,
         RULESET_SEC_FILTER = 7,
-        RULESET_SEC_COUNT = 8,
+        RULESET_SEC_ANCHORS = 8, /* version 3 */
+        RULESET_SEC_POOLS = 9,   /* version 3 */
+        RULESET_SEC_QUEUES = 10, /* version 3 */
+        RULESET_SEC_COUNT = 11,
 };
 
 struct ruleset_section {
@@ -95,7 +123,7 @@ struct ruleset_header {
         uint32_t rh_flags;     /* reserved, 0 */
         struct ruleset_section rh_sec[RULESET_SEC_COUNT]; /* by enum ruleset_section_id */
 };
-_Static_assert(sizeof(struct ruleset_header) == 80, "ruleset_header size");
+_Static_assert(sizeof(struct ruleset_header) == 104, "ruleset_header size");
 
 /* ------------------------------------------------------------------------ */
 /* Small enums shared by several structs (stored in uint8_t fields) */
@@ -237,12 +265,17 @@ _Static_assert(sizeof(struct ruleset_iface) == 8, "ruleset_iface size");
 #define RULESET_TBLF_ALL      0x0fu
 
 struct ruleset_table {
-        uint32_t tb_name;  /* string ref, < RULESET_TABLE_NAMSIZ, unique */
-        uint32_t tb_flags; /* RULESET_TBLF_* */
-        uint32_t tb_first; /* index of the first entry in RULESET_SEC_TENTRIES */
-        uint32_t tb_count; /* number of entries; [first, first+count) in range */
+        uint32_t tb_name;   /* string ref, < RULESET_TABLE_NAMSIZ, unique within its anchor */
+        uint32_t tb_flags;  /* RULESET_TBLF_* */
+        uint32_t tb_first;  /* index of the first entry in RULESET_SEC_TENTRIES */
+        uint32_t tb_count;  /* number of entries; [first, first+count) in range */
+        uint32_t tb_anchor; /* version 3: the anchor the table belongs to (0: main). A rule
+                               in an anchor names its anchor's table if it defines one,
+                               else the main ruleset's (pf's root table): the compiler
+                               resolves which, rules hold the index */
+        uint32_t tb_pad;    /* 0 */
 };
-_Static_assert(sizeof(struct ruleset_table) == 16, "ruleset_table size");
+_Static_assert(sizeof(struct ruleset_table) == 24, "ruleset_table size");
 
 struct ruleset_tentry {
         uint8_t te_af;        /* RULESET_AF_INET or RULESET_AF_INET6 */
@@ -325,8 +358,11 @@ _Static_assert(sizeof(struct ruleset_endpoint) == 36, "ruleset_endpoint size");
 enum ruleset_action {
         RULESET_ACT_PASS = 0,
         RULESET_ACT_BLOCK = 1,
-        RULESET_ACT_SCRUB = 2, /* only in RULESET_SEC_SCRUB */
-        RULESET_ACT_MAX = 3,
+        RULESET_ACT_SCRUB = 2,  /* only in RULESET_SEC_SCRUB */
+        RULESET_ACT_MATCH = 3,  /* version 3: `match`: applies its options (tag, log,
+                                   scrub, prio, queue) and never decides; stateless */
+        RULESET_ACT_ANCHOR = 4, /* version 3: `anchor "x"`: evaluates anchor r_call */
+        RULESET_ACT_MAX = 5,
 };
 
 /* How a block rule refuses: r_block. */
@@ -450,9 +486,64 @@ struct ruleset_rule {
         uint16_t r_dnrpipe;     /* M of `dnpipe (N, M)`: the reverse direction */
         uint16_t r_divert_port; /* `divert-to PORT`; 0 = none */
         uint16_t r_pad4;        /* 0 */
-        uint32_t r_pad5;        /* 0; keeps the size a multiple of 8 */
+        uint32_t r_pad5;        /* 0 */
+        /*
+         * Version 3: anchors, tags, routing and the per-packet options.
+         * Filter rules; scrub rules carry only r_anchor (the rest 0/NONE).
+         */
+        uint32_t r_anchor;       /* the anchor this rule belongs to (0: main) */
+        uint32_t r_call;         /* RULESET_ACT_ANCHOR: the anchor it evaluates; else NONE */
+        uint32_t r_tag;          /* `tag NAME`: string ref (< RULESET_TAG_SIZE) or NONE */
+        uint32_t r_match_tag;    /* `[!] tagged NAME`: string ref or NONE */
+        uint32_t r_rt_first;     /* route-to/reply-to/dup-to: first RULESET_SEC_POOLS entry */
+        uint32_t r_rt_count;     /* ... and how many (>= 1 iff r_rt != NONE) */
+        uint32_t r_prob;         /* `probability`: 0 = always; else the rule matches a packet
+                                    only when a uniform 32-bit random number is < r_prob
+                                    (pf's rule->prob test) */
+        uint32_t r_max_pkt_rate; /* `max-pkt-rate N/S`: N, 0 = none */
+        uint32_t r_max_pkt_secs; /* ... S; both 0 or both non-zero */
+        uint16_t r_xflags;       /* RULESET_RX_* */
+        uint16_t r_rcv_ifidx;    /* `received-on [!] IF`, or RULESET_IF_ANY */
+        uint8_t r_call_flags;    /* RULESET_CALL_* (anchor calls only) */
+        uint8_t r_rt;            /* enum ruleset_route */
+        uint8_t r_rt_pool_type;  /* enum ruleset_pool_type of the route pool */
+        uint8_t r_rt_pool_opts;  /* RULESET_PO_* of the route pool */
+        uint8_t r_tos;           /* `tos N`, with RULESET_RX_TOS */
+        uint8_t r_set_tos;       /* `set tos N`, with RULESET_RX_SET_TOS */
+        uint8_t r_prio;          /* `prio N` (0..7), with RULESET_RX_PRIO */
+        uint8_t r_set_prio[2];   /* `set prio N` / `set prio (N, M)` (0..7 each) */
+        uint8_t r_pad6[3];       /* 0 */
+        uint8_t r_rt_key[16];    /* source-hash key of the route pool, with RULESET_PO_KEY */
+        uint32_t r_pad7;         /* 0; keeps the size a multiple of 8 */
 };
-_Static_assert(sizeof(struct ruleset_rule) == 288, "ruleset_rule size");
+_Static_assert(sizeof(struct ruleset_rule) == 360, "ruleset_rule size");
+
+/* r_call_flags / t_call_flags */
+#define RULESET_CALL_WILDCARD                                                                      \
+        0x01u /* name ends in "/" and an asterisk: each child of r_call, in path order */
+#define RULESET_CALL_ALL 0x01u
+
+/* r_xflags */
+#define RULESET_RX_TAGGED_NOT  0x0001u /* `! tagged NAME` (needs r_match_tag) */
+#define RULESET_RX_TOS         0x0002u /* r_tos is set */
+#define RULESET_RX_SET_TOS     0x0004u /* r_set_tos is set */
+#define RULESET_RX_PRIO        0x0008u /* r_prio is set */
+#define RULESET_RX_SET_PRIO    0x0010u /* r_set_prio[0] is set */
+#define RULESET_RX_SET_PRIO2   0x0020u /* r_set_prio[1] too: `set prio (N, M)` */
+#define RULESET_RX_ONCE        0x0040u /* `once`: the rule stops matching after its first match */
+#define RULESET_RX_RCV_NOT     0x0080u /* `received-on ! IF` */
+#define RULESET_RX_LOG_MATCHES 0x0100u /* `log (matches)` */
+#define RULESET_RX_LOG_USER    0x0200u /* `log (user)` */
+#define RULESET_RX_ALL         0x03ffu
+
+/* r_rt: pf's route options. Entries name an interface and, optionally, a gateway. */
+enum ruleset_route {
+        RULESET_RT_NONE = 0,
+        RULESET_RT_ROUTE_TO = 1, /* `route-to`: leave by the pool's interface/gateway */
+        RULESET_RT_REPLY_TO = 2, /* `reply-to`: the state's replies leave that way */
+        RULESET_RT_DUP_TO = 3,   /* `dup-to`: a copy leaves that way, the packet goes on */
+        RULESET_RT_MAX = 4,
+};
 
 /* r_dn_flags: which dummynet object r_dnpipe names (exactly one, if any) */
 #define RULESET_DN_PIPE  0x01u /* `dnpipe` */
@@ -518,8 +609,85 @@ struct ruleset_trans {
         uint16_t t_pool_port_lo; /* `port a[:b]`: nat source ports / rdr target port; */
         uint16_t t_pool_port_hi; /*   0/0 = unset (nat: pf's default proxy range) */
         uint32_t t_label;        /* string ref or RULESET_NONE */
+        /* Version 3 */
+        uint32_t t_anchor;      /* the anchor this rule belongs to (0: main) */
+        uint32_t t_call;        /* nat-anchor/rdr-anchor/binat-anchor: the anchor, else NONE */
+        uint32_t t_tag;         /* `tag NAME`: string ref or NONE */
+        uint32_t t_match_tag;   /* `[!] tagged NAME`: string ref or NONE */
+        uint32_t t_pool_first;  /* several targets (`-> { a, b }`, a range): the first */
+        uint32_t t_pool_count;  /*   RULESET_SEC_POOLS entry and how many; 0: t_pool alone */
+        uint8_t t_call_flags;   /* RULESET_CALL_* */
+        uint8_t t_pool_opts;    /* RULESET_PO_* */
+        uint8_t t_xflags;       /* RULESET_TX_* */
+        uint8_t t_mape_offset;  /* `map-e-portset OFFSET/LEN/PSID` (with RULESET_PO_MAPE) */
+        uint8_t t_mape_len;     /* */
+        uint8_t t_pad1;         /* 0 */
+        uint16_t t_mape_psid;   /* */
+        uint8_t t_pool_key[16]; /* source-hash key, with RULESET_PO_KEY */
+        uint32_t t_pad2;        /* 0; keeps the size a multiple of 8 */
 };
-_Static_assert(sizeof(struct ruleset_trans) == 124, "ruleset_trans size");
+_Static_assert(sizeof(struct ruleset_trans) == 176, "ruleset_trans size");
+
+/* t_xflags */
+#define RULESET_TX_TAGGED_NOT 0x01u /* `! tagged NAME` */
+#define RULESET_TX_ALL        0x01u
+
+/* Pool options (t_pool_opts, r_rt_pool_opts) */
+#define RULESET_PO_STICKY      0x01u /* `sticky-address` */
+#define RULESET_PO_KEY         0x02u /* `source-hash KEY`: the key is given (else random) */
+#define RULESET_PO_ENDPOINT_IN 0x04u /* `endpoint-independent` (nat) */
+#define RULESET_PO_MAPE        0x08u /* `map-e-portset` (nat) */
+#define RULESET_PO_ALL         0x0fu
+
+/* ------------------------------------------------------------------------ */
+/* Version 3 sections: anchors, pool entries, queues */
+
+#define RULESET_ANF_INLINE  0x01u /* defined in the file: `anchor "x" { ... }` */
+#define RULESET_ANF_LOADED  0x02u /* `load anchor "x" from "file"` */
+#define RULESET_ANF_RUNTIME 0x04u /* loaded into a running firewall: `pfctl -a x -f FILE` */
+#define RULESET_ANF_ALL     0x07u
+
+struct ruleset_anchor {
+        uint32_t an_path;   /* string ref: the full path without a leading '/' ("a/b");
+                               "" for entry 0, the main ruleset */
+        uint32_t an_parent; /* parent's index (< own index); RULESET_NONE for entry 0 */
+        uint32_t an_flags;  /* RULESET_ANF_* (0 for entry 0, and for an anchor that exists
+                               only because a rule names it) */
+        uint32_t an_pad;    /* 0 */
+};
+_Static_assert(sizeof(struct ruleset_anchor) == 16, "ruleset_anchor size");
+
+/*
+ * One address of a pool. Route pools: pe_ifidx is the interface (required)
+ * and pe_addr the gateway (HOST of the rule's family) or ANY (`route-to IF`).
+ * Translation pools: pe_ifidx is RULESET_IF_ANY and pe_addr a HOST, TABLE,
+ * IFNAME or DYNIF target.
+ */
+struct ruleset_pool_entry {
+        struct ruleset_addr pe_addr;
+        uint16_t pe_ifidx; /* iface index or RULESET_IF_ANY */
+        uint16_t pe_pad;   /* 0 */
+};
+_Static_assert(sizeof(struct ruleset_pool_entry) == 32, "ruleset_pool_entry size");
+
+enum ruleset_queue_kind {
+        RULESET_Q_ALTQ = 0,  /* `altq on IF ...` */
+        RULESET_Q_QUEUE = 1, /* `queue NAME ...` */
+        RULESET_Q_MAX = 2,
+};
+
+/* An ALTQ definition, kept to be printed as pfctl prints it and named as
+ * not enforced: the firewall shapes no traffic yet. */
+struct ruleset_queue {
+        uint32_t q_name;  /* string ref: the queue's name (QUEUE), or NONE (ALTQ) */
+        uint32_t q_text;  /* string ref: the definition as pfctl -nv prints it, without
+                             the newline */
+        uint16_t q_ifidx; /* the interface (ALTQ, or a QUEUE given `on IF`) or IF_ANY */
+        uint8_t q_kind;   /* enum ruleset_queue_kind */
+        uint8_t q_pad;    /* 0 */
+        uint32_t q_line;  /* pf.conf line, 0 = unknown */
+};
+_Static_assert(sizeof(struct ruleset_queue) == 16, "ruleset_queue size");
 
 /* ------------------------------------------------------------------------ */
 /* Validation and the validated view */
@@ -561,6 +729,12 @@ struct ruleset_view {
         uint32_t rv_n_scrub;
         uint32_t rv_n_trans;
         uint32_t rv_n_filter;
+        uint32_t rv_n_anchors; /* >= 1: entry 0 is the main ruleset */
+        const struct ruleset_anchor *rv_anchors;
+        const struct ruleset_pool_entry *rv_pool;
+        const struct ruleset_queue *rv_queues;
+        uint32_t rv_n_pool;
+        uint32_t rv_n_queues;
 };
 
 /*
@@ -574,8 +748,13 @@ struct ruleset_view {
  * r_tcp_flags is a subset of r_tcp_flagset; ICMP types only with ICMP/ICMPv6
  * of the right family; state options only on stateful pass rules; return-rst
  * only on TCP rules; binat maps a host/prefix onto one of the same size; rdr
- * destination ports are `=` or a range; rules are numbered in order,
- * translation rules grouped by kind.
+ * destination ports are `=` or a range; rules are sorted by anchor and
+ * numbered in order within it, translation rules grouped by kind within each
+ * anchor. Version 3: anchors form a tree sorted by path (entry 0 the main
+ * ruleset, each path its parent's plus one component); every anchor, call,
+ * table-anchor and pool range is in range; tags are 1..63 bytes; a route
+ * pool's entries each name an interface and a gateway of the rule's family
+ * or none; match rules keep no state; anchor calls are filter rules.
  *
  * Checks the whole blob [blob, blob+len) and on success fills *out with
  * pointers into it. The blob must be RULESET_ALIGN-aligned; it is only read.

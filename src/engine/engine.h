@@ -33,11 +33,12 @@
 /* Result codes of configuration calls. */
 enum {
         ENG_OK = 0,
-        ENG_EINVAL = -1, /* bad argument */
-        ENG_ENOMEM = -2, /* a pool carved at init is full */
-        ENG_ENOENT = -3, /* no such interface, table, address or entry */
-        ENG_EEXIST = -4, /* already present */
-        ENG_EBADRS = -5, /* ruleset refused by validation */
+        ENG_EINVAL = -1,  /* bad argument */
+        ENG_ENOMEM = -2,  /* a pool carved at init is full */
+        ENG_ENOENT = -3,  /* no such interface, table, address or entry */
+        ENG_EEXIST = -4,  /* already present */
+        ENG_EBADRS = -5,  /* ruleset refused by validation */
+        ENG_ENOTSUP = -6, /* a valid ruleset asks for what this engine cannot do yet */
 };
 
 /*

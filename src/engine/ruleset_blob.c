@@ -360,6 +360,41 @@ static int filter_never_matches(const struct ruleset_view *v, const struct rules
         return 0;
 }
 
+static int rule_v3_unsupported(const struct ruleset_rule *r)
+{
+        return r->r_anchor != 0 || r->r_action == RULESET_ACT_MATCH ||
+               r->r_action == RULESET_ACT_ANCHOR || r->r_tag != RULESET_NONE ||
+               r->r_match_tag != RULESET_NONE || r->r_rt != RULESET_RT_NONE || r->r_prob != 0 ||
+               r->r_max_pkt_rate != 0 || r->r_xflags != 0 || r->r_rcv_ifidx != RULESET_IF_ANY;
+}
+
+/*
+ * What version 3 of the blob can say that this engine does not act on yet:
+ * such a ruleset is refused whole (ENG_ENOTSUP), never loaded with parts
+ * ignored.
+ */
+static int v3_unsupported(const struct ruleset_view *v)
+{
+        uint32_t i;
+
+        if (v->rv_n_anchors > 1)
+                return 1;
+        for (i = 0; i < v->rv_n_filter; i++)
+                if (rule_v3_unsupported(&v->rv_filter[i]))
+                        return 1;
+        for (i = 0; i < v->rv_n_scrub; i++)
+                if (rule_v3_unsupported(&v->rv_scrub[i]))
+                        return 1;
+        for (i = 0; i < v->rv_n_trans; i++) {
+                const struct ruleset_trans *t = &v->rv_trans[i];
+
+                if (t->t_anchor != 0 || t->t_call != RULESET_NONE || t->t_tag != RULESET_NONE ||
+                    t->t_match_tag != RULESET_NONE || t->t_pool_count != 0 || t->t_pool_opts != 0)
+                        return 1;
+        }
+        return 0;
+}
+
 int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr)
 {
         struct load_ctx ctx;
@@ -374,6 +409,8 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
                 *verr = r;
         if (r != RULESET_OK)
                 return ENG_EBADRS;
+        if (v3_unsupported(&v))
+                return ENG_ENOTSUP;
         if (v.rv_n_filter + v.rv_n_trans > eng->cfg.ec_max_rules)
                 return ENG_ENOMEM;
         ctx.v = &v;

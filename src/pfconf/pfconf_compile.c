@@ -70,6 +70,7 @@ static int pfconf_compile_run(const char *name, const char *text, size_t len,
         pf->require_order = 1;
         pf->files_ok = files_ok;
         pfconf_opts_init(&pf->out.opts);
+        pfconf_out_main_anchor(pf); /* first: the empty string its path needs cannot fail */
         for (i = 0; i < a->ndefs; i++) {
                 struct pfconf_macro *m = pfconf_alloc(&pf->arena, sizeof(*m));
 

@@ -305,6 +305,13 @@ struct pfconf_out {
         uint32_t ntrans_kind[3]; /* per kind (nat, binat, rdr): the next t_nr */
         struct ruleset_rule *filter;
         size_t nfilter, capfilter;
+        struct ruleset_anchor *anchors; /* entry 0: the main ruleset (added at output
+                                           if nothing added it before) */
+        size_t nanchors, capanchors;
+        struct ruleset_pool_entry *pool;
+        size_t npool, cappool;
+        struct ruleset_queue *queues;
+        size_t nqueues, capqueues;
 };
 
 enum pfconf_section {
@@ -438,6 +445,8 @@ uint32_t pfconf_label(struct pfconf *pf, const struct pfconf_label_ctx *c, int l
 
 /* expansion and output (pfconf_expand.c, pfconf_out.c) */
 void pfconf_expand(struct pfconf *pf, struct pfconf_rule *r);
+/* Anchor entry 0, the main ruleset: added first, before any string. */
+void pfconf_out_main_anchor(struct pfconf *pf);
 uint32_t pfconf_out_str(struct pfconf *pf, const char *s);
 uint32_t pfconf_out_iface(struct pfconf *pf, const char *name, int line);
 uint32_t pfconf_out_table(struct pfconf *pf, const char *name, int line);

@@ -31,6 +31,10 @@ void pfconf_out_init(struct ruleset_rule *r)
         r->r_qname = RULESET_NONE;
         r->r_pqname = RULESET_NONE;
         r->r_ifidx = RULESET_IF_ANY;
+        r->r_call = RULESET_NONE;
+        r->r_tag = RULESET_NONE;
+        r->r_match_tag = RULESET_NONE;
+        r->r_rcv_ifidx = RULESET_IF_ANY;
         for (i = 0; i < RULESET_TO_COUNT; i++)
                 r->r_timeout[i] = RULESET_TIMEOUT_UNSET;
 }
@@ -138,6 +142,18 @@ struct ruleset_tentry *pfconf_out_tentry(struct pfconf *pf, int line)
         return e;
 }
 
+void pfconf_out_main_anchor(struct pfconf *pf)
+{
+        struct pfconf_out *o = &pf->out;
+        struct ruleset_anchor *a;
+
+        PFCONF_GROW(pf, o->anchors, o->nanchors, o->capanchors, 0, RULESET_MAX_ANCHORS, "anchors");
+        a = &o->anchors[o->nanchors++];
+        memset(a, 0, sizeof(*a));
+        a->an_path = pfconf_out_str(pf, "");
+        a->an_parent = RULESET_NONE;
+}
+
 static void pfconf_rule_budget(struct pfconf *pf, int line)
 {
         const struct pfconf_out *o = &pf->out;
@@ -180,6 +196,9 @@ struct ruleset_trans *pfconf_out_trans(struct pfconf *pf, int line)
         t->t_line = (uint32_t)line;
         t->t_ifidx = RULESET_IF_ANY;
         t->t_label = RULESET_NONE;
+        t->t_call = RULESET_NONE;
+        t->t_tag = RULESET_NONE;
+        t->t_match_tag = RULESET_NONE;
         return t;
 }
 
@@ -193,6 +212,9 @@ void pfconf_out_free(struct pfconf_out *o)
         free(o->scrub);
         free(o->trans);
         free(o->filter);
+        free(o->anchors);
+        free(o->pool);
+        free(o->queues);
         memset(o, 0, sizeof(*o));
 }
 
@@ -260,6 +282,15 @@ int pfconf_out_blob(struct pfconf *pf, void **blob, size_t *len)
         src[RULESET_SEC_FILTER] = o->filter;
         count[RULESET_SEC_FILTER] = o->nfilter;
         bytes[RULESET_SEC_FILTER] = o->nfilter * sizeof(*o->filter);
+        src[RULESET_SEC_ANCHORS] = o->anchors;
+        count[RULESET_SEC_ANCHORS] = o->nanchors;
+        bytes[RULESET_SEC_ANCHORS] = o->nanchors * sizeof(*o->anchors);
+        src[RULESET_SEC_POOLS] = o->pool;
+        count[RULESET_SEC_POOLS] = o->npool;
+        bytes[RULESET_SEC_POOLS] = o->npool * sizeof(*o->pool);
+        src[RULESET_SEC_QUEUES] = o->queues;
+        count[RULESET_SEC_QUEUES] = o->nqueues;
+        bytes[RULESET_SEC_QUEUES] = o->nqueues * sizeof(*o->queues);
 
         memset(&h, 0, sizeof(h));
         h.rh_magic = RULESET_MAGIC;

@@ -184,7 +184,7 @@ static int ruleset_check_action(const struct ruleset_rule *r, int scrub)
         if (r->r_block == RULESET_BLOCK_RETURN_RST && r->r_proto != RULESET_P_TCP)
                 return RULESET_E_BAD_VALUE; /* a RST answers only TCP */
         if (r->r_action != RULESET_ACT_PASS && r->r_keep != RULESET_KEEP_NONE)
-                return RULESET_E_BAD_VALUE;
+                return RULESET_E_BAD_VALUE; /* match and anchor rules keep no state */
         if (!scrub && (r->r_scrub_flags != 0 || r->r_min_ttl != 0 || r->r_max_mss != 0))
                 return RULESET_E_BAD_VALUE;
         if (!(r->r_scrub_flags & RULESET_SCRUB_MIN_TTL) && r->r_min_ttl != 0)
@@ -291,6 +291,7 @@ int ruleset_check_rules(struct ruleset_vctx *ctx, const struct ruleset_rule *rul
                         int scrub)
 {
         const struct ruleset_view *v = ctx->view;
+        struct ruleset_order order = {0, 0, 0};
         uint32_t i;
         int err;
 
@@ -298,9 +299,9 @@ int ruleset_check_rules(struct ruleset_vctx *ctx, const struct ruleset_rule *rul
                 const struct ruleset_rule *r = &rules[i];
 
                 ctx->where = ruleset_off(ctx, r);
-                if (r->r_nr != i)
-                        return RULESET_E_BAD_INDEX;
-                if ((err = ruleset_check_action(r, scrub)) != RULESET_OK)
+                if ((err = ruleset_check_order(&order, r->r_anchor, 0, r->r_nr)) != RULESET_OK ||
+                    (err = ruleset_check_action(r, scrub)) != RULESET_OK ||
+                    (err = ruleset_check_rule_v3(ctx, r, scrub)) != RULESET_OK)
                         return err;
                 if (r->r_pad0 != 0 || r->r_pad1 != 0 || r->r_pad2 != 0)
                         return RULESET_E_RESERVED;
@@ -327,7 +328,8 @@ static int ruleset_check_pool(struct ruleset_vctx *ctx, const struct ruleset_tra
         int kind = RULESET_TR_KIND(t->t_action);
         int err;
 
-        if (t->t_action & 1) { /* no nat / no binat / no rdr: nothing to translate to */
+        if ((t->t_action & 1) || t->t_call != RULESET_NONE) {
+                /* no nat / no binat / no rdr, and anchor calls: nothing to translate to */
                 if (p->ra_type != RULESET_ADDR_ANY || t->t_pool_port_lo || t->t_pool_port_hi ||
                     t->t_pool_type != RULESET_POOL_NONE || (t->t_flags & RULESET_TF_STATIC_PORT))
                         return RULESET_E_BAD_VALUE;
@@ -335,6 +337,8 @@ static int ruleset_check_pool(struct ruleset_vctx *ctx, const struct ruleset_tra
         }
         if ((err = ruleset_check_addr(ctx, p, t->t_af)) != RULESET_OK)
                 return err;
+        if (t->t_pool_count > 0)
+                return RULESET_OK; /* several targets: ruleset_check_trans_v3() */
         if (p->ra_type == RULESET_ADDR_ANY || p->ra_type == RULESET_ADDR_SELF || p->ra_neg)
                 return RULESET_E_BAD_VALUE;
         if (t->t_pool_port_lo > t->t_pool_port_hi && t->t_pool_port_hi != 0)
@@ -359,8 +363,9 @@ static int ruleset_check_pool(struct ruleset_vctx *ctx, const struct ruleset_tra
 int ruleset_check_trans(struct ruleset_vctx *ctx)
 {
         const struct ruleset_view *v = ctx->view;
-        uint32_t i, nr = 0;
-        int kind = 0, err;
+        struct ruleset_order order = {0, 0, 0};
+        uint32_t i;
+        int err;
         uint8_t pproto;
 
         for (i = 0; i < v->rv_n_trans; i++) {
@@ -370,15 +375,11 @@ int ruleset_check_trans(struct ruleset_vctx *ctx)
                 if (t->t_action >= RULESET_TR_MAX || t->t_af >= RULESET_AF_MAX ||
                     t->t_pool_type >= RULESET_POOL_MAX)
                         return RULESET_E_BAD_ENUM;
-                /* Sorted by kind, numbered from 0 within each kind. */
-                if (RULESET_TR_KIND(t->t_action) < kind)
-                        return RULESET_E_BAD_INDEX;
-                if (RULESET_TR_KIND(t->t_action) > kind) {
-                        kind = RULESET_TR_KIND(t->t_action);
-                        nr = 0;
-                }
-                if (t->t_nr != nr++)
-                        return RULESET_E_BAD_INDEX;
+                /* Sorted by anchor, then kind; numbered from 0 within each. */
+                if ((err = ruleset_check_order(&order, t->t_anchor, RULESET_TR_KIND(t->t_action),
+                                               t->t_nr)) != RULESET_OK ||
+                    (err = ruleset_check_trans_v3(ctx, t)) != RULESET_OK)
+                        return err;
                 if (t->t_flags & ~RULESET_TF_ALL)
                         return RULESET_E_BAD_VALUE;
                 if (t->t_pad0 != 0)

@@ -90,10 +90,14 @@ int ruleset_check_tables(struct ruleset_vctx *ctx)
                         return RULESET_E_BAD_STRING;
                 if (t->tb_flags & ~RULESET_TBLF_ALL)
                         return RULESET_E_BAD_VALUE;
-                if ((uint64_t)t->tb_first + t->tb_count > v->rv_n_tentries)
+                if ((uint64_t)t->tb_first + t->tb_count > v->rv_n_tentries ||
+                    t->tb_anchor >= v->rv_n_anchors)
                         return RULESET_E_BAD_INDEX;
+                if (t->tb_pad != 0)
+                        return RULESET_E_RESERVED;
                 for (j = 0; j < i; j++)
-                        if (ruleset_streq(v->rv_strings + t->tb_name,
+                        if (v->rv_tables[j].tb_anchor == t->tb_anchor &&
+                            ruleset_streq(v->rv_strings + t->tb_name,
                                           v->rv_strings + v->rv_tables[j].tb_name))
                                 return RULESET_E_BAD_STRING;
         }

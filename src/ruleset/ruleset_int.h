@@ -28,6 +28,21 @@ int ruleset_check_rules(struct ruleset_vctx *ctx, const struct ruleset_rule *r, 
                         int scrub);
 int ruleset_check_trans(struct ruleset_vctx *ctx);
 
+/* Version 3 (ruleset_check_v3.c): the anchor tree, pool entries and queues
+ * (run before tables and rules), and each rule's version 3 fields. */
+int ruleset_check_anchors(struct ruleset_vctx *ctx);
+int ruleset_check_pool_section(struct ruleset_vctx *ctx);
+int ruleset_check_queues(struct ruleset_vctx *ctx);
+int ruleset_check_rule_v3(struct ruleset_vctx *ctx, const struct ruleset_rule *r, int scrub);
+int ruleset_check_trans_v3(struct ruleset_vctx *ctx, const struct ruleset_trans *t);
+
+/* A section's order: rules sorted by anchor (then kind), numbered from 0
+ * within each; start from {0, 0, 0}. */
+struct ruleset_order {
+        uint32_t anchor, kind, next;
+};
+int ruleset_check_order(struct ruleset_order *o, uint32_t anchor, uint32_t kind, uint32_t nr);
+
 /* Shared by rule and translation checks. */
 int ruleset_check_addr(struct ruleset_vctx *ctx, const struct ruleset_addr *a, uint8_t rule_af);
 int ruleset_check_endpoint(struct ruleset_vctx *ctx, const struct ruleset_endpoint *e,

@@ -16,6 +16,9 @@ static const uint32_t ruleset_sec_elem[RULESET_SEC_COUNT] = {
     [RULESET_SEC_SCRUB] = sizeof(struct ruleset_rule),
     [RULESET_SEC_TRANS] = sizeof(struct ruleset_trans),
     [RULESET_SEC_FILTER] = sizeof(struct ruleset_rule),
+    [RULESET_SEC_ANCHORS] = sizeof(struct ruleset_anchor),
+    [RULESET_SEC_POOLS] = sizeof(struct ruleset_pool_entry),
+    [RULESET_SEC_QUEUES] = sizeof(struct ruleset_queue),
 };
 
 static void ruleset_zero_view(struct ruleset_view *v)
@@ -110,6 +113,12 @@ static void ruleset_fill_view(const uint8_t *base, struct ruleset_view *v)
         v->rv_n_trans = s[RULESET_SEC_TRANS].rs_count;
         v->rv_filter = (const struct ruleset_rule *)(base + s[RULESET_SEC_FILTER].rs_off);
         v->rv_n_filter = s[RULESET_SEC_FILTER].rs_count;
+        v->rv_anchors = (const struct ruleset_anchor *)(base + s[RULESET_SEC_ANCHORS].rs_off);
+        v->rv_n_anchors = s[RULESET_SEC_ANCHORS].rs_count;
+        v->rv_pool = (const struct ruleset_pool_entry *)(base + s[RULESET_SEC_POOLS].rs_off);
+        v->rv_n_pool = s[RULESET_SEC_POOLS].rs_count;
+        v->rv_queues = (const struct ruleset_queue *)(base + s[RULESET_SEC_QUEUES].rs_off);
+        v->rv_n_queues = s[RULESET_SEC_QUEUES].rs_count;
 }
 
 static int ruleset_check_strings(struct ruleset_vctx *ctx)
@@ -157,7 +166,10 @@ int ruleset_validate(const void *blob, size_t len, struct ruleset_view *out, uin
         ctx.where = 0;
         if ((err = ruleset_check_strings(&ctx)) != RULESET_OK ||
             (err = ruleset_check_options(&ctx)) != RULESET_OK ||
+            (err = ruleset_check_anchors(&ctx)) != RULESET_OK ||
             (err = ruleset_check_ifaces(&ctx)) != RULESET_OK ||
+            (err = ruleset_check_pool_section(&ctx)) != RULESET_OK ||
+            (err = ruleset_check_queues(&ctx)) != RULESET_OK ||
             (err = ruleset_check_tables(&ctx)) != RULESET_OK ||
             (err = ruleset_check_rules(&ctx, view.rv_scrub, view.rv_n_scrub, 1)) != RULESET_OK ||
             (err = ruleset_check_trans(&ctx)) != RULESET_OK ||

@@ -353,6 +353,103 @@ static void m_options_reserved(uint8_t *b, struct ruleset_header *h, struct rule
         ((struct ruleset_options *)(b + OFF(b, v->rv_opts)))->ro_pad = 1;
 }
 
+/* Version 3: the anchor tree, anchor membership and calls, tags, routes. */
+static struct ruleset_rule *rule0(uint8_t *b, struct ruleset_view *v)
+{
+        return (struct ruleset_rule *)(b + OFF(b, v->rv_filter));
+}
+static void m_no_main_anchor(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)b;
+        (void)v;
+        h->rh_sec[RULESET_SEC_ANCHORS].rs_count = 0;
+}
+static void m_main_anchor_path(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_anchor *)(b + OFF(b, v->rv_anchors)))[0].an_path = v->rv_filter[0].r_label;
+}
+static void m_rule_anchor(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        rule0(b, v)->r_anchor = 1;
+}
+static void m_table_anchor(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_table *)(b + OFF(b, v->rv_tables)))[0].tb_anchor = 1;
+}
+static void m_call_on_pass(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        rule0(b, v)->r_call = 0;
+}
+static void m_call_main(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        rule0(b, v)->r_action = RULESET_ACT_ANCHOR;
+        rule0(b, v)->r_block = 0;
+        rule0(b, v)->r_call = 0; /* the main ruleset, and not as a wildcard */
+}
+static void m_tag_ref(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        rule0(b, v)->r_tag = v->rv_strings_len;
+}
+static void m_tagged_not(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        rule0(b, v)->r_xflags = RULESET_RX_TAGGED_NOT; /* without a tag to match */
+}
+static void m_route_enum(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        rule0(b, v)->r_rt = RULESET_RT_MAX;
+}
+static void m_route_no_pool(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        rule0(b, v)->r_rt = RULESET_RT_REPLY_TO;
+}
+static void m_prio_range(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        rule0(b, v)->r_xflags = RULESET_RX_PRIO;
+        rule0(b, v)->r_prio = 8;
+}
+static void m_v3_pad(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        rule0(b, v)->r_pad6[1] = 1;
+}
+static void m_trans_pool_range(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        struct ruleset_trans *t = (struct ruleset_trans *)(b + OFF(b, v->rv_trans));
+        t[0].t_pool.ra_type = RULESET_ADDR_ANY;
+        t[0].t_pool.ra_ref = RULESET_NONE;
+        t[0].t_pool.ra_ifmod = 0;
+        t[0].t_pool_count = 1; /* an entry the empty pool section lacks */
+}
+
+static void test_corruptions_v3(void **state)
+{
+        (void)state;
+        expect(m_no_main_anchor, RULESET_E_COUNT_OVERFLOW);
+        expect(m_main_anchor_path, RULESET_E_BAD_VALUE);
+        expect(m_rule_anchor, RULESET_E_BAD_INDEX);
+        expect(m_table_anchor, RULESET_E_BAD_INDEX);
+        expect(m_call_on_pass, RULESET_E_BAD_VALUE);
+        expect(m_call_main, RULESET_E_BAD_INDEX);
+        expect(m_tag_ref, RULESET_E_BAD_STRING);
+        expect(m_tagged_not, RULESET_E_BAD_VALUE);
+        expect(m_route_enum, RULESET_E_BAD_ENUM);
+        expect(m_route_no_pool, RULESET_E_BAD_VALUE);
+        expect(m_prio_range, RULESET_E_BAD_VALUE);
+        expect(m_v3_pad, RULESET_E_RESERVED);
+        expect(m_trans_pool_range, RULESET_E_BAD_INDEX);
+}
+
 static void test_corruptions(void **state)
 {
         (void)state;
@@ -444,7 +541,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_valid),          cmocka_unit_test(test_truncations),
             cmocka_unit_test(test_length),         cmocka_unit_test(test_corruptions),
-            cmocka_unit_test(test_random_mutants), cmocka_unit_test(test_strerror),
+            cmocka_unit_test(test_corruptions_v3), cmocka_unit_test(test_random_mutants),
+            cmocka_unit_test(test_strerror),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
