@@ -297,7 +297,10 @@ enum ruleset_addr_type {
         RULESET_ADDR_IFNAME = 3, /* `IF`: addresses of interface ra_ref at load time */
         RULESET_ADDR_DYNIF = 4,  /* `(IF)`: follows address changes of ra_ref */
         RULESET_ADDR_TABLE = 5,  /* `<name>`: table ra_ref */
-        RULESET_ADDR_MAX = 6,
+        RULESET_ADDR_RANGE = 6,  /* version 3: `a - b`: ra_addr is a, and b is the
+                                    address of RULESET_SEC_POOLS entry ra_ref (a HOST
+                                    of the same family and full length); a <= b */
+        RULESET_ADDR_MAX = 7,
 };
 
 /* ra_ifmod bits for IFNAME/DYNIF/SELF (pf's PFI_AFLAG_*) */
@@ -317,6 +320,7 @@ struct ruleset_addr {
         uint8_t ra_ifmod;     /* RULESET_IFMOD_* (IFNAME/DYNIF only) */
         uint8_t ra_pad[3];    /* 0 */
         uint32_t ra_ref;      /* IFNAME/DYNIF: iface index; TABLE: table index;
+                                 RANGE: pool entry of the last address;
                                  else RULESET_NONE */
         uint8_t ra_addr[16];  /* HOST: network order; v4 in the first 4 bytes;
                                  bits past the prefix are 0; else all 0 */

@@ -89,6 +89,8 @@ static int conv_addr(const struct load_ctx *c, const struct ruleset_addr *in,
                 out->ra_type = ENG_AT_TABLE;
                 out->ra_table = (uint16_t)c->tmap[in->ra_ref];
                 break;
+        case RULESET_ADDR_RANGE:
+                return ENG_ENOTSUP; /* not acted on yet: refused, never ignored */
         default:
                 return ENG_EBADRS;
         }

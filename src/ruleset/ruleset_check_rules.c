@@ -61,6 +61,8 @@ int ruleset_check_addr(struct ruleset_vctx *ctx, const struct ruleset_addr *a, u
                         return RULESET_E_BAD_VALUE;
                 return ruleset_check_host(a);
         }
+        if (a->ra_type == RULESET_ADDR_RANGE)
+                return ruleset_check_range(ctx, a, rule_af);
         if (a->ra_prefixlen != 0 || !ruleset_zero(a->ra_addr, sizeof(a->ra_addr)))
                 return RULESET_E_BAD_VALUE;
         switch (a->ra_type) {

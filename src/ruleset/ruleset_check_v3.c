@@ -117,6 +117,32 @@ int ruleset_check_queues(struct ruleset_vctx *ctx)
         return RULESET_OK;
 }
 
+/* `a - b`: a here, b in a pool entry; same family, full length, a <= b. */
+int ruleset_check_range(struct ruleset_vctx *ctx, const struct ruleset_addr *a, uint8_t rule_af)
+{
+        const struct ruleset_view *v = ctx->view;
+        const struct ruleset_addr *b;
+        unsigned alen, i;
+
+        if (rule_af == RULESET_AF_UNSPEC || a->ra_af != rule_af || a->ra_ifmod != 0)
+                return RULESET_E_BAD_VALUE;
+        alen = a->ra_af == RULESET_AF_INET ? 32 : 128;
+        if (a->ra_prefixlen != alen || !ruleset_bits_clear(a->ra_addr, alen))
+                return RULESET_E_BAD_VALUE;
+        if (a->ra_ref >= v->rv_n_pool)
+                return RULESET_E_BAD_INDEX;
+        b = &v->rv_pool[a->ra_ref].pe_addr;
+        if (b->ra_type != RULESET_ADDR_HOST || b->ra_af != a->ra_af || b->ra_prefixlen != alen ||
+            b->ra_neg || b->ra_ifmod != 0 || b->ra_ref != RULESET_NONE ||
+            !ruleset_bits_clear(b->ra_addr, alen))
+                return RULESET_E_BAD_VALUE;
+        for (i = 0; i < alen / 8; i++) {
+                if (a->ra_addr[i] != b->ra_addr[i])
+                        return a->ra_addr[i] < b->ra_addr[i] ? RULESET_OK : RULESET_E_BAD_VALUE;
+        }
+        return RULESET_OK;
+}
+
 static int ruleset_check_tag(const struct ruleset_view *v, uint32_t ref)
 {
         if (ref == RULESET_NONE)

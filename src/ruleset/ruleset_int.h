@@ -35,6 +35,7 @@ int ruleset_check_pool_section(struct ruleset_vctx *ctx);
 int ruleset_check_queues(struct ruleset_vctx *ctx);
 int ruleset_check_rule_v3(struct ruleset_vctx *ctx, const struct ruleset_rule *r, int scrub);
 int ruleset_check_trans_v3(struct ruleset_vctx *ctx, const struct ruleset_trans *t);
+int ruleset_check_range(struct ruleset_vctx *ctx, const struct ruleset_addr *a, uint8_t rule_af);
 
 /* A section's order: rules sorted by anchor (then kind), numbered from 0
  * within each; start from {0, 0, 0}. */
