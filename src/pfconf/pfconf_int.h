@@ -317,8 +317,9 @@ struct pfconf_out {
 enum pfconf_section {
         PFCONF_SEC_OPTIONS = 0,
         PFCONF_SEC_SCRUB = 1,
-        PFCONF_SEC_TRANS = 2,
-        PFCONF_SEC_FILTER = 3,
+        PFCONF_SEC_QUEUE = 2, /* altq and queue definitions */
+        PFCONF_SEC_TRANS = 3,
+        PFCONF_SEC_FILTER = 4,
 };
 
 struct pfconf {
@@ -340,9 +341,10 @@ struct pfconf {
         int require_order;                  /* `set require-order`: pfconf_order() checks */
         struct pfconf_rule *state_defaults; /* `set state-defaults` */
         uint32_t syncookie_hi, syncookie_lo;
-        int files_ok;      /* include and table files may be read */
-        int include_depth; /* includes being parsed */
-        size_t file_bytes; /* read from included and table files so far */
+        int files_ok;             /* include and table files may be read */
+        int include_depth;        /* includes being parsed */
+        size_t file_bytes;        /* read from included and table files so far */
+        struct pfconf_altq *altq; /* ALTQ definitions so far (pfconf_altq.h), or NULL */
 };
 
 #define PFCONF_MAX_INCLUDE_DEPTH 16
@@ -421,6 +423,9 @@ void pfconf_parse_filter(struct pfconf *pf);
 void pfconf_parse_scrub(struct pfconf *pf);
 void pfconf_parse_trans(struct pfconf *pf);
 void pfconf_parse_antispoof(struct pfconf *pf);
+void pfconf_parse_altq(struct pfconf *pf);     /* pfconf_altq.c */
+void pfconf_parse_queuedef(struct pfconf *pf); /* pfconf_altq.c */
+void pfconf_altq_commit(struct pfconf *pf);    /* after the file: pfctl's per-interface checks */
 struct pfconf_if *pfconf_parse_ifspec(struct pfconf *pf);
 struct pfconf_host *pfconf_parse_hosts(struct pfconf *pf, int allow_list);
 struct pfconf_host *pfconf_parse_host(struct pfconf *pf);

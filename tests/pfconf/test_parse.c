@@ -249,9 +249,10 @@ static void test_errors(void **state)
                      "t.conf:1: invalid prefix length '33' (0..32)\n"
                      "t.conf:2: syntax error: unexpected 'foo', expecting a rule option or end "
                      "of line\n");
-        expect_error("pass\nset limit states 5\n",
-                     "t.conf:2: rules must be in order: options, normalization, translation, "
-                     "filtering\n");
+        expect_error(
+            "pass\nset limit states 5\n",
+            "t.conf:2: rules must be in order: options, normalization, queueing, translation, "
+            "filtering\n");
         expect_error("pass inet6 from 10.0.0.1\n", "t.conf:1: rule expands to no valid "
                                                    "combination\n");
         expect_error("pass in on $x\n", "t.conf:1: macro not defined: 'x'\n");
