@@ -413,6 +413,10 @@ void pfconf_parse_file(struct pfconf *pf);
 void pfconf_order(struct pfconf *pf, int section);
 void pfconf_parse_set(struct pfconf *pf);
 void pfconf_parse_table(struct pfconf *pf);
+/* A table entry as pf.conf writes it, without its `!`; ifname names an
+ * interface entry's interface. */
+void pfconf_tentry_format(const struct ruleset_tentry *e, const char *ifname, char *buf,
+                          size_t len);
 /* One state option (`keep state (...)`, `set state-defaults`) into r. */
 void pfconf_state_opt(struct pfconf *pf, struct pfconf_rule *r);
 /* The whole of a regular file, in the arena; fails the statement if it cannot. */
@@ -429,6 +433,10 @@ void pfconf_altq_commit(struct pfconf *pf);    /* after the file: pfctl's per-in
 struct pfconf_if *pfconf_parse_ifspec(struct pfconf *pf);
 struct pfconf_host *pfconf_parse_hosts(struct pfconf *pf, int allow_list);
 struct pfconf_host *pfconf_parse_host(struct pfconf *pf);
+/* A word that can name an interface or group (wan, em0, em0.100): not a host name. */
+int pfconf_ifname_ok(const char *s);
+/* "name[:network|:broadcast|:peer][:0]" or "self" into h (ifname or SELF, ra_ifmod). */
+void pfconf_ifmods(struct pfconf *pf, struct pfconf_host *h, char *text, int line);
 struct pfconf_port *pfconf_parse_ports(struct pfconf *pf);
 void pfconf_parse_fromto(struct pfconf *pf, struct pfconf_rule *r);
 /* A filter option pfctl takes that the firewall does not enforce; 0 if the

@@ -55,6 +55,41 @@ char *pfconf_read_file(struct pfconf *pf, const char *path, int line, size_t *le
         return buf;
 }
 
+/*
+ * An interface or `self` in a table: the entry holds the reference (blob
+ * version 3: family UNSPEC, the interface index in the first four address
+ * bytes, RULESET_NONE for self, the modifiers as the prefix length); the
+ * firewall puts the addresses in when it loads the ruleset, as pfctl puts
+ * in those of the machine it runs on when it parses.
+ */
+static int pfconf_tentry_iface(struct pfconf *pf, char *text, int neg, int line)
+{
+        struct ruleset_tentry *e;
+        struct pfconf_host h;
+        uint32_t idx = RULESET_NONE;
+
+        char base[RULESET_IFNAMSIZ];
+        size_t n = strcspn(text, ":");
+
+        /* Not an interface either (a host name, a bad address): the caller says so. */
+        if (n >= sizeof(base))
+                return -1;
+        memcpy(base, text, n);
+        base[n] = '\0';
+        if (strcmp(base, "self") != 0 && !pfconf_ifname_ok(base))
+                return -1;
+        memset(&h, 0, sizeof(h));
+        pfconf_ifmods(pf, &h, text, line);
+        if (h.addr.ra_type != RULESET_ADDR_SELF)
+                idx = pfconf_out_iface(pf, h.ifname, line);
+        e = pfconf_out_tentry(pf, line);
+        e->te_af = RULESET_AF_UNSPEC;
+        e->te_prefixlen = h.addr.ra_ifmod;
+        e->te_neg = (uint8_t)neg;
+        memcpy(e->te_addr, &idx, sizeof(idx));
+        return 0;
+}
+
 /* "ADDR", "ADDR/LEN", "!ADDR..." (each `!` toggles, as pfctl's append_addr()). */
 static int pfconf_tentry_text(struct pfconf *pf, const char *text, int neg, int line)
 {
@@ -74,7 +109,7 @@ static int pfconf_tentry_text(struct pfconf *pf, const char *text, int neg, int 
         if (slash != NULL)
                 buf[slash - text] = '\0';
         if ((r = pfconf_addr_parse(buf, &a)) < 0)
-                return -1;
+                return slash == NULL ? pfconf_tentry_iface(pf, buf, neg, line) : -1;
         if (slash != NULL) {
                 if (pfconf_parse_u32(slash + 1, a.ra_af == RULESET_AF_INET ? 32 : 128, &plen) < 0)
                         return -1;
@@ -116,8 +151,8 @@ static void pfconf_table_file(struct pfconf *pf, const char *name, const char *p
                 buf[i] = '\0';
                 if (pfconf_tentry_text(pf, buf + start, 0, line) < 0)
                         pfconf_fail(pf, line,
-                                    "table <%s>: \"%s\" line %d: '%s': only IPv4/IPv6 addresses "
-                                    "and prefixes are supported",
+                                    "table <%s>: \"%s\" line %d: '%s' is neither an address nor "
+                                    "an interface name",
                                     name, path, fline, buf + start);
                 buf[i] = end;
         }
@@ -145,9 +180,27 @@ static void pfconf_table_entry(struct pfconf *pf)
         }
         if (pfconf_tentry_text(pf, text, neg, line) < 0)
                 pfconf_fail(pf, line,
-                            "table entry '%s': only IPv4/IPv6 addresses and prefixes are "
-                            "supported",
-                            text);
+                            "table entry '%s' is neither an address nor an interface name", text);
+}
+
+void pfconf_tentry_format(const struct ruleset_tentry *e, const char *ifname, char *buf, size_t len)
+{
+        uint32_t idx;
+        size_t n;
+
+        if (e->te_af != RULESET_AF_UNSPEC) {
+                pfconf_addr_format(e->te_addr, e->te_af, buf, len);
+                n = strlen(buf);
+                if (e->te_prefixlen != (e->te_af == RULESET_AF_INET ? 32 : 128))
+                        snprintf(buf + n, len - n, "/%u", e->te_prefixlen);
+                return;
+        }
+        memcpy(&idx, e->te_addr, sizeof(idx));
+        snprintf(buf, len, "%s%s%s%s%s", idx == RULESET_NONE ? "self" : ifname,
+                 e->te_prefixlen & RULESET_IFMOD_NETWORK ? ":network" : "",
+                 e->te_prefixlen & RULESET_IFMOD_BROADCAST ? ":broadcast" : "",
+                 e->te_prefixlen & RULESET_IFMOD_PEER ? ":peer" : "",
+                 e->te_prefixlen & RULESET_IFMOD_NOALIAS ? ":0" : "");
 }
 
 /* pfctl's print_tabledef(): flags, then files and inline lists as written. */
@@ -172,10 +225,16 @@ static void pfconf_echo_table(struct pfconf *pf, const char *name, uint32_t flag
                         for (j = 0; j < seg->count; j++) {
                                 const struct ruleset_tentry *e = &pf->out.tentries[seg->first + j];
 
-                                pfconf_addr_format(e->te_addr, e->te_af, buf, sizeof(buf));
+                                uint32_t idx;
+
+                                memcpy(&idx, e->te_addr, sizeof(idx));
+                                pfconf_tentry_format(
+                                    e,
+                                    e->te_af == RULESET_AF_UNSPEC && idx != RULESET_NONE
+                                        ? pf->out.strings + pf->out.ifaces[idx].if_name
+                                        : "",
+                                    buf, sizeof(buf));
                                 pfconf_echo(pf, " %s%s", e->te_neg ? "!" : "", buf);
-                                if (e->te_prefixlen != (e->te_af == RULESET_AF_INET ? 32 : 128))
-                                        pfconf_echo(pf, "/%u", e->te_prefixlen);
                         }
                         if (seg->next == NULL || seg->next->file != NULL)
                                 break;

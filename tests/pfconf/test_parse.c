@@ -258,9 +258,9 @@ static void test_errors(void **state)
         expect_error("pass in on $x\n", "t.conf:1: macro not defined: 'x'\n");
         expect_error("pass proto tcp from port 99999\n", "t.conf:1: unknown port '99999'\n");
         expect_error("pass proto { }\n", "t.conf:1: empty protocol list\n");
-        expect_error("table <t> { wan }\n",
-                     "t.conf:1: table entry 'wan': only IPv4/IPv6 addresses and prefixes are "
-                     "supported\n");
+        expect_error("table <t> { www.example.com }\n",
+                     "t.conf:1: table entry 'www.example.com' is neither an address nor an "
+                     "interface name\n");
         expect_error("pass label \"a\" label \"b\"\n", "t.conf:1: label given twice\n");
         expect_error("nat on wan from any to any -> { 1.2.3.4 5.6.7.8 }\n",
                      "t.conf:1: address pools with several addresses are not supported\n");
