@@ -129,6 +129,7 @@ static int lock_dir(char *err, size_t len)
 {
         struct stat st;
 
+        mkdir("/run", 0755); /* a bare initramfs may lack them */
         mkdir("/run/lock", 01777);
         if (mkdir(MOAT_DEVICE_LOCK_DIR, 0700) < 0 && errno != EEXIST) {
                 snprintf(err, len, "%s: %s", MOAT_DEVICE_LOCK_DIR, strerror(errno));
