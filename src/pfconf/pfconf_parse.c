@@ -83,8 +83,9 @@ static void pfconf_parse_include(struct pfconf *pf)
         int line = pf->tok.line;
 
         pfconf_next(pf); /* include */
-        if (pf->tok.type != T_STRING)
-                pfconf_unexpected(pf, "a quoted file name");
+        /* pfctl takes the name quoted or not */
+        if (pf->tok.type != T_STRING && pf->tok.type != T_WORD)
+                pfconf_unexpected(pf, "a file name");
         path = pf->tok.text;
         pfconf_next(pf);
         if (pf->tok.type != T_NL && pf->tok.type != T_EOF)

@@ -11,6 +11,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -25,18 +27,27 @@ struct pfconf_tseg {
 
 char *pfconf_read_file(struct pfconf *pf, const char *path, int line, size_t *len)
 {
-        struct stat st;
+        struct stat st, null;
         FILE *f;
         char *buf;
+        int fd;
 
         if (!pf->files_ok)
                 pfconf_fail(pf, line, "\"%s\": reading files is not allowed here", path);
-        if ((f = fopen(path, "r")) == NULL)
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+        if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
                 pfconf_fail(pf, line, "cannot load \"%s\": %s", path, strerror(errno));
-        /* Only regular files: a device or a FIFO could block or never end. */
-        if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-                fclose(f);
+        /* Only regular files, and /dev/null (pfctl reads it as empty): a
+         * device or a FIFO could block or never end. */
+        if (fstat(fd, &st) != 0 ||
+            !(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 &&
+                                      null.st_rdev == st.st_rdev && S_ISCHR(null.st_mode)))) {
+                close(fd);
                 pfconf_fail(pf, line, "cannot load \"%s\": not a regular file", path);
+        }
+        if ((f = fdopen(fd, "r")) == NULL) {
+                close(fd);
+                pfconf_fail(pf, line, "cannot load \"%s\": %s", path, strerror(errno));
         }
         if ((uint64_t)st.st_size > PFCONF_MAX_INPUT - pf->file_bytes) {
                 fclose(f);
@@ -137,7 +148,7 @@ static void pfconf_table_file(struct pfconf *pf, const char *name, const char *p
         for (;;) {
                 while (i < len && isspace((unsigned char)buf[i]))
                         fline += buf[i++] == '\n';
-                if (i < len && buf[i] == '#') {
+                if (i < len && (buf[i] == '#' || buf[i] == ';')) { /* pfctl: both start a comment */
                         while (i < len && buf[i] != '\n')
                                 i++;
                         continue;
