@@ -253,6 +253,8 @@ static inline int keep_state(struct engine *eng, struct eng_pdesc *pd, struct en
                 return ENG_DROP;
         }
         state_start(eng, s, r, pd);
+        eng_rt_state_start(eng, s, r, pd);
+        eng_rt_from_state(eng, s, pd, v);
         if (r && r->r_keep == ENG_KEEP_SYNPROXY && pd->pd_proto == ENG_PROTO_TCP &&
             pd->pd_dir == ENG_DIR_IN &&
             (pd->pd_tcpflags & (ENG_TH_SYN | ENG_TH_ACK)) == ENG_TH_SYN) {
@@ -321,9 +323,10 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
         }
         if (r && r->r_log)
                 eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, r->r_nr);
-        if ((!r || r->r_keep == ENG_KEEP_NONE) && !nr)
+        if (later_frag || pd->pd_icmp_err || ((!r || r->r_keep == ENG_KEEP_NONE) && !nr)) {
+                /* no state, or nothing to key one on: a route is picked now */
+                eng_rt_stateless(eng, r, pd, v);
                 return ENG_PASS;
-        if (later_frag || pd->pd_icmp_err)
-                return ENG_PASS; /* nothing to key a state on */
+        }
         return keep_state(eng, pd, v, r, ridx, nidx, &wire, &stack);
 }

@@ -364,6 +364,7 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
                 o->r_tcp_flagset = RULESET_TH_SYN | RULESET_TH_ACK;
         }
         pfconf_emit_notenf(pf, r, c, o);
+        pfconf_emit_route(pf, r, o);
         if (r->label != NULL) {
                 struct pfconf_label_ctx lc = {r->label, o->r_ifidx, o->r_proto,
                                               o->r_nr,  &o->r_src,  &o->r_dst};
@@ -531,5 +532,7 @@ void pfconf_expand(struct pfconf *pf, struct pfconf_rule *r)
                 pfconf_expand_trans(pf, r);
                 return;
         }
+        if (pfconf_check_route(pf, r) != 0)
+                return;
         pfconf_expand_filter(pf, r);
 }

@@ -23,8 +23,7 @@ static _Noreturn void pfconf_not_supported(struct pfconf *pf)
 
 static int pfconf_is_unsupported_opt(const struct pfconf *pf)
 {
-        static const int kws[] = {KW_TAG,    KW_TAGGED,      KW_ROUTE_TO, KW_REPLY_TO,
-                                  KW_DUP_TO, KW_PROBABILITY, KW_TOS,      KW_RTABLE};
+        static const int kws[] = {KW_TAG, KW_TAGGED, KW_PROBABILITY, KW_TOS, KW_RTABLE};
         size_t i;
 
         for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
@@ -299,6 +298,8 @@ static void pfconf_rule_head(struct pfconf *pf, struct pfconf_rule *r, int allow
         }
         if (pfconf_accept_kw(pf, KW_ON))
                 r->ifs = pfconf_parse_ifspec(pf);
+        if (r->kind == PFCONF_R_FILTER)
+                pfconf_parse_route(pf, r);
         if (pfconf_is_unsupported_opt(pf))
                 pfconf_not_supported(pf);
         if (pfconf_accept_kw(pf, KW_INET))
