@@ -593,6 +593,7 @@ struct engine {
         } conn[ENG_MAX_IFS * ENG_IF_MAXADDR * 2];
         uint32_t nconn;
         bool has_gw[2];
+        struct eng_addr if_gw4[ENG_MAX_IFS]; /* each interface's IPv4 gateway, resolved ahead */
 
         /* states */
         struct pf_state *states;

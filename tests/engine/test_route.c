@@ -242,6 +242,36 @@ static void t_route_to_outbound(void **st)
         h_free(h);
 }
 
+/* An interface's own gateway is asked for ahead of traffic, on its link. */
+static void t_interface_gateway_resolved_ahead(void **st)
+{
+        (void)st;
+        struct harness *h = h_new(NULL);
+        struct eng_addr gw;
+        uint32_t i, asked = 0;
+
+        eng_if_set(h->eng, H_WAN2, "wan2", WAN2_MAC, 1500, 0, 0);
+        pb_addr(&gw, 4, "198.51.100.1");
+        eng_if_addr_add(h->eng, H_WAN2, 4, &gw, 24);
+        h->txq[H_WAN2].tq_frames = wan2_frames;
+        h->txq[H_WAN2].tq_cap = H_SLOTS;
+        h->txq[H_WAN2].tq_buf = wan2_buf;
+        h->txq[H_WAN2].tq_bufsize = sizeof(wan2_buf);
+        eng_txq_reset(&h->txq[H_WAN2]);
+        pb_addr(&gw, 4, "198.51.100.254");
+        assert_int_equal(eng_if_gateway(h->eng, H_WAN2, &gw), ENG_OK);
+        eng_tick(h->eng, h->txq, h->now);
+        for (i = 0; i < h->txq[H_WAN2].tq_count; i++) {
+                const uint8_t *o = out_frame(h, H_WAN2, i);
+
+                /* an ARP request (type 0x0806, op 1) for 198.51.100.254 */
+                if (o[12] == 0x08 && o[13] == 0x06 && o[21] == 1 && memcmp(o + 38, gw.ea_b, 4) == 0)
+                        asked++;
+        }
+        assert_int_equal(asked, 1);
+        h_free(h);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -251,6 +281,7 @@ int main(void)
             cmocka_unit_test(t_sticky_address_keeps_a_source),
             cmocka_unit_test(t_dup_to_copies),
             cmocka_unit_test(t_route_to_outbound),
+            cmocka_unit_test(t_interface_gateway_resolved_ahead),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
