@@ -15,13 +15,27 @@ struct eng_rtentry {
 };
 #define ENG_MAX_RTPOOL 256 /* route pool entries of one ruleset */
 
-/* The route a state's packets take (pf's rt_kif, rt_addr), by state index. */
+/* The route a state's packets take (pf's rt_kif, rt_addr), by state index;
+ * and the sticky-address node of its translation (ENG_SX_NATSN). */
 struct eng_state_rt {
         uint16_t ifindex;
         uint8_t has_gw;
         uint8_t pad;
         struct eng_addr gw;
+        uint32_t nat_sn;
 };
+#define ENG_SX_NATSN  0x01 /* pf_state.xflags: tied to a nat sticky-address node */
+#define ENG_MAX_TPOOL 128  /* translation pool entries of one ruleset */
+
+/* The address a translation pool gives a new connection from src (pf_map_addr). */
+bool eng_nat_pool_addr(struct engine *eng, struct eng_rule *nr, uint32_t nidx, int af,
+                       const struct eng_addr *src, struct eng_addr *out);
+/* A new state of a sticky translation: tied to the node its address came from. */
+void eng_nat_sticky_attach(struct engine *eng, struct pf_state *s);
+/* Finds or makes the sticky-address node of (rule, source); ENG_NIL if none left. */
+uint32_t eng_src_sticky(struct engine *eng, uint32_t rule, int af, const struct eng_addr *a);
+/* One state less on node i (a sticky node's states end). */
+void eng_src_node_release(struct engine *eng, uint32_t i);
 
 struct eng_nexthop;
 

@@ -149,13 +149,19 @@ struct eng_rule {
         /* Translation target (nat/rdr/binat): an address or interface spec. */
         struct eng_rule_addr r_rpool;
         uint16_t r_rport[2]; /* nat: proxy port range; rdr: target port(s) */
-        /* route-to/reply-to/dup-to: entries [r_rt_first, +r_rt_count) of the
-         * bank's route pool (loaded from a blob only) */
+        /* route-to/reply-to/dup-to (filter rules): entries [r_rt_first,
+         * +r_rt_count) of the bank's route pool. A translation rule's pool
+         * uses r_rt_type, r_rt_sticky, r_rt_key and, for several targets,
+         * r_rt_first/count in the bank's translation pool (else r_rpool
+         * alone); r_rt_next is round-robin's place among its addresses.
+         * Loaded from a blob only. */
         uint8_t r_rt;        /* enum eng_rt */
         uint8_t r_rt_type;   /* enum eng_pool_type */
         uint8_t r_rt_sticky; /* sticky-address: a source keeps its entry */
         uint16_t r_rt_first, r_rt_count;
         uint32_t r_rt_next; /* round-robin: the next connection's entry (packet path) */
+        uint8_t r_mape_offset, r_mape_len; /* nat map-e-portset OFFSET/LEN/PSID, 0: none */
+        uint16_t r_mape_psid;
         uint8_t r_rt_key[16];
         uint16_t r_skip[ENG_SKIP_COUNT]; /* index of the next rule to try */
         struct eng_rule_counters r_cnt;  /* written by the packet path */

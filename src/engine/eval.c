@@ -254,6 +254,7 @@ static inline int keep_state(struct engine *eng, struct eng_pdesc *pd, struct en
         }
         state_start(eng, s, r, pd);
         eng_rt_state_start(eng, s, r, pd);
+        eng_nat_sticky_attach(eng, s);
         eng_rt_from_state(eng, s, pd, v);
         if (r && r->r_keep == ENG_KEEP_SYNPROXY && pd->pd_proto == ENG_PROTO_TCP &&
             pd->pd_dir == ENG_DIR_IN &&
@@ -281,10 +282,11 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
 
         eng_sk_from_pd(pd, &wire);
         stack = wire;
+        eng->nat_sticky = ENG_NIL; /* set by this packet's translation, if sticky */
         if (!later_frag && !pd->pd_icmp_err) {
                 nr = eng_nat_match(eng, pd, &nidx);
                 if (nr) {
-                        res = eng_nat_apply_rule(eng, nr, pd, &wire, &stack);
+                        res = eng_nat_apply_rule(eng, nr, nidx, pd, &wire, &stack);
                         if (res) {
                                 v->reason = res;
                                 return ENG_DROP;

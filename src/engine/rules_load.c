@@ -105,6 +105,8 @@ static void resolve_bank(const struct engine *eng, struct eng_bank *b)
                 resolve_addr(eng, &b->rules[i].r_dst);
                 resolve_addr(eng, &b->rules[i].r_rpool);
         }
+        for (i = 0; i < b->ntpool; i++)
+                resolve_addr(eng, &b->tpool[i]);
 }
 
 void eng_rules_resolve(struct engine *eng)

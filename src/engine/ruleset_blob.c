@@ -285,6 +285,36 @@ static int table_add_ifaddrs(struct engine *eng, int t, const struct eng_if *ifp
         return ENG_OK;
 }
 
+/* A translation pool's type and options, and its targets when several. */
+static int conv_trans_pool(const struct load_ctx *c, struct eng_bank *b,
+                           const struct ruleset_trans *in, struct eng_rule *r)
+{
+        uint32_t i;
+        int e;
+
+        r->r_rt_type = in->t_pool_type;
+        if (in->t_pool_opts & RULESET_PO_MAPE) {
+                r->r_mape_offset = in->t_mape_offset;
+                r->r_mape_len = in->t_mape_len;
+                r->r_mape_psid = in->t_mape_psid;
+        }
+        r->r_rt_sticky = (in->t_pool_opts & RULESET_PO_STICKY) != 0;
+        memcpy(r->r_rt_key, in->t_pool_key, sizeof(r->r_rt_key));
+        if (in->t_pool_count == 0)
+                return ENG_OK;
+        if (b->ntpool + in->t_pool_count > ENG_MAX_TPOOL)
+                return ENG_ENOMEM;
+        r->r_rt_first = (uint16_t)b->ntpool;
+        r->r_rt_count = (uint16_t)in->t_pool_count;
+        for (i = 0; i < in->t_pool_count; i++) {
+                e = conv_addr(c, &c->v->rv_pool[in->t_pool_first + i].pe_addr,
+                              &b->tpool[b->ntpool++]);
+                if (e)
+                        return e;
+        }
+        return ENG_OK;
+}
+
 /* `self` or an interface in a table: its addresses as they are now (pf
  * resolves them once, when the ruleset is loaded). */
 static int table_add_iface(struct engine *eng, const struct load_ctx *c, int t,
@@ -488,7 +518,7 @@ static int v3_unsupported(const struct ruleset_view *v)
                 const struct ruleset_trans *t = &v->rv_trans[i];
 
                 if (t->t_anchor != 0 || t->t_call != RULESET_NONE || t->t_tag != RULESET_NONE ||
-                    t->t_match_tag != RULESET_NONE || t->t_pool_count != 0 || t->t_pool_opts != 0)
+                    t->t_match_tag != RULESET_NONE || (t->t_pool_opts & RULESET_PO_ENDPOINT_IN))
                         return 1;
         }
         return 0;
@@ -530,6 +560,7 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
                 return r;
         start[0] = 0;
         b->nrtpool = 0;
+        b->ntpool = 0;
         for (i = 0; i < v.rv_n_filter; i++) {
                 uint8_t proto = v.rv_filter[i].r_proto;
 
@@ -548,7 +579,10 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
                 for (i = 0; i < v.rv_n_trans; i++) {
                         if (RULESET_TR_KIND(v.rv_trans[i].t_action) != kinds[k])
                                 continue;
-                        r = conv_trans(&ctx, &v.rv_trans[i], &b->rules[m++]);
+                        r = conv_trans(&ctx, &v.rv_trans[i], &b->rules[m]);
+                        if (!r)
+                                r = conv_trans_pool(&ctx, b, &v.rv_trans[i], &b->rules[m]);
+                        m++;
                         if (r)
                                 return r;
                 }

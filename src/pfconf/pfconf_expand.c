@@ -119,8 +119,8 @@ static int pfconf_af_merge(uint8_t *af, uint8_t haf)
 }
 
 /* Resolves names to indexes; interface-derived addresses stay symbolic. */
-static void pfconf_resolve_addr(struct pfconf *pf, const struct pfconf_host *h, uint8_t af,
-                                struct ruleset_addr *out, int line)
+void pfconf_resolve_addr(struct pfconf *pf, const struct pfconf_host *h, uint8_t af,
+                         struct ruleset_addr *out, int line)
 {
         *out = h->addr;
         switch (h->addr.ra_type) {
@@ -488,7 +488,7 @@ static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
                 pfconf_resolve_addr(pf, r->pool, af, &t->t_pool, r->line);
                 t->t_pool_port_lo = r->pool_lo;
                 t->t_pool_port_hi = r->pool_hi;
-                t->t_pool_type = r->pool_type;
+                pfconf_emit_trans_pool(pf, r, af, t);
                 /* As pfctl: an address set that may hold several addresses is
                  * used round-robin unless another pool type was asked for. */
                 if (t->t_pool_type == RULESET_POOL_NONE &&
@@ -527,7 +527,7 @@ void pfconf_expand(struct pfconf *pf, struct pfconf_rule *r)
         if (pfconf_check_rule(pf, r) != 0)
                 return;
         if (r->kind == PFCONF_R_TRANS) {
-                if (pfconf_check_trans(pf, r) != 0)
+                if (pfconf_check_trans(pf, r) != 0 || pfconf_check_trans_pool(pf, r) != 0)
                         return;
                 pfconf_expand_trans(pf, r);
                 return;

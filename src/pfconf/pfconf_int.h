@@ -50,6 +50,7 @@ enum pfconf_kw {
         KW_DNQUEUE,
         KW_DROP,
         KW_DUP_TO,
+        KW_ENDPOINT_INDEPENDENT,
         KW_FILE,
         KW_FLAGS,
         KW_FLOATING,
@@ -71,6 +72,7 @@ enum pfconf_kw {
         KW_LIMIT,
         KW_LOAD,
         KW_LOG,
+        KW_MAP_E_PORTSET,
         KW_MATCH,
         KW_MAX,
         KW_MAX_MSS,
@@ -299,10 +301,12 @@ struct pfconf_rule {
         struct pfconf_rthost *rthosts;
         struct pfconf_pool_opts rtpool;
         /* translation */
-        struct pfconf_host *pool; /* -> target (one) */
+        struct pfconf_host *pool; /* -> target, or `{ ... }` of several */
         uint16_t pool_lo, pool_hi;
         int has_pool_port;
-        uint8_t pool_type;
+        struct pfconf_pool_opts tpool;
+        uint8_t mape_offset, mape_len; /* map-e-portset OFFSET/LEN/PSID */
+        uint16_t mape_psid;
 };
 
 /* ---- compiler state ---- */
@@ -471,6 +475,20 @@ struct pfconf_proto *pfconf_parse_protos(struct pfconf *pf);
 int pfconf_parse_route(struct pfconf *pf, struct pfconf_rule *r);
 /* pfctl's pool_opts, any order, into po. */
 void pfconf_parse_pool_opts(struct pfconf *pf, struct pfconf_pool_opts *po);
+/* A translation pool option (pool_opts, map-e-portset, endpoint-independent);
+ * 0 if the token starts none. */
+int pfconf_parse_trans_opt(struct pfconf *pf, struct pfconf_rule *r);
+/* natrule's pool checks and defaults, once per rule; 0 if fine. */
+int pfconf_check_trans_pool(struct pfconf *pf, struct pfconf_rule *r);
+/* Names resolved to indexes; interface-derived addresses stay symbolic. */
+void pfconf_resolve_addr(struct pfconf *pf, const struct pfconf_host *h, uint8_t af,
+                         struct ruleset_addr *out, int line);
+/* The pool of one expanded translation rule into t and the pool section. */
+void pfconf_emit_trans_pool(struct pfconf *pf, const struct pfconf_rule *r, uint8_t af,
+                            struct ruleset_trans *t);
+/* ` -> POOL [port ...] [options]` as print_pool() prints a translation's. */
+void pfconf_print_trans_pool(FILE *out, const struct ruleset_view *v,
+                             const struct ruleset_trans *t);
 /* The checks and defaults pfctl applies to a rule's route once: may set r->af. */
 int pfconf_check_route(struct pfconf *pf, struct pfconf_rule *r);
 /* The route of one expanded filter rule into o and the pool section. */

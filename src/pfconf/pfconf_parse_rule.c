@@ -393,9 +393,7 @@ static void pfconf_trans_target(struct pfconf *pf, struct pfconf_rule *r)
         int line = pf->tok.line;
         uint32_t v;
 
-        if (pfconf_is_punct(pf, '{'))
-                pfconf_fail(pf, line, "address pools with several addresses are not supported");
-        r->pool = pfconf_parse_host(pf);
+        r->pool = pfconf_parse_hosts(pf, 1);
         if (pfconf_accept_kw(pf, KW_PORT)) {
                 char *text, *colon;
 
@@ -425,21 +423,9 @@ static void pfconf_trans_target(struct pfconf *pf, struct pfconf_rule *r)
                 pfconf_next(pf);
         }
         while (pf->tok.type != T_NL && pf->tok.type != T_EOF) {
-                if (pfconf_accept_kw(pf, KW_STATIC_PORT))
-                        r->tflags |= RULESET_TF_STATIC_PORT;
-                else if (pfconf_accept_kw(pf, KW_ROUND_ROBIN))
-                        r->pool_type = RULESET_POOL_ROUND_ROBIN;
-                else if (pfconf_accept_kw(pf, KW_RANDOM))
-                        r->pool_type = RULESET_POOL_RANDOM;
-                else if (pfconf_accept_kw(pf, KW_SOURCE_HASH))
-                        r->pool_type = RULESET_POOL_SOURCE_HASH;
-                else if (pfconf_accept_kw(pf, KW_BITMASK))
-                        r->pool_type = RULESET_POOL_BITMASK;
-                else if (pfconf_is_kw(pf, KW_STICKY_ADDRESS))
-                        pfconf_not_supported(pf);
-                else if (pfconf_accept_kw(pf, KW_LABEL))
+                if (pfconf_accept_kw(pf, KW_LABEL))
                         pfconf_parse_label(pf, r);
-                else
+                else if (!pfconf_parse_trans_opt(pf, r))
                         pfconf_unexpected(pf, "a pool option or end of line");
         }
 }

@@ -375,26 +375,6 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
         fputc('\n', out);
 }
 
-static void pfconf_print_pool(FILE *out, const struct ruleset_view *v,
-                              const struct ruleset_trans *t)
-{
-        static const char *const types[RULESET_POOL_MAX] = {"", " round-robin", " random",
-                                                            " source-hash", " bitmask"};
-        int kind = RULESET_TR_KIND(t->t_action);
-
-        fputs(" -> ", out);
-        pfconf_print_addr(out, v, &t->t_pool, 0);
-        if (kind != RULESET_TR_KIND(RULESET_TR_BINAT) && t->t_pool_port_lo != 0) {
-                if (t->t_pool_port_hi != 0 && t->t_pool_port_hi != t->t_pool_port_lo)
-                        fprintf(out, " port %u:%u", t->t_pool_port_lo, t->t_pool_port_hi);
-                else
-                        fprintf(out, " port %u", t->t_pool_port_lo);
-        }
-        fputs(types[t->t_pool_type], out);
-        if (t->t_flags & RULESET_TF_STATIC_PORT)
-                fputs(" static-port", out);
-}
-
 static void pfconf_print_trans(FILE *out, const struct ruleset_view *v,
                                const struct ruleset_trans *t, int flags)
 {
@@ -414,7 +394,7 @@ static void pfconf_print_trans(FILE *out, const struct ruleset_view *v,
         if (t->t_label != RULESET_NONE)
                 pfconf_print_label(out, ruleset_str(v, t->t_label));
         if (!(t->t_action & 1))
-                pfconf_print_pool(out, v, t);
+                pfconf_print_trans_pool(out, v, t);
         fputc('\n', out);
 }
 

@@ -55,3 +55,36 @@ void pfconf_print_route(FILE *out, const struct ruleset_view *v, const struct ru
                 fputs(" }", out);
         pfconf_print_pool_opts(out, r->r_rt_pool_type, r->r_rt_pool_opts, r->r_rt_key);
 }
+
+void pfconf_print_trans_pool(FILE *out, const struct ruleset_view *v, const struct ruleset_trans *t)
+{
+        int kind = RULESET_TR_KIND(t->t_action);
+        uint32_t i;
+
+        fputs(" -> ", out);
+        if (t->t_pool_count == 0) {
+                pfconf_print_addr(out, v, &t->t_pool, 0);
+        } else {
+                fputs("{ ", out);
+                for (i = 0; i < t->t_pool_count; i++) {
+                        if (i > 0)
+                                fputs(", ", out);
+                        pfconf_print_addr(out, v, &v->rv_pool[t->t_pool_first + i].pe_addr, 0);
+                }
+                fputs(" }", out);
+        }
+        if (kind != RULESET_TR_KIND(RULESET_TR_BINAT) && t->t_pool_port_lo != 0) {
+                if (t->t_pool_port_hi != 0 && t->t_pool_port_hi != t->t_pool_port_lo)
+                        fprintf(out, " port %u:%u", t->t_pool_port_lo, t->t_pool_port_hi);
+                else
+                        fprintf(out, " port %u", t->t_pool_port_lo);
+        }
+        pfconf_print_pool_opts(out, t->t_pool_type, t->t_pool_opts, t->t_pool_key);
+        if (t->t_pool_opts & RULESET_PO_ENDPOINT_IN)
+                fputs(" endpoint-independent", out);
+        if (t->t_flags & RULESET_TF_STATIC_PORT)
+                fputs(" static-port", out);
+        if (t->t_pool_opts & RULESET_PO_MAPE)
+                fprintf(out, " map-e-portset %u/%u/%u", t->t_mape_offset, t->t_mape_len,
+                        t->t_mape_psid);
+}
