@@ -33,6 +33,7 @@ enum eng_addr_type {
         ENG_AT_IFADDR,  /* IF or (IF): addresses of ea_ifindex */
         ENG_AT_IFNET,   /* IF:network */
         ENG_AT_NOROUTE, /* no-route: never matches here */
+        ENG_AT_RANGE,   /* `a - b`: ra_addr <= x <= ra_mask (ra_mask holds b, as pf's) */
 };
 
 /* Port operators (pf's PF_OP_*). Ports in host order. */

@@ -50,6 +50,10 @@ bool eng_rule_addr_match(const struct engine *eng, const struct eng_rule_addr *r
         case ENG_AT_TABLE:
                 m = eng_table_match(eng, ra->ra_table, af, a);
                 break;
+        case ENG_AT_RANGE: /* network order: bytewise compare is numeric */
+                m = ra->ra_af == af && memcmp(a->ea_b, ra->ra_addr.ea_b, af == 4 ? 4 : 16) >= 0 &&
+                    memcmp(a->ea_b, ra->ra_mask.ea_b, af == 4 ? 4 : 16) <= 0;
+                break;
         case ENG_AT_SELF:
                 m = eng_addr_is_self(eng, af, a);
                 break;

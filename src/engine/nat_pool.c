@@ -74,6 +74,33 @@ static int tbl_visit(void *arg, int af, const struct eng_addr *a, uint8_t plen, 
         return 0;
 }
 
+/* a + k, big-endian over the family's words. */
+static void addr_add(int af, const struct eng_addr *a, uint64_t k, struct eng_addr *out)
+{
+        int w = af == 4 ? 0 : 3;
+
+        memset(out, 0, sizeof(*out));
+        memcpy(out->ea_b, a->ea_b, af == 4 ? 4 : 16);
+        for (; w >= 0 && k; w--) {
+                uint64_t v = (uint64_t)__builtin_bswap32(out->ea_w[w]) + (k & 0xffffffffu);
+
+                out->ea_w[w] = __builtin_bswap32((uint32_t)v);
+                k = (k >> 32) + (v >> 32);
+        }
+}
+
+/* Addresses in the range lo..hi, at most 2^32 (a longer one is cycled in part). */
+static uint64_t range_count(int af, const struct eng_rule_addr *ra)
+{
+        int last = af == 4 ? 0 : 3;
+
+        for (int w = 0; w < last; w++)
+                if (ra->ra_addr.ea_w[w] != ra->ra_mask.ea_w[w])
+                        return (uint64_t)1 << 32;
+        return (uint64_t)__builtin_bswap32(ra->ra_mask.ea_w[last]) -
+               __builtin_bswap32(ra->ra_addr.ea_w[last]) + 1;
+}
+
 /* The addresses of one entry of family af; with out, the k-th of them. */
 static uint64_t entry_count(const struct engine *eng, const struct eng_rule_addr *ra, int af,
                             uint64_t k, struct eng_addr *out, bool *found)
@@ -88,6 +115,15 @@ static uint64_t entry_count(const struct engine *eng, const struct eng_rule_addr
                 n = (uint64_t)1 << host_bits(af, ra);
                 if (k < n) {
                         net_plus(af, ra, k, out);
+                        *found = true;
+                }
+                return n;
+        case ENG_AT_RANGE:
+                if (ra->ra_af != af)
+                        return 0;
+                n = range_count(af, ra);
+                if (k < n) {
+                        addr_add(af, &ra->ra_addr, k, out);
                         *found = true;
                 }
                 return n;
@@ -160,7 +196,10 @@ bool eng_nat_pool_addr(struct engine *eng, struct eng_rule *nr, uint32_t nidx, i
                         return true;
                 }
         }
-        switch (nr->r_rt_type) {
+        switch (e[0].ra_type == ENG_AT_RANGE && nr->r_rt_type != ENG_POOL_RANDOM &&
+                        nr->r_rt_type != ENG_POOL_SOURCE_HASH
+                    ? ENG_POOL_ROUND_ROBIN /* a range has no bits to graft: each in turn */
+                    : nr->r_rt_type) {
         case ENG_POOL_ROUND_ROBIN:
                 k = nr->r_rt_next;
                 ok = pool_nth(eng, e, n, af, &k, out);

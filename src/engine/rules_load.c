@@ -131,7 +131,7 @@ static bool rule_ok(const struct engine *eng, const struct eng_rule *r)
             r->r_ifindex >= ENG_MAX_IFS)
                 return false;
         for (i = 0; i < 3; i++) {
-                if (as[i]->ra_type > ENG_AT_NOROUTE || as[i]->ra_portop > ENG_OP_RRG)
+                if (as[i]->ra_type > ENG_AT_RANGE || as[i]->ra_portop > ENG_OP_RRG)
                         return false;
                 if (as[i]->ra_type == ENG_AT_TABLE && (as[i]->ra_table >= eng->cfg.ec_max_tables ||
                                                        !eng->tables[as[i]->ra_table].used))

@@ -89,8 +89,11 @@ static int conv_addr(const struct load_ctx *c, const struct ruleset_addr *in,
                 out->ra_type = ENG_AT_TABLE;
                 out->ra_table = (uint16_t)c->tmap[in->ra_ref];
                 break;
-        case RULESET_ADDR_RANGE:
-                return ENG_ENOTSUP; /* not acted on yet: refused, never ignored */
+        case RULESET_ADDR_RANGE: /* validated: b is a HOST of a's family, a <= b */
+                out->ra_type = ENG_AT_RANGE;
+                memcpy(out->ra_addr.ea_b, in->ra_addr, 16);
+                memcpy(out->ra_mask.ea_b, c->v->rv_pool[in->ra_ref].pe_addr.ra_addr, 16);
+                break;
         default:
                 return ENG_EBADRS;
         }

@@ -104,7 +104,9 @@ static uint8_t pfconf_host_af(const struct pfconf_host *h)
 {
         if (h->addr.ra_type == RULESET_ADDR_ANY)
                 return h->any_af;
-        return h->addr.ra_type == RULESET_ADDR_HOST ? h->addr.ra_af : RULESET_AF_UNSPEC;
+        return h->addr.ra_type == RULESET_ADDR_HOST || h->addr.ra_type == RULESET_ADDR_RANGE
+                   ? h->addr.ra_af
+                   : RULESET_AF_UNSPEC;
 }
 
 /* Combines families; returns 0 if they disagree. */
@@ -136,6 +138,18 @@ void pfconf_resolve_addr(struct pfconf *pf, const struct pfconf_host *h, uint8_t
         case RULESET_ADDR_TABLE:
                 out->ra_ref = pfconf_out_table(pf, h->tblname, line);
                 break;
+        case RULESET_ADDR_RANGE: {
+                /* the last address lives in a pool entry */
+                struct ruleset_pool_entry *e = pfconf_out_pool_entry(pf, line);
+
+                e->pe_addr.ra_type = RULESET_ADDR_HOST;
+                e->pe_addr.ra_af = h->addr.ra_af;
+                e->pe_addr.ra_prefixlen = h->addr.ra_af == RULESET_AF_INET ? 32 : 128;
+                e->pe_addr.ra_ref = RULESET_NONE;
+                memcpy(e->pe_addr.ra_addr, h->range_end, sizeof(e->pe_addr.ra_addr));
+                out->ra_ref = (uint32_t)(e - pf->out.pool);
+                break;
+        }
         default:
                 break;
         }

@@ -207,6 +207,7 @@ struct pfconf_host {
         char *ifname;             /* IFNAME/DYNIF */
         char *tblname;            /* TABLE */
         uint8_t any_af;           /* family of a 0.0.0.0/0 or ::/0 written as `any` */
+        uint8_t range_end[16];    /* RANGE `a - b`: b (a in addr) */
 };
 
 struct pfconf_port {

@@ -77,8 +77,10 @@ static int pfconf_host_multi(const struct pfconf *pf, const struct pfconf_host *
 /* The family a host list's first entry gives a nat rule (natrule's r.af). */
 static uint8_t pfconf_first_af(const struct pfconf_host *h)
 {
-        return h != NULL && h->addr.ra_type == RULESET_ADDR_HOST ? h->addr.ra_af
-                                                                 : RULESET_AF_UNSPEC;
+        return h != NULL && (h->addr.ra_type == RULESET_ADDR_HOST ||
+                             h->addr.ra_type == RULESET_ADDR_RANGE)
+                   ? h->addr.ra_af
+                   : RULESET_AF_UNSPEC;
 }
 
 int pfconf_check_trans_pool(struct pfconf *pf, struct pfconf_rule *r)

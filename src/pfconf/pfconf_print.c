@@ -40,6 +40,13 @@ void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct rul
                 fprintf(out, "<%s%s>", ruleset_str(v, v->rv_tables[a->ra_ref].tb_name),
                         counts ? ":0" : "");
                 return;
+        case RULESET_ADDR_RANGE:
+                pfconf_addr_format(a->ra_addr, a->ra_af, buf, sizeof(buf));
+                fprintf(out, "%s - ", buf);
+                pfconf_addr_format(v->rv_pool[a->ra_ref].pe_addr.ra_addr, a->ra_af, buf,
+                                   sizeof(buf));
+                fputs(buf, out);
+                return;
         default:
                 break;
         }

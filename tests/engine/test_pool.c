@@ -191,6 +191,64 @@ static void t_mape_portset(void **st)
         h_free(h);
 }
 
+/* `a - b` as a target: each address of the range in turn. */
+static void t_range_target_cycles(void **st)
+{
+        (void)st;
+        struct harness *h = pool_fw("nat on wan from 192.168.1.0/24 to any -> "
+                                    "203.0.113.20 - 203.0.113.22\npass all\n");
+
+        for (int i = 0; i < 9; i++)
+                assert_int_equal(nat_octet(h, "192.168.1.10", (uint16_t)(30000 + i)), 20 + i % 3);
+        h_free(h);
+}
+
+/* `from a - b`: the addresses from a to b, both included, and no others. */
+static void t_range_matches(void **st)
+{
+        (void)st;
+        struct harness *h = pool_fw("block all\npass out all\n"
+                                    "pass in on lan from 192.168.1.10 - 192.168.1.12 to any\n"
+                                    "pass in on lan from ! fd00:1::10 - fd00:1::12 to any\n");
+        uint8_t f[256];
+        char src[32];
+
+        for (int i = 8; i <= 14; i++) {
+                snprintf(src, sizeof(src), "192.168.1.%d", i);
+                uint32_t n =
+                    h_tcp(f, 0, 4, src, "8.8.8.8", 30000, 443, 1000, 0, PB_TH_SYN, 8192, 0);
+
+                h_input(h, H_LAN, f, n);
+                assert_int_equal(h_nout(h, H_WAN), i >= 10 && i <= 12);
+        }
+        for (int i = 8; i <= 20; i += 4) {
+                snprintf(src, sizeof(src), "fd00:1::%d", i);
+                uint32_t n =
+                    h_tcp(f, 0, 6, src, "2001:db8:2::1", 30000, 443, 1000, 0, PB_TH_SYN, 8192, 0);
+
+                h_input(h, H_LAN, f, n);
+                /* written in hex: ::12 lies in ::10 - ::12, ::8, ::16, ::20 outside */
+                assert_int_equal(h_nout(h, H_WAN), i != 12);
+        }
+        h_free(h);
+}
+
+/* endpoint-independent is not acted on yet: the ruleset is refused whole. */
+static void t_endpoint_independent_refused(void **st)
+{
+        (void)st;
+        static const char conf[] = "nat on wan proto udp from 192.168.1.0/24 to any -> "
+                                   "203.0.113.1 endpoint-independent\npass all\n";
+        struct harness *h = h_new(NULL);
+        void *blob = NULL;
+        size_t len;
+
+        assert_int_equal(pfconf_compile("pool.conf", conf, strlen(conf), stderr, &blob, &len), 0);
+        assert_int_equal(eng_ruleset_load(h->eng, blob, len, NULL), ENG_ENOTSUP);
+        free(blob);
+        h_free(h);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -202,6 +260,9 @@ int main(void)
             cmocka_unit_test(t_sticky_address_keeps_a_source),
             cmocka_unit_test(t_rdr_round_robin),
             cmocka_unit_test(t_mape_portset),
+            cmocka_unit_test(t_range_target_cycles),
+            cmocka_unit_test(t_range_matches),
+            cmocka_unit_test(t_endpoint_independent_refused),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
