@@ -44,7 +44,9 @@ struct moat_fwconf_if {
         uint8_t naddr4, naddr6;
         uint8_t plen4[MOAT_FWCONF_ADDRS];
         uint8_t plen6[MOAT_FWCONF_ADDRS];
-        uint8_t pad[10];
+        uint8_t gw4[4]; /* this interface's IPv4 gateway, 0.0.0.0 for none: resolved ahead,
+                           the next hop route-to/reply-to name (the default is gw4 above) */
+        uint8_t pad[6];
         uint8_t addr4[MOAT_FWCONF_ADDRS][4];
         uint8_t addr6[MOAT_FWCONF_ADDRS][16];
 };

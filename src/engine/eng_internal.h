@@ -214,7 +214,9 @@ struct pf_state {
         uint8_t direction; /* ENG_DIR_* of the creating packet; immutable */
         uint8_t flags;     /* ENG_SF_*; set at insert (CONN: packet path) */
         uint8_t timeout;   /* enum eng_timeout; packet path */
-        uint8_t pad0[3];
+        uint8_t rt;        /* enum eng_rt of its rule; the route in eng->state_rt */
+        uint8_t xflags;    /* ENG_SX_* */
+        uint8_t pad0;
         struct pf_state_key key0; /* = key[PF_SK_WIRE]; immutable */
         uint32_t expire_s;        /* last activity, seconds; packet path */
         uint32_t rule;            /* active bank index of its rule, ENG_NIL none;
@@ -290,7 +292,9 @@ struct eng_srcnode {
         uint32_t generation;
         uint8_t af;
         uint8_t used;
-        uint8_t pad[2];
+        uint16_t rt_entry; /* sticky-address: the route pool entry + 1, 0 none yet */
+        uint8_t has_raddr; /* sticky-address of a translation pool: raddr is set */
+        struct eng_addr raddr;
         struct eng_addr addr;
         uint32_t states;                   /* states created from this source */
         uint32_t conn;                     /* of those, TCP connections past the handshake */
@@ -315,16 +319,16 @@ struct eng_verdict {
         uint32_t rule;    /* matching filter rule index, ENG_NIL */
         bool send_return; /* block return */
         bool to_self;     /* after translation, destined to this router */
+        uint8_t rt;       /* enum eng_rt: leave (a dup-to copy) by rt_ifindex/rt_gw; route_to.c */
+        bool rt_has_gw;
+        uint16_t rt_ifindex;
+        struct eng_addr rt_gw;
 };
 void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
 /* The IP path of a frame whose network header starts at l3 (ip_input.c). */
 void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t len, uint32_t l3,
                   int af, uint16_t gso);
 int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
-bool eng_addr_is_self(const struct engine *eng, int af, const struct eng_addr *a);
-/* Does a rule address spec (with its negation) match a? (eval.c) */
-bool eng_rule_addr_match(const struct engine *eng, const struct eng_rule_addr *ra, int af,
-                         const struct eng_addr *a);
 
 /* ---- normalization (scrub rules other than reassembly) ------------------ */
 
@@ -360,8 +364,8 @@ void eng_nat_rewrite(struct eng_pdesc *pd, int which, const struct eng_addr *a, 
 bool eng_nat_alloc_port(struct engine *eng, struct pf_state_key *wire, int sidx, uint16_t lo,
                         uint16_t hi);
 /* Applies the translation rule nr to pd, filling the wire/stack keys. */
-int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, struct eng_pdesc *pd,
-                       struct pf_state_key *wire, struct pf_state_key *stack);
+int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, uint32_t nidx,
+                       struct eng_pdesc *pd, struct pf_state_key *wire, struct pf_state_key *stack);
 const struct eng_rule *eng_nat_match(struct engine *eng, struct eng_pdesc *pd, uint32_t *idx);
 /* Rewrites a packet matched to a translated state. */
 void eng_nat_from_state(struct eng_pdesc *pd, const struct pf_state *s);
@@ -542,6 +546,10 @@ struct eng_rule_hot {
 _Static_assert(sizeof(struct eng_rule_hot) == 64, "one cache line per rule");
 
 struct eng_bank {
+        struct eng_rtentry *rtpool; /* route-to/reply-to/dup-to pools, ENG_MAX_RTPOOL */
+        uint32_t nrtpool;
+        struct eng_rule_addr *tpool; /* translation pools of several targets, ENG_MAX_TPOOL */
+        uint32_t ntpool;
         struct eng_rule *rules;   /* [0,nfilter) filter, then nat, rdr, binat lists */
         struct eng_rule_hot *hot; /* the filter walk's view of rules[] */
         uint64_t *evals;          /* evaluations of rules[i], folded into r_cnt on read */
@@ -585,6 +593,7 @@ struct engine {
         } conn[ENG_MAX_IFS * ENG_IF_MAXADDR * 2];
         uint32_t nconn;
         bool has_gw[2];
+        struct eng_addr if_gw4[ENG_MAX_IFS]; /* each interface's IPv4 gateway, resolved ahead */
 
         /* states */
         struct pf_state *states;
@@ -615,6 +624,12 @@ struct engine {
         uint32_t frag_out_hdrlen;
         uint32_t frag_age;
         uint16_t frag_out_maxfrag;
+
+        /* route-to/reply-to/dup-to (route_to.c) */
+        struct eng_state_rt *state_rt; /* by state index, where pf_state.rt or NATSN says */
+        uint32_t nat_sticky;           /* sticky node the packet's translation used */
+        uint8_t *dup_buf;              /* the copy dup-to sends */
+        bool dup_busy;                 /* a copy is on its way: no copy of a copy */
 
         /* source nodes */
         struct eng_srcnode *srcnodes;
@@ -678,5 +693,7 @@ bool eng_addr_match(int af, const struct eng_addr *a, const struct eng_addr *net
                     const struct eng_addr *mask);
 void eng_log(struct engine *eng, const struct eng_pdesc *pd, int action, int reason,
              uint32_t rulenr);
+
+#include "eng_route_to.h"
 
 #endif

@@ -33,6 +33,7 @@ enum eng_addr_type {
         ENG_AT_IFADDR,  /* IF or (IF): addresses of ea_ifindex */
         ENG_AT_IFNET,   /* IF:network */
         ENG_AT_NOROUTE, /* no-route: never matches here */
+        ENG_AT_RANGE,   /* `a - b`: ra_addr <= x <= ra_mask (ra_mask holds b, as pf's) */
 };
 
 /* Port operators (pf's PF_OP_*). Ports in host order. */
@@ -81,6 +82,18 @@ enum eng_return {
 #define ENG_ST_OVL_ALL   0x08 /* ... of every rule */
 
 enum eng_keep { ENG_KEEP_NONE = 0, ENG_KEEP_STATE, ENG_KEEP_MODULATE, ENG_KEEP_SYNPROXY };
+
+/* pf's route options (the blob's enum ruleset_route, same values). */
+enum eng_rt { ENG_RT_NONE = 0, ENG_RT_ROUTE_TO, ENG_RT_REPLY_TO, ENG_RT_DUP_TO };
+
+/* Pool types (the blob's enum ruleset_pool_type, same values). */
+enum eng_pool_type {
+        ENG_POOL_NONE = 0,
+        ENG_POOL_ROUND_ROBIN,
+        ENG_POOL_RANDOM,
+        ENG_POOL_SOURCE_HASH,
+        ENG_POOL_BITMASK,
+};
 
 /* Skip step fields, in pf's order. */
 enum {
@@ -136,7 +149,21 @@ struct eng_rule {
         struct eng_rule_addr r_src, r_dst;
         /* Translation target (nat/rdr/binat): an address or interface spec. */
         struct eng_rule_addr r_rpool;
-        uint16_t r_rport[2];             /* nat: proxy port range; rdr: target port(s) */
+        uint16_t r_rport[2]; /* nat: proxy port range; rdr: target port(s) */
+        /* route-to/reply-to/dup-to (filter rules): entries [r_rt_first,
+         * +r_rt_count) of the bank's route pool. A translation rule's pool
+         * uses r_rt_type, r_rt_sticky, r_rt_key and, for several targets,
+         * r_rt_first/count in the bank's translation pool (else r_rpool
+         * alone); r_rt_next is round-robin's place among its addresses.
+         * Loaded from a blob only. */
+        uint8_t r_rt;        /* enum eng_rt */
+        uint8_t r_rt_type;   /* enum eng_pool_type */
+        uint8_t r_rt_sticky; /* sticky-address: a source keeps its entry */
+        uint16_t r_rt_first, r_rt_count;
+        uint32_t r_rt_next; /* round-robin: the next connection's entry (packet path) */
+        uint8_t r_mape_offset, r_mape_len; /* nat map-e-portset OFFSET/LEN/PSID, 0: none */
+        uint16_t r_mape_psid;
+        uint8_t r_rt_key[16];
         uint16_t r_skip[ENG_SKIP_COUNT]; /* index of the next rule to try */
         struct eng_rule_counters r_cnt;  /* written by the packet path */
 };

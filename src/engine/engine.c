@@ -80,6 +80,12 @@ static size_t layout(struct engine *eng, uint8_t *base, const struct eng_config 
         CARVE(eng->neigh,
               (size_t)pow2_at_least(c->ec_max_neighbors * 2) * sizeof(struct eng_neigh));
         CARVE(eng->pending, (size_t)c->ec_max_pending * sizeof(struct eng_pending));
+        CARVE(eng->bank[0].rtpool, ENG_MAX_RTPOOL * sizeof(struct eng_rtentry));
+        CARVE(eng->bank[1].rtpool, ENG_MAX_RTPOOL * sizeof(struct eng_rtentry));
+        CARVE(eng->bank[0].tpool, ENG_MAX_TPOOL * sizeof(struct eng_rule_addr));
+        CARVE(eng->bank[1].tpool, ENG_MAX_TPOOL * sizeof(struct eng_rule_addr));
+        CARVE(eng->state_rt, (size_t)c->ec_max_states * sizeof(struct eng_state_rt));
+        CARVE(eng->dup_buf, ENG_FRAGBUF);
         CARVE(eng->srcnodes, (size_t)c->ec_max_src_nodes * sizeof(struct eng_srcnode));
         CARVE(eng->src_buckets, (size_t)pow2_at_least(c->ec_max_src_nodes * 2) * 4);
 #undef CARVE

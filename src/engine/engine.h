@@ -170,6 +170,12 @@ int eng_if_addr_add(struct engine *eng, uint32_t ifindex, int af, const struct e
 int eng_if_addr_del(struct engine *eng, uint32_t ifindex, int af, const struct eng_addr *a);
 /* Default gateway per family; a zero address removes it. */
 int eng_route_default(struct engine *eng, int af, const struct eng_addr *gw);
+/*
+ * An interface's own IPv4 gateway (a zero address: none): not a route, a
+ * next hop that route-to/reply-to may name, resolved ahead as the default
+ * gateways are.
+ */
+int eng_if_gateway(struct engine *eng, uint32_t ifindex, const struct eng_addr *gw);
 /* A static route: prefix via gw (an on-link address of some interface). */
 int eng_route_add(struct engine *eng, int af, const struct eng_addr *prefix, uint8_t plen,
                   const struct eng_addr *gw);

@@ -50,6 +50,10 @@ bool eng_rule_addr_match(const struct engine *eng, const struct eng_rule_addr *r
         case ENG_AT_TABLE:
                 m = eng_table_match(eng, ra->ra_table, af, a);
                 break;
+        case ENG_AT_RANGE: /* network order: bytewise compare is numeric */
+                m = ra->ra_af == af && memcmp(a->ea_b, ra->ra_addr.ea_b, af == 4 ? 4 : 16) >= 0 &&
+                    memcmp(a->ea_b, ra->ra_mask.ea_b, af == 4 ? 4 : 16) <= 0;
+                break;
         case ENG_AT_SELF:
                 m = eng_addr_is_self(eng, af, a);
                 break;
@@ -253,6 +257,9 @@ static inline int keep_state(struct engine *eng, struct eng_pdesc *pd, struct en
                 return ENG_DROP;
         }
         state_start(eng, s, r, pd);
+        eng_rt_state_start(eng, s, r, pd);
+        eng_nat_sticky_attach(eng, s);
+        eng_rt_from_state(eng, s, pd, v);
         if (r && r->r_keep == ENG_KEEP_SYNPROXY && pd->pd_proto == ENG_PROTO_TCP &&
             pd->pd_dir == ENG_DIR_IN &&
             (pd->pd_tcpflags & (ENG_TH_SYN | ENG_TH_ACK)) == ENG_TH_SYN) {
@@ -279,10 +286,11 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
 
         eng_sk_from_pd(pd, &wire);
         stack = wire;
+        eng->nat_sticky = ENG_NIL; /* set by this packet's translation, if sticky */
         if (!later_frag && !pd->pd_icmp_err) {
                 nr = eng_nat_match(eng, pd, &nidx);
                 if (nr) {
-                        res = eng_nat_apply_rule(eng, nr, pd, &wire, &stack);
+                        res = eng_nat_apply_rule(eng, nr, nidx, pd, &wire, &stack);
                         if (res) {
                                 v->reason = res;
                                 return ENG_DROP;
@@ -321,9 +329,10 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
         }
         if (r && r->r_log)
                 eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, r->r_nr);
-        if ((!r || r->r_keep == ENG_KEEP_NONE) && !nr)
+        if (later_frag || pd->pd_icmp_err || ((!r || r->r_keep == ENG_KEEP_NONE) && !nr)) {
+                /* no state, or nothing to key one on: a route is picked now */
+                eng_rt_stateless(eng, r, pd, v);
                 return ENG_PASS;
-        if (later_frag || pd->pd_icmp_err)
-                return ENG_PASS; /* nothing to key a state on */
+        }
         return keep_state(eng, pd, v, r, ridx, nidx, &wire, &stack);
 }

@@ -103,6 +103,7 @@ static int test_icmp_error(struct engine *eng, struct eng_pdesc *pd, struct eng_
         }
         if (s->flags & ENG_SF_TWOKEYS)
                 eng_nat_icmp_error(pd, &in, s);
+        eng_rt_from_state(eng, s, pd, v);
         count_state(s, pd);
         state_rule_count(eng, s, pd, v);
         return ENG_PASS;
@@ -174,6 +175,7 @@ static int test_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdi
         }
         if (s->flags & ENG_SF_TWOKEYS)
                 eng_nat_from_state(pd, s);
+        eng_rt_from_state(eng, s, pd, v);
         count_state(s, pd);
         state_rule_count(eng, s, pd, v);
         return ENG_PASS;
@@ -189,6 +191,7 @@ void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v
         v->rule = ENG_NIL;
         v->send_return = false;
         v->to_self = false;
+        v->rt = ENG_RT_NONE;
         if (pd->pd_ifindex < 32 && (eng->skip_ifmask >> pd->pd_ifindex) & 1)
                 return; /* set skip on: not filtered at all */
         if (eng->nscrub)

@@ -108,15 +108,38 @@ static bool may_fragment(const struct eng_pdesc *pd)
         return pd->pd_reass_hdrlen != 0;
 }
 
-/* The outbound half of forwarding: filter out on the route's interface, then output. */
+/*
+ * A route-to/reply-to the outbound test reports (pf_route() for PF_OUT):
+ * the packet leaves by the route's interface and gateway; on another
+ * interface it is filtered out there first, as pf tests it again on the
+ * new ifp. false when it may not leave.
+ */
+static bool out_rerouted(struct engine *eng, struct eng_pdesc *pd, const struct eng_verdict *v,
+                         struct eng_nexthop *nh, bool *again)
+{
+        uint16_t was = nh->ifindex;
+
+        if (!eng_rt_nexthop(eng, v, pd, nh)) {
+                eng_drop(eng, ENG_RES_NOROUTE);
+                return false;
+        }
+        *again = nh->ifindex != was;
+        return true;
+}
+
+/* The outbound half of forwarding: filter out on the route's interface, then
+ * output. `pinned`: the next hop is a route-to's, not the table's. */
 static void out_filtered(struct engine *eng, struct eng_pdesc *pd, struct eng_nexthop *nh0,
-                         bool forwarded)
+                         bool forwarded, bool pinned)
 {
         struct eng_nexthop nh = *nh0;
         struct eng_verdict v;
         struct eng_addr odst;
         uint16_t mtu;
+        int hops = 0;
+        bool again;
 
+retest:
         odst = pd->pd_dst;
         pd->pd_dir = ENG_DIR_OUT;
         pd->pd_ifindex = nh.ifindex;
@@ -126,8 +149,22 @@ static void out_filtered(struct engine *eng, struct eng_pdesc *pd, struct eng_ne
                         send_return(eng, pd, &v);
                 return;
         }
+        if (v.rt == ENG_RT_DUP_TO) {
+                eng_dup_to(eng, pd, &v);
+        } else if (v.rt != ENG_RT_NONE) {
+                if (!out_rerouted(eng, pd, &v, &nh, &again))
+                        return;
+                pinned = true;
+                /* pf lets a packet be routed this way a few times, no more */
+                if (again && ++hops > 3) {
+                        eng_drop(eng, ENG_RES_NOROUTE);
+                        return;
+                }
+                if (again)
+                        goto retest;
+        }
         /* nat may have rewritten the destination: route the result. */
-        if (!eng_addr_eq(&pd->pd_dst, &odst) &&
+        if (!pinned && !eng_addr_eq(&pd->pd_dst, &odst) &&
             !eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
                 eng_drop(eng, ENG_RES_NOROUTE);
                 return;
@@ -145,31 +182,57 @@ static void out_filtered(struct engine *eng, struct eng_pdesc *pd, struct eng_ne
                 eng->st.es_forwarded += forwarded;
 }
 
+/*
+ * Forwarding by next hop nh: the table's, or a route-to's (`pinned`, as
+ * pf_route() sends an inbound packet: its TTL counted down here too).
+ * `quiet`: a dup-to copy, about which no ICMP error is sent.
+ */
+static void forward_nh(struct engine *eng, struct eng_pdesc *pd, struct eng_nexthop *nh,
+                       bool pinned, bool quiet)
+{
+        uint16_t mtu;
+
+        if (pd->pd_ttl <= 1) {
+                eng_drop(eng, ENG_RES_TTL);
+                if (!quiet)
+                        eng_send_icmp_error(eng, pd, pd->pd_af == 4 ? 11 : 3, 0, 0);
+                return;
+        }
+        /* Too big and not to be cut: answer now, while the packet still
+         * carries the sender's own addresses (before any nat). */
+        mtu = eng->ifs[nh->ifindex].mtu;
+        if (too_big(pd, mtu) && !may_fragment(pd)) {
+                eng_drop(eng, ENG_RES_TOOBIG);
+                if (!quiet)
+                        eng_send_icmp_error(eng, pd, pd->pd_af == 4 ? 3 : 2, pd->pd_af == 4 ? 4 : 0,
+                                            mtu);
+                return;
+        }
+        dec_ttl(pd);
+        out_filtered(eng, pd, nh, true, pinned);
+}
+
 static void forward(struct engine *eng, struct eng_pdesc *pd)
 {
         struct eng_nexthop nh;
-        uint16_t mtu;
 
         if (!eng_route_lookup(eng, pd->pd_af, &pd->pd_dst, &nh)) {
                 eng_drop(eng, ENG_RES_NOROUTE);
                 eng_send_icmp_error(eng, pd, pd->pd_af == 4 ? 3 : 1, 0, 0);
                 return;
         }
-        if (pd->pd_ttl <= 1) {
-                eng_drop(eng, ENG_RES_TTL);
-                eng_send_icmp_error(eng, pd, pd->pd_af == 4 ? 11 : 3, 0, 0);
-                return;
-        }
-        /* Too big and not to be cut: answer now, while the packet still
-         * carries the sender's own addresses (before any nat). */
-        mtu = eng->ifs[nh.ifindex].mtu;
-        if (too_big(pd, mtu) && !may_fragment(pd)) {
-                eng_drop(eng, ENG_RES_TOOBIG);
-                eng_send_icmp_error(eng, pd, pd->pd_af == 4 ? 3 : 2, pd->pd_af == 4 ? 4 : 0, mtu);
-                return;
-        }
-        dec_ttl(pd);
-        out_filtered(eng, pd, &nh, true);
+        forward_nh(eng, pd, &nh, false, false);
+}
+
+void eng_forward_via(struct engine *eng, struct eng_pdesc *pd, const struct eng_nexthop *nh,
+                     bool inbound, bool quiet)
+{
+        struct eng_nexthop n = *nh;
+
+        if (inbound)
+                forward_nh(eng, pd, &n, true, quiet);
+        else
+                out_filtered(eng, pd, &n, !quiet, true);
 }
 
 void eng_output_filtered(struct engine *eng, struct eng_pdesc *pd)
@@ -180,7 +243,27 @@ void eng_output_filtered(struct engine *eng, struct eng_pdesc *pd)
                 eng_drop(eng, ENG_RES_NOROUTE);
                 return;
         }
-        out_filtered(eng, pd, &nh, false); /* generated, not forwarded */
+        out_filtered(eng, pd, &nh, false, false); /* generated, not forwarded */
+}
+
+/*
+ * An inbound packet the filter routes (pf_route() from pf_test(PF_IN)): a
+ * route-to or reply-to sends it out by its route, even one addressed to the
+ * router, as pf does; a dup-to sends a copy and lets it go on (false).
+ */
+static bool routed_in(struct engine *eng, struct eng_pdesc *pd, const struct eng_verdict *v)
+{
+        struct eng_nexthop nh;
+
+        if (v->rt == ENG_RT_DUP_TO) {
+                eng_dup_to(eng, pd, v);
+                return false;
+        }
+        if (!eng_rt_nexthop(eng, v, pd, &nh))
+                eng_drop(eng, ENG_RES_NOROUTE);
+        else
+                forward_nh(eng, pd, &nh, true, false);
+        return true;
 }
 
 void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t len, uint32_t l3,
@@ -244,6 +327,8 @@ void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t
                         send_return(eng, &pd, &v);
                 return;
         }
+        if (v.rt != ENG_RT_NONE && routed_in(eng, &pd, &v))
+                return;
         if (eng_addr_is_self(eng, pd.pd_af, &pd.pd_dst) || is_multicast(&pd) ||
             (pd.pd_af == 4 && is_bcast4(eng, &pd))) {
                 local_input(eng, &pd);

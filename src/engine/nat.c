@@ -232,8 +232,47 @@ const struct eng_rule *eng_nat_match(struct engine *eng, struct eng_pdesc *pd, u
         return r;
 }
 
-int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, struct eng_pdesc *pd,
-                       struct pf_state_key *wire, struct pf_state_key *stack)
+/*
+ * map-e-portset OFFSET/LEN/PSID (pf_get_mape_sport(), RFC 7597): the ports
+ * whose LEN bits after the first OFFSET are the PSID and whose first
+ * OFFSET bits are not all zero; the blocks tried from a random one on.
+ */
+static bool mape_alloc_port(struct engine *eng, const struct eng_rule *nr,
+                            struct pf_state_key *post, int sidx)
+{
+        uint32_t ashift = 16u - nr->r_mape_offset, psidshift = ashift - nr->r_mape_len;
+        uint32_t psmask = ((uint32_t)nr->r_mape_psid & ((1u << nr->r_mape_len) - 1)) << psidshift;
+        uint32_t highmask = (1u << psidshift) - 1, ahigh = (1u << nr->r_mape_offset) - 1;
+        uint32_t cut = (uint32_t)eng_random(eng) & ahigh, i;
+
+        if (cut == 0)
+                cut = 1;
+        for (i = 0; i < ahigh; i++) {
+                uint32_t blk = (cut - 1 + i) % ahigh + 1, low = (blk << ashift) | psmask;
+
+                if (eng_nat_alloc_port(eng, post, sidx, (uint16_t)low, (uint16_t)(low | highmask)))
+                        return true;
+        }
+        return false;
+}
+
+/*
+ * The address a connection is translated to: the pool's choice (nat_pool.c)
+ * for a pool with a type, else the address, or the network with the
+ * connection's host bits grafted on. The rule's round-robin place and
+ * sticky nodes change as the packet path uses them, as its counters do.
+ */
+static bool trans_addr(struct engine *eng, const struct eng_rule *nr, uint32_t nidx, int af,
+                       const struct eng_addr *src, const struct eng_addr *graft,
+                       struct eng_addr *out)
+{
+        if (eng_nat_pool_addr(eng, (struct eng_rule *)nr, nidx, af, src, out))
+                return true;
+        return nr->r_rt_count == 0 && pool_addr(&nr->r_rpool, af, graft, out);
+}
+
+int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, uint32_t nidx,
+                       struct eng_pdesc *pd, struct pf_state_key *wire, struct pf_state_key *stack)
 {
         struct pf_state_key pre, post;
         struct eng_addr na;
@@ -256,7 +295,7 @@ int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, struct eng
                         eng_nat_rewrite(pd, 1, &na, pd->pd_dport);
                         break;
                 }
-                if (!pool_addr(&nr->r_rpool, pd->pd_af, &pd->pd_src, &na))
+                if (!trans_addr(eng, nr, nidx, pd->pd_af, &pd->pd_src, &pd->pd_src, &na))
                         goto fail;
                 post.addr[sidx] = na;
                 np = pd->pd_sport;
@@ -271,7 +310,8 @@ int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, struct eng
                         } else if (!hi) {
                                 hi = lo;
                         }
-                        if (!eng_nat_alloc_port(eng, &post, sidx, lo, hi)) {
+                        if (nr->r_mape_offset ? !mape_alloc_port(eng, nr, &post, sidx)
+                                              : !eng_nat_alloc_port(eng, &post, sidx, lo, hi)) {
                                 eng->st.es_nat_exhausted++;
                                 return ENG_RES_TRANSLATE;
                         }
@@ -280,7 +320,7 @@ int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, struct eng
                 eng_nat_rewrite(pd, 0, &na, np);
                 break;
         case ENG_A_RDR:
-                if (!pool_addr(&nr->r_rpool, pd->pd_af, &pd->pd_dst, &na))
+                if (!trans_addr(eng, nr, nidx, pd->pd_af, &pd->pd_src, &pd->pd_dst, &na))
                         goto fail;
                 np = pd->pd_dport;
                 if (ports && nr->r_rport[0]) {

@@ -305,22 +305,43 @@ bool eng_output_ip(struct engine *eng, const struct eng_nexthop *nh, int af, con
  * does not answer is asked again once the tries of the last round ran out
  * (about once a second).
  */
+static void probe_one(struct engine *eng, int af, const struct eng_nexthop *nh)
+{
+        struct eng_neigh *e = neigh_find(eng, nh->ifindex, af, &nh->addr, true);
+
+        if (e && e->state == ENG_NB_FREE) {
+                /* expired, or given up on: a new round */
+                e->state = ENG_NB_INCOMPLETE;
+                e->tries = 0;
+        }
+        if (e && e->state == ENG_NB_INCOMPLETE && e->tries == 0)
+                solicit(eng, e);
+}
+
 static void probe_gateways(struct engine *eng)
 {
-        for (int v = 0; v < 2; v++) {
-                struct eng_nexthop nh;
-                int af = v ? 6 : 4;
-                if (!eng->has_gw[v] || !eng_route_lookup(eng, af, &eng->gw[v], &nh))
+        static const struct eng_addr zero;
+        struct eng_nexthop nh;
+
+        for (int v = 0; v < 2; v++)
+                if (eng->has_gw[v] && eng_route_lookup(eng, v ? 6 : 4, &eng->gw[v], &nh))
+                        probe_one(eng, v ? 6 : 4, &nh);
+        /* each interface's gateway on its own link (route-to/reply-to's next hops) */
+        for (uint16_t i = 0; i < ENG_MAX_IFS; i++) {
+                if (!eng->ifs[i].used || memcmp(&eng->if_gw4[i], &zero, sizeof(zero)) == 0)
                         continue;
-                struct eng_neigh *e = neigh_find(eng, nh.ifindex, af, &nh.addr, true);
-                if (e && e->state == ENG_NB_FREE) {
-                        /* expired, or given up on: a new round */
-                        e->state = ENG_NB_INCOMPLETE;
-                        e->tries = 0;
-                }
-                if (e && e->state == ENG_NB_INCOMPLETE && e->tries == 0)
-                        solicit(eng, e);
+                nh.ifindex = i;
+                nh.addr = eng->if_gw4[i];
+                probe_one(eng, 4, &nh);
         }
+}
+
+int eng_if_gateway(struct engine *eng, uint32_t ifindex, const struct eng_addr *gw)
+{
+        if (ifindex >= ENG_MAX_IFS)
+                return ENG_EINVAL;
+        eng->if_gw4[ifindex] = *gw;
+        return ENG_OK;
 }
 
 void eng_neigh_tick(struct engine *eng)

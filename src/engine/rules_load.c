@@ -105,6 +105,8 @@ static void resolve_bank(const struct engine *eng, struct eng_bank *b)
                 resolve_addr(eng, &b->rules[i].r_dst);
                 resolve_addr(eng, &b->rules[i].r_rpool);
         }
+        for (i = 0; i < b->ntpool; i++)
+                resolve_addr(eng, &b->tpool[i]);
 }
 
 void eng_rules_resolve(struct engine *eng)
@@ -129,7 +131,7 @@ static bool rule_ok(const struct engine *eng, const struct eng_rule *r)
             r->r_ifindex >= ENG_MAX_IFS)
                 return false;
         for (i = 0; i < 3; i++) {
-                if (as[i]->ra_type > ENG_AT_NOROUTE || as[i]->ra_portop > ENG_OP_RRG)
+                if (as[i]->ra_type > ENG_AT_RANGE || as[i]->ra_portop > ENG_OP_RRG)
                         return false;
                 if (as[i]->ra_type == ENG_AT_TABLE && (as[i]->ra_table >= eng->cfg.ec_max_tables ||
                                                        !eng->tables[as[i]->ra_table].used))

@@ -89,8 +89,11 @@ static int conv_addr(const struct load_ctx *c, const struct ruleset_addr *in,
                 out->ra_type = ENG_AT_TABLE;
                 out->ra_table = (uint16_t)c->tmap[in->ra_ref];
                 break;
-        case RULESET_ADDR_RANGE:
-                return ENG_ENOTSUP; /* not acted on yet: refused, never ignored */
+        case RULESET_ADDR_RANGE: /* validated: b is a HOST of a's family, a <= b */
+                out->ra_type = ENG_AT_RANGE;
+                memcpy(out->ra_addr.ea_b, in->ra_addr, 16);
+                memcpy(out->ra_mask.ea_b, c->v->rv_pool[in->ra_ref].pe_addr.ra_addr, 16);
+                break;
         default:
                 return ENG_EBADRS;
         }
@@ -180,6 +183,43 @@ static int conv_filter(const struct load_ctx *c, const struct ruleset_rule *in, 
         return e;
 }
 
+/*
+ * A rule's route-to/reply-to/dup-to pool, copied into the bank's route
+ * pool with its interfaces bound. sticky-address keeps a source node per
+ * rule for each source, as pf does, without printing source-track.
+ */
+static int conv_route(const struct load_ctx *c, struct eng_bank *b, const struct ruleset_rule *in,
+                      struct eng_rule *r)
+{
+        uint32_t i;
+
+        if (in->r_rt == RULESET_RT_NONE)
+                return ENG_OK;
+        if (b->nrtpool + in->r_rt_count > ENG_MAX_RTPOOL)
+                return ENG_ENOMEM;
+        r->r_rt = in->r_rt;
+        r->r_rt_type = in->r_rt_pool_type;
+        r->r_rt_first = (uint16_t)b->nrtpool;
+        r->r_rt_count = (uint16_t)in->r_rt_count;
+        memcpy(r->r_rt_key, in->r_rt_key, sizeof(r->r_rt_key));
+        if (in->r_rt_pool_opts & RULESET_PO_STICKY) {
+                r->r_rt_sticky = 1;
+                r->r_srctrack |= ENG_ST_ON | ENG_ST_RULE;
+        }
+        for (i = 0; i < in->r_rt_count; i++) {
+                const struct ruleset_pool_entry *pe = &c->v->rv_pool[in->r_rt_first + i];
+                struct eng_rtentry *e = &b->rtpool[b->nrtpool++];
+
+                memset(e, 0, sizeof(*e));
+                e->ifindex = map_if(c, pe->pe_ifidx);
+                e->af = map_af(pe->pe_addr.ra_af);
+                e->has_gw = pe->pe_addr.ra_type == RULESET_ADDR_HOST;
+                if (e->has_gw)
+                        memcpy(e->gw.ea_b, pe->pe_addr.ra_addr, 16);
+        }
+        return ENG_OK;
+}
+
 static int conv_trans(const struct load_ctx *c, const struct ruleset_trans *in, struct eng_rule *r)
 {
         static const uint8_t act[RULESET_TR_MAX] = {
@@ -244,6 +284,36 @@ static int table_add_ifaddrs(struct engine *eng, int t, const struct eng_if *ifp
                         if (r && r != ENG_EEXIST)
                                 return r;
                 }
+        }
+        return ENG_OK;
+}
+
+/* A translation pool's type and options, and its targets when several. */
+static int conv_trans_pool(const struct load_ctx *c, struct eng_bank *b,
+                           const struct ruleset_trans *in, struct eng_rule *r)
+{
+        uint32_t i;
+        int e;
+
+        r->r_rt_type = in->t_pool_type;
+        if (in->t_pool_opts & RULESET_PO_MAPE) {
+                r->r_mape_offset = in->t_mape_offset;
+                r->r_mape_len = in->t_mape_len;
+                r->r_mape_psid = in->t_mape_psid;
+        }
+        r->r_rt_sticky = (in->t_pool_opts & RULESET_PO_STICKY) != 0;
+        memcpy(r->r_rt_key, in->t_pool_key, sizeof(r->r_rt_key));
+        if (in->t_pool_count == 0)
+                return ENG_OK;
+        if (b->ntpool + in->t_pool_count > ENG_MAX_TPOOL)
+                return ENG_ENOMEM;
+        r->r_rt_first = (uint16_t)b->ntpool;
+        r->r_rt_count = (uint16_t)in->t_pool_count;
+        for (i = 0; i < in->t_pool_count; i++) {
+                e = conv_addr(c, &c->v->rv_pool[in->t_pool_first + i].pe_addr,
+                              &b->tpool[b->ntpool++]);
+                if (e)
+                        return e;
         }
         return ENG_OK;
 }
@@ -426,8 +496,8 @@ static int rule_v3_unsupported(const struct ruleset_rule *r)
 {
         return r->r_anchor != 0 || r->r_action == RULESET_ACT_MATCH ||
                r->r_action == RULESET_ACT_ANCHOR || r->r_tag != RULESET_NONE ||
-               r->r_match_tag != RULESET_NONE || r->r_rt != RULESET_RT_NONE || r->r_prob != 0 ||
-               r->r_max_pkt_rate != 0 || r->r_xflags != 0 || r->r_rcv_ifidx != RULESET_IF_ANY;
+               r->r_match_tag != RULESET_NONE || r->r_prob != 0 || r->r_max_pkt_rate != 0 ||
+               r->r_xflags != 0 || r->r_rcv_ifidx != RULESET_IF_ANY;
 }
 
 /*
@@ -451,7 +521,7 @@ static int v3_unsupported(const struct ruleset_view *v)
                 const struct ruleset_trans *t = &v->rv_trans[i];
 
                 if (t->t_anchor != 0 || t->t_call != RULESET_NONE || t->t_tag != RULESET_NONE ||
-                    t->t_match_tag != RULESET_NONE || t->t_pool_count != 0 || t->t_pool_opts != 0)
+                    t->t_match_tag != RULESET_NONE || (t->t_pool_opts & RULESET_PO_ENDPOINT_IN))
                         return 1;
         }
         return 0;
@@ -492,12 +562,16 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         if (r)
                 return r;
         start[0] = 0;
+        b->nrtpool = 0;
+        b->ntpool = 0;
         for (i = 0; i < v.rv_n_filter; i++) {
                 uint8_t proto = v.rv_filter[i].r_proto;
 
                 if (filter_never_matches(&v, &v.rv_filter[i], &proto))
                         continue;
                 r = conv_filter(&ctx, &v.rv_filter[i], &b->rules[m]);
+                if (!r)
+                        r = conv_route(&ctx, b, &v.rv_filter[i], &b->rules[m]);
                 if (r)
                         return r;
                 b->rules[m++].r_proto = proto;
@@ -508,7 +582,10 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
                 for (i = 0; i < v.rv_n_trans; i++) {
                         if (RULESET_TR_KIND(v.rv_trans[i].t_action) != kinds[k])
                                 continue;
-                        r = conv_trans(&ctx, &v.rv_trans[i], &b->rules[m++]);
+                        r = conv_trans(&ctx, &v.rv_trans[i], &b->rules[m]);
+                        if (!r)
+                                r = conv_trans_pool(&ctx, b, &v.rv_trans[i], &b->rules[m]);
+                        m++;
                         if (r)
                                 return r;
                 }

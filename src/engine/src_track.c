@@ -132,10 +132,41 @@ int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const 
         return 0;
 }
 
+uint32_t eng_src_sticky(struct engine *eng, uint32_t rule, int af, const struct eng_addr *a)
+{
+        struct eng_srcnode *n = src_find(eng, af, a, rule, true);
+
+        if (!n)
+                return ENG_NIL;
+        if (n->states == 0 && !n->has_raddr)
+                n->owner = ENG_NIL; /* new: counted against no filter rule's max-src-nodes */
+        return (uint32_t)(n - eng->srcnodes);
+}
+
+void eng_src_node_release(struct engine *eng, uint32_t i)
+{
+        struct eng_srcnode *n = &eng->srcnodes[i];
+
+        if (!n->used)
+                return;
+        if (n->states)
+                n->states--;
+        if (n->states == 0) {
+                if (eng->src_track_s == 0)
+                        src_free(eng, n);
+                else
+                        n->expire_s = eng->now_s + eng->src_track_s;
+        }
+}
+
 void eng_src_detach(struct engine *eng, struct pf_state *s)
 {
         struct eng_srcnode *n;
 
+        if (s->xflags & ENG_SX_NATSN) {
+                s->xflags &= (uint8_t)~ENG_SX_NATSN;
+                eng_src_node_release(eng, eng->state_rt[s - eng->states].nat_sn);
+        }
         if (!(s->flags & ENG_SF_SRC))
                 return;
         n = &eng->srcnodes[s->srcnode];

@@ -140,6 +140,10 @@ static int parse_if(struct ctx *x, struct appconf *c, const config_setting_t *g)
                         if (parse_addr(x, s, config_setting_get_string(s), 0, &a) < 0)
                                 return -1;
                         f->gw[a.af == 6] = a;
+                } else if (strcmp(k, "default_gateway") == 0) {
+                        if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+                                return bad(x, s, "default_gateway is true or false");
+                        f->default_gw = config_setting_get_bool(s) ? 3 : 0;
                 } else if (strcmp(k, "mac") == 0) {
                         const char *v = config_setting_get_string(s);
                         unsigned m[6];
@@ -245,6 +249,43 @@ static int parse_cpus(struct ctx *x, config_setting_t *s, struct appconf *c)
         return 0;
 }
 
+/*
+ * Which gateway is the default route, per family: the one of the interface
+ * that says `default_gateway = true;`, else the first one.
+ */
+static int default_gateways(struct ctx *x, struct appconf *c)
+{
+        for (int i = 0; i < c->nifs; i++)
+                if (c->ifs[i].default_gw && !c->ifs[i].gw[0].af && !c->ifs[i].gw[1].af)
+                        return bad(x, NULL, "interface %s: default_gateway needs a gateway",
+                                   c->ifs[i].name);
+        for (int f = 0; f < 2; f++) {
+                int chosen = -1, first = -1;
+
+                for (int i = 0; i < c->nifs; i++) {
+                        struct app_if *fi = &c->ifs[i];
+
+                        if (!fi->gw[f].af)
+                                continue;
+                        if (first < 0)
+                                first = i;
+                        if (!(fi->default_gw & (1 << f)))
+                                continue;
+                        if (chosen >= 0)
+                                return bad(x, NULL, "more than one default IPv%d gateway",
+                                           f ? 6 : 4);
+                        chosen = i;
+                }
+                for (int i = 0; i < c->nifs; i++)
+                        c->ifs[i].default_gw &= ~(1 << f);
+                if (chosen < 0)
+                        chosen = first;
+                if (chosen >= 0)
+                        c->ifs[chosen].default_gw |= 1 << f;
+        }
+        return 0;
+}
+
 static int appconf_walk(struct ctx *x, struct appconf *c, config_t *cf)
 {
         config_setting_t *root = config_root_setting(cf);
@@ -300,12 +341,7 @@ static int appconf_walk(struct ctx *x, struct appconf *c, config_t *cf)
                 return bad(x, NULL, "no interface defined");
         if (c->rules[0] == '\0')
                 return bad(x, NULL, "no rules file (rules = \"pf.conf\";)");
-        int gws[2] = {0, 0};
-        for (int i = 0; i < c->nifs; i++)
-                for (int f = 0; f < 2; f++)
-                        if (c->ifs[i].gw[f].af && ++gws[f] > 1)
-                                return bad(x, NULL, "more than one IPv%d gateway", f ? 6 : 4);
-        return 0;
+        return default_gateways(x, c);
 }
 
 static void defaults(struct appconf *c)

@@ -12,6 +12,12 @@
  *     wan: { device = "mw0"; address = "198.51.100.1/24"; gateway = "198.51.100.254"; };
  *     lan: { device = "ml0"; address = ["192.168.1.1/24", "fd00:1::1/64"]; };
  *   };
+ *
+ * Several interfaces may each have a gateway (several WANs): the fw
+ * resolves each on its link, for route-to/reply-to to name. The default
+ * route goes by the interface that says `default_gateway = true;`, else
+ * by the first interface with a gateway of that family. Only IPv4
+ * gateways of other interfaces than the default's are carried to the fw.
  *   domain: { fw: { memory = "32M"; }; ndvm: { memory = "8M"; platform = "process"; }; };
  *
  * The same in JSON works too (a file whose first character is '{'):
@@ -56,6 +62,8 @@ struct app_if {
         struct app_addr addr[APP_MAX_ADDRS];
         int naddr;
         struct app_addr gw[2]; /* [0] IPv4, [1] IPv6; af 0 when none */
+        int default_gw;        /* bit 0: gw[0] is the default route, bit 1: gw[1] (set by
+                                  appconf_load: `default_gateway`, or the first gateway) */
 };
 
 struct appconf {

@@ -158,9 +158,13 @@ static void *up_fwconf(struct app_plan *p, const void *rules, size_t rlen, size_
                                 o->plen6[o->naddr6++] = ad->plen;
                         }
                 }
+                /* every interface's gateway is a next hop the fw resolves; the
+                 * default route is the default interface's */
                 if (f->gw[0].af)
+                        memcpy(o->gw4, f->gw[0].a, 4);
+                if (f->gw[0].af && (f->default_gw & 1))
                         memcpy(h.gw4, f->gw[0].a, 4);
-                if (f->gw[1].af)
+                if (f->gw[1].af && (f->default_gw & 2))
                         memcpy(h.gw6, f->gw[1].a, 16);
         }
         char err[200];

@@ -104,7 +104,9 @@ static uint8_t pfconf_host_af(const struct pfconf_host *h)
 {
         if (h->addr.ra_type == RULESET_ADDR_ANY)
                 return h->any_af;
-        return h->addr.ra_type == RULESET_ADDR_HOST ? h->addr.ra_af : RULESET_AF_UNSPEC;
+        return h->addr.ra_type == RULESET_ADDR_HOST || h->addr.ra_type == RULESET_ADDR_RANGE
+                   ? h->addr.ra_af
+                   : RULESET_AF_UNSPEC;
 }
 
 /* Combines families; returns 0 if they disagree. */
@@ -119,8 +121,8 @@ static int pfconf_af_merge(uint8_t *af, uint8_t haf)
 }
 
 /* Resolves names to indexes; interface-derived addresses stay symbolic. */
-static void pfconf_resolve_addr(struct pfconf *pf, const struct pfconf_host *h, uint8_t af,
-                                struct ruleset_addr *out, int line)
+void pfconf_resolve_addr(struct pfconf *pf, const struct pfconf_host *h, uint8_t af,
+                         struct ruleset_addr *out, int line)
 {
         *out = h->addr;
         switch (h->addr.ra_type) {
@@ -136,6 +138,18 @@ static void pfconf_resolve_addr(struct pfconf *pf, const struct pfconf_host *h, 
         case RULESET_ADDR_TABLE:
                 out->ra_ref = pfconf_out_table(pf, h->tblname, line);
                 break;
+        case RULESET_ADDR_RANGE: {
+                /* the last address lives in a pool entry */
+                struct ruleset_pool_entry *e = pfconf_out_pool_entry(pf, line);
+
+                e->pe_addr.ra_type = RULESET_ADDR_HOST;
+                e->pe_addr.ra_af = h->addr.ra_af;
+                e->pe_addr.ra_prefixlen = h->addr.ra_af == RULESET_AF_INET ? 32 : 128;
+                e->pe_addr.ra_ref = RULESET_NONE;
+                memcpy(e->pe_addr.ra_addr, h->range_end, sizeof(e->pe_addr.ra_addr));
+                out->ra_ref = (uint32_t)(e - pf->out.pool);
+                break;
+        }
         default:
                 break;
         }
@@ -368,6 +382,7 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
                 o->r_tcp_flagset = RULESET_TH_SYN | RULESET_TH_ACK;
         }
         pfconf_emit_notenf(pf, r, c, o);
+        pfconf_emit_route(pf, r, o);
         if (r->label != NULL) {
                 struct pfconf_label_ctx lc = {r->label, o->r_ifidx, o->r_proto,
                                               o->r_nr,  &o->r_src,  &o->r_dst};
@@ -491,7 +506,7 @@ static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
                 pfconf_resolve_addr(pf, r->pool, af, &t->t_pool, r->line);
                 t->t_pool_port_lo = r->pool_lo;
                 t->t_pool_port_hi = r->pool_hi;
-                t->t_pool_type = r->pool_type;
+                pfconf_emit_trans_pool(pf, r, af, t);
                 /* As pfctl: an address set that may hold several addresses is
                  * used round-robin unless another pool type was asked for. */
                 if (t->t_pool_type == RULESET_POOL_NONE &&
@@ -530,10 +545,12 @@ void pfconf_expand(struct pfconf *pf, struct pfconf_rule *r)
         if (pfconf_check_rule(pf, r) != 0)
                 return;
         if (r->kind == PFCONF_R_TRANS) {
-                if (pfconf_check_trans(pf, r) != 0)
+                if (pfconf_check_trans(pf, r) != 0 || pfconf_check_trans_pool(pf, r) != 0)
                         return;
                 pfconf_expand_trans(pf, r);
                 return;
         }
+        if (pfconf_check_route(pf, r) != 0)
+                return;
         pfconf_expand_filter(pf, r);
 }

@@ -50,6 +50,7 @@ enum pfconf_kw {
         KW_DNQUEUE,
         KW_DROP,
         KW_DUP_TO,
+        KW_ENDPOINT_INDEPENDENT,
         KW_FILE,
         KW_FLAGS,
         KW_FLOATING,
@@ -71,6 +72,7 @@ enum pfconf_kw {
         KW_LIMIT,
         KW_LOAD,
         KW_LOG,
+        KW_MAP_E_PORTSET,
         KW_MATCH,
         KW_MAX,
         KW_MAX_MSS,
@@ -205,6 +207,7 @@ struct pfconf_host {
         char *ifname;             /* IFNAME/DYNIF */
         char *tblname;            /* TABLE */
         uint8_t any_af;           /* family of a 0.0.0.0/0 or ::/0 written as `any` */
+        uint8_t range_end[16];    /* RANGE `a - b`: b (a in addr) */
 };
 
 struct pfconf_port {
@@ -247,6 +250,22 @@ _Static_assert(offsetof(struct pfconf_ugid, next) == 0, "list node");
 
 enum pfconf_rkind { PFCONF_R_FILTER, PFCONF_R_SCRUB, PFCONF_R_TRANS };
 
+/* Pool options (pfctl's pool_opts), of a route or a translation target. */
+struct pfconf_pool_opts {
+        uint8_t type;        /* enum ruleset_pool_type, 0 if none given */
+        uint8_t opts;        /* RULESET_PO_* */
+        uint8_t static_port; /* `static-port` given */
+        uint8_t key[16];     /* source-hash key, big-endian words as pfctl prints them */
+};
+
+/* One address of a route-to/reply-to/dup-to pool: `IF` or `(IF GATEWAY)`. */
+struct pfconf_rthost {
+        struct pfconf_rthost *next;
+        char *ifname;
+        struct pfconf_host *gw; /* NULL: `IF` alone, the packet's own destination */
+};
+_Static_assert(offsetof(struct pfconf_rthost, next) == 0, "list node");
+
 /* One rule as written, before expansion. */
 struct pfconf_rule {
         int line;
@@ -277,11 +296,18 @@ struct pfconf_rule {
         char *qname, *pqname;
         uint8_t dn_flags;
         uint16_t dnpipe, dnrpipe, divert_port;
+        /* route-to/reply-to/dup-to (pfconf_parse_route.c) */
+        uint8_t rt; /* enum ruleset_route */
+        int rt_line;
+        struct pfconf_rthost *rthosts;
+        struct pfconf_pool_opts rtpool;
         /* translation */
-        struct pfconf_host *pool; /* -> target (one) */
+        struct pfconf_host *pool; /* -> target, or `{ ... }` of several */
         uint16_t pool_lo, pool_hi;
         int has_pool_port;
-        uint8_t pool_type;
+        struct pfconf_pool_opts tpool;
+        uint8_t mape_offset, mape_len; /* map-e-portset OFFSET/LEN/PSID */
+        uint16_t mape_psid;
 };
 
 /* ---- compiler state ---- */
@@ -444,6 +470,39 @@ void pfconf_parse_fromto(struct pfconf *pf, struct pfconf_rule *r);
 int pfconf_parse_notenf(struct pfconf *pf, struct pfconf_rule *r);
 struct pfconf_os *pfconf_parse_os(struct pfconf *pf);
 struct pfconf_proto *pfconf_parse_protos(struct pfconf *pf);
+
+/* routing options and pools (pfconf_parse_route.c, pfconf_print_pool.c) */
+/* `route-to|reply-to|dup-to POOL [pool options]`; 0 if the token starts none. */
+int pfconf_parse_route(struct pfconf *pf, struct pfconf_rule *r);
+/* pfctl's pool_opts, any order, into po. */
+void pfconf_parse_pool_opts(struct pfconf *pf, struct pfconf_pool_opts *po);
+/* A translation pool option (pool_opts, map-e-portset, endpoint-independent);
+ * 0 if the token starts none. */
+int pfconf_parse_trans_opt(struct pfconf *pf, struct pfconf_rule *r);
+/* natrule's pool checks and defaults, once per rule; 0 if fine. */
+int pfconf_check_trans_pool(struct pfconf *pf, struct pfconf_rule *r);
+/* Names resolved to indexes; interface-derived addresses stay symbolic. */
+void pfconf_resolve_addr(struct pfconf *pf, const struct pfconf_host *h, uint8_t af,
+                         struct ruleset_addr *out, int line);
+/* The pool of one expanded translation rule into t and the pool section. */
+void pfconf_emit_trans_pool(struct pfconf *pf, const struct pfconf_rule *r, uint8_t af,
+                            struct ruleset_trans *t);
+/* ` -> POOL [port ...] [options]` as print_pool() prints a translation's. */
+void pfconf_print_trans_pool(FILE *out, const struct ruleset_view *v,
+                             const struct ruleset_trans *t);
+/* The checks and defaults pfctl applies to a rule's route once: may set r->af. */
+int pfconf_check_route(struct pfconf *pf, struct pfconf_rule *r);
+/* The route of one expanded filter rule into o and the pool section. */
+void pfconf_emit_route(struct pfconf *pf, const struct pfconf_rule *r, struct ruleset_rule *o);
+struct ruleset_pool_entry *pfconf_out_pool_entry(struct pfconf *pf, int line);
+void pfconf_md5(const void *data, size_t len, uint8_t digest[16]);
+/* print_addr() of pfctl, shared by the printers. */
+void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct ruleset_addr *a,
+                       int counts);
+/* ` route-to POOL [options]` of a filter rule, as print_rule() prints it. */
+void pfconf_print_route(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r);
+/* print_pool()'s pool type and options. */
+void pfconf_print_pool_opts(FILE *out, uint8_t type, uint8_t opts, const uint8_t *key);
 
 /* label macros (pfconf_label.c) */
 struct pfconf_label_ctx {

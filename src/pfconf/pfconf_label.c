@@ -54,6 +54,9 @@ static void pfconf_label_addr(struct pfconf *pf, struct pfconf_lbuf *b,
         case RULESET_ADDR_SELF:
                 pfconf_lput(b, "self");
                 return;
+        case RULESET_ADDR_RANGE: /* pfctl's expand_label_addr() has no form for it */
+                pfconf_lput(b, "?");
+                return;
         default:
                 break;
         }

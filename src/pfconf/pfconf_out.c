@@ -142,6 +142,18 @@ struct ruleset_tentry *pfconf_out_tentry(struct pfconf *pf, int line)
         return e;
 }
 
+struct ruleset_pool_entry *pfconf_out_pool_entry(struct pfconf *pf, int line)
+{
+        struct pfconf_out *o = &pf->out;
+        struct ruleset_pool_entry *e;
+
+        PFCONF_GROW(pf, o->pool, o->npool, o->cappool, line, PFCONF_MAX_RULES, "pool entries");
+        e = &o->pool[o->npool++];
+        memset(e, 0, sizeof(*e));
+        e->pe_ifidx = RULESET_IF_ANY;
+        return e;
+}
+
 void pfconf_out_main_anchor(struct pfconf *pf)
 {
         struct pfconf_out *o = &pf->out;

@@ -128,6 +128,33 @@ void pfconf_ifmods(struct pfconf *pf, struct pfconf_host *h, char *text, int lin
         h->ifname = text;
 }
 
+/*
+ * `a - b` (pfctl's host: STRING '-' STRING): two whole addresses of one
+ * family, the first no greater than the second (pf matches a <= x <= b).
+ */
+static void pfconf_range(struct pfconf *pf, struct pfconf_host *h, int line)
+{
+        struct ruleset_addr end;
+        unsigned full = h->addr.ra_af == RULESET_AF_INET ? 32 : 128;
+
+        pfconf_next(pf); /* - */
+        if ((pf->tok.type != T_WORD && pf->tok.type != T_STRING) ||
+            pfconf_addr_parse(pf->tok.text, &end) < 0 || end.ra_af != h->addr.ra_af ||
+            h->addr.ra_prefixlen != full)
+                pfconf_fail(pf, line, "invalid address range");
+        pfconf_next(pf);
+        /* b may say /32 (/128), as pfctl reads it: a whole address all the same */
+        if (pfconf_accept_punct(pf, '/'))
+                end.ra_prefixlen = (uint8_t)pfconf_take_number(pf, "prefix length", full);
+        if (end.ra_prefixlen != full)
+                pfconf_fail(pf, line, "invalid address range");
+        /* pf would match nothing with a > b; the blob holds only a <= b */
+        if (memcmp(h->addr.ra_addr, end.ra_addr, full / 8) > 0)
+                pfconf_fail(pf, line, "invalid address range: the start is above the end");
+        h->addr.ra_type = RULESET_ADDR_RANGE;
+        memcpy(h->range_end, end.ra_addr, sizeof(h->range_end));
+}
+
 static void pfconf_word_host(struct pfconf *pf, struct pfconf_host *h)
 {
         int line = pf->tok.line, r;
@@ -148,6 +175,10 @@ static void pfconf_word_host(struct pfconf *pf, struct pfconf_host *h)
                 }
                 /* pfctl masks host bits off silently: 10.0.0.1/8 is 10.0.0.0/8. */
                 pfconf_addr_mask(&h->addr);
+                if (pf->tok.type == T_WORD && strcmp(pf->tok.text, "-") == 0) {
+                        pfconf_range(pf, h, line);
+                        return;
+                }
                 /* A /0 is `any` restricted to its family, and prints as `any`. */
                 if (h->addr.ra_prefixlen == 0) {
                         h->addr.ra_type = RULESET_ADDR_ANY;

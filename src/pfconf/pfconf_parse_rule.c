@@ -23,8 +23,7 @@ static _Noreturn void pfconf_not_supported(struct pfconf *pf)
 
 static int pfconf_is_unsupported_opt(const struct pfconf *pf)
 {
-        static const int kws[] = {KW_TAG,    KW_TAGGED,      KW_ROUTE_TO, KW_REPLY_TO,
-                                  KW_DUP_TO, KW_PROBABILITY, KW_TOS,      KW_RTABLE};
+        static const int kws[] = {KW_TAG, KW_TAGGED, KW_PROBABILITY, KW_TOS, KW_RTABLE};
         size_t i;
 
         for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
@@ -299,6 +298,8 @@ static void pfconf_rule_head(struct pfconf *pf, struct pfconf_rule *r, int allow
         }
         if (pfconf_accept_kw(pf, KW_ON))
                 r->ifs = pfconf_parse_ifspec(pf);
+        if (r->kind == PFCONF_R_FILTER)
+                pfconf_parse_route(pf, r);
         if (pfconf_is_unsupported_opt(pf))
                 pfconf_not_supported(pf);
         if (pfconf_accept_kw(pf, KW_INET))
@@ -392,9 +393,7 @@ static void pfconf_trans_target(struct pfconf *pf, struct pfconf_rule *r)
         int line = pf->tok.line;
         uint32_t v;
 
-        if (pfconf_is_punct(pf, '{'))
-                pfconf_fail(pf, line, "address pools with several addresses are not supported");
-        r->pool = pfconf_parse_host(pf);
+        r->pool = pfconf_parse_hosts(pf, 1);
         if (pfconf_accept_kw(pf, KW_PORT)) {
                 char *text, *colon;
 
@@ -424,21 +423,9 @@ static void pfconf_trans_target(struct pfconf *pf, struct pfconf_rule *r)
                 pfconf_next(pf);
         }
         while (pf->tok.type != T_NL && pf->tok.type != T_EOF) {
-                if (pfconf_accept_kw(pf, KW_STATIC_PORT))
-                        r->tflags |= RULESET_TF_STATIC_PORT;
-                else if (pfconf_accept_kw(pf, KW_ROUND_ROBIN))
-                        r->pool_type = RULESET_POOL_ROUND_ROBIN;
-                else if (pfconf_accept_kw(pf, KW_RANDOM))
-                        r->pool_type = RULESET_POOL_RANDOM;
-                else if (pfconf_accept_kw(pf, KW_SOURCE_HASH))
-                        r->pool_type = RULESET_POOL_SOURCE_HASH;
-                else if (pfconf_accept_kw(pf, KW_BITMASK))
-                        r->pool_type = RULESET_POOL_BITMASK;
-                else if (pfconf_is_kw(pf, KW_STICKY_ADDRESS))
-                        pfconf_not_supported(pf);
-                else if (pfconf_accept_kw(pf, KW_LABEL))
+                if (pfconf_accept_kw(pf, KW_LABEL))
                         pfconf_parse_label(pf, r);
-                else
+                else if (!pfconf_parse_trans_opt(pf, r))
                         pfconf_unexpected(pf, "a pool option or end of line");
         }
 }

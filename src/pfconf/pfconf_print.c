@@ -19,8 +19,8 @@
  * `(IF:*)` for an interface address it has not resolved, `<T:0>` for a table
  * not loaded, which is what a ruleset that is only checked shows.
  */
-static void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct ruleset_addr *a,
-                              int counts)
+void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct ruleset_addr *a,
+                       int counts)
 {
         char buf[64];
 
@@ -39,6 +39,13 @@ static void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const str
         case RULESET_ADDR_TABLE:
                 fprintf(out, "<%s%s>", ruleset_str(v, v->rv_tables[a->ra_ref].tb_name),
                         counts ? ":0" : "");
+                return;
+        case RULESET_ADDR_RANGE:
+                pfconf_addr_format(a->ra_addr, a->ra_af, buf, sizeof(buf));
+                fprintf(out, "%s - ", buf);
+                pfconf_addr_format(v->rv_pool[a->ra_ref].pe_addr.ra_addr, a->ra_af, buf,
+                                   sizeof(buf));
+                fputs(buf, out);
                 return;
         default:
                 break;
@@ -179,13 +186,16 @@ static void pfconf_print_fromto(FILE *out, const struct ruleset_view *v,
         pfconf_print_port(out, &d->re_port, proto);
 }
 
+/* ` on IF`, then a filter rule's route, then ` inet proto P`. */
 static void pfconf_print_head(FILE *out, const struct ruleset_view *v, uint8_t af, uint8_t proto,
-                              uint16_t ifidx, int ifnot)
+                              uint16_t ifidx, int ifnot, const struct ruleset_rule *rt)
 {
         const char *pname;
 
         if (ifidx != RULESET_IF_ANY)
                 fprintf(out, " on %s%s", ifnot ? "! " : "", ruleset_ifname(v, ifidx));
+        if (rt != NULL)
+                pfconf_print_route(out, v, rt);
         if (af == RULESET_AF_INET)
                 fputs(" inet", out);
         else if (af == RULESET_AF_INET6)
@@ -320,7 +330,8 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
                 fputs(r->r_flags & RULESET_RF_LOG_ALL ? " log (all)" : " log", out);
         if (r->r_flags & RULESET_RF_QUICK)
                 fputs(" quick", out);
-        pfconf_print_head(out, v, r->r_af, r->r_proto, r->r_ifidx, r->r_flags & RULESET_RF_IFNOT);
+        pfconf_print_head(out, v, r->r_af, r->r_proto, r->r_ifidx, r->r_flags & RULESET_RF_IFNOT,
+                          r);
         pfconf_print_fromto(out, v, &r->r_src, &r->r_dst, r->r_os, r->r_proto, flags);
         pfconf_print_ugid(out, "user", r->r_uid_op, r->r_uid);
         pfconf_print_ugid(out, "group", r->r_gid_op, r->r_gid);
@@ -371,26 +382,6 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
         fputc('\n', out);
 }
 
-static void pfconf_print_pool(FILE *out, const struct ruleset_view *v,
-                              const struct ruleset_trans *t)
-{
-        static const char *const types[RULESET_POOL_MAX] = {"", " round-robin", " random",
-                                                            " source-hash", " bitmask"};
-        int kind = RULESET_TR_KIND(t->t_action);
-
-        fputs(" -> ", out);
-        pfconf_print_addr(out, v, &t->t_pool, 0);
-        if (kind != RULESET_TR_KIND(RULESET_TR_BINAT) && t->t_pool_port_lo != 0) {
-                if (t->t_pool_port_hi != 0 && t->t_pool_port_hi != t->t_pool_port_lo)
-                        fprintf(out, " port %u:%u", t->t_pool_port_lo, t->t_pool_port_hi);
-                else
-                        fprintf(out, " port %u", t->t_pool_port_lo);
-        }
-        fputs(types[t->t_pool_type], out);
-        if (t->t_flags & RULESET_TF_STATIC_PORT)
-                fputs(" static-port", out);
-}
-
 static void pfconf_print_trans(FILE *out, const struct ruleset_view *v,
                                const struct ruleset_trans *t, int flags)
 {
@@ -404,12 +395,13 @@ static void pfconf_print_trans(FILE *out, const struct ruleset_view *v,
                 fputs(" pass", out);
         if (t->t_flags & RULESET_TF_LOG)
                 fputs(" log", out);
-        pfconf_print_head(out, v, t->t_af, t->t_proto, t->t_ifidx, t->t_flags & RULESET_TF_IFNOT);
+        pfconf_print_head(out, v, t->t_af, t->t_proto, t->t_ifidx, t->t_flags & RULESET_TF_IFNOT,
+                          NULL);
         pfconf_print_fromto(out, v, &t->t_src, &t->t_dst, RULESET_NONE, t->t_proto, flags);
         if (t->t_label != RULESET_NONE)
                 pfconf_print_label(out, ruleset_str(v, t->t_label));
         if (!(t->t_action & 1))
-                pfconf_print_pool(out, v, t);
+                pfconf_print_trans_pool(out, v, t);
         fputc('\n', out);
 }
 

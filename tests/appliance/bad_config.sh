@@ -36,6 +36,11 @@ printf '%s\ncontrol_group = "";\ninterface: { lan: { device = "nosuchdev1"; }; }
 printf '%s\ncpus = "1,";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/cpus.conf"
 printf '%s\ncpus = "3-2";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/cpurange.conf"
 printf '%s\ncpus = "1023";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/nocpu.conf"
+# Several gateways, one default route per family.
+printf '%s\ninterface: { wan: { device = "nosuchdev1"; gateway = "10.0.0.254"; default_gateway = true; };\n  wan2: { device = "nosuchdev2"; gateway = "10.1.0.254"; default_gateway = true; }; };\n' \
+	"$base" >"$tmp/twodefaults.conf"
+printf '%s\ninterface: { lan: { device = "nosuchdev1"; default_gateway = true; }; };\n' \
+	"$base" >"$tmp/nogateway.conf"
 # The same config language in JSON: errors name the line, or the setting.
 printf '{"rules": "good.pf", "state_dir": "%s/run",\n "interface": }\n' "$tmp" >"$tmp/jsyntax.conf"
 printf '{"rules": "good.pf", "state_dir": "%s/run", "interface": {"lan": {"device": "nosuchdev1", "address": "10.0.0.1/33"}}}\n' \
@@ -54,5 +59,7 @@ expect badrules "bad.pf:1:"
 expect cpus 'cpus.conf:2: cpus must be "auto", "all" or a list of CPUs'
 expect cpurange "cpurange.conf:2: cpus: 3-2 is not a range of CPUs"
 expect nocpu "cpus: CPU 1023 is not one moat may use here"
+expect twodefaults "twodefaults.conf: more than one default IPv4 gateway"
+expect nogateway "nogateway.conf: interface lan: default_gateway needs a gateway"
 out=$("$moat" -c "$tmp/missing.conf" up 2>&1) && fail "missing config accepted"
 echo "ok: missing config: $out"

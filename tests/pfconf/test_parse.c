@@ -262,8 +262,8 @@ static void test_errors(void **state)
                      "t.conf:1: table entry 'www.example.com' is neither an address nor an "
                      "interface name\n");
         expect_error("pass label \"a\" label \"b\"\n", "t.conf:1: label given twice\n");
-        expect_error("nat on wan from any to any -> { 1.2.3.4 5.6.7.8 }\n",
-                     "t.conf:1: address pools with several addresses are not supported\n");
+        expect_error("nat on wan from any to any -> { 1.2.3.4 5.6.7.8 } random\n",
+                     "t.conf:1: only round-robin valid for multiple redirection addresses\n");
         expect_error("pass keep state (max 1) keep state\n", "t.conf:1: state type given twice\n");
         expect_error("pass in on averyveryverylongname0\n",
                      "t.conf:1: invalid interface name 'averyveryverylongname0'\n");

@@ -131,6 +131,14 @@ static struct engine *fw_setup(const uint8_t *blob, uint64_t len)
                 }
         }
         static const uint8_t zero[16];
+        for (unsigned i = 0; i < h.nifs; i++) {
+                struct eng_addr gw = {0};
+                memcpy(gw.ea_b,
+                       blob + sizeof(h) + i * sizeof(struct moat_fwconf_if) +
+                           offsetof(struct moat_fwconf_if, gw4),
+                       4);
+                eng_if_gateway(eng, i, &gw);
+        }
         if (memcmp(h.gw4, zero, 4) != 0) {
                 struct eng_addr gw = {0};
                 memcpy(gw.ea_b, h.gw4, 4);
