@@ -495,7 +495,6 @@ int pfconf_check_route(struct pfconf *pf, struct pfconf_rule *r);
 /* The route of one expanded filter rule into o and the pool section. */
 void pfconf_emit_route(struct pfconf *pf, const struct pfconf_rule *r, struct ruleset_rule *o);
 struct ruleset_pool_entry *pfconf_out_pool_entry(struct pfconf *pf, int line);
-void pfconf_md5(const void *data, size_t len, uint8_t digest[16]);
 /* print_addr() of pfctl, shared by the printers. */
 void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct ruleset_addr *a,
                        int counts);

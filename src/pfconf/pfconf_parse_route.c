@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <nettle/md5.h>
+
 #include "pfconf_int.h"
 
 static uint8_t pfconf_hexval(char c)
@@ -53,7 +55,12 @@ static void pfconf_hashkey(struct pfconf *pf, uint8_t key[16])
                         key[i] = (uint8_t)(hi << 4 | lo);
                 }
         } else {
-                pfconf_md5(s, strlen(s), key);
+                /* pfctl takes a string key's MD5 digest */
+                struct md5_ctx md5;
+
+                md5_init(&md5);
+                md5_update(&md5, strlen(s), (const uint8_t *)s);
+                md5_digest(&md5, MD5_DIGEST_SIZE, key);
         }
         pfconf_next(pf);
 }
