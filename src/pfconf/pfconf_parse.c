@@ -148,6 +148,7 @@ static void pfconf_statement(struct pfconf *pf)
                 break;
         case KW_PASS:
         case KW_BLOCK:
+        case KW_MATCH:
                 pfconf_order(pf, PFCONF_SEC_FILTER);
                 pfconf_parse_filter(pf);
                 break;
@@ -161,7 +162,6 @@ static void pfconf_statement(struct pfconf *pf)
         case KW_ANCHOR:
         case KW_ALTQ:
         case KW_QUEUE:
-        case KW_MATCH:
         case KW_LOAD:
                 pfconf_unsupported(pf);
                 break;
