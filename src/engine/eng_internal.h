@@ -150,7 +150,20 @@ struct eng_pdesc {
         uint16_t pd_win;
         uint32_t pd_seq, pd_ack;
         struct eng_addr pd_src, pd_dst;
+        /* Kept from the inbound to the outbound pass (pktopt.c). */
+        uint16_t pd_rcvif; /* ifindex + 1 it came in on; 0: the router's own */
+        uint8_t pd_tag;    /* pf's packet tag, 0 none */
+        uint8_t pd_prio;   /* priority `set prio` gave it, 0 by default */
+        /* Actions of the current pass, for its state and its output. */
+        uint8_t pd_act;       /* ENG_PA_* */
+        uint8_t pd_act_tos;   /* set tos */
+        uint8_t pd_state_tag; /* the tag a state made by this pass keeps */
 };
+/* pd_act (and pf_state.act): set tos / set prio with both priorities */
+#define ENG_PA_SET_TOS  0x80
+#define ENG_PA_SET_PRIO 0x40
+#define ENG_PA_PRIO(a)  ((a)&7)
+#define ENG_PA_PRIO2(a) (((a) >> 3) & 7)
 
 /* Parses the IP packet at pd->pd_l3 (af from the ethertype). Returns 0 or
  * the reason to drop it. Never reads beyond pd_buflen. */
@@ -209,12 +222,14 @@ struct pf_state_peer {
  */
 struct pf_state {
         /* cache line 0: what a lookup reads */
-        uint32_t hnext[2]; /* hash chain per key node (the table's) */
-        uint16_t ifindex;  /* ENG_IF_ANY: floating; immutable */
-        uint8_t direction; /* ENG_DIR_* of the creating packet; immutable */
-        uint8_t flags;     /* ENG_SF_*; set at insert (CONN: packet path) */
-        uint8_t timeout;   /* enum eng_timeout; packet path */
-        uint8_t pad0[3];
+        uint32_t hnext[2];        /* hash chain per key node (the table's) */
+        uint16_t ifindex;         /* ENG_IF_ANY: floating; immutable */
+        uint8_t direction;        /* ENG_DIR_* of the creating packet; immutable */
+        uint8_t flags;            /* ENG_SF_*; set at insert (CONN: packet path) */
+        uint8_t timeout;          /* enum eng_timeout; packet path */
+        uint8_t tag;              /* tag its packets get (pktopt.c), 0 none; immutable */
+        uint8_t act;              /* ENG_PA_*: set tos / set prio for its packets; immutable */
+        uint8_t act_tos;          /* set tos value; immutable */
         struct pf_state_key key0; /* = key[PF_SK_WIRE]; immutable */
         uint32_t expire_s;        /* last activity, seconds; packet path */
         uint32_t rule;            /* active bank index of its rule, ENG_NIL none;
@@ -534,12 +549,42 @@ struct eng_rule_hot {
         uint8_t ifnot, dir, af, proto, quick, flags, flagset, icmp_type, icmp_code;
         uint8_t src_fast, dst_fast; /* 1: v4 network inline (a4/m4), 0: full rule */
         uint8_t src_neg, dst_neg, src_portop, dst_portop;
-        uint8_t pad;
+        uint8_t pk; /* ENG_HOT_*: per-packet options to check or apply */
         uint16_t src_port[2], dst_port[2];
         uint32_t src_a4, src_m4, dst_a4, dst_m4;
         uint32_t pad2;
 };
 _Static_assert(sizeof(struct eng_rule_hot) == 64, "one cache line per rule");
+
+#define ENG_HOT_CHECK 0x01 /* tagged, tos, prio, probability, once, received-on, rate */
+#define ENG_HOT_APPLY 0x02 /* match, tag, set, once, log (matches) */
+
+/* ---- tags and per-packet options (pktopt.c) ------------------------------ */
+
+#define ENG_MAX_TAGS   255 /* tag ids fit a state's byte */
+#define ENG_TAG_NAMSIZ 64
+/* What one rule evaluation carries between rules. */
+struct eng_pkt_eval {
+        int tag;          /* pf's tag variable: -1 until a rule sets or tests it */
+        bool log_matches; /* log (matches) has matched: log every later match */
+        uint32_t logged;  /* last rule logged by log (matches), ENG_NIL none */
+};
+void eng_pkt_eval_init(struct eng_pkt_eval *ev);
+/* The checks of r's per-packet options (after the hot ones matched). */
+bool eng_pkt_rule_check(struct engine *eng, struct eng_rule *r, const struct eng_pdesc *pd,
+                        struct eng_pkt_eval *ev);
+/* r matched: its tag, and for match rules their actions. */
+void eng_pkt_rule_matched(struct engine *eng, struct eng_rule *r, struct eng_pdesc *pd,
+                          struct eng_pkt_eval *ev);
+/* The deciding rule (NULL: the implicit pass): its actions, the packet's tag. */
+void eng_pkt_decided(struct eng_rule *r, struct eng_pdesc *pd, struct eng_pkt_eval *ev);
+/* A packet matched state s: its tag and actions. */
+void eng_pkt_from_state(struct eng_pdesc *pd, const struct pf_state *s);
+/* A passing packet: rewrite its TOS if an action says so. */
+void eng_pkt_output(struct eng_pdesc *pd);
+/* Tag id for a name, interned for the engine's life (ids stay valid for
+ * states across ruleset loads); 0 when the table is full. */
+uint8_t eng_tag_id(struct engine *eng, const char *name);
 
 struct eng_bank {
         struct eng_rule *rules;   /* [0,nfilter) filter, then nat, rdr, binat lists */
@@ -591,7 +636,9 @@ struct engine {
         uint32_t *buckets;
         uint32_t hmask;
         uint32_t state_free; /* recycled states, chained through hnext[0] */
-        uint32_t state_hwm;  /* states [0, hwm) have been used; the rest never touched */
+        char tag_names[ENG_MAX_TAGS][ENG_TAG_NAMSIZ]; /* id i+1 */
+        uint32_t ntags;
+        uint32_t state_hwm; /* states [0, hwm) have been used; the rest never touched */
         uint32_t nstates;
         uint32_t adaptive_start, adaptive_end; /* eng_set_adaptive() */
         uint32_t purge_cursor;
