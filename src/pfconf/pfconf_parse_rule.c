@@ -354,6 +354,8 @@ void pfconf_parse_scrub(struct pfconf *pf)
         pfconf_next(pf); /* scrub */
         r->action = RULESET_ACT_SCRUB;
         pfconf_rule_head(pf, r, 0);
+        if (r->pk.xflags)
+                pfconf_fail(pf, r->line, "log options are not supported on scrub rules");
         /* pf always reassembles fragments on scrubbed traffic. */
         r->sopts.r_scrub_flags |= RULESET_SCRUB_REASSEMBLE;
         while (pf->tok.type != T_NL && pf->tok.type != T_EOF) {
