@@ -126,7 +126,9 @@ void eng_pkt_rule_matched(struct engine *eng, struct eng_rule *r, struct eng_pde
                 ev->log_matches = true;
         if (r->r_action != ENG_A_MATCH)
                 return;
-        /* A match rule logs where it matches and acts at once. */
+        /* A match rule is counted and logs where it matches, and acts at once. */
+        r->r_cnt.rc_packets[pd->pd_dir == ENG_DIR_IN ? 0 : 1]++;
+        r->r_cnt.rc_bytes[pd->pd_dir == ENG_DIR_IN ? 0 : 1] += pd->pd_tot;
         if (r->r_log || ev->log_matches)
                 eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, r->r_nr);
         take_actions(r, pd);

@@ -115,6 +115,9 @@ static void t_match_tags_and_never_decides(void **st)
         /* the trailing match rule matches everything out and decides nothing */
         assert_int_equal(udp_out(h, 1000, 53), 1);
         assert_int_equal(udp_out(h, 1000, 54), 0);
+        /* counted where they matched: port 53 in; both out */
+        assert_int_equal(eng_rule_get(h->eng, 2)->r_cnt.rc_packets[0], 1);
+        assert_int_equal(eng_rule_get(h->eng, 4)->r_cnt.rc_packets[1], 2);
         h_free(h);
 }
 
