@@ -252,6 +252,10 @@ int pfconf_parse_pktopt(struct pfconf *pf, struct pfconf_rule *r)
         } else if (pfconf_is_word(pf, "max-pkt-rate")) {
                 pfconf_next(pf);
                 pfconf_parse_pktrate(pf, k);
+        } else if (pfconf_is_kw(pf, KW_SCRUB)) {
+                pfconf_fail(pf, line,
+                            "scrub options on pass/block/match rules are not supported: "
+                            "use a scrub rule");
         } else {
                 return 0;
         }
