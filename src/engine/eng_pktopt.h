@@ -36,8 +36,10 @@ void eng_pkt_decided(struct eng_rule *r, struct eng_pdesc *pd, struct eng_pkt_ev
 void eng_pkt_from_state(struct eng_pdesc *pd, const struct pf_state *s);
 /* A passing packet: rewrite its TOS if an action says so. */
 void eng_pkt_output(struct eng_pdesc *pd);
-/* Tag id for a name, interned for the engine's life (ids stay valid for
- * states across ruleset loads); 0 when the table is full. */
+/* Tag id for a name: the id it has, else a free one (ids stay valid for the
+ * states that hold them across loads); 0 when all are in use. */
 uint8_t eng_tag_id(struct engine *eng, const char *name);
+/* Forgets the names no state and no running rule uses (before a load). */
+void eng_tags_collect(struct engine *eng);
 
 #endif

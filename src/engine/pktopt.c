@@ -184,16 +184,46 @@ void eng_pkt_output(struct eng_pdesc *pd)
 
 uint8_t eng_tag_id(struct engine *eng, const char *name)
 {
-        uint32_t i;
+        uint32_t i, free_slot = ENG_NIL;
         size_t n = strlen(name);
 
         if (n == 0 || n >= ENG_TAG_NAMSIZ)
                 return 0;
-        for (i = 0; i < eng->ntags; i++)
+        for (i = 0; i < eng->ntags; i++) {
                 if (strcmp(eng->tag_names[i], name) == 0)
                         return (uint8_t)(i + 1);
-        if (eng->ntags >= ENG_MAX_TAGS)
-                return 0;
-        memcpy(eng->tag_names[eng->ntags], name, n + 1);
-        return (uint8_t)++eng->ntags;
+                if (eng->tag_names[i][0] == '\0' && free_slot == ENG_NIL)
+                        free_slot = i;
+        }
+        if (free_slot == ENG_NIL) {
+                if (eng->ntags >= ENG_MAX_TAGS)
+                        return 0;
+                free_slot = eng->ntags++;
+        }
+        memcpy(eng->tag_names[free_slot], name, n + 1);
+        return (uint8_t)(free_slot + 1);
+}
+
+/*
+ * Before a load: a name stays only while a state or the running ruleset
+ * uses its id (pf counts references to its tags the same way), so ids are
+ * never reused under a state yet do not run out over the engine's life.
+ */
+void eng_tags_collect(struct engine *eng)
+{
+        const struct eng_bank *b = eng_active(eng);
+        uint8_t used[ENG_MAX_TAGS + 1];
+        uint32_t i;
+
+        memset(used, 0, sizeof(used));
+        for (i = 0; i < b->n; i++) {
+                used[b->rules[i].r_pk.tag] = 1;
+                used[b->rules[i].r_pk.match_tag] = 1;
+        }
+        for (i = 0; i < eng->state_hwm; i++)
+                if (eng->states[i].flags & ENG_SF_USED)
+                        used[eng->states[i].tag] = 1;
+        for (i = 0; i < eng->ntags; i++)
+                if (!used[i + 1])
+                        eng->tag_names[i][0] = '\0';
 }

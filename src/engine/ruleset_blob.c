@@ -485,6 +485,7 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         }
         for (i = 0; i < v.rv_n_tables; i++)
                 ctx.tmap[i] = -1;
+        eng_tags_collect(eng);
         r = load_tables(eng, &ctx);
         if (r)
                 return r;

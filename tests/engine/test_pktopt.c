@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <stdio.h>
 
 #include "eng_internal.h"
 #include "harness.h"
@@ -297,6 +298,51 @@ static void t_log_matches(void **st)
         h_free(h);
 }
 
+static void load(struct harness *h, const char *conf, int want)
+{
+        void *blob = NULL;
+        size_t len;
+
+        assert_int_equal(pfconf_compile("t.conf", conf, strlen(conf), stderr, &blob, &len), 0);
+        assert_int_equal(eng_ruleset_load(h->eng, blob, len, NULL), want);
+        free(blob);
+}
+
+static void t_tag_ids_outlive_rulesets(void **st)
+{
+        struct harness *h = fw("block all\n"
+                               "pass in on lan proto udp to port 53 tag X keep state\n"
+                               "pass out on wan tagged X no state\n");
+        char *conf = malloc(130 * 60);
+        size_t off = 0;
+        int i;
+
+        (void)st;
+        assert_int_equal(udp_out(h, 1000, 53), 1);
+        /* Another ruleset names another tag first: the state made under the
+         * first still carries X, which the new rules must recognise. */
+        load(h,
+             "block all\n"
+             "pass in on lan proto udp to port 9 tag Y no state\n"
+             "pass out on wan tagged X no state\n",
+             ENG_OK);
+        assert_int_equal(udp_out(h, 1000, 53), 1);
+        /* Tag ids fit a state's byte: a ruleset with too many names is
+         * refused whole and the running one stays. */
+        for (i = 0; i < 130; i++)
+                off += (size_t)snprintf(conf + off, 60, "pass in all tag t%d tagged u%d no state\n",
+                                        i, i);
+        load(h, conf, ENG_ENOMEM);
+        assert_int_equal(udp_out(h, 1000, 53), 1);
+        /* Names nothing uses any more are forgotten: 250 new ones fit. */
+        for (i = 0, off = 0; i < 125; i++)
+                off += (size_t)snprintf(conf + off, 60, "pass in all tag n%d tagged m%d no state\n",
+                                        i, i);
+        load(h, conf, ENG_OK);
+        free(conf);
+        h_free(h);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -313,6 +359,7 @@ int main(void)
             cmocka_unit_test(t_received_on),
             cmocka_unit_test(t_max_pkt_rate),
             cmocka_unit_test(t_log_matches),
+            cmocka_unit_test(t_tag_ids_outlive_rulesets),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
