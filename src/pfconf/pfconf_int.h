@@ -256,6 +256,7 @@ struct pfconf_pktopt {
         uint8_t tos, set_tos;        /* with RULESET_RX_TOS / RULESET_RX_SET_TOS */
         uint8_t prio;                /* with RULESET_RX_PRIO */
         uint8_t set_prio[2];         /* with RULESET_RX_SET_PRIO(2) */
+        uint8_t logif;               /* `log (to pflogN)`: N */
         uint32_t prob;               /* pfctl's scaled probability, 0: none */
         uint32_t pkt_rate, pkt_secs; /* `max-pkt-rate N/S` */
 };
@@ -448,15 +449,15 @@ struct pfconf_proto *pfconf_parse_protos(struct pfconf *pf);
 /* A tag or per-packet option of filter (and, for tags, translation) rules;
  * 0 if the current token starts none (pfconf_parse_pktopt.c). */
 int pfconf_parse_pktopt(struct pfconf *pf, struct pfconf_rule *r);
-/* `log` and its `(all, matches, user, to pflogN)` options. */
-void pfconf_parse_log(struct pfconf *pf, uint16_t *flags, uint16_t *xflags);
+/* `log` and its `(all, matches, user, to pflogN)` options, into flags and k. */
+void pfconf_parse_log(struct pfconf *pf, uint16_t *flags, struct pfconf_pktopt *k);
 /* Copies the options into an expanded filter or translation rule. */
 void pfconf_emit_pktopt(struct pfconf *pf, const struct pfconf_rule *r, struct ruleset_rule *o);
 void pfconf_emit_pktopt_trans(struct pfconf *pf, const struct pfconf_rule *r,
                               struct ruleset_trans *t);
 
 /* printing tags and per-packet options (pfconf_print_pktopt.c) */
-void pfconf_print_log(FILE *out, uint16_t flags, uint16_t xflags);
+void pfconf_print_log(FILE *out, uint16_t flags, uint16_t xflags, uint8_t logif);
 void pfconf_print_rcvif(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r);
 void pfconf_print_pkt_match(FILE *out, const struct ruleset_rule *r);
 void pfconf_print_prob(FILE *out, uint32_t prob);

@@ -262,12 +262,27 @@ int pfconf_parse_pktopt(struct pfconf *pf, struct pfconf_rule *r)
         return 1;
 }
 
+/* `to pflogN`: parse.y's logopt TO string, N 0..255. */
+static uint8_t pfconf_take_logif(struct pfconf *pf)
+{
+        const char *s = pf->tok.text;
+        uint32_t n;
+
+        if (pf->tok.type != T_WORD && pf->tok.type != T_STRING)
+                pfconf_unexpected(pf, "a pflog interface");
+        if (strncmp(s, "pflog", 5) != 0)
+                pfconf_fail(pf, pf->tok.line, "%s: should be a pflog interface", s);
+        if (pfconf_parse_u32(s + 5, 255, &n) != 0)
+                pfconf_fail(pf, pf->tok.line, "%s: invalid pflog unit (0..255)", s);
+        pfconf_next(pf);
+        return (uint8_t)n;
+}
+
 /*
  * parse.y's log and logopts: `log`, `log (OPT, ...)` with `all`, `matches`,
- * `user` (pfctl also takes `group` for it). `to pflogN` names a log
- * interface the firewall does not have; it is refused with that reason.
+ * `user` (pfctl also takes `group` for it) and `to pflogN`.
  */
-void pfconf_parse_log(struct pfconf *pf, uint16_t *flags, uint16_t *xflags)
+void pfconf_parse_log(struct pfconf *pf, uint16_t *flags, struct pfconf_pktopt *k)
 {
         *flags |= RULESET_RF_LOG;
         if (!pfconf_accept_punct(pf, '('))
@@ -277,15 +292,13 @@ void pfconf_parse_log(struct pfconf *pf, uint16_t *flags, uint16_t *xflags)
                         *flags |= RULESET_RF_LOG_ALL;
                 } else if (pfconf_is_word(pf, "matches")) {
                         pfconf_next(pf);
-                        *xflags |= RULESET_RX_LOG_MATCHES;
+                        k->xflags |= RULESET_RX_LOG_MATCHES;
                 } else if (pfconf_accept_kw(pf, KW_USER) || pfconf_accept_kw(pf, KW_GROUP)) {
-                        *xflags |= RULESET_RX_LOG_USER;
-                } else if (pfconf_is_kw(pf, KW_TO)) {
-                        pfconf_fail(pf, pf->tok.line,
-                                    "log (to pflogN) is not supported: the firewall logs to one "
-                                    "pflog capture");
+                        k->xflags |= RULESET_RX_LOG_USER;
+                } else if (pfconf_accept_kw(pf, KW_TO)) {
+                        k->logif = pfconf_take_logif(pf);
                 } else {
-                        pfconf_unexpected(pf, "'all', 'matches' or 'user'");
+                        pfconf_unexpected(pf, "'all', 'matches', 'user' or 'to'");
                 }
                 if (pfconf_accept_punct(pf, ')'))
                         return;
@@ -304,6 +317,7 @@ void pfconf_emit_pktopt(struct pfconf *pf, const struct pfconf_rule *r, struct r
         if (k->rcv_if != NULL)
                 o->r_rcv_ifidx = (uint16_t)pfconf_out_iface(pf, k->rcv_if, r->line);
         o->r_xflags = k->xflags;
+        o->r_logif = k->logif;
         /* pfctl keeps `tos 0` as no tos at all (r->tos == 0 is "any"). */
         if (k->tos == 0)
                 o->r_xflags &= (uint16_t)~RULESET_RX_TOS;

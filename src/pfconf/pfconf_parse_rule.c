@@ -274,7 +274,7 @@ static void pfconf_rule_head(struct pfconf *pf, struct pfconf_rule *r, int allow
                 r->dir = RULESET_DIR_OUT;
         for (;;) {
                 if (pfconf_accept_kw(pf, KW_LOG))
-                        pfconf_parse_log(pf, &r->rflags, &r->pk.xflags);
+                        pfconf_parse_log(pf, &r->rflags, &r->pk);
                 else if (allow_quick && pfconf_accept_kw(pf, KW_QUICK))
                         r->rflags |= RULESET_RF_QUICK;
                 else
@@ -354,7 +354,7 @@ void pfconf_parse_scrub(struct pfconf *pf)
         pfconf_next(pf); /* scrub */
         r->action = RULESET_ACT_SCRUB;
         pfconf_rule_head(pf, r, 0);
-        if (r->pk.xflags)
+        if (r->pk.xflags || r->pk.logif)
                 pfconf_fail(pf, r->line, "log options are not supported on scrub rules");
         /* pf always reassembles fragments on scrubbed traffic. */
         r->sopts.r_scrub_flags |= RULESET_SCRUB_REASSEMBLE;
@@ -454,10 +454,11 @@ void pfconf_parse_trans(struct pfconf *pf)
                 r->tflags |= RULESET_TF_PASS;
         }
         if (pfconf_accept_kw(pf, KW_LOG)) {
-                uint16_t lf = 0, lx = 0;
+                struct pfconf_pktopt lk = {0};
+                uint16_t lf = 0;
 
-                pfconf_parse_log(pf, &lf, &lx);
-                if ((lf & RULESET_RF_LOG_ALL) || lx)
+                pfconf_parse_log(pf, &lf, &lk);
+                if ((lf & RULESET_RF_LOG_ALL) || lk.xflags || lk.logif)
                         pfconf_fail(pf, r->line, "log options are not supported on translation");
                 r->tflags |= RULESET_TF_LOG;
         }
@@ -506,7 +507,7 @@ void pfconf_parse_antispoof(struct pfconf *pf)
         pfconf_next(pf); /* antispoof */
         for (;;) {
                 if (pfconf_accept_kw(pf, KW_LOG))
-                        pfconf_parse_log(pf, &proto.rflags, &proto.pk.xflags);
+                        pfconf_parse_log(pf, &proto.rflags, &proto.pk);
                 else if (pfconf_accept_kw(pf, KW_QUICK))
                         proto.rflags |= RULESET_RF_QUICK;
                 else

@@ -322,7 +322,7 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
                 fputs(" in", out);
         else if (r->r_dir == RULESET_DIR_OUT)
                 fputs(" out", out);
-        pfconf_print_log(out, r->r_flags, r->r_xflags);
+        pfconf_print_log(out, r->r_flags, r->r_xflags, r->r_logif);
         if (r->r_flags & RULESET_RF_QUICK)
                 fputs(" quick", out);
         pfconf_print_head(out, v, r->r_af, r->r_proto, r->r_ifidx, r->r_flags & RULESET_RF_IFNOT);

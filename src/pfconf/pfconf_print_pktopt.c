@@ -7,8 +7,8 @@
 
 #include "pfconf_int.h"
 
-/* ` log`, ` log (all, matches, user)`: print_rule()'s order. */
-void pfconf_print_log(FILE *out, uint16_t flags, uint16_t xflags)
+/* ` log`, ` log (all, matches, user, to pflog1)`: print_rule()'s order. */
+void pfconf_print_log(FILE *out, uint16_t flags, uint16_t xflags, uint8_t logif)
 {
         const char *sep = " (";
 
@@ -25,6 +25,10 @@ void pfconf_print_log(FILE *out, uint16_t flags, uint16_t xflags)
         }
         if (xflags & RULESET_RX_LOG_USER) {
                 fprintf(out, "%suser", sep);
+                sep = ", ";
+        }
+        if (logif != 0) {
+                fprintf(out, "%sto pflog%u", sep, logif);
                 sep = ", ";
         }
         if (sep[0] == ',')
