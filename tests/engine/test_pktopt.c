@@ -196,6 +196,18 @@ static void t_set_tos_v6(void **st)
         o = h_out(h, H_WAN, 0, &len);
         assert_int_equal((o[ETH] & 0x0f) << 4 | o[ETH + 1] >> 4, 0xb9);
         h_free(h);
+        /* tos matches the traffic class, its ECN bits aside */
+        h = fw("block all\n"
+               "pass in on lan inet6 all tos lowdelay no state\n"
+               "pass out all no state\n");
+        n = h_udp(f, 0, 6, "fd00:1::10", "2001:db8:2::7", 1000, 53, 8);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        f[ETH] = (uint8_t)(f[ETH] | 0x01); /* traffic class 0x13: lowdelay, ECN 11 */
+        f[ETH + 1] = (uint8_t)(f[ETH + 1] | 0x30);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        h_free(h);
 }
 
 static void t_prio_from_set_prio(void **st)
