@@ -164,9 +164,9 @@ static double run(struct bench *b, uint8_t (*tmpl)[FRAME], uint32_t *len, uint32
 
                         for (k = 0; k < m; k++) {
                                 memcpy(rxbuf[k], tmpl[i + k], len[i + k]);
-                                rx[k].rx_data = rxbuf[k];
-                                rx[k].rx_len = len[i + k];
-                                rx[k].rx_ifindex = 0;
+                                /* every field: an rx_gso left over from the stack
+                                 * makes the engine drop the frame (BADGSO) */
+                                rx[k] = (struct eng_rxframe){rxbuf[k], len[i + k], 0, 0};
                         }
                         eng_txq_reset(&b->txq[0]);
                         eng_txq_reset(&b->txq[1]);

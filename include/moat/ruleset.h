@@ -277,9 +277,15 @@ struct ruleset_table {
 };
 _Static_assert(sizeof(struct ruleset_table) == 24, "ruleset_table size");
 
+/*
+ * A table entry: an address or prefix; or (version 3) an interface or
+ * `self`, whose addresses the firewall puts in the table when it loads the
+ * ruleset: te_af UNSPEC, te_addr[0..3] the interface index (little-endian,
+ * RULESET_NONE for self), te_prefixlen its RULESET_IFMOD_* bits.
+ */
 struct ruleset_tentry {
-        uint8_t te_af;        /* RULESET_AF_INET or RULESET_AF_INET6 */
-        uint8_t te_prefixlen; /* <= 32 or <= 128 */
+        uint8_t te_af;        /* RULESET_AF_INET or RULESET_AF_INET6; UNSPEC: interface */
+        uint8_t te_prefixlen; /* <= 32 or <= 128; interface: RULESET_IFMOD_* */
         uint8_t te_neg;       /* 1: `!prefix`, excluded from the table's match */
         uint8_t te_pad;       /* 0 */
         uint8_t te_addr[16];  /* network order; v4 in the first 4 bytes, rest 0;

@@ -272,6 +272,61 @@ static int conv_trans(const struct load_ctx *c, const struct ruleset_trans *in, 
         return e;
 }
 
+/* The addresses of one interface that an interface table entry names. */
+static int table_add_ifaddrs(struct engine *eng, int t, const struct eng_if *ifp,
+                             const struct ruleset_tentry *te)
+{
+        int af, i, w, r;
+
+        for (af = 4; af <= 6; af += 2) {
+                const struct eng_ifaddr *ia = af == 4 ? ifp->a4 : ifp->a6;
+                int n = af == 4 ? ifp->n4 : ifp->n6;
+
+                if (n > 0 && (te->te_prefixlen & RULESET_IFMOD_NOALIAS))
+                        n = 1; /* IF:0: the first address only */
+                for (i = 0; i < n; i++) {
+                        struct eng_addr a = ia[i].addr;
+                        uint8_t plen = af == 4 ? 32 : 128;
+
+                        if (te->te_prefixlen & RULESET_IFMOD_PEER)
+                                continue; /* no point-to-point links here */
+                        if (te->te_prefixlen & RULESET_IFMOD_BROADCAST) {
+                                if (af != 4)
+                                        continue;
+                                a.ea_w[0] |= ~ia[i].mask.ea_w[0];
+                        } else if (te->te_prefixlen & RULESET_IFMOD_NETWORK) {
+                                for (w = 0; w < 4; w++)
+                                        a.ea_w[w] &= ia[i].mask.ea_w[w];
+                                plen = ia[i].plen;
+                        }
+                        r = eng_table_add(eng, t, af, &a, plen, te->te_neg != 0);
+                        if (r && r != ENG_EEXIST)
+                                return r;
+                }
+        }
+        return ENG_OK;
+}
+
+/* `self` or an interface in a table: its addresses as they are now (pf
+ * resolves them once, when the ruleset is loaded). */
+static int table_add_iface(struct engine *eng, const struct load_ctx *c, int t,
+                           const struct ruleset_tentry *te)
+{
+        uint32_t idx, i;
+        int r;
+
+        memcpy(&idx, te->te_addr, sizeof(idx));
+        if (idx != RULESET_NONE) {
+                uint16_t ifi = map_if(c, idx);
+
+                return ifi < ENG_MAX_IFS ? table_add_ifaddrs(eng, t, &eng->ifs[ifi], te) : ENG_OK;
+        }
+        for (i = 0; i < ENG_MAX_IFS; i++)
+                if (eng->ifs[i].used && (r = table_add_ifaddrs(eng, t, &eng->ifs[i], te)) != ENG_OK)
+                        return r;
+        return ENG_OK;
+}
+
 static int load_tables(struct engine *eng, struct load_ctx *c)
 {
         const struct ruleset_view *v = c->v;
@@ -290,6 +345,11 @@ static int load_tables(struct engine *eng, struct load_ctx *c)
                         struct eng_addr a;
                         int r;
 
+                        if (te->te_af == RULESET_AF_UNSPEC) {
+                                if ((r = table_add_iface(eng, c, t, te)) != ENG_OK)
+                                        return r;
+                                continue;
+                        }
                         memcpy(a.ea_b, te->te_addr, 16);
                         r = eng_table_add(eng, t, map_af(te->te_af), &a, te->te_prefixlen,
                                           te->te_neg != 0);

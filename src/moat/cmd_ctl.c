@@ -9,6 +9,7 @@
 
 #include "appliance.h"
 #include "devices.h"
+#include "statedir.h"
 #include "moat.h"
 
 static int load(struct appconf *c)
@@ -96,6 +97,12 @@ int moat_cmd_down(int argc, char **argv)
                 return 1;
         }
         json_object_put(r);
+        /* Down means gone: the daemon's state-dir lock is free again, so an
+         * `up` right after this one starts rather than finding it busy. */
+        if (statedir_wait_free(&c, 10000) < 0) {
+                fprintf(stderr, "moat: down: the daemon did not exit within 10 s\n");
+                return 1;
+        }
         printf("moat: down\n");
         return 0;
 }

@@ -22,6 +22,7 @@
 #include "jail.h"
 #include "moat.h"
 #include "pfconf.h"
+#include "statedir.h"
 
 static int up_device(struct app_if *f, uint16_t *mtu)
 {
@@ -172,26 +173,14 @@ static void *up_fwconf(struct app_plan *p, const void *rules, size_t rlen, size_
 
 static int write_file(const char *path, const void *data, size_t len)
 {
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        unlink(path); /* a file left by a crash is replaced, never written through */
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         int ok = fd >= 0 && write(fd, data, len) == (ssize_t)len;
         if (fd >= 0)
                 close(fd);
         if (!ok)
                 fprintf(stderr, "moat: writing %s: %s\n", path, strerror(errno));
         return ok ? 0 : -1;
-}
-
-static int mkdirs(const char *path)
-{
-        char buf[PATH_MAX];
-        snprintf(buf, sizeof(buf), "%s", path);
-        for (char *p = buf + 1; *p; p++)
-                if (*p == '/') {
-                        *p = '\0';
-                        mkdir(buf, 0755);
-                        *p = '/';
-                }
-        return mkdir(buf, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
 int moat_cmd_up(int argc, char **argv)
@@ -229,20 +218,23 @@ int moat_cmd_up(int argc, char **argv)
                 plan.fw_platform = APP_PLAT_PROCESS;
         if (up_files(&plan) < 0 || up_cpus(&plan) < 0)
                 return 1;
-        json_object *running = app_request(&plan.conf, "status", err, sizeof(err));
-        if (running) {
-                json_object_put(running);
-                fprintf(stderr, "moat: an appliance is already running for %s\n", plan.conf.file);
-                return 1;
-        }
-        /* Everything is checked before anything is created. */
+        /*
+         * Everything is checked before anything is created; then the state
+         * dir and each device are locked for the daemon's life (it inherits
+         * the locks), so a second appliance on either is refused.
+         */
         size_t blen;
         void *blob = up_fwconf(&plan, rules, rlen, &blen);
         free(rules);
         if (blob == NULL)
                 return 1;
-        if (mkdirs(plan.conf.state_dir) < 0) {
-                fprintf(stderr, "moat: state_dir %s: %s\n", plan.conf.state_dir, strerror(errno));
+        static int devlocks[APP_MAX_IFS];
+        if (devices_check(&plan.conf, err, sizeof(err)) < 0 ||
+            statedir_prepare(&plan.conf, err, sizeof(err)) < 0 ||
+            statedir_lock(&plan.conf, 0, err, sizeof(err)) < 0 ||
+            devices_lock(&plan.conf, devlocks, err, sizeof(err)) < 0) {
+                fprintf(stderr, "moat: %s\n", err);
+                free(blob);
                 return 1;
         }
         char path[PATH_MAX];

@@ -84,7 +84,11 @@ static void save(const struct appconf *c, const struct devstate *saved)
         json_object_object_add(root, "devices", arr);
         char path[PATH_MAX];
         app_path(path, sizeof(path), c, DEVICES_FILE);
-        json_object_to_file_ext(path, root, JSON_C_TO_STRING_PLAIN);
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+                json_object_to_fd(fd, root, JSON_C_TO_STRING_PLAIN);
+                close(fd);
+        }
         json_object_put(root);
 }
 

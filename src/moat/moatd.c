@@ -23,6 +23,7 @@
 
 #include "host_util.h"
 #include "moatd.h"
+#include "statedir.h"
 
 #define READY_TIMEOUT 10000000000ull /* ns */
 
@@ -49,6 +50,7 @@ void moatd_teardown(struct moatd *md)
         devices_restore(md->conf, md->devs);
         pflog_close(&md->pflog);
         app_remove_daemon_files(md->conf);
+        statedir_unlock(md->conf); /* last: the lock is held until the process exits */
 }
 
 static _Noreturn void shutdown_appliance(struct moatd *md, int status)
@@ -208,7 +210,7 @@ static void open_files(struct moatd *md)
 {
         char path[PATH_MAX];
         app_path(path, sizeof(path), md->conf, "moatd.log");
-        int log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        int log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (log >= 0 && null >= 0) {
                 dup2(null, 0);
@@ -217,14 +219,14 @@ static void open_files(struct moatd *md)
         }
         setvbuf(stderr, NULL, _IOLBF, 0);
         app_path(path, sizeof(path), md->conf, "moatd.marks");
-        md->marks_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        md->marks_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
         marks_add(&md->marks, "up", md->plan->t_up);
         mark(md, "moatd_start");
         app_path(path, sizeof(path), md->conf, "moatd.pid");
-        FILE *pf = fopen(path, "w");
-        if (pf) {
-                fprintf(pf, "%d\n", getpid());
-                fclose(pf);
+        int pf = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (pf >= 0) {
+                dprintf(pf, "%d\n", getpid());
+                close(pf);
         }
 }
 

@@ -220,7 +220,8 @@ static int spawn(struct moatd *md, const char *console, pid_t *pid)
         sigemptyset(&none);
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, 1, console, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        posix_spawn_file_actions_addopen(&fa, 1, console,
+                                         O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600);
         posix_spawn_file_actions_adddup2(&fa, 1, 2);
         for (int i = 0; i < sa->nfds; i++)
                 posix_spawn_file_actions_adddup2(&fa, sa->fds[i], sa->fds[i]);

@@ -37,7 +37,7 @@ _Static_assert(sizeof(struct pfloghdr) == 64, "pflog header");
 
 static int pflog_start(struct pflog *pl)
 {
-        pl->fd = open(pl->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        pl->fd = open(pl->path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (pl->fd < 0)
                 return -1;
         struct {

@@ -165,13 +165,16 @@ static int pfconf_check_rule(struct pfconf *pf, const struct pfconf_rule *r)
                 pfconf_error(pf, r->line, "port only applies to tcp/udp/sctp");
                 bad++;
         }
-        if (r->has_flags && (r->tcp_flags || r->tcp_flagset))
-                for (p = r->protos; p != NULL; p = p->next)
-                        if (p->proto != P_TCP) {
-                                pfconf_error(pf, r->line, "flags only apply to tcp");
-                                bad++;
-                                break;
-                        }
+        /* pfctl: flags need tcp among the protocols (the others' expansions
+         * drop them); a list without tcp is an error. */
+        if (r->has_flags && (r->tcp_flags || r->tcp_flagset) && r->protos != NULL) {
+                for (p = r->protos; p != NULL && p->proto != P_TCP; p = p->next)
+                        ;
+                if (p == NULL) {
+                        pfconf_error(pf, r->line, "flags only apply to tcp");
+                        bad++;
+                }
+        }
         if (r->icmps != NULL) {
                 uint8_t want = r->icmps->v6 ? P_ICMP6 : P_ICMP;
 
@@ -356,7 +359,8 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
                                 o->r_overload_table = pfconf_out_table(pf, r->overload, r->line);
                 }
         }
-        if (r->has_flags) {
+        if (r->has_flags && (proto == 0 || proto == P_TCP)) {
+                /* the other protocols' expansions drop them, as pfctl's do */
                 o->r_tcp_flags = r->tcp_flags;
                 o->r_tcp_flagset = r->tcp_flagset;
         } else if (r->action == RULESET_ACT_PASS && o->r_keep != RULESET_KEEP_NONE &&

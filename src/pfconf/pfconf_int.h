@@ -332,8 +332,9 @@ struct pfconf_out {
 enum pfconf_section {
         PFCONF_SEC_OPTIONS = 0,
         PFCONF_SEC_SCRUB = 1,
-        PFCONF_SEC_TRANS = 2,
-        PFCONF_SEC_FILTER = 3,
+        PFCONF_SEC_QUEUE = 2, /* altq and queue definitions */
+        PFCONF_SEC_TRANS = 3,
+        PFCONF_SEC_FILTER = 4,
 };
 
 struct pfconf {
@@ -355,9 +356,10 @@ struct pfconf {
         int require_order;                  /* `set require-order`: pfconf_order() checks */
         struct pfconf_rule *state_defaults; /* `set state-defaults` */
         uint32_t syncookie_hi, syncookie_lo;
-        int files_ok;      /* include and table files may be read */
-        int include_depth; /* includes being parsed */
-        size_t file_bytes; /* read from included and table files so far */
+        int files_ok;             /* include and table files may be read */
+        int include_depth;        /* includes being parsed */
+        size_t file_bytes;        /* read from included and table files so far */
+        struct pfconf_altq *altq; /* ALTQ definitions so far (pfconf_altq.h), or NULL */
 };
 
 #define PFCONF_MAX_INCLUDE_DEPTH 16
@@ -426,6 +428,10 @@ void pfconf_parse_file(struct pfconf *pf);
 void pfconf_order(struct pfconf *pf, int section);
 void pfconf_parse_set(struct pfconf *pf);
 void pfconf_parse_table(struct pfconf *pf);
+/* A table entry as pf.conf writes it, without its `!`; ifname names an
+ * interface entry's interface. */
+void pfconf_tentry_format(const struct ruleset_tentry *e, const char *ifname, char *buf,
+                          size_t len);
 /* One state option (`keep state (...)`, `set state-defaults`) into r. */
 void pfconf_state_opt(struct pfconf *pf, struct pfconf_rule *r);
 /* The whole of a regular file, in the arena; fails the statement if it cannot. */
@@ -436,9 +442,16 @@ void pfconf_parse_filter(struct pfconf *pf);
 void pfconf_parse_scrub(struct pfconf *pf);
 void pfconf_parse_trans(struct pfconf *pf);
 void pfconf_parse_antispoof(struct pfconf *pf);
+void pfconf_parse_altq(struct pfconf *pf);     /* pfconf_altq.c */
+void pfconf_parse_queuedef(struct pfconf *pf); /* pfconf_altq.c */
+void pfconf_altq_commit(struct pfconf *pf);    /* after the file: pfctl's per-interface checks */
 struct pfconf_if *pfconf_parse_ifspec(struct pfconf *pf);
 struct pfconf_host *pfconf_parse_hosts(struct pfconf *pf, int allow_list);
 struct pfconf_host *pfconf_parse_host(struct pfconf *pf);
+/* A word that can name an interface or group (wan, em0, em0.100): not a host name. */
+int pfconf_ifname_ok(const char *s);
+/* "name[:network|:broadcast|:peer][:0]" or "self" into h (ifname or SELF, ra_ifmod). */
+void pfconf_ifmods(struct pfconf *pf, struct pfconf_host *h, char *text, int line);
 struct pfconf_port *pfconf_parse_ports(struct pfconf *pf);
 void pfconf_parse_fromto(struct pfconf *pf, struct pfconf_rule *r);
 /* A filter option pfctl takes that the firewall does not enforce; 0 if the

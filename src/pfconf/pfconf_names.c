@@ -123,6 +123,7 @@ static const struct pfconf_nament pfconf_services[] = {
     {"ipsec-nat-t", 4500},
     {"sip", 5060},
     {"postgresql", 5432},
+    {"ircd", 6667},
     {"http-alt", 8080},
     /* the names FreeBSD's services database prints for some of the above */
     {"kerberos-sec", 88},
@@ -189,6 +190,7 @@ static const struct pfconf_servname {
     {4500, "ipsec-nat-t", "ipsec-nat-t"},
     {5060, "sip", "sip"},
     {5432, "postgresql", "postgresql"},
+    {6667, "ircd", NULL},
     {8080, "http-alt", "http-alt"},
 };
 

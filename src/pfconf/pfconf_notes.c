@@ -54,6 +54,11 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
                 if (v->rv_opts->ro_notenf & (1u << i))
                         fprintf(out, "%sset %s is accepted but not enforced\n", prefix,
                                 pfconf_set_names[i]);
+        if (v->rv_n_queues > 0)
+                fprintf(out,
+                        "%saltq and queue definitions are accepted but not enforced: no traffic "
+                        "shaping (ALTQ) yet\n",
+                        prefix);
         for (i = 0; i < v->rv_n_filter; i++) {
                 const struct ruleset_rule *r = &v->rv_filter[i];
 

@@ -2,8 +2,8 @@
  * Top level of the pf.conf grammar: the statement loop with error recovery,
  * macro definitions and `include`. `set` options are parsed in
  * pfconf_parse_set.c, tables in pfconf_table.c, rules in pfconf_parse_rule.c. As in pfctl,
- * statements must come in the order options, normalization (scrub), translation, filtering; macros
- * and tables may appear anywhere.
+ * statements must come in the order options, normalization (scrub), queueing (altq), translation,
+ * filtering; macros and tables may appear anywhere.
  */
 #include <string.h>
 
@@ -13,8 +13,8 @@ void pfconf_order(struct pfconf *pf, int section)
 {
         if (pf->require_order && pf->section > section)
                 pfconf_fail(pf, pf->tok.line,
-                            "rules must be in order: options, normalization, translation, "
-                            "filtering");
+                            "rules must be in order: options, normalization, queueing, "
+                            "translation, filtering");
         pf->section = section;
 }
 
@@ -83,8 +83,9 @@ static void pfconf_parse_include(struct pfconf *pf)
         int line = pf->tok.line;
 
         pfconf_next(pf); /* include */
-        if (pf->tok.type != T_STRING)
-                pfconf_unexpected(pf, "a quoted file name");
+        /* pfctl takes the name quoted or not */
+        if (pf->tok.type != T_STRING && pf->tok.type != T_WORD)
+                pfconf_unexpected(pf, "a file name");
         path = pf->tok.text;
         pfconf_next(pf);
         if (pf->tok.type != T_NL && pf->tok.type != T_EOF)
@@ -159,9 +160,13 @@ static void pfconf_statement(struct pfconf *pf)
         case KW_INCLUDE:
                 pfconf_parse_include(pf);
                 break;
-        case KW_ANCHOR:
         case KW_ALTQ:
+                pfconf_parse_altq(pf);
+                break;
         case KW_QUEUE:
+                pfconf_parse_queuedef(pf);
+                break;
+        case KW_ANCHOR:
         case KW_LOAD:
                 pfconf_unsupported(pf);
                 break;

@@ -11,7 +11,7 @@
 #include "pfconf_int.h"
 
 /* A word that names an interface (or interface group): wan, em0, vlan100, em0.100. */
-static int pfconf_ifname_ok(const char *s)
+int pfconf_ifname_ok(const char *s)
 {
         const char *dot;
         size_t n = strlen(s);
@@ -95,7 +95,7 @@ struct pfconf_proto *pfconf_parse_protos(struct pfconf *pf)
 }
 
 /* Splits "name:network:0"-style modifiers off an interface reference. */
-static void pfconf_ifmods(struct pfconf *pf, struct pfconf_host *h, char *text, int line)
+void pfconf_ifmods(struct pfconf *pf, struct pfconf_host *h, char *text, int line)
 {
         char *colon;
 

@@ -483,10 +483,13 @@ static void pfconf_print_tables(FILE *out, const struct ruleset_view *v)
                         for (j = 0; j < t->tb_count; j++) {
                                 const struct ruleset_tentry *e = &v->rv_tentries[t->tb_first + j];
 
-                                pfconf_addr_format(e->te_addr, e->te_af, buf, sizeof(buf));
+                                uint32_t idx;
+
+                                memcpy(&idx, e->te_addr, sizeof(idx));
+                                pfconf_tentry_format(
+                                    e, e->te_af == RULESET_AF_UNSPEC ? ruleset_ifname(v, idx) : "",
+                                    buf, sizeof(buf));
                                 fprintf(out, " %s%s", e->te_neg ? "!" : "", buf);
-                                if (e->te_prefixlen != (e->te_af == RULESET_AF_INET ? 32 : 128))
-                                        fprintf(out, "/%u", e->te_prefixlen);
                         }
                         fputs(" }", out);
                 }

@@ -11,6 +11,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -25,18 +27,27 @@ struct pfconf_tseg {
 
 char *pfconf_read_file(struct pfconf *pf, const char *path, int line, size_t *len)
 {
-        struct stat st;
+        struct stat st, null;
         FILE *f;
         char *buf;
+        int fd;
 
         if (!pf->files_ok)
                 pfconf_fail(pf, line, "\"%s\": reading files is not allowed here", path);
-        if ((f = fopen(path, "r")) == NULL)
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+        if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
                 pfconf_fail(pf, line, "cannot load \"%s\": %s", path, strerror(errno));
-        /* Only regular files: a device or a FIFO could block or never end. */
-        if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-                fclose(f);
+        /* Only regular files, and /dev/null (pfctl reads it as empty): a
+         * device or a FIFO could block or never end. */
+        if (fstat(fd, &st) != 0 ||
+            !(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 &&
+                                      null.st_rdev == st.st_rdev && S_ISCHR(null.st_mode)))) {
+                close(fd);
                 pfconf_fail(pf, line, "cannot load \"%s\": not a regular file", path);
+        }
+        if ((f = fdopen(fd, "r")) == NULL) {
+                close(fd);
+                pfconf_fail(pf, line, "cannot load \"%s\": %s", path, strerror(errno));
         }
         if ((uint64_t)st.st_size > PFCONF_MAX_INPUT - pf->file_bytes) {
                 fclose(f);
@@ -53,6 +64,41 @@ char *pfconf_read_file(struct pfconf *pf, const char *path, int line, size_t *le
         buf[*len] = '\0';
         pf->file_bytes += *len;
         return buf;
+}
+
+/*
+ * An interface or `self` in a table: the entry holds the reference (blob
+ * version 3: family UNSPEC, the interface index in the first four address
+ * bytes, RULESET_NONE for self, the modifiers as the prefix length); the
+ * firewall puts the addresses in when it loads the ruleset, as pfctl puts
+ * in those of the machine it runs on when it parses.
+ */
+static int pfconf_tentry_iface(struct pfconf *pf, char *text, int neg, int line)
+{
+        struct ruleset_tentry *e;
+        struct pfconf_host h;
+        uint32_t idx = RULESET_NONE;
+
+        char base[RULESET_IFNAMSIZ];
+        size_t n = strcspn(text, ":");
+
+        /* Not an interface either (a host name, a bad address): the caller says so. */
+        if (n >= sizeof(base))
+                return -1;
+        memcpy(base, text, n);
+        base[n] = '\0';
+        if (strcmp(base, "self") != 0 && !pfconf_ifname_ok(base))
+                return -1;
+        memset(&h, 0, sizeof(h));
+        pfconf_ifmods(pf, &h, text, line);
+        if (h.addr.ra_type != RULESET_ADDR_SELF)
+                idx = pfconf_out_iface(pf, h.ifname, line);
+        e = pfconf_out_tentry(pf, line);
+        e->te_af = RULESET_AF_UNSPEC;
+        e->te_prefixlen = h.addr.ra_ifmod;
+        e->te_neg = (uint8_t)neg;
+        memcpy(e->te_addr, &idx, sizeof(idx));
+        return 0;
 }
 
 /* "ADDR", "ADDR/LEN", "!ADDR..." (each `!` toggles, as pfctl's append_addr()). */
@@ -74,7 +120,7 @@ static int pfconf_tentry_text(struct pfconf *pf, const char *text, int neg, int 
         if (slash != NULL)
                 buf[slash - text] = '\0';
         if ((r = pfconf_addr_parse(buf, &a)) < 0)
-                return -1;
+                return slash == NULL ? pfconf_tentry_iface(pf, buf, neg, line) : -1;
         if (slash != NULL) {
                 if (pfconf_parse_u32(slash + 1, a.ra_af == RULESET_AF_INET ? 32 : 128, &plen) < 0)
                         return -1;
@@ -102,7 +148,7 @@ static void pfconf_table_file(struct pfconf *pf, const char *name, const char *p
         for (;;) {
                 while (i < len && isspace((unsigned char)buf[i]))
                         fline += buf[i++] == '\n';
-                if (i < len && buf[i] == '#') {
+                if (i < len && (buf[i] == '#' || buf[i] == ';')) { /* pfctl: both start a comment */
                         while (i < len && buf[i] != '\n')
                                 i++;
                         continue;
@@ -116,8 +162,8 @@ static void pfconf_table_file(struct pfconf *pf, const char *name, const char *p
                 buf[i] = '\0';
                 if (pfconf_tentry_text(pf, buf + start, 0, line) < 0)
                         pfconf_fail(pf, line,
-                                    "table <%s>: \"%s\" line %d: '%s': only IPv4/IPv6 addresses "
-                                    "and prefixes are supported",
+                                    "table <%s>: \"%s\" line %d: '%s' is neither an address nor "
+                                    "an interface name",
                                     name, path, fline, buf + start);
                 buf[i] = end;
         }
@@ -145,9 +191,27 @@ static void pfconf_table_entry(struct pfconf *pf)
         }
         if (pfconf_tentry_text(pf, text, neg, line) < 0)
                 pfconf_fail(pf, line,
-                            "table entry '%s': only IPv4/IPv6 addresses and prefixes are "
-                            "supported",
-                            text);
+                            "table entry '%s' is neither an address nor an interface name", text);
+}
+
+void pfconf_tentry_format(const struct ruleset_tentry *e, const char *ifname, char *buf, size_t len)
+{
+        uint32_t idx;
+        size_t n;
+
+        if (e->te_af != RULESET_AF_UNSPEC) {
+                pfconf_addr_format(e->te_addr, e->te_af, buf, len);
+                n = strlen(buf);
+                if (e->te_prefixlen != (e->te_af == RULESET_AF_INET ? 32 : 128))
+                        snprintf(buf + n, len - n, "/%u", e->te_prefixlen);
+                return;
+        }
+        memcpy(&idx, e->te_addr, sizeof(idx));
+        snprintf(buf, len, "%s%s%s%s%s", idx == RULESET_NONE ? "self" : ifname,
+                 e->te_prefixlen & RULESET_IFMOD_NETWORK ? ":network" : "",
+                 e->te_prefixlen & RULESET_IFMOD_BROADCAST ? ":broadcast" : "",
+                 e->te_prefixlen & RULESET_IFMOD_PEER ? ":peer" : "",
+                 e->te_prefixlen & RULESET_IFMOD_NOALIAS ? ":0" : "");
 }
 
 /* pfctl's print_tabledef(): flags, then files and inline lists as written. */
@@ -172,10 +236,16 @@ static void pfconf_echo_table(struct pfconf *pf, const char *name, uint32_t flag
                         for (j = 0; j < seg->count; j++) {
                                 const struct ruleset_tentry *e = &pf->out.tentries[seg->first + j];
 
-                                pfconf_addr_format(e->te_addr, e->te_af, buf, sizeof(buf));
+                                uint32_t idx;
+
+                                memcpy(&idx, e->te_addr, sizeof(idx));
+                                pfconf_tentry_format(
+                                    e,
+                                    e->te_af == RULESET_AF_UNSPEC && idx != RULESET_NONE
+                                        ? pf->out.strings + pf->out.ifaces[idx].if_name
+                                        : "",
+                                    buf, sizeof(buf));
                                 pfconf_echo(pf, " %s%s", e->te_neg ? "!" : "", buf);
-                                if (e->te_prefixlen != (e->te_af == RULESET_AF_INET ? 32 : 128))
-                                        pfconf_echo(pf, "/%u", e->te_prefixlen);
                         }
                         if (seg->next == NULL || seg->next->file != NULL)
                                 break;

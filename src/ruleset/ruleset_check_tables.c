@@ -53,11 +53,32 @@ int ruleset_check_ifaces(struct ruleset_vctx *ctx)
         return RULESET_OK;
 }
 
+/* Version 3: an interface (or self) entry; the firewall adds its addresses. */
+static int ruleset_check_tentry_iface(struct ruleset_vctx *ctx, const struct ruleset_tentry *e)
+{
+        uint32_t idx, i, mode = e->te_prefixlen & RULESET_IFMOD_MODEMASK;
+
+        idx = (uint32_t)e->te_addr[0] | (uint32_t)e->te_addr[1] << 8 |
+              (uint32_t)e->te_addr[2] << 16 | (uint32_t)e->te_addr[3] << 24;
+        if (e->te_neg > 1 || (e->te_prefixlen & ~RULESET_IFMOD_ALL) || (mode & (mode - 1)))
+                return RULESET_E_BAD_VALUE;
+        if (e->te_pad != 0)
+                return RULESET_E_RESERVED;
+        for (i = 4; i < 16; i++)
+                if (e->te_addr[i] != 0)
+                        return RULESET_E_BAD_VALUE;
+        if (idx != RULESET_NONE && idx >= ctx->view->rv_n_ifaces)
+                return RULESET_E_BAD_INDEX;
+        return RULESET_OK;
+}
+
 static int ruleset_check_tentry(struct ruleset_vctx *ctx, const struct ruleset_tentry *e)
 {
         unsigned alen;
 
         ctx->where = ruleset_off(ctx, e);
+        if (e->te_af == RULESET_AF_UNSPEC)
+                return ruleset_check_tentry_iface(ctx, e);
         if (e->te_af != RULESET_AF_INET && e->te_af != RULESET_AF_INET6)
                 return RULESET_E_BAD_ENUM;
         if (e->te_neg > 1)

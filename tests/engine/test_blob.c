@@ -33,6 +33,54 @@ static const char conf[] = "set block-policy return\n"
                            "block in quick proto tcp from <t> to port 1:1024\n"
                            "pass in on nosuchif all\n";
 
+static int in_table(struct harness *h, const char *table, int af, const char *addr)
+{
+        struct eng_addr a;
+        int t = eng_table_find(h->eng, table);
+
+        assert_true(t >= 0);
+        pb_addr(&a, af, addr);
+        return eng_table_match(h->eng, (uint32_t)t, af, &a);
+}
+
+/* `self` and interfaces in tables: their addresses when the ruleset loads. */
+static void t_table_interfaces(void **st)
+{
+        static const char text[] = "table <me> { self }\n"
+                                   "table <lannet> { lan:network, !192.168.1.7 }\n"
+                                   "table <wanhost> { wan:0 }\n"
+                                   "table <bcast> { lan:broadcast }\n"
+                                   "table <gone> { nosuchif }\n"
+                                   "table <others> { lan:network !lan }\n"
+                                   "block from <others>\n"
+                                   "block from <me> to <lannet>\n"
+                                   "block from <wanhost> to <bcast>\n"
+                                   "block from <gone>\n";
+        struct harness *h = h_new(NULL);
+        size_t len;
+        void *blob = compile(text, &len);
+
+        (void)st;
+        assert_int_equal(eng_ruleset_load(h->eng, blob, len, NULL), ENG_OK);
+        assert_true(in_table(h, "me", 4, "192.168.1.1"));
+        assert_true(in_table(h, "me", 4, "203.0.113.1"));
+        assert_true(in_table(h, "me", 6, "2001:db8:1::1"));
+        assert_false(in_table(h, "me", 4, "192.168.1.2"));
+        assert_true(in_table(h, "lannet", 4, "192.168.1.200"));
+        assert_false(in_table(h, "lannet", 4, "192.168.1.7"));
+        assert_true(in_table(h, "lannet", 6, "fd00:1::99"));
+        assert_false(in_table(h, "lannet", 4, "203.0.113.1"));
+        assert_true(in_table(h, "wanhost", 4, "203.0.113.1"));
+        assert_false(in_table(h, "wanhost", 4, "203.0.113.2"));
+        assert_true(in_table(h, "bcast", 4, "192.168.1.255"));
+        assert_false(in_table(h, "bcast", 4, "192.168.1.1"));
+        assert_false(in_table(h, "gone", 4, "192.168.1.1"));
+        assert_true(in_table(h, "others", 4, "192.168.1.2"));
+        assert_false(in_table(h, "others", 4, "192.168.1.1")); /* !lan: the router's own */
+        free(blob);
+        h_free(h);
+}
+
 static void t_load_and_map(void **st)
 {
         struct harness *h = h_new(NULL);
@@ -173,9 +221,8 @@ static void t_reassemble_default(void **st)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_load_and_map),
-            cmocka_unit_test(t_refuse_damaged),
-            cmocka_unit_test(t_skip_interface),
+            cmocka_unit_test(t_load_and_map),       cmocka_unit_test(t_table_interfaces),
+            cmocka_unit_test(t_refuse_damaged),     cmocka_unit_test(t_skip_interface),
             cmocka_unit_test(t_reassemble_default),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

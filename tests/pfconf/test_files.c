@@ -149,8 +149,8 @@ static void test_table_file_errors(void **state)
         assert_string_equal(
             c->err,
             "t.conf:1: cannot load \"missing\": No such file or directory\n"
-            "t.conf:2: table <b>: \"bad\" line 3: 'host.example.com': only IPv4/IPv6 "
-            "addresses and prefixes are supported\n"
+            "t.conf:2: table <b>: \"bad\" line 3: 'host.example.com' is neither an "
+            "address nor an interface name\n"
             "t.conf:3: cannot load \".\": not a regular file\n"
             "t.conf:4: syntax error: unexpected 'unquoted', expecting a quoted file name\n");
         release(c);

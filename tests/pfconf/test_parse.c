@@ -249,17 +249,18 @@ static void test_errors(void **state)
                      "t.conf:1: invalid prefix length '33' (0..32)\n"
                      "t.conf:2: syntax error: unexpected 'foo', expecting a rule option or end "
                      "of line\n");
-        expect_error("pass\nset limit states 5\n",
-                     "t.conf:2: rules must be in order: options, normalization, translation, "
-                     "filtering\n");
+        expect_error(
+            "pass\nset limit states 5\n",
+            "t.conf:2: rules must be in order: options, normalization, queueing, translation, "
+            "filtering\n");
         expect_error("pass inet6 from 10.0.0.1\n", "t.conf:1: rule expands to no valid "
                                                    "combination\n");
         expect_error("pass in on $x\n", "t.conf:1: macro not defined: 'x'\n");
         expect_error("pass proto tcp from port 99999\n", "t.conf:1: unknown port '99999'\n");
         expect_error("pass proto { }\n", "t.conf:1: empty protocol list\n");
-        expect_error("table <t> { wan }\n",
-                     "t.conf:1: table entry 'wan': only IPv4/IPv6 addresses and prefixes are "
-                     "supported\n");
+        expect_error("table <t> { www.example.com }\n",
+                     "t.conf:1: table entry 'www.example.com' is neither an address nor an "
+                     "interface name\n");
         expect_error("pass label \"a\" label \"b\"\n", "t.conf:1: label given twice\n");
         expect_error("nat on wan from any to any -> { 1.2.3.4 5.6.7.8 }\n",
                      "t.conf:1: address pools with several addresses are not supported\n");

@@ -438,9 +438,43 @@ static void m_trans_pool_range(uint8_t *b, struct ruleset_header *h, struct rule
         t[0].t_pool_count = 1; /* an entry the empty pool section lacks */
 }
 
+static struct ruleset_tentry *tentry0(uint8_t *b, struct ruleset_view *v)
+{
+        return (struct ruleset_tentry *)(b + OFF(b, v->rv_tentries));
+}
+static void m_tentry_iface_index(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        uint32_t idx = v->rv_n_ifaces;
+
+        (void)h;
+        memset(tentry0(b, v), 0, sizeof(struct ruleset_tentry)); /* an interface entry... */
+        memcpy(tentry0(b, v)->te_addr, &idx, sizeof(idx));       /* ...past the last one */
+}
+static void m_tentry_iface_bytes(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        uint32_t idx = RULESET_NONE;
+
+        (void)h;
+        memset(tentry0(b, v), 0, sizeof(struct ruleset_tentry));
+        memcpy(tentry0(b, v)->te_addr, &idx, sizeof(idx));
+        tentry0(b, v)->te_addr[9] = 1; /* self, with stray address bytes */
+}
+static void m_tentry_iface_mods(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        uint32_t idx = RULESET_NONE;
+
+        (void)h;
+        memset(tentry0(b, v), 0, sizeof(struct ruleset_tentry));
+        memcpy(tentry0(b, v)->te_addr, &idx, sizeof(idx));
+        tentry0(b, v)->te_prefixlen = RULESET_IFMOD_NETWORK | RULESET_IFMOD_PEER;
+}
+
 static void test_corruptions_v3(void **state)
 {
         (void)state;
+        expect(m_tentry_iface_index, RULESET_E_BAD_INDEX);
+        expect(m_tentry_iface_bytes, RULESET_E_BAD_VALUE);
+        expect(m_tentry_iface_mods, RULESET_E_BAD_VALUE);
         expect(m_no_main_anchor, RULESET_E_COUNT_OVERFLOW);
         expect(m_main_anchor_path, RULESET_E_BAD_VALUE);
         expect(m_rule_anchor, RULESET_E_BAD_INDEX);
