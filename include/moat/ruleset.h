@@ -522,7 +522,8 @@ struct ruleset_rule {
         uint8_t r_set_tos;       /* `set tos N`, with RULESET_RX_SET_TOS */
         uint8_t r_prio;          /* `prio N` (0..7), with RULESET_RX_PRIO */
         uint8_t r_set_prio[2];   /* `set prio N` / `set prio (N, M)` (0..7 each) */
-        uint8_t r_pad6[3];       /* 0 */
+        uint8_t r_logif;         /* `log (to pflogN)`: N; 0 = none (pflog0), needs RF_LOG */
+        uint8_t r_pad6[2];       /* 0 */
         uint8_t r_rt_key[16];    /* source-hash key of the route pool, with RULESET_PO_KEY */
         uint32_t r_pad7;         /* 0; keeps the size a multiple of 8 */
 };

@@ -150,6 +150,14 @@ struct eng_pdesc {
         uint16_t pd_win;
         uint32_t pd_seq, pd_ack;
         struct eng_addr pd_src, pd_dst;
+        /* Kept from the inbound to the outbound pass (pktopt.c). */
+        uint16_t pd_rcvif; /* ifindex + 1 it came in on; 0: the router's own */
+        uint8_t pd_tag;    /* pf's packet tag, 0 none */
+        uint8_t pd_prio;   /* priority `set prio` gave it, 0 by default */
+        /* Actions of the current pass, for its state and its output. */
+        uint8_t pd_act;       /* ENG_PA_* */
+        uint8_t pd_act_tos;   /* set tos */
+        uint8_t pd_state_tag; /* the tag a state made by this pass keeps */
 };
 
 /* Parses the IP packet at pd->pd_l3 (af from the ethertype). Returns 0 or
@@ -211,12 +219,15 @@ struct pf_state {
         /* cache line 0: what a lookup reads */
         uint32_t hnext[2]; /* hash chain per key node (the table's) */
         uint16_t ifindex;  /* ENG_IF_ANY: floating; immutable */
-        uint8_t direction; /* ENG_DIR_* of the creating packet; immutable */
-        uint8_t flags;     /* ENG_SF_*; set at insert (CONN: packet path) */
-        uint8_t timeout;   /* enum eng_timeout; packet path */
-        uint8_t rt;        /* enum eng_rt of its rule; the route in eng->state_rt */
-        uint8_t xflags;    /* ENG_SX_* */
-        uint8_t pad0;
+        /* one byte: the line holds no other room */
+        uint8_t direction : 2; /* ENG_DIR_* of the creating packet; immutable */
+        uint8_t rt : 2;        /* enum eng_rt of its rule; the route in eng->state_rt */
+        uint8_t xflags : 4;    /* ENG_SX_* */
+        uint8_t flags;         /* ENG_SF_*; set at insert (CONN: packet path) */
+        uint8_t timeout;       /* enum eng_timeout; packet path */
+        uint8_t tag;           /* tag its packets get (pktopt.c), 0 none; immutable */
+        uint8_t act;           /* ENG_PA_*: set tos / set prio for its packets; immutable */
+        uint8_t act_tos;       /* set tos value; immutable */
         struct pf_state_key key0; /* = key[PF_SK_WIRE]; immutable */
         uint32_t expire_s;        /* last activity, seconds; packet path */
         uint32_t rule;            /* active bank index of its rule, ENG_NIL none;
@@ -538,12 +549,14 @@ struct eng_rule_hot {
         uint8_t ifnot, dir, af, proto, quick, flags, flagset, icmp_type, icmp_code;
         uint8_t src_fast, dst_fast; /* 1: v4 network inline (a4/m4), 0: full rule */
         uint8_t src_neg, dst_neg, src_portop, dst_portop;
-        uint8_t pad;
+        uint8_t pk; /* ENG_HOT_*: per-packet options to check or apply */
         uint16_t src_port[2], dst_port[2];
         uint32_t src_a4, src_m4, dst_a4, dst_m4;
         uint32_t pad2;
 };
 _Static_assert(sizeof(struct eng_rule_hot) == 64, "one cache line per rule");
+
+#include "eng_pktopt.h"
 
 struct eng_bank {
         struct eng_rtentry *rtpool; /* route-to/reply-to/dup-to pools, ENG_MAX_RTPOOL */
@@ -600,7 +613,9 @@ struct engine {
         uint32_t *buckets;
         uint32_t hmask;
         uint32_t state_free; /* recycled states, chained through hnext[0] */
-        uint32_t state_hwm;  /* states [0, hwm) have been used; the rest never touched */
+        char tag_names[ENG_MAX_TAGS][ENG_TAG_NAMSIZ]; /* id i+1 */
+        uint32_t ntags;
+        uint32_t state_hwm; /* states [0, hwm) have been used; the rest never touched */
         uint32_t nstates;
         uint32_t adaptive_start, adaptive_end; /* eng_set_adaptive() */
         uint32_t purge_cursor;

@@ -22,6 +22,7 @@ enum eng_action {
         ENG_A_NORDR,
         ENG_A_BINAT,
         ENG_A_NOBINAT,
+        ENG_A_MATCH, /* `match`: applies its options, never decides */
 };
 
 /* Address spec kinds (pf's PF_ADDR_*). */
@@ -115,6 +116,38 @@ struct eng_rule_counters {
         uint64_t rc_states_cur;
         uint64_t rc_states_tot;
         uint64_t rc_src_nodes; /* source-tracking nodes this rule holds now */
+        /* per-packet options' own state (pktopt.c), reset with the counters */
+        uint64_t rc_rate_count; /* max-pkt-rate: packets x 1000, decaying */
+        uint32_t rc_rate_last_s;
+        uint32_t rc_once_done; /* once: matched, so matches no more */
+};
+
+/* r_pk.flags */
+#define ENG_PK_TOS         0x0001 /* tos: match the TOS/traffic class */
+#define ENG_PK_PRIO        0x0002 /* prio: match the packet's priority */
+#define ENG_PK_SET_TOS     0x0004 /* set tos */
+#define ENG_PK_SET_PRIO    0x0008 /* set prio (N, M) */
+#define ENG_PK_ONCE        0x0010 /* once */
+#define ENG_PK_LOG_MATCHES 0x0020 /* log (matches): log every later matching rule */
+#define ENG_PK_RCV         0x0040 /* received-on */
+#define ENG_PK_RCV_NOT     0x0080 /* received-on ! */
+#define ENG_PK_TAGGED_NOT  0x0100 /* ! tagged */
+
+/* Tags and per-packet options (pf's tag, tagged, tos, prio, set prio, set
+ * tos, probability, once, received-on, max-pkt-rate). Tag ids are the
+ * engine's (1..ENG_MAX_TAGS), 0 = none. */
+struct eng_rule_pkt {
+        uint16_t flags;    /* ENG_PK_* */
+        uint8_t tag;       /* given to the packets it matches, 0 none */
+        uint8_t match_tag; /* tagged: 0 none */
+        uint8_t tos;       /* ENG_PK_TOS */
+        uint8_t set_tos;   /* ENG_PK_SET_TOS */
+        uint8_t prio;      /* ENG_PK_PRIO, 0..7 */
+        uint8_t set_prio[2];
+        uint16_t rcv_ifindex; /* ENG_PK_RCV: engine interface (ENG_IF_NONE: absent) */
+        uint32_t prob;        /* matches when a 32-bit random number is below; 0 always */
+        uint32_t rate_limit;  /* max-pkt-rate N/S: N, 0 none */
+        uint32_t rate_secs;
 };
 
 struct eng_rule {
@@ -164,6 +197,7 @@ struct eng_rule {
         uint8_t r_mape_offset, r_mape_len; /* nat map-e-portset OFFSET/LEN/PSID, 0: none */
         uint16_t r_mape_psid;
         uint8_t r_rt_key[16];
+        struct eng_rule_pkt r_pk; /* tags and per-packet options */
         uint16_t r_skip[ENG_SKIP_COUNT]; /* index of the next rule to try */
         struct eng_rule_counters r_cnt;  /* written by the packet path */
 };

@@ -91,8 +91,8 @@ static inline bool hot_addr(const struct engine *eng, bool fast, uint32_t a4, ui
 }
 
 /* Index of the deciding filter rule, or ENG_NIL for the implicit pass. */
-static uint32_t match_filter(const struct eng_bank *b, const struct engine *eng,
-                             const struct eng_pdesc *pd)
+static uint32_t match_filter(const struct eng_bank *b, struct engine *eng, struct eng_pdesc *pd,
+                             struct eng_pkt_eval *ev)
 {
         uint32_t i = 0, last = ENG_NIL;
         bool later_frag = pd->pd_frag && pd->pd_fragoff;
@@ -152,6 +152,21 @@ static uint32_t match_filter(const struct eng_bank *b, const struct engine *eng,
                         i++;
                         continue;
                 }
+                if (r->pk) {
+                        /* tags and per-packet options: rules that use them only */
+                        if ((r->pk & ENG_HOT_CHECK) &&
+                            !eng_pkt_rule_check(eng, &b->rules[i], pd, ev)) {
+                                i++;
+                                continue;
+                        }
+                        eng_pkt_rule_matched(eng, &b->rules[i], pd, ev);
+                        if (b->rules[i].r_action == ENG_A_MATCH) {
+                                i++; /* match rules never decide, quick or not */
+                                continue;
+                        }
+                } else if (ev->log_matches) {
+                        eng_pkt_rule_matched(eng, &b->rules[i], pd, ev);
+                }
                 last = i;
                 if (r->quick)
                         break;
@@ -203,6 +218,9 @@ static bool wants_return(const struct engine *eng, const struct eng_rule *r)
 static inline void state_start(struct engine *eng, struct pf_state *s, struct eng_rule *r,
                                struct eng_pdesc *pd)
 {
+        s->tag = pd->pd_state_tag;
+        s->act = pd->pd_act;
+        s->act_tos = pd->pd_act_tos;
         if (r && r->r_keep == ENG_KEEP_MODULATE && pd->pd_proto == ENG_PROTO_TCP)
                 s->flags |= ENG_SF_MODULATE;
         if (r && r->r_log == 2)
@@ -279,6 +297,7 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
         uint16_t osport = pd->pd_sport, odport = pd->pd_dport;
         const struct eng_rule *nr = NULL;
         struct eng_rule *r = NULL;
+        struct eng_pkt_eval ev;
         uint32_t nidx = ENG_NIL, ridx;
         bool later_frag = pd->pd_frag && pd->pd_fragoff;
         int d = pd->pd_dir == ENG_DIR_IN ? 0 : 1;
@@ -301,16 +320,18 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
         if (nr && nr->r_log)
                 eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, nr->r_nr);
         /* `nat pass` / `rdr pass`: the translation rule decides alone */
-        ridx = nr && nr->r_natpass ? ENG_NIL : match_filter(b, eng, pd);
+        eng_pkt_eval_init(&ev);
+        ridx = nr && nr->r_natpass ? ENG_NIL : match_filter(b, eng, pd, &ev);
         if (ridx != ENG_NIL) {
                 r = &b->rules[ridx];
                 r->r_cnt.rc_packets[d]++;
                 r->r_cnt.rc_bytes[d] += pd->pd_tot;
                 v->rule = ridx;
         }
+        eng_pkt_decided(r, pd, &ev);
         v->reason = ENG_RES_MATCH;
         if (r && r->r_action == ENG_A_BLOCK) {
-                if (r->r_log)
+                if (r->r_log && ev.logged != ridx) /* else logged where it matched */
                         eng_log(eng, pd, ENG_DROP, ENG_RES_MATCH, r->r_nr);
                 if (nr) {
                         /* Answer from the addresses the sender used. */
@@ -327,7 +348,7 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
                         eng_log(eng, pd, ENG_DROP, v->reason, r->r_nr);
                 return ENG_DROP;
         }
-        if (r && r->r_log)
+        if (r && r->r_log && ev.logged != ridx)
                 eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, r->r_nr);
         if (later_frag || pd->pd_icmp_err || ((!r || r->r_keep == ENG_KEEP_NONE) && !nr)) {
                 /* no state, or nothing to key one on: a route is picked now */

@@ -30,6 +30,7 @@ static void state_rule_count(struct engine *eng, struct pf_state *s, struct eng_
                 if (s->flags & ENG_SF_LOGALL)
                         eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, r->r_nr);
         }
+        eng_pkt_from_state(pd, s);
 }
 
 /* UDP and "other" protocols: a peer is SINGLE once it sent, MULTIPLE once
@@ -192,6 +193,7 @@ void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v
         v->send_return = false;
         v->to_self = false;
         v->rt = ENG_RT_NONE;
+        pd->pd_act = 0; /* each pass has its own actions; tag and prio stay */
         if (pd->pd_ifindex < 32 && (eng->skip_ifmask >> pd->pd_ifindex) & 1)
                 return; /* set skip on: not filtered at all */
         if (eng->nscrub)
@@ -202,6 +204,8 @@ void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v
                 r = eng_eval_rules(eng, pd, v);
         }
         v->action = r;
+        if (r == ENG_PASS)
+                eng_pkt_output(pd);
         /* Like pf: a rule match counts as "match"; a state pass counts
          * nothing; every drop counts its reason. */
         if (by_rules || r == ENG_DROP)

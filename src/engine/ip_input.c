@@ -278,6 +278,7 @@ void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t
         pd.pd_buflen = len;
         pd.pd_l3 = l3;
         pd.pd_ifindex = ifindex;
+        pd.pd_rcvif = (uint16_t)(ifindex + 1); /* for received-on, on its way out */
         pd.pd_dir = ENG_DIR_IN;
         r = eng_parse_ip(&pd, af);
         if (r) {

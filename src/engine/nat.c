@@ -177,6 +177,10 @@ static bool trans_matches(const struct engine *eng, const struct eng_rule *r,
                 return false;
         if ((r->r_af && r->r_af != pd->pd_af) || (r->r_proto && r->r_proto != pd->pd_proto))
                 return false;
+        /* `[!] tagged`: the tag the packet carries (an inbound pass's, on its way out) */
+        if (r->r_pk.match_tag &&
+            (pd->pd_tag == r->r_pk.match_tag) == ((r->r_pk.flags & ENG_PK_TAGGED_NOT) != 0))
+                return false;
         if ((r->r_action == ENG_A_BINAT || r->r_action == ENG_A_NOBINAT) &&
             pd->pd_dir == ENG_DIR_IN) {
                 /* binat inbound: the packet's source is the rule's
@@ -226,6 +230,8 @@ const struct eng_rule *eng_nat_match(struct engine *eng, struct eng_pdesc *pd, u
                 else
                         r = match_list(eng, b->rdr_start, b->rdr_end, pd, idx);
         }
+        if (r && r->r_pk.tag)
+                pd->pd_tag = r->r_pk.tag; /* pf tags at once, `no` rules too */
         if (!r || r->r_action == ENG_A_NONAT || r->r_action == ENG_A_NORDR ||
             r->r_action == ENG_A_NOBINAT)
                 return NULL; /* first match says: do not translate */

@@ -125,7 +125,7 @@ static bool rule_ok(const struct engine *eng, const struct eng_rule *r)
         const struct eng_rule_addr *as[3] = {&r->r_src, &r->r_dst, &r->r_rpool};
         int i;
 
-        if (r->r_action > ENG_A_NOBINAT || r->r_dir > ENG_DIR_OUT)
+        if (r->r_action > ENG_A_MATCH || r->r_dir > ENG_DIR_OUT)
                 return false;
         if (r->r_ifindex != ENG_IF_ANY && r->r_ifindex != ENG_IF_NONE &&
             r->r_ifindex >= ENG_MAX_IFS)
@@ -175,6 +175,13 @@ static void make_hot(const struct eng_rule *r, struct eng_rule_hot *h)
         h->dst_portop = r->r_dst.ra_portop;
         memcpy(h->src_port, r->r_src.ra_port, sizeof(h->src_port));
         memcpy(h->dst_port, r->r_dst.ra_port, sizeof(h->dst_port));
+        if ((r->r_pk.flags & (ENG_PK_TOS | ENG_PK_PRIO | ENG_PK_ONCE | ENG_PK_RCV)) ||
+            r->r_pk.match_tag || r->r_pk.prob || r->r_pk.rate_limit)
+                h->pk |= ENG_HOT_CHECK;
+        if ((r->r_pk.flags &
+             (ENG_PK_SET_TOS | ENG_PK_SET_PRIO | ENG_PK_ONCE | ENG_PK_LOG_MATCHES)) ||
+            r->r_pk.tag || r->r_action == ENG_A_MATCH)
+                h->pk |= ENG_HOT_APPLY;
 }
 
 int eng_bank_commit(struct engine *eng, const uint32_t start[4], const uint32_t end[4])

@@ -42,6 +42,7 @@ _Static_assert(sizeof(((struct engine *)0)->load_ifmap) / 2 >= RULESET_MAX_IFACE
 _Static_assert(sizeof(((struct engine *)0)->load_tmap) / 2 >= RULESET_MAX_TABLES, "tmap");
 
 struct load_ctx {
+        struct engine *eng;
         const struct ruleset_view *v;
         uint16_t *ifmap; /* blob iface index -> engine ifindex */
         int16_t *tmap;   /* blob table index -> engine table */
@@ -115,6 +116,54 @@ static int conv_endpoint(const struct load_ctx *c, const struct ruleset_endpoint
         return ENG_OK;
 }
 
+/* A tag name as the engine's id; ENG_ENOMEM past ENG_MAX_TAGS names. */
+static int conv_tag(const struct load_ctx *c, uint32_t ref, uint8_t *id)
+{
+        *id = 0;
+        if (ref == RULESET_NONE)
+                return ENG_OK;
+        *id = eng_tag_id(c->eng, ruleset_str(c->v, ref));
+        return *id ? ENG_OK : ENG_ENOMEM;
+}
+
+/* Tags and the per-packet options (pktopt.c). */
+static int conv_pkt(const struct load_ctx *c, const struct ruleset_rule *in, struct eng_rule *r)
+{
+        static const struct {
+                uint16_t rx, pk;
+        } fl[] = {
+            {RULESET_RX_TOS, ENG_PK_TOS},         {RULESET_RX_PRIO, ENG_PK_PRIO},
+            {RULESET_RX_SET_TOS, ENG_PK_SET_TOS}, {RULESET_RX_SET_PRIO, ENG_PK_SET_PRIO},
+            {RULESET_RX_ONCE, ENG_PK_ONCE},       {RULESET_RX_LOG_MATCHES, ENG_PK_LOG_MATCHES},
+            {RULESET_RX_RCV_NOT, ENG_PK_RCV_NOT}, {RULESET_RX_TAGGED_NOT, ENG_PK_TAGGED_NOT},
+        };
+        struct eng_rule_pkt *k = &r->r_pk;
+        size_t i;
+        int e;
+
+        for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
+                if (in->r_xflags & fl[i].rx)
+                        k->flags |= fl[i].pk;
+        k->tos = in->r_tos;
+        k->set_tos = in->r_set_tos;
+        k->prio = in->r_prio;
+        k->set_prio[0] = in->r_set_prio[0];
+        /* `set prio N` is (N, N) */
+        k->set_prio[1] =
+            (in->r_xflags & RULESET_RX_SET_PRIO2) ? in->r_set_prio[1] : in->r_set_prio[0];
+        if (in->r_rcv_ifidx != RULESET_IF_ANY) {
+                k->flags |= ENG_PK_RCV;
+                k->rcv_ifindex = map_if(c, in->r_rcv_ifidx);
+        }
+        k->prob = in->r_prob;
+        k->rate_limit = in->r_max_pkt_rate;
+        k->rate_secs = in->r_max_pkt_secs;
+        e = conv_tag(c, in->r_tag, &k->tag);
+        if (!e)
+                e = conv_tag(c, in->r_match_tag, &k->match_tag);
+        return e;
+}
+
 static int conv_filter(const struct load_ctx *c, const struct ruleset_rule *in, struct eng_rule *r)
 {
         uint32_t i;
@@ -127,7 +176,9 @@ static int conv_filter(const struct load_ctx *c, const struct ruleset_rule *in, 
 
         memset(r, 0, sizeof(*r));
         r->r_nr = in->r_nr;
-        r->r_action = in->r_action == RULESET_ACT_BLOCK ? ENG_A_BLOCK : ENG_A_PASS;
+        r->r_action = in->r_action == RULESET_ACT_BLOCK   ? ENG_A_BLOCK
+                      : in->r_action == RULESET_ACT_MATCH ? ENG_A_MATCH
+                                                          : ENG_A_PASS;
         r->r_dir = in->r_dir; /* RULESET_DIR_* == 0 / ENG_DIR_IN / ENG_DIR_OUT */
         r->r_quick = (in->r_flags & RULESET_RF_QUICK) != 0;
         r->r_log = (in->r_flags & RULESET_RF_LOG_ALL) ? 2 : (in->r_flags & RULESET_RF_LOG) ? 1 : 0;
@@ -180,6 +231,8 @@ static int conv_filter(const struct load_ctx *c, const struct ruleset_rule *in, 
         e = conv_endpoint(c, &in->r_src, &r->r_src);
         if (!e)
                 e = conv_endpoint(c, &in->r_dst, &r->r_dst);
+        if (!e)
+                e = conv_pkt(c, in, r);
         return e;
 }
 
@@ -245,11 +298,17 @@ static int conv_trans(const struct load_ctx *c, const struct ruleset_trans *in, 
                 r->r_rport[0] = 1;
                 r->r_rport[1] = 65535;
         }
+        if (in->t_xflags & RULESET_TX_TAGGED_NOT)
+                r->r_pk.flags |= ENG_PK_TAGGED_NOT;
         e = conv_endpoint(c, &in->t_src, &r->r_src);
         if (!e)
                 e = conv_endpoint(c, &in->t_dst, &r->r_dst);
         if (!e)
                 e = conv_addr(c, &in->t_pool, &r->r_rpool);
+        if (!e)
+                e = conv_tag(c, in->t_tag, &r->r_pk.tag);
+        if (!e)
+                e = conv_tag(c, in->t_match_tag, &r->r_pk.match_tag);
         return e;
 }
 
@@ -494,10 +553,7 @@ static int filter_never_matches(const struct ruleset_view *v, const struct rules
 
 static int rule_v3_unsupported(const struct ruleset_rule *r)
 {
-        return r->r_anchor != 0 || r->r_action == RULESET_ACT_MATCH ||
-               r->r_action == RULESET_ACT_ANCHOR || r->r_tag != RULESET_NONE ||
-               r->r_match_tag != RULESET_NONE || r->r_prob != 0 || r->r_max_pkt_rate != 0 ||
-               r->r_xflags != 0 || r->r_rcv_ifidx != RULESET_IF_ANY;
+        return r->r_anchor != 0 || r->r_action == RULESET_ACT_ANCHOR;
 }
 
 /*
@@ -520,8 +576,8 @@ static int v3_unsupported(const struct ruleset_view *v)
         for (i = 0; i < v->rv_n_trans; i++) {
                 const struct ruleset_trans *t = &v->rv_trans[i];
 
-                if (t->t_anchor != 0 || t->t_call != RULESET_NONE || t->t_tag != RULESET_NONE ||
-                    t->t_match_tag != RULESET_NONE || (t->t_pool_opts & RULESET_PO_ENDPOINT_IN))
+                if (t->t_anchor != 0 || t->t_call != RULESET_NONE ||
+                    (t->t_pool_opts & RULESET_PO_ENDPOINT_IN))
                         return 1;
         }
         return 0;
@@ -545,6 +601,7 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
                 return ENG_ENOTSUP;
         if (v.rv_n_filter + v.rv_n_trans > eng->cfg.ec_max_rules)
                 return ENG_ENOMEM;
+        ctx.eng = eng;
         ctx.v = &v;
         ctx.ifmap = eng->load_ifmap;
         ctx.tmap = eng->load_tmap;
@@ -558,6 +615,7 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         }
         for (i = 0; i < v.rv_n_tables; i++)
                 ctx.tmap[i] = -1;
+        eng_tags_collect(eng);
         r = load_tables(eng, &ctx);
         if (r)
                 return r;

@@ -210,8 +210,10 @@ static int pfconf_check_rule(struct pfconf *pf, const struct pfconf_rule *r)
                         bad++;
                 }
         }
-        if (r->action == RULESET_ACT_BLOCK && r->has_keep && r->keep != RULESET_KEEP_NONE) {
-                pfconf_error(pf, r->line, "block rules cannot keep state");
+        if ((r->action == RULESET_ACT_BLOCK || r->action == RULESET_ACT_MATCH) && r->has_keep &&
+            r->keep != RULESET_KEEP_NONE) {
+                pfconf_error(pf, r->line, "%s rules cannot keep state",
+                             r->action == RULESET_ACT_BLOCK ? "block" : "match");
                 bad++;
         }
         /* pfctl: the per-source limits need rule-wide source tracking. */
@@ -383,6 +385,8 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
         }
         pfconf_emit_notenf(pf, r, c, o);
         pfconf_emit_route(pf, r, o);
+        if (r->kind == PFCONF_R_FILTER)
+                pfconf_emit_pktopt(pf, r, o);
         if (r->label != NULL) {
                 struct pfconf_label_ctx lc = {r->label, o->r_ifidx, o->r_proto,
                                               o->r_nr,  &o->r_src,  &o->r_dst};
@@ -517,6 +521,7 @@ static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
         } else {
                 t->t_pool.ra_ref = RULESET_NONE;
         }
+        pfconf_emit_pktopt_trans(pf, r, t);
         if (r->label != NULL) {
                 struct pfconf_label_ctx lc = {r->label, t->t_ifidx, t->t_proto,
                                               t->t_nr,  &t->t_src,  &t->t_dst};

@@ -266,6 +266,20 @@ struct pfconf_rthost {
 };
 _Static_assert(offsetof(struct pfconf_rthost, next) == 0, "list node");
 
+/* Tags and the per-packet options (pfconf_parse_pktopt.c), as written;
+ * copied into every rule the statement expands to. */
+struct pfconf_pktopt {
+        char *tag, *match_tag;       /* `tag NAME`, `[!] tagged NAME` */
+        char *rcv_if;                /* `[!] received-on IF` */
+        uint16_t xflags;             /* RULESET_RX_* */
+        uint8_t tos, set_tos;        /* with RULESET_RX_TOS / RULESET_RX_SET_TOS */
+        uint8_t prio;                /* with RULESET_RX_PRIO */
+        uint8_t set_prio[2];         /* with RULESET_RX_SET_PRIO(2) */
+        uint8_t logif;               /* `log (to pflogN)`: N */
+        uint32_t prob;               /* pfctl's scaled probability, 0: none */
+        uint32_t pkt_rate, pkt_secs; /* `max-pkt-rate N/S` */
+};
+
 /* One rule as written, before expansion. */
 struct pfconf_rule {
         int line;
@@ -289,6 +303,7 @@ struct pfconf_rule {
         uint8_t srctrack;          /* `source-track` given: 0 no, 1 global, 2 rule */
         char *overload;            /* overload table name */
         char *label;
+        struct pfconf_pktopt pk; /* tags and per-packet options */
         /* accepted, carried, not enforced (pfconf_notes()) */
         struct pfconf_os *oses;
         struct pfconf_ugid *uids, *gids;
@@ -470,6 +485,23 @@ void pfconf_parse_fromto(struct pfconf *pf, struct pfconf_rule *r);
 int pfconf_parse_notenf(struct pfconf *pf, struct pfconf_rule *r);
 struct pfconf_os *pfconf_parse_os(struct pfconf *pf);
 struct pfconf_proto *pfconf_parse_protos(struct pfconf *pf);
+/* A tag or per-packet option of filter (and, for tags, translation) rules;
+ * 0 if the current token starts none (pfconf_parse_pktopt.c). */
+int pfconf_parse_pktopt(struct pfconf *pf, struct pfconf_rule *r);
+/* `log` and its `(all, matches, user, to pflogN)` options, into flags and k. */
+void pfconf_parse_log(struct pfconf *pf, uint16_t *flags, struct pfconf_pktopt *k);
+/* Copies the options into an expanded filter or translation rule. */
+void pfconf_emit_pktopt(struct pfconf *pf, const struct pfconf_rule *r, struct ruleset_rule *o);
+void pfconf_emit_pktopt_trans(struct pfconf *pf, const struct pfconf_rule *r,
+                              struct ruleset_trans *t);
+
+/* printing tags and per-packet options (pfconf_print_pktopt.c) */
+void pfconf_print_log(FILE *out, uint16_t flags, uint16_t xflags, uint8_t logif);
+void pfconf_print_rcvif(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r);
+void pfconf_print_pkt_match(FILE *out, const struct ruleset_rule *r);
+void pfconf_print_prob(FILE *out, uint32_t prob);
+void pfconf_print_tags(FILE *out, const struct ruleset_view *v, uint32_t tag, uint32_t match_tag,
+                       int match_not);
 
 /* routing options and pools (pfconf_parse_route.c, pfconf_print_pool.c) */
 /* `route-to|reply-to|dup-to POOL [pool options]`; 0 if the token starts none. */

@@ -21,6 +21,8 @@ enum {
         NE_GROUP,
         NE_DIVERT,
         NE_RIDENTIFIER,
+        NE_SET_PRIO,
+        NE_LOGIF,
         NE_COUNT,
 };
 
@@ -38,6 +40,10 @@ static const char *const pfconf_rule_notes[NE_COUNT] = {
     [NE_DIVERT] = "divert-to is accepted but not enforced: no divert sockets, matching packets "
                   "pass undiverted",
     [NE_RIDENTIFIER] = "ridentifier is accepted but not enforced: pflog records do not carry it",
+    [NE_SET_PRIO] = "set prio is accepted but not enforced: the firewall has no priority queues "
+                    "(prio rules match the priority it gives a packet)",
+    [NE_LOGIF] = "log (to pflogN) is accepted but not enforced: the firewall logs to one pflog "
+                 "capture",
 };
 
 void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
@@ -64,6 +70,8 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
                 seen |= (uint32_t)(r->r_gid_op != RULESET_PORT_NONE) << NE_GROUP;
                 seen |= (uint32_t)(r->r_divert_port != 0) << NE_DIVERT;
                 seen |= (uint32_t)(r->r_ridentifier != 0) << NE_RIDENTIFIER;
+                seen |= (uint32_t)((r->r_xflags & RULESET_RX_SET_PRIO) != 0) << NE_SET_PRIO;
+                seen |= (uint32_t)(r->r_logif != 0) << NE_LOGIF;
         }
         for (i = 0; i < NE_COUNT; i++)
                 if (seen & (1u << i))

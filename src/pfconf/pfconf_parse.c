@@ -149,6 +149,7 @@ static void pfconf_statement(struct pfconf *pf)
                 break;
         case KW_PASS:
         case KW_BLOCK:
+        case KW_MATCH:
                 pfconf_order(pf, PFCONF_SEC_FILTER);
                 pfconf_parse_filter(pf);
                 break;
@@ -166,7 +167,6 @@ static void pfconf_statement(struct pfconf *pf)
                 pfconf_parse_queuedef(pf);
                 break;
         case KW_ANCHOR:
-        case KW_MATCH:
         case KW_LOAD:
                 pfconf_unsupported(pf);
                 break;

@@ -23,31 +23,13 @@ static _Noreturn void pfconf_not_supported(struct pfconf *pf)
 
 static int pfconf_is_unsupported_opt(const struct pfconf *pf)
 {
-        static const int kws[] = {KW_TAG, KW_TAGGED, KW_PROBABILITY, KW_TOS, KW_RTABLE};
+        static const int kws[] = {KW_RTABLE};
         size_t i;
 
         for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
                 if (pfconf_is_kw(pf, kws[i]))
                         return 1;
         return 0;
-}
-
-static void pfconf_parse_log(struct pfconf *pf, uint16_t *flags)
-{
-        *flags |= RULESET_RF_LOG;
-        if (!pfconf_accept_punct(pf, '('))
-                return;
-        for (;;) {
-                if (pfconf_accept_kw(pf, KW_ALL))
-                        *flags |= RULESET_RF_LOG_ALL;
-                else if (pf->tok.type == T_WORD && strcmp(pf->tok.text, "user") == 0)
-                        pfconf_not_supported(pf);
-                else
-                        pfconf_unexpected(pf, "'all'");
-                if (pfconf_accept_punct(pf, ')'))
-                        return;
-                pfconf_expect_punct(pf, ',');
-        }
 }
 
 /* An ICMP code for return-icmp: name or number. type is the unreachable type. */
@@ -272,6 +254,8 @@ static void pfconf_filter_opts(struct pfconf *pf, struct pfconf_rule *r)
                         pfconf_parse_label(pf, r);
                 else if (pfconf_accept_kw(pf, KW_ALLOW_OPTS))
                         r->rflags |= RULESET_RF_ALLOW_OPTS;
+                else if (r->kind == PFCONF_R_FILTER && pfconf_parse_pktopt(pf, r))
+                        continue;
                 else if (r->kind == PFCONF_R_FILTER && pfconf_parse_notenf(pf, r))
                         continue;
                 else if (pfconf_is_unsupported_opt(pf))
@@ -290,7 +274,7 @@ static void pfconf_rule_head(struct pfconf *pf, struct pfconf_rule *r, int allow
                 r->dir = RULESET_DIR_OUT;
         for (;;) {
                 if (pfconf_accept_kw(pf, KW_LOG))
-                        pfconf_parse_log(pf, &r->rflags);
+                        pfconf_parse_log(pf, &r->rflags, &r->pk);
                 else if (allow_quick && pfconf_accept_kw(pf, KW_QUICK))
                         r->rflags |= RULESET_RF_QUICK;
                 else
@@ -318,6 +302,8 @@ void pfconf_parse_filter(struct pfconf *pf)
         pfconf_rule_init(r, PFCONF_R_FILTER, pf->tok.line);
         if (pfconf_accept_kw(pf, KW_PASS)) {
                 r->action = RULESET_ACT_PASS;
+        } else if (pfconf_accept_kw(pf, KW_MATCH)) {
+                r->action = RULESET_ACT_MATCH;
         } else {
                 pfconf_expect_kw(pf, KW_BLOCK);
                 r->action = RULESET_ACT_BLOCK;
@@ -370,6 +356,8 @@ void pfconf_parse_scrub(struct pfconf *pf)
         pfconf_next(pf); /* scrub */
         r->action = RULESET_ACT_SCRUB;
         pfconf_rule_head(pf, r, 0);
+        if (r->pk.xflags || r->pk.logif)
+                pfconf_fail(pf, r->line, "log options are not supported on scrub rules");
         /* pf always reassembles fragments on scrubbed traffic. */
         r->sopts.r_scrub_flags |= RULESET_SCRUB_REASSEMBLE;
         while (pf->tok.type != T_NL && pf->tok.type != T_EOF) {
@@ -454,11 +442,12 @@ void pfconf_parse_trans(struct pfconf *pf)
                 r->tflags |= RULESET_TF_PASS;
         }
         if (pfconf_accept_kw(pf, KW_LOG)) {
+                struct pfconf_pktopt lk = {0};
                 uint16_t lf = 0;
 
-                pfconf_parse_log(pf, &lf);
-                if (lf & RULESET_RF_LOG_ALL)
-                        pfconf_fail(pf, r->line, "log (all) is not supported on translation");
+                pfconf_parse_log(pf, &lf, &lk);
+                if ((lf & RULESET_RF_LOG_ALL) || lk.xflags || lk.logif)
+                        pfconf_fail(pf, r->line, "log options are not supported on translation");
                 r->tflags |= RULESET_TF_LOG;
         }
         if (pfconf_accept_kw(pf, KW_ON))
@@ -470,9 +459,14 @@ void pfconf_parse_trans(struct pfconf *pf)
         if (pfconf_accept_kw(pf, KW_PROTO))
                 r->protos = pfconf_parse_protos(pf);
         pfconf_parse_fromto(pf, r);
-        /* The label may precede `->` (where pfctl prints it) or follow the pool. */
-        if (pfconf_accept_kw(pf, KW_LABEL))
-                pfconf_parse_label(pf, r);
+        /* Tags and the label may precede `->` (where pfctl prints them); the
+         * label may also follow the pool. */
+        for (;;) {
+                if (pfconf_accept_kw(pf, KW_LABEL))
+                        pfconf_parse_label(pf, r);
+                else if (!pfconf_parse_pktopt(pf, r))
+                        break;
+        }
         if (no) {
                 if (pf->tok.type == T_ARROW)
                         pfconf_fail(pf, pf->tok.line, "'no' translation rules take no '->'");
@@ -501,7 +495,7 @@ void pfconf_parse_antispoof(struct pfconf *pf)
         pfconf_next(pf); /* antispoof */
         for (;;) {
                 if (pfconf_accept_kw(pf, KW_LOG))
-                        pfconf_parse_log(pf, &proto.rflags);
+                        pfconf_parse_log(pf, &proto.rflags, &proto.pk);
                 else if (pfconf_accept_kw(pf, KW_QUICK))
                         proto.rflags |= RULESET_RF_QUICK;
                 else

@@ -138,23 +138,28 @@ static void pfconf_print_ugid(FILE *out, const char *what, uint8_t op, const uin
                 fprintf(out, " %s %u", ops[op], id[0]);
 }
 
-/* After the labels, in print_rule()'s order: ridentifier, queue, dummynet,
- * divert-to. pfctl prints the reverse pipe whenever it is set. */
+/* After the labels, in FreeBSD 14's print_rule() order: once, ridentifier,
+ * dummynet, queue, tag, tagged, divert-to. pfctl prints the reverse pipe
+ * whenever it is set. */
 static void pfconf_print_tail(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r)
 {
         const char *dn = r->r_dn_flags & RULESET_DN_PIPE ? "dnpipe" : "dnqueue";
 
+        if (r->r_xflags & RULESET_RX_ONCE)
+                fputs(" once", out);
         if (r->r_ridentifier != 0)
                 fprintf(out, " ridentifier %u", r->r_ridentifier);
+        if (r->r_dnrpipe != 0)
+                fprintf(out, " %s(%u, %u)", dn, r->r_dnpipe, r->r_dnrpipe);
+        else if (r->r_dnpipe != 0)
+                fprintf(out, " %s %u", dn, r->r_dnpipe);
         if (r->r_qname != RULESET_NONE && r->r_pqname != RULESET_NONE)
                 fprintf(out, " queue(%s, %s)", ruleset_str(v, r->r_qname),
                         ruleset_str(v, r->r_pqname));
         else if (r->r_qname != RULESET_NONE)
                 fprintf(out, " queue %s", ruleset_str(v, r->r_qname));
-        if (r->r_dnrpipe != 0)
-                fprintf(out, " %s(%u, %u)", dn, r->r_dnpipe, r->r_dnrpipe);
-        else if (r->r_dnpipe != 0)
-                fprintf(out, " %s %u", dn, r->r_dnpipe);
+        pfconf_print_tags(out, v, r->r_tag, r->r_match_tag,
+                          (r->r_xflags & RULESET_RX_TAGGED_NOT) != 0);
         if (r->r_divert_port != 0)
                 fprintf(out, " divert-to %u", r->r_divert_port);
 }
@@ -318,6 +323,7 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
                 fprintf(out, "@%u ", r->r_nr);
         fputs(r->r_action == RULESET_ACT_PASS    ? "pass"
               : r->r_action == RULESET_ACT_BLOCK ? "block"
+              : r->r_action == RULESET_ACT_MATCH ? "match"
                                                  : "scrub",
               out);
         if (r->r_action == RULESET_ACT_BLOCK)
@@ -326,13 +332,13 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
                 fputs(" in", out);
         else if (r->r_dir == RULESET_DIR_OUT)
                 fputs(" out", out);
-        if (r->r_flags & RULESET_RF_LOG)
-                fputs(r->r_flags & RULESET_RF_LOG_ALL ? " log (all)" : " log", out);
+        pfconf_print_log(out, r->r_flags, r->r_xflags, r->r_logif);
         if (r->r_flags & RULESET_RF_QUICK)
                 fputs(" quick", out);
         pfconf_print_head(out, v, r->r_af, r->r_proto, r->r_ifidx, r->r_flags & RULESET_RF_IFNOT,
                           r);
         pfconf_print_fromto(out, v, &r->r_src, &r->r_dst, r->r_os, r->r_proto, flags);
+        pfconf_print_rcvif(out, v, r);
         pfconf_print_ugid(out, "user", r->r_uid_op, r->r_uid);
         pfconf_print_ugid(out, "group", r->r_gid_op, r->r_gid);
         if (r->r_tcp_flags || r->r_tcp_flagset) {
@@ -357,10 +363,12 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
                         pfconf_print_icmpcode(out, r->r_icmp_type, r->r_icmp_code, v6);
                 }
         }
-        if (r->r_action == RULESET_ACT_PASS) {
+        pfconf_print_pkt_match(out, r);
+        if (r->r_action == RULESET_ACT_PASS)
                 fputs(r->r_keep == RULESET_KEEP_NONE ? " no state" : keeps[r->r_keep], out);
+        pfconf_print_prob(out, r->r_prob);
+        if (r->r_action == RULESET_ACT_PASS)
                 pfconf_print_state_opts(out, v, r);
-        }
         if (r->r_scrub_flags & RULESET_SCRUB_NO_DF)
                 fputs(" no-df", out);
         if (r->r_scrub_flags & RULESET_SCRUB_RANDOM_ID)
@@ -400,6 +408,8 @@ static void pfconf_print_trans(FILE *out, const struct ruleset_view *v,
         pfconf_print_fromto(out, v, &t->t_src, &t->t_dst, RULESET_NONE, t->t_proto, flags);
         if (t->t_label != RULESET_NONE)
                 pfconf_print_label(out, ruleset_str(v, t->t_label));
+        pfconf_print_tags(out, v, t->t_tag, t->t_match_tag,
+                          (t->t_xflags & RULESET_TX_TAGGED_NOT) != 0);
         if (!(t->t_action & 1))
                 pfconf_print_trans_pool(out, v, t);
         fputc('\n', out);

@@ -249,6 +249,8 @@ static int ruleset_check_xopts(const struct ruleset_view *v, const struct rulese
                 return RULESET_E_BAD_VALUE;
         if ((x & RULESET_RX_LOG_USER) && !(r->r_flags & RULESET_RF_LOG))
                 return RULESET_E_BAD_VALUE;
+        if (r->r_logif != 0 && !(r->r_flags & RULESET_RF_LOG))
+                return RULESET_E_BAD_VALUE;
         if (r->r_rcv_ifidx == RULESET_IF_ANY ? (x & RULESET_RX_RCV_NOT) != 0
                                              : r->r_rcv_ifidx >= v->rv_n_ifaces)
                 return RULESET_E_BAD_VALUE;
@@ -283,7 +285,7 @@ int ruleset_check_rule_v3(struct ruleset_vctx *ctx, const struct ruleset_rule *r
                     r->r_rt_pool_type || r->r_rt_pool_opts || r->r_prob || r->r_max_pkt_rate ||
                     r->r_max_pkt_secs || r->r_xflags || r->r_rcv_ifidx != RULESET_IF_ANY ||
                     r->r_tos || r->r_set_tos || r->r_prio || r->r_set_prio[0] || r->r_set_prio[1] ||
-                    !ruleset_zero8(r->r_rt_key, sizeof(r->r_rt_key)))
+                    r->r_logif || !ruleset_zero8(r->r_rt_key, sizeof(r->r_rt_key)))
                         return RULESET_E_BAD_VALUE;
                 return RULESET_OK;
         }

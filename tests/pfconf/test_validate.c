@@ -417,6 +417,12 @@ static void m_prio_range(uint8_t *b, struct ruleset_header *h, struct ruleset_vi
         rule0(b, v)->r_xflags = RULESET_RX_PRIO;
         rule0(b, v)->r_prio = 8;
 }
+static void m_logif_without_log(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        rule0(b, v)->r_flags &= (uint16_t)~RULESET_RF_LOG;
+        rule0(b, v)->r_logif = 1;
+}
 static void m_v3_pad(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
         (void)h;
@@ -480,6 +486,7 @@ static void test_corruptions_v3(void **state)
         expect(m_route_enum, RULESET_E_BAD_ENUM);
         expect(m_route_no_pool, RULESET_E_BAD_VALUE);
         expect(m_prio_range, RULESET_E_BAD_VALUE);
+        expect(m_logif_without_log, RULESET_E_BAD_VALUE);
         expect(m_v3_pad, RULESET_E_RESERVED);
         expect(m_trans_pool_range, RULESET_E_BAD_INDEX);
 }
