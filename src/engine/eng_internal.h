@@ -220,14 +220,14 @@ struct pf_state {
         uint32_t hnext[2]; /* hash chain per key node (the table's) */
         uint16_t ifindex;  /* ENG_IF_ANY: floating; immutable */
         /* one byte: the line holds no other room */
-        uint8_t direction : 2; /* ENG_DIR_* of the creating packet; immutable */
-        uint8_t rt : 2;        /* enum eng_rt of its rule; the route in eng->state_rt */
-        uint8_t xflags : 4;    /* ENG_SX_* */
-        uint8_t flags;         /* ENG_SF_*; set at insert (CONN: packet path) */
-        uint8_t timeout;       /* enum eng_timeout; packet path */
-        uint8_t tag;           /* tag its packets get (pktopt.c), 0 none; immutable */
-        uint8_t act;           /* ENG_PA_*: set tos / set prio for its packets; immutable */
-        uint8_t act_tos;       /* set tos value; immutable */
+        uint8_t direction : 2;    /* ENG_DIR_* of the creating packet; immutable */
+        uint8_t rt : 2;           /* enum eng_rt of its rule; the route in eng->state_rt */
+        uint8_t xflags : 4;       /* ENG_SX_* */
+        uint8_t flags;            /* ENG_SF_*; set at insert (CONN: packet path) */
+        uint8_t timeout;          /* enum eng_timeout; packet path */
+        uint8_t tag;              /* tag its packets get (pktopt.c), 0 none; immutable */
+        uint8_t act;              /* ENG_PA_*: set tos / set prio for its packets; immutable */
+        uint8_t act_tos;          /* set tos value; immutable */
         struct pf_state_key key0; /* = key[PF_SK_WIRE]; immutable */
         uint32_t expire_s;        /* last activity, seconds; packet path */
         uint32_t rule;            /* active bank index of its rule, ENG_NIL none;

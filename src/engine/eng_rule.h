@@ -197,7 +197,7 @@ struct eng_rule {
         uint8_t r_mape_offset, r_mape_len; /* nat map-e-portset OFFSET/LEN/PSID, 0: none */
         uint16_t r_mape_psid;
         uint8_t r_rt_key[16];
-        struct eng_rule_pkt r_pk; /* tags and per-packet options */
+        struct eng_rule_pkt r_pk;        /* tags and per-packet options */
         uint16_t r_skip[ENG_SKIP_COUNT]; /* index of the next rule to try */
         struct eng_rule_counters r_cnt;  /* written by the packet path */
 };
