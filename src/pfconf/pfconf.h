@@ -100,4 +100,8 @@ void pfconf_print(FILE *out, const struct ruleset_view *v, int flags);
  * filter. `pfctl -nvf` output is pfconf_compile_echo()'s echo, then this. */
 void pfconf_print_rules(FILE *out, const struct ruleset_view *v, int flags);
 
+/* The rules of the anchor at `path` ("a/b"; a leading '/' is ignored) as pfctl -a PATH
+ * -s rules prints them; -1 if the ruleset has no such anchor. */
+int pfconf_print_anchor_rules(FILE *out, const struct ruleset_view *v, const char *path, int flags);
+
 #endif /* MOAT_PFCONF_H */
