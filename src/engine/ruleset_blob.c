@@ -364,8 +364,7 @@ static int filter_never_matches(const struct ruleset_view *v, const struct rules
 
 static int rule_v3_unsupported(const struct ruleset_rule *r)
 {
-        return r->r_anchor != 0 || r->r_action == RULESET_ACT_MATCH ||
-               r->r_action == RULESET_ACT_ANCHOR || r->r_tag != RULESET_NONE ||
+        return r->r_action == RULESET_ACT_MATCH || r->r_tag != RULESET_NONE ||
                r->r_match_tag != RULESET_NONE || r->r_rt != RULESET_RT_NONE || r->r_prob != 0 ||
                r->r_max_pkt_rate != 0 || r->r_xflags != 0 || r->r_rcv_ifidx != RULESET_IF_ANY;
 }
@@ -379,8 +378,9 @@ static int v3_unsupported(const struct ruleset_view *v)
 {
         uint32_t i;
 
-        if (v->rv_n_anchors > 1)
-                return 1;
+        for (i = 0; i < v->rv_n_tables; i++)
+                if (v->rv_tables[i].tb_anchor != 0)
+                        return 1; /* tables of anchors: one namespace in the engine yet */
         for (i = 0; i < v->rv_n_filter; i++)
                 if (rule_v3_unsupported(&v->rv_filter[i]))
                         return 1;
@@ -390,20 +390,67 @@ static int v3_unsupported(const struct ruleset_view *v)
         for (i = 0; i < v->rv_n_trans; i++) {
                 const struct ruleset_trans *t = &v->rv_trans[i];
 
-                if (t->t_anchor != 0 || t->t_call != RULESET_NONE || t->t_tag != RULESET_NONE ||
-                    t->t_match_tag != RULESET_NONE || t->t_pool_count != 0 || t->t_pool_opts != 0)
+                if (t->t_tag != RULESET_NONE || t->t_match_tag != RULESET_NONE ||
+                    t->t_pool_count != 0 || t->t_pool_opts != 0)
                         return 1;
         }
         return 0;
+}
+
+/* eng_anchor_flatten()'s view of the blob's filter rules. */
+static int flat_filter(void *arg, uint32_t idx, struct eng_rule *out)
+{
+        const struct load_ctx *c = arg;
+        uint8_t proto = c->v->rv_filter[idx].r_proto;
+        int r;
+
+        if (filter_never_matches(c->v, &c->v->rv_filter[idx], &proto))
+                return 1;
+        r = conv_filter(c, &c->v->rv_filter[idx], out);
+        out->r_proto = proto;
+        return r;
+}
+
+static int flat_trans(void *arg, uint32_t idx, struct eng_rule *out)
+{
+        const struct load_ctx *c = arg;
+
+        return conv_trans(c, &c->v->rv_trans[idx], out);
+}
+
+/* The lists, each with its anchors' rules after their calls (anchor.c). */
+static int load_lists(struct engine *eng, struct load_ctx *c, uint32_t start[4], uint32_t end[4])
+{
+        static const int kinds[3] = {0, 2, 1}; /* nat, rdr, binat lists */
+        struct eng_bank *b = &eng->bank[1 - eng->active];
+        struct eng_flat_src src = {c->v, -1, flat_filter, c};
+        uint32_t m = 0, i, k;
+        int r;
+
+        start[0] = 0;
+        if ((r = eng_anchor_flatten(b->rules, &m, eng->cfg.ec_max_rules, &src)) != ENG_OK)
+                return r;
+        end[0] = m;
+        b->anchors = false;
+        for (i = 0; i < m; i++)
+                if (b->rules[i].r_action == ENG_A_ANCHOR)
+                        b->anchors = true;
+        src.conv = flat_trans;
+        for (k = 0; k < 3; k++) {
+                start[k + 1] = m;
+                src.kind = kinds[k];
+                if ((r = eng_anchor_flatten(b->rules, &m, eng->cfg.ec_max_rules, &src)) != ENG_OK)
+                        return r;
+                end[k + 1] = m;
+        }
+        return ENG_OK;
 }
 
 int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr)
 {
         struct load_ctx ctx;
         struct ruleset_view v;
-        struct eng_bank *b = &eng->bank[1 - eng->active];
-        uint32_t start[4], end[4], i, m = 0, k;
-        static const uint8_t kinds[3] = {0, 2, 1}; /* nat, rdr, binat lists */
+        uint32_t start[4], end[4], i;
         int r;
 
         r = ruleset_validate(blob, len, &v, NULL);
@@ -431,29 +478,9 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         r = load_tables(eng, &ctx);
         if (r)
                 return r;
-        start[0] = 0;
-        for (i = 0; i < v.rv_n_filter; i++) {
-                uint8_t proto = v.rv_filter[i].r_proto;
-
-                if (filter_never_matches(&v, &v.rv_filter[i], &proto))
-                        continue;
-                r = conv_filter(&ctx, &v.rv_filter[i], &b->rules[m]);
-                if (r)
-                        return r;
-                b->rules[m++].r_proto = proto;
-        }
-        end[0] = m;
-        for (k = 0; k < 3; k++) {
-                start[k + 1] = m;
-                for (i = 0; i < v.rv_n_trans; i++) {
-                        if (RULESET_TR_KIND(v.rv_trans[i].t_action) != kinds[k])
-                                continue;
-                        r = conv_trans(&ctx, &v.rv_trans[i], &b->rules[m++]);
-                        if (r)
-                                return r;
-                }
-                end[k + 1] = m;
-        }
+        r = load_lists(eng, &ctx, start, end);
+        if (r)
+                return r;
         r = load_scrub(eng, &ctx);
         if (r)
                 return r;

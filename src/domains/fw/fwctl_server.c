@@ -247,8 +247,10 @@ static void ctl_serve(struct fwctl_server *c, struct engine *eng, uint64_t now)
         case FWCTL_RULECOUNTS:
                 for (uint32_t i = 0; i < eng_rule_count(eng); i++) {
                         const struct eng_rule *r = eng_rule_get(eng, i);
-                        if (r == NULL || (r->r_action != ENG_A_PASS && r->r_action != ENG_A_BLOCK))
-                                continue; /* translation rules are numbered apart */
+                        if (r == NULL || r->r_anchor != 0 ||
+                            (r->r_action != ENG_A_PASS && r->r_action != ENG_A_BLOCK &&
+                             (r->r_action != ENG_A_ANCHOR || i >= eng_filter_count(eng))))
+                                continue; /* the main ruleset's filter rules, by number */
                         say(&o, "%u %llu %llu %llu %llu %llu %llu\n", r->r_nr,
                             (unsigned long long)r->r_cnt.rc_evaluations,
                             (unsigned long long)r->r_cnt.rc_packets[0],
