@@ -1,0 +1,96 @@
+/*
+ * moat pfctl -a PATH with an appliance running: -f FILE loads FILE as the
+ * rules of anchor PATH (the main ruleset and the other anchors stay, states
+ * are kept), -F rules empties it, -s rules shows its rules, and -s Anchors
+ * lists the anchors under PATH (the main ruleset's without -a; every level
+ * with -v). The daemon compiles and keeps the text (moatd_anchor.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_pfctl.h"
+#include "host_util.h"
+#include "moat.h"
+
+/* One request to the daemon; its text on stdout. 0 or 1. */
+static int anchor_call(const struct appconf *app, json_object *req)
+{
+        char err[4096];
+        json_object *r = app_call(app, req, err, sizeof(err)), *v;
+        int rc = 0;
+
+        json_object_put(req);
+        if (r == NULL) {
+                fprintf(stderr, "moat pfctl: %s\n", err);
+                return 1;
+        }
+        if (json_object_object_get_ex(r, "error", &v)) {
+                fputs(json_object_get_string(v), stderr);
+                if (strchr(json_object_get_string(v), '\n') == NULL)
+                        fputc('\n', stderr);
+                rc = 1;
+        } else if (json_object_object_get_ex(r, "text", &v)) {
+                fputs(json_object_get_string(v), stdout);
+        }
+        json_object_put(r);
+        return rc;
+}
+
+static json_object *anchor_request(const char *op, const char *path)
+{
+        json_object *req = json_object_new_object();
+
+        json_object_object_add(req, "cmd", json_object_new_string("pfctl"));
+        json_object_object_add(req, "op", json_object_new_string(op));
+        json_object_object_add(req, "anchor", json_object_new_string(path ? path : ""));
+        return req;
+}
+
+/* -a PATH -f FILE: the file's text to the daemon, which compiles it into the ruleset. */
+static int anchor_load(const struct appconf *app, const struct pfctl_args *a)
+{
+        char err[512];
+        size_t len;
+        char *text = host_read_file(a->file, PFCONF_MAX_INPUT, &len, err, sizeof(err));
+        json_object *req;
+
+        if (text == NULL) {
+                fprintf(stderr, "moat pfctl: %s\n", err);
+                return 1;
+        }
+        req = anchor_request("anchor-load", a->anchor);
+        json_object_object_add(req, "text", json_object_new_string_len(text, (int)len));
+        free(text);
+        return anchor_call(app, req);
+}
+
+int pfctl_anchor_remote(struct appconf *app, const struct pfctl_args *a)
+{
+        int rc = 0;
+
+        if (a->show != NULL && strcmp(a->show, "Anchors") == 0) {
+                json_object *req = anchor_request("anchors", a->anchor);
+
+                json_object_object_add(req, "recursive", json_object_new_int(a->verbose > 0));
+                return anchor_call(app, req);
+        }
+        if (a->anchor == NULL)
+                return -1;
+        if (a->tcmd != NULL) {
+                fprintf(stderr,
+                        "moat pfctl: -a %s -t %s: tables of anchors are not supported "
+                        "on a running firewall yet\n",
+                        a->anchor, a->table);
+                return 1;
+        }
+        if (a->file != NULL && !a->noload)
+                rc = anchor_load(app, a);
+        if (rc == 0 && a->flush != NULL && strcmp(a->flush, "states") != 0)
+                rc = anchor_call(app, anchor_request("anchor-flush", a->anchor));
+        if (rc == 0 && a->show != NULL && strcmp(a->show, "rules") == 0)
+                rc = anchor_call(app, anchor_request("anchor-rules", a->anchor));
+        else if (rc == 0 && a->show != NULL)
+                fprintf(stderr, "moat pfctl: -a %s -s %s: not for anchors\n", a->anchor, a->show);
+        return rc;
+}
