@@ -560,12 +560,14 @@ struct eng_rule_hot {
         uint8_t ifnot, dir, af, proto, quick, flags, flagset, icmp_type, icmp_code;
         uint8_t src_fast, dst_fast; /* 1: v4 network inline (a4/m4), 0: full rule */
         uint8_t src_neg, dst_neg, src_portop, dst_portop;
-        uint8_t pad;
+        uint8_t anchor; /* ENG_HOT_CALL, ENG_HOT_END (anchor.c), else 0 */
         uint16_t src_port[2], dst_port[2];
         uint32_t src_a4, src_m4, dst_a4, dst_m4;
         uint32_t pad2;
 };
 _Static_assert(sizeof(struct eng_rule_hot) == 64, "one cache line per rule");
+#define ENG_HOT_CALL 1 /* an anchor call (ENG_A_ANCHOR) */
+#define ENG_HOT_END  2 /* the end of an anchor's body (ENG_A_ANCHOR_END) */
 
 struct eng_bank {
         struct eng_rule *rules;   /* [0,nfilter) filter, then nat, rdr, binat lists */

@@ -161,6 +161,9 @@ static void make_hot(const struct eng_rule *r, struct eng_rule_hot *h)
         h->af = r->r_af;
         h->proto = r->r_proto;
         h->quick = r->r_quick;
+        h->anchor = r->r_action == ENG_A_ANCHOR       ? ENG_HOT_CALL
+                    : r->r_action == ENG_A_ANCHOR_END ? ENG_HOT_END
+                                                      : 0;
         h->flags = r->r_flags;
         h->flagset = r->r_flagset;
         h->icmp_type = r->r_icmp_type;
