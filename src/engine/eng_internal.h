@@ -351,31 +351,7 @@ void eng_rules_resolve(struct engine *eng);
  * between start[k] and end[k]), the active ruleset. */
 int eng_bank_commit(struct engine *eng, const uint32_t start[4], const uint32_t end[4]);
 
-/* ---- anchors (anchor.c) ------------------------------------------------------ */
-
-#define ENG_ANCHOR_DEPTH 32 /* nested bodies, as pf's PF_ANCHOR_STACK_MAX */
-
-struct ruleset_view;
-struct eng_bank;
-/* One list of a validated blob, read for eng_anchor_flatten(). */
-struct eng_flat_src {
-        const struct ruleset_view *v;
-        int kind; /* -1: the filter rules; else the translation kind (RULESET_TR_KIND) */
-        /* Converts blob rule idx of the list: ENG_OK, 1 to leave it out, or ENG_E*. */
-        int (*conv)(void *arg, uint32_t idx, struct eng_rule *out);
-        void *arg;
-};
-/* Appends the main ruleset's list at rules[*m..max), anchors' bodies after their calls. */
-int eng_anchor_flatten(struct eng_rule *rules, uint32_t *m, uint32_t max,
-                       const struct eng_flat_src *src);
-/* Skip steps of a flattened filter list [start, end), body by body. */
-void eng_anchor_skip_steps(struct eng_rule *rules, uint32_t start, uint32_t end);
-/* Whether two rules share a skip-step field's value (rules_load.c). */
-bool eng_rule_same_field(const struct eng_rule *a, const struct eng_rule *b, int f);
-/* The filter walk of a bank with anchors: the deciding rule or ENG_NIL, and in *anchor
- * the main-ruleset call it was reached through (ENG_NIL if none). */
-uint32_t eng_match_filter_anchors(const struct eng_bank *b, const struct engine *eng,
-                                  const struct eng_pdesc *pd, uint32_t *anchor);
+#include "eng_anchor.h" /* anchors (anchor.c) */
 
 /* ---- NAT ------------------------------------------------------------------ */
 
