@@ -120,11 +120,15 @@ static uint32_t pfconf_remap(const uint32_t *map, uint32_t a)
 /* Filter or scrub rules grouped by anchor, renumbered within each. */
 static void pfconf_sort_rules(struct ruleset_rule *rules, size_t n)
 {
-        struct pfconf_rule_key *k = pfconf_xrealloc(NULL, (n ? n : 1) * sizeof(*k));
-        struct ruleset_rule *sorted = pfconf_xrealloc(NULL, (n ? n : 1) * sizeof(*sorted));
+        struct pfconf_rule_key *k;
+        struct ruleset_rule *sorted;
         uint32_t nr = 0;
         size_t i;
 
+        if (n == 0)
+                return; /* and rules may be NULL */
+        k = pfconf_xrealloc(NULL, n * sizeof(*k));
+        sorted = pfconf_xrealloc(NULL, n * sizeof(*sorted));
         for (i = 0; i < n; i++) {
                 k[i].key = rules[i].r_anchor;
                 k[i].idx = (uint32_t)i;
@@ -144,11 +148,15 @@ static void pfconf_sort_rules(struct ruleset_rule *rules, size_t n)
 /* Translation rules grouped by anchor, then kind (nat, binat, rdr), renumbered. */
 static void pfconf_sort_trans_rules(struct ruleset_trans *t, size_t n)
 {
-        struct pfconf_rule_key *k = pfconf_xrealloc(NULL, (n ? n : 1) * sizeof(*k));
-        struct ruleset_trans *sorted = pfconf_xrealloc(NULL, (n ? n : 1) * sizeof(*sorted));
+        struct pfconf_rule_key *k;
+        struct ruleset_trans *sorted;
         uint32_t nr = 0;
         size_t i;
 
+        if (n == 0)
+                return; /* and t may be NULL */
+        k = pfconf_xrealloc(NULL, n * sizeof(*k));
+        sorted = pfconf_xrealloc(NULL, n * sizeof(*sorted));
         for (i = 0; i < n; i++) {
                 k[i].key = (uint64_t)t[i].t_anchor << 8 | RULESET_TR_KIND(t[i].t_action);
                 k[i].idx = (uint32_t)i;
