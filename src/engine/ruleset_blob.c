@@ -225,7 +225,11 @@ static int load_tables(struct engine *eng, struct load_ctx *c)
                 if (t < 0)
                         return t;
                 c->tmap[i] = (int16_t)t;
-                eng_table_flush(eng, t);
+                /* pfr_commit_ktable(): a table loaded with no addresses keeps
+                 * what it holds (entries added at run time survive a reload,
+                 * and a `pfctl -a` load, which reloads the whole blob here) */
+                if (tb->tb_count > 0)
+                        eng_table_flush(eng, t);
                 for (j = 0; j < tb->tb_count; j++) {
                         const struct ruleset_tentry *te = &v->rv_tentries[tb->tb_first + j];
                         struct eng_addr a;

@@ -276,6 +276,36 @@ static void t_nat_anchor(void **st)
         h_free(h);
 }
 
+/*
+ * A table defined without addresses keeps what was added at run time when a
+ * ruleset is loaded again (pf keeps a table loaded with no addresses), so
+ * loading an anchor into the running ruleset does not empty <bad>.
+ */
+static void t_table_kept_across_load(void **st)
+{
+        static const char base[] = "table <bad> persist\n" OUT "block in quick from <bad>\n";
+        struct harness *h = load(base);
+        void *blob = NULL, *next = NULL;
+        size_t len, nlen;
+        struct eng_addr a;
+        int t = eng_table_find(h->eng, "bad");
+
+        (void)st;
+        assert_true(t >= 0);
+        pb_addr(&a, 4, "192.168.1.10");
+        assert_int_equal(eng_table_add(h->eng, t, 4, &a, 32, false), ENG_OK);
+        assert_false(passes(h, 53));
+        assert_int_equal(pfconf_compile("b.conf", base, strlen(base), stderr, &blob, &len), 0);
+        assert_int_equal(pfconf_compile_anchor(blob, len, "guard", "g", "pass in all\n", 12, stderr,
+                                               &next, &nlen),
+                         0);
+        assert_int_equal(eng_ruleset_load(h->eng, next, nlen, NULL), ENG_OK);
+        assert_false(passes(h, 53)); /* still in <bad> */
+        free(blob);
+        free(next);
+        h_free(h);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -284,7 +314,7 @@ int main(void)
             cmocka_unit_test(t_quick_anchor),      cmocka_unit_test(t_wildcard),
             cmocka_unit_test(t_skip_past_body),    cmocka_unit_test(t_self_call_bounded),
             cmocka_unit_test(t_blowup_refused),    cmocka_unit_test(t_counters),
-            cmocka_unit_test(t_nat_anchor),
+            cmocka_unit_test(t_nat_anchor),        cmocka_unit_test(t_table_kept_across_load),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
