@@ -240,7 +240,10 @@ uint32_t eng_match_filter_anchors(const struct eng_bank *b, const struct engine 
                 }
                 b->evals[i]++;
                 if ((next = filter_rule_fails(b, eng, pd, i, later_frag)) != 0) {
-                        i = next;
+                        /* a call failing a test without skip steps (flags,
+                         * icmp-type) goes on after its body, not into it */
+                        i = next == i + 1 && r->anchor == ENG_HOT_CALL ? b->rules[i].r_body_end
+                                                                       : next;
                         continue;
                 }
                 if (r->anchor == ENG_HOT_CALL) {

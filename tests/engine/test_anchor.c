@@ -70,6 +70,26 @@ static void t_call_not_matching(void **st)
         h_free(h);
 }
 
+/* A call failing a test that has no skip step (TCP flags) is passed over too. */
+static void t_call_fails_flags(void **st)
+{
+        struct harness *h = load(OUT "block in all\n"
+                                     "anchor \"a\" in proto tcp flags S/SA {\n"
+                                     "  pass in all no state\n"
+                                     "}\n");
+        uint8_t f[256];
+        uint32_t n;
+
+        (void)st;
+        n = h_tcp(f, 0, 4, "192.168.1.10", "198.51.100.7", 40000, 80, 1, 1, ENG_TH_ACK, 1000, 0);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0); /* not a SYN: the call fails, its body too */
+        n = h_tcp(f, 0, 4, "192.168.1.10", "198.51.100.7", 40000, 80, 1, 0, ENG_TH_SYN, 1000, 0);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        h_free(h);
+}
+
 /* Last match wins across anchors: a later main rule overrides the body. */
 static void t_last_match_across(void **st)
 {
@@ -309,12 +329,19 @@ static void t_table_kept_across_load(void **st)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_body_decides),      cmocka_unit_test(t_call_not_matching),
-            cmocka_unit_test(t_last_match_across), cmocka_unit_test(t_quick_inside),
-            cmocka_unit_test(t_quick_anchor),      cmocka_unit_test(t_wildcard),
-            cmocka_unit_test(t_skip_past_body),    cmocka_unit_test(t_self_call_bounded),
-            cmocka_unit_test(t_blowup_refused),    cmocka_unit_test(t_counters),
-            cmocka_unit_test(t_nat_anchor),        cmocka_unit_test(t_table_kept_across_load),
+            cmocka_unit_test(t_body_decides),
+            cmocka_unit_test(t_call_fails_flags),
+            cmocka_unit_test(t_call_not_matching),
+            cmocka_unit_test(t_last_match_across),
+            cmocka_unit_test(t_quick_inside),
+            cmocka_unit_test(t_quick_anchor),
+            cmocka_unit_test(t_wildcard),
+            cmocka_unit_test(t_skip_past_body),
+            cmocka_unit_test(t_self_call_bounded),
+            cmocka_unit_test(t_blowup_refused),
+            cmocka_unit_test(t_counters),
+            cmocka_unit_test(t_nat_anchor),
+            cmocka_unit_test(t_table_kept_across_load),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
