@@ -141,34 +141,49 @@ static json_object *anchor_set(struct moatd *md, const char *path, const char *t
         return moatd_reply_text("", NULL);
 }
 
-/* -s Anchors: the anchors under PATH (direct children; every level with -v). */
-static json_object *anchor_list(struct moatd *md, const char *path, int recursive)
+/* pfctl_show_anchors(): each child of anchor a in name order, "  PATH", and with -v
+ * its children after it; a path starting with '_' (pfctl's own) only with -v. */
+static void anchor_walk(FILE *m, const struct ruleset_view *v, uint32_t a, int verbose)
+{
+        for (uint32_t i = a + 1; i < v->rv_n_anchors; i++) {
+                const char *p = ruleset_str(v, v->rv_anchors[i].an_path);
+
+                if (v->rv_anchors[i].an_parent != a)
+                        continue;
+                if (p[0] != '_' || verbose)
+                        fprintf(m, "  %s\n", p);
+                if (verbose)
+                        anchor_walk(m, v, i, verbose);
+        }
+}
+
+/* -s Anchors: the anchors under PATH (the main ruleset's without -a). */
+static json_object *anchor_list(struct moatd *md, const char *path, int verbose)
 {
         uint8_t *conf;
         struct ruleset_view v;
-        char *text = NULL;
-        size_t tlen = 0, n = strlen(path);
+        char *text = NULL, msg[RULESET_ANCHOR_PATHSIZ + 32];
+        size_t tlen = 0;
+        uint32_t a;
         FILE *m;
 
         if (moatd_running_view(md, &conf, &v) != 0) {
                 free(conf);
                 return moatd_reply_text(NULL, "no valid ruleset in fw.conf");
         }
-        m = open_memstream(&text, &tlen);
-        for (uint32_t i = 1; m != NULL && i < v.rv_n_anchors; i++) {
-                const char *p = ruleset_str(&v, v.rv_anchors[i].an_path);
-                const char *rest = n == 0 ? p : p + n + 1;
-
-                if (n != 0 && (strncmp(p, path, n) != 0 || p[n] != '/'))
-                        continue;
-                if (!recursive && strchr(rest, '/') != NULL)
-                        continue;
-                if (strrchr(p, '/') ? strrchr(p, '/')[1] == '_' : p[0] == '_')
-                        continue; /* pfctl leaves out the anchors it named itself */
-                fprintf(m, "  %s\n", p);
+        for (a = 0; a < v.rv_n_anchors; a++)
+                if (strcmp(ruleset_str(&v, v.rv_anchors[a].an_path), path) == 0)
+                        break;
+        if (a == v.rv_n_anchors) {
+                free(conf);
+                snprintf(msg, sizeof(msg), "Anchor '%s' not found.", path);
+                return moatd_reply_text(NULL, msg);
         }
-        if (m != NULL)
+        m = open_memstream(&text, &tlen);
+        if (m != NULL) {
+                anchor_walk(m, &v, a, verbose);
                 fclose(m);
+        }
         free(conf);
         json_object *r = moatd_reply_text(text ? text : "", NULL);
         free(text);

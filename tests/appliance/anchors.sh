@@ -113,6 +113,8 @@ anchors=$("$moat" -c "$conf" pfctl -s Anchors)
 [ "$anchors" = "$(printf '  guard\n  pkgs')" ] || fail "pfctl -s Anchors printed: $anchors"
 anchors=$("$moat" -c "$conf" pfctl -v -s Anchors)
 [ "$anchors" = "$(printf '  guard\n  pkgs\n  pkgs/upnp')" ] || fail "pfctl -vsA printed: $anchors"
+anchors=$("$moat" -c "$conf" pfctl -a pkgs -s Anchors)
+[ "$anchors" = "  pkgs/upnp" ] || fail "pfctl -a pkgs -s Anchors printed: $anchors"
 echo "ok: a wildcard's child loaded at run time stops port 9000; -s Anchors lists them"
 
 # 3. The main ruleset reloaded: the anchors loaded with -a stay, as in pf.
