@@ -380,6 +380,7 @@ struct eng_rnode {
 };
 struct eng_table {
         char name[ENG_TABLE_NAMSZ];
+        uint64_t anchor;  /* eng_anchor_key() of the anchor defining it; 0: main ruleset */
         uint32_t root[2]; /* [v4, v6] */
         uint32_t count;
         bool used;

@@ -220,7 +220,8 @@ static int load_tables(struct engine *eng, struct load_ctx *c)
 
         for (i = 0; i < v->rv_n_tables; i++) {
                 const struct ruleset_table *tb = &v->rv_tables[i];
-                int t = eng_table_define(eng, ruleset_str(v, tb->tb_name));
+                const char *path = ruleset_str(v, v->rv_anchors[tb->tb_anchor].an_path);
+                int t = eng_table_define_in(eng, ruleset_str(v, tb->tb_name), eng_anchor_key(path));
 
                 if (t < 0)
                         return t;
@@ -382,9 +383,6 @@ static int v3_unsupported(const struct ruleset_view *v)
 {
         uint32_t i;
 
-        for (i = 0; i < v->rv_n_tables; i++)
-                if (v->rv_tables[i].tb_anchor != 0)
-                        return 1; /* tables of anchors: one namespace in the engine yet */
         for (i = 0; i < v->rv_n_filter; i++)
                 if (rule_v3_unsupported(&v->rv_filter[i]))
                         return 1;

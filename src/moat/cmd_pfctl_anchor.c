@@ -1,9 +1,10 @@
 /*
  * moat pfctl -a PATH with an appliance running: -f FILE loads FILE as the
  * rules of anchor PATH (the main ruleset and the other anchors stay, states
- * are kept), -F rules empties it, -s rules shows its rules, and -s Anchors
- * lists the anchors under PATH (the main ruleset's without -a; every level
- * with -v). The daemon compiles and keeps the text (moatd_anchor.c).
+ * are kept), -F rules empties it, -s rules shows its rules, -t T -T CMD
+ * works on the anchor's table T, and -s Anchors lists the anchors under
+ * PATH (the main ruleset's without -a; every level with -v). The daemon
+ * compiles and keeps the text (moatd_anchor.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,43 @@ static int anchor_load(const struct appconf *app, const struct pfctl_args *a)
         return anchor_call(app, req);
 }
 
+/* -a PATH -t T -T CMD [ADDR...]: the anchor's table T. pfctl prints a table's
+ * contents on stdout, what it did on stderr. */
+static int anchor_table(const struct appconf *app, const struct pfctl_args *a)
+{
+        char err[512];
+        json_object *req = anchor_request("table", a->anchor), *addrs = json_object_new_array();
+        json_object *r, *v;
+        int rc = 0;
+        unsigned got, of;
+
+        json_object_object_add(req, "table", json_object_new_string(a->table));
+        json_object_object_add(req, "tcmd", json_object_new_string(a->tcmd));
+        for (int i = 0; i < a->naddrs; i++)
+                json_object_array_add(addrs, json_object_new_string(a->addrs[i]));
+        json_object_object_add(req, "addrs", addrs);
+        r = app_call(app, req, err, sizeof(err));
+        json_object_put(req);
+        if (r == NULL) {
+                fprintf(stderr, "moat pfctl: %s\n", err);
+                return 1;
+        }
+        if (json_object_object_get_ex(r, "error", &v)) {
+                fprintf(stderr, "moat pfctl: %s\n", json_object_get_string(v));
+                rc = 1;
+        } else if (json_object_object_get_ex(r, "text", &v)) {
+                const char *text = json_object_get_string(v);
+
+                fputs(text, strcmp(a->tcmd, "show") == 0 ? stdout : stderr);
+                /* -T test: the exit status says whether every address matched */
+                if (strcmp(a->tcmd, "test") == 0 && sscanf(text, "%u/%u", &got, &of) == 2 &&
+                    got != of)
+                        rc = 1;
+        }
+        json_object_put(r);
+        return rc;
+}
+
 int pfctl_anchor_remote(struct appconf *app, const struct pfctl_args *a)
 {
         int rc = 0;
@@ -77,13 +115,8 @@ int pfctl_anchor_remote(struct appconf *app, const struct pfctl_args *a)
         }
         if (a->anchor == NULL)
                 return -1;
-        if (a->tcmd != NULL) {
-                fprintf(stderr,
-                        "moat pfctl: -a %s -t %s: tables of anchors are not supported "
-                        "on a running firewall yet\n",
-                        a->anchor, a->table);
-                return 1;
-        }
+        if (a->tcmd != NULL)
+                return anchor_table(app, a);
         if (a->file != NULL && !a->noload)
                 rc = anchor_load(app, a);
         if (rc == 0 && a->flush != NULL && strcmp(a->flush, "states") != 0)

@@ -113,6 +113,10 @@ int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, s
 /* moatd_anchor.c: -a PATH requests (ops "anchor-load", "anchor-flush", "anchor-rules",
  * "anchors"); NULL if op is none of them. */
 json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req);
+/* Sends a table request (struct moat_fwctl_table + entries) to the fw, for the table
+ * of req's "anchor" if it names one (FWCTL_TABLE_ANCHOR); the reply text or NULL. */
+char *moatd_table_call(struct moatd *md, json_object *req, const void *buf, size_t len,
+                       uint32_t *rlen, char *err, size_t errlen);
 /* The anchors loaded at run time, compiled into *blob (replaced); 0 or -1 (err). */
 int moatd_anchors_merge(struct moatd *md, void **blob, size_t *len, char *err, size_t errlen);
 /* What the running ruleset asks for that is not enforced (pfconf_notes()),

@@ -211,6 +211,35 @@ static json_object *anchor_rules(struct moatd *md, const char *path)
         return r;
 }
 
+char *moatd_table_call(struct moatd *md, json_object *req, const void *buf, size_t len,
+                       uint32_t *rlen, char *err, size_t errlen)
+{
+        json_object *v;
+        const char *path =
+            json_object_object_get_ex(req, "anchor", &v) ? json_object_get_string(v) : "";
+        char *full, *text;
+
+        while (path[0] == '/')
+                path++;
+        if (path[0] == '\0')
+                return fwctl_call(&md->fwc, FWCTL_TABLE, buf, (uint32_t)len, rlen, err, errlen);
+        if (strlen(path) >= MOAT_FWCTL_ANCHOR_PATH) {
+                snprintf(err, errlen, "anchor path too long");
+                return NULL;
+        }
+        full = calloc(1, MOAT_FWCTL_ANCHOR_PATH + len);
+        if (full == NULL) {
+                snprintf(err, errlen, "out of memory");
+                return NULL;
+        }
+        memcpy(full, path, strlen(path));
+        memcpy(full + MOAT_FWCTL_ANCHOR_PATH, buf, len);
+        text = fwctl_call(&md->fwc, FWCTL_TABLE_ANCHOR, full,
+                          (uint32_t)(MOAT_FWCTL_ANCHOR_PATH + len), rlen, err, errlen);
+        free(full);
+        return text;
+}
+
 json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req)
 {
         json_object *v;

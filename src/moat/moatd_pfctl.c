@@ -207,7 +207,7 @@ static json_object *pfctl_table(struct moatd *md, json_object *req)
         memcpy(buf, &t, sizeof(t));
         char err[256];
         uint32_t rlen;
-        char *text = fwctl_call(&md->fwc, FWCTL_TABLE, buf, (uint32_t)len, &rlen, err, sizeof(err));
+        char *text = moatd_table_call(md, req, buf, len, &rlen, err, sizeof(err));
         free(buf);
         return reply_fw(text, err);
 }

@@ -5,8 +5,9 @@
 # server (network namespaces of the test's own) shows their effect: an
 # anchor's block stops pings, a wildcard's child stops a TCP port, -s rules
 # and -s Anchors show them, a reload of the main ruleset keeps them, a table
-# of the main ruleset named in an anchor blocks an address added at run
-# time, and -F rules takes an anchor's effect away.
+# of the main ruleset named in an anchor, and one of the anchor's own (-a
+# -t -T), block an address added at run time, and -F rules takes an
+# anchor's effect away.
 # usage: anchors.sh MODE MOAT   (MODE: vm-process or bare-metal)
 set -euo pipefail
 mode=$1 moat=$2
@@ -132,6 +133,19 @@ if pings; then fail "the anchor's block from <bad> did not stop an address added
 "$moat" -c "$conf" pfctl -t bad -T delete 192.168.1.10 2>/dev/null || fail "-T delete"
 pings || fail "the address deleted from <bad> is still blocked"
 echo "ok: a table address added at run time is blocked by the anchor's rule"
+
+# 4b. A table of the anchor's own: -a guard -t g -T add|show|delete.
+printf 'table <g> persist\nblock in quick on lan from <g>\n' >"$tmp/guard3.conf"
+"$moat" -c "$conf" pfctl -a guard -f "$tmp/guard3.conf" || fail "pfctl -a guard -f (3)"
+pings || fail "guard's <g> blocks while empty"
+"$moat" -c "$conf" pfctl -a guard -t g -T add 192.168.1.10 2>/dev/null || fail "-a guard -T add"
+if pings; then fail "an address added to anchor guard's <g> is not blocked"; fi
+shown=$("$moat" -c "$conf" pfctl -a guard -t g -T show | tr -d ' ')
+case $shown in 192.168.1.10 | 192.168.1.10/32) ;; *) fail "-a guard -t g -T show printed: $shown" ;; esac
+[ -z "$("$moat" -c "$conf" pfctl -t bad -T show)" ] || fail "the main <bad> changed with guard's <g>"
+"$moat" -c "$conf" pfctl -a guard -t g -T delete 192.168.1.10 2>/dev/null || fail "-a guard -T delete"
+pings || fail "the address deleted from guard's <g> is still blocked"
+echo "ok: an anchor's own table changed at run time with -a -t -T"
 
 # 5. -F rules empties an anchor: its effect is gone.
 "$moat" -c "$conf" pfctl -a pkgs/upnp -F rules || fail "pfctl -a pkgs/upnp -F rules"

@@ -326,22 +326,41 @@ static void t_table_kept_across_load(void **st)
         h_free(h);
 }
 
+/* A table defined in an anchor is the anchor's: its rules name it, the main
+ * ruleset keeps its own of the same name, and each changes apart at run time. */
+static void t_anchor_table(void **st)
+{
+        struct harness *h = load(OUT "table <t> { 10.9.9.9 }\n"
+                                     "block in all\n"
+                                     "anchor \"a\" {\n"
+                                     "  table <t> { 192.168.1.10 }\n"
+                                     "  pass in all no state\n"
+                                     "  block in quick from <t>\n"
+                                     "}\n");
+        int ta = eng_table_find_in(h->eng, "t", eng_anchor_key("a"));
+        int tm = eng_table_find(h->eng, "t");
+        struct eng_addr a;
+
+        (void)st;
+        assert_true(ta >= 0 && tm >= 0 && ta != tm);
+        assert_false(passes(h, 53)); /* the anchor's <t> holds the host */
+        pb_addr(&a, 4, "192.168.1.10");
+        assert_int_equal(eng_table_del(h->eng, ta, 4, &a, 32), ENG_OK);
+        assert_true(passes(h, 53));
+        assert_int_equal(eng_table_count(h->eng, tm), 1); /* the main <t> untouched */
+        h_free(h);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_body_decides),
-            cmocka_unit_test(t_call_fails_flags),
-            cmocka_unit_test(t_call_not_matching),
-            cmocka_unit_test(t_last_match_across),
-            cmocka_unit_test(t_quick_inside),
-            cmocka_unit_test(t_quick_anchor),
-            cmocka_unit_test(t_wildcard),
-            cmocka_unit_test(t_skip_past_body),
-            cmocka_unit_test(t_self_call_bounded),
-            cmocka_unit_test(t_blowup_refused),
-            cmocka_unit_test(t_counters),
-            cmocka_unit_test(t_nat_anchor),
-            cmocka_unit_test(t_table_kept_across_load),
+            cmocka_unit_test(t_body_decides),      cmocka_unit_test(t_call_fails_flags),
+            cmocka_unit_test(t_call_not_matching), cmocka_unit_test(t_last_match_across),
+            cmocka_unit_test(t_quick_inside),      cmocka_unit_test(t_quick_anchor),
+            cmocka_unit_test(t_wildcard),          cmocka_unit_test(t_skip_past_body),
+            cmocka_unit_test(t_self_call_bounded), cmocka_unit_test(t_blowup_refused),
+            cmocka_unit_test(t_counters),          cmocka_unit_test(t_nat_anchor),
+            cmocka_unit_test(t_anchor_table),      cmocka_unit_test(t_table_kept_across_load),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
