@@ -124,6 +124,7 @@ int pfctl_run_remote(struct appconf *app, const struct pfctl_args *a)
 
         if ((ret = pfctl_anchor_remote(app, a)) >= 0)
                 return ret;
+        ret = 0;
         if (a->tcmd != NULL)
                 return pfctl_table_remote(app, a->table, a->tcmd, a->naddrs, a->addrs);
         if (a->file != NULL) {
