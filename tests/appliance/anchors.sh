@@ -6,8 +6,8 @@
 # anchor's block stops pings, a wildcard's child stops a TCP port, -s rules
 # and -s Anchors show them, a reload of the main ruleset keeps them, a table
 # of the main ruleset named in an anchor, and one of the anchor's own (-a
-# -t -T), block an address added at run time, and -F rules takes an
-# anchor's effect away.
+# -t -T), block an address added at run time, -F rules takes an anchor's
+# effect away, and down and up leave no anchor loaded at run time.
 # usage: anchors.sh MODE MOAT   (MODE: vm-process or bare-metal)
 set -euo pipefail
 mode=$1 moat=$2
@@ -152,3 +152,13 @@ echo "ok: an anchor's own table changed at run time with -a -t -T"
 connects 9000 || fail "port 9000 still blocked after -a pkgs/upnp -F rules"
 [ -z "$("$moat" -c "$conf" pfctl -a pkgs/upnp -s rules)" ] || fail "pkgs/upnp still has rules"
 echo "ok: -a pkgs/upnp -F rules takes its block away"
+
+# 6. Anchors loaded at run time end with the appliance, as pf's with a reboot:
+# after down and up, a reload of the main ruleset brings none back.
+"$moat" -c "$conf" pfctl -a guard -f "$tmp/guard.conf" || fail "pfctl -a guard -f (4)"
+if pings; then fail "guard's block did not stop pings (4)"; fi
+"$moat" -c "$conf" down >/dev/null || fail "moat down"
+"$moat" -c "$conf" up >/dev/null || fail "moat up (2)"
+"$moat" -c "$conf" pfctl -f "$tmp/pf.conf" || fail "reloading the main ruleset (2)"
+pings || fail "an anchor loaded before down came back after up"
+echo "ok: anchors loaded at run time do not outlive the appliance"
