@@ -48,20 +48,51 @@ static json_object *anchor_request(const char *op, const char *path)
         return req;
 }
 
+/* FILE's text ("-": stdin), at most PFCONF_MAX_INPUT bytes; NULL (reported) on error. */
+static char *anchor_text(const char *file, size_t *len)
+{
+        char err[512], *buf = NULL;
+        size_t cap = 0, n;
+
+        if (strcmp(file, "-") != 0) {
+                buf = host_read_file(file, PFCONF_MAX_INPUT, len, err, sizeof(err));
+                if (buf == NULL)
+                        fprintf(stderr, "moat pfctl: %s\n", err);
+                return buf;
+        }
+        *len = 0;
+        do {
+                if (*len == cap) {
+                        char *next;
+
+                        cap = cap ? cap * 2 : 65536;
+                        if (cap > (size_t)PFCONF_MAX_INPUT + 65536 ||
+                            (next = realloc(buf, cap)) == NULL) {
+                                fprintf(stderr, "moat pfctl: -f -: too large\n");
+                                free(buf);
+                                return NULL;
+                        }
+                        buf = next;
+                }
+                n = fread(buf + *len, 1, cap - *len, stdin);
+                *len += n;
+        } while (n > 0);
+        return buf;
+}
+
 /* -a PATH -f FILE: the file's text to the daemon, which compiles it into the ruleset. */
 static int anchor_load(const struct appconf *app, const struct pfctl_args *a)
 {
-        char err[512];
         size_t len;
-        char *text = host_read_file(a->file, PFCONF_MAX_INPUT, &len, err, sizeof(err));
+        char *text = anchor_text(a->file, &len);
         json_object *req;
 
-        if (text == NULL) {
-                fprintf(stderr, "moat pfctl: %s\n", err);
+        if (text == NULL)
                 return 1;
-        }
         req = anchor_request("anchor-load", a->anchor);
         json_object_object_add(req, "text", json_object_new_string_len(text, (int)len));
+        json_object_object_add(req, "name",
+                               json_object_new_string(strcmp(a->file, "-") ? a->file : "<stdin>"));
         free(text);
         return anchor_call(app, req);
 }
@@ -121,9 +152,12 @@ int pfctl_anchor_remote(struct appconf *app, const struct pfctl_args *a)
                 rc = anchor_load(app, a);
         if (rc == 0 && a->flush != NULL && strcmp(a->flush, "states") != 0)
                 rc = anchor_call(app, anchor_request("anchor-flush", a->anchor));
-        if (rc == 0 && a->show != NULL && strcmp(a->show, "rules") == 0)
-                rc = anchor_call(app, anchor_request("anchor-rules", a->anchor));
-        else if (rc == 0 && a->show != NULL)
+        if (rc == 0 && a->show != NULL && strcmp(a->show, "rules") == 0) {
+                json_object *req = anchor_request("anchor-rules", a->anchor);
+
+                json_object_object_add(req, "verbose", json_object_new_int(a->verbose));
+                rc = anchor_call(app, req);
+        } else if (rc == 0 && a->show != NULL)
                 fprintf(stderr, "moat pfctl: -a %s -s %s: not for anchors\n", a->anchor, a->show);
         return rc;
 }

@@ -67,9 +67,9 @@ static void *running_blob(struct moatd *md, size_t *len)
         return copy;
 }
 
-/* `blob` with anchor `path` holding `text`; errors into err. */
-static void *compile_into(const void *blob, size_t len, const char *path, const char *text,
-                          size_t *out_len, char *err, size_t errlen)
+/* `blob` with anchor `path` holding `text` (`name` in messages); errors into err. */
+static void *compile_into(const void *blob, size_t len, const char *path, const char *name,
+                          const char *text, size_t *out_len, char *err, size_t errlen)
 {
         char *msg = NULL;
         size_t mlen = 0;
@@ -78,7 +78,7 @@ static void *compile_into(const void *blob, size_t len, const char *path, const 
 
         if (m == NULL)
                 return NULL;
-        if (pfconf_compile_anchor(blob, len, path, path, text, strlen(text), m, &out, out_len) != 0)
+        if (pfconf_compile_anchor(blob, len, path, name, text, strlen(text), m, &out, out_len) != 0)
                 out = NULL;
         fclose(m);
         if (out == NULL)
@@ -95,8 +95,8 @@ int moatd_anchors_merge(struct moatd *md, void **blob, size_t *len, char *err, s
         json_object_object_foreach(all, path, text)
         {
                 size_t nlen;
-                void *next = compile_into(*blob, *len, path, json_object_get_string(text), &nlen,
-                                          err, errlen);
+                void *next = compile_into(*blob, *len, path, path, json_object_get_string(text),
+                                          &nlen, err, errlen);
 
                 if (next == NULL) {
                         rc = -1;
@@ -111,7 +111,8 @@ int moatd_anchors_merge(struct moatd *md, void **blob, size_t *len, char *err, s
 }
 
 /* -a PATH -f / -F rules: the running ruleset with PATH's new rules, loaded. */
-static json_object *anchor_set(struct moatd *md, const char *path, const char *text)
+static json_object *anchor_set(struct moatd *md, const char *path, const char *name,
+                               const char *text)
 {
         char err[4096] = "";
         size_t len, nlen;
@@ -120,7 +121,7 @@ static json_object *anchor_set(struct moatd *md, const char *path, const char *t
 
         if (blob == NULL)
                 return moatd_reply_text(NULL, "no valid ruleset in fw.conf");
-        next = compile_into(blob, len, path, text, &nlen, err, sizeof(err));
+        next = compile_into(blob, len, path, name, text, &nlen, err, sizeof(err));
         free(blob);
         if (next == NULL)
                 return moatd_reply_text(NULL, err);
@@ -191,7 +192,7 @@ static json_object *anchor_list(struct moatd *md, const char *path, int verbose)
 }
 
 /* -a PATH -s rules: that anchor's rules as pfctl prints them. */
-static json_object *anchor_rules(struct moatd *md, const char *path)
+static json_object *anchor_rules(struct moatd *md, const char *path, int verbose)
 {
         uint8_t *conf;
         struct ruleset_view v;
@@ -201,7 +202,7 @@ static json_object *anchor_rules(struct moatd *md, const char *path)
         int rc = -1;
 
         if (moatd_running_view(md, &conf, &v) == 0 && (m = open_memstream(&text, &tlen)) != NULL) {
-                rc = pfconf_print_anchor_rules(m, &v, path, 0);
+                rc = pfconf_print_anchor_rules(m, &v, path, verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
                 fclose(m);
         }
         free(conf);
@@ -248,6 +249,9 @@ json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req)
         const char *text =
             json_object_object_get_ex(req, "text", &v) ? json_object_get_string(v) : "";
         int recursive = json_object_object_get_ex(req, "recursive", &v) && json_object_get_int(v);
+        int verbose = json_object_object_get_ex(req, "verbose", &v) ? json_object_get_int(v) : 0;
+        const char *name =
+            json_object_object_get_ex(req, "name", &v) ? json_object_get_string(v) : path;
 
         while (path[0] == '/')
                 path++;
@@ -256,10 +260,10 @@ json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req)
         if (path[0] == '\0')
                 return moatd_reply_text(NULL, "an anchor path is needed");
         if (strcmp(op, "anchor-load") == 0)
-                return anchor_set(md, path, text[0] ? text : "\n");
+                return anchor_set(md, path, name, text[0] ? text : "\n");
         if (strcmp(op, "anchor-flush") == 0)
-                return anchor_set(md, path, "");
+                return anchor_set(md, path, path, "");
         if (strcmp(op, "anchor-rules") == 0)
-                return anchor_rules(md, path);
+                return anchor_rules(md, path, verbose);
         return NULL;
 }

@@ -103,6 +103,18 @@ connects 9000 || fail "the guard anchor blocked TCP too"
 shown=$("$moat" -c "$conf" pfctl -a guard -s rules)
 [ "$shown" = "block drop in quick on lan inet proto icmp all" ] ||
 	fail "pfctl -a guard -s rules printed: $shown"
+shown=$("$moat" -c "$conf" pfctl -a guard -vv -s rules)
+[ "$shown" = "@0 block drop in quick on lan inet proto icmp all" ] ||
+	fail "pfctl -a guard -vv -s rules printed: $shown"
+# pfctl's own messages name the file and line of a bad rule
+printf 'pass in all\nbogus rule\n' >"$tmp/bad.conf"
+if "$moat" -c "$conf" pfctl -a guard -f "$tmp/bad.conf" 2>"$tmp/err"; then
+	fail "a bad anchor file was loaded"
+fi
+grep -q "^$tmp/bad.conf:2: syntax error" "$tmp/err" || fail "bad anchor file: $(cat "$tmp/err")"
+if pings; then fail "a refused anchor file changed the anchor"; fi
+echo 'block in quick on lan inet proto icmp' | "$moat" -c "$conf" pfctl -a guard -f - ||
+	fail "pfctl -a guard -f - (stdin)"
 echo "ok: anchor guard loaded at run time stops pings, not TCP, and shows its rule"
 
 # 2. A child of a wildcard call: pkgs/upnp, loaded at run time.
