@@ -466,8 +466,8 @@ static void pfconf_print_tables(FILE *out, const struct ruleset_view *v)
         for (i = 0; i < v->rv_n_tables; i++) {
                 const struct ruleset_table *t = &v->rv_tables[i];
 
-                if (!(t->tb_flags & RULESET_TBLF_DEFINED))
-                        continue;
+                if (!(t->tb_flags & RULESET_TBLF_DEFINED) || t->tb_anchor != 0)
+                        continue; /* an anchor's tables are its own (pfctl -a PATH -s) */
                 fprintf(out, "table <%s>", ruleset_str(v, t->tb_name));
                 if (t->tb_flags & RULESET_TBLF_CONST)
                         fputs(" const", out);
