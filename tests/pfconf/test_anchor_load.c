@@ -115,11 +115,33 @@ static void t_errors(void **st)
         free(base);
 }
 
+/* pfconf_print() (moatd's -s rules) shows the main ruleset's tables, not an anchor's. */
+static void t_print_main_tables(void **st)
+{
+        size_t blen, len, tlen = 0;
+        void *base = compile("table <m> { 10.0.0.1 }\npass all\n", &blen);
+        void *b = into(base, blen, "x", "table <a> { 10.0.0.2 }\nblock from <a>\n", &len);
+        struct ruleset_view v;
+        char *text = NULL;
+        FILE *m = open_memstream(&text, &tlen);
+
+        (void)st;
+        assert_int_equal(ruleset_validate(b, len, &v, NULL), RULESET_OK);
+        pfconf_print(m, &v, 0);
+        fclose(m);
+        assert_non_null(strstr(text, "table <m> { 10.0.0.1 }\n"));
+        assert_null(strstr(text, "table <a>"));
+        free(text);
+        free(base);
+        free(b);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(t_load_replace_flush),
             cmocka_unit_test(t_errors),
+            cmocka_unit_test(t_print_main_tables),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
