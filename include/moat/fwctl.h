@@ -17,19 +17,22 @@
 #define MOAT_FWCTL_MAX  (16u << 20) /* largest request (a ruleset blob) */
 
 enum moat_fwctl_op {
-        FWCTL_INFO = 1,         /* reply: pfctl -s info, as text */
-        FWCTL_STATES = 2,       /* reply: pfctl -s states, as text */
-        FWCTL_LOAD = 3,         /* request: a ruleset blob; reply: "ok" or "error: ..." */
-        FWCTL_FLUSH_STATES = 4, /* reply: how many were flushed */
-        FWCTL_LOG = 6,          /* fw to daemon, unasked (seq 0): a packet a `log` rule
-                                   matched: struct moat_fwctl_log, then the packet */
-        FWCTL_TABLE = 7,        /* request: struct moat_fwctl_table + entries; reply: text */
-        FWCTL_RULECOUNTS = 8,   /* reply: per filter rule, one line: NR EVALUATIONS
-                                   IN_PKTS OUT_PKTS IN_BYTES OUT_BYTES STATES_CUR */
-        FWCTL_IFSTATS = 5,      /* reply: per interface, one line:
-                                   NAME IN_PKTS IN_BYTES OUT_PKTS OUT_BYTES BLOCKED_PKTS
-                                   TX_DROPPED HOST_DROPPED (the last: the fw's own NIC's,
-                                   bare-metal; 0 for a channel) */
+        FWCTL_INFO = 1,          /* reply: pfctl -s info, as text */
+        FWCTL_STATES = 2,        /* reply: pfctl -s states, as text */
+        FWCTL_LOAD = 3,          /* request: a ruleset blob; reply: "ok" or "error: ..." */
+        FWCTL_FLUSH_STATES = 4,  /* reply: how many were flushed */
+        FWCTL_LOG = 6,           /* fw to daemon, unasked (seq 0): a packet a `log` rule
+                                    matched: struct moat_fwctl_log, then the packet */
+        FWCTL_TABLE = 7,         /* request: struct moat_fwctl_table + entries; reply: text */
+        FWCTL_TABLE_ANCHOR = 16, /* the same for a table of an anchor: the anchor's path
+                                    ("a/b", NUL-terminated in MOAT_FWCTL_ANCHOR_PATH
+                                    bytes) first */
+        FWCTL_RULECOUNTS = 8,    /* reply: per filter rule, one line: NR EVALUATIONS
+                                    IN_PKTS OUT_PKTS IN_BYTES OUT_BYTES STATES_CUR */
+        FWCTL_IFSTATS = 5,       /* reply: per interface, one line:
+                                    NAME IN_PKTS IN_BYTES OUT_PKTS OUT_BYTES BLOCKED_PKTS
+                                    TX_DROPPED HOST_DROPPED (the last: the fw's own NIC's,
+                                    bare-metal; 0 for a channel) */
 };
 
 /* The pflog fields of one logged packet (FWCTL_LOG), before its bytes. */
@@ -42,6 +45,8 @@ struct moat_fwctl_log {
         uint8_t pad[4];
 };
 _Static_assert(sizeof(struct moat_fwctl_log) == 40, "fwctl log record");
+
+#define MOAT_FWCTL_ANCHOR_PATH 1024u /* as RULESET_ANCHOR_PATHSIZ */
 
 /* pfctl -t NAME -T CMD [ADDR...] */
 enum moat_fwctl_tcmd { FWCTL_T_SHOW, FWCTL_T_ADD, FWCTL_T_DELETE, FWCTL_T_FLUSH, FWCTL_T_TEST };

@@ -532,7 +532,9 @@ _Static_assert(sizeof(struct ruleset_rule) == 360, "ruleset_rule size");
 /* r_call_flags / t_call_flags */
 #define RULESET_CALL_WILDCARD                                                                      \
         0x01u /* name ends in "/" and an asterisk: each child of r_call, in path order */
-#define RULESET_CALL_ALL 0x01u
+#define RULESET_CALL_ABSOLUTE                                                                      \
+        0x02u /* the name was written with a leading '/' (printed so; version 3) */
+#define RULESET_CALL_ALL 0x03u
 
 /* r_xflags */
 #define RULESET_RX_TAGGED_NOT  0x0001u /* `! tagged NAME` (needs r_match_tag) */

@@ -366,6 +366,8 @@ void eng_rules_resolve(struct engine *eng);
  * between start[k] and end[k]), the active ruleset. */
 int eng_bank_commit(struct engine *eng, const uint32_t start[4], const uint32_t end[4]);
 
+#include "eng_anchor.h" /* anchors (anchor.c) */
+
 /* ---- NAT ------------------------------------------------------------------ */
 
 /* Rewrites pd's source (which=0) or destination (1) address/port, updating
@@ -393,6 +395,7 @@ struct eng_rnode {
 };
 struct eng_table {
         char name[ENG_TABLE_NAMSZ];
+        uint64_t anchor;  /* eng_anchor_key() of the anchor defining it; 0: main ruleset */
         uint32_t root[2]; /* [v4, v6] */
         uint32_t count;
         bool used;
@@ -549,12 +552,15 @@ struct eng_rule_hot {
         uint8_t ifnot, dir, af, proto, quick, flags, flagset, icmp_type, icmp_code;
         uint8_t src_fast, dst_fast; /* 1: v4 network inline (a4/m4), 0: full rule */
         uint8_t src_neg, dst_neg, src_portop, dst_portop;
-        uint8_t pk; /* ENG_HOT_*: per-packet options to check or apply */
+        uint8_t pk;     /* ENG_HOT_*: per-packet options to check or apply */
+        uint8_t anchor; /* ENG_HOT_CALL, ENG_HOT_END (anchor.c), else 0 */
         uint16_t src_port[2], dst_port[2];
         uint32_t src_a4, src_m4, dst_a4, dst_m4;
         uint32_t pad2;
 };
 _Static_assert(sizeof(struct eng_rule_hot) == 64, "one cache line per rule");
+#define ENG_HOT_CALL 1 /* an anchor call (ENG_A_ANCHOR) */
+#define ENG_HOT_END  2 /* the end of an anchor's body (ENG_A_ANCHOR_END) */
 
 #include "eng_pktopt.h"
 
@@ -569,6 +575,7 @@ struct eng_bank {
         uint32_t n;
         uint32_t nfilter;
         uint32_t nat_start, nat_end, rdr_start, rdr_end, binat_start, binat_end;
+        bool anchors; /* holds anchor calls: the filter walk follows them (anchor.c) */
 };
 
 struct engine {

@@ -23,6 +23,10 @@ enum eng_action {
         ENG_A_BINAT,
         ENG_A_NOBINAT,
         ENG_A_MATCH, /* `match`: applies its options, never decides */
+        /* Anchors, flattened at load (anchor.c): a call is followed by the
+         * rules of its anchor (of the same list) and an end entry. */
+        ENG_A_ANCHOR,     /* evaluates the entries up to r_body_end where it matches */
+        ENG_A_ANCHOR_END, /* end of a body (r_more: of one child of a wildcard call) */
 };
 
 /* Address spec kinds (pf's PF_ADDR_*). */
@@ -200,6 +204,11 @@ struct eng_rule {
         struct eng_rule_pkt r_pk;        /* tags and per-packet options */
         uint16_t r_skip[ENG_SKIP_COUNT]; /* index of the next rule to try */
         struct eng_rule_counters r_cnt;  /* written by the packet path */
+        uint32_t r_anchor;               /* the blob anchor the rule belongs to (0: main) */
+        uint32_t r_body_end; /* ENG_A_ANCHOR: the entry after its body and end entries; one
+                                past the call itself when the body is beyond the nesting
+                                bound (pf's anchor stack overflow: the call is skipped) */
+        uint8_t r_more;      /* ENG_A_ANCHOR_END: 1 ends one child of a wildcard call */
 };
 
 /*
@@ -213,6 +222,8 @@ int eng_ruleset_load_rules(struct engine *eng, const struct eng_rule *rules, uin
 /* Counters of the active ruleset's rule i (in load order), NULL if none. */
 const struct eng_rule *eng_rule_get(const struct engine *eng, uint32_t i);
 uint32_t eng_rule_count(const struct engine *eng);
+/* Rules [0, n) of the active ruleset are the filter list (anchor bodies included). */
+uint32_t eng_filter_count(const struct engine *eng);
 
 /* Options that come with a ruleset (`set ...`). */
 int eng_set_block_return(struct engine *eng, bool ret); /* set block-policy */

@@ -196,6 +196,11 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
 
 int eng_table_define(struct engine *eng, const char *name); /* index or ENG_E* */
 int eng_table_find(const struct engine *eng, const char *name);
+/* Tables of an anchor (`table` inside it): `anchor` is eng_anchor_key() of its path
+ * ("a/b"); the main ruleset's tables are key 0. */
+uint64_t eng_anchor_key(const char *path);
+int eng_table_define_in(struct engine *eng, const char *name, uint64_t anchor);
+int eng_table_find_in(const struct engine *eng, const char *name, uint64_t anchor);
 int eng_table_add(struct engine *eng, int t, int af, const struct eng_addr *a, uint8_t plen,
                   bool neg);
 int eng_table_del(struct engine *eng, int t, int af, const struct eng_addr *a, uint8_t plen);

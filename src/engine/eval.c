@@ -90,7 +90,51 @@ static inline bool hot_addr(const struct engine *eng, bool fast, uint32_t a4, ui
         return eng_rule_addr_match(eng, full, pd->pd_af, a);
 }
 
-/* Index of the deciding filter rule, or ENG_NIL for the implicit pass. */
+/*
+ * Whether filter rule i matches pd: 0 if it does, else the index to go on
+ * from (a skip step, or i + 1 for the fields without one).
+ */
+static inline uint32_t filter_rule_fails(const struct eng_bank *b, const struct engine *eng,
+                                         const struct eng_pdesc *pd, uint32_t i, bool later_frag)
+{
+        const struct eng_rule_hot *r = &b->hot[i];
+
+        if (r->ifindex != ENG_IF_ANY && (r->ifindex == pd->pd_ifindex) == (r->ifnot != 0))
+                return r->skip[ENG_SKIP_IFP];
+        if (r->dir && r->dir != pd->pd_dir)
+                return r->skip[ENG_SKIP_DIR];
+        if (r->af && r->af != pd->pd_af)
+                return r->skip[ENG_SKIP_AF];
+        if (r->proto && r->proto != pd->pd_proto)
+                return r->skip[ENG_SKIP_PROTO];
+        if (!hot_addr(eng, r->src_fast, r->src_a4, r->src_m4, r->src_neg, &b->rules[i].r_src, pd,
+                      &pd->pd_src))
+                return r->skip[ENG_SKIP_SRC_ADDR];
+        if (r->src_portop && (!ports_apply(pd) || !port_match(r->src_portop, r->src_port[0],
+                                                              r->src_port[1], pd->pd_sport)))
+                return r->skip[ENG_SKIP_SRC_PORT];
+        if (!hot_addr(eng, r->dst_fast, r->dst_a4, r->dst_m4, r->dst_neg, &b->rules[i].r_dst, pd,
+                      &pd->pd_dst))
+                return r->skip[ENG_SKIP_DST_ADDR];
+        if (r->dst_portop && (!ports_apply(pd) || !port_match(r->dst_portop, r->dst_port[0],
+                                                              r->dst_port[1], pd->pd_dport)))
+                return r->skip[ENG_SKIP_DST_PORT];
+        /* Fields without skip steps. flags F/S concern TCP only:
+         * `pass all flags S/SA` still passes UDP, as in pf. */
+        if (r->flagset && pd->pd_proto == ENG_PROTO_TCP &&
+            (later_frag || (pd->pd_tcpflags & r->flagset) != r->flags))
+                return i + 1;
+        if (r->icmp_type && (!is_icmp(pd) || later_frag || pd->pd_icmp_type != r->icmp_type - 1 ||
+                             (r->icmp_code && pd->pd_icmp_code != r->icmp_code - 1)))
+                return i + 1;
+        return 0;
+}
+
+/*
+ * Index of the deciding filter rule, or ENG_NIL for the implicit pass. The
+ * same tests as filter_rule_fails(), written out: a bank without anchors
+ * walks here, and this form measured faster (docs/measurements.md).
+ */
 static uint32_t match_filter(const struct eng_bank *b, struct engine *eng, struct eng_pdesc *pd,
                              struct eng_pkt_eval *ev)
 {
@@ -168,6 +212,85 @@ static uint32_t match_filter(const struct eng_bank *b, struct engine *eng, struc
                         eng_pkt_rule_matched(eng, &b->rules[i], pd, ev);
                 }
                 last = i;
+                if (r->quick)
+                        break;
+                i++;
+        }
+        return last;
+}
+
+/*
+ * The walk of a list with anchors, as pf_test_rule() with
+ * pf_step_into_anchor()/pf_step_out_of_anchor(): a matching call clears
+ * `match` and steps into its body; a body's rules match as any (last match
+ * wins, `quick` ends everything); at a wildcard child's end a match marks
+ * the call's frame; at the body's end a `quick` call ends the evaluation if
+ * its frame is marked or `match` is set. `match` is not restored on the way
+ * out, as in pf.
+ */
+uint32_t eng_match_filter_anchors(const struct eng_bank *b, struct engine *eng,
+                                  struct eng_pdesc *pd, uint32_t *anchor, struct eng_pkt_eval *ev)
+{
+        uint32_t frame[ENG_ANCHOR_DEPTH], i = 0, last = ENG_NIL, next;
+        bool fmatch[ENG_ANCHOR_DEPTH], match = false;
+        bool later_frag = pd->pd_frag && pd->pd_fragoff;
+        int depth = 0;
+
+        *anchor = ENG_NIL;
+        while (i < b->nfilter) {
+                const struct eng_rule_hot *r = &b->hot[i];
+
+                if (r->anchor == ENG_HOT_END) {
+                        const struct eng_rule *call = &b->rules[frame[depth - 1]];
+
+                        if (b->rules[i].r_more) { /* one child of a wildcard done */
+                                /* a child matched: so did the wildcard */
+                                if (match)
+                                        fmatch[depth - 1] = true;
+                                match = false;
+                                i++;
+                                continue;
+                        }
+                        depth--;
+                        if ((fmatch[depth] || match) && call->r_quick)
+                                break;
+                        i = call->r_body_end;
+                        continue;
+                }
+                b->evals[i]++;
+                if ((next = filter_rule_fails(b, eng, pd, i, later_frag)) != 0) {
+                        /* a call failing a test without skip steps (flags,
+                         * icmp-type) goes on after its body, not into it */
+                        i = next == i + 1 && r->anchor == ENG_HOT_CALL ? b->rules[i].r_body_end
+                                                                       : next;
+                        continue;
+                }
+                /* tags and per-packet options: a call failing them goes past its body */
+                if ((r->pk & ENG_HOT_CHECK) && !eng_pkt_rule_check(eng, &b->rules[i], pd, ev)) {
+                        i = r->anchor == ENG_HOT_CALL ? b->rules[i].r_body_end : i + 1;
+                        continue;
+                }
+                if (r->anchor == ENG_HOT_CALL) {
+                        match = false;
+                        if (b->rules[i].r_body_end == i + 1 || depth >= ENG_ANCHOR_DEPTH) {
+                                i = b->rules[i].r_body_end; /* too deep: pf skips the call */
+                                continue;
+                        }
+                        frame[depth] = i;
+                        fmatch[depth++] = false;
+                        i++;
+                        continue;
+                }
+                if (r->pk || ev->log_matches) {
+                        eng_pkt_rule_matched(eng, &b->rules[i], pd, ev);
+                        if (b->rules[i].r_action == ENG_A_MATCH) {
+                                i++; /* match rules never decide, quick or not */
+                                continue;
+                        }
+                }
+                match = true;
+                last = i;
+                *anchor = depth > 0 ? frame[0] : ENG_NIL;
                 if (r->quick)
                         break;
                 i++;
@@ -298,7 +421,7 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
         const struct eng_rule *nr = NULL;
         struct eng_rule *r = NULL;
         struct eng_pkt_eval ev;
-        uint32_t nidx = ENG_NIL, ridx;
+        uint32_t nidx = ENG_NIL, ridx, aidx = ENG_NIL;
         bool later_frag = pd->pd_frag && pd->pd_fragoff;
         int d = pd->pd_dir == ENG_DIR_IN ? 0 : 1;
         int res;
@@ -321,12 +444,18 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
                 eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, nr->r_nr);
         /* `nat pass` / `rdr pass`: the translation rule decides alone */
         eng_pkt_eval_init(&ev);
-        ridx = nr && nr->r_natpass ? ENG_NIL : match_filter(b, eng, pd, &ev);
+        ridx = nr && nr->r_natpass ? ENG_NIL
+               : b->anchors        ? eng_match_filter_anchors(b, eng, pd, &aidx, &ev)
+                                   : match_filter(b, eng, pd, &ev);
         if (ridx != ENG_NIL) {
                 r = &b->rules[ridx];
                 r->r_cnt.rc_packets[d]++;
                 r->r_cnt.rc_bytes[d] += pd->pd_tot;
                 v->rule = ridx;
+        }
+        if (aidx != ENG_NIL) { /* pf counts the anchor rule the decision came through */
+                b->rules[aidx].r_cnt.rc_packets[d]++;
+                b->rules[aidx].r_cnt.rc_bytes[d] += pd->pd_tot;
         }
         eng_pkt_decided(r, pd, &ev);
         v->reason = ENG_RES_MATCH;

@@ -206,14 +206,26 @@ static const struct eng_rule *match_list(const struct engine *eng, uint32_t from
         const struct eng_bank *b = eng_active(eng);
         uint32_t i;
 
-        for (i = from; i < to; i++) {
+        for (i = from; i < to;) {
                 struct eng_rule *r = &b->rules[i];
 
-                r->r_cnt.rc_evaluations++;
-                if (trans_matches(eng, r, pd)) {
-                        *idx = i;
-                        return r;
+                if (r->r_action == ENG_A_ANCHOR_END) { /* out of an anchor: go on */
+                        i++;
+                        continue;
                 }
+                r->r_cnt.rc_evaluations++;
+                if (!trans_matches(eng, r, pd)) {
+                        /* a nat-anchor, rdr-anchor or binat-anchor that does not
+                         * match: past its anchor's rules (anchor.c) */
+                        i = r->r_action == ENG_A_ANCHOR ? r->r_body_end : i + 1;
+                        continue;
+                }
+                if (r->r_action == ENG_A_ANCHOR) { /* into it: first match still wins */
+                        i++;
+                        continue;
+                }
+                *idx = i;
+                return r;
         }
         return NULL;
 }

@@ -14,7 +14,7 @@ static bool same_addr(const struct eng_rule_addr *a, const struct eng_rule_addr 
                memcmp(&a->ra_mask, &b->ra_mask, sizeof(a->ra_mask)) == 0;
 }
 
-static bool same_field(const struct eng_rule *a, const struct eng_rule *b, int f)
+bool eng_rule_same_field(const struct eng_rule *a, const struct eng_rule *b, int f)
 {
         switch (f) {
         case ENG_SKIP_IFP:
@@ -52,7 +52,7 @@ static void calc_skip_steps(struct eng_rule *r, uint32_t n)
                 head[f] = 0;
         for (i = 1; i <= n; i++) {
                 for (f = 0; f < ENG_SKIP_COUNT; f++) {
-                        if (i < n && same_field(&r[head[f]], &r[i], f))
+                        if (i < n && eng_rule_same_field(&r[head[f]], &r[i], f))
                                 continue;
                         for (j = head[f]; j < i; j++)
                                 r[j].r_skip[f] = (uint16_t)i;
@@ -125,7 +125,7 @@ static bool rule_ok(const struct engine *eng, const struct eng_rule *r)
         const struct eng_rule_addr *as[3] = {&r->r_src, &r->r_dst, &r->r_rpool};
         int i;
 
-        if (r->r_action > ENG_A_MATCH || r->r_dir > ENG_DIR_OUT)
+        if (r->r_action > ENG_A_ANCHOR_END || r->r_dir > ENG_DIR_OUT)
                 return false;
         if (r->r_ifindex != ENG_IF_ANY && r->r_ifindex != ENG_IF_NONE &&
             r->r_ifindex >= ENG_MAX_IFS)
@@ -163,6 +163,9 @@ static void make_hot(const struct eng_rule *r, struct eng_rule_hot *h)
         h->af = r->r_af;
         h->proto = r->r_proto;
         h->quick = r->r_quick;
+        h->anchor = r->r_action == ENG_A_ANCHOR       ? ENG_HOT_CALL
+                    : r->r_action == ENG_A_ANCHOR_END ? ENG_HOT_END
+                                                      : 0;
         h->flags = r->r_flags;
         h->flagset = r->r_flagset;
         h->icmp_type = r->r_icmp_type;
@@ -196,6 +199,10 @@ int eng_bank_commit(struct engine *eng, const uint32_t start[4], const uint32_t 
                 memset(&b->rules[i].r_cnt, 0, sizeof(b->rules[i].r_cnt));
         }
         for (k = 0; k < 4; k++) {
+                if (k == 0 && b->anchors) {
+                        eng_anchor_skip_steps(b->rules, start[0], end[0]); /* bank indexes */
+                        continue;
+                }
                 calc_skip_steps(&b->rules[start[k]], end[k] - start[k]);
                 /* skip steps are list-relative; make them bank indexes */
                 for (i = start[k]; i < end[k]; i++)
@@ -251,6 +258,7 @@ int eng_ruleset_load_rules(struct engine *eng, const struct eng_rule *rules, uin
         }
         if (m != n)
                 return ENG_EBADRS; /* an action outside the four lists */
+        b->anchors = false;
         return eng_bank_commit(eng, start, end);
 }
 
@@ -263,11 +271,16 @@ const struct eng_rule *eng_rule_get(const struct engine *eng, uint32_t i)
         /* The walk counts evaluations in a side array; fold them in. The
          * rules are the engine's own memory, const only to callers. */
         ((struct eng_rule *)&b->rules[i])->r_cnt.rc_evaluations =
-            b->rules[i].r_action <= ENG_A_BLOCK ? b->evals[i] : b->rules[i].r_cnt.rc_evaluations;
+            i < b->nfilter ? b->evals[i] : b->rules[i].r_cnt.rc_evaluations;
         return &b->rules[i];
 }
 
 uint32_t eng_rule_count(const struct engine *eng)
 {
         return eng_active(eng)->n;
+}
+
+uint32_t eng_filter_count(const struct engine *eng)
+{
+        return eng_active(eng)->nfilter;
 }

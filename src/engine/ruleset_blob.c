@@ -44,8 +44,9 @@ _Static_assert(sizeof(((struct engine *)0)->load_tmap) / 2 >= RULESET_MAX_TABLES
 struct load_ctx {
         struct engine *eng;
         const struct ruleset_view *v;
-        uint16_t *ifmap; /* blob iface index -> engine ifindex */
-        int16_t *tmap;   /* blob table index -> engine table */
+        uint16_t *ifmap;       /* blob iface index -> engine ifindex */
+        int16_t *tmap;         /* blob table index -> engine table */
+        struct eng_bank *bank; /* the bank being loaded: its route and translation pools */
 };
 
 static uint16_t map_if(const struct load_ctx *c, uint32_t idx)
@@ -404,12 +405,17 @@ static int load_tables(struct engine *eng, struct load_ctx *c)
 
         for (i = 0; i < v->rv_n_tables; i++) {
                 const struct ruleset_table *tb = &v->rv_tables[i];
-                int t = eng_table_define(eng, ruleset_str(v, tb->tb_name));
+                const char *path = ruleset_str(v, v->rv_anchors[tb->tb_anchor].an_path);
+                int t = eng_table_define_in(eng, ruleset_str(v, tb->tb_name), eng_anchor_key(path));
 
                 if (t < 0)
                         return t;
                 c->tmap[i] = (int16_t)t;
-                eng_table_flush(eng, t);
+                /* pfr_commit_ktable(): a table loaded with no addresses keeps
+                 * what it holds (entries added at run time survive a reload,
+                 * and a `pfctl -a` load, which reloads the whole blob here) */
+                if (tb->tb_count > 0)
+                        eng_table_flush(eng, t);
                 for (j = 0; j < tb->tb_count; j++) {
                         const struct ruleset_tentry *te = &v->rv_tentries[tb->tb_first + j];
                         struct eng_addr a;
@@ -551,11 +557,6 @@ static int filter_never_matches(const struct ruleset_view *v, const struct rules
         return 0;
 }
 
-static int rule_v3_unsupported(const struct ruleset_rule *r)
-{
-        return r->r_anchor != 0 || r->r_action == RULESET_ACT_ANCHOR;
-}
-
 /*
  * What version 3 of the blob can say that this engine does not act on yet:
  * such a ruleset is refused whole (ENG_ENOTSUP), never loaded with parts
@@ -565,31 +566,73 @@ static int v3_unsupported(const struct ruleset_view *v)
 {
         uint32_t i;
 
-        if (v->rv_n_anchors > 1)
-                return 1;
-        for (i = 0; i < v->rv_n_filter; i++)
-                if (rule_v3_unsupported(&v->rv_filter[i]))
-                        return 1;
-        for (i = 0; i < v->rv_n_scrub; i++)
-                if (rule_v3_unsupported(&v->rv_scrub[i]))
-                        return 1;
         for (i = 0; i < v->rv_n_trans; i++) {
                 const struct ruleset_trans *t = &v->rv_trans[i];
 
-                if (t->t_anchor != 0 || t->t_call != RULESET_NONE ||
-                    (t->t_pool_opts & RULESET_PO_ENDPOINT_IN))
+                if (t->t_pool_opts & RULESET_PO_ENDPOINT_IN)
                         return 1;
         }
         return 0;
+}
+
+/* eng_anchor_flatten()'s view of the blob's filter rules. */
+static int flat_filter(void *arg, uint32_t idx, struct eng_rule *out)
+{
+        const struct load_ctx *c = arg;
+        uint8_t proto = c->v->rv_filter[idx].r_proto;
+        int r;
+
+        if (filter_never_matches(c->v, &c->v->rv_filter[idx], &proto))
+                return 1;
+        r = conv_filter(c, &c->v->rv_filter[idx], out);
+        if (!r)
+                r = conv_route(c, c->bank, &c->v->rv_filter[idx], out);
+        out->r_proto = proto;
+        return r;
+}
+
+static int flat_trans(void *arg, uint32_t idx, struct eng_rule *out)
+{
+        const struct load_ctx *c = arg;
+
+        int r = conv_trans(c, &c->v->rv_trans[idx], out);
+
+        return r ? r : conv_trans_pool(c, c->bank, &c->v->rv_trans[idx], out);
+}
+
+/* The lists, each with its anchors' rules after their calls (anchor.c). */
+static int load_lists(struct engine *eng, struct load_ctx *c, uint32_t start[4], uint32_t end[4])
+{
+        static const int kinds[3] = {0, 2, 1}; /* nat, rdr, binat lists */
+        struct eng_bank *b = &eng->bank[1 - eng->active];
+        struct eng_flat_src src = {c->v, -1, flat_filter, c};
+        uint32_t m = 0, i, k;
+        int r;
+
+        start[0] = 0;
+        if ((r = eng_anchor_flatten(b->rules, &m, eng->cfg.ec_max_rules, &src)) != ENG_OK)
+                return r;
+        end[0] = m;
+        b->anchors = false;
+        for (i = 0; i < m; i++)
+                if (b->rules[i].r_action == ENG_A_ANCHOR)
+                        b->anchors = true;
+        src.conv = flat_trans;
+        for (k = 0; k < 3; k++) {
+                start[k + 1] = m;
+                src.kind = kinds[k];
+                if ((r = eng_anchor_flatten(b->rules, &m, eng->cfg.ec_max_rules, &src)) != ENG_OK)
+                        return r;
+                end[k + 1] = m;
+        }
+        return ENG_OK;
 }
 
 int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr)
 {
         struct load_ctx ctx;
         struct ruleset_view v;
-        struct eng_bank *b = &eng->bank[1 - eng->active];
-        uint32_t start[4], end[4], i, m = 0, k;
-        static const uint8_t kinds[3] = {0, 2, 1}; /* nat, rdr, binat lists */
+        uint32_t start[4], end[4], i;
         int r;
 
         r = ruleset_validate(blob, len, &v, NULL);
@@ -619,36 +662,12 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         r = load_tables(eng, &ctx);
         if (r)
                 return r;
-        start[0] = 0;
-        b->nrtpool = 0;
-        b->ntpool = 0;
-        for (i = 0; i < v.rv_n_filter; i++) {
-                uint8_t proto = v.rv_filter[i].r_proto;
-
-                if (filter_never_matches(&v, &v.rv_filter[i], &proto))
-                        continue;
-                r = conv_filter(&ctx, &v.rv_filter[i], &b->rules[m]);
-                if (!r)
-                        r = conv_route(&ctx, b, &v.rv_filter[i], &b->rules[m]);
-                if (r)
-                        return r;
-                b->rules[m++].r_proto = proto;
-        }
-        end[0] = m;
-        for (k = 0; k < 3; k++) {
-                start[k + 1] = m;
-                for (i = 0; i < v.rv_n_trans; i++) {
-                        if (RULESET_TR_KIND(v.rv_trans[i].t_action) != kinds[k])
-                                continue;
-                        r = conv_trans(&ctx, &v.rv_trans[i], &b->rules[m]);
-                        if (!r)
-                                r = conv_trans_pool(&ctx, b, &v.rv_trans[i], &b->rules[m]);
-                        m++;
-                        if (r)
-                                return r;
-                }
-                end[k + 1] = m;
-        }
+        ctx.bank = &eng->bank[1 - eng->active];
+        ctx.bank->nrtpool = 0;
+        ctx.bank->ntpool = 0;
+        r = load_lists(eng, &ctx, start, end);
+        if (r)
+                return r;
         r = load_scrub(eng, &ctx);
         if (r)
                 return r;

@@ -42,21 +42,40 @@ static struct eng_table *table_get(const struct engine *eng, int t)
         return &eng->tables[t];
 }
 
-int eng_table_find(const struct engine *eng, const char *name)
+/* FNV-1a, 64 bits: tables keep their anchor's identity across loads, where the
+ * anchor's index in a blob changes; "" (the main ruleset) is 0. */
+uint64_t eng_anchor_key(const char *path)
+{
+        uint64_t h = 14695981039346656037ull;
+
+        if (path[0] == '\0')
+                return 0;
+        for (; *path != '\0'; path++)
+                h = (h ^ (uint8_t)*path) * 1099511628211ull;
+        return h | 1; /* never 0 */
+}
+
+int eng_table_find_in(const struct engine *eng, const char *name, uint64_t anchor)
 {
         uint32_t i;
 
         for (i = 0; i < eng->cfg.ec_max_tables; i++)
-                if (eng->tables[i].used && strncmp(eng->tables[i].name, name, ENG_TABLE_NAMSZ) == 0)
+                if (eng->tables[i].used && eng->tables[i].anchor == anchor &&
+                    strncmp(eng->tables[i].name, name, ENG_TABLE_NAMSZ) == 0)
                         return (int)i;
         return ENG_ENOENT;
 }
 
-int eng_table_define(struct engine *eng, const char *name)
+int eng_table_find(const struct engine *eng, const char *name)
+{
+        return eng_table_find_in(eng, name, 0);
+}
+
+int eng_table_define_in(struct engine *eng, const char *name, uint64_t anchor)
 {
         size_t n = strlen(name);
         uint32_t i;
-        int t = eng_table_find(eng, name);
+        int t = eng_table_find_in(eng, name, anchor);
 
         if (t >= 0)
                 return t;
@@ -69,11 +88,17 @@ int eng_table_define(struct engine *eng, const char *name)
                         continue;
                 memset(tb, 0, sizeof(*tb));
                 memcpy(tb->name, name, n);
+                tb->anchor = anchor;
                 tb->root[0] = tb->root[1] = ENG_NIL;
                 tb->used = true;
                 return (int)i;
         }
         return ENG_ENOMEM;
+}
+
+int eng_table_define(struct engine *eng, const char *name)
+{
+        return eng_table_define_in(eng, name, 0);
 }
 
 static bool af_ok(int af, uint8_t plen)

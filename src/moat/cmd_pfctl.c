@@ -36,7 +36,8 @@ static void pfctl_usage(FILE *f)
               f);
 }
 
-static const char *const pfctl_show_mods[] = {"rules", "states", "info", "Tables", "labels", NULL};
+static const char *const pfctl_show_mods[] = {"rules",  "states",  "info", "Tables",
+                                              "labels", "Anchors", NULL};
 static const char *const pfctl_flush_mods[] = {"states", "rules", "all", NULL};
 static const char *const pfctl_opt_levels[] = {"none", "basic", "profile", NULL};
 static const char *const pfctl_table_cmds[] = {"add",  "delete",  "show", "flush",
@@ -111,8 +112,11 @@ static int pfctl_parse_flags(int argc, char **argv, struct pfctl_args *a)
         int opt, rc;
 
         optind = 1;
-        while ((opt = getopt(argc, argv, "nvf:o:s:t:T:F:w:D:h")) != -1) {
+        while ((opt = getopt(argc, argv, "nvf:o:s:t:T:F:w:D:a:h")) != -1) {
                 switch (opt) {
+                case 'a':
+                        a->anchor = optarg; /* cmd_pfctl_anchor.c */
+                        break;
                 case 'o':
                         /* pfctl: a unique prefix names the level; the last -o wins */
                         if ((a->optimize = pfctl_modifier(optarg, pfctl_opt_levels)) == NULL) {
@@ -238,6 +242,8 @@ static int pfctl_run_local(const struct pfctl_args *a)
                 return pfctl_no_appliance("-t ", a->table, "");
         if (a->show != NULL && strcmp(a->show, "rules") != 0)
                 return pfctl_no_appliance("-s ", a->show, "");
+        if (a->anchor != NULL && !a->noload)
+                return pfctl_no_appliance("-a ", a->anchor, "");
         if (a->file == NULL)
                 return pfctl_no_appliance("-s rules", "",
                                           " (with -f FILE, shows the ruleset of FILE)");

@@ -21,6 +21,7 @@ struct pfctl_args {
         const char *flush;    /* -F MOD */
         const char *wpath;    /* -w BLOB */
         const char *optimize; /* -o none|basic|profile (resolved), NULL if not given */
+        const char *anchor;   /* -a PATH */
         int noload;           /* -n */
         int verbose;          /* -v count */
         size_t ndefs;         /* -D MACRO=VALUE */
@@ -35,6 +36,9 @@ int pfctl_compile(const struct pfctl_args *a, FILE *echo, void **blob, size_t *l
 int pfctl_write_blob(const char *path, const void *blob, size_t len);
 /* Loads *app from `moat -c FILE` and says whether its daemon answers. */
 int pfctl_running(struct appconf *app);
+/* -a PATH requests and -s Anchors on the running appliance (cmd_pfctl_anchor.c):
+ * the exit status, or -1 if a asks none of them. */
+int pfctl_anchor_remote(struct appconf *app, const struct pfctl_args *a);
 /* Everything the command line asks of the running appliance; the exit status. */
 int pfctl_run_remote(struct appconf *app, const struct pfctl_args *a);
 

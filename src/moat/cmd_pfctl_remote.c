@@ -122,6 +122,9 @@ int pfctl_run_remote(struct appconf *app, const struct pfctl_args *a)
         size_t len = 0;
         int ret = 0;
 
+        if ((ret = pfctl_anchor_remote(app, a)) >= 0)
+                return ret;
+        ret = 0;
         if (a->tcmd != NULL)
                 return pfctl_table_remote(app, a->table, a->tcmd, a->naddrs, a->addrs);
         if (a->file != NULL) {

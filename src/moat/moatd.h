@@ -5,6 +5,7 @@
  *   moatd_exit.c     why a domain exited (the kernel's seccomp records)
  *   moatd_ctl.c      the control socket and the status request
  *   moatd_pfctl.c    pfctl requests, answered from fw.conf or by the fw
+ *   moatd_anchor.c   anchors loaded at run time (pfctl -a)
  * The daemon is one thread; all of its state is one struct moatd.
  */
 #ifndef MOAT_MOATD_H
@@ -20,6 +21,7 @@
 #include "devices.h"
 #include "marks.h"
 #include "moat/ring.h"
+#include "moat/ruleset.h"
 #include "moatd_fwctl.h"
 #include "pflog.h"
 #include "supervise.h"
@@ -104,6 +106,19 @@ void moatd_serve(struct moatd *md, int lfd);
 /* moatd_pfctl.c */
 json_object *moatd_reply_text(const char *text, const char *error);
 json_object *moatd_pfctl(struct moatd *md, json_object *req);
+/* The running ruleset from fw.conf, validated; *conf to free whatever the result; 0 or -1. */
+int moatd_running_view(const struct moatd *md, uint8_t **conf, struct ruleset_view *view);
+/* Loads a validated blob into the fw and, once it took it, into fw.conf; 0 or -1 (err). */
+int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, size_t errlen);
+/* moatd_anchor.c: -a PATH requests (ops "anchor-load", "anchor-flush", "anchor-rules",
+ * "anchors"); NULL if op is none of them. */
+json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req);
+/* Sends a table request (struct moat_fwctl_table + entries) to the fw, for the table
+ * of req's "anchor" if it names one (FWCTL_TABLE_ANCHOR); the reply text or NULL. */
+char *moatd_table_call(struct moatd *md, json_object *req, const void *buf, size_t len,
+                       uint32_t *rlen, char *err, size_t errlen);
+/* The anchors loaded at run time, compiled into *blob (replaced); 0 or -1 (err). */
+int moatd_anchors_merge(struct moatd *md, void **blob, size_t *len, char *err, size_t errlen);
 /* What the running ruleset asks for that is not enforced (pfconf_notes()),
  * one string each, for status. */
 json_object *moatd_not_enforced(const struct moatd *md);

@@ -50,6 +50,11 @@ static int running_view(const struct moatd *md, uint8_t **conf, struct ruleset_v
         return rules && ruleset_validate(rules, rlen, view, NULL) == RULESET_OK ? 0 : -1;
 }
 
+int moatd_running_view(const struct moatd *md, uint8_t **conf, struct ruleset_view *view)
+{
+        return running_view(md, conf, view);
+}
+
 json_object *moatd_not_enforced(const struct moatd *md)
 {
         uint8_t *conf;
@@ -110,6 +115,21 @@ static int replace_rules(const struct moatd *md, const void *rules, size_t rlen,
                 return -1;
         }
         return 0;
+}
+
+int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, size_t errlen)
+{
+        uint32_t rlen;
+        char *text = fwctl_call(&md->fwc, FWCTL_LOAD, blob, (uint32_t)len, &rlen, err, errlen);
+        if (text == NULL)
+                return -1;
+        if (strncmp(text, "ok", 2) != 0) {
+                snprintf(err, errlen, "%s", text);
+                free(text);
+                return -1;
+        }
+        free(text);
+        return replace_rules(md, blob, len, err, errlen);
 }
 
 json_object *moatd_reply_text(const char *text, const char *error)
@@ -187,7 +207,7 @@ static json_object *pfctl_table(struct moatd *md, json_object *req)
         memcpy(buf, &t, sizeof(t));
         char err[256];
         uint32_t rlen;
-        char *text = fwctl_call(&md->fwc, FWCTL_TABLE, buf, (uint32_t)len, &rlen, err, sizeof(err));
+        char *text = moatd_table_call(md, req, buf, len, &rlen, err, sizeof(err));
         free(buf);
         return reply_fw(text, err);
 }
@@ -257,6 +277,11 @@ json_object *moatd_pfctl(struct moatd *md, json_object *req)
                 free(conf);
                 return r;
         }
+        if (strncmp(op, "anchor", 6) == 0) {
+                json_object *r = moatd_anchor(md, op, req);
+                if (r != NULL)
+                        return r;
+        }
         if (strcmp(op, "table") == 0)
                 return pfctl_table(md, req);
         if (strcmp(op, "labels") == 0)
@@ -279,6 +304,11 @@ json_object *moatd_pfctl(struct moatd *md, json_object *req)
                         free(blob);
                         return moatd_reply_text(NULL,
                                                 "the compiled ruleset is unreadable or invalid");
+                }
+                /* anchors loaded with -a outlive a new main ruleset, as in pf */
+                if (moatd_anchors_merge(md, &blob, &blen, err, sizeof(err)) < 0) {
+                        free(blob);
+                        return moatd_reply_text(NULL, err);
                 }
         }
         uint32_t rlen;

@@ -100,4 +100,19 @@ void pfconf_print(FILE *out, const struct ruleset_view *v, int flags);
  * filter. `pfctl -nvf` output is pfconf_compile_echo()'s echo, then this. */
 void pfconf_print_rules(FILE *out, const struct ruleset_view *v, int flags);
 
+/*
+ * pfctl -a PATH -f: a copy of the validated ruleset `base` in which `len`
+ * bytes of pf.conf text (named `name` in messages) are anchor PATH's rules
+ * ("a/b", from the main ruleset; the anchor and its parents are added if
+ * new, its old rules and those of anchors inside it dropped). An empty
+ * text flushes the anchor. Returns 0 and sets *blob (free() it), or the
+ * number of errors reported on errf.
+ */
+int pfconf_compile_anchor(const void *base, size_t base_len, const char *path, const char *name,
+                          const char *text, size_t len, FILE *errf, void **blob, size_t *blob_len);
+
+/* The rules of the anchor at `path` ("a/b"; a leading '/' is ignored) as pfctl -a PATH
+ * -s rules prints them; -1 if the ruleset has no such anchor. */
+int pfconf_print_anchor_rules(FILE *out, const struct ruleset_view *v, const char *path, int flags);
+
 #endif /* MOAT_PFCONF_H */

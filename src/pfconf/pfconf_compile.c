@@ -97,6 +97,8 @@ static int pfconf_compile_run(const char *name, const char *text, size_t len,
                 pfconf_lex_init(pf, text, len);
                 pfconf_parse_file(pf);
                 pfconf_altq_commit(pf);
+                if (pf->nerrors == 0)
+                        pfconf_load_anchors(pf);
         }
         if (pf->nerrors == 0 && pfconf_out_blob(pf, blob, blob_len) == 0) {
                 err = ruleset_validate(*blob, *blob_len, &view, NULL);

@@ -327,6 +327,14 @@ struct pfconf_rule {
 
 /* ---- compiler state ---- */
 
+/* `load anchor "path" from "file"`, parsed once the file is done (pfctl's loadanchors). */
+struct pfconf_loadanchor {
+        struct pfconf_loadanchor *next;
+        uint32_t anchor;
+        char *path, *file;
+        int line;
+};
+
 struct pfconf_out {
         struct ruleset_options opts;
         char *strings;
@@ -353,6 +361,9 @@ struct pfconf_out {
         size_t npool, cappool;
         struct ruleset_queue *queues;
         size_t nqueues, capqueues;
+        uint32_t *anchash; /* anchors by path: anchor index + 1, 0 = empty */
+        size_t capanchash;
+        struct pfconf_loadanchor *loads; /* `load anchor`, parsed after the file */
 };
 
 enum pfconf_section {
@@ -386,6 +397,9 @@ struct pfconf {
         int include_depth;        /* includes being parsed */
         size_t file_bytes;        /* read from included and table files so far */
         struct pfconf_altq *altq; /* ALTQ definitions so far (pfconf_altq.h), or NULL */
+        uint32_t anchor;          /* the anchor rules and tables go to (0: main) */
+        int anchor_depth;         /* inline anchor bodies being parsed */
+        int anchor_braces;        /* inline bodies so far: unnamed ones are "_N" (pfctl's bn) */
 };
 
 #define PFCONF_MAX_INCLUDE_DEPTH 16
@@ -465,6 +479,18 @@ char *pfconf_read_file(struct pfconf *pf, const char *path, int line, size_t *le
 /* `NAME N` of a timeout, into the array `to` (options or a rule's). */
 void pfconf_timeout_one(struct pfconf *pf, uint32_t *to);
 void pfconf_parse_filter(struct pfconf *pf);
+/* One statement of pf.conf (pfconf_parse.c); anchor bodies parse theirs with it. */
+void pfconf_statement(struct pfconf *pf);
+/* anchor, nat-anchor, rdr-anchor, binat-anchor, load anchor: 0 if the current
+ * token starts none of them (pfconf_parse_anchor.c). */
+int pfconf_parse_anchor_stmt(struct pfconf *pf);
+/* Whether the current statement may appear inside an inline anchor body. */
+void pfconf_anchor_body_check(struct pfconf *pf);
+/* The `load anchor` files, each parsed as its anchor's rules. */
+void pfconf_load_anchors(struct pfconf *pf);
+/* The head (direction, quick, on, af, proto, from/to) and filter options of
+ * pass/block, which anchor rules share (pfconf_parse_rule.c). */
+void pfconf_parse_rule_body(struct pfconf *pf, struct pfconf_rule *r);
 void pfconf_parse_scrub(struct pfconf *pf);
 void pfconf_parse_trans(struct pfconf *pf);
 void pfconf_parse_antispoof(struct pfconf *pf);
@@ -553,11 +579,27 @@ void pfconf_out_main_anchor(struct pfconf *pf);
 uint32_t pfconf_out_str(struct pfconf *pf, const char *s);
 uint32_t pfconf_out_iface(struct pfconf *pf, const char *name, int line);
 uint32_t pfconf_out_table(struct pfconf *pf, const char *name, int line);
+/* The table `name` of the current anchor, created if it has none: a definition. */
+uint32_t pfconf_out_table_def(struct pfconf *pf, const char *name, int line);
+/* The anchor with this full path (no leading '/'), added if new (pfconf_out_anchor.c). */
+uint32_t pfconf_out_anchor(struct pfconf *pf, const char *path, int line);
+/* Before the blob is laid out: anchors sorted by path with their parents, rules
+ * grouped by anchor and numbered within it, tables an anchor defines bound. */
+void pfconf_out_anchors_finish(struct pfconf *pf);
 struct ruleset_rule *pfconf_out_rule(struct pfconf *pf, int scrub, int line);
 struct ruleset_trans *pfconf_out_trans(struct pfconf *pf, int line);
 struct ruleset_tentry *pfconf_out_tentry(struct pfconf *pf, int line);
 void pfconf_out_init(struct ruleset_rule *r);
 int pfconf_out_blob(struct pfconf *pf, void **blob, size_t *len);
 void pfconf_out_free(struct pfconf_out *o);
+
+/* printer (pfconf_print.c, pfconf_print_anchor.c): one rule, without its newline */
+void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r,
+                       int flags);
+void pfconf_print_trans(FILE *out, const struct ruleset_view *v, const struct ruleset_trans *t,
+                        int flags);
+/* `anchor "name"` (KIND "name") of a rule in anchor `from` calling `call`. */
+void pfconf_print_call(FILE *out, const struct ruleset_view *v, const char *kind, uint32_t from,
+                       uint32_t call, uint8_t call_flags);
 
 #endif /* MOAT_PFCONF_INT_H */

@@ -114,19 +114,44 @@ uint32_t pfconf_out_iface(struct pfconf *pf, const char *name, int line)
         return (uint32_t)o->nifaces++;
 }
 
-uint32_t pfconf_out_table(struct pfconf *pf, const char *name, int line)
+/* Index of table `name` of anchor `anchor`, or -1. */
+static long pfconf_find_table(const struct pfconf_out *o, const char *name, uint32_t anchor)
 {
-        struct pfconf_out *o = &pf->out;
         size_t i;
 
         for (i = 0; i < o->ntables; i++)
-                if (strcmp(o->strings + o->tables[i].tb_name, name) == 0)
-                        return (uint32_t)i;
+                if (o->tables[i].tb_anchor == anchor &&
+                    strcmp(o->strings + o->tables[i].tb_name, name) == 0)
+                        return (long)i;
+        return -1;
+}
+
+/* A reference: the current anchor's table if it has one so far, else the main
+ * ruleset's (pfconf_out_anchors_finish() rebinds a table the anchor defines later). */
+uint32_t pfconf_out_table(struct pfconf *pf, const char *name, int line)
+{
+        long t = pfconf_find_table(&pf->out, name, pf->anchor);
+
+        if (t < 0 && pf->anchor != 0)
+                t = pfconf_find_table(&pf->out, name, 0);
+        if (t >= 0)
+                return (uint32_t)t;
+        return pfconf_out_table_def(pf, name, line);
+}
+
+uint32_t pfconf_out_table_def(struct pfconf *pf, const char *name, int line)
+{
+        struct pfconf_out *o = &pf->out;
+        long t = pfconf_find_table(o, name, pf->anchor);
+
+        if (t >= 0)
+                return (uint32_t)t;
         if (strlen(name) >= RULESET_TABLE_NAMSIZ || name[0] == '\0')
                 pfconf_fail(pf, line, "invalid table name '%s'", name);
         PFCONF_GROW(pf, o->tables, o->ntables, o->captables, line, RULESET_MAX_TABLES, "tables");
         memset(&o->tables[o->ntables], 0, sizeof(o->tables[0]));
         o->tables[o->ntables].tb_name = pfconf_out_str(pf, name);
+        o->tables[o->ntables].tb_anchor = pf->anchor;
         return (uint32_t)o->ntables++;
 }
 
@@ -185,12 +210,14 @@ struct ruleset_rule *pfconf_out_rule(struct pfconf *pf, int scrub, int line)
                 r = &o->scrub[o->nscrub];
                 pfconf_out_init(r);
                 r->r_nr = (uint32_t)o->nscrub++;
+                r->r_anchor = pf->anchor;
         } else {
                 PFCONF_GROW(pf, o->filter, o->nfilter, o->capfilter, line, PFCONF_MAX_RULES,
                             "rules");
                 r = &o->filter[o->nfilter];
                 pfconf_out_init(r);
                 r->r_nr = (uint32_t)o->nfilter++;
+                r->r_anchor = pf->anchor;
         }
         r->r_line = (uint32_t)line;
         return r;
@@ -211,6 +238,7 @@ struct ruleset_trans *pfconf_out_trans(struct pfconf *pf, int line)
         t->t_call = RULESET_NONE;
         t->t_tag = RULESET_NONE;
         t->t_match_tag = RULESET_NONE;
+        t->t_anchor = pf->anchor;
         return t;
 }
 
@@ -227,32 +255,8 @@ void pfconf_out_free(struct pfconf_out *o)
         free(o->anchors);
         free(o->pool);
         free(o->queues);
+        free(o->anchash);
         memset(o, 0, sizeof(*o));
-}
-
-/* Translation rules grouped by kind (nat, binat, rdr), file order kept, renumbered. */
-static void pfconf_sort_trans(struct pfconf_out *o)
-{
-        struct ruleset_trans *sorted;
-        size_t i, n = 0;
-        int kind;
-
-        if (o->ntrans == 0)
-                return;
-        sorted = pfconf_xrealloc(NULL, o->ntrans * sizeof(*sorted));
-        for (kind = 0; kind <= RULESET_TR_KIND(RULESET_TR_MAX - 1); kind++) {
-                uint32_t nr = 0;
-
-                for (i = 0; i < o->ntrans; i++) {
-                        if (RULESET_TR_KIND(o->trans[i].t_action) != kind)
-                                continue;
-                        sorted[n] = o->trans[i];
-                        sorted[n++].t_nr = nr++;
-                }
-        }
-        free(o->trans);
-        o->trans = sorted;
-        o->captrans = o->ntrans;
 }
 
 static size_t pfconf_align(size_t n)
@@ -270,7 +274,7 @@ int pfconf_out_blob(struct pfconf *pf, void **blob, size_t *len)
         unsigned char *b;
         int i;
 
-        pfconf_sort_trans(o);
+        pfconf_out_anchors_finish(pf); /* also groups translation rules by kind */
         src[RULESET_SEC_OPTIONS] = &o->opts;
         count[RULESET_SEC_OPTIONS] = 1;
         bytes[RULESET_SEC_OPTIONS] = sizeof(o->opts);

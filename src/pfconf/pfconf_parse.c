@@ -116,10 +116,14 @@ static void pfconf_unsupported(struct pfconf *pf)
         pfconf_fail(pf, pf->tok.line, "'%s' is not supported", pf->tok.text);
 }
 
-static void pfconf_statement(struct pfconf *pf)
+void pfconf_statement(struct pfconf *pf)
 {
         const struct pfconf_tok *next;
 
+        if (pf->anchor_depth > 0)
+                pfconf_anchor_body_check(pf);
+        if (pfconf_parse_anchor_stmt(pf))
+                return;
         if (pf->tok.type == T_WORD && pf->tok.kw == KW_NONE) {
                 next = pfconf_peek(pf);
                 if (next->type == T_PUNCT && next->text[0] == '=') {
@@ -166,8 +170,6 @@ static void pfconf_statement(struct pfconf *pf)
         case KW_QUEUE:
                 pfconf_parse_queuedef(pf);
                 break;
-        case KW_ANCHOR:
-        case KW_LOAD:
                 pfconf_unsupported(pf);
                 break;
         default:

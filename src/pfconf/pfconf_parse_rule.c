@@ -232,7 +232,8 @@ static void pfconf_parse_label(struct pfconf *pf, struct pfconf_rule *r)
 /* Filter options, any order, up to the end of the line. */
 static void pfconf_filter_opts(struct pfconf *pf, struct pfconf_rule *r)
 {
-        while (pf->tok.type != T_NL && pf->tok.type != T_EOF) {
+        /* `{` opens an inline anchor's body (pfconf_parse_anchor.c). */
+        while (pf->tok.type != T_NL && pf->tok.type != T_EOF && !pfconf_is_punct(pf, '{')) {
                 if (pfconf_accept_kw(pf, KW_FLAGS))
                         pfconf_parse_flags(pf, r);
                 else if (pfconf_is_kw(pf, KW_ICMP_TYPE) || pfconf_is_kw(pf, KW_ICMP6_TYPE)) {
@@ -293,6 +294,12 @@ static void pfconf_rule_head(struct pfconf *pf, struct pfconf_rule *r, int allow
         if (pfconf_accept_kw(pf, KW_PROTO))
                 r->protos = pfconf_parse_protos(pf);
         pfconf_parse_fromto(pf, r);
+}
+
+void pfconf_parse_rule_body(struct pfconf *pf, struct pfconf_rule *r)
+{
+        pfconf_rule_head(pf, r, 1);
+        pfconf_filter_opts(pf, r);
 }
 
 void pfconf_parse_filter(struct pfconf *pf)

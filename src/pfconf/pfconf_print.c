@@ -312,8 +312,8 @@ static void pfconf_print_state_opts(FILE *out, const struct ruleset_view *v,
                 fputc(')', out);
 }
 
-static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r,
-                              int flags)
+void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r,
+                       int flags)
 {
         static const char *const keeps[RULESET_KEEP_MAX] = {"", " keep state", " modulate state",
                                                             " synproxy state"};
@@ -321,11 +321,14 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
 
         if (flags & PFCONF_PRINT_NUMBERS)
                 fprintf(out, "@%u ", r->r_nr);
-        fputs(r->r_action == RULESET_ACT_PASS    ? "pass"
-              : r->r_action == RULESET_ACT_BLOCK ? "block"
-              : r->r_action == RULESET_ACT_MATCH ? "match"
-                                                 : "scrub",
-              out);
+        if (r->r_action == RULESET_ACT_ANCHOR)
+                pfconf_print_call(out, v, "anchor", r->r_anchor, r->r_call, r->r_call_flags);
+        else
+                fputs(r->r_action == RULESET_ACT_PASS    ? "pass"
+                      : r->r_action == RULESET_ACT_BLOCK ? "block"
+                      : r->r_action == RULESET_ACT_MATCH ? "match"
+                                                         : "scrub",
+                      out);
         if (r->r_action == RULESET_ACT_BLOCK)
                 pfconf_print_block(out, v, r);
         if (r->r_dir == RULESET_DIR_IN)
@@ -387,18 +390,23 @@ static void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const str
         if (r->r_label != RULESET_NONE)
                 pfconf_print_label(out, ruleset_str(v, r->r_label));
         pfconf_print_tail(out, v, r);
-        fputc('\n', out);
 }
 
-static void pfconf_print_trans(FILE *out, const struct ruleset_view *v,
-                               const struct ruleset_trans *t, int flags)
+void pfconf_print_trans(FILE *out, const struct ruleset_view *v, const struct ruleset_trans *t,
+                        int flags)
 {
+        static const char *const calls[3] = {"nat-anchor", "binat-anchor", "rdr-anchor"};
+
         static const char *const names[RULESET_TR_MAX] = {"nat",      "no nat", "binat",
                                                           "no binat", "rdr",    "no rdr"};
 
         if (flags & PFCONF_PRINT_NUMBERS)
                 fprintf(out, "@%u ", t->t_nr);
-        fputs(names[t->t_action], out);
+        if (t->t_call != RULESET_NONE)
+                pfconf_print_call(out, v, calls[RULESET_TR_KIND(t->t_action)], t->t_anchor,
+                                  t->t_call, t->t_call_flags);
+        else
+                fputs(names[t->t_action], out);
         if (t->t_flags & RULESET_TF_PASS)
                 fputs(" pass", out);
         if (t->t_flags & RULESET_TF_LOG)
@@ -410,9 +418,8 @@ static void pfconf_print_trans(FILE *out, const struct ruleset_view *v,
                 pfconf_print_label(out, ruleset_str(v, t->t_label));
         pfconf_print_tags(out, v, t->t_tag, t->t_match_tag,
                           (t->t_xflags & RULESET_TX_TAGGED_NOT) != 0);
-        if (!(t->t_action & 1))
+        if (!(t->t_action & 1) && t->t_call == RULESET_NONE)
                 pfconf_print_trans_pool(out, v, t);
-        fputc('\n', out);
 }
 
 static void pfconf_print_options(FILE *out, const struct ruleset_view *v)
@@ -461,8 +468,8 @@ static void pfconf_print_tables(FILE *out, const struct ruleset_view *v)
         for (i = 0; i < v->rv_n_tables; i++) {
                 const struct ruleset_table *t = &v->rv_tables[i];
 
-                if (!(t->tb_flags & RULESET_TBLF_DEFINED))
-                        continue;
+                if (!(t->tb_flags & RULESET_TBLF_DEFINED) || t->tb_anchor != 0)
+                        continue; /* an anchor's tables are its own (pfctl -a PATH -s) */
                 fprintf(out, "table <%s>", ruleset_str(v, t->tb_name));
                 if (t->tb_flags & RULESET_TBLF_CONST)
                         fputs(" const", out);
@@ -494,22 +501,4 @@ void pfconf_print(FILE *out, const struct ruleset_view *v, int flags)
         pfconf_print_options(out, v);
         pfconf_print_tables(out, v);
         pfconf_print_rules(out, v, flags);
-}
-
-void pfconf_print_rules(FILE *out, const struct ruleset_view *v, int flags)
-{
-        static const int kinds[3] = {RULESET_TR_KIND(RULESET_TR_NAT),
-                                     RULESET_TR_KIND(RULESET_TR_RDR),
-                                     RULESET_TR_KIND(RULESET_TR_BINAT)};
-        uint32_t i, k;
-
-        for (i = 0; i < v->rv_n_scrub; i++)
-                pfconf_print_rule(out, v, &v->rv_scrub[i], flags);
-        /* pfctl loads, and so prints, the nat, rdr, then binat rulesets. */
-        for (k = 0; k < 3; k++)
-                for (i = 0; i < v->rv_n_trans; i++)
-                        if (RULESET_TR_KIND(v->rv_trans[i].t_action) == kinds[k])
-                                pfconf_print_trans(out, v, &v->rv_trans[i], flags);
-        for (i = 0; i < v->rv_n_filter; i++)
-                pfconf_print_rule(out, v, &v->rv_filter[i], flags);
 }

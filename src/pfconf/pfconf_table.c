@@ -289,7 +289,7 @@ void pfconf_parse_table(struct pfconf *pf)
         pfconf_expect_punct(pf, '<');
         name = pfconf_take_name(pf, "a table name");
         pfconf_expect_punct(pf, '>');
-        idx = pfconf_out_table(pf, name, line);
+        idx = pfconf_out_table_def(pf, name, line);
         first = (uint32_t)pf->out.ntentries;
         for (;;) {
                 s = NULL;

@@ -391,6 +391,15 @@ static void m_call_main(uint8_t *b, struct ruleset_header *h, struct ruleset_vie
         rule0(b, v)->r_block = 0;
         rule0(b, v)->r_call = 0; /* the main ruleset, and not as a wildcard */
 }
+static void m_call_flags(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        rule0(b, v)->r_action = RULESET_ACT_ANCHOR;
+        rule0(b, v)->r_block = 0;
+        rule0(b, v)->r_call = 0;
+        /* wildcard and absolute are known; the next bit is not */
+        rule0(b, v)->r_call_flags = RULESET_CALL_WILDCARD | RULESET_CALL_ABSOLUTE | 0x04;
+}
 static void m_tag_ref(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
         (void)h;
@@ -481,6 +490,7 @@ static void test_corruptions_v3(void **state)
         expect(m_table_anchor, RULESET_E_BAD_INDEX);
         expect(m_call_on_pass, RULESET_E_BAD_VALUE);
         expect(m_call_main, RULESET_E_BAD_INDEX);
+        expect(m_call_flags, RULESET_E_BAD_VALUE);
         expect(m_tag_ref, RULESET_E_BAD_STRING);
         expect(m_tagged_not, RULESET_E_BAD_VALUE);
         expect(m_route_enum, RULESET_E_BAD_ENUM);

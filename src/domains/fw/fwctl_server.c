@@ -157,27 +157,34 @@ static int table_line(void *arg, int af, const struct eng_addr *a, uint8_t plen,
         return o->len >= RESP_MAX - 128;
 }
 
-/* -t NAME -T CMD: the request is checked entry by entry before anything changes. */
+/* -t NAME -T CMD: the request is checked entry by entry before anything changes.
+ * FWCTL_TABLE_ANCHOR (-a PATH): the anchor's path comes first. */
 static void ctl_table(struct fwctl_server *c, struct engine *eng, struct out *o)
 {
         struct moat_fwctl_table t;
-        if (c->req_total < sizeof(t)) {
+        char path[MOAT_FWCTL_ANCHOR_PATH] = "";
+        size_t skip = c->req_op == FWCTL_TABLE_ANCHOR ? sizeof(path) : 0;
+        if (c->req_total < skip + sizeof(t)) {
                 say(o, "error: short table request");
                 return;
         }
-        memcpy(&t, c->req, sizeof(t));
+        memcpy(path, c->req, skip);
+        path[sizeof(path) - 1] = '\0';
+        memcpy(&t, c->req + skip, sizeof(t));
         t.name[sizeof(t.name) - 1] = '\0';
-        if (t.count > (c->req_total - sizeof(t)) / sizeof(struct moat_fwctl_entry) ||
-            sizeof(t) + (uint64_t)t.count * sizeof(struct moat_fwctl_entry) != c->req_total) {
+        if (t.count > (c->req_total - skip - sizeof(t)) / sizeof(struct moat_fwctl_entry) ||
+            skip + sizeof(t) + (uint64_t)t.count * sizeof(struct moat_fwctl_entry) !=
+                c->req_total) {
                 say(o, "error: malformed table request");
                 return;
         }
-        int ti = eng_table_find(eng, t.name);
+        int ti = eng_table_find_in(eng, t.name, eng_anchor_key(path));
         if (ti < 0) {
-                say(o, "error: no table <%s> in the running ruleset", t.name);
+                say(o, "error: no table <%s> in %s%s", t.name, path[0] ? "anchor " : "",
+                    path[0] ? path : "the running ruleset");
                 return;
         }
-        const uint8_t *p = c->req + sizeof(t);
+        const uint8_t *p = c->req + skip + sizeof(t);
         unsigned done = 0;
         for (uint32_t i = 0; i < t.count; i++) {
                 struct moat_fwctl_entry e;
@@ -247,8 +254,10 @@ static void ctl_serve(struct fwctl_server *c, struct engine *eng, uint64_t now)
         case FWCTL_RULECOUNTS:
                 for (uint32_t i = 0; i < eng_rule_count(eng); i++) {
                         const struct eng_rule *r = eng_rule_get(eng, i);
-                        if (r == NULL || (r->r_action != ENG_A_PASS && r->r_action != ENG_A_BLOCK))
-                                continue; /* translation rules are numbered apart */
+                        if (r == NULL || r->r_anchor != 0 ||
+                            (r->r_action != ENG_A_PASS && r->r_action != ENG_A_BLOCK &&
+                             (r->r_action != ENG_A_ANCHOR || i >= eng_filter_count(eng))))
+                                continue; /* the main ruleset's filter rules, by number */
                         say(&o, "%u %llu %llu %llu %llu %llu %llu\n", r->r_nr,
                             (unsigned long long)r->r_cnt.rc_evaluations,
                             (unsigned long long)r->r_cnt.rc_packets[0],
@@ -259,6 +268,7 @@ static void ctl_serve(struct fwctl_server *c, struct engine *eng, uint64_t now)
                 }
                 break;
         case FWCTL_TABLE:
+        case FWCTL_TABLE_ANCHOR:
                 ctl_table(c, eng, &o);
                 break;
         case FWCTL_IFSTATS:
