@@ -296,11 +296,14 @@ struct eng_srcnode {
         uint32_t conn;                     /* of those, TCP connections past the handshake */
         uint32_t rate_start_s, rate_count; /* max-src-conn-rate window */
         uint32_t expire_s;                 /* with no states left: kept until then (src.track) */
+        uint32_t creation_s;
 };
 /* Ties a new state to its source node; 0 or the reason to refuse it. */
 int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const struct eng_rule *r,
                    const struct eng_pdesc *pd);
 void eng_src_detach(struct engine *eng, struct pf_state *s);
+/* Unlinks and frees a node (no state may still point to it). */
+void eng_src_free(struct engine *eng, struct eng_srcnode *n);
 /* Frees source nodes whose src.track time ran out, `budget` looked at. */
 void eng_src_purge(struct engine *eng, uint32_t budget);
 /* A tracked TCP state completed its handshake: count it; true if the
@@ -375,6 +378,7 @@ struct eng_rnode {
         uint8_t has; /* a prefix ends here */
         uint8_t neg; /* ... and it is negated (!addr) */
         uint8_t pad[2];
+        uint32_t tzero; /* the prefix's: when added or zeroed (seconds), for -T expire */
 };
 struct eng_table {
         char name[ENG_TABLE_NAMSZ];
@@ -560,6 +564,7 @@ struct engine {
         bool block_return;
         bool scrub;
         bool if_bound;        /* set state-policy if-bound */
+        bool disabled;        /* pfctl -d: nothing filtered or translated (zero: enabled) */
         uint32_t skip_ifmask; /* set skip on: interfaces pf does not filter */
         eng_log_fn log_fn;
         void *log_arg;

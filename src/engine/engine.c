@@ -187,6 +187,16 @@ int eng_set_scrub(struct engine *eng, bool reassemble)
         return ENG_OK;
 }
 
+void eng_set_enabled(struct engine *eng, bool on)
+{
+        eng->disabled = !on;
+}
+
+bool eng_enabled(const struct engine *eng)
+{
+        return !eng->disabled;
+}
+
 void eng_set_log(struct engine *eng, eng_log_fn fn, void *arg)
 {
         eng->log_fn = fn;
@@ -201,14 +211,26 @@ void eng_stats_get(const struct engine *eng, struct eng_stats *out)
         out->es_src_nodes = eng->nsrc;
 }
 
-void eng_stats_clear(struct engine *eng)
+void eng_status_clear(struct engine *eng)
 {
-        struct eng_bank *b = &eng->bank[eng->active];
         uint32_t i;
 
         memset(&eng->st, 0, sizeof(eng->st));
         for (i = 0; i < ENG_MAX_IFS; i++)
                 memset(&eng->ifs[i].stats, 0, sizeof(eng->ifs[i].stats));
+}
+
+void eng_stats_clear(struct engine *eng)
+{
+        eng_status_clear(eng);
+        eng_rule_counters_clear(eng);
+}
+
+void eng_rule_counters_clear(struct engine *eng)
+{
+        struct eng_bank *b = &eng->bank[eng->active];
+        uint32_t i;
+
         for (i = 0; i < b->n; i++) {
                 /* states still attributed to a rule stay counted */
                 uint64_t cur = b->rules[i].r_cnt.rc_states_cur;

@@ -196,6 +196,17 @@ int eng_table_flush(struct engine *eng, int t);
 /* 1 if a matches (longest prefix, not negated), else 0; ENG_E* on error. */
 int eng_table_test(const struct engine *eng, int t, int af, const struct eng_addr *a);
 uint32_t eng_table_count(const struct engine *eng, int t);
+/* As eng_table_foreach, with each entry's time: when it was added or last
+ * zeroed, in seconds of the clock eng_input()/eng_tick() are given. */
+int eng_table_foreach_tzero(const struct engine *eng, int t,
+                            int (*fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen,
+                                      bool neg, uint32_t tzero),
+                            void *arg);
+/* pfctl -T expire SECS: removes the entries added or zeroed more than secs
+ * seconds before now_ns. Returns how many, or ENG_E*. */
+int eng_table_expire(struct engine *eng, int t, uint32_t secs, uint64_t now_ns);
+/* pfctl -T zero: every entry's time becomes now_ns. Returns the entries. */
+int eng_table_zero(struct engine *eng, int t, uint64_t now_ns);
 /* Calls fn for each entry (pfctl -T show), v4 then v6, in address order;
  * stops early and returns fn's value if it is nonzero. */
 int eng_table_foreach(const struct engine *eng, int t,
@@ -270,8 +281,20 @@ struct eng_if_stats {
         uint64_t is_packets[2][2][2]; /* same indexes */
 };
 int eng_if_stats_get(const struct engine *eng, uint32_t ifindex, struct eng_if_stats *out);
-/* pfctl -z: zeroes the counters, interface and rule counters included. */
+/* Zeroes the counters, interface and rule counters included. */
 void eng_stats_clear(struct engine *eng);
+/* pfctl -F info: the global and interface counters only. */
+void eng_status_clear(struct engine *eng);
+/* pfctl -z: the rule counters only (states still held by a rule stay counted). */
+void eng_rule_counters_clear(struct engine *eng);
+
+/*
+ * pfctl -e / -d. While disabled the engine passes every packet unfiltered
+ * and untranslated, as pf does when stopped: no state is looked up,
+ * created or removed, no rule counted. A new engine is enabled.
+ */
+void eng_set_enabled(struct engine *eng, bool on);
+bool eng_enabled(const struct engine *eng);
 
 /* ---- log hook (pflog) ---------------------------------------------------- */
 
@@ -337,6 +360,7 @@ struct eng_state_info {
         uint64_t si_packets[2], si_bytes[2];
         uint32_t si_age_s, si_expires_s;
         char si_ifname[ENG_IFNAMSIZ]; /* "all" for floating states */
+        uint64_t si_id;               /* pfctl -k id: unique among the states alive */
 };
 /* Calls fn for each state; stops early if fn returns nonzero. */
 void eng_state_foreach(const struct engine *eng, uint64_t now_ns,
@@ -346,5 +370,34 @@ uint32_t eng_state_flush(struct engine *eng);
  * not NULL) on either side, translated or not. Returns how many. */
 uint32_t eng_state_kill(struct engine *eng, int af, const struct eng_addr *host,
                         const struct eng_addr *peer);
+/* pfctl -k NET [-k NET]: the states whose source (as created) is in
+ * k_src/k_splen and destination in k_dst/k_dplen (a /0 matches all), compared
+ * on the wire side as pf does. Returns how many were removed. */
+struct eng_kill {
+        int k_af; /* 4 or 6 */
+        struct eng_addr k_src, k_dst;
+        uint8_t k_splen, k_dplen;
+};
+uint32_t eng_state_kill_net(struct engine *eng, const struct eng_kill *k);
+/* pfctl -k label: the states the filter rule numbered rulenr made. */
+uint32_t eng_state_kill_rule(struct engine *eng, uint32_t rulenr);
+/* pfctl -k id: the state with this si_id; 1 or 0. */
+uint32_t eng_state_kill_id(struct engine *eng, uint64_t id);
+
+/* ---- source-tracking nodes (pfctl -s Sources, -K, -F Sources) ------------ */
+
+struct eng_src_info {
+        uint8_t sn_af;
+        struct eng_addr sn_addr;
+        uint32_t sn_states, sn_conn;
+        uint32_t sn_rate_count, sn_rate_secs; /* max-src-conn-rate window */
+        uint32_t sn_rulenr;                   /* the filter rule's number, 0xffffffff none */
+        uint32_t sn_age_s, sn_expires_s;      /* expires: only without states */
+};
+void eng_src_foreach(const struct engine *eng, uint64_t now_ns,
+                     int (*fn)(void *arg, const struct eng_src_info *si), void *arg);
+/* Removes the nodes of af whose address is in net/plen (af 0: every node);
+ * their states stay, untied. Returns how many. */
+uint32_t eng_src_kill(struct engine *eng, int af, const struct eng_addr *net, uint8_t plen);
 
 #endif

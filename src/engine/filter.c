@@ -191,6 +191,8 @@ void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v
         v->to_self = false;
         if (pd->pd_ifindex < 32 && (eng->skip_ifmask >> pd->pd_ifindex) & 1)
                 return; /* set skip on: not filtered at all */
+        if (eng->disabled)
+                return; /* pfctl -d: as pf, packets pass untouched, states wait */
         if (eng->nscrub)
                 eng_normalize(eng, pd);
         r = test_state(eng, pd, v);

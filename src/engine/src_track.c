@@ -20,8 +20,6 @@ static uint32_t src_hash(const struct engine *eng, int af, const struct eng_addr
         return (uint32_t)(h ^ (h >> 32)) & eng->src_hmask;
 }
 
-static void src_free(struct engine *eng, struct eng_srcnode *n);
-
 /* A node with no states whose src.track time ran out (or of an old ruleset). */
 static bool src_stale(const struct engine *eng, const struct eng_srcnode *n)
 {
@@ -41,7 +39,7 @@ static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng
                     memcmp(&n->addr, a, sizeof(*a)) == 0) {
                         if (!src_stale(eng, n))
                                 return n;
-                        src_free(eng, n); /* its time ran out: start afresh */
+                        eng_src_free(eng, n); /* its time ran out: start afresh */
                         break;
                 }
         }
@@ -63,6 +61,7 @@ static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng
         n->generation = eng->generation;
         n->addr = *a;
         n->rate_start_s = eng->now_s;
+        n->creation_s = eng->now_s;
         n->hnext = eng_head(&eng->src_buckets[b]);
         eng_head_set(&eng->src_buckets[b], i);
         eng->nsrc++;
@@ -79,7 +78,7 @@ static struct eng_rule *node_rule(struct engine *eng, const struct eng_srcnode *
         return &b->rules[n->owner];
 }
 
-static void src_free(struct engine *eng, struct eng_srcnode *n)
+void eng_src_free(struct engine *eng, struct eng_srcnode *n)
 {
         struct eng_rule *r = node_rule(eng, n);
 
@@ -149,7 +148,7 @@ void eng_src_detach(struct engine *eng, struct pf_state *s)
                 n->conn--;
         if (n->states == 0) {
                 if (eng->src_track_s == 0)
-                        src_free(eng, n);
+                        eng_src_free(eng, n);
                 else
                         n->expire_s = eng->now_s + eng->src_track_s;
         }
@@ -167,7 +166,7 @@ void eng_src_purge(struct engine *eng, uint32_t budget)
                 if (++eng->src_cursor >= max)
                         eng->src_cursor = 0;
                 if (n->used && src_stale(eng, n))
-                        src_free(eng, n);
+                        eng_src_free(eng, n);
         }
 }
 

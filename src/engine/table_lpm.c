@@ -106,6 +106,7 @@ int eng_table_add(struct engine *eng, int t, int af, const struct eng_addr *a, u
                 return ENG_EEXIST;
         eng->rnodes[n].has = 1;
         eng->rnodes[n].neg = neg;
+        eng->rnodes[n].tzero = eng->now_s;
         tb->count++;
         return ENG_OK;
 }
@@ -214,12 +215,13 @@ uint32_t eng_table_count(const struct engine *eng, int t)
         return tb ? tb->count : 0;
 }
 
-int eng_table_foreach(const struct engine *eng, int t,
-                      int (*fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen,
-                                bool neg),
-                      void *arg)
+/* What table_walk() calls for each prefix; nonzero stops the walk. */
+typedef int (*walk_fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen,
+                       struct eng_rnode *x);
+
+/* Calls fn for each prefix of tb, v4 then v6, in address order. */
+static int table_walk(struct engine *eng, const struct eng_table *tb, walk_fn fn, void *arg)
 {
-        const struct eng_table *tb = table_get(eng, t);
         /* explicit stack: node, depth, and the path's bits in addr */
         struct {
                 uint32_t node;
@@ -229,8 +231,6 @@ int eng_table_foreach(const struct engine *eng, int t,
         struct eng_addr a;
         int af, sp, r;
 
-        if (!tb)
-                return ENG_EINVAL;
         for (af = 4; af <= 6; af += 2) {
                 if (tb->root[af == 6] == ENG_NIL)
                         continue;
@@ -240,7 +240,7 @@ int eng_table_foreach(const struct engine *eng, int t,
                 st[0].depth = 0;
                 st[0].next = 0;
                 while (sp >= 0) {
-                        const struct eng_rnode *x = &eng->rnodes[st[sp].node];
+                        struct eng_rnode *x = &eng->rnodes[st[sp].node];
                         uint16_t d = st[sp].depth;
                         int c;
 
@@ -253,7 +253,7 @@ int eng_table_foreach(const struct engine *eng, int t,
                                 eng_addr_mask(&mask, af, (uint8_t)d);
                                 for (w = 0; w < 4; w++)
                                         m.ea_w[w] = a.ea_w[w] & mask.ea_w[w];
-                                r = fn(arg, af, &m, (uint8_t)d, x->neg != 0);
+                                r = fn(arg, af, &m, (uint8_t)d, x);
                                 if (r)
                                         return r;
                         }
@@ -276,4 +276,125 @@ int eng_table_foreach(const struct engine *eng, int t,
                 }
         }
         return 0;
+}
+
+struct foreach_arg {
+        int (*fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen, bool neg,
+                  uint32_t tzero);
+        int (*plain)(void *arg, int af, const struct eng_addr *a, uint8_t plen, bool neg);
+        void *arg;
+};
+
+static int foreach_one(void *arg, int af, const struct eng_addr *a, uint8_t plen,
+                       struct eng_rnode *x)
+{
+        const struct foreach_arg *f = arg;
+
+        if (f->plain)
+                return f->plain(f->arg, af, a, plen, x->neg != 0);
+        return f->fn(f->arg, af, a, plen, x->neg != 0, x->tzero);
+}
+
+int eng_table_foreach(const struct engine *eng, int t,
+                      int (*fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen,
+                                bool neg),
+                      void *arg)
+{
+        const struct eng_table *tb = table_get(eng, t);
+        struct foreach_arg f = {NULL, fn, arg};
+
+        if (!tb)
+                return ENG_EINVAL;
+        /* the walk writes nothing through walk_fn here: foreach_one only reads */
+        return table_walk((struct engine *)eng, tb, foreach_one, &f);
+}
+
+int eng_table_foreach_tzero(const struct engine *eng, int t,
+                            int (*fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen,
+                                      bool neg, uint32_t tzero),
+                            void *arg)
+{
+        const struct eng_table *tb = table_get(eng, t);
+        struct foreach_arg f = {fn, NULL, arg};
+
+        if (!tb)
+                return ENG_EINVAL;
+        return table_walk((struct engine *)eng, tb, foreach_one, &f);
+}
+
+/* Frees the nodes below *link that hold no prefix and lead to none
+ * (depth at most 129: one frame per address bit). */
+static void prune(struct engine *eng, uint32_t *link)
+{
+        uint32_t n = *link;
+        struct eng_rnode *x;
+
+        if (n == ENG_NIL)
+                return;
+        prune(eng, &eng->rnodes[n].child[0]);
+        prune(eng, &eng->rnodes[n].child[1]);
+        x = &eng->rnodes[n];
+        if (!x->has && x->child[0] == ENG_NIL && x->child[1] == ENG_NIL) {
+                node_free(eng, n);
+                *link = ENG_NIL;
+        }
+}
+
+struct expire_arg {
+        uint32_t cutoff; /* prefixes zeroed before this go */
+        uint32_t n;
+};
+
+static int expire_one(void *arg, int af, const struct eng_addr *a, uint8_t plen,
+                      struct eng_rnode *x)
+{
+        struct expire_arg *e = arg;
+
+        (void)af;
+        (void)a;
+        (void)plen;
+        if (x->tzero < e->cutoff) {
+                /* only the mark: the walk still goes below this node */
+                x->has = 0;
+                e->n++;
+        }
+        return 0;
+}
+
+int eng_table_expire(struct engine *eng, int t, uint32_t secs, uint64_t now_ns)
+{
+        struct eng_table *tb = table_get(eng, t);
+        uint32_t now_s = (uint32_t)(now_ns / 1000000000ull);
+        struct expire_arg e = {0, 0};
+
+        if (!tb)
+                return ENG_EINVAL;
+        if (secs > now_s)
+                return 0; /* nothing can be older than the clock */
+        e.cutoff = now_s - secs;
+        table_walk(eng, tb, expire_one, &e);
+        prune(eng, &tb->root[0]);
+        prune(eng, &tb->root[1]);
+        tb->count -= e.n;
+        return (int)e.n;
+}
+
+static int zero_one(void *arg, int af, const struct eng_addr *a, uint8_t plen, struct eng_rnode *x)
+{
+        (void)af;
+        (void)a;
+        (void)plen;
+        x->tzero = *(const uint32_t *)arg;
+        return 0;
+}
+
+int eng_table_zero(struct engine *eng, int t, uint64_t now_ns)
+{
+        struct eng_table *tb = table_get(eng, t);
+        uint32_t now_s = (uint32_t)(now_ns / 1000000000ull);
+
+        if (!tb)
+                return ENG_EINVAL;
+        table_walk(eng, tb, zero_one, &now_s);
+        return (int)tb->count;
 }

@@ -1,0 +1,274 @@
+/* What pfctl changes from the control path: -d/-e (filtering off and on),
+ * -k by network, rule and id, -K and -F Sources, -T expire and zero, -z and
+ * -F info. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "eng_internal.h"
+#include "eng_rule.h"
+#include "harness.h"
+
+#define CLI  "192.168.1.10"
+#define CLI2 "192.168.1.20"
+#define SRV  "198.51.100.7"
+#define SRV2 "198.51.100.8"
+
+static uint32_t udp_in(struct harness *h, const char *src, const char *dst, uint16_t sport)
+{
+        uint8_t f[2048];
+        uint32_t n = h_udp(f, 0, 4, src, dst, sport, 53, 4);
+
+        h_input(h, H_LAN, f, n);
+        return h_nout(h, H_WAN);
+}
+
+/* Blocked from the wan (h_statefw's block all) unless a state says otherwise. */
+static uint32_t udp_from_wan(struct harness *h, uint16_t dport)
+{
+        uint8_t f[2048];
+        uint32_t n = h_udp(f, 1, 4, SRV, CLI, 53, dport, 4);
+
+        h_input(h, H_WAN, f, n);
+        return h_nout(h, H_LAN);
+}
+
+static void t_disable_enable(void **st)
+{
+        struct harness *h = h_statefw(ENG_KEEP_STATE, NULL);
+        struct eng_stats a, b;
+
+        (void)st;
+        assert_true(eng_enabled(h->eng));
+        assert_int_equal(udp_in(h, CLI, SRV, 5000), 1);
+        assert_int_equal(h_nstates(h), 2);
+        assert_int_equal(udp_from_wan(h, 6000), 0); /* no state: blocked */
+        eng_set_enabled(h->eng, false);
+        assert_false(eng_enabled(h->eng));
+        eng_stats_get(h->eng, &a);
+        /* disabled: it passes, makes no state and counts nothing */
+        assert_int_equal(udp_from_wan(h, 6000), 1);
+        assert_int_equal(udp_in(h, CLI, SRV, 5001), 1);
+        eng_stats_get(h->eng, &b);
+        assert_int_equal(h_nstates(h), 2);
+        assert_int_equal(b.es_pass[0], a.es_pass[0]);
+        assert_int_equal(b.es_block[0], a.es_block[0]);
+        eng_set_enabled(h->eng, true);
+        assert_int_equal(udp_from_wan(h, 6000), 0);
+        /* the state made before is still there: its reply passes */
+        assert_int_equal(udp_from_wan(h, 5000), 1);
+        h_free(h);
+}
+
+static void t_kill_net(void **st)
+{
+        struct harness *h = h_statefw(ENG_KEEP_STATE, NULL);
+        struct eng_kill k;
+
+        (void)st;
+        udp_in(h, CLI, SRV, 5000);
+        udp_in(h, CLI, SRV2, 5000);
+        udp_in(h, CLI2, SRV, 5000);
+        assert_int_equal(h_nstates(h), 6); /* in on lan, out on wan, per flow */
+        memset(&k, 0, sizeof(k));
+        k.k_af = 4;
+        /* source CLI, destination SRV2: one flow's two states */
+        pb_addr(&k.k_src, 4, CLI);
+        k.k_splen = 32;
+        pb_addr(&k.k_dst, 4, SRV2);
+        k.k_dplen = 32;
+        assert_int_equal(eng_state_kill_net(h->eng, &k), 2);
+        /* the server is nobody's source: nothing */
+        pb_addr(&k.k_src, 4, SRV);
+        k.k_dplen = 0;
+        assert_int_equal(eng_state_kill_net(h->eng, &k), 0);
+        /* a source network takes both clients' */
+        pb_addr(&k.k_src, 4, "192.168.1.0");
+        k.k_splen = 28;
+        assert_int_equal(eng_state_kill_net(h->eng, &k), 2); /* CLI only: .20 is outside /28 */
+        k.k_splen = 24;
+        assert_int_equal(eng_state_kill_net(h->eng, &k), 2);
+        assert_int_equal(h_nstates(h), 0);
+        /* a bad prefix length kills nothing */
+        udp_in(h, CLI, SRV, 5000);
+        k.k_splen = 33;
+        assert_int_equal(eng_state_kill_net(h->eng, &k), 0);
+        k.k_af = 5;
+        k.k_splen = 0;
+        assert_int_equal(eng_state_kill_net(h->eng, &k), 0);
+        assert_int_equal(h_nstates(h), 2);
+        h_free(h);
+}
+
+struct ids {
+        uint64_t id[8];
+        uint32_t n;
+};
+
+static int collect_id(void *arg, const struct eng_state_info *si)
+{
+        struct ids *x = arg;
+
+        if (x->n < 8)
+                x->id[x->n++] = si->si_id;
+        return 0;
+}
+
+static void t_kill_rule_and_id(void **st)
+{
+        struct harness *h = h_statefw(ENG_KEEP_STATE, NULL);
+        struct ids x = {{0}, 0};
+
+        (void)st;
+        udp_in(h, CLI, SRV, 5000);
+        udp_in(h, CLI2, SRV, 5000);
+        /* rule 1 (pass in on lan) made two, rule 2 (pass out) two */
+        assert_int_equal(eng_state_kill_rule(h->eng, 1), 2);
+        assert_int_equal(eng_state_kill_rule(h->eng, 1), 0);
+        assert_int_equal(eng_state_kill_rule(h->eng, 7), 0);
+        assert_int_equal(h_nstates(h), 2);
+        eng_state_foreach(h->eng, h->now, collect_id, &x);
+        assert_int_equal(x.n, 2);
+        assert_true(x.id[0] != 0 && x.id[0] != x.id[1]);
+        assert_int_equal(eng_state_kill_id(h->eng, x.id[0]), 1);
+        assert_int_equal(eng_state_kill_id(h->eng, x.id[0]), 0); /* gone */
+        assert_int_equal(eng_state_kill_id(h->eng, 0), 0);
+        assert_int_equal(eng_state_kill_id(h->eng, ~0ull), 0);
+        assert_int_equal(h_nstates(h), 1);
+        h_free(h);
+}
+
+static int count_src(void *arg, const struct eng_src_info *si)
+{
+        uint32_t *n = arg;
+
+        assert_int_equal(si->sn_af, 4);
+        assert_int_equal(si->sn_states, 1);
+        assert_int_equal(si->sn_rulenr, 0);
+        (*n)++;
+        return 0;
+}
+
+static uint32_t nsrc(struct harness *h)
+{
+        uint32_t n = 0;
+
+        eng_src_foreach(h->eng, h->now, count_src, &n);
+        return n;
+}
+
+static void t_src_kill(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r = h_rule(ENG_A_PASS, ENG_DIR_IN, 0);
+        struct eng_addr a;
+        struct eng_kill k;
+
+        (void)st;
+        r.r_ifindex = H_LAN;
+        r.r_srctrack = ENG_ST_ON;
+        r.r_max_src_states = 100;
+        h_load(h, &r, 1);
+        h_learn_defaults(h);
+        udp_in(h, CLI, SRV, 5000);
+        udp_in(h, CLI2, SRV, 5000);
+        assert_int_equal(nsrc(h), 2);
+        pb_addr(&a, 4, CLI);
+        assert_int_equal(eng_src_kill(h->eng, 4, &a, 32), 1);
+        assert_int_equal(nsrc(h), 1);
+        assert_int_equal(eng_src_kill(h->eng, 6, &a, 0), 0);
+        assert_int_equal(eng_src_kill(h->eng, 0, NULL, 0), 1);
+        assert_int_equal(nsrc(h), 0);
+        /* the states stay, untied: a new source takes a freed node's slot,
+         * and removing an old state later must not touch it */
+        assert_int_equal(h_nstates(h), 2);
+        udp_in(h, CLI, SRV, 5001);
+        assert_int_equal(nsrc(h), 1);
+        memset(&k, 0, sizeof(k));
+        k.k_af = 4;
+        pb_addr(&k.k_src, 4, CLI2);
+        k.k_splen = 32;
+        assert_int_equal(eng_state_kill_net(h->eng, &k), 1);
+        assert_int_equal(nsrc(h), 1); /* count_src: still one state */
+        h_free(h);
+}
+
+static void t_table_expire_zero(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_addr a, b, c;
+        uint64_t t0 = h->now, s = 1000000000ull;
+        int t;
+
+        (void)st;
+        t = eng_table_define(h->eng, "bad");
+        assert_true(t >= 0);
+        pb_addr(&a, 4, "10.0.0.1");
+        pb_addr(&b, 4, "10.0.0.0");
+        pb_addr(&c, 4, "10.0.0.2");
+        eng_tick(h->eng, h->txq, t0);
+        assert_int_equal(eng_table_add(h->eng, t, 4, &a, 32, false), 0);
+        assert_int_equal(eng_table_add(h->eng, t, 4, &b, 24, false), 0);
+        eng_tick(h->eng, h->txq, t0 + 100 * s);
+        assert_int_equal(eng_table_add(h->eng, t, 4, &c, 32, false), 0);
+        /* not yet 50 s older than now: none */
+        assert_int_equal(eng_table_expire(h->eng, t, 120, t0 + 120 * s), 0);
+        /* the two of t0 go, the one of t0 + 100 stays */
+        assert_int_equal(eng_table_expire(h->eng, t, 50, t0 + 120 * s), 2);
+        assert_int_equal(eng_table_count(h->eng, t), 1);
+        assert_int_equal(eng_table_test(h->eng, t, 4, &a), 0);
+        assert_int_equal(eng_table_test(h->eng, t, 4, &c), 1);
+        /* zeroed at t0 + 200: 50 s later it is 20 s old */
+        assert_int_equal(eng_table_zero(h->eng, t, t0 + 200 * s), 1);
+        assert_int_equal(eng_table_expire(h->eng, t, 50, t0 + 220 * s), 0);
+        assert_int_equal(eng_table_expire(h->eng, t, 10, t0 + 220 * s), 1);
+        assert_int_equal(eng_table_count(h->eng, t), 0);
+        /* every node went back to the pool: the tree is empty again */
+        assert_int_equal(h->eng->rnode_used, 0);
+        assert_int_equal(eng_table_expire(h->eng, t + 1, 10, t0), ENG_EINVAL);
+        assert_int_equal(eng_table_zero(h->eng, -1, t0), ENG_EINVAL);
+        h_free(h);
+}
+
+static void t_rule_counters_clear(void **st)
+{
+        struct harness *h = h_statefw(ENG_KEEP_STATE, NULL);
+        const struct eng_rule *r;
+        struct eng_stats s;
+
+        (void)st;
+        udp_in(h, CLI, SRV, 5000);
+        r = eng_rule_get(h->eng, 1);
+        assert_non_null(r);
+        assert_true(r->r_cnt.rc_evaluations > 0);
+        assert_true(r->r_cnt.rc_packets[0] > 0);
+        eng_rule_counters_clear(h->eng);
+        r = eng_rule_get(h->eng, 1);
+        assert_int_equal(r->r_cnt.rc_evaluations, 0);
+        assert_int_equal(r->r_cnt.rc_packets[0], 0);
+        assert_int_equal(r->r_cnt.rc_states_cur, 1); /* still held */
+        /* -z leaves the global counters, -F info clears them and keeps the rules' */
+        eng_stats_get(h->eng, &s);
+        assert_true(s.es_pass[0] > 0);
+        udp_in(h, CLI, SRV, 5001);
+        eng_status_clear(h->eng);
+        eng_stats_get(h->eng, &s);
+        assert_int_equal(s.es_pass[0], 0);
+        assert_int_equal(s.es_states_cur, 4);
+        assert_true(eng_rule_get(h->eng, 1)->r_cnt.rc_evaluations > 0);
+        h_free(h);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(t_disable_enable),    cmocka_unit_test(t_kill_net),
+            cmocka_unit_test(t_kill_rule_and_id),  cmocka_unit_test(t_src_kill),
+            cmocka_unit_test(t_table_expire_zero), cmocka_unit_test(t_rule_counters_clear),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
