@@ -508,3 +508,30 @@ void pfconf_print_rules(FILE *out, const struct ruleset_view *v, int flags)
         for (i = 0; i < v->rv_n_filter; i++)
                 pfconf_print_rule(out, v, &v->rv_filter[i], flags);
 }
+
+void pfconf_print_each(FILE *out, const struct ruleset_view *v, int sections, int flags,
+                       void (*after)(void *arg, int sec, uint32_t i), void *arg)
+{
+        static const int kinds[3] = {RULESET_TR_KIND(RULESET_TR_NAT),
+                                     RULESET_TR_KIND(RULESET_TR_RDR),
+                                     RULESET_TR_KIND(RULESET_TR_BINAT)};
+        uint32_t i, k;
+
+        for (i = 0; (sections & PFCONF_SHOW_FILTER) && i < v->rv_n_scrub; i++) {
+                pfconf_print_rule(out, v, &v->rv_scrub[i], flags);
+                if (after)
+                        after(arg, RULESET_SEC_SCRUB, i);
+        }
+        for (i = 0; (sections & PFCONF_SHOW_FILTER) && i < v->rv_n_filter; i++) {
+                pfconf_print_rule(out, v, &v->rv_filter[i], flags);
+                if (after)
+                        after(arg, RULESET_SEC_FILTER, i);
+        }
+        for (k = 0; (sections & PFCONF_SHOW_NAT) && k < 3; k++)
+                for (i = 0; i < v->rv_n_trans; i++)
+                        if (RULESET_TR_KIND(v->rv_trans[i].t_action) == kinds[k]) {
+                                pfconf_print_trans(out, v, &v->rv_trans[i], flags);
+                                if (after)
+                                        after(arg, RULESET_SEC_TRANS, i);
+                        }
+}
