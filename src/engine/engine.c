@@ -192,6 +192,11 @@ void eng_set_enabled(struct engine *eng, bool on)
         eng->disabled = !on;
 }
 
+bool eng_if_skipped(const struct engine *eng, uint32_t ifindex)
+{
+        return ifindex < 32 && ((eng->skip_ifmask >> ifindex) & 1);
+}
+
 bool eng_enabled(const struct engine *eng)
 {
         return !eng->disabled;

@@ -100,7 +100,10 @@ struct eng_stats {
         uint64_t es_rst_sent;
         uint64_t es_nat_exhausted; /* port allocations that found no port */
         uint64_t es_src_nodes;     /* source-tracking nodes now */
-        uint64_t es_overload;      /* sources put in an overload table */
+        uint64_t es_src_searches;  /* source-tracking lookups */
+        uint64_t es_src_inserts;
+        uint64_t es_src_removals;
+        uint64_t es_overload; /* sources put in an overload table */
 };
 
 /* Limits and seed, fixed at init. Zero fields take the defaults given. */
@@ -163,6 +166,8 @@ struct eng_addr {
 int eng_if_set(struct engine *eng, uint32_t ifindex, const char *name, const uint8_t mac[6],
                uint16_t mtu, uint16_t vlan, uint32_t parent);
 int eng_if_by_name(const struct engine *eng, const char *name); /* index or ENG_ENOENT */
+/* `set skip on` names the interface: pf does not filter it. */
+bool eng_if_skipped(const struct engine *eng, uint32_t ifindex);
 /* af is 4 or 6. Interface-derived rule addresses are re-resolved. */
 int eng_if_addr_add(struct engine *eng, uint32_t ifindex, int af, const struct eng_addr *a,
                     uint8_t prefixlen);

@@ -33,6 +33,7 @@ static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng
         uint32_t b = src_hash(eng, af, a, rule), i;
         struct eng_srcnode *n;
 
+        eng->st.es_src_searches++;
         for (i = eng_head(&eng->src_buckets[b]); i != ENG_NIL; i = eng->srcnodes[i].hnext) {
                 n = &eng->srcnodes[i];
                 if (n->af == af && n->rule == rule && n->generation == eng->generation &&
@@ -65,6 +66,7 @@ static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng
         n->hnext = eng_head(&eng->src_buckets[b]);
         eng_head_set(&eng->src_buckets[b], i);
         eng->nsrc++;
+        eng->st.es_src_inserts++;
         return n;
 }
 
@@ -100,6 +102,7 @@ void eng_src_free(struct engine *eng, struct eng_srcnode *n)
         n->hnext = eng->src_free;
         eng->src_free = idx;
         eng->nsrc--;
+        eng->st.es_src_removals++;
 }
 
 int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const struct eng_rule *r,

@@ -474,7 +474,7 @@ EOP
 ip netns exec "$lan" ping -n -c 1 -W 2 198.51.100.254 >/dev/null || fail "ping before the table add"
 "$moat" -c "$conf" pfctl -t blocked -T add 192.168.1.10 10.66.0.0/16 2>"$tmp/tadd" || fail "table add"
 grep -q "2/2 addresses added" "$tmp/tadd" || fail "table add said: $(cat "$tmp/tadd")"
-"$moat" -c "$conf" pfctl -t blocked -T show | grep -q "192.168.1.10/32" || fail "table show"
+"$moat" -c "$conf" pfctl -t blocked -T show | grep -qx "   192.168.1.10" || fail "table show"
 "$moat" -c "$conf" pfctl -t blocked -T test 192.168.1.10 2>/dev/null || fail "table test"
 "$moat" -c "$conf" pfctl -F states >/dev/null
 if ip netns exec "$lan" ping -n -c 1 -W 1 198.51.100.254 >/dev/null; then
@@ -540,6 +540,131 @@ echo "ok: block return answers TCP with a RST and UDP with ICMP unreachable"
 [ -z "$("$moat" -c "$conf" pfctl -s rules)" ] || fail "rules left after -F all"
 [ -z "$("$moat" -c "$conf" pfctl -s states)" ] || fail "states left after -F all"
 echo "ok: pfctl -F all leaves no rules and no states"
+
+# 6b. pfctl's run-time controls, each checked by what it does to traffic,
+# states, counters and tables.
+ip -n "$lan" addr add 192.168.1.11/24 dev c0
+cat >"$tmp/ctl.conf" <<'EOP'
+ext = "wan"
+int = "lan"
+table <bad> persist { 10.77.0.1 }
+block all
+pass in on $int inet proto udp from $int:network to any keep state label "udp-out"
+pass out on $ext inet keep state
+EOP
+"$moat" -c "$conf" pfctl -f "$tmp/ctl.conf" || fail "ruleset swap refused"
+"$moat" -c "$conf" pfctl -F states 2>/dev/null
+if ip netns exec "$lan" ping -n -c 1 -W 1 198.51.100.254 >/dev/null; then
+	fail "a ping got through block all"
+fi
+"$moat" -c "$conf" pfctl -d 2>"$tmp/msg" || fail "pfctl -d: $(cat "$tmp/msg")"
+[ "$(cat "$tmp/msg")" = "pf disabled" ] || fail "pfctl -d said: $(cat "$tmp/msg")"
+"$moat" -c "$conf" pfctl -s info | head -1 | grep -q "^Status: Disabled for 0 days" ||
+	fail "-s info after -d: $("$moat" -c "$conf" pfctl -s info | head -1)"
+ip netns exec "$lan" ping -n -c 1 -W 2 198.51.100.254 >/dev/null || fail "pfctl -d: the ping is still blocked"
+"$moat" -c "$conf" pfctl -d 2>"$tmp/msg" && fail "a second -d succeeded"
+grep -q "pf not enabled" "$tmp/msg" || fail "a second -d said: $(cat "$tmp/msg")"
+"$moat" -c "$conf" pfctl -e 2>"$tmp/msg" || fail "pfctl -e: $(cat "$tmp/msg")"
+[ "$(cat "$tmp/msg")" = "pf enabled" ] || fail "pfctl -e said: $(cat "$tmp/msg")"
+if ip netns exec "$lan" ping -n -c 1 -W 1 198.51.100.254 >/dev/null; then
+	fail "pfctl -e: the ping still gets through"
+fi
+"$moat" -c "$conf" pfctl -e 2>"$tmp/msg" && fail "a second -e succeeded"
+grep -q "pf already enabled" "$tmp/msg" || fail "a second -e said: $(cat "$tmp/msg")"
+"$moat" -c "$conf" pfctl -s info | head -1 | grep -q "^Status: Enabled for 0 days" ||
+	fail "-s info after -e: $("$moat" -c "$conf" pfctl -s info | head -1)"
+echo "ok: pfctl -d lets a blocked ping through, -e blocks it again; a second -d/-e is an error"
+
+# UDP from two lan addresses: each makes a state in on lan and out on wan.
+udp_from() {
+	ip netns exec "$lan" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+for i in range(int(sys.argv[2])):
+    s.sendto(b"x", ("198.51.100.254", 9))' "$1" "$2"
+}
+nstates() { "$moat" -c "$conf" pfctl -s states | awk -v h=" $1:" 'index($0, h) { n++ } END { print n + 0 }'; }
+udp_from 192.168.1.10 5
+udp_from 192.168.1.11 5
+n10=$(nstates 192.168.1.10)
+n11=$(nstates 192.168.1.11)
+[ "$n10" -eq 2 ] && [ "$n11" -eq 2 ] || fail "states before -k: .10 $n10, .11 $n11"
+"$moat" -c "$conf" pfctl -k 192.168.1.10 2>"$tmp/msg" || fail "pfctl -k: $(cat "$tmp/msg")"
+[ "$(cat "$tmp/msg")" = "killed 2 states from 1 sources and 0 destinations" ] ||
+	fail "pfctl -k said: $(cat "$tmp/msg")"
+[ "$(nstates 192.168.1.10)" -eq 0 ] && [ "$(nstates 192.168.1.11)" -eq "$n11" ] ||
+	fail "after -k 192.168.1.10: $("$moat" -c "$conf" pfctl -s states)"
+echo "ok: pfctl -k 192.168.1.10 killed its 2 states and left 192.168.1.11's"
+"$moat" -c "$conf" pfctl -k 192.168.1.0/24 -k 198.51.100.9 2>"$tmp/msg"
+[ "$(cat "$tmp/msg")" = "killed 0 states from 1 sources and 1 destinations" ] ||
+	fail "pfctl -k NET -k HOST said: $(cat "$tmp/msg")"
+"$moat" -c "$conf" pfctl -k label -k udp-out 2>"$tmp/msg" || fail "-k label: $(cat "$tmp/msg")"
+[ "$(cat "$tmp/msg")" = "killed 1 states" ] || fail "-k label said: $(cat "$tmp/msg")"
+"$moat" -c "$conf" pfctl -s states | grep -q "^lan " && fail "-k label left a state of rule udp-out"
+id=$("$moat" -c "$conf" pfctl -s states -vv | sed -n 's/^   id: \([0-9a-f]*\) creatorid.*/\1/p' | head -1)
+[ -n "$id" ] || fail "-s states -vv shows no id: $("$moat" -c "$conf" pfctl -s states -vv)"
+"$moat" -c "$conf" pfctl -k id -k "$id" 2>"$tmp/msg" || fail "-k id: $(cat "$tmp/msg")"
+[ "$(cat "$tmp/msg")" = "killed 1 states" ] || fail "-k id said: $(cat "$tmp/msg")"
+[ "$(nstates 192.168.1.11)" -eq 0 ] || fail "-k id left: $("$moat" -c "$conf" pfctl -s states)"
+echo "ok: pfctl -k label and -k id kill the states they name"
+
+# -s rules -v: the counters under each rule; -z zeroes them.
+counters() {
+	"$moat" -c "$conf" pfctl -s rules -v | awk -v want="$1" '
+		/^pass in on lan/ { hit = 1; next }
+		hit && /Evaluations:/ { for (i = 1; i < NF; i++) if ($i == want ":") print $(i + 1); exit }'
+}
+udp_from 192.168.1.10 20
+p=$(counters Packets)
+[ -n "$p" ] && [ "$p" -ge 20 ] || fail "-s rules -v: $("$moat" -c "$conf" pfctl -s rules -v)"
+e=$(counters Evaluations)
+"$moat" -c "$conf" pfctl -s rules -v | grep -q "^  \[ Inserted: uid 0 pid [0-9]* State Creations: " ||
+	fail "-s rules -v has no Inserted line"
+"$moat" -c "$conf" pfctl -z 2>/dev/null || fail "pfctl -z"
+[ "$(counters Packets)" -eq 0 ] && [ "$(counters Evaluations)" -lt "$e" ] ||
+	fail "-z left: $("$moat" -c "$conf" pfctl -s rules -v)"
+"$moat" -c "$conf" pfctl -s rules -vv | grep -q "^@1 pass in on lan" || fail "-s rules -vv has no @1"
+echo "ok: -s rules -v shows $p packets on rule udp-out; -z zeroes them ($e evaluations before)"
+
+# Tables: -T replace makes the table the given set, -T expire removes what is older.
+"$moat" -c "$conf" pfctl -t bad -T replace 10.77.0.2 10.77.0.3 2>"$tmp/msg" || fail "-T replace"
+[ "$(cat "$tmp/msg")" = "2 addresses added.
+1 addresses deleted." ] || fail "-T replace said: $(cat "$tmp/msg")"
+[ "$("$moat" -c "$conf" pfctl -t bad -T show | tr -d ' ' | sort | tr '\n' ' ')" = "10.77.0.2 10.77.0.3 " ] ||
+	fail "-T show after replace: $("$moat" -c "$conf" pfctl -t bad -T show)"
+sleep 3
+"$moat" -c "$conf" pfctl -t bad -T add 10.77.0.4 2>/dev/null || fail "-T add"
+"$moat" -c "$conf" pfctl -t bad -T expire 2 2>"$tmp/msg" || fail "-T expire"
+[ "$(cat "$tmp/msg")" = "2/2 addresses expired." ] || fail "-T expire said: $(cat "$tmp/msg")"
+[ "$("$moat" -c "$conf" pfctl -t bad -T show | tr -d ' ')" = "10.77.0.4" ] ||
+	fail "-T show after expire: $("$moat" -c "$conf" pfctl -t bad -T show)"
+"$moat" -c "$conf" pfctl -t bad -T show -v | grep -q "^	Cleared:     [A-Z][a-z][a-z] " ||
+	fail "-T show -v: $("$moat" -c "$conf" pfctl -t bad -T show -v 2>&1)"
+echo "ok: -T replace and -T expire leave exactly the addresses they should"
+
+# The other listings, in pfctl's forms and order.
+"$moat" -c "$conf" pfctl -s timeouts | grep -qx "tcp.first                   120s" || fail "-s timeouts"
+"$moat" -c "$conf" pfctl -s memory | grep -q "^states        hard limit  *[0-9]*$" || fail "-s memory"
+[ "$("$moat" -c "$conf" pfctl -s Interfaces | sort | tr '\n' ' ')" = "lan wan " ] ||
+	fail "-s Interfaces: $("$moat" -c "$conf" pfctl -s Interfaces)"
+udp_from 192.168.1.10 1 # a state, so that -s all has its STATES section
+"$moat" -c "$conf" pfctl -s all >"$tmp/all" || fail "pfctl -s all"
+[ "$(grep -E '^[A-Z ]+:$' "$tmp/all" | tr '\n' ' ')" = "FILTER RULES: STATES: INFO: LABEL COUNTERS: TIMEOUTS: LIMITS: TABLES: " ] ||
+	fail "-s all sections: $(grep -E '^[A-Z ]+:$' "$tmp/all" | tr '\n' ' ')"
+"$moat" -c "$conf" pfctl -s info -v | grep -q "^Checksum: 0x[0-9a-f]\{32\}$" || fail "-s info -v"
+echo "ok: -s timeouts, memory, Interfaces, info -v and all"
+"$moat" -c "$conf" pfctl -F Tables 2>"$tmp/msg" || fail "-F Tables"
+# <blocked> of section 5 is persist: as in pf it outlived the rulesets since
+grep -qx "[1-9][0-9]* tables deleted\." "$tmp/msg" || fail "-F Tables said: $(cat "$tmp/msg")"
+[ -z "$("$moat" -c "$conf" pfctl -t bad -T show)" ] || fail "-F Tables left addresses"
+"$moat" -c "$conf" pfctl -F queue 2>"$tmp/msg" && [ ! -s "$tmp/msg" ] || fail "-F queue"
+"$moat" -c "$conf" pfctl -F all 2>"$tmp/msg" || fail "pfctl -F all"
+[ "$(sed 's/^[0-9]* /N /' "$tmp/msg" | tr '\n' ' ')" = "rules cleared nat cleared N tables deleted. N states cleared source tracking entries cleared pf: statistics cleared " ] ||
+	fail "-F all said: $(cat "$tmp/msg")"
+# no rules: everything passes (and the counters status shows below move again)
+ip netns exec "$lan" ping -n -c 1 -W 2 198.51.100.254 >/dev/null || fail "a ping after -F all"
+echo "ok: -F Tables, queue and all, with pfctl's messages"
 
 # 7. What the toolstack reports.
 "$moat" -c "$conf" status || fail "status"
