@@ -654,6 +654,40 @@ udp_from 192.168.1.10 1 # a state, so that -s all has its STATES section
 	fail "-s all sections: $(grep -E '^[A-Z ]+:$' "$tmp/all" | tr '\n' ' ')"
 "$moat" -c "$conf" pfctl -s info -v | grep -q "^Checksum: 0x[0-9a-f]\{32\}$" || fail "-s info -v"
 echo "ok: -s timeouts, memory, Interfaces, info -v and all"
+# moatd trusts no field of a request: each of these gets an error reply, and
+# the daemon goes on answering.
+/usr/bin/python3 - "$tmp/run/moatd.sock" <<'EOPY' || fail "malformed pfctl requests"
+import json, socket, sys
+bad = [
+    {"cmd": None}, {"cmd": 7}, [1, 2], {"cmd": "pfctl"}, {"cmd": "pfctl", "op": 5},
+    {"cmd": "pfctl", "op": "rules", "verbose": "x"}, {"cmd": "pfctl", "op": "load", "blob": 3},
+    {"cmd": "pfctl", "op": "table", "table": 7, "tcmd": "show"},
+    {"cmd": "pfctl", "op": "table", "table": "bad", "tcmd": None},
+    {"cmd": "pfctl", "op": "table", "table": "bad", "tcmd": "add", "addrs": "1.2.3.4"},
+    {"cmd": "pfctl", "op": "table", "table": "bad", "tcmd": "add", "addrs": [1, None]},
+    {"cmd": "pfctl", "op": "table", "table": "bad", "tcmd": "expire", "secs": -1},
+    {"cmd": "pfctl", "op": "table", "table": "x" * 40, "tcmd": "show"},
+    {"cmd": "pfctl", "op": "kill", "args": "10.0.0.1"}, {"cmd": "pfctl", "op": "kill", "args": [None]},
+    {"cmd": "pfctl", "op": "kill", "args": ["a", "b", "c"]},
+    {"cmd": "pfctl", "op": "kill", "args": ["id", "zz"]}, {"cmd": "pfctl", "op": "kill", "args": ["label"]},
+    {"cmd": "pfctl", "op": "kill", "args": ["10.0.0.1/33"]}, {"cmd": "pfctl", "op": "kill-src", "args": [{}]},
+]
+def ask(req):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(json.dumps(req).encode())
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    while chunk := s.recv(65536):
+        data += chunk
+    return json.loads(data)
+for req in bad:
+    r = ask(req)
+    assert "error" in r, (req, r)
+assert "domains" in ask({"cmd": "status"}) or "error" not in ask({"cmd": "status"})
+print("ok: %d malformed pfctl requests each got an error reply" % len(bad))
+EOPY
+"$moat" -c "$conf" status >/dev/null || fail "moatd stopped answering after malformed requests"
 "$moat" -c "$conf" pfctl -F Tables 2>"$tmp/msg" || fail "-F Tables"
 # <blocked> of section 5 is persist: as in pf it outlived the rulesets since
 grep -qx "[1-9][0-9]* tables deleted\." "$tmp/msg" || fail "-F Tables said: $(cat "$tmp/msg")"
