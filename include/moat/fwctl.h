@@ -22,7 +22,8 @@
  * carries seconds since the epoch, which the daemon turns into a date.
  */
 enum moat_fwctl_op {
-        FWCTL_INFO = 1,         /* + verbosity; reply: pfctl -s info, as text */
+        FWCTL_INFO = 1,         /* + verbosity [+ char[16]: the loginterface, NUL-terminated];
+                                   reply: pfctl -s info, as text */
         FWCTL_STATES = 2,       /* + verbosity; reply: pfctl -s states, as text */
         FWCTL_LOAD = 3,         /* request: a ruleset blob; reply: "ok" or "error: ..." */
         FWCTL_FLUSH_STATES = 4, /* reply: how many were flushed */

@@ -223,6 +223,10 @@ _Static_assert(sizeof(struct ruleset_options) == 136, "ruleset_options size");
 /* Interfaces and tables */
 
 #define RULESET_IFF_SKIP 0x01u /* `set skip on IF`: pf does not filter on it */
+#define RULESET_IFF_LOGIF                                                                          \
+        0x02u /* `set loginterface IF` (one at most): pfctl -s info -v's                           \
+                 Interface Stats */
+#define RULESET_IFF_ALL 0x03u
 
 struct ruleset_iface {
         uint32_t if_name;  /* string ref: name as written (wan, lan, egress...), < IFNAMSIZ */

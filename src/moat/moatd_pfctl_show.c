@@ -309,20 +309,33 @@ static void checksum(const struct ruleset_view *v, char out[33])
         snprintf(out, 33, "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
 }
 
-/* -s info: the fw's text, with -v the Hostid and Checksum after the status line. */
+/* -s info: the fw's text; with -v the loginterface's counters, and the
+ * Hostid and Checksum after the status line. */
 static json_object *show_info(struct moatd *md, int verbose)
 {
         char err[256];
-        char *text = moatd_fw_text(md, FWCTL_INFO, verbose, err, sizeof(err));
+        uint8_t *conf = NULL;
+        struct ruleset_view view;
+        struct moat_fwconf h = {0};
+        char sum[33] = "";
+        struct {
+                uint32_t verbose;
+                char logif[16];
+        } req = {(uint32_t)verbose, ""};
+        uint32_t rlen;
+        if (verbose > 0 && moatd_running_view(md, &conf, &view, &h) == 0) {
+                checksum(&view, sum);
+                for (uint32_t i = 0; i < view.rv_n_ifaces; i++)
+                        if (view.rv_ifaces[i].if_flags & RULESET_IFF_LOGIF)
+                                snprintf(req.logif, sizeof(req.logif), "%s",
+                                         ruleset_ifname(&view, i));
+        }
+        free(conf);
+        char *text = fwctl_call(&md->fwc, FWCTL_INFO, &req,
+                                req.logif[0] ? (uint32_t)sizeof(req) : (uint32_t)sizeof(uint32_t),
+                                &rlen, err, sizeof(err));
         if (text == NULL || verbose == 0)
                 return moatd_reply_fw(text, err);
-        uint8_t *conf;
-        struct ruleset_view view;
-        struct moat_fwconf h;
-        char sum[33] = "";
-        if (moatd_running_view(md, &conf, &view, &h) == 0)
-                checksum(&view, sum);
-        free(conf);
         char *cut = strstr(text, "\n\n"), *out = NULL;
         size_t olen = 0;
         FILE *m = open_memstream(&out, &olen);

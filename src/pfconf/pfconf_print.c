@@ -423,6 +423,9 @@ static void pfconf_print_options(FILE *out, const struct ruleset_view *v)
         for (i = 0; i < v->rv_n_ifaces; i++)
                 if (v->rv_ifaces[i].if_flags & RULESET_IFF_SKIP)
                         fprintf(out, "set skip on %s\n", ruleset_ifname(v, i));
+        for (i = 0; i < v->rv_n_ifaces; i++)
+                if (v->rv_ifaces[i].if_flags & RULESET_IFF_LOGIF)
+                        fprintf(out, "set loginterface %s\n", ruleset_ifname(v, i));
         if (o->ro_set & RULESET_OSET_BLOCK_POLICY)
                 fprintf(out, "set block-policy %s\n",
                         o->ro_block_policy == RULESET_BP_RETURN ? "return" : "drop");

@@ -547,6 +547,7 @@ ip -n "$lan" addr add 192.168.1.11/24 dev c0
 cat >"$tmp/ctl.conf" <<'EOP'
 ext = "wan"
 int = "lan"
+set loginterface lan
 table <bad> persist { 10.77.0.1 }
 block all
 pass in on $int inet proto udp from $int:network to any keep state label "udp-out"
@@ -652,7 +653,13 @@ udp_from 192.168.1.10 1 # a state, so that -s all has its STATES section
 "$moat" -c "$conf" pfctl -s all >"$tmp/all" || fail "pfctl -s all"
 [ "$(grep -E '^[A-Z ]+:$' "$tmp/all" | tr '\n' ' ')" = "FILTER RULES: STATES: INFO: LABEL COUNTERS: TIMEOUTS: LIMITS: TABLES: " ] ||
 	fail "-s all sections: $(grep -E '^[A-Z ]+:$' "$tmp/all" | tr '\n' ' ')"
-"$moat" -c "$conf" pfctl -s info -v | grep -q "^Checksum: 0x[0-9a-f]\{32\}$" || fail "-s info -v"
+"$moat" -c "$conf" pfctl -s info -v >"$tmp/info"
+grep -q "^Checksum: 0x[0-9a-f]\{32\}$" "$tmp/info" || fail "-s info -v: $(cat "$tmp/info")"
+# set loginterface lan: its block, with the datagrams sent above passed in
+grep -qx "$(printf 'Interface Stats for %-16s %5s %16s' lan IPv4 IPv6)" "$tmp/info" ||
+	fail "-s info -v has no loginterface block: $(cat "$tmp/info")"
+awk '/^  Packets In/ { i = 1; next } i && $1 == "Passed" { exit !($2 >= 20) }' "$tmp/info" ||
+	fail "-s info -v: no packets passed in on lan: $(cat "$tmp/info")"
 echo "ok: -s timeouts, memory, Interfaces, info -v and all"
 # moatd trusts no field of a request: each of these gets an error reply, and
 # the daemon goes on answering.

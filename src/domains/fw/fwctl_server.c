@@ -42,7 +42,7 @@ void fwctl_say(struct fwctl_out *o, const char *fmt, ...)
 uint32_t fwctl_verbosity(const struct fwctl_server *c)
 {
         uint32_t v = 0;
-        if (c->req_total == sizeof(v))
+        if (c->req_total >= sizeof(v))
                 memcpy(&v, c->req, sizeof(v));
         return v;
 }

@@ -91,6 +91,36 @@ static void info_limits(struct fwctl_out *o, const struct eng_stats *st, uint64_
         fwctl_say(o, "Syncookies\n  %-25s %s\n", "mode", "never");
 }
 
+/* pfctl's block for `set loginterface IF`: both families, pass and block. */
+static void info_logif(struct fwctl_out *o, const struct fwctl_server *c, struct engine *eng)
+{
+        char name[ENG_IFNAMSIZ];
+        struct eng_if_stats is;
+        uint32_t i;
+
+        if (c->req_total != sizeof(uint32_t) + ENG_IFNAMSIZ)
+                return;
+        memcpy(name, c->req + sizeof(uint32_t), ENG_IFNAMSIZ);
+        name[ENG_IFNAMSIZ - 1] = '\0';
+        for (i = 0; i < c->nifs && i < ENG_MAX_IFS; i++)
+                if (strcmp(c->names[i], name) == 0)
+                        break;
+        if (i == c->nifs || i == ENG_MAX_IFS || eng_if_stats_get(eng, i, &is) != ENG_OK)
+                return;
+        fwctl_say(o, "Interface Stats for %-16s %5s %16s\n", name, "IPv4", "IPv6");
+        for (int d = 0; d < 2; d++)
+                fwctl_say(o, "  %-25s %14llu %16llu\n", d ? "Bytes Out" : "Bytes In",
+                          (unsigned long long)(is.is_bytes[0][d][0] + is.is_bytes[0][d][1]),
+                          (unsigned long long)(is.is_bytes[1][d][0] + is.is_bytes[1][d][1]));
+        for (int d = 0; d < 2; d++) {
+                fwctl_say(o, "  %s\n", d ? "Packets Out" : "Packets In");
+                for (int b = 0; b < 2; b++)
+                        fwctl_say(o, "    %-23s %14llu %16llu\n%s", b ? "Blocked" : "Passed",
+                                  (unsigned long long)is.is_packets[0][d][b],
+                                  (unsigned long long)is.is_packets[1][d][b], d && b ? "\n" : "");
+        }
+}
+
 void fwctl_show_info(struct fwctl_out *o, const struct fwctl_server *c, struct engine *eng,
                      uint64_t now)
 {
@@ -105,6 +135,7 @@ void fwctl_show_info(struct fwctl_out *o, const struct fwctl_server *c, struct e
                  (unsigned long long)(s / 3600 % 24), (unsigned long long)(s / 60 % 60),
                  (unsigned long long)(s % 60));
         fwctl_say(o, "%-44s%15s\n\n", line, "Debug: Urgent");
+        info_logif(o, c, eng);
         fwctl_say(o, "%-27s %14s %16s\n", "State Table", "Total", "Rate");
         fwctl_say(o, "  %-25s %14llu %14s\n", "current entries",
                   (unsigned long long)st.es_states_cur, "");
