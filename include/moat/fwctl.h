@@ -99,7 +99,8 @@ struct moat_fwctl_entry {
 };
 struct moat_fwctl_control {
         uint32_t cmd;   /* enum moat_fwctl_ccmd */
-        uint32_t count; /* FWCTL_C_KILL_RULES: rule numbers that follow */
+        uint32_t count; /* FWCTL_C_KILL_RULES: rule numbers that follow;
+                           FWCTL_C_KILL_NET: 1 compares before translation (-k nat) */
         uint64_t id;    /* FWCTL_C_KILL_ID */
         struct moat_fwctl_entry src, dst;
 };

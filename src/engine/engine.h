@@ -377,11 +377,13 @@ uint32_t eng_state_kill(struct engine *eng, int af, const struct eng_addr *host,
                         const struct eng_addr *peer);
 /* pfctl -k NET [-k NET]: the states whose source (as created) is in
  * k_src/k_splen and destination in k_dst/k_dplen (a /0 matches all), compared
- * on the wire side as pf does. Returns how many were removed. */
+ * on the wire side as pf does (k_nat: the stack side). Returns how many
+ * were removed. */
 struct eng_kill {
         int k_af; /* 4 or 6 */
         struct eng_addr k_src, k_dst;
         uint8_t k_splen, k_dplen;
+        bool k_nat; /* pfctl -k nat: compare the stack side (before translation) */
 };
 uint32_t eng_state_kill_net(struct engine *eng, const struct eng_kill *k);
 /* pfctl -k label: the states the filter rule numbered rulenr made. */

@@ -8,14 +8,15 @@
 #include "eng_internal.h"
 
 /* The state's source and destination as pf's DIOCKILLSTATES compares them:
- * the wire key, the creator's side first. */
-static void state_ends(const struct pf_state *s, const struct eng_addr **src,
+ * the wire key (or the stack key), the creator's side first. */
+static void state_ends(const struct pf_state *s, bool stack, const struct eng_addr **src,
                        const struct eng_addr **dst)
 {
+        const struct pf_state_key *k = pf_skc(s, stack ? PF_SK_STACK : PF_SK_WIRE);
         int sidx = s->direction == ENG_DIR_OUT ? 1 : 0;
 
-        *src = &s->key0.addr[sidx];
-        *dst = &s->key0.addr[1 - sidx];
+        *src = &k->addr[sidx];
+        *dst = &k->addr[1 - sidx];
 }
 
 static bool net_match(int af, const struct eng_addr *a, const struct eng_addr *net, uint8_t plen)
@@ -39,7 +40,7 @@ uint32_t eng_state_kill_net(struct engine *eng, const struct eng_kill *k)
 
                 if (!(s->flags & ENG_SF_USED) || s->key0.af != k->k_af)
                         continue;
-                state_ends(s, &src, &dst);
+                state_ends(s, k->k_nat, &src, &dst);
                 if (net_match(k->k_af, src, &k->k_src, k->k_splen) &&
                     net_match(k->k_af, dst, &k->k_dst, k->k_dplen)) {
                         eng_state_remove(eng, s);

@@ -200,6 +200,12 @@ static json_object *pfctl_kill(struct moatd *md, json_object *req)
         char err[256], msg[128];
         if (na < 0)
                 return moatd_reply_text(NULL, "bad kill request");
+        if (na == 2 && strcmp(a[0], "nat") == 0) {
+                /* -k nat -k HOST: the states of HOST as it was before translation */
+                k.count = 1;
+                a[0] = a[1];
+                na = 1;
+        }
         if (strcmp(a[0], "label") == 0 || strcmp(a[0], "id") == 0) {
                 if (na != 2 || a[1][0] == '\0')
                         return moatd_reply_text(NULL, strcmp(a[0], "id") == 0

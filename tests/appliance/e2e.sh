@@ -636,8 +636,10 @@ echo "ok: -s rules -v shows $p packets on rule udp-out; -z zeroes them ($e evalu
 	fail "-T show after replace: $("$moat" -c "$conf" pfctl -t bad -T show)"
 sleep 3
 "$moat" -c "$conf" pfctl -t bad -T add 10.77.0.4 2>/dev/null || fail "-T add"
-"$moat" -c "$conf" pfctl -t bad -T expire 2 2>"$tmp/msg" || fail "-T expire"
+"$moat" -c "$conf" pfctl -t bad -T expire 2 -v 2>"$tmp/msg" >"$tmp/gone" || fail "-T expire"
 [ "$(cat "$tmp/msg")" = "2/2 addresses expired." ] || fail "-T expire said: $(cat "$tmp/msg")"
+[ "$(sort "$tmp/gone" | tr '\n' ' ')" = "D  10.77.0.2 D  10.77.0.3 " ] ||
+	fail "-T expire -v named: $(cat "$tmp/gone")"
 [ "$("$moat" -c "$conf" pfctl -t bad -T show | tr -d ' ')" = "10.77.0.4" ] ||
 	fail "-T show after expire: $("$moat" -c "$conf" pfctl -t bad -T show)"
 "$moat" -c "$conf" pfctl -t bad -T show -v | grep -q "^	Cleared:     [A-Z][a-z][a-z] " ||

@@ -104,6 +104,29 @@ static void t_kill_net(void **st)
         h_free(h);
 }
 
+/* -k nat: behind a nat rule the wire side holds the translated source, the
+ * stack side the host's own address. */
+static void t_kill_nat(void **st)
+{
+        struct harness *h = h_natfw(50000, 50010);
+        struct eng_kill k;
+
+        (void)st;
+        udp_in(h, CLI, SRV, 5000);
+        assert_int_equal(h_nstates(h), 2); /* in on lan, out on wan translated */
+        memset(&k, 0, sizeof(k));
+        k.k_af = 4;
+        pb_addr(&k.k_src, 4, CLI);
+        k.k_splen = 32;
+        /* the state made out on wan has the wan address as its wire source */
+        assert_int_equal(eng_state_kill_net(h->eng, &k), 1);
+        assert_int_equal(eng_state_kill_net(h->eng, &k), 0);
+        k.k_nat = true;
+        assert_int_equal(eng_state_kill_net(h->eng, &k), 1);
+        assert_int_equal(h_nstates(h), 0);
+        h_free(h);
+}
+
 struct ids {
         uint64_t id[8];
         uint32_t n;
@@ -266,9 +289,13 @@ static void t_rule_counters_clear(void **st)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_disable_enable),    cmocka_unit_test(t_kill_net),
-            cmocka_unit_test(t_kill_rule_and_id),  cmocka_unit_test(t_src_kill),
-            cmocka_unit_test(t_table_expire_zero), cmocka_unit_test(t_rule_counters_clear),
+            cmocka_unit_test(t_disable_enable),
+            cmocka_unit_test(t_kill_net),
+            cmocka_unit_test(t_kill_nat),
+            cmocka_unit_test(t_kill_rule_and_id),
+            cmocka_unit_test(t_src_kill),
+            cmocka_unit_test(t_table_expire_zero),
+            cmocka_unit_test(t_rule_counters_clear),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,38 @@ static int tshow_line(void *arg, int af, const struct eng_addr *a, uint8_t plen,
         return t->o->len >= FWCTL_RESP_MAX - 256;
 }
 
+struct expired {
+        struct fwctl_out *fb;
+        uint32_t cutoff; /* as eng_table_expire(): zeroed before this */
+};
+
+static int expired_line(void *arg, int af, const struct eng_addr *a, uint8_t plen, bool neg,
+                        uint32_t tzero)
+{
+        struct expired *e = arg;
+
+        if (tzero < e->cutoff)
+                addrx(e->fb, 'D', af, a, plen, neg);
+        return e->fb->len >= e->fb->cap - 256;
+}
+
+/* -T expire SECS; -v names what went, as pfctl's feedback ('D'). */
+static void table_expire(struct fwctl_out *o, struct engine *eng, int ti,
+                         const struct moat_fwctl_table *t, uint64_t now)
+{
+        static char fbuf[1u << 16];
+        struct fwctl_out fb = {fbuf, 0, sizeof(fbuf)};
+        uint32_t now_s = (uint32_t)(now / 1000000000ull);
+        struct expired e = {&fb, now_s - t->secs};
+        int n;
+
+        fbuf[0] = '\0';
+        if (t->verbose && t->secs <= now_s)
+                eng_table_foreach_tzero(eng, ti, expired_line, &e);
+        n = eng_table_expire(eng, ti, t->secs, now);
+        fwctl_say(o, "%d/%d addresses expired.\n\f%s", n, n, fbuf);
+}
+
 /* The entries of a request, each checked; NULL if one is bad. */
 static const uint8_t *table_entries(const struct fwctl_server *c, struct moat_fwctl_table *t)
 {
@@ -212,7 +244,7 @@ void fwctl_table(struct fwctl_out *o, struct fwctl_server *c, struct engine *eng
 {
         struct moat_fwctl_table t;
         const uint8_t *p = table_entries(c, &t);
-        int ti, n;
+        int ti;
 
         if (p == NULL || t.cmd >= FWCTL_T_COUNT) {
                 fwctl_say(o, "error: malformed table request");
@@ -236,8 +268,7 @@ void fwctl_table(struct fwctl_out *o, struct fwctl_server *c, struct engine *eng
                 eng_table_flush(eng, ti);
                 return;
         case FWCTL_T_EXPIRE:
-                n = eng_table_expire(eng, ti, t.secs, now);
-                fwctl_say(o, "%d/%d addresses expired.\n\f", n, n);
+                table_expire(o, eng, ti, &t, now);
                 return;
         case FWCTL_T_ZERO:
                 eng_table_zero(eng, ti, now);
@@ -296,7 +327,8 @@ static int control_ok(const struct fwctl_server *c, struct moat_fwctl_control *k
         if (c->req_total != sizeof(*k))
                 return 0;
         if (k->cmd == FWCTL_C_KILL_NET)
-                return entry_ok(&k->src) && entry_ok(&k->dst) && k->src.af == k->dst.af;
+                return entry_ok(&k->src) && entry_ok(&k->dst) && k->src.af == k->dst.af &&
+                       k->count <= 1;
         if (k->cmd == FWCTL_C_KILL_SRC)
                 return (k->src.af == 0 || entry_ok(&k->src)) &&
                        (k->dst.af == 0 || entry_ok(&k->dst));
@@ -339,6 +371,7 @@ void fwctl_control(struct fwctl_out *o, struct fwctl_server *c, struct engine *e
                 entry_addr(&k.dst, &kn.k_dst);
                 kn.k_splen = k.src.plen;
                 kn.k_dplen = k.dst.plen;
+                kn.k_nat = k.count == 1;
                 n = eng_state_kill_net(eng, &kn);
                 break;
         case FWCTL_C_KILL_RULES:
