@@ -379,14 +379,24 @@ struct eng_rnode {
         uint8_t neg; /* ... and it is negated (!addr) */
         uint8_t pad[2];
         uint32_t tzero; /* the prefix's: when added or zeroed (seconds), for -T expire */
+        uint32_t cnt;   /* its counters in tcounts, + 1; 0: none (no `counters`, or none left) */
+};
+/* A `counters` table entry's (pf's pfr_kcounters): [in, out][block, pass]. */
+struct eng_tcount {
+        uint64_t packets[2][2], bytes[2][2];
 };
 struct eng_table {
         char name[ENG_TABLE_NAMSZ];
         uint32_t root[2]; /* [v4, v6] */
         uint32_t count;
         bool used;
+        bool counters; /* `counters`: its entries count what their rules pass and block */
 };
 bool eng_table_match(const struct engine *eng, uint32_t t, int af, const struct eng_addr *a);
+/* pf's pfr_update_stats: a rule naming table t as an address decided a
+ * packet; the entry a matched (if any, of a `counters` table) counts it. */
+void eng_table_account(struct engine *eng, const struct eng_rule_addr *ra, int af,
+                       const struct eng_addr *a, int out, int pass, uint32_t bytes);
 
 struct eng_nexthop;
 
@@ -612,6 +622,9 @@ struct engine {
         uint32_t rnode_free;
         uint32_t rnode_hwm; /* as state_hwm */
         uint32_t rnode_used;
+        struct eng_tcount *tcounts;
+        uint32_t tcount_free; /* recycled, chained through packets[0][0] */
+        uint32_t tcount_hwm;  /* as state_hwm */
 
         /* fragments */
         struct eng_fragq *fragq;

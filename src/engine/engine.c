@@ -27,6 +27,8 @@ static void config_defaults(struct eng_config *c)
                 c->ec_max_tables = 64;
         if (!c->ec_max_table_nodes)
                 c->ec_max_table_nodes = 65536;
+        if (!c->ec_max_table_counters)
+                c->ec_max_table_counters = 4096;
         if (!c->ec_max_neighbors)
                 c->ec_max_neighbors = 1024;
         if (!c->ec_max_pending)
@@ -74,6 +76,7 @@ static size_t layout(struct engine *eng, uint8_t *base, const struct eng_config 
         CARVE(eng->bank[1].evals, (size_t)c->ec_max_rules * 8);
         CARVE(eng->tables, (size_t)c->ec_max_tables * sizeof(struct eng_table));
         CARVE(eng->rnodes, (size_t)c->ec_max_table_nodes * sizeof(struct eng_rnode));
+        CARVE(eng->tcounts, (size_t)c->ec_max_table_counters * sizeof(struct eng_tcount));
         CARVE(eng->fragq, (size_t)c->ec_max_frag_queues * sizeof(struct eng_fragq));
         CARVE(fragbufs, (size_t)c->ec_max_frag_queues * ENG_FRAGBUF);
         CARVE(eng->frag_out, ENG_FRAGBUF);
@@ -127,7 +130,8 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
          * every entry would fault in megabytes at boot, and a page fault is
          * dear on a PVM host (docs/measurements.md).
          */
-        eng->state_free = eng->rnode_free = eng->src_free = ENG_NIL;
+        eng->state_free = eng->rnode_free = eng->src_free = eng->tcount_free = ENG_NIL;
+        eng->tcount_hwm = 0;
         eng->state_hwm = eng->rnode_hwm = eng->src_hwm = 0;
         eng->nmask = pow2_at_least(c.ec_max_neighbors * 2) - 1;
         /*

@@ -108,18 +108,19 @@ struct eng_stats {
 
 /* Limits and seed, fixed at init. Zero fields take the defaults given. */
 struct eng_config {
-        uint64_t ec_seed;              /* IN random: hash seed, ISN and port choice */
-        uint32_t ec_max_states;        /* IN set limit states (10000) */
-        uint32_t ec_max_frags;         /* IN set limit frags: fragments held (5000) */
-        uint32_t ec_max_frag_queues;   /* IN datagrams reassembled at once (16) */
-        uint32_t ec_max_rules;         /* IN rules per ruleset, filter+translation (4096) */
-        uint32_t ec_max_tables;        /* IN tables (64) */
-        uint32_t ec_max_table_nodes;   /* IN radix nodes over all tables (65536) */
-        uint32_t ec_max_neighbors;     /* IN neighbor cache entries (1024) */
-        uint32_t ec_max_pending;       /* IN packets queued while resolving (64) */
-        uint32_t ec_pending_per_neigh; /* IN of those, per next hop (4) */
-        uint32_t ec_purge_per_call;    /* IN states examined per eng_tick() (256) */
-        uint32_t ec_max_src_nodes;     /* IN set limit src-nodes (10000) */
+        uint64_t ec_seed;               /* IN random: hash seed, ISN and port choice */
+        uint32_t ec_max_states;         /* IN set limit states (10000) */
+        uint32_t ec_max_frags;          /* IN set limit frags: fragments held (5000) */
+        uint32_t ec_max_frag_queues;    /* IN datagrams reassembled at once (16) */
+        uint32_t ec_max_rules;          /* IN rules per ruleset, filter+translation (4096) */
+        uint32_t ec_max_tables;         /* IN tables (64) */
+        uint32_t ec_max_table_nodes;    /* IN radix nodes over all tables (65536) */
+        uint32_t ec_max_neighbors;      /* IN neighbor cache entries (1024) */
+        uint32_t ec_max_pending;        /* IN packets queued while resolving (64) */
+        uint32_t ec_pending_per_neigh;  /* IN of those, per next hop (4) */
+        uint32_t ec_purge_per_call;     /* IN states examined per eng_tick() (256) */
+        uint32_t ec_max_src_nodes;      /* IN set limit src-nodes (10000) */
+        uint32_t ec_max_table_counters; /* IN entries of `counters` tables that count (4096) */
         /*
          * IN the caller promises that eng_init()'s region is zero-filled
          * (fresh anonymous memory, calloc): eng_init() then writes only a
@@ -201,16 +202,27 @@ int eng_table_flush(struct engine *eng, int t);
 /* 1 if a matches (longest prefix, not negated), else 0; ENG_E* on error. */
 int eng_table_test(const struct engine *eng, int t, int af, const struct eng_addr *a);
 uint32_t eng_table_count(const struct engine *eng, int t);
-/* As eng_table_foreach, with each entry's time: when it was added or last
- * zeroed, in seconds of the clock eng_input()/eng_tick() are given. */
-int eng_table_foreach_tzero(const struct engine *eng, int t,
-                            int (*fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen,
-                                      bool neg, uint32_t tzero),
-                            void *arg);
+/* An entry with its time and, for a `counters` table, its counters. */
+struct eng_table_entry {
+        int te_af;
+        struct eng_addr te_addr;
+        uint8_t te_plen;
+        bool te_neg;
+        uint32_t te_tzero; /* added or last zeroed, seconds of eng_input()/eng_tick()'s clock */
+        bool te_counted;   /* it has counters (a `counters` table, while some were left) */
+        uint64_t te_packets[2][2], te_bytes[2][2]; /* [in, out][block, pass] */
+};
+/* As eng_table_foreach, each entry whole (pfctl -T show -v). */
+int eng_table_foreach_entry(const struct engine *eng, int t,
+                            int (*fn)(void *arg, const struct eng_table_entry *e), void *arg);
+/* `table <t> counters`: its entries count the packets and bytes their
+ * rules pass and block, by direction (pf's pfr_update_stats). Set before
+ * entries are added (ENG_EEXIST otherwise). */
+int eng_table_set_counters(struct engine *eng, int t, bool on);
 /* pfctl -T expire SECS: removes the entries added or zeroed more than secs
  * seconds before now_ns. Returns how many, or ENG_E*. */
 int eng_table_expire(struct engine *eng, int t, uint32_t secs, uint64_t now_ns);
-/* pfctl -T zero: every entry's time becomes now_ns. Returns the entries. */
+/* pfctl -T zero: every entry's time becomes now_ns, its counters 0. Returns the entries. */
 int eng_table_zero(struct engine *eng, int t, uint64_t now_ns);
 /* Calls fn for each entry (pfctl -T show), v4 then v6, in address order;
  * stops early and returns fn's value if it is nonzero. */

@@ -15,6 +15,22 @@ static void count_state(struct pf_state *s, const struct eng_pdesc *pd)
         s->bytes[d] += pd->pd_tot;
 }
 
+/* pf's pfr_update_stats for the rule that decided: a `counters` table it
+ * names counts the packet in the entry that matched (a reply of a state
+ * has its source and destination the other way round). */
+static void table_account(struct engine *eng, const struct eng_rule *r, const struct eng_pdesc *pd,
+                          bool reply)
+{
+        int out = pd->pd_dir == ENG_DIR_OUT, pass = r->r_action == ENG_A_PASS;
+
+        if (r->r_src.ra_type != ENG_AT_TABLE && r->r_dst.ra_type != ENG_AT_TABLE)
+                return;
+        eng_table_account(eng, &r->r_src, pd->pd_af, reply ? &pd->pd_dst : &pd->pd_src, out, pass,
+                          pd->pd_tot);
+        eng_table_account(eng, &r->r_dst, pd->pd_af, reply ? &pd->pd_src : &pd->pd_dst, out, pass,
+                          pd->pd_tot);
+}
+
 static void state_rule_count(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd,
                              struct eng_verdict *v)
 {
@@ -26,6 +42,7 @@ static void state_rule_count(struct engine *eng, struct pf_state *s, struct eng_
 
                 r->r_cnt.rc_packets[d]++;
                 r->r_cnt.rc_bytes[d] += pd->pd_tot;
+                table_account(eng, r, pd, pd->pd_dir != s->direction);
                 v->rule = s->rule;
                 if (s->flags & ENG_SF_LOGALL)
                         eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, r->r_nr);
@@ -199,6 +216,14 @@ void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v
         if (r < 0) {
                 by_rules = true;
                 r = eng_eval_rules(eng, pd, v);
+                if (v->rule != ENG_NIL && v->rule < eng_active(eng)->n) {
+                        const struct eng_rule *rr = &eng_active(eng)->rules[v->rule];
+
+                        /* as pf: what a pass rule let through, or a block rule stopped */
+                        if ((rr->r_action == ENG_A_PASS && r == ENG_PASS) ||
+                            rr->r_action == ENG_A_BLOCK)
+                                table_account(eng, rr, pd, false);
+                }
         }
         v->action = r;
         /* Like pf: a rule match counts as "match"; a state pass counts

@@ -549,8 +549,10 @@ ext = "wan"
 int = "lan"
 set loginterface lan
 table <bad> persist { 10.77.0.1 }
+table <lanhosts> counters { 192.168.1.10 }
 block all
 pass in on $int inet proto udp from $int:network to any keep state label "udp-out"
+pass in on $int inet proto udp from <lanhosts> to any port 7 keep state
 pass out on $ext inet keep state
 EOP
 "$moat" -c "$conf" pfctl -f "$tmp/ctl.conf" || fail "ruleset swap refused"
@@ -583,7 +585,7 @@ import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 0))
 for i in range(int(sys.argv[2])):
-    s.sendto(b"x", ("198.51.100.254", 9))' "$1" "$2"
+    s.sendto(b"x", ("198.51.100.254", int(sys.argv[3])))' "$1" "$2" "${3:-9}"
 }
 nstates() { "$moat" -c "$conf" pfctl -s states | awk -v h=" $1:" 'index($0, h) { n++ } END { print n + 0 }'; }
 udp_from 192.168.1.10 5
@@ -645,6 +647,16 @@ sleep 3
 "$moat" -c "$conf" pfctl -t bad -T show -v | grep -q "^	Cleared:     [A-Z][a-z][a-z] " ||
 	fail "-T show -v: $("$moat" -c "$conf" pfctl -t bad -T show -v 2>&1)"
 echo "ok: -T replace and -T expire leave exactly the addresses they should"
+# a `counters` table: its entry counts what its rule passed, by direction
+udp_from 192.168.1.10 3 7
+"$moat" -c "$conf" pfctl -t lanhosts -T show -v >"$tmp/tv"
+grep -q "^	In/Pass:     \[ Packets: 3  *Bytes: [1-9]" "$tmp/tv" ||
+	fail "-T show -v of a counters table: $(cat "$tmp/tv")"
+"$moat" -c "$conf" pfctl -t bad -T show -v | grep -q "In/Pass" &&
+	fail "-T show -v shows counters of a table without them"
+"$moat" -c "$conf" pfctl -s Tables -v | grep -qx -e "$(printf -- '--a---C\tlanhosts')" ||
+	fail "-s Tables -v: $("$moat" -c "$conf" pfctl -s Tables -v)"
+echo "ok: -T show -v: <lanhosts> counters 3 packets passed in for 192.168.1.10"
 
 # The other listings, in pfctl's forms and order.
 "$moat" -c "$conf" pfctl -s timeouts | grep -qx "tcp.first                   120s" || fail "-s timeouts"

@@ -257,6 +257,117 @@ static void t_table_expire_zero(void **st)
         h_free(h);
 }
 
+struct tstats {
+        uint32_t n;
+        struct eng_table_entry e[4];
+};
+
+static int collect_entry(void *arg, const struct eng_table_entry *e)
+{
+        struct tstats *t = arg;
+
+        if (t->n < 4)
+                t->e[t->n++] = *e;
+        return 0;
+}
+
+/* A `counters` table: the entry a packet matched counts it, by direction
+ * and verdict; a state's replies count in the same entry. */
+static void t_table_counters(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r[3];
+        struct eng_addr a;
+        struct tstats ts;
+        uint8_t f[2048];
+        uint32_t n;
+        int t;
+
+        (void)st;
+        t = eng_table_define(h->eng, "lan_hosts");
+        assert_int_equal(eng_table_set_counters(h->eng, t, true), ENG_OK);
+        pb_addr(&a, 4, CLI);
+        assert_int_equal(eng_table_add(h->eng, t, 4, &a, 32, false), 0);
+        pb_addr(&a, 4, "192.168.1.0");
+        assert_int_equal(eng_table_add(h->eng, t, 4, &a, 24, false), 0);
+        /* entries exist: counting cannot be switched now */
+        assert_int_equal(eng_table_set_counters(h->eng, t, false), ENG_EEXIST);
+        r[0] = h_rule(ENG_A_BLOCK, 0, 0);
+        r[1] = h_rule(ENG_A_PASS, ENG_DIR_IN, 0);
+        r[1].r_ifindex = H_LAN;
+        r[1].r_src.ra_type = ENG_AT_TABLE;
+        r[1].r_src.ra_table = (uint16_t)t;
+        r[2] = h_rule(ENG_A_PASS, ENG_DIR_OUT, 0);
+        h_load(h, r, 3);
+        h_learn_defaults(h);
+        assert_int_equal(udp_in(h, CLI, SRV, 5000), 1);
+        n = h_udp(f, 1, 4, SRV, CLI, 53, 5000, 10); /* the reply, out on lan */
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        assert_int_equal(udp_in(h, CLI2, SRV, 5000), 1);
+        memset(&ts, 0, sizeof(ts));
+        eng_table_foreach_entry(h->eng, t, collect_entry, &ts);
+        assert_int_equal(ts.n, 2);
+        /* address order: 192.168.1.0/24, then 192.168.1.10 */
+        assert_int_equal(ts.e[0].te_plen, 24);
+        assert_true(ts.e[0].te_counted && ts.e[1].te_counted);
+        assert_int_equal(ts.e[0].te_packets[0][1], 1); /* CLI2 in, passed */
+        assert_int_equal(ts.e[1].te_packets[0][1], 1); /* CLI in, passed */
+        assert_int_equal(ts.e[1].te_packets[1][1], 1); /* its reply out on lan */
+        assert_int_equal(ts.e[1].te_packets[0][0] + ts.e[1].te_packets[1][0], 0);
+        assert_true(ts.e[1].te_bytes[0][1] > 0);
+        /* -T zero clears them */
+        eng_table_zero(h->eng, t, h->now);
+        memset(&ts, 0, sizeof(ts));
+        eng_table_foreach_entry(h->eng, t, collect_entry, &ts);
+        assert_int_equal(ts.e[1].te_packets[0][1] + ts.e[1].te_packets[1][1], 0);
+        h_free(h);
+}
+
+/* When the counters run out, entries go without (pf's NOCOUNT); freed
+ * ones are given again. */
+static void t_table_counters_limit(void **st)
+{
+        struct eng_config c = {.ec_seed = 1, .ec_max_table_counters = 1};
+        struct harness *h = h_new(&c);
+        struct eng_addr a, b;
+        struct tstats ts;
+        int t, u;
+
+        (void)st;
+        t = eng_table_define(h->eng, "t");
+        u = eng_table_define(h->eng, "plain");
+        eng_table_set_counters(h->eng, t, true);
+        pb_addr(&a, 4, "10.0.0.1");
+        pb_addr(&b, 4, "10.0.0.2");
+        eng_table_add(h->eng, t, 4, &a, 32, false);
+        eng_table_add(h->eng, t, 4, &b, 32, false);
+        eng_table_add(h->eng, u, 4, &a, 32, false);
+        memset(&ts, 0, sizeof(ts));
+        eng_table_foreach_entry(h->eng, t, collect_entry, &ts);
+        assert_true(ts.e[0].te_counted);
+        assert_false(ts.e[1].te_counted);
+        memset(&ts, 0, sizeof(ts));
+        eng_table_foreach_entry(h->eng, u, collect_entry, &ts);
+        assert_false(ts.e[0].te_counted);
+        /* deleting the counted one gives its counters back, also when its
+         * node stays in the trie (10.0.0.0/31 leads to 10.0.0.1 below it) */
+        assert_int_equal(eng_table_del(h->eng, t, 4, &a, 32), 0);
+        assert_int_equal(eng_table_del(h->eng, t, 4, &b, 32), 0);
+        pb_addr(&b, 4, "10.0.0.0");
+        eng_table_add(h->eng, t, 4, &b, 31, false);
+        eng_table_add(h->eng, t, 4, &a, 32, false);
+        assert_int_equal(eng_table_del(h->eng, t, 4, &b, 31), 0);
+        pb_addr(&b, 4, "10.0.0.2");
+        eng_table_add(h->eng, t, 4, &b, 32, false);
+        memset(&ts, 0, sizeof(ts));
+        eng_table_foreach_entry(h->eng, t, collect_entry, &ts);
+        assert_int_equal(ts.n, 2);
+        assert_false(ts.e[0].te_counted); /* 10.0.0.1: none were left when it came */
+        assert_true(ts.e[1].te_counted);  /* 10.0.0.2: the /31's */
+        h_free(h);
+}
+
 static void t_rule_counters_clear(void **st)
 {
         struct harness *h = h_statefw(ENG_KEEP_STATE, NULL);
@@ -292,6 +403,8 @@ int main(void)
             cmocka_unit_test(t_disable_enable),
             cmocka_unit_test(t_kill_net),
             cmocka_unit_test(t_kill_nat),
+            cmocka_unit_test(t_table_counters),
+            cmocka_unit_test(t_table_counters_limit),
             cmocka_unit_test(t_kill_rule_and_id),
             cmocka_unit_test(t_src_kill),
             cmocka_unit_test(t_table_expire_zero),

@@ -41,15 +41,24 @@ struct tshow {
         uint64_t wall_s; /* the engine's seconds to the epoch's */
 };
 
-static int tshow_line(void *arg, int af, const struct eng_addr *a, uint8_t plen, bool neg,
-                      uint32_t tzero)
+/* pfctl's print_astats: the counters only for an entry that has them
+ * (pf: a table without `counters` answers NOCOUNT). */
+static int tshow_line(void *arg, const struct eng_table_entry *e)
 {
+        static const char *const text[2][2] = {{"In/Block:", "In/Pass:"},
+                                               {"Out/Block:", "Out/Pass:"}};
         struct tshow *t = arg;
 
-        addrx(t->o, ' ', af, a, plen, neg);
-        if (t->verbose)
-                fwctl_say(t->o, "\tCleared:     %llu\n", (unsigned long long)(t->wall_s + tzero));
-        return t->o->len >= FWCTL_RESP_MAX - 256;
+        addrx(t->o, ' ', e->te_af, &e->te_addr, e->te_plen, e->te_neg);
+        if (!t->verbose)
+                return t->o->len >= FWCTL_RESP_MAX - 256;
+        fwctl_say(t->o, "\tCleared:     %llu\n", (unsigned long long)(t->wall_s + e->te_tzero));
+        for (int d = 0; e->te_counted && d < 2; d++)
+                for (int op = 0; op < 2; op++)
+                        fwctl_say(t->o, "\t%-12s [ Packets: %-18llu Bytes: %-18llu ]\n",
+                                  text[d][op], (unsigned long long)e->te_packets[d][op],
+                                  (unsigned long long)e->te_bytes[d][op]);
+        return t->o->len >= FWCTL_RESP_MAX - 512;
 }
 
 struct expired {
@@ -57,13 +66,12 @@ struct expired {
         uint32_t cutoff; /* as eng_table_expire(): zeroed before this */
 };
 
-static int expired_line(void *arg, int af, const struct eng_addr *a, uint8_t plen, bool neg,
-                        uint32_t tzero)
+static int expired_line(void *arg, const struct eng_table_entry *te)
 {
         struct expired *e = arg;
 
-        if (tzero < e->cutoff)
-                addrx(e->fb, 'D', af, a, plen, neg);
+        if (te->te_tzero < e->cutoff)
+                addrx(e->fb, 'D', te->te_af, &te->te_addr, te->te_plen, te->te_neg);
         return e->fb->len >= e->fb->cap - 256;
 }
 
@@ -79,7 +87,7 @@ static void table_expire(struct fwctl_out *o, struct engine *eng, int ti,
 
         fbuf[0] = '\0';
         if (t->verbose && t->secs <= now_s)
-                eng_table_foreach_tzero(eng, ti, expired_line, &e);
+                eng_table_foreach_entry(eng, ti, expired_line, &e);
         n = eng_table_expire(eng, ti, t->secs, now);
         fwctl_say(o, "%d/%d addresses expired.\n\f%s", n, n, fbuf);
 }
@@ -260,7 +268,7 @@ void fwctl_table(struct fwctl_out *o, struct fwctl_server *c, struct engine *eng
                 struct tshow ts = {o, t.verbose, c->wall_base / 1000000000ull};
 
                 fwctl_say(o, "\f");
-                eng_table_foreach_tzero(eng, ti, tshow_line, &ts);
+                eng_table_foreach_entry(eng, ti, tshow_line, &ts);
                 return;
         }
         case FWCTL_T_FLUSH:
