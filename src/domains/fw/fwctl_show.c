@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "fwctl_int.h"
-#include "moat/guest.h"
 
 /* The longest run of zero 16-bit groups (two or more) becomes "::". */
 static void addr6(char *b, unsigned n, const struct eng_addr *a)
