@@ -104,7 +104,21 @@ struct eng_stats {
         uint64_t es_src_inserts;
         uint64_t es_src_removals;
         uint64_t es_overload; /* sources put in an overload table */
+        uint64_t es_lcnt[7];  /* pf's limit counters, by enum eng_lcnt */
 };
+
+/* Which limit refused what, as pf's LCNT_* counters (pfctl -s info -v). */
+enum eng_lcnt {
+        ENG_LCNT_STATES = 0,     /* a rule's max states */
+        ENG_LCNT_SRCSTATES,      /* max-src-states */
+        ENG_LCNT_SRCNODES,       /* max-src-nodes */
+        ENG_LCNT_SRCCONN,        /* max-src-conn */
+        ENG_LCNT_SRCCONNRATE,    /* max-src-conn-rate */
+        ENG_LCNT_OVERLOAD_TABLE, /* a source put in an overload table */
+        ENG_LCNT_OVERLOAD_FLUSH, /* overload ... flush: the source's states killed */
+        ENG_LCNT_NUM
+};
+_Static_assert(ENG_LCNT_NUM == 7, "es_lcnt holds every limit counter");
 
 /* Limits and seed, fixed at init. Zero fields take the defaults given. */
 struct eng_config {

@@ -234,6 +234,7 @@ static inline int keep_state(struct engine *eng, struct eng_pdesc *pd, struct en
         int res;
 
         if (r && r->r_max_states && r->r_cnt.rc_states_cur >= r->r_max_states) {
+                eng->st.es_lcnt[ENG_LCNT_STATES]++;
                 v->reason = ENG_RES_MAXSTATES;
                 return ENG_DROP;
         }

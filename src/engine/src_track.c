@@ -117,8 +117,10 @@ int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const 
                      false);
         if (!n) {
                 /* a new source: max-src-nodes, then set limit src-nodes */
-                if (r->r_max_src_nodes && r->r_cnt.rc_src_nodes >= r->r_max_src_nodes)
+                if (r->r_max_src_nodes && r->r_cnt.rc_src_nodes >= r->r_max_src_nodes) {
+                        eng->st.es_lcnt[ENG_LCNT_SRCNODES]++;
                         return ENG_RES_SRCLIMIT;
+                }
                 n = src_find(eng, pd->pd_af, &pd->pd_src,
                              (r->r_srctrack & ENG_ST_RULE) ? ridx : ENG_NIL, true);
                 if (!n)
@@ -126,8 +128,10 @@ int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const 
                 n->owner = ridx;
                 ((struct eng_rule *)r)->r_cnt.rc_src_nodes++;
         }
-        if (r->r_max_src_states && n->states >= r->r_max_src_states)
+        if (r->r_max_src_states && n->states >= r->r_max_src_states) {
+                eng->st.es_lcnt[ENG_LCNT_SRCSTATES]++;
                 return ENG_RES_SRCLIMIT;
+        }
         n->states++;
         s->srcnode = (uint32_t)(n - eng->srcnodes);
         s->flags |= ENG_SF_SRC;
@@ -206,27 +210,34 @@ bool eng_src_conn(struct engine *eng, struct pf_state *s)
         n = &eng->srcnodes[s->srcnode];
         s->flags |= ENG_SF_CONN;
         n->conn++;
-        if (r->r_max_src_conn && n->conn > r->r_max_src_conn)
+        if (r->r_max_src_conn && n->conn > r->r_max_src_conn) {
+                eng->st.es_lcnt[ENG_LCNT_SRCCONN]++;
                 over = true;
+        }
         if (r->r_max_src_conn_rate && r->r_max_src_conn_secs) {
                 /* a fixed window of r_max_src_conn_secs seconds */
                 if (eng->now_s - n->rate_start_s >= r->r_max_src_conn_secs) {
                         n->rate_start_s = eng->now_s;
                         n->rate_count = 0;
                 }
-                if (++n->rate_count > r->r_max_src_conn_rate)
+                if (++n->rate_count > r->r_max_src_conn_rate) {
+                        eng->st.es_lcnt[ENG_LCNT_SRCCONNRATE]++;
                         over = true;
+                }
         }
         if (!over)
                 return false;
         if (r->r_overload_table) {
                 if (eng_table_add(eng, r->r_overload_table - 1, n->af, &n->addr,
-                                  n->af == 4 ? 32 : 128, false) == ENG_OK)
+                                  n->af == 4 ? 32 : 128, false) == ENG_OK) {
                         eng->st.es_overload++;
+                        eng->st.es_lcnt[ENG_LCNT_OVERLOAD_TABLE]++;
+                }
         }
         if (r->r_srctrack & (ENG_ST_OVL_FLUSH | ENG_ST_OVL_ALL)) {
                 struct eng_srcnode copy = *n;
 
+                eng->st.es_lcnt[ENG_LCNT_OVERLOAD_FLUSH]++;
                 flush_source(eng, &copy, (r->r_srctrack & ENG_ST_OVL_ALL) != 0);
         } else {
                 eng_state_remove(eng, s);

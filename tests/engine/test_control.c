@@ -368,6 +368,46 @@ static void t_table_counters_limit(void **st)
         h_free(h);
 }
 
+static uint64_t lcnt(struct harness *h, int which)
+{
+        struct eng_stats s;
+
+        eng_stats_get(h->eng, &s);
+        return s.es_lcnt[which];
+}
+
+/* pfctl -s info -v's limit counters: each limit counts what it refused. */
+static void t_limit_counters(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r = h_rule(ENG_A_PASS, ENG_DIR_IN, 0);
+
+        (void)st;
+        r.r_ifindex = H_LAN;
+        r.r_max_states = 1;
+        h_load(h, &r, 1);
+        h_learn_defaults(h);
+        assert_int_equal(udp_in(h, CLI, SRV, 5000), 1);
+        assert_int_equal(udp_in(h, CLI, SRV, 5001), 0);
+        assert_int_equal(lcnt(h, ENG_LCNT_STATES), 1);
+        r.r_max_states = 0;
+        r.r_srctrack = ENG_ST_ON | ENG_ST_RULE;
+        r.r_max_src_states = 1;
+        r.r_max_src_nodes = 1;
+        h_load(h, &r, 1);
+        eng_state_flush(h->eng);
+        assert_int_equal(udp_in(h, CLI, SRV, 5002), 1);
+        assert_int_equal(udp_in(h, CLI, SRV, 5003), 0);
+        assert_int_equal(lcnt(h, ENG_LCNT_SRCSTATES), 1);
+        assert_int_equal(udp_in(h, CLI2, SRV, 5000), 0);
+        assert_int_equal(lcnt(h, ENG_LCNT_SRCNODES), 1);
+        assert_int_equal(lcnt(h, ENG_LCNT_STATES), 1);
+        /* -F info clears them with the rest */
+        eng_status_clear(h->eng);
+        assert_int_equal(lcnt(h, ENG_LCNT_SRCNODES), 0);
+        h_free(h);
+}
+
 static void t_rule_counters_clear(void **st)
 {
         struct harness *h = h_statefw(ENG_KEEP_STATE, NULL);
@@ -405,6 +445,7 @@ int main(void)
             cmocka_unit_test(t_kill_nat),
             cmocka_unit_test(t_table_counters),
             cmocka_unit_test(t_table_counters_limit),
+            cmocka_unit_test(t_limit_counters),
             cmocka_unit_test(t_kill_rule_and_id),
             cmocka_unit_test(t_src_kill),
             cmocka_unit_test(t_table_expire_zero),

@@ -73,17 +73,16 @@ static void counter(struct fwctl_out *o, const char *name, uint64_t v, uint64_t 
 
 static void info_limits(struct fwctl_out *o, const struct eng_stats *st, uint64_t secs)
 {
-        /* pf's LCNT_NAMES: the engine counts source-limit drops as one reason
-         * (Counters, src-limit) and overload insertions; the rest stay 0 */
-        static const char *const lcnt[] = {"max states per rule", "max-src-states", "max-src-nodes",
-                                           "max-src-conn", "max-src-conn-rate"};
-        unsigned i;
+        /* pf's LCNT_NAMES, those the engine counts by enum eng_lcnt; it has
+         * no syncookies, whose counters stay 0 */
+        static const char *const lcnt[ENG_LCNT_NUM] = {
+            "max states per rule",  "max-src-states",    "max-src-nodes",
+            "max-src-conn",         "max-src-conn-rate", "overload table insertion",
+            "overload flush states"};
 
         fwctl_say(o, "Limit Counters\n");
-        for (i = 0; i < sizeof(lcnt) / sizeof(lcnt[0]); i++)
-                counter(o, lcnt[i], 0, secs);
-        counter(o, "overload table insertion", st->es_overload, secs);
-        counter(o, "overload flush states", 0, secs);
+        for (int i = 0; i < ENG_LCNT_NUM; i++)
+                counter(o, lcnt[i], st->es_lcnt[i], secs);
         counter(o, "synfloods detected", 0, secs);
         counter(o, "syncookies sent", 0, secs);
         counter(o, "syncookies validated", 0, secs);
