@@ -297,6 +297,7 @@ struct eng_srcnode {
         uint32_t rate_start_s, rate_count; /* max-src-conn-rate window */
         uint32_t expire_s;                 /* with no states left: kept until then (src.track) */
         uint32_t creation_s;
+        uint64_t packets[2], bytes[2]; /* its states' ([0] from the source), -s Sources -v */
 };
 /* Ties a new state to its source node; 0 or the reason to refuse it. */
 int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const struct eng_rule *r,
@@ -686,6 +687,15 @@ static inline uint32_t eng_random32(struct engine *eng)
                 r = (uint32_t)eng_random(eng);
         while (r <= 1);
         return r;
+}
+/* A state's packet counts on its source node too (pf_counters_inc). */
+static inline void eng_src_count(struct engine *eng, const struct pf_state *s, int d,
+                                 uint32_t bytes)
+{
+        if (s->flags & ENG_SF_SRC) {
+                eng->srcnodes[s->srcnode].packets[d]++;
+                eng->srcnodes[s->srcnode].bytes[d] += bytes;
+        }
 }
 static inline void eng_drop(struct engine *eng, int reason)
 {

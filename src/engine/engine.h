@@ -426,6 +426,7 @@ struct eng_src_info {
         uint32_t sn_rate_count, sn_rate_secs; /* max-src-conn-rate window */
         uint32_t sn_rulenr;                   /* the filter rule's number, 0xffffffff none */
         uint32_t sn_age_s, sn_expires_s;      /* expires: only without states */
+        uint64_t sn_packets, sn_bytes;        /* its states', both ways */
 };
 void eng_src_foreach(const struct engine *eng, uint64_t now_ns,
                      int (*fn)(void *arg, const struct eng_src_info *si), void *arg);

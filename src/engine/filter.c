@@ -7,12 +7,13 @@
 #include "eng_internal.h"
 #include "eng_cksum.h"
 
-static void count_state(struct pf_state *s, const struct eng_pdesc *pd)
+static void count_state(struct engine *eng, struct pf_state *s, const struct eng_pdesc *pd)
 {
         int d = pd->pd_dir == s->direction ? 0 : 1;
 
         s->packets[d]++;
         s->bytes[d] += pd->pd_tot;
+        eng_src_count(eng, s, d, pd->pd_tot);
 }
 
 /* pf's pfr_update_stats for the rule that decided: a `counters` table it
@@ -120,7 +121,7 @@ static int test_icmp_error(struct engine *eng, struct eng_pdesc *pd, struct eng_
         }
         if (s->flags & ENG_SF_TWOKEYS)
                 eng_nat_icmp_error(pd, &in, s);
-        count_state(s, pd);
+        count_state(eng, s, pd);
         state_rule_count(eng, s, pd, v);
         return ENG_PASS;
 }
@@ -191,7 +192,7 @@ static int test_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdi
         }
         if (s->flags & ENG_SF_TWOKEYS)
                 eng_nat_from_state(pd, s);
-        count_state(s, pd);
+        count_state(eng, s, pd);
         state_rule_count(eng, s, pd, v);
         return ENG_PASS;
 }

@@ -94,6 +94,8 @@ void eng_src_foreach(const struct engine *eng, uint64_t now_ns,
                 si.sn_states = n->states;
                 si.sn_conn = n->conn;
                 si.sn_rate_count = n->rate_count;
+                si.sn_packets = n->packets[0] + n->packets[1];
+                si.sn_bytes = n->bytes[0] + n->bytes[1];
                 si.sn_rulenr = 0xffffffffu;
                 if (n->generation == eng->generation && n->owner < b->n) {
                         si.sn_rulenr = b->rules[n->owner].r_nr;

@@ -172,6 +172,8 @@ static int count_src(void *arg, const struct eng_src_info *si)
         assert_int_equal(si->sn_af, 4);
         assert_int_equal(si->sn_states, 1);
         assert_int_equal(si->sn_rulenr, 0);
+        assert_int_equal(si->sn_packets, 1); /* the datagram that made its state */
+        assert_true(si->sn_bytes > 0);
         (*n)++;
         return 0;
 }

@@ -257,7 +257,8 @@ static int source_line(void *arg, const struct eng_src_info *si)
                         hms(exp, sizeof(exp), si->sn_expires_s);
                         fwctl_say(o, ", expires in %s", exp);
                 }
-                fwctl_say(o, ", %llu pkts, %llu bytes", 0ull, 0ull);
+                fwctl_say(o, ", %llu pkts, %llu bytes", (unsigned long long)si->sn_packets,
+                          (unsigned long long)si->sn_bytes);
                 if (si->sn_rulenr != 0xffffffffu)
                         fwctl_say(o, ", filter rule %u", si->sn_rulenr);
                 fwctl_say(o, "\n");
