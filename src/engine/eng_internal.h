@@ -303,8 +303,10 @@ struct eng_srcnode {
 int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const struct eng_rule *r,
                    const struct eng_pdesc *pd);
 void eng_src_detach(struct engine *eng, struct pf_state *s);
-/* Unlinks and frees a node (no state may still point to it). */
+/* Unlinks and frees a node (no state may still point to it). A tracked
+ * state's packet counts on its node too (pf_counters_inc). */
 void eng_src_free(struct engine *eng, struct eng_srcnode *n);
+void eng_src_count(struct engine *eng, const struct pf_state *s, int d, uint32_t bytes);
 /* Frees source nodes whose src.track time ran out, `budget` looked at. */
 void eng_src_purge(struct engine *eng, uint32_t budget);
 /* A tracked TCP state completed its handshake: count it; true if the
@@ -382,10 +384,7 @@ struct eng_rnode {
         uint32_t tzero; /* the prefix's: when added or zeroed (seconds), for -T expire */
         uint32_t cnt;   /* its counters in tcounts, + 1; 0: none (no `counters`, or none left) */
 };
-/* A `counters` table entry's (pf's pfr_kcounters): [in, out][block, pass]. */
-struct eng_tcount {
-        uint64_t packets[2][2], bytes[2][2];
-};
+#define ENG_TCOUNT_SIZE 64 /* struct eng_tcount (table_lpm.c): a `counters` entry's */
 struct eng_table {
         char name[ENG_TABLE_NAMSZ];
         uint32_t root[2]; /* [v4, v6] */
@@ -394,8 +393,7 @@ struct eng_table {
         bool counters; /* `counters`: its entries count what their rules pass and block */
 };
 bool eng_table_match(const struct engine *eng, uint32_t t, int af, const struct eng_addr *a);
-/* pf's pfr_update_stats: a rule naming table t as an address decided a
- * packet; the entry a matched (if any, of a `counters` table) counts it. */
+/* pfr_update_stats: a rule naming a `counters` table decided; a's entry counts it. */
 void eng_table_account(struct engine *eng, const struct eng_rule_addr *ra, int af,
                        const struct eng_addr *a, int out, int pass, uint32_t bytes);
 
@@ -624,8 +622,7 @@ struct engine {
         uint32_t rnode_hwm; /* as state_hwm */
         uint32_t rnode_used;
         struct eng_tcount *tcounts;
-        uint32_t tcount_free; /* recycled, chained through packets[0][0] */
-        uint32_t tcount_hwm;  /* as state_hwm */
+        uint32_t tcount_free, tcount_hwm; /* chained through packets[0][0]; as state_hwm */
 
         /* fragments */
         struct eng_fragq *fragq;
@@ -687,15 +684,6 @@ static inline uint32_t eng_random32(struct engine *eng)
                 r = (uint32_t)eng_random(eng);
         while (r <= 1);
         return r;
-}
-/* A state's packet counts on its source node too (pf_counters_inc). */
-static inline void eng_src_count(struct engine *eng, const struct pf_state *s, int d,
-                                 uint32_t bytes)
-{
-        if (s->flags & ENG_SF_SRC) {
-                eng->srcnodes[s->srcnode].packets[d]++;
-                eng->srcnodes[s->srcnode].bytes[d] += bytes;
-        }
 }
 static inline void eng_drop(struct engine *eng, int reason)
 {

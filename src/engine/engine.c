@@ -76,7 +76,7 @@ static size_t layout(struct engine *eng, uint8_t *base, const struct eng_config 
         CARVE(eng->bank[1].evals, (size_t)c->ec_max_rules * 8);
         CARVE(eng->tables, (size_t)c->ec_max_tables * sizeof(struct eng_table));
         CARVE(eng->rnodes, (size_t)c->ec_max_table_nodes * sizeof(struct eng_rnode));
-        CARVE(eng->tcounts, (size_t)c->ec_max_table_counters * sizeof(struct eng_tcount));
+        CARVE(eng->tcounts, (size_t)c->ec_max_table_counters * ENG_TCOUNT_SIZE);
         CARVE(eng->fragq, (size_t)c->ec_max_frag_queues * sizeof(struct eng_fragq));
         CARVE(fragbufs, (size_t)c->ec_max_frag_queues * ENG_FRAGBUF);
         CARVE(eng->frag_out, ENG_FRAGBUF);

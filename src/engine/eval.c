@@ -254,7 +254,8 @@ static inline int keep_state(struct engine *eng, struct eng_pdesc *pd, struct en
                 return ENG_DROP;
         }
         state_start(eng, s, r, pd);
-        eng_src_count(eng, s, 0, pd->pd_tot);
+        if (s->flags & ENG_SF_SRC)
+                eng_src_count(eng, s, 0, pd->pd_tot);
         if (r && r->r_keep == ENG_KEEP_SYNPROXY && pd->pd_proto == ENG_PROTO_TCP &&
             pd->pd_dir == ENG_DIR_IN &&
             (pd->pd_tcpflags & (ENG_TH_SYN | ENG_TH_ACK)) == ENG_TH_SYN) {

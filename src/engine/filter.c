@@ -13,7 +13,8 @@ static void count_state(struct engine *eng, struct pf_state *s, const struct eng
 
         s->packets[d]++;
         s->bytes[d] += pd->pd_tot;
-        eng_src_count(eng, s, d, pd->pd_tot);
+        if (s->flags & ENG_SF_SRC)
+                eng_src_count(eng, s, d, pd->pd_tot);
 }
 
 /* pf's pfr_update_stats for the rule that decided: a `counters` table it

@@ -138,6 +138,12 @@ int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const 
         return 0;
 }
 
+void eng_src_count(struct engine *eng, const struct pf_state *s, int d, uint32_t bytes)
+{
+        eng->srcnodes[s->srcnode].packets[d]++;
+        eng->srcnodes[s->srcnode].bytes[d] += bytes;
+}
+
 void eng_src_detach(struct engine *eng, struct pf_state *s)
 {
         struct eng_srcnode *n;

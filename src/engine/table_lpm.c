@@ -7,6 +7,12 @@
  */
 #include "eng_internal.h"
 
+/* A `counters` entry's counters (pf's pfr_kcounters): [in, out][block, pass]. */
+struct eng_tcount {
+        uint64_t packets[2][2], bytes[2][2];
+};
+_Static_assert(sizeof(struct eng_tcount) == ENG_TCOUNT_SIZE, "engine.c carves this size");
+
 static inline int bit_at(const struct eng_addr *a, int i)
 {
         return (a->ea_b[i >> 3] >> (7 - (i & 7))) & 1;
