@@ -556,14 +556,15 @@ pass in on $int inet proto udp from <lanhosts> to any port 7 keep state
 pass out on $ext inet keep state
 EOP
 "$moat" -c "$conf" pfctl -f "$tmp/ctl.conf" || fail "ruleset swap refused"
-"$moat" -c "$conf" pfctl -F states 2>/dev/null
+"$moat" -c "$conf" pfctl -F states 2>/dev/null || fail "pfctl -F states"
 if ip netns exec "$lan" ping -n -c 1 -W 1 198.51.100.254 >/dev/null; then
 	fail "a ping got through block all"
 fi
 "$moat" -c "$conf" pfctl -d 2>"$tmp/msg" || fail "pfctl -d: $(cat "$tmp/msg")"
 [ "$(cat "$tmp/msg")" = "pf disabled" ] || fail "pfctl -d said: $(cat "$tmp/msg")"
-"$moat" -c "$conf" pfctl -s info | head -1 | grep -q "^Status: Disabled for 0 days" ||
-	fail "-s info after -d: $("$moat" -c "$conf" pfctl -s info | head -1)"
+"$moat" -c "$conf" pfctl -s info >"$tmp/info" || fail "-s info after -d"
+head -1 "$tmp/info" | grep -q "^Status: Disabled for 0 days" ||
+	fail "-s info after -d: $(head -1 "$tmp/info")"
 ip netns exec "$lan" ping -n -c 1 -W 2 198.51.100.254 >/dev/null || fail "pfctl -d: the ping is still blocked"
 "$moat" -c "$conf" pfctl -d 2>"$tmp/msg" && fail "a second -d succeeded"
 grep -q "pf not enabled" "$tmp/msg" || fail "a second -d said: $(cat "$tmp/msg")"
@@ -574,8 +575,9 @@ if ip netns exec "$lan" ping -n -c 1 -W 1 198.51.100.254 >/dev/null; then
 fi
 "$moat" -c "$conf" pfctl -e 2>"$tmp/msg" && fail "a second -e succeeded"
 grep -q "pf already enabled" "$tmp/msg" || fail "a second -e said: $(cat "$tmp/msg")"
-"$moat" -c "$conf" pfctl -s info | head -1 | grep -q "^Status: Enabled for 0 days" ||
-	fail "-s info after -e: $("$moat" -c "$conf" pfctl -s info | head -1)"
+"$moat" -c "$conf" pfctl -s info >"$tmp/info" || fail "-s info after -e"
+head -1 "$tmp/info" | grep -q "^Status: Enabled for 0 days" ||
+	fail "-s info after -e: $(head -1 "$tmp/info")"
 echo "ok: pfctl -d lets a blocked ping through, -e blocks it again; a second -d/-e is an error"
 
 # UDP from two lan addresses: each makes a state in on lan and out on wan.
@@ -587,7 +589,11 @@ s.bind((sys.argv[1], 0))
 for i in range(int(sys.argv[2])):
     s.sendto(b"x", ("198.51.100.254", int(sys.argv[3])))' "$1" "$2" "${3:-9}"
 }
-nstates() { "$moat" -c "$conf" pfctl -s states | awk -v h=" $1:" 'index($0, h) { n++ } END { print n + 0 }'; }
+# (prints nothing when pfctl fails, and the [ -eq ] it feeds fails)
+nstates() {
+	"$moat" -c "$conf" pfctl -s states >"$tmp/st" || return 1
+	awk -v h=" $1:" 'index($0, h) { n++ } END { print n + 0 }' "$tmp/st"
+}
 udp_from 192.168.1.10 5
 udp_from 192.168.1.11 5
 n10=$(nstates 192.168.1.10)
@@ -599,12 +605,13 @@ n11=$(nstates 192.168.1.11)
 [ "$(nstates 192.168.1.10)" -eq 0 ] && [ "$(nstates 192.168.1.11)" -eq "$n11" ] ||
 	fail "after -k 192.168.1.10: $("$moat" -c "$conf" pfctl -s states)"
 echo "ok: pfctl -k 192.168.1.10 killed its 2 states and left 192.168.1.11's"
-"$moat" -c "$conf" pfctl -k 192.168.1.0/24 -k 198.51.100.9 2>"$tmp/msg"
+"$moat" -c "$conf" pfctl -k 192.168.1.0/24 -k 198.51.100.9 2>"$tmp/msg" || fail "-k NET -k HOST: $(cat "$tmp/msg")"
 [ "$(cat "$tmp/msg")" = "killed 0 states from 1 sources and 1 destinations" ] ||
 	fail "pfctl -k NET -k HOST said: $(cat "$tmp/msg")"
 "$moat" -c "$conf" pfctl -k label -k udp-out 2>"$tmp/msg" || fail "-k label: $(cat "$tmp/msg")"
 [ "$(cat "$tmp/msg")" = "killed 1 states" ] || fail "-k label said: $(cat "$tmp/msg")"
-"$moat" -c "$conf" pfctl -s states | grep -q "^lan " && fail "-k label left a state of rule udp-out"
+"$moat" -c "$conf" pfctl -s states >"$tmp/st" || fail "-s states after -k label"
+grep -q "^lan " "$tmp/st" && fail "-k label left a state of rule udp-out"
 id=$("$moat" -c "$conf" pfctl -s states -vv | sed -n 's/^   id: \([0-9a-f]*\) creatorid.*/\1/p' | head -1)
 [ -n "$id" ] || fail "-s states -vv shows no id: $("$moat" -c "$conf" pfctl -s states -vv)"
 "$moat" -c "$conf" pfctl -k id -k "$id" 2>"$tmp/msg" || fail "-k id: $(cat "$tmp/msg")"
@@ -614,9 +621,10 @@ echo "ok: pfctl -k label and -k id kill the states they name"
 
 # -s rules -v: the counters under each rule; -z zeroes them.
 counters() {
-	"$moat" -c "$conf" pfctl -s rules -v | awk -v want="$1" '
+	"$moat" -c "$conf" pfctl -s rules -v >"$tmp/rv" || return 1
+	awk -v want="$1" '
 		/^pass in on lan/ { hit = 1; next }
-		hit && /Evaluations:/ { for (i = 1; i < NF; i++) if ($i == want ":") print $(i + 1); exit }'
+		hit && /Evaluations:/ { for (i = 1; i < NF; i++) if ($i == want ":") print $(i + 1); exit }' "$tmp/rv"
 }
 udp_from 192.168.1.10 20
 p=$(counters Packets)
@@ -649,10 +657,11 @@ sleep 3
 echo "ok: -T replace and -T expire leave exactly the addresses they should"
 # a `counters` table: its entry counts what its rule passed, by direction
 udp_from 192.168.1.10 3 7
-"$moat" -c "$conf" pfctl -t lanhosts -T show -v >"$tmp/tv"
+"$moat" -c "$conf" pfctl -t lanhosts -T show -v >"$tmp/tv" || fail "-T show -v"
 grep -q "^	In/Pass:     \[ Packets: 3  *Bytes: [1-9]" "$tmp/tv" ||
 	fail "-T show -v of a counters table: $(cat "$tmp/tv")"
-"$moat" -c "$conf" pfctl -t bad -T show -v | grep -q "In/Pass" &&
+"$moat" -c "$conf" pfctl -t bad -T show -v >"$tmp/tv" || fail "-T show -v of <bad>"
+grep -q "In/Pass" "$tmp/tv" &&
 	fail "-T show -v shows counters of a table without them"
 "$moat" -c "$conf" pfctl -s Tables -v | grep -qx -e "$(printf -- '--a---C\tlanhosts')" ||
 	fail "-s Tables -v: $("$moat" -c "$conf" pfctl -s Tables -v)"
@@ -667,7 +676,7 @@ udp_from 192.168.1.10 1 # a state, so that -s all has its STATES section
 "$moat" -c "$conf" pfctl -s all >"$tmp/all" || fail "pfctl -s all"
 [ "$(grep -E '^[A-Z ]+:$' "$tmp/all" | tr '\n' ' ')" = "FILTER RULES: STATES: INFO: LABEL COUNTERS: TIMEOUTS: LIMITS: TABLES: " ] ||
 	fail "-s all sections: $(grep -E '^[A-Z ]+:$' "$tmp/all" | tr '\n' ' ')"
-"$moat" -c "$conf" pfctl -s info -v >"$tmp/info"
+"$moat" -c "$conf" pfctl -s info -v >"$tmp/info" || fail "-s info -v"
 grep -q "^Checksum: 0x[0-9a-f]\{32\}$" "$tmp/info" || fail "-s info -v: $(cat "$tmp/info")"
 # set loginterface lan: its block, with the datagrams sent above passed in
 grep -qx "$(printf 'Interface Stats for %-16s %5s %16s' lan IPv4 IPv6)" "$tmp/info" ||
