@@ -550,6 +550,9 @@ int = "lan"
 set loginterface lan
 table <bad> persist { 10.77.0.1 }
 table <lanhosts> counters { 192.168.1.10 }
+# translation rules no test traffic meets: for -s nat
+rdr on $ext inet proto tcp from any to any port 8088 -> 192.168.1.10 port 80
+nat on $ext inet from 10.99.0.0/16 to any -> ($ext)
 block all
 pass in on $int inet proto udp from $int:network to any keep state label "udp-out"
 pass in on $int inet proto udp from <lanhosts> to any port 7 keep state
@@ -674,7 +677,7 @@ echo "ok: -T show -v: <lanhosts> counters 3 packets passed in for 192.168.1.10"
 	fail "-s Interfaces: $("$moat" -c "$conf" pfctl -s Interfaces)"
 udp_from 192.168.1.10 1 # a state, so that -s all has its STATES section
 "$moat" -c "$conf" pfctl -s all >"$tmp/all" || fail "pfctl -s all"
-[ "$(grep -E '^[A-Z ]+:$' "$tmp/all" | tr '\n' ' ')" = "FILTER RULES: STATES: INFO: LABEL COUNTERS: TIMEOUTS: LIMITS: TABLES: " ] ||
+[ "$(grep -E '^[A-Z ]+:$' "$tmp/all" | tr '\n' ' ')" = "TRANSLATION RULES: FILTER RULES: STATES: INFO: LABEL COUNTERS: TIMEOUTS: LIMITS: TABLES: " ] ||
 	fail "-s all sections: $(grep -E '^[A-Z ]+:$' "$tmp/all" | tr '\n' ' ')"
 "$moat" -c "$conf" pfctl -s info -v >"$tmp/info" || fail "-s info -v"
 grep -q "^Checksum: 0x[0-9a-f]\{32\}$" "$tmp/info" || fail "-s info -v: $(cat "$tmp/info")"
@@ -683,7 +686,14 @@ grep -qx "$(printf 'Interface Stats for %-16s %5s %16s' lan IPv4 IPv6)" "$tmp/in
 	fail "-s info -v has no loginterface block: $(cat "$tmp/info")"
 awk '/^  Packets In/ { i = 1; next } i && $1 == "Passed" { exit !($2 >= 20) }' "$tmp/info" ||
 	fail "-s info -v: no packets passed in on lan: $(cat "$tmp/info")"
-echo "ok: -s timeouts, memory, Interfaces, info -v and all"
+# -s nat: nat before rdr, as pfctl lists its rulesets; -s rules has neither
+"$moat" -c "$conf" pfctl -s nat -vv >"$tmp/nat" || fail "pfctl -s nat"
+[ "$(grep -v '^  \[' "$tmp/nat" | cut -d' ' -f1-4 | tr '\n' ' ')" = "@0 nat on wan @0 rdr on wan " ] ||
+	fail "-s nat -vv: $(cat "$tmp/nat")"
+[ "$(grep -c '^  \[ Evaluations: ' "$tmp/nat")" -eq 2 ] || fail "-s nat -vv counters: $(cat "$tmp/nat")"
+"$moat" -c "$conf" pfctl -s rules >"$tmp/rules" || fail "pfctl -s rules"
+grep -q "^nat\|^rdr" "$tmp/rules" && fail "-s rules shows translation rules: $(cat "$tmp/rules")"
+echo "ok: -s timeouts, memory, Interfaces, info -v, nat and all"
 # moatd trusts no field of a request: each of these gets an error reply, and
 # the daemon goes on answering.
 /usr/bin/python3 - "$tmp/run/moatd.sock" <<'EOPY' || fail "malformed pfctl requests"
