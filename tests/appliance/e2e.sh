@@ -555,7 +555,7 @@ rdr on $ext inet proto tcp from any to any port 8088 -> 192.168.1.10 port 80
 nat on $ext inet from 10.99.0.0/16 to any -> ($ext)
 block all
 pass in on $int inet proto udp from $int:network to any keep state label "udp-out"
-pass in on $int inet proto udp from <lanhosts> to any port 7 keep state
+pass in on $int inet proto udp from <lanhosts> to any port 7 keep state (max-src-states 100)
 pass out on $ext inet keep state
 EOP
 "$moat" -c "$conf" pfctl -f "$tmp/ctl.conf" || fail "ruleset swap refused"
@@ -669,6 +669,23 @@ grep -q "In/Pass" "$tmp/tv" &&
 "$moat" -c "$conf" pfctl -s Tables -v | grep -qx -e "$(printf -- '--a---C\tlanhosts')" ||
 	fail "-s Tables -v: $("$moat" -c "$conf" pfctl -s Tables -v)"
 echo "ok: -T show -v: <lanhosts> counters 3 packets passed in for 192.168.1.10"
+"$moat" -c "$conf" pfctl -t lanhosts -T zero 2>"$tmp/msg" || fail "-T zero"
+[ "$(cat "$tmp/msg")" = "1 table/stats cleared." ] || fail "-T zero said: $(cat "$tmp/msg")"
+"$moat" -c "$conf" pfctl -t lanhosts -T show -v >"$tmp/tv" || fail "-T show -v after -T zero"
+grep -q "Packets: [1-9]" "$tmp/tv" && fail "-T zero left counters: $(cat "$tmp/tv")"
+# the port 7 rule tracks sources: 192.168.1.10's node, its packets both ways, -K
+"$moat" -c "$conf" pfctl -s Sources -v >"$tmp/src" || fail "-s Sources"
+grep -qx "192.168.1.10 -> 0.0.0.0 ( states 1, connections 0, rate 0.0/0s )" "$tmp/src" &&
+	grep -q "^   age [0-9:]*, 6 pkts, [1-9][0-9]* bytes, filter rule 2$" "$tmp/src" ||
+	fail "-s Sources -v: $(cat "$tmp/src")"
+n=$(nstates 192.168.1.10)
+"$moat" -c "$conf" pfctl -K 192.168.1.10 2>"$tmp/msg" || fail "-K: $(cat "$tmp/msg")"
+[ "$(cat "$tmp/msg")" = "killed 1 src nodes from 1 sources and 0 destinations" ] ||
+	fail "-K said: $(cat "$tmp/msg")"
+"$moat" -c "$conf" pfctl -s Sources >"$tmp/src" || fail "-s Sources after -K"
+[ ! -s "$tmp/src" ] && [ "$(nstates 192.168.1.10)" -eq "$n" ] ||
+	fail "-K left nodes or took states: $(cat "$tmp/src")"
+echo "ok: -T zero, -s Sources -v, -K 192.168.1.10 (its node gone, its $n states kept)"
 
 # The other listings, in pfctl's forms and order.
 "$moat" -c "$conf" pfctl -s timeouts | grep -qx "tcp.first                   120s" || fail "-s timeouts"
@@ -728,6 +745,10 @@ assert "domains" in ask({"cmd": "status"}) or "error" not in ask({"cmd": "status
 print("ok: %d malformed pfctl requests each got an error reply" % len(bad))
 EOPY
 "$moat" -c "$conf" status >/dev/null || fail "moatd stopped answering after malformed requests"
+"$moat" -c "$conf" pfctl -F info 2>"$tmp/msg" || fail "-F info"
+[ "$(cat "$tmp/msg")" = "pf: statistics cleared" ] || fail "-F info said: $(cat "$tmp/msg")"
+"$moat" -c "$conf" pfctl -s info >"$tmp/info" || fail "-s info after -F info"
+awk '$1 == "inserts" { exit !($2 == 0) }' "$tmp/info" || fail "-F info left: $(cat "$tmp/info")"
 "$moat" -c "$conf" pfctl -F Tables 2>"$tmp/msg" || fail "-F Tables"
 # <blocked> of section 5 is persist: as in pf it outlived the rulesets since
 grep -qx "[1-9][0-9]* tables deleted\." "$tmp/msg" || fail "-F Tables said: $(cat "$tmp/msg")"
