@@ -115,6 +115,11 @@ static json_object *show_rules(struct moatd *md, int sections, int verbose)
                 return moatd_reply_text(NULL, err);
         }
         FILE *m = open_memstream(&text, &tlen);
+        if (m == NULL) {
+                free(k.c);
+                free(conf);
+                return moatd_reply_text(NULL, "out of memory");
+        }
         struct rules_arg a = {m, &view, &k};
         pfconf_print_each(m, &view, sections, verbose > 1 ? PFCONF_PRINT_NUMBERS : 0,
                           verbose > 1 ? rule_last_active
@@ -141,6 +146,10 @@ static json_object *show_labels(struct moatd *md)
         if (counts_get(md, &k, err, sizeof(err)) < 0)
                 return moatd_reply_text(NULL, err);
         FILE *m = open_memstream(&text, &tlen);
+        if (m == NULL) {
+                free(k.c);
+                return moatd_reply_text(NULL, "out of memory");
+        }
         if (moatd_running_view(md, &conf, &view, NULL) == 0)
                 for (uint32_t i = 0; i < view.rv_n_filter; i++) {
                         const struct ruleset_rule *rr = &view.rv_filter[i];
@@ -253,6 +262,10 @@ static json_object *show_view(struct moatd *md, const char *op, int verbose)
                 return moatd_reply_text(NULL, "no valid ruleset in fw.conf");
         }
         FILE *m = open_memstream(&text, &tlen);
+        if (m == NULL) {
+                free(conf);
+                return moatd_reply_text(NULL, "out of memory");
+        }
         if (strcmp(op, "timeouts") == 0)
                 print_timeouts(m, &view, &h);
         else if (strcmp(op, "memory") == 0)
@@ -273,7 +286,9 @@ char *moatd_cleared_dates(char *text)
         static const char tag[] = "\tCleared:     ";
         char *out = NULL;
         size_t olen = 0;
-        FILE *m = open_memstream(&out, &olen);
+        FILE *m = text ? open_memstream(&out, &olen) : NULL;
+        if (m == NULL)
+                return text; /* out of memory: the seconds stay */
         for (char *p = text; *p;) {
                 char *q = strstr(p, tag), *end;
                 if (q == NULL) {
@@ -339,6 +354,8 @@ static json_object *show_info(struct moatd *md, int verbose)
         char *cut = strstr(text, "\n\n"), *out = NULL;
         size_t olen = 0;
         FILE *m = open_memstream(&out, &olen);
+        if (m == NULL)
+                return moatd_reply_fw(text, err); /* without Hostid and Checksum */
         if (cut) {
                 fwrite(text, 1, (size_t)(cut - text) + 2, m);
                 /* pf's hostid is random unless set: the fw's seed stands for it */
