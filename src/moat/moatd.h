@@ -4,7 +4,8 @@
  *   moatd_domains.c  channels, starting domains, pinning, supervision
  *   moatd_exit.c     why a domain exited (the kernel's seccomp records)
  *   moatd_ctl.c      the control socket and the status request
- *   moatd_pfctl.c    pfctl requests, answered from fw.conf or by the fw
+ *   moatd_pfctl.c    pfctl requests, answered from fw.conf or by the fw; its parts
+ *                    moatd_pfctl_show.c (-s) and moatd_pfctl_ctl.c (-T, -k, -F, ...)
  * The daemon is one thread; all of its state is one struct moatd.
  */
 #ifndef MOAT_MOATD_H
