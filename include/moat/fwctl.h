@@ -80,15 +80,18 @@ struct moat_fwctl_table {
 
 /* pfctl's changes to the running fw that are not a ruleset (FWCTL_CONTROL). */
 enum moat_fwctl_ccmd {
-        FWCTL_C_ENABLE = 1,       /* -e: "ok", or an error if already enabled */
-        FWCTL_C_DISABLE = 2,      /* -d: "ok", or an error if not enabled */
-        FWCTL_C_ZERO_RULES = 3,   /* -z: rules' counters */
-        FWCTL_C_CLEAR_STATUS = 4, /* -F info: global and interface counters */
-        FWCTL_C_KILL_NET = 5,     /* -k NET [-k NET]: src, dst (dst.plen 0: any) */
-        FWCTL_C_KILL_RULES = 6,   /* -k label NAME: `count` filter rule numbers follow */
-        FWCTL_C_KILL_ID = 7,      /* -k id ID */
-        FWCTL_C_KILL_SRC = 8,     /* -K NET [-K NET]: source nodes; src.af 0: all (-F Sources) */
-        FWCTL_C_FLUSH_TABLES = 9, /* -F Tables: every table emptied; the count of tables */
+        FWCTL_C_ENABLE = 1,         /* -e: "ok", or an error if already enabled */
+        FWCTL_C_DISABLE = 2,        /* -d: "ok", or an error if not enabled */
+        FWCTL_C_ZERO_RULES = 3,     /* -z: rules' counters */
+        FWCTL_C_CLEAR_STATUS = 4,   /* -F info: global and interface counters */
+        FWCTL_C_KILL_NET = 5,       /* -k NET [-k NET]: src, dst (dst.plen 0: any) */
+        FWCTL_C_KILL_RULES = 6,     /* -k label NAME: `count` filter rule numbers follow */
+        FWCTL_C_KILL_ID = 7,        /* -k id ID */
+        FWCTL_C_KILL_SRC = 8,       /* -K NET [-K NET]: source nodes; src.af 0: all (-F Sources) */
+        FWCTL_C_FLUSH_TABLES = 9,   /* -F Tables: every table emptied; the count of tables */
+        FWCTL_C_FLUSH_RULES = 10,   /* -F rules: the filter and scrub rules go; tables stay */
+        FWCTL_C_FLUSH_NAT = 11,     /* -F nat: the nat, rdr and binat rules go; tables stay */
+        FWCTL_C_CLEAR_IFFLAGS = 12, /* -F all: no interface skipped (`set skip` undone) */
 };
 struct moat_fwctl_entry {
         uint8_t af;   /* 4 or 6 */

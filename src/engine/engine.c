@@ -201,6 +201,11 @@ bool eng_if_skipped(const struct engine *eng, uint32_t ifindex)
         return ifindex < 32 && ((eng->skip_ifmask >> ifindex) & 1);
 }
 
+void eng_if_skip_clear(struct engine *eng)
+{
+        eng->skip_ifmask = 0;
+}
+
 bool eng_enabled(const struct engine *eng)
 {
         return !eng->disabled;

@@ -183,6 +183,8 @@ int eng_if_set(struct engine *eng, uint32_t ifindex, const char *name, const uin
 int eng_if_by_name(const struct engine *eng, const char *name); /* index or ENG_ENOENT */
 /* `set skip on` names the interface: pf does not filter it. */
 bool eng_if_skipped(const struct engine *eng, uint32_t ifindex);
+/* pfctl -F all's "interface flags reset": no interface is skipped any more. */
+void eng_if_skip_clear(struct engine *eng);
 /* af is 4 or 6. Interface-derived rule addresses are re-resolved. */
 int eng_if_addr_add(struct engine *eng, uint32_t ifindex, int af, const struct eng_addr *a,
                     uint8_t prefixlen);

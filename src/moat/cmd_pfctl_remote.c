@@ -208,11 +208,15 @@ static int pfctl_flush_remote(struct appconf *app, const char *mod)
         } f[] = {
             {"rules", "flush-rules"},   {"nat", "flush-nat"},         {"Tables", "flush-tables"},
             {"states", "flush-states"}, {"Sources", "flush-sources"}, {"info", "flush-info"},
+            {"all", "flush-ifflags"},
         };
         int all = strcmp(mod, "all") == 0, rc = 0;
         /* no queues exist: pfctl without ALTQ clears none and says nothing */
         if (strcmp(mod, "queue") == 0)
                 return 0;
+        /* pfctl -F all begins with the Ethernet rules, of which moat has none */
+        if (all)
+                fputs("Ethernet rules cleared\n", stderr);
         for (size_t i = 0; i < sizeof(f) / sizeof(f[0]) && rc == 0; i++)
                 if (all || strcmp(mod, f[i].mod) == 0)
                         rc = pfctl_remote(app, f[i].op, 0);

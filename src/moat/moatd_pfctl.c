@@ -79,9 +79,8 @@ json_object *moatd_not_enforced(const struct moatd *md)
         return a;
 }
 
-/* After a swap: fw.conf carries the new ruleset, so a restarted fw runs it. */
-static int replace_rules(const struct moatd *md, const void *rules, size_t rlen, char *err,
-                         size_t errlen)
+int moatd_store_rules(const struct moatd *md, const void *rules, size_t rlen, char *err,
+                      size_t errlen)
 {
         uint8_t *conf;
         size_t clen, olen;
@@ -166,7 +165,7 @@ json_object *moatd_load_rules(struct moatd *md, const void *blob, size_t blen)
         char *text =
             fwctl_call(&md->fwc, FWCTL_LOAD, blob, (uint32_t)blen, &rlen, err, sizeof(err));
         if (text && strncmp(text, "ok", 2) == 0 &&
-            replace_rules(md, blob, blen, err, sizeof(err)) < 0) {
+            moatd_store_rules(md, blob, blen, err, sizeof(err)) < 0) {
                 free(text);
                 text = NULL;
         }

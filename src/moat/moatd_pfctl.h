@@ -15,6 +15,10 @@
  * fw.conf's header when not NULL. */
 int moatd_running_view(const struct moatd *md, uint8_t **conf, struct ruleset_view *view,
                        struct moat_fwconf *h);
+/* After a change of the fw's rules: fw.conf carries them, so a restarted
+ * fw runs them; 0 or -1 with err set. */
+int moatd_store_rules(const struct moatd *md, const void *rules, size_t rlen, char *err,
+                      size_t errlen);
 /* Loads a validated ruleset into the fw, then into fw.conf; the reply. */
 json_object *moatd_load_rules(struct moatd *md, const void *blob, size_t blen);
 /* The reply to a request the fw served: its text, or its (or the channel's) error. */

@@ -264,37 +264,72 @@ static json_object *pfctl_kill_src(struct moatd *md, json_object *req)
         return reply_msg(msg, NULL);
 }
 
-/* -F rules / -F nat: the running ruleset without those sections, loaded as
- * any other (so fw.conf keeps it); options and tables stay, as in pf. */
-static json_object *flush_sections(struct moatd *md, const int *secs, int nsecs, const char *msg)
+/* The blob of fw.conf with those sections emptied (and, if unskip, no
+ * interface skipped), validated; NULL with err set. */
+static uint8_t *flushed_blob(const struct moatd *md, const int *secs, int nsecs, int unskip,
+                             size_t *len, char *err, size_t errlen)
 {
         uint8_t *conf;
         struct ruleset_view view;
         if (moatd_running_view(md, &conf, &view, NULL) < 0) {
                 free(conf);
-                return moatd_reply_text(NULL, "no valid ruleset in fw.conf");
+                snprintf(err, errlen, "no valid ruleset in fw.conf");
+                return NULL;
         }
-        size_t len = view.rv_hdr->rh_total_len;
-        uint8_t *blob = malloc(len);
-        if (blob == NULL) {
-                free(conf);
-                return moatd_reply_text(NULL, "out of memory");
-        }
-        memcpy(blob, view.rv_hdr, len);
+        *len = view.rv_hdr->rh_total_len;
+        uint8_t *blob = malloc(*len);
+        if (blob != NULL)
+                memcpy(blob, view.rv_hdr, *len);
         free(conf);
+        if (blob == NULL) {
+                snprintf(err, errlen, "out of memory");
+                return NULL;
+        }
         struct ruleset_header h;
         memcpy(&h, blob, sizeof(h));
         for (int i = 0; i < nsecs; i++)
                 h.rh_sec[secs[i]].rs_count = 0;
         memcpy(blob, &h, sizeof(h));
-        json_object *r = ruleset_validate(blob, len, &view, NULL) == RULESET_OK
-                             ? moatd_load_rules(md, blob, len)
-                             : moatd_reply_text(NULL, "the flushed ruleset does not validate");
+        for (uint32_t i = 0; unskip && i < h.rh_sec[RULESET_SEC_IFACES].rs_count; i++) {
+                struct ruleset_iface f;
+                uint8_t *p = blob + h.rh_sec[RULESET_SEC_IFACES].rs_off + i * sizeof(f);
+                memcpy(&f, p, sizeof(f));
+                f.if_flags &= ~RULESET_IFF_SKIP;
+                memcpy(p, &f, sizeof(f));
+        }
+        if (ruleset_validate(blob, *len, &view, NULL) != RULESET_OK) {
+                free(blob);
+                snprintf(err, errlen, "the flushed ruleset does not validate");
+                return NULL;
+        }
+        return blob;
+}
+
+/*
+ * -F rules, -F nat, -F all's interface flags: the fw drops them from the
+ * rules it runs (its tables, changed by -T since the load, stay as they
+ * are), and fw.conf takes the running ruleset without them, so that a
+ * restarted fw runs what this one does.
+ */
+static json_object *flush_rules(struct moatd *md, uint32_t cmd, const char *msg)
+{
+        static const int rules[] = {RULESET_SEC_SCRUB, RULESET_SEC_FILTER};
+        static const int nat[] = {RULESET_SEC_TRANS};
+        struct moat_fwctl_control k = {.cmd = cmd};
+        char err[256];
+        size_t len;
+        uint8_t *blob =
+            cmd == FWCTL_C_FLUSH_RULES ? flushed_blob(md, rules, 2, 0, &len, err, sizeof(err))
+            : cmd == FWCTL_C_FLUSH_NAT ? flushed_blob(md, nat, 1, 0, &len, err, sizeof(err))
+                                       : flushed_blob(md, NULL, 0, 1, &len, err, sizeof(err));
+        if (blob == NULL)
+                return moatd_reply_text(NULL, err);
+        long n = control(md, &k, NULL, 0, err, sizeof(err));
+        int stored = n >= 0 ? moatd_store_rules(md, blob, len, err, sizeof(err)) : -1;
         free(blob);
-        json_object *v;
-        if (json_object_object_get_ex(r, "error", &v))
-                return r;
-        json_object_put(r);
+        if (n < 0 || stored < 0)
+                return moatd_reply_text(NULL, err);
+        moatd_log("%s", msg);
         return reply_msg(msg, NULL);
 }
 
@@ -312,8 +347,6 @@ static json_object *simple(struct moatd *md, uint32_t cmd, const char *fmt)
 
 json_object *moatd_pfctl_ctl(struct moatd *md, const char *op, json_object *req)
 {
-        static const int rules[] = {RULESET_SEC_SCRUB, RULESET_SEC_FILTER};
-        static const int nat[] = {RULESET_SEC_TRANS};
         static const struct {
                 const char *op;
                 uint32_t cmd;
@@ -334,9 +367,11 @@ json_object *moatd_pfctl_ctl(struct moatd *md, const char *op, json_object *req)
         if (strcmp(op, "kill-src") == 0)
                 return pfctl_kill_src(md, req);
         if (strcmp(op, "flush-rules") == 0)
-                return flush_sections(md, rules, 2, "rules cleared\n");
+                return flush_rules(md, FWCTL_C_FLUSH_RULES, "rules cleared\n");
         if (strcmp(op, "flush-nat") == 0)
-                return flush_sections(md, nat, 1, "nat cleared\n");
+                return flush_rules(md, FWCTL_C_FLUSH_NAT, "nat cleared\n");
+        if (strcmp(op, "flush-ifflags") == 0)
+                return flush_rules(md, FWCTL_C_CLEAR_IFFLAGS, "pf: interface flags reset\n");
         if (strcmp(op, "flush-states") == 0) {
                 uint32_t rlen;
                 char *text =

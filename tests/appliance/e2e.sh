@@ -745,6 +745,17 @@ assert "domains" in ask({"cmd": "status"}) or "error" not in ask({"cmd": "status
 print("ok: %d malformed pfctl requests each got an error reply" % len(bad))
 EOPY
 "$moat" -c "$conf" status >/dev/null || fail "moatd stopped answering after malformed requests"
+# -F nat drops the translation rules alone: the filter rules and what -T
+# added to a table since the load stay
+"$moat" -c "$conf" pfctl -s rules >"$tmp/rules" || fail "-s rules before -F nat"
+"$moat" -c "$conf" pfctl -F nat 2>"$tmp/msg" || fail "-F nat: $(cat "$tmp/msg")"
+[ "$(cat "$tmp/msg")" = "nat cleared" ] || fail "-F nat said: $(cat "$tmp/msg")"
+"$moat" -c "$conf" pfctl -s nat >"$tmp/nat" || fail "-s nat after -F nat"
+[ ! -s "$tmp/nat" ] || fail "-F nat left: $(cat "$tmp/nat")"
+"$moat" -c "$conf" pfctl -s rules | cmp -s - "$tmp/rules" || fail "-F nat changed the filter rules"
+[ "$("$moat" -c "$conf" pfctl -t bad -T show | tr -d ' ')" = "10.77.0.4" ] ||
+	fail "-F nat lost what -T add put in <bad>: $("$moat" -c "$conf" pfctl -t bad -T show)"
+echo "ok: -F nat leaves the filter rules and the tables' run-time contents"
 "$moat" -c "$conf" pfctl -F info 2>"$tmp/msg" || fail "-F info"
 [ "$(cat "$tmp/msg")" = "pf: statistics cleared" ] || fail "-F info said: $(cat "$tmp/msg")"
 "$moat" -c "$conf" pfctl -s info >"$tmp/info" || fail "-s info after -F info"
@@ -755,7 +766,7 @@ grep -qx "[1-9][0-9]* tables deleted\." "$tmp/msg" || fail "-F Tables said: $(ca
 [ -z "$("$moat" -c "$conf" pfctl -t bad -T show)" ] || fail "-F Tables left addresses"
 "$moat" -c "$conf" pfctl -F queue 2>"$tmp/msg" && [ ! -s "$tmp/msg" ] || fail "-F queue"
 "$moat" -c "$conf" pfctl -F all 2>"$tmp/msg" || fail "pfctl -F all"
-[ "$(sed 's/^[0-9]* /N /' "$tmp/msg" | tr '\n' ' ')" = "rules cleared nat cleared N tables deleted. N states cleared source tracking entries cleared pf: statistics cleared " ] ||
+[ "$(sed 's/^[0-9]* /N /' "$tmp/msg" | tr '\n' ' ')" = "Ethernet rules cleared rules cleared nat cleared N tables deleted. N states cleared source tracking entries cleared pf: statistics cleared pf: interface flags reset " ] ||
 	fail "-F all said: $(cat "$tmp/msg")"
 # no rules: everything passes (and the counters status shows below move again)
 ip netns exec "$lan" ping -n -c 1 -W 2 198.51.100.254 >/dev/null || fail "a ping after -F all"

@@ -127,6 +127,46 @@ static void t_kill_nat(void **st)
         h_free(h);
 }
 
+/* The source address of the frame sent out on wan. */
+static void wan_src(struct harness *h, uint8_t out[4])
+{
+        uint32_t n;
+        const uint8_t *o = h_out(h, H_WAN, 0, &n);
+
+        assert_non_null(o);
+        memcpy(out, o + 14 + 12, 4);
+}
+
+/* -F nat and -F rules: the other lists and the tables stay. */
+static void t_rules_flush(void **st)
+{
+        struct harness *h = h_natfw(50000, 50010);
+        static const uint8_t cli[4] = {192, 168, 1, 10}, wanip[4] = {203, 0, 113, 1};
+        struct eng_addr a;
+        uint8_t src[4];
+        int t;
+
+        (void)st;
+        t = eng_table_define(h->eng, "kept");
+        pb_addr(&a, 4, "10.1.2.3");
+        eng_table_add(h->eng, t, 4, &a, 32, false);
+        assert_int_equal(udp_in(h, CLI, SRV, 5000), 1);
+        wan_src(h, src);
+        assert_memory_equal(src, wanip, 4); /* translated */
+        assert_int_equal(eng_rule_count(h->eng), 2);
+        assert_int_equal(eng_rules_flush(h->eng, false, true), ENG_OK);
+        assert_int_equal(eng_rule_count(h->eng), 1);
+        eng_state_flush(h->eng);
+        assert_int_equal(udp_in(h, CLI, SRV, 5001), 1);
+        wan_src(h, src);
+        assert_memory_equal(src, cli, 4); /* no nat rule left */
+        assert_int_equal(eng_rule_get(h->eng, 0)->r_action, ENG_A_PASS);
+        assert_int_equal(eng_rules_flush(h->eng, true, false), ENG_OK);
+        assert_int_equal(eng_rule_count(h->eng), 0);
+        assert_int_equal(eng_table_test(h->eng, t, 4, &a), 1);
+        h_free(h);
+}
+
 struct ids {
         uint64_t id[8];
         uint32_t n;
@@ -445,6 +485,7 @@ int main(void)
             cmocka_unit_test(t_disable_enable),
             cmocka_unit_test(t_kill_net),
             cmocka_unit_test(t_kill_nat),
+            cmocka_unit_test(t_rules_flush),
             cmocka_unit_test(t_table_counters),
             cmocka_unit_test(t_table_counters_limit),
             cmocka_unit_test(t_limit_counters),

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "eng_rule.h"
 #include "fwctl_int.h"
 #include "moat/fwctl.h"
 
@@ -340,7 +341,7 @@ static int control_ok(const struct fwctl_server *c, struct moat_fwctl_control *k
         if (k->cmd == FWCTL_C_KILL_SRC)
                 return (k->src.af == 0 || entry_ok(&k->src)) &&
                        (k->dst.af == 0 || entry_ok(&k->dst));
-        return k->cmd >= FWCTL_C_ENABLE && k->cmd <= FWCTL_C_FLUSH_TABLES;
+        return k->cmd >= FWCTL_C_ENABLE && k->cmd <= FWCTL_C_CLEAR_IFFLAGS;
 }
 
 void fwctl_control(struct fwctl_out *o, struct fwctl_server *c, struct engine *eng, uint64_t now)
@@ -394,6 +395,17 @@ void fwctl_control(struct fwctl_out *o, struct fwctl_server *c, struct engine *e
         case FWCTL_C_FLUSH_TABLES:
                 for (int t = 0; t < 4096; t++)
                         n += eng_table_flush(eng, t) == ENG_OK;
+                break;
+        case FWCTL_C_FLUSH_RULES:
+        case FWCTL_C_FLUSH_NAT:
+                if (eng_rules_flush(eng, k.cmd == FWCTL_C_FLUSH_RULES,
+                                    k.cmd == FWCTL_C_FLUSH_NAT) != ENG_OK) {
+                        fwctl_say(o, "error: the rules left were refused");
+                        return;
+                }
+                break;
+        case FWCTL_C_CLEAR_IFFLAGS:
+                eng_if_skip_clear(eng);
                 break;
         }
         fwctl_say(o, "%u", n);
