@@ -104,7 +104,7 @@ static void t_control_refused(void **st)
         /* unknown commands */
         k.cmd = 0;
         assert_string_equal(serve(f, 0, &k, sizeof(k)), "error: malformed control request");
-        k.cmd = FWCTL_C_FLUSH_TABLES + 1;
+        k.cmd = FWCTL_C_CLEAR_IFFLAGS + 1;
         assert_string_equal(serve(f, 0, &k, sizeof(k)), "error: malformed control request");
         /* kill by network: a family, a prefix too long, families apart, a flag */
         k.cmd = FWCTL_C_KILL_NET;
