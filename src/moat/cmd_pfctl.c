@@ -234,10 +234,6 @@ static int pfctl_check_flags(struct pfctl_args *a)
                 fprintf(stderr, "moat pfctl: unknown -F modifier\n");
                 return 2;
         }
-        if (a->enable && a->disable) {
-                fprintf(stderr, "moat pfctl: -e and -d go one at a time\n");
-                return 2;
-        }
         if (a->wpath != NULL && a->file == NULL) {
                 fprintf(stderr, "moat pfctl: -w needs -f FILE\n");
                 return 2;

@@ -581,6 +581,9 @@ grep -q "pf already enabled" "$tmp/msg" || fail "a second -e said: $(cat "$tmp/m
 "$moat" -c "$conf" pfctl -s info >"$tmp/info" || fail "-s info after -e"
 head -1 "$tmp/info" | grep -q "^Status: Enabled for 0 days" ||
 	fail "-s info after -e: $(head -1 "$tmp/info")"
+# both at once: pfctl disables first and enables last
+"$moat" -c "$conf" pfctl -e -d 2>"$tmp/msg" || fail "pfctl -e -d: $(cat "$tmp/msg")"
+[ "$(cat "$tmp/msg" | tr '\n' ' ')" = "pf disabled pf enabled " ] || fail "pfctl -e -d said: $(cat "$tmp/msg")"
 echo "ok: pfctl -d lets a blocked ping through, -e blocks it again; a second -d/-e is an error"
 
 # UDP from two lan addresses: each makes a state in on lan and out on wan.

@@ -117,7 +117,7 @@ def check_new_flags(moat):
                       (["-F", "nat"], "-F nat"), (["-F", "queue"], "-F queue"),
                       (["-F", "Sources"], "-F Sources"), (["-F", "Tables"], "-F Tables"),
                       (["-F", "info"], "-F info"), (["-F", "rules"], "-F rules"),
-                      (["-e"], "-e"), (["-d"], "-d"), (["-z"], "-z"),
+                      (["-e"], "-e"), (["-d"], "-d"), (["-e", "-d"], "-d"), (["-z"], "-z"),
                       (["-k", "10.0.0.1"], "-k 10.0.0.1"),
                       (["-k", "10.0.0.1", "-k", "10.0.0.2"], "-k 10.0.0.1"),
                       (["-k", "10.0.0.0/24"], "-k 10.0.0.0/24"), (["-k", "label", "-k", "x"], "-k label"),
@@ -131,7 +131,7 @@ def check_new_flags(moat):
               rc == 1 and out == "" and err == f"moat pfctl: {req}: no running appliance\n",
               f"{rc} {out!r} {err!r}")
     for args in (["-k", "a", "-k", "b", "-k", "c"], ["-K", "a", "-K", "b", "-K", "c"],
-                 ["-e", "-d"], ["-t", "bad", "-T", "expire"], ["-t", "bad", "-T", "expire", "1", "2"],
+                 ["-t", "bad", "-T", "expire"], ["-t", "bad", "-T", "expire", "1", "2"],
                  ["-s", "osfp"], ["-F", "osfp"], ["-t", "bad", "-T", "kill"]):
         rc, out, err = run(moat, *args)
         check(f"{' '.join(args)}: usage error", rc == 2 and out == "" and err != "",
