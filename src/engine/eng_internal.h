@@ -311,11 +311,17 @@ struct eng_srcnode {
         uint32_t conn;                     /* of those, TCP connections past the handshake */
         uint32_t rate_start_s, rate_count; /* max-src-conn-rate window */
         uint32_t expire_s;                 /* with no states left: kept until then (src.track) */
+        uint32_t creation_s;
+        uint64_t packets[2], bytes[2]; /* its states' ([0] from the source), -s Sources -v */
 };
 /* Ties a new state to its source node; 0 or the reason to refuse it. */
 int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const struct eng_rule *r,
                    const struct eng_pdesc *pd);
 void eng_src_detach(struct engine *eng, struct pf_state *s);
+/* Unlinks and frees a node (no state may still point to it). A tracked
+ * state's packet counts on its node too (pf_counters_inc). */
+void eng_src_free(struct engine *eng, struct eng_srcnode *n);
+void eng_src_count(struct engine *eng, const struct pf_state *s, int d, uint32_t bytes);
 /* Frees source nodes whose src.track time ran out, `budget` looked at. */
 void eng_src_purge(struct engine *eng, uint32_t budget);
 /* A tracked TCP state completed its handshake: count it; true if the
@@ -385,60 +391,8 @@ void eng_nat_from_state(struct eng_pdesc *pd, const struct pf_state *s);
 /* Rewrites an ICMP error and its quoted packet back through a state. */
 void eng_nat_icmp_error(struct eng_pdesc *pd, struct eng_pdesc *inner, const struct pf_state *s);
 
-/* ---- tables (LPM radix) ---------------------------------------------------- */
-
-struct eng_rnode {
-        uint32_t child[2];
-        uint8_t has; /* a prefix ends here */
-        uint8_t neg; /* ... and it is negated (!addr) */
-        uint8_t pad[2];
-};
-struct eng_table {
-        char name[ENG_TABLE_NAMSZ];
-        uint64_t anchor;  /* eng_anchor_key() of the anchor defining it; 0: main ruleset */
-        uint32_t root[2]; /* [v4, v6] */
-        uint32_t count;
-        bool used;
-};
-bool eng_table_match(const struct engine *eng, uint32_t t, int af, const struct eng_addr *a);
-
-struct eng_nexthop;
-
-/* ---- fragments ------------------------------------------------------------- */
-
-#define ENG_FRAG_MAXLEN    65535 /* reassembled IP payload */
-#define ENG_FRAG_ENTRY_MAX 64    /* fragments per datagram (pf's entry limit) */
-struct eng_frag_ent {
-        uint16_t off, len;
-};
-struct eng_fragq {
-        bool used;
-        uint8_t af, proto;
-        bool have_last;
-        uint32_t id;
-        struct eng_addr src, dst;
-        uint32_t expire_s;
-        uint32_t total; /* payload length, known once the last arrived */
-        uint32_t nent;
-        uint32_t hdrlen;  /* unfragmentable part kept from the first fragment */
-        uint16_t maxfrag; /* largest fragment payload, for refragmenting */
-        uint32_t age;     /* creation order: the oldest is given up first */
-        struct eng_frag_ent ent[ENG_FRAG_ENTRY_MAX];
-        uint8_t *buf; /* hdr space (up to 128 + 40 bytes) then payload */
-};
-#define ENG_FRAG_HDRMAX 256
-#define ENG_FRAGBUF     ((ENG_FRAG_HDRMAX + ENG_FRAG_MAXLEN + 63) & ~63)
-/*
- * Feeds a fragment. Returns 0 and leaves *done NULL while incomplete; on
- * completion *done points to a buffer holding the whole IP packet
- * (length *donelen) valid until the next call. Nonzero: reason to drop.
- */
-int eng_frag_input(struct engine *eng, struct eng_pdesc *pd, uint8_t **done, uint32_t *donelen);
-void eng_frag_expire(struct engine *eng);
-/* Sends a packet larger than the link MTU as fragments (v4 without DF, or
- * a v6 datagram we reassembled). Returns true if sent. */
-bool eng_frag_output(struct engine *eng, const struct eng_nexthop *nh, struct eng_pdesc *pd,
-                     uint32_t mtu);
+#include "eng_table.h" /* tables (table_lpm.c) */
+#include "eng_frag.h"  /* fragment reassembly (frag.c) */
 
 /* ---- router ---------------------------------------------------------------- */
 
@@ -588,6 +542,7 @@ struct engine {
         bool block_return;
         bool scrub;
         bool if_bound;        /* set state-policy if-bound */
+        bool disabled;        /* pfctl -d: nothing filtered or translated (zero: enabled) */
         uint32_t skip_ifmask; /* set skip on: interfaces pf does not filter */
         eng_log_fn log_fn;
         void *log_arg;
@@ -638,6 +593,8 @@ struct engine {
         uint32_t rnode_free;
         uint32_t rnode_hwm; /* as state_hwm */
         uint32_t rnode_used;
+        struct eng_tcount *tcounts;
+        uint32_t tcount_free, tcount_hwm; /* chained through packets[0][0]; as state_hwm */
 
         /* fragments */
         struct eng_fragq *fragq;

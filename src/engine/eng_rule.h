@@ -218,6 +218,9 @@ struct eng_rule {
  * kept. Returns 0 or ENG_E*.
  */
 int eng_ruleset_load_rules(struct engine *eng, const struct eng_rule *rules, uint32_t n);
+/* pfctl -F rules (filter: pass/block and scrub) and -F nat (trans: nat, rdr,
+ * binat): the active ruleset without them, tables and options kept. */
+int eng_rules_flush(struct engine *eng, bool filter, bool trans);
 
 /* Counters of the active ruleset's rule i (in load order), NULL if none. */
 const struct eng_rule *eng_rule_get(const struct engine *eng, uint32_t i);

@@ -27,6 +27,8 @@ static void config_defaults(struct eng_config *c)
                 c->ec_max_tables = 64;
         if (!c->ec_max_table_nodes)
                 c->ec_max_table_nodes = 65536;
+        if (!c->ec_max_table_counters)
+                c->ec_max_table_counters = 4096;
         if (!c->ec_max_neighbors)
                 c->ec_max_neighbors = 1024;
         if (!c->ec_max_pending)
@@ -74,6 +76,7 @@ static size_t layout(struct engine *eng, uint8_t *base, const struct eng_config 
         CARVE(eng->bank[1].evals, (size_t)c->ec_max_rules * 8);
         CARVE(eng->tables, (size_t)c->ec_max_tables * sizeof(struct eng_table));
         CARVE(eng->rnodes, (size_t)c->ec_max_table_nodes * sizeof(struct eng_rnode));
+        CARVE(eng->tcounts, (size_t)c->ec_max_table_counters * ENG_TCOUNT_SIZE);
         CARVE(eng->fragq, (size_t)c->ec_max_frag_queues * sizeof(struct eng_fragq));
         CARVE(fragbufs, (size_t)c->ec_max_frag_queues * ENG_FRAGBUF);
         CARVE(eng->frag_out, ENG_FRAGBUF);
@@ -133,7 +136,8 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
          * every entry would fault in megabytes at boot, and a page fault is
          * dear on a PVM host (docs/measurements.md).
          */
-        eng->state_free = eng->rnode_free = eng->src_free = ENG_NIL;
+        eng->state_free = eng->rnode_free = eng->src_free = eng->tcount_free = ENG_NIL;
+        eng->tcount_hwm = 0;
         eng->state_hwm = eng->rnode_hwm = eng->src_hwm = 0;
         eng->nmask = pow2_at_least(c.ec_max_neighbors * 2) - 1;
         /*
@@ -193,6 +197,26 @@ int eng_set_scrub(struct engine *eng, bool reassemble)
         return ENG_OK;
 }
 
+void eng_set_enabled(struct engine *eng, bool on)
+{
+        eng->disabled = !on;
+}
+
+bool eng_if_skipped(const struct engine *eng, uint32_t ifindex)
+{
+        return ifindex < 32 && ((eng->skip_ifmask >> ifindex) & 1);
+}
+
+void eng_if_skip_clear(struct engine *eng)
+{
+        eng->skip_ifmask = 0;
+}
+
+bool eng_enabled(const struct engine *eng)
+{
+        return !eng->disabled;
+}
+
 void eng_set_log(struct engine *eng, eng_log_fn fn, void *arg)
 {
         eng->log_fn = fn;
@@ -207,14 +231,26 @@ void eng_stats_get(const struct engine *eng, struct eng_stats *out)
         out->es_src_nodes = eng->nsrc;
 }
 
-void eng_stats_clear(struct engine *eng)
+void eng_status_clear(struct engine *eng)
 {
-        struct eng_bank *b = &eng->bank[eng->active];
         uint32_t i;
 
         memset(&eng->st, 0, sizeof(eng->st));
         for (i = 0; i < ENG_MAX_IFS; i++)
                 memset(&eng->ifs[i].stats, 0, sizeof(eng->ifs[i].stats));
+}
+
+void eng_stats_clear(struct engine *eng)
+{
+        eng_status_clear(eng);
+        eng_rule_counters_clear(eng);
+}
+
+void eng_rule_counters_clear(struct engine *eng)
+{
+        struct eng_bank *b = &eng->bank[eng->active];
+        uint32_t i;
+
         for (i = 0; i < b->n; i++) {
                 /* states still attributed to a rule stay counted */
                 uint64_t cur = b->rules[i].r_cnt.rc_states_cur;

@@ -101,23 +101,41 @@ struct eng_stats {
         uint64_t es_rst_sent;
         uint64_t es_nat_exhausted; /* port allocations that found no port */
         uint64_t es_src_nodes;     /* source-tracking nodes now */
-        uint64_t es_overload;      /* sources put in an overload table */
+        uint64_t es_src_searches;  /* source-tracking lookups */
+        uint64_t es_src_inserts;
+        uint64_t es_src_removals;
+        uint64_t es_overload; /* sources put in an overload table */
+        uint64_t es_lcnt[7];  /* pf's limit counters, by enum eng_lcnt */
 };
+
+/* Which limit refused what, as pf's LCNT_* counters (pfctl -s info -v). */
+enum eng_lcnt {
+        ENG_LCNT_STATES = 0,     /* a rule's max states */
+        ENG_LCNT_SRCSTATES,      /* max-src-states */
+        ENG_LCNT_SRCNODES,       /* max-src-nodes */
+        ENG_LCNT_SRCCONN,        /* max-src-conn */
+        ENG_LCNT_SRCCONNRATE,    /* max-src-conn-rate */
+        ENG_LCNT_OVERLOAD_TABLE, /* a source put in an overload table */
+        ENG_LCNT_OVERLOAD_FLUSH, /* overload ... flush: the source's states killed */
+        ENG_LCNT_NUM
+};
+_Static_assert(ENG_LCNT_NUM == 7, "es_lcnt holds every limit counter");
 
 /* Limits and seed, fixed at init. Zero fields take the defaults given. */
 struct eng_config {
-        uint64_t ec_seed;              /* IN random: hash seed, ISN and port choice */
-        uint32_t ec_max_states;        /* IN set limit states (10000) */
-        uint32_t ec_max_frags;         /* IN set limit frags: fragments held (5000) */
-        uint32_t ec_max_frag_queues;   /* IN datagrams reassembled at once (16) */
-        uint32_t ec_max_rules;         /* IN rules per ruleset, filter+translation (4096) */
-        uint32_t ec_max_tables;        /* IN tables (64) */
-        uint32_t ec_max_table_nodes;   /* IN radix nodes over all tables (65536) */
-        uint32_t ec_max_neighbors;     /* IN neighbor cache entries (1024) */
-        uint32_t ec_max_pending;       /* IN packets queued while resolving (64) */
-        uint32_t ec_pending_per_neigh; /* IN of those, per next hop (4) */
-        uint32_t ec_purge_per_call;    /* IN states examined per eng_tick() (256) */
-        uint32_t ec_max_src_nodes;     /* IN set limit src-nodes (10000) */
+        uint64_t ec_seed;               /* IN random: hash seed, ISN and port choice */
+        uint32_t ec_max_states;         /* IN set limit states (10000) */
+        uint32_t ec_max_frags;          /* IN set limit frags: fragments held (5000) */
+        uint32_t ec_max_frag_queues;    /* IN datagrams reassembled at once (16) */
+        uint32_t ec_max_rules;          /* IN rules per ruleset, filter+translation (4096) */
+        uint32_t ec_max_tables;         /* IN tables (64) */
+        uint32_t ec_max_table_nodes;    /* IN radix nodes over all tables (65536) */
+        uint32_t ec_max_neighbors;      /* IN neighbor cache entries (1024) */
+        uint32_t ec_max_pending;        /* IN packets queued while resolving (64) */
+        uint32_t ec_pending_per_neigh;  /* IN of those, per next hop (4) */
+        uint32_t ec_purge_per_call;     /* IN states examined per eng_tick() (256) */
+        uint32_t ec_max_src_nodes;      /* IN set limit src-nodes (10000) */
+        uint32_t ec_max_table_counters; /* IN entries of `counters` tables that count (4096) */
         /*
          * IN the caller promises that eng_init()'s region is zero-filled
          * (fresh anonymous memory, calloc): eng_init() then writes only a
@@ -164,6 +182,10 @@ struct eng_addr {
 int eng_if_set(struct engine *eng, uint32_t ifindex, const char *name, const uint8_t mac[6],
                uint16_t mtu, uint16_t vlan, uint32_t parent);
 int eng_if_by_name(const struct engine *eng, const char *name); /* index or ENG_ENOENT */
+/* `set skip on` names the interface: pf does not filter it. */
+bool eng_if_skipped(const struct engine *eng, uint32_t ifindex);
+/* pfctl -F all's "interface flags reset": no interface is skipped any more. */
+void eng_if_skip_clear(struct engine *eng);
 /* af is 4 or 6. Interface-derived rule addresses are re-resolved. */
 int eng_if_addr_add(struct engine *eng, uint32_t ifindex, int af, const struct eng_addr *a,
                     uint8_t prefixlen);
@@ -208,6 +230,28 @@ int eng_table_flush(struct engine *eng, int t);
 /* 1 if a matches (longest prefix, not negated), else 0; ENG_E* on error. */
 int eng_table_test(const struct engine *eng, int t, int af, const struct eng_addr *a);
 uint32_t eng_table_count(const struct engine *eng, int t);
+/* An entry with its time and, for a `counters` table, its counters. */
+struct eng_table_entry {
+        int te_af;
+        struct eng_addr te_addr;
+        uint8_t te_plen;
+        bool te_neg;
+        uint32_t te_tzero; /* added or last zeroed, seconds of eng_input()/eng_tick()'s clock */
+        bool te_counted;   /* it has counters (a `counters` table, while some were left) */
+        uint64_t te_packets[2][2], te_bytes[2][2]; /* [in, out][block, pass] */
+};
+/* As eng_table_foreach, each entry whole (pfctl -T show -v). */
+int eng_table_foreach_entry(const struct engine *eng, int t,
+                            int (*fn)(void *arg, const struct eng_table_entry *e), void *arg);
+/* `table <t> counters`: its entries count the packets and bytes their
+ * rules pass and block, by direction (pf's pfr_update_stats). Set before
+ * entries are added (ENG_EEXIST otherwise). */
+int eng_table_set_counters(struct engine *eng, int t, bool on);
+/* pfctl -T expire SECS: removes the entries added or zeroed more than secs
+ * seconds before now_ns. Returns how many, or ENG_E*. */
+int eng_table_expire(struct engine *eng, int t, uint32_t secs, uint64_t now_ns);
+/* pfctl -T zero: every entry's time becomes now_ns, its counters 0. Returns the entries. */
+int eng_table_zero(struct engine *eng, int t, uint64_t now_ns);
 /* Calls fn for each entry (pfctl -T show), v4 then v6, in address order;
  * stops early and returns fn's value if it is nonzero. */
 int eng_table_foreach(const struct engine *eng, int t,
@@ -282,8 +326,20 @@ struct eng_if_stats {
         uint64_t is_packets[2][2][2]; /* same indexes */
 };
 int eng_if_stats_get(const struct engine *eng, uint32_t ifindex, struct eng_if_stats *out);
-/* pfctl -z: zeroes the counters, interface and rule counters included. */
+/* Zeroes the counters, interface and rule counters included. */
 void eng_stats_clear(struct engine *eng);
+/* pfctl -F info: the global and interface counters only. */
+void eng_status_clear(struct engine *eng);
+/* pfctl -z: the rule counters only (states still held by a rule stay counted). */
+void eng_rule_counters_clear(struct engine *eng);
+
+/*
+ * pfctl -e / -d. While disabled the engine passes every packet unfiltered
+ * and untranslated, as pf does when stopped: no state is looked up,
+ * created or removed, no rule counted. A new engine is enabled.
+ */
+void eng_set_enabled(struct engine *eng, bool on);
+bool eng_enabled(const struct engine *eng);
 
 /* ---- log hook (pflog) ---------------------------------------------------- */
 
@@ -349,6 +405,7 @@ struct eng_state_info {
         uint64_t si_packets[2], si_bytes[2];
         uint32_t si_age_s, si_expires_s;
         char si_ifname[ENG_IFNAMSIZ]; /* "all" for floating states */
+        uint64_t si_id;               /* pfctl -k id: unique among the states alive */
 };
 /* Calls fn for each state; stops early if fn returns nonzero. */
 void eng_state_foreach(const struct engine *eng, uint64_t now_ns,
@@ -358,5 +415,37 @@ uint32_t eng_state_flush(struct engine *eng);
  * not NULL) on either side, translated or not. Returns how many. */
 uint32_t eng_state_kill(struct engine *eng, int af, const struct eng_addr *host,
                         const struct eng_addr *peer);
+/* pfctl -k NET [-k NET]: the states whose source (as created) is in
+ * k_src/k_splen and destination in k_dst/k_dplen (a /0 matches all), compared
+ * on the wire side as pf does (k_nat: the stack side). Returns how many
+ * were removed. */
+struct eng_kill {
+        int k_af; /* 4 or 6 */
+        struct eng_addr k_src, k_dst;
+        uint8_t k_splen, k_dplen;
+        bool k_nat; /* pfctl -k nat: compare the stack side (before translation) */
+};
+uint32_t eng_state_kill_net(struct engine *eng, const struct eng_kill *k);
+/* pfctl -k label: the states the filter rule numbered rulenr made. */
+uint32_t eng_state_kill_rule(struct engine *eng, uint32_t rulenr);
+/* pfctl -k id: the state with this si_id; 1 or 0. */
+uint32_t eng_state_kill_id(struct engine *eng, uint64_t id);
+
+/* ---- source-tracking nodes (pfctl -s Sources, -K, -F Sources) ------------ */
+
+struct eng_src_info {
+        uint8_t sn_af;
+        struct eng_addr sn_addr;
+        uint32_t sn_states, sn_conn;
+        uint32_t sn_rate_count, sn_rate_secs; /* max-src-conn-rate window */
+        uint32_t sn_rulenr;                   /* the filter rule's number, 0xffffffff none */
+        uint32_t sn_age_s, sn_expires_s;      /* expires: only without states */
+        uint64_t sn_packets, sn_bytes;        /* its states', both ways */
+};
+void eng_src_foreach(const struct engine *eng, uint64_t now_ns,
+                     int (*fn)(void *arg, const struct eng_src_info *si), void *arg);
+/* Removes the nodes of af whose address is in net/plen (af 0: every node);
+ * their states stay, untied. Returns how many. */
+uint32_t eng_src_kill(struct engine *eng, int af, const struct eng_addr *net, uint8_t plen);
 
 #endif

@@ -379,6 +379,7 @@ static inline int keep_state(struct engine *eng, struct eng_pdesc *pd, struct en
         int res;
 
         if (r && r->r_max_states && r->r_cnt.rc_states_cur >= r->r_max_states) {
+                eng->st.es_lcnt[ENG_LCNT_STATES]++;
                 v->reason = ENG_RES_MAXSTATES;
                 return ENG_DROP;
         }
@@ -401,6 +402,8 @@ static inline int keep_state(struct engine *eng, struct eng_pdesc *pd, struct en
         eng_rt_state_start(eng, s, r, pd);
         eng_nat_sticky_attach(eng, s);
         eng_rt_from_state(eng, s, pd, v);
+        if (s->flags & ENG_SF_SRC)
+                eng_src_count(eng, s, 0, pd->pd_tot);
         if (r && r->r_keep == ENG_KEEP_SYNPROXY && pd->pd_proto == ENG_PROTO_TCP &&
             pd->pd_dir == ENG_DIR_IN &&
             (pd->pd_tcpflags & (ENG_TH_SYN | ENG_TH_ACK)) == ENG_TH_SYN) {

@@ -7,12 +7,30 @@
 #include "eng_internal.h"
 #include "eng_cksum.h"
 
-static void count_state(struct pf_state *s, const struct eng_pdesc *pd)
+static void count_state(struct engine *eng, struct pf_state *s, const struct eng_pdesc *pd)
 {
         int d = pd->pd_dir == s->direction ? 0 : 1;
 
         s->packets[d]++;
         s->bytes[d] += pd->pd_tot;
+        if (s->flags & ENG_SF_SRC)
+                eng_src_count(eng, s, d, pd->pd_tot);
+}
+
+/* pf's pfr_update_stats for the rule that decided: a `counters` table it
+ * names counts the packet in the entry that matched (a reply of a state
+ * has its source and destination the other way round). */
+static void table_account(struct engine *eng, const struct eng_rule *r, const struct eng_pdesc *pd,
+                          bool reply)
+{
+        int out = pd->pd_dir == ENG_DIR_OUT, pass = r->r_action == ENG_A_PASS;
+
+        if (r->r_src.ra_type != ENG_AT_TABLE && r->r_dst.ra_type != ENG_AT_TABLE)
+                return;
+        eng_table_account(eng, &r->r_src, pd->pd_af, reply ? &pd->pd_dst : &pd->pd_src, out, pass,
+                          pd->pd_tot);
+        eng_table_account(eng, &r->r_dst, pd->pd_af, reply ? &pd->pd_src : &pd->pd_dst, out, pass,
+                          pd->pd_tot);
 }
 
 static void state_rule_count(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd,
@@ -26,6 +44,7 @@ static void state_rule_count(struct engine *eng, struct pf_state *s, struct eng_
 
                 r->r_cnt.rc_packets[d]++;
                 r->r_cnt.rc_bytes[d] += pd->pd_tot;
+                table_account(eng, r, pd, pd->pd_dir != s->direction);
                 v->rule = s->rule;
                 if (s->flags & ENG_SF_LOGALL)
                         eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, r->r_nr);
@@ -105,7 +124,7 @@ static int test_icmp_error(struct engine *eng, struct eng_pdesc *pd, struct eng_
         if (s->flags & ENG_SF_TWOKEYS)
                 eng_nat_icmp_error(pd, &in, s);
         eng_rt_from_state(eng, s, pd, v);
-        count_state(s, pd);
+        count_state(eng, s, pd);
         state_rule_count(eng, s, pd, v);
         return ENG_PASS;
 }
@@ -177,7 +196,7 @@ static int test_state(struct engine *eng, struct eng_pdesc *pd, struct eng_verdi
         if (s->flags & ENG_SF_TWOKEYS)
                 eng_nat_from_state(pd, s);
         eng_rt_from_state(eng, s, pd, v);
-        count_state(s, pd);
+        count_state(eng, s, pd);
         state_rule_count(eng, s, pd, v);
         return ENG_PASS;
 }
@@ -196,12 +215,22 @@ void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v
         pd->pd_act = 0; /* each pass has its own actions; tag and prio stay */
         if (pd->pd_ifindex < 32 && (eng->skip_ifmask >> pd->pd_ifindex) & 1)
                 return; /* set skip on: not filtered at all */
+        if (eng->disabled)
+                return; /* pfctl -d: as pf, packets pass untouched, states wait */
         if (eng->nscrub)
                 eng_normalize(eng, pd);
         r = test_state(eng, pd, v);
         if (r < 0) {
                 by_rules = true;
                 r = eng_eval_rules(eng, pd, v);
+                if (v->rule != ENG_NIL && v->rule < eng_active(eng)->n) {
+                        const struct eng_rule *rr = &eng_active(eng)->rules[v->rule];
+
+                        /* as pf: what a pass rule let through, or a block rule stopped */
+                        if ((rr->r_action == ENG_A_PASS && r == ENG_PASS) ||
+                            rr->r_action == ENG_A_BLOCK)
+                                table_account(eng, rr, pd, false);
+                }
         }
         v->action = r;
         if (r == ENG_PASS)

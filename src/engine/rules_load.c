@@ -236,6 +236,30 @@ int eng_bank_commit(struct engine *eng, const uint32_t start[4], const uint32_t 
         return ENG_OK;
 }
 
+int eng_rules_flush(struct engine *eng, bool filter, bool trans)
+{
+        const struct eng_bank *a = eng_active(eng);
+        struct eng_bank *b = &eng->bank[1 - eng->active];
+        const uint32_t from[4] = {0, a->nat_start, a->rdr_start, a->binat_start};
+        const uint32_t to[4] = {a->nfilter, a->nat_end, a->rdr_end, a->binat_end};
+        uint32_t start[4], end[4], k, m = 0;
+
+        /* the lists that stay move to the other bank, which then becomes
+         * the active one, as a load does; tables and options are untouched */
+        for (k = 0; k < 4; k++) {
+                start[k] = m;
+                if (!(k == 0 ? filter : trans)) {
+                        memcpy(&b->rules[m], &a->rules[from[k]],
+                               (size_t)(to[k] - from[k]) * sizeof(b->rules[0]));
+                        m += to[k] - from[k];
+                }
+                end[k] = m;
+        }
+        if (filter)
+                eng->nscrub = 0; /* pf's -F rules clears scrub rules too */
+        return eng_bank_commit(eng, start, end);
+}
+
 int eng_ruleset_load_rules(struct engine *eng, const struct eng_rule *rules, uint32_t n)
 {
         struct eng_bank *b = &eng->bank[1 - eng->active];

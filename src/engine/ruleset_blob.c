@@ -416,6 +416,7 @@ static int load_tables(struct engine *eng, struct load_ctx *c)
                  * and a `pfctl -a` load, which reloads the whole blob here) */
                 if (tb->tb_count > 0)
                         eng_table_flush(eng, t);
+                eng_table_set_counters(eng, t, (tb->tb_flags & RULESET_TBLF_COUNTERS) != 0);
                 for (j = 0; j < tb->tb_count; j++) {
                         const struct ruleset_tentry *te = &v->rv_tentries[tb->tb_first + j];
                         struct eng_addr a;

@@ -20,8 +20,6 @@ static uint32_t src_hash(const struct engine *eng, int af, const struct eng_addr
         return (uint32_t)(h ^ (h >> 32)) & eng->src_hmask;
 }
 
-static void src_free(struct engine *eng, struct eng_srcnode *n);
-
 /* A node with no states whose src.track time ran out (or of an old ruleset). */
 static bool src_stale(const struct engine *eng, const struct eng_srcnode *n)
 {
@@ -35,13 +33,14 @@ static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng
         uint32_t b = src_hash(eng, af, a, rule), i;
         struct eng_srcnode *n;
 
+        eng->st.es_src_searches++;
         for (i = eng_head(&eng->src_buckets[b]); i != ENG_NIL; i = eng->srcnodes[i].hnext) {
                 n = &eng->srcnodes[i];
                 if (n->af == af && n->rule == rule && n->generation == eng->generation &&
                     memcmp(&n->addr, a, sizeof(*a)) == 0) {
                         if (!src_stale(eng, n))
                                 return n;
-                        src_free(eng, n); /* its time ran out: start afresh */
+                        eng_src_free(eng, n); /* its time ran out: start afresh */
                         break;
                 }
         }
@@ -63,9 +62,11 @@ static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng
         n->generation = eng->generation;
         n->addr = *a;
         n->rate_start_s = eng->now_s;
+        n->creation_s = eng->now_s;
         n->hnext = eng_head(&eng->src_buckets[b]);
         eng_head_set(&eng->src_buckets[b], i);
         eng->nsrc++;
+        eng->st.es_src_inserts++;
         return n;
 }
 
@@ -79,7 +80,7 @@ static struct eng_rule *node_rule(struct engine *eng, const struct eng_srcnode *
         return &b->rules[n->owner];
 }
 
-static void src_free(struct engine *eng, struct eng_srcnode *n)
+void eng_src_free(struct engine *eng, struct eng_srcnode *n)
 {
         struct eng_rule *r = node_rule(eng, n);
 
@@ -101,6 +102,7 @@ static void src_free(struct engine *eng, struct eng_srcnode *n)
         n->hnext = eng->src_free;
         eng->src_free = idx;
         eng->nsrc--;
+        eng->st.es_src_removals++;
 }
 
 int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const struct eng_rule *r,
@@ -115,8 +117,10 @@ int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const 
                      false);
         if (!n) {
                 /* a new source: max-src-nodes, then set limit src-nodes */
-                if (r->r_max_src_nodes && r->r_cnt.rc_src_nodes >= r->r_max_src_nodes)
+                if (r->r_max_src_nodes && r->r_cnt.rc_src_nodes >= r->r_max_src_nodes) {
+                        eng->st.es_lcnt[ENG_LCNT_SRCNODES]++;
                         return ENG_RES_SRCLIMIT;
+                }
                 n = src_find(eng, pd->pd_af, &pd->pd_src,
                              (r->r_srctrack & ENG_ST_RULE) ? ridx : ENG_NIL, true);
                 if (!n)
@@ -124,8 +128,10 @@ int eng_src_attach(struct engine *eng, struct pf_state *s, uint32_t ridx, const 
                 n->owner = ridx;
                 ((struct eng_rule *)r)->r_cnt.rc_src_nodes++;
         }
-        if (r->r_max_src_states && n->states >= r->r_max_src_states)
+        if (r->r_max_src_states && n->states >= r->r_max_src_states) {
+                eng->st.es_lcnt[ENG_LCNT_SRCSTATES]++;
                 return ENG_RES_SRCLIMIT;
+        }
         n->states++;
         s->srcnode = (uint32_t)(n - eng->srcnodes);
         s->flags |= ENG_SF_SRC;
@@ -153,10 +159,16 @@ void eng_src_node_release(struct engine *eng, uint32_t i)
                 n->states--;
         if (n->states == 0) {
                 if (eng->src_track_s == 0)
-                        src_free(eng, n);
+                        eng_src_free(eng, n);
                 else
                         n->expire_s = eng->now_s + eng->src_track_s;
         }
+}
+
+void eng_src_count(struct engine *eng, const struct pf_state *s, int d, uint32_t bytes)
+{
+        eng->srcnodes[s->srcnode].packets[d]++;
+        eng->srcnodes[s->srcnode].bytes[d] += bytes;
 }
 
 void eng_src_detach(struct engine *eng, struct pf_state *s)
@@ -180,7 +192,7 @@ void eng_src_detach(struct engine *eng, struct pf_state *s)
                 n->conn--;
         if (n->states == 0) {
                 if (eng->src_track_s == 0)
-                        src_free(eng, n);
+                        eng_src_free(eng, n);
                 else
                         n->expire_s = eng->now_s + eng->src_track_s;
         }
@@ -198,7 +210,7 @@ void eng_src_purge(struct engine *eng, uint32_t budget)
                 if (++eng->src_cursor >= max)
                         eng->src_cursor = 0;
                 if (n->used && src_stale(eng, n))
-                        src_free(eng, n);
+                        eng_src_free(eng, n);
         }
 }
 
@@ -235,27 +247,34 @@ bool eng_src_conn(struct engine *eng, struct pf_state *s)
         n = &eng->srcnodes[s->srcnode];
         s->flags |= ENG_SF_CONN;
         n->conn++;
-        if (r->r_max_src_conn && n->conn > r->r_max_src_conn)
+        if (r->r_max_src_conn && n->conn > r->r_max_src_conn) {
+                eng->st.es_lcnt[ENG_LCNT_SRCCONN]++;
                 over = true;
+        }
         if (r->r_max_src_conn_rate && r->r_max_src_conn_secs) {
                 /* a fixed window of r_max_src_conn_secs seconds */
                 if (eng->now_s - n->rate_start_s >= r->r_max_src_conn_secs) {
                         n->rate_start_s = eng->now_s;
                         n->rate_count = 0;
                 }
-                if (++n->rate_count > r->r_max_src_conn_rate)
+                if (++n->rate_count > r->r_max_src_conn_rate) {
+                        eng->st.es_lcnt[ENG_LCNT_SRCCONNRATE]++;
                         over = true;
+                }
         }
         if (!over)
                 return false;
         if (r->r_overload_table) {
                 if (eng_table_add(eng, r->r_overload_table - 1, n->af, &n->addr,
-                                  n->af == 4 ? 32 : 128, false) == ENG_OK)
+                                  n->af == 4 ? 32 : 128, false) == ENG_OK) {
                         eng->st.es_overload++;
+                        eng->st.es_lcnt[ENG_LCNT_OVERLOAD_TABLE]++;
+                }
         }
         if (r->r_srctrack & (ENG_ST_OVL_FLUSH | ENG_ST_OVL_ALL)) {
                 struct eng_srcnode copy = *n;
 
+                eng->st.es_lcnt[ENG_LCNT_OVERLOAD_FLUSH]++;
                 flush_source(eng, &copy, (r->r_srctrack & ENG_ST_OVL_ALL) != 0);
         } else {
                 eng_state_remove(eng, s);

@@ -340,6 +340,7 @@ void eng_state_foreach(const struct engine *eng, uint64_t now_ns,
                         memcpy(si.si_ifname, "all", 4);
                 else
                         memcpy(si.si_ifname, eng->ifs[s->ifindex].name, ENG_IFNAMSIZ);
+                si.si_id = (uint64_t)i + 1;
                 if (fn(arg, &si))
                         return;
         }

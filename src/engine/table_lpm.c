@@ -7,6 +7,12 @@
  */
 #include "eng_internal.h"
 
+/* A `counters` entry's counters (pf's pfr_kcounters): [in, out][block, pass]. */
+struct eng_tcount {
+        uint64_t packets[2][2], bytes[2][2];
+};
+_Static_assert(sizeof(struct eng_tcount) == ENG_TCOUNT_SIZE, "engine.c carves this size");
+
 static inline int bit_at(const struct eng_addr *a, int i)
 {
         return (a->ea_b[i >> 3] >> (7 - (i & 7))) & 1;
@@ -24,12 +30,38 @@ static uint32_t node_alloc(struct engine *eng)
                 return ENG_NIL;
         eng->rnodes[i].child[0] = eng->rnodes[i].child[1] = ENG_NIL;
         eng->rnodes[i].has = eng->rnodes[i].neg = 0;
+        eng->rnodes[i].cnt = 0;
         eng->rnode_used++;
         return i;
 }
 
+/* Gives a `counters` entry its counters (pf: none left means none, NOCOUNT). */
+static void node_count(struct engine *eng, struct eng_rnode *x)
+{
+        uint32_t i = eng->tcount_free;
+
+        if (i != ENG_NIL)
+                eng->tcount_free = (uint32_t)eng->tcounts[i].packets[0][0];
+        else if (eng->tcount_hwm < eng->cfg.ec_max_table_counters)
+                i = eng->tcount_hwm++; /* never used before */
+        else
+                return;
+        memset(&eng->tcounts[i], 0, sizeof(eng->tcounts[i]));
+        x->cnt = i + 1;
+}
+
+static void node_uncount(struct engine *eng, struct eng_rnode *x)
+{
+        if (!x->cnt)
+                return;
+        eng->tcounts[x->cnt - 1].packets[0][0] = eng->tcount_free;
+        eng->tcount_free = x->cnt - 1;
+        x->cnt = 0;
+}
+
 static void node_free(struct engine *eng, uint32_t i)
 {
+        node_uncount(eng, &eng->rnodes[i]);
         eng->rnodes[i].child[0] = eng->rnode_free;
         eng->rnode_free = i;
         eng->rnode_used--;
@@ -131,6 +163,9 @@ int eng_table_add(struct engine *eng, int t, int af, const struct eng_addr *a, u
                 return ENG_EEXIST;
         eng->rnodes[n].has = 1;
         eng->rnodes[n].neg = neg;
+        eng->rnodes[n].tzero = eng->now_s;
+        if (tb->counters)
+                node_count(eng, &eng->rnodes[n]);
         tb->count++;
         return ENG_OK;
 }
@@ -153,6 +188,7 @@ int eng_table_del(struct engine *eng, int t, int af, const struct eng_addr *a, u
         if (n == ENG_NIL || !eng->rnodes[n].has)
                 return ENG_ENOENT;
         eng->rnodes[n].has = 0;
+        node_uncount(eng, &eng->rnodes[n]);
         tb->count--;
         /* Prune the now useless tail of the path. */
         for (depth = plen; depth >= 0; depth--) {
@@ -239,12 +275,13 @@ uint32_t eng_table_count(const struct engine *eng, int t)
         return tb ? tb->count : 0;
 }
 
-int eng_table_foreach(const struct engine *eng, int t,
-                      int (*fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen,
-                                bool neg),
-                      void *arg)
+/* What table_walk() calls for each prefix; nonzero stops the walk. */
+typedef int (*walk_fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen,
+                       struct eng_rnode *x);
+
+/* Calls fn for each prefix of tb, v4 then v6, in address order. */
+static int table_walk(struct engine *eng, const struct eng_table *tb, walk_fn fn, void *arg)
 {
-        const struct eng_table *tb = table_get(eng, t);
         /* explicit stack: node, depth, and the path's bits in addr */
         struct {
                 uint32_t node;
@@ -254,8 +291,6 @@ int eng_table_foreach(const struct engine *eng, int t,
         struct eng_addr a;
         int af, sp, r;
 
-        if (!tb)
-                return ENG_EINVAL;
         for (af = 4; af <= 6; af += 2) {
                 if (tb->root[af == 6] == ENG_NIL)
                         continue;
@@ -265,7 +300,7 @@ int eng_table_foreach(const struct engine *eng, int t,
                 st[0].depth = 0;
                 st[0].next = 0;
                 while (sp >= 0) {
-                        const struct eng_rnode *x = &eng->rnodes[st[sp].node];
+                        struct eng_rnode *x = &eng->rnodes[st[sp].node];
                         uint16_t d = st[sp].depth;
                         int c;
 
@@ -278,7 +313,7 @@ int eng_table_foreach(const struct engine *eng, int t,
                                 eng_addr_mask(&mask, af, (uint8_t)d);
                                 for (w = 0; w < 4; w++)
                                         m.ea_w[w] = a.ea_w[w] & mask.ea_w[w];
-                                r = fn(arg, af, &m, (uint8_t)d, x->neg != 0);
+                                r = fn(arg, af, &m, (uint8_t)d, x);
                                 if (r)
                                         return r;
                         }
@@ -301,4 +336,207 @@ int eng_table_foreach(const struct engine *eng, int t,
                 }
         }
         return 0;
+}
+
+struct foreach_arg {
+        int (*plain)(void *arg, int af, const struct eng_addr *a, uint8_t plen, bool neg);
+        void *arg;
+};
+
+static int foreach_one(void *arg, int af, const struct eng_addr *a, uint8_t plen,
+                       struct eng_rnode *x)
+{
+        const struct foreach_arg *f = arg;
+
+        return f->plain(f->arg, af, a, plen, x->neg != 0);
+}
+
+int eng_table_foreach(const struct engine *eng, int t,
+                      int (*fn)(void *arg, int af, const struct eng_addr *a, uint8_t plen,
+                                bool neg),
+                      void *arg)
+{
+        const struct eng_table *tb = table_get(eng, t);
+        struct foreach_arg f = {fn, arg};
+
+        if (!tb)
+                return ENG_EINVAL;
+        /* the walk writes nothing through walk_fn here: foreach_one only reads */
+        return table_walk((struct engine *)eng, tb, foreach_one, &f);
+}
+
+/* Frees the nodes below *link that hold no prefix and lead to none
+ * (depth at most 129: one frame per address bit). */
+static void prune(struct engine *eng, uint32_t *link)
+{
+        uint32_t n = *link;
+        struct eng_rnode *x;
+
+        if (n == ENG_NIL)
+                return;
+        prune(eng, &eng->rnodes[n].child[0]);
+        prune(eng, &eng->rnodes[n].child[1]);
+        x = &eng->rnodes[n];
+        if (!x->has && x->child[0] == ENG_NIL && x->child[1] == ENG_NIL) {
+                node_free(eng, n);
+                *link = ENG_NIL;
+        }
+}
+
+struct expire_arg {
+        struct engine *eng;
+        uint32_t cutoff; /* prefixes zeroed before this go */
+        uint32_t n;
+};
+
+static int expire_one(void *arg, int af, const struct eng_addr *a, uint8_t plen,
+                      struct eng_rnode *x)
+{
+        struct expire_arg *e = arg;
+
+        (void)af;
+        (void)a;
+        (void)plen;
+        if (x->tzero < e->cutoff) {
+                /* only the mark: the walk still goes below this node */
+                x->has = 0;
+                node_uncount(e->eng, x);
+                e->n++;
+        }
+        return 0;
+}
+
+int eng_table_expire(struct engine *eng, int t, uint32_t secs, uint64_t now_ns)
+{
+        struct eng_table *tb = table_get(eng, t);
+        uint32_t now_s = (uint32_t)(now_ns / 1000000000ull);
+        struct expire_arg e = {eng, 0, 0};
+
+        if (!tb)
+                return ENG_EINVAL;
+        if (secs > now_s)
+                return 0; /* nothing can be older than the clock */
+        e.cutoff = now_s - secs;
+        table_walk(eng, tb, expire_one, &e);
+        prune(eng, &tb->root[0]);
+        prune(eng, &tb->root[1]);
+        tb->count -= e.n;
+        return (int)e.n;
+}
+
+struct zero_arg {
+        struct engine *eng;
+        uint32_t now_s;
+};
+
+static int zero_one(void *arg, int af, const struct eng_addr *a, uint8_t plen, struct eng_rnode *x)
+{
+        const struct zero_arg *z = arg;
+
+        (void)af;
+        (void)a;
+        (void)plen;
+        x->tzero = z->now_s;
+        if (x->cnt)
+                memset(&z->eng->tcounts[x->cnt - 1], 0, sizeof(struct eng_tcount));
+        return 0;
+}
+
+int eng_table_zero(struct engine *eng, int t, uint64_t now_ns)
+{
+        struct eng_table *tb = table_get(eng, t);
+        struct zero_arg z = {eng, (uint32_t)(now_ns / 1000000000ull)};
+
+        if (!tb)
+                return ENG_EINVAL;
+        table_walk(eng, tb, zero_one, &z);
+        return (int)tb->count;
+}
+
+int eng_table_set_counters(struct engine *eng, int t, bool on)
+{
+        struct eng_table *tb = table_get(eng, t);
+
+        if (!tb)
+                return ENG_EINVAL;
+        if (tb->counters != on && tb->count)
+                return ENG_EEXIST; /* its entries were added with (or without) counters */
+        tb->counters = on;
+        return ENG_OK;
+}
+
+/* The entry of a's longest matching prefix, or NULL (none, or negated). */
+static struct eng_rnode *match_node(struct engine *eng, const struct eng_table *tb, int af,
+                                    const struct eng_addr *a)
+{
+        struct eng_rnode *best = NULL;
+        uint32_t n = tb->root[af == 6];
+        int i, bits = af == 4 ? 32 : 128;
+
+        for (i = 0; n != ENG_NIL; i++) {
+                struct eng_rnode *x = &eng->rnodes[n];
+
+                if (x->has)
+                        best = x;
+                if (i == bits)
+                        break;
+                n = x->child[bit_at(a, i)];
+        }
+        return best && !best->neg ? best : NULL;
+}
+
+void eng_table_account(struct engine *eng, const struct eng_rule_addr *ra, int af,
+                       const struct eng_addr *a, int out, int pass, uint32_t bytes)
+{
+        const struct eng_table *tb;
+        struct eng_rnode *x;
+
+        /* pf counts an entry only where the table matched for the rule (a
+         * `! <t>` rule's packets are in no entry: pf's XPASS) */
+        if (ra->ra_type != ENG_AT_TABLE || ra->ra_neg || ra->ra_table >= eng->cfg.ec_max_tables)
+                return;
+        tb = &eng->tables[ra->ra_table];
+        if (!tb->counters || (x = match_node(eng, tb, af, a)) == NULL || !x->cnt)
+                return;
+        eng->tcounts[x->cnt - 1].packets[out][pass]++;
+        eng->tcounts[x->cnt - 1].bytes[out][pass] += bytes;
+}
+
+struct entry_arg {
+        const struct engine *eng;
+        int (*fn)(void *arg, const struct eng_table_entry *e);
+        void *arg;
+};
+
+static int entry_one(void *arg, int af, const struct eng_addr *a, uint8_t plen, struct eng_rnode *x)
+{
+        const struct entry_arg *f = arg;
+        struct eng_table_entry e;
+
+        memset(&e, 0, sizeof(e));
+        e.te_af = af;
+        e.te_addr = *a;
+        e.te_plen = plen;
+        e.te_neg = x->neg != 0;
+        e.te_tzero = x->tzero;
+        if (x->cnt) {
+                const struct eng_tcount *c = &f->eng->tcounts[x->cnt - 1];
+
+                e.te_counted = true;
+                memcpy(e.te_packets, c->packets, sizeof(e.te_packets));
+                memcpy(e.te_bytes, c->bytes, sizeof(e.te_bytes));
+        }
+        return f->fn(f->arg, &e);
+}
+
+int eng_table_foreach_entry(const struct engine *eng, int t,
+                            int (*fn)(void *arg, const struct eng_table_entry *e), void *arg)
+{
+        const struct eng_table *tb = table_get(eng, t);
+        struct entry_arg f = {eng, fn, arg};
+
+        if (!tb)
+                return ENG_EINVAL;
+        /* entry_one writes nothing through the node */
+        return table_walk((struct engine *)eng, tb, entry_one, &f);
 }

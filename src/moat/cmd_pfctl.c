@@ -1,5 +1,5 @@
 /*
- * moat pfctl: pfctl's flags with pfctl's meanings.
+ * moat pfctl: pfctl's flags with pfctl's meanings (FreeBSD 14's pfctl(8)).
  *
  * What works without an appliance: -n (parse only), -v/-vv (print the
  * ruleset in canonical form), -f FILE, -s rules together with -f FILE (shows
@@ -9,8 +9,8 @@
  *
  * With the appliance of `moat -c FILE` running, the requests go to its
  * daemon and on to the fw (cmd_pfctl_remote.c): -f FILE swaps the ruleset
- * atomically (states are kept), -s rules|info|states|Tables|labels, -F
- * states|rules|all, -t TABLE -T show|add|delete|flush|test.
+ * atomically (states are kept), -s MODIFIER, -F MODIFIER, -t TABLE -T CMD,
+ * -e, -d, -z, -k, -K. Everything else fails with "no running appliance".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,25 +23,39 @@
 
 static void pfctl_usage(FILE *f)
 {
-        fputs("usage: moat pfctl [-nv] [-o level] [-f FILE] [-s rules|states|info|Tables|labels]\n"
-              "                  [-t TABLE -T add|delete|show|flush|test [ADDR...]]\n"
-              "                  [-F states|rules|all] [-D MACRO=VALUE] [-w BLOB]\n"
+        fputs("usage: moat pfctl [-denvz] [-D macro=value] [-F modifier] [-f file]\n"
+              "                  [-K host | network] [-k host | network | label | id]\n"
+              "                  [-o level] [-s modifier] [-t table -T command [address ...]]\n"
+              "                  [-w blob]\n"
+              "  -d       disable the packet filter (packets pass unfiltered, states stay)\n"
+              "  -e       enable the packet filter\n"
               "  -f FILE  ruleset to check/load ('-' for stdin)\n"
+              "  -F MOD   flush nat|queue|rules|Sources|states|info|Tables|all\n"
+              "  -k HOST  kill the states from HOST or NETWORK (twice: to the second);\n"
+              "           -k label -k NAME, -k id -k ID\n"
+              "  -K HOST  kill the source-tracking nodes of HOST or NETWORK\n"
               "  -n       parse and check only, do not load\n"
               "  -o LEVEL none|basic|profile: rules are kept as written at every level\n"
-              "  -v       print the ruleset in canonical form (-vv: with rule numbers)\n"
-              "  -s rules show the ruleset (of -f FILE when no appliance runs)\n"
+              "  -s MOD   show nat|rules|Anchors|Sources|states|info|Interfaces|labels|\n"
+              "           timeouts|memory|Tables|all (rules: of -f FILE when no appliance runs)\n"
+              "  -t TABLE -T show|add|delete|flush|test|replace|expire SECS|zero [ADDR...]\n"
+              "  -v       verbose: counters, canonical form (-vv: with rule numbers)\n"
+              "  -z       clear the rules' counters\n"
               "  -D M=V   define macro M, overriding its definition in FILE\n"
               "  -w BLOB  write the compiled binary ruleset to BLOB (with -f)\n",
               f);
 }
 
-static const char *const pfctl_show_mods[] = {"rules",  "states",  "info", "Tables",
-                                              "labels", "Anchors", NULL};
-static const char *const pfctl_flush_mods[] = {"states", "rules", "all", NULL};
+/* pfctl's lists (pfctl.c showopt_list, clearopt_list, tblcmdopt_list),
+ * less what moat has nothing of (queue listings, osfp, Running, ethernet). */
+static const char *const pfctl_show_mods[] = {
+    "nat",    "rules",    "Anchors", "Sources", "states", "info", "Interfaces",
+    "labels", "timeouts", "memory",  "Tables",  "all",    NULL};
+static const char *const pfctl_flush_mods[] = {"nat",  "queue",  "rules", "Sources", "states",
+                                               "info", "Tables", "all",   NULL};
 static const char *const pfctl_opt_levels[] = {"none", "basic", "profile", NULL};
-static const char *const pfctl_table_cmds[] = {"add",  "delete",  "show", "flush",
-                                               "test", "replace", "zero", NULL};
+static const char *const pfctl_table_cmds[] = {"flush", "add",  "delete", "replace", "show",
+                                               "test",  "zero", "expire", NULL};
 
 /* pfctl takes modifiers abbreviated (-sr, -ss, -Fa): a unique prefix names one. */
 static const char *pfctl_modifier(const char *arg, const char *const *mods)
@@ -112,10 +126,31 @@ static int pfctl_parse_flags(int argc, char **argv, struct pfctl_args *a)
         int opt, rc;
 
         optind = 1;
-        while ((opt = getopt(argc, argv, "nvf:o:s:t:T:F:w:D:a:h")) != -1) {
+        while ((opt = getopt(argc, argv, "denvzf:o:s:t:T:F:w:D:k:K:a:h")) != -1) {
                 switch (opt) {
                 case 'a':
                         a->anchor = optarg; /* cmd_pfctl_anchor.c */
+                        break;
+                case 'd':
+                        a->disable = 1;
+                        break;
+                case 'e':
+                        a->enable = 1;
+                        break;
+                case 'z':
+                        a->zero = 1;
+                        break;
+                case 'k':
+                case 'K':
+                        if ((opt == 'k' ? a->nkill : a->nksrc) == 2) {
+                                fprintf(stderr, "moat pfctl: can only specify -%c twice\n", opt);
+                                pfctl_usage(stderr);
+                                return 2;
+                        }
+                        if (opt == 'k')
+                                a->kill[a->nkill++] = optarg;
+                        else
+                                a->ksrc[a->nksrc++] = optarg;
                         break;
                 case 'o':
                         /* pfctl: a unique prefix names the level; the last -o wins */
@@ -169,7 +204,7 @@ static int pfctl_parse_flags(int argc, char **argv, struct pfctl_args *a)
 /* Flags that go together, modifiers resolved; 0 or the exit status. */
 static int pfctl_check_flags(struct pfctl_args *a)
 {
-        const char *show = a->show;
+        const char *show = a->show, *tcmd = a->tcmd;
 
         if (a->naddrs > 0 && a->tcmd == NULL) {
                 fprintf(stderr, "moat pfctl: unexpected argument '%s'\n", a->addrs[0]);
@@ -177,7 +212,7 @@ static int pfctl_check_flags(struct pfctl_args *a)
                 return 2;
         }
         if (a->file == NULL && a->show == NULL && a->table == NULL && a->tcmd == NULL &&
-            a->flush == NULL) {
+            a->flush == NULL && !a->enable && !a->disable && !a->zero && !a->nkill && !a->nksrc) {
                 pfctl_usage(stderr);
                 return 2;
         }
@@ -189,8 +224,13 @@ static int pfctl_check_flags(struct pfctl_args *a)
                 fprintf(stderr, "moat pfctl: unknown -s modifier '%s'\n", show);
                 return 2;
         }
-        if (a->tcmd != NULL && pfctl_modifier(a->tcmd, pfctl_table_cmds) == NULL) {
-                fprintf(stderr, "moat pfctl: unknown -T command '%s'\n", a->tcmd);
+        if (a->tcmd != NULL && (a->tcmd = pfctl_modifier(tcmd, pfctl_table_cmds)) == NULL) {
+                fprintf(stderr, "moat pfctl: unknown -T command '%s'\n", tcmd);
+                return 2;
+        }
+        if (a->tcmd != NULL && strcmp(a->tcmd, "expire") == 0 && a->naddrs != 1) {
+                fprintf(stderr, "moat pfctl: -T expire needs the number of seconds\n");
+                pfctl_usage(stderr);
                 return 2;
         }
         if (a->flush != NULL && (a->flush = pfctl_modifier(a->flush, pfctl_flush_mods)) == NULL) {
@@ -236,8 +276,15 @@ static int pfctl_run_local(const struct pfctl_args *a)
         int ret;
 
         /* Requests that only a running firewall can answer. */
+        if (a->disable || a->enable)
+                return pfctl_no_appliance(a->disable ? "-d" : "-e", "", "");
         if (a->flush != NULL)
                 return pfctl_no_appliance("-F ", a->flush, "");
+        if (a->nkill || a->nksrc)
+                return pfctl_no_appliance(a->nkill ? "-k " : "-K ",
+                                          a->nkill ? a->kill[0] : a->ksrc[0], "");
+        if (a->zero)
+                return pfctl_no_appliance("-z", "", "");
         if (a->tcmd != NULL)
                 return pfctl_no_appliance("-t ", a->table, "");
         if (a->show != NULL && strcmp(a->show, "rules") != 0)
@@ -285,7 +332,9 @@ int moat_cmd_pfctl(int argc, char **argv)
                 return rc;
         if ((rc = pfctl_check_flags(&a)) != 0)
                 return rc;
-        if ((a.flush || a.tcmd || a.show || (a.file && !a.noload)) && pfctl_running(&app))
+        if ((a.flush || a.tcmd || a.show || (a.file && !a.noload) || a.enable || a.disable ||
+             a.zero || a.nkill || a.nksrc) &&
+            pfctl_running(&app))
                 return pfctl_run_remote(&app, &a);
         return pfctl_run_local(&a);
 }

@@ -28,6 +28,10 @@ struct pfctl_args {
         struct pfconf_define defs[PFCTL_MAX_DEFINES];
         int naddrs; /* -T CMD ADDR... */
         char **addrs;
+        int enable, disable; /* -e, -d */
+        int zero;            /* -z */
+        int nkill, nksrc;    /* -k and -K, each at most twice */
+        const char *kill[2], *ksrc[2];
 };
 
 /* Compiles a->file as -f does: errors and not-enforced notices on stderr. */

@@ -4,7 +4,8 @@
  *   moatd_domains.c  channels, starting domains, pinning, supervision
  *   moatd_exit.c     why a domain exited (the kernel's seccomp records)
  *   moatd_ctl.c      the control socket and the status request
- *   moatd_pfctl.c    pfctl requests, answered from fw.conf or by the fw
+ *   moatd_pfctl.c    pfctl requests, answered from fw.conf or by the fw; its parts
+ *                    moatd_pfctl_show.c (-s) and moatd_pfctl_ctl.c (-T, -k, -F, ...)
  *   moatd_anchor.c   anchors loaded at run time (pfctl -a)
  * The daemon is one thread; all of its state is one struct moatd.
  */
@@ -106,8 +107,6 @@ void moatd_serve(struct moatd *md, int lfd);
 /* moatd_pfctl.c */
 json_object *moatd_reply_text(const char *text, const char *error);
 json_object *moatd_pfctl(struct moatd *md, json_object *req);
-/* The running ruleset from fw.conf, validated; *conf to free whatever the result; 0 or -1. */
-int moatd_running_view(const struct moatd *md, uint8_t **conf, struct ruleset_view *view);
 /* Loads a validated blob into the fw and, once it took it, into fw.conf; 0 or -1 (err). */
 int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, size_t errlen);
 /* moatd_anchor.c: -a PATH requests (ops "anchor-load", "anchor-flush", "anchor-rules",

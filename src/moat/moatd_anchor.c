@@ -16,6 +16,7 @@
 
 #include "moat/fwctl.h"
 #include "moatd.h"
+#include "moatd_pfctl.h"
 #include "pfconf.h"
 
 static void anchors_path(const struct moatd *md, char *path, size_t len)
@@ -57,7 +58,7 @@ static void *running_blob(struct moatd *md, size_t *len)
         void *copy = NULL;
 
         *len = 0;
-        if (moatd_running_view(md, &conf, &v) == 0) {
+        if (moatd_running_view(md, &conf, &v, NULL) == 0) {
                 *len = v.rv_hdr->rh_total_len;
                 copy = aligned_alloc(RULESET_ALIGN, (*len + RULESET_ALIGN - 1) & ~(size_t)7);
                 if (copy != NULL)
@@ -168,7 +169,7 @@ static json_object *anchor_list(struct moatd *md, const char *path, int verbose)
         uint32_t a;
         FILE *m;
 
-        if (moatd_running_view(md, &conf, &v) != 0) {
+        if (moatd_running_view(md, &conf, &v, NULL) != 0) {
                 free(conf);
                 return moatd_reply_text(NULL, "no valid ruleset in fw.conf");
         }
@@ -201,7 +202,8 @@ static json_object *anchor_rules(struct moatd *md, const char *path, int verbose
         FILE *m;
         int rc = -1;
 
-        if (moatd_running_view(md, &conf, &v) == 0 && (m = open_memstream(&text, &tlen)) != NULL) {
+        if (moatd_running_view(md, &conf, &v, NULL) == 0 &&
+            (m = open_memstream(&text, &tlen)) != NULL) {
                 rc = pfconf_print_anchor_rules(m, &v, path, verbose > 1 ? PFCONF_PRINT_NUMBERS : 0);
                 fclose(m);
         }

@@ -152,8 +152,11 @@ void moatd_serve(struct moatd *md, int lfd)
                 got += (size_t)n;
         buf[got] = '\0';
         json_object *req = json_tokener_parse(buf), *cmd = NULL;
-        const char *what =
-            req && json_object_object_get_ex(req, "cmd", &cmd) ? json_object_get_string(cmd) : "";
+        /* The client's JSON is not trusted: "cmd" must be a string. */
+        const char *what = req && json_object_object_get_ex(req, "cmd", &cmd) &&
+                                   json_object_is_type(cmd, json_type_string)
+                               ? json_object_get_string(cmd)
+                               : "";
         json_object *reply;
         int down = 0;
         if (strcmp(what, "status") == 0) {

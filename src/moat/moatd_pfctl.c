@@ -1,10 +1,10 @@
 /*
- * moatd's answers to pfctl: the running ruleset (-s rules, -s Tables) from
- * fw.conf, which always holds it; the rest from the fw over its control
- * channel (-s info|states|labels, -F states, -T, loading a ruleset, which
- * fw.conf then takes so that a restarted fw runs it).
+ * moatd's answers to pfctl: the running ruleset from fw.conf, which always
+ * holds it; the rest from the fw over its control channel; loading a
+ * ruleset, which fw.conf then takes so that a restarted fw runs it. The
+ * requests come from a local client, yet every field's presence and type
+ * is checked: a wrong one is an error reply, never a crash.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include "moat/fwconf.h"
 #include "moat/fwctl.h"
 #include "moatd.h"
+#include "moatd_pfctl.h"
 #include "pfconf.h"
 
 static void *read_all(const char *path, size_t *len)
@@ -41,18 +42,14 @@ static const uint8_t *current_rules(const struct moatd *md, uint8_t **conf, size
         return *conf + h.ruleset_off;
 }
 
-/* The running ruleset, validated, as *view, which points into *conf (free
- * it after, whatever the result); 0, or -1 if fw.conf holds none. */
-static int running_view(const struct moatd *md, uint8_t **conf, struct ruleset_view *view)
+int moatd_running_view(const struct moatd *md, uint8_t **conf, struct ruleset_view *view,
+                       struct moat_fwconf *h)
 {
         size_t clen, rlen;
         const uint8_t *rules = current_rules(md, conf, &clen, &rlen);
+        if (rules && h)
+                memcpy(h, *conf, sizeof(*h));
         return rules && ruleset_validate(rules, rlen, view, NULL) == RULESET_OK ? 0 : -1;
-}
-
-int moatd_running_view(const struct moatd *md, uint8_t **conf, struct ruleset_view *view)
-{
-        return running_view(md, conf, view);
 }
 
 json_object *moatd_not_enforced(const struct moatd *md)
@@ -63,7 +60,7 @@ json_object *moatd_not_enforced(const struct moatd *md)
         char *text = NULL;
         size_t tlen = 0;
 
-        if (running_view(md, &conf, &view) == 0) {
+        if (moatd_running_view(md, &conf, &view, NULL) == 0) {
                 FILE *m = open_memstream(&text, &tlen);
                 if (m != NULL) {
                         pfconf_notes(m, &view, "");
@@ -82,9 +79,8 @@ json_object *moatd_not_enforced(const struct moatd *md)
         return a;
 }
 
-/* After a swap: fw.conf carries the new ruleset, so a restarted fw runs it. */
-static int replace_rules(const struct moatd *md, const void *rules, size_t rlen, char *err,
-                         size_t errlen)
+int moatd_store_rules(const struct moatd *md, const void *rules, size_t rlen, char *err,
+                      size_t errlen)
 {
         uint8_t *conf;
         size_t clen, olen;
@@ -117,6 +113,67 @@ static int replace_rules(const struct moatd *md, const void *rules, size_t rlen,
         return 0;
 }
 
+json_object *moatd_reply_text(const char *text, const char *error)
+{
+        json_object *r = json_object_new_object();
+        if (error)
+                json_object_object_add(r, "error", json_object_new_string(error));
+        else
+                json_object_object_add(r, "text", json_object_new_string(text));
+        return r;
+}
+
+json_object *moatd_reply_fw(char *text, const char *err)
+{
+        json_object *r = text && strncmp(text, "error", 5) != 0
+                             ? moatd_reply_text(text, NULL)
+                             : moatd_reply_text(NULL, text ? text : err);
+        free(text);
+        return r;
+}
+
+const char *moatd_jstr(json_object *req, const char *key)
+{
+        json_object *v;
+        if (!json_object_object_get_ex(req, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
+
+int moatd_jint(json_object *req, const char *key, int def, int *out)
+{
+        json_object *v;
+        *out = def;
+        if (!json_object_object_get_ex(req, key, &v))
+                return 0;
+        if (!json_object_is_type(v, json_type_int))
+                return -1;
+        *out = json_object_get_int(v);
+        return 0;
+}
+
+char *moatd_fw_text(struct moatd *md, uint32_t op, int verbose, char *err, size_t errlen)
+{
+        uint32_t v = verbose > 0 ? (uint32_t)verbose : 0, rlen;
+        return fwctl_call(&md->fwc, op, &v, sizeof(v), &rlen, err, errlen);
+}
+
+json_object *moatd_load_rules(struct moatd *md, const void *blob, size_t blen)
+{
+        char err[256] = "";
+        uint32_t rlen;
+        char *text =
+            fwctl_call(&md->fwc, FWCTL_LOAD, blob, (uint32_t)blen, &rlen, err, sizeof(err));
+        if (text && strncmp(text, "ok", 2) == 0 &&
+            moatd_store_rules(md, blob, blen, err, sizeof(err)) < 0) {
+                free(text);
+                text = NULL;
+        }
+        if (text)
+                moatd_log("ruleset swapped: %s", text);
+        return moatd_reply_fw(text, err);
+}
+
 int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, size_t errlen)
 {
         uint32_t rlen;
@@ -129,197 +186,49 @@ int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, s
                 return -1;
         }
         free(text);
-        return replace_rules(md, blob, len, err, errlen);
+        return moatd_store_rules(md, blob, len, err, errlen);
 }
 
-json_object *moatd_reply_text(const char *text, const char *error)
+/* {"op": "load", "blob": PATH}: a compiled ruleset in a file of the client's. */
+static json_object *pfctl_load(struct moatd *md, json_object *req)
 {
-        json_object *r = json_object_new_object();
-        if (error)
-                json_object_object_add(r, "error", json_object_new_string(error));
-        else
-                json_object_object_add(r, "text", json_object_new_string(text));
-        return r;
-}
-
-/* The reply to a request the fw served: its text, or the error it (or the channel) gave. */
-static json_object *reply_fw(char *text, const char *err)
-{
-        json_object *r = text && strncmp(text, "error", 5) != 0
-                             ? moatd_reply_text(text, NULL)
-                             : moatd_reply_text(NULL, text ? text : err);
-        free(text);
-        return r;
-}
-
-/* {"op": "table", "tcmd": "add"|..., "table": NAME, "addrs": [...]}: checked, then sent. */
-static json_object *pfctl_table(struct moatd *md, json_object *req)
-{
-        static const char *const cmds[] = {"show", "add", "delete", "flush", "test"};
-        json_object *v, *addrs = NULL;
-        struct moat_fwctl_table t = {0};
-        const char *tcmd =
-            json_object_object_get_ex(req, "tcmd", &v) ? json_object_get_string(v) : "";
-        const char *name =
-            json_object_object_get_ex(req, "table", &v) ? json_object_get_string(v) : "";
-        t.cmd = 99;
-        for (uint32_t i = 0; i < 5; i++)
-                if (strcmp(tcmd, cmds[i]) == 0)
-                        t.cmd = i;
-        if (t.cmd == 99 || strlen(name) == 0 || strlen(name) >= sizeof(t.name))
-                return moatd_reply_text(NULL, "bad table request");
-        strcpy(t.name, name);
-        json_object_object_get_ex(req, "addrs", &addrs);
-        size_t n = addrs ? json_object_array_length(addrs) : 0;
-        if (n > 65536)
-                return moatd_reply_text(NULL, "too many addresses in one request");
-        size_t len = sizeof(t) + n * sizeof(struct moat_fwctl_entry);
-        uint8_t *buf = calloc(1, len);
-        for (size_t i = 0; i < n; i++) {
-                const char *a = json_object_get_string(json_object_array_get_idx(addrs, i));
-                struct moat_fwctl_entry e = {0};
-                char txt[64];
-                if (a == NULL || strlen(a) >= sizeof(txt)) {
-                        free(buf);
-                        return moatd_reply_text(NULL, "bad address");
-                }
-                if (*a == '!') {
-                        e.neg = 1;
-                        a++;
-                }
-                strcpy(txt, a);
-                char *slash = strchr(txt, '/');
-                if (slash)
-                        *slash = '\0';
-                e.af = strchr(txt, ':') ? 6 : 4;
-                long plen = slash ? strtol(slash + 1, NULL, 10) : (e.af == 6 ? 128 : 32);
-                if (inet_pton(e.af == 6 ? AF_INET6 : AF_INET, txt, e.addr) != 1 || plen < 0 ||
-                    plen > (e.af == 6 ? 128 : 32)) {
-                        char msg[96];
-                        snprintf(msg, sizeof(msg), "'%s' is not an address or prefix", a);
-                        free(buf);
-                        return moatd_reply_text(NULL, msg);
-                }
-                e.plen = (uint8_t)plen;
-                memcpy(buf + sizeof(t) + i * sizeof(e), &e, sizeof(e));
-        }
-        t.count = (uint32_t)n;
-        memcpy(buf, &t, sizeof(t));
-        char err[256];
-        uint32_t rlen;
-        char *text = moatd_table_call(md, req, buf, len, &rlen, err, sizeof(err));
-        free(buf);
-        return reply_fw(text, err);
-}
-
-/*
- * -s labels: the fw's counters of each filter rule, under the rule's label
- * from the running ruleset (pfctl's columns: evaluations, packets, bytes,
- * in packets, in bytes, out packets, out bytes, states).
- */
-static json_object *pfctl_labels(struct moatd *md)
-{
-        char err[256];
-        uint32_t rlen;
-        char *counts = fwctl_call(&md->fwc, FWCTL_RULECOUNTS, NULL, 0, &rlen, err, sizeof(err));
-        if (counts == NULL)
-                return moatd_reply_text(NULL, err);
-        uint8_t *conf;
+        const char *path = moatd_jstr(req, "blob");
+        size_t blen = 0;
+        void *blob = path ? read_all(path, &blen) : NULL;
         struct ruleset_view view;
-        char *text = NULL;
-        size_t tlen = 0;
-        FILE *m = open_memstream(&text, &tlen);
-        if (running_view(md, &conf, &view) == 0)
-                for (char *line = counts; line && *line;) {
-                        unsigned nr;
-                        unsigned long long ev, pi, po, bi, bo, st;
-                        if (sscanf(line, "%u %llu %llu %llu %llu %llu %llu", &nr, &ev, &pi, &po,
-                                   &bi, &bo, &st) == 7 &&
-                            nr < view.rv_n_filter && view.rv_filter[nr].r_label != RULESET_NONE)
-                                fprintf(m, "%s %llu %llu %llu %llu %llu %llu %llu %llu\n",
-                                        ruleset_str(&view, view.rv_filter[nr].r_label), ev, pi + po,
-                                        bi + bo, pi, bi, po, bo, st);
-                        char *nl = strchr(line, '\n');
-                        line = nl ? nl + 1 : NULL;
-                }
-        fclose(m);
-        free(conf);
-        free(counts);
-        json_object *r = moatd_reply_text(text ? text : "", NULL);
-        free(text);
+        if (blob == NULL || ruleset_validate(blob, blen, &view, NULL) != RULESET_OK) {
+                free(blob);
+                return moatd_reply_text(NULL, "the compiled ruleset is unreadable or invalid");
+        }
+        /* anchors loaded with -a outlive a new main ruleset, as in pf */
+        char err[256];
+        if (moatd_anchors_merge(md, &blob, &blen, err, sizeof(err)) < 0) {
+                free(blob);
+                return moatd_reply_text(NULL, err);
+        }
+        json_object *r = moatd_load_rules(md, blob, blen);
+        free(blob);
         return r;
 }
 
-/* {"cmd": "pfctl", "op": "info"|"states"|"rules"|"flush-states"|"load"|"table", ...} */
+/* {"cmd": "pfctl", "op": OP, "verbose": N, ...}: OP a -s modifier, "load",
+ * "flush-states" or one of moatd_pfctl_ctl()'s. */
 json_object *moatd_pfctl(struct moatd *md, json_object *req)
 {
-        json_object *v;
-        const char *op = json_object_object_get_ex(req, "op", &v) ? json_object_get_string(v) : "";
-        char err[256] = "";
-        if (strcmp(op, "rules") == 0 || strcmp(op, "Tables") == 0) {
-                uint8_t *conf;
-                struct ruleset_view view;
-                char *text = NULL;
-                size_t tlen = 0;
-                if (running_view(md, &conf, &view) == 0) {
-                        FILE *m = open_memstream(&text, &tlen);
-                        if (strcmp(op, "rules") == 0)
-                                pfconf_print(m, &view, 0);
-                        else /* -s Tables: the tables the running ruleset defines, as pfctl */
-                                for (uint32_t i = 0; i < view.rv_n_tables; i++)
-                                        fprintf(m, "%s\n",
-                                                ruleset_str(&view, view.rv_tables[i].tb_name));
-                        fclose(m);
-                }
-                json_object *r =
-                    moatd_reply_text(text, text ? NULL : "no valid ruleset in fw.conf");
-                free(text);
-                free(conf);
+        const char *op = moatd_jstr(req, "op");
+        int verbose;
+        json_object *r;
+        if (op == NULL)
+                return moatd_reply_text(NULL, "pfctl request without an op");
+        if (moatd_jint(req, "verbose", 0, &verbose) < 0)
+                return moatd_reply_text(NULL, "pfctl request: verbose is not a number");
+        if (strcmp(op, "load") == 0)
+                return pfctl_load(md, req);
+        if (strncmp(op, "anchor", 6) == 0 && (r = moatd_anchor(md, op, req)) != NULL)
                 return r;
-        }
-        if (strncmp(op, "anchor", 6) == 0) {
-                json_object *r = moatd_anchor(md, op, req);
-                if (r != NULL)
-                        return r;
-        }
-        if (strcmp(op, "table") == 0)
-                return pfctl_table(md, req);
-        if (strcmp(op, "labels") == 0)
-                return pfctl_labels(md);
-        uint32_t fop = strcmp(op, "info") == 0           ? FWCTL_INFO
-                       : strcmp(op, "states") == 0       ? FWCTL_STATES
-                       : strcmp(op, "flush-states") == 0 ? FWCTL_FLUSH_STATES
-                       : strcmp(op, "load") == 0         ? FWCTL_LOAD
-                                                         : 0;
-        if (fop == 0)
-                return moatd_reply_text(NULL, "unknown pfctl request");
-        void *blob = NULL;
-        size_t blen = 0;
-        if (fop == FWCTL_LOAD) {
-                const char *path =
-                    json_object_object_get_ex(req, "blob", &v) ? json_object_get_string(v) : "";
-                blob = read_all(path, &blen);
-                struct ruleset_view view;
-                if (blob == NULL || ruleset_validate(blob, blen, &view, NULL) != RULESET_OK) {
-                        free(blob);
-                        return moatd_reply_text(NULL,
-                                                "the compiled ruleset is unreadable or invalid");
-                }
-                /* anchors loaded with -a outlive a new main ruleset, as in pf */
-                if (moatd_anchors_merge(md, &blob, &blen, err, sizeof(err)) < 0) {
-                        free(blob);
-                        return moatd_reply_text(NULL, err);
-                }
-        }
-        uint32_t rlen;
-        char *text = fwctl_call(&md->fwc, fop, blob, (uint32_t)blen, &rlen, err, sizeof(err));
-        if (text && fop == FWCTL_LOAD && strncmp(text, "ok", 2) == 0 &&
-            replace_rules(md, blob, blen, err, sizeof(err)) < 0) {
-                free(text);
-                text = NULL;
-        }
-        if (text && fop == FWCTL_LOAD)
-                moatd_log("ruleset swapped: %s", text);
-        free(blob);
-        return reply_fw(text, err);
+        if ((r = moatd_pfctl_show(md, op, verbose)) != NULL)
+                return r;
+        if ((r = moatd_pfctl_ctl(md, op, req)) != NULL)
+                return r;
+        return moatd_reply_text(NULL, "unknown pfctl request");
 }

@@ -96,6 +96,16 @@ int pfconf_macro_name_ok(const char *name);
 /* Prints options, tables and rules of a validated view in pfctl's canonical form. */
 void pfconf_print(FILE *out, const struct ruleset_view *v, int flags);
 
+/* pfconf_print_each() sections */
+#define PFCONF_SHOW_FILTER 0x01 /* scrub, then pass/block: pfctl -s rules */
+#define PFCONF_SHOW_NAT    0x02 /* nat, rdr, then binat: pfctl -s nat */
+
+/* Prints the rules of the sections asked for, each followed by a call of
+ * after(arg, sec, i) if not NULL: sec a RULESET_SEC_* and i the rule's index
+ * in it (pfctl -s rules -v prints the rule's counters there). */
+void pfconf_print_each(FILE *out, const struct ruleset_view *v, int sections, int flags,
+                       void (*after)(void *arg, int sec, uint32_t i), void *arg);
+
 /* Prints only the rules, as pfctl -v does after parsing: scrub, nat, rdr, binat,
  * filter. `pfctl -nvf` output is pfconf_compile_echo()'s echo, then this. */
 void pfconf_print_rules(FILE *out, const struct ruleset_view *v, int flags);

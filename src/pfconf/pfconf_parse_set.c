@@ -368,7 +368,15 @@ static int pfconf_set_misc(struct pfconf *pf, const char *what, int line)
                 if (v == NULL)
                         v = pfconf_take_name(pf, "an interface name or 'none'");
                 pfconf_echo(pf, "set loginterface %s\n", v);
-                pfconf_note(pf, RULESET_NE_LOGINTERFACE);
+                /* the last one wins; none (or all, which names no interface) unsets it */
+                for (size_t i = 0; i < pf->out.nifaces; i++)
+                        pf->out.ifaces[i].if_flags &= (uint16_t)~RULESET_IFF_LOGIF;
+                if (strcmp(v, "none") != 0 && strcmp(v, "all") != 0) {
+                        /* interned first: it may move the array */
+                        uint32_t idx = pfconf_out_iface(pf, v, line);
+
+                        pf->out.ifaces[idx].if_flags |= RULESET_IFF_LOGIF;
+                }
         } else if (strcmp(what, "fingerprints") == 0) {
                 if (pf->tok.type != T_STRING)
                         pfconf_unexpected(pf, "a quoted file name");

@@ -432,6 +432,9 @@ static void pfconf_print_options(FILE *out, const struct ruleset_view *v)
         for (i = 0; i < v->rv_n_ifaces; i++)
                 if (v->rv_ifaces[i].if_flags & RULESET_IFF_SKIP)
                         fprintf(out, "set skip on %s\n", ruleset_ifname(v, i));
+        for (i = 0; i < v->rv_n_ifaces; i++)
+                if (v->rv_ifaces[i].if_flags & RULESET_IFF_LOGIF)
+                        fprintf(out, "set loginterface %s\n", ruleset_ifname(v, i));
         if (o->ro_set & RULESET_OSET_BLOCK_POLICY)
                 fprintf(out, "set block-policy %s\n",
                         o->ro_block_policy == RULESET_BP_RETURN ? "return" : "drop");
@@ -501,4 +504,40 @@ void pfconf_print(FILE *out, const struct ruleset_view *v, int flags)
         pfconf_print_options(out, v);
         pfconf_print_tables(out, v);
         pfconf_print_rules(out, v, flags);
+}
+
+void pfconf_print_each(FILE *out, const struct ruleset_view *v, int sections, int flags,
+                       void (*after)(void *arg, int sec, uint32_t i), void *arg)
+{
+        static const int kinds[3] = {RULESET_TR_KIND(RULESET_TR_NAT),
+                                     RULESET_TR_KIND(RULESET_TR_RDR),
+                                     RULESET_TR_KIND(RULESET_TR_BINAT)};
+        uint32_t i, k;
+
+        /* the main ruleset's rules (an anchor's print with -a), one a line */
+        for (i = 0; (sections & PFCONF_SHOW_FILTER) && i < v->rv_n_scrub; i++) {
+                if (v->rv_scrub[i].r_anchor != 0)
+                        continue;
+                pfconf_print_rule(out, v, &v->rv_scrub[i], flags);
+                fputc('\n', out);
+                if (after)
+                        after(arg, RULESET_SEC_SCRUB, i);
+        }
+        for (i = 0; (sections & PFCONF_SHOW_FILTER) && i < v->rv_n_filter; i++) {
+                if (v->rv_filter[i].r_anchor != 0)
+                        continue;
+                pfconf_print_rule(out, v, &v->rv_filter[i], flags);
+                fputc('\n', out);
+                if (after)
+                        after(arg, RULESET_SEC_FILTER, i);
+        }
+        for (k = 0; (sections & PFCONF_SHOW_NAT) && k < 3; k++)
+                for (i = 0; i < v->rv_n_trans; i++)
+                        if (RULESET_TR_KIND(v->rv_trans[i].t_action) == kinds[k] &&
+                            v->rv_trans[i].t_anchor == 0) {
+                                pfconf_print_trans(out, v, &v->rv_trans[i], flags);
+                                fputc('\n', out);
+                                if (after)
+                                        after(arg, RULESET_SEC_TRANS, i);
+                        }
 }

@@ -35,7 +35,7 @@ int ruleset_check_options(struct ruleset_vctx *ctx)
 int ruleset_check_ifaces(struct ruleset_vctx *ctx)
 {
         const struct ruleset_view *v = ctx->view;
-        uint32_t i, j;
+        uint32_t i, j, logifs = 0;
 
         for (i = 0; i < v->rv_n_ifaces; i++) {
                 const struct ruleset_iface *f = &v->rv_ifaces[i];
@@ -43,7 +43,10 @@ int ruleset_check_ifaces(struct ruleset_vctx *ctx)
                 ctx->where = ruleset_off(ctx, f);
                 if (ruleset_strlen_ok(v, f->if_name, RULESET_IFNAMSIZ) < 1)
                         return RULESET_E_BAD_STRING;
-                if (f->if_flags & ~RULESET_IFF_SKIP)
+                if (f->if_flags & ~RULESET_IFF_ALL)
+                        return RULESET_E_BAD_VALUE;
+                /* pf keeps one status interface */
+                if ((f->if_flags & RULESET_IFF_LOGIF) && ++logifs > 1)
                         return RULESET_E_BAD_VALUE;
                 for (j = 0; j < i; j++)
                         if (ruleset_streq(v->rv_strings + f->if_name,

@@ -182,6 +182,24 @@ static void test_ports(void **state)
         }
 }
 
+/* set loginterface: the last one wins, none unsets it (pfctl_set_logif). */
+static void test_loginterface(void **state)
+{
+        struct compiled *c = compile("set loginterface em0\nset loginterface em1\n"
+                                     "pass in on em0\n");
+
+        (void)state;
+        assert_int_equal(c->nerr, 0);
+        assert_int_equal(c->v.rv_n_ifaces, 2);
+        assert_int_equal(c->v.rv_ifaces[0].if_flags, 0);
+        assert_int_equal(c->v.rv_ifaces[1].if_flags, RULESET_IFF_LOGIF);
+        release(c);
+        c = compile("set loginterface em0\nset loginterface none\npass in on em0\n");
+        assert_int_equal(c->nerr, 0);
+        assert_int_equal(c->v.rv_ifaces[0].if_flags, 0);
+        release(c);
+}
+
 static void test_tables_and_options(void **state)
 {
         struct compiled *c = compile("set limit states 7\nset block-policy return\n"
@@ -361,15 +379,11 @@ static void test_service_names(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_expansion_order),
-            cmocka_unit_test(test_defaults),
-            cmocka_unit_test(test_addresses),
-            cmocka_unit_test(test_ports),
-            cmocka_unit_test(test_tables_and_options),
-            cmocka_unit_test(test_translation),
-            cmocka_unit_test(test_errors),
-            cmocka_unit_test(test_nul_and_empty),
-            cmocka_unit_test(test_large),
+            cmocka_unit_test(test_expansion_order), cmocka_unit_test(test_defaults),
+            cmocka_unit_test(test_loginterface),    cmocka_unit_test(test_addresses),
+            cmocka_unit_test(test_ports),           cmocka_unit_test(test_tables_and_options),
+            cmocka_unit_test(test_translation),     cmocka_unit_test(test_errors),
+            cmocka_unit_test(test_nul_and_empty),   cmocka_unit_test(test_large),
             cmocka_unit_test(test_service_names),
         };
 

@@ -233,6 +233,18 @@ static void m_ifname_dup(uint8_t *b, struct ruleset_header *h, struct ruleset_vi
         (void)h;
         ((struct ruleset_iface *)(b + OFF(b, v->rv_ifaces)))[1].if_name = v->rv_ifaces[0].if_name;
 }
+static void m_if_flags(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_iface *)(b + OFF(b, v->rv_ifaces)))[0].if_flags = RULESET_IFF_ALL + 1;
+}
+/* pf has one status interface: two marked are refused */
+static void m_two_logifs(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_iface *)(b + OFF(b, v->rv_ifaces)))[0].if_flags = RULESET_IFF_LOGIF;
+        ((struct ruleset_iface *)(b + OFF(b, v->rv_ifaces)))[1].if_flags = RULESET_IFF_LOGIF;
+}
 static void m_ifidx(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
         (void)h;
@@ -520,6 +532,8 @@ static void test_corruptions(void **state)
         expect(m_label_ref, RULESET_E_BAD_STRING);
         expect(m_ifname_too_long, RULESET_E_BAD_STRING);
         expect(m_ifname_dup, RULESET_E_BAD_STRING);
+        expect(m_if_flags, RULESET_E_BAD_VALUE);
+        expect(m_two_logifs, RULESET_E_BAD_VALUE);
         expect(m_ifidx, RULESET_E_BAD_INDEX);
         expect(m_table_ref, RULESET_E_BAD_INDEX);
         expect(m_rule_nr, RULESET_E_BAD_INDEX);

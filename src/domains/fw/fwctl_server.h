@@ -14,7 +14,8 @@ struct fwctl_server {
         char *resp; /* the reply being sent */
         uint32_t resp_op, resp_seq, resp_len, resp_off;
         int sending;
-        uint64_t t_start;               /* for rates in -s info */
+        uint64_t t_start;               /* since the last -e, -d or -F info: -s info's rates */
+        uint64_t t_cleared;             /* the last -F info: -s Interfaces -vv's Cleared */
         uint64_t refused;               /* malformed requests dropped */
         uint32_t nifs;                  /* interfaces, for the per-interface counters */
         uint64_t wall_base;             /* wall clock minus monotonic clock, for log times */
