@@ -214,6 +214,8 @@ int eng_route_add(struct engine *eng, int af, const struct eng_addr *prefix, uin
  * named in the blob may already have been refilled).
  */
 int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr);
+/* What an ENG_E* value means, in a few words for a message. */
+const char *eng_strerror(int err);
 /* States the engine's table holds at most (ec_max_states, fixed at init). */
 uint32_t eng_state_capacity(const struct engine *eng);
 

@@ -152,7 +152,8 @@ static void ctl_serve(struct fwctl_server *c, struct engine *eng, uint64_t now)
                                   "to grow it",
                                   eng_state_capacity(eng));
                 else
-                        fwctl_say(&o, "error: ruleset refused (engine %d, validation %d)", r, verr);
+                        fwctl_say(&o, "error: ruleset refused: %s (engine %d, validation %d)",
+                                  eng_strerror(r), r, verr);
                 break;
         }
         case FWCTL_RULECOUNTS:
