@@ -32,5 +32,8 @@ void fwctl_show_ifaces(struct fwctl_out *o, const struct fwctl_server *c, struct
 
 void fwctl_table(struct fwctl_out *o, struct fwctl_server *c, struct engine *eng, uint64_t now);
 void fwctl_control(struct fwctl_out *o, struct fwctl_server *c, struct engine *eng, uint64_t now);
+/* fwctl_sync.c: FWCTL_SYNC_IMPORT */
+void fwctl_sync_import(struct fwctl_out *o, struct fwctl_server *c, struct engine *eng,
+                       uint64_t now);
 
 #endif

@@ -162,6 +162,9 @@ static void ctl_serve(struct fwctl_server *c, struct engine *eng, uint64_t now)
         case FWCTL_IFSTATS:
                 ctl_ifstats(&o, c, eng);
                 break;
+        case FWCTL_SYNC_IMPORT:
+                fwctl_sync_import(&o, c, eng, now);
+                break;
         case FWCTL_FLUSH_STATES:
                 fwctl_say(&o, "%u states cleared\n", eng_state_flush(eng));
                 break;
