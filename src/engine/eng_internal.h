@@ -279,8 +279,10 @@ struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key 
                                   int *reason);
 void eng_state_remove(struct engine *eng, struct pf_state *s);
 /* State sync hooks (state_sync.c). The packet path marks a state it
- * changed: one store in a bitmap that stays in cache. */
+ * changed in a bitmap the collector walks, once between two collections:
+ * the state's own ENG_SX_SYNC bit says it is marked already. */
 #define ENG_SYNC_DELQ 4096
+#define ENG_SX_SYNC   0x02 /* pf_state.xflags: in sync_dirty, not yet collected */
 void eng_sync_inserted(struct engine *eng, uint32_t idx);
 void eng_sync_removed(struct engine *eng, uint32_t idx);
 uint32_t eng_state_timeout_s(const struct engine *eng, const struct pf_state *s);
@@ -656,10 +658,15 @@ static inline const struct eng_bank *eng_active(const struct engine *eng)
 {
         return &eng->bank[eng->active];
 }
-static inline void eng_sync_touch(struct engine *eng, const struct pf_state *s)
+static inline void eng_sync_touch(struct engine *eng, struct pf_state *s)
 {
-        uint32_t i = (uint32_t)(s - eng->states);
+        uint32_t i;
 
+        /* Once a round: later packets test a bit of a line already written. */
+        if (s->xflags & ENG_SX_SYNC)
+                return;
+        s->xflags |= ENG_SX_SYNC;
+        i = (uint32_t)(s - eng->states);
         eng->sync_dirty[i >> 6] |= 1ull << (i & 63);
 }
 static inline uint64_t eng_random(struct engine *eng)

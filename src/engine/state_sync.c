@@ -32,6 +32,7 @@ void eng_sync_enable(struct engine *eng, uint32_t epoch)
 void eng_sync_inserted(struct engine *eng, uint32_t idx)
 {
         eng->sync_id[idx] = (uint64_t)eng->sync_epoch << 32 | ++eng->sync_seq;
+        eng->states[idx].xflags |= ENG_SX_SYNC;
         eng->sync_dirty[idx >> 6] |= 1ull << (idx & 63);
 }
 
@@ -152,8 +153,10 @@ uint32_t eng_sync_collect(struct engine *eng, struct moat_sync_state *out, uint3
                 eng->sync_overflow = false;
                 eng->sync_ndel = 0;
                 for (uint32_t i = 0; i < eng->state_hwm; i++)
-                        if (eng->states[i].flags & ENG_SF_USED)
+                        if (eng->states[i].flags & ENG_SF_USED) {
+                                eng->states[i].xflags |= ENG_SX_SYNC;
                                 eng->sync_dirty[i >> 6] |= 1ull << (i & 63);
+                        }
         }
         while (eng->sync_ndel && n < max)
                 sync_record(&out[n++], MOAT_SYNC_DELETE, eng->sync_delq[--eng->sync_ndel]);
@@ -167,6 +170,7 @@ uint32_t eng_sync_collect(struct engine *eng, struct moat_sync_state *out, uint3
 
                         bits &= bits - 1;
                         eng->sync_dirty[w] &= ~(1ull << b);
+                        eng->states[idx].xflags &= (uint8_t)~ENG_SX_SYNC;
                         if (eng->states[idx].flags & ENG_SF_USED)
                                 export_state(eng, idx, now_s, &out[n++]);
                 }
