@@ -112,7 +112,10 @@ static void export_state(const struct engine *eng, uint32_t idx, uint32_t now_s,
         }
         r->age_s = now_s - s->creation_s;
         r->idle_s = now_s - s->expire_s;
-        r->rulenr = s->rule < b->n ? b->rules[s->rule].r_nr : MOAT_SYNC_NONE;
+        /* An anchor's rules are numbered within it: such a state goes as one
+         * without a rule (as after a ruleset load) rather than be refused. */
+        r->rulenr = s->rule < b->n && b->rules[s->rule].r_anchor == 0 ? b->rules[s->rule].r_nr
+                                                                      : MOAT_SYNC_NONE;
         r->nat_rulenr = MOAT_SYNC_NONE;
         if (s->nat_rule < b->n && nat_kind(b->rules[s->nat_rule].r_action)) {
                 r->nat_rulenr = b->rules[s->nat_rule].r_nr;

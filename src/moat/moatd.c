@@ -49,6 +49,7 @@ void moatd_teardown(struct moatd *md)
         moatd_stop_all(md);
         devices_restore(md->conf, md->devs);
         pflog_close(&md->pflog);
+        moatd_sync_free(md);
         app_remove_daemon_files(md->conf);
         statedir_unlock(md->conf); /* last: the lock is held until the process exits */
 }

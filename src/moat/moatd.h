@@ -131,5 +131,6 @@ void moatd_sync_records(void *ctx, const uint8_t *data, uint32_t len);
 void moatd_sync_call_done(void *ctx, uint32_t op, const void *req, uint32_t len, const char *reply);
 void moatd_sync_handoff(struct moatd *md);
 unsigned moatd_sync_count(struct moatd *md);
+void moatd_sync_free(struct moatd *md);
 
 #endif

@@ -275,3 +275,13 @@ unsigned moatd_sync_count(struct moatd *md)
 {
         return md->sync ? md->sync->count : 0;
 }
+
+void moatd_sync_free(struct moatd *md)
+{
+        if (md->sync == NULL)
+                return;
+        sync_clear(md->sync);
+        edits_free(md->sync);
+        free(md->sync);
+        md->sync = NULL;
+}

@@ -94,6 +94,7 @@ static void t_set(void **st)
         r[0] = rec(MOAT_SYNC_CLEAR, 0);
         feed(md, r, 1);
         assert_int_equal(moatd_sync_count(md), 0);
+        moatd_sync_free(md);
         free(md);
 }
 
@@ -145,6 +146,7 @@ static void t_handoff(void **st)
         assert_int_equal(calls[2].op, FWCTL_CONTROL);
         /* The set stays for the next restart: the new fw streams the same ids. */
         assert_int_equal(moatd_sync_count(md), 2);
+        moatd_sync_free(md);
         free(md);
 }
 
