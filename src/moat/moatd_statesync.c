@@ -26,6 +26,8 @@
 #define SYNC_JOURNAL_MAX (64u << 20)
 /* Records per import request: well under the fw's request limit. */
 #define SYNC_IMPORT_BATCH 8192u
+/* A fw that dies this soon after taking the states may have died of them. */
+#define SYNC_POISON_NS (10ull * 1000000000ull)
 
 struct sync_node {
         uint64_t id;
@@ -45,7 +47,8 @@ struct moatd_sync {
         uint64_t dropped; /* records from the fw refused here */
         struct sync_edit *edits, **tail;
         size_t edit_bytes;
-        int replaying; /* the edits going back to the fw are not kept twice */
+        int replaying;      /* the edits going back to the fw are not kept twice */
+        uint64_t t_handoff; /* CLOCK_MONOTONIC of the last handoff, 0 none */
 };
 
 static int node_cmp(const void *a, const void *b)
@@ -256,6 +259,17 @@ void moatd_sync_handoff(struct moatd *md)
         struct moatd_sync *s = sync_of(md);
         if (s == NULL)
                 return;
+        uint64_t now = host_now_ns();
+        if (s->t_handoff && now - s->t_handoff < SYNC_POISON_NS && s->count) {
+                /* Whatever killed it must not kill every fw after it: this one
+                 * starts without the states (the table edits are checked as
+                 * pfctl's are, and go again). */
+                moatd_log("fw restarted: the last one died within %llu s of taking %u states; "
+                          "this one starts without them",
+                          (unsigned long long)(SYNC_POISON_NS / 1000000000ull), s->count);
+                sync_clear(s);
+        }
+        s->t_handoff = now;
         send_states(md, s);
         unsigned n = 0, failed = 0;
         s->replaying = 1;

@@ -3,7 +3,8 @@
  * keeps from the fw's records (upsert, delete, clear; records of the wrong
  * size, version or kind dropped), and what it hands a restarted fw: every
  * state, then the table edits since the last ruleset load, in order, with
- * failed requests, listings and other commands left out.
+ * failed requests, listings and other commands left out; and no states to
+ * a fw whose predecessor died within 10 s of taking them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -146,6 +147,13 @@ static void t_handoff(void **st)
         assert_int_equal(calls[2].op, FWCTL_CONTROL);
         /* The set stays for the next restart: the new fw streams the same ids. */
         assert_int_equal(moatd_sync_count(md), 2);
+        /* A fw that dies right after taking them gets no states the next time
+         * (they may be what killed it); the table edits go again. */
+        ncalls = 0;
+        moatd_sync_handoff(md);
+        assert_int_equal(ncalls, 2);
+        assert_int_equal(calls[0].op, FWCTL_TABLE);
+        assert_int_equal(moatd_sync_count(md), 0);
         moatd_sync_free(md);
         free(md);
 }
