@@ -246,6 +246,27 @@ static void t_hostile(void **st)
         h_free(b);
 }
 
+/* A state an anchor's rule made goes without a rule (the anchor numbers
+ * its own rules), and a fw with the same anchor keeps it. */
+static void t_anchor_rule(void **st)
+{
+        struct harness *a = tcpfw(NULL), *b = tcpfw(NULL);
+        struct moat_sync_state recs[4];
+
+        (void)st;
+        /* rule 1 (pass in on lan) as if it were an anchor's, in both */
+        a->eng->bank[a->eng->active].rules[1].r_anchor = 1;
+        b->eng->bank[b->eng->active].rules[1].r_anchor = 1;
+        assert_true(c2s(a, 4, CLI, SRV, 1000, 0, ENG_TH_SYN, 0));
+        assert_int_equal(collect(a, recs, 4), 2);
+        int in = recs[0].direction == ENG_DIR_IN ? 0 : 1;
+        assert_int_equal(recs[in].rulenr, MOAT_SYNC_NONE);
+        assert_int_not_equal(recs[1 - in].rulenr, MOAT_SYNC_NONE);
+        assert_int_equal(import_all(b, recs, 2), 2);
+        h_free(a);
+        h_free(b);
+}
+
 /* The state limit refuses an import as it refuses a packet. */
 static void t_full(void **st)
 {
@@ -267,7 +288,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(t_tcp_continues), cmocka_unit_test(t_nat_continues),
             cmocka_unit_test(t_deletes),       cmocka_unit_test(t_hostile),
-            cmocka_unit_test(t_full),
+            cmocka_unit_test(t_full),          cmocka_unit_test(t_anchor_rule),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
