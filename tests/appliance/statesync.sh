@@ -6,12 +6,12 @@
 # connection's middle crosses a fresh fw only if its state was handed over.
 # Prints the gap in 100 Hz pings across the kill (forwarding again) for
 # docs/measurements.md; no timing is asserted.
-# MODE: vm-process or bare-metal.
+# MODE: vm-process, vm-kvm or bare-metal.
 # usage: statesync.sh MODE MOAT
 set -euo pipefail
 mode=$1 moat=$2
 case $mode in
-vm-process | bare-metal) ;;
+vm-process | vm-kvm | bare-metal) ;;
 *)
 	echo "unknown mode $mode"
 	exit 2
@@ -62,11 +62,11 @@ pass in on lan inet proto icmp from 192.168.1.0/24 keep state
 pass out on wan inet proto tcp flags S/SA keep state
 pass out on wan inet proto icmp keep state
 EOF
-if [ "$mode" = bare-metal ]; then
-	top='mode = "bare-metal";'
-else
-	top='mode = "vm"; platform = "process";'
-fi
+case $mode in
+bare-metal) top='mode = "bare-metal";' ;;
+vm-kvm) top='mode = "vm"; platform = "kvm";' ;;
+*) top='mode = "vm"; platform = "process";' ;;
+esac
 cat >"$conf" <<EOC
 $top
 rules = "pf.conf";
