@@ -75,3 +75,16 @@ void fwctl_sync_import(struct fwctl_out *o, struct fwctl_server *c, struct engin
                         fwctl_say(o, " %s=%llu", eng_sync_res_name(i),
                                   (unsigned long long)(after[i] - before[i]));
 }
+
+void fwctl_sync_info(struct fwctl_out *o, const struct fwctl_server *c, const struct engine *eng)
+{
+        uint64_t d[ENG_SYNC_NRES];
+
+        eng_sync_drops(eng, d);
+        fwctl_say(o, "State sync\n  %-25s %14llu\n  %-25s %14llu\n", "records sent",
+                  (unsigned long long)c->sync_sent, "records lost",
+                  (unsigned long long)c->sync_lost);
+        for (int i = 1; i < ENG_SYNC_NRES; i++)
+                fwctl_say(o, "  refused %-17s %14llu\n", eng_sync_res_name(i),
+                          (unsigned long long)d[i]);
+}
