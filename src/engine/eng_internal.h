@@ -632,6 +632,7 @@ struct engine {
         uint64_t *sync_id;
         uint64_t *sync_delq; /* ids of removed states, ENG_SYNC_DELQ */
         uint32_t sync_ndel, sync_cursor, sync_epoch, sync_seq;
+        uint32_t sync_pending; /* bits set in sync_dirty: 0 spares the collector its walk */
         bool sync_on, sync_overflow;
         uint64_t sync_drops[ENG_SYNC_NRES];
 
@@ -668,6 +669,7 @@ static inline void eng_sync_touch(struct engine *eng, struct pf_state *s)
         s->xflags |= ENG_SX_SYNC;
         i = (uint32_t)(s - eng->states);
         eng->sync_dirty[i >> 6] |= 1ull << (i & 63);
+        eng->sync_pending++;
 }
 static inline uint64_t eng_random(struct engine *eng)
 {

@@ -34,6 +34,7 @@ void eng_sync_inserted(struct engine *eng, uint32_t idx)
         eng->sync_id[idx] = (uint64_t)eng->sync_epoch << 32 | ++eng->sync_seq;
         eng->states[idx].xflags |= ENG_SX_SYNC;
         eng->sync_dirty[idx >> 6] |= 1ull << (idx & 63);
+        eng->sync_pending++;
 }
 
 static void queue_delete(struct engine *eng, uint64_t id)
@@ -49,7 +50,12 @@ static void queue_delete(struct engine *eng, uint64_t id)
 
 void eng_sync_removed(struct engine *eng, uint32_t idx)
 {
-        eng->sync_dirty[idx >> 6] &= ~(1ull << (idx & 63));
+        uint64_t bit = 1ull << (idx & 63);
+
+        if (eng->sync_dirty[idx >> 6] & bit) {
+                eng->sync_dirty[idx >> 6] &= ~bit;
+                eng->sync_pending--;
+        }
         queue_delete(eng, eng->sync_id[idx]);
 }
 
@@ -156,14 +162,16 @@ uint32_t eng_sync_collect(struct engine *eng, struct moat_sync_state *out, uint3
                 eng->sync_overflow = false;
                 eng->sync_ndel = 0;
                 for (uint32_t i = 0; i < eng->state_hwm; i++)
-                        if (eng->states[i].flags & ENG_SF_USED) {
+                        if ((eng->states[i].flags & ENG_SF_USED) &&
+                            !(eng->sync_dirty[i >> 6] & (1ull << (i & 63)))) {
                                 eng->states[i].xflags |= ENG_SX_SYNC;
                                 eng->sync_dirty[i >> 6] |= 1ull << (i & 63);
+                                eng->sync_pending++;
                         }
         }
         while (eng->sync_ndel && n < max)
                 sync_record(&out[n++], MOAT_SYNC_DELETE, eng->sync_delq[--eng->sync_ndel]);
-        for (uint32_t seen = 0; seen <= words && n < max && words; seen++) {
+        for (uint32_t seen = 0; seen <= words && n < max && eng->sync_pending; seen++) {
                 uint32_t w = eng->sync_cursor;
                 uint64_t bits = eng->sync_dirty[w];
 
@@ -173,6 +181,7 @@ uint32_t eng_sync_collect(struct engine *eng, struct moat_sync_state *out, uint3
 
                         bits &= bits - 1;
                         eng->sync_dirty[w] &= ~(1ull << b);
+                        eng->sync_pending--;
                         eng->states[idx].xflags &= (uint8_t)~ENG_SX_SYNC;
                         if (eng->states[idx].flags & ENG_SF_USED)
                                 export_state(eng, idx, now_s, &out[n++]);

@@ -169,6 +169,7 @@ static void t_deletes(void **st)
         assert_int_equal(recs[0].id >> 32, 7);
         uint64_t id0 = recs[0].id, id1 = recs[1].id;
         assert_int_equal(collect(a, recs, 16), 0); /* nothing changed */
+        assert_int_equal(a->eng->sync_pending, 0);
         assert_int_equal(eng_state_flush(a->eng), 2);
         n = collect(a, recs, 16);
         assert_int_equal(n, 2);
@@ -182,6 +183,7 @@ static void t_deletes(void **st)
         assert_int_equal(n, 3);
         assert_int_equal(recs[0].type, MOAT_SYNC_CLEAR);
         assert_int_equal(recs[1].type, MOAT_SYNC_UPSERT);
+        assert_int_equal(a->eng->sync_pending, 0);
         h_free(a);
 }
 
