@@ -179,6 +179,76 @@ static void edits_free(struct moatd_sync *s)
         s->edit_bytes = 0;
 }
 
+/* The table a kept edit names (NULL for -F Tables), and whether an anchor's. */
+static const char *edit_table(const struct sync_edit *e, int *anchor, struct moat_fwctl_table *t)
+{
+        uint32_t at = e->op == FWCTL_TABLE_ANCHOR ? MOAT_FWCTL_ANCHOR_PATH : 0;
+        *anchor = at != 0;
+        if (e->op == FWCTL_CONTROL)
+                return NULL;
+        memcpy(t, e->data + at, sizeof(*t));
+        t->name[sizeof(t->name) - 1] = '\0';
+        return t->name;
+}
+
+/* Does the blob give the table entries (a load then sets exactly those)?
+ * An anchor's table is matched by name in any anchor: the edit's path is
+ * not compared, so an edit may be forgotten that the fw still holds. */
+static int blob_fills(const struct ruleset_view *v, const char *name, int anchor)
+{
+        for (uint32_t i = 0; i < v->rv_n_tables; i++) {
+                const struct ruleset_table *t = &v->rv_tables[i];
+                const char *tn = ruleset_str(v, t->tb_name);
+                if (t->tb_count && tn && strcmp(tn, name) == 0 && (t->tb_anchor != 0) == anchor)
+                        return 1;
+        }
+        return 0;
+}
+
+static void edit_drop(struct moatd_sync *s, struct sync_edit **pp)
+{
+        struct sync_edit *e = *pp;
+        *pp = e->next;
+        s->edit_bytes -= e->len;
+        free(e);
+}
+
+/*
+ * A ruleset load: the edits that still hold afterwards stay. A table the
+ * blob gives entries gets exactly those; one it gives none keeps what it
+ * held (src/engine/README.md, 'Rules'), so edits of it stay. Everything up
+ * to the last -F Tables goes: every table was empty after it, and the load
+ * refilled those it names.
+ */
+static void edits_after_load(struct moatd_sync *s, const void *blob, uint32_t len)
+{
+        struct ruleset_view v;
+        if (blob == NULL || ruleset_validate(blob, len, &v, NULL) != RULESET_OK) {
+                edits_free(s); /* the fw took it, so not expected: start over */
+                return;
+        }
+        struct sync_edit *last_flush = NULL;
+        for (struct sync_edit *e = s->edits; e; e = e->next)
+                if (e->op == FWCTL_CONTROL)
+                        last_flush = e;
+        if (last_flush) {
+                struct sync_edit *stop = last_flush->next;
+                while (s->edits != stop)
+                        edit_drop(s, &s->edits);
+        }
+        struct sync_edit **pp = &s->edits;
+        while (*pp) {
+                struct moat_fwctl_table t;
+                int anchor;
+                const char *name = edit_table(*pp, &anchor, &t);
+                if (name && blob_fills(&v, name, anchor))
+                        edit_drop(s, pp);
+                else
+                        pp = &(*pp)->next;
+        }
+        s->tail = pp;
+}
+
 void moatd_sync_call_done(void *ctx, uint32_t op, const void *req, uint32_t len, const char *reply)
 {
         struct moatd *md = ctx;
@@ -186,8 +256,7 @@ void moatd_sync_call_done(void *ctx, uint32_t op, const void *req, uint32_t len,
         if (s == NULL || s->replaying || reply == NULL || strncmp(reply, "error", 5) == 0)
                 return;
         if (op == FWCTL_LOAD) {
-                /* A ruleset load refills the tables it names: start over. */
-                edits_free(s);
+                edits_after_load(s, req, len);
                 return;
         }
         if (!edit_kept(op, req, len))

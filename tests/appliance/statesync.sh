@@ -91,7 +91,11 @@ reaches() { # reaches ADDR: one ping from the LAN client is answered
 reaches 198.51.100.77 || fail "198.51.100.77 unreachable before it is banned"
 "$moat" -c "$conf" pfctl -t banned -T add 198.51.100.77 >/dev/null 2>&1 || fail "pfctl -T add"
 ! reaches 198.51.100.77 || fail "198.51.100.77 reachable once banned"
-echo "ok: a table entry added at run time blocks"
+# A ruleset load keeps it (<banned> is given no addresses), and so must
+# the daemon's copy of the edits.
+"$moat" -c "$conf" pfctl -f "$tmp/pf.conf" >/dev/null 2>&1 || fail "pfctl -f"
+! reaches 198.51.100.77 || fail "198.51.100.77 reachable after pfctl -f"
+echo "ok: a table entry added at run time blocks, also after pfctl -f"
 
 # The server takes what comes and writes its SHA-256; the client sends
 # 24 MiB of random bytes at about 4 MiB/s, so the kill lands mid-transfer.

@@ -2,7 +2,8 @@
  * moatd's side of the state sync (src/moat/moatd_statesync.c): the set it
  * keeps from the fw's records (upsert, delete, clear; records of the wrong
  * size, version or kind dropped), and what it hands a restarted fw: every
- * state, then the table edits since the last ruleset load, in order, with
+ * state, then the table edits that still hold, in order (a ruleset load
+ * ends those of the tables it fills and all before a -F Tables), with
  * failed requests, listings and other commands left out; and no states to
  * a fw whose predecessor died within 10 s of taking them.
  */
@@ -19,6 +20,7 @@
 #include "moat/fwctl.h"
 #include "moat/statesync.h"
 #include "moatd.h"
+#include "pfconf.h"
 
 /* What the handoff sent: each call's op and its data. */
 static struct call {
@@ -116,9 +118,24 @@ static void t_handoff(void **st)
         struct moat_fwctl_control k;
         (void)st;
         feed(md, r, 2);
+        table_req(b, FWCTL_T_ADD, "x");
+        moatd_sync_call_done(md, FWCTL_TABLE, b, sizeof(b), "\f");
+        memset(&k, 0, sizeof(k));
+        k.cmd = FWCTL_C_FLUSH_TABLES;
+        moatd_sync_call_done(md, FWCTL_CONTROL, &k, sizeof(k), "1");
         table_req(b, FWCTL_T_ADD, "old");
         moatd_sync_call_done(md, FWCTL_TABLE, b, sizeof(b), "\f");
-        moatd_sync_call_done(md, FWCTL_LOAD, "blob", 4, "ok"); /* forgets "old" */
+        table_req(b, FWCTL_T_ADD, "kept");
+        moatd_sync_call_done(md, FWCTL_TABLE, b, sizeof(b), "\f");
+        /* The load gives <old> addresses (it has exactly those now) and <kept>
+         * none (it keeps what it held); the -F Tables and all before it go. */
+        static const char conf[] = "table <old> { 10.0.0.9 }\ntable <kept> persist\n"
+                                   "pass from <old> to <kept>\n";
+        void *blob;
+        size_t blen;
+        assert_int_equal(pfconf_compile("t.conf", conf, strlen(conf), stderr, &blob, &blen), 0);
+        moatd_sync_call_done(md, FWCTL_LOAD, blob, (uint32_t)blen, "ok");
+        free(blob);
         table_req(b, FWCTL_T_ADD, "a");
         moatd_sync_call_done(md, FWCTL_TABLE, b, sizeof(b), "1/1 addresses added.\f");
         table_req(b, FWCTL_T_SHOW, "a"); /* a listing changes nothing */
@@ -126,32 +143,34 @@ static void t_handoff(void **st)
         table_req(b, FWCTL_T_DELETE, "a");
         moatd_sync_call_done(md, FWCTL_TABLE, b, sizeof(b), "error: no such table"); /* failed */
         moatd_sync_call_done(md, FWCTL_TABLE, b, 8, "\f"); /* too short to be a request */
-        memset(&k, 0, sizeof(k));
         k.cmd = FWCTL_C_FLUSH_TABLES;
         moatd_sync_call_done(md, FWCTL_CONTROL, &k, sizeof(k), "2");
         k.cmd = FWCTL_C_ZERO_RULES; /* not a table edit */
         moatd_sync_call_done(md, FWCTL_CONTROL, &k, sizeof(k), "ok");
         ncalls = 0;
         moatd_sync_handoff(md);
-        assert_int_equal(ncalls, 3);
+        assert_int_equal(ncalls, 4);
         assert_int_equal(calls[0].op, FWCTL_SYNC_IMPORT);
         assert_int_equal(calls[0].len, 2 * sizeof(struct moat_sync_state));
         struct moat_sync_state got[2];
         memcpy(got, calls[0].data, sizeof(got));
         assert_true((got[0].id == 5 && got[1].id == 6) || (got[0].id == 6 && got[1].id == 5));
-        assert_int_equal(calls[1].op, FWCTL_TABLE);
         struct moat_fwctl_table t;
+        assert_int_equal(calls[1].op, FWCTL_TABLE);
         memcpy(&t, calls[1].data, sizeof(t));
         assert_int_equal(t.cmd, FWCTL_T_ADD);
+        assert_string_equal(t.name, "kept");
+        assert_int_equal(calls[2].op, FWCTL_TABLE);
+        memcpy(&t, calls[2].data, sizeof(t));
         assert_string_equal(t.name, "a");
-        assert_int_equal(calls[2].op, FWCTL_CONTROL);
+        assert_int_equal(calls[3].op, FWCTL_CONTROL);
         /* The set stays for the next restart: the new fw streams the same ids. */
         assert_int_equal(moatd_sync_count(md), 2);
         /* A fw that dies right after taking them gets no states the next time
          * (they may be what killed it); the table edits go again. */
         ncalls = 0;
         moatd_sync_handoff(md);
-        assert_int_equal(ncalls, 2);
+        assert_int_equal(ncalls, 3);
         assert_int_equal(calls[0].op, FWCTL_TABLE);
         assert_int_equal(moatd_sync_count(md), 0);
         moatd_sync_free(md);
