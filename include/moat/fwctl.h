@@ -41,6 +41,10 @@ enum moat_fwctl_op {
                                     numbers]; reply: a count, "ok" or "error: ..." */
         FWCTL_SOURCES = 10,      /* + verbosity; reply: pfctl -s Sources */
         FWCTL_IFACES = 11,       /* + verbosity; reply: pfctl -s Interfaces */
+        FWCTL_SYNC = 17,         /* fw to daemon, unasked (seq 0): state records
+                                    (include/moat/statesync.h), whole, as they change */
+        FWCTL_SYNC_IMPORT = 18,  /* request: state records, for a restarted fw; reply:
+                                    "imported N dropped M" and a count per reason */
         FWCTL_IFSTATS = 5,       /* reply: per interface, one line:
                                     NAME IN_PKTS IN_BYTES OUT_PKTS OUT_BYTES BLOCKED_PKTS
                                     TX_DROPPED HOST_DROPPED (the last: the fw's own NIC's,

@@ -278,6 +278,13 @@ struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key 
                                   const struct pf_state_key *stack, int dir, uint16_t ifindex,
                                   int *reason);
 void eng_state_remove(struct engine *eng, struct pf_state *s);
+/* State sync hooks (state_sync.c). The packet path marks a state it
+ * changed in a bitmap the collector walks, once between two collections:
+ * the state's own ENG_SX_SYNC bit says it is marked already. */
+#define ENG_SYNC_DELQ 4096
+#define ENG_SX_SYNC   0x02 /* pf_state.xflags: in sync_dirty, not yet collected */
+void eng_sync_inserted(struct engine *eng, uint32_t idx);
+void eng_sync_removed(struct engine *eng, uint32_t idx);
 uint32_t eng_state_timeout_s(const struct engine *eng, const struct pf_state *s);
 void eng_state_purge(struct engine *eng, uint32_t budget);
 /* Batch prefetching: the bucket of k, then the first state it chains. */
@@ -621,6 +628,15 @@ struct engine {
         uint32_t src_cursor;  /* eng_src_purge()'s place */
         uint32_t nsrc;
 
+        /* state sync (state_sync.c): a dirty bit and a stream id per state */
+        uint64_t *sync_dirty;
+        uint64_t *sync_id;
+        uint64_t *sync_delq; /* ids of removed states, ENG_SYNC_DELQ */
+        uint32_t sync_ndel, sync_cursor, sync_epoch, sync_seq;
+        uint32_t sync_pending; /* bits set in sync_dirty: 0 spares the collector its walk */
+        bool sync_on, sync_overflow;
+        uint64_t sync_drops[ENG_SYNC_NRES];
+
         /* neighbors */
         struct eng_neigh *neigh;
         uint32_t nmask;
@@ -643,6 +659,18 @@ struct engine {
 static inline const struct eng_bank *eng_active(const struct engine *eng)
 {
         return &eng->bank[eng->active];
+}
+static inline void eng_sync_touch(struct engine *eng, struct pf_state *s)
+{
+        uint32_t i;
+
+        /* Once a round: later packets test a bit of a line already written. */
+        if (s->xflags & ENG_SX_SYNC)
+                return;
+        s->xflags |= ENG_SX_SYNC;
+        i = (uint32_t)(s - eng->states);
+        eng->sync_dirty[i >> 6] |= 1ull << (i & 63);
+        eng->sync_pending++;
 }
 static inline uint64_t eng_random(struct engine *eng)
 {

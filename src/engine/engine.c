@@ -89,6 +89,9 @@ static size_t layout(struct engine *eng, uint8_t *base, const struct eng_config 
         CARVE(eng->bank[1].tpool, ENG_MAX_TPOOL * sizeof(struct eng_rule_addr));
         CARVE(eng->state_rt, (size_t)c->ec_max_states * sizeof(struct eng_state_rt));
         CARVE(eng->dup_buf, ENG_FRAGBUF);
+        CARVE(eng->sync_dirty, ((size_t)c->ec_max_states + 63) / 64 * 8);
+        CARVE(eng->sync_id, (size_t)c->ec_max_states * 8);
+        CARVE(eng->sync_delq, (size_t)ENG_SYNC_DELQ * 8);
         CARVE(eng->srcnodes, (size_t)c->ec_max_src_nodes * sizeof(struct eng_srcnode));
         CARVE(eng->src_buckets, (size_t)pow2_at_least(c->ec_max_src_nodes * 2) * 4);
 #undef CARVE
@@ -154,6 +157,7 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
                 for (i = 0; i < c.ec_max_frag_queues; i++)
                         eng->fragq[i].used = false;
                 memset(eng->neigh, 0, (size_t)(eng->nmask + 1) * sizeof(struct eng_neigh));
+                memset(eng->sync_dirty, 0, ((size_t)c.ec_max_states + 63) / 64 * 8);
         }
         eng->pending_free = ENG_NIL; /* pending slots too come from a high-water mark */
         eng->pending_hwm = 0;

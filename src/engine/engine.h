@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "moat/statesync.h"
+
 #define ENG_MAX_IFS     16 /* interface indexes are 0 .. ENG_MAX_IFS-1 */
 #define ENG_IFNAMSIZ    16
 #define ENG_IF_MAXADDR  4 /* addresses per family per interface */
@@ -435,6 +437,39 @@ uint32_t eng_state_kill_net(struct engine *eng, const struct eng_kill *k);
 uint32_t eng_state_kill_rule(struct engine *eng, uint32_t rulenr);
 /* pfctl -k id: the state with this si_id; 1 or 0. */
 uint32_t eng_state_kill_id(struct engine *eng, uint64_t id);
+
+/* ---- state sync (state_sync.c; the record: include/moat/statesync.h) ----- */
+
+/* Turns on the stream: removals are queued from now on; `epoch` (this
+ * boot's random number) is the high half of the ids of the states it makes. */
+void eng_sync_enable(struct engine *eng, uint32_t epoch);
+/* Up to max records of what changed since the last call: a CLEAR if
+ * removals overflowed the queue (all states then follow), the removals,
+ * then the states the packet path touched. Returns how many were written. */
+uint32_t eng_sync_collect(struct engine *eng, struct moat_sync_state *out, uint32_t max,
+                          uint64_t now_ns);
+/* Why an imported record was dropped (counted per reason). */
+enum eng_sync_res {
+        ENG_SYNC_OK = 0,
+        ENG_SYNC_BADREC,   /* type, version, length or flags */
+        ENG_SYNC_BADKEY,   /* family, protocol, padding, ports, the keys disagree */
+        ENG_SYNC_BADIF,    /* no such interface */
+        ENG_SYNC_BADPEER,  /* TCP/peer states, window scale or window out of bounds */
+        ENG_SYNC_BADRULE,  /* no such rule, or one that would not make this state */
+        ENG_SYNC_EXPIRED,  /* idle longer than its timeout */
+        ENG_SYNC_UNSUPP,   /* route-to and synproxy states are not handed over */
+        ENG_SYNC_CONFLICT, /* a state with that key exists */
+        ENG_SYNC_FULL,     /* the state limit */
+        ENG_SYNC_NRES
+};
+/* Validates one record as hostile input and inserts its state (UPSERT only;
+ * the state keeps the record's id and is queued to be sent again). A refused
+ * record's id is queued as a DELETE so consumers forget it. Returns the reason. */
+int eng_sync_import(struct engine *eng, const struct moat_sync_state *rec, uint64_t now_ns);
+/* Records refused per reason, since init. */
+void eng_sync_drops(const struct engine *eng, uint64_t out[ENG_SYNC_NRES]);
+/* The reason's name, for counters. */
+const char *eng_sync_res_name(int res);
 
 /* ---- source-tracking nodes (pfctl -s Sources, -K, -F Sources) ------------ */
 

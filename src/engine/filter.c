@@ -13,6 +13,7 @@ static void count_state(struct engine *eng, struct pf_state *s, const struct eng
 
         s->packets[d]++;
         s->bytes[d] += pd->pd_tot;
+        eng_sync_touch(eng, s);
         if (s->flags & ENG_SF_SRC)
                 eng_src_count(eng, s, d, pd->pd_tot);
 }

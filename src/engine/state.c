@@ -199,6 +199,7 @@ struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key 
         hash_link(eng, idx, PF_SK_WIRE);
         if (two)
                 hash_link(eng, idx, PF_SK_STACK);
+        eng_sync_inserted(eng, idx);
         eng->nstates++;
         eng->st.es_states_inserts++;
         return s;
@@ -220,6 +221,7 @@ void eng_state_remove(struct engine *eng, struct pf_state *s)
                 if (s->rule < b->n && b->rules[s->rule].r_cnt.rc_states_cur)
                         b->rules[s->rule].r_cnt.rc_states_cur--;
         }
+        eng_sync_removed(eng, idx);
         s->flags = 0;
         s->hnext[0] = eng->state_free;
         eng->state_free = idx;

@@ -49,6 +49,7 @@ void moatd_teardown(struct moatd *md)
         moatd_stop_all(md);
         devices_restore(md->conf, md->devs);
         pflog_close(&md->pflog);
+        moatd_sync_free(md);
         app_remove_daemon_files(md->conf);
         statedir_unlock(md->conf); /* last: the lock is held until the process exits */
 }
@@ -255,6 +256,10 @@ static void setup_appliance(struct moatd *md, int ready_fd)
         if ((md->conf->mode == APP_MODE_VM && moatd_chans_create(md) < 0) ||
             moatd_ctl_create(md) < 0)
                 fail_up(md, ready_fd, "cannot create channels: %s", strerror(errno));
+        /* The fw's states and table edits, for the fw started after it dies. */
+        md->fwc.on_sync = moatd_sync_records;
+        md->fwc.on_done = moatd_sync_call_done;
+        md->fwc.sync_ctx = md;
         app_path(path, sizeof(path), md->conf, "pflog.pcap");
         if (pflog_open(&md->pflog, path) == 0) {
                 md->fwc.on_log = pflog_record;

@@ -7,6 +7,7 @@
  *   moatd_pfctl.c    pfctl requests, answered from fw.conf or by the fw; its parts
  *                    moatd_pfctl_show.c (-s) and moatd_pfctl_ctl.c (-T, -k, -F, ...)
  *   moatd_anchor.c   anchors loaded at run time (pfctl -a)
+ *   moatd_statesync.c the fw's states and table edits, handed to a restarted fw
  * The daemon is one thread; all of its state is one struct moatd.
  */
 #ifndef MOAT_MOATD_H
@@ -75,6 +76,7 @@ struct moatd {
         int marks_fd;
         int kmsg_fd; /* /dev/kmsg from the start: seccomp kill records */
         struct moatd_spawn spawn;
+        struct moatd_sync *sync; /* moatd_statesync.c */
 };
 
 /* moatd.c */
@@ -121,5 +123,14 @@ int moatd_anchors_merge(struct moatd *md, void **blob, size_t *len, char *err, s
 /* What the running ruleset asks for that is not enforced (pfconf_notes()),
  * one string each, for status. */
 json_object *moatd_not_enforced(const struct moatd *md);
+
+/* moatd_statesync.c: the fw's FWCTL_SYNC records (fwctl_client.on_sync, ctx md); every
+ * fw call that succeeded (on_done: the table edits are kept); handing both to a
+ * restarted fw; how many states are kept. */
+void moatd_sync_records(void *ctx, const uint8_t *data, uint32_t len);
+void moatd_sync_call_done(void *ctx, uint32_t op, const void *req, uint32_t len, const char *reply);
+void moatd_sync_handoff(struct moatd *md);
+unsigned moatd_sync_count(struct moatd *md);
+void moatd_sync_free(struct moatd *md);
 
 #endif

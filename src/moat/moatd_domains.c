@@ -347,7 +347,9 @@ void moatd_reap(struct moatd *md)
                         }
                         moatd_log("%s %s; restarting it", d->name, d->last_exit);
                         d->restarts++;
-                        moatd_dom_start(md, d, 1); /* a restart boots alone */
+                        /* a restart boots alone; a new fw continues the old one's states */
+                        if (moatd_dom_start(md, d, 1) == 0 && d->is_fw)
+                                moatd_sync_handoff(md);
                 }
         }
 }

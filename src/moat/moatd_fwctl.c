@@ -46,6 +46,9 @@ void fwctl_drain(struct fwctl_client *c)
                         if (h.op == FWCTL_LOG && c->on_log)
                                 c->on_log(c->log_ctx, m[i].data + sizeof(h),
                                           m[i].len - (uint32_t)sizeof(h));
+                        if (h.op == FWCTL_SYNC && c->on_sync)
+                                c->on_sync(c->sync_ctx, m[i].data + sizeof(h),
+                                           m[i].len - (uint32_t)sizeof(h));
                 }
                 moat_chan_release(&c->ch, n);
         }
@@ -89,6 +92,8 @@ char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t 
                         uint32_t dlen = m[i].len - (uint32_t)sizeof(h);
                         if (h.op == FWCTL_LOG && c->on_log)
                                 c->on_log(c->log_ctx, m[i].data + sizeof(h), dlen);
+                        if (h.op == FWCTL_SYNC && c->on_sync)
+                                c->on_sync(c->sync_ctx, m[i].data + sizeof(h), dlen);
                         if (h.seq != seq || h.op != op)
                                 continue;
                         if (reply == NULL) {
@@ -108,6 +113,8 @@ char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t 
                 if (reply && got == total) {
                         reply[total] = '\0';
                         *rlen = total;
+                        if (c->on_done)
+                                c->on_done(c->sync_ctx, op, req, len, reply);
                         return reply;
                 }
                 if (host_now_ns() > deadline) {

@@ -13,6 +13,10 @@ struct fwctl_client {
         /* Unasked messages from the fw (pflog records) go here, with log_ctx. */
         void (*on_log)(void *log_ctx, const uint8_t *data, uint32_t len);
         void *log_ctx;
+        /* State records from the fw (FWCTL_SYNC), and each call that got a reply. */
+        void (*on_sync)(void *ctx, const uint8_t *data, uint32_t len);
+        void (*on_done)(void *ctx, uint32_t op, const void *req, uint32_t len, const char *reply);
+        void *sync_ctx;
 };
 
 /* Takes every message waiting from the fw outside a call (pflog records). */

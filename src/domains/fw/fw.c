@@ -155,6 +155,7 @@ static struct engine *fw_setup(const uint8_t *blob, uint64_t len)
                         return NULL;
                 }
                 eng_set_log(eng, fwctl_server_log, &fwctl);
+                fwctl_sync_start(eng);
                 fwctl.nifs = h.nifs;
                 for (unsigned i = 0; i < ENG_MAX_IFS; i++)
                         fwctl.nic_port[i] =
@@ -325,6 +326,8 @@ int guest_main(int argc, char **argv)
                 now = moat_clock_ns();
                 if (fw_has_ctl && fwctl_server_poll(&fwctl, eng, now))
                         work++;
+                if (fw_has_ctl)
+                        fwctl_sync_poll(&fwctl, eng, now);
                 if (now >= next_tick) {
                         eng_tick(eng, fw_txq, now);
                         fw_flush();

@@ -32,5 +32,10 @@ void fwctl_show_ifaces(struct fwctl_out *o, const struct fwctl_server *c, struct
 
 void fwctl_table(struct fwctl_out *o, struct fwctl_server *c, struct engine *eng, uint64_t now);
 void fwctl_control(struct fwctl_out *o, struct fwctl_server *c, struct engine *eng, uint64_t now);
+/* fwctl_sync.c: FWCTL_SYNC_IMPORT; -s info's counters of the stream and of the
+ * records refused at import, by reason */
+void fwctl_sync_import(struct fwctl_out *o, struct fwctl_server *c, struct engine *eng,
+                       uint64_t now);
+void fwctl_sync_info(struct fwctl_out *o, const struct fwctl_server *c, const struct engine *eng);
 
 #endif

@@ -130,6 +130,7 @@ static void ctl_serve(struct fwctl_server *c, struct engine *eng, uint64_t now)
         case FWCTL_INFO:
                 fwctl_show_info(&o, c, eng, now);
                 ctl_info_log(&o, c);
+                fwctl_sync_info(&o, c, eng);
                 break;
         case FWCTL_STATES:
                 fwctl_show_states(&o, c, eng, now);
@@ -168,6 +169,9 @@ static void ctl_serve(struct fwctl_server *c, struct engine *eng, uint64_t now)
                 break;
         case FWCTL_IFSTATS:
                 ctl_ifstats(&o, c, eng);
+                break;
+        case FWCTL_SYNC_IMPORT:
+                fwctl_sync_import(&o, c, eng, now);
                 break;
         case FWCTL_FLUSH_STATES:
                 fwctl_say(&o, "%u states cleared\n", eng_state_flush(eng));

@@ -20,6 +20,7 @@ struct fwctl_server {
         uint32_t nifs;                  /* interfaces, for the per-interface counters */
         uint64_t wall_base;             /* wall clock minus monotonic clock, for log times */
         uint64_t log_sent, log_dropped; /* pflog records handed over / lost to a full ring */
+        uint64_t sync_sent, sync_lost;  /* state records handed over / lost (a broken ring) */
         char names[ENG_MAX_IFS][ENG_IFNAMSIZ];
         uint64_t tx_dropped[ENG_MAX_IFS]; /* frames the port would not take (full ring, NIC) */
         int32_t nic_port[ENG_MAX_IFS];    /* the NIC behind interface i (bare-metal), or -1 */
@@ -33,5 +34,10 @@ void fwctl_server_log(void *arg, const struct eng_log_hdr *hdr, const uint8_t *p
 
 /* Takes requests, serves them, sends replies; returns nonzero if it did work. */
 int fwctl_server_poll(struct fwctl_server *c, struct engine *eng, uint64_t now);
+
+/* fwctl_sync.c: the state sync stream. Starts it (before any state is made). */
+void fwctl_sync_start(struct engine *eng);
+/* Sends what changed since the last call, a bounded amount; nonzero if it sent. */
+int fwctl_sync_poll(struct fwctl_server *c, struct engine *eng, uint64_t now);
 
 #endif

@@ -1,0 +1,184 @@
+/*
+ * moatd's side of the state sync (src/moat/moatd_statesync.c): the set it
+ * keeps from the fw's records (upsert, delete, clear; records of the wrong
+ * size, version or kind dropped), and what it hands a restarted fw: every
+ * state, then the table edits that still hold, in order (a ruleset load
+ * ends those of the tables it fills and all before a -F Tables), with
+ * failed requests, listings and other commands left out; and no states to
+ * a fw whose predecessor died within 10 s of taking them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "moat/fwctl.h"
+#include "moat/statesync.h"
+#include "moatd.h"
+#include "pfconf.h"
+
+/* What the handoff sent: each call's op and its data. */
+static struct call {
+        uint32_t op, len;
+        uint8_t data[4096];
+} calls[16];
+static unsigned ncalls;
+
+void moatd_log(const char *fmt, ...)
+{
+        (void)fmt;
+}
+
+char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t len, uint32_t *rlen,
+                 char *err, size_t errlen)
+{
+        (void)c;
+        (void)err;
+        (void)errlen;
+        assert_true(ncalls < 16);
+        calls[ncalls].op = op;
+        calls[ncalls].len = len;
+        memcpy(calls[ncalls].data, req, len < 4096 ? len : 4096);
+        ncalls++;
+        char *r = malloc(64);
+        snprintf(r, 64, "imported %u dropped 0", len / (uint32_t)sizeof(struct moat_sync_state));
+        *rlen = (uint32_t)strlen(r);
+        return r;
+}
+
+static struct moat_sync_state rec(uint8_t type, uint64_t id)
+{
+        struct moat_sync_state r;
+        memset(&r, 0, sizeof(r));
+        r.type = type;
+        r.version = MOAT_SYNC_VERSION;
+        r.len = sizeof(r);
+        r.id = id;
+        return r;
+}
+
+static void feed(struct moatd *md, const struct moat_sync_state *r, unsigned n)
+{
+        moatd_sync_records(md, (const uint8_t *)r, n * (uint32_t)sizeof(*r));
+}
+
+static void t_set(void **st)
+{
+        struct moatd *md = calloc(1, sizeof(*md));
+        struct moat_sync_state r[4] = {rec(MOAT_SYNC_UPSERT, 1), rec(MOAT_SYNC_UPSERT, 2),
+                                       rec(MOAT_SYNC_UPSERT, 3), rec(MOAT_SYNC_UPSERT, 2)};
+        (void)st;
+        feed(md, r, 4);
+        assert_int_equal(moatd_sync_count(md), 3); /* 2 twice: updated */
+        r[0] = rec(MOAT_SYNC_DELETE, 2);
+        feed(md, r, 1);
+        assert_int_equal(moatd_sync_count(md), 2);
+        r[0] = rec(MOAT_SYNC_DELETE, 99); /* unknown: nothing */
+        feed(md, r, 1);
+        assert_int_equal(moatd_sync_count(md), 2);
+        /* hostile: a cut record, another version, another size, no kind, id 0 */
+        r[0] = rec(MOAT_SYNC_UPSERT, 10);
+        moatd_sync_records(md, (const uint8_t *)r, sizeof(r[0]) - 1);
+        r[0].version = 9;
+        feed(md, r, 1);
+        r[0] = rec(MOAT_SYNC_UPSERT, 11);
+        r[0].len = 100;
+        feed(md, r, 1);
+        r[0] = rec(0, 12);
+        feed(md, r, 1);
+        r[0] = rec(MOAT_SYNC_UPSERT, 0);
+        feed(md, r, 1);
+        assert_int_equal(moatd_sync_count(md), 2);
+        r[0] = rec(MOAT_SYNC_CLEAR, 0);
+        feed(md, r, 1);
+        assert_int_equal(moatd_sync_count(md), 0);
+        moatd_sync_free(md);
+        free(md);
+}
+
+static void table_req(uint8_t *buf, uint32_t cmd, const char *name)
+{
+        struct moat_fwctl_table t;
+        memset(&t, 0, sizeof(t));
+        t.cmd = cmd;
+        snprintf(t.name, sizeof(t.name), "%s", name);
+        memcpy(buf, &t, sizeof(t));
+}
+
+static void t_handoff(void **st)
+{
+        struct moatd *md = calloc(1, sizeof(*md));
+        struct moat_sync_state r[2] = {rec(MOAT_SYNC_UPSERT, 5), rec(MOAT_SYNC_UPSERT, 6)};
+        uint8_t b[sizeof(struct moat_fwctl_table)];
+        struct moat_fwctl_control k;
+        (void)st;
+        feed(md, r, 2);
+        table_req(b, FWCTL_T_ADD, "x");
+        moatd_sync_call_done(md, FWCTL_TABLE, b, sizeof(b), "\f");
+        memset(&k, 0, sizeof(k));
+        k.cmd = FWCTL_C_FLUSH_TABLES;
+        moatd_sync_call_done(md, FWCTL_CONTROL, &k, sizeof(k), "1");
+        table_req(b, FWCTL_T_ADD, "old");
+        moatd_sync_call_done(md, FWCTL_TABLE, b, sizeof(b), "\f");
+        table_req(b, FWCTL_T_ADD, "kept");
+        moatd_sync_call_done(md, FWCTL_TABLE, b, sizeof(b), "\f");
+        /* The load gives <old> addresses (it has exactly those now) and <kept>
+         * none (it keeps what it held); the -F Tables and all before it go. */
+        static const char conf[] = "table <old> { 10.0.0.9 }\ntable <kept> persist\n"
+                                   "pass from <old> to <kept>\n";
+        void *blob;
+        size_t blen;
+        assert_int_equal(pfconf_compile("t.conf", conf, strlen(conf), stderr, &blob, &blen), 0);
+        moatd_sync_call_done(md, FWCTL_LOAD, blob, (uint32_t)blen, "ok");
+        free(blob);
+        table_req(b, FWCTL_T_ADD, "a");
+        moatd_sync_call_done(md, FWCTL_TABLE, b, sizeof(b), "1/1 addresses added.\f");
+        table_req(b, FWCTL_T_SHOW, "a"); /* a listing changes nothing */
+        moatd_sync_call_done(md, FWCTL_TABLE, b, sizeof(b), "\f10.0.0.1");
+        table_req(b, FWCTL_T_DELETE, "a");
+        moatd_sync_call_done(md, FWCTL_TABLE, b, sizeof(b), "error: no such table"); /* failed */
+        moatd_sync_call_done(md, FWCTL_TABLE, b, 8, "\f"); /* too short to be a request */
+        k.cmd = FWCTL_C_FLUSH_TABLES;
+        moatd_sync_call_done(md, FWCTL_CONTROL, &k, sizeof(k), "2");
+        k.cmd = FWCTL_C_ZERO_RULES; /* not a table edit */
+        moatd_sync_call_done(md, FWCTL_CONTROL, &k, sizeof(k), "ok");
+        ncalls = 0;
+        moatd_sync_handoff(md);
+        assert_int_equal(ncalls, 4);
+        assert_int_equal(calls[0].op, FWCTL_SYNC_IMPORT);
+        assert_int_equal(calls[0].len, 2 * sizeof(struct moat_sync_state));
+        struct moat_sync_state got[2];
+        memcpy(got, calls[0].data, sizeof(got));
+        assert_true((got[0].id == 5 && got[1].id == 6) || (got[0].id == 6 && got[1].id == 5));
+        struct moat_fwctl_table t;
+        assert_int_equal(calls[1].op, FWCTL_TABLE);
+        memcpy(&t, calls[1].data, sizeof(t));
+        assert_int_equal(t.cmd, FWCTL_T_ADD);
+        assert_string_equal(t.name, "kept");
+        assert_int_equal(calls[2].op, FWCTL_TABLE);
+        memcpy(&t, calls[2].data, sizeof(t));
+        assert_string_equal(t.name, "a");
+        assert_int_equal(calls[3].op, FWCTL_CONTROL);
+        /* The set stays for the next restart: the new fw streams the same ids. */
+        assert_int_equal(moatd_sync_count(md), 2);
+        /* A fw that dies right after taking them gets no states the next time
+         * (they may be what killed it); the table edits go again. */
+        ncalls = 0;
+        moatd_sync_handoff(md);
+        assert_int_equal(ncalls, 3);
+        assert_int_equal(calls[0].op, FWCTL_TABLE);
+        assert_int_equal(moatd_sync_count(md), 0);
+        moatd_sync_free(md);
+        free(md);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {cmocka_unit_test(t_set), cmocka_unit_test(t_handoff)};
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
