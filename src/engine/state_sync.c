@@ -383,7 +383,7 @@ static int import_one(struct engine *eng, const struct moat_sync_state *rec)
                 return ENG_SYNC_EXPIRED;
         s = eng_state_insert(eng, &wire, &stack, rec->direction, ifindex, &reason);
         if (s == NULL)
-                return reason == ENG_RES_MAXSTATES ? ENG_SYNC_FULL : ENG_SYNC_CONFLICT;
+                return reason == ENG_RES_MEMORY ? ENG_SYNC_FULL : ENG_SYNC_CONFLICT;
         idx = (uint32_t)(s - eng->states);
         s->flags |= rec->flags;
         s->timeout = rec->timeout;
