@@ -332,9 +332,13 @@ int moat_cmd_pfctl(int argc, char **argv)
                 return rc;
         if ((rc = pfctl_check_flags(&a)) != 0)
                 return rc;
-        if ((a.flush || a.tcmd || a.show || (a.file && !a.noload) || a.enable || a.disable ||
-             a.zero || a.nkill || a.nksrc) &&
-            pfctl_running(&app))
-                return pfctl_run_remote(&app, &a);
+        if (a.flush || a.tcmd || a.show || (a.file && !a.noload) || a.enable || a.disable ||
+            a.zero || a.nkill || a.nksrc) {
+                int running = pfctl_running(&app);
+                if (running < 0)
+                        return 1; /* permission denied, not "no appliance" */
+                if (running)
+                        return pfctl_run_remote(&app, &a);
+        }
         return pfctl_run_local(&a);
 }

@@ -217,9 +217,7 @@ static json_object *anchor_rules(struct moatd *md, const char *path, int verbose
 char *moatd_table_call(struct moatd *md, json_object *req, const void *buf, size_t len,
                        uint32_t *rlen, char *err, size_t errlen)
 {
-        json_object *v;
-        const char *path =
-            json_object_object_get_ex(req, "anchor", &v) ? json_object_get_string(v) : "";
+        const char *path = moatd_jstr(req, "anchor") ? moatd_jstr(req, "anchor") : "";
         char *full, *text;
 
         while (path[0] == '/')
@@ -245,15 +243,15 @@ char *moatd_table_call(struct moatd *md, json_object *req, const void *buf, size
 
 json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req)
 {
-        json_object *v;
-        const char *path =
-            json_object_object_get_ex(req, "anchor", &v) ? json_object_get_string(v) : "";
-        const char *text =
-            json_object_object_get_ex(req, "text", &v) ? json_object_get_string(v) : "";
-        int recursive = json_object_object_get_ex(req, "recursive", &v) && json_object_get_int(v);
-        int verbose = json_object_object_get_ex(req, "verbose", &v) ? json_object_get_int(v) : 0;
-        const char *name =
-            json_object_object_get_ex(req, "name", &v) ? json_object_get_string(v) : path;
+        /* fields absent or of another type (moatd_request_check() refuses
+         * those first) read as their defaults, never as NULL */
+        const char *path = moatd_jstr(req, "anchor") ? moatd_jstr(req, "anchor") : "";
+        const char *text = moatd_jstr(req, "text") ? moatd_jstr(req, "text") : "";
+        int recursive, verbose;
+        if (moatd_jint(req, "recursive", 0, &recursive) < 0 ||
+            moatd_jint(req, "verbose", 0, &verbose) < 0)
+                return moatd_reply_text(NULL, "bad anchor request");
+        const char *name = moatd_jstr(req, "name") ? moatd_jstr(req, "name") : path;
 
         while (path[0] == '/')
                 path++;

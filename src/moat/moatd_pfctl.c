@@ -189,13 +189,20 @@ int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, s
         return moatd_store_rules(md, blob, len, err, errlen);
 }
 
-/* {"op": "load", "blob": PATH}: a compiled ruleset in a file of the client's. */
-static json_object *pfctl_load(struct moatd *md, json_object *req)
+/* {"op": "load", "blob_len": N}: a compiled ruleset, the request's data. It
+ * comes over the socket, never through a file: a member of control_group
+ * could not write one in the state dir, and root must not read a path a
+ * client names. */
+static json_object *pfctl_load(struct moatd *md, const void *data, size_t dlen)
 {
-        const char *path = moatd_jstr(req, "blob");
-        size_t blen = 0;
-        void *blob = path ? read_all(path, &blen) : NULL;
+        /* a copy, aligned as the validator wants it, that the anchors replace */
+        size_t blen = dlen;
+        void *blob = data ? aligned_alloc(RULESET_ALIGN,
+                                          (dlen + RULESET_ALIGN - 1) & ~(size_t)(RULESET_ALIGN - 1))
+                          : NULL;
         struct ruleset_view view;
+        if (blob != NULL)
+                memcpy(blob, data, dlen);
         if (blob == NULL || ruleset_validate(blob, blen, &view, NULL) != RULESET_OK) {
                 free(blob);
                 return moatd_reply_text(NULL, "the compiled ruleset is unreadable or invalid");
@@ -213,7 +220,7 @@ static json_object *pfctl_load(struct moatd *md, json_object *req)
 
 /* {"cmd": "pfctl", "op": OP, "verbose": N, ...}: OP a -s modifier, "load",
  * "flush-states" or one of moatd_pfctl_ctl()'s. */
-json_object *moatd_pfctl(struct moatd *md, json_object *req)
+json_object *moatd_pfctl(struct moatd *md, json_object *req, const void *blob, size_t blen)
 {
         const char *op = moatd_jstr(req, "op");
         int verbose;
@@ -223,7 +230,7 @@ json_object *moatd_pfctl(struct moatd *md, json_object *req)
         if (moatd_jint(req, "verbose", 0, &verbose) < 0)
                 return moatd_reply_text(NULL, "pfctl request: verbose is not a number");
         if (strcmp(op, "load") == 0)
-                return pfctl_load(md, req);
+                return pfctl_load(md, blob, blen);
         if (strncmp(op, "anchor", 6) == 0 && (r = moatd_anchor(md, op, req)) != NULL)
                 return r;
         if ((r = moatd_pfctl_show(md, op, verbose)) != NULL)
