@@ -196,5 +196,11 @@ out=$(runuser -u "$uin" -- "$moat" -c "$conf" pfctl -t t -T add 10.99.0.1 2>&1) 
 "$moat" -c "$conf" pfctl -s rules | grep -q "pass out all" && fail "$uin's load did not take"
 echo "ok: $uout is told permission denied; $uin (control_group) loads and edits tables"
 [ "$(moatd_pid)" = "$pid0" ] || fail "moatd was restarted"
+# An argument down does not know: refused, and the appliance stays up.
+rc=0
+"$moat" -c "$conf" down --dry-run >/dev/null 2>&1 || rc=$?
+[ $rc = 2 ] || fail "down --dry-run exited $rc, not 2"
+"$moat" -c "$conf" status >/dev/null || fail "down --dry-run took the appliance down"
+echo "ok: down --dry-run refused (exit 2), the appliance still runs"
 out=$("$moat" -c "$conf" down 2>&1) || fail "down: $out"
 echo "ok: down"
