@@ -18,6 +18,7 @@
 #include "moatd.h"
 #include "moatd_pfctl.h"
 #include "pfconf.h"
+#include "ruleset_fit.h"
 
 static void *read_all(const char *path, size_t *len)
 {
@@ -162,6 +163,8 @@ json_object *moatd_load_rules(struct moatd *md, const void *blob, size_t blen)
 {
         char err[256] = "";
         uint32_t rlen;
+        if (ruleset_fits(blob, blen, err, sizeof(err)) < 0)
+                return moatd_reply_text(NULL, err);
         char *text =
             fwctl_call(&md->fwc, FWCTL_LOAD, blob, (uint32_t)blen, &rlen, err, sizeof(err));
         if (text && strncmp(text, "ok", 2) == 0 &&
@@ -177,6 +180,9 @@ json_object *moatd_load_rules(struct moatd *md, const void *blob, size_t blen)
 int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, size_t errlen)
 {
         uint32_t rlen;
+        /* what the fw would refuse is refused here, in the words pfctl -n uses */
+        if (ruleset_fits(blob, len, err, errlen) < 0)
+                return -1;
         char *text = fwctl_call(&md->fwc, FWCTL_LOAD, blob, (uint32_t)len, &rlen, err, errlen);
         if (text == NULL)
                 return -1;

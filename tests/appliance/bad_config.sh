@@ -85,6 +85,24 @@ for args in "down --dry-run" "status --bogus" "status --json extra"; do
 	printf '%s\n' "$out" | grep -q "unexpected argument" || fail "'$args' said '$out'"
 	echo "ok: $args: $(printf '%s\n' "$out" | head -1)"
 done
+# Item 12: one limit everywhere. pfctl -n takes what up loads, and refuses
+# what up refuses, in the same words.
+awk 'BEGIN { for (i = 0; i < 4096; i++) print "pass in all" }' >"$tmp/r4096.pf"
+awk 'BEGIN { for (i = 0; i < 4097; i++) print "pass in all" }' >"$tmp/r4097.pf"
+"$moat" pfctl -nf "$tmp/r4096.pf" || fail "pfctl -nf refused 4096 rules"
+out=$("$moat" pfctl -nf "$tmp/r4097.pf" 2>&1) && fail "pfctl -nf accepted 4097 rules"
+printf '%s\n' "$out" | grep -q "4097 rules (4097 filter, 0 translation): the fw holds at most 4096" ||
+	fail "pfctl -nf of 4097 rules said '$out'"
+echo "ok: pfctl -nf: $out"
+printf 'rules = "r4097.pf"; state_dir = "%s/run";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' \
+	"$tmp" >"$tmp/r4097.conf"
+expect r4097 "r4097.pf: 4097 rules (4097 filter, 0 translation): the fw holds at most 4096"
+awk 'BEGIN { for (i = 0; i < 65; i++) printf "table <t%d> { 10.0.0.%d }\npass in from <t%d>\n", i, i, i }' |
+	sort -r >"$tmp/t65.pf"
+out=$("$moat" pfctl -nf "$tmp/t65.pf" 2>&1) && fail "pfctl -nf accepted 65 tables"
+printf '%s\n' "$out" | grep -q "65 tables: the fw holds at most 64" ||
+	fail "pfctl -nf of 65 tables said '$out'"
+echo "ok: pfctl -nf: $out"
 expect syntax "syntax.conf:3: syntax error"
 expect jsyntax "jsyntax.conf:2: unexpected token near '}'"
 expect jprefix "jprefix.conf: interface.lan.address: bad prefix length"

@@ -179,6 +179,17 @@ out=$("$moat" -c "$conf" pfctl -f "$tmp/pf2.conf" 2>&1) || fail "pfctl -f: $out"
 "$moat" -c "$conf" pfctl -s rules | grep -q "pass out all" || fail "the ruleset was not loaded"
 [ ! -e "$tmp/run/pfctl-load.blob" ] || fail "pfctl -f left pfctl-load.blob"
 echo "ok: -T add of 2000 addresses, and pfctl -f over the socket"
+# One limit everywhere (item 12): the fw loads the most pfctl -n takes, and
+# a ruleset over it is refused in pfctl -n's words, not by the fw.
+awk 'BEGIN { print "table <t> persist"; for (i = 0; i < 4096; i++) print "pass in all" }' >"$tmp/r4096.conf"
+awk 'BEGIN { for (i = 0; i < 4097; i++) print "pass in all" }' >"$tmp/r4097.conf"
+out=$("$moat" -c "$conf" pfctl -f "$tmp/r4096.conf" 2>&1) || fail "4096 rules: $out"
+n=$("$moat" -c "$conf" pfctl -s rules | grep -c "pass in all")
+[ "$n" = 4096 ] || fail "the fw runs $n rules, not 4096"
+out=$("$moat" -c "$conf" pfctl -f "$tmp/r4097.conf" 2>&1) && fail "4097 rules loaded"
+case $out in *"4097 rules (4097 filter, 0 translation): the fw holds at most 4096"*) ;;
+*) fail "4097 rules: '$out'" ;; esac
+echo "ok: 4096 rules load, 4097 are refused: $out"
 
 # 5. Users: out of control_group, permission denied; in it, the appliance is theirs.
 for cmd in status "pfctl -s rules"; do
