@@ -168,7 +168,7 @@ static int pfctl_load_remote(struct appconf *app, const void *blob, size_t len)
                 return 1;
         }
         json_object *req = pfctl_request("load", 0);
-        json_object_object_add(req, "blob_len", json_object_new_int64((int64_t)len));
+        json_object_object_add(req, "data_len", json_object_new_int64((int64_t)len));
         char err[512];
         json_object *r = app_call_data(app, req, blob, len, err, sizeof(err)), *v;
         json_object_put(req);

@@ -132,6 +132,8 @@ void moatd_clients_service(struct moatd *md, int lfd, int lfd_ready, const struc
 
 /* moatd_request.c. Addresses in one table request. */
 #define MOATD_MAX_ADDRS 65536
+/* A request's JSON (its data aside): that many addresses fit. */
+#define MOATD_MAX_JSON (4u << 20)
 /* req against its schema; 0, or -1 with why in err. */
 int moatd_request_check(json_object *req, const void *blob, size_t blen, char *err, size_t errlen);
 /* Answers one request as it came: a JSON object, for a load a newline and
@@ -146,8 +148,9 @@ json_object *moatd_pfctl(struct moatd *md, json_object *req, const void *blob, s
 /* Loads a validated blob into the fw and, once it took it, into fw.conf; 0 or -1 (err). */
 int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, size_t errlen);
 /* moatd_anchor.c: -a PATH requests (ops "anchor-load", "anchor-flush", "anchor-rules",
- * "anchors"); NULL if op is none of them. */
-json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req);
+ * "anchors"); NULL if op is none of them. anchor-load's text is the request's data. */
+json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req, const void *data,
+                          size_t dlen);
 /* Sends a table request (struct moat_fwctl_table + entries) to the fw, for the table
  * of req's "anchor" if it names one (FWCTL_TABLE_ANCHOR); the reply text or NULL. */
 char *moatd_table_call(struct moatd *md, json_object *req, const void *buf, size_t len,

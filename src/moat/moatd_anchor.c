@@ -241,12 +241,12 @@ char *moatd_table_call(struct moatd *md, json_object *req, const void *buf, size
         return text;
 }
 
-json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req)
+json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req, const void *data,
+                          size_t dlen)
 {
         /* fields absent or of another type (moatd_request_check() refuses
          * those first) read as their defaults, never as NULL */
         const char *path = moatd_jstr(req, "anchor") ? moatd_jstr(req, "anchor") : "";
-        const char *text = moatd_jstr(req, "text") ? moatd_jstr(req, "text") : "";
         int recursive, verbose;
         if (moatd_jint(req, "recursive", 0, &recursive) < 0 ||
             moatd_jint(req, "verbose", 0, &verbose) < 0)
@@ -259,8 +259,17 @@ json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req)
                 return anchor_list(md, path, recursive);
         if (path[0] == '\0')
                 return moatd_reply_text(NULL, "an anchor path is needed");
-        if (strcmp(op, "anchor-load") == 0)
-                return anchor_set(md, path, name, text[0] ? text : "\n");
+        if (strcmp(op, "anchor-load") == 0) {
+                /* pf.conf text: no NUL inside, and one after it for the compiler */
+                if (data == NULL || memchr(data, '\0', dlen) != NULL)
+                        return moatd_reply_text(NULL, "an anchor's text is pf.conf text");
+                char *text = strndup(data, dlen);
+                if (text == NULL)
+                        return moatd_reply_text(NULL, "out of memory");
+                json_object *r = anchor_set(md, path, name, text[0] ? text : "\n");
+                free(text);
+                return r;
+        }
         if (strcmp(op, "anchor-flush") == 0)
                 return anchor_set(md, path, path, "");
         if (strcmp(op, "anchor-rules") == 0)

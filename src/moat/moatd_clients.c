@@ -5,8 +5,9 @@
  * that connects and sends nothing, sends slowly, or never reads its reply
  * holds up neither supervision nor the other clients (as systemd's
  * sd-event serves its varlink clients). A request is one JSON object, for
- * a load followed by a newline and the compiled ruleset, and ends where the
- * client shuts down its side; the reply is one JSON object.
+ * a load (an anchor's too) followed by a newline and its data, the
+ * compiled ruleset or the anchor's text, and ends where the client shuts
+ * down its side; the reply is one JSON object.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,8 +23,8 @@
 /* A client has this long to send its request, and again for each part of
  * the reply it takes: a local client sends at memory speed. */
 #define CLIENT_DEADLINE_NS 5000000000ull
-/* The largest request: a ruleset as large as the fw takes, and its JSON. */
-#define CLIENT_MAX_REQUEST (MOAT_FWCTL_MAX + (1u << 20))
+/* The largest request: its JSON, and a ruleset as large as the fw takes. */
+#define CLIENT_MAX_REQUEST (MOATD_MAX_JSON + 1 + MOAT_FWCTL_MAX)
 
 void moatd_clients_init(struct moatd *md)
 {
@@ -96,7 +97,7 @@ static void client_read(struct moatd *md, struct moatd_client *c)
                         char *b = cap > c->cap ? realloc(c->buf, cap) : NULL;
                         if (b == NULL) {
                                 client_error(c, c->cap > CLIENT_MAX_REQUEST
-                                                    ? "request too large: at most 17 MiB"
+                                                    ? "request too large: at most 20 MiB"
                                                     : "out of memory");
                                 return;
                         }
@@ -114,7 +115,7 @@ static void client_read(struct moatd *md, struct moatd_client *c)
                         break;
                 c->len += (size_t)n;
                 if (c->len > CLIENT_MAX_REQUEST) {
-                        client_error(c, "request too large: at most 17 MiB");
+                        client_error(c, "request too large: at most 20 MiB");
                         return;
                 }
         }

@@ -195,7 +195,7 @@ int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, s
         return moatd_store_rules(md, blob, len, err, errlen);
 }
 
-/* {"op": "load", "blob_len": N}: a compiled ruleset, the request's data. It
+/* {"op": "load", "data_len": N}: a compiled ruleset, the request's data. It
  * comes over the socket, never through a file: a member of control_group
  * could not write one in the state dir, and root must not read a path a
  * client names. */
@@ -237,7 +237,7 @@ json_object *moatd_pfctl(struct moatd *md, json_object *req, const void *blob, s
                 return moatd_reply_text(NULL, "pfctl request: verbose is not a number");
         if (strcmp(op, "load") == 0)
                 return pfctl_load(md, blob, blen);
-        if (strncmp(op, "anchor", 6) == 0 && (r = moatd_anchor(md, op, req)) != NULL)
+        if (strncmp(op, "anchor", 6) == 0 && (r = moatd_anchor(md, op, req, blob, blen)) != NULL)
                 return r;
         if ((r = moatd_pfctl_show(md, op, verbose)) != NULL)
                 return r;

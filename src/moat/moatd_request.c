@@ -34,10 +34,9 @@ static const struct field {
     {"secs", F_INT, 0, INT_MAX, 0},
     {"args", F_STRS, 1, 2, 256},
     {"anchor", F_STR, 0, MOAT_FWCTL_ANCHOR_PATH - 1, 0},
-    {"text", F_STR, 0, PFCONF_MAX_INPUT, 0},
     {"name", F_STR, 0, PATH_MAX, 0},
     {"recursive", F_INT, 0, 1, 0},
-    {"blob_len", F_INT, 1, MOAT_FWCTL_MAX, 0},
+    {"data_len", F_INT, 1, MOAT_FWCTL_MAX, 0}, /* a ruleset, or an anchor's text */
 };
 
 /* The fields each op takes: "+name" must be there, "name" may. */
@@ -69,9 +68,9 @@ static const struct op_schema {
     {"flush-info", {NULL}},
     {"flush-sources", {NULL}},
     {"flush-tables", {NULL}},
-    {"load", {"+blob_len"}},
+    {"load", {"+data_len"}},
     {"anchors", {"anchor", "recursive"}},
-    {"anchor-load", {"+anchor", "+text", "name"}},
+    {"anchor-load", {"+anchor", "+data_len", "name"}},
     {"anchor-flush", {"+anchor"}},
     {"anchor-rules", {"+anchor", "verbose"}},
 };
@@ -191,12 +190,11 @@ int moatd_request_check(json_object *req, const void *blob, size_t blen, char *e
                 err[0] = '\0';
                 if (fields_check(req, ops[i].fields, 6, err, errlen) < 0)
                         return -1;
-                int wants_blob = strcmp(op, "load") == 0;
-                json_object_object_get_ex(req, "blob_len", &v);
+                int wants_blob = json_object_object_get_ex(req, "data_len", &v);
                 if (wants_blob != (blob != NULL) ||
                     (wants_blob && (size_t)json_object_get_int64(v) != blen)) {
                         snprintf(err, errlen, "bad request: %s",
-                                 wants_blob ? "the ruleset is not blob_len bytes long"
+                                 wants_blob ? "the data is not data_len bytes long"
                                             : "this op takes no data");
                         return -1;
                 }
@@ -212,6 +210,27 @@ static int blank(const char *p, const char *end)
         while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
                 p++;
         return p == end;
+}
+
+/*
+ * The JSON before any data is bounded before json-c sees it: in bytes, and
+ * in values (at most one per comma, and the largest legitimate request is
+ * a table's MOATD_MAX_ADDRS addresses), since json-c makes an object of
+ * each and "[1,1,1,...]" would cost some 70 bytes of the daemon's memory
+ * per 2 bytes sent. 0, or -1 with why in err.
+ */
+static int json_too_big(const char *buf, size_t len, char *err, size_t errlen)
+{
+        size_t commas = 0;
+        for (size_t i = 0; i < len; i++)
+                commas += buf[i] == ',';
+        if (len > MOATD_MAX_JSON || commas > MOATD_MAX_ADDRS + 64) {
+                snprintf(err, errlen,
+                         "request too large: its JSON may be %u bytes of at most %u values",
+                         MOATD_MAX_JSON, MOATD_MAX_ADDRS + 64);
+                return -1;
+        }
+        return 0;
 }
 
 /* The one JSON object that is all of buf[0, len), or NULL. */
@@ -238,12 +257,16 @@ json_object *moatd_request(struct moatd *md, const char *buf, size_t len, int *d
         const char *blob = NULL;
         size_t blen = 0;
         *down = 0;
-        /* A load is {"blob_len": N, ...}, a newline and N bytes of ruleset:
-         * the object is what comes before those. */
+        /* A request with data is {"data_len": N, ...}, a newline and N
+         * bytes (a ruleset, an anchor's text): the object is what comes
+         * before them. */
         const char *nl = memchr(buf, '\n', len);
-        json_object *head = nl ? parse_whole(buf, (size_t)(nl - buf)) : NULL;
+        size_t jlen = nl ? (size_t)(nl - buf) : len;
+        if (json_too_big(buf, jlen, err, sizeof(err)) < 0)
+                return moatd_reply_text(NULL, err);
+        json_object *head = nl ? parse_whole(buf, jlen) : NULL;
         if (head != NULL && json_object_is_type(head, json_type_object) &&
-            json_object_object_get_ex(head, "blob_len", &v) && v != NULL &&
+            json_object_object_get_ex(head, "data_len", &v) && v != NULL &&
             json_object_is_type(v, json_type_int)) {
                 req = head;
                 blob = nl + 1;
