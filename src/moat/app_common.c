@@ -48,9 +48,11 @@ void app_remove_daemon_files(const struct appconf *c)
          */
         /* anchors.json: anchors loaded at run time end with the appliance, as
          * pf's end with a reboot */
-        static const char *const files[] = {"moatd.sock",   "moatd.pid",       "moatd.marks",
-                                            "fw.conf",      "fw.conf.new",     "fw.marks",
-                                            "anchors.json", "anchors.json.new"};
+        /* pfctl-load.blob: what an older moat pfctl -f left (rulesets now
+         * go over the socket) */
+        static const char *const files[] = {"moatd.sock",   "moatd.pid",        "moatd.marks",
+                                            "fw.conf",      "fw.conf.new",      "fw.marks",
+                                            "anchors.json", "anchors.json.new", "pfctl-load.blob"};
         char path[PATH_MAX], name[96];
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
                 app_path(path, sizeof(path), c, files[i]);
