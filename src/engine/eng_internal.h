@@ -580,6 +580,7 @@ struct engine {
         uint32_t state_hwm; /* states [0, hwm) have been used; the rest never touched */
         uint32_t nstates;
         uint32_t adaptive_start, adaptive_end; /* eng_set_adaptive() */
+        uint32_t state_limit; /* `set limit states`: at most the table's capacity */
         uint32_t purge_cursor;
 
         /* rulesets: two banks, one active */

@@ -125,6 +125,7 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
         eng->seed = c.ec_seed ^ 0x6d6f61742d656e67ull; /* "moat-eng" */
         eng->rng = c.ec_seed * 0x2545f4914f6cdd1dull + 1;
         memcpy(eng->timeouts, default_timeouts, sizeof(eng->timeouts));
+        eng->state_limit = c.ec_max_states;
         eng_adaptive_default(eng);
 
         nb = pow2_at_least(c.ec_max_states * 4); /* load factor <= 1/2 with two keys each */
@@ -166,7 +167,7 @@ void eng_set_src_track(struct engine *eng, uint32_t seconds)
 
 void eng_adaptive_default(struct engine *eng)
 {
-        uint64_t lim = eng->cfg.ec_max_states;
+        uint64_t lim = eng->state_limit; /* pf: 60% and 120% of `set limit states` */
 
         eng_set_adaptive(eng, (uint32_t)(lim * 6 / 10), (uint32_t)((lim * 12 + 9) / 10));
 }

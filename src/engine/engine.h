@@ -39,6 +39,7 @@ enum {
         ENG_EEXIST = -4,  /* already present */
         ENG_EBADRS = -5,  /* ruleset refused by validation */
         ENG_ENOTSUP = -6, /* a valid ruleset asks for what this engine cannot do yet */
+        ENG_ESTATES = -7, /* `set limit states` above the state table the engine was given */
 };
 
 /*
@@ -213,6 +214,10 @@ int eng_route_add(struct engine *eng, int af, const struct eng_addr *prefix, uin
  * named in the blob may already have been refilled).
  */
 int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr);
+/* What an ENG_E* value means, in a few words for a message. */
+const char *eng_strerror(int err);
+/* States the engine's table holds at most (ec_max_states, fixed at init). */
+uint32_t eng_state_capacity(const struct engine *eng);
 
 /* ---- tables (pfctl -t T -T add|delete|flush|test) ------------------------ */
 

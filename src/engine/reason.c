@@ -38,3 +38,27 @@ const char *eng_reason_name(enum eng_reason r)
                 return "unknown";
         return reason_names[r];
 }
+
+const char *eng_strerror(int err)
+{
+        switch (err) {
+        case ENG_OK:
+                return "ok";
+        case ENG_EINVAL:
+                return "bad argument";
+        case ENG_ENOMEM:
+                return "it outgrows the fw's fixed sizes (rules, table entries or pools)";
+        case ENG_ENOENT:
+                return "no such interface, table, address or entry";
+        case ENG_EEXIST:
+                return "already present";
+        case ENG_EBADRS:
+                return "the compiled ruleset is invalid";
+        case ENG_ENOTSUP:
+                return "it asks for what this fw cannot do yet";
+        case ENG_ESTATES:
+                return "set limit states is above the fw's state table";
+        default:
+                return "unknown error";
+        }
+}

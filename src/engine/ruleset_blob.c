@@ -489,6 +489,8 @@ static void load_options(struct engine *eng, const struct ruleset_view *v)
                                    ? o->ro_timeout[RULESET_TO_SRC_TRACK]
                                    : 0);
         /* Adaptive scaling: pf's defaults, then what the file sets. */
+        eng->state_limit =
+            (o->ro_set & RULESET_OSET_LIMIT_STATES) ? o->ro_limit_states : eng->cfg.ec_max_states;
         eng_adaptive_default(eng);
         if (o->ro_timeout[RULESET_TO_ADAPTIVE_START] != RULESET_TIMEOUT_UNSET)
                 eng->adaptive_start = o->ro_timeout[RULESET_TO_ADAPTIVE_START];
@@ -641,6 +643,10 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
                 *verr = r;
         if (r != RULESET_OK)
                 return ENG_EBADRS;
+        /* the table's size is fixed when the engine starts; a smaller limit holds */
+        if ((v.rv_opts->ro_set & RULESET_OSET_LIMIT_STATES) &&
+            v.rv_opts->ro_limit_states > eng->cfg.ec_max_states)
+                return ENG_ESTATES;
         if (v3_unsupported(&v))
                 return ENG_ENOTSUP;
         if (v.rv_n_filter + v.rv_n_trans > eng->cfg.ec_max_rules)

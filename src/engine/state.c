@@ -161,12 +161,16 @@ struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key 
         struct pf_state *s;
         uint32_t idx;
 
-        if (eng->state_free == ENG_NIL && eng->state_hwm == eng->cfg.ec_max_states) {
+        if (eng->nstates >= eng->state_limit ||
+            (eng->state_free == ENG_NIL && eng->state_hwm == eng->cfg.ec_max_states)) {
                 /* Full: expired states may still wait for the sweep. Look
-                 * at a bounded number more before refusing. */
+                 * at a bounded number more before refusing; pf counts a
+                 * full table as a memory failure (its state allocation
+                 * fails), not as a rule's state limit. */
                 eng_state_purge(eng, 1024);
-                if (eng->state_free == ENG_NIL) {
-                        *reason = ENG_RES_MAXSTATES;
+                if (eng->nstates >= eng->state_limit ||
+                    (eng->state_free == ENG_NIL && eng->state_hwm == eng->cfg.ec_max_states)) {
+                        *reason = ENG_RES_MEMORY;
                         return NULL;
                 }
         }
@@ -366,4 +370,9 @@ void eng_state_prefetch2(const struct engine *eng, uint32_t hash)
                 __builtin_prefetch(p);
                 __builtin_prefetch(p + 64);
         }
+}
+
+uint32_t eng_state_capacity(const struct engine *eng)
+{
+        return eng->cfg.ec_max_states;
 }

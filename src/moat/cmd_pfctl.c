@@ -269,7 +269,7 @@ int pfctl_compile(const struct pfctl_args *a, FILE *echo, void **blob, size_t *l
         if (pfconf_compile_file_args(a->file, &ca, blob, len) != 0)
                 return 1;
         /* -n accepts what the fw loads, no more: the same check as -f and up */
-        if (ruleset_fits(*blob, *len, err, sizeof(err)) < 0) {
+        if (ruleset_fits(*blob, *len, 0, err, sizeof(err)) < 0) {
                 fprintf(stderr, "moat pfctl: %s: %s\n", a->file, err);
                 free(*blob);
                 *blob = NULL;

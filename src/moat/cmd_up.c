@@ -24,6 +24,11 @@
 #include "pfconf.h"
 #include "ruleset_fit.h"
 #include "statedir.h"
+#include "engine.h"
+
+/* What the fw needs beside its engine: its program, stacks, receive buffers. */
+#define UP_FW_OTHER_MEM   (6ull << 20)
+#define UP_DEFAULT_STATES 10000 /* the engine's, without `set limit states` */
 
 static int up_device(struct app_if *f, uint16_t *mtu)
 {
@@ -132,6 +137,33 @@ static int up_files(struct app_plan *p)
         return 0;
 }
 
+/*
+ * The fw's state table holds the ruleset's `set limit states` (the engine's
+ * default without one); it is sized once, so the fw's memory must hold it.
+ */
+static int up_state_table(struct app_plan *p, struct moat_fwconf *h, const void *rules, size_t rlen)
+{
+        struct ruleset_view v;
+        if (ruleset_validate(rules, rlen, &v, NULL) != RULESET_OK)
+                return -1; /* compiled a moment ago: cannot happen */
+        if (v.rv_opts->ro_set & RULESET_OSET_LIMIT_STATES)
+                h->max_states = v.rv_opts->ro_limit_states;
+        struct eng_config cfg = {.ec_max_states = h->max_states};
+        unsigned states = h->max_states ? h->max_states : UP_DEFAULT_STATES;
+        uint64_t need = eng_memsize(&cfg) + UP_FW_OTHER_MEM;
+        if (need > p->conf.fw_mem) {
+                fprintf(stderr,
+                        "moat: %s: set limit states %u needs about %llu MiB of fw memory, and "
+                        "domain fw memory is %llu MiB: raise it (domain: { fw: { memory = "
+                        "\"%lluM\"; }; };)\n",
+                        p->conf.rules, states, (unsigned long long)(need >> 20),
+                        (unsigned long long)(p->conf.fw_mem >> 20),
+                        (unsigned long long)((need >> 20) + 1));
+                return -1;
+        }
+        return 0;
+}
+
 static void *up_fwconf(struct app_plan *p, const void *rules, size_t rlen, size_t *len)
 {
         /* The fw's last port is its control channel. */
@@ -168,6 +200,8 @@ static void *up_fwconf(struct app_plan *p, const void *rules, size_t rlen, size_
                 if (f->gw[1].af && (f->default_gw & 2))
                         memcpy(h.gw6, f->gw[1].a, 16);
         }
+        if (up_state_table(p, &h, rules, rlen) < 0)
+                return NULL;
         char err[200];
         void *blob =
             fwconf_build(&h, ifs, (unsigned)p->conf.nifs, rules, rlen, len, err, sizeof(err));
@@ -215,7 +249,7 @@ int moat_cmd_up(int argc, char **argv)
         struct pfconf_args ca = {NULL, 0, stderr, NULL, stderr, "moat: "};
         if (pfconf_compile_file_args(plan.conf.rules, &ca, &rules, &rlen) != 0)
                 return 1; /* the compiler said FILE:LINE: why */
-        if (ruleset_fits(rules, rlen, err, sizeof(err)) < 0) {
+        if (ruleset_fits(rules, rlen, 0, err, sizeof(err)) < 0) {
                 fprintf(stderr, "moat: %s: %s\n", plan.conf.rules, err);
                 free(rules);
                 return 1;

@@ -159,11 +159,22 @@ char *moatd_fw_text(struct moatd *md, uint32_t op, int verbose, char *err, size_
         return fwctl_call(&md->fwc, op, &v, sizeof(v), &rlen, err, errlen);
 }
 
+/* The running fw's state table, as up sized it (fw.conf's header). */
+static uint32_t fw_states(const struct moatd *md)
+{
+        uint8_t *conf = NULL;
+        struct ruleset_view view;
+        struct moat_fwconf h = {0};
+        int ok = moatd_running_view(md, &conf, &view, &h) == 0;
+        free(conf);
+        return !ok ? 0 : h.max_states ? h.max_states : 10000; /* the engine's default */
+}
+
 json_object *moatd_load_rules(struct moatd *md, const void *blob, size_t blen)
 {
         char err[256] = "";
         uint32_t rlen;
-        if (ruleset_fits(blob, blen, err, sizeof(err)) < 0)
+        if (ruleset_fits(blob, blen, fw_states(md), err, sizeof(err)) < 0)
                 return moatd_reply_text(NULL, err);
         char *text =
             fwctl_call(&md->fwc, FWCTL_LOAD, blob, (uint32_t)blen, &rlen, err, sizeof(err));
@@ -181,7 +192,7 @@ int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, s
 {
         uint32_t rlen;
         /* what the fw would refuse is refused here, in the words pfctl -n uses */
-        if (ruleset_fits(blob, len, err, errlen) < 0)
+        if (ruleset_fits(blob, len, fw_states(md), err, errlen) < 0)
                 return -1;
         char *text = fwctl_call(&md->fwc, FWCTL_LOAD, blob, (uint32_t)len, &rlen, err, errlen);
         if (text == NULL)

@@ -15,11 +15,7 @@
 #include "engine.h"
 #include "moat/ruleset.h"
 
-/* The fw's engine config (src/domains/fw/fw.c) as far as rulesets go:
- * every pool at the engine's default size. */
-static const struct eng_config fw_like = {.ec_mem_zeroed = true};
-
-int ruleset_fits(const void *blob, size_t len, char *err, size_t errlen)
+int ruleset_fits(const void *blob, size_t len, uint32_t max_states, char *err, size_t errlen)
 {
         struct ruleset_view v;
         int verr = ruleset_validate(blob, len, &v, NULL);
@@ -40,8 +36,15 @@ int ruleset_fits(const void *blob, size_t len, char *err, size_t errlen)
                          RULESET_FIT_MAX_TABLES);
                 return -1;
         }
+        /* The fw's engine config (src/domains/fw/fw.c) as far as rulesets
+         * go: every pool at the engine's default size but the state table,
+         * which up sizes by the ruleset's `set limit states`. */
+        struct eng_config fw_like = {.ec_mem_zeroed = true, .ec_max_states = max_states};
+        if (max_states == 0 && (v.rv_opts->ro_set & RULESET_OSET_LIMIT_STATES))
+                fw_like.ec_max_states = v.rv_opts->ro_limit_states;
         size_t memsz = eng_memsize(&fw_like);
-        /* calloc: untouched pages of the large pools (states) cost nothing */
+        /* calloc: untouched pages of the large pools (states) cost nothing,
+         * and eng_init() leaves zeroed memory untouched */
         uint8_t *raw = calloc(1, memsz + 64);
         void *mem = raw ? (void *)(((uintptr_t)raw + 63) & ~(uintptr_t)63) : NULL;
         struct engine *eng = mem ? eng_init(mem, memsz, &fw_like) : NULL;
@@ -60,10 +63,12 @@ int ruleset_fits(const void *blob, size_t len, char *err, size_t errlen)
                          "(%u, an anchor's counted at each call), tables (%u) or table "
                          "entries (%u)",
                          RULESET_FIT_MAX_RULES, RULESET_FIT_MAX_TABLES, RULESET_FIT_MAX_ENTRIES);
-        else if (r == ENG_ENOTSUP)
-                snprintf(err, errlen, "the ruleset asks for what the fw cannot do yet");
+        else if (r == ENG_ESTATES) /* the fw's own words (fwctl_server.c) */
+                snprintf(err, errlen,
+                         "set limit states is above the fw's state table (%u states, sized at "
+                         "`moat up`): take the appliance down and up to grow it",
+                         fw_like.ec_max_states);
         else
-                snprintf(err, errlen, "the fw would refuse the ruleset (engine %d, validation %d)",
-                         r, verr);
+                snprintf(err, errlen, "the fw would refuse the ruleset: %s", eng_strerror(r));
         return -1;
 }

@@ -3,6 +3,7 @@
 #define MOAT_RULESET_FIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The engine's default ec_max_rules, which the fw runs with: filter and
  * translation rules together. */
@@ -11,7 +12,9 @@
 #define RULESET_FIT_MAX_TABLES  64u
 #define RULESET_FIT_MAX_ENTRIES 65536u
 
-/* 0 if the fw would load blob; else -1 and why in err. */
-int ruleset_fits(const void *blob, size_t len, char *err, size_t errlen);
+/* 0 if the fw would load blob; else -1 and why in err. max_states: the
+ * running fw's state table (fw.conf's max_states, or the engine's 10000),
+ * or 0 for a fw yet to start, which up sizes by the ruleset's own limit. */
+int ruleset_fits(const void *blob, size_t len, uint32_t max_states, char *err, size_t errlen);
 
 #endif

@@ -54,6 +54,21 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
                 if (v->rv_opts->ro_notenf & (1u << i))
                         fprintf(out, "%sset %s is accepted but not enforced\n", prefix,
                                 pfconf_set_names[i]);
+        /* `set limit states` sizes the fw's state table; the other limits are
+         * the fw's own fixed sizes for now */
+        static const struct {
+                uint32_t bit;
+                const char *name;
+        } limits[] = {{RULESET_OSET_LIMIT_FRAGS, "frags"},
+                      {RULESET_OSET_LIMIT_SRC_NODES, "src-nodes"},
+                      {RULESET_OSET_LIMIT_TABLES, "tables"},
+                      {RULESET_OSET_LIMIT_TABLE_ENTRY, "table-entries"}};
+        for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+                if (v->rv_opts->ro_set & limits[i].bit)
+                        fprintf(out,
+                                "%sset limit %s is accepted but not enforced: the fw's own "
+                                "limit applies\n",
+                                prefix, limits[i].name);
         if (v->rv_n_queues > 0)
                 fprintf(out,
                         "%saltq and queue definitions are accepted but not enforced: no traffic "

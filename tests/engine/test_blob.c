@@ -81,6 +81,34 @@ static void t_table_interfaces(void **st)
         h_free(h);
 }
 
+/* `set limit states`: enforced below the table's capacity, refused above it. */
+static void t_limit_states(void **st)
+{
+        static const char low[] = "set limit states 3\npass in all\n";
+        static const char high[] = "set limit states 100\npass in all\n";
+        struct eng_config c = {.ec_seed = 1, .ec_max_states = 8};
+        struct harness *h = h_new(&c);
+        size_t len;
+        void *blob = compile(low, &len);
+        uint8_t f[2048];
+        uint32_t n, i;
+
+        (void)st;
+        assert_int_equal(eng_ruleset_load(h->eng, blob, len, NULL), ENG_OK);
+        free(blob);
+        h_learn_defaults(h);
+        for (i = 0; i < 4; i++) {
+                n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", (uint16_t)(5000 + i), 53, 10);
+                h_input(h, H_LAN, f, n);
+                assert_int_equal(h_nout(h, H_WAN), i < 3 ? 1 : 0);
+        }
+        assert_int_equal(h_reason(h, ENG_RES_MEMORY), 1); /* as pf counts a full table */
+        blob = compile(high, &len);
+        assert_int_equal(eng_ruleset_load(h->eng, blob, len, NULL), ENG_ESTATES);
+        free(blob);
+        h_free(h);
+}
+
 static void t_load_and_map(void **st)
 {
         struct harness *h = h_new(NULL);
@@ -223,7 +251,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(t_load_and_map),       cmocka_unit_test(t_table_interfaces),
             cmocka_unit_test(t_refuse_damaged),     cmocka_unit_test(t_skip_interface),
-            cmocka_unit_test(t_reassemble_default),
+            cmocka_unit_test(t_reassemble_default), cmocka_unit_test(t_limit_states),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,8 +167,10 @@ static struct engine *fw_setup(const uint8_t *blob, uint64_t len)
                 fw_has_ctl = 1;
         }
         int verr = 0;
-        if (eng_ruleset_load(eng, blob + h.ruleset_off, h.ruleset_len, &verr) != ENG_OK) {
-                moat_printf("fw: ruleset refused (validation error %d)\n", verr);
+        int lr = eng_ruleset_load(eng, blob + h.ruleset_off, h.ruleset_len, &verr);
+        if (lr != ENG_OK) {
+                moat_printf("fw: ruleset refused: %s (engine %d, validation %d)\n",
+                            eng_strerror(lr), lr, verr);
                 return NULL;
         }
         return eng;

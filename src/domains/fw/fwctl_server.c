@@ -145,8 +145,15 @@ static void ctl_serve(struct fwctl_server *c, struct engine *eng, uint64_t now)
                 int r = eng_ruleset_load(eng, c->req, c->req_total, &verr);
                 if (r == ENG_OK)
                         fwctl_say(&o, "ok");
+                else if (r == ENG_ESTATES)
+                        fwctl_say(&o,
+                                  "error: set limit states is above the fw's state table (%u "
+                                  "states, sized at `moat up`): take the appliance down and up "
+                                  "to grow it",
+                                  eng_state_capacity(eng));
                 else
-                        fwctl_say(&o, "error: ruleset refused (engine %d, validation %d)", r, verr);
+                        fwctl_say(&o, "error: ruleset refused: %s (engine %d, validation %d)",
+                                  eng_strerror(r), r, verr);
                 break;
         }
         case FWCTL_RULECOUNTS:
