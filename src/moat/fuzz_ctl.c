@@ -70,6 +70,19 @@ static void write_fwconf(void)
         unlink(path);
 }
 
+/* The scratch state dir goes with the fuzzer. */
+static void remove_state_dir(void)
+{
+        static const char *const files[] = {"fw.conf", "fw.conf.new", "anchors.json",
+                                            "anchors.json.new"};
+        char path[PATH_MAX];
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+                app_path(path, sizeof(path), &plan.conf, files[i]);
+                unlink(path);
+        }
+        rmdir(plan.conf.state_dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
         (void)argc;
@@ -91,6 +104,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         snprintf(plan.conf.state_dir, sizeof(plan.conf.state_dir), "/tmp/fuzz-ctl.XXXXXX");
         if (mkdtemp(plan.conf.state_dir) == NULL)
                 abort();
+        atexit(remove_state_dir);
         md.plan = &plan;
         md.conf = &plan.conf;
         write_fwconf();
