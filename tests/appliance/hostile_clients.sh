@@ -178,6 +178,33 @@ read -r how secs <"$tmp/idle"
 [ "$how" = closed ] || fail "the idle client was not closed by the daemon"
 echo "ok: idle client: ndvm back in $back ms, status in $st ms, idle client closed after $secs s"
 
+# A slow client, a byte every 0.4 s: closed at its deadline, others served meanwhile.
+/usr/bin/python3 - "$sock" >"$tmp/slow" <<'EOP' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+t0 = time.monotonic()
+how = "open"
+for c in b'{"cmd":"status"' + b" " * 40 + b"}":
+    try:
+        s.send(bytes([c]))
+    except OSError:
+        how = "closed"
+        break
+    time.sleep(0.4)
+print(how, round(time.monotonic() - t0, 1))
+EOP
+slow=$!
+sleep 1
+t0=$(now_ms)
+"$moat" -c "$conf" status >/dev/null || fail "status with a slow client"
+st=$(($(now_ms) - t0))
+[ "$st" -lt 3000 ] || fail "status took $st ms with a slow client"
+wait "$slow"
+read -r how secs <"$tmp/slow"
+[ "$how" = closed ] || fail "the slow client was not closed by the daemon"
+echo "ok: slow client: status in $st ms, the slow client closed after $secs s"
+
 # 4. Requests of any size the CLI builds: 2,000 addresses, and a load with no file.
 addrs=$(/usr/bin/python3 -c 'print(" ".join("10.%d.%d.1" % (i // 250, i % 250) for i in range(2000)))')
 # shellcheck disable=SC2086
