@@ -230,13 +230,14 @@ case $out in *"4097 rules (4097 filter, 0 translation): the fw holds at most 409
 echo "ok: 4096 rules load, 4097 are refused: $out"
 
 # 5. Users: out of control_group, permission denied; in it, the appliance is theirs.
-for cmd in status "pfctl -s rules"; do
+for cmd in status "pfctl -s rules" down; do
 	# shellcheck disable=SC2086
 	if out=$(runuser -u "$uout" -- "$moat" -c "$conf" $cmd 2>&1); then
 		fail "$uout (not in $grp) ran '$cmd'"
 	fi
 	case $out in *"permission denied"*) ;; *) fail "$uout '$cmd' said '$out'" ;; esac
 done
+"$moat" -c "$conf" status >/dev/null || fail "$uout's down took the appliance down"
 runuser -u "$uin" -- "$moat" -c "$conf" status >/dev/null || fail "$uin (in $grp): status"
 out=$(runuser -u "$uin" -- "$moat" -c "$conf" pfctl -f "$tmp/pf.conf" 2>&1) ||
 	fail "$uin: pfctl -f: $out"
