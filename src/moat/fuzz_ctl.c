@@ -114,7 +114,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         int down;
-        json_object *r = moatd_request(&md, (const char *)data, size, &down);
+        json_object *r = moatd_request(&md, (const char *)data, size, "fuzz", &down);
         /* every request is answered: an object, with an error or a result */
         if (r == NULL || !json_object_is_type(r, json_type_object))
                 abort();

@@ -72,6 +72,7 @@ struct moatd_client {
         size_t outlen, outoff;
         uint64_t deadline; /* CLOCK_MONOTONIC ns */
         int down;          /* the request was `down`: after the reply, go down */
+        char who[48];      /* "uid U, pid P": the peer, from SO_PEERCRED */
 };
 #define MOATD_MAX_CLIENTS 16
 
@@ -137,9 +138,10 @@ void moatd_clients_service(struct moatd *md, int lfd, int lfd_ready, const struc
 /* req against its schema; 0, or -1 with why in err. */
 int moatd_request_check(json_object *req, const void *blob, size_t blen, char *err, size_t errlen);
 /* Answers one request as it came: a JSON object, for a load a newline and
- * its ruleset after it; *down: it was `down` (the caller goes down after
- * the reply). */
-json_object *moatd_request(struct moatd *md, const char *buf, size_t len, int *down);
+ * its ruleset after it; `who` sent it (for the log of changes); *down: it
+ * was `down` (the caller goes down after the reply). */
+json_object *moatd_request(struct moatd *md, const char *buf, size_t len, const char *who,
+                           int *down);
 
 /* moatd_pfctl.c */
 json_object *moatd_reply_text(const char *text, const char *error);

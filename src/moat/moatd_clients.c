@@ -75,8 +75,17 @@ static void client_accept(struct moatd *md, int lfd)
                 return;
         for (int i = 0; i < MOATD_MAX_CLIENTS; i++)
                 if (md->clients[i].fd < 0) {
-                        md->clients[i] = (struct moatd_client){
-                            .fd = fd, .deadline = host_now_ns() + CLIENT_DEADLINE_NS};
+                        struct moatd_client *c = &md->clients[i];
+                        *c = (struct moatd_client){.fd = fd,
+                                                   .deadline = host_now_ns() + CLIENT_DEADLINE_NS};
+                        /* who it is, as the kernel says, for the log of changes */
+                        struct ucred cr;
+                        socklen_t crlen = sizeof(cr);
+                        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0)
+                                snprintf(c->who, sizeof(c->who), "uid %u, pid %d", (unsigned)cr.uid,
+                                         (int)cr.pid);
+                        else
+                                snprintf(c->who, sizeof(c->who), "an unknown peer");
                         return;
                 }
         /* Every slot taken: this one is told so at once, not queued behind them. */
@@ -120,7 +129,7 @@ static void client_read(struct moatd *md, struct moatd_client *c)
                 }
         }
         int down;
-        json_object *reply = moatd_request(md, c->buf, c->len, &down);
+        json_object *reply = moatd_request(md, c->buf, c->len, c->who, &down);
         free(c->buf);
         c->buf = NULL;
         c->len = c->cap = 0;

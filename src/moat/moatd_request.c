@@ -250,7 +250,37 @@ static json_object *parse_whole(const char *buf, size_t len)
         return o;
 }
 
-json_object *moatd_request(struct moatd *md, const char *buf, size_t len, int *down)
+/* A checked request's answer. */
+static json_object *serve(struct moatd *md, json_object *req, const void *blob, size_t blen,
+                          int *down)
+{
+        if (strcmp(moatd_jstr(req, "cmd"), "status") == 0)
+                return moatd_status_json(md);
+        if (strcmp(moatd_jstr(req, "cmd"), "pfctl") == 0)
+                return moatd_pfctl(md, req, blob, blen);
+        json_object *reply = json_object_new_object();
+        json_object_object_add(reply, "ok", json_object_new_boolean(1));
+        *down = 1;
+        return reply;
+}
+
+/* Whether a checked request only reads: status, -s, -T show and test. */
+static int read_only(json_object *req)
+{
+        static const char *const shows[] = {
+            "rules",   "nat",    "labels",  "info",       "timeouts", "memory",      "Tables",
+            "Anchors", "states", "Sources", "Interfaces", "anchors",  "anchor-rules"};
+        const char *op = moatd_jstr(req, "op"), *tcmd = moatd_jstr(req, "tcmd");
+        if (strcmp(moatd_jstr(req, "cmd"), "pfctl") != 0)
+                return strcmp(moatd_jstr(req, "cmd"), "status") == 0;
+        for (size_t i = 0; i < sizeof(shows) / sizeof(shows[0]); i++)
+                if (strcmp(op, shows[i]) == 0)
+                        return 1;
+        return strcmp(op, "table") == 0 && (strcmp(tcmd, "show") == 0 || strcmp(tcmd, "test") == 0);
+}
+
+json_object *moatd_request(struct moatd *md, const char *buf, size_t len, const char *who,
+                           int *down)
 {
         char err[160] = "";
         json_object *req = NULL, *reply, *v;
@@ -279,14 +309,15 @@ json_object *moatd_request(struct moatd *md, const char *buf, size_t len, int *d
                 reply = moatd_reply_text(NULL, "bad request: not one JSON object");
         } else if (moatd_request_check(req, blob, blen, err, sizeof(err)) < 0) {
                 reply = moatd_reply_text(NULL, err);
-        } else if (strcmp(moatd_jstr(req, "cmd"), "status") == 0) {
-                reply = moatd_status_json(md);
-        } else if (strcmp(moatd_jstr(req, "cmd"), "down") == 0) {
-                reply = json_object_new_object();
-                json_object_object_add(reply, "ok", json_object_new_boolean(1));
-                *down = 1;
         } else {
-                reply = moatd_pfctl(md, req, blob, blen);
+                /* who changed what, for the operator reading the log after */
+                if (!read_only(req)) {
+                        const char *op = moatd_jstr(req, "op"), *tcmd = moatd_jstr(req, "tcmd");
+                        moatd_log("%s%s%s%s%s requested by %s", moatd_jstr(req, "cmd"),
+                                  op ? " " : "", op ? op : "", tcmd ? " " : "", tcmd ? tcmd : "",
+                                  who);
+                }
+                reply = serve(md, req, blob, blen, down);
         }
         json_object_put(req);
         return reply;

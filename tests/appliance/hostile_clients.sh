@@ -244,6 +244,14 @@ out=$(runuser -u "$uin" -- "$moat" -c "$conf" pfctl -f "$tmp/pf.conf" 2>&1) ||
 out=$(runuser -u "$uin" -- "$moat" -c "$conf" pfctl -t t -T add 10.99.0.1 2>&1) ||
 	fail "$uin: -T add: $out"
 "$moat" -c "$conf" pfctl -s rules | grep -q "pass out all" && fail "$uin's load did not take"
+# Every change is logged with who asked for it (SO_PEERCRED), reads are not.
+uid=$(id -u "$uin")
+grep -q "moatd: pfctl load requested by uid $uid, pid" "$tmp/run/moatd.log" ||
+	fail "moatd.log does not say uid $uid loaded a ruleset"
+grep -q "moatd: pfctl table add requested by uid $uid, pid" "$tmp/run/moatd.log" ||
+	fail "moatd.log does not say uid $uid added to a table"
+grep -q "requested by.*status\|status requested by" "$tmp/run/moatd.log" &&
+	fail "moatd.log logs status requests"
 echo "ok: $uout is told permission denied; $uin (control_group) loads and edits tables"
 [ "$(moatd_pid)" = "$pid0" ] || fail "moatd was restarted"
 # An argument down does not know: refused, and the appliance stays up.
