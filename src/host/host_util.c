@@ -116,7 +116,9 @@ int host_parse_seconds(const char *s, uint64_t *out_ns)
 
 void *host_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
 {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is then
+         * refused as not a regular file */
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
                 snprintf(err, errlen, "%s: %s", path,

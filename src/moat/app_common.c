@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "appliance.h"
@@ -50,9 +48,11 @@ void app_remove_daemon_files(const struct appconf *c)
          */
         /* anchors.json: anchors loaded at run time end with the appliance, as
          * pf's end with a reboot */
-        static const char *const files[] = {"moatd.sock",   "moatd.pid",       "moatd.marks",
-                                            "fw.conf",      "fw.conf.new",     "fw.marks",
-                                            "anchors.json", "anchors.json.new"};
+        /* pfctl-load.blob: what an older moat pfctl -f left (rulesets now
+         * go over the socket) */
+        static const char *const files[] = {"moatd.sock",   "moatd.pid",        "moatd.marks",
+                                            "fw.conf",      "fw.conf.new",      "fw.marks",
+                                            "anchors.json", "anchors.json.new", "pfctl-load.blob"};
         char path[PATH_MAX], name[96];
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
                 app_path(path, sizeof(path), c, files[i]);
@@ -89,52 +89,4 @@ int app_kvm_usable(char *why, size_t len)
         close(vm);
         close(kvm);
         return 1;
-}
-
-json_object *app_request(const struct appconf *c, const char *cmd, char *err, size_t errlen)
-{
-        json_object *req = json_object_new_object();
-        json_object_object_add(req, "cmd", json_object_new_string(cmd));
-        json_object *r = app_call(c, req, err, errlen);
-        json_object_put(req);
-        return r;
-}
-
-json_object *app_call(const struct appconf *c, json_object *request, char *err, size_t errlen)
-{
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        char path[PATH_MAX];
-        app_path(path, sizeof(path), c, "moatd.sock");
-        if (strlen(path) >= sizeof(sa.sun_path)) {
-                snprintf(err, errlen, "state directory path too long");
-                return NULL;
-        }
-        strcpy(sa.sun_path, path);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                snprintf(err, errlen, "no appliance running for %s (%s: %s)", c->file, path,
-                         strerror(errno));
-                if (fd >= 0)
-                        close(fd);
-                return NULL;
-        }
-        const char *req = json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN);
-        ssize_t n = (ssize_t)strlen(req);
-        if (write(fd, req, (size_t)n) != n) {
-                snprintf(err, errlen, "control socket: %s", strerror(errno));
-                close(fd);
-                return NULL;
-        }
-        shutdown(fd, SHUT_WR);
-        static char buf[4 << 20];
-        size_t got = 0;
-        ssize_t r;
-        while (got < sizeof(buf) - 1 && (r = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
-                got += (size_t)r;
-        close(fd);
-        buf[got] = '\0';
-        json_object *reply = json_tokener_parse(buf);
-        if (reply == NULL)
-                snprintf(err, errlen, "the daemon sent no valid reply");
-        return reply;
 }

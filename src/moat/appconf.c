@@ -85,6 +85,10 @@ static int parse_addr(struct ctx *x, const config_setting_t *s, const char *v, i
         a->af = strchr(buf, ':') ? 6 : 4;
         if (inet_pton(a->af == 6 ? AF_INET6 : AF_INET, buf, a->a) != 1)
                 return bad(x, s, "'%s' is not an IPv%d address", buf, a->af);
+        /* an interface's own address or next hop is one host: never a group */
+        if (a->af == 4 ? (a->a[0] & 0xf0) == 0xe0 || memcmp(a->a, "\xff\xff\xff\xff", 4) == 0
+                       : a->a[0] == 0xff)
+                return bad(x, s, "'%s' is a multicast or broadcast address", buf);
         if (slash) {
                 char *end;
                 long p = strtol(slash + 1, &end, 10);
@@ -100,6 +104,41 @@ static int parse_mem(struct ctx *x, const config_setting_t *s, uint64_t *out)
         const char *v = config_setting_get_string(s);
         if (v == NULL || host_parse_size(v, out) < 0 || *out < (2u << 20) || *out % (2u << 20))
                 return bad(x, s, "memory must be a size like \"8M\": a multiple of 2 MiB");
+        return 0;
+}
+
+/* a within the prefix p/plen of the same family */
+static int in_prefix(const struct app_addr *a, const struct app_addr *p)
+{
+        if (a->af != p->af)
+                return 0;
+        for (int bit = 0; bit < p->plen; bit++)
+                if ((a->a[bit / 8] ^ p->a[bit / 8]) & (0x80 >> (bit % 8)))
+                        return 0;
+        return 1;
+}
+
+/*
+ * Each gateway on the link: inside one of the interface's own prefixes of
+ * its family (an IPv6 link-local one always is), as a host's route via a
+ * next hop must be. One off the subnet would never answer ARP or ND.
+ */
+static int gateways_on_link(struct ctx *x, const struct app_if *f, const config_setting_t *g)
+{
+        for (int k = 0; k < 2; k++) {
+                const struct app_addr *gw = &f->gw[k];
+                int ok = !gw->af || (gw->af == 6 && gw->a[0] == 0xfe && (gw->a[1] & 0xc0) == 0x80);
+                for (int i = 0; !ok && i < f->naddr; i++)
+                        ok = in_prefix(gw, &f->addr[i]);
+                if (!ok) {
+                        char txt[64];
+                        inet_ntop(gw->af == 6 ? AF_INET6 : AF_INET, gw->a, txt, sizeof(txt));
+                        return bad(x, g,
+                                   "interface %s: gateway %s is not in a subnet of the "
+                                   "interface's addresses",
+                                   f->name, txt);
+                }
+        }
         return 0;
 }
 
@@ -156,6 +195,10 @@ static int parse_if(struct ctx *x, struct appconf *c, const config_setting_t *g)
                                         return bad(x, s, "bad mac");
                                 f->mac[j] = (uint8_t)m[j];
                         }
+                        /* the group bit: a broadcast or multicast mac is no
+                         * station's, and frames from it are dropped as spoofed */
+                        if (f->mac[0] & 1)
+                                return bad(x, s, "mac %s is a multicast or broadcast address", v);
                         f->mac_set = 1;
                 } else {
                         return bad(x, s, "unknown interface setting '%s'", k);
@@ -163,6 +206,8 @@ static int parse_if(struct ctx *x, struct appconf *c, const config_setting_t *g)
         }
         if (f->device[0] == '\0')
                 return bad(x, g, "interface %s has no device", name);
+        if (gateways_on_link(x, f, g) < 0)
+                return -1;
         for (int i = 0; i < c->nifs; i++)
                 if (strcmp(c->ifs[i].device, f->device) == 0)
                         return bad(x, g, "device %s is used by two interfaces", f->device);

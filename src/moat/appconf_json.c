@@ -1,12 +1,16 @@
 /*
- * Appliance configs written in JSON: the document is parsed with json-c and
- * turned into the libconfig tree the one config walker reads, so both
+ * Appliance configs written in JSON: the document is parsed with jansson
+ * and turned into the libconfig tree the one config walker reads, so both
  * syntaxes mean exactly the same and are checked the same way. Settings
  * made here carry no line numbers; their errors name the setting's path.
+ * jansson rather than json-c (which the control socket uses): it refuses
+ * a key given twice (JSON_REJECT_DUPLICATES; json-c keeps the last one
+ * silently, so a config could say one thing and do another) and names the
+ * line of every syntax error, a truncated document included.
  */
 #include "appconf_json.h"
 
-#include <json-c/json.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,26 +20,30 @@ static int fail(char *err, size_t errlen, const char *file, const char *path, co
         return -1;
 }
 
-static int add(config_setting_t *parent, const char *name, json_object *v, const char *file,
+static int add(config_setting_t *parent, const char *name, json_t *v, const char *file,
                const char *path, char *err, size_t errlen);
 
-static int add_array(config_setting_t *arr, json_object *v, const char *file, const char *path,
+static int add_array(config_setting_t *arr, json_t *v, const char *file, const char *path,
                      char *err, size_t errlen)
 {
-        for (size_t i = 0; i < json_object_array_length(v); i++) {
-                json_object *e = json_object_array_get_idx(v, i);
-                if (!json_object_is_type(e, json_type_string))
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e)
+        {
+                if (!json_is_string(e))
                         return fail(err, errlen, file, path, "arrays hold strings only");
-                if (config_setting_set_string_elem(arr, -1, json_object_get_string(e)) == NULL)
+                if (config_setting_set_string_elem(arr, -1, json_string_value(e)) == NULL)
                         return fail(err, errlen, file, path, "cannot hold this array");
         }
         return 0;
 }
 
-static int add_group(config_setting_t *g, json_object *v, const char *file, const char *path,
-                     char *err, size_t errlen)
+static int add_group(config_setting_t *g, json_t *v, const char *file, const char *path, char *err,
+                     size_t errlen)
 {
-        json_object_object_foreach(v, key, val)
+        const char *key;
+        json_t *val;
+        json_object_foreach(v, key, val)
         {
                 char sub[256];
                 snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", key);
@@ -45,24 +53,25 @@ static int add_group(config_setting_t *g, json_object *v, const char *file, cons
         return 0;
 }
 
-static int add(config_setting_t *parent, const char *name, json_object *v, const char *file,
+static int add(config_setting_t *parent, const char *name, json_t *v, const char *file,
                const char *path, char *err, size_t errlen)
 {
         int type;
-        switch (json_object_get_type(v)) {
-        case json_type_object:
+        switch (json_typeof(v)) {
+        case JSON_OBJECT:
                 type = CONFIG_TYPE_GROUP;
                 break;
-        case json_type_array:
+        case JSON_ARRAY:
                 type = CONFIG_TYPE_ARRAY;
                 break;
-        case json_type_string:
+        case JSON_STRING:
                 type = CONFIG_TYPE_STRING;
                 break;
-        case json_type_boolean:
+        case JSON_TRUE:
+        case JSON_FALSE:
                 type = CONFIG_TYPE_BOOL;
                 break;
-        case json_type_int:
+        case JSON_INTEGER:
                 type = CONFIG_TYPE_INT64;
                 break;
         default:
@@ -80,14 +89,14 @@ static int add(config_setting_t *parent, const char *name, json_object *v, const
         case CONFIG_TYPE_ARRAY:
                 return add_array(s, v, file, path, err, errlen);
         case CONFIG_TYPE_STRING:
-                return config_setting_set_string(s, json_object_get_string(v)) == CONFIG_TRUE
+                return config_setting_set_string(s, json_string_value(v)) == CONFIG_TRUE
                            ? 0
                            : fail(err, errlen, file, path, "bad string");
         case CONFIG_TYPE_BOOL:
-                config_setting_set_bool(s, json_object_get_boolean(v));
+                config_setting_set_bool(s, json_is_true(v));
                 return 0;
         default:
-                config_setting_set_int64(s, json_object_get_int64(v));
+                config_setting_set_int64(s, json_integer_value(v));
                 return 0;
         }
 }
@@ -101,29 +110,18 @@ int appconf_is_json(const char *text)
 int appconf_json_to_config(const char *text, size_t len, const char *file, config_t *cf, char *err,
                            size_t errlen)
 {
-        json_tokener *tok = json_tokener_new();
-        if (tok == NULL)
-                return fail(err, errlen, file, "", "out of memory");
-        json_object *root = json_tokener_parse_ex(tok, text, (int)len);
-        enum json_tokener_error je = json_tokener_get_error(tok);
-        size_t off = json_tokener_get_parse_end(tok);
-        json_tokener_free(tok);
-        if (root == NULL || je != json_tokener_success ||
-            text[off + strspn(text + off, " \t\r\n")]) {
-                /* FILE:LINE like every other config error. */
-                unsigned line = 1;
-                for (size_t i = 0; i < off && i < len; i++)
-                        line += text[i] == '\n';
-                snprintf(err, errlen, "%s:%u: %s", file, line,
-                         root == NULL || je != json_tokener_success
-                             ? json_tokener_error_desc(je)
-                             : "text after the JSON document");
-                json_object_put(root);
+        json_error_t je;
+        /* a NUL inside a string is refused too (JSON_ALLOW_NUL is not given) */
+        json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+        if (root == NULL) {
+                /* FILE:LINE like every other config error; jansson counts
+                 * the end of a truncated document as its last line */
+                snprintf(err, errlen, "%s:%d: %s", file, je.line > 0 ? je.line : 1, je.text);
                 return -1;
         }
-        int rc = json_object_is_type(root, json_type_object)
+        int rc = json_is_object(root)
                      ? add_group(config_root_setting(cf), root, file, "", err, errlen)
                      : fail(err, errlen, file, "", "a JSON config is one object");
-        json_object_put(root);
+        json_decref(root);
         return rc;
 }

@@ -74,6 +74,12 @@ json_object *app_request(const struct appconf *c, const char *cmd, char *err, si
 
 /* The same with a whole request object (for requests with arguments). */
 json_object *app_call(const struct appconf *c, json_object *request, char *err, size_t errlen);
+/* The same with data after the request (a ruleset to load), streamed. */
+json_object *app_call_data(const struct appconf *c, json_object *request, const void *data,
+                           size_t dlen, char *err, size_t errlen);
+/* A connection to the daemon's socket, or -errno with why in err (EACCES:
+ * "permission denied", else "no appliance running"). */
+int app_connect(const struct appconf *c, char *err, size_t errlen);
 
 /* True if /dev/kvm opens and a VM can be created here; else the reason in why. */
 int app_kvm_usable(char *why, size_t len);

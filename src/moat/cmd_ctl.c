@@ -83,9 +83,15 @@ static int down_after_crash(const struct appconf *c)
 
 int moat_cmd_down(int argc, char **argv)
 {
-        (void)argc;
-        (void)argv;
         static struct appconf c;
+        /* An argument down does not know (a --dry-run, say) must not take
+         * the appliance down: refused before anything is asked. */
+        if (argc > 1) {
+                fprintf(stderr,
+                        "moat: down: unexpected argument '%s'\nusage: moat [-c FILE] down\n",
+                        argv[1]);
+                return 2;
+        }
         char err[512];
         if (load(&c) < 0)
                 return 1;
@@ -123,8 +129,15 @@ static void counts(json_object *cn, const char *const *k, int n, long long *x)
 
 int moat_cmd_status(int argc, char **argv)
 {
-        int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
+        int as_json = argc == 2 && strcmp(argv[1], "--json") == 0;
         static struct appconf c;
+        if (argc > 1 && !as_json) {
+                fprintf(stderr,
+                        "moat: status: unexpected argument '%s'\nusage: moat [-c FILE] "
+                        "status [--json]\n",
+                        strcmp(argv[1], "--json") == 0 ? argv[2] : argv[1]);
+                return 2;
+        }
         json_object *r = ask(&c, "status");
         if (r == NULL)
                 return 1;
@@ -327,7 +340,7 @@ int moat_cmd_boot_report(int argc, char **argv)
 {
         int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
         const char *svg = argc > 2 && strcmp(argv[1], "--svg") == 0 ? argv[2] : NULL;
-        if (argc > 1 && !as_json && !svg) {
+        if ((argc > 1 && !as_json && !svg) || argc > (svg ? 3 : 2)) {
                 fprintf(stderr, "usage: moat [-c FILE] boot-report [--json | --svg FILE]\n");
                 return 2;
         }

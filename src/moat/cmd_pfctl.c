@@ -20,6 +20,7 @@
 
 #include "cmd_pfctl.h"
 #include "moat.h"
+#include "ruleset_fit.h"
 
 static void pfctl_usage(FILE *f)
 {
@@ -263,8 +264,18 @@ int pfctl_compile(const struct pfctl_args *a, FILE *echo, void **blob, size_t *l
 {
         struct pfconf_args ca = {a->defs, a->ndefs, stderr, echo, stderr, "moat pfctl: "};
 
+        char err[256];
         pfctl_optimize_note(a);
-        return pfconf_compile_file_args(a->file, &ca, blob, len);
+        if (pfconf_compile_file_args(a->file, &ca, blob, len) != 0)
+                return 1;
+        /* -n accepts what the fw loads, no more: the same check as -f and up */
+        if (ruleset_fits(*blob, *len, 0, err, sizeof(err)) < 0) {
+                fprintf(stderr, "moat pfctl: %s: %s\n", a->file, err);
+                free(*blob);
+                *blob = NULL;
+                return 1;
+        }
+        return 0;
 }
 
 /* No appliance runs: check, print or write FILE's ruleset; the exit status. */
@@ -332,9 +343,13 @@ int moat_cmd_pfctl(int argc, char **argv)
                 return rc;
         if ((rc = pfctl_check_flags(&a)) != 0)
                 return rc;
-        if ((a.flush || a.tcmd || a.show || (a.file && !a.noload) || a.enable || a.disable ||
-             a.zero || a.nkill || a.nksrc) &&
-            pfctl_running(&app))
-                return pfctl_run_remote(&app, &a);
+        if (a.flush || a.tcmd || a.show || (a.file && !a.noload) || a.enable || a.disable ||
+            a.zero || a.nkill || a.nksrc) {
+                int running = pfctl_running(&app);
+                if (running < 0)
+                        return 1; /* permission denied, not "no appliance" */
+                if (running)
+                        return pfctl_run_remote(&app, &a);
+        }
         return pfctl_run_local(&a);
 }

@@ -14,11 +14,12 @@
 #include "host_util.h"
 #include "moat.h"
 
-/* One request to the daemon; its text on stdout. 0 or 1. */
-static int anchor_call(const struct appconf *app, json_object *req)
+/* One request to the daemon, with data (len bytes) if not NULL; its text on stdout. 0 or 1. */
+static int anchor_call_data(const struct appconf *app, json_object *req, const void *data,
+                            size_t len)
 {
         char err[4096];
-        json_object *r = app_call(app, req, err, sizeof(err)), *v;
+        json_object *r = app_call_data(app, req, data, len, err, sizeof(err)), *v;
         int rc = 0;
 
         json_object_put(req);
@@ -36,6 +37,11 @@ static int anchor_call(const struct appconf *app, json_object *req)
         }
         json_object_put(r);
         return rc;
+}
+
+static int anchor_call(const struct appconf *app, json_object *req)
+{
+        return anchor_call_data(app, req, NULL, 0);
 }
 
 static json_object *anchor_request(const char *op, const char *path)
@@ -90,11 +96,13 @@ static int anchor_load(const struct appconf *app, const struct pfctl_args *a)
         if (text == NULL)
                 return 1;
         req = anchor_request("anchor-load", a->anchor);
-        json_object_object_add(req, "text", json_object_new_string_len(text, (int)len));
+        /* the text follows the request as its data, unescaped, as a ruleset does */
+        json_object_object_add(req, "data_len", json_object_new_int64(len ? (int64_t)len : 1));
         json_object_object_add(req, "name",
                                json_object_new_string(strcmp(a->file, "-") ? a->file : "<stdin>"));
+        int rc = anchor_call_data(app, req, len ? text : "\n", len ? len : 1);
         free(text);
-        return anchor_call(app, req);
+        return rc;
 }
 
 /* -a PATH -t T -T CMD [ADDR...]: the anchor's table T. pfctl prints a table's

@@ -3,12 +3,14 @@
  * on to the fw, in pfctl's order (pfctl.c main): -d, -s, -z, -F, -k, -K,
  * -T, -f, -e. A reply's "msg" is pfctl's stderr, its "text" pfctl's stdout.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd_pfctl.h"
+#include "moat/fwctl.h"
 #include "moat.h"
 
 /*
@@ -133,12 +135,21 @@ static int pfctl_kill_remote(const struct appconf *app, const char *op, const ch
         return pfctl_send(app, req, stdout, NULL);
 }
 
-/* The appliance `moat -c FILE` names, if its daemon answers. */
+/* The appliance `moat -c FILE` names, if its daemon answers; -1 (said
+ * why) if it may run but this user may not ask it. */
 int pfctl_running(struct appconf *app)
 {
         char err[512];
         if (appconf_load(app, moat_conf_path, err, sizeof(err)) < 0)
                 return 0;
+        int fd = app_connect(app, err, sizeof(err));
+        if (fd == -EACCES || fd == -EPERM) {
+                fprintf(stderr, "moat pfctl: %s\n", err);
+                return -1;
+        }
+        if (fd < 0)
+                return 0;
+        close(fd);
         json_object *st = app_request(app, "status", err, sizeof(err));
         if (st == NULL)
                 return 0;
@@ -146,16 +157,31 @@ int pfctl_running(struct appconf *app)
         return 1;
 }
 
+/* The ruleset goes over the socket after its request: no file between. */
 static int pfctl_load_remote(struct appconf *app, const void *blob, size_t len)
 {
-        char path[PATH_MAX];
-        app_path(path, sizeof(path), app, "pfctl-load.blob");
-        if (pfctl_write_blob(path, blob, len) != 0)
+        if (len > MOAT_FWCTL_MAX) {
+                fprintf(stderr,
+                        "moat pfctl: the compiled ruleset is %zu bytes; the fw takes at most "
+                        "%u MiB\n",
+                        len, MOAT_FWCTL_MAX >> 20);
                 return 1;
+        }
         json_object *req = pfctl_request("load", 0);
-        json_object_object_add(req, "blob", json_object_new_string(path));
-        int rc = pfctl_send(app, req, NULL, NULL);
-        unlink(path);
+        json_object_object_add(req, "data_len", json_object_new_int64((int64_t)len));
+        char err[512];
+        json_object *r = app_call_data(app, req, blob, len, err, sizeof(err)), *v;
+        json_object_put(req);
+        if (r == NULL) {
+                fprintf(stderr, "moat pfctl: %s\n", err);
+                return 1;
+        }
+        int rc = 0;
+        if (json_object_object_get_ex(r, "error", &v)) {
+                fprintf(stderr, "moat pfctl: %s\n", json_object_get_string(v));
+                rc = 1;
+        }
+        json_object_put(r);
         return rc;
 }
 

@@ -22,6 +22,7 @@
 #include "jail.h"
 #include "moat.h"
 #include "pfconf.h"
+#include "ruleset_fit.h"
 #include "statedir.h"
 #include "engine.h"
 
@@ -248,6 +249,11 @@ int moat_cmd_up(int argc, char **argv)
         struct pfconf_args ca = {NULL, 0, stderr, NULL, stderr, "moat: "};
         if (pfconf_compile_file_args(plan.conf.rules, &ca, &rules, &rlen) != 0)
                 return 1; /* the compiler said FILE:LINE: why */
+        if (ruleset_fits(rules, rlen, 0, err, sizeof(err)) < 0) {
+                fprintf(stderr, "moat: %s: %s\n", plan.conf.rules, err);
+                free(rules);
+                return 1;
+        }
         enum app_platform top = plan.conf.platform;
         plan.fw_platform = up_platform(plan.conf.fw_platform ? plan.conf.fw_platform : top, "fw");
         plan.ndvm_platform =

@@ -19,6 +19,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host_util.h"
@@ -29,9 +30,17 @@
 
 void moatd_log(const char *fmt, ...)
 {
+        /* Each line says when (UTC, as journald shows it), so a log read
+         * after the fact tells a restart loop from one restart a day. */
+        struct timespec ts;
+        struct tm tm;
+        char when[32] = "";
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (gmtime_r(&ts.tv_sec, &tm))
+                strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
         va_list ap;
         va_start(ap, fmt);
-        fprintf(stderr, "moatd: ");
+        fprintf(stderr, "%s.%03ldZ moatd: ", when, ts.tv_nsec / 1000000);
         vfprintf(stderr, fmt, ap);
         fputc('\n', stderr);
         va_end(ap);
@@ -303,10 +312,14 @@ static _Noreturn void event_loop(struct moatd *md, int sfd, int lfd)
                 /* The fw kicks the control channel's eventfd only while we sleep. */
                 fwctl_drain(&md->fwc);
                 int pending = moat_chan_prepare_sleep(&md->fwc.ch);
-                struct pollfd pfd[3] = {{.fd = sfd, .events = POLLIN},
-                                        {.fd = lfd, .events = POLLIN},
-                                        {.fd = md->ctlch.b2a, .events = POLLIN}};
-                if (poll(pfd, 3, pending ? 0 : -1) < 0 && errno != EINTR)
+                struct pollfd pfd[3 + MOATD_MAX_CLIENTS] = {
+                    {.fd = sfd, .events = POLLIN},
+                    {.fd = lfd, .events = POLLIN},
+                    {.fd = md->ctlch.b2a, .events = POLLIN}};
+                /* the control clients too, each until its deadline (moatd_clients.c) */
+                int ncl = moatd_clients_pollfds(md, pfd + 3, MOATD_MAX_CLIENTS);
+                if (poll(pfd, 3 + (nfds_t)ncl, pending ? 0 : moatd_clients_timeout(md)) < 0 &&
+                    errno != EINTR)
                         shutdown_appliance(md, 1);
                 moat_chan_awake(&md->fwc.ch);
                 if (pfd[2].revents & POLLIN) {
@@ -322,8 +335,7 @@ static _Noreturn void event_loop(struct moatd *md, int sfd, int lfd)
                         }
                         moatd_reap(md);
                 }
-                if (pfd[1].revents & POLLIN)
-                        moatd_serve(md, lfd);
+                moatd_clients_service(md, lfd, pfd[1].revents & POLLIN, pfd + 3, ncl);
         }
 }
 
@@ -340,6 +352,10 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         md->marks.platform = "moatd";
         prctl(PR_SET_NAME, "moatd"); /* what ps and top show for the daemon */
         setsid();
+        /* A client that leaves before its reply must cost it nothing: no
+         * SIGPIPE (the domains get the default back when spawned). */
+        signal(SIGPIPE, SIG_IGN);
+        moatd_clients_init(md);
         open_files(md);
         int sfd = signals_fd();
         int lfd = moatd_listen(md);

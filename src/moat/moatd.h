@@ -4,6 +4,8 @@
  *   moatd_domains.c  channels, starting domains, pinning, supervision
  *   moatd_exit.c     why a domain exited (the kernel's seccomp records)
  *   moatd_ctl.c      the control socket and the status request
+ *   moatd_clients.c  the socket's clients, served side by side in the event loop
+ *   moatd_request.c  one request: its schema checked, then dispatched
  *   moatd_pfctl.c    pfctl requests, answered from fw.conf or by the fw; its parts
  *                    moatd_pfctl_show.c (-s) and moatd_pfctl_ctl.c (-T, -k, -F, ...)
  *   moatd_anchor.c   anchors loaded at run time (pfctl -a)
@@ -14,6 +16,7 @@
 #define MOAT_MOATD_H
 
 #include <limits.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -61,6 +64,19 @@ struct moatd_spawn {
         int overflow; /* an argument or fd did not fit */
 };
 
+/* A control client (moatd_clients.c): its request as it comes, then its reply. */
+struct moatd_client {
+        int fd; /* -1: a free slot */
+        char *buf;
+        size_t len, cap;
+        char *out; /* the reply, once the request is answered */
+        size_t outlen, outoff;
+        uint64_t deadline; /* CLOCK_MONOTONIC ns */
+        int down;          /* the request was `down`: after the reply, go down */
+        char who[48];      /* "uid U, pid P": the peer, from SO_PEERCRED */
+};
+#define MOATD_MAX_CLIENTS 16
+
 struct moatd {
         struct app_plan *plan;
         const struct appconf *conf; /* &plan->conf */
@@ -77,6 +93,7 @@ struct moatd {
         int kmsg_fd; /* /dev/kmsg from the start: seccomp kill records */
         struct moatd_spawn spawn;
         struct moatd_sync *sync; /* moatd_statesync.c */
+        struct moatd_client clients[MOATD_MAX_CLIENTS];
 };
 
 /* moatd.c */
@@ -103,17 +120,41 @@ void moatd_describe_exit(struct moatd *md, struct moatd_dom *d, int status);
 
 /* moatd_ctl.c */
 int moatd_listen(struct moatd *md);
-/* Answers one connection on the listening socket lfd. */
-void moatd_serve(struct moatd *md, int lfd);
+/* The status request's answer. */
+json_object *moatd_status_json(struct moatd *md);
+
+/* moatd_clients.c: the listening socket's clients, none blocking the loop. */
+void moatd_clients_init(struct moatd *md);
+/* Fills pfd with the clients to wait for (at most max); how many. */
+int moatd_clients_pollfds(struct moatd *md, struct pollfd *pfd, int max);
+/* Milliseconds until the next client's deadline, -1 if none. */
+int moatd_clients_timeout(const struct moatd *md);
+/* Accepts (if lfd is ready), reads, answers, writes, closes the late. */
+void moatd_clients_service(struct moatd *md, int lfd, int lfd_ready, const struct pollfd *pfd,
+                           int n);
+
+/* moatd_request.c. Addresses in one table request. */
+#define MOATD_MAX_ADDRS 65536
+/* A request's JSON (its data aside): that many addresses fit. */
+#define MOATD_MAX_JSON (4u << 20)
+/* req against its schema; 0, or -1 with why in err. */
+int moatd_request_check(json_object *req, const void *blob, size_t blen, char *err, size_t errlen);
+/* Answers one request as it came: a JSON object, for a load a newline and
+ * its ruleset after it; `who` sent it (for the log of changes); *down: it
+ * was `down` (the caller goes down after the reply). */
+json_object *moatd_request(struct moatd *md, const char *buf, size_t len, const char *who,
+                           int *down);
 
 /* moatd_pfctl.c */
 json_object *moatd_reply_text(const char *text, const char *error);
-json_object *moatd_pfctl(struct moatd *md, json_object *req);
+/* blob: a load request's ruleset, as it came over the socket. */
+json_object *moatd_pfctl(struct moatd *md, json_object *req, const void *blob, size_t blen);
 /* Loads a validated blob into the fw and, once it took it, into fw.conf; 0 or -1 (err). */
 int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, size_t errlen);
 /* moatd_anchor.c: -a PATH requests (ops "anchor-load", "anchor-flush", "anchor-rules",
- * "anchors"); NULL if op is none of them. */
-json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req);
+ * "anchors"); NULL if op is none of them. anchor-load's text is the request's data. */
+json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req, const void *data,
+                          size_t dlen);
 /* Sends a table request (struct moat_fwctl_table + entries) to the fw, for the table
  * of req's "anchor" if it names one (FWCTL_TABLE_ANCHOR); the reply text or NULL. */
 char *moatd_table_call(struct moatd *md, json_object *req, const void *buf, size_t len,

@@ -217,9 +217,7 @@ static json_object *anchor_rules(struct moatd *md, const char *path, int verbose
 char *moatd_table_call(struct moatd *md, json_object *req, const void *buf, size_t len,
                        uint32_t *rlen, char *err, size_t errlen)
 {
-        json_object *v;
-        const char *path =
-            json_object_object_get_ex(req, "anchor", &v) ? json_object_get_string(v) : "";
+        const char *path = moatd_jstr(req, "anchor") ? moatd_jstr(req, "anchor") : "";
         char *full, *text;
 
         while (path[0] == '/')
@@ -243,17 +241,17 @@ char *moatd_table_call(struct moatd *md, json_object *req, const void *buf, size
         return text;
 }
 
-json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req)
+json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req, const void *data,
+                          size_t dlen)
 {
-        json_object *v;
-        const char *path =
-            json_object_object_get_ex(req, "anchor", &v) ? json_object_get_string(v) : "";
-        const char *text =
-            json_object_object_get_ex(req, "text", &v) ? json_object_get_string(v) : "";
-        int recursive = json_object_object_get_ex(req, "recursive", &v) && json_object_get_int(v);
-        int verbose = json_object_object_get_ex(req, "verbose", &v) ? json_object_get_int(v) : 0;
-        const char *name =
-            json_object_object_get_ex(req, "name", &v) ? json_object_get_string(v) : path;
+        /* fields absent or of another type (moatd_request_check() refuses
+         * those first) read as their defaults, never as NULL */
+        const char *path = moatd_jstr(req, "anchor") ? moatd_jstr(req, "anchor") : "";
+        int recursive, verbose;
+        if (moatd_jint(req, "recursive", 0, &recursive) < 0 ||
+            moatd_jint(req, "verbose", 0, &verbose) < 0)
+                return moatd_reply_text(NULL, "bad anchor request");
+        const char *name = moatd_jstr(req, "name") ? moatd_jstr(req, "name") : path;
 
         while (path[0] == '/')
                 path++;
@@ -261,8 +259,17 @@ json_object *moatd_anchor(struct moatd *md, const char *op, json_object *req)
                 return anchor_list(md, path, recursive);
         if (path[0] == '\0')
                 return moatd_reply_text(NULL, "an anchor path is needed");
-        if (strcmp(op, "anchor-load") == 0)
-                return anchor_set(md, path, name, text[0] ? text : "\n");
+        if (strcmp(op, "anchor-load") == 0) {
+                /* pf.conf text: no NUL inside, and one after it for the compiler */
+                if (data == NULL || memchr(data, '\0', dlen) != NULL)
+                        return moatd_reply_text(NULL, "an anchor's text is pf.conf text");
+                char *text = strndup(data, dlen);
+                if (text == NULL)
+                        return moatd_reply_text(NULL, "out of memory");
+                json_object *r = anchor_set(md, path, name, text[0] ? text : "\n");
+                free(text);
+                return r;
+        }
         if (strcmp(op, "anchor-flush") == 0)
                 return anchor_set(md, path, path, "");
         if (strcmp(op, "anchor-rules") == 0)

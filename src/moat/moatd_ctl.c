@@ -1,6 +1,7 @@
 /*
  * moatd's control socket: one JSON request per connection, {"cmd":
- * "status"|"down"|"pfctl", ...}, and the status request's answer: the
+ * "status"|"down"|"pfctl", ...} (served by moatd_clients.c, checked and
+ * dispatched by moatd_request.c), and the status request's answer: the
  * domains, and the interfaces with the ndvms' and the fw's counters.
  */
 #include <arpa/inet.h>
@@ -115,7 +116,7 @@ static json_object *status_interface(struct moatd *md, int i, const char *counte
         return o;
 }
 
-static json_object *status_json(struct moatd *md)
+json_object *moatd_status_json(struct moatd *md)
 {
         json_object *r = json_object_new_object();
         json_object_object_add(r, "config", json_object_new_string(md->conf->file));
@@ -137,55 +138,6 @@ static json_object *status_json(struct moatd *md)
         json_object_object_add(r, "not_enforced", moatd_not_enforced(md));
         free(counters);
         return r;
-}
-
-/* One request per connection: {"cmd": "status"|"down"|"pfctl", ...}. */
-void moatd_serve(struct moatd *md, int lfd)
-{
-        int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-        if (c < 0)
-                return;
-        char buf[8192];
-        size_t got = 0;
-        ssize_t n;
-        while (got < sizeof(buf) - 1 && (n = read(c, buf + got, sizeof(buf) - 1 - got)) > 0)
-                got += (size_t)n;
-        buf[got] = '\0';
-        json_object *req = json_tokener_parse(buf), *cmd = NULL;
-        /* The client's JSON is not trusted: "cmd" must be a string. */
-        const char *what = req && json_object_object_get_ex(req, "cmd", &cmd) &&
-                                   json_object_is_type(cmd, json_type_string)
-                               ? json_object_get_string(cmd)
-                               : "";
-        json_object *reply;
-        int down = 0;
-        if (strcmp(what, "status") == 0) {
-                reply = status_json(md);
-        } else if (strcmp(what, "pfctl") == 0) {
-                reply = moatd_pfctl(md, req);
-        } else if (strcmp(what, "down") == 0) {
-                reply = json_object_new_object();
-                json_object_object_add(reply, "ok", json_object_new_boolean(1));
-                down = 1;
-        } else {
-                reply = json_object_new_object();
-                json_object_object_add(reply, "error",
-                                       json_object_new_string("unknown or malformed request"));
-        }
-        const char *s = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
-        ssize_t w = write(c, s, strlen(s));
-        (void)w;
-        json_object_put(reply);
-        json_object_put(req);
-        if (down) {
-                /* Reply after the domains are gone, so `moat down` returns when it is done. */
-                moatd_teardown(md);
-                w = write(c, "\n", 1);
-                close(c);
-                moatd_log("down on request");
-                exit(0);
-        }
-        close(c);
 }
 
 int moatd_listen(struct moatd *md)

@@ -227,7 +227,12 @@ static int spawn(struct moatd *md, const char *console, pid_t *pid)
                 posix_spawn_file_actions_adddup2(&fa, sa->fds[i], sa->fds[i]);
         posix_spawnattr_init(&at);
         posix_spawnattr_setsigmask(&at, &none);
-        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+        /* moatd ignores SIGPIPE; a domain gets the default back */
+        sigset_t dfl;
+        sigemptyset(&dfl);
+        sigaddset(&dfl, SIGPIPE);
+        posix_spawnattr_setsigdefault(&at, &dfl);
+        posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
         int rc = posix_spawn(pid, sa->argv[0], &fa, &at, sa->argv, environ);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&at);

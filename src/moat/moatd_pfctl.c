@@ -18,6 +18,7 @@
 #include "moatd.h"
 #include "moatd_pfctl.h"
 #include "pfconf.h"
+#include "ruleset_fit.h"
 
 static void *read_all(const char *path, size_t *len)
 {
@@ -158,10 +159,23 @@ char *moatd_fw_text(struct moatd *md, uint32_t op, int verbose, char *err, size_
         return fwctl_call(&md->fwc, op, &v, sizeof(v), &rlen, err, errlen);
 }
 
+/* The running fw's state table, as up sized it (fw.conf's header). */
+static uint32_t fw_states(const struct moatd *md)
+{
+        uint8_t *conf = NULL;
+        struct ruleset_view view;
+        struct moat_fwconf h = {0};
+        int ok = moatd_running_view(md, &conf, &view, &h) == 0;
+        free(conf);
+        return !ok ? 0 : h.max_states ? h.max_states : 10000; /* the engine's default */
+}
+
 json_object *moatd_load_rules(struct moatd *md, const void *blob, size_t blen)
 {
         char err[256] = "";
         uint32_t rlen;
+        if (ruleset_fits(blob, blen, fw_states(md), err, sizeof(err)) < 0)
+                return moatd_reply_text(NULL, err);
         char *text =
             fwctl_call(&md->fwc, FWCTL_LOAD, blob, (uint32_t)blen, &rlen, err, sizeof(err));
         if (text && strncmp(text, "ok", 2) == 0 &&
@@ -177,6 +191,9 @@ json_object *moatd_load_rules(struct moatd *md, const void *blob, size_t blen)
 int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, size_t errlen)
 {
         uint32_t rlen;
+        /* what the fw would refuse is refused here, in the words pfctl -n uses */
+        if (ruleset_fits(blob, len, fw_states(md), err, errlen) < 0)
+                return -1;
         char *text = fwctl_call(&md->fwc, FWCTL_LOAD, blob, (uint32_t)len, &rlen, err, errlen);
         if (text == NULL)
                 return -1;
@@ -189,13 +206,20 @@ int moatd_load_blob(struct moatd *md, const void *blob, size_t len, char *err, s
         return moatd_store_rules(md, blob, len, err, errlen);
 }
 
-/* {"op": "load", "blob": PATH}: a compiled ruleset in a file of the client's. */
-static json_object *pfctl_load(struct moatd *md, json_object *req)
+/* {"op": "load", "data_len": N}: a compiled ruleset, the request's data. It
+ * comes over the socket, never through a file: a member of control_group
+ * could not write one in the state dir, and root must not read a path a
+ * client names. */
+static json_object *pfctl_load(struct moatd *md, const void *data, size_t dlen)
 {
-        const char *path = moatd_jstr(req, "blob");
-        size_t blen = 0;
-        void *blob = path ? read_all(path, &blen) : NULL;
+        /* a copy, aligned as the validator wants it, that the anchors replace */
+        size_t blen = dlen;
+        void *blob = data ? aligned_alloc(RULESET_ALIGN,
+                                          (dlen + RULESET_ALIGN - 1) & ~(size_t)(RULESET_ALIGN - 1))
+                          : NULL;
         struct ruleset_view view;
+        if (blob != NULL)
+                memcpy(blob, data, dlen);
         if (blob == NULL || ruleset_validate(blob, blen, &view, NULL) != RULESET_OK) {
                 free(blob);
                 return moatd_reply_text(NULL, "the compiled ruleset is unreadable or invalid");
@@ -213,7 +237,7 @@ static json_object *pfctl_load(struct moatd *md, json_object *req)
 
 /* {"cmd": "pfctl", "op": OP, "verbose": N, ...}: OP a -s modifier, "load",
  * "flush-states" or one of moatd_pfctl_ctl()'s. */
-json_object *moatd_pfctl(struct moatd *md, json_object *req)
+json_object *moatd_pfctl(struct moatd *md, json_object *req, const void *blob, size_t blen)
 {
         const char *op = moatd_jstr(req, "op");
         int verbose;
@@ -223,8 +247,8 @@ json_object *moatd_pfctl(struct moatd *md, json_object *req)
         if (moatd_jint(req, "verbose", 0, &verbose) < 0)
                 return moatd_reply_text(NULL, "pfctl request: verbose is not a number");
         if (strcmp(op, "load") == 0)
-                return pfctl_load(md, req);
-        if (strncmp(op, "anchor", 6) == 0 && (r = moatd_anchor(md, op, req)) != NULL)
+                return pfctl_load(md, blob, blen);
+        if (strncmp(op, "anchor", 6) == 0 && (r = moatd_anchor(md, op, req, blob, blen)) != NULL)
                 return r;
         if ((r = moatd_pfctl_show(md, op, verbose)) != NULL)
                 return r;

@@ -37,7 +37,7 @@ printf '%s\ncpus = "1,";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$
 printf '%s\ncpus = "3-2";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/cpurange.conf"
 printf '%s\ncpus = "1023";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/nocpu.conf"
 # Several gateways, one default route per family.
-printf '%s\ninterface: { wan: { device = "nosuchdev1"; gateway = "10.0.0.254"; default_gateway = true; };\n  wan2: { device = "nosuchdev2"; gateway = "10.1.0.254"; default_gateway = true; }; };\n' \
+printf '%s\ninterface: { wan: { device = "nosuchdev1"; address = "10.0.0.1/24"; gateway = "10.0.0.254"; default_gateway = true; };\n  wan2: { device = "nosuchdev2"; address = "10.1.0.1/24"; gateway = "10.1.0.254"; default_gateway = true; }; };\n' \
 	"$base" >"$tmp/twodefaults.conf"
 printf '%s\ninterface: { lan: { device = "nosuchdev1"; default_gateway = true; }; };\n' \
 	"$base" >"$tmp/nogateway.conf"
@@ -47,8 +47,64 @@ printf '{"rules": "good.pf", "state_dir": "%s/run", "interface": {"lan": {"devic
 	"$tmp" >"$tmp/jprefix.conf"
 printf '{"rules": "good.pf", "state_dir": "%s/run", "interface": {"lan": {"device": "nosuchdev1"}}, "domain": {"ndvm": {"memory": "7M"}}}\n' \
 	"$tmp" >"$tmp/jmem.conf"
+# Issue 18, item 14: what was taken and should not have been.
+printf '%s\ninterface: { wan: { device = "nosuchdev1"; address = "10.0.0.1/24"; gateway = "10.1.0.254"; }; };\n' \
+	"$base" >"$tmp/gwoff.conf"
+printf '%s\ninterface: { wan: { device = "nosuchdev1"; address6 = "2001:db8::1/64"; gateway6 = "2001:db8:1::1"; }; };\n' \
+	"$base" >"$tmp/gw6off.conf"
+printf '%s\ninterface: { lan: { device = "nosuchdev1"; mac = "ff:ff:ff:ff:ff:ff"; }; };\n' "$base" >"$tmp/bcastmac.conf"
+printf '%s\ninterface: { lan: { device = "nosuchdev1"; mac = "01:00:5e:00:00:01"; }; };\n' "$base" >"$tmp/mcastmac.conf"
+printf '%s\ninterface: { lan: { device = "nosuchdev1"; address = "224.0.0.1/24"; }; };\n' "$base" >"$tmp/mcastaddr.conf"
+printf '%s\ninterface: { lan: { device = "nosuchdev1"; address6 = "ff02::1/64"; }; };\n' "$base" >"$tmp/mcast6.conf"
+printf '{"rules": "good.pf", "state_dir": "%s/run",\n "rules": "bad.pf", "interface": {"lan": {"device": "nosuchdev1"}}}\n' \
+	"$tmp" >"$tmp/jdup.conf"
+printf '{"rules": "good.pf", "state_dir": "%s/run",\n "interface": {"lan": {"device": "nosuchdev1"' \
+	"$tmp" >"$tmp/jtrunc.conf"
+expect gwoff "gwoff.conf:2: interface wan: gateway 10.1.0.254 is not in a subnet"
+expect gw6off "gw6off.conf:2: interface wan: gateway 2001:db8:1::1 is not in a subnet"
+expect bcastmac "bcastmac.conf:2: mac ff:ff:ff:ff:ff:ff is a multicast or broadcast address"
+expect mcastmac "mcastmac.conf:2: mac 01:00:5e:00:00:01 is a multicast or broadcast address"
+expect mcastaddr "mcastaddr.conf:2: '224.0.0.1' is a multicast or broadcast address"
+expect mcast6 "mcast6.conf:2: 'ff02::1' is a multicast or broadcast address"
+expect jdup "jdup.conf:2: duplicate object key"
+expect jtrunc "jtrunc.conf:2: '}' expected near end of file"
+# A FIFO as the config: refused at once, not waited on for a writer.
+mkfifo "$tmp/fifo.conf"
+out=$(timeout 10 "$moat" -c "$tmp/fifo.conf" up 2>&1)
+rc=$?
+[ $rc = 124 ] && fail "fifo: moat up hung on a FIFO config"
+[ $rc != 0 ] || fail "fifo: moat up succeeded"
+printf '%s\n' "$out" | grep -q "not a regular file" || fail "fifo: '$out' lacks 'not a regular file'"
+echo "ok: fifo: $out"
+# Arguments a command does not know are refused before it acts.
+for args in "down --dry-run" "status --bogus" "status --json extra"; do
+	# shellcheck disable=SC2086
+	out=$("$moat" -c "$tmp/good.conf" $args 2>&1)
+	rc=$?
+	[ $rc = 2 ] || fail "'$args' exited $rc, not 2: $out"
+	printf '%s\n' "$out" | grep -q "unexpected argument" || fail "'$args' said '$out'"
+	echo "ok: $args: $(printf '%s\n' "$out" | head -1)"
+done
+# Item 12: one limit everywhere. pfctl -n takes what up loads, and refuses
+# what up refuses, in the same words.
+awk 'BEGIN { for (i = 0; i < 4096; i++) print "pass in all" }' >"$tmp/r4096.pf"
+awk 'BEGIN { for (i = 0; i < 4097; i++) print "pass in all" }' >"$tmp/r4097.pf"
+"$moat" pfctl -nf "$tmp/r4096.pf" || fail "pfctl -nf refused 4096 rules"
+out=$("$moat" pfctl -nf "$tmp/r4097.pf" 2>&1) && fail "pfctl -nf accepted 4097 rules"
+printf '%s\n' "$out" | grep -q "4097 rules (4097 filter, 0 translation): the fw holds at most 4096" ||
+	fail "pfctl -nf of 4097 rules said '$out'"
+echo "ok: pfctl -nf: $out"
+printf 'rules = "r4097.pf"; state_dir = "%s/run";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' \
+	"$tmp" >"$tmp/r4097.conf"
+expect r4097 "r4097.pf: 4097 rules (4097 filter, 0 translation): the fw holds at most 4096"
+awk 'BEGIN { for (i = 0; i < 65; i++) printf "table <t%d> { 10.0.0.%d }\npass in from <t%d>\n", i, i, i }' |
+	sort -r >"$tmp/t65.pf"
+out=$("$moat" pfctl -nf "$tmp/t65.pf" 2>&1) && fail "pfctl -nf accepted 65 tables"
+printf '%s\n' "$out" | grep -q "65 tables: the fw holds at most 64" ||
+	fail "pfctl -nf of 65 tables said '$out'"
+echo "ok: pfctl -nf: $out"
 expect syntax "syntax.conf:3: syntax error"
-expect jsyntax "jsyntax.conf:2: unexpected character"
+expect jsyntax "jsyntax.conf:2: unexpected token near '}'"
 expect jprefix "jprefix.conf: interface.lan.address: bad prefix length"
 expect jmem "jmem.conf: domain.ndvm.memory: memory must be a size"
 expect group "group.conf:2: control_group must name a group"
