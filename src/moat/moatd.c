@@ -291,17 +291,21 @@ static void boot_domains(struct moatd *md, int ready_fd)
         moatd_log("up: %d domains running", md->ndoms);
 }
 
-/* Signals, control requests and the fw's unasked messages, until down. */
+/*
+ * Signals, control requests, the fw's unasked messages and supervision's
+ * timers (restarts due, heartbeats read every MOATD_CHECK_NS), until down.
+ */
 static _Noreturn void event_loop(struct moatd *md, int sfd, int lfd)
 {
         for (;;) {
+                int timeout = moatd_supervise(md);
                 /* The fw kicks the control channel's eventfd only while we sleep. */
                 fwctl_drain(&md->fwc);
                 int pending = moat_chan_prepare_sleep(&md->fwc.ch);
                 struct pollfd pfd[3] = {{.fd = sfd, .events = POLLIN},
                                         {.fd = lfd, .events = POLLIN},
                                         {.fd = md->ctlch.b2a, .events = POLLIN}};
-                if (poll(pfd, 3, pending ? 0 : -1) < 0 && errno != EINTR)
+                if (poll(pfd, 3, pending ? 0 : timeout) < 0 && errno != EINTR)
                         shutdown_appliance(md, 1);
                 moat_chan_awake(&md->fwc.ch);
                 if (pfd[2].revents & POLLIN) {
