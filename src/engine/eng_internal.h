@@ -581,6 +581,7 @@ struct engine {
         uint32_t nstates;
         uint32_t adaptive_start, adaptive_end; /* eng_set_adaptive() */
         uint32_t purge_cursor;
+        uint64_t purge_ns; /* the last eng_tick()'s clock: how much to sweep next (0: none yet) */
 
         /* rulesets: two banks, one active */
         struct eng_bank bank[2];
