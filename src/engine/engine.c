@@ -229,6 +229,8 @@ void eng_stats_get(const struct engine *eng, struct eng_stats *out)
         out->es_states_cur = eng->nstates;
         out->es_frags_cur = eng->nfrags;
         out->es_src_nodes = eng->nsrc;
+        out->es_syncookies_mode = eng->sc.mode;
+        out->es_syncookies_active = eng->sc.active;
 }
 
 void eng_status_clear(struct engine *eng)
