@@ -479,18 +479,6 @@ void eng_send_tcp(struct engine *eng, int af, const struct eng_addr *src,
                   uint32_t ack, uint8_t flags, uint16_t win, uint16_t mss, bool filtered);
 /* Routes a parsed IP packet out through the outbound filter (forwarding's tail). */
 void eng_output_filtered(struct engine *eng, struct eng_pdesc *pd);
-/* syncookie.c: SYN cookies. eng_syncookie_syn() before the state lookup,
- * eng_syncookie_ack() when none matched: ENG_DROP when they took the packet, else -1. */
-void eng_syncookie_config(struct engine *eng, uint8_t mode, uint8_t hi_pct, uint8_t lo_pct);
-bool eng_synflood_check(struct engine *eng);
-void eng_syncookie_send(struct engine *eng, const struct eng_pdesc *pd);
-/* The MSS the ACK's cookie carries, or 0 if it is not a valid cookie. */
-int eng_syncookie_validate(struct engine *eng, const struct eng_pdesc *pd);
-int eng_syncookie_syn(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
-int eng_syncookie_ack(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v);
-bool eng_state_halfopen(const struct pf_state *s);
-/* The purge sweep went round the table: its half-open count is adaptive mode's. */
-void eng_syncookie_swept(struct engine *eng);
 /* synproxy: a SYN matched a synproxy rule inbound and made state s: answer it. */
 void eng_synproxy_start(struct engine *eng, struct pf_state *s, const struct eng_pdesc *pd);
 /*
@@ -544,19 +532,7 @@ struct eng_bank {
         bool anchors; /* holds anchor calls: the filter walk follows them (anchor.c) */
 };
 
-/* SYN cookies (syncookie.c): the mode, adaptive mode's count, the secrets. */
-struct eng_syncookies {
-        uint8_t mode;          /* enum eng_syncookies_mode */
-        bool active;           /* answering SYNs with cookies now */
-        bool recreating;       /* a cookie's SYN is being judged: no cookie, no SYN|ACK */
-        uint8_t oddeven;       /* the newer secret */
-        uint32_t hiwat, lowat; /* adaptive: on above, off below (half-open states) */
-        uint32_t halfopen;     /* half-open TCP states the last full sweep counted */
-        uint32_t sweep;        /* ... the running sweep has counted */
-        uint32_t made;         /* TCP states made since the last sweep ended */
-        uint32_t rotate_s;     /* when the older secret is replaced */
-        uint64_t key[2][2];    /* SipHash keys */
-};
+#include "eng_syncookie.h" /* SYN cookies (syncookie.c) */
 
 struct engine {
         struct eng_config cfg; /* immutable after init */
