@@ -89,6 +89,23 @@ static inline struct moat_chan_stats *moat_chan_stats(const struct moat_chan_hdr
         return (struct moat_chan_stats *)((uintptr_t)h + MOAT_CHAN_STATS_OFF);
 }
 
+/*
+ * Heartbeats, one per side, in the header page: each side's domain bumps its
+ * own from its main loop, which turns at least every 100 ms even when idle,
+ * so the toolstack (which maps the page) can tell a domain that makes
+ * progress from one that is stopped or spinning (src/moat/supervise.h). The
+ * reader compares values only and trusts nothing in them.
+ */
+#define MOAT_CHAN_BEAT_OFF 3072u
+_Static_assert(MOAT_CHAN_STATS_OFF + sizeof(struct moat_chan_stats) <= MOAT_CHAN_BEAT_OFF &&
+                   MOAT_CHAN_BEAT_OFF + 2 * sizeof(uint64_t) <= MOAT_RING_HDR,
+               "heartbeats fit in the header page");
+
+static inline uint64_t *moat_chan_beat(const struct moat_chan_hdr *h, uint32_t side)
+{
+        return (uint64_t *)((uintptr_t)h + MOAT_CHAN_BEAT_OFF) + (side & 1u);
+}
+
 /* Slots a frame of `len` bytes takes (0 if it is longer than MOAT_RING_FRAME_MAX). */
 static inline uint32_t moat_ring_slots_for(uint32_t len)
 {
@@ -120,6 +137,13 @@ struct moat_chan {
         uint64_t rx_bad;                    /* frames with a bad header: the ring is broken */
         uint64_t kicks;                     /* kicks sent */
 };
+
+/* One turn of the caller's main loop, on its side's heartbeat: a store, no kick. */
+static inline void moat_chan_heartbeat(const struct moat_chan *c)
+{
+        uint64_t *b = moat_chan_beat(c->hdr, (uint32_t)(c->tx - c->hdr->ring));
+        __atomic_store_n(b, __atomic_load_n(b, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
 
 /*
  * Attaches to the channel at `base` (`size` bytes) as `side`. Side 0 writes

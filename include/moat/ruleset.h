@@ -230,6 +230,14 @@ enum ruleset_optimization {
 #define RULESET_REASS_YES   0x01u
 #define RULESET_REASS_NO_DF 0x02u
 
+/* ro_syncookies: `set syncookies never | always | adaptive (start N%, end N%)`. */
+enum ruleset_syncookies {
+        RULESET_SC_NEVER = 0, /* pf default */
+        RULESET_SC_ALWAYS = 1,
+        RULESET_SC_ADAPTIVE = 2,
+        RULESET_SC_MAX = 3,
+};
+
 struct ruleset_options {
         uint32_t ro_set;                       /* RULESET_OSET_* bits */
         uint8_t ro_block_policy;               /* enum ruleset_block_policy */
@@ -243,7 +251,9 @@ struct ruleset_options {
         uint32_t ro_limit_table_entries;       /* set limit table-entries N */
         uint32_t ro_notenf;                    /* RULESET_NE_* bits: accepted, not enforced */
         uint32_t ro_timeout[RULESET_TO_COUNT]; /* seconds, or RULESET_TIMEOUT_UNSET */
-        uint32_t ro_pad;                       /* 0; keeps the size a multiple of 8 */
+        uint8_t ro_syncookies;                 /* enum ruleset_syncookies: set syncookies */
+        uint8_t ro_sc_start, ro_sc_end;        /* adaptive: start/end N%, 0 < end < start <= 100 */
+        uint8_t ro_pad;                        /* 0; keeps the size a multiple of 8 */
 };
 _Static_assert(sizeof(struct ruleset_options) == 136, "ruleset_options size");
 

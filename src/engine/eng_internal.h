@@ -539,6 +539,8 @@ struct eng_bank {
         bool anchors; /* holds anchor calls: the filter walk follows them (anchor.c) */
 };
 
+#include "eng_syncookie.h" /* SYN cookies (syncookie.c) */
+
 struct engine {
         struct eng_config cfg; /* immutable after init */
         uint64_t seed;
@@ -589,6 +591,8 @@ struct engine {
         uint32_t adaptive_start, adaptive_end; /* eng_set_adaptive() */
         uint32_t state_limit; /* `set limit states`: at most the table's capacity */
         uint32_t purge_cursor;
+        struct eng_syncookies sc; /* syncookie.c */
+        uint64_t purge_ns; /* the last eng_tick()'s clock: how much to sweep next (0: none yet) */
 
         /* rulesets: two banks, one active */
         struct eng_bank bank[2];

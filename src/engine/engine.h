@@ -107,8 +107,20 @@ struct eng_stats {
         uint64_t es_src_searches;  /* source-tracking lookups */
         uint64_t es_src_inserts;
         uint64_t es_src_removals;
-        uint64_t es_overload; /* sources put in an overload table */
-        uint64_t es_lcnt[7];  /* pf's limit counters, by enum eng_lcnt */
+        uint64_t es_overload;         /* sources put in an overload table */
+        uint64_t es_lcnt[7];          /* pf's limit counters, by enum eng_lcnt */
+        uint64_t es_synfloods;        /* adaptive syncookies switched on */
+        uint64_t es_syncookies_sent;  /* SYNs answered with a cookie */
+        uint64_t es_syncookies_valid; /* ACKs that carried a valid cookie */
+        uint32_t es_syncookies_mode;  /* enum eng_syncookies_mode (now, not a counter) */
+        uint32_t es_syncookies_active;
+};
+
+/* `set syncookies` (pf's PF_SYNCOOKIES_*). */
+enum eng_syncookies_mode {
+        ENG_SYNCOOKIES_NEVER = 0,
+        ENG_SYNCOOKIES_ALWAYS = 1,
+        ENG_SYNCOOKIES_ADAPTIVE = 2,
 };
 
 /* Which limit refused what, as pf's LCNT_* counters (pfctl -s info -v). */

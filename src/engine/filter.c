@@ -220,7 +220,11 @@ void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v
                 return; /* pfctl -d: as pf, packets pass untouched, states wait */
         if (eng->nscrub)
                 eng_normalize(eng, pd);
-        r = test_state(eng, pd, v);
+        r = eng->sc.mode ? eng_syncookie_syn(eng, pd, v) : -1;
+        if (r < 0)
+                r = test_state(eng, pd, v);
+        if (r < 0 && eng->sc.mode)
+                r = eng_syncookie_ack(eng, pd, v);
         if (r < 0) {
                 by_rules = true;
                 r = eng_eval_rules(eng, pd, v);

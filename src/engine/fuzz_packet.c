@@ -201,6 +201,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 mem = aligned_alloc(64, (sz + 63) & ~(size_t)63);
         }
         eng = setup(mem, sz, &c);
+        /* SYN cookies off, always or adaptive (start 25%, end 12%), as the input's size says. */
+        eng_syncookie_config(eng, (uint8_t)(size % 3), size % 3 == 2 ? 25 : 0,
+                             size % 3 == 2 ? 12 : 0);
         memset(txq, 0, sizeof(txq));
         for (i = 0; i < 2; i++) {
                 txq[i].tq_frames = tx[i];

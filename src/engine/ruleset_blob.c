@@ -503,6 +503,8 @@ static void load_options(struct engine *eng, const struct ruleset_view *v)
          */
         eng->scrub =
             !(o->ro_set & RULESET_OSET_REASSEMBLE) || (o->ro_reassemble & RULESET_REASS_YES);
+        /* RULESET_SC_* are pf's PF_SYNCOOKIES_*, as ENG_SYNCOOKIES_* are. */
+        eng_syncookie_config(eng, o->ro_syncookies, o->ro_sc_start, o->ro_sc_end);
         for (i = 0; i < v->rv_n_scrub; i++)
                 if (v->rv_scrub[i].r_action == RULESET_ACT_SCRUB &&
                     v->rv_scrub[i].r_dir != RULESET_DIR_OUT)

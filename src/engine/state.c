@@ -202,6 +202,7 @@ struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key 
         eng_sync_inserted(eng, idx);
         eng->nstates++;
         eng->st.es_states_inserts++;
+        eng->sc.made += wire->proto == ENG_PROTO_TCP; /* half-open, until the next sweep */
         return s;
 }
 
@@ -256,11 +257,16 @@ void eng_state_purge(struct engine *eng, uint32_t budget)
         while (budget--) {
                 struct pf_state *s = &eng->states[eng->purge_cursor];
 
-                if (++eng->purge_cursor >= max)
+                if (++eng->purge_cursor >= max) {
                         eng->purge_cursor = 0;
-                if ((s->flags & ENG_SF_USED) &&
-                    eng->now_s - s->expire_s >= eng_state_timeout_s(eng, s))
+                        eng_syncookie_swept(eng);
+                }
+                if (!(s->flags & ENG_SF_USED))
+                        continue;
+                if (eng->now_s - s->expire_s >= eng_state_timeout_s(eng, s))
                         eng_state_remove(eng, s);
+                else if (eng_state_halfopen(s))
+                        eng->sc.sweep++; /* adaptive syncookies' count */
         }
 }
 

@@ -60,8 +60,9 @@ void eng_synproxy_start(struct engine *eng, struct pf_state *s, const struct eng
         s->src.state = PF_TCPS_PROXY_SRC;
         s->src.seqhi = eng_random32(eng); /* our sequence towards the client */
         s->synproxy_mss = proxy_mss(eng, pd);
-        to_client(eng, s, s->src.seqhi, pd->pd_seq + 1, ENG_TH_SYN | ENG_TH_ACK, 0,
-                  s->synproxy_mss);
+        if (!eng->sc.recreating) /* a cookie's SYN was answered by the cookie */
+                to_client(eng, s, s->src.seqhi, pd->pd_seq + 1, ENG_TH_SYN | ENG_TH_ACK, 0,
+                          s->synproxy_mss);
 }
 
 int eng_synproxy(struct engine *eng, struct pf_state *s, struct eng_pdesc *pd, int *reason)

@@ -127,6 +127,37 @@ static void counts(json_object *cn, const char *const *k, int n, long long *x)
                 x[j] = json_object_object_get_ex(cn, k[j], &v) ? json_object_get_int64(v) : 0;
 }
 
+/*
+ * Exit statuses of status (as a monitor reads them): 0 every domain is
+ * running; STATUS_DEGRADED one is down, hung or (re)booting; 1 no answer.
+ */
+#define STATUS_DEGRADED 2
+
+/* STATUS_DEGRADED if a domain of reply r is not running, else 0. */
+static int status_exit(json_object *r)
+{
+        json_object *ds;
+        if (!json_object_object_get_ex(r, "domains", &ds))
+                return STATUS_DEGRADED;
+        for (size_t i = 0; i < json_object_array_length(ds); i++)
+                if (strcmp(jstr(json_object_array_get_idx(ds, i), "state"), "running") != 0)
+                        return STATUS_DEGRADED;
+        return 0;
+}
+
+/* Under a domain that is not running: why, and when it is tried again. */
+static void status_why(json_object *d)
+{
+        json_object *v;
+        if (json_object_object_get_ex(d, "hung_ms", &v))
+                printf("%14s no heartbeat for %.1f s: to be killed and restarted\n", "",
+                       (double)json_object_get_int64(v) / 1e3);
+        if (json_object_object_get_ex(d, "last_exit", &v))
+                printf("%14s last exit: %s\n", "", json_object_get_string(v));
+        if (json_object_object_get_ex(d, "retry_in_ms", &v))
+                printf("%14s next restart in %.1f s\n", "", (double)json_object_get_int64(v) / 1e3);
+}
+
 int moat_cmd_status(int argc, char **argv)
 {
         int as_json = argc == 2 && strcmp(argv[1], "--json") == 0;
@@ -141,10 +172,11 @@ int moat_cmd_status(int argc, char **argv)
         json_object *r = ask(&c, "status");
         if (r == NULL)
                 return 1;
+        int rc = status_exit(r);
         if (as_json) {
                 printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY));
                 json_object_put(r);
-                return 0;
+                return rc;
         }
         json_object *jail;
         printf("appliance %s, mode %s%s\n", jstr(r, "config"), jstr(r, "mode"),
@@ -170,8 +202,7 @@ int moat_cmd_status(int argc, char **argv)
                                json_object_object_get_ex(d, "cpus", &v) ? json_object_get_string(v)
                                                                         : "-",
                                mem, json_object_get_int(rs), boot);
-                        if (json_object_object_get_ex(d, "last_exit", &v))
-                                printf("%14s last exit: %s\n", "", json_object_get_string(v));
+                        status_why(d);
                 }
         printf("\n%-10s %-16s %-18s %s\n", "INTERFACE", "DEVICE", "MAC", "ADDRESSES");
         if (json_object_object_get_ex(r, "interfaces", &is))
@@ -214,7 +245,9 @@ int moat_cmd_status(int argc, char **argv)
                         printf("%s\n", json_object_get_string(json_object_array_get_idx(ne, i)));
         }
         json_object_put(r);
-        return 0;
+        if (rc)
+                printf("\nDEGRADED: a domain is not running (exit status %d)\n", rc);
+        return rc;
 }
 
 int moat_cmd_console(int argc, char **argv)

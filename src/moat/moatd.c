@@ -305,10 +305,14 @@ static void boot_domains(struct moatd *md, int ready_fd)
         moatd_log("up: %d domains running", md->ndoms);
 }
 
-/* Signals, control requests and the fw's unasked messages, until down. */
+/*
+ * Signals, control requests, the fw's unasked messages and supervision's
+ * timers (restarts due, heartbeats read every MOATD_CHECK_NS), until down.
+ */
 static _Noreturn void event_loop(struct moatd *md, int sfd, int lfd)
 {
         for (;;) {
+                int timeout = moatd_supervise(md);
                 /* The fw kicks the control channel's eventfd only while we sleep. */
                 fwctl_drain(&md->fwc);
                 int pending = moat_chan_prepare_sleep(&md->fwc.ch);
@@ -318,8 +322,10 @@ static _Noreturn void event_loop(struct moatd *md, int sfd, int lfd)
                     {.fd = md->ctlch.b2a, .events = POLLIN}};
                 /* the control clients too, each until its deadline (moatd_clients.c) */
                 int ncl = moatd_clients_pollfds(md, pfd + 3, MOATD_MAX_CLIENTS);
-                if (poll(pfd, 3 + (nfds_t)ncl, pending ? 0 : moatd_clients_timeout(md)) < 0 &&
-                    errno != EINTR)
+                int cl_timeout = moatd_clients_timeout(md);
+                if (cl_timeout >= 0 && cl_timeout < timeout)
+                        timeout = cl_timeout;
+                if (poll(pfd, 3 + (nfds_t)ncl, pending ? 0 : timeout) < 0 && errno != EINTR)
                         shutdown_appliance(md, 1);
                 moat_chan_awake(&md->fwc.ch);
                 if (pfd[2].revents & POLLIN) {

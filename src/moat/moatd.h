@@ -3,6 +3,7 @@
  *   moatd.c          start-up, the event loop, `up`'s wait for ready, exit
  *   moatd_domains.c  channels, starting domains, pinning, supervision
  *   moatd_exit.c     why a domain exited (the kernel's seccomp records)
+ *   moatd_supervise.c  restarts with backoff, heartbeats, what status says of a domain
  *   moatd_ctl.c      the control socket and the status request
  *   moatd_clients.c  the socket's clients, served side by side in the event loop
  *   moatd_request.c  one request: its schema checked, then dispatched
@@ -44,8 +45,13 @@ struct moatd_dom {
         uint64_t t_start, t_ready; /* CLOCK_MONOTONIC */
         int ready;
         int pinned; /* on the config's CPUs (plan->dom_cpus) */
-        char last_exit[96];
-        struct restart_window window; /* supervise.h */
+        char last_exit[160];
+        /* Supervision (moatd_supervise.c, supervise.h). */
+        struct restart_backoff backoff;
+        uint64_t restart_at; /* dead, to be started at this CLOCK_MONOTONIC ns; 0: not */
+        struct heartbeat hb;
+        int watched;   /* hb is being watched: ready since its start */
+        char hang[64]; /* why the daemon killed it as hung; "" if it did not */
 };
 
 struct moatd_chan {
@@ -111,9 +117,17 @@ int moatd_dom_start(struct moatd *md, struct moatd_dom *d, int pin_now);
 /* Reads d's marks file; 1 once it has marked "ready". */
 int moatd_dom_check_ready(struct moatd *md, struct moatd_dom *d);
 void moatd_dom_pin(struct moatd *md, struct moatd_dom *d);
-/* Restarts the domains that died, unless one crashes in a loop. */
-void moatd_reap(struct moatd *md);
 void moatd_stop_all(struct moatd *md);
+
+/* moatd_supervise.c */
+#define MOATD_CHECK_NS 200000000ull /* heartbeats are read this often */
+/* Reaps the domains that died: each restarted at once or after its backoff. */
+void moatd_reap(struct moatd *md);
+/* Restarts that are due, boots and heartbeats checked; the ms until the next check. */
+int moatd_supervise(struct moatd *md);
+/* Adds d's state (running, booting, hung, down) and its next retry to o
+ * (if not NULL); 1 if it is running. */
+int moatd_dom_status(struct moatd *md, const struct moatd_dom *d, json_object *o);
 
 /* moatd_exit.c */
 void moatd_describe_exit(struct moatd *md, struct moatd_dom *d, int status);

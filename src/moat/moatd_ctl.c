@@ -27,10 +27,7 @@ static json_object *status_domain(struct moatd *md, struct moatd_dom *d)
         json_object_object_add(o, "name", json_object_new_string(d->name));
         json_object_object_add(o, "platform",
                                json_object_new_string(app_platform_name(d->platform)));
-        json_object_object_add(o, "state",
-                               json_object_new_string(d->pid <= 0 ? "stopped"
-                                                      : d->ready  ? "running"
-                                                                  : "booting"));
+        moatd_dom_status(md, d, o); /* state, and when a down domain is tried again */
         json_object_object_add(o, "pid", json_object_new_int(d->pid));
         json_object_object_add(o, "memory", json_object_new_int64((int64_t)d->mem));
         json_object_object_add(o, "restarts", json_object_new_int((int)d->restarts));
@@ -130,7 +127,10 @@ json_object *moatd_status_json(struct moatd *md)
         /* Counters from the fw, when it answers; status works without them. */
         char err[128];
         uint32_t clen;
-        char *counters = fwctl_call(&md->fwc, FWCTL_IFSTATS, NULL, 0, &clen, err, sizeof(err));
+        /* Not from a hung or dead fw: the call would only wait out its time-out. */
+        char *counters = moatd_dom_status(md, &md->doms[0], NULL)
+                             ? fwctl_call(&md->fwc, FWCTL_IFSTATS, NULL, 0, &clen, err, sizeof(err))
+                             : NULL;
         json_object *is = json_object_new_array();
         for (int i = 0; i < md->conf->nifs; i++)
                 json_object_array_add(is, status_interface(md, i, counters));

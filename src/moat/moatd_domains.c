@@ -1,7 +1,7 @@
 /*
  * moatd's domains: the channels they share, their command lines, starting
- * them (posix_spawn), putting them on their CPUs, and supervision: a domain
- * that dies is started again, unless it dies in a loop (supervise.c).
+ * them (posix_spawn) and putting them on their CPUs; supervision, which
+ * starts them again, is moatd_supervise.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -332,29 +332,4 @@ void moatd_stop_all(struct moatd *md)
                         waitpid(md->doms[i].pid, NULL, 0);
                         md->doms[i].pid = 0;
                 }
-}
-
-void moatd_reap(struct moatd *md)
-{
-        int st;
-        pid_t pid;
-        while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-                for (int i = 0; i < md->ndoms; i++) {
-                        struct moatd_dom *d = &md->doms[i];
-                        if (d->pid != pid)
-                                continue;
-                        moatd_describe_exit(md, d, st);
-                        d->pid = 0;
-                        if (!supervise_restart(&d->window, host_now_ns())) {
-                                moatd_log("%s %s; restarted %u times within a minute, giving up",
-                                          d->name, d->last_exit, SUPERVISE_RESTART_MAX);
-                                continue;
-                        }
-                        moatd_log("%s %s; restarting it", d->name, d->last_exit);
-                        d->restarts++;
-                        /* a restart boots alone; a new fw continues the old one's states */
-                        if (moatd_dom_start(md, d, 1) == 0 && d->is_fw)
-                                moatd_sync_handoff(md);
-                }
-        }
 }

@@ -54,11 +54,32 @@ void fwctl_drain(struct fwctl_client *c)
         }
 }
 
+/*
+ * Whether the fw has stopped making progress: its heartbeat (ring.h) has not
+ * moved for FWCTL_STILL_NS. Waiting on out its time-out would hold the
+ * daemon, and with it supervision, which kills such a fw a moment later.
+ */
+struct fw_beat {
+        uint64_t seen, moved;
+};
+#define FWCTL_STILL_NS 1000000000ull
+
+static int fw_still(const struct fwctl_client *c, struct fw_beat *b, uint64_t now)
+{
+        uint64_t v = __atomic_load_n(moat_chan_beat(c->ch.hdr, 1), __ATOMIC_RELAXED);
+        if (b->moved == 0 || v != b->seen) {
+                b->seen = v;
+                b->moved = now;
+        }
+        return now - b->moved > FWCTL_STILL_NS;
+}
+
 char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t len, uint32_t *rlen,
                  char *err, size_t errlen)
 {
         uint32_t seq = ++c->seq;
         uint64_t deadline = host_now_ns() + FWCTL_TIMEOUT_NS;
+        struct fw_beat beat = {0};
         static uint8_t msg[MOAT_RING_SLOT_DATA];
         /* Stale replies (of a request that timed out) are skipped by seq below. */
         uint32_t off = 0;
@@ -70,7 +91,8 @@ char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t 
                         memcpy(msg + sizeof(h), (const uint8_t *)req + off, n);
                 struct moat_chan_frame f = {.data = msg, .len = (uint32_t)sizeof(h) + n};
                 /* A full ring means "later" here: wait for the fw to make room. */
-                while (!moat_chan_fits(&c->ch, f.len) && !c->ch.broken && host_now_ns() <= deadline)
+                while (!moat_chan_fits(&c->ch, f.len) && !c->ch.broken &&
+                       host_now_ns() <= deadline && !fw_still(c, &beat, host_now_ns()))
                         usleep(200);
                 if (moat_chan_send(&c->ch, &f, 1) != 1) {
                         snprintf(err, errlen, "the fw does not take requests");
@@ -120,6 +142,11 @@ char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t 
                 if (host_now_ns() > deadline) {
                         free(reply);
                         snprintf(err, errlen, "the fw did not answer in time");
+                        return NULL;
+                }
+                if (fw_still(c, &beat, host_now_ns())) {
+                        free(reply);
+                        snprintf(err, errlen, "the fw is not running (no heartbeat for 1 s)");
                         return NULL;
                 }
                 usleep(n ? 0 : 200);

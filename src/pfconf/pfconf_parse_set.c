@@ -319,13 +319,19 @@ static void pfconf_set_syncookies(struct pfconf *pf, int line)
                 pf->syncookie_lo = lo;
                 wm = 1;
         }
+        pf->out.opts.ro_syncookies = adaptive                      ? RULESET_SC_ADAPTIVE
+                                     : strcmp(mode, "always") == 0 ? RULESET_SC_ALWAYS
+                                                                   : RULESET_SC_NEVER;
+        pf->out.opts.ro_sc_start =
+            (uint8_t)(adaptive ? (pf->syncookie_hi ? pf->syncookie_hi : 25) : 0);
+        pf->out.opts.ro_sc_end =
+            (uint8_t)(adaptive ? (pf->syncookie_hi ? pf->syncookie_lo : 12) : 0);
         /* pfctl_cfg_syncookies(): the watermarks, once set, print with adaptive */
         if (adaptive && (wm || pf->syncookie_hi != 0))
                 pfconf_echo(pf, "set syncookies adaptive (start %u%%, end %u%%)\n",
                             pf->syncookie_hi, pf->syncookie_lo);
         else
                 pfconf_echo(pf, "set syncookies %s\n", mode);
-        pfconf_note(pf, RULESET_NE_SYNCOOKIES);
 }
 
 /* `set state-defaults OPT, OPT ...`: the state options of every later pass

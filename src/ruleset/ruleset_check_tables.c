@@ -29,6 +29,13 @@ int ruleset_check_options(struct ruleset_vctx *ctx)
                 return RULESET_E_BAD_VALUE;
         if (o->ro_pad != 0)
                 return RULESET_E_RESERVED;
+        if (o->ro_syncookies >= RULESET_SC_MAX)
+                return RULESET_E_BAD_ENUM;
+        /* Watermarks only with adaptive, and then end below start, start at most 100%. */
+        if (o->ro_syncookies == RULESET_SC_ADAPTIVE
+                ? !(o->ro_sc_end > 0 && o->ro_sc_end < o->ro_sc_start && o->ro_sc_start <= 100)
+                : (o->ro_sc_start | o->ro_sc_end) != 0)
+                return RULESET_E_BAD_VALUE;
         return RULESET_OK;
 }
 

@@ -192,12 +192,49 @@ static void t_state_limit(void **st)
         h_free(h);
 }
 
+/*
+ * After a flood: a full table of states that expire together drains within
+ * a second of their expiry, with the fw's tick (every 100 ms). Adaptive
+ * timeouts are off so that they all expire at one time.
+ */
+static void t_full_table_drains_in_a_second(void **st)
+{
+        enum { N = 20000 };
+        struct eng_config c = {.ec_seed = 1, .ec_max_states = N};
+        struct harness *h = h_statefw(ENG_KEEP_STATE, &c);
+        uint8_t f[2048];
+        uint32_t n, i;
+
+        (void)st;
+        eng_set_adaptive(h->eng, 0, 0);
+        for (i = 0; i < N; i++) {
+                n = h_udp(f, 0, 4, CLI, SRV, (uint16_t)(10000 + i), 53, 10);
+                h_input(h, H_LAN, f, n);
+        }
+        assert_int_equal(h_nstates(h), N);
+        /* udp.first is 60 s: every tick until then leaves them all. */
+        uint64_t t;
+        for (t = 100000000ull; t < 60000000000ull; t += 100000000ull)
+                eng_tick(h->eng, h->txq, h->now + t);
+        assert_int_equal(h_nstates(h), N);
+        /* Expired from 60 s on (one second more, as a state's clock is in
+         * whole seconds): gone a second after that. */
+        for (; t <= 62000000000ull; t += 100000000ull)
+                eng_tick(h->eng, h->txq, h->now + t);
+        assert_int_equal(h_nstates(h), 0);
+        h_free(h);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_adaptive_timeouts),     cmocka_unit_test(t_src_track),
-            cmocka_unit_test(t_udp_timeout_purge),     cmocka_unit_test(t_udp_reply_multiple),
-            cmocka_unit_test(t_expired_without_purge), cmocka_unit_test(t_state_limit),
+            cmocka_unit_test(t_adaptive_timeouts),
+            cmocka_unit_test(t_src_track),
+            cmocka_unit_test(t_udp_timeout_purge),
+            cmocka_unit_test(t_udp_reply_multiple),
+            cmocka_unit_test(t_expired_without_purge),
+            cmocka_unit_test(t_state_limit),
+            cmocka_unit_test(t_full_table_drains_in_a_second),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

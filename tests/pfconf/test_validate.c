@@ -365,6 +365,29 @@ static void m_options_reserved(uint8_t *b, struct ruleset_header *h, struct rule
         ((struct ruleset_options *)(b + OFF(b, v->rv_opts)))->ro_pad = 1;
 }
 
+static void m_syncookies_mode(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_options *)(b + OFF(b, v->rv_opts)))->ro_syncookies = RULESET_SC_MAX;
+}
+static void m_syncookies_marks(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        struct ruleset_options *o = (struct ruleset_options *)(b + OFF(b, v->rv_opts));
+
+        (void)h;
+        o->ro_syncookies = RULESET_SC_ADAPTIVE; /* end above start */
+        o->ro_sc_start = 10;
+        o->ro_sc_end = 20;
+}
+static void m_syncookies_marks_always(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        struct ruleset_options *o = (struct ruleset_options *)(b + OFF(b, v->rv_opts));
+
+        (void)h;
+        o->ro_syncookies = RULESET_SC_ALWAYS; /* watermarks without adaptive */
+        o->ro_sc_start = 25;
+}
+
 /* Version 3: the anchor tree, anchor membership and calls, tags, routes. */
 static struct ruleset_rule *rule0(uint8_t *b, struct ruleset_view *v)
 {
@@ -556,6 +579,9 @@ static void test_corruptions(void **state)
         expect(m_pad, RULESET_E_RESERVED);
         expect(m_addr_pad, RULESET_E_RESERVED);
         expect(m_options_reserved, RULESET_E_RESERVED);
+        expect(m_syncookies_mode, RULESET_E_BAD_ENUM);
+        expect(m_syncookies_marks, RULESET_E_BAD_VALUE);
+        expect(m_syncookies_marks_always, RULESET_E_BAD_VALUE);
 }
 
 /*

@@ -1,7 +1,8 @@
 /*
- * Supervision's restart decision (src/moat/supervise.c): a domain that
- * crashes in a loop is given up after SUPERVISE_RESTART_MAX restarts within
- * the window; one that crashes now and then is restarted every time.
+ * Supervision's decisions (src/moat/supervise.c): a domain that dies is
+ * restarted every time, at once after a first death, then with a delay
+ * that doubles up to a cap while it keeps dying; one that ran a minute has
+ * recovered. A heartbeat that stops moving says for how long.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,85 +12,108 @@
 
 #include "supervise.h"
 
-#define S 1000000000ull /* a second, in ns */
+#define MS 1000000ull    /* a millisecond, in ns */
+#define S  1000000000ull /* a second, in ns */
 
 /* A clock far from 0, as a host's CLOCK_MONOTONIC is. */
 #define T0 (3600 * S)
 
-static void crash_loop_given_up(void **state)
+static void first_death_restarts_at_once(void **state)
 {
         (void)state;
-        struct restart_window w = {0};
-        for (unsigned i = 0; i < SUPERVISE_RESTART_MAX; i++)
-                assert_int_equal(supervise_restart(&w, T0 + i * S), 1);
-        /* The next death within the minute: given up, and it stays so. */
-        assert_int_equal(supervise_restart(&w, T0 + SUPERVISE_RESTART_MAX * S), 0);
-        assert_int_equal(supervise_restart(&w, T0 + (SUPERVISE_RESTART_MAX + 1) * S), 0);
+        struct restart_backoff b = {0};
+        assert_int_equal(supervise_restart_delay(&b, T0, T0 + 5 * S), 0);
 }
 
-static void rare_crashes_restarted(void **state)
+static void crash_loop_backs_off_never_gives_up(void **state)
 {
         (void)state;
-        struct restart_window w = {0};
-        /* A death every 61 s, 100 times over: each is the only one in its minute. */
+        struct restart_backoff b = {0};
+        /* Dies 10 ms after each start, 1000 times: each restart waits twice
+         * as long as the one before, from 100 ms up to 30 s, and none is refused. */
+        const uint64_t want[] = {0,         100 * MS,  200 * MS,   400 * MS,   800 * MS, 1600 * MS,
+                                 3200 * MS, 6400 * MS, 12800 * MS, 25600 * MS, 30 * S,   30 * S};
+        uint64_t t = T0;
+        for (unsigned i = 0; i < 1000; i++) {
+                uint64_t start = t;
+                t += 10 * MS;
+                uint64_t d = supervise_restart_delay(&b, start, t);
+                if (i < sizeof(want) / sizeof(want[0]))
+                        assert_int_equal(d, want[i]);
+                else
+                        assert_int_equal(d, SUPERVISE_DELAY_MAX_NS);
+                t += d;
+        }
+}
+
+static void stable_run_resets_the_backoff(void **state)
+{
+        (void)state;
+        struct restart_backoff b = {0};
+        uint64_t t = T0;
+        for (unsigned i = 0; i < 6; i++)
+                t += supervise_restart_delay(&b, t, t + MS) + MS;
+        assert_true(b.delay >= 1600 * MS);
+        /* Up a minute exactly, then dead: at once again, and the next loop
+         * starts from the first step. */
+        assert_int_equal(supervise_restart_delay(&b, t, t + SUPERVISE_STABLE_NS), 0);
+        t += SUPERVISE_STABLE_NS;
+        assert_int_equal(supervise_restart_delay(&b, t, t + MS), SUPERVISE_DELAY_MIN_NS);
+}
+
+static void short_of_a_minute_keeps_backing_off(void **state)
+{
+        (void)state;
+        struct restart_backoff b = {0};
+        supervise_restart_delay(&b, T0, T0 + MS);
+        supervise_restart_delay(&b, T0, T0 + 2 * MS);
+        /* Up a nanosecond short of a minute: still in a row. */
+        assert_int_equal(supervise_restart_delay(&b, T0, T0 + SUPERVISE_STABLE_NS - 1),
+                         2 * SUPERVISE_DELAY_MIN_NS);
+}
+
+static void rare_deaths_restarted_at_once(void **state)
+{
+        (void)state;
+        struct restart_backoff b = {0};
+        /* A death 61 s after each start, 100 times over. */
         for (uint64_t i = 0; i < 100; i++)
-                assert_int_equal(supervise_restart(&w, T0 + i * 61 * S), 1);
+                assert_int_equal(
+                    supervise_restart_delay(&b, T0 + i * 61 * S, T0 + (i + 1) * 61 * S), 0);
 }
 
-static void restarts_a_minute_not_more(void **state)
+static void heartbeat_moving_is_alive(void **state)
 {
         (void)state;
-        struct restart_window w = {0};
-        /*
-         * Deaths 12 s apart: the sixth is the window's sixth death exactly a
-         * minute after its first, still within it.
-         */
-        for (unsigned i = 0; i < SUPERVISE_RESTART_MAX; i++)
-                assert_int_equal(supervise_restart(&w, T0 + i * 12 * S), 1);
-        assert_int_equal(supervise_restart(&w, T0 + SUPERVISE_WINDOW_NS), 0);
-
-        /* A nanosecond later the window has closed: a new one opens. */
-        struct restart_window v = {0};
-        for (unsigned i = 0; i < SUPERVISE_RESTART_MAX; i++)
-                assert_int_equal(supervise_restart(&v, T0 + i * 12 * S), 1);
-        assert_int_equal(supervise_restart(&v, T0 + SUPERVISE_WINDOW_NS + 1), 1);
+        struct heartbeat h;
+        supervise_beat_start(&h, 7, T0);
+        for (uint64_t i = 1; i <= 100; i++)
+                assert_int_equal(supervise_beat_check(&h, 7 + i, T0 + i * 100 * MS), 0);
 }
 
-static void window_reopens_after_quiet(void **state)
+static void heartbeat_still_is_hung(void **state)
 {
         (void)state;
-        struct restart_window w = {0};
-        for (unsigned i = 0; i < SUPERVISE_RESTART_MAX; i++)
-                assert_int_equal(supervise_restart(&w, T0 + i * S), 1);
-        /* Quiet for over a minute, then a loop again: five more, not six. */
-        uint64_t t1 = T0 + SUPERVISE_WINDOW_NS + 10 * S;
-        for (unsigned i = 0; i < SUPERVISE_RESTART_MAX; i++)
-                assert_int_equal(supervise_restart(&w, t1 + i * S), 1);
-        assert_int_equal(supervise_restart(&w, t1 + SUPERVISE_RESTART_MAX * S), 0);
-}
-
-static void first_death_opens_the_window(void **state)
-{
-        (void)state;
-        /*
-         * A clock that reads less than a minute (a host just booted): the
-         * window opens at the first death, not at the clock's zero.
-         */
-        struct restart_window w = {0};
-        uint64_t t = 50 * S;
-        for (unsigned i = 0; i < SUPERVISE_RESTART_MAX; i++)
-                assert_int_equal(supervise_restart(&w, t + i * S), 1);
-        assert_int_equal(supervise_restart(&w, t + 55 * S), 0);
+        struct heartbeat h;
+        supervise_beat_start(&h, 7, T0);
+        assert_int_equal(supervise_beat_check(&h, 8, T0 + 100 * MS), 0);
+        /* Stopped after that: the time since it last moved, however it is read. */
+        assert_int_equal(supervise_beat_check(&h, 8, T0 + 600 * MS), 500 * MS);
+        assert_true(supervise_beat_check(&h, 8, T0 + 1100 * MS) >= SUPERVISE_HANG_NS);
+        /* Any change counts, even backwards (a restarted ndvm, a hostile one). */
+        assert_int_equal(supervise_beat_check(&h, 0, T0 + 1200 * MS), 0);
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(crash_loop_given_up),
-            cmocka_unit_test(rare_crashes_restarted),
-            cmocka_unit_test(restarts_a_minute_not_more),
-            cmocka_unit_test(window_reopens_after_quiet),
-            cmocka_unit_test(first_death_opens_the_window),
+            cmocka_unit_test(first_death_restarts_at_once),
+            cmocka_unit_test(crash_loop_backs_off_never_gives_up),
+            cmocka_unit_test(stable_run_resets_the_backoff),
+            cmocka_unit_test(short_of_a_minute_keeps_backing_off),
+            cmocka_unit_test(rare_deaths_restarted_at_once),
+            cmocka_unit_test(heartbeat_moving_is_alive),
+            cmocka_unit_test(heartbeat_still_is_hung),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

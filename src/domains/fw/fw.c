@@ -324,6 +324,8 @@ int guest_main(int argc, char **argv)
                         work += n;
                 }
                 now = moat_clock_ns();
+                if (fw_has_ctl)
+                        moat_chan_heartbeat(&fwctl.ch); /* liveness, for the daemon */
                 if (fw_has_ctl && fwctl_server_poll(&fwctl, eng, now))
                         work++;
                 if (fw_has_ctl)

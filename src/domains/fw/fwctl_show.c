@@ -73,8 +73,8 @@ static void counter(struct fwctl_out *o, const char *name, uint64_t v, uint64_t 
 
 static void info_limits(struct fwctl_out *o, const struct eng_stats *st, uint64_t secs)
 {
-        /* pf's LCNT_NAMES, those the engine counts by enum eng_lcnt; it has
-         * no syncookies, whose counters stay 0 */
+        /* pf's LCNT_NAMES, those the engine counts by enum eng_lcnt, then
+         * the syncookies' */
         static const char *const lcnt[ENG_LCNT_NUM] = {
             "max states per rule",  "max-src-states",    "max-src-nodes",
             "max-src-conn",         "max-src-conn-rate", "overload table insertion",
@@ -83,10 +83,15 @@ static void info_limits(struct fwctl_out *o, const struct eng_stats *st, uint64_
         fwctl_say(o, "Limit Counters\n");
         for (int i = 0; i < ENG_LCNT_NUM; i++)
                 counter(o, lcnt[i], st->es_lcnt[i], secs);
-        counter(o, "synfloods detected", 0, secs);
-        counter(o, "syncookies sent", 0, secs);
-        counter(o, "syncookies validated", 0, secs);
-        fwctl_say(o, "Syncookies\n  %-25s %s\n", "mode", "never");
+        static const char *const mode[] = {"never", "always", "adaptive"};
+        counter(o, "synfloods detected", st->es_synfloods, secs);
+        counter(o, "syncookies sent", st->es_syncookies_sent, secs);
+        counter(o, "syncookies validated", st->es_syncookies_valid, secs);
+        fwctl_say(o, "Syncookies\n  %-25s %s\n", "mode",
+                  st->es_syncookies_mode < 3 ? mode[st->es_syncookies_mode] : "?");
+        if (st->es_syncookies_mode == ENG_SYNCOOKIES_ADAPTIVE)
+                fwctl_say(o, "  %-25s %s\n", "active",
+                          st->es_syncookies_active ? "active" : "inactive");
 }
 
 /* pfctl's block for `set loginterface IF`: both families, pass and block. */

@@ -192,6 +192,7 @@ int guest_main(int argc, char **argv)
                 if (end && now >= end)
                         break;
                 count_host_drops(&d, now);
+                moat_chan_heartbeat(&d.ch); /* liveness, for the daemon */
                 int no_area;
                 uint32_t got = nic_to_ring(&d, &no_area);
                 unsigned m = ring_to_nic(&d);
