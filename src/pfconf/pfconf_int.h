@@ -320,6 +320,9 @@ struct pfconf_rule {
         struct pfconf_host *pool; /* -> target, or `{ ... }` of several */
         uint16_t pool_lo, pool_hi;
         int has_pool_port;
+        int pool_star;             /* rdr `port P:*` */
+#define PFCONF_NAT_PORT_LOW  50001 /* pf's default nat source port range */
+#define PFCONF_NAT_PORT_HIGH 65535
         struct pfconf_pool_opts tpool;
         uint8_t mape_offset, mape_len; /* map-e-portset OFFSET/LEN/PSID */
         uint16_t mape_psid;

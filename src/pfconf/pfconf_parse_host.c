@@ -322,7 +322,7 @@ static struct pfconf_port *pfconf_port_item(struct pfconf *pf)
                 p->rp_lo = pfconf_portnum(pf, lo, line);
                 p->rp_hi = pfconf_portnum(pf, lo + (colon - pf->tok.text) + 1, line);
                 if (p->rp_lo > p->rp_hi)
-                        pfconf_fail(pf, line, "invalid port range %u:%u", p->rp_lo, p->rp_hi);
+                        pfconf_fail(pf, line, "invalid port range");
                 if (p->rp_lo == p->rp_hi) { /* pfctl's parseport(): N:N is port N */
                         p->rp_op = RULESET_PORT_EQ;
                         p->rp_hi = 0;
@@ -338,8 +338,7 @@ static struct pfconf_port *pfconf_port_item(struct pfconf *pf)
                 /* As pfctl's validate_range(): N >< N matches no port at all. */
                 if (p->rp_lo > p->rp_hi ||
                     (p->rp_op == RULESET_PORT_XRANGE && p->rp_lo == p->rp_hi))
-                        pfconf_fail(pf, line, "invalid port range %u %s %u", p->rp_lo,
-                                    p->rp_op == RULESET_PORT_XRANGE ? "><" : "<>", p->rp_hi);
+                        pfconf_fail(pf, line, "invalid port range");
                 return n;
         }
         p->rp_op = RULESET_PORT_EQ;

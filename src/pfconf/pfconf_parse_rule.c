@@ -383,40 +383,46 @@ void pfconf_parse_scrub(struct pfconf *pf)
         pfconf_expand(pf, r);
 }
 
-static void pfconf_trans_target(struct pfconf *pf, struct pfconf_rule *r)
+/* `port P[:Q]` after the translation target; an rdr may end the range in
+ * `*` (pfctl's PPORT_STAR): as long as the destination's port range. */
+static void pfconf_trans_port(struct pfconf *pf, struct pfconf_rule *r)
 {
         int line = pf->tok.line;
+        char *text, *colon;
         uint32_t v;
 
-        r->pool = pfconf_parse_hosts(pf, 1);
-        if (pfconf_accept_kw(pf, KW_PORT)) {
-                char *text, *colon;
-
-                line = pf->tok.line;
-                if (pf->tok.type != T_WORD)
-                        pfconf_unexpected(pf, "a port");
-                text = pfconf_strdup(&pf->arena, pf->tok.text);
-                if ((colon = strchr(text, ':')) != NULL)
-                        *colon = '\0';
-                if (pfconf_parse_u32(text, 65535, &v) < 0 &&
-                    (int)(v = (uint32_t)pfconf_service_byname(text)) < 0)
-                        pfconf_fail(pf, line, "unknown port '%s'", text);
-                r->pool_lo = (uint16_t)v;
-                r->pool_hi = 0;
-                if (colon != NULL) {
-                        if (pfconf_parse_u32(colon + 1, 65535, &v) < 0 &&
-                            (int)(v = (uint32_t)pfconf_service_byname(colon + 1)) < 0)
-                                pfconf_fail(pf, line, "unknown port '%s'", colon + 1);
-                        r->pool_hi = (uint16_t)v;
-                        if (r->pool_hi < r->pool_lo)
-                                pfconf_fail(pf, line, "invalid port range %u:%u", r->pool_lo,
-                                            r->pool_hi);
-                }
-                if (r->pool_lo == 0)
-                        pfconf_fail(pf, line, "translation port 0 is not allowed");
-                r->has_pool_port = 1;
-                pfconf_next(pf);
+        if (pf->tok.type != T_WORD)
+                pfconf_unexpected(pf, "a port");
+        text = pfconf_strdup(&pf->arena, pf->tok.text);
+        if ((colon = strchr(text, ':')) != NULL)
+                *colon = '\0';
+        if (pfconf_parse_u32(text, 65535, &v) < 0 &&
+            (int)(v = (uint32_t)pfconf_service_byname(text)) < 0)
+                pfconf_fail(pf, line, "unknown port '%s'", text);
+        r->pool_lo = (uint16_t)v;
+        r->pool_hi = 0;
+        if (colon != NULL && strcmp(colon + 1, "*") == 0 &&
+            RULESET_TR_KIND(r->action) == RULESET_TR_KIND(RULESET_TR_RDR)) {
+                r->pool_star = 1;
+        } else if (colon != NULL) {
+                if (pfconf_parse_u32(colon + 1, 65535, &v) < 0 &&
+                    (int)(v = (uint32_t)pfconf_service_byname(colon + 1)) < 0)
+                        pfconf_fail(pf, line, "unknown port '%s'", colon + 1);
+                r->pool_hi = (uint16_t)v;
+                if (r->pool_hi < r->pool_lo)
+                        pfconf_fail(pf, line, "invalid port range");
         }
+        if (r->pool_lo == 0)
+                pfconf_fail(pf, line, "translation port 0 is not allowed");
+        r->has_pool_port = 1;
+        pfconf_next(pf);
+}
+
+static void pfconf_trans_target(struct pfconf *pf, struct pfconf_rule *r)
+{
+        r->pool = pfconf_parse_hosts(pf, 1);
+        if (pfconf_accept_kw(pf, KW_PORT))
+                pfconf_trans_port(pf, r);
         while (pf->tok.type != T_NL && pf->tok.type != T_EOF) {
                 if (pfconf_accept_kw(pf, KW_LABEL))
                         pfconf_parse_label(pf, r);
