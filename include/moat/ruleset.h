@@ -431,7 +431,8 @@ enum ruleset_keep {
 #define RULESET_SCRUB_REASS_TCP  0x08u /* `reassemble tcp` */
 #define RULESET_SCRUB_MIN_TTL    0x10u /* r_min_ttl is set */
 #define RULESET_SCRUB_MAX_MSS    0x20u /* r_max_mss is set */
-#define RULESET_SCRUB_ALL        0x3fu
+#define RULESET_SCRUB_NO_REASS   0x40u /* `fragment no reassemble` (not with REASSEMBLE) */
+#define RULESET_SCRUB_ALL        0x7fu
 
 /* TCP flag bits for r_tcp_flags / r_tcp_flagset (as in the TCP header) */
 #define RULESET_TH_FIN 0x01u

@@ -349,11 +349,12 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
 
 /* ---- normalization (scrub rules other than reassembly) ------------------ */
 
-#define ENG_MAX_SCRUB    32
-#define ENG_SCRUB_NODF   0x01
-#define ENG_SCRUB_RANDID 0x02
-#define ENG_SCRUB_TCP    0x04 /* `reassemble tcp` */
-#define ENG_SCRUB_NONE   0x80 /* `no scrub`: matches, changes nothing */
+#define ENG_MAX_SCRUB     32
+#define ENG_SCRUB_NODF    0x01
+#define ENG_SCRUB_RANDID  0x02
+#define ENG_SCRUB_TCP     0x04 /* `reassemble tcp` */
+#define ENG_SCRUB_NOREASS 0x08 /* `fragment no reassemble`: fragments pass as they are */
+#define ENG_SCRUB_NONE    0x80 /* `no scrub`: matches, changes nothing */
 struct eng_scrub {
         uint16_t ifindex; /* ENG_IF_ANY, ENG_IF_NONE or an interface */
         uint8_t ifnot, dir, af, proto, flags, min_ttl;
@@ -362,6 +363,9 @@ struct eng_scrub {
 };
 /* Applies the first matching scrub rule to pd (before the filter). */
 void eng_normalize(struct engine *eng, struct eng_pdesc *pd);
+/* Whether a fragment is to be reassembled: not if the first scrub rule
+ * matching it says `fragment no reassemble`. */
+bool eng_scrub_reassembles(const struct engine *eng, const struct eng_pdesc *pd);
 /* pf's adaptive timeouts by default: from 60% of the state limit, 0 at 120%. */
 void eng_adaptive_default(struct engine *eng);
 /* reassemble tcp, on a state's packet: TTL floor, timestamps modulated. */

@@ -291,7 +291,7 @@ void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t
                 return;
         }
         pd.pd_gso = gso;
-        if (pd.pd_frag && eng->scrub && !eng->disabled) {
+        if (pd.pd_frag && eng->scrub && !eng->disabled && eng_scrub_reassembles(eng, &pd)) {
                 uint8_t *whole = NULL;
                 uint32_t wlen = 0;
 

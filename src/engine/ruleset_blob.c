@@ -462,6 +462,8 @@ static int load_scrub(struct engine *eng, const struct load_ctx *c)
                         sr->flags |= ENG_SCRUB_RANDID;
                 if (in->r_scrub_flags & RULESET_SCRUB_REASS_TCP)
                         sr->flags |= ENG_SCRUB_TCP;
+                if (in->r_scrub_flags & RULESET_SCRUB_NO_REASS)
+                        sr->flags |= ENG_SCRUB_NOREASS;
                 if (in->r_scrub_flags & RULESET_SCRUB_MIN_TTL)
                         sr->min_ttl = in->r_min_ttl;
                 if (in->r_scrub_flags & RULESET_SCRUB_MAX_MSS)
@@ -503,7 +505,8 @@ static void load_options(struct engine *eng, const struct ruleset_view *v)
             !(o->ro_set & RULESET_OSET_REASSEMBLE) || (o->ro_reassemble & RULESET_REASS_YES);
         for (i = 0; i < v->rv_n_scrub; i++)
                 if (v->rv_scrub[i].r_action == RULESET_ACT_SCRUB &&
-                    v->rv_scrub[i].r_dir != RULESET_DIR_OUT)
+                    v->rv_scrub[i].r_dir != RULESET_DIR_OUT &&
+                    !(v->rv_scrub[i].r_scrub_flags & RULESET_SCRUB_NO_REASS))
                         eng->scrub = true;
 }
 

@@ -341,8 +341,12 @@ static void pfconf_scrub_opt(struct pfconf *pf, struct pfconf_rule *r)
                 s->r_max_mss = (uint16_t)pfconf_take_number(pf, "max-mss", 65535);
                 s->r_scrub_flags |= RULESET_SCRUB_MAX_MSS;
         } else if (pfconf_accept_kw(pf, KW_FRAGMENT)) {
+                if (pfconf_accept_kw(pf, KW_NO)) {
+                        s->r_scrub_flags &= (uint8_t)~RULESET_SCRUB_REASSEMBLE;
+                        s->r_scrub_flags |= RULESET_SCRUB_NO_REASS;
+                }
                 if (!pfconf_accept_kw(pf, KW_REASSEMBLE))
-                        pfconf_fail(pf, pf->tok.line, "only 'fragment reassemble' is supported");
+                        pfconf_unexpected(pf, "'reassemble'");
         } else if (pfconf_accept_kw(pf, KW_REASSEMBLE)) {
                 if (!pfconf_is_name(pf) || strcmp(pf->tok.text, "tcp") != 0)
                         pfconf_unexpected(pf, "'tcp'");

@@ -385,7 +385,9 @@ void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const struct rul
         if (r->r_action == RULESET_ACT_SCRUB) {
                 if (r->r_scrub_flags & RULESET_SCRUB_REASS_TCP)
                         fputs(" reassemble tcp", out);
-                fputs(" fragment reassemble", out);
+                fputs(r->r_scrub_flags & RULESET_SCRUB_NO_REASS ? " fragment no reassemble"
+                                                                : " fragment reassemble",
+                      out);
         }
         if (r->r_label != RULESET_NONE)
                 pfconf_print_label(out, ruleset_str(v, r->r_label));

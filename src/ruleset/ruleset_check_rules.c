@@ -175,6 +175,9 @@ static int ruleset_check_action(const struct ruleset_rule *r, int scrub)
         if (r->r_flags & ~RULESET_RF_ALL || r->r_state_flags & ~RULESET_SF_ALL ||
             r->r_scrub_flags & ~RULESET_SCRUB_ALL)
                 return RULESET_E_BAD_VALUE;
+        if ((r->r_scrub_flags & RULESET_SCRUB_REASSEMBLE) &&
+            (r->r_scrub_flags & RULESET_SCRUB_NO_REASS))
+                return RULESET_E_BAD_VALUE;
         if (r->r_action != RULESET_ACT_BLOCK && r->r_block != RULESET_BLOCK_DEFAULT)
                 return RULESET_E_BAD_VALUE;
         if (r->r_block != RULESET_BLOCK_RETURN_ICMP &&

@@ -276,6 +276,13 @@ static void m_scrub_in_filter(uint8_t *b, struct ruleset_header *h, struct rules
         (void)h;
         ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_action = RULESET_ACT_SCRUB;
 }
+/* `fragment reassemble` and `fragment no reassemble` on one scrub rule. */
+static void m_scrub_reass_both(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_rule *)(b + OFF(b, v->rv_scrub)))[0].r_scrub_flags |=
+            RULESET_SCRUB_REASSEMBLE | RULESET_SCRUB_NO_REASS;
+}
 static void m_addr_type(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
         (void)h;
@@ -541,6 +548,7 @@ static void test_corruptions(void **state)
         expect(m_trans_order, RULESET_E_BAD_INDEX);
         expect(m_action, RULESET_E_BAD_ENUM);
         expect(m_scrub_in_filter, RULESET_E_BAD_ENUM);
+        expect(m_scrub_reass_both, RULESET_E_BAD_VALUE);
         expect(m_addr_type, RULESET_E_BAD_ENUM);
         expect(m_port_op, RULESET_E_BAD_ENUM);
         expect(m_trans_action, RULESET_E_BAD_ENUM);
