@@ -474,12 +474,14 @@ struct ruleset_rule {
         uint8_t r_state_flags;        /* RULESET_SF_* */
         uint8_t r_scrub_flags;        /* RULESET_SCRUB_* (scrub rules; else 0) */
         uint8_t r_min_ttl;            /* scrub min-ttl N */
-        uint8_t r_pad0;               /* 0 */
+        uint8_t r_return_ttl;         /* `return-rst (ttl N)`: N, 0 = default (version 3;
+                                         with RULESET_BLOCK_RETURN_RST only) */
         uint16_t r_max_mss;           /* scrub max-mss N */
-        uint16_t r_pad1;              /* 0 */
+        uint16_t r_max_pkt_size;      /* `max-pkt-size N` (version 3): packets longer than N
+                                         do not match; 0 = none (filter rules only) */
         uint32_t r_label;             /* string ref (< RULESET_LABEL_SIZE) or RULESET_NONE */
         uint32_t r_timeout[RULESET_TO_COUNT]; /* per-rule, seconds or RULESET_TIMEOUT_UNSET */
-        uint32_t r_pad2;                      /* 0 */
+        uint32_t r_rtable; /* `rtable N`, with RULESET_RX_RTABLE (version 3; not enforced) */
         /*
          * Version 2: options pfctl accepts that the firewall carries but does
          * not enforce (each is named when the ruleset is loaded): the OS
@@ -552,7 +554,9 @@ _Static_assert(sizeof(struct ruleset_rule) == 360, "ruleset_rule size");
 #define RULESET_RX_RCV_NOT     0x0080u /* `received-on ! IF` */
 #define RULESET_RX_LOG_MATCHES 0x0100u /* `log (matches)` */
 #define RULESET_RX_LOG_USER    0x0200u /* `log (user)` */
-#define RULESET_RX_ALL         0x03ffu
+#define RULESET_RX_PFLOW       0x0400u /* keep state (pflow): not enforced, no pflow export */
+#define RULESET_RX_RTABLE      0x0800u /* r_rtable is set: not enforced, one routing table */
+#define RULESET_RX_ALL         0x0fffu
 
 /* r_rt: pf's route options. Entries name an interface and, optionally, a gateway. */
 enum ruleset_route {

@@ -471,7 +471,8 @@ const struct eng_ifaddr *eng_if_src_addr(const struct engine *eng, uint16_t ifin
 /* Error and reply generation (icmp_out.c). */
 void eng_send_icmp_error(struct engine *eng, struct eng_pdesc *pd, uint8_t type, uint8_t code,
                          uint32_t mtu);
-void eng_send_rst(struct engine *eng, struct eng_pdesc *pd);
+/* ttl 0: the default (64); else `return-rst (ttl N)`'s N. */
+void eng_send_rst(struct engine *eng, struct eng_pdesc *pd, uint8_t ttl);
 /*
  * A TCP segment the router originates (synproxy). With `filtered` it leaves
  * like a forwarded packet, through the outbound filter of its interface

@@ -152,6 +152,7 @@ struct eng_rule_pkt {
         uint32_t prob;        /* matches when a 32-bit random number is below; 0 always */
         uint32_t rate_limit;  /* max-pkt-rate N/S: N, 0 none */
         uint32_t rate_secs;
+        uint16_t max_size; /* max-pkt-size: longer packets do not match, 0 none */
 };
 
 struct eng_rule {
@@ -172,6 +173,7 @@ struct eng_rule {
         uint8_t r_return_icmp;      /* ICMP code + 1 for return, 0 = port unreachable */
         uint8_t r_allow_opts;       /* allow-opts: pass IPv4 options */
         uint8_t r_natpass;          /* nat/rdr/binat pass: skip the filter rules */
+        uint8_t r_return_ttl;       /* return-rst (ttl N): the RST's TTL, 0 = default */
         uint32_t r_max_states;      /* 0 unlimited */
         /* source tracking: limits per source address, 0 = none */
         uint32_t r_max_src_states;

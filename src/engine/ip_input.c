@@ -45,7 +45,7 @@ static void send_return(struct engine *eng, struct eng_pdesc *pd, const struct e
                 return;
         if (pd->pd_proto == ENG_PROTO_TCP && ret != ENG_RET_ICMP) {
                 if (!(pd->pd_tcpflags & ENG_TH_RST))
-                        eng_send_rst(eng, pd);
+                        eng_send_rst(eng, pd, r ? r->r_return_ttl : 0);
                 return;
         }
         if (ret == ENG_RET_RST)

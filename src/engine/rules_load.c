@@ -179,7 +179,7 @@ static void make_hot(const struct eng_rule *r, struct eng_rule_hot *h)
         memcpy(h->src_port, r->r_src.ra_port, sizeof(h->src_port));
         memcpy(h->dst_port, r->r_dst.ra_port, sizeof(h->dst_port));
         if ((r->r_pk.flags & (ENG_PK_TOS | ENG_PK_PRIO | ENG_PK_ONCE | ENG_PK_RCV)) ||
-            r->r_pk.match_tag || r->r_pk.prob || r->r_pk.rate_limit)
+            r->r_pk.match_tag || r->r_pk.prob || r->r_pk.rate_limit || r->r_pk.max_size)
                 h->pk |= ENG_HOT_CHECK;
         if ((r->r_pk.flags &
              (ENG_PK_SET_TOS | ENG_PK_SET_PRIO | ENG_PK_ONCE | ENG_PK_LOG_MATCHES)) ||

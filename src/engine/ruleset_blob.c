@@ -159,6 +159,7 @@ static int conv_pkt(const struct load_ctx *c, const struct ruleset_rule *in, str
         k->prob = in->r_prob;
         k->rate_limit = in->r_max_pkt_rate;
         k->rate_secs = in->r_max_pkt_secs;
+        k->max_size = in->r_max_pkt_size;
         e = conv_tag(c, in->r_tag, &k->tag);
         if (!e)
                 e = conv_tag(c, in->r_match_tag, &k->match_tag);
@@ -199,6 +200,7 @@ static int conv_filter(const struct load_ctx *c, const struct ruleset_rule *in, 
                 r->r_icmp_code = (uint8_t)(in->r_icmp_code + 1);
         if (in->r_block < RULESET_BLOCK_MAX)
                 r->r_return = ret[in->r_block];
+        r->r_return_ttl = in->r_return_ttl;
         if (in->r_block == RULESET_BLOCK_RETURN_ICMP)
                 r->r_return_icmp = (uint8_t)(in->r_return_icmp + 1);
         r->r_allow_opts = (in->r_flags & RULESET_RF_ALLOW_OPTS) != 0;

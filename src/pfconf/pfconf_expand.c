@@ -329,6 +329,8 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
         }
         if (r->action == RULESET_ACT_BLOCK) {
                 o->r_block = r->block;
+                if (r->block == RULESET_BLOCK_RETURN_RST)
+                        o->r_return_ttl = r->ret_ttl;
                 if (r->block == RULESET_BLOCK_RETURN_ICMP) {
                         o->r_return_icmp = r->ret_icmp;
                         o->r_return_icmp6 = r->ret_icmp6;

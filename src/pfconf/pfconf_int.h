@@ -278,6 +278,8 @@ struct pfconf_pktopt {
         uint8_t logif;               /* `log (to pflogN)`: N */
         uint32_t prob;               /* pfctl's scaled probability, 0: none */
         uint32_t pkt_rate, pkt_secs; /* `max-pkt-rate N/S` */
+        uint16_t max_pkt_size;       /* `max-pkt-size N` */
+        uint32_t rtable;             /* `rtable N`, with RULESET_RX_RTABLE */
 };
 
 /* One rule as written, before expansion. */
@@ -287,6 +289,7 @@ struct pfconf_rule {
         uint8_t action;              /* ruleset_action or ruleset_trans_action */
         uint8_t block;               /* ruleset_block */
         uint8_t ret_icmp, ret_icmp6; /* return-icmp codes (v4: unreach, v6: dst unreach) */
+        uint8_t ret_ttl;             /* return-rst (ttl N) */
         uint8_t dir, af;
         uint16_t rflags; /* RULESET_RF_* collected while parsing */
         uint8_t tflags;  /* RULESET_TF_* */

@@ -23,6 +23,8 @@ enum {
         NE_RIDENTIFIER,
         NE_SET_PRIO,
         NE_LOGIF,
+        NE_PFLOW,
+        NE_RTABLE,
         NE_COUNT,
 };
 
@@ -44,6 +46,8 @@ static const char *const pfconf_rule_notes[NE_COUNT] = {
                     "(prio rules match the priority it gives a packet)",
     [NE_LOGIF] = "log (to pflogN) is accepted but not enforced: the firewall logs to one pflog "
                  "capture",
+    [NE_PFLOW] = "keep state (pflow) is accepted but not enforced: no pflow export",
+    [NE_RTABLE] = "rtable is accepted but not enforced: the firewall routes with one table",
 };
 
 void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
@@ -72,6 +76,8 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
                 seen |= (uint32_t)(r->r_ridentifier != 0) << NE_RIDENTIFIER;
                 seen |= (uint32_t)((r->r_xflags & RULESET_RX_SET_PRIO) != 0) << NE_SET_PRIO;
                 seen |= (uint32_t)(r->r_logif != 0) << NE_LOGIF;
+                seen |= (uint32_t)((r->r_xflags & RULESET_RX_PFLOW) != 0) << NE_PFLOW;
+                seen |= (uint32_t)((r->r_xflags & RULESET_RX_RTABLE) != 0) << NE_RTABLE;
         }
         for (i = 0; i < NE_COUNT; i++)
                 if (seen & (1u << i))

@@ -16,6 +16,13 @@ static void pfconf_rule_init(struct pfconf_rule *r, int kind, int line)
         pfconf_out_init(&r->sopts);
 }
 
+/* An unquoted word that is no keyword: the options pfctl's lexer knows
+ * only in one place (`ttl`, `pflow`). */
+static int pfconf_is_bare(const struct pfconf *pf, const char *w)
+{
+        return pf->tok.type == T_WORD && strcmp(pf->tok.text, w) == 0;
+}
+
 static _Noreturn void pfconf_not_supported(struct pfconf *pf)
 {
         pfconf_fail(pf, pf->tok.line, "'%s' is not supported", pf->tok.text);
@@ -59,8 +66,13 @@ static void pfconf_parse_block(struct pfconf *pf, struct pfconf_rule *r)
                 r->block = RULESET_BLOCK_RETURN;
         } else if (pfconf_accept_kw(pf, KW_RETURN_RST)) {
                 r->block = RULESET_BLOCK_RETURN_RST;
-                if (pfconf_is_punct(pf, '('))
-                        pfconf_fail(pf, pf->tok.line, "return-rst (ttl ...) is not supported");
+                if (pfconf_accept_punct(pf, '(')) { /* (ttl N): the RST's TTL */
+                        if (!pfconf_is_bare(pf, "ttl"))
+                                pfconf_unexpected(pf, "'ttl'");
+                        pfconf_next(pf);
+                        r->ret_ttl = (uint8_t)pfconf_take_number(pf, "ttl", 255);
+                        pfconf_expect_punct(pf, ')');
+                }
         } else if (pfconf_accept_kw(pf, KW_RETURN_ICMP)) {
                 r->block = RULESET_BLOCK_RETURN_ICMP;
                 r->ret_icmp = 3; /* port-unr, pfctl's default */
@@ -161,6 +173,9 @@ void pfconf_state_opt(struct pfconf *pf, struct pfconf_rule *r)
                 s->r_state_flags |= RULESET_SF_FLOATING;
         } else if (pfconf_accept_kw(pf, KW_SLOPPY)) {
                 s->r_state_flags |= RULESET_SF_SLOPPY;
+        } else if (pfconf_is_bare(pf, "pflow")) {
+                pfconf_next(pf);
+                r->pk.xflags |= RULESET_RX_PFLOW;
         } else if (pfconf_accept_kw(pf, KW_NO_SYNC)) {
                 s->r_state_flags |= RULESET_SF_NO_SYNC;
         } else if (pfconf_is_name(pf) && pfconf_timeout_byname(pf->tok.text) >= 0) {
@@ -285,7 +300,7 @@ static void pfconf_rule_head(struct pfconf *pf, struct pfconf_rule *r, int allow
                 r->ifs = pfconf_parse_ifspec(pf);
         if (r->kind == PFCONF_R_FILTER)
                 pfconf_parse_route(pf, r);
-        if (pfconf_is_unsupported_opt(pf))
+        if (r->kind != PFCONF_R_FILTER && pfconf_is_unsupported_opt(pf))
                 pfconf_not_supported(pf);
         if (pfconf_accept_kw(pf, KW_INET))
                 r->af = RULESET_AF_INET;

@@ -160,6 +160,8 @@ static void pfconf_print_tail(FILE *out, const struct ruleset_view *v, const str
                 fprintf(out, " queue %s", ruleset_str(v, r->r_qname));
         pfconf_print_tags(out, v, r->r_tag, r->r_match_tag,
                           (r->r_xflags & RULESET_RX_TAGGED_NOT) != 0);
+        if (r->r_xflags & RULESET_RX_RTABLE)
+                fprintf(out, " rtable %u", r->r_rtable);
         if (r->r_divert_port != 0)
                 fprintf(out, " divert-to %u", r->r_divert_port);
 }
@@ -237,6 +239,8 @@ static void pfconf_print_block(FILE *out, const struct ruleset_view *v,
                 break;
         case RULESET_BLOCK_RETURN_RST:
                 fputs(" return-rst", out);
+                if (r->r_return_ttl != 0)
+                        fprintf(out, "(ttl %u)", r->r_return_ttl);
                 break;
         case RULESET_BLOCK_RETURN_ICMP:
                 if (r->r_af == RULESET_AF_INET6) {
@@ -304,6 +308,8 @@ static void pfconf_print_state_opts(FILE *out, const struct ruleset_view *v,
                 PFCONF_OPT("floating");
         if (r->r_state_flags & RULESET_SF_SLOPPY)
                 PFCONF_OPT("sloppy");
+        if (r->r_xflags & RULESET_RX_PFLOW)
+                PFCONF_OPT("pflow");
         for (i = 0; i < RULESET_TO_COUNT; i++)
                 if (r->r_timeout[i] != RULESET_TIMEOUT_UNSET)
                         PFCONF_OPT("%s %u", pfconf_timeout_name(i), r->r_timeout[i]);

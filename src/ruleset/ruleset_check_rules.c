@@ -308,8 +308,9 @@ int ruleset_check_rules(struct ruleset_vctx *ctx, const struct ruleset_rule *rul
                     (err = ruleset_check_action(r, scrub)) != RULESET_OK ||
                     (err = ruleset_check_rule_v3(ctx, r, scrub)) != RULESET_OK)
                         return err;
-                if (r->r_pad0 != 0 || r->r_pad1 != 0 || r->r_pad2 != 0)
-                        return RULESET_E_RESERVED;
+                if ((r->r_return_ttl != 0 && r->r_block != RULESET_BLOCK_RETURN_RST) ||
+                    (scrub && r->r_max_pkt_size != 0))
+                        return RULESET_E_BAD_VALUE;
                 if ((err = ruleset_check_ifref(v, r->r_ifidx, r->r_flags & RULESET_RF_IFNOT)) !=
                         RULESET_OK ||
                     (err = ruleset_check_proto_opts(r)) != RULESET_OK ||

@@ -359,7 +359,19 @@ static void m_rdr_port_op(uint8_t *b, struct ruleset_header *h, struct ruleset_v
 static void m_pad(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
         (void)h;
-        ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_pad1 = 1;
+        ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_pad3 = 1;
+}
+/* a return-rst TTL on a rule that does not return an RST */
+static void m_return_ttl(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_return_ttl = 10;
+}
+/* an rtable number without RULESET_RX_RTABLE */
+static void m_rtable(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_rtable = 3;
 }
 static void m_addr_pad(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
@@ -562,6 +574,8 @@ static void test_corruptions(void **state)
         expect(m_binat_size, RULESET_E_BAD_VALUE);
         expect(m_rdr_port_op, RULESET_E_BAD_VALUE);
         expect(m_pad, RULESET_E_RESERVED);
+        expect(m_return_ttl, RULESET_E_BAD_VALUE);
+        expect(m_rtable, RULESET_E_BAD_VALUE);
         expect(m_addr_pad, RULESET_E_RESERVED);
         expect(m_options_reserved, RULESET_E_RESERVED);
 }
