@@ -64,6 +64,7 @@ struct eng_rule_addr {
         uint8_t ra_portop; /* enum eng_port_op */
         uint16_t ra_port[2];
         uint16_t ra_ifindex;              /* IFADDR / IFNET */
+        uint8_t ra_plen;                  /* IFADDR: `IF/N`, each address's /N network; 0 none */
         uint16_t ra_table;                /* TABLE: index in the engine's table set */
         struct eng_addr ra_addr, ra_mask; /* NET; for IF kinds: unused */
         /* Resolved at load and on interface address change (IFADDR/IFNET). */

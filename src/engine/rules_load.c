@@ -88,6 +88,14 @@ static void resolve_addr(const struct engine *eng, struct eng_rule_addr *ra)
                                 for (w = 0; w < 4; w++)
                                         ra->ra_res_addr[k].ea_w[w] =
                                             ia[i].addr.ea_w[w] & ia[i].mask.ea_w[w];
+                        } else if (ra->ra_plen) {
+                                /* pf's host with a mask: the address's network */
+                                eng_addr_mask(&ra->ra_res_mask[k], af,
+                                              ra->ra_plen < (af == 4 ? 32 : 128) ? ra->ra_plen
+                                                                                 : 128);
+                                for (w = 0; w < 4; w++)
+                                        ra->ra_res_addr[k].ea_w[w] =
+                                            ia[i].addr.ea_w[w] & ra->ra_res_mask[k].ea_w[w];
                         } else {
                                 ra->ra_res_addr[k] = ia[i].addr;
                                 eng_addr_mask(&ra->ra_res_mask[k], af, 128);

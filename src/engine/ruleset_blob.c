@@ -84,6 +84,7 @@ static int conv_addr(const struct load_ctx *c, const struct ruleset_addr *in,
                 out->ra_type =
                     (in->ra_ifmod & RULESET_IFMOD_NETWORK) ? ENG_AT_IFNET : ENG_AT_IFADDR;
                 out->ra_ifindex = map_if(c, in->ra_ref);
+                out->ra_plen = in->ra_prefixlen;
                 break;
         case RULESET_ADDR_TABLE:
                 if (in->ra_ref >= c->v->rv_n_tables || c->tmap[in->ra_ref] < 0)

@@ -155,6 +155,21 @@ static void pfconf_range(struct pfconf *pf, struct pfconf_host *h, int line)
         memcpy(h->range_end, end.ra_addr, sizeof(h->range_end));
 }
 
+/* `IF/N`, `(IF)/N`: pfctl's host with a mask, each of the interface's
+ * addresses taken as its /N network. */
+static void pfconf_if_prefix(struct pfconf *pf, struct pfconf_host *h, int line)
+{
+        if (!pfconf_accept_punct(pf, '/'))
+                return;
+        h->addr.ra_prefixlen = (uint8_t)pfconf_take_number(pf, "prefix length", 128);
+        if (h->addr.ra_prefixlen == 0)
+                pfconf_fail(pf, line, "an interface's prefix length must be 1..128");
+        if (h->addr.ra_ifmod & RULESET_IFMOD_MODEMASK)
+                pfconf_fail(pf, line,
+                            "a prefix length cannot follow :network, :broadcast or "
+                            ":peer");
+}
+
 static void pfconf_word_host(struct pfconf *pf, struct pfconf_host *h)
 {
         int line = pf->tok.line, r;
@@ -197,8 +212,7 @@ static void pfconf_word_host(struct pfconf *pf, struct pfconf_host *h)
         h->addr.ra_type = RULESET_ADDR_IFNAME;
         h->addr.ra_ref = RULESET_NONE;
         pfconf_ifmods(pf, h, text, line);
-        if (pfconf_is_punct(pf, '/'))
-                pfconf_fail(pf, line, "a prefix length needs an address, not '%s'", text);
+        pfconf_if_prefix(pf, h, line);
 }
 
 struct pfconf_host *pfconf_parse_host(struct pfconf *pf)
@@ -229,6 +243,7 @@ struct pfconf_host *pfconf_parse_host(struct pfconf *pf)
                 h->addr.ra_type = RULESET_ADDR_DYNIF;
                 pfconf_ifmods(pf, h, text, line);
                 pfconf_expect_punct(pf, ')');
+                pfconf_if_prefix(pf, h, line);
         } else if (pf->tok.type == T_WORD && pf->tok.kw == KW_NONE) {
                 pfconf_word_host(pf, h);
         } else if (pf->tok.type == T_STRING) {

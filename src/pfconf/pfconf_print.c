@@ -63,6 +63,8 @@ void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct rul
                 fputs(":0", out);
         if (a->ra_type == RULESET_ADDR_DYNIF)
                 fputs(counts ? ":*)" : ")", out);
+        if (a->ra_prefixlen != 0)
+                fprintf(out, "/%u", a->ra_prefixlen);
 }
 
 /*

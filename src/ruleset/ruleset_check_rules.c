@@ -63,7 +63,14 @@ int ruleset_check_addr(struct ruleset_vctx *ctx, const struct ruleset_addr *a, u
         }
         if (a->ra_type == RULESET_ADDR_RANGE)
                 return ruleset_check_range(ctx, a, rule_af);
-        if (a->ra_prefixlen != 0 || !ruleset_zero(a->ra_addr, sizeof(a->ra_addr)))
+        if (!ruleset_zero(a->ra_addr, sizeof(a->ra_addr)))
+                return RULESET_E_BAD_VALUE;
+        /* An interface may carry a prefix length (`IF/N`, `(IF)/N`), not
+         * with :network/:broadcast/:peer; nothing else has one. */
+        if (a->ra_prefixlen != 0 &&
+            ((a->ra_type != RULESET_ADDR_IFNAME && a->ra_type != RULESET_ADDR_DYNIF) ||
+             (a->ra_ifmod & RULESET_IFMOD_MODEMASK) ||
+             a->ra_prefixlen > (rule_af == RULESET_AF_INET ? 32 : 128)))
                 return RULESET_E_BAD_VALUE;
         switch (a->ra_type) {
         case RULESET_ADDR_ANY:

@@ -345,6 +345,26 @@ static void t_return_rst_ttl(void **st)
         }
 }
 
+/* (IF)/N: the interface's address taken as its /N network (wan is
+ * 203.0.113.1/24, so (wan)/16 is 203.0.0.0/16). */
+static void t_if_prefix(void **st)
+{
+        struct harness *h = fw("block all\n"
+                               "pass in on lan inet from any to (wan)/16 no state\n"
+                               "pass out on wan all no state\n");
+        uint8_t f[256];
+        uint32_t n;
+
+        (void)st;
+        n = h_udp(f, 0, 4, "192.168.1.10", "203.0.200.5", 1000, 53, 8);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        n = h_udp(f, 0, 4, "192.168.1.10", "203.1.0.5", 1000, 53, 8);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        h_free(h);
+}
+
 static void t_log_matches(void **st)
 {
         struct harness *h = fw("match in log (matches) on lan all\n"
@@ -421,6 +441,7 @@ int main(void)
             cmocka_unit_test(t_max_pkt_rate),
             cmocka_unit_test(t_max_pkt_size),
             cmocka_unit_test(t_return_rst_ttl),
+            cmocka_unit_test(t_if_prefix),
             cmocka_unit_test(t_log_matches),
             cmocka_unit_test(t_tag_ids_outlive_rulesets),
         };

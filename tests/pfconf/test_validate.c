@@ -361,6 +361,12 @@ static void m_pad(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
         (void)h;
         ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_pad3 = 1;
 }
+/* a prefix length on lan:network (IF/N takes none of the modifiers) */
+static void m_if_prefix_network(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_trans *)(b + OFF(b, v->rv_trans)))[0].t_src.re_addr.ra_prefixlen = 24;
+}
 /* a return-rst TTL on a rule that does not return an RST */
 static void m_return_ttl(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
@@ -575,6 +581,7 @@ static void test_corruptions(void **state)
         expect(m_rdr_port_op, RULESET_E_BAD_VALUE);
         expect(m_pad, RULESET_E_RESERVED);
         expect(m_return_ttl, RULESET_E_BAD_VALUE);
+        expect(m_if_prefix_network, RULESET_E_BAD_VALUE);
         expect(m_rtable, RULESET_E_BAD_VALUE);
         expect(m_addr_pad, RULESET_E_RESERVED);
         expect(m_options_reserved, RULESET_E_RESERVED);
