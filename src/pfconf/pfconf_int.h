@@ -367,6 +367,8 @@ struct pfconf_out {
         size_t npool, cappool;
         struct ruleset_queue *queues;
         size_t nqueues, capqueues;
+        struct ruleset_eth_rule *ether; /* `ether` rules (pfconf_out_ether.c) */
+        size_t nether, capether;
         uint32_t *anchash; /* anchors by path: anchor index + 1, 0 = empty */
         size_t capanchash;
         struct pfconf_loadanchor *loads; /* `load anchor`, parsed after the file */
@@ -520,6 +522,9 @@ struct pfconf_proto *pfconf_parse_protos(struct pfconf *pf);
 /* A tag or per-packet option of filter (and, for tags, translation) rules;
  * 0 if the current token starts none (pfconf_parse_pktopt.c). */
 int pfconf_parse_pktopt(struct pfconf *pf, struct pfconf_rule *r);
+void pfconf_parse_ether(struct pfconf *pf); /* `ether ...` (pfconf_parse_ether.c) */
+/* Ethernet rules under -v, before every other rule (pfconf_print_ether.c). */
+void pfconf_print_ether(FILE *out, const struct ruleset_view *v, int flags);
 /* `log` and its `(all, matches, user, to pflogN)` options, into flags and k. */
 void pfconf_parse_log(struct pfconf *pf, uint16_t *flags, struct pfconf_pktopt *k);
 /* Copies the options into an expanded filter or translation rule. */

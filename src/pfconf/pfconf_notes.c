@@ -58,6 +58,11 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
                 if (v->rv_opts->ro_notenf & (1u << i))
                         fprintf(out, "%sset %s is accepted but not enforced\n", prefix,
                                 pfconf_set_names[i]);
+        if (v->rv_n_ether > 0)
+                fprintf(out,
+                        "%sether rules are accepted but not enforced: the firewall does not "
+                        "filter on Ethernet headers yet\n",
+                        prefix);
         if (v->rv_n_queues > 0)
                 fprintf(out,
                         "%saltq and queue definitions are accepted but not enforced: no traffic "

@@ -22,6 +22,7 @@ static const char rich_conf[] =
     "set limit states 1000\n"
     "set timeout tcp.first 30\n"
     "table <bad> persist { 192.0.2.0/24 !192.0.2.1 2001:db8::/32 }\n"
+    "ether pass in on wan from 00:01:02:03:04:05 l3 all tag l2\n"
     "scrub in on wan all max-mss 1400\n"
     "nat on wan inet from lan:network to any -> (wan)\n"
     "rdr on wan proto tcp to (wan) port 80 -> 10.0.0.5 port 8080\n"
@@ -367,6 +368,25 @@ static void m_if_prefix_network(uint8_t *b, struct ruleset_header *h, struct rul
         (void)h;
         ((struct ruleset_trans *)(b + OFF(b, v->rv_trans)))[0].t_src.re_addr.ra_prefixlen = 24;
 }
+/* an ether rule numbered out of order */
+static void m_ether_nr(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_eth_rule *)(b + OFF(b, v->rv_ether)))[0].er_nr = 5;
+}
+/* a source MAC without RULESET_EF_SRC */
+static void m_ether_mac_unset(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_eth_rule *)(b + OFF(b, v->rv_ether)))[0].er_flags &=
+            (uint8_t)~RULESET_EF_SRC;
+}
+/* a second label after an absent first */
+static void m_ether_label_gap(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_eth_rule *)(b + OFF(b, v->rv_ether)))[0].er_label[1] = 0;
+}
 /* a return-rst TTL on a rule that does not return an RST */
 static void m_return_ttl(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
@@ -581,6 +601,9 @@ static void test_corruptions(void **state)
         expect(m_rdr_port_op, RULESET_E_BAD_VALUE);
         expect(m_pad, RULESET_E_RESERVED);
         expect(m_return_ttl, RULESET_E_BAD_VALUE);
+        expect(m_ether_nr, RULESET_E_BAD_INDEX);
+        expect(m_ether_mac_unset, RULESET_E_BAD_VALUE);
+        expect(m_ether_label_gap, RULESET_E_BAD_STRING);
         expect(m_if_prefix_network, RULESET_E_BAD_VALUE);
         expect(m_rtable, RULESET_E_BAD_VALUE);
         expect(m_addr_pad, RULESET_E_RESERVED);
