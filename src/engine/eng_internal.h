@@ -21,6 +21,7 @@
 
 #include "engine.h"
 #include "eng_rule.h"
+#include "eng_eth.h"
 
 #define ENG_NIL 0xffffffffu
 
@@ -638,6 +639,8 @@ struct engine {
         /* scrub rules of the active ruleset (loaded with it) */
         struct eng_scrub scrub_rules[ENG_MAX_SCRUB];
         uint32_t nscrub;
+        struct eng_eth_set eth; /* ether rules (eth_filter.c) */
+        uint8_t l2_tag;         /* the tag ether rules gave the frame being input */
 
         /* scratch of eng_ruleset_load(): blob indexes to engine indexes */
         uint16_t load_ifmap[1024];

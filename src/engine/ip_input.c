@@ -280,6 +280,7 @@ void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t
         pd.pd_ifindex = ifindex;
         pd.pd_rcvif = (uint16_t)(ifindex + 1); /* for received-on, on its way out */
         pd.pd_dir = ENG_DIR_IN;
+        pd.pd_tag = eng->l2_tag; /* from an ether rule's `tag` */
         r = eng_parse_ip(&pd, af);
         if (r) {
                 eng_drop(eng, r);

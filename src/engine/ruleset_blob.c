@@ -9,7 +9,7 @@
  */
 #include <moat/ruleset.h>
 
-#include "eng_internal.h"
+#include "eng_blobload.h"
 
 static const uint8_t port_ops[RULESET_PORT_MAX] = {
     [RULESET_PORT_NONE] = ENG_OP_NONE,  [RULESET_PORT_EQ] = ENG_OP_EQ,
@@ -41,15 +41,12 @@ static const uint8_t timeout_map[RULESET_TO_COUNT] = {
 _Static_assert(sizeof(((struct engine *)0)->load_ifmap) / 2 >= RULESET_MAX_IFACES, "ifmap");
 _Static_assert(sizeof(((struct engine *)0)->load_tmap) / 2 >= RULESET_MAX_TABLES, "tmap");
 
-struct load_ctx {
-        struct engine *eng;
-        const struct ruleset_view *v;
-        uint16_t *ifmap;       /* blob iface index -> engine ifindex */
-        int16_t *tmap;         /* blob table index -> engine table */
-        struct eng_bank *bank; /* the bank being loaded: its route and translation pools */
-};
+/* struct load_ctx and these three are shared with eth_filter.c (eng_blobload.h). */
+#define map_if    eng_blob_map_if
+#define conv_addr eng_blob_conv_addr
+#define conv_tag  eng_blob_conv_tag
 
-static uint16_t map_if(const struct load_ctx *c, uint32_t idx)
+uint16_t map_if(const struct load_ctx *c, uint32_t idx)
 {
         if (idx == RULESET_IF_ANY)
                 return ENG_IF_ANY;
@@ -61,8 +58,7 @@ static uint8_t map_af(uint8_t af)
         return af == RULESET_AF_INET ? 4 : af == RULESET_AF_INET6 ? 6 : 0;
 }
 
-static int conv_addr(const struct load_ctx *c, const struct ruleset_addr *in,
-                     struct eng_rule_addr *out)
+int conv_addr(const struct load_ctx *c, const struct ruleset_addr *in, struct eng_rule_addr *out)
 {
         memset(out, 0, sizeof(*out));
         out->ra_neg = in->ra_neg;
@@ -119,7 +115,7 @@ static int conv_endpoint(const struct load_ctx *c, const struct ruleset_endpoint
 }
 
 /* A tag name as the engine's id; ENG_ENOMEM past ENG_MAX_TAGS names. */
-static int conv_tag(const struct load_ctx *c, uint32_t ref, uint8_t *id)
+int conv_tag(const struct load_ctx *c, uint32_t ref, uint8_t *id)
 {
         *id = 0;
         if (ref == RULESET_NONE)
@@ -676,6 +672,8 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         if (r)
                 return r;
         r = load_scrub(eng, &ctx);
+        if (!r)
+                r = eng_eth_load(eng, &ctx);
         if (r)
                 return r;
         load_options(eng, &v);

@@ -50,6 +50,28 @@ static const char *const pfconf_rule_notes[NE_COUNT] = {
     [NE_RTABLE] = "rtable is accepted but not enforced: the firewall routes with one table",
 };
 
+/* Ether rules are enforced; what they carry for bridging and shaping is not. */
+static void pfconf_notes_ether(FILE *out, const struct ruleset_view *v, const char *prefix)
+{
+        int bridge = 0, shape = 0;
+        uint32_t i;
+
+        for (i = 0; i < v->rv_n_ether; i++) {
+                bridge |= v->rv_ether[i].er_bridge_ifidx != RULESET_IF_ANY;
+                shape |= v->rv_ether[i].er_qname != RULESET_NONE || v->rv_ether[i].er_dnpipe != 0;
+        }
+        if (bridge)
+                fprintf(out,
+                        "%sether bridge-to is accepted but not enforced: the firewall routes, it "
+                        "does not bridge\n",
+                        prefix);
+        if (shape)
+                fprintf(out,
+                        "%sether queue, dnpipe and dnqueue are accepted but not enforced: no "
+                        "traffic shaping yet\n",
+                        prefix);
+}
+
 void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
 {
         uint32_t seen = 0, i;
@@ -58,11 +80,7 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
                 if (v->rv_opts->ro_notenf & (1u << i))
                         fprintf(out, "%sset %s is accepted but not enforced\n", prefix,
                                 pfconf_set_names[i]);
-        if (v->rv_n_ether > 0)
-                fprintf(out,
-                        "%sether rules are accepted but not enforced: the firewall does not "
-                        "filter on Ethernet headers yet\n",
-                        prefix);
+        pfconf_notes_ether(out, v, prefix);
         if (v->rv_n_queues > 0)
                 fprintf(out,
                         "%saltq and queue definitions are accepted but not enforced: no traffic "
