@@ -102,6 +102,8 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
                 seen |= (uint32_t)((r->r_xflags & RULESET_RX_PFLOW) != 0) << NE_PFLOW;
                 seen |= (uint32_t)((r->r_xflags & RULESET_RX_RTABLE) != 0) << NE_RTABLE;
         }
+        for (i = 0; i < v->rv_n_trans; i++)
+                seen |= (uint32_t)((v->rv_trans[i].t_xflags & RULESET_TX_RTABLE) != 0) << NE_RTABLE;
         for (i = 0; i < NE_COUNT; i++)
                 if (seen & (1u << i))
                         fprintf(out, "%s%s\n", prefix, pfconf_rule_notes[i]);

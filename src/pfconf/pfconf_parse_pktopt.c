@@ -351,4 +351,8 @@ void pfconf_emit_pktopt_trans(struct pfconf *pf, const struct pfconf_rule *r,
                 t->t_match_tag = pfconf_out_str(pf, r->pk.match_tag);
         if (r->pk.xflags & RULESET_RX_TAGGED_NOT)
                 t->t_xflags |= RULESET_TX_TAGGED_NOT;
+        if (r->pk.xflags & RULESET_RX_RTABLE) {
+                t->t_xflags |= RULESET_TX_RTABLE;
+                t->t_rtable = r->pk.rtable;
+        }
 }

@@ -494,10 +494,14 @@ void pfconf_parse_trans(struct pfconf *pf)
         /* Tags and the label may precede `->` (where pfctl prints them); the
          * label may also follow the pool. */
         for (;;) {
-                if (pfconf_accept_kw(pf, KW_LABEL))
+                if (pfconf_accept_kw(pf, KW_LABEL)) {
                         pfconf_parse_label(pf, r);
-                else if (!pfconf_parse_pktopt(pf, r))
+                } else if (pfconf_accept_kw(pf, KW_RTABLE)) { /* natrule's rtable */
+                        r->pk.rtable = pfconf_take_number(pf, "rtable id", 255);
+                        r->pk.xflags |= RULESET_RX_RTABLE;
+                } else if (!pfconf_parse_pktopt(pf, r)) {
                         break;
+                }
         }
         if (no) {
                 if (pf->tok.type == T_ARROW)

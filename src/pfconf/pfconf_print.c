@@ -428,6 +428,8 @@ void pfconf_print_trans(FILE *out, const struct ruleset_view *v, const struct ru
                 pfconf_print_label(out, ruleset_str(v, t->t_label));
         pfconf_print_tags(out, v, t->t_tag, t->t_match_tag,
                           (t->t_xflags & RULESET_TX_TAGGED_NOT) != 0);
+        if (t->t_xflags & RULESET_TX_RTABLE)
+                fprintf(out, " rtable %u", t->t_rtable);
         if (!(t->t_action & 1) && t->t_call == RULESET_NONE)
                 pfconf_print_trans_pool(out, v, t);
 }

@@ -310,8 +310,10 @@ int ruleset_check_trans_v3(struct ruleset_vctx *ctx, const struct ruleset_trans 
         const struct ruleset_view *v = ctx->view;
         int err;
 
-        if (t->t_pad1 != 0 || t->t_pad2 != 0)
+        if (t->t_pad1 != 0)
                 return RULESET_E_RESERVED;
+        if (!(t->t_xflags & RULESET_TX_RTABLE) && t->t_rtable != 0)
+                return RULESET_E_BAD_VALUE;
         if (t->t_anchor >= v->rv_n_anchors)
                 return RULESET_E_BAD_INDEX;
         if (t->t_call != RULESET_NONE) {

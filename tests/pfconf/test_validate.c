@@ -368,6 +368,12 @@ static void m_if_prefix_network(uint8_t *b, struct ruleset_header *h, struct rul
         (void)h;
         ((struct ruleset_trans *)(b + OFF(b, v->rv_trans)))[0].t_src.re_addr.ra_prefixlen = 24;
 }
+/* an rtable number on a translation rule without RULESET_TX_RTABLE */
+static void m_trans_rtable(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_trans *)(b + OFF(b, v->rv_trans)))[0].t_rtable = 1;
+}
 /* an ether rule numbered out of order */
 static void m_ether_nr(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
@@ -602,6 +608,7 @@ static void test_corruptions(void **state)
         expect(m_pad, RULESET_E_RESERVED);
         expect(m_return_ttl, RULESET_E_BAD_VALUE);
         expect(m_ether_nr, RULESET_E_BAD_INDEX);
+        expect(m_trans_rtable, RULESET_E_BAD_VALUE);
         expect(m_ether_mac_unset, RULESET_E_BAD_VALUE);
         expect(m_ether_label_gap, RULESET_E_BAD_STRING);
         expect(m_if_prefix_network, RULESET_E_BAD_VALUE);
