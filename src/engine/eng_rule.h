@@ -224,6 +224,8 @@ int eng_ruleset_load_rules(struct engine *eng, const struct eng_rule *rules, uin
 /* pfctl -F rules (filter: pass/block and scrub) and -F nat (trans: nat, rdr,
  * binat): the active ruleset without them, tables and options kept. */
 int eng_rules_flush(struct engine *eng, bool filter, bool trans);
+/* pfctl -F all's first step, "Ethernet rules cleared": no ether rule is left. */
+void eng_eth_flush(struct engine *eng);
 
 /* Counters of the active ruleset's rule i (in load order), NULL if none. */
 const struct eng_rule *eng_rule_get(const struct engine *eng, uint32_t i);

@@ -128,6 +128,11 @@ static int eth_load_one(const struct load_ctx *c, const struct ruleset_eth_rule 
         return e;
 }
 
+void eng_eth_flush(struct engine *eng)
+{
+        eng->eth.n = 0;
+}
+
 int eng_eth_load(struct engine *eng, const struct load_ctx *c)
 {
         const struct ruleset_view *v = c->v;

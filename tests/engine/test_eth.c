@@ -144,12 +144,28 @@ static void t_tag_for_ip_rules(void **st)
         h_free(h);
 }
 
+/* pfctl -F all clears the ether rules: frames they blocked pass. */
+static void t_flush(void **st)
+{
+        struct harness *h = fw("ether block in on lan\npass all no state\n");
+
+        (void)st;
+        assert_int_equal(udp_from(h, "192.168.1.10", 0), 0);
+        eng_eth_flush(h->eng);
+        assert_int_equal(udp_from(h, "192.168.1.10", 0), 1);
+        h_free(h);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_src_mac_and_mask),     cmocka_unit_test(t_ethertype),
-            cmocka_unit_test(t_last_match_and_quick), cmocka_unit_test(t_l3_addresses),
-            cmocka_unit_test(t_out_to_mac),           cmocka_unit_test(t_tag_for_ip_rules),
+            cmocka_unit_test(t_src_mac_and_mask),
+            cmocka_unit_test(t_ethertype),
+            cmocka_unit_test(t_last_match_and_quick),
+            cmocka_unit_test(t_l3_addresses),
+            cmocka_unit_test(t_out_to_mac),
+            cmocka_unit_test(t_tag_for_ip_rules),
+            cmocka_unit_test(t_flush),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
