@@ -29,6 +29,8 @@
  *                           with several addresses (version 3)
  *     RULESET_SEC_QUEUES    N x struct ruleset_queue     altq/queue definitions,
  *                           carried and printed, not enforced (version 3)
+ *     RULESET_SEC_ETHER     N x struct ruleset_eth_rule  `ether pass|block` rules
+ *                           (version 3, main ruleset only)
  *
  * Rules are stored after list expansion (the cross product of interface,
  * address family, protocol, source, source port, destination, destination
@@ -106,7 +108,8 @@ enum ruleset_section_id {
         RULESET_SEC_ANCHORS = 8, /* version 3 */
         RULESET_SEC_POOLS = 9,   /* version 3 */
         RULESET_SEC_QUEUES = 10, /* version 3 */
-        RULESET_SEC_COUNT = 11,
+        RULESET_SEC_ETHER = 11,  /* version 3 */
+        RULESET_SEC_COUNT = 12,
 };
 
 struct ruleset_section {
@@ -123,7 +126,7 @@ struct ruleset_header {
         uint32_t rh_flags;     /* reserved, 0 */
         struct ruleset_section rh_sec[RULESET_SEC_COUNT]; /* by enum ruleset_section_id */
 };
-_Static_assert(sizeof(struct ruleset_header) == 104, "ruleset_header size");
+_Static_assert(sizeof(struct ruleset_header) == 112, "ruleset_header size");
 
 /* ------------------------------------------------------------------------ */
 /* Small enums shared by several structs (stored in uint8_t fields) */
@@ -441,7 +444,8 @@ enum ruleset_keep {
 #define RULESET_SCRUB_REASS_TCP  0x08u /* `reassemble tcp` */
 #define RULESET_SCRUB_MIN_TTL    0x10u /* r_min_ttl is set */
 #define RULESET_SCRUB_MAX_MSS    0x20u /* r_max_mss is set */
-#define RULESET_SCRUB_ALL        0x3fu
+#define RULESET_SCRUB_NO_REASS   0x40u /* `fragment no reassemble` (not with REASSEMBLE) */
+#define RULESET_SCRUB_ALL        0x7fu
 
 /* TCP flag bits for r_tcp_flags / r_tcp_flagset (as in the TCP header) */
 #define RULESET_TH_FIN 0x01u
@@ -483,12 +487,14 @@ struct ruleset_rule {
         uint8_t r_state_flags;        /* RULESET_SF_* */
         uint8_t r_scrub_flags;        /* RULESET_SCRUB_* (scrub rules; else 0) */
         uint8_t r_min_ttl;            /* scrub min-ttl N */
-        uint8_t r_pad0;               /* 0 */
+        uint8_t r_return_ttl;         /* `return-rst (ttl N)`: N, 0 = default (version 3;
+                                         with RULESET_BLOCK_RETURN_RST only) */
         uint16_t r_max_mss;           /* scrub max-mss N */
-        uint16_t r_pad1;              /* 0 */
+        uint16_t r_max_pkt_size;      /* `max-pkt-size N` (version 3): packets longer than N
+                                         do not match; 0 = none (filter rules only) */
         uint32_t r_label;             /* string ref (< RULESET_LABEL_SIZE) or RULESET_NONE */
         uint32_t r_timeout[RULESET_TO_COUNT]; /* per-rule, seconds or RULESET_TIMEOUT_UNSET */
-        uint32_t r_pad2;                      /* 0 */
+        uint32_t r_rtable; /* `rtable N`, with RULESET_RX_RTABLE (version 3; not enforced) */
         /*
          * Version 2: options pfctl accepts that the firewall carries but does
          * not enforce (each is named when the ruleset is loaded): the OS
@@ -561,7 +567,9 @@ _Static_assert(sizeof(struct ruleset_rule) == 360, "ruleset_rule size");
 #define RULESET_RX_RCV_NOT     0x0080u /* `received-on ! IF` */
 #define RULESET_RX_LOG_MATCHES 0x0100u /* `log (matches)` */
 #define RULESET_RX_LOG_USER    0x0200u /* `log (user)` */
-#define RULESET_RX_ALL         0x03ffu
+#define RULESET_RX_PFLOW       0x0400u /* keep state (pflow): not enforced, no pflow export */
+#define RULESET_RX_RTABLE      0x0800u /* r_rtable is set: not enforced, one routing table */
+#define RULESET_RX_ALL         0x0fffu
 
 /* r_rt: pf's route options. Entries name an interface and, optionally, a gateway. */
 enum ruleset_route {
@@ -580,6 +588,9 @@ enum ruleset_route {
 #include "moat/ruleset_trans.h" /* translation rules, anchors, pools, queues */
 
 /* ------------------------------------------------------------------------ */
+
+#include "moat/ruleset_ether.h" /* ether rules */
+
 /* Validation and the validated view */
 
 enum ruleset_err {
@@ -625,6 +636,9 @@ struct ruleset_view {
         const struct ruleset_queue *rv_queues;
         uint32_t rv_n_pool;
         uint32_t rv_n_queues;
+        const struct ruleset_eth_rule *rv_ether;
+        uint32_t rv_n_ether;
+        uint32_t rv_pad0;
 };
 
 /*

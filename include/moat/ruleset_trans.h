@@ -80,13 +80,14 @@ struct ruleset_trans {
         uint8_t t_pad1;         /* 0 */
         uint16_t t_mape_psid;   /* */
         uint8_t t_pool_key[16]; /* source-hash key, with RULESET_PO_KEY */
-        uint32_t t_pad2;        /* 0; keeps the size a multiple of 8 */
+        uint32_t t_rtable;      /* `rtable N`, with RULESET_TX_RTABLE (not enforced) */
 };
 _Static_assert(sizeof(struct ruleset_trans) == 176, "ruleset_trans size");
 
 /* t_xflags */
 #define RULESET_TX_TAGGED_NOT 0x01u /* `! tagged NAME` */
-#define RULESET_TX_ALL        0x01u
+#define RULESET_TX_RTABLE     0x02u /* t_rtable is set */
+#define RULESET_TX_ALL        0x03u
 
 /* Pool options (t_pool_opts, r_rt_pool_opts) */
 #define RULESET_PO_STICKY      0x01u /* `sticky-address` */

@@ -21,6 +21,7 @@
 
 #include "engine.h"
 #include "eng_rule.h"
+#include "eng_eth.h"
 
 #define ENG_NIL 0xffffffffu
 
@@ -356,11 +357,12 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
 
 /* ---- normalization (scrub rules other than reassembly) ------------------ */
 
-#define ENG_MAX_SCRUB    32
-#define ENG_SCRUB_NODF   0x01
-#define ENG_SCRUB_RANDID 0x02
-#define ENG_SCRUB_TCP    0x04 /* `reassemble tcp` */
-#define ENG_SCRUB_NONE   0x80 /* `no scrub`: matches, changes nothing */
+#define ENG_MAX_SCRUB     32
+#define ENG_SCRUB_NODF    0x01
+#define ENG_SCRUB_RANDID  0x02
+#define ENG_SCRUB_TCP     0x04 /* `reassemble tcp` */
+#define ENG_SCRUB_NOREASS 0x08 /* `fragment no reassemble`: fragments pass as they are */
+#define ENG_SCRUB_NONE    0x80 /* `no scrub`: matches, changes nothing */
 struct eng_scrub {
         uint16_t ifindex; /* ENG_IF_ANY, ENG_IF_NONE or an interface */
         uint8_t ifnot, dir, af, proto, flags, min_ttl;
@@ -369,6 +371,9 @@ struct eng_scrub {
 };
 /* Applies the first matching scrub rule to pd (before the filter). */
 void eng_normalize(struct engine *eng, struct eng_pdesc *pd);
+/* Whether a fragment is to be reassembled: not if the first scrub rule
+ * matching it says `fragment no reassemble`. */
+bool eng_scrub_reassembles(const struct engine *eng, const struct eng_pdesc *pd);
 /* pf's adaptive timeouts by default: from 60% of the state limit, 0 at 120%. */
 void eng_adaptive_default(struct engine *eng);
 /* reassemble tcp, on a state's packet: TTL floor, timestamps modulated. */
@@ -474,7 +479,8 @@ const struct eng_ifaddr *eng_if_src_addr(const struct engine *eng, uint16_t ifin
 /* Error and reply generation (icmp_out.c). */
 void eng_send_icmp_error(struct engine *eng, struct eng_pdesc *pd, uint8_t type, uint8_t code,
                          uint32_t mtu);
-void eng_send_rst(struct engine *eng, struct eng_pdesc *pd);
+/* ttl 0: the default (64); else `return-rst (ttl N)`'s N. */
+void eng_send_rst(struct engine *eng, struct eng_pdesc *pd, uint8_t ttl);
 /*
  * A TCP segment the router originates (synproxy). With `filtered` it leaves
  * like a forwarded packet, through the outbound filter of its interface
@@ -654,6 +660,8 @@ struct engine {
         /* scrub rules of the active ruleset (loaded with it) */
         struct eng_scrub scrub_rules[ENG_MAX_SCRUB];
         uint32_t nscrub;
+        struct eng_eth_set eth; /* ether rules (eth_filter.c) */
+        uint8_t l2_tag;         /* the tag ether rules gave the frame being input */
 
         /* scratch of eng_ruleset_load(): blob indexes to engine indexes */
         uint16_t load_ifmap[1024];

@@ -12,7 +12,7 @@
 #define ENG_PA_PRIO(a)  ((a)&7)
 #define ENG_PA_PRIO2(a) (((a) >> 3) & 7)
 /* eng_rule_hot.pk */
-#define ENG_HOT_CHECK 0x01 /* tagged, tos, prio, probability, once, received-on, rate */
+#define ENG_HOT_CHECK 0x01 /* tagged, tos, prio, probability, once, received-on, rate, size */
 #define ENG_HOT_APPLY 0x02 /* match, tag, set, once, log (matches) */
 
 #define ENG_MAX_TAGS   255 /* tag ids fit a state's byte */

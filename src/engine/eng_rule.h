@@ -64,6 +64,7 @@ struct eng_rule_addr {
         uint8_t ra_portop; /* enum eng_port_op */
         uint16_t ra_port[2];
         uint16_t ra_ifindex;              /* IFADDR / IFNET */
+        uint8_t ra_plen;                  /* IFADDR: `IF/N`, each address's /N network; 0 none */
         uint16_t ra_table;                /* TABLE: index in the engine's table set */
         struct eng_addr ra_addr, ra_mask; /* NET; for IF kinds: unused */
         /* Resolved at load and on interface address change (IFADDR/IFNET). */
@@ -152,6 +153,7 @@ struct eng_rule_pkt {
         uint32_t prob;        /* matches when a 32-bit random number is below; 0 always */
         uint32_t rate_limit;  /* max-pkt-rate N/S: N, 0 none */
         uint32_t rate_secs;
+        uint16_t max_size; /* max-pkt-size: longer packets do not match, 0 none */
 };
 
 struct eng_rule {
@@ -172,6 +174,7 @@ struct eng_rule {
         uint8_t r_return_icmp;      /* ICMP code + 1 for return, 0 = port unreachable */
         uint8_t r_allow_opts;       /* allow-opts: pass IPv4 options */
         uint8_t r_natpass;          /* nat/rdr/binat pass: skip the filter rules */
+        uint8_t r_return_ttl;       /* return-rst (ttl N): the RST's TTL, 0 = default */
         uint32_t r_max_states;      /* 0 unlimited */
         /* source tracking: limits per source address, 0 = none */
         uint32_t r_max_src_states;
@@ -221,6 +224,8 @@ int eng_ruleset_load_rules(struct engine *eng, const struct eng_rule *rules, uin
 /* pfctl -F rules (filter: pass/block and scrub) and -F nat (trans: nat, rdr,
  * binat): the active ruleset without them, tables and options kept. */
 int eng_rules_flush(struct engine *eng, bool filter, bool trans);
+/* pfctl -F all's first step, "Ethernet rules cleared": no ether rule is left. */
+void eng_eth_flush(struct engine *eng);
 
 /* Counters of the active ruleset's rule i (in load order), NULL if none. */
 const struct eng_rule *eng_rule_get(const struct engine *eng, uint32_t i);

@@ -339,6 +339,13 @@ static void input_one(struct engine *eng, struct eng_rxframe *rx)
                 eng_drop(eng, ENG_RES_NOTFORUS);
                 return;
         }
+        /* ether rules see the frame first; their tag goes with its packet */
+        eng->l2_tag = 0;
+        if (eng->eth.n && !eng_eth_test(eng, ifindex, ENG_DIR_IN, f, f + 6, etype, f + l3, len - l3,
+                                        &eng->l2_tag)) {
+                eng_drop(eng, ENG_RES_MATCH);
+                return;
+        }
         switch (etype) {
         case ENG_ETYPE_ARP:
                 eng_arp_input(eng, ifindex, f + l3, len - l3);

@@ -124,7 +124,7 @@ void eng_send_icmp_error(struct engine *eng, struct eng_pdesc *pd, uint8_t type,
         send_built(eng, pkt, af, hl, 8 + q, &src, &pd->pd_src);
 }
 
-void eng_send_rst(struct engine *eng, struct eng_pdesc *pd)
+void eng_send_rst(struct engine *eng, struct eng_pdesc *pd, uint8_t ttl)
 {
         uint8_t pkt[60];
         uint8_t *th;
@@ -132,7 +132,8 @@ void eng_send_rst(struct engine *eng, struct eng_pdesc *pd)
 
         if (bad_target(pd))
                 return;
-        hl = eng_ip_header(pkt, pd->pd_af, &pd->pd_dst, &pd->pd_src, ENG_PROTO_TCP, 20, GEN_TTL);
+        hl = eng_ip_header(pkt, pd->pd_af, &pd->pd_dst, &pd->pd_src, ENG_PROTO_TCP, 20,
+                           ttl ? ttl : GEN_TTL);
         th = pkt + hl;
         memset(th, 0, 20);
         eng_wr16(th, pd->pd_dport);

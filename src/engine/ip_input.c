@@ -45,7 +45,7 @@ static void send_return(struct engine *eng, struct eng_pdesc *pd, const struct e
                 return;
         if (pd->pd_proto == ENG_PROTO_TCP && ret != ENG_RET_ICMP) {
                 if (!(pd->pd_tcpflags & ENG_TH_RST))
-                        eng_send_rst(eng, pd);
+                        eng_send_rst(eng, pd, r ? r->r_return_ttl : 0);
                 return;
         }
         if (ret == ENG_RET_RST)
@@ -280,6 +280,7 @@ void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t
         pd.pd_ifindex = ifindex;
         pd.pd_rcvif = (uint16_t)(ifindex + 1); /* for received-on, on its way out */
         pd.pd_dir = ENG_DIR_IN;
+        pd.pd_tag = eng->l2_tag; /* from an ether rule's `tag` */
         r = eng_parse_ip(&pd, af);
         if (r) {
                 eng_drop(eng, r);
@@ -291,7 +292,7 @@ void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t
                 return;
         }
         pd.pd_gso = gso;
-        if (pd.pd_frag && eng->scrub && !eng->disabled) {
+        if (pd.pd_frag && eng->scrub && !eng->disabled && eng_scrub_reassembles(eng, &pd)) {
                 uint8_t *whole = NULL;
                 uint32_t wlen = 0;
 

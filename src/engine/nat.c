@@ -343,10 +343,17 @@ int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, uint32_t n
                 np = pd->pd_dport;
                 if (ports && nr->r_rport[0]) {
                         np = nr->r_rport[0];
-                        /* a range maps onto a range, port by port */
-                        if (nr->r_rport[1] > nr->r_rport[0] && nr->r_dst.ra_portop == ENG_OP_RRG)
+                        /* As pf: a range maps port by port from the rule's
+                         * first destination port (0 without one), wrapping
+                         * round the target range. */
+                        if (nr->r_rport[1] > nr->r_rport[0]) {
+                                uint32_t base =
+                                    nr->r_dst.ra_portop != ENG_OP_NONE ? nr->r_dst.ra_port[0] : 0;
+                                uint32_t span = (uint32_t)(nr->r_rport[1] - nr->r_rport[0]) + 1;
+
                                 np = (uint16_t)(nr->r_rport[0] +
-                                                (pd->pd_dport - nr->r_dst.ra_port[0]));
+                                                ((uint32_t)pd->pd_dport - base) % span);
+                        }
                 }
                 post.addr[didx] = na;
                 if (ports)

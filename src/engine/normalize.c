@@ -48,6 +48,16 @@ static void clamp_mss(struct eng_pdesc *pd, uint16_t max)
         }
 }
 
+bool eng_scrub_reassembles(const struct engine *eng, const struct eng_pdesc *pd)
+{
+        uint32_t i;
+
+        for (i = 0; i < eng->nscrub; i++)
+                if (scrub_matches(eng, &eng->scrub_rules[i], pd))
+                        return !(eng->scrub_rules[i].flags & ENG_SCRUB_NOREASS);
+        return true;
+}
+
 void eng_normalize(struct engine *eng, struct eng_pdesc *pd)
 {
         uint8_t *ip = pd->pd_buf + pd->pd_l3;

@@ -76,6 +76,9 @@ bool eng_pkt_rule_check(struct engine *eng, struct eng_rule *r, const struct eng
                 if ((ev->tag == k->match_tag) == ((k->flags & ENG_PK_TAGGED_NOT) != 0))
                         return false;
         }
+        /* OpenBSD's max-pkt-size: against the IP packet's whole length */
+        if (k->max_size && pd->pd_tot > k->max_size)
+                return false;
         if (k->prob && (uint32_t)eng_random(eng) >= k->prob)
                 return false;
         if (k->rate_limit && rate_exceeded(eng, r))

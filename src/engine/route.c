@@ -106,6 +106,11 @@ static bool output_frame(struct engine *eng, uint16_t ifindex, const uint8_t dst
         uint32_t hl = ifp->vlan ? 18 : 14;
         uint8_t *f;
 
+        if (eng->eth.n && !eng_eth_test(eng, ifindex, ENG_DIR_OUT, dst, ifp->mac, ethertype,
+                                        payload, len, NULL)) {
+                eng_drop(eng, ENG_RES_MATCH);
+                return false;
+        }
         /*
          * The frame being forwarded, where it lies (ec_tx_in_place): the new
          * link header goes over its own, when it has the room. Once only: a

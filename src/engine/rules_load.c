@@ -88,6 +88,14 @@ static void resolve_addr(const struct engine *eng, struct eng_rule_addr *ra)
                                 for (w = 0; w < 4; w++)
                                         ra->ra_res_addr[k].ea_w[w] =
                                             ia[i].addr.ea_w[w] & ia[i].mask.ea_w[w];
+                        } else if (ra->ra_plen) {
+                                /* pf's host with a mask: the address's network */
+                                eng_addr_mask(&ra->ra_res_mask[k], af,
+                                              ra->ra_plen < (af == 4 ? 32 : 128) ? ra->ra_plen
+                                                                                 : 128);
+                                for (w = 0; w < 4; w++)
+                                        ra->ra_res_addr[k].ea_w[w] =
+                                            ia[i].addr.ea_w[w] & ra->ra_res_mask[k].ea_w[w];
                         } else {
                                 ra->ra_res_addr[k] = ia[i].addr;
                                 eng_addr_mask(&ra->ra_res_mask[k], af, 128);
@@ -179,7 +187,7 @@ static void make_hot(const struct eng_rule *r, struct eng_rule_hot *h)
         memcpy(h->src_port, r->r_src.ra_port, sizeof(h->src_port));
         memcpy(h->dst_port, r->r_dst.ra_port, sizeof(h->dst_port));
         if ((r->r_pk.flags & (ENG_PK_TOS | ENG_PK_PRIO | ENG_PK_ONCE | ENG_PK_RCV)) ||
-            r->r_pk.match_tag || r->r_pk.prob || r->r_pk.rate_limit)
+            r->r_pk.match_tag || r->r_pk.prob || r->r_pk.rate_limit || r->r_pk.max_size)
                 h->pk |= ENG_HOT_CHECK;
         if ((r->r_pk.flags &
              (ENG_PK_SET_TOS | ENG_PK_SET_PRIO | ENG_PK_ONCE | ENG_PK_LOG_MATCHES)) ||

@@ -9,7 +9,7 @@
  */
 #include <moat/ruleset.h>
 
-#include "eng_internal.h"
+#include "eng_blobload.h"
 
 static const uint8_t port_ops[RULESET_PORT_MAX] = {
     [RULESET_PORT_NONE] = ENG_OP_NONE,  [RULESET_PORT_EQ] = ENG_OP_EQ,
@@ -41,15 +41,12 @@ static const uint8_t timeout_map[RULESET_TO_COUNT] = {
 _Static_assert(sizeof(((struct engine *)0)->load_ifmap) / 2 >= RULESET_MAX_IFACES, "ifmap");
 _Static_assert(sizeof(((struct engine *)0)->load_tmap) / 2 >= RULESET_MAX_TABLES, "tmap");
 
-struct load_ctx {
-        struct engine *eng;
-        const struct ruleset_view *v;
-        uint16_t *ifmap;       /* blob iface index -> engine ifindex */
-        int16_t *tmap;         /* blob table index -> engine table */
-        struct eng_bank *bank; /* the bank being loaded: its route and translation pools */
-};
+/* struct load_ctx and these three are shared with eth_filter.c (eng_blobload.h). */
+#define map_if    eng_blob_map_if
+#define conv_addr eng_blob_conv_addr
+#define conv_tag  eng_blob_conv_tag
 
-static uint16_t map_if(const struct load_ctx *c, uint32_t idx)
+uint16_t map_if(const struct load_ctx *c, uint32_t idx)
 {
         if (idx == RULESET_IF_ANY)
                 return ENG_IF_ANY;
@@ -61,8 +58,7 @@ static uint8_t map_af(uint8_t af)
         return af == RULESET_AF_INET ? 4 : af == RULESET_AF_INET6 ? 6 : 0;
 }
 
-static int conv_addr(const struct load_ctx *c, const struct ruleset_addr *in,
-                     struct eng_rule_addr *out)
+int conv_addr(const struct load_ctx *c, const struct ruleset_addr *in, struct eng_rule_addr *out)
 {
         memset(out, 0, sizeof(*out));
         out->ra_neg = in->ra_neg;
@@ -84,6 +80,7 @@ static int conv_addr(const struct load_ctx *c, const struct ruleset_addr *in,
                 out->ra_type =
                     (in->ra_ifmod & RULESET_IFMOD_NETWORK) ? ENG_AT_IFNET : ENG_AT_IFADDR;
                 out->ra_ifindex = map_if(c, in->ra_ref);
+                out->ra_plen = in->ra_prefixlen;
                 break;
         case RULESET_ADDR_TABLE:
                 if (in->ra_ref >= c->v->rv_n_tables || c->tmap[in->ra_ref] < 0)
@@ -118,7 +115,7 @@ static int conv_endpoint(const struct load_ctx *c, const struct ruleset_endpoint
 }
 
 /* A tag name as the engine's id; ENG_ENOMEM past ENG_MAX_TAGS names. */
-static int conv_tag(const struct load_ctx *c, uint32_t ref, uint8_t *id)
+int conv_tag(const struct load_ctx *c, uint32_t ref, uint8_t *id)
 {
         *id = 0;
         if (ref == RULESET_NONE)
@@ -159,6 +156,7 @@ static int conv_pkt(const struct load_ctx *c, const struct ruleset_rule *in, str
         k->prob = in->r_prob;
         k->rate_limit = in->r_max_pkt_rate;
         k->rate_secs = in->r_max_pkt_secs;
+        k->max_size = in->r_max_pkt_size;
         e = conv_tag(c, in->r_tag, &k->tag);
         if (!e)
                 e = conv_tag(c, in->r_match_tag, &k->match_tag);
@@ -199,6 +197,7 @@ static int conv_filter(const struct load_ctx *c, const struct ruleset_rule *in, 
                 r->r_icmp_code = (uint8_t)(in->r_icmp_code + 1);
         if (in->r_block < RULESET_BLOCK_MAX)
                 r->r_return = ret[in->r_block];
+        r->r_return_ttl = in->r_return_ttl;
         if (in->r_block == RULESET_BLOCK_RETURN_ICMP)
                 r->r_return_icmp = (uint8_t)(in->r_return_icmp + 1);
         r->r_allow_opts = (in->r_flags & RULESET_RF_ALLOW_OPTS) != 0;
@@ -462,6 +461,8 @@ static int load_scrub(struct engine *eng, const struct load_ctx *c)
                         sr->flags |= ENG_SCRUB_RANDID;
                 if (in->r_scrub_flags & RULESET_SCRUB_REASS_TCP)
                         sr->flags |= ENG_SCRUB_TCP;
+                if (in->r_scrub_flags & RULESET_SCRUB_NO_REASS)
+                        sr->flags |= ENG_SCRUB_NOREASS;
                 if (in->r_scrub_flags & RULESET_SCRUB_MIN_TTL)
                         sr->min_ttl = in->r_min_ttl;
                 if (in->r_scrub_flags & RULESET_SCRUB_MAX_MSS)
@@ -507,7 +508,8 @@ static void load_options(struct engine *eng, const struct ruleset_view *v)
         eng_syncookie_config(eng, o->ro_syncookies, o->ro_sc_start, o->ro_sc_end);
         for (i = 0; i < v->rv_n_scrub; i++)
                 if (v->rv_scrub[i].r_action == RULESET_ACT_SCRUB &&
-                    v->rv_scrub[i].r_dir != RULESET_DIR_OUT)
+                    v->rv_scrub[i].r_dir != RULESET_DIR_OUT &&
+                    !(v->rv_scrub[i].r_scrub_flags & RULESET_SCRUB_NO_REASS))
                         eng->scrub = true;
 }
 
@@ -678,6 +680,8 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         if (r)
                 return r;
         r = load_scrub(eng, &ctx);
+        if (!r)
+                r = eng_eth_load(eng, &ctx);
         if (r)
                 return r;
         load_options(eng, &v);

@@ -55,6 +55,8 @@ static void pfconf_import(struct pfconf_out *o, const struct ruleset_view *v)
         o->npool = v->rv_n_pool;
         o->queues = pfconf_dup(v->rv_queues, v->rv_n_queues, sizeof(*o->queues), &o->capqueues);
         o->nqueues = v->rv_n_queues;
+        o->ether = pfconf_dup(v->rv_ether, v->rv_n_ether, sizeof(*o->ether), &o->capether);
+        o->nether = v->rv_n_ether;
 }
 
 /* Whether anchor a is `top` or inside it. */

@@ -329,6 +329,8 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
         }
         if (r->action == RULESET_ACT_BLOCK) {
                 o->r_block = r->block;
+                if (r->block == RULESET_BLOCK_RETURN_RST)
+                        o->r_return_ttl = r->ret_ttl;
                 if (r->block == RULESET_BLOCK_RETURN_ICMP) {
                         o->r_return_icmp = r->ret_icmp;
                         o->r_return_icmp6 = r->ret_icmp6;
@@ -430,11 +432,6 @@ static int pfconf_check_trans(struct pfconf *pf, const struct pfconf_rule *r)
                                 bad++;
                                 break;
                         }
-                if (r->has_pool_port && r->dport == NULL) {
-                        pfconf_error(pf, r->line,
-                                     "rdr: a translation port needs a destination port");
-                        bad++;
-                }
         }
         if (kind == RULESET_TR_KIND(RULESET_TR_BINAT)) {
                 if (r->src == NULL || r->src->next != NULL ||
@@ -462,16 +459,38 @@ static int pfconf_check_trans(struct pfconf *pf, const struct pfconf_rule *r)
                         bad++;
                 }
                 if ((r->tflags & RULESET_TF_STATIC_PORT) && r->action != RULESET_TR_NAT) {
-                        pfconf_error(pf, r->line, "static-port is only valid for nat");
+                        pfconf_error(pf, r->line,
+                                     "the 'static-port' option is only valid with nat rules");
                         bad++;
                 }
-                if ((r->tflags & RULESET_TF_STATIC_PORT) && r->has_pool_port) {
+                /* pfctl refuses only a range that differs from its default
+                 * (50001:65535) at both ends. */
+                if ((r->tflags & RULESET_TF_STATIC_PORT) && r->has_pool_port &&
+                    r->pool_lo != PFCONF_NAT_PORT_LOW &&
+                    (r->pool_hi ? r->pool_hi : r->pool_lo) != PFCONF_NAT_PORT_HIGH) {
                         pfconf_error(pf, r->line,
-                                     "static-port and a port range exclude each other");
+                                     "the 'static-port' option can't be used when specifying "
+                                     "a port range");
                         bad++;
                 }
         }
         return bad;
+}
+
+/* The translation ports as pfctl's natrule sets them: an rdr `port P:*`
+ * spans as many ports as the (first) destination port range; a nat range
+ * equal to the default one is the default, which pfctl does not print. */
+static void pfconf_trans_ports(const struct pfconf_rule *r, struct ruleset_trans *t)
+{
+        uint16_t lo = r->pool_lo, hi = r->pool_hi;
+
+        if (r->pool_star && r->dport != NULL && r->dport->port.rp_op == RULESET_PORT_RANGE)
+                hi = (uint16_t)(lo + (r->dport->port.rp_hi - r->dport->port.rp_lo));
+        if (r->action == RULESET_TR_NAT && lo == PFCONF_NAT_PORT_LOW &&
+            (hi ? hi : lo) == PFCONF_NAT_PORT_HIGH)
+                lo = hi = 0;
+        t->t_pool_port_lo = lo;
+        t->t_pool_port_hi = hi;
 }
 
 static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
@@ -508,8 +527,7 @@ static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
                 const struct ruleset_addr *pa = &r->pool->addr;
 
                 pfconf_resolve_addr(pf, r->pool, af, &t->t_pool, r->line);
-                t->t_pool_port_lo = r->pool_lo;
-                t->t_pool_port_hi = r->pool_hi;
+                pfconf_trans_ports(r, t);
                 pfconf_emit_trans_pool(pf, r, af, t);
                 /* As pfctl: an address set that may hold several addresses is
                  * used round-robin unless another pool type was asked for. */

@@ -278,6 +278,8 @@ struct pfconf_pktopt {
         uint8_t logif;               /* `log (to pflogN)`: N */
         uint32_t prob;               /* pfctl's scaled probability, 0: none */
         uint32_t pkt_rate, pkt_secs; /* `max-pkt-rate N/S` */
+        uint16_t max_pkt_size;       /* `max-pkt-size N` */
+        uint32_t rtable;             /* `rtable N`, with RULESET_RX_RTABLE */
 };
 
 /* One rule as written, before expansion. */
@@ -287,6 +289,7 @@ struct pfconf_rule {
         uint8_t action;              /* ruleset_action or ruleset_trans_action */
         uint8_t block;               /* ruleset_block */
         uint8_t ret_icmp, ret_icmp6; /* return-icmp codes (v4: unreach, v6: dst unreach) */
+        uint8_t ret_ttl;             /* return-rst (ttl N) */
         uint8_t dir, af;
         uint16_t rflags; /* RULESET_RF_* collected while parsing */
         uint8_t tflags;  /* RULESET_TF_* */
@@ -320,6 +323,9 @@ struct pfconf_rule {
         struct pfconf_host *pool; /* -> target, or `{ ... }` of several */
         uint16_t pool_lo, pool_hi;
         int has_pool_port;
+        int pool_star;             /* rdr `port P:*` */
+#define PFCONF_NAT_PORT_LOW  50001 /* pf's default nat source port range */
+#define PFCONF_NAT_PORT_HIGH 65535
         struct pfconf_pool_opts tpool;
         uint8_t mape_offset, mape_len; /* map-e-portset OFFSET/LEN/PSID */
         uint16_t mape_psid;
@@ -361,6 +367,8 @@ struct pfconf_out {
         size_t npool, cappool;
         struct ruleset_queue *queues;
         size_t nqueues, capqueues;
+        struct ruleset_eth_rule *ether; /* `ether` rules (pfconf_out_ether.c) */
+        size_t nether, capether;
         uint32_t *anchash; /* anchors by path: anchor index + 1, 0 = empty */
         size_t capanchash;
         struct pfconf_loadanchor *loads; /* `load anchor`, parsed after the file */
@@ -514,6 +522,9 @@ struct pfconf_proto *pfconf_parse_protos(struct pfconf *pf);
 /* A tag or per-packet option of filter (and, for tags, translation) rules;
  * 0 if the current token starts none (pfconf_parse_pktopt.c). */
 int pfconf_parse_pktopt(struct pfconf *pf, struct pfconf_rule *r);
+void pfconf_parse_ether(struct pfconf *pf); /* `ether ...` (pfconf_parse_ether.c) */
+/* Ethernet rules under -v, before every other rule (pfconf_print_ether.c). */
+void pfconf_print_ether(FILE *out, const struct ruleset_view *v, int flags);
 /* `log` and its `(all, matches, user, to pflogN)` options, into flags and k. */
 void pfconf_parse_log(struct pfconf *pf, uint16_t *flags, struct pfconf_pktopt *k);
 /* Copies the options into an expanded filter or translation rule. */

@@ -23,6 +23,8 @@ enum {
         NE_RIDENTIFIER,
         NE_SET_PRIO,
         NE_LOGIF,
+        NE_PFLOW,
+        NE_RTABLE,
         NE_COUNT,
 };
 
@@ -44,7 +46,31 @@ static const char *const pfconf_rule_notes[NE_COUNT] = {
                     "(prio rules match the priority it gives a packet)",
     [NE_LOGIF] = "log (to pflogN) is accepted but not enforced: the firewall logs to one pflog "
                  "capture",
+    [NE_PFLOW] = "keep state (pflow) is accepted but not enforced: no pflow export",
+    [NE_RTABLE] = "rtable is accepted but not enforced: the firewall routes with one table",
 };
+
+/* Ether rules are enforced; what they carry for bridging and shaping is not. */
+static void pfconf_notes_ether(FILE *out, const struct ruleset_view *v, const char *prefix)
+{
+        int bridge = 0, shape = 0;
+        uint32_t i;
+
+        for (i = 0; i < v->rv_n_ether; i++) {
+                bridge |= v->rv_ether[i].er_bridge_ifidx != RULESET_IF_ANY;
+                shape |= v->rv_ether[i].er_qname != RULESET_NONE || v->rv_ether[i].er_dnpipe != 0;
+        }
+        if (bridge)
+                fprintf(out,
+                        "%sether bridge-to is accepted but not enforced: the firewall routes, it "
+                        "does not bridge\n",
+                        prefix);
+        if (shape)
+                fprintf(out,
+                        "%sether queue, dnpipe and dnqueue are accepted but not enforced: no "
+                        "traffic shaping yet\n",
+                        prefix);
+}
 
 void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
 {
@@ -69,6 +95,7 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
                                 "%sset limit %s is accepted but not enforced: the fw's own "
                                 "limit applies\n",
                                 prefix, limits[i].name);
+        pfconf_notes_ether(out, v, prefix);
         if (v->rv_n_queues > 0)
                 fprintf(out,
                         "%saltq and queue definitions are accepted but not enforced: no traffic "
@@ -87,7 +114,11 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
                 seen |= (uint32_t)(r->r_ridentifier != 0) << NE_RIDENTIFIER;
                 seen |= (uint32_t)((r->r_xflags & RULESET_RX_SET_PRIO) != 0) << NE_SET_PRIO;
                 seen |= (uint32_t)(r->r_logif != 0) << NE_LOGIF;
+                seen |= (uint32_t)((r->r_xflags & RULESET_RX_PFLOW) != 0) << NE_PFLOW;
+                seen |= (uint32_t)((r->r_xflags & RULESET_RX_RTABLE) != 0) << NE_RTABLE;
         }
+        for (i = 0; i < v->rv_n_trans; i++)
+                seen |= (uint32_t)((v->rv_trans[i].t_xflags & RULESET_TX_RTABLE) != 0) << NE_RTABLE;
         for (i = 0; i < NE_COUNT; i++)
                 if (seen & (1u << i))
                         fprintf(out, "%s%s\n", prefix, pfconf_rule_notes[i]);

@@ -255,6 +255,7 @@ void pfconf_out_free(struct pfconf_out *o)
         free(o->anchors);
         free(o->pool);
         free(o->queues);
+        free(o->ether);
         free(o->anchash);
         memset(o, 0, sizeof(*o));
 }
@@ -307,6 +308,9 @@ int pfconf_out_blob(struct pfconf *pf, void **blob, size_t *len)
         src[RULESET_SEC_QUEUES] = o->queues;
         count[RULESET_SEC_QUEUES] = o->nqueues;
         bytes[RULESET_SEC_QUEUES] = o->nqueues * sizeof(*o->queues);
+        src[RULESET_SEC_ETHER] = o->ether;
+        count[RULESET_SEC_ETHER] = o->nether;
+        bytes[RULESET_SEC_ETHER] = o->nether * sizeof(*o->ether);
 
         memset(&h, 0, sizeof(h));
         h.rh_magic = RULESET_MAGIC;

@@ -131,6 +131,13 @@ void pfconf_statement(struct pfconf *pf)
                         return;
                 }
         }
+        if (pf->tok.type == T_WORD && pf->tok.kw == KW_NONE && strcmp(pf->tok.text, "ether") == 0) {
+                /* pfctl: after the options, before normalization */
+                if (pf->require_order && pf->section > PFCONF_SEC_OPTIONS)
+                        pfconf_order(pf, PFCONF_SEC_OPTIONS);
+                pfconf_parse_ether(pf);
+                return;
+        }
         if (pf->tok.type != T_WORD || pf->tok.kw == KW_NONE)
                 pfconf_unexpected(pf, "a rule, option, table or macro definition");
         switch (pf->tok.kw) {

@@ -155,6 +155,21 @@ static void pfconf_range(struct pfconf *pf, struct pfconf_host *h, int line)
         memcpy(h->range_end, end.ra_addr, sizeof(h->range_end));
 }
 
+/* `IF/N`, `(IF)/N`: pfctl's host with a mask, each of the interface's
+ * addresses taken as its /N network. */
+static void pfconf_if_prefix(struct pfconf *pf, struct pfconf_host *h, int line)
+{
+        if (!pfconf_accept_punct(pf, '/'))
+                return;
+        h->addr.ra_prefixlen = (uint8_t)pfconf_take_number(pf, "prefix length", 128);
+        if (h->addr.ra_prefixlen == 0)
+                pfconf_fail(pf, line, "an interface's prefix length must be 1..128");
+        if (h->addr.ra_ifmod & RULESET_IFMOD_MODEMASK)
+                pfconf_fail(pf, line,
+                            "a prefix length cannot follow :network, :broadcast or "
+                            ":peer");
+}
+
 static void pfconf_word_host(struct pfconf *pf, struct pfconf_host *h)
 {
         int line = pf->tok.line, r;
@@ -197,8 +212,7 @@ static void pfconf_word_host(struct pfconf *pf, struct pfconf_host *h)
         h->addr.ra_type = RULESET_ADDR_IFNAME;
         h->addr.ra_ref = RULESET_NONE;
         pfconf_ifmods(pf, h, text, line);
-        if (pfconf_is_punct(pf, '/'))
-                pfconf_fail(pf, line, "a prefix length needs an address, not '%s'", text);
+        pfconf_if_prefix(pf, h, line);
 }
 
 struct pfconf_host *pfconf_parse_host(struct pfconf *pf)
@@ -229,6 +243,7 @@ struct pfconf_host *pfconf_parse_host(struct pfconf *pf)
                 h->addr.ra_type = RULESET_ADDR_DYNIF;
                 pfconf_ifmods(pf, h, text, line);
                 pfconf_expect_punct(pf, ')');
+                pfconf_if_prefix(pf, h, line);
         } else if (pf->tok.type == T_WORD && pf->tok.kw == KW_NONE) {
                 pfconf_word_host(pf, h);
         } else if (pf->tok.type == T_STRING) {
@@ -322,7 +337,7 @@ static struct pfconf_port *pfconf_port_item(struct pfconf *pf)
                 p->rp_lo = pfconf_portnum(pf, lo, line);
                 p->rp_hi = pfconf_portnum(pf, lo + (colon - pf->tok.text) + 1, line);
                 if (p->rp_lo > p->rp_hi)
-                        pfconf_fail(pf, line, "invalid port range %u:%u", p->rp_lo, p->rp_hi);
+                        pfconf_fail(pf, line, "invalid port range");
                 if (p->rp_lo == p->rp_hi) { /* pfctl's parseport(): N:N is port N */
                         p->rp_op = RULESET_PORT_EQ;
                         p->rp_hi = 0;
@@ -338,8 +353,7 @@ static struct pfconf_port *pfconf_port_item(struct pfconf *pf)
                 /* As pfctl's validate_range(): N >< N matches no port at all. */
                 if (p->rp_lo > p->rp_hi ||
                     (p->rp_op == RULESET_PORT_XRANGE && p->rp_lo == p->rp_hi))
-                        pfconf_fail(pf, line, "invalid port range %u %s %u", p->rp_lo,
-                                    p->rp_op == RULESET_PORT_XRANGE ? "><" : "<>", p->rp_hi);
+                        pfconf_fail(pf, line, "invalid port range");
                 return n;
         }
         p->rp_op = RULESET_PORT_EQ;

@@ -252,6 +252,15 @@ int pfconf_parse_pktopt(struct pfconf *pf, struct pfconf_rule *r)
         } else if (pfconf_is_word(pf, "max-pkt-rate")) {
                 pfconf_next(pf);
                 pfconf_parse_pktrate(pf, k);
+        } else if (pfconf_is_word(pf, "max-pkt-size")) {
+                pfconf_next(pf);
+                k->max_pkt_size = (uint16_t)pfconf_take_number(pf, "max-pkt-size", 65535);
+                if (k->max_pkt_size == 0)
+                        pfconf_fail(pf, line, "max-pkt-size must be greater than 0");
+        } else if (pfconf_accept_kw(pf, KW_RTABLE)) {
+                /* the routing table id pfctl takes; moat routes with one table */
+                k->rtable = pfconf_take_number(pf, "rtable id", 255);
+                k->xflags |= RULESET_RX_RTABLE;
         } else if (pfconf_is_kw(pf, KW_SCRUB)) {
                 pfconf_fail(pf, line,
                             "scrub options on pass/block/match rules are not supported: "
@@ -329,6 +338,8 @@ void pfconf_emit_pktopt(struct pfconf *pf, const struct pfconf_rule *r, struct r
         o->r_prob = k->prob;
         o->r_max_pkt_rate = k->pkt_rate;
         o->r_max_pkt_secs = k->pkt_secs;
+        o->r_max_pkt_size = k->max_pkt_size;
+        o->r_rtable = k->rtable;
 }
 
 void pfconf_emit_pktopt_trans(struct pfconf *pf, const struct pfconf_rule *r,
@@ -340,4 +351,8 @@ void pfconf_emit_pktopt_trans(struct pfconf *pf, const struct pfconf_rule *r,
                 t->t_match_tag = pfconf_out_str(pf, r->pk.match_tag);
         if (r->pk.xflags & RULESET_RX_TAGGED_NOT)
                 t->t_xflags |= RULESET_TX_TAGGED_NOT;
+        if (r->pk.xflags & RULESET_RX_RTABLE) {
+                t->t_xflags |= RULESET_TX_RTABLE;
+                t->t_rtable = r->pk.rtable;
+        }
 }

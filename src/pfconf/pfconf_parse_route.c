@@ -114,8 +114,10 @@ static struct pfconf_rthost *pfconf_rthost_item(struct pfconf *pf)
                 return h;
         line = pf->tok.line;
         h->gw = pfconf_parse_host(pf);
-        if (h->gw->addr.ra_type != RULESET_ADDR_HOST || h->gw->addr.ra_neg ||
-            h->gw->addr.ra_prefixlen != (h->gw->addr.ra_af == RULESET_AF_INET ? 32 : 128))
+        /* pfctl takes a network too (`(if0 127.0.0.1/8)`, kept as
+         * 127.0.0.0/8): pf then routes to the network's address, the one
+         * it picks from a single-entry pool. */
+        if (h->gw->addr.ra_type != RULESET_ADDR_HOST || h->gw->addr.ra_neg)
                 pfconf_fail(pf, line, "invalid gateway for route spec: an address is needed");
         pfconf_expect_punct(pf, ')');
         return h;
@@ -191,7 +193,11 @@ int pfconf_check_route(struct pfconf *pf, struct pfconf_rule *r)
                 return 1;
         }
         if (r->action != RULESET_ACT_PASS) {
-                pfconf_error(pf, r->line, "route-to, reply-to and dup-to apply to pass rules");
+                pfconf_error(pf, r->line,
+                             r->action == RULESET_ACT_BLOCK
+                                 ? "route-to, reply-to and dup-to are not supported on block "
+                                   "rules"
+                                 : "route-to, reply-to and dup-to apply to pass rules");
                 return 1;
         }
         if (af == RULESET_AF_UNSPEC)

@@ -16,6 +16,13 @@ static void pfconf_rule_init(struct pfconf_rule *r, int kind, int line)
         pfconf_out_init(&r->sopts);
 }
 
+/* An unquoted word that is no keyword: the options pfctl's lexer knows
+ * only in one place (`ttl`, `pflow`). */
+static int pfconf_is_bare(const struct pfconf *pf, const char *w)
+{
+        return pf->tok.type == T_WORD && strcmp(pf->tok.text, w) == 0;
+}
+
 static _Noreturn void pfconf_not_supported(struct pfconf *pf)
 {
         pfconf_fail(pf, pf->tok.line, "'%s' is not supported", pf->tok.text);
@@ -59,8 +66,13 @@ static void pfconf_parse_block(struct pfconf *pf, struct pfconf_rule *r)
                 r->block = RULESET_BLOCK_RETURN;
         } else if (pfconf_accept_kw(pf, KW_RETURN_RST)) {
                 r->block = RULESET_BLOCK_RETURN_RST;
-                if (pfconf_is_punct(pf, '('))
-                        pfconf_fail(pf, pf->tok.line, "return-rst (ttl ...) is not supported");
+                if (pfconf_accept_punct(pf, '(')) { /* (ttl N): the RST's TTL */
+                        if (!pfconf_is_bare(pf, "ttl"))
+                                pfconf_unexpected(pf, "'ttl'");
+                        pfconf_next(pf);
+                        r->ret_ttl = (uint8_t)pfconf_take_number(pf, "ttl", 255);
+                        pfconf_expect_punct(pf, ')');
+                }
         } else if (pfconf_accept_kw(pf, KW_RETURN_ICMP)) {
                 r->block = RULESET_BLOCK_RETURN_ICMP;
                 r->ret_icmp = 3; /* port-unr, pfctl's default */
@@ -161,6 +173,9 @@ void pfconf_state_opt(struct pfconf *pf, struct pfconf_rule *r)
                 s->r_state_flags |= RULESET_SF_FLOATING;
         } else if (pfconf_accept_kw(pf, KW_SLOPPY)) {
                 s->r_state_flags |= RULESET_SF_SLOPPY;
+        } else if (pfconf_is_bare(pf, "pflow")) {
+                pfconf_next(pf);
+                r->pk.xflags |= RULESET_RX_PFLOW;
         } else if (pfconf_accept_kw(pf, KW_NO_SYNC)) {
                 s->r_state_flags |= RULESET_SF_NO_SYNC;
         } else if (pfconf_is_name(pf) && pfconf_timeout_byname(pf->tok.text) >= 0) {
@@ -285,7 +300,7 @@ static void pfconf_rule_head(struct pfconf *pf, struct pfconf_rule *r, int allow
                 r->ifs = pfconf_parse_ifspec(pf);
         if (r->kind == PFCONF_R_FILTER)
                 pfconf_parse_route(pf, r);
-        if (pfconf_is_unsupported_opt(pf))
+        if (r->kind != PFCONF_R_FILTER && pfconf_is_unsupported_opt(pf))
                 pfconf_not_supported(pf);
         if (pfconf_accept_kw(pf, KW_INET))
                 r->af = RULESET_AF_INET;
@@ -341,8 +356,12 @@ static void pfconf_scrub_opt(struct pfconf *pf, struct pfconf_rule *r)
                 s->r_max_mss = (uint16_t)pfconf_take_number(pf, "max-mss", 65535);
                 s->r_scrub_flags |= RULESET_SCRUB_MAX_MSS;
         } else if (pfconf_accept_kw(pf, KW_FRAGMENT)) {
+                if (pfconf_accept_kw(pf, KW_NO)) {
+                        s->r_scrub_flags &= (uint8_t)~RULESET_SCRUB_REASSEMBLE;
+                        s->r_scrub_flags |= RULESET_SCRUB_NO_REASS;
+                }
                 if (!pfconf_accept_kw(pf, KW_REASSEMBLE))
-                        pfconf_fail(pf, pf->tok.line, "only 'fragment reassemble' is supported");
+                        pfconf_unexpected(pf, "'reassemble'");
         } else if (pfconf_accept_kw(pf, KW_REASSEMBLE)) {
                 if (!pfconf_is_name(pf) || strcmp(pf->tok.text, "tcp") != 0)
                         pfconf_unexpected(pf, "'tcp'");
@@ -383,40 +402,46 @@ void pfconf_parse_scrub(struct pfconf *pf)
         pfconf_expand(pf, r);
 }
 
-static void pfconf_trans_target(struct pfconf *pf, struct pfconf_rule *r)
+/* `port P[:Q]` after the translation target; an rdr may end the range in
+ * `*` (pfctl's PPORT_STAR): as long as the destination's port range. */
+static void pfconf_trans_port(struct pfconf *pf, struct pfconf_rule *r)
 {
         int line = pf->tok.line;
+        char *text, *colon;
         uint32_t v;
 
-        r->pool = pfconf_parse_hosts(pf, 1);
-        if (pfconf_accept_kw(pf, KW_PORT)) {
-                char *text, *colon;
-
-                line = pf->tok.line;
-                if (pf->tok.type != T_WORD)
-                        pfconf_unexpected(pf, "a port");
-                text = pfconf_strdup(&pf->arena, pf->tok.text);
-                if ((colon = strchr(text, ':')) != NULL)
-                        *colon = '\0';
-                if (pfconf_parse_u32(text, 65535, &v) < 0 &&
-                    (int)(v = (uint32_t)pfconf_service_byname(text)) < 0)
-                        pfconf_fail(pf, line, "unknown port '%s'", text);
-                r->pool_lo = (uint16_t)v;
-                r->pool_hi = 0;
-                if (colon != NULL) {
-                        if (pfconf_parse_u32(colon + 1, 65535, &v) < 0 &&
-                            (int)(v = (uint32_t)pfconf_service_byname(colon + 1)) < 0)
-                                pfconf_fail(pf, line, "unknown port '%s'", colon + 1);
-                        r->pool_hi = (uint16_t)v;
-                        if (r->pool_hi < r->pool_lo)
-                                pfconf_fail(pf, line, "invalid port range %u:%u", r->pool_lo,
-                                            r->pool_hi);
-                }
-                if (r->pool_lo == 0)
-                        pfconf_fail(pf, line, "translation port 0 is not allowed");
-                r->has_pool_port = 1;
-                pfconf_next(pf);
+        if (pf->tok.type != T_WORD)
+                pfconf_unexpected(pf, "a port");
+        text = pfconf_strdup(&pf->arena, pf->tok.text);
+        if ((colon = strchr(text, ':')) != NULL)
+                *colon = '\0';
+        if (pfconf_parse_u32(text, 65535, &v) < 0 &&
+            (int)(v = (uint32_t)pfconf_service_byname(text)) < 0)
+                pfconf_fail(pf, line, "unknown port '%s'", text);
+        r->pool_lo = (uint16_t)v;
+        r->pool_hi = 0;
+        if (colon != NULL && strcmp(colon + 1, "*") == 0 &&
+            RULESET_TR_KIND(r->action) == RULESET_TR_KIND(RULESET_TR_RDR)) {
+                r->pool_star = 1;
+        } else if (colon != NULL) {
+                if (pfconf_parse_u32(colon + 1, 65535, &v) < 0 &&
+                    (int)(v = (uint32_t)pfconf_service_byname(colon + 1)) < 0)
+                        pfconf_fail(pf, line, "unknown port '%s'", colon + 1);
+                r->pool_hi = (uint16_t)v;
+                if (r->pool_hi < r->pool_lo)
+                        pfconf_fail(pf, line, "invalid port range");
         }
+        if (r->pool_lo == 0)
+                pfconf_fail(pf, line, "translation port 0 is not allowed");
+        r->has_pool_port = 1;
+        pfconf_next(pf);
+}
+
+static void pfconf_trans_target(struct pfconf *pf, struct pfconf_rule *r)
+{
+        r->pool = pfconf_parse_hosts(pf, 1);
+        if (pfconf_accept_kw(pf, KW_PORT))
+                pfconf_trans_port(pf, r);
         while (pf->tok.type != T_NL && pf->tok.type != T_EOF) {
                 if (pfconf_accept_kw(pf, KW_LABEL))
                         pfconf_parse_label(pf, r);
@@ -469,10 +494,14 @@ void pfconf_parse_trans(struct pfconf *pf)
         /* Tags and the label may precede `->` (where pfctl prints them); the
          * label may also follow the pool. */
         for (;;) {
-                if (pfconf_accept_kw(pf, KW_LABEL))
+                if (pfconf_accept_kw(pf, KW_LABEL)) {
                         pfconf_parse_label(pf, r);
-                else if (!pfconf_parse_pktopt(pf, r))
+                } else if (pfconf_accept_kw(pf, KW_RTABLE)) { /* natrule's rtable */
+                        r->pk.rtable = pfconf_take_number(pf, "rtable id", 255);
+                        r->pk.xflags |= RULESET_RX_RTABLE;
+                } else if (!pfconf_parse_pktopt(pf, r)) {
                         break;
+                }
         }
         if (no) {
                 if (pf->tok.type == T_ARROW)

@@ -10,9 +10,31 @@
  * round-robin may serve them; addresses of another family than the rule's
  * are dropped (pfctl's remove_invalid_hosts()).
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pfconf_int.h"
+
+/* The PSID is a bit pattern, so pfctl reads it in hex (0x34) as well as
+ * in decimal. */
+static uint32_t pfconf_take_psid(struct pfconf *pf)
+{
+        const char *text = pf->tok.text;
+        char *end;
+        unsigned long v;
+
+        if ((pf->tok.type == T_WORD || pf->tok.type == T_STRING) && text[0] == '0' &&
+            (text[1] == 'x' || text[1] == 'X') && text[2] != '\0') {
+                errno = 0;
+                v = strtoul(text + 2, &end, 16);
+                if (*end != '\0' || errno != 0 || v > UINT32_MAX)
+                        pfconf_fail(pf, pf->tok.line, "invalid a PSID '%s'", text);
+                pfconf_next(pf);
+                return (uint32_t)v;
+        }
+        return pfconf_take_number(pf, "a PSID", UINT32_MAX);
+}
 
 /* map-e-portset OFFSET/PSIDLEN/PSID (RFC 7597's port set). */
 static void pfconf_mape(struct pfconf *pf, struct pfconf_rule *r)
@@ -28,7 +50,7 @@ static void pfconf_mape(struct pfconf *pf, struct pfconf_rule *r)
         pfconf_expect_punct(pf, '/');
         len = pfconf_take_number(pf, "a PSID length", UINT32_MAX);
         pfconf_expect_punct(pf, '/');
-        psid = pfconf_take_number(pf, "a PSID", UINT32_MAX);
+        psid = pfconf_take_psid(pf);
         if (off == 0 || off >= 16)
                 pfconf_fail(pf, line, "MAP-E PSID offset must be 1-15");
         if (len >= 16 || off + len > 16)
@@ -119,15 +141,22 @@ int pfconf_check_trans_pool(struct pfconf *pf, struct pfconf_rule *r)
         if (r->tpool.type == RULESET_POOL_NONE && (n > 1 || multi))
                 r->tpool.type = RULESET_POOL_ROUND_ROBIN;
         for (h = r->pool; h != NULL && r->tpool.type != RULESET_POOL_ROUND_ROBIN; h = h->next) {
+                /* A bitmask pool maps one address onto another: pfctl
+                 * names the pool type, not round-robin, as what is wrong. */
+                int bitmask = r->tpool.type == RULESET_POOL_BITMASK;
+
                 if (h->addr.ra_type == RULESET_ADDR_TABLE) {
                         pfconf_error(pf, r->line,
-                                     "tables are only supported in round-robin redirection pools");
+                                     bitmask ? "tables are not supported by pool type"
+                                             : "tables are only supported in round-robin "
+                                               "redirection pools");
                         return 1;
                 }
                 if (pfconf_host_multi(pf, h)) {
                         pfconf_error(pf, r->line,
-                                     "interface (%s) is only supported in round-robin "
-                                     "redirection pools",
+                                     bitmask ? "interface (%s) is not supported by pool type"
+                                             : "interface (%s) is only supported in round-robin "
+                                               "redirection pools",
                                      h->ifname);
                         return 1;
                 }

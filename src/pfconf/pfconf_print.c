@@ -63,6 +63,8 @@ void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct rul
                 fputs(":0", out);
         if (a->ra_type == RULESET_ADDR_DYNIF)
                 fputs(counts ? ":*)" : ")", out);
+        if (a->ra_prefixlen != 0)
+                fprintf(out, "/%u", a->ra_prefixlen);
 }
 
 /*
@@ -160,6 +162,8 @@ static void pfconf_print_tail(FILE *out, const struct ruleset_view *v, const str
                 fprintf(out, " queue %s", ruleset_str(v, r->r_qname));
         pfconf_print_tags(out, v, r->r_tag, r->r_match_tag,
                           (r->r_xflags & RULESET_RX_TAGGED_NOT) != 0);
+        if (r->r_xflags & RULESET_RX_RTABLE)
+                fprintf(out, " rtable %u", r->r_rtable);
         if (r->r_divert_port != 0)
                 fprintf(out, " divert-to %u", r->r_divert_port);
 }
@@ -237,6 +241,8 @@ static void pfconf_print_block(FILE *out, const struct ruleset_view *v,
                 break;
         case RULESET_BLOCK_RETURN_RST:
                 fputs(" return-rst", out);
+                if (r->r_return_ttl != 0)
+                        fprintf(out, "(ttl %u)", r->r_return_ttl);
                 break;
         case RULESET_BLOCK_RETURN_ICMP:
                 if (r->r_af == RULESET_AF_INET6) {
@@ -304,6 +310,8 @@ static void pfconf_print_state_opts(FILE *out, const struct ruleset_view *v,
                 PFCONF_OPT("floating");
         if (r->r_state_flags & RULESET_SF_SLOPPY)
                 PFCONF_OPT("sloppy");
+        if (r->r_xflags & RULESET_RX_PFLOW)
+                PFCONF_OPT("pflow");
         for (i = 0; i < RULESET_TO_COUNT; i++)
                 if (r->r_timeout[i] != RULESET_TIMEOUT_UNSET)
                         PFCONF_OPT("%s %u", pfconf_timeout_name(i), r->r_timeout[i]);
@@ -385,7 +393,9 @@ void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const struct rul
         if (r->r_action == RULESET_ACT_SCRUB) {
                 if (r->r_scrub_flags & RULESET_SCRUB_REASS_TCP)
                         fputs(" reassemble tcp", out);
-                fputs(" fragment reassemble", out);
+                fputs(r->r_scrub_flags & RULESET_SCRUB_NO_REASS ? " fragment no reassemble"
+                                                                : " fragment reassemble",
+                      out);
         }
         if (r->r_label != RULESET_NONE)
                 pfconf_print_label(out, ruleset_str(v, r->r_label));
@@ -418,6 +428,8 @@ void pfconf_print_trans(FILE *out, const struct ruleset_view *v, const struct ru
                 pfconf_print_label(out, ruleset_str(v, t->t_label));
         pfconf_print_tags(out, v, t->t_tag, t->t_match_tag,
                           (t->t_xflags & RULESET_TX_TAGGED_NOT) != 0);
+        if (t->t_xflags & RULESET_TX_RTABLE)
+                fprintf(out, " rtable %u", t->t_rtable);
         if (!(t->t_action & 1) && t->t_call == RULESET_NONE)
                 pfconf_print_trans_pool(out, v, t);
 }

@@ -162,6 +162,7 @@ void pfconf_print_rules(FILE *out, const struct ruleset_view *v, int flags)
 
         if (pfconf_pctx_init(&c, out, v, flags) < 0)
                 return;
+        pfconf_print_ether(out, v, flags);
         pfconf_print_anchor_lists(&c, 0);
         for (a = 1; a < v->rv_n_anchors; a++)
                 if (v->rv_anchors[a].an_flags & RULESET_ANF_LOADED)

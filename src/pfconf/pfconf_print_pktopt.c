@@ -54,6 +54,8 @@ void pfconf_print_pkt_match(FILE *out, const struct ruleset_rule *r)
                 fprintf(out, " prio %u", r->r_prio);
         if (r->r_max_pkt_rate != 0)
                 fprintf(out, " max-pkt-rate %u/%u", r->r_max_pkt_rate, r->r_max_pkt_secs);
+        if (r->r_max_pkt_size != 0)
+                fprintf(out, " max-pkt-size %u", r->r_max_pkt_size);
         if (!(r->r_xflags & (RULESET_RX_SET_PRIO | RULESET_RX_SET_TOS)))
                 return;
         fputs(" set (", out);

@@ -63,7 +63,14 @@ int ruleset_check_addr(struct ruleset_vctx *ctx, const struct ruleset_addr *a, u
         }
         if (a->ra_type == RULESET_ADDR_RANGE)
                 return ruleset_check_range(ctx, a, rule_af);
-        if (a->ra_prefixlen != 0 || !ruleset_zero(a->ra_addr, sizeof(a->ra_addr)))
+        if (!ruleset_zero(a->ra_addr, sizeof(a->ra_addr)))
+                return RULESET_E_BAD_VALUE;
+        /* An interface may carry a prefix length (`IF/N`, `(IF)/N`), not
+         * with :network/:broadcast/:peer; nothing else has one. */
+        if (a->ra_prefixlen != 0 &&
+            ((a->ra_type != RULESET_ADDR_IFNAME && a->ra_type != RULESET_ADDR_DYNIF) ||
+             (a->ra_ifmod & RULESET_IFMOD_MODEMASK) ||
+             a->ra_prefixlen > (rule_af == RULESET_AF_INET ? 32 : 128)))
                 return RULESET_E_BAD_VALUE;
         switch (a->ra_type) {
         case RULESET_ADDR_ANY:
@@ -174,6 +181,9 @@ static int ruleset_check_action(const struct ruleset_rule *r, int scrub)
                 return RULESET_E_BAD_ENUM;
         if (r->r_flags & ~RULESET_RF_ALL || r->r_state_flags & ~RULESET_SF_ALL ||
             r->r_scrub_flags & ~RULESET_SCRUB_ALL)
+                return RULESET_E_BAD_VALUE;
+        if ((r->r_scrub_flags & RULESET_SCRUB_REASSEMBLE) &&
+            (r->r_scrub_flags & RULESET_SCRUB_NO_REASS))
                 return RULESET_E_BAD_VALUE;
         if (r->r_action != RULESET_ACT_BLOCK && r->r_block != RULESET_BLOCK_DEFAULT)
                 return RULESET_E_BAD_VALUE;
@@ -305,8 +315,9 @@ int ruleset_check_rules(struct ruleset_vctx *ctx, const struct ruleset_rule *rul
                     (err = ruleset_check_action(r, scrub)) != RULESET_OK ||
                     (err = ruleset_check_rule_v3(ctx, r, scrub)) != RULESET_OK)
                         return err;
-                if (r->r_pad0 != 0 || r->r_pad1 != 0 || r->r_pad2 != 0)
-                        return RULESET_E_RESERVED;
+                if ((r->r_return_ttl != 0 && r->r_block != RULESET_BLOCK_RETURN_RST) ||
+                    (scrub && r->r_max_pkt_size != 0))
+                        return RULESET_E_BAD_VALUE;
                 if ((err = ruleset_check_ifref(v, r->r_ifidx, r->r_flags & RULESET_RF_IFNOT)) !=
                         RULESET_OK ||
                     (err = ruleset_check_proto_opts(r)) != RULESET_OK ||

@@ -233,6 +233,8 @@ static int ruleset_check_xopts(const struct ruleset_view *v, const struct rulese
 
         if (x & ~RULESET_RX_ALL)
                 return RULESET_E_BAD_VALUE;
+        if (!(x & RULESET_RX_RTABLE) && r->r_rtable != 0)
+                return RULESET_E_BAD_VALUE;
         if ((x & RULESET_RX_TAGGED_NOT) && r->r_match_tag == RULESET_NONE)
                 return RULESET_E_BAD_VALUE;
         if ((!(x & RULESET_RX_TOS) && r->r_tos != 0) ||
@@ -285,7 +287,7 @@ int ruleset_check_rule_v3(struct ruleset_vctx *ctx, const struct ruleset_rule *r
                     r->r_rt_pool_type || r->r_rt_pool_opts || r->r_prob || r->r_max_pkt_rate ||
                     r->r_max_pkt_secs || r->r_xflags || r->r_rcv_ifidx != RULESET_IF_ANY ||
                     r->r_tos || r->r_set_tos || r->r_prio || r->r_set_prio[0] || r->r_set_prio[1] ||
-                    r->r_logif || !ruleset_zero8(r->r_rt_key, sizeof(r->r_rt_key)))
+                    r->r_logif || r->r_rtable || !ruleset_zero8(r->r_rt_key, sizeof(r->r_rt_key)))
                         return RULESET_E_BAD_VALUE;
                 return RULESET_OK;
         }
@@ -308,8 +310,10 @@ int ruleset_check_trans_v3(struct ruleset_vctx *ctx, const struct ruleset_trans 
         const struct ruleset_view *v = ctx->view;
         int err;
 
-        if (t->t_pad1 != 0 || t->t_pad2 != 0)
+        if (t->t_pad1 != 0)
                 return RULESET_E_RESERVED;
+        if (!(t->t_xflags & RULESET_TX_RTABLE) && t->t_rtable != 0)
+                return RULESET_E_BAD_VALUE;
         if (t->t_anchor >= v->rv_n_anchors)
                 return RULESET_E_BAD_INDEX;
         if (t->t_call != RULESET_NONE) {

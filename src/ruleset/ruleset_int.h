@@ -35,6 +35,8 @@ int ruleset_check_pool_section(struct ruleset_vctx *ctx);
 int ruleset_check_queues(struct ruleset_vctx *ctx);
 int ruleset_check_rule_v3(struct ruleset_vctx *ctx, const struct ruleset_rule *r, int scrub);
 int ruleset_check_trans_v3(struct ruleset_vctx *ctx, const struct ruleset_trans *t);
+/* RULESET_SEC_ETHER (ruleset_check_ether.c), after interfaces and tables. */
+int ruleset_check_ether(struct ruleset_vctx *ctx);
 int ruleset_check_range(struct ruleset_vctx *ctx, const struct ruleset_addr *a, uint8_t rule_af);
 
 /* A section's order: rules sorted by anchor (then kind), numbered from 0

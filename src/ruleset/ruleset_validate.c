@@ -19,6 +19,7 @@ static const uint32_t ruleset_sec_elem[RULESET_SEC_COUNT] = {
     [RULESET_SEC_ANCHORS] = sizeof(struct ruleset_anchor),
     [RULESET_SEC_POOLS] = sizeof(struct ruleset_pool_entry),
     [RULESET_SEC_QUEUES] = sizeof(struct ruleset_queue),
+    [RULESET_SEC_ETHER] = sizeof(struct ruleset_eth_rule),
 };
 
 static void ruleset_zero_view(struct ruleset_view *v)
@@ -119,6 +120,8 @@ static void ruleset_fill_view(const uint8_t *base, struct ruleset_view *v)
         v->rv_n_pool = s[RULESET_SEC_POOLS].rs_count;
         v->rv_queues = (const struct ruleset_queue *)(base + s[RULESET_SEC_QUEUES].rs_off);
         v->rv_n_queues = s[RULESET_SEC_QUEUES].rs_count;
+        v->rv_ether = (const struct ruleset_eth_rule *)(base + s[RULESET_SEC_ETHER].rs_off);
+        v->rv_n_ether = s[RULESET_SEC_ETHER].rs_count;
 }
 
 static int ruleset_check_strings(struct ruleset_vctx *ctx)
@@ -171,6 +174,7 @@ int ruleset_validate(const void *blob, size_t len, struct ruleset_view *out, uin
             (err = ruleset_check_pool_section(&ctx)) != RULESET_OK ||
             (err = ruleset_check_queues(&ctx)) != RULESET_OK ||
             (err = ruleset_check_tables(&ctx)) != RULESET_OK ||
+            (err = ruleset_check_ether(&ctx)) != RULESET_OK ||
             (err = ruleset_check_rules(&ctx, view.rv_scrub, view.rv_n_scrub, 1)) != RULESET_OK ||
             (err = ruleset_check_trans(&ctx)) != RULESET_OK ||
             (err = ruleset_check_rules(&ctx, view.rv_filter, view.rv_n_filter, 0)) != RULESET_OK) {

@@ -401,6 +401,35 @@ static void t_no_scrub_passes_fragments(void **st)
         h_free(h);
 }
 
+/* scrub ... fragment no reassemble: the fragments it matches pass as they
+ * are though reassembly is on; others are still held and reassembled. */
+static void t_scrub_no_reassemble(void **st)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r = h_rule(ENG_A_PASS, 0, 0);
+        uint8_t f[2048];
+        uint32_t n;
+
+        (void)st;
+        r.r_keep = ENG_KEEP_NONE;
+        h_load(h, &r, 1);
+        eng_set_scrub(h->eng, true);
+        h_learn_defaults(h);
+        memset(&h->eng->scrub_rules[0], 0, sizeof(h->eng->scrub_rules[0]));
+        h->eng->scrub_rules[0].ifindex = H_LAN;
+        h->eng->scrub_rules[0].flags = ENG_SCRUB_NOREASS;
+        h->eng->nscrub = 1;
+        make_dgram(1500);
+        n = frag4(f, 9, 800, 400, 1);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);  /* forwarded as is */
+        h->eng->scrub_rules[0].ifindex = H_WAN; /* the rule no longer matches */
+        n = frag4(f, 10, 800, 400, 1);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0); /* held for reassembly */
+        h_free(h);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -414,6 +443,7 @@ int main(void)
             cmocka_unit_test(t_v4_reassembled_too_long),
             cmocka_unit_test(t_v6),
             cmocka_unit_test(t_no_scrub_passes_fragments),
+            cmocka_unit_test(t_scrub_no_reassemble),
             cmocka_unit_test(t_v4_refragment),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

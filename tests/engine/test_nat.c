@@ -597,6 +597,48 @@ static void t_nonat(void **st)
         h_free(h);
 }
 
+/*
+ * rdr with a target port range and no destination port (pfctl accepts it):
+ * as pf, the destination port, counted from 0, wraps round the range;
+ * a single target port takes every destination port.
+ */
+static uint16_t rdr_portless(uint16_t lo, uint16_t hi, uint16_t dport)
+{
+        struct harness *h = h_new(NULL);
+        struct eng_rule r[2];
+        uint8_t f[2048];
+        const uint8_t *o;
+        uint32_t n;
+        uint16_t got;
+
+        r[0] = h_rule(ENG_A_RDR, ENG_DIR_IN, 0);
+        r[0].r_ifindex = H_WAN;
+        r[0].r_proto = 6;
+        h_net(&r[0].r_dst, 4, "203.0.113.1", 32);
+        h_net(&r[0].r_rpool, 4, CLI, 32);
+        r[0].r_rport[0] = lo;
+        r[0].r_rport[1] = hi;
+        r[1] = h_rule(ENG_A_PASS, 0, 0);
+        r[1].r_keep = ENG_KEEP_STATE;
+        h_load(h, r, 2);
+        h_learn_defaults(h);
+        n = h_tcp(f, 1, 4, SRV, "203.0.113.1", 33333, dport, 9, 0, PB_TH_SYN, 1000, 0);
+        h_input(h, H_WAN, f, n);
+        assert_int_equal(h_nout(h, H_LAN), 1);
+        o = h_out(h, H_LAN, 0, &n);
+        got = rd16(o + 36);
+        h_free(h);
+        return got;
+}
+
+static void t_rdr_no_dst_port(void **st)
+{
+        (void)st;
+        assert_int_equal(rdr_portless(50001, 50010, 33), 50004);
+        assert_int_equal(rdr_portless(50001, 50010, 50009), 50010);
+        assert_int_equal(rdr_portless(8080, 0, 443), 8080);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -609,6 +651,7 @@ int main(void)
             cmocka_unit_test(t_nat_icmp_error),
             cmocka_unit_test(t_rdr),
             cmocka_unit_test(t_rdr_synproxy),
+            cmocka_unit_test(t_rdr_no_dst_port),
             cmocka_unit_test(t_binat),
             cmocka_unit_test(t_nonat),
             cmocka_unit_test(t_nat66),

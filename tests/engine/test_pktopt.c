@@ -296,6 +296,75 @@ static void t_max_pkt_rate(void **st)
         h_free(h);
 }
 
+/* max-pkt-size N: a packet longer than N bytes (IP length) does not match. */
+static void t_max_pkt_size(void **st)
+{
+        struct harness *h = fw("block all\n"
+                               "pass in on lan proto udp all max-pkt-size 40 no state\n"
+                               "pass out on wan all no state\n");
+        uint8_t f[256];
+        uint32_t n;
+
+        (void)st;
+        n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", 1000, 53, 12); /* 40 bytes */
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        n = h_udp(f, 0, 4, "192.168.1.10", "198.51.100.7", 1000, 53, 13); /* 41 bytes */
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        h_free(h);
+}
+
+/* block return-rst (ttl N): the RST leaves with TTL N; without, 64. */
+static void t_return_rst_ttl(void **st)
+{
+        static const struct {
+                const char *conf;
+                uint8_t ttl;
+        } cases[] = {
+            {"block return-rst (ttl 10) in on lan proto tcp all\n", 10},
+            {"block return-rst in on lan proto tcp all\n", 64},
+        };
+        uint8_t f[256];
+        const uint8_t *o;
+        uint32_t n;
+
+        (void)st;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct harness *h = fw(cases[i].conf);
+
+                n = h_tcp(f, 0, 4, "192.168.1.10", "198.51.100.7", 40000, 80, 1, 0, PB_TH_SYN, 1000,
+                          0);
+                h_input(h, H_LAN, f, n);
+                assert_int_equal(h_nout(h, H_LAN), 1);
+                o = h_out(h, H_LAN, 0, &n);
+                assert_int_equal(o[ETH + 9], 6);                 /* TCP */
+                assert_int_equal(o[ETH + 20 + 13] & 0x04, 0x04); /* RST */
+                assert_int_equal(o[ETH + 8], cases[i].ttl);
+                h_free(h);
+        }
+}
+
+/* (IF)/N: the interface's address taken as its /N network (wan is
+ * 203.0.113.1/24, so (wan)/16 is 203.0.0.0/16). */
+static void t_if_prefix(void **st)
+{
+        struct harness *h = fw("block all\n"
+                               "pass in on lan inet from any to (wan)/16 no state\n"
+                               "pass out on wan all no state\n");
+        uint8_t f[256];
+        uint32_t n;
+
+        (void)st;
+        n = h_udp(f, 0, 4, "192.168.1.10", "203.0.200.5", 1000, 53, 8);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 1);
+        n = h_udp(f, 0, 4, "192.168.1.10", "203.1.0.5", 1000, 53, 8);
+        h_input(h, H_LAN, f, n);
+        assert_int_equal(h_nout(h, H_WAN), 0);
+        h_free(h);
+}
+
 static void t_log_matches(void **st)
 {
         struct harness *h = fw("match in log (matches) on lan all\n"
@@ -370,6 +439,9 @@ int main(void)
             cmocka_unit_test(t_once),
             cmocka_unit_test(t_received_on),
             cmocka_unit_test(t_max_pkt_rate),
+            cmocka_unit_test(t_max_pkt_size),
+            cmocka_unit_test(t_return_rst_ttl),
+            cmocka_unit_test(t_if_prefix),
             cmocka_unit_test(t_log_matches),
             cmocka_unit_test(t_tag_ids_outlive_rulesets),
         };

@@ -22,6 +22,7 @@ static const char rich_conf[] =
     "set limit states 1000\n"
     "set timeout tcp.first 30\n"
     "table <bad> persist { 192.0.2.0/24 !192.0.2.1 2001:db8::/32 }\n"
+    "ether pass in on wan from 00:01:02:03:04:05 l3 all tag l2\n"
     "scrub in on wan all max-mss 1400\n"
     "nat on wan inet from lan:network to any -> (wan)\n"
     "rdr on wan proto tcp to (wan) port 80 -> 10.0.0.5 port 8080\n"
@@ -276,6 +277,13 @@ static void m_scrub_in_filter(uint8_t *b, struct ruleset_header *h, struct rules
         (void)h;
         ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_action = RULESET_ACT_SCRUB;
 }
+/* `fragment reassemble` and `fragment no reassemble` on one scrub rule. */
+static void m_scrub_reass_both(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_rule *)(b + OFF(b, v->rv_scrub)))[0].r_scrub_flags |=
+            RULESET_SCRUB_REASSEMBLE | RULESET_SCRUB_NO_REASS;
+}
 static void m_addr_type(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
         (void)h;
@@ -352,7 +360,50 @@ static void m_rdr_port_op(uint8_t *b, struct ruleset_header *h, struct ruleset_v
 static void m_pad(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
         (void)h;
-        ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_pad1 = 1;
+        ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_pad3 = 1;
+}
+/* a prefix length on lan:network (IF/N takes none of the modifiers) */
+static void m_if_prefix_network(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_trans *)(b + OFF(b, v->rv_trans)))[0].t_src.re_addr.ra_prefixlen = 24;
+}
+/* an rtable number on a translation rule without RULESET_TX_RTABLE */
+static void m_trans_rtable(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_trans *)(b + OFF(b, v->rv_trans)))[0].t_rtable = 1;
+}
+/* an ether rule numbered out of order */
+static void m_ether_nr(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_eth_rule *)(b + OFF(b, v->rv_ether)))[0].er_nr = 5;
+}
+/* a source MAC without RULESET_EF_SRC */
+static void m_ether_mac_unset(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_eth_rule *)(b + OFF(b, v->rv_ether)))[0].er_flags &=
+            (uint8_t)~RULESET_EF_SRC;
+}
+/* a second label after an absent first */
+static void m_ether_label_gap(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_eth_rule *)(b + OFF(b, v->rv_ether)))[0].er_label[1] = 0;
+}
+/* a return-rst TTL on a rule that does not return an RST */
+static void m_return_ttl(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_return_ttl = 10;
+}
+/* an rtable number without RULESET_RX_RTABLE */
+static void m_rtable(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
+{
+        (void)h;
+        ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_rtable = 3;
 }
 static void m_addr_pad(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
@@ -564,6 +615,7 @@ static void test_corruptions(void **state)
         expect(m_trans_order, RULESET_E_BAD_INDEX);
         expect(m_action, RULESET_E_BAD_ENUM);
         expect(m_scrub_in_filter, RULESET_E_BAD_ENUM);
+        expect(m_scrub_reass_both, RULESET_E_BAD_VALUE);
         expect(m_addr_type, RULESET_E_BAD_ENUM);
         expect(m_port_op, RULESET_E_BAD_ENUM);
         expect(m_trans_action, RULESET_E_BAD_ENUM);
@@ -577,6 +629,13 @@ static void test_corruptions(void **state)
         expect(m_binat_size, RULESET_E_BAD_VALUE);
         expect(m_rdr_port_op, RULESET_E_BAD_VALUE);
         expect(m_pad, RULESET_E_RESERVED);
+        expect(m_return_ttl, RULESET_E_BAD_VALUE);
+        expect(m_ether_nr, RULESET_E_BAD_INDEX);
+        expect(m_trans_rtable, RULESET_E_BAD_VALUE);
+        expect(m_ether_mac_unset, RULESET_E_BAD_VALUE);
+        expect(m_ether_label_gap, RULESET_E_BAD_STRING);
+        expect(m_if_prefix_network, RULESET_E_BAD_VALUE);
+        expect(m_rtable, RULESET_E_BAD_VALUE);
         expect(m_addr_pad, RULESET_E_RESERVED);
         expect(m_options_reserved, RULESET_E_RESERVED);
         expect(m_syncookies_mode, RULESET_E_BAD_ENUM);

@@ -413,7 +413,8 @@ void fwctl_control(struct fwctl_out *o, struct fwctl_server *c, struct engine *e
                         return;
                 }
                 break;
-        case FWCTL_C_CLEAR_IFFLAGS:
+        case FWCTL_C_CLEAR_IFFLAGS: /* pfctl -F all: its Ethernet rules go too */
+                eng_eth_flush(eng);
                 eng_if_skip_clear(eng);
                 break;
         }
