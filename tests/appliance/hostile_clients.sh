@@ -53,11 +53,15 @@ while True:
 print(out.decode())
 EOP
 }
-# ndvm FIELD: the ndvm's FIELD in `status --json`.
+# ndvm FIELD: the ndvm's FIELD in `status --json`; status exits 2 while a
+# domain is down (between its death and its restart), 1 on an error.
 ndvm() {
-	"$moat" -c "$conf" status --json | /usr/bin/python3 -c '
+	local rc=0
+	"$moat" -c "$conf" status --json >"$tmp/status.json" || rc=$?
+	[ "$rc" = 0 ] || [ "$rc" = 2 ] || { echo "FAIL: status --json exited $rc" >&2; exit 1; }
+	/usr/bin/python3 -c '
 import json, sys
-print([d for d in json.load(sys.stdin)["domains"] if d["name"] == "ndvm-lan"][0][sys.argv[1]])' "$1"
+print([d for d in json.load(sys.stdin)["domains"] if d["name"] == "ndvm-lan"][0][sys.argv[1]])' "$1" <"$tmp/status.json"
 }
 moatd_pid() { cat "$tmp/run/moatd.pid"; }
 now_ms() { date +%s%3N; }
