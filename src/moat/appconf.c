@@ -37,9 +37,11 @@ static int bad(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
         char path[256] = "";
         if (s && line == 0)
                 setting_path(s, path, sizeof(path));
-        int n = line      ? snprintf(x->err, x->errlen, "%s:%u: ", x->file, line)
-                : path[0] ? snprintf(x->err, x->errlen, "%s: %s: ", x->file, path)
-                          : snprintf(x->err, x->errlen, "%s: ", x->file);
+        const char *file =
+            s && config_setting_source_file(s) ? config_setting_source_file(s) : x->file;
+        int n = line      ? snprintf(x->err, x->errlen, "%s:%u: ", file, line)
+                : path[0] ? snprintf(x->err, x->errlen, "%s: %s: ", file, path)
+                          : snprintf(x->err, x->errlen, "%s: ", file);
         va_list ap;
         va_start(ap, fmt);
         if (n > 0 && (size_t)n < x->errlen)
@@ -410,7 +412,9 @@ int appconf_parse(struct appconf *c, const char *file, const char *text, size_t 
         if (appconf_is_json(text)) {
                 rc = appconf_json_to_config(text, len, c->file, &cf, err, errlen);
         } else if (!config_read_string(&cf, text)) {
-                snprintf(err, errlen, "%s:%d: %s", c->file, config_error_line(&cf),
+                /* an error in an @include'd file is that file's, not the parent's */
+                const char *ef = config_error_file(&cf);
+                snprintf(err, errlen, "%s:%d: %s", ef ? ef : c->file, config_error_line(&cf),
                          config_error_text(&cf));
                 rc = -1;
         }

@@ -68,6 +68,15 @@ expect mcastaddr "mcastaddr.conf:2: '224.0.0.1' is a multicast or broadcast addr
 expect mcast6 "mcast6.conf:2: 'ff02::1' is a multicast or broadcast address"
 expect jdup "jdup.conf:2: duplicate object key"
 expect jtrunc "jtrunc.conf:2: '}' expected near end of file"
+# An error in an @include'd file names that file and its line, not the parent.
+printf '%s\n@include "%s/incsyntax.inc"\ninterface: { lan: { device = "nosuchdev1"; }; };\n' \
+	"$base" "$tmp" >"$tmp/incsyntax.conf"
+printf 'cpus = "auto";\n\nmode = ;\n' >"$tmp/incsyntax.inc"
+printf '%s\n@include "%s/incunknown.inc"\ninterface: { lan: { device = "nosuchdev1"; }; };\n' \
+	"$base" "$tmp" >"$tmp/incunknown.conf"
+printf 'cpus = "auto";\ncolour = "blue";\n' >"$tmp/incunknown.inc"
+expect incsyntax "incsyntax.inc:3: syntax error"
+expect incunknown "incunknown.inc:2: unknown setting 'colour'"
 # A FIFO as the config: refused at once, not waited on for a writer.
 mkfifo "$tmp/fifo.conf"
 out=$(timeout 10 "$moat" -c "$tmp/fifo.conf" up 2>&1)
