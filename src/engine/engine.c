@@ -87,6 +87,8 @@ static size_t layout(struct engine *eng, uint8_t *base, const struct eng_config 
         CARVE(eng->bank[1].rtpool, ENG_MAX_RTPOOL * sizeof(struct eng_rtentry));
         CARVE(eng->bank[0].tpool, ENG_MAX_TPOOL * sizeof(struct eng_rule_addr));
         CARVE(eng->bank[1].tpool, ENG_MAX_TPOOL * sizeof(struct eng_rule_addr));
+        CARVE(eng->bank[0].xlate, ENG_MAX_XLATE * sizeof(struct eng_rule));
+        CARVE(eng->bank[1].xlate, ENG_MAX_XLATE * sizeof(struct eng_rule));
         CARVE(eng->state_rt, (size_t)c->ec_max_states * sizeof(struct eng_state_rt));
         CARVE(eng->dup_buf, ENG_FRAGBUF);
         CARVE(eng->sync_dirty, ((size_t)c->ec_max_states + 63) / 64 * 8);

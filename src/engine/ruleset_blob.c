@@ -579,7 +579,39 @@ static int v3_unsupported(const struct ruleset_view *v)
                 if (t->t_pool_opts & RULESET_PO_ENDPOINT_IN)
                         return 1;
         }
+        for (i = 0; i < v->rv_n_xlate; i++) /* af-to: no NAT64 yet */
+                if (v->rv_xlate[i].t_xflags & RULESET_TX_AFTO)
+                        return 1;
+                else if (v->rv_xlate[i].t_pool_opts & RULESET_PO_ENDPOINT_IN)
+                        return 1;
         return 0;
+}
+
+/*
+ * A pass or match rule's nat-to/rdr-to, converted as a nat or rdr rule into
+ * the bank's translations. A rule an anchor brings in more than once gets
+ * one copy each time, with its own round-robin place.
+ */
+static int conv_xlate(const struct load_ctx *c, struct eng_bank *b, const struct ruleset_rule *in,
+                      struct eng_rule *r)
+{
+        const struct ruleset_trans *t;
+        struct eng_rule *x;
+        int e;
+
+        if (in->r_xlate_n == 0)
+                return ENG_OK;
+        if (b->nxlate >= ENG_MAX_XLATE)
+                return ENG_ENOMEM;
+        t = &c->v->rv_xlate[in->r_xlate];
+        x = &b->xlate[b->nxlate];
+        e = conv_trans(c, t, x);
+        if (!e)
+                e = conv_trans_pool(c, b, t, x);
+        if (e)
+                return e;
+        r->r_xlate = (uint16_t)++b->nxlate;
+        return ENG_OK;
 }
 
 /* eng_anchor_flatten()'s view of the blob's filter rules. */
@@ -594,6 +626,8 @@ static int flat_filter(void *arg, uint32_t idx, struct eng_rule *out)
         r = conv_filter(c, &c->v->rv_filter[idx], out);
         if (!r)
                 r = conv_route(c, c->bank, &c->v->rv_filter[idx], out);
+        if (!r)
+                r = conv_xlate(c, c->bank, &c->v->rv_filter[idx], out);
         out->r_proto = proto;
         return r;
 }
@@ -676,6 +710,7 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         ctx.bank = &eng->bank[1 - eng->active];
         ctx.bank->nrtpool = 0;
         ctx.bank->ntpool = 0;
+        ctx.bank->nxlate = 0;
         r = load_lists(eng, &ctx, start, end);
         if (r)
                 return r;

@@ -276,7 +276,7 @@ int ruleset_check_rule_v3(struct ruleset_vctx *ctx, const struct ruleset_rule *r
         const struct ruleset_view *v = ctx->view;
         int err;
 
-        if (!ruleset_zero8(r->r_pad6, sizeof(r->r_pad6)) || r->r_pad7 != 0)
+        if (r->r_pad6 != 0)
                 return RULESET_E_RESERVED;
         if (r->r_anchor >= v->rv_n_anchors)
                 return RULESET_E_BAD_INDEX;
@@ -287,7 +287,8 @@ int ruleset_check_rule_v3(struct ruleset_vctx *ctx, const struct ruleset_rule *r
                     r->r_rt_pool_type || r->r_rt_pool_opts || r->r_prob || r->r_max_pkt_rate ||
                     r->r_max_pkt_secs || r->r_xflags || r->r_rcv_ifidx != RULESET_IF_ANY ||
                     r->r_tos || r->r_set_tos || r->r_prio || r->r_set_prio[0] || r->r_set_prio[1] ||
-                    r->r_logif || r->r_rtable || !ruleset_zero8(r->r_rt_key, sizeof(r->r_rt_key)))
+                    r->r_logif || r->r_rtable || r->r_xlate_n || r->r_xlate ||
+                    !ruleset_zero8(r->r_rt_key, sizeof(r->r_rt_key)))
                         return RULESET_E_BAD_VALUE;
                 return RULESET_OK;
         }
