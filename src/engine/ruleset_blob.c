@@ -579,10 +579,8 @@ static int v3_unsupported(const struct ruleset_view *v)
                 if (t->t_pool_opts & RULESET_PO_ENDPOINT_IN)
                         return 1;
         }
-        for (i = 0; i < v->rv_n_xlate; i++) /* af-to: no NAT64 yet */
-                if (v->rv_xlate[i].t_xflags & RULESET_TX_AFTO)
-                        return 1;
-                else if (v->rv_xlate[i].t_pool_opts & RULESET_PO_ENDPOINT_IN)
+        for (i = 0; i < v->rv_n_xlate; i++)
+                if (v->rv_xlate[i].t_pool_opts & RULESET_PO_ENDPOINT_IN)
                         return 1;
         return 0;
 }
@@ -599,7 +597,9 @@ static int conv_xlate(const struct load_ctx *c, struct eng_bank *b, const struct
         struct eng_rule *x;
         int e;
 
-        if (in->r_xlate_n == 0)
+        /* af-to (NAT64) is not acted on: named when the ruleset is loaded
+         * (pfconf_notes()), its rules pass what they match untranslated */
+        if (in->r_xlate_n == 0 || (c->v->rv_xlate[in->r_xlate].t_xflags & RULESET_TX_AFTO))
                 return ENG_OK;
         if (b->nxlate >= ENG_MAX_XLATE)
                 return ENG_ENOMEM;

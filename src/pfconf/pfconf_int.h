@@ -335,12 +335,18 @@ struct pfconf_rule {
         uint16_t mape_psid;
         /* pass/match translation (pfconf_xlate.c): nat-to, rdr-to or
          * binat-to in xl[0]; af-to's `from` in xl[0], its `to` in xl[1] */
-        uint8_t xl_kind;               /* enum pfconf_xl_kind */
-        uint8_t afto_af;               /* af-to's family */
-        struct pfconf_rule *xl[2];     /* each a translation rule holding one pool */
+        uint8_t xl_kind;           /* enum pfconf_xl_kind */
+        uint8_t afto_af;           /* af-to's family */
+        struct pfconf_rule *xl[2]; /* each a translation rule holding one pool */
 };
 
-enum pfconf_xl_kind { PFCONF_XL_NONE, PFCONF_XL_NAT, PFCONF_XL_RDR, PFCONF_XL_BINAT, PFCONF_XL_AFTO };
+enum pfconf_xl_kind {
+        PFCONF_XL_NONE,
+        PFCONF_XL_NAT,
+        PFCONF_XL_RDR,
+        PFCONF_XL_BINAT,
+        PFCONF_XL_AFTO
+};
 
 /* ---- compiler state ---- */
 
@@ -592,8 +598,7 @@ void pfconf_emit_trans_pool(struct pfconf *pf, const struct pfconf_rule *r, uint
 void pfconf_print_trans_pool(FILE *out, const struct ruleset_view *v,
                              const struct ruleset_trans *t);
 /* The same without ` -> ` (nat-to, rdr-to, af-to). */
-void pfconf_print_pool_body(FILE *out, const struct ruleset_view *v,
-                            const struct ruleset_trans *t);
+void pfconf_print_pool_body(FILE *out, const struct ruleset_view *v, const struct ruleset_trans *t);
 /* The checks and defaults pfctl applies to a rule's route once: may set r->af. */
 int pfconf_check_route(struct pfconf *pf, struct pfconf_rule *r);
 /* The route of one expanded filter rule into o and the pool section. */

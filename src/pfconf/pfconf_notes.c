@@ -122,4 +122,12 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
         for (i = 0; i < NE_COUNT; i++)
                 if (seen & (1u << i))
                         fprintf(out, "%s%s\n", prefix, pfconf_rule_notes[i]);
+        for (i = 0; i < v->rv_n_xlate; i++)
+                if (v->rv_xlate[i].t_xflags & RULESET_TX_AFTO) {
+                        fprintf(out,
+                                "%saf-to is accepted but not enforced: the fw has no NAT64 yet, "
+                                "so its rules pass what they match untranslated\n",
+                                prefix);
+                        break;
+                }
 }

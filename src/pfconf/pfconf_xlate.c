@@ -116,13 +116,15 @@ static int pfconf_check_binat_to(struct pfconf *pf, const struct pfconf_rule *r)
         if (s == NULL || s->next != NULL || p->next != NULL ||
             s->addr.ra_type != RULESET_ADDR_HOST || p->addr.ra_type != RULESET_ADDR_HOST ||
             s->addr.ra_neg) {
-                pfconf_error(pf, r->line, "binat-to requires a specified source and redirect "
-                                          "address");
+                pfconf_error(pf, r->line,
+                             "binat-to requires a specified source and redirect "
+                             "address");
                 return 1;
         }
         if (s->addr.ra_af != p->addr.ra_af || s->addr.ra_prefixlen != p->addr.ra_prefixlen) {
-                pfconf_error(pf, r->line, "source and redir addresess must have a matching "
-                                          "network mask in binat-rule");
+                pfconf_error(pf, r->line,
+                             "binat-to: the source and the translation must be "
+                             "networks of one family and size");
                 return 1;
         }
         return 0;
@@ -145,8 +147,9 @@ static int pfconf_check_afto(struct pfconf *pf, struct pfconf_rule *r)
                 for (h = r->xl[k] != NULL ? r->xl[k]->pool : NULL; h != NULL; h = h->next)
                         if (pfconf_xhost_af(h) != RULESET_AF_UNSPEC &&
                             pfconf_xhost_af(h) != r->afto_af) {
-                                pfconf_error(pf, r->line, "af-to addresses must be in the "
-                                                          "target address family");
+                                pfconf_error(pf, r->line,
+                                             "af-to addresses must be in the "
+                                             "target address family");
                                 return 1;
                         }
         for (k = 0; k < 2; k++)
@@ -192,6 +195,7 @@ int pfconf_check_xlate(struct pfconf *pf, struct pfconf_rule *r)
         x->af = r->af;
         x->src = r->src;
         x->dst = r->dst;
+        x->dport = r->dport; /* `port P:*` spans the destination's range */
         return pfconf_check_trans_pool(pf, x);
 }
 
