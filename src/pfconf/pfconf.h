@@ -71,6 +71,9 @@ struct pfconf_args {
          * "NOTEPREFIXNAME: ", or NULL. */
         FILE *notef;
         const char *noteprefix;
+        /* pfctl -o: 0 not given (the file's `set ruleset-optimization`,
+         * else none), else 1 + the level: 1 none, 2 basic, 3 profile */
+        int optimize;
 };
 
 /* Compiles the file at `path` ("-" for stdin). Only compiles that start from

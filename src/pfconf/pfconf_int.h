@@ -422,6 +422,9 @@ struct pfconf {
         struct pfconf_rule *state_defaults; /* `set state-defaults` */
         uint32_t syncookie_hi, syncookie_lo;
         int files_ok;             /* include and table files may be read */
+        int optimize;             /* pfctl's optimizer: 0 none, 1 basic, 2 profile */
+        int optimize_cli;         /* -o given: `set ruleset-optimization` does not change it */
+        int combine_noted;        /* the optimizer's note on tables was given */
         int include_depth;        /* includes being parsed */
         size_t file_bytes;        /* read from included and table files so far */
         struct pfconf_altq *altq; /* ALTQ definitions so far (pfconf_altq.h), or NULL */
@@ -611,6 +614,14 @@ void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct rul
 void pfconf_print_route(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r);
 /* print_pool()'s pool type and options. */
 void pfconf_print_pool_opts(FILE *out, uint8_t type, uint8_t opts, const uint8_t *key);
+
+/* pfctl's ruleset optimizer at level basic (pfconf_optimize.c): each
+ * anchor's filter rules, once they are grouped by anchor. */
+void pfconf_optimize(struct pfconf *pf);
+/* Its skip step pass on one superblock, and its note on what pfctl would
+ * merge into a table (pfconf_optimize_skip.c). */
+void pfconf_opt_reorder(struct ruleset_rule *rules, size_t n);
+void pfconf_opt_combine_note(struct pfconf *pf, const struct ruleset_rule *rules, size_t n);
 
 /* label macros (pfconf_label.c) */
 struct pfconf_label_ctx {

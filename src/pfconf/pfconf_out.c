@@ -286,6 +286,8 @@ int pfconf_out_blob(struct pfconf *pf, void **blob, size_t *len)
         int i;
 
         pfconf_out_anchors_finish(pf); /* also groups translation rules by kind */
+        if (pf->optimize > 0)
+                pfconf_optimize(pf);
         if (pfconf_out_xlate_finish(pf) != 0)
                 return -1;
         src[RULESET_SEC_OPTIONS] = &o->opts;
