@@ -639,6 +639,8 @@ struct engine {
         uint32_t src_track_s; /* set timeout src.track: a node outlives its states */
         uint32_t src_cursor;  /* eng_src_purge()'s place */
         uint32_t nsrc;
+        /* `set limit src-nodes`, `table-entries`: below the pools' sizes, 0 = none */
+        uint32_t src_limit, tentry_limit, tentries;
 
         /* state sync (state_sync.c): a dirty bit and a stream id per state */
         uint64_t *sync_dirty;
