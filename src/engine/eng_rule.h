@@ -214,6 +214,7 @@ struct eng_rule {
         uint8_t r_more;      /* ENG_A_ANCHOR_END: 1 ends one child of a wildcard call */
         uint16_t r_xlate;    /* pass/match rules: nat-to/rdr-to, entry r_xlate - 1 of the
                                 bank's translations (a nat or rdr rule); 0 = none */
+        uint8_t r_xlate_n;   /* 1, or 2: a nat-to, then a rdr-to */
 };
 
 /*

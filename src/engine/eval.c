@@ -428,11 +428,24 @@ static int xlate_apply(struct engine *eng, const struct eng_bank *b, const struc
                        struct pf_state_key *wire, struct pf_state_key *stack, uint32_t *nidx)
 {
         uint16_t x = r && r->r_xlate ? r->r_xlate : ev->xlate;
+        uint8_t n = r && r->r_xlate ? r->r_xlate_n : ev->xlate_n;
+        struct pf_state_key w2, s2;
+        int res;
 
-        if (x == 0 || x > b->nxlate)
+        if (x == 0 || n == 0 || x - 1u + n > b->nxlate)
                 return 0;
         *nidx = b->n + x - 1u;
-        return eng_nat_apply_rule(eng, &b->xlate[x - 1], *nidx, pd, wire, stack);
+        res = eng_nat_apply_rule(eng, &b->xlate[x - 1], *nidx, pd, wire, stack);
+        if (res || n == 1)
+                return res;
+        /* nat-to and rdr-to: the second rewrites what the first made; the
+         * state keeps the packet as it came and as both left it */
+        res = eng_nat_apply_rule(eng, &b->xlate[x], *nidx + 1, pd, &w2, &s2);
+        if (pd->pd_dir == ENG_DIR_OUT)
+                *wire = w2;
+        else
+                *stack = s2;
+        return res;
 }
 
 int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v)

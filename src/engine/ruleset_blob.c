@@ -500,24 +500,27 @@ static int v3_unsupported(const struct ruleset_view *v)
 static int conv_xlate(const struct load_ctx *c, struct eng_bank *b, const struct ruleset_rule *in,
                       struct eng_rule *r)
 {
-        const struct ruleset_trans *t;
-        struct eng_rule *x;
+        uint32_t k;
         int e;
 
         /* af-to (NAT64) is not acted on: named when the ruleset is loaded
          * (pfconf_notes()), its rules pass what they match untranslated */
         if (in->r_xlate_n == 0 || (c->v->rv_xlate[in->r_xlate].t_xflags & RULESET_TX_AFTO))
                 return ENG_OK;
-        if (b->nxlate >= ENG_MAX_XLATE)
+        if (b->nxlate + in->r_xlate_n > ENG_MAX_XLATE)
                 return ENG_ENOMEM;
-        t = &c->v->rv_xlate[in->r_xlate];
-        x = &b->xlate[b->nxlate];
-        e = conv_trans(c, t, x);
-        if (!e)
-                e = conv_trans_pool(c, b, t, x);
-        if (e)
-                return e;
-        r->r_xlate = (uint16_t)++b->nxlate;
+        r->r_xlate = (uint16_t)(b->nxlate + 1);
+        r->r_xlate_n = in->r_xlate_n;
+        for (k = 0; k < in->r_xlate_n; k++) { /* a nat-to, a rdr-to, or both in that order */
+                const struct ruleset_trans *t = &c->v->rv_xlate[in->r_xlate + k];
+                struct eng_rule *x = &b->xlate[b->nxlate++];
+
+                e = conv_trans(c, t, x);
+                if (!e)
+                        e = conv_trans_pool(c, b, t, x);
+                if (e)
+                        return e;
+        }
         return ENG_OK;
 }
 

@@ -311,8 +311,9 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
         if (!pfconf_af_merge(&af, pfconf_host_af(s)) || !pfconf_af_merge(&af, pfconf_host_af(d)))
                 return 1;
         /* a nat-to or rdr-to target names the family too (collapse_redirspec()) */
-        if ((r->xl_kind == PFCONF_XL_NAT || r->xl_kind == PFCONF_XL_RDR) &&
-            !pfconf_af_merge(&af, pfconf_host_af(r->xl[0]->pool)))
+        if (r->xl_kind == PFCONF_XL_PLAIN &&
+            ((r->xl[0] != NULL && !pfconf_af_merge(&af, pfconf_host_af(r->xl[0]->pool))) ||
+             (r->xl[1] != NULL && !pfconf_af_merge(&af, pfconf_host_af(r->xl[1]->pool)))))
                 return 1;
         if (ic != NULL && ic->v6 && af != RULESET_AF_INET6)
                 pfconf_fail(pf, r->line, "icmp6-type requires inet6");
@@ -418,7 +419,7 @@ static int pfconf_emit_binat_to(struct pfconf *pf, const struct pfconf_rule *r,
         struct pfconf_host *src = pfconf_alloc(&pf->arena, sizeof(*src));
 
         out.dir = RULESET_DIR_OUT;
-        out.xl_kind = PFCONF_XL_NAT;
+        out.xl_kind = PFCONF_XL_PLAIN;
         if (pfconf_emit_rule(pf, &out, c) != 0)
                 return 1;
         *rdr = *r->xl[0];
@@ -428,8 +429,9 @@ static int pfconf_emit_binat_to(struct pfconf *pf, const struct pfconf_rule *r,
         src->next = NULL;
         rdr->pool = src;
         in.dir = RULESET_DIR_IN;
-        in.xl_kind = PFCONF_XL_RDR;
-        in.xl[0] = rdr;
+        in.xl_kind = PFCONF_XL_PLAIN;
+        in.xl[0] = NULL;
+        in.xl[1] = rdr;
         rc.s = c->d;
         rc.d = r->xl[0]->pool;
         rc.sp = c->dp;

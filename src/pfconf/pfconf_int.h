@@ -333,8 +333,8 @@ struct pfconf_rule {
         struct pfconf_pool_opts tpool;
         uint8_t mape_offset, mape_len; /* map-e-portset OFFSET/LEN/PSID */
         uint16_t mape_psid;
-        /* pass/match translation (pfconf_xlate.c): nat-to, rdr-to or
-         * binat-to in xl[0]; af-to's `from` in xl[0], its `to` in xl[1] */
+        /* pass/match translation (pfconf_xlate.c): nat-to or binat-to or
+         * af-to's `from` in xl[0]; rdr-to or af-to's `to` in xl[1] */
         uint8_t xl_kind;           /* enum pfconf_xl_kind */
         uint8_t afto_af;           /* af-to's family */
         struct pfconf_rule *xl[2]; /* each a translation rule holding one pool */
@@ -342,10 +342,9 @@ struct pfconf_rule {
 
 enum pfconf_xl_kind {
         PFCONF_XL_NONE,
-        PFCONF_XL_NAT,
-        PFCONF_XL_RDR,
-        PFCONF_XL_BINAT,
-        PFCONF_XL_AFTO
+        PFCONF_XL_PLAIN, /* nat-to (xl[0]) and/or rdr-to (xl[1]) */
+        PFCONF_XL_BINAT, /* binat-to: xl[0] */
+        PFCONF_XL_AFTO,  /* af-to: `from` xl[0], `to` xl[1] */
 };
 
 /* ---- compiler state ---- */

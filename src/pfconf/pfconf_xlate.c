@@ -51,31 +51,31 @@ int pfconf_parse_xlate(struct pfconf *pf, struct pfconf_rule *r)
         if (pfconf_accept_kw(pf, KW_NAT_TO) || pfconf_is_kw(pf, KW_BINAT_TO)) {
                 int binat = pf->tok.kw == KW_BINAT_TO;
 
-                if (r->xl_kind == PFCONF_XL_NAT || r->xl_kind == PFCONF_XL_BINAT ||
-                    r->xl_kind == PFCONF_XL_AFTO)
+                if (r->xl[0] != NULL)
                         pfconf_fail(pf, line, "cannot respecify nat-to/binat-to");
                 if (binat)
                         pfconf_next(pf);
-                if (r->xl_kind == PFCONF_XL_RDR)
-                        pfconf_fail(pf, line, "nat-to and rdr-to on one rule are not supported");
-                r->xl_kind = binat ? PFCONF_XL_BINAT : PFCONF_XL_NAT;
+                if (binat && r->xl[1] != NULL)
+                        pfconf_fail(pf, line, "binat-to cannot be used with rdr-to");
+                r->xl_kind = binat ? PFCONF_XL_BINAT : PFCONF_XL_PLAIN;
                 r->xl[0] = pfconf_xlate_pool(pf, RULESET_TR_NAT, !binat);
                 if (binat)
                         r->xl[0]->tflags |= RULESET_TF_STATIC_PORT;
                 return 1;
         }
         if (pfconf_accept_kw(pf, KW_RDR_TO)) {
-                if (r->xl_kind == PFCONF_XL_RDR)
+                if (r->xl[1] != NULL)
                         pfconf_fail(pf, line, "cannot respecify rdr-to");
-                if (r->xl_kind != PFCONF_XL_NONE)
-                        pfconf_fail(pf, line, "nat-to and rdr-to on one rule are not supported");
-                r->xl_kind = PFCONF_XL_RDR;
-                r->xl[0] = pfconf_xlate_pool(pf, RULESET_TR_RDR, 1);
+                if (r->xl_kind == PFCONF_XL_BINAT)
+                        pfconf_fail(pf, line, "binat-to cannot be used with rdr-to");
+                if (r->xl_kind == PFCONF_XL_NONE)
+                        r->xl_kind = PFCONF_XL_PLAIN;
+                r->xl[1] = pfconf_xlate_pool(pf, RULESET_TR_RDR, 1);
                 return 1;
         }
         if (!pfconf_accept_kw(pf, KW_AF_TO))
                 return 0;
-        if (r->xl_kind != PFCONF_XL_NONE)
+        if (r->xl[0] != NULL || r->xl[1] != NULL)
                 pfconf_fail(pf, line, "cannot respecify af-to");
         r->xl_kind = PFCONF_XL_AFTO;
         r->afto_af = pfconf_xlate_af(pf);
@@ -161,25 +161,10 @@ static int pfconf_check_afto(struct pfconf *pf, struct pfconf_rule *r)
         return 0;
 }
 
-int pfconf_check_xlate(struct pfconf *pf, struct pfconf_rule *r)
+/* One nat-to or rdr-to pool x of rule r: natrule's target checks. */
+static int pfconf_check_xlate_pool(struct pfconf *pf, const struct pfconf_rule *r,
+                                   struct pfconf_rule *x)
 {
-        struct pfconf_rule *x = r->xl[0];
-
-        if (r->xl_kind == PFCONF_XL_NONE)
-                return 0;
-        if (r->action == RULESET_ACT_BLOCK ||
-            (r->action == RULESET_ACT_PASS && r->has_keep && r->keep == RULESET_KEEP_NONE)) {
-                pfconf_error(pf, r->line, "nat-to and rdr-to require keep state");
-                return 1;
-        }
-        if (r->xl_kind == PFCONF_XL_BINAT)
-                return pfconf_check_binat_to(pf, r);
-        if (r->dir == RULESET_DIR_ANY) {
-                pfconf_error(pf, r->line, "nat-to and rdr-to require a direction");
-                return 1;
-        }
-        if (r->xl_kind == PFCONF_XL_AFTO)
-                return pfconf_check_afto(pf, r);
         if ((x->tflags & RULESET_TF_STATIC_PORT) && x->action != RULESET_TR_NAT) {
                 pfconf_error(pf, r->line, "the 'static-port' option is only valid with nat rules");
                 return 1;
@@ -197,6 +182,37 @@ int pfconf_check_xlate(struct pfconf *pf, struct pfconf_rule *r)
         x->dst = r->dst;
         x->dport = r->dport; /* `port P:*` spans the destination's range */
         return pfconf_check_trans_pool(pf, x);
+}
+
+/* nat-to and rdr-to: each pool as natrule checks a nat's and an rdr's. */
+static int pfconf_check_plain(struct pfconf *pf, struct pfconf_rule *r)
+{
+        int k;
+
+        for (k = 0; k < 2; k++)
+                if (r->xl[k] != NULL && pfconf_check_xlate_pool(pf, r, r->xl[k]) != 0)
+                        return 1;
+        return 0;
+}
+
+int pfconf_check_xlate(struct pfconf *pf, struct pfconf_rule *r)
+{
+        if (r->xl_kind == PFCONF_XL_NONE)
+                return 0;
+        if (r->action == RULESET_ACT_BLOCK ||
+            (r->action == RULESET_ACT_PASS && r->has_keep && r->keep == RULESET_KEEP_NONE)) {
+                pfconf_error(pf, r->line, "nat-to and rdr-to require keep state");
+                return 1;
+        }
+        if (r->xl_kind == PFCONF_XL_BINAT)
+                return pfconf_check_binat_to(pf, r) || pfconf_check_xlate_pool(pf, r, r->xl[0]);
+        if (r->dir == RULESET_DIR_ANY) {
+                pfconf_error(pf, r->line, "nat-to and rdr-to require a direction");
+                return 1;
+        }
+        if (r->xl_kind == PFCONF_XL_AFTO)
+                return pfconf_check_afto(pf, r);
+        return pfconf_check_plain(pf, r);
 }
 
 /* One entry for o: its rule's fields, then x's target in family af. */
@@ -280,6 +296,7 @@ int pfconf_out_xlate_finish(struct pfconf *pf)
 void pfconf_print_xlate(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r)
 {
         const struct ruleset_trans *t;
+        uint32_t k;
 
         if (r->r_xlate_n == 0)
                 return;
@@ -293,6 +310,8 @@ void pfconf_print_xlate(FILE *out, const struct ruleset_view *v, const struct ru
                 }
                 return;
         }
-        fputs(t->t_action == RULESET_TR_NAT ? " nat-to " : " rdr-to ", out);
-        pfconf_print_pool_body(out, v, t);
+        for (k = 0; k < r->r_xlate_n; k++) { /* nat-to, then rdr-to, as FreeBSD 15 */
+                fputs(t[k].t_action == RULESET_TR_NAT ? " nat-to " : " rdr-to ", out);
+                pfconf_print_pool_body(out, v, &t[k]);
+        }
 }

@@ -34,9 +34,12 @@ static int ruleset_check_xlate_entry(struct ruleset_vctx *ctx, const struct rule
 
         if ((err = ruleset_check_trans_entry(ctx, t)) != RULESET_OK)
                 return err;
-        /* af-to: `from` (nat), then `to` (rdr); else one nat-to or rdr-to */
-        if (afto ? t->t_action != (k == 0 ? RULESET_TR_NAT : RULESET_TR_RDR)
-                 : t->t_action != RULESET_TR_NAT && t->t_action != RULESET_TR_RDR)
+        /* af-to: `from` (nat), then `to` (rdr); else a nat-to, a rdr-to, or a
+         * nat-to then a rdr-to */
+        if (t->t_action != RULESET_TR_NAT && t->t_action != RULESET_TR_RDR)
+                return RULESET_E_BAD_VALUE;
+        if ((afto || r->r_xlate_n == 2) &&
+            t->t_action != (k == 0 ? RULESET_TR_NAT : RULESET_TR_RDR))
                 return RULESET_E_BAD_VALUE;
         if (t->t_nr != r->r_nr || t->t_anchor != r->r_anchor || t->t_call != RULESET_NONE ||
             t->t_tag != RULESET_NONE || t->t_match_tag != RULESET_NONE ||
@@ -52,7 +55,7 @@ static int ruleset_check_xlate_entry(struct ruleset_vctx *ctx, const struct rule
                         return RULESET_E_BAD_VALUE;
                 return RULESET_OK;
         }
-        if (r->r_xlate_n != 1 || t->t_af != r->r_af || r->r_dir == RULESET_DIR_ANY)
+        if (t->t_af != r->r_af || r->r_dir == RULESET_DIR_ANY)
                 return RULESET_E_BAD_VALUE;
         if (!ruleset_same_bytes(&t->t_src, &r->r_src, sizeof(t->t_src)) ||
             !ruleset_same_bytes(&t->t_dst, &r->r_dst, sizeof(t->t_dst)))

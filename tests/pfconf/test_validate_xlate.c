@@ -22,7 +22,8 @@ static const char xlate_conf[] =
     "pass in on wan inet proto tcp to port 80 rdr-to 10.0.0.5 port 8080\n"
     "pass on wan inet from 10.0.0.9 binat-to 192.0.2.9\n"
     "pass in on wan inet6 from any to 64:ff9b::/96 af-to inet from 192.0.2.1 to 10.0.0.1\n"
-    "pass out on wan inet from 10.0.1.0/24 nat-to { 192.0.2.1, 192.0.2.2 }\n";
+    "pass out on wan inet from 10.0.1.0/24 nat-to { 192.0.2.1, 192.0.2.2 }\n"
+    "pass in on wan inet proto tcp to port 2222 rdr-to 10.0.0.10 nat-to 10.0.0.2 port 22\n";
 
 static void *valid_blob;
 static size_t valid_len;
@@ -69,8 +70,11 @@ static void test_valid(void **state)
         (void)state;
         assert_int_equal(ruleset_validate(valid_blob, valid_len, &v, NULL), RULESET_OK);
         /* match nat-to, rdr-to, binat-to's two rules, af-to, nat-to with two targets */
-        assert_int_equal(v.rv_n_filter, 6);
-        assert_int_equal(v.rv_n_xlate, 7);
+        assert_int_equal(v.rv_n_filter, 7);
+        assert_int_equal(v.rv_n_xlate, 9);
+        assert_int_equal(v.rv_filter[6].r_xlate_n, 2); /* nat-to, then rdr-to */
+        assert_int_equal(v.rv_xlate[7].t_action, RULESET_TR_NAT);
+        assert_int_equal(v.rv_xlate[8].t_action, RULESET_TR_RDR);
         assert_int_equal(v.rv_filter[4].r_xlate_n, 2);
         assert_true(v.rv_xlate[4].t_xflags & RULESET_TX_AFTO);
         assert_true(v.rv_xlate[5].t_xflags & RULESET_TX_AFTO);
@@ -99,8 +103,8 @@ static void m_not_in_order(uint8_t *b, const struct ruleset_view *v)
 }
 static void m_orphan(uint8_t *b, const struct ruleset_view *v)
 {
-        rule(b, v, 5)->r_xlate_n = 0; /* its entry has no owner */
-        rule(b, v, 5)->r_xlate = 0;
+        rule(b, v, 6)->r_xlate_n = 0; /* its entries have no owner */
+        rule(b, v, 6)->r_xlate = 0;
 }
 static void m_index_without_entries(uint8_t *b, const struct ruleset_view *v)
 {
@@ -171,6 +175,11 @@ static void m_pool_range(uint8_t *b, const struct ruleset_view *v)
 {
         entry(b, v, 6)->t_pool_count = 3; /* two targets in the pool section */
 }
+static void m_nat_rdr_swapped(uint8_t *b, const struct ruleset_view *v)
+{
+        entry(b, v, 7)->t_action = RULESET_TR_RDR;
+        entry(b, v, 8)->t_action = RULESET_TR_NAT;
+}
 static void m_scrub_with_xlate(uint8_t *b, const struct ruleset_view *v)
 {
         rule(b, v, 0)->r_pad6 = 1;
@@ -198,6 +207,7 @@ static void test_corruptions(void **state)
         expect(m_afto_same_af, RULESET_E_BAD_VALUE);
         expect(m_afto_on_match, RULESET_E_BAD_VALUE);
         expect(m_pool_range, RULESET_E_BAD_INDEX);
+        expect(m_nat_rdr_swapped, RULESET_E_BAD_VALUE);
         expect(m_scrub_with_xlate, RULESET_E_RESERVED);
 }
 
