@@ -534,7 +534,10 @@ static int flat_filter(void *arg, uint32_t idx, struct eng_rule *out)
         if (filter_never_matches(c->v, &c->v->rv_filter[idx], &proto))
                 return 1;
         r = conv_filter(c, &c->v->rv_filter[idx], out);
-        if (!r)
+        /* af-to is not acted on: its rules pass untranslated, so not routed
+         * to gateways of the family they would have been translated to */
+        if (!r && !(c->v->rv_filter[idx].r_xlate_n &&
+                    (c->v->rv_xlate[c->v->rv_filter[idx].r_xlate].t_xflags & RULESET_TX_AFTO)))
                 r = conv_route(c, c->bank, &c->v->rv_filter[idx], out);
         if (!r)
                 r = conv_xlate(c, c->bank, &c->v->rv_filter[idx], out);

@@ -144,7 +144,8 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
                 if (v->rv_xlate[i].t_xflags & RULESET_TX_AFTO) {
                         fprintf(out,
                                 "%saf-to is accepted but not enforced: the fw has no NAT64 yet, "
-                                "so its rules pass what they match untranslated\n",
+                                "so its rules pass what they match untranslated (and not "
+                                "routed by route-to or dup-to)\n",
                                 prefix);
                         break;
                 }

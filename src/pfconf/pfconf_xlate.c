@@ -154,9 +154,12 @@ static int pfconf_check_afto(struct pfconf *pf, struct pfconf_rule *r)
                         }
         for (k = 0; k < 2; k++)
                 if (r->xl[k] != NULL) {
+                        uint8_t given = r->xl[k]->tpool.type;
+
                         r->xl[k]->af = r->afto_af;
                         if (pfconf_check_trans_pool(pf, r->xl[k]) != 0)
                                 return 1;
+                        r->xl[k]->tpool.type = given; /* no round-robin by default */
                 }
         return 0;
 }
@@ -236,6 +239,9 @@ static void pfconf_emit_xlate_one(struct pfconf *pf, const struct pfconf_rule *x
                 t->t_dst = o->r_dst;
         }
         pfconf_emit_trans_target(pf, x, af, t);
+        /* af-to takes no pool type it is not given (FreeBSD 15's pf1026) */
+        if (afto && x->tpool.type == RULESET_POOL_NONE)
+                t->t_pool_type = RULESET_POOL_NONE;
         if (o->r_xlate_n++ == 0)
                 o->r_xlate = (uint32_t)(t - pf->out.xlate);
 }
