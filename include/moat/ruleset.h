@@ -31,6 +31,9 @@
  *                           carried and printed, not enforced (version 3)
  *     RULESET_SEC_ETHER     N x struct ruleset_eth_rule  `ether pass|block` rules
  *                           (version 3, main ruleset only)
+ *     RULESET_SEC_XLATE     N x struct ruleset_trans     the nat-to/rdr-to/binat-to/af-to
+ *                           of pass and match rules, in the order of the filter
+ *                           rules that own them (version 4)
  *
  * Rules are stored after list expansion (the cross product of interface,
  * address family, protocol, source, source port, destination, destination
@@ -69,7 +72,7 @@
 #include <stdint.h>
 
 #define RULESET_MAGIC   0x5346544du /* "MTFS" read as little-endian bytes */
-#define RULESET_VERSION 3u
+#define RULESET_VERSION 4u
 
 /* Upper bound on a blob; larger ones are refused before anything else. */
 #define RULESET_MAX_LEN (64u * 1024u * 1024u)
@@ -109,7 +112,8 @@ enum ruleset_section_id {
         RULESET_SEC_POOLS = 9,   /* version 3 */
         RULESET_SEC_QUEUES = 10, /* version 3 */
         RULESET_SEC_ETHER = 11,  /* version 3 */
-        RULESET_SEC_COUNT = 12,
+        RULESET_SEC_XLATE = 12,  /* version 4 */
+        RULESET_SEC_COUNT = 13,
 };
 
 struct ruleset_section {
@@ -126,7 +130,7 @@ struct ruleset_header {
         uint32_t rh_flags;     /* reserved, 0 */
         struct ruleset_section rh_sec[RULESET_SEC_COUNT]; /* by enum ruleset_section_id */
 };
-_Static_assert(sizeof(struct ruleset_header) == 112, "ruleset_header size");
+_Static_assert(sizeof(struct ruleset_header) == 120, "ruleset_header size");
 
 /* ------------------------------------------------------------------------ */
 /* Small enums shared by several structs (stored in uint8_t fields) */
@@ -543,9 +547,13 @@ struct ruleset_rule {
         uint8_t r_prio;          /* `prio N` (0..7), with RULESET_RX_PRIO */
         uint8_t r_set_prio[2];   /* `set prio N` / `set prio (N, M)` (0..7 each) */
         uint8_t r_logif;         /* `log (to pflogN)`: N; 0 = none (pflog0), needs RF_LOG */
-        uint8_t r_pad6[2];       /* 0 */
+        uint8_t r_xlate_n;       /* version 4: nat-to/rdr-to (1 entry), af-to (1 or 2: from,
+                                    then to) of RULESET_SEC_XLATE; 0 = none */
+        uint8_t r_pad6;          /* 0 */
         uint8_t r_rt_key[16];    /* source-hash key of the route pool, with RULESET_PO_KEY */
-        uint32_t r_pad7;         /* 0; keeps the size a multiple of 8 */
+        uint32_t r_xlate;        /* version 4: the first of those entries (0 without any);
+                                    the filter section's rules own the whole section in
+                                    order, each the entries after the previous one's */
 };
 _Static_assert(sizeof(struct ruleset_rule) == 360, "ruleset_rule size");
 
@@ -638,7 +646,8 @@ struct ruleset_view {
         uint32_t rv_n_queues;
         const struct ruleset_eth_rule *rv_ether;
         uint32_t rv_n_ether;
-        uint32_t rv_pad0;
+        uint32_t rv_n_xlate;
+        const struct ruleset_trans *rv_xlate;
 };
 
 /*

@@ -87,7 +87,23 @@ _Static_assert(sizeof(struct ruleset_trans) == 176, "ruleset_trans size");
 /* t_xflags */
 #define RULESET_TX_TAGGED_NOT 0x01u /* `! tagged NAME` */
 #define RULESET_TX_RTABLE     0x02u /* t_rtable is set */
-#define RULESET_TX_ALL        0x03u
+#define RULESET_TX_AFTO                                                                            \
+        0x04u /* RULESET_SEC_XLATE: part of `af-to`; t_af is the family                            \
+                 translated to (not the rule's) */
+#define RULESET_TX_ALL 0x07u
+
+/*
+ * RULESET_SEC_XLATE (version 4): the translation a pass or match rule carries
+ * (`nat-to`, `rdr-to`; `binat-to` is the two rules pfctl makes of it, the
+ * outbound one with `nat-to ... static-port`, the inbound one with `rdr-to`).
+ * Each entry is a struct ruleset_trans with t_action RULESET_TR_NAT (nat-to,
+ * af-to's `from`) or RULESET_TR_RDR (rdr-to, af-to's `to`); its t_nr, t_line,
+ * t_anchor, t_ifidx, t_proto, t_src and t_dst are the owning rule's (t_dst
+ * gives rdr-to's port mapping its base), no anchor call, no tags, no flags
+ * but RULESET_TF_STATIC_PORT. The rule has a direction (pf's check), and a
+ * pass rule keeps state. af-to entries (RULESET_TX_AFTO, pass rules only)
+ * have any/any endpoints and the family translated to as t_af.
+ */
 
 /* Pool options (t_pool_opts, r_rt_pool_opts) */
 #define RULESET_PO_STICKY      0x01u /* `sticky-address` */

@@ -22,6 +22,9 @@ int eng_blob_conv_addr(const struct load_ctx *c, const struct ruleset_addr *in,
                        struct eng_rule_addr *out);
 int eng_blob_conv_tag(const struct load_ctx *c, uint32_t ref, uint8_t *id);
 
+/* The tables and their entries, c->tmap filled (ruleset_tables.c). */
+int eng_blob_load_tables(struct engine *eng, struct load_ctx *c);
+
 /* The ether section into eng->eth (eth_filter.c). */
 int eng_eth_load(struct engine *eng, const struct load_ctx *c);
 

@@ -536,6 +536,8 @@ struct eng_bank {
         uint32_t nrtpool;
         struct eng_rule_addr *tpool; /* translation pools of several targets, ENG_MAX_TPOOL */
         uint32_t ntpool;
+        struct eng_rule *xlate; /* nat-to/rdr-to of filter rules (r_xlate), ENG_MAX_XLATE */
+        uint32_t nxlate;
         struct eng_rule *rules;   /* [0,nfilter) filter, then nat, rdr, binat lists */
         struct eng_rule_hot *hot; /* the filter walk's view of rules[] */
         uint64_t *evals;          /* evaluations of rules[i], folded into r_cnt on read */
@@ -637,6 +639,8 @@ struct engine {
         uint32_t src_track_s; /* set timeout src.track: a node outlives its states */
         uint32_t src_cursor;  /* eng_src_purge()'s place */
         uint32_t nsrc;
+        /* `set limit src-nodes`, `table-entries`: below the pools' sizes, 0 = none */
+        uint32_t src_limit, tentry_limit, tentries;
 
         /* state sync (state_sync.c): a dirty bit and a stream id per state */
         uint64_t *sync_dirty;

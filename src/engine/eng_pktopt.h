@@ -22,6 +22,8 @@ struct eng_pkt_eval {
         int tag;          /* pf's tag variable: -1 until a rule sets or tests it */
         bool log_matches; /* log (matches) has matched: log every later match */
         uint32_t logged;  /* last rule logged by log (matches), ENG_NIL none */
+        uint16_t xlate;   /* the last matching match rule's nat-to/rdr-to (r_xlate), 0 none */
+        uint8_t xlate_n;  /* its r_xlate_n */
 };
 void eng_pkt_eval_init(struct eng_pkt_eval *ev);
 /* The checks of r's per-packet options (after the hot ones matched). */

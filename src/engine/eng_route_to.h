@@ -26,6 +26,7 @@ struct eng_state_rt {
 };
 #define ENG_SX_NATSN  0x01 /* pf_state.xflags: tied to a nat sticky-address node */
 #define ENG_MAX_TPOOL 128  /* translation pool entries of one ruleset */
+#define ENG_MAX_XLATE 256  /* nat-to/rdr-to of pass and match rules, after anchors are flattened */
 
 /* The address a translation pool gives a new connection from src (pf_map_addr). */
 bool eng_nat_pool_addr(struct engine *eng, struct eng_rule *nr, uint32_t nidx, int af,

@@ -212,6 +212,9 @@ struct eng_rule {
                                 past the call itself when the body is beyond the nesting
                                 bound (pf's anchor stack overflow: the call is skipped) */
         uint8_t r_more;      /* ENG_A_ANCHOR_END: 1 ends one child of a wildcard call */
+        uint16_t r_xlate;    /* pass/match rules: nat-to/rdr-to, entry r_xlate - 1 of the
+                                bank's translations (a nat or rdr rule); 0 = none */
+        uint8_t r_xlate_n;   /* 1, or 2: a nat-to, then a rdr-to */
 };
 
 /*

@@ -24,9 +24,9 @@ static void config_defaults(struct eng_config *c)
         if (!c->ec_max_rules)
                 c->ec_max_rules = 4096;
         if (!c->ec_max_tables)
-                c->ec_max_tables = 64;
+                c->ec_max_tables = ENG_DEFAULT_MAX_TABLES;
         if (!c->ec_max_table_nodes)
-                c->ec_max_table_nodes = 65536;
+                c->ec_max_table_nodes = ENG_DEFAULT_MAX_TABLE_NODES;
         if (!c->ec_max_table_counters)
                 c->ec_max_table_counters = 4096;
         if (!c->ec_max_neighbors)
@@ -38,7 +38,7 @@ static void config_defaults(struct eng_config *c)
         if (!c->ec_purge_per_call)
                 c->ec_purge_per_call = 256;
         if (!c->ec_max_src_nodes)
-                c->ec_max_src_nodes = 10000;
+                c->ec_max_src_nodes = ENG_DEFAULT_MAX_SRC_NODES;
 }
 
 static uint32_t pow2_at_least(uint32_t n)
@@ -87,6 +87,8 @@ static size_t layout(struct engine *eng, uint8_t *base, const struct eng_config 
         CARVE(eng->bank[1].rtpool, ENG_MAX_RTPOOL * sizeof(struct eng_rtentry));
         CARVE(eng->bank[0].tpool, ENG_MAX_TPOOL * sizeof(struct eng_rule_addr));
         CARVE(eng->bank[1].tpool, ENG_MAX_TPOOL * sizeof(struct eng_rule_addr));
+        CARVE(eng->bank[0].xlate, ENG_MAX_XLATE * sizeof(struct eng_rule));
+        CARVE(eng->bank[1].xlate, ENG_MAX_XLATE * sizeof(struct eng_rule));
         CARVE(eng->state_rt, (size_t)c->ec_max_states * sizeof(struct eng_state_rt));
         CARVE(eng->dup_buf, ENG_FRAGBUF);
         CARVE(eng->sync_dirty, ((size_t)c->ec_max_states + 63) / 64 * 8);

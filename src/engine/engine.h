@@ -31,6 +31,10 @@
 #define ENG_IF_ANY      0xffffu
 #define ENG_IF_NONE     0xfffeu /* a name the engine has no interface for */
 #define ENG_TABLE_NAMSZ 32
+/* Sizes eng_init() gives pools a config leaves at 0 (the fw's, but states) */
+#define ENG_DEFAULT_MAX_TABLES      64u
+#define ENG_DEFAULT_MAX_TABLE_NODES 65536u
+#define ENG_DEFAULT_MAX_SRC_NODES   10000u
 
 /* Result codes of configuration calls. */
 enum {
@@ -42,6 +46,8 @@ enum {
         ENG_EBADRS = -5,  /* ruleset refused by validation */
         ENG_ENOTSUP = -6, /* a valid ruleset asks for what this engine cannot do yet */
         ENG_ESTATES = -7, /* `set limit states` above the state table the engine was given */
+        ENG_ELIMIT = -8,  /* the ruleset holds more tables or table entries than its own
+                             `set limit tables` / `table-entries` allow */
 };
 
 /*

@@ -415,6 +415,39 @@ static inline int keep_state(struct engine *eng, struct eng_pdesc *pd, struct en
         return ENG_PASS;
 }
 
+/*
+ * A passing packet's nat-to/rdr-to (OpenBSD's and FreeBSD 15's translation
+ * on filter rules): the deciding pass rule's, else the last matching match
+ * rule's. nat/rdr/binat rules came first; when one of them translated the
+ * packet these are not looked at. Rules matched the packet as it came;
+ * the translation applies now, before its state is made, which keys it as
+ * a nat rule's would be. *nidx names it to the state: past every list.
+ */
+static int xlate_apply(struct engine *eng, const struct eng_bank *b, const struct eng_rule *r,
+                       const struct eng_pkt_eval *ev, struct eng_pdesc *pd,
+                       struct pf_state_key *wire, struct pf_state_key *stack, uint32_t *nidx)
+{
+        uint16_t x = r && r->r_xlate ? r->r_xlate : ev->xlate;
+        uint8_t n = r && r->r_xlate ? r->r_xlate_n : ev->xlate_n;
+        struct pf_state_key w2, s2;
+        int res;
+
+        if (x == 0 || n == 0 || x - 1u + n > b->nxlate)
+                return 0;
+        *nidx = b->n + x - 1u;
+        res = eng_nat_apply_rule(eng, &b->xlate[x - 1], *nidx, pd, wire, stack);
+        if (res || n == 1)
+                return res;
+        /* nat-to and rdr-to: the second rewrites what the first made; the
+         * state keeps the packet as it came and as both left it */
+        res = eng_nat_apply_rule(eng, &b->xlate[x], *nidx + 1, pd, &w2, &s2);
+        if (pd->pd_dir == ENG_DIR_OUT)
+                *wire = w2;
+        else
+                *stack = s2;
+        return res;
+}
+
 int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v)
 {
         const struct eng_bank *b = eng_active(eng);
@@ -425,7 +458,7 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
         struct eng_rule *r = NULL;
         struct eng_pkt_eval ev;
         uint32_t nidx = ENG_NIL, ridx, aidx = ENG_NIL;
-        bool later_frag = pd->pd_frag && pd->pd_fragoff;
+        bool later_frag = pd->pd_frag && pd->pd_fragoff, translated = false;
         int d = pd->pd_dir == ENG_DIR_IN ? 0 : 1;
         int res;
 
@@ -482,7 +515,17 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
         }
         if (r && r->r_log && ev.logged != ridx)
                 eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, r->r_nr);
-        if (later_frag || pd->pd_icmp_err || ((!r || r->r_keep == ENG_KEEP_NONE) && !nr)) {
+        if (!nr && !later_frag && !pd->pd_icmp_err) {
+                nidx = ENG_NIL; /* a `no nat` match leaves its index behind */
+                res = xlate_apply(eng, b, r, &ev, pd, &wire, &stack, &nidx);
+                if (res) {
+                        v->reason = res;
+                        return ENG_DROP;
+                }
+                translated = nidx != ENG_NIL;
+        }
+        if (later_frag || pd->pd_icmp_err ||
+            ((!r || r->r_keep == ENG_KEEP_NONE) && !nr && !translated)) {
                 /* no state, or nothing to key one on: a route is picked now */
                 eng_rt_stateless(eng, r, pd, v);
                 return ENG_PASS;

@@ -24,6 +24,7 @@ void eng_pkt_eval_init(struct eng_pkt_eval *ev)
         ev->tag = -1;
         ev->log_matches = false;
         ev->logged = ENG_NIL;
+        ev->xlate = 0;
 }
 
 /* The TOS byte (v4) or traffic class (v6) without its ECN bits: pf's pd->tos. */
@@ -135,6 +136,10 @@ void eng_pkt_rule_matched(struct engine *eng, struct eng_rule *r, struct eng_pde
         if (r->r_log || ev->log_matches)
                 eng_log(eng, pd, ENG_PASS, ENG_RES_MATCH, r->r_nr);
         take_actions(r, pd);
+        if (r->r_xlate) { /* applied if the packet passes, the last one winning */
+                ev->xlate = r->r_xlate;
+                ev->xlate_n = r->r_xlate_n;
+        }
         if (r->r_pk.flags & ENG_PK_ONCE)
                 r->r_cnt.rc_once_done = 1;
 }

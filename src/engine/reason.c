@@ -56,6 +56,8 @@ const char *eng_strerror(int err)
                 return "the compiled ruleset is invalid";
         case ENG_ENOTSUP:
                 return "it asks for what this fw cannot do yet";
+        case ENG_ELIMIT:
+                return "it holds more tables or table entries than its set limit allows";
         case ENG_ESTATES:
                 return "set limit states is above the fw's state table";
         default:

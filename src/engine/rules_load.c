@@ -115,6 +115,11 @@ static void resolve_bank(const struct engine *eng, struct eng_bank *b)
         }
         for (i = 0; i < b->ntpool; i++)
                 resolve_addr(eng, &b->tpool[i]);
+        for (i = 0; i < b->nxlate; i++) {
+                resolve_addr(eng, &b->xlate[i].r_src);
+                resolve_addr(eng, &b->xlate[i].r_dst);
+                resolve_addr(eng, &b->xlate[i].r_rpool);
+        }
 }
 
 void eng_rules_resolve(struct engine *eng)
@@ -253,7 +258,14 @@ int eng_rules_flush(struct engine *eng, bool filter, bool trans)
         uint32_t start[4], end[4], k, m = 0;
 
         /* the lists that stay move to the other bank, which then becomes
-         * the active one, as a load does; tables and options are untouched */
+         * the active one, as a load does; tables and options are untouched.
+         * The pools and filter rules' translations they index go along. */
+        memcpy(b->rtpool, a->rtpool, (size_t)a->nrtpool * sizeof(a->rtpool[0]));
+        memcpy(b->tpool, a->tpool, (size_t)a->ntpool * sizeof(a->tpool[0]));
+        memcpy(b->xlate, a->xlate, (size_t)a->nxlate * sizeof(a->xlate[0]));
+        b->nrtpool = a->nrtpool;
+        b->ntpool = a->ntpool;
+        b->nxlate = filter ? 0 : a->nxlate;
         for (k = 0; k < 4; k++) {
                 start[k] = m;
                 if (!(k == 0 ? filter : trans)) {

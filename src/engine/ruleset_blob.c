@@ -312,41 +312,6 @@ static int conv_trans(const struct load_ctx *c, const struct ruleset_trans *in, 
         return e;
 }
 
-/* The addresses of one interface that an interface table entry names. */
-static int table_add_ifaddrs(struct engine *eng, int t, const struct eng_if *ifp,
-                             const struct ruleset_tentry *te)
-{
-        int af, i, w, r;
-
-        for (af = 4; af <= 6; af += 2) {
-                const struct eng_ifaddr *ia = af == 4 ? ifp->a4 : ifp->a6;
-                int n = af == 4 ? ifp->n4 : ifp->n6;
-
-                if (n > 0 && (te->te_prefixlen & RULESET_IFMOD_NOALIAS))
-                        n = 1; /* IF:0: the first address only */
-                for (i = 0; i < n; i++) {
-                        struct eng_addr a = ia[i].addr;
-                        uint8_t plen = af == 4 ? 32 : 128;
-
-                        if (te->te_prefixlen & RULESET_IFMOD_PEER)
-                                continue; /* no point-to-point links here */
-                        if (te->te_prefixlen & RULESET_IFMOD_BROADCAST) {
-                                if (af != 4)
-                                        continue;
-                                a.ea_w[0] |= ~ia[i].mask.ea_w[0];
-                        } else if (te->te_prefixlen & RULESET_IFMOD_NETWORK) {
-                                for (w = 0; w < 4; w++)
-                                        a.ea_w[w] &= ia[i].mask.ea_w[w];
-                                plen = ia[i].plen;
-                        }
-                        r = eng_table_add(eng, t, af, &a, plen, te->te_neg != 0);
-                        if (r && r != ENG_EEXIST)
-                                return r;
-                }
-        }
-        return ENG_OK;
-}
-
 /* A translation pool's type and options, and its targets when several. */
 static int conv_trans_pool(const struct load_ctx *c, struct eng_bank *b,
                            const struct ruleset_trans *in, struct eng_rule *r)
@@ -373,65 +338,6 @@ static int conv_trans_pool(const struct load_ctx *c, struct eng_bank *b,
                               &b->tpool[b->ntpool++]);
                 if (e)
                         return e;
-        }
-        return ENG_OK;
-}
-
-/* `self` or an interface in a table: its addresses as they are now (pf
- * resolves them once, when the ruleset is loaded). */
-static int table_add_iface(struct engine *eng, const struct load_ctx *c, int t,
-                           const struct ruleset_tentry *te)
-{
-        uint32_t idx, i;
-        int r;
-
-        memcpy(&idx, te->te_addr, sizeof(idx));
-        if (idx != RULESET_NONE) {
-                uint16_t ifi = map_if(c, idx);
-
-                return ifi < ENG_MAX_IFS ? table_add_ifaddrs(eng, t, &eng->ifs[ifi], te) : ENG_OK;
-        }
-        for (i = 0; i < ENG_MAX_IFS; i++)
-                if (eng->ifs[i].used && (r = table_add_ifaddrs(eng, t, &eng->ifs[i], te)) != ENG_OK)
-                        return r;
-        return ENG_OK;
-}
-
-static int load_tables(struct engine *eng, struct load_ctx *c)
-{
-        const struct ruleset_view *v = c->v;
-        uint32_t i, j;
-
-        for (i = 0; i < v->rv_n_tables; i++) {
-                const struct ruleset_table *tb = &v->rv_tables[i];
-                const char *path = ruleset_str(v, v->rv_anchors[tb->tb_anchor].an_path);
-                int t = eng_table_define_in(eng, ruleset_str(v, tb->tb_name), eng_anchor_key(path));
-
-                if (t < 0)
-                        return t;
-                c->tmap[i] = (int16_t)t;
-                /* pfr_commit_ktable(): a table loaded with no addresses keeps
-                 * what it holds (entries added at run time survive a reload,
-                 * and a `pfctl -a` load, which reloads the whole blob here) */
-                if (tb->tb_count > 0)
-                        eng_table_flush(eng, t);
-                eng_table_set_counters(eng, t, (tb->tb_flags & RULESET_TBLF_COUNTERS) != 0);
-                for (j = 0; j < tb->tb_count; j++) {
-                        const struct ruleset_tentry *te = &v->rv_tentries[tb->tb_first + j];
-                        struct eng_addr a;
-                        int r;
-
-                        if (te->te_af == RULESET_AF_UNSPEC) {
-                                if ((r = table_add_iface(eng, c, t, te)) != ENG_OK)
-                                        return r;
-                                continue;
-                        }
-                        memcpy(a.ea_b, te->te_addr, 16);
-                        r = eng_table_add(eng, t, map_af(te->te_af), &a, te->te_prefixlen,
-                                          te->te_neg != 0);
-                        if (r && r != ENG_EEXIST)
-                                return r;
-                }
         }
         return ENG_OK;
 }
@@ -489,6 +395,7 @@ static void load_options(struct engine *eng, const struct ruleset_view *v)
         eng_set_src_track(eng, o->ro_timeout[RULESET_TO_SRC_TRACK] != RULESET_TIMEOUT_UNSET
                                    ? o->ro_timeout[RULESET_TO_SRC_TRACK]
                                    : 0);
+        eng->src_limit = (o->ro_set & RULESET_OSET_LIMIT_SRC_NODES) ? o->ro_limit_src_nodes : 0;
         /* Adaptive scaling: pf's defaults, then what the file sets. */
         eng->state_limit =
             (o->ro_set & RULESET_OSET_LIMIT_STATES) ? o->ro_limit_states : eng->cfg.ec_max_states;
@@ -579,7 +486,42 @@ static int v3_unsupported(const struct ruleset_view *v)
                 if (t->t_pool_opts & RULESET_PO_ENDPOINT_IN)
                         return 1;
         }
+        for (i = 0; i < v->rv_n_xlate; i++)
+                if (v->rv_xlate[i].t_pool_opts & RULESET_PO_ENDPOINT_IN)
+                        return 1;
         return 0;
+}
+
+/*
+ * A pass or match rule's nat-to/rdr-to, converted as a nat or rdr rule into
+ * the bank's translations. A rule an anchor brings in more than once gets
+ * one copy each time, with its own round-robin place.
+ */
+static int conv_xlate(const struct load_ctx *c, struct eng_bank *b, const struct ruleset_rule *in,
+                      struct eng_rule *r)
+{
+        uint32_t k;
+        int e;
+
+        /* af-to (NAT64) is not acted on: named when the ruleset is loaded
+         * (pfconf_notes()), its rules pass what they match untranslated */
+        if (in->r_xlate_n == 0 || (c->v->rv_xlate[in->r_xlate].t_xflags & RULESET_TX_AFTO))
+                return ENG_OK;
+        if (b->nxlate + in->r_xlate_n > ENG_MAX_XLATE)
+                return ENG_ENOMEM;
+        r->r_xlate = (uint16_t)(b->nxlate + 1);
+        r->r_xlate_n = in->r_xlate_n;
+        for (k = 0; k < in->r_xlate_n; k++) { /* a nat-to, a rdr-to, or both in that order */
+                const struct ruleset_trans *t = &c->v->rv_xlate[in->r_xlate + k];
+                struct eng_rule *x = &b->xlate[b->nxlate++];
+
+                e = conv_trans(c, t, x);
+                if (!e)
+                        e = conv_trans_pool(c, b, t, x);
+                if (e)
+                        return e;
+        }
+        return ENG_OK;
 }
 
 /* eng_anchor_flatten()'s view of the blob's filter rules. */
@@ -592,8 +534,13 @@ static int flat_filter(void *arg, uint32_t idx, struct eng_rule *out)
         if (filter_never_matches(c->v, &c->v->rv_filter[idx], &proto))
                 return 1;
         r = conv_filter(c, &c->v->rv_filter[idx], out);
-        if (!r)
+        /* af-to is not acted on: its rules pass untranslated, so not routed
+         * to gateways of the family they would have been translated to */
+        if (!r && !(c->v->rv_filter[idx].r_xlate_n &&
+                    (c->v->rv_xlate[c->v->rv_filter[idx].r_xlate].t_xflags & RULESET_TX_AFTO)))
                 r = conv_route(c, c->bank, &c->v->rv_filter[idx], out);
+        if (!r)
+                r = conv_xlate(c, c->bank, &c->v->rv_filter[idx], out);
         out->r_proto = proto;
         return r;
 }
@@ -639,7 +586,7 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
 {
         struct load_ctx ctx;
         struct ruleset_view v;
-        uint32_t start[4], end[4], i;
+        uint32_t start[4], end[4], i, old_limit;
         int r;
 
         r = ruleset_validate(blob, len, &v, NULL);
@@ -653,6 +600,12 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
                 return ENG_ESTATES;
         if (v3_unsupported(&v))
                 return ENG_ENOTSUP;
+        /* `set limit tables` and `table-entries`, as pf refuses such a load */
+        if (((v.rv_opts->ro_set & RULESET_OSET_LIMIT_TABLES) &&
+             v.rv_n_tables > v.rv_opts->ro_limit_tables) ||
+            ((v.rv_opts->ro_set & RULESET_OSET_LIMIT_TABLE_ENTRY) &&
+             v.rv_n_tentries > v.rv_opts->ro_limit_table_entries))
+                return ENG_ELIMIT;
         if (v.rv_n_filter + v.rv_n_trans > eng->cfg.ec_max_rules)
                 return ENG_ENOMEM;
         ctx.eng = eng;
@@ -670,12 +623,19 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         for (i = 0; i < v.rv_n_tables; i++)
                 ctx.tmap[i] = -1;
         eng_tags_collect(eng);
-        r = load_tables(eng, &ctx);
-        if (r)
+        old_limit = eng->tentry_limit;
+        eng->tentry_limit = (v.rv_opts->ro_set & RULESET_OSET_LIMIT_TABLE_ENTRY)
+                                ? v.rv_opts->ro_limit_table_entries
+                                : 0;
+        r = eng_blob_load_tables(eng, &ctx);
+        if (r) {
+                eng->tentry_limit = old_limit;
                 return r;
+        }
         ctx.bank = &eng->bank[1 - eng->active];
         ctx.bank->nrtpool = 0;
         ctx.bank->ntpool = 0;
+        ctx.bank->nxlate = 0;
         r = load_lists(eng, &ctx, start, end);
         if (r)
                 return r;

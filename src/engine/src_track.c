@@ -46,6 +46,8 @@ static struct eng_srcnode *src_find(struct engine *eng, int af, const struct eng
         }
         if (!create)
                 return NULL;
+        if (eng->src_limit && eng->nsrc >= eng->src_limit)
+                return NULL; /* `set limit src-nodes`, as pf's zone limit */
         if (eng->src_free != ENG_NIL) {
                 i = eng->src_free;
                 eng->src_free = eng->srcnodes[i].hnext;

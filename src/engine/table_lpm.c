@@ -147,6 +147,8 @@ int eng_table_add(struct engine *eng, int t, int af, const struct eng_addr *a, u
 
         if (!tb || !af_ok(af, plen))
                 return ENG_EINVAL;
+        if (eng->tentry_limit && eng->tentries >= eng->tentry_limit)
+                return ENG_ENOMEM; /* `set limit table-entries`, as pf's */
         link = &tb->root[af == 6];
         for (i = 0;; i++) {
                 if (*link == ENG_NIL) {
@@ -167,6 +169,7 @@ int eng_table_add(struct engine *eng, int t, int af, const struct eng_addr *a, u
         if (tb->counters)
                 node_count(eng, &eng->rnodes[n]);
         tb->count++;
+        eng->tentries++;
         return ENG_OK;
 }
 
@@ -190,6 +193,7 @@ int eng_table_del(struct engine *eng, int t, int af, const struct eng_addr *a, u
         eng->rnodes[n].has = 0;
         node_uncount(eng, &eng->rnodes[n]);
         tb->count--;
+        eng->tentries--;
         /* Prune the now useless tail of the path. */
         for (depth = plen; depth >= 0; depth--) {
                 struct eng_rnode *x = &eng->rnodes[path[depth]];
@@ -235,6 +239,7 @@ int eng_table_flush(struct engine *eng, int t)
         free_tree(eng, tb->root[0]);
         free_tree(eng, tb->root[1]);
         tb->root[0] = tb->root[1] = ENG_NIL;
+        eng->tentries -= tb->count;
         tb->count = 0;
         return ENG_OK;
 }
@@ -421,6 +426,7 @@ int eng_table_expire(struct engine *eng, int t, uint32_t secs, uint64_t now_ns)
         prune(eng, &tb->root[0]);
         prune(eng, &tb->root[1]);
         tb->count -= e.n;
+        eng->tentries -= e.n;
         return (int)e.n;
 }
 

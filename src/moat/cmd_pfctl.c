@@ -3,9 +3,9 @@
  *
  * What works without an appliance: -n (parse only), -v/-vv (print the
  * ruleset in canonical form), -f FILE, -s rules together with -f FILE (shows
- * the ruleset parsed from FILE), -o LEVEL (accepted; moat loads and prints
- * rules as written, see pfctl_optimize_note()), and -w BLOB (write the
- * compiled ruleset, for tests and the engine).
+ * the ruleset parsed from FILE), -o LEVEL (pfctl's optimizer, see
+ * pfctl_optimize_level()), and -w BLOB (write the compiled ruleset, for
+ * tests and the engine).
  *
  * With the appliance of `moat -c FILE` running, the requests go to its
  * daemon and on to the fw (cmd_pfctl_remote.c): -f FILE swaps the ruleset
@@ -246,26 +246,24 @@ static int pfctl_check_flags(struct pfctl_args *a)
 }
 
 /*
- * pfctl's basic optimizer (pfctl_optimize.c) removes duplicate and
- * subsumed rules, merges rules into tables and reorders them to lengthen
- * skip steps; profile also reorders by the running ruleset's counters.
- * moat does none of this: say so rather than print rules as if optimized.
+ * -o: pfctl's optimizer level (src/pfconf/pfconf_optimize.c); without it
+ * the file's `set ruleset-optimization`, else none. Profile has no running
+ * counters to read in a compile, and orders as basic, as pfctl does when
+ * the running ruleset is empty.
  */
-static void pfctl_optimize_note(const struct pfctl_args *a)
+static int pfctl_optimize_level(const struct pfctl_args *a)
 {
-        if (a->optimize != NULL && strcmp(a->optimize, "none") != 0)
-                fprintf(stderr,
-                        "moat pfctl: -o %s: not implemented, rules are kept as written (pfctl "
-                        "would remove duplicates, merge rules into tables and reorder them)\n",
-                        a->optimize);
+        if (a->optimize == NULL)
+                return 0;
+        return strcmp(a->optimize, "none") == 0 ? 1 : strcmp(a->optimize, "basic") == 0 ? 2 : 3;
 }
 
 int pfctl_compile(const struct pfctl_args *a, FILE *echo, void **blob, size_t *len)
 {
-        struct pfconf_args ca = {a->defs, a->ndefs, stderr, echo, stderr, "moat pfctl: "};
+        struct pfconf_args ca = {
+            a->defs, a->ndefs, stderr, echo, stderr, "moat pfctl: ", pfctl_optimize_level(a)};
 
         char err[256];
-        pfctl_optimize_note(a);
         if (pfconf_compile_file_args(a->file, &ca, blob, len) != 0)
                 return 1;
         /* -n accepts what the fw loads, no more: the same check as -f and up */

@@ -14,6 +14,14 @@
 
 #include "engine.h"
 #include "moat/ruleset.h"
+#include "pfconf.h"
+
+_Static_assert(PFCONF_FW_MAX_SRC_NODES == ENG_DEFAULT_MAX_SRC_NODES &&
+                   PFCONF_FW_MAX_TABLES == ENG_DEFAULT_MAX_TABLES &&
+                   PFCONF_FW_MAX_TABLE_NODES == ENG_DEFAULT_MAX_TABLE_NODES &&
+                   RULESET_FIT_MAX_TABLES == ENG_DEFAULT_MAX_TABLES &&
+                   RULESET_FIT_MAX_ENTRIES == ENG_DEFAULT_MAX_TABLE_NODES,
+               "the notes and the fit check name the fw's real sizes");
 
 int ruleset_fits(const void *blob, size_t len, uint32_t max_states, char *err, size_t errlen)
 {

@@ -71,6 +71,9 @@ struct pfconf_args {
          * "NOTEPREFIXNAME: ", or NULL. */
         FILE *notef;
         const char *noteprefix;
+        /* pfctl -o: 0 not given (the file's `set ruleset-optimization`,
+         * else none), else 1 + the level: 1 none, 2 basic, 3 profile */
+        int optimize;
 };
 
 /* Compiles the file at `path` ("-" for stdin). Only compiles that start from
@@ -89,6 +92,13 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix);
 
 /* 1 if `name` is a valid macro name ([A-Za-z_][A-Za-z0-9_]*). */
 int pfconf_macro_name_ok(const char *name);
+
+/* The fw's fixed sizes, which cap `set limit src-nodes`, `tables` and
+ * `table-entries` (the engine's defaults: src/moat/ruleset_fit.c asserts
+ * they agree); named by pfconf_notes() when a limit is above them. */
+#define PFCONF_FW_MAX_SRC_NODES   10000u
+#define PFCONF_FW_MAX_TABLES      64u
+#define PFCONF_FW_MAX_TABLE_NODES 65536u
 
 /* pfconf_print() flags */
 #define PFCONF_PRINT_NUMBERS 0x01 /* prefix rules with @nr (pfctl -vv) */

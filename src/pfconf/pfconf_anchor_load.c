@@ -48,6 +48,8 @@ static void pfconf_import(struct pfconf_out *o, const struct ruleset_view *v)
         o->ntrans = v->rv_n_trans;
         o->filter = pfconf_dup(v->rv_filter, v->rv_n_filter, sizeof(*o->filter), &o->capfilter);
         o->nfilter = v->rv_n_filter;
+        o->xlate = pfconf_dup(v->rv_xlate, v->rv_n_xlate, sizeof(*o->xlate), &o->capxlate);
+        o->nxlate = v->rv_n_xlate;
         o->anchors =
             pfconf_dup(v->rv_anchors, v->rv_n_anchors, sizeof(*o->anchors), &o->capanchors);
         o->nanchors = v->rv_n_anchors;

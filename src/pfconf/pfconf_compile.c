@@ -69,6 +69,8 @@ static int pfconf_compile_run(const char *name, const char *text, size_t len,
         pf->noteprefix = a->noteprefix;
         pf->require_order = 1;
         pf->files_ok = files_ok;
+        pf->optimize_cli = a->optimize != 0;
+        pf->optimize = a->optimize != 0 ? a->optimize - 1 : 0;
         pfconf_opts_init(&pf->out.opts);
         pfconf_out_main_anchor(pf); /* first: the empty string its path needs cannot fail */
         for (i = 0; i < a->ndefs; i++) {

@@ -310,6 +310,11 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
 
         if (!pfconf_af_merge(&af, pfconf_host_af(s)) || !pfconf_af_merge(&af, pfconf_host_af(d)))
                 return 1;
+        /* a nat-to or rdr-to target names the family too (collapse_redirspec()) */
+        if (r->xl_kind == PFCONF_XL_PLAIN &&
+            ((r->xl[0] != NULL && !pfconf_af_merge(&af, pfconf_host_af(r->xl[0]->pool))) ||
+             (r->xl[1] != NULL && !pfconf_af_merge(&af, pfconf_host_af(r->xl[1]->pool)))))
+                return 1;
         if (ic != NULL && ic->v6 && af != RULESET_AF_INET6)
                 pfconf_fail(pf, r->line, "icmp6-type requires inet6");
         if (proto == P_ICMP && af == RULESET_AF_INET6)
@@ -387,8 +392,10 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
         }
         pfconf_emit_notenf(pf, r, c, o);
         pfconf_emit_route(pf, r, o);
-        if (r->kind == PFCONF_R_FILTER)
+        if (r->kind == PFCONF_R_FILTER) {
                 pfconf_emit_pktopt(pf, r, o);
+                pfconf_emit_xlate(pf, r, o);
+        }
         if (r->label != NULL) {
                 struct pfconf_label_ctx lc = {r->label, o->r_ifidx, o->r_proto,
                                               o->r_nr,  &o->r_src,  &o->r_dst};
@@ -398,6 +405,40 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
         return 0;
 }
 
+/*
+ * binat-to, as pfctl's expand_rule(): each combination is an outbound rule
+ * translating its source to POOL (static-port), then an inbound one from its
+ * destination to POOL, whose rdr-to leads back to the source.
+ */
+static int pfconf_emit_binat_to(struct pfconf *pf, const struct pfconf_rule *r,
+                                const struct pfconf_combo *c)
+{
+        struct pfconf_rule out = *r, in = *r;
+        struct pfconf_rule *rdr = pfconf_alloc(&pf->arena, sizeof(*rdr));
+        struct pfconf_combo rc = *c;
+        struct pfconf_host *src = pfconf_alloc(&pf->arena, sizeof(*src));
+
+        out.dir = RULESET_DIR_OUT;
+        out.xl_kind = PFCONF_XL_PLAIN;
+        if (pfconf_emit_rule(pf, &out, c) != 0)
+                return 1;
+        *rdr = *r->xl[0];
+        rdr->action = RULESET_TR_RDR;
+        rdr->tflags &= (uint8_t)~RULESET_TF_STATIC_PORT;
+        *src = *c->s;
+        src->next = NULL;
+        rdr->pool = src;
+        in.dir = RULESET_DIR_IN;
+        in.xl_kind = PFCONF_XL_PLAIN;
+        in.xl[0] = NULL;
+        in.xl[1] = rdr;
+        rc.s = c->d;
+        rc.d = r->xl[0]->pool;
+        rc.sp = c->dp;
+        rc.dp = c->sp;
+        return pfconf_emit_rule(pf, &in, &rc);
+}
+
 static void pfconf_expand_filter(struct pfconf *pf, const struct pfconf_rule *r)
 {
         struct pfconf_combo c;
@@ -405,7 +446,8 @@ static void pfconf_expand_filter(struct pfconf *pf, const struct pfconf_rule *r)
 
         pfconf_combo_first(r, &c);
         do {
-                if (pfconf_emit_rule(pf, r, &c) == 0)
+                if ((r->xl_kind == PFCONF_XL_BINAT ? pfconf_emit_binat_to(pf, r, &c)
+                                                   : pfconf_emit_rule(pf, r, &c)) == 0)
                         emitted++;
         } while (pfconf_combo_next(r, &c));
         if (emitted == 0)
@@ -493,6 +535,22 @@ static void pfconf_trans_ports(const struct pfconf_rule *r, struct ruleset_trans
         t->t_pool_port_hi = hi;
 }
 
+void pfconf_emit_trans_target(struct pfconf *pf, const struct pfconf_rule *r, uint8_t af,
+                              struct ruleset_trans *t)
+{
+        const struct ruleset_addr *pa = &r->pool->addr;
+
+        pfconf_resolve_addr(pf, r->pool, af, &t->t_pool, r->line);
+        pfconf_trans_ports(r, t);
+        pfconf_emit_trans_pool(pf, r, af, t);
+        /* As pfctl: an address set that may hold several addresses is
+         * used round-robin unless another pool type was asked for. */
+        if (t->t_pool_type == RULESET_POOL_NONE &&
+            (pa->ra_type == RULESET_ADDR_TABLE || pfconf_dynif_multi(pf, &t->t_pool) ||
+             (pa->ra_type == RULESET_ADDR_IFNAME && !(pa->ra_ifmod & RULESET_IFMOD_NOALIAS))))
+                t->t_pool_type = RULESET_POOL_ROUND_ROBIN;
+}
+
 static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
                              const struct pfconf_combo *c)
 {
@@ -523,22 +581,10 @@ static int pfconf_emit_trans(struct pfconf *pf, const struct pfconf_rule *r,
         pfconf_resolve_addr(pf, d, af, &t->t_dst.re_addr, r->line);
         t->t_src.re_port = sp->port;
         t->t_dst.re_port = dp->port;
-        if (r->pool != NULL) {
-                const struct ruleset_addr *pa = &r->pool->addr;
-
-                pfconf_resolve_addr(pf, r->pool, af, &t->t_pool, r->line);
-                pfconf_trans_ports(r, t);
-                pfconf_emit_trans_pool(pf, r, af, t);
-                /* As pfctl: an address set that may hold several addresses is
-                 * used round-robin unless another pool type was asked for. */
-                if (t->t_pool_type == RULESET_POOL_NONE &&
-                    (pa->ra_type == RULESET_ADDR_TABLE || pfconf_dynif_multi(pf, &t->t_pool) ||
-                     (pa->ra_type == RULESET_ADDR_IFNAME &&
-                      !(pa->ra_ifmod & RULESET_IFMOD_NOALIAS))))
-                        t->t_pool_type = RULESET_POOL_ROUND_ROBIN;
-        } else {
+        if (r->pool != NULL)
+                pfconf_emit_trans_target(pf, r, af, t);
+        else
                 t->t_pool.ra_ref = RULESET_NONE;
-        }
         pfconf_emit_pktopt_trans(pf, r, t);
         if (r->label != NULL) {
                 struct pfconf_label_ctx lc = {r->label, t->t_ifidx, t->t_proto,
@@ -573,7 +619,7 @@ void pfconf_expand(struct pfconf *pf, struct pfconf_rule *r)
                 pfconf_expand_trans(pf, r);
                 return;
         }
-        if (pfconf_check_route(pf, r) != 0)
+        if (pfconf_check_route(pf, r) != 0 || pfconf_check_xlate(pf, r) != 0)
                 return;
         pfconf_expand_filter(pf, r);
 }

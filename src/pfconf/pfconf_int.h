@@ -31,6 +31,7 @@ void *pfconf_xrealloc(void *p, size_t n);
 
 enum pfconf_kw {
         KW_NONE = 0,
+        KW_AF_TO,
         KW_ALL,
         KW_ALLOW_OPTS,
         KW_ALTQ,
@@ -38,6 +39,7 @@ enum pfconf_kw {
         KW_ANTISPOOF,
         KW_ANY,
         KW_BINAT,
+        KW_BINAT_TO,
         KW_BITMASK,
         KW_BLOCK,
         KW_BLOCK_POLICY,
@@ -83,6 +85,7 @@ enum pfconf_kw {
         KW_MIN_TTL,
         KW_MODULATE,
         KW_NAT,
+        KW_NAT_TO,
         KW_NO,
         KW_NO_DF,
         KW_NO_SYNC,
@@ -101,6 +104,7 @@ enum pfconf_kw {
         KW_RANDOM,
         KW_RANDOM_ID,
         KW_RDR,
+        KW_RDR_TO,
         KW_REASSEMBLE,
         KW_REPLY_TO,
         KW_RETURN,
@@ -329,6 +333,18 @@ struct pfconf_rule {
         struct pfconf_pool_opts tpool;
         uint8_t mape_offset, mape_len; /* map-e-portset OFFSET/LEN/PSID */
         uint16_t mape_psid;
+        /* pass/match translation (pfconf_xlate.c): nat-to or binat-to or
+         * af-to's `from` in xl[0]; rdr-to or af-to's `to` in xl[1] */
+        uint8_t xl_kind;           /* enum pfconf_xl_kind */
+        uint8_t afto_af;           /* af-to's family */
+        struct pfconf_rule *xl[2]; /* each a translation rule holding one pool */
+};
+
+enum pfconf_xl_kind {
+        PFCONF_XL_NONE,
+        PFCONF_XL_PLAIN, /* nat-to (xl[0]) and/or rdr-to (xl[1]) */
+        PFCONF_XL_BINAT, /* binat-to: xl[0] */
+        PFCONF_XL_AFTO,  /* af-to: `from` xl[0], `to` xl[1] */
 };
 
 /* ---- compiler state ---- */
@@ -367,6 +383,9 @@ struct pfconf_out {
         size_t npool, cappool;
         struct ruleset_queue *queues;
         size_t nqueues, capqueues;
+        struct ruleset_trans *xlate; /* filter rules' translations as emitted, each rule's
+                                        r_xlate indexing them until the blob is laid out */
+        size_t nxlate, capxlate;
         struct ruleset_eth_rule *ether; /* `ether` rules (pfconf_out_ether.c) */
         size_t nether, capether;
         uint32_t *anchash; /* anchors by path: anchor index + 1, 0 = empty */
@@ -402,6 +421,9 @@ struct pfconf {
         struct pfconf_rule *state_defaults; /* `set state-defaults` */
         uint32_t syncookie_hi, syncookie_lo;
         int files_ok;             /* include and table files may be read */
+        int optimize;             /* pfctl's optimizer: 0 none, 1 basic, 2 profile */
+        int optimize_cli;         /* -o given: `set ruleset-optimization` does not change it */
+        int combine_noted;        /* the optimizer's note on tables was given */
         int include_depth;        /* includes being parsed */
         size_t file_bytes;        /* read from included and table files so far */
         struct pfconf_altq *altq; /* ALTQ definitions so far (pfconf_altq.h), or NULL */
@@ -540,6 +562,20 @@ void pfconf_print_prob(FILE *out, uint32_t prob);
 void pfconf_print_tags(FILE *out, const struct ruleset_view *v, uint32_t tag, uint32_t match_tag,
                        int match_not);
 
+/* pass/match translation: nat-to, rdr-to, binat-to, af-to (pfconf_xlate.c) */
+/* One of them; 0 if the current token starts none. */
+int pfconf_parse_xlate(struct pfconf *pf, struct pfconf_rule *r);
+/* pfctl's checks of a rule's translation, once per rule; 0 if fine. */
+int pfconf_check_xlate(struct pfconf *pf, struct pfconf_rule *r);
+/* The translation of one expanded filter rule o into the xlate entries. */
+void pfconf_emit_xlate(struct pfconf *pf, const struct pfconf_rule *r, struct ruleset_rule *o);
+/* The xlate section in the filter rules' final order (pfconf_out_blob()). */
+int pfconf_out_xlate_finish(struct pfconf *pf);
+/* ` nat-to POOL`, ` rdr-to POOL`, ` af-to AF from POOL [to POOL]`. */
+void pfconf_print_xlate(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r);
+/* `port P[:Q]` of a translation target (pfconf_parse_rule.c). */
+void pfconf_parse_trans_port(struct pfconf *pf, struct pfconf_rule *r);
+
 /* routing options and pools (pfconf_parse_route.c, pfconf_print_pool.c) */
 /* `route-to|reply-to|dup-to POOL [pool options]`; 0 if the token starts none. */
 int pfconf_parse_route(struct pfconf *pf, struct pfconf_rule *r);
@@ -553,12 +589,18 @@ int pfconf_check_trans_pool(struct pfconf *pf, struct pfconf_rule *r);
 /* Names resolved to indexes; interface-derived addresses stay symbolic. */
 void pfconf_resolve_addr(struct pfconf *pf, const struct pfconf_host *h, uint8_t af,
                          struct ruleset_addr *out, int line);
+/* The target of one expanded translation rule (address, ports, pool) into t
+ * (pfconf_expand.c). */
+void pfconf_emit_trans_target(struct pfconf *pf, const struct pfconf_rule *r, uint8_t af,
+                              struct ruleset_trans *t);
 /* The pool of one expanded translation rule into t and the pool section. */
 void pfconf_emit_trans_pool(struct pfconf *pf, const struct pfconf_rule *r, uint8_t af,
                             struct ruleset_trans *t);
 /* ` -> POOL [port ...] [options]` as print_pool() prints a translation's. */
 void pfconf_print_trans_pool(FILE *out, const struct ruleset_view *v,
                              const struct ruleset_trans *t);
+/* The same without ` -> ` (nat-to, rdr-to, af-to). */
+void pfconf_print_pool_body(FILE *out, const struct ruleset_view *v, const struct ruleset_trans *t);
 /* The checks and defaults pfctl applies to a rule's route once: may set r->af. */
 int pfconf_check_route(struct pfconf *pf, struct pfconf_rule *r);
 /* The route of one expanded filter rule into o and the pool section. */
@@ -571,6 +613,14 @@ void pfconf_print_addr(FILE *out, const struct ruleset_view *v, const struct rul
 void pfconf_print_route(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r);
 /* print_pool()'s pool type and options. */
 void pfconf_print_pool_opts(FILE *out, uint8_t type, uint8_t opts, const uint8_t *key);
+
+/* pfctl's ruleset optimizer at level basic (pfconf_optimize.c): each
+ * anchor's filter rules, once they are grouped by anchor. */
+void pfconf_optimize(struct pfconf *pf);
+/* Its skip step pass on one superblock, and its note on what pfctl would
+ * merge into a table (pfconf_optimize_skip.c). */
+void pfconf_opt_reorder(struct ruleset_rule *rules, size_t n);
+void pfconf_opt_combine_note(struct pfconf *pf, const struct ruleset_rule *rules, size_t n);
 
 /* label macros (pfconf_label.c) */
 struct pfconf_label_ctx {
@@ -599,6 +649,8 @@ uint32_t pfconf_out_anchor(struct pfconf *pf, const char *path, int line);
 void pfconf_out_anchors_finish(struct pfconf *pf);
 struct ruleset_rule *pfconf_out_rule(struct pfconf *pf, int scrub, int line);
 struct ruleset_trans *pfconf_out_trans(struct pfconf *pf, int line);
+/* A zeroed entry of the pass/match translations (pfconf_xlate.c fills it). */
+struct ruleset_trans *pfconf_out_xlate(struct pfconf *pf, int line);
 struct ruleset_tentry *pfconf_out_tentry(struct pfconf *pf, int line);
 void pfconf_out_init(struct ruleset_rule *r);
 int pfconf_out_blob(struct pfconf *pf, void **blob, size_t *len);

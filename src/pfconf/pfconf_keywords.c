@@ -15,6 +15,7 @@ struct pfconf_kwent {
 };
 
 static const struct pfconf_kwent pfconf_kwtab[] = {
+    {"af-to", KW_AF_TO},
     {"all", KW_ALL},
     {"allow-opts", KW_ALLOW_OPTS},
     {"altq", KW_ALTQ},
@@ -22,6 +23,7 @@ static const struct pfconf_kwent pfconf_kwtab[] = {
     {"antispoof", KW_ANTISPOOF},
     {"any", KW_ANY},
     {"binat", KW_BINAT},
+    {"binat-to", KW_BINAT_TO},
     {"bitmask", KW_BITMASK},
     {"block", KW_BLOCK},
     {"block-policy", KW_BLOCK_POLICY},
@@ -67,6 +69,7 @@ static const struct pfconf_kwent pfconf_kwtab[] = {
     {"min-ttl", KW_MIN_TTL},
     {"modulate", KW_MODULATE},
     {"nat", KW_NAT},
+    {"nat-to", KW_NAT_TO},
     {"no", KW_NO},
     {"no-df", KW_NO_DF},
     {"no-sync", KW_NO_SYNC},
@@ -85,6 +88,7 @@ static const struct pfconf_kwent pfconf_kwtab[] = {
     {"random", KW_RANDOM},
     {"random-id", KW_RANDOM_ID},
     {"rdr", KW_RDR},
+    {"rdr-to", KW_RDR_TO},
     {"reassemble", KW_REASSEMBLE},
     {"reply-to", KW_REPLY_TO},
     {"return", KW_RETURN},

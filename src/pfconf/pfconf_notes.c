@@ -72,6 +72,31 @@ static void pfconf_notes_ether(FILE *out, const struct ruleset_view *v, const ch
                         prefix);
 }
 
+/* A limit above what the fw holds: the fw's size is the limit. */
+static void pfconf_notes_limits(FILE *out, const struct ruleset_options *o, const char *prefix)
+{
+        const struct {
+                uint32_t bit, value, fw;
+                const char *name, *unit;
+        } limits[] = {
+            {RULESET_OSET_LIMIT_SRC_NODES, o->ro_limit_src_nodes, PFCONF_FW_MAX_SRC_NODES,
+             "src-nodes", "source nodes"},
+            {RULESET_OSET_LIMIT_TABLES, o->ro_limit_tables, PFCONF_FW_MAX_TABLES, "tables",
+             "tables"},
+            {RULESET_OSET_LIMIT_TABLE_ENTRY, o->ro_limit_table_entries, PFCONF_FW_MAX_TABLE_NODES,
+             "table-entries", "table nodes (an entry takes one or more)"},
+        };
+        size_t i;
+
+        for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+                if ((o->ro_set & limits[i].bit) && limits[i].value > limits[i].fw)
+                        fprintf(out,
+                                "%sset limit %s %u is above what the fw holds: its %u %s are "
+                                "the limit\n",
+                                prefix, limits[i].name, limits[i].value, limits[i].fw,
+                                limits[i].unit);
+}
+
 void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
 {
         uint32_t seen = 0, i;
@@ -80,21 +105,14 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
                 if (v->rv_opts->ro_notenf & (1u << i))
                         fprintf(out, "%sset %s is accepted but not enforced\n", prefix,
                                 pfconf_set_names[i]);
-        /* `set limit states` sizes the fw's state table; the other limits are
-         * the fw's own fixed sizes for now */
-        static const struct {
-                uint32_t bit;
-                const char *name;
-        } limits[] = {{RULESET_OSET_LIMIT_FRAGS, "frags"},
-                      {RULESET_OSET_LIMIT_SRC_NODES, "src-nodes"},
-                      {RULESET_OSET_LIMIT_TABLES, "tables"},
-                      {RULESET_OSET_LIMIT_TABLE_ENTRY, "table-entries"}};
-        for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
-                if (v->rv_opts->ro_set & limits[i].bit)
-                        fprintf(out,
-                                "%sset limit %s is accepted but not enforced: the fw's own "
-                                "limit applies\n",
-                                prefix, limits[i].name);
+        /* `set limit states` sizes the fw's state table; src-nodes, tables and
+         * table-entries hold below the fw's fixed sizes, frags not at all */
+        if (v->rv_opts->ro_set & RULESET_OSET_LIMIT_FRAGS)
+                fprintf(out,
+                        "%sset limit frags is accepted but not enforced: the fw's own limit "
+                        "applies\n",
+                        prefix);
+        pfconf_notes_limits(out, v->rv_opts, prefix);
         pfconf_notes_ether(out, v, prefix);
         if (v->rv_n_queues > 0)
                 fprintf(out,
@@ -122,4 +140,13 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
         for (i = 0; i < NE_COUNT; i++)
                 if (seen & (1u << i))
                         fprintf(out, "%s%s\n", prefix, pfconf_rule_notes[i]);
+        for (i = 0; i < v->rv_n_xlate; i++)
+                if (v->rv_xlate[i].t_xflags & RULESET_TX_AFTO) {
+                        fprintf(out,
+                                "%saf-to is accepted but not enforced: the fw has no NAT64 yet, "
+                                "so its rules pass what they match untranslated (and not "
+                                "routed by route-to or dup-to)\n",
+                                prefix);
+                        break;
+                }
 }

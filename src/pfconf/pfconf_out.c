@@ -223,6 +223,15 @@ struct ruleset_rule *pfconf_out_rule(struct pfconf *pf, int scrub, int line)
         return r;
 }
 
+struct ruleset_trans *pfconf_out_xlate(struct pfconf *pf, int line)
+{
+        struct pfconf_out *o = &pf->out;
+
+        PFCONF_GROW(pf, o->xlate, o->nxlate, o->capxlate, line, PFCONF_MAX_RULES, "rules");
+        memset(&o->xlate[o->nxlate], 0, sizeof(o->xlate[0]));
+        return &o->xlate[o->nxlate++];
+}
+
 struct ruleset_trans *pfconf_out_trans(struct pfconf *pf, int line)
 {
         struct pfconf_out *o = &pf->out;
@@ -256,6 +265,7 @@ void pfconf_out_free(struct pfconf_out *o)
         free(o->pool);
         free(o->queues);
         free(o->ether);
+        free(o->xlate);
         free(o->anchash);
         memset(o, 0, sizeof(*o));
 }
@@ -276,6 +286,10 @@ int pfconf_out_blob(struct pfconf *pf, void **blob, size_t *len)
         int i;
 
         pfconf_out_anchors_finish(pf); /* also groups translation rules by kind */
+        if (pf->optimize > 0)
+                pfconf_optimize(pf);
+        if (pfconf_out_xlate_finish(pf) != 0)
+                return -1;
         src[RULESET_SEC_OPTIONS] = &o->opts;
         count[RULESET_SEC_OPTIONS] = 1;
         bytes[RULESET_SEC_OPTIONS] = sizeof(o->opts);
@@ -308,6 +322,9 @@ int pfconf_out_blob(struct pfconf *pf, void **blob, size_t *len)
         src[RULESET_SEC_QUEUES] = o->queues;
         count[RULESET_SEC_QUEUES] = o->nqueues;
         bytes[RULESET_SEC_QUEUES] = o->nqueues * sizeof(*o->queues);
+        src[RULESET_SEC_XLATE] = o->xlate;
+        count[RULESET_SEC_XLATE] = o->nxlate;
+        bytes[RULESET_SEC_XLATE] = o->nxlate * sizeof(*o->xlate);
         src[RULESET_SEC_ETHER] = o->ether;
         count[RULESET_SEC_ETHER] = o->nether;
         bytes[RULESET_SEC_ETHER] = o->nether * sizeof(*o->ether);

@@ -216,6 +216,8 @@ static void pfconf_rebind_tables(struct pfconf_out *o)
                 pfconf_rebind_addr(o, &t->t_dst.re_addr, t->t_anchor);
                 pfconf_rebind_addr(o, &t->t_pool, t->t_anchor);
         }
+        for (i = 0; i < o->nxlate; i++) /* pass/match translations' targets */
+                pfconf_rebind_addr(o, &o->xlate[i].t_pool, o->xlate[i].t_anchor);
 }
 
 static void pfconf_remap_all(struct pfconf_out *o, const uint32_t *map)

@@ -207,6 +207,11 @@ int pfconf_check_route(struct pfconf *pf, struct pfconf_rule *r)
         if (af == RULESET_AF_UNSPEC)
                 for (h = r->rthosts; h != NULL && af == RULESET_AF_UNSPEC; h = h->next)
                         af = pfconf_rthost_af(h);
+        /* af-to: route-to and dup-to route the translated packet, gateways of
+         * its family; reply-to the replies, of the rule's (FreeBSD 15's
+         * pf1026, pf1027) */
+        if (r->xl_kind == PFCONF_XL_AFTO && r->rt != RULESET_RT_REPLY_TO)
+                af = r->afto_af;
         /* remove_invalid_hosts(): gateways of another family go */
         for (pp = &r->rthosts; *pp != NULL;) {
                 uint8_t haf = pfconf_rthost_af(*pp);
@@ -225,7 +230,7 @@ int pfconf_check_route(struct pfconf *pf, struct pfconf_rule *r)
                 return 1;
         }
         if (r->af == RULESET_AF_UNSPEC && pfconf_hosts_af(r->src) == RULESET_AF_UNSPEC &&
-            pfconf_hosts_af(r->dst) == RULESET_AF_UNSPEC)
+            pfconf_hosts_af(r->dst) == RULESET_AF_UNSPEC && r->xl_kind != PFCONF_XL_AFTO)
                 r->af = af;
         if (r->rtpool.type == RULESET_POOL_NONE && n > 1)
                 r->rtpool.type = RULESET_POOL_ROUND_ROBIN;

@@ -272,6 +272,8 @@ static void pfconf_filter_opts(struct pfconf *pf, struct pfconf_rule *r)
                         r->rflags |= RULESET_RF_ALLOW_OPTS;
                 else if (r->kind == PFCONF_R_FILTER && pfconf_parse_pktopt(pf, r))
                         continue;
+                else if (r->kind == PFCONF_R_FILTER && pfconf_parse_xlate(pf, r))
+                        continue;
                 else if (r->kind == PFCONF_R_FILTER && pfconf_parse_notenf(pf, r))
                         continue;
                 else if (pfconf_is_unsupported_opt(pf))
@@ -404,7 +406,7 @@ void pfconf_parse_scrub(struct pfconf *pf)
 
 /* `port P[:Q]` after the translation target; an rdr may end the range in
  * `*` (pfctl's PPORT_STAR): as long as the destination's port range. */
-static void pfconf_trans_port(struct pfconf *pf, struct pfconf_rule *r)
+void pfconf_parse_trans_port(struct pfconf *pf, struct pfconf_rule *r)
 {
         int line = pf->tok.line;
         char *text, *colon;
@@ -441,7 +443,7 @@ static void pfconf_trans_target(struct pfconf *pf, struct pfconf_rule *r)
 {
         r->pool = pfconf_parse_hosts(pf, 1);
         if (pfconf_accept_kw(pf, KW_PORT))
-                pfconf_trans_port(pf, r);
+                pfconf_parse_trans_port(pf, r);
         while (pf->tok.type != T_NL && pf->tok.type != T_EOF) {
                 if (pfconf_accept_kw(pf, KW_LABEL))
                         pfconf_parse_label(pf, r);

@@ -361,7 +361,9 @@ static void pfconf_set_ruleset_optimization(struct pfconf *pf, int line)
                         break;
         if (i == 3)
                 pfconf_fail(pf, line, "unknown ruleset-optimization %s", v);
-        pfconf_note(pf, RULESET_NE_RULESET_OPT);
+        /* as pfctl: -o wins; an anchor's file sets nothing of the main ruleset's */
+        if (!pf->optimize_cli && pf->anchor == 0)
+                pf->optimize = i;
 }
 
 /* The options pfctl knows that do not change the ruleset moat builds. */

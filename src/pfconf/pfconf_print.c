@@ -166,6 +166,7 @@ static void pfconf_print_tail(FILE *out, const struct ruleset_view *v, const str
                 fprintf(out, " rtable %u", r->r_rtable);
         if (r->r_divert_port != 0)
                 fprintf(out, " divert-to %u", r->r_divert_port);
+        pfconf_print_xlate(out, v, r);
 }
 
 static int pfconf_is_any(const struct ruleset_endpoint *e)

@@ -58,10 +58,15 @@ void pfconf_print_route(FILE *out, const struct ruleset_view *v, const struct ru
 
 void pfconf_print_trans_pool(FILE *out, const struct ruleset_view *v, const struct ruleset_trans *t)
 {
+        fputs(" -> ", out);
+        pfconf_print_pool_body(out, v, t);
+}
+
+void pfconf_print_pool_body(FILE *out, const struct ruleset_view *v, const struct ruleset_trans *t)
+{
         int kind = RULESET_TR_KIND(t->t_action);
         uint32_t i;
 
-        fputs(" -> ", out);
         if (t->t_pool_count == 0) {
                 pfconf_print_addr(out, v, &t->t_pool, 0);
         } else {

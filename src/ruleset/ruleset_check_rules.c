@@ -304,7 +304,7 @@ int ruleset_check_rules(struct ruleset_vctx *ctx, const struct ruleset_rule *rul
 {
         const struct ruleset_view *v = ctx->view;
         struct ruleset_order order = {0, 0, 0};
-        uint32_t i;
+        uint32_t i, xnext = 0;
         int err;
 
         for (i = 0; i < n; i++) {
@@ -328,9 +328,13 @@ int ruleset_check_rules(struct ruleset_vctx *ctx, const struct ruleset_rule *rul
                 if ((err = ruleset_check_endpoint(ctx, &r->r_src, r->r_af, r->r_proto)) !=
                         RULESET_OK ||
                     (err = ruleset_check_endpoint(ctx, &r->r_dst, r->r_af, r->r_proto)) !=
-                        RULESET_OK)
+                        RULESET_OK ||
+                    (!scrub && (err = ruleset_check_xlate(ctx, r, &xnext)) != RULESET_OK))
                         return err;
         }
+        /* every translation entry has its owner: none left over */
+        if (!scrub && xnext != v->rv_n_xlate)
+                return RULESET_E_BAD_INDEX;
         return RULESET_OK;
 }
 
@@ -373,40 +377,56 @@ static int ruleset_check_pool(struct ruleset_vctx *ctx, const struct ruleset_tra
         return RULESET_OK;
 }
 
+/* One translation entry's fields, wherever it stands (RULESET_SEC_TRANS or
+ * RULESET_SEC_XLATE); the section's order is its caller's. */
+int ruleset_check_trans_entry(struct ruleset_vctx *ctx, const struct ruleset_trans *t)
+{
+        const struct ruleset_view *v = ctx->view;
+        uint8_t pproto;
+        int err;
+
+        ctx->where = ruleset_off(ctx, t);
+        if (t->t_action >= RULESET_TR_MAX || t->t_af >= RULESET_AF_MAX ||
+            t->t_pool_type >= RULESET_POOL_MAX)
+                return RULESET_E_BAD_ENUM;
+        if ((err = ruleset_check_trans_v3(ctx, t)) != RULESET_OK)
+                return err;
+        if (t->t_flags & ~RULESET_TF_ALL)
+                return RULESET_E_BAD_VALUE;
+        if (t->t_pad0 != 0)
+                return RULESET_E_RESERVED;
+        if ((err = ruleset_check_ifref(v, t->t_ifidx, t->t_flags & RULESET_TF_IFNOT)) !=
+                RULESET_OK ||
+            (err = ruleset_check_label(v, t->t_label)) != RULESET_OK)
+                return err;
+        /* nat may name ports with any protocol, as pfctl allows; the
+         * engine matches them only on packets that have ports */
+        pproto = RULESET_TR_KIND(t->t_action) == 0 ? RULESET_P_TCP : t->t_proto;
+        if ((err = ruleset_check_endpoint(ctx, &t->t_src, t->t_af, pproto)) != RULESET_OK ||
+            (err = ruleset_check_endpoint(ctx, &t->t_dst, t->t_af, pproto)) != RULESET_OK)
+                return err;
+        return ruleset_check_pool(ctx, t);
+}
+
 int ruleset_check_trans(struct ruleset_vctx *ctx)
 {
         const struct ruleset_view *v = ctx->view;
         struct ruleset_order order = {0, 0, 0};
         uint32_t i;
         int err;
-        uint8_t pproto;
 
         for (i = 0; i < v->rv_n_trans; i++) {
                 const struct ruleset_trans *t = &v->rv_trans[i];
 
                 ctx->where = ruleset_off(ctx, t);
-                if (t->t_action >= RULESET_TR_MAX || t->t_af >= RULESET_AF_MAX ||
-                    t->t_pool_type >= RULESET_POOL_MAX)
+                if (t->t_action >= RULESET_TR_MAX)
                         return RULESET_E_BAD_ENUM;
+                if (t->t_xflags & RULESET_TX_AFTO)
+                        return RULESET_E_BAD_VALUE; /* af-to is a filter rule's */
                 /* Sorted by anchor, then kind; numbered from 0 within each. */
                 if ((err = ruleset_check_order(&order, t->t_anchor, RULESET_TR_KIND(t->t_action),
                                                t->t_nr)) != RULESET_OK ||
-                    (err = ruleset_check_trans_v3(ctx, t)) != RULESET_OK)
-                        return err;
-                if (t->t_flags & ~RULESET_TF_ALL)
-                        return RULESET_E_BAD_VALUE;
-                if (t->t_pad0 != 0)
-                        return RULESET_E_RESERVED;
-                if ((err = ruleset_check_ifref(v, t->t_ifidx, t->t_flags & RULESET_TF_IFNOT)) !=
-                        RULESET_OK ||
-                    (err = ruleset_check_label(v, t->t_label)) != RULESET_OK)
-                        return err;
-                /* nat may name ports with any protocol, as pfctl allows; the
-                 * engine matches them only on packets that have ports */
-                pproto = RULESET_TR_KIND(t->t_action) == 0 ? RULESET_P_TCP : t->t_proto;
-                if ((err = ruleset_check_endpoint(ctx, &t->t_src, t->t_af, pproto)) != RULESET_OK ||
-                    (err = ruleset_check_endpoint(ctx, &t->t_dst, t->t_af, pproto)) != RULESET_OK ||
-                    (err = ruleset_check_pool(ctx, t)) != RULESET_OK)
+                    (err = ruleset_check_trans_entry(ctx, t)) != RULESET_OK)
                         return err;
         }
         return RULESET_OK;

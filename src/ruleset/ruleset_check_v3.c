@@ -206,6 +206,20 @@ static int ruleset_check_pool_opts(uint8_t type, uint8_t opts, const uint8_t *ke
         return RULESET_OK;
 }
 
+/* A route's gateways are of the rule's family, or with af-to those of
+ * route-to and dup-to of the family translated to (its entry is checked
+ * with the rule, after this). */
+static uint8_t ruleset_route_af(const struct ruleset_vctx *ctx, const struct ruleset_rule *r)
+{
+        const struct ruleset_view *v = ctx->view;
+
+        if (r->r_rt != RULESET_RT_REPLY_TO && r->r_xlate_n > 0 && r->r_xlate < v->rv_n_xlate &&
+            (v->rv_xlate[r->r_xlate].t_xflags & RULESET_TX_AFTO) &&
+            v->rv_xlate[r->r_xlate].t_af < RULESET_AF_MAX)
+                return v->rv_xlate[r->r_xlate].t_af;
+        return r->r_af;
+}
+
 static int ruleset_check_route(struct ruleset_vctx *ctx, const struct ruleset_rule *r)
 {
         if (r->r_rt >= RULESET_RT_MAX)
@@ -223,7 +237,8 @@ static int ruleset_check_route(struct ruleset_vctx *ctx, const struct ruleset_ru
         int err = ruleset_check_pool_opts(r->r_rt_pool_type, r->r_rt_pool_opts, r->r_rt_key);
         if (err != RULESET_OK)
                 return err;
-        return ruleset_check_pool_range(ctx, r->r_rt_first, r->r_rt_count, r->r_af, 1);
+        return ruleset_check_pool_range(ctx, r->r_rt_first, r->r_rt_count, ruleset_route_af(ctx, r),
+                                        1);
 }
 
 /* The per-packet options: tos, prio, once, received-on, max-pkt-rate. */
@@ -276,7 +291,7 @@ int ruleset_check_rule_v3(struct ruleset_vctx *ctx, const struct ruleset_rule *r
         const struct ruleset_view *v = ctx->view;
         int err;
 
-        if (!ruleset_zero8(r->r_pad6, sizeof(r->r_pad6)) || r->r_pad7 != 0)
+        if (r->r_pad6 != 0)
                 return RULESET_E_RESERVED;
         if (r->r_anchor >= v->rv_n_anchors)
                 return RULESET_E_BAD_INDEX;
@@ -287,7 +302,8 @@ int ruleset_check_rule_v3(struct ruleset_vctx *ctx, const struct ruleset_rule *r
                     r->r_rt_pool_type || r->r_rt_pool_opts || r->r_prob || r->r_max_pkt_rate ||
                     r->r_max_pkt_secs || r->r_xflags || r->r_rcv_ifidx != RULESET_IF_ANY ||
                     r->r_tos || r->r_set_tos || r->r_prio || r->r_set_prio[0] || r->r_set_prio[1] ||
-                    r->r_logif || r->r_rtable || !ruleset_zero8(r->r_rt_key, sizeof(r->r_rt_key)))
+                    r->r_logif || r->r_rtable || r->r_xlate_n || r->r_xlate ||
+                    !ruleset_zero8(r->r_rt_key, sizeof(r->r_rt_key)))
                         return RULESET_E_BAD_VALUE;
                 return RULESET_OK;
         }

@@ -27,6 +27,11 @@ int ruleset_check_tables(struct ruleset_vctx *ctx);
 int ruleset_check_rules(struct ruleset_vctx *ctx, const struct ruleset_rule *r, uint32_t n,
                         int scrub);
 int ruleset_check_trans(struct ruleset_vctx *ctx);
+/* One translation entry's own fields (RULESET_SEC_TRANS or RULESET_SEC_XLATE). */
+int ruleset_check_trans_entry(struct ruleset_vctx *ctx, const struct ruleset_trans *t);
+/* Filter rule r's RULESET_SEC_XLATE entries (ruleset_check_xlate.c): they must
+ * start at *next, which then moves past them. */
+int ruleset_check_xlate(struct ruleset_vctx *ctx, const struct ruleset_rule *r, uint32_t *next);
 
 /* Version 3 (ruleset_check_v3.c): the anchor tree, pool entries and queues
  * (run before tables and rules), and each rule's version 3 fields. */

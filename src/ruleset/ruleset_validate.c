@@ -20,6 +20,7 @@ static const uint32_t ruleset_sec_elem[RULESET_SEC_COUNT] = {
     [RULESET_SEC_POOLS] = sizeof(struct ruleset_pool_entry),
     [RULESET_SEC_QUEUES] = sizeof(struct ruleset_queue),
     [RULESET_SEC_ETHER] = sizeof(struct ruleset_eth_rule),
+    [RULESET_SEC_XLATE] = sizeof(struct ruleset_trans),
 };
 
 static void ruleset_zero_view(struct ruleset_view *v)
@@ -122,6 +123,8 @@ static void ruleset_fill_view(const uint8_t *base, struct ruleset_view *v)
         v->rv_n_queues = s[RULESET_SEC_QUEUES].rs_count;
         v->rv_ether = (const struct ruleset_eth_rule *)(base + s[RULESET_SEC_ETHER].rs_off);
         v->rv_n_ether = s[RULESET_SEC_ETHER].rs_count;
+        v->rv_xlate = (const struct ruleset_trans *)(base + s[RULESET_SEC_XLATE].rs_off);
+        v->rv_n_xlate = s[RULESET_SEC_XLATE].rs_count;
 }
 
 static int ruleset_check_strings(struct ruleset_vctx *ctx)

@@ -100,7 +100,7 @@ def main(moat, gold):
 
     rc, out, err = run(moat, "-nvvf", os.path.join(gold, "pf32-vv.in"))
     check("-vv numbers rules", rc == 0 and "\n@0 scrub in all" in out, repr(out))
-    check_optimize(moat, conf, ok)
+    check_optimize(moat, gold)
     check_notices(moat)
     return 1 if failures else 0
 
@@ -141,20 +141,37 @@ def check_new_flags(moat):
         check(f"usage names {word}", rc == 0 and word in out, repr(out))
 
 
-def check_optimize(moat, conf, ok):
-    """pfctl's -o LEVEL: a unique prefix of none|basic|profile, the last one wins."""
-    rc, out, err = run(moat, "-o", "none", "-nvf", conf)
-    check("-o none: rules as written, nothing else", rc == 0 and out == ok and err == "",
-          f"{rc} {err!r}")
-    for args, level in ((["-o", "basic"], "basic"), (["-ob"], "basic"), (["-o", "p"], "profile"),
-                        (["-o", "none", "-o", "basic"], "basic")):
+def check_optimize(moat, gold):
+    """pfctl's -o LEVEL: a unique prefix of none|basic|profile, the last one
+    wins; without -o the file's `set ruleset-optimization`, else none."""
+    conf = os.path.join(gold, "pf87-obasic-duplicates.in")
+    basic = open(os.path.join(gold, "pf87-obasic-duplicates.ok")).read()
+    rc, written, err = run(moat, "-o", "none", "-nvf", conf)
+    check("-o none: rules as written, nothing else",
+          rc == 0 and written.count("\n") == 11 and err == "", f"{rc} {err!r}")
+    for args in (["-o", "basic"], ["-ob"], ["-o", "p"], ["-o", "none", "-o", "basic"]):
         rc, out, err = run(moat, *args, "-nvf", conf)
-        check(f"{' '.join(args)}: says {level} is not implemented, in one line",
-              rc == 0 and out == ok and err.count("\n") == 1 and
-              err.startswith(f"moat pfctl: -o {level}: not implemented, rules are kept as written"),
-              f"{rc} {err!r}")
+        check(f"{' '.join(args)}: optimized as pfctl -o basic", rc == 0 and out == basic and
+              err == "", f"{rc} {err!r}")
     rc, out, err = run(moat, "-o", "basic", "-o", "none", "-nvf", conf)
-    check("-o basic -o none: the last wins", rc == 0 and err == "", f"{rc} {err!r}")
+    check("-o basic -o none: the last wins", rc == 0 and out == written and err == "",
+          f"{rc} {err!r}")
+    rc, out, err = run(moat, "-nvf", "-", stdin="set ruleset-optimization basic\n" +
+                       open(conf).read())
+    check("set ruleset-optimization basic without -o optimizes",
+          rc == 0 and out == basic, f"{rc} {out!r}")
+    rc, out, err = run(moat, "-o", "none", "-nvf", "-",
+                       stdin="set ruleset-optimization basic\n" + open(conf).read())
+    check("-o none wins over set ruleset-optimization",
+          rc == 0 and out == written, f"{rc} {out!r}")
+    six = "".join(f"pass in on em0 proto tcp from 10.0.0.{i} to any port 22\n" for i in range(6))
+    rc, out, err = run(moat, "-o", "basic", "-nf", "-", stdin=six)
+    check("-o basic names the table merge it does not do, in one line",
+          rc == 0 and err.count("\n") == 1 and "kept apart (pfctl would merge six" in err,
+          f"{rc} {err!r}")
+    rc, out, err = run(moat, "-o", "basic", "-nf", "-", stdin=six.replace("10.0.0.5", "10.0.1.5")
+                       .split("\n", 1)[1])
+    check("five such rules: no note", rc == 0 and err == "", f"{rc} {err!r}")
     # getopt takes -oo as -o o, which names no level (pfctl refuses it too)
     for args in (["-o", "fast"], ["-oo"], ["-o", ""], ["-o"]):
         rc, out, err = run(moat, *args, "-nf", conf)

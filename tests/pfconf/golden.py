@@ -3,7 +3,8 @@
 
 usage: golden.py MOAT DIR NAME
   NAME.in with NAME.ok:  `moat pfctl -o none -nvf NAME.in` (-nvvf for names
-                         ending in -vv), the command FreeBSD's own regress
+                         ending in -vv; -o basic for names with -obasic,
+                         pfctl's default optimizer), the command FreeBSD's own regress
                          tests run, must print exactly NAME.ok and nothing
                          on stderr but the notices NAME.note holds, if it
                          exists; that output fed back through
@@ -46,7 +47,8 @@ def main(moat, d, name):
     flag = "-nvvf" if name.endswith("-vv") else "-nvf"
     want = open(f"{d}/{name}.ok").read()
     note = open(f"{d}/{name}.note").read() if os.path.exists(f"{d}/{name}.note") else ""
-    rc, out, err = run(moat, d, ["-o", "none", flag, name + ".in"])
+    level = "basic" if "-obasic" in name else "none"
+    rc, out, err = run(moat, d, ["-o", level, flag, name + ".in"])
     if rc != 0 or err != note:
         print(f"{name}.in: exit {rc}\n{err}")
         return 1
@@ -54,7 +56,7 @@ def main(moat, d, name):
         diff(want, out, name + ".ok")
         return 1
     if flag == "-nvf":
-        rc, again, err = run(moat, d, ["-o", "none", "-nvf", "-"], stdin=out)
+        rc, again, err = run(moat, d, ["-o", level, "-nvf", "-"], stdin=out)
         if rc != 0 or again != out:
             print(f"{name}: canonical output does not reparse to itself (exit {rc})\n{err}")
             diff(out, again, name + " reparsed")

@@ -2,7 +2,8 @@
  * Round trip through the blob for every golden file: compile, move the blob
  * to a fresh buffer (it must be position-independent), validate, print; what
  * the compiler echoes while parsing (macros, options, tables) and the rules
- * printed from the moved blob must equal NAME.ok byte for byte. The same as `moat pfctl -nvf`, but
+ * printed from the moved blob must equal NAME.ok byte for byte. The same as `moat pfctl -o
+ * none -nvf` (-o basic for names with -obasic), but
  * without the CLI, and with the original blob freed before the copy is used.
  * Files run from the golden directory, where the ones they include live.
  */
@@ -54,6 +55,8 @@ static void roundtrip_one(const char *dir, const char *name, int flags)
         out = open_memstream(&got, &glen);
         a.errf = stderr;
         a.echo = out;
+        /* as golden.py: -o none, or -o basic for the optimizer's files */
+        a.optimize = strstr(name, "-obasic") != NULL ? 2 : 1;
         snprintf(path, sizeof(path), "%s.in", name);
         assert_int_equal(pfconf_compile_file_args(path, &a, &blob, &blen), 0);
         moved = aligned_alloc(RULESET_ALIGN, (blen + RULESET_ALIGN - 1) & ~(size_t)7);

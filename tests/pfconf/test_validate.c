@@ -521,7 +521,7 @@ static void m_logif_without_log(uint8_t *b, struct ruleset_header *h, struct rul
 static void m_v3_pad(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
         (void)h;
-        rule0(b, v)->r_pad6[1] = 1;
+        rule0(b, v)->r_pad6 = 1;
 }
 static void m_trans_pool_range(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
