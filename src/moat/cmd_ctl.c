@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "appliance.h"
+#include "moatd.h"
 #include "devices.h"
 #include "statedir.h"
 #include "moat.h"
@@ -60,7 +61,9 @@ static pid_t daemon_alive(const struct appconf *c, pid_t *recorded)
 
 /*
  * After a daemon died without going down (killed by SIGKILL, say): its
- * domains died with it; give back its devices and remove its files.
+ * domains and the channels' keeper outlive it (for a new daemon to
+ * re-adopt); stop those the record names that are still what it says
+ * (moatd_adopt.c), give back its devices and remove its files.
  * Returns 1 if there was such a daemon, 0 if nothing was left.
  */
 static int down_after_crash(const struct appconf *c)
@@ -68,11 +71,14 @@ static int down_after_crash(const struct appconf *c)
         pid_t recorded;
         if (daemon_alive(c, &recorded) > 0)
                 return 0;
-        char err[512];
+        char err[512], said[512];
+        int killed = moatd_record_kill(c, said, sizeof(said));
+        if (killed > 0)
+                printf("moat: stopped %s\n", said);
         int n = devices_restore_saved(c, err, sizeof(err));
         if (n < 0)
                 fprintf(stderr, "moat: %s\n", err);
-        if (recorded == 0 && n == 0)
+        if (recorded == 0 && n == 0 && killed == 0)
                 return 0;
         app_remove_daemon_files(c);
         printf("moat: the daemon (pid %d) had died; gave back %d device%s and removed its "

@@ -136,6 +136,9 @@ json_object *moatd_status_json(struct moatd *md)
                 json_object_array_add(is, status_interface(md, i, counters));
         json_object_object_add(r, "interfaces", is);
         json_object_object_add(r, "not_enforced", moatd_not_enforced(md));
+        /* the fw's states this daemon holds for a restarted fw (moatd_statesync.c) */
+        json_object_object_add(r, "states_kept", json_object_new_int64(moatd_sync_count(md)));
+        json_object_object_add(r, "daemon_pid", json_object_new_int(getpid()));
         free(counters);
         return r;
 }
