@@ -8,7 +8,7 @@
 # service manager'). Skipped without systemd-analyze.
 # usage: systemd_verify.sh MOAT
 set -euo pipefail
-moat=$1
+moat=$(realpath "$1")
 units=$(cd "$(dirname "$0")/../../dist/systemd" && pwd)
 command -v systemd-analyze >/dev/null || {
 	echo "SKIP: no systemd-analyze"
