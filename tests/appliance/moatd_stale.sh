@@ -5,9 +5,12 @@
 # command line, and the keeper's only if it is a keeper. Foreign processes
 # the record names (a `sleep` with its true start time, a pid with another
 # start time, a dead pid) are neither adopted nor signalled: the daemon
-# starts those domains afresh and says so in moatd.log.
+# starts those domains afresh and says so in moatd.log. The impostors pass
+# one check each: one has the fw's start time but another marks file on
+# its command line, one has ndvm-lan's marks file but another start time
+# (a pid reused), the keeper is a `sleep` with its true start time.
 #  1. Everything died with the daemon and the record was rewritten to name
-#     foreign processes: `up` boots anew (restarts 0), the sleeps live on.
+#     foreign processes: `up` boots anew (restarts 0), the impostors live on.
 #  2. The keeper and the ndvms live, the fw died and its entry names a
 #     foreign process: the ndvms are re-adopted, the fw started afresh.
 # usage: moatd_stale.sh MOAT
@@ -75,8 +78,9 @@ d = {x["name"]: x for x in r["domains"]}
 exec(sys.argv[2])
 open(sys.argv[1], "w").write(json.dumps(r))' "$tmp/run/domains.json" "$1"
 }
+# foreign [ARGS]: a process of someone else's, with ARGS on its command line
 foreign() {
-	sleep 600 &
+	$py -c 'import time; time.sleep(600)' "$@" &
 	sleeps+=($!)
 }
 
@@ -88,9 +92,10 @@ for d in fw ndvm-lan ndvm-wan; do old[$d]=$(field "$d" pid); done
 keeper=$(record 'r["keeper"]["pid"]')
 kill -9 "$(cat "$tmp/run/moatd.pid")"
 kill -9 "${old[fw]}" "${old[ndvm-lan]}" "${old[ndvm-wan]}" "$keeper"
-foreign
-foreign
-foreign
+foreign --marks "$tmp/run/other.marks"
+foreign --marks "$tmp/run/ndvm-lan.marks"
+sleep 600 &
+sleeps+=($!)
 a=${sleeps[0]} b=${sleeps[1]} k=${sleeps[2]}
 sleep 0.2
 forge "
@@ -131,6 +136,6 @@ echo "ok: the ndvms re-adopted, the fw (a foreign pid in the record) started afr
 
 "$moat" -c "$conf" down >/dev/null || fail "down"
 for p in "${sleeps[@]}"; do alive "$p" || fail "down killed a foreign process (pid $p)"; done
-left=$(pgrep -f "$tmp/run/" || :)
+left=$(pgrep -f "$tmp/run/" | grep -vxF "$(printf '%s\n' "${sleeps[@]}")" || :)
 [ -z "$left" ] || fail "processes left after down: $left"
 echo "ok: down left the foreign processes alone and no process of ours"
