@@ -199,6 +199,8 @@ int moat_cmd_status(int argc, char **argv)
                         if (json_object_object_get_ex(d, "boot_us", &v))
                                 snprintf(boot, sizeof(boot), "%.2f ms",
                                          json_object_get_double(v) / 1e3);
+                        else if (json_object_object_get_ex(d, "adopted", &v))
+                                snprintf(boot, sizeof(boot), "adopted");
                         json_object_object_get_ex(d, "memory", &v);
                         long long mem = json_object_get_int64(v) >> 20;
                         json_object *rs;

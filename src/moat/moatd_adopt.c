@@ -307,6 +307,8 @@ static int adopt_domain(struct moatd *md, struct moatd_dom *d, const struct reco
                 d->pinned = 1; /* where the daemon before put it */
                 if (!moatd_dom_check_ready(md, d))
                         moatd_log("%s (pid %d): adopted while still booting", d->name, (int)d->pid);
+                else if (d->t_ready < d->t_start)
+                        d->t_start = d->t_ready; /* up since then, for its backoff */
                 moatd_log("%s (pid %d): re-adopted, running on", d->name, (int)d->pid);
                 return 1;
         }

@@ -171,6 +171,7 @@ for d in $doms; do
 	[ "$(field "$d" state)" = running ] || fail "$d not running after re-adoption: $(status)"
 	[ "$(field "$d" pid)" = "${pid[$d]}" ] || fail "$d was not re-adopted: pid $(field "$d" pid), was ${pid[$d]}"
 	[ "$(field "$d" restarts)" = 0 ] || fail "$d restarts $(field "$d" restarts) after re-adoption"
+	[ "$(field "$d" adopted)" = True ] || fail "status does not say $d was adopted"
 	grep -q "$d (pid ${pid[$d]}): re-adopted" "$tmp/run/moatd.log" ||
 		fail "moatd.log does not say $d was re-adopted"
 done
@@ -219,6 +220,21 @@ done
 echo "ok: $victim killed after re-adoption came back (pid $(field "$victim" pid)): $(field "$victim" last_exit)"
 kill "$stream"
 stream=
+
+# The keeper is replaced if it dies while a daemon runs (and the record
+# names the new one), so a later death of the daemon is still survivable.
+kill -9 "$keeper"
+i=0
+until k2=$($py -c 'import json, sys; print(json.load(open(sys.argv[1]))["keeper"]["pid"])' \
+	"$tmp/run/domains.json") && [ "$k2" != "$keeper" ] && alive "$k2"; do
+	i=$((i + 1))
+	[ $i -le 50 ] || fail "the keeper killed was not replaced"
+	sleep 0.1
+done
+grep -q "the keeper (pid $keeper) died: starting another" "$tmp/run/moatd.log" ||
+	fail "moatd.log does not say the keeper was replaced"
+keeper=$k2
+echo "ok: the keeper killed was replaced (pid $keeper)"
 
 "$moat" -c "$conf" down >/dev/null || fail "down"
 sleep 0.2
