@@ -351,13 +351,19 @@ static void boot_domains(struct moatd *md, int ready_fd, int adopted)
          * was no faster (docs/measurements.md).
          */
         int inw = ready_watch(md);
-        for (int i = 0; i < md->ndoms; i++)
-                if (md->doms[i].pid <= 0 && moatd_dom_start(md, &md->doms[i], md->ndoms == 1) < 0)
-                        fail_up(md, ready_fd, "cannot start %s: %s", md->doms[i].name,
-                                strerror(errno));
+        /* The keeper first, and the record after each start: a daemon that
+         * dies at any point leaves every domain it started findable. */
         if (md->keeper_pidfd < 0 && moatd_keeper_start(md) < 0)
                 fail_up(md, ready_fd, "cannot start the channels' keeper: %s", strerror(errno));
         moatd_record_write(md);
+        for (int i = 0; i < md->ndoms; i++) {
+                if (md->doms[i].pid > 0)
+                        continue;
+                if (moatd_dom_start(md, &md->doms[i], md->ndoms == 1) < 0)
+                        fail_up(md, ready_fd, "cannot start %s: %s", md->doms[i].name,
+                                strerror(errno));
+                moatd_record_write(md);
+        }
         mark(md, "domains_started");
         wait_ready(md, ready_fd, inw);
         mark(md, "ready");
