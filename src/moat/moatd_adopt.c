@@ -224,7 +224,7 @@ int moatd_record_kill(const struct appconf *c, char *said, size_t len)
         return killed;
 }
 
-static int chan_fd(struct moatd *md, int pidfd, int theirs, int memfd)
+static int chan_fd(int pidfd, int theirs, int memfd)
 {
         int fd = (int)syscall(SYS_pidfd_getfd, pidfd, theirs, 0);
         if (fd < 0)
@@ -243,15 +243,14 @@ static int chan_fd(struct moatd *md, int pidfd, int theirs, int memfd)
                 close(fd);
                 return -1;
         }
-        (void)md;
         return fd;
 }
 
-static int chan_take(struct moatd *md, int pidfd, const int fds[3], struct moatd_chan *c)
+static int chan_take(int pidfd, const int fds[3], struct moatd_chan *c)
 {
-        c->mem = chan_fd(md, pidfd, fds[0], 1);
-        c->a2b = c->mem < 0 ? -1 : chan_fd(md, pidfd, fds[1], 0);
-        c->b2a = c->a2b < 0 ? -1 : chan_fd(md, pidfd, fds[2], 0);
+        c->mem = chan_fd(pidfd, fds[0], 1);
+        c->a2b = c->mem < 0 ? -1 : chan_fd(pidfd, fds[1], 0);
+        c->b2a = c->a2b < 0 ? -1 : chan_fd(pidfd, fds[2], 0);
         return c->b2a < 0 ? -1 : 0;
 }
 
@@ -266,12 +265,12 @@ static int channels_from_keeper(struct moatd *md, const struct record *r, int pi
                 return -1;
         }
         for (int i = 0; i < r->nchans; i++) {
-                if (chan_take(md, pidfd, r->chans[i], &md->chans[i]) < 0)
+                if (chan_take(pidfd, r->chans[i], &md->chans[i]) < 0)
                         return -1;
                 void *v = mmap(NULL, MOAT_RING_HDR, PROT_READ, MAP_SHARED, md->chans[i].mem, 0);
                 md->chans[i].view = v == MAP_FAILED ? NULL : v;
         }
-        if (chan_take(md, pidfd, r->ctl, &md->ctlch) < 0)
+        if (chan_take(pidfd, r->ctl, &md->ctlch) < 0)
                 return -1;
         void *mem =
             mmap(NULL, MOATD_CHAN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, md->ctlch.mem, 0);
