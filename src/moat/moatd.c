@@ -351,19 +351,13 @@ static void boot_domains(struct moatd *md, int ready_fd, int adopted)
          * was no faster (docs/measurements.md).
          */
         int inw = ready_watch(md);
-        /* The keeper first, and the record after each start: a daemon that
-         * dies at any point leaves every domain it started findable. */
-        if (md->keeper_pidfd < 0 && moatd_keeper_start(md) < 0)
-                fail_up(md, ready_fd, "cannot start the channels' keeper: %s", strerror(errno));
-        moatd_record_write(md);
-        for (int i = 0; i < md->ndoms; i++) {
-                if (md->doms[i].pid > 0)
-                        continue;
-                if (moatd_dom_start(md, &md->doms[i], md->ndoms == 1) < 0)
+        for (int i = 0; i < md->ndoms; i++)
+                if (md->doms[i].pid <= 0 && moatd_dom_start(md, &md->doms[i], md->ndoms == 1) < 0)
                         fail_up(md, ready_fd, "cannot start %s: %s", md->doms[i].name,
                                 strerror(errno));
-                moatd_record_write(md);
-        }
+        /* A daemon that dies from here on leaves its domains findable (without
+         * a keeper yet, the next one stops them and boots anew). */
+        moatd_record_write(md);
         mark(md, "domains_started");
         wait_ready(md, ready_fd, inw);
         mark(md, "ready");
@@ -378,6 +372,16 @@ static void boot_domains(struct moatd *md, int ready_fd, int adopted)
         }
         dprintf(ready_fd, "ok\n");
         close(ready_fd);
+        /*
+         * The keeper once `up` has its answer: a fork of this daemon, whose
+         * address space still holds what `up` compiled, cost the boot about
+         * 10 ms on the critical path (docs/measurements.md).
+         */
+        if (md->keeper_pidfd < 0 && moatd_keeper_start(md) < 0)
+                moatd_log("cannot start the channels' keeper: %s: a daemon after this one "
+                          "could not re-adopt the domains",
+                          strerror(errno));
+        moatd_record_write(md);
         moatd_notify_ready(md);
         if (md->adopt)
                 moatd_log("up: %d domains running, %d of them re-adopted", md->ndoms,

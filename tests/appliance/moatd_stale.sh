@@ -13,6 +13,9 @@
 #     foreign processes: `up` boots anew (restarts 0), the impostors live on.
 #  2. The keeper and the ndvms live, the fw died and its entry names a
 #     foreign process: the ndvms are re-adopted, the fw started afresh.
+#  3. The domains live, the keeper died with the daemon (as when a daemon
+#     dies before it started one): nothing to re-attach them to, so they
+#     are stopped and the appliance boots anew.
 # usage: moatd_stale.sh MOAT
 set -euo pipefail
 moat=$1
@@ -133,6 +136,22 @@ p=$(field fw pid)
 	fail "the fw was not started afresh: $(status)"
 pings "after the fw was started afresh"
 echo "ok: the ndvms re-adopted, the fw (a foreign pid in the record) started afresh"
+
+# 3. The keeper gone, the domains running: stopped, booted anew.
+for d in fw ndvm-lan ndvm-wan; do old[$d]=$(field "$d" pid); done
+keeper=$(record 'r["keeper"]["pid"]')
+kill -9 "$(cat "$tmp/run/moatd.pid")" "$keeper"
+sleep 0.2
+out=$("$moat" -c "$conf" up 2>&1) || fail "up after the keeper died: $out"
+grep -q "adoption: stopped fw (pid ${old[fw]}), ndvm-lan (pid ${old[ndvm-lan]}), ndvm-wan (pid ${old[ndvm-wan]}): nothing to re-attach them to" \
+	"$tmp/run/moatd.log" || fail "moatd.log does not say the domains were stopped"
+for d in fw ndvm-lan ndvm-wan; do
+	! alive "${old[$d]}" || fail "$d (pid ${old[$d]}) outlived its keeper's loss"
+	[ "$(field "$d" state)" = running ] && [ "$(field "$d" pid)" != "${old[$d]}" ] ||
+		fail "$d not booted anew: $(status)"
+done
+pings "after booting anew"
+echo "ok: the keeper gone: the domains were stopped and booted anew"
 
 "$moat" -c "$conf" down >/dev/null || fail "down"
 for p in "${sleeps[@]}"; do alive "$p" || fail "down killed a foreign process (pid $p)"; done
