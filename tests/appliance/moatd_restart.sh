@@ -9,13 +9,13 @@
 # domain killed afterwards comes back). `down` then leaves no process and
 # gives the devices back as they were before `up`. Prints the gaps for
 # docs/measurements.md.
-# MODE: vm-process or bare-metal (there the one domain is the fw, which owns
-# the NICs; it forwards on alone the same way).
+# MODE: vm-process, vm-kvm or bare-metal (there the one domain is the fw,
+# which owns the NICs; it forwards on alone the same way).
 # usage: moatd_restart.sh MODE MOAT
 set -euo pipefail
 mode=$1 moat=$2
 case $mode in
-vm-process | bare-metal) ;;
+vm-process | vm-kvm | bare-metal) ;;
 *)
 	echo "unknown mode $mode"
 	exit 2
@@ -70,6 +70,7 @@ pass out on wan inet proto icmp keep state
 EOF
 case $mode in
 bare-metal) top='mode = "bare-metal";' doms="fw" ;;
+vm-kvm) top='mode = "vm"; platform = "kvm";' doms="fw ndvm-lan ndvm-wan" ;;
 *) top='mode = "vm"; platform = "process";' doms="fw ndvm-lan ndvm-wan" ;;
 esac
 cat >"$conf" <<EOC
