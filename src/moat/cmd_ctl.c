@@ -176,8 +176,15 @@ int moat_cmd_status(int argc, char **argv)
                 return 2;
         }
         json_object *r = ask(&c, "status");
-        if (r == NULL)
+        if (r == NULL) {
+                /* A record without a daemon: the domains may well forward on. */
+                pid_t recorded;
+                if (c.state_dir[0] && moatd_record_exists(&c) && daemon_alive(&c, &recorded) == 0)
+                        fprintf(stderr, "moat: the daemon died without going down; its domains "
+                                        "may still be forwarding: `moat up` re-adopts them, "
+                                        "`moat down` stops them\n");
                 return 1;
+        }
         int rc = status_exit(r);
         if (as_json) {
                 printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY));

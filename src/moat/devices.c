@@ -1,6 +1,5 @@
 #include "devices.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <net/if.h>
@@ -147,9 +146,9 @@ static int load_saved(const struct appconf *c, struct devstate *saved, int *foun
 {
         char path[PATH_MAX];
         app_path(path, sizeof(path), c, DEVICES_FILE);
+        if (access(path, F_OK) < 0)
+                return 0; /* none, or not ours to see (a user outside the state dir) */
         int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT)
-                return 0;
         char buf[16384];
         ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
         if (fd >= 0)

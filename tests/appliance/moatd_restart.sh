@@ -159,6 +159,11 @@ for d in $doms; do
 	alive "${pid[$d]}" || fail "$d (pid ${pid[$d]}) died with the daemon"
 done
 alive "$keeper" || fail "the channels' keeper (pid $keeper) died with the daemon"
+rc=0
+said=$("$moat" -c "$conf" status 2>&1) || rc=$?
+[ $rc = 1 ] || fail "status exits $rc with the daemon dead, not 1"
+echo "$said" | grep -q "its domains may still be forwarding: \`moat up\` re-adopts them" ||
+	fail "status does not say the domains may run on: $said"
 echo "ok: moatd killed; ${doms// /, } and the keeper run on"
 
 t0=$(date +%s%N)
