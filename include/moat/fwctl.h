@@ -45,6 +45,9 @@ enum moat_fwctl_op {
                                     (include/moat/statesync.h), whole, as they change */
         FWCTL_SYNC_IMPORT = 18,  /* request: state records, for a restarted fw; reply:
                                     "imported N dropped M" and a count per reason */
+        FWCTL_SYNC_RESEND = 19,  /* reply: "ok"; the state stream starts over: a CLEAR,
+                                    then every state (a daemon that re-adopted the fw
+                                    and has no copy yet) */
         FWCTL_IFSTATS = 5,       /* reply: per interface, one line:
                                     NAME IN_PKTS IN_BYTES OUT_PKTS OUT_BYTES BLOCKED_PKTS
                                     TX_DROPPED HOST_DROPPED (the last: the fw's own NIC's,

@@ -461,6 +461,8 @@ uint32_t eng_state_kill_id(struct engine *eng, uint64_t id);
 /* Turns on the stream: removals are queued from now on; `epoch` (this
  * boot's random number) is the high half of the ids of the states it makes. */
 void eng_sync_enable(struct engine *eng, uint32_t epoch);
+/* The stream starts over at the next collection: a CLEAR, then every state. */
+void eng_sync_resend(struct engine *eng);
 /* Up to max records of what changed since the last call: a CLEAR if
  * removals overflowed the queue (all states then follow), the removals,
  * then the states the packet path touched. Returns how many were written. */

@@ -29,6 +29,13 @@ void eng_sync_enable(struct engine *eng, uint32_t epoch)
         eng->sync_epoch = epoch;
 }
 
+void eng_sync_resend(struct engine *eng)
+{
+        /* What an overflow of the removal queue does: nothing lost, all resent. */
+        if (eng->sync_on)
+                eng->sync_overflow = true;
+}
+
 void eng_sync_inserted(struct engine *eng, uint32_t idx)
 {
         eng->sync_id[idx] = (uint64_t)eng->sync_epoch << 32 | ++eng->sync_seq;

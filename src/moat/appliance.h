@@ -38,6 +38,8 @@ struct app_plan {
         int netns_fd; /* the empty network namespace the domains share, or -1 */
         int pin_cpus; /* the domains run on dom_cpus (the config's `cpus`, resolved) */
         cpu_set_t dom_cpus;
+        int adopt;      /* a daemon died without going down: re-adopt its domains */
+        int foreground; /* `up --foreground`: the daemon is this process (a service) */
 };
 
 /* Runs the daemon; never returns. Writes "ok" or an error line to ready_fd. */

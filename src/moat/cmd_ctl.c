@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "appliance.h"
+#include "moatd.h"
 #include "devices.h"
 #include "statedir.h"
 #include "moat.h"
@@ -60,7 +61,9 @@ static pid_t daemon_alive(const struct appconf *c, pid_t *recorded)
 
 /*
  * After a daemon died without going down (killed by SIGKILL, say): its
- * domains died with it; give back its devices and remove its files.
+ * domains and the channels' keeper outlive it (for a new daemon to
+ * re-adopt); stop those the record names that are still what it says
+ * (moatd_adopt.c), give back its devices and remove its files.
  * Returns 1 if there was such a daemon, 0 if nothing was left.
  */
 static int down_after_crash(const struct appconf *c)
@@ -68,11 +71,14 @@ static int down_after_crash(const struct appconf *c)
         pid_t recorded;
         if (daemon_alive(c, &recorded) > 0)
                 return 0;
-        char err[512];
+        char err[512], said[512];
+        int killed = moatd_record_kill(c, said, sizeof(said));
+        if (killed > 0)
+                printf("moat: stopped %s\n", said);
         int n = devices_restore_saved(c, err, sizeof(err));
         if (n < 0)
                 fprintf(stderr, "moat: %s\n", err);
-        if (recorded == 0 && n == 0)
+        if (recorded == 0 && n == 0 && killed == 0)
                 return 0;
         app_remove_daemon_files(c);
         printf("moat: the daemon (pid %d) had died; gave back %d device%s and removed its "
@@ -170,8 +176,15 @@ int moat_cmd_status(int argc, char **argv)
                 return 2;
         }
         json_object *r = ask(&c, "status");
-        if (r == NULL)
+        if (r == NULL) {
+                /* A record without a daemon: the domains may well forward on. */
+                pid_t recorded;
+                if (c.state_dir[0] && moatd_record_exists(&c) && daemon_alive(&c, &recorded) == 0)
+                        fprintf(stderr, "moat: the daemon died without going down; its domains "
+                                        "may still be forwarding: `moat up` re-adopts them, "
+                                        "`moat down` stops them\n");
                 return 1;
+        }
         int rc = status_exit(r);
         if (as_json) {
                 printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY));
@@ -193,6 +206,8 @@ int moat_cmd_status(int argc, char **argv)
                         if (json_object_object_get_ex(d, "boot_us", &v))
                                 snprintf(boot, sizeof(boot), "%.2f ms",
                                          json_object_get_double(v) / 1e3);
+                        else if (json_object_object_get_ex(d, "adopted", &v))
+                                snprintf(boot, sizeof(boot), "adopted");
                         json_object_object_get_ex(d, "memory", &v);
                         long long mem = json_object_get_int64(v) >> 20;
                         json_object *rs;

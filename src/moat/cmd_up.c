@@ -21,6 +21,7 @@
 #include "host_util.h"
 #include "jail.h"
 #include "moat.h"
+#include "moatd.h"
 #include "pfconf.h"
 #include "ruleset_fit.h"
 #include "statedir.h"
@@ -224,11 +225,14 @@ static int write_file(const char *path, const void *data, size_t len)
 
 int moat_cmd_up(int argc, char **argv)
 {
-        (void)argv;
         static struct app_plan plan;
         plan.t_up = host_now_ns();
-        if (argc > 1) {
-                fprintf(stderr, "usage: moat [-c FILE] up\n");
+        /* --foreground: the daemon is this process, for a service manager
+         * (dist/systemd/moat@.service): it does not fork, logs to stderr as
+         * well as moatd.log, and says READY=1 when every domain is. */
+        plan.foreground = argc == 2 && strcmp(argv[1], "--foreground") == 0;
+        if (argc > 1 + plan.foreground) {
+                fprintf(stderr, "usage: moat [-c FILE] up [--foreground]\n");
                 return 2;
         }
         /*
@@ -281,8 +285,15 @@ int moat_cmd_up(int argc, char **argv)
                 free(blob);
                 return 1;
         }
+        /*
+         * A record of domains left by a daemon that died without going down:
+         * the daemon re-adopts what still runs (moatd_adopt.c). An adopted fw
+         * keeps the ruleset it runs, so this one waits in fw.conf.up for a
+         * fw that is started instead.
+         */
+        plan.adopt = moatd_record_exists(&plan.conf);
         char path[PATH_MAX];
-        app_path(path, sizeof(path), &plan.conf, "fw.conf");
+        app_path(path, sizeof(path), &plan.conf, plan.adopt ? "fw.conf.up" : "fw.conf");
         int wr = write_file(path, blob, blen);
         free(blob);
         if (wr < 0)
@@ -297,6 +308,14 @@ int moat_cmd_up(int argc, char **argv)
         fflush(stdout);
 
         plan.netns_fd = jail_netns_new(); /* the daemon inherits it */
+        if (plan.adopt)
+                printf("moat: a daemon died without going down: re-adopting its domains "
+                       "(moatd.log says which)\n");
+        fflush(stdout);
+        if (plan.foreground) {
+                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                moatd_main(&plan, null); /* `up`'s own reply goes nowhere: READY=1 says it */
+        }
         int pfd[2];
         if (pipe2(pfd, O_CLOEXEC) < 0)
                 return 1;

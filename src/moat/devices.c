@@ -131,21 +131,30 @@ void devices_restore(const struct appconf *c, const struct devstate *saved)
  * Only devices the config names are touched: the file sits in a directory
  * root owns, but a device it names that the config does not is ignored.
  */
-static const char *configured(const struct appconf *c, const char *dev)
+static int configured(const struct appconf *c, const char *dev)
 {
         for (int i = 0; i < c->nifs; i++)
                 if (strcmp(c->ifs[i].device, dev) == 0)
-                        return c->ifs[i].device;
-        return NULL;
+                        return i;
+        return -1;
 }
 
-int devices_restore_saved(const struct appconf *c, char *err, size_t errlen)
+/* The saved list, parsed into saved[] in the config's order; how many it
+ * names, 0 if there is no file, -1 (err) if it cannot be read. */
+static int load_saved(const struct appconf *c, struct devstate *saved, int *found, char *err,
+                      size_t errlen)
 {
         char path[PATH_MAX];
         app_path(path, sizeof(path), c, DEVICES_FILE);
         if (access(path, F_OK) < 0)
-                return 0;
-        json_object *root = json_object_from_file(path), *arr;
+                return 0; /* none, or not ours to see (a user outside the state dir) */
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        char buf[16384];
+        ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+        if (fd >= 0)
+                close(fd);
+        buf[len > 0 ? len : 0] = '\0';
+        json_object *root = len > 0 ? json_tokener_parse(buf) : NULL, *arr;
         if (root == NULL || !json_object_object_get_ex(root, "devices", &arr) ||
             !json_object_is_type(arr, json_type_array)) {
                 snprintf(err, errlen, "%s: not a saved device list", path);
@@ -155,27 +164,63 @@ int devices_restore_saved(const struct appconf *c, char *err, size_t errlen)
         int n = 0;
         for (size_t i = 0; i < json_object_array_length(arr); i++) {
                 json_object *o = json_object_array_get_idx(arr, i), *v;
-                const char *dev = json_object_object_get_ex(o, "device", &v)
-                                      ? configured(c, json_object_get_string(v))
-                                      : NULL;
-                if (dev == NULL)
+                int k = -1;
+                if (json_object_object_get_ex(o, "device", &v) &&
+                    json_object_is_type(v, json_type_string))
+                        k = configured(c, json_object_get_string(v));
+                if (k < 0 || found[k])
                         continue;
-                struct devstate s = {0};
-                for (int k = 0; k < DEV_NSYSCTLS; k++)
-                        if (json_object_object_get_ex(o, dev_sysctls[k].path, &v)) {
-                                const char *x = json_object_get_string(v);
-                                if (plausible(x))
-                                        snprintf(s.old[k], sizeof(s.old[k]), "%s", x);
-                        }
+                struct devstate *s = &saved[k];
+                memset(s, 0, sizeof(*s));
+                for (int x = 0; x < DEV_NSYSCTLS; x++)
+                        if (json_object_object_get_ex(o, dev_sysctls[x].path, &v) &&
+                            json_object_is_type(v, json_type_string) &&
+                            plausible(json_object_get_string(v)))
+                                snprintf(s->old[x], sizeof(s->old[x]), "%s",
+                                         json_object_get_string(v));
                 if (json_object_object_get_ex(o, "flags", &v) &&
                     json_object_is_type(v, json_type_int)) {
-                        s.flags = (short)json_object_get_int(v);
-                        s.have_flags = 1;
+                        s->flags = (short)json_object_get_int(v);
+                        s->have_flags = 1;
                 }
-                restore_one(dev, &s);
+                found[k] = 1;
                 n++;
         }
         json_object_put(root);
-        unlink(path);
         return n;
+}
+
+int devices_restore_saved(const struct appconf *c, char *err, size_t errlen)
+{
+        struct devstate saved[APP_MAX_IFS];
+        int found[APP_MAX_IFS] = {0};
+        int n = load_saved(c, saved, found, err, errlen);
+        for (int i = 0; n > 0 && i < c->nifs; i++)
+                if (found[i])
+                        restore_one(c->ifs[i].device, &saved[i]);
+        if (n >= 0) {
+                char path[PATH_MAX];
+                app_path(path, sizeof(path), c, DEVICES_FILE);
+                unlink(path);
+        }
+        return n;
+}
+
+int devices_take_again(const struct appconf *c, struct devstate *saved)
+{
+        char err[256];
+        int found[APP_MAX_IFS] = {0};
+        if (load_saved(c, saved, found, err, sizeof(err)) != c->nifs)
+                return -1;
+        /* The settings found now are the appliance's own: the saved ones stay. */
+        for (int i = 0; i < c->nifs; i++) {
+                const char *d = c->ifs[i].device;
+                for (int k = 0; k < DEV_NSYSCTLS; k++)
+                        sysctl_set(k, d, dev_sysctls[k].val, NULL, 0);
+                short up = (saved[i].have_flags ? saved[i].flags : 0) | IFF_UP;
+                short now;
+                if (if_flags(d, &now, NULL) == 0 && !(now & IFF_UP))
+                        if_flags(d, NULL, &up);
+        }
+        return 0;
 }

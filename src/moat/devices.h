@@ -40,4 +40,12 @@ void devices_restore(const struct appconf *c, const struct devstate *saved);
  */
 int devices_restore_saved(const struct appconf *c, char *err, size_t errlen);
 
+/*
+ * For a daemon that follows one that died (moatd_adopt.c): loads the
+ * settings the first one found from STATE_DIR/devices.json into saved[]
+ * (they stay the ones `down` gives back) and takes the devices again. 0, or
+ * -1 if the file does not name every device (then take them afresh).
+ */
+int devices_take_again(const struct appconf *c, struct devstate *saved);
+
 #endif

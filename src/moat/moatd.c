@@ -23,10 +23,15 @@
 #include <unistd.h>
 
 #include "host_util.h"
+#include "moat/fwctl.h"
 #include "moatd.h"
 #include "statedir.h"
 
 #define READY_TIMEOUT 10000000000ull /* ns */
+
+/* In the foreground stderr is the service manager's journal: each line goes
+ * to moatd.log as well. */
+static int log_copy_fd = -1;
 
 void moatd_log(const char *fmt, ...)
 {
@@ -38,12 +43,15 @@ void moatd_log(const char *fmt, ...)
         clock_gettime(CLOCK_REALTIME, &ts);
         if (gmtime_r(&ts.tv_sec, &tm))
                 strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+        char line[1024];
         va_list ap;
         va_start(ap, fmt);
-        fprintf(stderr, "%s.%03ldZ moatd: ", when, ts.tv_nsec / 1000000);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+        int n = snprintf(line, sizeof(line), "%s.%03ldZ moatd: ", when, ts.tv_nsec / 1000000);
+        vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
         va_end(ap);
+        fprintf(stderr, "%s\n", line);
+        if (log_copy_fd >= 0)
+                dprintf(log_copy_fd, "%s\n", line);
 }
 
 static void mark(struct moatd *md, const char *name)
@@ -65,6 +73,7 @@ void moatd_teardown(struct moatd *md)
 
 static _Noreturn void shutdown_appliance(struct moatd *md, int status)
 {
+        moatd_notify_stopping();
         moatd_teardown(md);
         moatd_log("down");
         exit(status);
@@ -222,7 +231,9 @@ static void open_files(struct moatd *md)
         app_path(path, sizeof(path), md->conf, "moatd.log");
         int log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (log >= 0 && null >= 0) {
+        if (md->foreground) {
+                log_copy_fd = log; /* stderr stays the service manager's */
+        } else if (log >= 0 && null >= 0) {
                 dup2(null, 0);
                 dup2(log, 1);
                 dup2(log, 2);
@@ -253,23 +264,70 @@ static int signals_fd(void)
         return signalfd(-1, &sigs, SFD_CLOEXEC);
 }
 
-/* Devices taken, channels made, pflog capture open; `up` fails otherwise. */
-static void setup_appliance(struct moatd *md, int ready_fd)
+/* The channels: the keeper's, re-attached, when a daemon died before this
+ * one (moatd_adopt.c), else made anew; how many domains were adopted. */
+static int channels(struct moatd *md, int ready_fd)
+{
+        int adopted = -1;
+        if (md->adopt)
+                adopted = moatd_adopt(md);
+        if (adopted >= 0)
+                return adopted;
+        if (md->adopt) {
+                /* Domains that outlived their channels' keeper cannot be given
+                 * them again: stopped, and the appliance boots anew. */
+                char said[512];
+                if (moatd_record_kill(md->conf, said, sizeof(said)) > 0)
+                        moatd_log("adoption: stopped %s: nothing to re-attach them to", said);
+                for (int i = 0; i < md->conf->nifs; i++)
+                        md->chans[i] = (struct moatd_chan){.mem = -1, .a2b = -1, .b2a = -1};
+        }
+        if ((md->conf->mode == APP_MODE_VM && moatd_chans_create(md) < 0) ||
+            moatd_ctl_create(md) < 0)
+                fail_up(md, ready_fd, "cannot create channels: %s", strerror(errno));
+        return 0;
+}
+
+/* The ruleset `up` compiled, when the fw is started rather than adopted; an
+ * adopted fw keeps the one it runs (fw.conf, with every pfctl -f since). */
+static void ruleset_for_fw(struct moatd *md, int fw_adopted)
+{
+        char up[PATH_MAX], conf[PATH_MAX];
+        app_path(up, sizeof(up), md->conf, "fw.conf.up");
+        app_path(conf, sizeof(conf), md->conf, "fw.conf");
+        if (!md->adopt)
+                return;
+        if (fw_adopted) {
+                unlink(up);
+                moatd_log("fw: keeps the ruleset it runs; `moat pfctl -f` loads another");
+        } else if (rename(up, conf) < 0) {
+                moatd_log("fw.conf.up: %s", strerror(errno));
+        }
+}
+
+/* Devices taken, channels made, pflog capture open; `up` fails otherwise.
+ * How many domains were re-adopted. */
+static int setup_appliance(struct moatd *md, int ready_fd)
 {
         char path[PATH_MAX];
         /* Read from now on: records of domains that seccomp kills. */
         md->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (md->kmsg_fd >= 0)
                 lseek(md->kmsg_fd, 0, SEEK_END);
-        devices_take(md->conf, md->devs);
-        if ((md->conf->mode == APP_MODE_VM && moatd_chans_create(md) < 0) ||
-            moatd_ctl_create(md) < 0)
-                fail_up(md, ready_fd, "cannot create channels: %s", strerror(errno));
+        /* After a daemon that died, the devices' settings now are the
+         * appliance's: the ones it saved are those `down` gives back. */
+        if (!md->adopt || devices_take_again(md->conf, md->devs) < 0)
+                devices_take(md->conf, md->devs);
+        moatd_domains_plan(md);
+        int adopted = channels(md, ready_fd);
+        ruleset_for_fw(md, md->doms[0].pid > 0);
         /* The fw's states and table edits, for the fw started after it dies. */
         md->fwc.on_sync = moatd_sync_records;
         md->fwc.on_done = moatd_sync_call_done;
         md->fwc.sync_ctx = md;
         app_path(path, sizeof(path), md->conf, "pflog.pcap");
+        if (md->adopt)
+                pflog_retire(path); /* the dead daemon's capture becomes pflog.pcap.0 */
         if (pflog_open(&md->pflog, path) == 0) {
                 md->fwc.on_log = pflog_record;
                 md->fwc.log_ctx = &md->pflog;
@@ -277,12 +335,12 @@ static void setup_appliance(struct moatd *md, int ready_fd)
                 moatd_log("pflog capture %s: %s", path, strerror(errno));
         }
         mark(md, "channels_ready");
+        return adopted;
 }
 
-/* Every domain started, then ready; `up` is told either way. */
-static void boot_domains(struct moatd *md, int ready_fd)
+/* Every domain started (or re-adopted), then ready; `up` is told either way. */
+static void boot_domains(struct moatd *md, int ready_fd, int adopted)
 {
-        moatd_domains_plan(md);
         md->jail_ns = md->plan->netns_fd; /* made by `moat up` while it checked the config */
         if (md->jail_ns < 0)
                 moatd_log("no shared jail namespace (%s): each domain makes its own",
@@ -294,39 +352,88 @@ static void boot_domains(struct moatd *md, int ready_fd)
          */
         int inw = ready_watch(md);
         for (int i = 0; i < md->ndoms; i++)
-                if (moatd_dom_start(md, &md->doms[i], md->ndoms == 1) < 0)
+                if (md->doms[i].pid <= 0 && moatd_dom_start(md, &md->doms[i], md->ndoms == 1) < 0)
                         fail_up(md, ready_fd, "cannot start %s: %s", md->doms[i].name,
                                 strerror(errno));
+        /* A daemon that dies from here on leaves its domains findable (without
+         * a keeper yet, the next one stops them and boots anew). */
+        moatd_record_write(md);
         mark(md, "domains_started");
         wait_ready(md, ready_fd, inw);
         mark(md, "ready");
+        if (adopted > 0 && md->doms[0].pidfd >= 0) {
+                /* This daemon has none of the fw's states yet: the fw sends them all. */
+                char err[128];
+                uint32_t rlen;
+                char *r = fwctl_call(&md->fwc, FWCTL_SYNC_RESEND, NULL, 0, &rlen, err, sizeof(err));
+                if (r == NULL)
+                        moatd_log("fw: asking for its states again: %s", err);
+                free(r);
+        }
         dprintf(ready_fd, "ok\n");
         close(ready_fd);
-        moatd_log("up: %d domains running", md->ndoms);
+        /*
+         * The keeper once `up` has its answer: a fork of this daemon, whose
+         * address space still holds what `up` compiled, cost the boot about
+         * 10 ms on the critical path (docs/measurements.md).
+         */
+        if (md->keeper_pidfd < 0 && moatd_keeper_start(md) < 0)
+                moatd_log("cannot start the channels' keeper: %s: a daemon after this one "
+                          "could not re-adopt the domains",
+                          strerror(errno));
+        moatd_record_write(md);
+        moatd_notify_ready(md);
+        if (md->adopt)
+                moatd_log("up: %d domains running, %d of them re-adopted", md->ndoms,
+                          adopted > 0 ? adopted : 0);
+        else
+                moatd_log("up: %d domains running", md->ndoms);
 }
 
 /*
  * Signals, control requests, the fw's unasked messages and supervision's
  * timers (restarts due, heartbeats read every MOATD_CHECK_NS), until down.
  */
+/* The keeper's and the adopted domains' pidfds (they are not our children),
+ * from pfd[0]; how many. */
+static int pidfds(const struct moatd *md, struct pollfd *pfd)
+{
+        int n = 0;
+        if (md->keeper_pidfd >= 0)
+                pfd[n++] = (struct pollfd){.fd = md->keeper_pidfd, .events = POLLIN};
+        for (int i = 0; i < md->ndoms; i++)
+                if (md->doms[i].pidfd >= 0)
+                        pfd[n++] = (struct pollfd){.fd = md->doms[i].pidfd, .events = POLLIN};
+        return n;
+}
+
 static _Noreturn void event_loop(struct moatd *md, int sfd, int lfd)
 {
         for (;;) {
+                moatd_notify_watchdog(md);
                 int timeout = moatd_supervise(md);
                 /* The fw kicks the control channel's eventfd only while we sleep. */
                 fwctl_drain(&md->fwc);
                 int pending = moat_chan_prepare_sleep(&md->fwc.ch);
-                struct pollfd pfd[3 + MOATD_MAX_CLIENTS] = {
+                struct pollfd pfd[3 + MOATD_MAX_CLIENTS + 1 + APP_MAX_DOMAINS] = {
                     {.fd = sfd, .events = POLLIN},
                     {.fd = lfd, .events = POLLIN},
                     {.fd = md->ctlch.b2a, .events = POLLIN}};
                 /* the control clients too, each until its deadline (moatd_clients.c) */
                 int ncl = moatd_clients_pollfds(md, pfd + 3, MOATD_MAX_CLIENTS);
+                int npid = pidfds(md, pfd + 3 + ncl);
                 int cl_timeout = moatd_clients_timeout(md);
                 if (cl_timeout >= 0 && cl_timeout < timeout)
                         timeout = cl_timeout;
-                if (poll(pfd, 3 + (nfds_t)ncl, pending ? 0 : timeout) < 0 && errno != EINTR)
+                if (md->watchdog_ns && timeout > (int)(md->watchdog_ns / 1000000))
+                        timeout = (int)(md->watchdog_ns / 1000000);
+                if (poll(pfd, 3 + (nfds_t)(ncl + npid), pending ? 0 : timeout) < 0 &&
+                    errno != EINTR)
                         shutdown_appliance(md, 1);
+                if (npid) {
+                        moatd_reap_adopted(md);
+                        moatd_keeper_check(md);
+                }
                 moat_chan_awake(&md->fwc.ch);
                 if (pfd[2].revents & POLLIN) {
                         uint64_t v;
@@ -354,10 +461,14 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         }
         md->plan = plan;
         md->conf = &plan->conf;
-        md->jail_ns = md->marks_fd = md->kmsg_fd = md->pflog.fd = -1;
+        md->jail_ns = md->marks_fd = md->kmsg_fd = md->pflog.fd = md->keeper_pidfd = -1;
+        md->adopt = plan->adopt;
+        md->foreground = plan->foreground;
         md->marks.platform = "moatd";
         prctl(PR_SET_NAME, "moatd"); /* what ps and top show for the daemon */
-        setsid();
+        if (!md->foreground)
+                setsid(); /* a service manager has made its session already */
+        moatd_notify_init(md);
         /* A client that leaves before its reply must cost it nothing: no
          * SIGPIPE (the domains get the default back when spawned). */
         signal(SIGPIPE, SIG_IGN);
@@ -368,7 +479,7 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         if (sfd < 0 || lfd < 0)
                 fail_up(md, ready_fd, "control socket in %s: %s", md->conf->state_dir,
                         strerror(errno));
-        setup_appliance(md, ready_fd);
-        boot_domains(md, ready_fd);
+        int adopted = setup_appliance(md, ready_fd);
+        boot_domains(md, ready_fd, adopted);
         event_loop(md, sfd, lfd);
 }

@@ -11,6 +11,10 @@
  *                    moatd_pfctl_show.c (-s) and moatd_pfctl_ctl.c (-T, -k, -F, ...)
  *   moatd_anchor.c   anchors loaded at run time (pfctl -a)
  *   moatd_statesync.c the fw's states and table edits, handed to a restarted fw
+ *   moatd_adopt.c    the record of the domains and the keeper of the channels, so a
+ *                    daemon after one that died re-adopts them; moatd_proc.c: who a
+ *                    pid is (/proc)
+ *   moatd_notify.c   the service manager's notify protocol (sd_notify)
  * The daemon is one thread; all of its state is one struct moatd.
  */
 #ifndef MOAT_MOATD_H
@@ -41,6 +45,8 @@ struct moatd_dom {
         enum app_platform platform;
         uint64_t mem;
         pid_t pid;
+        int pidfd;            /* adopted (not this daemon's child): watched by pidfd; else -1 */
+        uint64_t start_ticks; /* its start time in /proc (the adoption record's check) */
         unsigned restarts;
         uint64_t t_start, t_ready; /* CLOCK_MONOTONIC */
         int ready;
@@ -100,6 +106,13 @@ struct moatd {
         struct moatd_spawn spawn;
         struct moatd_sync *sync; /* moatd_statesync.c */
         struct moatd_client clients[MOATD_MAX_CLIENTS];
+        /* The keeper of the channels' fds (moatd_adopt.c). */
+        pid_t keeper;
+        int keeper_pidfd;
+        uint64_t keeper_start;
+        int adopt;      /* `up` found a record: re-adopt what it names */
+        int foreground; /* run by a service manager: log to stderr and moatd.log */
+        uint64_t watchdog_ns, watchdog_last; /* the service manager's watchdog; 0: none */
 };
 
 /* moatd.c */
@@ -118,16 +131,54 @@ int moatd_dom_start(struct moatd *md, struct moatd_dom *d, int pin_now);
 int moatd_dom_check_ready(struct moatd *md, struct moatd_dom *d);
 void moatd_dom_pin(struct moatd *md, struct moatd_dom *d);
 void moatd_stop_all(struct moatd *md);
+/* Signals d, by pidfd if it was adopted. */
+void moatd_dom_signal(struct moatd_dom *d, int sig);
 
 /* moatd_supervise.c */
 #define MOATD_CHECK_NS 200000000ull /* heartbeats are read this often */
 /* Reaps the domains that died: each restarted at once or after its backoff. */
 void moatd_reap(struct moatd *md);
+/* An adopted domain whose pidfd says it exited: taken as a death. */
+void moatd_reap_adopted(struct moatd *md);
 /* Restarts that are due, boots and heartbeats checked; the ms until the next check. */
 int moatd_supervise(struct moatd *md);
 /* Adds d's state (running, booting, hung, down) and its next retry to o
  * (if not NULL); 1 if it is running. */
 int moatd_dom_status(struct moatd *md, const struct moatd_dom *d, json_object *o);
+
+/* moatd_adopt.c. The record, rewritten whenever a domain or the keeper changes. */
+#define MOATD_KEEPER_NAME "moat-keeper"
+void moatd_record_write(struct moatd *md);
+/* Whether STATE_DIR has a record (a daemon died without going down). */
+int moatd_record_exists(const struct appconf *c);
+/* Re-attaches to the keeper's channels and adopts the domains that pass
+ * the checks (the others are left with pid 0): how many, or -1 if nothing
+ * could be re-attached (the channels are then to be made anew). */
+int moatd_adopt(struct moatd *md);
+/* SIGKILLs the keeper and domains the record names that pass the checks;
+ * how many, their names in said. For `up` and `down` after a daemon died. */
+int moatd_record_kill(const struct appconf *c, char *said, size_t len);
+int moatd_keeper_start(struct moatd *md);
+void moatd_keeper_stop(struct moatd *md);
+/* A keeper that died is replaced (and the record rewritten). */
+void moatd_keeper_check(struct moatd *md);
+
+/* moatd_proc.c. pid's start time; -1 if it is not running (or a zombie). */
+int moatd_proc_start(pid_t pid, uint64_t *start);
+/* A pidfd for pid if it runs, started at `start`, and holds "--marks
+ * marks_path" on its command line (marks_path NULL: is a keeper); else -1. */
+int moatd_pidfd_verified(pid_t pid, uint64_t start, const char *marks_path);
+int moatd_pidfd_exited(int pidfd);
+/* Sends sig and waits up to wait_ms for the exit; 0 once it exited. */
+int moatd_pidfd_kill(int pidfd, int sig, int wait_ms);
+
+/* moatd_notify.c: no-ops without a service manager (NOTIFY_SOCKET). */
+void moatd_notify_init(struct moatd *md);
+void moatd_notify_ready(struct moatd *md);
+/* A STATUS= line; "" for the domains' summary. */
+void moatd_notify_status(struct moatd *md, const char *text);
+void moatd_notify_watchdog(struct moatd *md);
+void moatd_notify_stopping(void);
 
 /* moatd_exit.c */
 void moatd_describe_exit(struct moatd *md, struct moatd_dom *d, int status);

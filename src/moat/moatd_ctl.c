@@ -31,13 +31,15 @@ static json_object *status_domain(struct moatd *md, struct moatd_dom *d)
         json_object_object_add(o, "pid", json_object_new_int(d->pid));
         json_object_object_add(o, "memory", json_object_new_int64((int64_t)d->mem));
         json_object_object_add(o, "restarts", json_object_new_int((int)d->restarts));
+        if (d->pidfd >= 0) /* re-adopted from a daemon that died, not started by this one */
+                json_object_object_add(o, "adopted", json_object_new_boolean(1));
         cpu_set_t on;
         char cpus[256];
         if (d->pid > 0 && sched_getaffinity(d->pid, sizeof(on), &on) == 0) {
                 app_cpus_text(&on, cpus, sizeof(cpus));
                 json_object_object_add(o, "cpus", json_object_new_string(cpus));
         }
-        if (d->ready)
+        if (d->ready && d->pidfd < 0)
                 json_object_object_add(
                     o, "boot_us", json_object_new_double((double)(d->t_ready - d->t_start) / 1e3));
         if (d->last_exit[0])
@@ -136,6 +138,9 @@ json_object *moatd_status_json(struct moatd *md)
                 json_object_array_add(is, status_interface(md, i, counters));
         json_object_object_add(r, "interfaces", is);
         json_object_object_add(r, "not_enforced", moatd_not_enforced(md));
+        /* the fw's states this daemon holds for a restarted fw (moatd_statesync.c) */
+        json_object_object_add(r, "states_kept", json_object_new_int64(moatd_sync_count(md)));
+        json_object_object_add(r, "daemon_pid", json_object_new_int(getpid()));
         free(counters);
         return r;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,7 +24,7 @@ extern char **environ;
 
 static int chan_make(struct moatd_chan *c)
 {
-        c->mem = memfd_create("moat-chan", MFD_CLOEXEC);
+        c->mem = memfd_create("moat-chan", MFD_CLOEXEC); /* the name adoption checks */
         c->a2b = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         c->b2a = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         return c->mem < 0 || c->a2b < 0 || c->b2a < 0 || ftruncate(c->mem, MOATD_CHAN_SIZE) < 0 ? -1
@@ -63,6 +64,8 @@ void moatd_domains_plan(struct moatd *md)
          * The fw first: it has the longest boot (the engine's tables), so it
          * is the critical path to forwarding.
          */
+        for (int i = 0; i < APP_MAX_DOMAINS; i++)
+                md->doms[i].pidfd = -1;
         struct moatd_dom *fw = &md->doms[md->ndoms++];
         snprintf(fw->name, sizeof(fw->name), "fw");
         fw->is_fw = 1;
@@ -157,7 +160,8 @@ static void dom_argv(struct moatd *md, const struct moatd_dom *d)
         ARG("%lluK", (unsigned long long)(d->mem >> 10));
         ARG("--marks");
         ARG("%s/%s.marks", md->conf->state_dir, d->name);
-        ARG("--die-with-parent"); /* even a SIGKILLed daemon takes its domains along */
+        /* No --die-with-parent: a daemon that dies leaves its domains
+         * forwarding, for the next one to re-adopt (moatd_adopt.c). */
         if (md->conf->no_jail) {
                 ARG("--no-jail");
         } else if (md->jail_ns >= 0) {
@@ -280,6 +284,9 @@ int moatd_dom_start(struct moatd *md, struct moatd_dom *d, int pin_now)
                 return -1;
         }
         d->pid = pid;
+        d->pidfd = -1;
+        if (moatd_proc_start(pid, &d->start_ticks) < 0)
+                d->start_ticks = 0;
         if (d->pinned)
                 dom_batch(d);
         return 0;
@@ -310,26 +317,55 @@ int moatd_dom_check_ready(struct moatd *md, struct moatd_dom *d)
         return ready;
 }
 
+/* Whether d has exited (and, if it is this daemon's child, is reaped). */
+static int dom_gone(struct moatd_dom *d)
+{
+        if (d->pidfd >= 0)
+                return moatd_pidfd_exited(d->pidfd);
+        return waitpid(d->pid, NULL, WNOHANG) == d->pid;
+}
+
+static void dom_forget(struct moatd_dom *d)
+{
+        if (d->pidfd >= 0)
+                close(d->pidfd);
+        d->pidfd = -1;
+        d->pid = 0;
+}
+
+void moatd_dom_signal(struct moatd_dom *d, int sig)
+{
+        /* an adopted domain by its pidfd: its pid may be anyone's once it is gone */
+        if (d->pidfd >= 0)
+                syscall(SYS_pidfd_send_signal, d->pidfd, sig, NULL, 0);
+        else if (d->pid > 0)
+                kill(d->pid, sig);
+}
+
 void moatd_stop_all(struct moatd *md)
 {
         for (int i = 0; i < md->ndoms; i++)
                 if (md->doms[i].pid > 0)
-                        kill(md->doms[i].pid, SIGTERM);
+                        moatd_dom_signal(&md->doms[i], SIGTERM);
         uint64_t until = host_now_ns() + 2000000000ull;
         for (int left = 1; left && host_now_ns() < until;) {
                 left = 0;
                 for (int i = 0; i < md->ndoms; i++) {
-                        if (md->doms[i].pid > 0 &&
-                            waitpid(md->doms[i].pid, NULL, WNOHANG) == md->doms[i].pid)
-                                md->doms[i].pid = 0;
+                        if (md->doms[i].pid > 0 && dom_gone(&md->doms[i]))
+                                dom_forget(&md->doms[i]);
                         left |= md->doms[i].pid > 0;
                 }
                 usleep(5000);
         }
         for (int i = 0; i < md->ndoms; i++)
                 if (md->doms[i].pid > 0) {
-                        kill(md->doms[i].pid, SIGKILL);
-                        waitpid(md->doms[i].pid, NULL, 0);
-                        md->doms[i].pid = 0;
+                        struct moatd_dom *d = &md->doms[i];
+                        moatd_dom_signal(d, SIGKILL);
+                        if (d->pidfd >= 0)
+                                moatd_pidfd_kill(d->pidfd, SIGKILL, 2000);
+                        else
+                                waitpid(d->pid, NULL, 0);
+                        dom_forget(d);
                 }
+        moatd_keeper_stop(md);
 }

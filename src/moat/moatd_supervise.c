@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "host_util.h"
 #include "moatd.h"
@@ -41,7 +42,7 @@ static void kill_hung(struct moatd_dom *d, const char *why, uint64_t ns)
 {
         snprintf(d->hang, sizeof(d->hang), "%s for %.1f s", why, (double)ns / 1e9);
         moatd_log("%s: %s: killing it", d->name, d->hang);
-        kill(d->pid, SIGKILL);
+        moatd_dom_signal(d, SIGKILL);
 }
 
 static void start_now(struct moatd *md, struct moatd_dom *d)
@@ -52,6 +53,7 @@ static void start_now(struct moatd *md, struct moatd_dom *d)
         d->restarts++;
         /* a restart boots alone; a new fw continues the old one's states */
         if (moatd_dom_start(md, d, 1) == 0) {
+                moatd_record_write(md);
                 if (d->is_fw)
                         moatd_sync_handoff(md);
                 return;
@@ -64,6 +66,28 @@ static void start_now(struct moatd *md, struct moatd_dom *d)
                   (double)(d->restart_at - now) / 1e9);
 }
 
+/* d died (why in d->last_exit): started again at once or after its backoff. */
+static void dom_died(struct moatd *md, struct moatd_dom *d, uint64_t now)
+{
+        if (d->hang[0]) { /* we killed it: say why, not just the signal */
+                char sig[64];
+                snprintf(sig, sizeof(sig), "%.63s", d->last_exit);
+                snprintf(d->last_exit, sizeof(d->last_exit), "hung (%s), %s", d->hang, sig);
+        }
+        d->pid = 0;
+        d->ready = 0;
+        uint64_t delay = supervise_restart_delay(&d->backoff, d->t_start, now);
+        if (delay == 0) {
+                moatd_log("%s %s; restarting it", d->name, d->last_exit);
+                start_now(md, d);
+        } else {
+                moatd_log("%s %s; died %u times in a row, restarting it in %.1f s", d->name,
+                          d->last_exit, d->backoff.deaths, (double)delay / 1e9);
+                d->restart_at = now + delay;
+        }
+        moatd_notify_status(md, "");
+}
+
 void moatd_reap(struct moatd *md)
 {
         int st;
@@ -72,29 +96,27 @@ void moatd_reap(struct moatd *md)
         while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
                 for (int i = 0; i < md->ndoms; i++) {
                         struct moatd_dom *d = &md->doms[i];
-                        if (d->pid != pid)
+                        if (d->pid != pid || d->pidfd >= 0)
                                 continue;
                         moatd_describe_exit(md, d, st);
-                        if (d->hang[0]) { /* we killed it: say why, not just the signal */
-                                char sig[64];
-                                snprintf(sig, sizeof(sig), "%s", d->last_exit);
-                                snprintf(d->last_exit, sizeof(d->last_exit), "hung (%s), %s",
-                                         d->hang, sig);
-                        }
-                        d->pid = 0;
-                        d->ready = 0;
-                        uint64_t delay = supervise_restart_delay(&d->backoff, d->t_start, now);
-                        if (delay == 0) {
-                                moatd_log("%s %s; restarting it", d->name, d->last_exit);
-                                start_now(md, d);
-                        } else {
-                                moatd_log("%s %s; died %u times in a row, restarting it in "
-                                          "%.1f s",
-                                          d->name, d->last_exit, d->backoff.deaths,
-                                          (double)delay / 1e9);
-                                d->restart_at = now + delay;
-                        }
+                        dom_died(md, d, now);
                 }
+}
+
+void moatd_reap_adopted(struct moatd *md)
+{
+        uint64_t now = host_now_ns();
+        for (int i = 0; i < md->ndoms; i++) {
+                struct moatd_dom *d = &md->doms[i];
+                if (d->pid <= 0 || d->pidfd < 0 || !moatd_pidfd_exited(d->pidfd))
+                        continue;
+                close(d->pidfd);
+                d->pidfd = -1;
+                /* Its status went to its parent now, not to this daemon. */
+                snprintf(d->last_exit, sizeof(d->last_exit),
+                         "exited (re-adopted: its exit status is not this daemon's to read)");
+                dom_died(md, d, now);
+        }
 }
 
 /* One domain's timers: its restart when due, its boot, its heartbeat. */
@@ -111,6 +133,7 @@ static void tick_domain(struct moatd *md, struct moatd_dom *d, uint64_t now)
                 if (moatd_dom_check_ready(md, d)) {
                         moatd_dom_pin(md, d);
                         watch_from_ready(md, d, now);
+                        moatd_notify_status(md, "");
                 } else if (now - d->t_start > BOOT_TIMEOUT_NS) {
                         kill_hung(d, "not ready", now - d->t_start);
                 }

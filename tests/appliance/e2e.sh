@@ -840,9 +840,10 @@ v6_after=$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)
 [ "$(cat "/proc/sys/net/ipv4/conf/$ml/arp_ignore")" = 2 ] || fail "device $ml: arp_ignore not restored"
 echo "ok: $mode: down left nothing behind"
 
-# 9. A daemon killed by SIGKILL takes its domains along (parent-death signal,
-# kept across the jail's uid change), and `moat down` then gives back the
-# devices it had taken.
+# 9. A daemon killed by SIGKILL leaves its domains forwarding (for a new
+# daemon to re-adopt: moatd_restart.sh); `moat down` then stops them and
+# the channels' keeper, as the record names them, and gives back the
+# devices the daemon had taken.
 "$moat" -c "$conf" up >/dev/null || fail "moat up (again)"
 dpid=$(cat "$tmp/run/moatd.pid")
 doms=$("$moat" -c "$conf" status --json | /usr/bin/python3 -c '
@@ -852,23 +853,23 @@ print(" ".join(str(d["pid"]) for d in json.load(sys.stdin)["domains"] if d["pid"
 [ "$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)" = 1 ] ||
 	fail "device $ml not taken (disable_ipv6 is not 1 while up)"
 kill -9 "$dpid"
-left=$doms
-for _ in $(seq 100); do
-	left=""
-	for p in $doms; do
-		kill -0 "$p" 2>/dev/null && left="$left $p"
-	done
-	[ -z "$left" ] && break
-	sleep 0.02
+sleep 0.3
+# running: not gone, not a zombie its new parent has yet to reap
+running() { [ -r "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" | grep -q '^[ZX]'; }
+for p in $doms; do
+	running "$p" || fail "domain $p died with its SIGKILLed daemon"
 done
-[ -z "$left" ] && ! pgrep -f "$tmp/run" >/dev/null ||
-	fail "domains outlived their SIGKILLed daemon: $(pgrep -fa "$tmp/run")"
 out=$("$moat" -c "$conf" down) || fail "moat down after the daemon died"
 echo "$out" | grep -q "had died" || fail "moat down did not say the daemon had died: $out"
+echo "$out" | grep -q "stopped fw (pid" || fail "moat down did not stop the domains: $out"
+for p in $doms; do
+	! running "$p" || fail "domain $p outlived down after its daemon died"
+done
+! pgrep -f "$tmp/run" >/dev/null || fail "processes left after down: $(pgrep -fa "$tmp/run")"
 v6_after=$(cat "/proc/sys/net/ipv6/conf/$ml/disable_ipv6" 2>/dev/null)
 [ "$v6_before" = "$v6_after" ] || fail "device $ml not given back after the daemon died"
 [ "$(cat "/proc/sys/net/ipv4/conf/$ml/arp_ignore")" = 2 ] ||
 	fail "device $ml: arp_ignore not given back after the daemon died"
 [ -e "$tmp/run/moatd.sock" ] && fail "control socket left behind after the daemon died"
 "$moat" -c "$conf" down >/dev/null 2>&1 && fail "a second down found something to do"
-echo "ok: $mode: a SIGKILLed daemon takes its domains along (${doms}); down gives its devices back"
+echo "ok: $mode: a SIGKILLed daemon's domains run on (${doms}); down stops them and gives its devices back"

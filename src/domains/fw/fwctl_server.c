@@ -173,6 +173,10 @@ static void ctl_serve(struct fwctl_server *c, struct engine *eng, uint64_t now)
         case FWCTL_SYNC_IMPORT:
                 fwctl_sync_import(&o, c, eng, now);
                 break;
+        case FWCTL_SYNC_RESEND:
+                eng_sync_resend(eng);
+                fwctl_say(&o, "ok");
+                break;
         case FWCTL_FLUSH_STATES:
                 fwctl_say(&o, "%u states cleared\n", eng_state_flush(eng));
                 break;
