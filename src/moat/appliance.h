@@ -38,6 +38,11 @@ struct app_plan {
         int netns_fd; /* the empty network namespace the domains share, or -1 */
         int pin_cpus; /* the domains run on dom_cpus (the config's `cpus`, resolved) */
         cpu_set_t dom_cpus;
+        /* The web GUI (conf.web.on): the services namespace, its server's TLS files. */
+        int svc_netns_fd;
+        uint8_t svc_stack_mac[6];
+        char web_cert[PATH_MAX], web_key[PATH_MAX];
+        char web_fpr[100]; /* SHA-256, "AB:CD:..." */
 };
 
 /* Runs the daemon; never returns. Writes "ok" or an error line to ready_fd. */

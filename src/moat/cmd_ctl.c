@@ -183,6 +183,10 @@ int moat_cmd_status(int argc, char **argv)
                json_object_object_get_ex(r, "jail", &jail) && !json_object_get_boolean(jail)
                    ? ", JAIL DISABLED (no_jail): for debugging only"
                    : "");
+        json_object *web;
+        if (json_object_object_get_ex(r, "web", &web))
+                printf("web GUI %s (read-only, %s), certificate SHA-256 %s\n", jstr(web, "url"),
+                       jstr(web, "state"), jstr(web, "fingerprint"));
         json_object *ds, *is;
         printf("\n%-14s %-8s %-8s %-6s %8s %8s %10s\n", "DOMAIN", "PLATFORM", "STATE", "CPUS",
                "MEMORY", "RESTARTS", "BOOT");

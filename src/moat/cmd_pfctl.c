@@ -262,7 +262,7 @@ static void pfctl_optimize_note(const struct pfctl_args *a)
 
 int pfctl_compile(const struct pfctl_args *a, FILE *echo, void **blob, size_t *len)
 {
-        struct pfconf_args ca = {a->defs, a->ndefs, stderr, echo, stderr, "moat pfctl: "};
+        struct pfconf_args ca = {a->defs, a->ndefs, stderr, echo, stderr, "moat pfctl: ", NULL};
 
         char err[256];
         pfctl_optimize_note(a);

@@ -19,6 +19,8 @@
 #include "appliance.h"
 #include "fwconf_build.h"
 #include "host_util.h"
+#include "services.h"
+#include "web_cert.h"
 #include "jail.h"
 #include "moat.h"
 #include "pfconf.h"
@@ -175,6 +177,14 @@ static void *up_fwconf(struct app_plan *p, const void *rules, size_t rlen, size_
                 snprintf(o->name, sizeof(o->name), "%s", f->name);
                 /* vm mode: the fw's channels; bare-metal: its NICs. Same order either way. */
                 o->port = (uint32_t)i;
+                if (services_is_if(&p->conf, i)) {
+                        /* made after the locks, with these MACs and the default MTU */
+                        o->mtu = 1500;
+                        memcpy(o->mac, f->mac, 6);
+                        h.self_if = (uint32_t)i + 1;
+                        memcpy(h.self_mac, p->svc_stack_mac, 6);
+                        continue;
+                }
                 if (up_device(f, &o->mtu) < 0) {
                         fprintf(stderr, "moat: %s: interface %s: host device %s: %s\n",
                                 p->conf.file, f->name, f->device, strerror(errno));
@@ -222,6 +232,19 @@ static int write_file(const char *path, const void *data, size_t len)
         return ok ? 0 : -1;
 }
 
+/* The web GUI's certificate and the services namespace, once the locks are held. */
+static int up_services(struct app_plan *p)
+{
+        char err[512];
+        if (web_cert_ensure(&p->conf, p->web_cert, p->web_key, p->web_fpr, sizeof(p->web_fpr), err,
+                            sizeof(err)) < 0 ||
+            (p->svc_netns_fd = services_create(&p->conf, p->svc_stack_mac, err, sizeof(err))) < 0) {
+                fprintf(stderr, "moat: web: %s\n", err);
+                return -1;
+        }
+        return 0;
+}
+
 int moat_cmd_up(int argc, char **argv)
 {
         (void)argv;
@@ -243,10 +266,19 @@ int moat_cmd_up(int argc, char **argv)
                 fprintf(stderr, "%s\n", err);
                 return 1;
         }
+        plan.svc_netns_fd = -1;
+        if (plan.conf.web.on &&
+            services_plan(&plan.conf, plan.svc_stack_mac, err, sizeof(err)) < 0) {
+                fprintf(stderr, "moat: %s: %s\n", plan.conf.file, err);
+                return 1;
+        }
+        static char prelude[2048];
+        services_prelude(&plan.conf, prelude, sizeof(prelude));
         void *rules;
         size_t rlen;
         /* What the ruleset asks for that is not enforced: one line each. */
-        struct pfconf_args ca = {NULL, 0, stderr, NULL, stderr, "moat: "};
+        struct pfconf_args ca = {
+            NULL, 0, stderr, NULL, stderr, "moat: ", prelude[0] ? prelude : NULL};
         if (pfconf_compile_file_args(plan.conf.rules, &ca, &rules, &rlen) != 0)
                 return 1; /* the compiler said FILE:LINE: why */
         if (ruleset_fits(rules, rlen, 0, err, sizeof(err)) < 0) {
@@ -278,6 +310,10 @@ int moat_cmd_up(int argc, char **argv)
             statedir_lock(&plan.conf, 0, err, sizeof(err)) < 0 ||
             devices_lock(&plan.conf, devlocks, err, sizeof(err)) < 0) {
                 fprintf(stderr, "moat: %s\n", err);
+                free(blob);
+                return 1;
+        }
+        if (plan.conf.web.on && up_services(&plan) < 0) {
                 free(blob);
                 return 1;
         }
@@ -320,8 +356,16 @@ int moat_cmd_up(int argc, char **argv)
         if (n > 0 && strncmp(line, "ok", 2) == 0) {
                 printf("moat: up in %.1f ms (state in %s)\n",
                        (double)(host_now_ns() - plan.t_up) / 1e6, plan.conf.state_dir);
+                if (plan.conf.web.on) {
+                        char url[128];
+                        services_url(&plan.conf, url, sizeof(url));
+                        printf("moat: web GUI at %s (read-only), certificate SHA-256 %s\n", url,
+                               plan.web_fpr);
+                }
                 return 0;
         }
+        if (plan.conf.web.on)
+                services_destroy(&plan.conf);
         fprintf(stderr, "moat: up failed: %s",
                 n > 0 ? line + (strncmp(line, "error: ", 7) ? 0 : 7) : "the daemon died\n");
         return 1;

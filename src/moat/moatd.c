@@ -24,6 +24,7 @@
 
 #include "host_util.h"
 #include "moatd.h"
+#include "services.h"
 #include "statedir.h"
 
 #define READY_TIMEOUT 10000000000ull /* ns */
@@ -57,6 +58,7 @@ void moatd_teardown(struct moatd *md)
 {
         moatd_stop_all(md);
         devices_restore(md->conf, md->devs);
+        services_destroy(md->conf);
         pflog_close(&md->pflog);
         moatd_sync_free(md);
         app_remove_daemon_files(md->conf);
@@ -300,6 +302,9 @@ static void boot_domains(struct moatd *md, int ready_fd)
         mark(md, "domains_started");
         wait_ready(md, ready_fd, inw);
         mark(md, "ready");
+        /* The GUI beside the data path, never before it. */
+        if (md->conf->web.on && moatd_web_start(md) < 0)
+                fail_up(md, ready_fd, "cannot start the web GUI's server: %s", strerror(errno));
         dprintf(ready_fd, "ok\n");
         close(ready_fd);
         moatd_log("up: %d domains running", md->ndoms);
@@ -316,16 +321,16 @@ static _Noreturn void event_loop(struct moatd *md, int sfd, int lfd)
                 /* The fw kicks the control channel's eventfd only while we sleep. */
                 fwctl_drain(&md->fwc);
                 int pending = moat_chan_prepare_sleep(&md->fwc.ch);
-                struct pollfd pfd[3 + MOATD_MAX_CLIENTS] = {
-                    {.fd = sfd, .events = POLLIN},
-                    {.fd = lfd, .events = POLLIN},
-                    {.fd = md->ctlch.b2a, .events = POLLIN}};
+                struct pollfd pfd[4 + MOATD_MAX_CLIENTS] = {{.fd = sfd, .events = POLLIN},
+                                                            {.fd = lfd, .events = POLLIN},
+                                                            {.fd = md->ctlch.b2a, .events = POLLIN},
+                                                            {.fd = md->web_lfd, .events = POLLIN}};
                 /* the control clients too, each until its deadline (moatd_clients.c) */
-                int ncl = moatd_clients_pollfds(md, pfd + 3, MOATD_MAX_CLIENTS);
+                int ncl = moatd_clients_pollfds(md, pfd + 4, MOATD_MAX_CLIENTS);
                 int cl_timeout = moatd_clients_timeout(md);
                 if (cl_timeout >= 0 && cl_timeout < timeout)
                         timeout = cl_timeout;
-                if (poll(pfd, 3 + (nfds_t)ncl, pending ? 0 : timeout) < 0 && errno != EINTR)
+                if (poll(pfd, 4 + (nfds_t)ncl, pending ? 0 : timeout) < 0 && errno != EINTR)
                         shutdown_appliance(md, 1);
                 moat_chan_awake(&md->fwc.ch);
                 if (pfd[2].revents & POLLIN) {
@@ -341,7 +346,9 @@ static _Noreturn void event_loop(struct moatd *md, int sfd, int lfd)
                         }
                         moatd_reap(md);
                 }
-                moatd_clients_service(md, lfd, pfd[1].revents & POLLIN, pfd + 3, ncl);
+                moatd_clients_service(md, lfd, pfd[1].revents & POLLIN, pfd + 4, ncl);
+                if (pfd[3].revents & POLLIN)
+                        moatd_clients_accept_gui(md);
         }
 }
 
@@ -365,7 +372,8 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         open_files(md);
         int sfd = signals_fd();
         int lfd = moatd_listen(md);
-        if (sfd < 0 || lfd < 0)
+        md->web_lfd = md->conf->web.on ? moatd_web_listen(md) : -1;
+        if (sfd < 0 || lfd < 0 || (md->conf->web.on && md->web_lfd < 0))
                 fail_up(md, ready_fd, "control socket in %s: %s", md->conf->state_dir,
                         strerror(errno));
         setup_appliance(md, ready_fd);

@@ -80,6 +80,7 @@ struct moatd_client {
         uint64_t deadline; /* CLOCK_MONOTONIC ns */
         int down;          /* the request was `down`: after the reply, go down */
         char who[48];      /* "uid U, pid P": the peer, from SO_PEERCRED */
+        int gui;           /* from the web GUI's socket: answered `status`, whatever it asks */
 };
 #define MOATD_MAX_CLIENTS 16
 
@@ -100,6 +101,9 @@ struct moatd {
         struct moatd_spawn spawn;
         struct moatd_sync *sync; /* moatd_statesync.c */
         struct moatd_client clients[MOATD_MAX_CLIENTS];
+        int web_lfd;   /* the GUI server's socket (moatd_web.c), or -1 */
+        pid_t web_pid; /* the GUI's server, 0 when not running */
+        char web_exit[160];
 };
 
 /* moatd.c */
@@ -118,6 +122,15 @@ int moatd_dom_start(struct moatd *md, struct moatd_dom *d, int pin_now);
 int moatd_dom_check_ready(struct moatd *md, struct moatd_dom *d);
 void moatd_dom_pin(struct moatd *md, struct moatd_dom *d);
 void moatd_stop_all(struct moatd *md);
+/* Starts the web GUI's server (conf.web.on). 0 or -1 with errno. */
+int moatd_web_start(struct moatd *md);
+
+/* moatd_web.c: the socket the GUI's server asks on, read-only. */
+int moatd_web_listen(struct moatd *md);
+/* Adds the GUI's URL, fingerprint and server state to a status reply. */
+void moatd_web_status(struct moatd *md, json_object *r);
+/* 1 if pid was the GUI's server (reaped: noted for status). */
+int moatd_web_reaped(struct moatd *md, pid_t pid, int status);
 
 /* moatd_supervise.c */
 #define MOATD_CHECK_NS 200000000ull /* heartbeats are read this often */
@@ -146,6 +159,8 @@ int moatd_clients_timeout(const struct moatd *md);
 /* Accepts (if lfd is ready), reads, answers, writes, closes the late. */
 void moatd_clients_service(struct moatd *md, int lfd, int lfd_ready, const struct pollfd *pfd,
                            int n);
+/* Accepts a client of the GUI's socket: it is only ever told the status. */
+void moatd_clients_accept_gui(struct moatd *md);
 
 /* moatd_request.c. Addresses in one table request. */
 #define MOATD_MAX_ADDRS 65536

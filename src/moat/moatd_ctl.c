@@ -136,6 +136,7 @@ json_object *moatd_status_json(struct moatd *md)
                 json_object_array_add(is, status_interface(md, i, counters));
         json_object_object_add(r, "interfaces", is);
         json_object_object_add(r, "not_enforced", moatd_not_enforced(md));
+        moatd_web_status(md, r);
         free(counters);
         return r;
 }

@@ -70,7 +70,7 @@ void moatd_reap(struct moatd *md)
         pid_t pid;
         uint64_t now = host_now_ns();
         while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-                for (int i = 0; i < md->ndoms; i++) {
+                for (int i = moatd_web_reaped(md, pid, st) ? md->ndoms : 0; i < md->ndoms; i++) {
                         struct moatd_dom *d = &md->doms[i];
                         if (d->pid != pid)
                                 continue;

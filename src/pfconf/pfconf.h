@@ -71,6 +71,10 @@ struct pfconf_args {
          * "NOTEPREFIXNAME: ", or NULL. */
         FILE *notef;
         const char *noteprefix;
+        /* Filter rules the appliance puts first, before the file's (its
+         * anti-lockout rule, as pfSense writes one into its ruleset), parsed
+         * as if they stood where the filter rules begin. NULL: none. */
+        const char *prelude;
 };
 
 /* Compiles the file at `path` ("-" for stdin). Only compiles that start from

@@ -68,6 +68,7 @@ static int pfconf_compile_run(const char *name, const char *text, size_t len,
         pf->notef = a->notef;
         pf->noteprefix = a->noteprefix;
         pf->require_order = 1;
+        pf->prelude = a->prelude;
         pf->files_ok = files_ok;
         pfconf_opts_init(&pf->out.opts);
         pfconf_out_main_anchor(pf); /* first: the empty string its path needs cannot fail */
@@ -96,6 +97,7 @@ static int pfconf_compile_run(const char *name, const char *text, size_t len,
                 pf->file_bytes = len;
                 pfconf_lex_init(pf, text, len);
                 pfconf_parse_file(pf);
+                pfconf_parse_prelude(pf); /* a ruleset without filter rules */
                 pfconf_altq_commit(pf);
                 if (pf->nerrors == 0)
                         pfconf_load_anchors(pf);
@@ -128,7 +130,7 @@ int pfconf_compile_echo(const char *name, const char *text, size_t len,
                         const struct pfconf_define *defs, size_t ndefs, FILE *errf, FILE *echo,
                         void **blob, size_t *blob_len)
 {
-        struct pfconf_args a = {defs, ndefs, errf, echo, NULL, NULL};
+        struct pfconf_args a = {defs, ndefs, errf, echo, NULL, NULL, NULL};
 
         return pfconf_compile_run(name, text, len, &a, 0, blob, blob_len);
 }
@@ -147,7 +149,7 @@ int pfconf_compile_file_defs(const char *path, const struct pfconf_define *defs,
 int pfconf_compile_file_echo(const char *path, const struct pfconf_define *defs, size_t ndefs,
                              FILE *errf, FILE *echo, void **blob, size_t *blob_len)
 {
-        struct pfconf_args a = {defs, ndefs, errf, echo, NULL, NULL};
+        struct pfconf_args a = {defs, ndefs, errf, echo, NULL, NULL, NULL};
 
         return pfconf_compile_file_args(path, &a, blob, blob_len);
 }

@@ -1,0 +1,12 @@
+#ifndef MOAT_WEB_JAIL_H
+#define MOAT_WEB_JAIL_H
+
+/*
+ * Shuts the running server in (every thread): chroot into root, uid and gid
+ * its own with no supplementary groups (no capabilities are left), not
+ * dumpable, no_new_privs, and the seccomp allow-list of web_jail.c. 0, or -1
+ * after saying why.
+ */
+int web_jail(const char *root, unsigned uid, unsigned gid);
+
+#endif
