@@ -15,12 +15,12 @@ tmp=$(mktemp -d)
 conf=$tmp/appliance.conf
 . "$(dirname "$0")/lib.sh"
 cleanup() {
-	appliance_down
+	appliance_down || : # pkill finds nothing after a clean down
 	for d in "$ml" "$mw"; do ip link del "$d" 2>/dev/null || :; done
 	ip netns del "$lan" 2>/dev/null || :
 	rm -rf "$tmp"
 }
-trap cleanup EXIT
+trap 'rc=$?; cleanup; exit $rc' EXIT
 
 ip netns add "$lan"
 ip link add "$ml" type veth peer name h0 netns "$lan"
