@@ -66,9 +66,9 @@ grep -q '^pass in quick on lan proto tcp from any to (lan) port = https flags S/
 [ "$(head -1 "$tmp/rules" | grep -c anti-lockout)" = 1 ] || fail "the anti-lockout rule is not first"
 
 # The page, through the fw, the certificate pinned (the GUI may take a moment).
-ok=0
-for _ in $(seq 50); do
-	if ip netns exec "$lan" curl -sS --max-time 3 --cacert "$cert" -D "$tmp/headers" \
+ok=0 end=$((SECONDS + 10))
+while [ $SECONDS -lt $end ]; do
+	if ip netns exec "$lan" curl -sS --max-time 2 --cacert "$cert" -D "$tmp/headers" \
 		-o "$tmp/page" https://192.168.1.1/ 2>"$tmp/curl.err"; then ok=1; break; fi
 	sleep 0.1
 done
@@ -110,9 +110,9 @@ if ip netns exec "$lan" curl -sS --max-time 3 --cacert "$cert" -o /dev/null \
 # ... and a rule that passes it lets it through: the block was the ruleset's.
 printf 'block all\npass out keep state\npass in on lan proto tcp to (lan) port 443\n' >"$tmp/pf2.conf"
 "$moat" -c "$conf" pfctl -f "$tmp/pf2.conf" || fail "pfctl -f"
-ok=0
-for _ in $(seq 30); do
-	if ip netns exec "$lan" curl -sS --max-time 3 --cacert "$cert" -o /dev/null https://192.168.1.1/ \
+ok=0 end=$((SECONDS + 10))
+while [ $SECONDS -lt $end ]; do
+	if ip netns exec "$lan" curl -sS --max-time 2 --cacert "$cert" -o /dev/null https://192.168.1.1/ \
 		2>/dev/null; then ok=1; break; fi
 	sleep 0.1
 done
