@@ -52,7 +52,8 @@ void app_remove_daemon_files(const struct appconf *c)
          * go over the socket) */
         static const char *const files[] = {"moatd.sock",   "moatd.pid",        "moatd.marks",
                                             "fw.conf",      "fw.conf.new",      "fw.marks",
-                                            "anchors.json", "anchors.json.new", "pfctl-load.blob"};
+                                            "anchors.json", "anchors.json.new", "pfctl-load.blob",
+                                            "web/ctl.sock", "ndvm-svc.marks"};
         char path[PATH_MAX], name[96];
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
                 app_path(path, sizeof(path), c, files[i]);

@@ -104,6 +104,9 @@ struct moatd {
         int web_lfd;   /* the GUI server's socket (moatd_web.c), or -1 */
         pid_t web_pid; /* the GUI's server, 0 when not running */
         char web_exit[160];
+        uint64_t web_started, web_restart_at; /* CLOCK_MONOTONIC ns; restart_at 0: none due */
+        unsigned web_restarts;
+        struct restart_backoff web_backoff;
 };
 
 /* moatd.c */
@@ -129,8 +132,10 @@ int moatd_web_start(struct moatd *md);
 int moatd_web_listen(struct moatd *md);
 /* Adds the GUI's URL, fingerprint and server state to a status reply. */
 void moatd_web_status(struct moatd *md, json_object *r);
-/* 1 if pid was the GUI's server (reaped: noted for status). */
+/* 1 if pid was the GUI's server (reaped: noted for status, its restart planned). */
 int moatd_web_reaped(struct moatd *md, pid_t pid, int status);
+/* Restarts the GUI's server if due; lowers *next to its restart time. */
+void moatd_web_supervise(struct moatd *md, uint64_t now, uint64_t *next);
 
 /* moatd_supervise.c */
 #define MOATD_CHECK_NS 200000000ull /* heartbeats are read this often */

@@ -291,8 +291,8 @@ int moatd_dom_start(struct moatd *md, struct moatd_dom *d, int pin_now)
 /*
  * The web GUI's server, beside the domains once they are ready: as root
  * only until it has its sockets in the services namespace and its TLS
- * files, then jailed by itself (src/web/web_jail.c). Not supervised yet:
- * if it dies, status says so and `down`/`up` starts it again.
+ * files, then jailed by itself (src/web/web_jail.c). Restarted when it
+ * dies as a domain is (moatd_web.c).
  */
 int moatd_web_start(struct moatd *md)
 {
@@ -343,6 +343,7 @@ int moatd_web_start(struct moatd *md)
                 md->web_pid = 0;
                 return -1;
         }
+        md->web_started = host_now_ns();
         return 0;
 }
 

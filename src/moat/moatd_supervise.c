@@ -133,6 +133,7 @@ int moatd_supervise(struct moatd *md)
                 if (d->pid <= 0 && d->restart_at && d->restart_at < next)
                         next = d->restart_at;
         }
+        moatd_web_supervise(md, now, &next);
         return next > now ? (int)((next - now + 999999) / 1000000) : 0;
 }
 

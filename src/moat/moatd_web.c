@@ -7,6 +7,7 @@
  * can read the status and change nothing.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "host_util.h"
 #include "moatd.h"
 #include "services.h"
 
@@ -54,6 +56,7 @@ void moatd_web_status(struct moatd *md, json_object *r)
         json_object_object_add(w, "state",
                                json_object_new_string(md->web_pid > 0 ? "running" : "down"));
         json_object_object_add(w, "pid", json_object_new_int(md->web_pid));
+        json_object_object_add(w, "restarts", json_object_new_int((int)md->web_restarts));
         if (md->web_exit[0])
                 json_object_object_add(w, "last_exit", json_object_new_string(md->web_exit));
         json_object_object_add(r, "web", w);
@@ -70,6 +73,27 @@ int moatd_web_reaped(struct moatd *md, pid_t pid, int status)
         else
                 snprintf(md->web_exit, sizeof(md->web_exit), "exited with status %d",
                          WEXITSTATUS(status));
-        moatd_log("the web GUI's server %s (web.console says why)", md->web_exit);
+        uint64_t now = host_now_ns();
+        uint64_t delay = supervise_restart_delay(&md->web_backoff, md->web_started, now);
+        md->web_restart_at = now + (delay ? delay : 1);
+        moatd_log("the web GUI's server %s (web.console says why); restarting it in %.1f s",
+                  md->web_exit, (double)delay / 1e9);
         return 1;
+}
+
+void moatd_web_supervise(struct moatd *md, uint64_t now, uint64_t *next)
+{
+        if (md->web_pid > 0 || md->web_restart_at == 0)
+                return;
+        if (md->web_restart_at > now) {
+                if (md->web_restart_at < *next)
+                        *next = md->web_restart_at;
+                return;
+        }
+        md->web_restart_at = 0;
+        md->web_restarts++;
+        if (moatd_web_start(md) < 0) {
+                moatd_log("the web GUI's server could not be started: %s", strerror(errno));
+                md->web_restart_at = now + SUPERVISE_DELAY_MAX_NS;
+        }
 }

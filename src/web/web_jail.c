@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -65,7 +66,7 @@ static int filter(void)
         return rc;
 }
 
-int web_jail(const char *root, unsigned uid, unsigned gid)
+int web_jail(const char *root, unsigned uid, unsigned gid, pid_t parent)
 {
         if (chroot(root) < 0 || chdir("/") < 0) {
                 fprintf(stderr, "moat-web: chroot %s: %s\n", root, strerror(errno));
@@ -74,6 +75,12 @@ int web_jail(const char *root, unsigned uid, unsigned gid)
         if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
             setresuid(uid, uid, uid) < 0) {
                 fprintf(stderr, "moat-web: dropping to uid %u: %s\n", uid, strerror(errno));
+                return -1;
+        }
+        /* armed after the uid change, which clears it; then the parent checked,
+         * in case it died before */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent) {
+                fprintf(stderr, "moat-web: the daemon is gone\n");
                 return -1;
         }
         if (prctl(PR_SET_DUMPABLE, 0) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {

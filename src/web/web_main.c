@@ -241,6 +241,7 @@ int main(int argc, char **argv)
                                 "FILE --key FILE --root DIR --uid U --gid G\n");
                 return 2;
         }
+        pid_t parent = getppid();
         char *cert = slurp(o.cert), *key = slurp(o.key);
         if (cert == NULL || key == NULL) {
                 fprintf(stderr, "moat-web: cannot read %s\n", cert ? o.key : o.cert);
@@ -277,7 +278,7 @@ int main(int argc, char **argv)
         explicit_bzero(key, strlen(key));
         free(key);
         free(cert);
-        if (web_jail(o.root, o.uid, o.gid) < 0)
+        if (web_jail(o.root, o.uid, o.gid, parent) < 0)
                 return 1;
         fprintf(stderr, "moat-web: serving HTTPS on port %u, jailed\n", o.port);
         /* The server's threads do the work; SIGTERM (moatd's, at down) ends it. */

@@ -93,6 +93,41 @@ if ip netns exec "$lan" curl -sS --max-time 3 -o "$tmp/plain" http://192.168.1.1
 	fail "plain HTTP was answered"
 fi
 [ ! -s "$tmp/plain" ] || fail "plain HTTP got a body"
+# A reload keeps the appliance's own rule first, as up put it.
+"$moat" -c "$conf" pfctl -f "$tmp/pf.conf" || fail "pfctl -f"
+"$moat" -c "$conf" pfctl -s rules | head -1 | grep -q 'label "anti-lockout rule"$' ||
+	fail "pfctl -f dropped the anti-lockout rule"
+# The server's jail: its own uid, no capabilities, seccomp, chrooted in web/.
+pid=$("$moat" -c "$conf" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["web"]["pid"])')
+[ "$pid" -gt 0 ] || fail "status names no server pid"
+st=/proc/$pid/status
+grep -q '^Uid:[[:space:]]*64901[[:space:]]64901[[:space:]]64901[[:space:]]64901$' "$st" || fail "server uid: $(grep Uid "$st")"
+grep -q '^CapEff:[[:space:]]*0000000000000000$' "$st" || fail "server has capabilities"
+grep -q '^CapPrm:[[:space:]]*0000000000000000$' "$st" || fail "server may regain capabilities"
+grep -q '^Seccomp:[[:space:]]*2$' "$st" || fail "server without a seccomp filter"
+grep -q '^NoNewPrivs:[[:space:]]*1$' "$st" || fail "server without no_new_privs"
+[ "$(readlink /proc/$pid/root)" = "$tmp/run/web" ] || fail "server root is $(readlink /proc/$pid/root)"
+[ "$(readlink /proc/$pid/ns/net)" != "$(readlink /proc/self/ns/net)" ] || fail "server in the host's netns"
+# Its socket is read-only: a `down` asked on it is answered with the status.
+python3 - "$tmp/run/web/ctl.sock" >"$tmp/ro.out" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b'{"cmd":"down"}\n'); s.shutdown(socket.SHUT_WR)
+print(s.makefile().read())
+PY
+grep -q '"domains"' "$tmp/ro.out" || fail "the GUI's socket did not answer with the status"
+"$moat" -c "$conf" status >/dev/null || fail "a down asked on the GUI's socket took the appliance down"
+# A server that dies is started again.
+kill -9 "$pid"
+ok=0 end=$((SECONDS + 10))
+while [ $SECONDS -lt $end ]; do
+	if ip netns exec "$lan" curl -sS --max-time 2 --cacert "$cert" -o /dev/null https://192.168.1.1/ \
+		2>/dev/null; then ok=1; break; fi
+	sleep 0.1
+done
+[ $ok = 1 ] || fail "the GUI did not come back after its server was killed"
+"$moat" -c "$conf" status | grep -q 'web GUI https://192.168.1.1/ (read-only, running, 1 restarts)' ||
+	fail "status does not count the server's restart"
 # Another certificate is not the pinned one: curl refuses the connection.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=other \
 	-keyout "$tmp/o.key" -out "$tmp/o.crt" -days 1 2>/dev/null
