@@ -14,6 +14,7 @@ struct ctx {
         const char *file;
         char *err;
         size_t errlen;
+        const config_setting_t *web; /* the web section, for errors found after it */
 };
 
 static int bad(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
@@ -193,6 +194,7 @@ static int parse_web(struct ctx *x, struct appconf *c, config_setting_t *g)
         struct app_web *w = &c->web;
         if (!config_setting_is_group(g))
                 return bad(x, g, "web: { ... } expected");
+        x->web = g;
         w->on = 1;
         w->port = 443;
         w->anti_lockout = 1;
@@ -215,17 +217,18 @@ static int check_web(struct ctx *x, struct appconf *c)
                         if (strcmp(c->ifs[j].name, c->web.ifs[i]) == 0)
                                 found = c->ifs[j].naddr > 0 ? 1 : -1;
                 if (found <= 0)
-                        return bad(x, NULL, "web: interface %s %s", c->web.ifs[i],
+                        return bad(x, x->web, "web: interface %s %s", c->web.ifs[i],
                                    found ? "has no address" : "is not defined");
         }
         for (int j = 0; j < c->nifs; j++)
                 if (strcmp(c->ifs[j].name, APP_SVC_IFNAME) == 0)
-                        return bad(x, NULL,
+                        return bad(x, x->web,
                                    "web: the interface name %s is the services "
                                    "domain's",
                                    APP_SVC_IFNAME);
         if (c->nifs >= APP_MAX_IFS)
-                return bad(x, NULL, "web: at most %d interfaces with the web GUI", APP_MAX_IFS - 1);
+                return bad(x, x->web, "web: at most %d interfaces with the web GUI",
+                           APP_MAX_IFS - 1);
         return 0;
 }
 
