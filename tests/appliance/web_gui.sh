@@ -6,7 +6,7 @@
 # the anti-lockout rule is listed by pfctl -s rules; then, with a ruleset
 # that blocks everything and anti_lockout = false, the same fetch fails
 # (the fw drops it: to-self traffic passes the ruleset like any other).
-# usage: web_gui.sh MODE MOAT     (MODE: vm-process | bare-metal)
+# usage: web_gui.sh MODE MOAT     (MODE: vm-kvm | vm-process | bare-metal)
 set -euo pipefail
 mode=$1 moat=$2
 id=$$
@@ -31,9 +31,10 @@ ip -n "$lan" link set lo up
 ip -n "$lan" route add default via 192.168.1.1
 
 case $mode in
+vm-kvm) modeconf='mode = "vm"; platform = "kvm";' ;;
 vm-process) modeconf='mode = "vm"; platform = "process";' ;;
 bare-metal) modeconf='mode = "bare-metal";' ;;
-*) echo "usage: web_gui.sh vm-process|bare-metal MOAT" >&2; exit 2 ;;
+*) echo "usage: web_gui.sh vm-kvm|vm-process|bare-metal MOAT" >&2; exit 2 ;;
 esac
 write_conf() { # ANTI_LOCKOUT
 	cat >"$conf" <<EOF
