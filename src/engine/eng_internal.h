@@ -405,6 +405,7 @@ void eng_nat_icmp_error(struct eng_pdesc *pd, struct eng_pdesc *inner, const str
 
 #include "eng_table.h" /* tables (table_lpm.c) */
 #include "eng_frag.h"  /* fragment reassembly (frag.c) */
+#include "eng_self.h"  /* the services port (self_port.c) */
 
 /* ---- router ---------------------------------------------------------------- */
 
@@ -413,13 +414,6 @@ struct eng_ifaddr {
         struct eng_addr mask;
         uint8_t plen;
 };
-/* The port where the appliance's own TCP/IP stack is (self_port.c). */
-struct eng_self_port {
-        bool on;
-        uint16_t ifindex;
-        uint8_t mac[6]; /* the stack's device */
-};
-
 struct eng_if {
         bool used;
         char name[ENG_IFNAMSIZ];
@@ -468,11 +462,6 @@ bool eng_route_lookup(const struct engine *eng, int af, const struct eng_addr *d
  * queueing it. gso: a TCP super-frame's segment size, else 0; a super-frame
  * is longer than a queue entry, so it is dropped while its next hop
  * resolves. Returns true if sent or queued. */
-/* An IP packet out on ifindex to a known MAC: no neighbour lookup. */
-bool eng_output_ip_to(struct engine *eng, uint16_t ifindex, const uint8_t mac[6], int af,
-                      const uint8_t *ip, uint32_t len, uint16_t gso);
-/* self_port.c: to the appliance's own stack; true if it took the packet. */
-bool eng_self_deliver(struct engine *eng, struct eng_pdesc *pd);
 bool eng_output_ip(struct engine *eng, const struct eng_nexthop *nh, int af, const uint8_t *ip,
                    uint32_t len, uint16_t gso);
 /* Sends a finished frame payload after an Ethernet header to dst mac. */
