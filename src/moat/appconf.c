@@ -171,8 +171,10 @@ static int web_setting(struct ctx *x, struct app_web *w, config_setting_t *s)
                         snprintf(w->ifs[w->nifs++], sizeof(w->ifs[0]), "%s", e);
                 }
         } else if (strcmp(k, "port") == 0) {
-                int port = config_setting_get_int(s);
-                if (config_setting_type(s) != CONFIG_TYPE_INT || port < 1 || port > 65535)
+                /* a JSON number comes as a 64-bit integer */
+                long long port = config_setting_get_int64(s);
+                int t = config_setting_type(s);
+                if ((t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) || port < 1 || port > 65535)
                         return bad(x, s, "port must be 1 to 65535");
                 w->port = (uint16_t)port;
         } else if (strcmp(k, "certificate") == 0 || strcmp(k, "key") == 0) {

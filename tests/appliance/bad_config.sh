@@ -145,6 +145,10 @@ for f in w1 w2; do
 	"$moat" -c "$tmp/web.conf" pfctl -nvf "$tmp/$f.pf" >"$tmp/$f.out" || fail "pfctl -nvf $f.pf"
 	grep -v '^set' "$tmp/$f.out" | head -1 | grep -qxF "$al" || fail "$f: anti-lockout not first: $(cat "$tmp/$f.out")"
 done
+# The same from a JSON config (its numbers are 64-bit integers).
+printf '{"rules": "good.pf", "state_dir": "%s/run", "interface": {"lan": {"device": "nosuchdev1", "address": "10.0.0.1/24"}},\n "web": {"port": 8443}}\n' \
+	"$tmp" >"$tmp/web.json"
+"$moat" -c "$tmp/web.json" pfctl -nvf "$tmp/w1.pf" | grep -qxF "$al" || fail "JSON config: no anti-lockout rule"
 sed 's/port = 8443;/port = 8443; anti_lockout = false;/' "$tmp/web.conf" >"$tmp/webnoal.conf"
 "$moat" -c "$tmp/webnoal.conf" pfctl -nvf "$tmp/w1.pf" | grep -q anti-lockout && fail "anti-lockout though off"
 echo "ok: web GUI config and anti-lockout rule"
