@@ -20,7 +20,7 @@
 #include "fwconf_build.h"
 #include "host_util.h"
 #include "services.h"
-#include "web_cert.h"
+#include "web_tls.h"
 #include "jail.h"
 #include "moat.h"
 #include "pfconf.h"
@@ -236,10 +236,23 @@ static int write_file(const char *path, const void *data, size_t len)
 static int up_services(struct app_plan *p)
 {
         char err[512];
-        if (web_cert_ensure(&p->conf, p->web_cert, p->web_key, p->web_fpr, sizeof(p->web_fpr), err,
-                            sizeof(err)) < 0 ||
-            (p->svc_netns_fd = services_create(&p->conf, p->svc_stack_mac, err, sizeof(err))) < 0) {
+        char exe[PATH_MAX];
+        const char *slash = strrchr(p->vmm, '/');
+        snprintf(exe, sizeof(exe), "%.*s/moat-web", slash ? (int)(slash - p->vmm) : 1,
+                 slash ? p->vmm : ".");
+        /* the certificate (moat-web, with GnuTLS) while the namespace is made */
+        struct web_tls t;
+        if (web_tls_start(&t, &p->conf, exe, p->web_cert, p->web_key, err, sizeof(err)) < 0) {
                 fprintf(stderr, "moat: web: %s\n", err);
+                return -1;
+        }
+        p->svc_netns_fd = services_create(&p->conf, p->svc_stack_mac, err, sizeof(err));
+        char terr[512];
+        int tls = web_tls_finish(&t, p->web_fpr, sizeof(p->web_fpr), terr, sizeof(terr));
+        if (p->svc_netns_fd < 0 || tls < 0) {
+                fprintf(stderr, "moat: web: %s\n", p->svc_netns_fd < 0 ? err : terr);
+                if (p->svc_netns_fd >= 0)
+                        services_destroy(&p->conf);
                 return -1;
         }
         return 0;
@@ -267,6 +280,8 @@ int moat_cmd_up(int argc, char **argv)
                 return 1;
         }
         plan.svc_netns_fd = -1;
+        if (plan.conf.web.on)
+                services_prepare();
         if (plan.conf.web.on &&
             services_plan(&plan.conf, plan.svc_stack_mac, err, sizeof(err)) < 0) {
                 fprintf(stderr, "moat: %s: %s\n", plan.conf.file, err);

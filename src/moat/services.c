@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,8 +75,9 @@ void services_prelude(const struct appconf *c, char *buf, size_t len)
         }
 }
 
-/* Runs `ip -b -` with the commands in `batch`, in namespace nsfd (-1: this one). */
-static int run_ip(int nsfd, const char *batch, int quiet)
+/* Runs `ip -b -` with the commands in `batch`, in namespace nsfd (-1: this one);
+ * keep_fd (-1: none) is inherited, for a command to name as /proc/self/fd/N. */
+static int run_ip(int nsfd, const char *batch, int quiet, int keep_fd)
 {
         int pfd[2];
         if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -85,6 +87,8 @@ static int run_ip(int nsfd, const char *batch, int quiet)
                 return -1;
         if (pid == 0) {
                 if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
+                        _exit(126);
+                if (keep_fd >= 0 && fcntl(keep_fd, F_SETFD, 0) < 0)
                         _exit(126);
                 dup2(pfd[0], 0);
                 int null = open("/dev/null", O_WRONLY);
@@ -124,21 +128,61 @@ static size_t addr_cmds(const struct appconf *c, char *b, size_t len)
         return u;
 }
 
+/*
+ * The namespace is made on a helper thread while `up` checks the config
+ * and the ruleset (a namespace is slow to make on a PVM host:
+ * docs/measurements.md); a namespace alone touches nothing of the host.
+ */
+static struct {
+        pthread_t thread;
+        int started, fd, err;
+} prep = {.fd = -1};
+
+static void *prep_thread(void *arg)
+{
+        (void)arg;
+        if (unshare(CLONE_NEWNET) < 0)
+                prep.err = errno;
+        else if ((prep.fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+                prep.err = errno;
+        return NULL;
+}
+
+void services_prepare(void)
+{
+        prep.started = pthread_create(&prep.thread, NULL, prep_thread, NULL) == 0;
+}
+
+/* The prepared namespace, or a new one. */
+static int new_netns(void)
+{
+        if (prep.started) {
+                pthread_join(prep.thread, NULL);
+                prep.started = 0;
+                errno = prep.err;
+                return prep.fd;
+        }
+        int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (self < 0 || unshare(CLONE_NEWNET) < 0)
+                return -1;
+        int ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        int e = errno;
+        if (setns(self, CLONE_NEWNET) < 0)
+                return -1;
+        close(self);
+        errno = e;
+        return ns;
+}
+
 int services_create(const struct appconf *c, const uint8_t sm[6], char *err, size_t errlen)
 {
         const struct app_if *f = &c->ifs[c->nifs - 1];
         services_destroy(c); /* one a crashed appliance left: the state dir is locked, ours */
-        int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (self < 0 || unshare(CLONE_NEWNET) < 0) {
+        int ns = new_netns();
+        if (ns < 0) {
                 snprintf(err, errlen, "services namespace: %s", strerror(errno));
                 return -1;
         }
-        int ns = open("/proc/self/ns/net", O_RDONLY); /* ip inherits it */
-        if (setns(self, CLONE_NEWNET) < 0 || ns < 0) {
-                snprintf(err, errlen, "services namespace: %s", strerror(errno));
-                return -1;
-        }
-        close(self);
         char b[4096];
         const uint8_t *m = f->mac;
         snprintf(b, sizeof(b),
@@ -146,7 +190,7 @@ int services_create(const struct appconf *c, const uint8_t sm[6], char *err, siz
                  "address %02x:%02x:%02x:%02x:%02x:%02x netns /proc/self/fd/%d\n",
                  f->device, m[0], m[1], m[2], m[3], m[4], m[5], SVC_NS_DEV, sm[0], sm[1], sm[2],
                  sm[3], sm[4], sm[5], ns);
-        if (run_ip(-1, b, 0) < 0) {
+        if (run_ip(-1, b, 0, ns) < 0) {
                 snprintf(err, errlen, "services: could not make the veth pair %s", f->device);
                 close(ns);
                 return -1;
@@ -161,13 +205,9 @@ int services_create(const struct appconf *c, const uint8_t sm[6], char *err, siz
                          "permanent\nroute add default via fe80::1 dev %s\n",
                          m[0], m[1], m[2], m[3], m[4], m[5], SVC_NS_DEV, SVC_NS_DEV, m[0], m[1],
                          m[2], m[3], m[4], m[5], SVC_NS_DEV, SVC_NS_DEV);
-        if (u >= sizeof(b) || run_ip(ns, b, 0) < 0) {
+        if (u >= sizeof(b) || run_ip(ns, b, 0, -1) < 0) {
                 snprintf(err, errlen, "services: could not set up %s in its namespace", SVC_NS_DEV);
                 services_destroy(c);
-                close(ns);
-                return -1;
-        }
-        if (fcntl(ns, F_SETFD, FD_CLOEXEC) < 0) {
                 close(ns);
                 return -1;
         }
@@ -181,7 +221,7 @@ void services_destroy(const struct appconf *c)
                 return;
         devname(c, dev);
         snprintf(b, sizeof(b), "link del %s\n", dev);
-        (void)run_ip(-1, b, 1); /* gone already when the daemon went down first */
+        (void)run_ip(-1, b, 1, -1); /* gone already when the daemon went down first */
 }
 
 void services_url(const struct appconf *c, char *out, size_t len)

@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "web_cert.h"
 #include "web_jail.h"
 #include "web_page.h"
 
@@ -233,8 +234,40 @@ static int parse(int argc, char **argv, struct web_opts *o)
                    : -1;
 }
 
+/*
+ * For `moat up`, which does not load GnuTLS itself:
+ *   moat-web --make-cert CERT KEY [ADDR...]  makes them unless CERT exists
+ *   moat-web --fingerprint CERT
+ * print the certificate's SHA-256 fingerprint on stdout.
+ */
+static int cert_tool(int argc, char **argv)
+{
+        char fpr[100], err[512] = "";
+        int make = strcmp(argv[1], "--make-cert") == 0;
+        if (argc < (make ? 4 : 3)) {
+                fprintf(stderr,
+                        "usage: moat-web --make-cert CERT KEY [ADDR...] | --fingerprint CERT\n");
+                return 2;
+        }
+        if (make && access(argv[2], F_OK) < 0 &&
+            web_cert_make(argv[2], argv[3], (const char *const *)argv + 4, argc - 4, err,
+                          sizeof(err)) < 0) {
+                fprintf(stderr, "moat-web: %s\n", err);
+                return 1;
+        }
+        if (web_cert_fingerprint(argv[2], fpr, sizeof(fpr), err, sizeof(err)) < 0) {
+                fprintf(stderr, "moat-web: %s\n", err);
+                return 1;
+        }
+        printf("%s\n", fpr);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
+        if (argc > 1 &&
+            (strcmp(argv[1], "--make-cert") == 0 || strcmp(argv[1], "--fingerprint") == 0))
+                return cert_tool(argc, argv);
         struct web_opts o = {0};
         if (parse(argc, argv, &o) < 0) {
                 fprintf(stderr, "usage: moat-web --netns-fd N --listen ADDR... --port P --cert "

@@ -139,6 +139,8 @@ if ip netns exec "$lan" curl -sS --max-time 3 --cacert "$tmp/o.crt" -o /dev/null
 # No anti-lockout rule, and a ruleset that blocks: the GUI is out of reach.
 write_conf false
 "$moat" -c "$conf" up >"$tmp/up.out" 2>&1 || { cat "$tmp/up.out"; fail "second up"; }
+# The certificate is kept: the same fingerprint (read by moat itself this time).
+grep -qF "certificate SHA-256 $fpr" "$tmp/up.out" || { cat "$tmp/up.out"; fail "second up: another fingerprint"; }
 "$moat" -c "$conf" pfctl -s rules >"$tmp/rules"
 if grep -q anti-lockout "$tmp/rules"; then fail "anti-lockout rule listed though turned off"; fi
 if ip netns exec "$lan" curl -sS --max-time 3 --cacert "$cert" -o /dev/null \

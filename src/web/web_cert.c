@@ -1,23 +1,24 @@
 /*
- * The GUI's certificate. Made once and kept in the state dir (tls/, root
- * only, files created O_EXCL|O_NOFOLLOW as every file there), so its
- * fingerprint stays the one the user pinned across boots; `down` leaves it.
+ * The GUI's certificate, with GnuTLS: made once (`moat up` asks `moat-web
+ * --make-cert` for it, so the `moat` command itself never loads GnuTLS)
+ * and kept in the state dir (tls/, root only, files created
+ * O_EXCL|O_NOFOLLOW as every file there), so its fingerprint stays the one
+ * the user pinned across boots; `down` leaves it.
  */
 #include "web_cert.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include "appliance.h"
-#include "host_util.h"
 
 static int write_new(const char *path, const void *data, size_t len)
 {
@@ -28,25 +29,22 @@ static int write_new(const char *path, const void *data, size_t len)
         return ok ? 0 : -1;
 }
 
-static int add_san(gnutls_x509_crt_t crt, const struct appconf *c)
+static int add_san(gnutls_x509_crt_t crt, const char *const *addrs, int naddrs)
 {
-        for (int i = 0; i < c->web.nifs; i++)
-                for (int j = 0; j < c->nifs; j++) {
-                        if (strcmp(c->ifs[j].name, c->web.ifs[i]) != 0)
-                                continue;
-                        for (int a = 0; a < c->ifs[j].naddr; a++) {
-                                const struct app_addr *ad = &c->ifs[j].addr[a];
-                                if (gnutls_x509_crt_set_subject_alt_name(
-                                        crt, GNUTLS_SAN_IPADDRESS, ad->a, ad->af == 4 ? 4 : 16,
-                                        GNUTLS_FSAN_APPEND) < 0)
-                                        return -1;
-                        }
-                }
+        for (int i = 0; i < naddrs; i++) {
+                unsigned char a[16];
+                int v4 = inet_pton(AF_INET, addrs[i], a) == 1;
+                if (!v4 && inet_pton(AF_INET6, addrs[i], a) != 1)
+                        return -1;
+                if (gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, a, v4 ? 4 : 16,
+                                                         GNUTLS_FSAN_APPEND) < 0)
+                        return -1;
+        }
         return 0;
 }
 
-static int make(const struct appconf *c, const char *cert, const char *key, char *err,
-                size_t errlen)
+int web_cert_make(const char *cert, const char *key, const char *const *addrs, int naddrs,
+                  char *err, size_t errlen)
 {
         gnutls_x509_privkey_t pk = NULL;
         gnutls_x509_crt_t crt = NULL;
@@ -65,7 +63,7 @@ static int make(const struct appconf *c, const char *cert, const char *key, char
             gnutls_x509_crt_set_activation_time(crt, now - 3600) < 0 ||
             gnutls_x509_crt_set_expiration_time(crt, now + 10 * 365 * 86400L) < 0 ||
             gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "moat", 4) < 0 ||
-            gnutls_x509_crt_set_key(crt, pk) < 0 || add_san(crt, c) < 0 ||
+            gnutls_x509_crt_set_key(crt, pk) < 0 || add_san(crt, addrs, naddrs) < 0 ||
             gnutls_x509_crt_set_basic_constraints(crt, 0, -1) < 0 ||
             gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE) < 0 ||
             gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0) < 0 ||
@@ -96,12 +94,18 @@ out:
         return rc;
 }
 
-static int fingerprint(const char *cert, char *fpr, size_t fprlen, char *err, size_t errlen)
+int web_cert_fingerprint(const char *cert, char *fpr, size_t fprlen, char *err, size_t errlen)
 {
-        size_t len;
-        char *pem = host_read_file(cert, 1u << 20, &len, err, errlen);
-        if (pem == NULL)
+        char *pem = calloc(1, (1u << 20) + 1);
+        FILE *f = pem ? fopen(cert, "re") : NULL;
+        size_t len = f ? fread(pem, 1, 1u << 20, f) : 0;
+        if (f)
+                fclose(f);
+        if (len == 0) {
+                snprintf(err, errlen, "%s: %s", cert, f ? "empty" : strerror(errno));
+                free(pem);
                 return -1;
+        }
         gnutls_x509_crt_t crt;
         gnutls_datum_t d = {(unsigned char *)pem, (unsigned)len};
         unsigned char md[32];
@@ -122,26 +126,4 @@ static int fingerprint(const char *cert, char *fpr, size_t fprlen, char *err, si
 out:
         free(pem);
         return rc;
-}
-
-int web_cert_ensure(const struct appconf *c, char *cert, char *key, char *fpr, size_t fprlen,
-                    char *err, size_t errlen)
-{
-        err[0] = '\0';
-        if (c->web.cert[0]) {
-                snprintf(cert, PATH_MAX, "%s", c->web.cert);
-                snprintf(key, PATH_MAX, "%s", c->web.key);
-                return fingerprint(cert, fpr, fprlen, err, errlen);
-        }
-        char dir[PATH_MAX - 16];
-        app_path(dir, sizeof(dir), c, "tls");
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-                snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-                return -1;
-        }
-        snprintf(cert, PATH_MAX, "%s/gui.crt", dir);
-        snprintf(key, PATH_MAX, "%s/gui.key", dir);
-        if (access(cert, F_OK) < 0 && make(c, cert, key, err, errlen) < 0)
-                return -1;
-        return fingerprint(cert, fpr, fprlen, err, errlen);
 }
