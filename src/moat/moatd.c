@@ -185,6 +185,9 @@ static void wait_ready(struct moatd *md, int ready_fd, int inw)
                 pfd[n++] = (struct pollfd){.fd = inw, .events = POLLIN};
         for (int i = 0; i < md->ndoms; i++) {
                 dirty[i] = 1;
+                pidfd[i] = -1;
+                if (md->doms[i].deferred)
+                        continue;
                 pidfd[i] = (int)syscall(SYS_pidfd_open, md->doms[i].pid, 0);
                 polled &= pidfd[i] >= 0;
                 if (pidfd[i] >= 0)
@@ -193,6 +196,8 @@ static void wait_ready(struct moatd *md, int ready_fd, int inw)
         for (;;) {
                 int all = 1;
                 for (int i = 0; i < md->ndoms; i++) {
+                        if (md->doms[i].deferred)
+                                continue;
                         boot_step(md, ready_fd, i, dirty[i] || !polled);
                         dirty[i] = 0;
                         all &= md->doms[i].ready;
@@ -281,6 +286,21 @@ static void setup_appliance(struct moatd *md, int ready_fd)
         mark(md, "channels_ready");
 }
 
+/* The domains that boot after `up` is told: supervised from here as any other. */
+static void start_deferred(struct moatd *md)
+{
+        for (int i = 0; i < md->ndoms; i++) {
+                struct moatd_dom *d = &md->doms[i];
+                if (!d->deferred)
+                        continue;
+                d->deferred = 0;
+                if (moatd_dom_start(md, d, 1) < 0) {
+                        moatd_log("cannot start %s: %s; trying again", d->name, strerror(errno));
+                        d->restart_at = host_now_ns() + SUPERVISE_DELAY_MIN_NS;
+                }
+        }
+}
+
 /* Every domain started, then ready; `up` is told either way. */
 static void boot_domains(struct moatd *md, int ready_fd)
 {
@@ -296,17 +316,18 @@ static void boot_domains(struct moatd *md, int ready_fd)
          */
         int inw = ready_watch(md);
         for (int i = 0; i < md->ndoms; i++)
-                if (moatd_dom_start(md, &md->doms[i], md->ndoms == 1) < 0)
+                if (!md->doms[i].deferred && moatd_dom_start(md, &md->doms[i], md->ndoms == 1) < 0)
                         fail_up(md, ready_fd, "cannot start %s: %s", md->doms[i].name,
                                 strerror(errno));
         mark(md, "domains_started");
         wait_ready(md, ready_fd, inw);
         mark(md, "ready");
-        /* The GUI beside the data path, never before it. */
-        if (md->conf->web.on && moatd_web_start(md) < 0)
-                fail_up(md, ready_fd, "cannot start the web GUI's server: %s", strerror(errno));
         dprintf(ready_fd, "ok\n");
         close(ready_fd);
+        /* The services domain and the GUI beside the data path, never before it. */
+        if (md->conf->web.on)
+                moatd_services_start(md);
+        start_deferred(md);
         moatd_log("up: %d domains running", md->ndoms);
 }
 

@@ -37,7 +37,8 @@
 struct moatd_dom {
         char name[32]; /* "fw", "ndvm-lan", ... */
         int is_fw;
-        int ifidx; /* ndvm: its interface */
+        int ifidx;    /* ndvm: its interface */
+        int deferred; /* started once the others are ready (the services domain's ndvm) */
         enum app_platform platform;
         uint64_t mem;
         pid_t pid;
@@ -130,6 +131,10 @@ int moatd_web_start(struct moatd *md);
 
 /* moatd_web.c: the socket the GUI's server asks on, read-only. */
 int moatd_web_listen(struct moatd *md);
+/* Once `up` is answered: the services namespace and its cable (vm mode; `up`
+ * made them in bare-metal mode), then the GUI's server. Failures are logged
+ * and the server tried again as when it dies. */
+void moatd_services_start(struct moatd *md);
 /* Adds the GUI's URL, fingerprint and server state to a status reply. */
 void moatd_web_status(struct moatd *md, json_object *r);
 /* 1 if pid was the GUI's server (reaped: noted for status, its restart planned). */

@@ -77,6 +77,10 @@ void moatd_domains_plan(struct moatd *md)
                 struct moatd_dom *d = &md->doms[md->ndoms++];
                 snprintf(d->name, sizeof(d->name), "ndvm-%s", md->conf->ifs[i].name);
                 d->ifidx = i;
+                /* The services domain is beside the data path, never before
+                 * it: its ndvm boots after the others (the fw's channel to
+                 * it is there from the start, as for a restarted ndvm). */
+                d->deferred = services_is_if(md->conf, i);
                 d->platform = p->ndvm_platform;
                 d->mem = md->conf->ndvm_mem;
         }

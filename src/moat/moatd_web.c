@@ -44,6 +44,27 @@ int moatd_web_listen(struct moatd *md)
         return fd;
 }
 
+void moatd_services_start(struct moatd *md)
+{
+        struct app_plan *p = md->plan;
+        char err[512];
+        if (p->svc_netns_fd < 0) {
+                p->svc_netns_fd = services_create(md->conf, p->svc_stack_mac, err, sizeof(err));
+                if (p->svc_netns_fd < 0) {
+                        /* the ndvm has no cable: it dies and is retried, saying so */
+                        moatd_log("the services domain: %s", err);
+                        snprintf(md->web_exit, sizeof(md->web_exit), "not started: %.120s", err);
+                        return;
+                }
+                devices_take_one(md->conf, md->conf->nifs - 1, md->devs);
+        }
+        md->web_started = host_now_ns();
+        if (moatd_web_start(md) < 0) {
+                moatd_log("the web GUI's server could not be started: %s", strerror(errno));
+                md->web_restart_at = host_now_ns() + SUPERVISE_DELAY_MIN_NS;
+        }
+}
+
 void moatd_web_status(struct moatd *md, json_object *r)
 {
         if (!md->conf->web.on)
@@ -92,7 +113,7 @@ void moatd_web_supervise(struct moatd *md, uint64_t now, uint64_t *next)
         }
         md->web_restart_at = 0;
         md->web_restarts++;
-        if (moatd_web_start(md) < 0) {
+        if (md->plan->svc_netns_fd >= 0 && moatd_web_start(md) < 0) {
                 moatd_log("the web GUI's server could not be started: %s", strerror(errno));
                 md->web_restart_at = now + SUPERVISE_DELAY_MAX_NS;
         }

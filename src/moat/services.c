@@ -5,14 +5,15 @@
  * neighbour) and routes everything to one next hop, 169.254.0.1 and fe80::1,
  * whose MAC is pinned to the fw's end: the fw's engine keeps answering ARP
  * and ND for the appliance on its real interfaces, and nobody answers
- * either on this cable. The links are made with iproute2, run in the
- * namespace.
+ * either on this cable. The links are made with one run of iproute2, in
+ * the namespace.
  */
 #include "services.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -183,19 +184,24 @@ int services_create(const struct appconf *c, const uint8_t sm[6], char *err, siz
                 snprintf(err, errlen, "services namespace: %s", strerror(errno));
                 return -1;
         }
-        char b[4096];
-        const uint8_t *m = f->mac;
-        snprintf(b, sizeof(b),
-                 "link add %s address %02x:%02x:%02x:%02x:%02x:%02x type veth peer name %s "
-                 "address %02x:%02x:%02x:%02x:%02x:%02x netns /proc/self/fd/%d\n",
-                 f->device, m[0], m[1], m[2], m[3], m[4], m[5], SVC_NS_DEV, sm[0], sm[1], sm[2],
-                 sm[3], sm[4], sm[5], ns);
-        if (run_ip(-1, b, 0, ns) < 0) {
-                snprintf(err, errlen, "services: could not make the veth pair %s", f->device);
+        /* One run of ip, in the namespace: the pair made there, its host end
+         * sent to the host's namespace (kept open for ip to name), then svc0
+         * set up. */
+        int host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (host < 0) {
+                snprintf(err, errlen, "services namespace: %s", strerror(errno));
                 close(ns);
                 return -1;
         }
-        size_t u = (size_t)snprintf(b, sizeof(b), "link set lo up\nlink set %s up\n", SVC_NS_DEV);
+        char b[4096];
+        const uint8_t *m = f->mac;
+        size_t u = (size_t)snprintf(
+            b, sizeof(b),
+            "link add %s address %02x:%02x:%02x:%02x:%02x:%02x type veth peer name %s "
+            "address %02x:%02x:%02x:%02x:%02x:%02x netns /proc/self/fd/%d\n"
+            "link set lo up\nlink set %s up\n",
+            SVC_NS_DEV, sm[0], sm[1], sm[2], sm[3], sm[4], sm[5], f->device, m[0], m[1], m[2], m[3],
+            m[4], m[5], host, SVC_NS_DEV);
         u += addr_cmds(c, b + u, sizeof(b) - u);
         if (u < sizeof(b))
                 snprintf(b + u, sizeof(b) - u,
@@ -205,8 +211,11 @@ int services_create(const struct appconf *c, const uint8_t sm[6], char *err, siz
                          "permanent\nroute add default via fe80::1 dev %s\n",
                          m[0], m[1], m[2], m[3], m[4], m[5], SVC_NS_DEV, SVC_NS_DEV, m[0], m[1],
                          m[2], m[3], m[4], m[5], SVC_NS_DEV, SVC_NS_DEV);
-        if (u >= sizeof(b) || run_ip(ns, b, 0, -1) < 0) {
-                snprintf(err, errlen, "services: could not set up %s in its namespace", SVC_NS_DEV);
+        int rc = u >= sizeof(b) ? -1 : run_ip(ns, b, 0, host);
+        close(host);
+        if (rc < 0) {
+                snprintf(err, errlen, "services: could not make the veth pair %s and set up %s",
+                         f->device, SVC_NS_DEV);
                 services_destroy(c);
                 close(ns);
                 return -1;
@@ -220,6 +229,8 @@ void services_destroy(const struct appconf *c)
         if (!c->web.on)
                 return;
         devname(c, dev);
+        if (if_nametoindex(dev) == 0)
+                return; /* none: no ip to run */
         snprintf(b, sizeof(b), "link del %s\n", dev);
         (void)run_ip(-1, b, 1, -1); /* gone already when the daemon went down first */
 }

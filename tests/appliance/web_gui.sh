@@ -57,9 +57,6 @@ grep -q 'web GUI at https://192.168.1.1/ (read-only), certificate SHA-256 [0-9A-
 cert=$tmp/run/tls/gui.crt
 fpr=$(openssl x509 -in "$cert" -noout -fingerprint -sha256 | sed 's/.*=//')
 grep -qF "$fpr" "$tmp/up.out" || fail "the fingerprint printed is not the certificate's ($fpr)"
-"$moat" -c "$conf" status >"$tmp/status.out" || fail "status"
-grep -qF "https://192.168.1.1/" "$tmp/status.out" || { cat "$tmp/status.out"; fail "status has no URL"; }
-grep -qF "$fpr" "$tmp/status.out" || fail "status has no fingerprint"
 
 "$moat" -c "$conf" pfctl -s rules >"$tmp/rules"
 grep -q '^pass in quick on lan proto tcp from any to (lan) port = https flags S/SA keep state label "anti-lockout rule"$' \
@@ -74,6 +71,10 @@ while [ $SECONDS -lt $end ]; do
 	sleep 0.1
 done
 [ $ok = 1 ] || { cat "$tmp/curl.err"; fail "no HTTPS answer at the LAN address"; }
+# Every domain is running once the GUI answers (its ndvm boots after the others).
+"$moat" -c "$conf" status >"$tmp/status.out" || fail "status"
+grep -qF "https://192.168.1.1/" "$tmp/status.out" || { cat "$tmp/status.out"; fail "status has no URL"; }
+grep -qF "$fpr" "$tmp/status.out" || fail "status has no fingerprint"
 for d in fw ndvm-lan ndvm-wan ndvm-svc; do
 	[ "$mode" = bare-metal ] && [ "$d" != fw ] && continue
 	grep -q "<td>$d</td><td>[a-z]*</td><td>running</td>" "$tmp/page" ||
@@ -120,6 +121,9 @@ grep -q '"domains"' "$tmp/ro.out" || fail "the GUI's socket did not answer with 
 "$moat" -c "$conf" status >/dev/null || fail "a down asked on the GUI's socket took the appliance down"
 # A server that dies is started again.
 kill -9 "$pid"
+# gone (reaped by the daemon), so what answers next is the new server
+end=$((SECONDS + 10))
+while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.05; done
 ok=0 end=$((SECONDS + 10))
 while [ $SECONDS -lt $end ]; do
 	if ip netns exec "$lan" curl -sS --max-time 2 --cacert "$cert" -o /dev/null https://192.168.1.1/ \
