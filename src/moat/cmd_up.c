@@ -232,8 +232,8 @@ static int write_file(const char *path, const void *data, size_t len)
         return ok ? 0 : -1;
 }
 
-/* The web GUI's certificate, and in bare-metal mode the services namespace,
- * once the locks are held. */
+/* The web GUI's certificate, and in bare-metal mode the services domain's
+ * cable, once the locks are held. */
 static int up_services(struct app_plan *p)
 {
         char err[512];
@@ -247,18 +247,16 @@ static int up_services(struct app_plan *p)
                 fprintf(stderr, "moat: web: %s\n", err);
                 return -1;
         }
-        /* Bare-metal mode: the fw takes the cable as a NIC at its start. In
-         * vm mode the daemon makes it once `up` is answered, for the services
-         * domain's ndvm that boots then. */
+        /* Bare-metal mode: the fw takes the cable's host end as a NIC at its
+         * start, so the pair is made here; the daemon makes the namespace
+         * (and in vm mode the pair too) once `up` is answered. */
         int bare = p->conf.mode == APP_MODE_BARE;
-        if (bare)
-                p->svc_netns_fd = services_create(&p->conf, p->svc_stack_mac, err, sizeof(err));
+        int cable = bare ? services_cable(&p->conf, p->svc_stack_mac, err, sizeof(err)) : 0;
         char terr[512];
         int tls = web_tls_finish(&t, p->web_fpr, sizeof(p->web_fpr), terr, sizeof(terr));
-        if ((bare && p->svc_netns_fd < 0) || tls < 0) {
-                fprintf(stderr, "moat: web: %s\n", bare && p->svc_netns_fd < 0 ? err : terr);
-                if (p->svc_netns_fd >= 0)
-                        services_destroy(&p->conf);
+        if (cable < 0 || tls < 0) {
+                fprintf(stderr, "moat: web: %s\n", cable < 0 ? err : terr);
+                services_destroy(&p->conf);
                 return -1;
         }
         return 0;
@@ -286,8 +284,6 @@ int moat_cmd_up(int argc, char **argv)
                 return 1;
         }
         plan.svc_netns_fd = -1;
-        if (plan.conf.web.on && plan.conf.mode == APP_MODE_BARE)
-                services_prepare();
         if (plan.conf.web.on &&
             services_plan(&plan.conf, plan.svc_stack_mac, err, sizeof(err)) < 0) {
                 fprintf(stderr, "moat: %s: %s\n", plan.conf.file, err);

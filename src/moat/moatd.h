@@ -131,8 +131,8 @@ int moatd_web_start(struct moatd *md);
 
 /* moatd_web.c: the socket the GUI's server asks on, read-only. */
 int moatd_web_listen(struct moatd *md);
-/* Once `up` is answered: the services namespace and its cable (vm mode; `up`
- * made them in bare-metal mode), then the GUI's server. Failures are logged
+/* Once `up` is answered: the services namespace and its cable (in bare-metal
+ * mode `up` made the cable), then the GUI's server. Failures are logged
  * and the server tried again as when it dies. */
 void moatd_services_start(struct moatd *md);
 /* Adds the GUI's URL, fingerprint and server state to a status reply. */

@@ -56,7 +56,8 @@ void moatd_services_start(struct moatd *md)
                         snprintf(md->web_exit, sizeof(md->web_exit), "not started: %.120s", err);
                         return;
                 }
-                devices_take_one(md->conf, md->conf->nifs - 1, md->devs);
+                if (md->conf->mode == APP_MODE_VM)
+                        devices_take_one(md->conf, md->conf->nifs - 1, md->devs);
         }
         md->web_started = host_now_ns();
         if (moatd_web_start(md) < 0) {

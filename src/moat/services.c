@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -129,40 +128,9 @@ static size_t addr_cmds(const struct appconf *c, char *b, size_t len)
         return u;
 }
 
-/*
- * The namespace is made on a helper thread while `up` checks the config
- * and the ruleset (a namespace is slow to make on a PVM host:
- * docs/measurements.md); a namespace alone touches nothing of the host.
- */
-static struct {
-        pthread_t thread;
-        int started, fd, err;
-} prep = {.fd = -1};
-
-static void *prep_thread(void *arg)
-{
-        (void)arg;
-        if (unshare(CLONE_NEWNET) < 0)
-                prep.err = errno;
-        else if ((prep.fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
-                prep.err = errno;
-        return NULL;
-}
-
-void services_prepare(void)
-{
-        prep.started = pthread_create(&prep.thread, NULL, prep_thread, NULL) == 0;
-}
-
-/* The prepared namespace, or a new one. */
+/* A new network namespace, not joined: its fd. */
 static int new_netns(void)
 {
-        if (prep.started) {
-                pthread_join(prep.thread, NULL);
-                prep.started = 0;
-                errno = prep.err;
-                return prep.fd;
-        }
         int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
         if (self < 0 || unshare(CLONE_NEWNET) < 0)
                 return -1;
@@ -175,43 +143,87 @@ static int new_netns(void)
         return ns;
 }
 
+/* svc0's set-up, in its namespace: up, the addresses, the pinned next hop. */
+static size_t svc0_cmds(const struct appconf *c, const uint8_t m[6], char *b, size_t len)
+{
+        size_t u = (size_t)snprintf(b, len, "link set lo up\nlink set %s up\n", SVC_NS_DEV);
+        u += addr_cmds(c, b + u, len - u);
+        if (u < len)
+                u += (size_t)snprintf(
+                    b + u, len - u,
+                    "neigh add 169.254.0.1 lladdr %02x:%02x:%02x:%02x:%02x:%02x dev %s nud "
+                    "permanent\nroute add default via 169.254.0.1 dev %s onlink\n"
+                    "neigh add fe80::1 lladdr %02x:%02x:%02x:%02x:%02x:%02x dev %s nud "
+                    "permanent\nroute add default via fe80::1 dev %s\n",
+                    m[0], m[1], m[2], m[3], m[4], m[5], SVC_NS_DEV, SVC_NS_DEV, m[0], m[1], m[2],
+                    m[3], m[4], m[5], SVC_NS_DEV, SVC_NS_DEV);
+        return u;
+}
+
+/* The namespace's end while it waits in the host's namespace. */
+static void peername(const struct appconf *c, char out[16])
+{
+        devname(c, out);
+        out[11] = 's';
+        out[12] = '\0';
+}
+
+int services_cable(const struct appconf *c, const uint8_t sm[6], char *err, size_t errlen)
+{
+        const struct app_if *f = &c->ifs[c->nifs - 1];
+        const uint8_t *m = f->mac;
+        char peer[16], b[256];
+        services_destroy(c); /* one a crashed appliance left: the state dir is locked, ours */
+        peername(c, peer);
+        snprintf(b, sizeof(b),
+                 "link add %s address %02x:%02x:%02x:%02x:%02x:%02x type veth peer name %s "
+                 "address %02x:%02x:%02x:%02x:%02x:%02x\n",
+                 f->device, m[0], m[1], m[2], m[3], m[4], m[5], peer, sm[0], sm[1], sm[2], sm[3],
+                 sm[4], sm[5]);
+        if (run_ip(-1, b, 0, -1) < 0) {
+                snprintf(err, errlen, "services: could not make the veth pair %s", f->device);
+                return -1;
+        }
+        return 0;
+}
+
 int services_create(const struct appconf *c, const uint8_t sm[6], char *err, size_t errlen)
 {
         const struct app_if *f = &c->ifs[c->nifs - 1];
-        services_destroy(c); /* one a crashed appliance left: the state dir is locked, ours */
+        char peer[16], b[4096];
+        peername(c, peer);
+        int cabled = if_nametoindex(f->device) != 0 && if_nametoindex(peer) != 0;
+        if (!cabled)
+                services_destroy(c); /* one a crashed appliance left: ours */
         int ns = new_netns();
-        if (ns < 0) {
+        int host = ns < 0 ? -1 : open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (ns < 0 || host < 0) {
                 snprintf(err, errlen, "services namespace: %s", strerror(errno));
+                if (ns >= 0)
+                        close(ns);
                 return -1;
         }
-        /* One run of ip, in the namespace: the pair made there, its host end
-         * sent to the host's namespace (kept open for ip to name), then svc0
-         * set up. */
-        int host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (host < 0) {
-                snprintf(err, errlen, "services namespace: %s", strerror(errno));
-                close(ns);
-                return -1;
-        }
-        char b[4096];
         const uint8_t *m = f->mac;
-        size_t u = (size_t)snprintf(
-            b, sizeof(b),
-            "link add %s address %02x:%02x:%02x:%02x:%02x:%02x type veth peer name %s "
-            "address %02x:%02x:%02x:%02x:%02x:%02x netns /proc/self/fd/%d\n"
-            "link set lo up\nlink set %s up\n",
-            SVC_NS_DEV, sm[0], sm[1], sm[2], sm[3], sm[4], sm[5], f->device, m[0], m[1], m[2], m[3],
-            m[4], m[5], host, SVC_NS_DEV);
-        u += addr_cmds(c, b + u, sizeof(b) - u);
-        if (u < sizeof(b))
-                snprintf(b + u, sizeof(b) - u,
-                         "neigh add 169.254.0.1 lladdr %02x:%02x:%02x:%02x:%02x:%02x dev %s nud "
-                         "permanent\nroute add default via 169.254.0.1 dev %s onlink\n"
-                         "neigh add fe80::1 lladdr %02x:%02x:%02x:%02x:%02x:%02x dev %s nud "
-                         "permanent\nroute add default via fe80::1 dev %s\n",
-                         m[0], m[1], m[2], m[3], m[4], m[5], SVC_NS_DEV, SVC_NS_DEV, m[0], m[1],
-                         m[2], m[3], m[4], m[5], SVC_NS_DEV, SVC_NS_DEV);
-        int rc = u >= sizeof(b) ? -1 : run_ip(ns, b, 0, host);
+        size_t u;
+        int rc = 0;
+        if (cabled) {
+                /* made by services_cable(): its end goes into the namespace */
+                snprintf(b, sizeof(b), "link set %s netns /proc/self/fd/%d\n", peer, ns);
+                rc = run_ip(-1, b, 0, ns);
+                u = (size_t)snprintf(b, sizeof(b), "link set %s name %s\n", peer, SVC_NS_DEV);
+        } else {
+                /* one run of ip, in the namespace: the pair made there, its host
+                 * end sent to the host's namespace (kept open for ip to name) */
+                u = (size_t)snprintf(
+                    b, sizeof(b),
+                    "link add %s address %02x:%02x:%02x:%02x:%02x:%02x type veth peer name %s "
+                    "address %02x:%02x:%02x:%02x:%02x:%02x netns /proc/self/fd/%d\n",
+                    SVC_NS_DEV, sm[0], sm[1], sm[2], sm[3], sm[4], sm[5], f->device, m[0], m[1],
+                    m[2], m[3], m[4], m[5], host);
+        }
+        u += svc0_cmds(c, m, b + u, sizeof(b) - u);
+        if (rc == 0)
+                rc = u >= sizeof(b) ? -1 : run_ip(ns, b, 0, host);
         close(host);
         if (rc < 0) {
                 snprintf(err, errlen, "services: could not make the veth pair %s and set up %s",

@@ -24,11 +24,13 @@ int services_plan(struct appconf *c, uint8_t stack_mac[6], char *err, size_t err
 int services_is_if(const struct appconf *c, int i);
 /* The anti-lockout rules, pf.conf text, into buf ("" when off). */
 void services_prelude(const struct appconf *c, char *buf, size_t len);
-/* Starts making the namespace on a helper thread (services_create takes it). */
-void services_prepare(void);
 /* Makes the namespace and the veth pair, the namespace's end holding every
  * address of the appliance; the namespace's fd, or -1 with err. */
 int services_create(const struct appconf *c, const uint8_t stack_mac[6], char *err, size_t errlen);
+/* Only the veth pair, both ends in this namespace, for a fw that takes its
+ * host end at its start (bare-metal mode); services_create() then moves the
+ * other end into the namespace it makes. 0 or -1 with err. */
+int services_cable(const struct appconf *c, const uint8_t stack_mac[6], char *err, size_t errlen);
 /* Deletes the veth pair (both ends); quiet if it is gone. */
 void services_destroy(const struct appconf *c);
 /* "https://ADDR[:PORT]/" for the first web interface's first address. */
