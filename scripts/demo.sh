@@ -67,6 +67,7 @@ interface: {
   lan: { device = "$ml"; address = "192.168.1.1/24"; };
 };
 domain: { fw: { memory = "32M"; }; ndvm: { memory = "8M"; }; };
+web: { interfaces = ["lan"]; };
 EOF2
 say "The ruleset: outbound NAT, a port forward (wan:8080 -> 192.168.1.10:80), default deny"
 cat "$tmp/pf.conf"
@@ -111,6 +112,13 @@ c.sendall(b"GET / HTTP/1.0\r\n\r\n")
 print("   " + c.recv(1000).decode().splitlines()[-1])'
 wait "$web" 2>/dev/null
 web=""
+
+say "The web GUI (read-only for now) at the LAN address, the certificate up made pinned"
+echo "   the anti-lockout rule lets the LAN in, whatever the ruleset: it is the first rule"
+"$moat" -c "$tmp/appliance.conf" pfctl -s rules | head -1
+echo "\$ curl --cacert $tmp/run/tls/gui.crt https://192.168.1.1/   (from the LAN client)"
+ip netns exec "$lan" curl -sS --max-time 5 --cacert "$tmp/run/tls/gui.crt" https://192.168.1.1/ |
+	sed -n 's|^<tr><td>\([a-z-]*\)</td><td>\([a-z]*\)</td><td>\([a-z]*\)</td>.*|   domain \1 on \2: \3|p'
 
 say "BLOCKED: the WAN server cannot reach the LAN client directly (default deny)"
 ip -n "$wan" route add 192.168.1.0/24 via 198.51.100.1

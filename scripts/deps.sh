@@ -3,6 +3,7 @@
 # Idempotent: does nothing when everything is already there.
 set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format netbase
+libmicrohttpd-dev libgnutls28-dev curl openssl
 libseccomp-dev libsystemd-dev libcmocka-dev libjson-c-dev libjansson-dev libconfig-dev nettle-dev
 python3 python3-scapy iproute2 iputils-ping iperf3 tcpdump procps ethtool nftables
 qemu-system-x86 busybox-static netsniff-ng"

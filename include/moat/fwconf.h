@@ -32,7 +32,10 @@ struct moat_fwconf {
         uint8_t gw6[16];     /* default IPv6 gateway, :: for none */
         uint32_t max_states; /* 0: the engine's default */
         uint32_t ctl_port;   /* the control channel (include/moat/fwctl.h), or MOAT_FWCONF_NO_CTL */
-        uint8_t pad[20];
+        uint32_t self_if;    /* 1 + the index of the services interface (the appliance's own
+                                stack, docs/architecture.md); 0: none */
+        uint8_t self_mac[6]; /* the MAC of the stack's device behind it */
+        uint8_t pad[10];
 };
 _Static_assert(sizeof(struct moat_fwconf) == 80, "fwconf header");
 
@@ -63,6 +66,7 @@ enum moat_fwconf_err {
         FWCONF_EMTU,
         FWCONF_EADDR, /* too many addresses or a bad prefix length */
         FWCONF_EPORT, /* a port beyond `nports`, or two interfaces on one port */
+        FWCONF_ESELF, /* the services interface beyond nifs, or a group MAC for its stack */
 };
 
 /*

@@ -405,6 +405,7 @@ void eng_nat_icmp_error(struct eng_pdesc *pd, struct eng_pdesc *inner, const str
 
 #include "eng_table.h" /* tables (table_lpm.c) */
 #include "eng_frag.h"  /* fragment reassembly (frag.c) */
+#include "eng_self.h"  /* the services port (self_port.c) */
 
 /* ---- router ---------------------------------------------------------------- */
 
@@ -558,9 +559,10 @@ struct engine {
         uint32_t timeouts[ENG_TM_NUM];
         bool block_return;
         bool scrub;
-        bool if_bound;        /* set state-policy if-bound */
-        bool disabled;        /* pfctl -d: nothing filtered or translated (zero: enabled) */
-        uint32_t skip_ifmask; /* set skip on: interfaces pf does not filter */
+        bool if_bound;             /* set state-policy if-bound */
+        bool disabled;             /* pfctl -d: nothing filtered or translated (zero: enabled) */
+        uint32_t skip_ifmask;      /* set skip on: interfaces pf does not filter */
+        struct eng_self_port self; /* the services port (self_port.c) */
         eng_log_fn log_fn;
         void *log_arg;
         struct eng_txq *txq; /* output batches of the current call */

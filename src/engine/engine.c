@@ -211,6 +211,9 @@ void eng_set_enabled(struct engine *eng, bool on)
 
 bool eng_if_skipped(const struct engine *eng, uint32_t ifindex)
 {
+        /* The services port is the appliance's own stack, as lo0 is pf's. */
+        if (eng->self.on && ifindex == eng->self.ifindex)
+                return true;
         return ifindex < 32 && ((eng->skip_ifmask >> ifindex) & 1);
 }
 

@@ -205,6 +205,18 @@ int eng_if_set(struct engine *eng, uint32_t ifindex, const char *name, const uin
 int eng_if_by_name(const struct engine *eng, const char *name); /* index or ENG_ENOENT */
 /* `set skip on` names the interface: pf does not filter it. */
 bool eng_if_skipped(const struct engine *eng, uint32_t ifindex);
+
+/*
+ * The services port: interface `ifindex` leads to the appliance's own
+ * TCP/IP stack (a network namespace holding its addresses, whose device has
+ * the MAC `stack_mac`). TCP and UDP to one of the appliance's addresses that
+ * the ruleset passes in are handed to it there, as pf hands such a packet to
+ * the local stack; what the stack sends comes back on that port, which pf
+ * does not filter (as lo0 under `set skip`), and is filtered out on the
+ * interface it leaves by. Without one (the default) such packets are dropped
+ * as ENG_RES_LOCAL.
+ */
+int eng_self_port_set(struct engine *eng, uint32_t ifindex, const uint8_t stack_mac[6]);
 /* pfctl -F all's "interface flags reset": no interface is skipped any more. */
 void eng_if_skip_clear(struct engine *eng);
 /* af is 4 or 6. Interface-derived rule addresses are re-resolved. */

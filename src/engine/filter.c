@@ -214,8 +214,8 @@ void eng_pf_test(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict *v
         v->to_self = false;
         v->rt = ENG_RT_NONE;
         pd->pd_act = 0; /* each pass has its own actions; tag and prio stay */
-        if (pd->pd_ifindex < 32 && (eng->skip_ifmask >> pd->pd_ifindex) & 1)
-                return; /* set skip on: not filtered at all */
+        if (eng_if_skipped(eng, pd->pd_ifindex))
+                return; /* set skip on, or the services port: not filtered at all */
         if (eng->disabled)
                 return; /* pfctl -d: as pf, packets pass untouched, states wait */
         if (eng->nscrub)

@@ -71,6 +71,8 @@ static void local_input(struct engine *eng, struct eng_pdesc *pd)
                 eng_drop(eng, ENG_RES_PROTCKSUM);
                 return;
         }
+        if (eng_self_deliver(eng, pd))
+                return;
         eng_drop(eng, ENG_RES_LOCAL); /* no service listens on the router */
 }
 
@@ -331,10 +333,20 @@ void eng_ip_input(struct engine *eng, uint16_t ifindex, uint8_t *frame, uint32_t
         }
         if (v.rt != ENG_RT_NONE && routed_in(eng, &pd, &v))
                 return;
+        bool from_stack = eng->self.on && ifindex == eng->self.ifindex;
         if (eng_addr_is_self(eng, pd.pd_af, &pd.pd_dst) || is_multicast(&pd) ||
             (pd.pd_af == 4 && is_bcast4(eng, &pd))) {
-                local_input(eng, &pd);
+                /* the stack's own packets never come back to it */
+                if (from_stack)
+                        eng_drop(eng, ENG_RES_LOCAL);
+                else
+                        local_input(eng, &pd);
                 return;
         }
-        forward(eng, &pd);
+        /* Sent by the appliance's own stack: output, as pf_test(PF_OUT) sees
+         * a locally made packet, not forwarded (no TTL taken off). */
+        if (from_stack)
+                eng_output_filtered(eng, &pd);
+        else
+                forward(eng, &pd);
 }

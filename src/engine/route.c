@@ -257,6 +257,13 @@ static void solicit(struct engine *eng, struct eng_neigh *e)
                 eng_nd_solicit(eng, e->ifindex, &e->addr);
 }
 
+bool eng_output_ip_to(struct engine *eng, uint16_t ifindex, const uint8_t mac[6], int af,
+                      const uint8_t *ip, uint32_t len, uint16_t gso)
+{
+        return output_frame(eng, ifindex, mac, af == 4 ? ENG_ETYPE_IP : ENG_ETYPE_IPV6, ip, len,
+                            gso);
+}
+
 bool eng_output_ip(struct engine *eng, const struct eng_nexthop *nh, int af, const uint8_t *ip,
                    uint32_t len, uint16_t gso)
 {

@@ -31,6 +31,8 @@ enum moat_fwconf_err fwconf_validate(const void *blob, size_t len, uint32_t npor
                 return FWCONF_ERANGE;
         if (h.ctl_port != MOAT_FWCONF_NO_CTL && h.ctl_port >= nports)
                 return FWCONF_EPORT;
+        if (h.self_if > h.nifs || (h.self_if && (h.self_mac[0] & 1)))
+                return FWCONF_ESELF;
         const uint8_t *p = (const uint8_t *)blob + sizeof(h);
         struct moat_fwconf_if ifs[MOAT_FWCONF_MAX_IFS];
         for (uint32_t i = 0; i < h.nifs; i++) {
@@ -73,6 +75,7 @@ const char *fwconf_strerror(enum moat_fwconf_err e)
             [FWCONF_EMTU] = "interface MTU out of range",
             [FWCONF_EADDR] = "bad interface address",
             [FWCONF_EPORT] = "interface port missing or shared",
+            [FWCONF_ESELF] = "bad services interface",
         };
         return (unsigned)e < sizeof(msg) / sizeof(msg[0]) ? msg[e] : "unknown error";
 }

@@ -14,6 +14,7 @@ struct ctx {
         const char *file;
         char *err;
         size_t errlen;
+        const config_setting_t *web; /* the web section, for errors found after it */
 };
 
 static int bad(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
@@ -144,6 +145,97 @@ static int gateways_on_link(struct ctx *x, const struct app_if *f, const config_
         return 0;
 }
 
+/* Resolves `rel` against the directory of the config file. */
+static void resolve(char *out, const char *cfgfile, const char *rel)
+{
+        if (rel[0] == '/') {
+                snprintf(out, PATH_MAX, "%s", rel);
+                return;
+        }
+        const char *slash = strrchr(cfgfile, '/');
+        int dirlen = slash ? (int)(slash - cfgfile) : 0;
+        snprintf(out, PATH_MAX, "%.*s/%s", dirlen, cfgfile, rel);
+}
+
+static int web_setting(struct ctx *x, struct app_web *w, config_setting_t *s)
+{
+        const char *k = config_setting_name(s);
+        const char *v = config_setting_get_string(s);
+        if (strcmp(k, "interfaces") == 0) {
+                int n = config_setting_is_array(s) ? config_setting_length(s) : 1;
+                if (n < 1 || n > APP_MAX_IFS)
+                        return bad(x, s, "interfaces names 1 to %d interfaces", APP_MAX_IFS);
+                for (int j = 0; j < n; j++) {
+                        const char *e =
+                            config_setting_is_array(s) ? config_setting_get_string_elem(s, j) : v;
+                        if (e == NULL || *e == '\0' || strlen(e) >= sizeof(w->ifs[0]))
+                                return bad(x, s, "interfaces must name interfaces");
+                        snprintf(w->ifs[w->nifs++], sizeof(w->ifs[0]), "%s", e);
+                }
+        } else if (strcmp(k, "port") == 0) {
+                /* a JSON number comes as a 64-bit integer */
+                long long port = config_setting_get_int64(s);
+                int t = config_setting_type(s);
+                if ((t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) || port < 1 || port > 65535)
+                        return bad(x, s, "port must be 1 to 65535");
+                w->port = (uint16_t)port;
+        } else if (strcmp(k, "certificate") == 0 || strcmp(k, "key") == 0) {
+                if (v == NULL || *v == '\0')
+                        return bad(x, s, "%s must name a PEM file", k);
+                resolve(k[0] == 'c' ? w->cert : w->key, x->file, v);
+        } else if (strcmp(k, "anti_lockout") == 0) {
+                if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+                        return bad(x, s, "anti_lockout is true or false");
+                w->anti_lockout = config_setting_get_bool(s);
+        } else {
+                return bad(x, s, "unknown web setting '%s'", k);
+        }
+        return 0;
+}
+
+static int parse_web(struct ctx *x, struct appconf *c, config_setting_t *g)
+{
+        struct app_web *w = &c->web;
+        if (!config_setting_is_group(g))
+                return bad(x, g, "web: { ... } expected");
+        x->web = g;
+        w->on = 1;
+        w->port = 443;
+        w->anti_lockout = 1;
+        for (int i = 0; i < config_setting_length(g); i++)
+                if (web_setting(x, w, config_setting_get_elem(g, (unsigned)i)) < 0)
+                        return -1;
+        if ((w->cert[0] == '\0') != (w->key[0] == '\0'))
+                return bad(x, g, "web: certificate and key go together");
+        if (w->nifs == 0)
+                snprintf(w->ifs[w->nifs++], sizeof(w->ifs[0]), "lan");
+        return 0;
+}
+
+/* After the interfaces: the GUI's exist and have addresses, room for its own. */
+static int check_web(struct ctx *x, struct appconf *c)
+{
+        for (int i = 0; i < c->web.nifs; i++) {
+                int found = 0;
+                for (int j = 0; j < c->nifs; j++)
+                        if (strcmp(c->ifs[j].name, c->web.ifs[i]) == 0)
+                                found = c->ifs[j].naddr > 0 ? 1 : -1;
+                if (found <= 0)
+                        return bad(x, x->web, "web: interface %s %s", c->web.ifs[i],
+                                   found ? "has no address" : "is not defined");
+        }
+        for (int j = 0; j < c->nifs; j++)
+                if (strcmp(c->ifs[j].name, APP_SVC_IFNAME) == 0)
+                        return bad(x, x->web,
+                                   "web: the interface name %s is the services "
+                                   "domain's",
+                                   APP_SVC_IFNAME);
+        if (c->nifs >= APP_MAX_IFS)
+                return bad(x, x->web, "web: at most %d interfaces with the web GUI",
+                           APP_MAX_IFS - 1);
+        return 0;
+}
+
 static int parse_if(struct ctx *x, struct appconf *c, const config_setting_t *g)
 {
         if (c->nifs >= APP_MAX_IFS)
@@ -241,18 +333,6 @@ static int parse_domains(struct ctx *x, struct appconf *c, const config_setting_
                 }
         }
         return 0;
-}
-
-/* Resolves `rel` against the directory of the config file. */
-static void resolve(char *out, const char *cfgfile, const char *rel)
-{
-        if (rel[0] == '/') {
-                snprintf(out, PATH_MAX, "%s", rel);
-                return;
-        }
-        const char *slash = strrchr(cfgfile, '/');
-        int dirlen = slash ? (int)(slash - cfgfile) : 0;
-        snprintf(out, PATH_MAX, "%.*s/%s", dirlen, cfgfile, rel);
 }
 
 /* cpus = "auto" | "all" | "N[-M][,N[-M]]...". */
@@ -377,6 +457,9 @@ static int appconf_walk(struct ctx *x, struct appconf *c, config_t *cf)
                         for (int j = 0; j < config_setting_length(s); j++)
                                 if (parse_if(x, c, config_setting_get_elem(s, (unsigned)j)) < 0)
                                         return -1;
+                } else if (strcmp(k, "web") == 0) {
+                        if (parse_web(x, c, s) < 0)
+                                return -1;
                 } else if (strcmp(k, "domain") == 0) {
                         if (!config_setting_is_group(s) || parse_domains(x, c, s) < 0)
                                 return x->err[0] ? -1 : bad(x, s, "domain: { ... } expected");
@@ -388,6 +471,8 @@ static int appconf_walk(struct ctx *x, struct appconf *c, config_t *cf)
                 return bad(x, NULL, "no interface defined");
         if (c->rules[0] == '\0')
                 return bad(x, NULL, "no rules file (rules = \"pf.conf\";)");
+        if (c->web.on && check_web(x, c) < 0)
+                return -1;
         return default_gateways(x, c);
 }
 

@@ -20,6 +20,13 @@
  * gateways of other interfaces than the default's are carried to the fw.
  *   domain: { fw: { memory = "32M"; }; ndvm: { memory = "8M"; platform = "process"; }; };
  *
+ * The web GUI (off without this section; docs/architecture.md, 'The services
+ * domain'):
+ *   web: { interfaces = ["lan"];      # where it answers (default: lan)
+ *          port = 443;
+ *          certificate = "gui.crt"; key = "gui.key";  # default: made at first start
+ *          anti_lockout = true; };   # pass in quick on each to (IF) port PORT
+ *
  * The same in JSON works too (a file whose first character is '{'):
  *   {"mode": "vm", "rules": "pf.conf",
  *    "interface": {"wan": {"device": "mw0", "address": "198.51.100.1/24"}}}
@@ -66,6 +73,17 @@ struct app_if {
                                   appconf_load: `default_gateway`, or the first gateway) */
 };
 
+#define APP_SVC_IFNAME "svc" /* the services interface, added by `up` */
+
+struct app_web {
+        int on;                    /* a `web` section was given */
+        char ifs[APP_MAX_IFS][16]; /* the interfaces it answers on */
+        int nifs;
+        uint16_t port;
+        char cert[PATH_MAX], key[PATH_MAX]; /* "": made in STATE_DIR/web at first start */
+        int anti_lockout;
+};
+
 struct appconf {
         char file[PATH_MAX];  /* absolute path of the config */
         char rules[PATH_MAX]; /* absolute path of pf.conf */
@@ -81,6 +99,7 @@ struct appconf {
         uint64_t cpu_list[APP_MAX_CPUS / 64]; /* APP_CPUS_LIST: bit n is CPU n */
         int nifs;
         struct app_if ifs[APP_MAX_IFS];
+        struct app_web web;
 };
 
 /* Loads and checks the config. Returns 0, or -1 with "FILE:LINE: message" in err. */

@@ -40,6 +40,11 @@ struct app_plan {
         cpu_set_t dom_cpus;
         int adopt;      /* a daemon died without going down: re-adopt its domains */
         int foreground; /* `up --foreground`: the daemon is this process (a service) */
+        /* The web GUI (conf.web.on): the services namespace, its server's TLS files. */
+        int svc_netns_fd;
+        uint8_t svc_stack_mac[6];
+        char web_cert[PATH_MAX], web_key[PATH_MAX];
+        char web_fpr[100]; /* SHA-256, "AB:CD:..." */
 };
 
 /* Runs the daemon; never returns. Writes "ok" or an error line to ready_fd. */

@@ -9,6 +9,7 @@
 
 #include "appliance.h"
 #include "moatd.h"
+#include "services.h"
 #include "devices.h"
 #include "statedir.h"
 #include "moat.h"
@@ -78,6 +79,7 @@ static int down_after_crash(const struct appconf *c)
         int n = devices_restore_saved(c, err, sizeof(err));
         if (n < 0)
                 fprintf(stderr, "moat: %s\n", err);
+        services_destroy(c); /* the services domain's cable, if it had one */
         if (recorded == 0 && n == 0 && killed == 0)
                 return 0;
         app_remove_daemon_files(c);
@@ -196,6 +198,13 @@ int moat_cmd_status(int argc, char **argv)
                json_object_object_get_ex(r, "jail", &jail) && !json_object_get_boolean(jail)
                    ? ", JAIL DISABLED (no_jail): for debugging only"
                    : "");
+        json_object *web, *wr;
+        if (json_object_object_get_ex(r, "web", &web))
+                printf("web GUI %s (read-only, %s, %d restarts), certificate SHA-256 %s\n",
+                       jstr(web, "url"), jstr(web, "state"),
+                       json_object_object_get_ex(web, "restarts", &wr) ? json_object_get_int(wr)
+                                                                       : 0,
+                       jstr(web, "fingerprint"));
         json_object *ds, *is;
         printf("\n%-14s %-8s %-8s %-6s %8s %8s %10s\n", "DOMAIN", "PLATFORM", "STATE", "CPUS",
                "MEMORY", "RESTARTS", "BOOT");

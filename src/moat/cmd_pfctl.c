@@ -21,6 +21,7 @@
 #include "cmd_pfctl.h"
 #include "moat.h"
 #include "ruleset_fit.h"
+#include "services.h"
 
 static void pfctl_usage(FILE *f)
 {
@@ -260,10 +261,23 @@ static int pfctl_optimize_level(const struct pfctl_args *a)
 
 int pfctl_compile(const struct pfctl_args *a, FILE *echo, void **blob, size_t *len)
 {
-        struct pfconf_args ca = {
-            a->defs, a->ndefs, stderr, echo, stderr, "moat pfctl: ", pfctl_optimize_level(a)};
+        /* The appliance's own rules (its GUI's anti-lockout rule) go first,
+         * as `up` put them: a reload must not drop them. */
+        static struct appconf app;
+        static char prelude[2048];
+        char err[512];
+        prelude[0] = '\0';
+        if (appconf_load(&app, moat_conf_path, err, sizeof(err)) == 0)
+                services_prelude(&app, prelude, sizeof(prelude));
+        struct pfconf_args ca = {a->defs,
+                                 a->ndefs,
+                                 stderr,
+                                 echo,
+                                 stderr,
+                                 "moat pfctl: ",
+                                 pfctl_optimize_level(a),
+                                 prelude[0] ? prelude : NULL};
 
-        char err[256];
         if (pfconf_compile_file_args(a->file, &ca, blob, len) != 0)
                 return 1;
         /* -n accepts what the fw loads, no more: the same check as -f and up */

@@ -19,6 +19,8 @@
 #include "appliance.h"
 #include "fwconf_build.h"
 #include "host_util.h"
+#include "services.h"
+#include "web_tls.h"
 #include "jail.h"
 #include "moat.h"
 #include "moatd.h"
@@ -176,6 +178,14 @@ static void *up_fwconf(struct app_plan *p, const void *rules, size_t rlen, size_
                 snprintf(o->name, sizeof(o->name), "%s", f->name);
                 /* vm mode: the fw's channels; bare-metal: its NICs. Same order either way. */
                 o->port = (uint32_t)i;
+                if (services_is_if(&p->conf, i)) {
+                        /* made after the locks, with these MACs and the default MTU */
+                        o->mtu = 1500;
+                        memcpy(o->mac, f->mac, 6);
+                        h.self_if = (uint32_t)i + 1;
+                        memcpy(h.self_mac, p->svc_stack_mac, 6);
+                        continue;
+                }
                 if (up_device(f, &o->mtu) < 0) {
                         fprintf(stderr, "moat: %s: interface %s: host device %s: %s\n",
                                 p->conf.file, f->name, f->device, strerror(errno));
@@ -223,6 +233,36 @@ static int write_file(const char *path, const void *data, size_t len)
         return ok ? 0 : -1;
 }
 
+/* The web GUI's certificate, and in bare-metal mode the services domain's
+ * cable, once the locks are held. */
+static int up_services(struct app_plan *p)
+{
+        char err[512];
+        char exe[PATH_MAX];
+        const char *slash = strrchr(p->vmm, '/');
+        snprintf(exe, sizeof(exe), "%.*s/moat-web", slash ? (int)(slash - p->vmm) : 1,
+                 slash ? p->vmm : ".");
+        /* the certificate (moat-web, with GnuTLS) while the namespace is made */
+        struct web_tls t;
+        if (web_tls_start(&t, &p->conf, exe, p->web_cert, p->web_key, err, sizeof(err)) < 0) {
+                fprintf(stderr, "moat: web: %s\n", err);
+                return -1;
+        }
+        /* Bare-metal mode: the fw takes the cable's host end as a NIC at its
+         * start, so the pair is made here; the daemon makes the namespace
+         * (and in vm mode the pair too) once `up` is answered. */
+        int bare = p->conf.mode == APP_MODE_BARE;
+        int cable = bare ? services_cable(&p->conf, p->svc_stack_mac, err, sizeof(err)) : 0;
+        char terr[512];
+        int tls = web_tls_finish(&t, p->web_fpr, sizeof(p->web_fpr), terr, sizeof(terr));
+        if (cable < 0 || tls < 0) {
+                fprintf(stderr, "moat: web: %s\n", cable < 0 ? err : terr);
+                services_destroy(&p->conf);
+                return -1;
+        }
+        return 0;
+}
+
 int moat_cmd_up(int argc, char **argv)
 {
         static struct app_plan plan;
@@ -247,10 +287,19 @@ int moat_cmd_up(int argc, char **argv)
                 fprintf(stderr, "%s\n", err);
                 return 1;
         }
+        plan.svc_netns_fd = -1;
+        if (plan.conf.web.on &&
+            services_plan(&plan.conf, plan.svc_stack_mac, err, sizeof(err)) < 0) {
+                fprintf(stderr, "moat: %s: %s\n", plan.conf.file, err);
+                return 1;
+        }
+        static char prelude[2048];
+        services_prelude(&plan.conf, prelude, sizeof(prelude));
         void *rules;
         size_t rlen;
         /* What the ruleset asks for that is not enforced: one line each. */
-        struct pfconf_args ca = {NULL, 0, stderr, NULL, stderr, "moat: "};
+        struct pfconf_args ca = {
+            NULL, 0, stderr, NULL, stderr, "moat: ", 0, prelude[0] ? prelude : NULL};
         if (pfconf_compile_file_args(plan.conf.rules, &ca, &rules, &rlen) != 0)
                 return 1; /* the compiler said FILE:LINE: why */
         if (ruleset_fits(rules, rlen, 0, err, sizeof(err)) < 0) {
@@ -292,6 +341,10 @@ int moat_cmd_up(int argc, char **argv)
          * fw that is started instead.
          */
         plan.adopt = moatd_record_exists(&plan.conf);
+        if (plan.conf.web.on && up_services(&plan) < 0) {
+                free(blob);
+                return 1;
+        }
         char path[PATH_MAX];
         app_path(path, sizeof(path), &plan.conf, plan.adopt ? "fw.conf.up" : "fw.conf");
         int wr = write_file(path, blob, blen);
@@ -339,8 +392,16 @@ int moat_cmd_up(int argc, char **argv)
         if (n > 0 && strncmp(line, "ok", 2) == 0) {
                 printf("moat: up in %.1f ms (state in %s)\n",
                        (double)(host_now_ns() - plan.t_up) / 1e6, plan.conf.state_dir);
+                if (plan.conf.web.on) {
+                        char url[128];
+                        services_url(&plan.conf, url, sizeof(url));
+                        printf("moat: web GUI at %s (read-only), certificate SHA-256 %s\n", url,
+                               plan.web_fpr);
+                }
                 return 0;
         }
+        if (plan.conf.web.on)
+                services_destroy(&plan.conf);
         fprintf(stderr, "moat: up failed: %s",
                 n > 0 ? line + (strncmp(line, "error: ", 7) ? 0 : 7) : "the daemon died\n");
         return 1;

@@ -92,20 +92,28 @@ static void save(const struct appconf *c, const struct devstate *saved)
         json_object_put(root);
 }
 
+static void take(const char *d, struct devstate *saved)
+{
+        memset(saved, 0, sizeof(*saved));
+        for (int k = 0; k < DEV_NSYSCTLS; k++)
+                sysctl_set(k, d, dev_sysctls[k].val, saved->old[k], sizeof(saved->old[k]));
+        if (if_flags(d, &saved->flags, NULL) == 0) {
+                saved->have_flags = 1;
+                short up = saved->flags | IFF_UP;
+                if_flags(d, NULL, &up);
+        }
+}
+
 void devices_take(const struct appconf *c, struct devstate *saved)
 {
-        for (int i = 0; i < c->nifs; i++) {
-                const char *d = c->ifs[i].device;
-                memset(&saved[i], 0, sizeof(saved[i]));
-                for (int k = 0; k < DEV_NSYSCTLS; k++)
-                        sysctl_set(k, d, dev_sysctls[k].val, saved[i].old[k],
-                                   sizeof(saved[i].old[k]));
-                if (if_flags(d, &saved[i].flags, NULL) == 0) {
-                        saved[i].have_flags = 1;
-                        short up = saved[i].flags | IFF_UP;
-                        if_flags(d, NULL, &up);
-                }
-        }
+        for (int i = 0; i < c->nifs; i++)
+                take(c->ifs[i].device, &saved[i]);
+        save(c, saved);
+}
+
+void devices_take_one(const struct appconf *c, int i, struct devstate *saved)
+{
+        take(c->ifs[i].device, &saved[i]);
         save(c, saved);
 }
 

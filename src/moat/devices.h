@@ -29,6 +29,9 @@ struct devstate {
 
 /* Takes every device of `c`, saving their state into `saved` (nifs entries). */
 void devices_take(const struct appconf *c, struct devstate *saved);
+/* The same for interface i alone, made after the others were taken (the
+ * services domain's cable, in vm mode). */
+void devices_take_one(const struct appconf *c, int i, struct devstate *saved);
 
 /* Gives them back and removes STATE_DIR/devices.json. */
 void devices_restore(const struct appconf *c, const struct devstate *saved);

@@ -25,6 +25,7 @@
 #include "host_util.h"
 #include "moat/fwctl.h"
 #include "moatd.h"
+#include "services.h"
 #include "statedir.h"
 
 #define READY_TIMEOUT 10000000000ull /* ns */
@@ -65,6 +66,7 @@ void moatd_teardown(struct moatd *md)
 {
         moatd_stop_all(md);
         devices_restore(md->conf, md->devs);
+        services_destroy(md->conf);
         pflog_close(&md->pflog);
         moatd_sync_free(md);
         app_remove_daemon_files(md->conf);
@@ -192,6 +194,9 @@ static void wait_ready(struct moatd *md, int ready_fd, int inw)
                 pfd[n++] = (struct pollfd){.fd = inw, .events = POLLIN};
         for (int i = 0; i < md->ndoms; i++) {
                 dirty[i] = 1;
+                pidfd[i] = -1;
+                if (md->doms[i].deferred)
+                        continue;
                 pidfd[i] = (int)syscall(SYS_pidfd_open, md->doms[i].pid, 0);
                 polled &= pidfd[i] >= 0;
                 if (pidfd[i] >= 0)
@@ -200,6 +205,8 @@ static void wait_ready(struct moatd *md, int ready_fd, int inw)
         for (;;) {
                 int all = 1;
                 for (int i = 0; i < md->ndoms; i++) {
+                        if (md->doms[i].deferred)
+                                continue;
                         boot_step(md, ready_fd, i, dirty[i] || !polled);
                         dirty[i] = 0;
                         all &= md->doms[i].ready;
@@ -338,6 +345,21 @@ static int setup_appliance(struct moatd *md, int ready_fd)
         return adopted;
 }
 
+/* The domains that boot after `up` is told: supervised from here as any other. */
+static void start_deferred(struct moatd *md)
+{
+        for (int i = 0; i < md->ndoms; i++) {
+                struct moatd_dom *d = &md->doms[i];
+                if (!d->deferred)
+                        continue;
+                d->deferred = 0;
+                if (moatd_dom_start(md, d, 1) < 0) {
+                        moatd_log("cannot start %s: %s; trying again", d->name, strerror(errno));
+                        d->restart_at = host_now_ns() + SUPERVISE_DELAY_MIN_NS;
+                }
+        }
+}
+
 /* Every domain started (or re-adopted), then ready; `up` is told either way. */
 static void boot_domains(struct moatd *md, int ready_fd, int adopted)
 {
@@ -352,7 +374,8 @@ static void boot_domains(struct moatd *md, int ready_fd, int adopted)
          */
         int inw = ready_watch(md);
         for (int i = 0; i < md->ndoms; i++)
-                if (md->doms[i].pid <= 0 && moatd_dom_start(md, &md->doms[i], md->ndoms == 1) < 0)
+                if (md->doms[i].pid <= 0 && !md->doms[i].deferred &&
+                    moatd_dom_start(md, &md->doms[i], md->ndoms == 1) < 0)
                         fail_up(md, ready_fd, "cannot start %s: %s", md->doms[i].name,
                                 strerror(errno));
         /* A daemon that dies from here on leaves its domains findable (without
@@ -383,6 +406,10 @@ static void boot_domains(struct moatd *md, int ready_fd, int adopted)
                           strerror(errno));
         moatd_record_write(md);
         moatd_notify_ready(md);
+        /* The services domain and the GUI beside the data path, never before it. */
+        if (md->conf->web.on)
+                moatd_services_start(md);
+        start_deferred(md);
         if (md->adopt)
                 moatd_log("up: %d domains running, %d of them re-adopted", md->ndoms,
                           adopted > 0 ? adopted : 0);
@@ -415,19 +442,20 @@ static _Noreturn void event_loop(struct moatd *md, int sfd, int lfd)
                 /* The fw kicks the control channel's eventfd only while we sleep. */
                 fwctl_drain(&md->fwc);
                 int pending = moat_chan_prepare_sleep(&md->fwc.ch);
-                struct pollfd pfd[3 + MOATD_MAX_CLIENTS + 1 + APP_MAX_DOMAINS] = {
+                struct pollfd pfd[4 + MOATD_MAX_CLIENTS + 1 + APP_MAX_DOMAINS] = {
                     {.fd = sfd, .events = POLLIN},
                     {.fd = lfd, .events = POLLIN},
-                    {.fd = md->ctlch.b2a, .events = POLLIN}};
+                    {.fd = md->ctlch.b2a, .events = POLLIN},
+                    {.fd = md->web_lfd, .events = POLLIN}};
                 /* the control clients too, each until its deadline (moatd_clients.c) */
-                int ncl = moatd_clients_pollfds(md, pfd + 3, MOATD_MAX_CLIENTS);
-                int npid = pidfds(md, pfd + 3 + ncl);
+                int ncl = moatd_clients_pollfds(md, pfd + 4, MOATD_MAX_CLIENTS);
+                int npid = pidfds(md, pfd + 4 + ncl);
                 int cl_timeout = moatd_clients_timeout(md);
                 if (cl_timeout >= 0 && cl_timeout < timeout)
                         timeout = cl_timeout;
                 if (md->watchdog_ns && timeout > (int)(md->watchdog_ns / 1000000))
                         timeout = (int)(md->watchdog_ns / 1000000);
-                if (poll(pfd, 3 + (nfds_t)(ncl + npid), pending ? 0 : timeout) < 0 &&
+                if (poll(pfd, 4 + (nfds_t)(ncl + npid), pending ? 0 : timeout) < 0 &&
                     errno != EINTR)
                         shutdown_appliance(md, 1);
                 if (npid) {
@@ -448,7 +476,9 @@ static _Noreturn void event_loop(struct moatd *md, int sfd, int lfd)
                         }
                         moatd_reap(md);
                 }
-                moatd_clients_service(md, lfd, pfd[1].revents & POLLIN, pfd + 3, ncl);
+                moatd_clients_service(md, lfd, pfd[1].revents & POLLIN, pfd + 4, ncl);
+                if (pfd[3].revents & POLLIN)
+                        moatd_clients_accept_gui(md);
         }
 }
 
@@ -476,7 +506,8 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         open_files(md);
         int sfd = signals_fd();
         int lfd = moatd_listen(md);
-        if (sfd < 0 || lfd < 0)
+        md->web_lfd = md->conf->web.on ? moatd_web_listen(md) : -1;
+        if (sfd < 0 || lfd < 0 || (md->conf->web.on && md->web_lfd < 0))
                 fail_up(md, ready_fd, "control socket in %s: %s", md->conf->state_dir,
                         strerror(errno));
         int adopted = setup_appliance(md, ready_fd);

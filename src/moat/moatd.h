@@ -41,7 +41,8 @@
 struct moatd_dom {
         char name[32]; /* "fw", "ndvm-lan", ... */
         int is_fw;
-        int ifidx; /* ndvm: its interface */
+        int ifidx;    /* ndvm: its interface */
+        int deferred; /* started once the others are ready (the services domain's ndvm) */
         enum app_platform platform;
         uint64_t mem;
         pid_t pid;
@@ -86,6 +87,7 @@ struct moatd_client {
         uint64_t deadline; /* CLOCK_MONOTONIC ns */
         int down;          /* the request was `down`: after the reply, go down */
         char who[48];      /* "uid U, pid P": the peer, from SO_PEERCRED */
+        int gui;           /* from the web GUI's socket: answered `status`, whatever it asks */
 };
 #define MOATD_MAX_CLIENTS 16
 
@@ -113,6 +115,12 @@ struct moatd {
         int adopt;      /* `up` found a record: re-adopt what it names */
         int foreground; /* run by a service manager: log to stderr and moatd.log */
         uint64_t watchdog_ns, watchdog_last; /* the service manager's watchdog; 0: none */
+        int web_lfd;   /* the GUI server's socket (moatd_web.c), or -1 */
+        pid_t web_pid; /* the GUI's server, 0 when not running */
+        char web_exit[160];
+        uint64_t web_started, web_restart_at; /* CLOCK_MONOTONIC ns; restart_at 0: none due */
+        unsigned web_restarts;
+        struct restart_backoff web_backoff;
 };
 
 /* moatd.c */
@@ -133,6 +141,21 @@ void moatd_dom_pin(struct moatd *md, struct moatd_dom *d);
 void moatd_stop_all(struct moatd *md);
 /* Signals d, by pidfd if it was adopted. */
 void moatd_dom_signal(struct moatd_dom *d, int sig);
+/* Starts the web GUI's server (conf.web.on). 0 or -1 with errno. */
+int moatd_web_start(struct moatd *md);
+
+/* moatd_web.c: the socket the GUI's server asks on, read-only. */
+int moatd_web_listen(struct moatd *md);
+/* Once `up` is answered: the services namespace and its cable (in bare-metal
+ * mode `up` made the cable), then the GUI's server. Failures are logged
+ * and the server tried again as when it dies. */
+void moatd_services_start(struct moatd *md);
+/* Adds the GUI's URL, fingerprint and server state to a status reply. */
+void moatd_web_status(struct moatd *md, json_object *r);
+/* 1 if pid was the GUI's server (reaped: noted for status, its restart planned). */
+int moatd_web_reaped(struct moatd *md, pid_t pid, int status);
+/* Restarts the GUI's server if due; lowers *next to its restart time. */
+void moatd_web_supervise(struct moatd *md, uint64_t now, uint64_t *next);
 
 /* moatd_supervise.c */
 #define MOATD_CHECK_NS 200000000ull /* heartbeats are read this often */
@@ -197,6 +220,8 @@ int moatd_clients_timeout(const struct moatd *md);
 /* Accepts (if lfd is ready), reads, answers, writes, closes the late. */
 void moatd_clients_service(struct moatd *md, int lfd, int lfd_ready, const struct pollfd *pfd,
                            int n);
+/* Accepts a client of the GUI's socket: it is only ever told the status. */
+void moatd_clients_accept_gui(struct moatd *md);
 
 /* moatd_request.c. Addresses in one table request. */
 #define MOATD_MAX_ADDRS 65536

@@ -68,7 +68,7 @@ static void client_error(struct moatd_client *c, const char *msg)
         client_reply(c, r);
 }
 
-static void client_accept(struct moatd *md, int lfd)
+static void client_accept(struct moatd *md, int lfd, int gui)
 {
         int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0)
@@ -76,8 +76,8 @@ static void client_accept(struct moatd *md, int lfd)
         for (int i = 0; i < MOATD_MAX_CLIENTS; i++)
                 if (md->clients[i].fd < 0) {
                         struct moatd_client *c = &md->clients[i];
-                        *c = (struct moatd_client){.fd = fd,
-                                                   .deadline = host_now_ns() + CLIENT_DEADLINE_NS};
+                        *c = (struct moatd_client){
+                            .fd = fd, .gui = gui, .deadline = host_now_ns() + CLIENT_DEADLINE_NS};
                         /* who it is, as the kernel says, for the log of changes */
                         struct ucred cr;
                         socklen_t crlen = sizeof(cr);
@@ -128,8 +128,10 @@ static void client_read(struct moatd *md, struct moatd_client *c)
                         return;
                 }
         }
-        int down;
-        json_object *reply = moatd_request(md, c->buf, c->len, c->who, &down);
+        int down = 0;
+        /* The GUI's socket is read-only: what it sent is not even parsed. */
+        json_object *reply =
+            c->gui ? moatd_status_json(md) : moatd_request(md, c->buf, c->len, c->who, &down);
         free(c->buf);
         c->buf = NULL;
         c->len = c->cap = 0;
@@ -213,5 +215,10 @@ void moatd_clients_service(struct moatd *md, int lfd, int lfd_ready, const struc
                 }
         }
         if (lfd_ready)
-                client_accept(md, lfd);
+                client_accept(md, lfd, 0);
+}
+
+void moatd_clients_accept_gui(struct moatd *md)
+{
+        client_accept(md, md->web_lfd, 1);
 }

@@ -141,6 +141,7 @@ json_object *moatd_status_json(struct moatd *md)
         /* the fw's states this daemon holds for a restarted fw (moatd_statesync.c) */
         json_object_object_add(r, "states_kept", json_object_new_int64(moatd_sync_count(md)));
         json_object_object_add(r, "daemon_pid", json_object_new_int(getpid()));
+        moatd_web_status(md, r);
         free(counters);
         return r;
 }

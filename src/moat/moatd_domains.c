@@ -17,7 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "host_util.h"
+#include "services.h"
 #include "moatd.h"
 
 extern char **environ;
@@ -77,6 +80,10 @@ void moatd_domains_plan(struct moatd *md)
                 struct moatd_dom *d = &md->doms[md->ndoms++];
                 snprintf(d->name, sizeof(d->name), "ndvm-%s", md->conf->ifs[i].name);
                 d->ifidx = i;
+                /* The services domain is beside the data path, never before
+                 * it: its ndvm boots after the others (the fw's channel to
+                 * it is there from the start, as for a restarted ndvm). */
+                d->deferred = services_is_if(md->conf, i);
                 d->platform = p->ndvm_platform;
                 d->mem = md->conf->ndvm_mem;
         }
@@ -292,6 +299,65 @@ int moatd_dom_start(struct moatd *md, struct moatd_dom *d, int pin_now)
         return 0;
 }
 
+/*
+ * The web GUI's server, beside the domains once they are ready: as root
+ * only until it has its sockets in the services namespace and its TLS
+ * files, then jailed by itself (src/web/web_jail.c). Restarted when it
+ * dies as a domain is (moatd_web.c).
+ */
+int moatd_web_start(struct moatd *md)
+{
+        const struct appconf *c = md->conf;
+        struct moatd_spawn *sa = &md->spawn;
+        char path[PATH_MAX];
+        sa->argc = 0;
+        sa->used = 0;
+        sa->nfds = 0;
+        sa->overflow = 0;
+        snprintf(path, sizeof(path), "%s", md->plan->vmm);
+        char *slash = strrchr(path, '/');
+        ARG("%.*s/moat-web", slash ? (int)(slash - path) : 1, slash ? path : ".");
+        ARG("--netns-fd");
+        ARG("%d", inherit(sa, md->plan->svc_netns_fd));
+        for (int w = 0; w < c->web.nifs; w++)
+                for (int i = 0; i < c->nifs; i++) {
+                        if (strcmp(c->ifs[i].name, c->web.ifs[w]) != 0)
+                                continue;
+                        for (int a = 0; a < c->ifs[i].naddr; a++) {
+                                char t[INET6_ADDRSTRLEN];
+                                const struct app_addr *ad = &c->ifs[i].addr[a];
+                                inet_ntop(ad->af == 4 ? AF_INET : AF_INET6, ad->a, t, sizeof(t));
+                                ARG("--listen");
+                                ARG("%s", t);
+                        }
+                }
+        ARG("--port");
+        ARG("%u", c->web.port);
+        ARG("--cert");
+        ARG("%s", md->plan->web_cert);
+        ARG("--key");
+        ARG("%s", md->plan->web_key);
+        ARG("--root");
+        ARG("%s/web", c->state_dir);
+        ARG("--uid");
+        ARG("%u", MOAT_WEB_UID);
+        ARG("--gid");
+        ARG("%u", MOAT_WEB_GID);
+        if (sa->overflow) {
+                errno = E2BIG;
+                return -1;
+        }
+        snprintf(path, sizeof(path), "%s/web.console", c->state_dir);
+        int rc = spawn(md, path, &md->web_pid);
+        if (rc != 0) {
+                errno = rc;
+                md->web_pid = 0;
+                return -1;
+        }
+        md->web_started = host_now_ns();
+        return 0;
+}
+
 /* Reads a domain's marks file; returns 1 if it has marked "ready". */
 int moatd_dom_check_ready(struct moatd *md, struct moatd_dom *d)
 {
@@ -344,6 +410,11 @@ void moatd_dom_signal(struct moatd_dom *d, int sig)
 
 void moatd_stop_all(struct moatd *md)
 {
+        if (md->web_pid > 0) {
+                kill(md->web_pid, SIGKILL);
+                waitpid(md->web_pid, NULL, 0);
+                md->web_pid = 0;
+        }
         for (int i = 0; i < md->ndoms; i++)
                 if (md->doms[i].pid > 0)
                         moatd_dom_signal(&md->doms[i], SIGTERM);

@@ -94,7 +94,7 @@ void moatd_reap(struct moatd *md)
         pid_t pid;
         uint64_t now = host_now_ns();
         while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-                for (int i = 0; i < md->ndoms; i++) {
+                for (int i = moatd_web_reaped(md, pid, st) ? md->ndoms : 0; i < md->ndoms; i++) {
                         struct moatd_dom *d = &md->doms[i];
                         if (d->pid != pid || d->pidfd >= 0)
                                 continue;
@@ -156,6 +156,7 @@ int moatd_supervise(struct moatd *md)
                 if (d->pid <= 0 && d->restart_at && d->restart_at < next)
                         next = d->restart_at;
         }
+        moatd_web_supervise(md, now, &next);
         return next > now ? (int)((next - now + 999999) / 1000000) : 0;
 }
 

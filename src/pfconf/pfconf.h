@@ -74,6 +74,10 @@ struct pfconf_args {
         /* pfctl -o: 0 not given (the file's `set ruleset-optimization`,
          * else none), else 1 + the level: 1 none, 2 basic, 3 profile */
         int optimize;
+        /* Filter rules the appliance puts first, before the file's (its
+         * anti-lockout rule, as pfSense writes one into its ruleset), parsed
+         * as if they stood where the filter rules begin. NULL: none. */
+        const char *prelude;
 };
 
 /* Compiles the file at `path` ("-" for stdin). Only compiles that start from

@@ -68,6 +68,7 @@ static int pfconf_compile_run(const char *name, const char *text, size_t len,
         pf->notef = a->notef;
         pf->noteprefix = a->noteprefix;
         pf->require_order = 1;
+        pf->prelude = a->prelude;
         pf->files_ok = files_ok;
         pf->optimize_cli = a->optimize != 0;
         pf->optimize = a->optimize != 0 ? a->optimize - 1 : 0;
@@ -98,6 +99,7 @@ static int pfconf_compile_run(const char *name, const char *text, size_t len,
                 pf->file_bytes = len;
                 pfconf_lex_init(pf, text, len);
                 pfconf_parse_file(pf);
+                pfconf_parse_prelude(pf); /* a ruleset without filter rules */
                 pfconf_altq_commit(pf);
                 if (pf->nerrors == 0)
                         pfconf_load_anchors(pf);
@@ -130,7 +132,7 @@ int pfconf_compile_echo(const char *name, const char *text, size_t len,
                         const struct pfconf_define *defs, size_t ndefs, FILE *errf, FILE *echo,
                         void **blob, size_t *blob_len)
 {
-        struct pfconf_args a = {defs, ndefs, errf, echo, NULL, NULL};
+        struct pfconf_args a = {defs, ndefs, errf, echo, NULL, NULL, 0, NULL};
 
         return pfconf_compile_run(name, text, len, &a, 0, blob, blob_len);
 }
@@ -149,7 +151,7 @@ int pfconf_compile_file_defs(const char *path, const struct pfconf_define *defs,
 int pfconf_compile_file_echo(const char *path, const struct pfconf_define *defs, size_t ndefs,
                              FILE *errf, FILE *echo, void **blob, size_t *blob_len)
 {
-        struct pfconf_args a = {defs, ndefs, errf, echo, NULL, NULL};
+        struct pfconf_args a = {defs, ndefs, errf, echo, NULL, NULL, 0, NULL};
 
         return pfconf_compile_file_args(path, &a, blob, blob_len);
 }

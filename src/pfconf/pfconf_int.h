@@ -417,7 +417,9 @@ struct pfconf {
         FILE *echo;   /* what pfctl -v prints while parsing (macros, options, tables) */
         FILE *notef;  /* what is accepted but not enforced, one line each */
         const char *noteprefix;
-        int require_order;                  /* `set require-order`: pfconf_order() checks */
+        int require_order;   /* `set require-order`: pfconf_order() checks */
+        const char *prelude; /* filter rules put before the first one (pfconf_args) */
+        int prelude_done;
         struct pfconf_rule *state_defaults; /* `set state-defaults` */
         uint32_t syncookie_hi, syncookie_lo;
         int files_ok;             /* include and table files may be read */
@@ -664,5 +666,8 @@ void pfconf_print_trans(FILE *out, const struct ruleset_view *v, const struct ru
 /* `anchor "name"` (KIND "name") of a rule in anchor `from` calling `call`. */
 void pfconf_print_call(FILE *out, const struct ruleset_view *v, const char *kind, uint32_t from,
                        uint32_t call, uint8_t call_flags);
+
+/* pfconf_parse.c: parses pf->prelude once, where the filter rules begin. */
+void pfconf_parse_prelude(struct pfconf *pf);
 
 #endif /* MOAT_PFCONF_INT_H */

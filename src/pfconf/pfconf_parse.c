@@ -111,6 +111,29 @@ static void pfconf_parse_include(struct pfconf *pf)
         memcpy(pf->fail, fail, sizeof(fail));
 }
 
+void pfconf_parse_prelude(struct pfconf *pf)
+{
+        struct pfconf_lexer lex;
+        struct pfconf_tok tok;
+        jmp_buf fail;
+        const char *name;
+
+        if (pf->prelude == NULL || pf->prelude_done || pf->anchor_depth > 0)
+                return;
+        pf->prelude_done = 1;
+        lex = pf->lex;
+        tok = pf->tok;
+        name = pf->name;
+        memcpy(fail, pf->fail, sizeof(fail));
+        pf->name = "<appliance>";
+        pfconf_lex_init(pf, pf->prelude, strlen(pf->prelude));
+        pfconf_parse_file(pf);
+        pf->name = name;
+        pf->lex = lex;
+        pf->tok = tok;
+        memcpy(pf->fail, fail, sizeof(fail));
+}
+
 static void pfconf_unsupported(struct pfconf *pf)
 {
         pfconf_fail(pf, pf->tok.line, "'%s' is not supported", pf->tok.text);
@@ -162,10 +185,12 @@ void pfconf_statement(struct pfconf *pf)
         case KW_BLOCK:
         case KW_MATCH:
                 pfconf_order(pf, PFCONF_SEC_FILTER);
+                pfconf_parse_prelude(pf);
                 pfconf_parse_filter(pf);
                 break;
         case KW_ANTISPOOF:
                 pfconf_order(pf, PFCONF_SEC_FILTER);
+                pfconf_parse_prelude(pf);
                 pfconf_parse_antispoof(pf);
                 break;
         case KW_INCLUDE:

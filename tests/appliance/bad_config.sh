@@ -128,3 +128,36 @@ expect twodefaults "twodefaults.conf: more than one default IPv4 gateway"
 expect nogateway "nogateway.conf: interface lan: default_gateway needs a gateway"
 out=$("$moat" -c "$tmp/missing.conf" up 2>&1) && fail "missing config accepted"
 echo "ok: missing config: $out"
+# The web GUI's section.
+lan='interface: { lan: { device = "nosuchdev1"; address = "10.0.0.1/24"; }; };'
+for c in 'webport|web: { port = 70000; };|port must be 1 to 65535' \
+	'webif|web: { interfaces = ["dmz"]; };|web: interface dmz is not defined' \
+	'webkey|web: { certificate = "a.pem"; };|web: certificate and key go together' \
+	'webunknown|web: { colour = 1; };|unknown web setting' \
+	'webanti|web: { anti_lockout = 1; };|anti_lockout is true or false'; do
+	name=${c%%|*} rest=${c#*|}
+	printf '%s\n%s\n%s\n' "$base" "$lan" "${rest%%|*}" >"$tmp/$name.conf"
+	expect "$name" "$name.conf:3: ${rest#*|}"
+done
+printf '%s\ninterface: { lan: { device = "nosuchdev1"; }; };\nweb: { };\n' "$base" >"$tmp/webnoaddr.conf"
+expect webnoaddr "web: interface lan has no address"
+printf '%s\ninterface: { svc: { device = "nosuchdev1"; address = "10.0.0.1/24"; }; };\nweb: { interfaces = ["svc"]; };\n' \
+	"$base" >"$tmp/websvc.conf"
+expect websvc "web: the interface name svc is the services domain's"
+# The anti-lockout rule: first of the filter rules, as `up` and pfctl -f
+# compile it; a ruleset without filter rules gets it too; off, it is gone.
+printf '%s\n%s\nweb: { port = 8443; };\n' "$base" "$lan" >"$tmp/web.conf"
+printf 'set skip on lo\nblock all\npass out all\n' >"$tmp/w1.pf"
+printf 'set skip on lo\n' >"$tmp/w2.pf"
+al='pass in quick on lan proto tcp from any to (lan) port = 8443 flags S/SA keep state label "anti-lockout rule"'
+for f in w1 w2; do
+	"$moat" -c "$tmp/web.conf" pfctl -nvf "$tmp/$f.pf" >"$tmp/$f.out" || fail "pfctl -nvf $f.pf"
+	grep -v '^set' "$tmp/$f.out" | head -1 | grep -qxF "$al" || fail "$f: anti-lockout not first: $(cat "$tmp/$f.out")"
+done
+# The same from a JSON config (its numbers are 64-bit integers).
+printf '{"rules": "good.pf", "state_dir": "%s/run", "interface": {"lan": {"device": "nosuchdev1", "address": "10.0.0.1/24"}},\n "web": {"port": 8443}}\n' \
+	"$tmp" >"$tmp/web.json"
+"$moat" -c "$tmp/web.json" pfctl -nvf "$tmp/w1.pf" | grep -qxF "$al" || fail "JSON config: no anti-lockout rule"
+sed 's/port = 8443;/port = 8443; anti_lockout = false;/' "$tmp/web.conf" >"$tmp/webnoal.conf"
+"$moat" -c "$tmp/webnoal.conf" pfctl -nvf "$tmp/w1.pf" | grep -q anti-lockout && fail "anti-lockout though off"
+echo "ok: web GUI config and anti-lockout rule"

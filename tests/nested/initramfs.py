@@ -60,7 +60,7 @@ class Cpio:
 # Host programs beyond busybox and iproute2 that a test's script may call:
 # put in the VM only when a script names them, since python3 with its library
 # roughly doubles the image (and its boot time).
-HOST_TOOLS = ("ethtool", "python3", "tcpdump", "getent")
+HOST_TOOLS = ("ethtool", "python3", "tcpdump", "getent", "curl", "openssl", "bash")
 # Parts of python's library no test needs in the VM.
 PY_SKIP = {"test", "tkinter", "idlelib", "lib2to3", "pydoc_data", "distutils", "ensurepip",
            "turtledemo", "site-packages", "dist-packages", "venv"}
@@ -281,7 +281,7 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
     script = tests_script(tests, builddir)
     tools = tools_named(files)
     extra, links = set(), {}
-    for tool in ("ethtool", "tcpdump", "getent"):
+    for tool in ("ethtool", "tcpdump", "getent", "curl", "openssl", "bash"):
         path = shutil.which(tool, path="/usr/sbin:/sbin:/usr/bin:/bin")
         if tool in tools and path:
             extra.add(path)

@@ -79,8 +79,12 @@ static void test_each_error(void **state)
         CASE(h->ctl_port = 1, FWCONF_EPORT);
         CASE(h->ctl_port = 7, FWCONF_EPORT);
         CASE(h->ctl_port = MOAT_FWCONF_NO_CTL, FWCONF_OK);
+        CASE(h->self_if = 3, FWCONF_ESELF); /* beyond nifs (2) */
+        CASE((h->self_if = 2, h->self_mac[0] = 1), FWCONF_ESELF);
+        CASE((h->self_if = 2, h->self_mac[0] = 2), FWCONF_OK);
 #undef CASE
         assert_string_equal(fwconf_strerror(FWCONF_EPORT), "interface port missing or shared");
+        assert_string_equal(fwconf_strerror(FWCONF_ESELF), "bad services interface");
         assert_string_equal(fwconf_strerror((enum moat_fwconf_err)99), "unknown error");
 }
 

@@ -139,6 +139,10 @@ static struct engine *fw_setup(const uint8_t *blob, uint64_t len)
                        4);
                 eng_if_gateway(eng, i, &gw);
         }
+        if (h.self_if && eng_self_port_set(eng, h.self_if - 1, h.self_mac) != ENG_OK) {
+                moat_printf("fw: the services port could not be set up\n");
+                return NULL;
+        }
         if (memcmp(h.gw4, zero, 4) != 0) {
                 struct eng_addr gw = {0};
                 memcpy(gw.ea_b, h.gw4, 4);
