@@ -222,13 +222,54 @@ static int write_file(const char *path, const void *data, size_t len)
         return ok ? 0 : -1;
 }
 
+/*
+ * The config and its ruleset, checked as `up` starts from them: 0 with the
+ * compiled ruleset, or -1 after one line on stderr (FILE:LINE: why).
+ */
+static int up_load_and_compile(struct appconf *c, void **rules, size_t *rlen)
+{
+        char err[512];
+        if (appconf_load(c, moat_conf_path, err, sizeof(err)) < 0) {
+                fprintf(stderr, "%s\n", err);
+                return -1;
+        }
+        /* What the ruleset asks for that is not enforced: one line each. */
+        struct pfconf_args ca = {NULL, 0, stderr, NULL, stderr, "moat: "};
+        if (pfconf_compile_file_args(c->rules, &ca, rules, rlen) != 0)
+                return -1; /* the compiler said FILE:LINE: why */
+        if (ruleset_fits(*rules, *rlen, 0, err, sizeof(err)) < 0) {
+                fprintf(stderr, "moat: %s: %s\n", c->rules, err);
+                free(*rules);
+                return -1;
+        }
+        return 0;
+}
+
+int moat_cmd_check(int argc, char **argv)
+{
+        static struct appconf conf;
+        void *rules;
+        size_t rlen;
+        if (argc > 1) {
+                fprintf(stderr,
+                        "moat: check: unexpected argument '%s' (usage: moat [-c FILE] check)\n",
+                        argv[1]);
+                return 2;
+        }
+        if (up_load_and_compile(&conf, &rules, &rlen) < 0)
+                return 1;
+        free(rules);
+        printf("moat: %s and %s: OK\n", conf.file, conf.rules);
+        return 0;
+}
+
 int moat_cmd_up(int argc, char **argv)
 {
-        (void)argv;
         static struct app_plan plan;
         plan.t_up = host_now_ns();
         if (argc > 1) {
-                fprintf(stderr, "usage: moat [-c FILE] up\n");
+                fprintf(stderr, "moat: up: unexpected argument '%s' (usage: moat [-c FILE] up)\n",
+                        argv[1]);
                 return 2;
         }
         /*
@@ -239,21 +280,10 @@ int moat_cmd_up(int argc, char **argv)
          */
         jail_prepare(-1);
         char err[512];
-        if (appconf_load(&plan.conf, moat_conf_path, err, sizeof(err)) < 0) {
-                fprintf(stderr, "%s\n", err);
-                return 1;
-        }
         void *rules;
         size_t rlen;
-        /* What the ruleset asks for that is not enforced: one line each. */
-        struct pfconf_args ca = {NULL, 0, stderr, NULL, stderr, "moat: "};
-        if (pfconf_compile_file_args(plan.conf.rules, &ca, &rules, &rlen) != 0)
-                return 1; /* the compiler said FILE:LINE: why */
-        if (ruleset_fits(rules, rlen, 0, err, sizeof(err)) < 0) {
-                fprintf(stderr, "moat: %s: %s\n", plan.conf.rules, err);
-                free(rules);
+        if (up_load_and_compile(&plan.conf, &rules, &rlen) < 0)
                 return 1;
-        }
         enum app_platform top = plan.conf.platform;
         plan.fw_platform = up_platform(plan.conf.fw_platform ? plan.conf.fw_platform : top, "fw");
         plan.ndvm_platform =
