@@ -10,7 +10,12 @@ FUZZ_SECONDS ?= 20
 FUZZ_LONG_SECONDS ?= 600
 FUZZ_LONG_JOBS ?= 1
 
-.PHONY: all deps demo check check-kvm fuzz fuzz-long mutate format format-check bench clean
+.PHONY: all deps demo check check-kvm fuzz fuzz-long mutate format format-check bench clean install
+# `make install`: PREFIX/sbin/moat and moat-vmm, PREFIX/lib/moat/ the domain
+# images, the man pages, the bash completion, PREFIX/share/doc/moat/examples;
+# DESTDIR stages it elsewhere (as packages do).
+PREFIX ?= /usr/local
+DESTDIR ?=
 
 all: deps $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)
@@ -29,6 +34,11 @@ $(FUZZ)/build.ninja:
 
 asan: deps $(ASAN)/build.ninja
 	$(NINJA) -C $(ASAN)
+
+install: all
+	meson configure $(BUILD) -Dprefix=$(PREFIX)
+	$(NINJA) -C $(BUILD)
+	meson install -C $(BUILD) --no-rebuild $(if $(DESTDIR),--destdir $(abspath $(DESTDIR)))
 
 demo: all
 	@scripts/demo.sh $(BUILD)

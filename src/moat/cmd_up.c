@@ -114,11 +114,20 @@ static int up_files(struct app_plan *p)
         exe[n] = '\0';
         char *dir = dirname(exe);
         snprintf(p->vmm, sizeof(p->vmm), "%s/moat-vmm", dir);
+        /*
+         * The domain images: MOAT_GUEST_DIR, else installed (PREFIX/sbin/moat
+         * beside PREFIX/lib/moat/, found relative to the binary so a DESTDIR
+         * staging copy runs as well), else the build tree (bin/../src/domains).
+         */
         const char *g = getenv("MOAT_GUEST_DIR");
-        snprintf(p->guests, sizeof(p->guests), "%s", g ? g : dir);
-        if (!g)
-                snprintf(p->guests, sizeof(p->guests), "%s/../src/domains", dir);
         char path[PATH_MAX * 2];
+        snprintf(path, sizeof(path), "%s/../lib/moat/fw.proc", dir);
+        if (g)
+                snprintf(p->guests, sizeof(p->guests), "%s", g);
+        else if (access(path, F_OK) == 0)
+                snprintf(p->guests, sizeof(p->guests), "%s/../lib/moat", dir);
+        else
+                snprintf(p->guests, sizeof(p->guests), "%s/../src/domains", dir);
         const char *need[] = {"fw", "ndvm"};
         for (int i = 0; i < 2; i++) {
                 enum app_platform pl = i == 0 ? p->fw_platform : p->ndvm_platform;
