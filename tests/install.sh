@@ -29,8 +29,10 @@ trap cleanup EXIT
 
 meson install -C "$build" --no-rebuild --quiet --destdir "$tmp/root" >/dev/null ||
 	fail "meson install"
-prefix=$(meson introspect "$build" --buildoptions |
-	python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"][0])')
+# The prefix the build was configured with, as installed (sbin/moat's parent).
+sbin_moat=$(cd "$tmp/root" && find . -path '*/sbin/moat' -type f)
+[ -n "$sbin_moat" ] || fail "no sbin/moat installed"
+prefix=$(dirname "$(dirname "${sbin_moat#.}")")
 root=$tmp/root$prefix
 for f in sbin/moat sbin/moat-vmm lib/moat/fw.proc lib/moat/ndvm.proc lib/moat/fw.kvm \
 	lib/moat/ndvm.kvm share/bash-completion/completions/moat \
