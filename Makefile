@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 20
 FUZZ_LONG_SECONDS ?= 600
 FUZZ_LONG_JOBS ?= 1
 
-.PHONY: all deps demo check check-kvm fuzz fuzz-long mutate format format-check bench clean install
+.PHONY: all deps demo check check-kvm fuzz fuzz-long mutate format format-check bench clean install check-package
 # `make install`: PREFIX/sbin/moat and moat-vmm, PREFIX/lib/moat/ the domain
 # images, the man pages, the bash completion, PREFIX/share/doc/moat/examples;
 # DESTDIR stages it elsewhere (as packages do).
@@ -52,6 +52,11 @@ demo: all
 # `N passed, N failed, N skipped`.
 check: all asan fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-all.sh $(ASAN) $(FUZZ) $(BUILD):lean
+
+# Only the Debian package's test: dpkg-buildpackage from the tree, install
+# into this system, moat init, up, traffic, upgrade, purge (tests/package.sh).
+check-package: all
+	meson test -C $(BUILD) --no-rebuild --print-errorlogs package
 
 # Only the kvm-platform suite, for work on the tender: same host-or-nested
 # choice as `make check`.
