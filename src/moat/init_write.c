@@ -184,8 +184,13 @@ int init_write(const struct init_opts *o, char *err, size_t len)
         int rc = write_new(conf_tmp, conf_text, o, err, len);
         if (rc == 0)
                 rc = write_new(pf_tmp, pf_text, o, err, len);
-        if (rc == 0)
-                rc = check_new(conf_tmp, conf, pf_tmp, err, len);
+        if (rc == 0 && check_new(conf_tmp, conf, pf_tmp, err, len) < 0) {
+                /* the check names the file-to-be's line: say it was not written */
+                char why[512];
+                snprintf(why, sizeof(why), "%s", err);
+                snprintf(err, len, "nothing written: %s", why);
+                rc = -1;
+        }
         if (rc == 0 && (rename(pf_tmp, pf) < 0 || rename(conf_tmp, conf) < 0)) {
                 snprintf(err, len, "%s: %s", dir, strerror(errno));
                 rc = -1;

@@ -61,6 +61,15 @@ grep -q "203.0.113.7" "$tmp/err" || fail "the refusal does not name the address:
 ip link del "inx$id"
 echo "ok: a device with the host's address refused ($(cat "$tmp/err")), taken with --force"
 
+# A bad answer: nothing written, and said so.
+rc=0
+"$moat" init --dir "$tmp/bad" --wan "$mw" --lan "$ml" --wan-address 300.1.1.1/24 \
+	2>"$tmp/err" || rc=$?
+[ "$rc" = 1 ] || fail "a bad WAN address: exit $rc"
+grep -q "nothing written: .*300.1.1.1" "$tmp/err" || fail "a bad WAN address said: $(cat "$tmp/err")"
+[ -z "$(ls -A "$tmp/bad")" ] || fail "a bad WAN address left: $(ls -A "$tmp/bad")"
+echo "ok: a bad address writes nothing: $(cat "$tmp/err")"
+
 # The flags.
 "$moat" -c "$conf" init --wan "$mw" --lan "$ml" --wan-address 198.51.100.1/24 \
 	--wan-gateway 198.51.100.254 --platform process --state-dir "$tmp/run" >"$tmp/out" ||
