@@ -7,7 +7,7 @@ PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format net
 libseccomp-dev libcmocka-dev libjson-c-dev libjansson-dev libconfig-dev nettle-dev
 python3 python3-scapy iproute2 iputils-ping iperf3 tcpdump procps ethtool nftables
 qemu-system-x86 busybox-static netsniff-ng
-man-db debhelper dpkg-dev fakeroot"
+man-db build-essential debhelper dpkg-dev fakeroot"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
