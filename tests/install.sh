@@ -40,7 +40,7 @@ for f in sbin/moat sbin/moat-vmm lib/moat/fw.proc lib/moat/ndvm.proc lib/moat/fw
 	share/doc/moat/examples/qubes-firewall/appliance.conf; do
 	[ -f "$root/$f" ] || fail "$f not installed: $(cd "$tmp/root" && find . -type f | head -30)"
 done
-for m in man8/moat.8 man5/moat.conf.5 man8/moat-pfctl.8; do
+for m in man8/moat.8 man5/moat.conf.5 man8/moat-pfctl.8 man8/moat-vmm.8; do
 	ls "$root/share/man/$m"* >/dev/null 2>&1 || fail "man page $m not installed"
 done
 [ -x "$root/sbin/moat" ] && [ -x "$root/lib/moat/fw.proc" ] || fail "not executable"

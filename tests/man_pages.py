@@ -3,7 +3,8 @@
 commands `moat help` lists and every long option of `moat init`;
 moat.conf(5) documents exactly the settings the config parser knows
 (src/moat/appconf.c), each with a type, a default (or "required") and an
-example; moat-pfctl(8) documents every flag `moat pfctl` takes. Each page
+example; moat-pfctl(8) documents every flag `moat pfctl` takes, moat-vmm(8)
+every option of moat-vmm. Each page
 renders without warnings.
 
 usage: man_pages.py MOAT SOURCE_ROOT
@@ -92,7 +93,15 @@ for f in flags:
         fail("moat-pfctl(8) lacks -%s" % f)
 print("ok: moat-pfctl(8) has every flag of %s" % flags)
 
-for page in ("moat.8", "moat.conf.5", "moat-pfctl.8"):
+# moat-vmm's long options against moat-vmm(8).
+vmm_opts = re.findall(r'^\s*\{"([a-z-]+)", (?:required|no)_argument', read("src/host/opts.c"), re.M)
+vmm8 = section(read("man/moat-vmm.8"), "OPTIONS")
+for o in vmm_opts:
+    if o != "help" and "\\-\\-" + o.replace("-", "\\-") not in vmm8:
+        fail("moat-vmm(8) lacks --%s" % o)
+print("ok: moat-vmm(8) has moat-vmm's %d options" % len(vmm_opts))
+
+for page in ("moat.8", "moat.conf.5", "moat-pfctl.8", "moat-vmm.8"):
     r = subprocess.run(["man", "--warnings", "-l", root + "/man/" + page], capture_output=True,
                        text=True, env={"MANWIDTH": "80", "PATH": "/usr/bin:/bin"})
     if r.returncode != 0 or r.stderr.strip():
