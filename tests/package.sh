@@ -5,7 +5,8 @@
 # /etc/moat, `moat up`, traffic through it; then an upgrade to a rebuilt
 # package (a higher version) while the appliance runs and a TCP connection
 # is open through it: the connection goes on and new ones pass; `moat
-# down`; purge leaves nothing of the package or of what moat made.
+# purge with the appliance up takes it down, gives the devices back and
+# leaves nothing of the package or of what moat made.
 # It installs into the system, so it refuses to run where moat is
 # installed already or /etc/moat exists (exit 77: skipped, with the reason).
 # usage: package.sh SOURCE_ROOT
@@ -21,7 +22,12 @@ fail() {
 	exit 1
 }
 installed=0
+daemon=""
 cleanup() {
+	# the appliance's daemon, should a failed purge have left it running
+	if [ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null; then
+		kill "$daemon" || true
+	fi
 	if [ $installed = 1 ]; then
 		/usr/sbin/moat down >/dev/null 2>&1 || true
 		dpkg --purge moat >/dev/null 2>&1 || true
@@ -128,9 +134,17 @@ ip netns exec "$lan" ping -c 1 -W 2 198.51.100.254 >/dev/null || fail "ping afte
 kill "$server" 2>/dev/null || true
 echo "ok: upgraded to $v2 with the appliance up: the open connection went on, status answers"
 
-moat down >/dev/null || fail "moat down"
+# Purge with the appliance up: the package takes it down first.
+daemon=$(cat /run/moat/moatd.pid)
+kill -0 "$daemon" || fail "no daemon before the purge"
+[ "$(cat "/proc/sys/net/ipv6/conf/$lan/disable_ipv6")" = 1 ] || fail "the appliance does not hold $lan"
 dpkg --purge moat >"$tmp/dpkg.log" 2>&1 || fail "purge: $(cat "$tmp/dpkg.log")"
 installed=0
+for i in $(seq 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$daemon" 2>/dev/null || fail "the daemon $daemon still runs after the purge"
+[ "$(cat "/proc/sys/net/ipv6/conf/$lan/disable_ipv6")" = 0 ] ||
+	fail "the purge did not give $lan back"
+echo "ok: purge took the running appliance down and gave its devices back"
 left=""
 for p in /usr/sbin/moat /usr/sbin/moat-vmm /usr/lib/moat /usr/share/doc/moat /etc/moat /run/moat \
 	/usr/share/man/man8/moat.8.gz /usr/share/bash-completion/completions/moat \
