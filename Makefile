@@ -10,7 +10,12 @@ FUZZ_SECONDS ?= 20
 FUZZ_LONG_SECONDS ?= 600
 FUZZ_LONG_JOBS ?= 1
 
-.PHONY: all deps demo check check-kvm fuzz fuzz-long mutate format format-check bench clean
+.PHONY: all deps demo check check-kvm fuzz fuzz-long mutate format format-check bench clean install check-package
+# `make install`: PREFIX/sbin/moat and moat-vmm, PREFIX/lib/moat/ the domain
+# images, the man pages, the bash completion, PREFIX/share/doc/moat/examples;
+# DESTDIR stages it elsewhere (as packages do).
+PREFIX ?= /usr/local
+DESTDIR ?=
 
 all: deps $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)
@@ -30,6 +35,11 @@ $(FUZZ)/build.ninja:
 asan: deps $(ASAN)/build.ninja
 	$(NINJA) -C $(ASAN)
 
+install: all
+	meson configure $(BUILD) -Dprefix=$(PREFIX)
+	$(NINJA) -C $(BUILD)
+	meson install -C $(BUILD) --no-rebuild $(if $(DESTDIR),--destdir $(abspath $(DESTDIR)))
+
 demo: all
 	@scripts/demo.sh $(BUILD)
 
@@ -42,6 +52,11 @@ demo: all
 # `N passed, N failed, N skipped`.
 check: all asan fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run-all.sh $(ASAN) $(FUZZ) $(BUILD):lean
+
+# Only the Debian package's test: dpkg-buildpackage from the tree, install
+# into this system, moat init, up, traffic, upgrade, purge (tests/package.sh).
+check-package: all
+	meson test -C $(BUILD) --no-rebuild --print-errorlogs package
 
 # Only the kvm-platform suite, for work on the tender: same host-or-nested
 # choice as `make check`.

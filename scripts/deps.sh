@@ -1,12 +1,14 @@
 #!/bin/sh
-# Installs the Debian packages moat needs to build, test and run its demo.
+# Installs the Debian packages moat needs to build, test and run its demo,
+# and to build its own package (debhelper, dpkg-dev, fakeroot: debian/).
 # Idempotent: does nothing when everything is already there.
 set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format netbase
 libmicrohttpd-dev libgnutls28-dev curl openssl
 libseccomp-dev libsystemd-dev libcmocka-dev libjson-c-dev libjansson-dev libconfig-dev nettle-dev
 python3 python3-scapy iproute2 iputils-ping iperf3 tcpdump procps ethtool nftables
-qemu-system-x86 busybox-static netsniff-ng"
+qemu-system-x86 busybox-static netsniff-ng
+man-db build-essential debhelper dpkg-dev fakeroot"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

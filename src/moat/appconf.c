@@ -514,7 +514,10 @@ int appconf_load(struct appconf *c, const char *path, char *err, size_t errlen)
         char file[PATH_MAX];
         err[0] = '\0';
         if (realpath(path, file) == NULL) {
-                snprintf(err, errlen, "%s: cannot read the appliance config", path);
+                snprintf(err, errlen,
+                         "%s: cannot read the appliance config (moat init writes one; -c FILE "
+                         "names another)",
+                         path);
                 return -1;
         }
         size_t len;

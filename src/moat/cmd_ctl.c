@@ -96,7 +96,7 @@ int moat_cmd_down(int argc, char **argv)
          * the appliance down: refused before anything is asked. */
         if (argc > 1) {
                 fprintf(stderr,
-                        "moat: down: unexpected argument '%s'\nusage: moat [-c FILE] down\n",
+                        "moat: down: unexpected argument '%s' (usage: moat [-c FILE] down)\n",
                         argv[1]);
                 return 2;
         }
@@ -172,8 +172,8 @@ int moat_cmd_status(int argc, char **argv)
         static struct appconf c;
         if (argc > 1 && !as_json) {
                 fprintf(stderr,
-                        "moat: status: unexpected argument '%s'\nusage: moat [-c FILE] "
-                        "status [--json]\n",
+                        "moat: status: unexpected argument '%s' (usage: moat [-c FILE] "
+                        "status [--json])\n",
                         strcmp(argv[1], "--json") == 0 ? argv[2] : argv[1]);
                 return 2;
         }
@@ -278,7 +278,8 @@ int moat_cmd_console(int argc, char **argv)
 {
         static struct appconf c;
         if (argc != 2) {
-                fprintf(stderr, "usage: moat [-c FILE] console DOMAIN  (fw, ndvm-NAME)\n");
+                fprintf(stderr, "moat: console: name one domain (usage: moat [-c FILE] console "
+                                "DOMAIN, DOMAIN fw or ndvm-NAME)\n");
                 return 2;
         }
         if (load(&c) < 0)
@@ -398,7 +399,8 @@ int moat_cmd_boot_report(int argc, char **argv)
         int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
         const char *svg = argc > 2 && strcmp(argv[1], "--svg") == 0 ? argv[2] : NULL;
         if ((argc > 1 && !as_json && !svg) || argc > (svg ? 3 : 2)) {
-                fprintf(stderr, "usage: moat [-c FILE] boot-report [--json | --svg FILE]\n");
+                fprintf(stderr, "moat: boot-report: bad arguments (usage: moat [-c FILE] "
+                                "boot-report [--json | --svg FILE])\n");
                 return 2;
         }
         static struct appconf c;

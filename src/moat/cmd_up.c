@@ -117,11 +117,20 @@ static int up_files(struct app_plan *p)
         exe[n] = '\0';
         char *dir = dirname(exe);
         snprintf(p->vmm, sizeof(p->vmm), "%s/moat-vmm", dir);
+        /*
+         * The domain images: MOAT_GUEST_DIR, else installed (PREFIX/sbin/moat
+         * beside PREFIX/lib/moat/, found relative to the binary so a DESTDIR
+         * staging copy runs as well), else the build tree (bin/../src/domains).
+         */
         const char *g = getenv("MOAT_GUEST_DIR");
-        snprintf(p->guests, sizeof(p->guests), "%s", g ? g : dir);
-        if (!g)
-                snprintf(p->guests, sizeof(p->guests), "%s/../src/domains", dir);
         char path[PATH_MAX * 2];
+        snprintf(path, sizeof(path), "%s/../lib/moat/fw.proc", dir);
+        if (g)
+                snprintf(p->guests, sizeof(p->guests), "%s", g);
+        else if (access(path, F_OK) == 0)
+                snprintf(p->guests, sizeof(p->guests), "%s/../lib/moat", dir);
+        else
+                snprintf(p->guests, sizeof(p->guests), "%s/../src/domains", dir);
         const char *need[] = {"fw", "ndvm"};
         for (int i = 0; i < 2; i++) {
                 enum app_platform pl = i == 0 ? p->fw_platform : p->ndvm_platform;
@@ -258,8 +267,54 @@ static int up_services(struct app_plan *p)
         if (cable < 0 || tls < 0) {
                 fprintf(stderr, "moat: web: %s\n", cable < 0 ? err : terr);
                 services_destroy(&p->conf);
+/*
+ * The config and its ruleset, checked as `up` starts from them: 0 with the
+ * compiled ruleset, or -1 after one line on stderr (FILE:LINE: why).
+ */
+static int up_load_and_compile(struct appconf *c, uint8_t svc_mac[6], void **rules,
+                               size_t *rlen)
+{
+        char err[512];
+        if (appconf_load(c, moat_conf_path, err, sizeof(err)) < 0) {
+                fprintf(stderr, "%s\n", err);
                 return -1;
         }
+        if (c->web.on && services_plan(c, svc_mac, err, sizeof(err)) < 0) {
+                fprintf(stderr, "moat: %s: %s\n", c->file, err);
+                return -1;
+        }
+        /* The appliance's own rules (the GUI's anti-lockout rule) go first. */
+        static char prelude[2048];
+        services_prelude(c, prelude, sizeof(prelude));
+        /* What the ruleset asks for that is not enforced: one line each. */
+        struct pfconf_args ca = {
+            NULL, 0, stderr, NULL, stderr, "moat: ", 0, prelude[0] ? prelude : NULL};
+        if (pfconf_compile_file_args(c->rules, &ca, rules, rlen) != 0)
+                return -1; /* the compiler said FILE:LINE: why */
+        if (ruleset_fits(*rules, *rlen, 0, err, sizeof(err)) < 0) {
+                fprintf(stderr, "moat: %s: %s\n", c->rules, err);
+                free(*rules);
+                return -1;
+        }
+        return 0;
+}
+
+int moat_cmd_check(int argc, char **argv)
+{
+        static struct appconf conf;
+        void *rules;
+        size_t rlen;
+        uint8_t svc_mac[6];
+        if (argc > 1) {
+                fprintf(stderr,
+                        "moat: check: unexpected argument '%s' (usage: moat [-c FILE] check)\n",
+                        argv[1]);
+                return 2;
+        }
+        if (up_load_and_compile(&conf, svc_mac, &rules, &rlen) < 0)
+                return 1;
+        free(rules);
+        printf("moat: %s and %s: OK\n", conf.file, conf.rules);
         return 0;
 }
 
@@ -272,7 +327,10 @@ int moat_cmd_up(int argc, char **argv)
          * well as moatd.log, and says READY=1 when every domain is. */
         plan.foreground = argc == 2 && strcmp(argv[1], "--foreground") == 0;
         if (argc > 1 + plan.foreground) {
-                fprintf(stderr, "usage: moat [-c FILE] up [--foreground]\n");
+                fprintf(stderr,
+                        "moat: up: unexpected argument '%s' (usage: moat [-c FILE] up "
+                        "[--foreground])\n",
+                        argv[1 + plan.foreground]);
                 return 2;
         }
         /*
@@ -283,30 +341,11 @@ int moat_cmd_up(int argc, char **argv)
          */
         jail_prepare(-1);
         char err[512];
-        if (appconf_load(&plan.conf, moat_conf_path, err, sizeof(err)) < 0) {
-                fprintf(stderr, "%s\n", err);
-                return 1;
-        }
         plan.svc_netns_fd = -1;
-        if (plan.conf.web.on &&
-            services_plan(&plan.conf, plan.svc_stack_mac, err, sizeof(err)) < 0) {
-                fprintf(stderr, "moat: %s: %s\n", plan.conf.file, err);
-                return 1;
-        }
-        static char prelude[2048];
-        services_prelude(&plan.conf, prelude, sizeof(prelude));
         void *rules;
         size_t rlen;
-        /* What the ruleset asks for that is not enforced: one line each. */
-        struct pfconf_args ca = {
-            NULL, 0, stderr, NULL, stderr, "moat: ", 0, prelude[0] ? prelude : NULL};
-        if (pfconf_compile_file_args(plan.conf.rules, &ca, &rules, &rlen) != 0)
-                return 1; /* the compiler said FILE:LINE: why */
-        if (ruleset_fits(rules, rlen, 0, err, sizeof(err)) < 0) {
-                fprintf(stderr, "moat: %s: %s\n", plan.conf.rules, err);
-                free(rules);
+        if (up_load_and_compile(&plan.conf, plan.svc_stack_mac, &rules, &rlen) < 0)
                 return 1;
-        }
         enum app_platform top = plan.conf.platform;
         plan.fw_platform = up_platform(plan.conf.fw_platform ? plan.conf.fw_platform : top, "fw");
         plan.ndvm_platform =

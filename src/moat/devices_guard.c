@@ -91,34 +91,45 @@ static int host_route(const char *dev)
         return found;
 }
 
-int devices_check(const struct appconf *c, char *err, size_t len)
+int device_host_use(const char *dev, char *why, size_t len)
 {
         char addr[INET6_ADDRSTRLEN];
 
+        if (is_loopback(dev)) {
+                snprintf(why, len,
+                         "device %s is a loopback device: the host's own traffic runs on it", dev);
+                return 1;
+        }
+        if (host_address(dev, addr, sizeof(addr))) {
+                snprintf(why, len,
+                         "device %s carries the host's address %s: an appliance takes only "
+                         "devices without addresses (ip address flush dev %s)",
+                         dev, addr, dev);
+                return 1;
+        }
+        if (host_route(dev)) {
+                snprintf(why, len,
+                         "device %s carries the host's routes: an appliance takes only "
+                         "devices the host does not route through",
+                         dev);
+                return 1;
+        }
+        return 0;
+}
+
+int devices_check(const struct appconf *c, char *err, size_t len)
+{
         for (int i = 0; i < c->nifs; i++) {
                 const char *dev = c->ifs[i].device;
 
                 if (if_nametoindex(dev) == 0)
                         continue; /* reported where the device is read */
-                if (is_loopback(dev)) {
-                        snprintf(err, len,
-                                 "device %s is a loopback device: the host's own traffic "
-                                 "runs on it; give interface %s a NIC of its own",
-                                 dev, c->ifs[i].name);
-                        return -1;
-                }
-                if (host_address(dev, addr, sizeof(addr))) {
-                        snprintf(err, len,
-                                 "device %s carries the host's address %s: an appliance "
-                                 "takes only devices without addresses (ip address flush dev %s)",
-                                 dev, addr, dev);
-                        return -1;
-                }
-                if (host_route(dev)) {
-                        snprintf(err, len,
-                                 "device %s carries the host's routes: an appliance takes only "
-                                 "devices the host does not route through",
-                                 dev);
+                if (device_host_use(dev, err, len)) {
+                        if (is_loopback(dev))
+                                snprintf(err, len,
+                                         "device %s is a loopback device: the host's own traffic "
+                                         "runs on it; give interface %s a NIC of its own",
+                                         dev, c->ifs[i].name);
                         return -1;
                 }
         }

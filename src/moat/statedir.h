@@ -38,6 +38,10 @@ int statedir_wait_free(const struct appconf *c, int wait_ms);
  */
 #define MOAT_DEVICE_LOCK_DIR "/run/lock/moat"
 int devices_check(const struct appconf *c, char *err, size_t len);
+/* Whether the host itself uses dev (loopback, its addresses, its routes):
+ * 1 with the reason in why, else 0. What devices_check refuses, and what
+ * `moat init` refuses without --force. */
+int device_host_use(const char *dev, char *why, size_t len);
 int devices_lock(const struct appconf *c, int *fds, char *err, size_t len);
 
 #endif
