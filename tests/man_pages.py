@@ -71,11 +71,11 @@ conf_src = read("src/moat/appconf.c")
 keys = set(re.findall(r'strcmp\(k, "([a-z_0-9]+)"\)', conf_src))
 conf5 = read("man/moat.conf.5")
 doc = {}
-for s in ("TOP-LEVEL SETTINGS", "INTERFACE SETTINGS", "DOMAIN SETTINGS"):
+for s in ("TOP-LEVEL SETTINGS", "INTERFACE SETTINGS", "DOMAIN SETTINGS", "WEB SETTINGS"):
     doc.update(entries(section(conf5, s)))
 compare("moat.conf(5) settings", keys, doc)
 for k, text in doc.items():
-    if not re.search(r"\b(string|boolean|group|list|the same as)\b", text):
+    if not re.search(r"\b(string|boolean|integer|group|list|the same as)\b", text):
         fail("moat.conf(5): %s has no type" % k)
     if not re.search(r"\b(default|required|the same as)\b", text):
         fail("moat.conf(5): %s has no default" % k)

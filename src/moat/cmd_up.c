@@ -267,12 +267,16 @@ static int up_services(struct app_plan *p)
         if (cable < 0 || tls < 0) {
                 fprintf(stderr, "moat: web: %s\n", cable < 0 ? err : terr);
                 services_destroy(&p->conf);
+                return -1;
+        }
+        return 0;
+}
+
 /*
  * The config and its ruleset, checked as `up` starts from them: 0 with the
  * compiled ruleset, or -1 after one line on stderr (FILE:LINE: why).
  */
-static int up_load_and_compile(struct appconf *c, uint8_t svc_mac[6], void **rules,
-                               size_t *rlen)
+static int up_load_and_compile(struct appconf *c, uint8_t svc_mac[6], void **rules, size_t *rlen)
 {
         char err[512];
         if (appconf_load(c, moat_conf_path, err, sizeof(err)) < 0) {
@@ -287,8 +291,8 @@ static int up_load_and_compile(struct appconf *c, uint8_t svc_mac[6], void **rul
         static char prelude[2048];
         services_prelude(c, prelude, sizeof(prelude));
         /* What the ruleset asks for that is not enforced: one line each. */
-        struct pfconf_args ca = {
-            NULL, 0, stderr, NULL, stderr, "moat: ", 0, prelude[0] ? prelude : NULL};
+        struct pfconf_args ca = {NULL,   0,        stderr, NULL,
+                                 stderr, "moat: ", 0,      prelude[0] ? prelude : NULL};
         if (pfconf_compile_file_args(c->rules, &ca, rules, rlen) != 0)
                 return -1; /* the compiler said FILE:LINE: why */
         if (ruleset_fits(*rules, *rlen, 0, err, sizeof(err)) < 0) {

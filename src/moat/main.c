@@ -48,8 +48,9 @@ static const struct moat_cmd moat_cmds[] = {
      "status [--json]",
      "  --json  the same as JSON\n"
      "Exit status 2 while a domain is not running.\n"},
-    {"up", moat_cmd_up, "check the config and ruleset, start the domains, wait until ready", "up",
-     ""},
+    {"up", moat_cmd_up, "check the config and ruleset, start the domains, wait until ready",
+     "up [--foreground]",
+     "  --foreground  be the daemon in this process, for a service manager (Type=notify)\n"},
     {"version", moat_cmd_version, "print the version", "version", ""},
 };
 
