@@ -115,8 +115,8 @@ struct moatd {
         int adopt;      /* `up` found a record: re-adopt what it names */
         int foreground; /* run by a service manager: log to stderr and moatd.log */
         uint64_t watchdog_ns, watchdog_last; /* the service manager's watchdog; 0: none */
-        int web_lfd;   /* the GUI server's socket (moatd_web.c), or -1 */
-        pid_t web_pid; /* the GUI's server, 0 when not running */
+        int web_lfd;                         /* the GUI server's socket (moatd_web.c), or -1 */
+        pid_t web_pid;                       /* the GUI's server, 0 when not running */
         char web_exit[160];
         uint64_t web_started, web_restart_at; /* CLOCK_MONOTONIC ns; restart_at 0: none due */
         unsigned web_restarts;
