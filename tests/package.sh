@@ -18,7 +18,12 @@ tmp=$(mktemp -d)
 t0=$(date +%s)
 fail() {
 	echo "FAIL: $*"
-	tail -5 /run/moat/*.console /run/moat/moatd.log 2>/dev/null || true
+	# what the appliance said: its state dir, the daemon's log, the consoles' last lines
+	ls -l /run/moat 2>&1 | sed 's/^/  /'
+	tail -n 30 /run/moat/moatd.log 2>&1 | sed 's/^/  moatd.log: /'
+	for f in /run/moat/*.console; do
+		[ -f "$f" ] && tail -n 5 "$f" | sed "s|^|  $(basename "$f"): |"
+	done
 	exit 1
 }
 installed=0
