@@ -79,7 +79,14 @@ dpkg -i "$tmp/v1.deb" >"$tmp/dpkg.log" 2>&1 || fail "dpkg -i: $(cat "$tmp/dpkg.l
 installed=1
 /usr/sbin/moat --version | grep -q "^moat " || fail "moat --version after install"
 man -w moat.conf >/dev/null 2>&1 || fail "no moat.conf(5) after install"
-echo "ok: installed $v1"
+# The service units (dist/systemd/), run by what the package installed.
+for u in moat.service moat@.service; do
+	f=$(dpkg -L moat | grep "/systemd/system/$u\$") || fail "the package has no $u"
+	exe=$(sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p' "$f")
+	[ -x "$exe" ] && [ "$(dpkg -S "$exe" 2>/dev/null | cut -d: -f1)" = moat ] ||
+		fail "$u runs $exe, which the package did not install"
+done
+echo "ok: installed $v1, with moat.service and moat@.service"
 
 host() { # NS ADDR/PLEN GATEWAY
 	ip netns add "$1"

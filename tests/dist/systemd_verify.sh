@@ -27,11 +27,11 @@ for u in moat.service moat@.service; do
 	for w in "${want[@]}"; do
 		grep -q "^$w" "$units/$u" || fail "$u: no $w"
 	done
-	grep -q '^ExecStart=/usr/bin/moat -c /etc/moat/.* up --foreground$' "$units/$u" ||
+	grep -q '^ExecStart=/usr/sbin/moat -c /etc/moat/.* up --foreground$' "$units/$u" ||
 		fail "$u: ExecStart is not moat up --foreground"
 	name=$u
 	[ "$u" = moat@.service ] && name=moat@check.service
-	sed "s|/usr/bin/moat|$moat|" "$units/$u" >"$tmp/$name"
+	sed "s|/usr/sbin/moat|$moat|" "$units/$u" >"$tmp/$name"
 done
 out=$(cd "$tmp" && systemd-analyze verify --man=no "$tmp/moat.service" "$tmp/moat@check.service" 2>&1) ||
 	fail "systemd-analyze verify: $out"
