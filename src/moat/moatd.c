@@ -410,6 +410,8 @@ static void boot_domains(struct moatd *md, int ready_fd, int adopted)
         if (md->conf->web.on)
                 moatd_services_start(md);
         start_deferred(md);
+        if (md->conf->web.on)
+                moatd_record_write(md); /* the services domain too */
         if (md->adopt)
                 moatd_log("up: %d domains running, %d of them re-adopted", md->ndoms,
                           adopted > 0 ? adopted : 0);

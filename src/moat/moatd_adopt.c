@@ -299,6 +299,16 @@ static int adopt_domain(struct moatd *md, struct moatd_dom *d, const struct reco
                                   d->name, (int)r->doms[i].pid);
                         return 0;
                 }
+                if (d->deferred) {
+                        /* The services domain: its cable went with the services
+                         * namespace, which only the dead daemon and its GUI held. */
+                        moatd_pidfd_kill(pfd, SIGKILL, 1000);
+                        close(pfd);
+                        moatd_log("%s (pid %d): its cable went with the daemon: stopped, "
+                                  "starting it afresh",
+                                  d->name, (int)r->doms[i].pid);
+                        return 0;
+                }
                 d->pid = r->doms[i].pid;
                 d->pidfd = pfd;
                 d->start_ticks = r->doms[i].start;
@@ -317,6 +327,13 @@ static int adopt_domain(struct moatd *md, struct moatd_dom *d, const struct reco
 
 int moatd_adopt(struct moatd *md)
 {
+        if (md->conf->mode == APP_MODE_BARE && md->conf->web.on) {
+                /* The fw's services port was a veth into the services namespace,
+                 * which went with the daemon (and `up` made the cable anew). */
+                moatd_log("adoption: the bare-metal fw's services port went with the daemon: "
+                          "booting anew");
+                return -1;
+        }
         struct record r;
         int rc = record_read(md->conf, &r);
         if (rc != 0) {

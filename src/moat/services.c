@@ -14,10 +14,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <nettle/sha2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,11 +46,20 @@ int services_plan(struct appconf *c, uint8_t stack_mac[6], char *err, size_t err
         memset(f, 0, sizeof(*f));
         snprintf(f->name, sizeof(f->name), APP_SVC_IFNAME);
         devname(c, f->device);
-        uint8_t r[12];
-        if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-                snprintf(err, errlen, "getrandom: %s", strerror(errno));
-                return -1;
-        }
+        /*
+         * The pair's MACs from the state dir, the same at every `up`: a
+         * daemon that re-adopts a running fw (moatd_adopt.c) makes the
+         * services namespace again, and the fw still sends to-self traffic
+         * to the stack's MAC it was booted with.
+         */
+        uint8_t r[SHA256_DIGEST_SIZE];
+        struct sha256_ctx h;
+        sha256_init(&h);
+        sha256_update(&h, 13, (const uint8_t *)"moat services");
+        sha256_update(&h, strlen(c->state_dir), (const uint8_t *)c->state_dir);
+        sha256_digest(&h, sizeof(r), r);
+        (void)err;
+        (void)errlen;
         /* locally administered, unicast */
         memcpy(f->mac, r, 6);
         memcpy(stack_mac, r + 6, 6);
