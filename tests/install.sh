@@ -34,7 +34,7 @@ sbin_moat=$(cd "$tmp/root" && find . -path '*/sbin/moat' -type f)
 [ -n "$sbin_moat" ] || fail "no sbin/moat installed"
 prefix=$(dirname "$(dirname "${sbin_moat#.}")")
 root=$tmp/root$prefix
-for f in sbin/moat sbin/moat-vmm lib/moat/fw.proc lib/moat/ndvm.proc lib/moat/fw.kvm \
+for f in sbin/moat sbin/moat-vmm sbin/moat-web lib/moat/fw.proc lib/moat/ndvm.proc lib/moat/fw.kvm \
 	lib/moat/ndvm.kvm share/bash-completion/completions/moat \
 	share/doc/moat/examples/home-router/pf.conf share/doc/moat/examples/office-dmz/appliance.conf \
 	share/doc/moat/examples/qubes-firewall/appliance.conf; do

@@ -158,7 +158,7 @@ for i in $(seq 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
 	fail "the purge did not give $lan back"
 echo "ok: purge took the running appliance down and gave its devices back"
 left=""
-for p in /usr/sbin/moat /usr/sbin/moat-vmm /usr/lib/moat /usr/share/doc/moat /etc/moat /run/moat \
+for p in /usr/sbin/moat /usr/sbin/moat-vmm /usr/sbin/moat-web /usr/lib/moat /usr/share/doc/moat /etc/moat /run/moat \
 	/usr/share/man/man8/moat.8.gz /usr/share/bash-completion/completions/moat \
 	/var/lib/dpkg/info/moat.list; do
 	[ ! -e "$p" ] || left="$left $p"
