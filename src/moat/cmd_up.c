@@ -262,6 +262,54 @@ static int up_services(struct app_plan *p)
         return 0;
 }
 
+/*
+ * The services interface added (web on) and the ruleset compiled with the
+ * appliance's own rules first (the GUI's anti-lockout rule), checked
+ * against the fw's limits. 0, or -1 after saying why.
+ */
+static int up_rules(struct app_plan *p, void **rules, size_t *rlen)
+{
+        char err[512];
+        if (p->conf.web.on && services_plan(&p->conf, p->svc_stack_mac, err, sizeof(err)) < 0) {
+                fprintf(stderr, "moat: %s: %s\n", p->conf.file, err);
+                return -1;
+        }
+        static char prelude[2048];
+        services_prelude(&p->conf, prelude, sizeof(prelude));
+        /* What the ruleset asks for that is not enforced: one line each. */
+        struct pfconf_args ca = {
+            NULL, 0, stderr, NULL, stderr, "moat: ", prelude[0] ? prelude : NULL};
+        if (pfconf_compile_file_args(p->conf.rules, &ca, rules, rlen) != 0)
+                return -1; /* the compiler said FILE:LINE: why */
+        if (ruleset_fits(*rules, *rlen, 0, err, sizeof(err)) < 0) {
+                fprintf(stderr, "moat: %s: %s\n", p->conf.rules, err);
+                free(*rules);
+                return -1;
+        }
+        return 0;
+}
+
+/* What the daemon said (NULL: nothing, it died): up's last words, its status. */
+static int up_answered(const struct app_plan *p, const char *line)
+{
+        if (line && strncmp(line, "ok", 2) == 0) {
+                printf("moat: up in %.1f ms (state in %s)\n",
+                       (double)(host_now_ns() - p->t_up) / 1e6, p->conf.state_dir);
+                if (p->conf.web.on) {
+                        char url[128];
+                        services_url(&p->conf, url, sizeof(url));
+                        printf("moat: web GUI at %s (read-only), certificate SHA-256 %s\n", url,
+                               p->web_fpr);
+                }
+                return 0;
+        }
+        if (p->conf.web.on)
+                services_destroy(&p->conf);
+        fprintf(stderr, "moat: up failed: %s",
+                line ? line + (strncmp(line, "error: ", 7) ? 0 : 7) : "the daemon died\n");
+        return 1;
+}
+
 int moat_cmd_up(int argc, char **argv)
 {
         (void)argv;
@@ -284,25 +332,10 @@ int moat_cmd_up(int argc, char **argv)
                 return 1;
         }
         plan.svc_netns_fd = -1;
-        if (plan.conf.web.on &&
-            services_plan(&plan.conf, plan.svc_stack_mac, err, sizeof(err)) < 0) {
-                fprintf(stderr, "moat: %s: %s\n", plan.conf.file, err);
-                return 1;
-        }
-        static char prelude[2048];
-        services_prelude(&plan.conf, prelude, sizeof(prelude));
         void *rules;
         size_t rlen;
-        /* What the ruleset asks for that is not enforced: one line each. */
-        struct pfconf_args ca = {
-            NULL, 0, stderr, NULL, stderr, "moat: ", prelude[0] ? prelude : NULL};
-        if (pfconf_compile_file_args(plan.conf.rules, &ca, &rules, &rlen) != 0)
-                return 1; /* the compiler said FILE:LINE: why */
-        if (ruleset_fits(rules, rlen, 0, err, sizeof(err)) < 0) {
-                fprintf(stderr, "moat: %s: %s\n", plan.conf.rules, err);
-                free(rules);
+        if (up_rules(&plan, &rules, &rlen) < 0)
                 return 1;
-        }
         enum app_platform top = plan.conf.platform;
         plan.fw_platform = up_platform(plan.conf.fw_platform ? plan.conf.fw_platform : top, "fw");
         plan.ndvm_platform =
@@ -370,20 +403,5 @@ int moat_cmd_up(int argc, char **argv)
         char line[600] = {0};
         ssize_t n = read(pfd[0], line, sizeof(line) - 1);
         close(pfd[0]);
-        if (n > 0 && strncmp(line, "ok", 2) == 0) {
-                printf("moat: up in %.1f ms (state in %s)\n",
-                       (double)(host_now_ns() - plan.t_up) / 1e6, plan.conf.state_dir);
-                if (plan.conf.web.on) {
-                        char url[128];
-                        services_url(&plan.conf, url, sizeof(url));
-                        printf("moat: web GUI at %s (read-only), certificate SHA-256 %s\n", url,
-                               plan.web_fpr);
-                }
-                return 0;
-        }
-        if (plan.conf.web.on)
-                services_destroy(&plan.conf);
-        fprintf(stderr, "moat: up failed: %s",
-                n > 0 ? line + (strncmp(line, "error: ", 7) ? 0 : 7) : "the daemon died\n");
-        return 1;
+        return up_answered(&plan, n > 0 ? line : NULL);
 }
