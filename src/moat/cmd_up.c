@@ -322,6 +322,27 @@ int moat_cmd_check(int argc, char **argv)
         return 0;
 }
 
+/* What the daemon said (NULL: nothing, it died): up's last words, its status. */
+static int up_answered(const struct app_plan *p, const char *line)
+{
+        if (line && strncmp(line, "ok", 2) == 0) {
+                printf("moat: up in %.1f ms (state in %s)\n",
+                       (double)(host_now_ns() - p->t_up) / 1e6, p->conf.state_dir);
+                if (p->conf.web.on) {
+                        char url[128];
+                        services_url(&p->conf, url, sizeof(url));
+                        printf("moat: web GUI at %s (read-only), certificate SHA-256 %s\n", url,
+                               p->web_fpr);
+                }
+                return 0;
+        }
+        if (p->conf.web.on)
+                services_destroy(&p->conf);
+        fprintf(stderr, "moat: up failed: %s",
+                line ? line + (strncmp(line, "error: ", 7) ? 0 : 7) : "the daemon died\n");
+        return 1;
+}
+
 int moat_cmd_up(int argc, char **argv)
 {
         static struct app_plan plan;
@@ -432,20 +453,5 @@ int moat_cmd_up(int argc, char **argv)
         char line[600] = {0};
         ssize_t n = read(pfd[0], line, sizeof(line) - 1);
         close(pfd[0]);
-        if (n > 0 && strncmp(line, "ok", 2) == 0) {
-                printf("moat: up in %.1f ms (state in %s)\n",
-                       (double)(host_now_ns() - plan.t_up) / 1e6, plan.conf.state_dir);
-                if (plan.conf.web.on) {
-                        char url[128];
-                        services_url(&plan.conf, url, sizeof(url));
-                        printf("moat: web GUI at %s (read-only), certificate SHA-256 %s\n", url,
-                               plan.web_fpr);
-                }
-                return 0;
-        }
-        if (plan.conf.web.on)
-                services_destroy(&plan.conf);
-        fprintf(stderr, "moat: up failed: %s",
-                n > 0 ? line + (strncmp(line, "error: ", 7) ? 0 : 7) : "the daemon died\n");
-        return 1;
+        return up_answered(&plan, n > 0 ? line : NULL);
 }
