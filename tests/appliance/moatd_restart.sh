@@ -242,6 +242,19 @@ grep -q "the keeper (pid $keeper) died: starting another" "$tmp/run/moatd.log" |
 keeper=$k2
 echo "ok: the keeper killed was replaced (pid $keeper)"
 
+# A second daemon death: the count of restarts status shows is the
+# appliance's, not the daemon's, so the next daemon carries it on.
+kill -9 "$(cat "$tmp/run/moatd.pid")"
+sleep 0.5
+out=$("$moat" -c "$conf" up 2>&1) || fail "moat up after the second death: $out"
+for d in $doms; do
+	want=0
+	[ "$d" = "$victim" ] && want=1
+	[ "$(field "$d" restarts)" = $want ] ||
+		fail "$d restarts $(field "$d" restarts) after the second re-adoption, not $want"
+done
+echo "ok: re-adopted again; restarts carried over ($victim 1, the others 0)"
+
 "$moat" -c "$conf" down >/dev/null || fail "down"
 sleep 0.2
 for d in $doms; do
