@@ -384,6 +384,7 @@ static void boot_domains(struct moatd *md, int ready_fd, int adopted)
         mark(md, "domains_started");
         wait_ready(md, ready_fd, inw);
         mark(md, "ready");
+        moatd_sync_journal_take(md, adopted > 0 && md->doms[0].pidfd >= 0);
         if (adopted > 0 && md->doms[0].pidfd >= 0) {
                 /* This daemon has none of the fw's states yet: the fw sends them all. */
                 char err[128];

@@ -261,6 +261,8 @@ json_object *moatd_not_enforced(const struct moatd *md);
 void moatd_sync_records(void *ctx, const uint8_t *data, uint32_t len);
 void moatd_sync_call_done(void *ctx, uint32_t op, const void *req, uint32_t len, const char *reply);
 void moatd_sync_handoff(struct moatd *md);
+/* The table edits the daemon before journaled, for an adopted fw; else gone. */
+void moatd_sync_journal_take(struct moatd *md, int fw_adopted);
 unsigned moatd_sync_count(struct moatd *md);
 void moatd_sync_free(struct moatd *md);
 
