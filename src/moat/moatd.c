@@ -65,6 +65,7 @@ static void mark(struct moatd *md, const char *name)
 void moatd_teardown(struct moatd *md)
 {
         moatd_stop_all(md);
+        moatd_nics_close(md);
         devices_restore(md->conf, md->devs);
         services_destroy(md->conf);
         pflog_close(&md->pflog);
@@ -495,6 +496,8 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         md->plan = plan;
         md->conf = &plan->conf;
         md->jail_ns = md->marks_fd = md->kmsg_fd = md->pflog.fd = md->keeper_pidfd = -1;
+        for (int i = 0; i < APP_MAX_IFS; i++)
+                md->nicfd[i] = -1;
         md->adopt = plan->adopt;
         md->foreground = plan->foreground;
         md->marks.platform = "moatd";

@@ -224,6 +224,9 @@ while [ "$(field "$victim" state)" != running ] || [ "$(field "$victim" pid)" = 
 	sleep 0.1
 done
 [ "$(field "$victim" restarts)" = 1 ] || fail "$victim restarts $(field "$victim" restarts), not 1"
+# It took over the NIC socket the re-adopting daemon copied from the one killed.
+tr '\0' '\n' <"/proc/$(field "$victim" pid)/cmdline" | grep -q '=[^=]*:fd=[0-9]*$' ||
+	fail "$victim restarted with a NIC socket of its own: $(tr '\0' ' ' <"/proc/$(field "$victim" pid)/cmdline")"
 i=0
 until pings; do
 	i=$((i + 1))
