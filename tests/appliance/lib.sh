@@ -8,6 +8,12 @@ appliance_down() {
 	pkill -9 -f "$tmp/run/" 2>/dev/null
 }
 
+# A bash test under `set -e` that stops at a failing command says which
+# (busybox's tools in the nested VM fail where the host's do not).
+if [ -n "${BASH_VERSION:-}" ]; then
+	trap 'echo "FAIL: ${BASH_SOURCE[0]}:$LINENO: $BASH_COMMAND exited $?" >&2' ERR
+fi
+
 # fail MESSAGE: says why, with the last lines of every domain's console and
 # of the daemon's log, and exits 1.
 fail() {

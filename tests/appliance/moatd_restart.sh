@@ -158,7 +158,7 @@ daemon=$(cat "$tmp/run/moatd.pid")
 keeper=$($py -c 'import json, sys; print(json.load(open(sys.argv[1]))["keeper"]["pid"])' \
 	"$tmp/run/domains.json")
 kill -9 "$daemon"
-date +%s.%N >"$tmp/killed"
+echo "$EPOCHREALTIME" >"$tmp/killed"
 sleep 1.5
 ! alive "$daemon" || fail "moatd (pid $daemon) survived SIGKILL"
 for d in $doms; do
@@ -172,10 +172,10 @@ echo "$said" | grep -q "its domains may still be forwarding: \`moat up\` re-adop
 	fail "status does not say the domains may run on: $said"
 echo "ok: moatd killed; ${doms// /, } and the keeper run on"
 
-t0=$(date +%s%N)
+t0=${EPOCHREALTIME/./}
 out=$("$moat" -c "$conf" up 2>&1) || fail "moat up after the daemon died: $out"
-up_ms=$((($(date +%s%N) - t0) / 1000000))
-date +%s.%N >"$tmp/adopted"
+up_ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
+echo "$EPOCHREALTIME" >"$tmp/adopted"
 sleep 1
 kill "$pinger"
 pinger=

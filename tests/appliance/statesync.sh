@@ -127,7 +127,7 @@ sleep 1.5
 old=$(fwpid)
 [ "$old" -gt 0 ] || fail "no fw pid"
 kill -9 "$old"
-date +%s.%N >"$tmp/killed"
+echo "$EPOCHREALTIME" >"$tmp/killed"
 wait "$cli" || fail "the client's transfer failed after SIGKILL of the fw"
 wait "$srv" || fail "the server did not get the whole transfer"
 srv=
