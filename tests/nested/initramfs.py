@@ -60,7 +60,7 @@ class Cpio:
 # Host programs beyond busybox and iproute2 that a test's script may call:
 # put in the VM only when a script names them, since python3 with its library
 # roughly doubles the image (and its boot time).
-HOST_TOOLS = ("ethtool", "python3", "tcpdump", "getent", "curl", "openssl", "bash")
+HOST_TOOLS = ("ethtool", "python3", "tcpdump", "getent", "curl", "openssl", "bash", "ping")
 # Parts of python's library no test needs in the VM.
 PY_SKIP = {"test", "tkinter", "idlelib", "lib2to3", "pydoc_data", "distutils", "ensurepip",
            "turtledemo", "site-packages", "dist-packages", "venv"}
@@ -281,7 +281,9 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
     script = tests_script(tests, builddir)
     tools = tools_named(files)
     extra, links = set(), {}
-    for tool in ("ethtool", "tcpdump", "getent", "curl", "openssl", "bash"):
+    # iputils' ping (busybox's has no -D and no 10 ms interval), which PATH
+    # in the VM finds before busybox's /bin/ping.
+    for tool in ("ethtool", "tcpdump", "getent", "curl", "openssl", "bash", "ping"):
         path = shutil.which(tool, path="/usr/sbin:/sbin:/usr/bin:/bin")
         if tool in tools and path:
             extra.add(path)
@@ -289,6 +291,10 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
             # finds /usr/bin/bash, and the VM's /bin is busybox's.
             if tool == "bash" and path != "/bin/bash":
                 links["/bin/bash"] = path
+    # openssl req reads its config; /usr/lib/ssl/openssl.cnf links to it.
+    if "openssl" in tools and os.path.isfile("/etc/ssl/openssl.cnf"):
+        extra.add("/etc/ssl/openssl.cnf")
+        links["/usr/lib/ssl/openssl.cnf"] = "/etc/ssl/openssl.cnf"
     if "python3" in tools and os.path.exists("/usr/bin/python3"):
         exe, pylib = python_files()
         links["/usr/bin/python3"] = os.path.basename(exe)
