@@ -197,7 +197,7 @@ done
 i=0
 until [ "$(top states_kept)" -ge "$kept" ]; do
 	i=$((i + 1))
-	[ $i -le 20 ] || fail "the new daemon got $(top states_kept) of the fw's states back, not $kept"
+	[ $i -le 200 ] || fail "the new daemon got $(top states_kept) of the fw's states back, not $kept"
 	sleep 0.1
 done
 echo "ok: moat up re-adopted ${doms// /, } in $up_ms ms (restarts 0); the fw sent its $(top states_kept) states again ($kept before)"
