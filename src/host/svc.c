@@ -175,8 +175,10 @@ enum svc_status svc_net_send(struct svc *s, struct moat_hc_net_batch *a)
         return svc_net_batch(s, a, 0);
 }
 
-/* The words a channel's peer writes: its producer index of one ring, its consumer index of the
- * other. */
+/*
+ * The words a channel's peer writes: its producer index of the ring we
+ * consume, its consumer index of the ring we produce on.
+ */
 static uint64_t svc_chan_peer_words(const struct svc_chan *c)
 {
         const struct moat_chan_hdr *h = c->mem;
@@ -200,7 +202,6 @@ static uint64_t svc_busy_poll(struct svc *s, uint64_t mask, uint64_t until)
         uint64_t before[MOAT_MAX_CHANS];
         for (unsigned c = 0; c < s->nchans && c < MOAT_MAX_CHANS; c++)
                 before[c] = svc_chan_peer_words(&s->chans[c]);
-        s->polls++;
         do {
                 uint64_t ready = 0;
                 for (unsigned p = 0; p < s->nnics && p < MOAT_MAX_PORTS; p++)
@@ -210,10 +211,8 @@ static uint64_t svc_busy_poll(struct svc *s, uint64_t mask, uint64_t until)
                         if ((mask & (1ull << (s->nnics + c))) &&
                             svc_chan_peer_words(&s->chans[c]) != before[c])
                                 ready |= 1ull << (s->nnics + c);
-                if (ready) {
-                        s->polls_hit++;
+                if (ready)
                         return ready;
-                }
                 sched_yield();
         } while (host_now_ns() < until && !(s->stop && *s->stop));
         return 0;

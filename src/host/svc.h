@@ -46,7 +46,6 @@ struct svc {
          */
         uint64_t busy_poll_ns; /* --busy-poll; 0: never poll */
         int poll_armed;
-        uint64_t polls, polls_hit; /* waits that polled; of them, ended by a port, not a sleep */
         /* Why the guest was stopped, for the tender's message. */
         char fault[160];
 };
