@@ -83,6 +83,16 @@ for k, text in doc.items():
         fail("moat.conf(5): %s has no example" % k)
 print("ok: moat.conf(5) and the parser know the same %d settings, each typed, "
       "with a default and an example" % len(keys))
+# Numeric defaults the page states against the code's.
+appconf_h = read("src/moat/appconf.h")
+for key, macro in (("busy_poll_us", "APP_BUSY_POLL_DEFAULT"), ):
+    code = re.search(r"#define %s\s+(\d+)" % macro, appconf_h)
+    page = re.search(r"default\s+\.BR\s+(\d+)\s", doc.get(key, ""))
+    if not code or not page or code.group(1) != page.group(1):
+        fail("moat.conf(5): %s: default %s on the page, %s in the code (%s)" % (
+            key, page and page.group(1), code and code.group(1), macro))
+    else:
+        print("ok: moat.conf(5): %s defaults to %s, as %s says" % (key, code.group(1), macro))
 
 # pfctl's flags: the getopt string against moat-pfctl(8)'s OPTIONS.
 pfctl_src = read("src/moat/cmd_pfctl.c")

@@ -480,6 +480,8 @@ void eng_sync_resend(struct engine *eng);
  * then the states the packet path touched. Returns how many were written. */
 uint32_t eng_sync_collect(struct engine *eng, struct moat_sync_state *out, uint32_t max,
                           uint64_t now_ns);
+/* Whether a collection now would write anything. */
+bool eng_sync_pending(const struct engine *eng);
 /* Why an imported record was dropped (counted per reason). */
 enum eng_sync_res {
         ENG_SYNC_OK = 0,

@@ -155,6 +155,11 @@ static void sync_record(struct moat_sync_state *r, uint8_t type, uint64_t id)
         r->id = id;
 }
 
+bool eng_sync_pending(const struct engine *eng)
+{
+        return eng->sync_overflow || eng->sync_ndel || eng->sync_pending;
+}
+
 uint32_t eng_sync_collect(struct engine *eng, struct moat_sync_state *out, uint32_t max,
                           uint64_t now_ns)
 {

@@ -128,7 +128,8 @@ int jail_close_other_fds(const int *keep, unsigned nkeep);
  * holds for that call (`fds`, as jail_confine() left them), which a number
  * never names: its number varies between starts, so that one is not tried.
  * Or "ppoll-sigmask" (ppoll with a signal mask; "ppoll" is the allowed
- * form), "ioctl-vcpu" (a request the vCPU fd is not allowed). Inside the
+ * form), "ioctl-vcpu" (a request the vCPU fd is not allowed), "sched_yield"
+ * (allowed: wait's busy-poll). Inside the
  * jail a forbidden call never returns (SIGSYS). A call that returns, or a
  * probe not made, gives -1 with the reason in `err`, which the caller
  * reports as a failure.

@@ -109,7 +109,8 @@ static int probe_own(const char *what, const struct jail_fds *fds, const int **s
 }
 
 /*
- * Calls pinned otherwise: ppoll's signal mask, the vCPU's ioctl requests.
+ * Calls pinned otherwise: ppoll's signal mask, the vCPU's ioctl requests;
+ * and sched_yield, allowed whole, which the busy-poll of wait needs.
  * "ppoll" is allowed: a test makes it to show that the probe reaches its
  * call, so that "ppoll-sigmask" dies for its mask, not for something the
  * probe did on the way. -2: there is no vCPU to probe.
@@ -119,6 +120,8 @@ static int probe_other(const char *what, int vcpu_fd, long *r)
         struct timespec zero = {0};
         if (strcmp(what, "ppoll") == 0) {
                 *r = syscall(SYS_ppoll, NULL, 0, &zero, NULL, 0);
+        } else if (strcmp(what, "sched_yield") == 0) {
+                *r = syscall(SYS_sched_yield); /* wait's busy-poll yields */
         } else if (strcmp(what, "ppoll-sigmask") == 0) {
                 unsigned long long mask = 0; /* the kernel's signal set is 8 bytes */
                 *r = syscall(SYS_ppoll, NULL, 0, &zero, &mask, sizeof(mask));

@@ -525,6 +525,17 @@ static int deliver(struct netback *nb, struct netback_buf *b, int keep)
         return DELIVERED;
 }
 
+int netback_rx_ready(const struct netback *nb)
+{
+        if (netback_pending(nb))
+                return 1;
+        if (nb->ring == NULL)
+                return 0;
+        const struct tpacket2_hdr *h =
+            (const void *)(nb->ring + (size_t)nb->ring_head * nb->ring_frame);
+        return (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
+}
+
 /* Are frames queued? If not, takes from the ring once per call (what it brings may fill more). */
 static int have_frames(struct netback *nb, int *filled)
 {

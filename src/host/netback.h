@@ -68,6 +68,9 @@ static inline int netback_pending(const struct netback *nb)
         return nb->qi < nb->qn;
 }
 
+/* Frames queued, or one waiting in the receive ring: no system call. */
+int netback_rx_ready(const struct netback *nb);
+
 /*
  * Parses "NAME=HOSTDEV" and opens the backend. On failure returns -1 with a
  * one-line reason in `err`. "NAME=HOSTDEV:fd=N" takes over the socket a

@@ -14,7 +14,7 @@ static void usage(int want_image)
         fprintf(stderr,
                 "usage: %s [--mem SIZE] [--net NAME=HOSTDEV]... [--marks FILE]\n"
                 "       %*s [--timeout SECONDS] [--config FILE] [--chan NAME:SIDE:MEMFD:TX:RX]...\n"
-                "       %*s [--no-jail] [--die-with-parent] %s%s[-- ARGS...]\n",
+                "       %*s [--busy-poll US] [--no-jail] [--die-with-parent] %s%s[-- ARGS...]\n",
                 host_progname, (int)strlen(host_progname), "", (int)strlen(host_progname), "",
                 want_image ? "[--hugepages] " : "", want_image ? "GUEST.kvm " : "");
         exit(1);
@@ -34,6 +34,7 @@ void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int wan
             {"hugepages", no_argument, NULL, 'H'},
             {"jail-netns", required_argument, NULL, 'N'},
             {"die-with-parent", no_argument, NULL, 'D'},
+            {"busy-poll", required_argument, NULL, 'B'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -91,6 +92,16 @@ void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int wan
                 case 'D':
                         jail_die_with_parent();
                         break;
+                case 'B': {
+                        char *end;
+                        long us = strtol(optarg, &end, 10);
+                        if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+                            us > (long)PLATFORM_BUSY_POLL_MAX)
+                                host_die(1, "--busy-poll: '%s' is not 0 to %u microseconds", optarg,
+                                         PLATFORM_BUSY_POLL_MAX);
+                        o->busy_poll_us = (uint32_t)us;
+                        break;
+                }
                 case 'H':
                         if (!want_image)
                                 host_die(1, "--hugepages is an option of moat-vmm");

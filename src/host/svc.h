@@ -37,6 +37,15 @@ struct svc {
         volatile sig_atomic_t *stop;
         svc_xlate_fn xlate;
         void *xlate_ctx;
+        /*
+         * Adaptive busy-polling in wait: when the last wait ended because a
+         * port was ready (traffic flows), the next one first polls the
+         * ports' shared memory for up to busy_poll_ns, yielding the CPU
+         * between looks, before it sleeps; a wait that ended at its
+         * deadline (idle) arms no poll, so an idle domain only sleeps.
+         */
+        uint64_t busy_poll_ns; /* --busy-poll; 0: never poll */
+        int poll_armed;
         /* Why the guest was stopped, for the tender's message. */
         char fault[160];
 };

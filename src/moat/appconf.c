@@ -413,6 +413,18 @@ static int default_gateways(struct ctx *x, struct appconf *c)
         return 0;
 }
 
+/* busy_poll_us = 0 .. APP_BUSY_POLL_MAX: each domain's poll before it sleeps. */
+static int parse_busy_poll(struct ctx *x, config_setting_t *s, struct appconf *c)
+{
+        int t = config_setting_type(s);
+        long long us = config_setting_get_int64(s);
+        if ((t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) || us < 0 || us > APP_BUSY_POLL_MAX)
+                return bad(x, s, "busy_poll_us must be an integer from 0 (never poll) to %d",
+                           APP_BUSY_POLL_MAX);
+        c->busy_poll_us = (int)us;
+        return 0;
+}
+
 static int appconf_walk(struct ctx *x, struct appconf *c, config_t *cf)
 {
         config_setting_t *root = config_root_setting(cf);
@@ -447,6 +459,16 @@ static int appconf_walk(struct ctx *x, struct appconf *c, config_t *cf)
                 } else if (strcmp(k, "cpus") == 0) {
                         if (parse_cpus(x, s, c) < 0)
                                 return -1;
+                } else if (strcmp(k, "scheduler") == 0) {
+                        if (v && strcmp(v, "fifo") == 0)
+                                c->sched = APP_SCHED_FIFO;
+                        else if (v && strcmp(v, "batch") == 0)
+                                c->sched = APP_SCHED_BATCH;
+                        else
+                                return bad(x, s, "scheduler must be \"fifo\" or \"batch\"");
+                } else if (strcmp(k, "busy_poll_us") == 0) {
+                        if (parse_busy_poll(x, s, c) < 0)
+                                return -1;
                 } else if (strcmp(k, "no_jail") == 0) {
                         if (config_setting_type(s) != CONFIG_TYPE_BOOL)
                                 return bad(x, s, "no_jail is true or false");
@@ -480,6 +502,7 @@ static void defaults(struct appconf *c)
 {
         c->fw_mem = 32u << 20;
         c->ndvm_mem = 8u << 20;
+        c->busy_poll_us = APP_BUSY_POLL_DEFAULT;
         snprintf(c->state_dir, sizeof(c->state_dir), "/run/moat");
 }
 

@@ -8,6 +8,8 @@
  *   state_dir = "/run/moat";
  *   control_group = "moat";      # optional: this group may use the control socket too
  *   cpus = "auto";                # CPUs the domains run on: auto | all | a list ("1", "2-3,6")
+ *   busy_poll_us = 0;             # each domain polls this long before it sleeps (0: never)
+ *   scheduler = "fifo";           # pinned domains' policy: fifo | batch
  *   interface: {
  *     wan: { device = "mw0"; address = "198.51.100.1/24"; gateway = "198.51.100.254"; };
  *     lan: { device = "ml0"; address = ["192.168.1.1/24", "fd00:1::1/64"]; };
@@ -55,6 +57,25 @@ enum app_platform { APP_PLAT_AUTO, APP_PLAT_KVM, APP_PLAT_PROCESS };
  */
 enum app_cpus { APP_CPUS_AUTO, APP_CPUS_ALL, APP_CPUS_LIST };
 
+/*
+ * How long a domain that was woken by traffic polls its ports before it
+ * sleeps again, in µs (src/host/svc.h); an idle domain never polls. The
+ * default is measured (docs/measurements.md, 'Busy-polling before a sleep');
+ * the most is the platform's --busy-poll limit.
+ */
+/*
+ * The policy of domains pinned to shared CPUs. fifo: SCHED_FIFO at priority
+ * 1, so a domain woken by a frame runs at once, ahead of whatever else the
+ * host runs there, and domains of one priority never preempt each other
+ * (a kick does not interrupt its sender's batch); batch: SCHED_BATCH,
+ * which keeps the second and loses the first. Measured in
+ * docs/measurements.md ('Domains as SCHED_FIFO').
+ */
+enum app_sched { APP_SCHED_FIFO, APP_SCHED_BATCH };
+
+#define APP_BUSY_POLL_DEFAULT 0
+#define APP_BUSY_POLL_MAX     1000
+
 struct app_addr {
         int af; /* 4 or 6 */
         uint8_t a[16];
@@ -97,6 +118,8 @@ struct appconf {
         char control_group[32]; /* empty: root only */
         enum app_cpus cpus;
         uint64_t cpu_list[APP_MAX_CPUS / 64]; /* APP_CPUS_LIST: bit n is CPU n */
+        int busy_poll_us;                     /* 0 .. APP_BUSY_POLL_MAX */
+        enum app_sched sched;
         int nifs;
         struct app_if ifs[APP_MAX_IFS];
         struct app_web web;

@@ -193,11 +193,16 @@ int moat_cmd_status(int argc, char **argv)
                 json_object_put(r);
                 return rc;
         }
-        json_object *jail;
+        json_object *jail, *poll, *sched;
         printf("appliance %s, mode %s%s\n", jstr(r, "config"), jstr(r, "mode"),
                json_object_object_get_ex(r, "jail", &jail) && !json_object_get_boolean(jail)
                    ? ", JAIL DISABLED (no_jail): for debugging only"
                    : "");
+        if (json_object_object_get_ex(r, "busy_poll_us", &poll) &&
+            json_object_object_get_ex(r, "scheduler", &sched))
+                printf("scheduler %s, busy-poll %d us before a domain sleeps%s\n",
+                       json_object_get_string(sched), json_object_get_int(poll),
+                       json_object_get_int(poll) ? "" : " (off)");
         json_object *web, *wr;
         if (json_object_object_get_ex(r, "web", &web))
                 printf("web GUI %s (read-only, %s, %d restarts), certificate SHA-256 %s\n",

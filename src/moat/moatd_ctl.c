@@ -39,6 +39,14 @@ static json_object *status_domain(struct moatd *md, struct moatd_dom *d)
                 app_cpus_text(&on, cpus, sizeof(cpus));
                 json_object_object_add(o, "cpus", json_object_new_string(cpus));
         }
+        /* The policy as the kernel has it, not as the daemon meant it. */
+        int pol = d->pid > 0 ? sched_getscheduler(d->pid) : -1;
+        if (pol >= 0)
+                json_object_object_add(o, "sched",
+                                       json_object_new_string(pol == SCHED_FIFO    ? "fifo"
+                                                              : pol == SCHED_BATCH ? "batch"
+                                                              : pol == SCHED_OTHER ? "other"
+                                                                                   : "another"));
         if (d->ready && d->pidfd < 0)
                 json_object_object_add(
                     o, "boot_us", json_object_new_double((double)(d->t_ready - d->t_start) / 1e3));
@@ -122,6 +130,11 @@ json_object *moatd_status_json(struct moatd *md)
         json_object_object_add(
             r, "mode", json_object_new_string(md->conf->mode == APP_MODE_VM ? "vm" : "bare-metal"));
         json_object_object_add(r, "jail", json_object_new_boolean(!md->conf->no_jail));
+        /* What the domains were started with (--busy-poll), the config's busy_poll_us. */
+        json_object_object_add(r, "busy_poll_us", json_object_new_int(md->conf->busy_poll_us));
+        json_object_object_add(
+            r, "scheduler",
+            json_object_new_string(md->conf->sched == APP_SCHED_FIFO ? "fifo" : "batch"));
         json_object *ds = json_object_new_array();
         for (int i = 0; i < md->ndoms; i++)
                 json_object_array_add(ds, status_domain(md, &md->doms[i]));

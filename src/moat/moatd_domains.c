@@ -182,6 +182,8 @@ static void dom_argv(struct moatd *md, const struct moatd_dom *d)
         }
         if (d->is_fw && d->platform == APP_PLAT_KVM)
                 ARG("--hugepages"); /* the engine's tables: 2 MiB faults at boot */
+        ARG("--busy-poll");
+        ARG("%d", md->conf->busy_poll_us);
         if (d->is_fw) {
                 fw_argv(md, sa);
         } else {
@@ -201,13 +203,23 @@ static void dom_argv(struct moatd *md, const struct moatd_dom *d)
 }
 
 /*
- * Domains that share CPUs run as SCHED_BATCH: a kick does not preempt the
- * domain that sent it in the middle of its batch; the one kicked runs when
- * the sender sleeps, with more to take at once (docs/measurements.md).
+ * Domains that share CPUs run as SCHED_FIFO at priority 1 (scheduler =
+ * "fifo"), or SCHED_BATCH: either way a kick does not preempt the domain
+ * that sent it in the middle of its batch, the one kicked runs when the
+ * sender sleeps, with more to take at once; as SCHED_FIFO a domain woken
+ * by a frame also runs at once, ahead of the host's other work on its CPU,
+ * which as SCHED_BATCH it waited behind for up to a time slice
+ * (docs/measurements.md, 'Domains as SCHED_FIFO'). The kernel's real-time
+ * throttling keeps a share of the CPU for the rest. Where real-time is
+ * refused (no CAP_SYS_NICE, a cgroup without real-time time), SCHED_BATCH.
  */
-static void dom_batch(struct moatd_dom *d)
+static void dom_sched(const struct moatd *md, struct moatd_dom *d)
 {
-        struct sched_param sp = {0};
+        struct sched_param rt = {.sched_priority = 1}, sp = {0};
+        if (md->conf->sched == APP_SCHED_FIFO && sched_setscheduler(d->pid, SCHED_FIFO, &rt) == 0)
+                return;
+        if (md->conf->sched == APP_SCHED_FIFO)
+                moatd_log("%s: SCHED_FIFO: %s; SCHED_BATCH instead", d->name, strerror(errno));
         if (sched_setscheduler(d->pid, SCHED_BATCH, &sp) < 0)
                 moatd_log("%s: SCHED_BATCH: %s", d->name, strerror(errno));
 }
@@ -227,7 +239,7 @@ void moatd_dom_pin(struct moatd *md, struct moatd_dom *d)
                 return;
         }
         d->pinned = 1;
-        dom_batch(d);
+        dom_sched(md, d);
 }
 
 /* posix_spawn of md->spawn's command line, console to `console`; 0 or an errno. */
@@ -304,7 +316,7 @@ int moatd_dom_start(struct moatd *md, struct moatd_dom *d, int pin_now)
         if (moatd_proc_start(pid, &d->start_ticks) < 0)
                 d->start_ticks = 0;
         if (d->pinned)
-                dom_batch(d);
+                dom_sched(md, d);
         return 0;
 }
 

@@ -39,6 +39,7 @@ static const struct jail_allow vmm_allow[] = {
     {SCMP_SYS(read), JAIL_PIN_KICK_RX_FD, "wait: consuming a kick from a channel's peer"},
     {SCMP_SYS(write), JAIL_PIN_KICK_TX_FD, "kick hypercall (guests kick through ioeventfds)"},
     {SCMP_SYS(ppoll), JAIL_PIN_NO_SIGMASK, "wait: sleep until a port is ready or a deadline"},
+    {SCMP_SYS(sched_yield), JAIL_PIN_NONE, "wait: the busy-poll lets another domain run"},
     {SCMP_SYS(clock_gettime), JAIL_PIN_CLOCK, "marks and wait deadlines (vDSO fallback)"},
     {SCMP_SYS(rt_sigreturn), JAIL_PIN_NONE, "return from the --timeout signal handler"},
     {SCMP_SYS(exit_group), JAIL_PIN_NONE, "exit with the guest's status"},
@@ -122,6 +123,7 @@ static void setup_services(const struct platform_opts *o)
                                             sizeof(err))) == NULL)
                 host_die(VMM_EXIT_SETUP, "--config %s", err);
         vm.svc.console_fd = 1;
+        vm.svc.busy_poll_ns = (uint64_t)o->busy_poll_us * 1000u;
         vm.svc.stop = &vmm_stop_flag;
         vm.svc.xlate = vmm_gpa;
         vm.svc.xlate_ctx = &vm;

@@ -124,6 +124,18 @@ expect badrules "bad.pf:1:"
 expect cpus 'cpus.conf:2: cpus must be "auto", "all" or a list of CPUs'
 expect cpurange "cpurange.conf:2: cpus: 3-2 is not a range of CPUs"
 expect nocpu "cpus: CPU 1023 is not one moat may use here"
+# busy_poll_us: an integer of microseconds, 0 (never poll) to 1000.
+for c in 'pollneg|-1' 'pollbig|1001' 'pollstr|"50"' 'pollfrac|2.5' 'pollbool|true'; do
+	name=${c%%|*}
+	printf '%s\nbusy_poll_us = %s;\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" \
+		"${c#*|}" >"$tmp/$name.conf"
+	expect "$name" "$name.conf:2: busy_poll_us must be an integer from 0 (never poll) to 1000"
+done
+printf '%s\nscheduler = "rr";\ninterface: { lan: { device = "nosuchdev1"; }; };\n' "$base" >"$tmp/sched.conf"
+expect sched 'sched.conf:2: scheduler must be "fifo" or "batch"'
+printf '{"rules": "good.pf", "state_dir": "%s/run", "busy_poll_us": 5000, "interface": {"lan": {"device": "nosuchdev1"}}}\n' \
+	"$tmp" >"$tmp/jpoll.conf"
+expect jpoll "jpoll.conf: busy_poll_us: busy_poll_us must be an integer from 0 (never poll) to 1000"
 expect twodefaults "twodefaults.conf: more than one default IPv4 gateway"
 expect nogateway "nogateway.conf: interface lan: default_gateway needs a gateway"
 out=$("$moat" -c "$tmp/missing.conf" up 2>&1) && fail "missing config accepted"

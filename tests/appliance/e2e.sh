@@ -171,6 +171,7 @@ if [ "$mode" = bare-metal ]; then
   "mode": "bare-metal",
   "rules": "pf.conf",
   "state_dir": "$tmp/run",
+  "busy_poll_us": 30,
   "interface": {
     "wan": {"device": "$mw", "address": ["198.51.100.1/24", "2001:db8:1::1/64"],
             "gateway": "198.51.100.254", "gateway6": "2001:db8:1::fe"},
@@ -184,6 +185,7 @@ else
 $top
 rules = "pf.conf";
 state_dir = "$tmp/run";
+busy_poll_us = 30;
 interface: {
   wan: { device = "$mw"; address = ["198.51.100.1/24", "2001:db8:1::1/64"];
          gateway = "198.51.100.254"; gateway6 = "2001:db8:1::fe"; };
@@ -809,12 +811,30 @@ want = {cpus[-1]} if len(cpus) > 1 else set(cpus)
 for d in json.load(sys.stdin)["domains"]:
     got = os.sched_getaffinity(d["pid"])
     assert got == want, (d["name"], got, want)
-    # sharing a CPU, they run as SCHED_BATCH (a kick does not preempt its sender)
-    batch = os.sched_getscheduler(d["pid"]) == os.SCHED_BATCH
-    assert batch == (len(cpus) > 1), (d["name"], os.sched_getscheduler(d["pid"]))
+    # sharing a CPU, they run as SCHED_FIFO (scheduler = "fifo", the default):
+    # at once when woken, and a kick does not preempt its sender
+    fifo = os.sched_getscheduler(d["pid"]) == os.SCHED_FIFO
+    assert fifo == (len(cpus) > 1), (d["name"], os.sched_getscheduler(d["pid"]))
+    assert not fifo or os.sched_getparam(d["pid"]).sched_priority == 1, d["name"]
+    assert d["sched"] == ("fifo" if fifo else "other"), (d["name"], d["sched"])
     assert d["cpus"] == ",".join(map(str, sorted(want))), (d["name"], d["cpus"])
-print("ok: domains on CPU(s) %s, as status says%s" % (sorted(want), ", SCHED_BATCH" if len(cpus) > 1 else ""))' ||
+print("ok: domains on CPU(s) %s, as status says%s" % (sorted(want), ", SCHED_FIFO" if len(cpus) > 1 else ""))' ||
 	fail "domains not on the CPUs cpus = \"auto\" picks"
+# busy_poll_us = 30 reaches every domain (--busy-poll), status says so, and
+# no domain was killed for the poll's system call (sched_yield) on the way.
+"$moat" -c "$conf" status | grep -qx "scheduler fifo, busy-poll 30 us before a domain sleeps" ||
+	fail "status does not say busy-poll 30 us: $("$moat" -c "$conf" status | head -3)"
+"$moat" -c "$conf" status --json | /usr/bin/python3 -c '
+import json, sys
+st = json.load(sys.stdin)
+assert st["busy_poll_us"] == 30, st.get("busy_poll_us")
+for d in st["domains"]:
+    argv = open("/proc/%d/cmdline" % d["pid"], "rb").read().split(b"\0")
+    i = argv.index(b"--busy-poll")
+    assert argv[i + 1] == b"30", (d["name"], argv[i + 1])
+    assert "seccomp" not in d.get("last_exit", ""), (d["name"], d["last_exit"])
+print("ok: busy_poll_us = 30 in status and on every domain'"'"'s command line")' ||
+	fail "busy_poll_us not passed to the domains"
 "$moat" -c "$conf" boot-report >"$tmp/report" || fail "boot-report"
 grep -q "first frame forwarded" "$tmp/report" || fail "boot report lacks the first forwarded frame"
 grep "first frame forwarded" "$tmp/report"

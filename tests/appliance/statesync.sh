@@ -89,6 +89,27 @@ reaches() { # reaches ADDR: one ping from the LAN client is answered
 }
 
 reaches 198.51.100.77 || fail "198.51.100.77 unreachable before it is banned"
+
+# The stream reaches the daemon at most once per interval (10 ms), not for
+# every batch the fw forwards, each of which woke the daemon on another
+# CPU, on the frame's path: 200 pings 2 ms apart (each touches its state
+# twice) wake it fewer than 100 times, while their state is streamed.
+moatd_sleeps() {
+	cat /proc/"$(cat "$tmp/run/moatd.pid")"/task/*/status |
+		awk '/^voluntary_ctxt_switches/ {n += $2} END {print n}'
+}
+records_sent() {
+	"$moat" -c "$conf" pfctl -s info | awk '/^State sync/ {s = 1} s && /records sent/ {print $3; exit}'
+}
+sent0=$(records_sent)
+before=$(moatd_sleeps)
+ip netns exec "$lan" ping -n -q -c 200 -i 0.002 -W 2 198.51.100.254 >"$tmp/ping200" 2>&1 ||
+	fail "200 pings 2 ms apart: $(tail -2 "$tmp/ping200")"
+woke=$(($(moatd_sleeps) - before))
+sent1=$(records_sent)
+[ "$sent1" -gt "$sent0" ] || fail "no state records streamed during 200 pings ($sent0, then $sent1)"
+[ "$woke" -lt 100 ] || fail "the daemon woke $woke times for 200 pings: the state sync is not batched"
+echo "ok: the daemon woke $woke times for 200 pings, $((sent1 - sent0)) state records streamed"
 "$moat" -c "$conf" pfctl -t banned -T add 198.51.100.77 >/dev/null 2>&1 || fail "pfctl -T add"
 ! reaches 198.51.100.77 || fail "198.51.100.77 reachable once banned"
 # A ruleset load keeps it (<banned> is given no addresses), and so must

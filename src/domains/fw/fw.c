@@ -19,6 +19,14 @@
 
 #define BATCH   64
 #define TICK_NS 100000000ull
+/*
+ * The state sync stream goes to the daemon at most this often: a round per
+ * batch woke the daemon, on another CPU, for every frame of a ping, on the
+ * frame's path (docs/measurements.md, 'Where a ping's round trip goes'). A
+ * restarted fw may miss what changed in the last interval before the
+ * crash.
+ */
+#define SYNC_INTERVAL_NS 10000000ull
 /* One frame's room, 64-byte aligned: a 64 KiB super-frame with its headers. */
 #define FRAME_ROOM ((MOAT_FRAME_MAX + 63u) & ~63u)
 /*
@@ -281,6 +289,29 @@ static uint32_t fw_receive(unsigned i, struct eng_rxframe *rx, unsigned budget)
         return n;
 }
 
+/*
+ * The state sync stream: a change is sent an interval after it is seen,
+ * with what followed it. Returns when the next round is due (0: none).
+ */
+static uint64_t fw_sync(struct engine *eng, uint64_t now, uint64_t next_sync)
+{
+        if (next_sync == 0)
+                return eng_sync_pending(eng) ? now + SYNC_INTERVAL_NS : 0;
+        if (now < next_sync)
+                return next_sync;
+        fwctl_sync_poll(&fwctl, eng, now);
+        return eng_sync_pending(eng) ? now + SYNC_INTERVAL_NS : 0;
+}
+
+/* When an idle fw wakes: its next tick, the end of its run or a sync round due, the earliest. */
+static uint64_t fw_wake_at(uint64_t end, uint64_t next_tick, uint64_t next_sync)
+{
+        uint64_t at = end && end < next_tick ? end : next_tick;
+        if (next_sync && next_sync < at)
+                at = next_sync;
+        return at;
+}
+
 int guest_main(int argc, char **argv)
 {
         uint64_t run_ns = argc > 0 ? moat_parse_u64(argv[0], 0) * 1000000000ull : 0;
@@ -296,7 +327,7 @@ int guest_main(int argc, char **argv)
         moat_printf("fw: %u interfaces, ruleset loaded\n", fw_nifs);
         moat_mark("ready");
         /* The first tick at once: it asks for the gateways' addresses. */
-        uint64_t now = moat_clock_ns(), next_tick = now;
+        uint64_t now = moat_clock_ns(), next_tick = now, next_sync = 0; /* 0: none due */
         uint64_t end = run_ns ? now + run_ns : 0;
         uint64_t mask = 0;
         for (unsigned i = 0; i < fw_nifs; i++)
@@ -333,7 +364,7 @@ int guest_main(int argc, char **argv)
                 if (fw_has_ctl && fwctl_server_poll(&fwctl, eng, now))
                         work++;
                 if (fw_has_ctl)
-                        fwctl_sync_poll(&fwctl, eng, now);
+                        next_sync = fw_sync(eng, now, next_sync);
                 if (now >= next_tick) {
                         eng_tick(eng, fw_txq, now);
                         fw_flush();
@@ -358,7 +389,7 @@ int guest_main(int argc, char **argv)
                                 pending = 1;
                 }
                 if (!pending)
-                        moat_wait(end && end < next_tick ? end : next_tick, mask);
+                        moat_wait(fw_wake_at(end, next_tick, next_sync), mask);
                 for (unsigned i = 0; i < fw_nifs; i++)
                         if (fw_ifs[i].is_chan) {
                                 moat_chan_awake(&fw_ifs[i].ch);

@@ -266,6 +266,7 @@ int main(int argc, char **argv)
                                               sizeof(err))) == NULL)
                 host_die(PROC_EXIT_SETUP, "--config %s", err);
         proc_svc.console_fd = 1;
+        proc_svc.busy_poll_ns = (uint64_t)o.busy_poll_us * 1000u;
         proc_svc.xlate = proc_xlate;
         if (o.marks_path) {
                 proc_marks_fd = open(o.marks_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -20,6 +20,7 @@
     {SCMP_SYS(read), JAIL_PIN_KICK_RX_FD, "wait: consuming a kick from a channel's peer"}, \
     {SCMP_SYS(write), JAIL_PIN_KICK_TX_FD, "kick: waking a channel's peer"}, \
     {SCMP_SYS(ppoll), JAIL_PIN_NO_SIGMASK, "wait: sleep until a port is ready or a deadline"}, \
+    {SCMP_SYS(sched_yield), JAIL_PIN_NONE, "wait: the busy-poll lets another domain run"}, \
     {SCMP_SYS(clock_gettime), JAIL_PIN_CLOCK, "clocks and marks (vDSO fallback)"}, \
     {SCMP_SYS(rt_sigreturn), JAIL_PIN_NONE, "return from a signal handler"}, \
     {SCMP_SYS(exit_group), JAIL_PIN_NONE, "exit with the guest's status"}

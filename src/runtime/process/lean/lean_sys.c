@@ -194,6 +194,11 @@ int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t
         return (int)SC(SYS_ppoll, fds, n, t, mask, mask ? 8 : 0, 0);
 }
 
+int sched_yield(void)
+{
+        return (int)SC(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+}
+
 int clock_gettime(clockid_t clk, struct timespec *ts)
 {
         if (lean_vdso_clock_gettime)
