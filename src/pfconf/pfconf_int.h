@@ -267,6 +267,7 @@ struct pfconf_rthost {
         struct pfconf_rthost *next;
         char *ifname;
         struct pfconf_host *gw; /* NULL: `IF` alone, the packet's own destination */
+        uint8_t more_of_item;   /* one more address of the item before (a host name's) */
 };
 _Static_assert(offsetof(struct pfconf_rthost, next) == 0, "list node");
 

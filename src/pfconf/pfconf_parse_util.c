@@ -104,8 +104,6 @@ int pfconf_accept_punct(struct pfconf *pf, char c)
 
 /* A node's first member is its `next`, a pointer to a struct like every
  * struct pointer (C11 6.2.5): written through memcpy, for any node type. */
-struct pfconf_list_node;
-
 void *pfconf_parse_list(struct pfconf *pf, void *(*item)(struct pfconf *pf, void *arg), void *arg,
                         const char *what)
 {
@@ -118,14 +116,15 @@ void *pfconf_parse_list(struct pfconf *pf, void *(*item)(struct pfconf *pf, void
                         pfconf_next(pf);
                 if (pfconf_accept_punct(pf, '}'))
                         break;
-                void *node = item(pf, arg);
+                void *node = item(pf, arg), *next;
                 if (last == NULL) {
                         head = node;
                 } else {
-                        struct pfconf_list_node *next = node;
-                        memcpy(last, &next, sizeof(next));
+                        memcpy(last, &node, sizeof(node));
                 }
-                last = node;
+                /* an item may bring several nodes (a host name's addresses) */
+                for (last = node; memcpy(&next, last, sizeof(next)), next != NULL;)
+                        last = next;
         }
         if (head == NULL)
                 pfconf_fail(pf, pf->tok.line, "empty %s list", what);
