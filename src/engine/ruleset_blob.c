@@ -472,27 +472,6 @@ static int filter_never_matches(const struct ruleset_view *v, const struct rules
 }
 
 /*
- * What version 3 of the blob can say that this engine does not act on yet:
- * such a ruleset is refused whole (ENG_ENOTSUP), never loaded with parts
- * ignored.
- */
-static int v3_unsupported(const struct ruleset_view *v)
-{
-        uint32_t i;
-
-        for (i = 0; i < v->rv_n_trans; i++) {
-                const struct ruleset_trans *t = &v->rv_trans[i];
-
-                if (t->t_pool_opts & RULESET_PO_ENDPOINT_IN)
-                        return 1;
-        }
-        for (i = 0; i < v->rv_n_xlate; i++)
-                if (v->rv_xlate[i].t_pool_opts & RULESET_PO_ENDPOINT_IN)
-                        return 1;
-        return 0;
-}
-
-/*
  * A pass or match rule's nat-to/rdr-to, converted as a nat or rdr rule into
  * the bank's translations. A rule an anchor brings in more than once gets
  * one copy each time, with its own round-robin place.
@@ -598,8 +577,6 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         if ((v.rv_opts->ro_set & RULESET_OSET_LIMIT_STATES) &&
             v.rv_opts->ro_limit_states > eng->cfg.ec_max_states)
                 return ENG_ESTATES;
-        if (v3_unsupported(&v))
-                return ENG_ENOTSUP;
         /* `set limit tables` and `table-entries`, as pf refuses such a load */
         if (((v.rv_opts->ro_set & RULESET_OSET_LIMIT_TABLES) &&
              v.rv_n_tables > v.rv_opts->ro_limit_tables) ||

@@ -97,6 +97,22 @@ static void pfconf_notes_limits(FILE *out, const struct ruleset_options *o, cons
                                 limits[i].unit);
 }
 
+/* Pool options of nat rules and nat-to that the engine does not act on. */
+static void pfconf_notes_pools(FILE *out, const struct ruleset_view *v, const char *prefix)
+{
+        uint32_t i, eim = 0;
+
+        for (i = 0; i < v->rv_n_trans; i++)
+                eim |= v->rv_trans[i].t_pool_opts & RULESET_PO_ENDPOINT_IN;
+        for (i = 0; i < v->rv_n_xlate; i++)
+                eim |= v->rv_xlate[i].t_pool_opts & RULESET_PO_ENDPOINT_IN;
+        if (eim)
+                fprintf(out,
+                        "%sendpoint-independent is accepted but not enforced: nat gives each UDP "
+                        "flow its own mapping, as without it\n",
+                        prefix);
+}
+
 void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
 {
         uint32_t seen = 0, i;
@@ -140,6 +156,7 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
         for (i = 0; i < NE_COUNT; i++)
                 if (seen & (1u << i))
                         fprintf(out, "%s%s\n", prefix, pfconf_rule_notes[i]);
+        pfconf_notes_pools(out, v, prefix);
         for (i = 0; i < v->rv_n_xlate; i++)
                 if (v->rv_xlate[i].t_xflags & RULESET_TX_AFTO) {
                         fprintf(out,
