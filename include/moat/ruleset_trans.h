@@ -110,7 +110,9 @@ _Static_assert(sizeof(struct ruleset_trans) == 176, "ruleset_trans size");
 #define RULESET_PO_KEY         0x02u /* `source-hash KEY`: the key is given (else random) */
 #define RULESET_PO_ENDPOINT_IN 0x04u /* `endpoint-independent` (nat) */
 #define RULESET_PO_MAPE        0x08u /* `map-e-portset` (nat) */
-#define RULESET_PO_ALL         0x0fu
+#define RULESET_PO_PREFER6     0x10u /* `prefer-ipv6-nexthop` (FreeBSD 15): a route pool of
+                                        an inet rule may hold IPv6 gateways */
+#define RULESET_PO_ALL         0x1fu
 
 /* ------------------------------------------------------------------------ */
 /* Version 3 sections: anchors, pool entries, queues */

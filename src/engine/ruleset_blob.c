@@ -266,7 +266,11 @@ static int conv_route(const struct load_ctx *c, struct eng_bank *b, const struct
                 memset(e, 0, sizeof(*e));
                 e->ifindex = map_if(c, pe->pe_ifidx);
                 e->af = map_af(pe->pe_addr.ra_af);
-                e->has_gw = pe->pe_addr.ra_type == RULESET_ADDR_HOST;
+                /* prefer-ipv6-nexthop is not acted on: an IPv4 packet routed
+                 * to an IPv6 gateway goes to its own destination on the
+                 * gateway's interface (named by pfconf's notes) */
+                e->has_gw = pe->pe_addr.ra_type == RULESET_ADDR_HOST &&
+                            !(in->r_af == RULESET_AF_INET && pe->pe_addr.ra_af == RULESET_AF_INET6);
                 if (e->has_gw)
                         memcpy(e->gw.ea_b, pe->pe_addr.ra_addr, 16);
         }

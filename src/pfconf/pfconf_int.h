@@ -457,6 +457,8 @@ void pfconf_skip_line(struct pfconf *pf);                /* up to and including 
 int pfconf_is_kw(const struct pfconf *pf, int kw);
 int pfconf_is_punct(const struct pfconf *pf, char c);
 int pfconf_accept_kw(struct pfconf *pf, int kw);
+int pfconf_is_word(const struct pfconf *pf, const char *w);
+int pfconf_accept_word(struct pfconf *pf, const char *w);
 int pfconf_accept_punct(struct pfconf *pf, char c);
 /*
  * `ITEM` or `{ ITEM ITEM ... }`, commas and newlines between items optional:

@@ -100,12 +100,24 @@ static void pfconf_notes_limits(FILE *out, const struct ruleset_options *o, cons
 /* Pool options of nat rules and nat-to that the engine does not act on. */
 static void pfconf_notes_pools(FILE *out, const struct ruleset_view *v, const char *prefix)
 {
-        uint32_t i, eim = 0;
+        uint32_t i, eim = 0, prefer6 = 0;
 
-        for (i = 0; i < v->rv_n_trans; i++)
+        for (i = 0; i < v->rv_n_trans; i++) {
                 eim |= v->rv_trans[i].t_pool_opts & RULESET_PO_ENDPOINT_IN;
-        for (i = 0; i < v->rv_n_xlate; i++)
+                prefer6 |= v->rv_trans[i].t_pool_opts & RULESET_PO_PREFER6;
+        }
+        for (i = 0; i < v->rv_n_xlate; i++) {
                 eim |= v->rv_xlate[i].t_pool_opts & RULESET_PO_ENDPOINT_IN;
+                prefer6 |= v->rv_xlate[i].t_pool_opts & RULESET_PO_PREFER6;
+        }
+        for (i = 0; i < v->rv_n_filter; i++)
+                prefer6 |= v->rv_filter[i].r_rt_pool_opts & RULESET_PO_PREFER6;
+        if (prefer6)
+                fprintf(out,
+                        "%sprefer-ipv6-nexthop is accepted but not enforced: an IPv4 packet "
+                        "routed to an IPv6 gateway goes to its own destination on the "
+                        "gateway's interface\n",
+                        prefix);
         if (eim)
                 fprintf(out,
                         "%sendpoint-independent is accepted but not enforced: nat gives each UDP "

@@ -91,6 +91,11 @@ void pfconf_parse_pool_opts(struct pfconf *pf, struct pfconf_pool_opts *po)
                                 pfconf_fail(pf, line, "sticky-address cannot be redefined");
                         po->opts |= RULESET_PO_STICKY;
                         continue;
+                } else if (pfconf_accept_word(pf, "prefer-ipv6-nexthop")) {
+                        if (po->opts & RULESET_PO_PREFER6)
+                                pfconf_fail(pf, line, "prefer-ipv6-nexthop cannot be redefined");
+                        po->opts |= RULESET_PO_PREFER6;
+                        continue;
                 } else if (pfconf_accept_kw(pf, KW_STATIC_PORT)) {
                         if (po->static_port)
                                 pfconf_fail(pf, line, "static-port cannot be redefined");
@@ -280,11 +285,14 @@ int pfconf_check_route(struct pfconf *pf, struct pfconf_rule *r)
          * pf1026, pf1027) */
         if (r->xl_kind == PFCONF_XL_AFTO && r->rt != RULESET_RT_REPLY_TO)
                 af = r->afto_af;
-        /* remove_invalid_hosts(): gateways of another family go */
+        /* remove_invalid_hosts(): gateways of another family go, but for
+         * IPv6 next hops of IPv4 packets with prefer-ipv6-nexthop (pf1073) */
         for (pp = &r->rthosts; *pp != NULL;) {
                 uint8_t haf = pfconf_rthost_af(*pp);
 
-                if (haf != RULESET_AF_UNSPEC && af != RULESET_AF_UNSPEC && haf != af) {
+                if (haf != RULESET_AF_UNSPEC && af != RULESET_AF_UNSPEC && haf != af &&
+                    !(af == RULESET_AF_INET && haf == RULESET_AF_INET6 &&
+                      (r->rtpool.opts & RULESET_PO_PREFER6))) {
                         *pp = (*pp)->next;
                         continue;
                 }
@@ -318,7 +326,7 @@ void pfconf_emit_route(struct pfconf *pf, const struct pfconf_rule *r, struct ru
         o->r_rt = r->rt;
         o->r_rt_first = (uint32_t)pf->out.npool;
         o->r_rt_pool_type = r->rtpool.type;
-        o->r_rt_pool_opts = r->rtpool.opts & (RULESET_PO_STICKY | RULESET_PO_KEY);
+        o->r_rt_pool_opts = r->rtpool.opts & (RULESET_PO_STICKY | RULESET_PO_KEY | RULESET_PO_PREFER6);
         if (o->r_rt_pool_opts & RULESET_PO_KEY)
                 memcpy(o->r_rt_key, r->rtpool.key, sizeof(o->r_rt_key));
         for (h = r->rthosts; h != NULL; h = h->next) {

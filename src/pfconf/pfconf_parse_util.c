@@ -94,6 +94,21 @@ int pfconf_accept_kw(struct pfconf *pf, int kw)
         return 1;
 }
 
+/* A word pfctl reads in one context only, matched by its text rather than
+ * made a keyword that every other context would have to refuse as a name. */
+int pfconf_is_word(const struct pfconf *pf, const char *w)
+{
+        return pf->tok.type == T_WORD && strcmp(pf->tok.text, w) == 0;
+}
+
+int pfconf_accept_word(struct pfconf *pf, const char *w)
+{
+        if (!pfconf_is_word(pf, w))
+                return 0;
+        pfconf_next(pf);
+        return 1;
+}
+
 int pfconf_accept_punct(struct pfconf *pf, char c)
 {
         if (!pfconf_is_punct(pf, c))
