@@ -389,6 +389,8 @@ struct pfconf_out {
         size_t nxlate, capxlate;
         struct ruleset_eth_rule *ether; /* `ether` rules (pfconf_out_ether.c) */
         size_t nether, capether;
+        struct ruleset_limiter *limiters; /* state and source limiters (pfconf_limiter.c) */
+        size_t nlimiters, caplimiters;
         uint32_t *anchash; /* anchors by path: anchor index + 1, 0 = empty */
         size_t capanchash;
         struct pfconf_loadanchor *loads; /* `load anchor`, parsed after the file */

@@ -118,6 +118,11 @@ static void pfconf_notes_pools(FILE *out, const struct ruleset_view *v, const ch
                         "routed to an IPv6 gateway goes to its own destination on the "
                         "gateway's interface\n",
                         prefix);
+        if (v->rv_n_limiters > 0)
+                fprintf(out,
+                        "%sstate and source limiters are accepted but not enforced: the rules "
+                        "that name one create states as without it\n",
+                        prefix);
         if (eim)
                 fprintf(out,
                         "%sendpoint-independent is accepted but not enforced: nat gives each UDP "

@@ -326,7 +326,8 @@ void pfconf_emit_route(struct pfconf *pf, const struct pfconf_rule *r, struct ru
         o->r_rt = r->rt;
         o->r_rt_first = (uint32_t)pf->out.npool;
         o->r_rt_pool_type = r->rtpool.type;
-        o->r_rt_pool_opts = r->rtpool.opts & (RULESET_PO_STICKY | RULESET_PO_KEY | RULESET_PO_PREFER6);
+        o->r_rt_pool_opts =
+            r->rtpool.opts & (RULESET_PO_STICKY | RULESET_PO_KEY | RULESET_PO_PREFER6);
         if (o->r_rt_pool_opts & RULESET_PO_KEY)
                 memcpy(o->r_rt_key, r->rtpool.key, sizeof(o->r_rt_key));
         for (h = r->rthosts; h != NULL; h = h->next) {

@@ -179,7 +179,8 @@ static int ruleset_check_pool_range(struct ruleset_vctx *ctx, uint32_t first, ui
                 uint8_t t = e->pe_addr.ra_type;
 
                 /* route: prefer-ipv6-nexthop lets an inet rule hold IPv6 gateways */
-                uint8_t eaf = route > 1 && e->pe_addr.ra_af == RULESET_AF_INET6 ? RULESET_AF_INET6 : af;
+                uint8_t eaf =
+                    route > 1 && e->pe_addr.ra_af == RULESET_AF_INET6 ? RULESET_AF_INET6 : af;
 
                 if ((err = ruleset_check_addr(ctx, &e->pe_addr, eaf)) != RULESET_OK)
                         return err;
