@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "eng_rule.h"
 #include "eng_eth.h"
+#include "eng_eim.h"
 
 #define ENG_NIL 0xffffffffu
 
@@ -629,6 +630,7 @@ struct engine {
         /* route-to/reply-to/dup-to (route_to.c) */
         struct eng_state_rt *state_rt; /* by state index, where pf_state.rt or NATSN says */
         uint32_t nat_sticky;           /* sticky node the packet's translation used */
+        struct eng_eim_table eim;      /* endpoint-independent mappings (eim.c) */
         uint8_t *dup_buf;              /* the copy dup-to sends */
         bool dup_busy;                 /* a copy is on its way: no copy of a copy */
 

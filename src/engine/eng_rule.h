@@ -202,6 +202,7 @@ struct eng_rule {
         uint16_t r_rt_first, r_rt_count;
         uint32_t r_rt_next; /* round-robin: the next connection's entry (packet path) */
         uint8_t r_mape_offset, r_mape_len; /* nat map-e-portset OFFSET/LEN/PSID, 0: none */
+        uint8_t r_eim;                     /* nat endpoint-independent (UDP) */
         uint16_t r_mape_psid;
         uint8_t r_rt_key[16];
         struct eng_rule_pkt r_pk;        /* tags and per-packet options */

@@ -401,6 +401,7 @@ static inline int keep_state(struct engine *eng, struct eng_pdesc *pd, struct en
         state_start(eng, s, r, pd);
         eng_rt_state_start(eng, s, r, pd);
         eng_nat_sticky_attach(eng, s);
+        eng_eim_attach(eng, s);
         eng_rt_from_state(eng, s, pd, v);
         if (s->flags & ENG_SF_SRC)
                 eng_src_count(eng, s, 0, pd->pd_tot);
@@ -464,7 +465,9 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
 
         eng_sk_from_pd(pd, &wire);
         stack = wire;
-        eng->nat_sticky = ENG_NIL; /* set by this packet's translation, if sticky */
+        eng->nat_sticky = ENG_NIL;  /* set by this packet's translation, if sticky */
+        eng->eim.pending = ENG_NIL; /* ... and by one endpoint-independent */
+        eng->eim.pending_new = false;
         if (!later_frag && !pd->pd_icmp_err) {
                 nr = eng_nat_match(eng, pd, &nidx);
                 if (nr) {

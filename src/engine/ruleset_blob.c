@@ -330,6 +330,7 @@ static int conv_trans_pool(const struct load_ctx *c, struct eng_bank *b,
                 r->r_mape_psid = in->t_mape_psid;
         }
         r->r_rt_sticky = (in->t_pool_opts & RULESET_PO_STICKY) != 0;
+        r->r_eim = (in->t_pool_opts & RULESET_PO_ENDPOINT_IN) != 0;
         memcpy(r->r_rt_key, in->t_pool_key, sizeof(r->r_rt_key));
         if (in->t_pool_count == 0)
                 return ENG_OK;

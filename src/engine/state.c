@@ -216,6 +216,7 @@ void eng_state_remove(struct engine *eng, struct pf_state *s)
         if (s->flags & ENG_SF_TWOKEYS)
                 hash_unlink(eng, idx, PF_SK_STACK);
         eng_src_detach(eng, s);
+        eng_eim_release(eng, s);
         {
                 const struct eng_bank *b = eng_active(eng);
 

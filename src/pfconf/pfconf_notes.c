@@ -97,19 +97,16 @@ static void pfconf_notes_limits(FILE *out, const struct ruleset_options *o, cons
                                 limits[i].unit);
 }
 
-/* Pool options of nat rules and nat-to that the engine does not act on. */
+/* Pool options the engine does not act on: prefer-ipv6-nexthop (route pools;
+ * carried on translation pools too, where pfctl takes it). */
 static void pfconf_notes_pools(FILE *out, const struct ruleset_view *v, const char *prefix)
 {
-        uint32_t i, eim = 0, prefer6 = 0;
+        uint32_t i, prefer6 = 0;
 
-        for (i = 0; i < v->rv_n_trans; i++) {
-                eim |= v->rv_trans[i].t_pool_opts & RULESET_PO_ENDPOINT_IN;
+        for (i = 0; i < v->rv_n_trans; i++)
                 prefer6 |= v->rv_trans[i].t_pool_opts & RULESET_PO_PREFER6;
-        }
-        for (i = 0; i < v->rv_n_xlate; i++) {
-                eim |= v->rv_xlate[i].t_pool_opts & RULESET_PO_ENDPOINT_IN;
+        for (i = 0; i < v->rv_n_xlate; i++)
                 prefer6 |= v->rv_xlate[i].t_pool_opts & RULESET_PO_PREFER6;
-        }
         for (i = 0; i < v->rv_n_filter; i++)
                 prefer6 |= v->rv_filter[i].r_rt_pool_opts & RULESET_PO_PREFER6;
         if (prefer6)
@@ -122,11 +119,6 @@ static void pfconf_notes_pools(FILE *out, const struct ruleset_view *v, const ch
                 fprintf(out,
                         "%sstate and source limiters are accepted but not enforced: the rules "
                         "that name one create states as without it\n",
-                        prefix);
-        if (eim)
-                fprintf(out,
-                        "%sendpoint-independent is accepted but not enforced: nat gives each UDP "
-                        "flow its own mapping, as without it\n",
                         prefix);
 }
 

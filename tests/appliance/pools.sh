@@ -13,6 +13,8 @@
 #   bitmask      onto a /24: the source's own host part, every time;
 #   sticky-address with round-robin: each source keeps its first address
 #                while the sources go round the pool;
+#   endpoint-independent: a UDP source port keeps its outside port for
+#                every destination, and no other source gets it;
 #   probability 50%: between 70 and 130 of 200 connections pass (the
 #                binomial's mean 100, standard deviation 7).
 # usage: pools.sh MODE MOAT
@@ -56,6 +58,7 @@ ip -n "$lan" link set c0 up
 ip -n "$lan" link set lo up
 ip -n "$lan" route add default via 192.168.1.1
 ip -n "$wan" addr add 198.51.100.254/24 dev s0
+ip -n "$wan" addr add 198.51.100.253/24 dev s0
 ip -n "$wan" link set s0 up
 ip -n "$wan" link set lo up
 
@@ -80,14 +83,14 @@ domain: { fw: { memory = "32M"; }; };
 EOC
 "$moat" -c "$conf" up >/dev/null || fail "moat up"
 
-# The WAN host writes "SOURCE PORT" for each datagram it gets, until "stop":
-# the address it sees, and the port the sender bound (the datagram's text,
-# since nat rewrites the source port).
+# The WAN host writes "SOURCE PORT SEENPORT" for each datagram it gets,
+# until "stop": the address it sees, the port the sender bound (the
+# datagram's text, since nat rewrites the source port), the port it sees.
 rm -f "$tmp/ready"
 ip netns exec "$wan" /usr/bin/python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("198.51.100.254", 9000)); s.settimeout(120)
+s.bind(("0.0.0.0", 9000)); s.settimeout(120)
 open(sys.argv[2], "w").close()
 with open(sys.argv[1], "w") as out:
     while True:
@@ -97,7 +100,7 @@ with open(sys.argv[1], "w") as out:
             break
         if d == b"stop":
             break
-        out.write("%s %s\n" % (a[0], d.decode())); out.flush()' "$tmp/got" "$tmp/ready" &
+        out.write("%s %s %d\n" % (a[0], d.decode(), a[1])); out.flush()' "$tmp/got" "$tmp/ready" &
 srv=$!
 until [ -f "$tmp/ready" ]; do sleep 0.05; done
 
@@ -177,7 +180,25 @@ awk '{ s = ($1 - 35000) % 8; if (s in m && m[s] != $2) exit 1; m[s] = $2; u[$2] 
 	fail "sticky-address: $(awk '{ print ($1 - 35000) % 8 "->" $2 }' "$tmp/sticky" | sort -u | tr '\n' ' ')"
 echo "ok: sticky-address: each of 8 sources kept one address, all 3 used"
 
-# 6. probability 50%: about half the connections pass
+# 6. endpoint-independent: one source port, two destinations, one outside port
+load 'nat on wan inet proto udp from lan:network to any -> 198.51.100.11 port 40000:49999 endpoint-independent'
+ip netns exec "$lan" /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("192.168.1.10", 38000))
+for i, d in enumerate(("198.51.100.254", "198.51.100.253", "198.51.100.254")):
+    s.sendto(b"%d" % (38000 + i), (d, 9000)); time.sleep(0.05)
+t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); t.bind(("192.168.1.11", 38000))
+t.sendto(b"38003", ("198.51.100.253", 9000))'
+sleep 0.5
+seen 38000 4 >"$tmp/eim"
+[ "$(wc -l <"$tmp/eim")" = 4 ] || fail "endpoint-independent: $(wc -l <"$tmp/eim") of 4 arrived"
+ports=$(awk '$2 >= 38000 && $2 <= 38003 { print $2, $3 }' "$tmp/got" | sort -n | awk '{ print $2 }' | tr '\n' ' ')
+set -- $ports
+[ "$1" = "$2" ] && [ "$2" = "$3" ] && [ "$4" != "$1" ] ||
+	fail "endpoint-independent: outside ports $ports (want three equal, the other source's not)"
+echo "ok: endpoint-independent: one outside port ($1) for both destinations, another source another ($4)"
+
+# 7. probability 50%: about half the connections pass
 printf 'block all\npass in on lan inet proto udp keep state probability 50%%\npass out on wan inet proto udp keep state\n' >"$tmp/prob.conf"
 "$moat" -c "$conf" pfctl -f "$tmp/prob.conf" || fail "probability ruleset refused"
 "$moat" -c "$conf" pfctl -s rules | grep -q "probability 50%" ||
