@@ -23,6 +23,7 @@
 #include "eng_rule.h"
 #include "eng_eth.h"
 #include "eng_eim.h"
+#include "eng_limit.h"
 
 #define ENG_NIL 0xffffffffu
 
@@ -547,6 +548,7 @@ struct eng_bank {
         uint32_t nfilter;
         uint32_t nat_start, nat_end, rdr_start, rdr_end, binat_start, binat_end;
         bool anchors; /* holds anchor calls: the filter walk follows them (anchor.c) */
+        struct eng_statelim_def statelim[ENG_STATELIM_IDS]; /* its state limiters */
 };
 
 #include "eng_syncookie.h" /* SYN cookies (syncookie.c) */
@@ -631,8 +633,9 @@ struct engine {
         struct eng_state_rt *state_rt; /* by state index, where pf_state.rt or NATSN says */
         uint32_t nat_sticky;           /* sticky node the packet's translation used */
         struct eng_eim_table eim;      /* endpoint-independent mappings (eim.c) */
-        uint8_t *dup_buf;              /* the copy dup-to sends */
-        bool dup_busy;                 /* a copy is on its way: no copy of a copy */
+        struct eng_statelim statelim[ENG_STATELIM_IDS]; /* state limiters' counts (limit.c) */
+        uint8_t *dup_buf;                               /* the copy dup-to sends */
+        bool dup_busy; /* a copy is on its way: no copy of a copy */
 
         /* source nodes */
         struct eng_srcnode *srcnodes;

@@ -20,7 +20,8 @@ struct eng_rtentry {
 struct eng_state_rt {
         uint16_t ifindex;
         uint8_t has_gw;
-        uint8_t pad;
+        uint8_t statelim; /* the state limiter counting the state (limit.c), 0 none;
+                             0 whenever the slot is free */
         struct eng_addr gw;
         uint32_t nat_sn;
         uint32_t eim; /* the endpoint-independent mapping, with ENG_SX_EIM */

@@ -212,7 +212,7 @@ static uint32_t match_filter(const struct eng_bank *b, struct engine *eng, struc
                         eng_pkt_rule_matched(eng, &b->rules[i], pd, ev);
                 }
                 last = i;
-                if (r->quick)
+                if (r->quick || ev->lim_block)
                         break;
                 i++;
         }
@@ -291,7 +291,7 @@ uint32_t eng_match_filter_anchors(const struct eng_bank *b, struct engine *eng,
                 match = true;
                 last = i;
                 *anchor = depth > 0 ? frame[0] : ENG_NIL;
-                if (r->quick)
+                if (r->quick || ev->lim_block)
                         break;
                 i++;
         }
@@ -402,6 +402,8 @@ static inline int keep_state(struct engine *eng, struct eng_pdesc *pd, struct en
         eng_rt_state_start(eng, s, r, pd);
         eng_nat_sticky_attach(eng, s);
         eng_eim_attach(eng, s);
+        if (r && r->r_pk.statelim)
+                eng_statelim_take(eng, s, r->r_pk.statelim);
         eng_rt_from_state(eng, s, pd, v);
         if (s->flags & ENG_SF_SRC)
                 eng_src_count(eng, s, 0, pd->pd_tot);
@@ -498,6 +500,12 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
         }
         eng_pkt_decided(r, pd, &ev);
         v->reason = ENG_RES_MATCH;
+        if (ev.lim_block) { /* its state limiter is full and says block */
+                v->reason = ENG_RES_MAXSTATES;
+                if (r->r_log)
+                        eng_log(eng, pd, ENG_DROP, v->reason, r->r_nr);
+                return ENG_DROP;
+        }
         if (r && r->r_action == ENG_A_BLOCK) {
                 if (r->r_log && ev.logged != ridx) /* else logged where it matched */
                         eng_log(eng, pd, ENG_DROP, ENG_RES_MATCH, r->r_nr);

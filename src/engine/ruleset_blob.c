@@ -157,6 +157,9 @@ static int conv_pkt(const struct load_ctx *c, const struct ruleset_rule *in, str
         k->rate_limit = in->r_max_pkt_rate;
         k->rate_secs = in->r_max_pkt_secs;
         k->max_size = in->r_max_pkt_size;
+        k->statelim = in->r_statelim;
+        if (in->r_limit_flags & RULESET_LIMF_STATE_BLOCK)
+                k->flags |= ENG_PK_LIM_BLOCK;
         e = conv_tag(c, in->r_tag, &k->tag);
         if (!e)
                 e = conv_tag(c, in->r_match_tag, &k->match_tag);
@@ -476,6 +479,24 @@ static int filter_never_matches(const struct ruleset_view *v, const struct rules
         return 0;
 }
 
+/* The ruleset's state limiters into the bank it loads into (source limiters
+ * are carried by the blob, not enforced). */
+static void load_statelims(struct eng_bank *b, const struct ruleset_view *v)
+{
+        uint32_t i;
+
+        memset(b->statelim, 0, sizeof(b->statelim));
+        for (i = 0; i < v->rv_n_limiters; i++) {
+                const struct ruleset_limiter *l = &v->rv_limiters[i];
+
+                if (l->l_kind != RULESET_LIM_STATE)
+                        continue;
+                b->statelim[l->l_id].limit = l->l_limit;
+                b->statelim[l->l_id].rate = l->l_rate;
+                b->statelim[l->l_id].rate_secs = l->l_rate_secs;
+        }
+}
+
 /*
  * A pass or match rule's nat-to/rdr-to, converted as a nat or rdr rule into
  * the bank's translations. A rule an anchor brings in more than once gets
@@ -618,6 +639,7 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         ctx.bank->nrtpool = 0;
         ctx.bank->ntpool = 0;
         ctx.bank->nxlate = 0;
+        load_statelims(ctx.bank, &v);
         r = load_lists(eng, &ctx, start, end);
         if (r)
                 return r;

@@ -217,6 +217,7 @@ void eng_state_remove(struct engine *eng, struct pf_state *s)
                 hash_unlink(eng, idx, PF_SK_STACK);
         eng_src_detach(eng, s);
         eng_eim_release(eng, s);
+        eng_statelim_release(eng, s);
         {
                 const struct eng_bank *b = eng_active(eng);
 

@@ -10,8 +10,9 @@
  * A definition is printed by pfctl -v as it is parsed (a source limiter's
  * entries as `limit`, its per-entry limit as `states`, pf1077, a form read
  * back here too); a rule names its limiter by id. The option words are matched by their text, not
- * reserved. Definitions are carried in the blob (RULESET_SEC_LIMITERS) and
- * named as not enforced by the notes.
+ * reserved. Definitions are carried in the blob (RULESET_SEC_LIMITERS); the
+ * engine enforces state limiters (src/engine/limit.c), the notes name
+ * source limiters as not enforced.
  */
 #include <string.h>
 

@@ -16,7 +16,8 @@
 #   endpoint-independent: a UDP source port keeps its outside port for
 #                every destination, and no other source gets it;
 #   probability 50%: between 70 and 130 of 200 connections pass (the
-#                binomial's mean 100, standard deviation 7).
+#                binomial's mean 100, standard deviation 7);
+#   state limiter limit 5: 5 of 10 connections pass.
 # usage: pools.sh MODE MOAT
 set -euo pipefail
 mode=$1 moat=$2
@@ -207,6 +208,13 @@ send 36000 200 10
 n=$(seen 36000 200 | wc -l)
 [ "$n" -ge 70 ] && [ "$n" -le 130 ] || fail "probability 50%: $n of 200 passed"
 echo "ok: probability 50%: $n of 200 connections passed"
+# 8. a state limiter: five live states, the sixth connection refused
+printf 'state limiter "five" id 1 limit 5\nblock all\npass in on lan inet proto udp keep state state limiter "five"\npass out on wan inet proto udp keep state\n' >"$tmp/lim.conf"
+"$moat" -c "$conf" pfctl -f "$tmp/lim.conf" || fail "state limiter ruleset refused"
+send 39000 10 10
+n=$(seen 39000 10 | wc -l)
+[ "$n" = 5 ] || fail "state limiter limit 5: $n of 10 connections passed"
+echo "ok: state limiter limit 5: 5 of 10 connections passed"
 printf '%s\n' "$base" >"$tmp/all.conf"
 "$moat" -c "$conf" pfctl -f "$tmp/all.conf" || fail "base ruleset refused"
 send 37000 50 10
