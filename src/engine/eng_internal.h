@@ -549,6 +549,7 @@ struct eng_bank {
         uint32_t nat_start, nat_end, rdr_start, rdr_end, binat_start, binat_end;
         bool anchors; /* holds anchor calls: the filter walk follows them (anchor.c) */
         struct eng_statelim_def statelim[ENG_STATELIM_IDS]; /* its state limiters */
+        struct eng_srclim_def srclim[ENG_STATELIM_IDS];     /* and source limiters */
 };
 
 #include "eng_syncookie.h" /* SYN cookies (syncookie.c) */
@@ -634,8 +635,10 @@ struct engine {
         uint32_t nat_sticky;           /* sticky node the packet's translation used */
         struct eng_eim_table eim;      /* endpoint-independent mappings (eim.c) */
         struct eng_statelim statelim[ENG_STATELIM_IDS]; /* state limiters' counts (limit.c) */
-        uint8_t *dup_buf;                               /* the copy dup-to sends */
-        bool dup_busy; /* a copy is on its way: no copy of a copy */
+        struct eng_srclim_table srclim;                 /* source limiters' sources (limit.c) */
+        struct eng_addr srclim_src; /* the source the deciding rule's limiter saw */
+        uint8_t *dup_buf;           /* the copy dup-to sends */
+        bool dup_busy;              /* a copy is on its way: no copy of a copy */
 
         /* source nodes */
         struct eng_srcnode *srcnodes;

@@ -24,7 +24,8 @@ struct eng_state_rt {
                              0 whenever the slot is free */
         struct eng_addr gw;
         uint32_t nat_sn;
-        uint32_t eim; /* the endpoint-independent mapping, with ENG_SX_EIM */
+        uint32_t eim;    /* the endpoint-independent mapping, with ENG_SX_EIM */
+        uint32_t srclim; /* the source limiter entry counting the state + 1, 0 none */
 };
 #define ENG_SX_NATSN  0x01 /* pf_state.xflags: tied to a nat sticky-address node */
 #define ENG_SX_EIM    0x04 /* pf_state.xflags: uses an endpoint-independent mapping */

@@ -138,6 +138,7 @@ struct eng_rule_counters {
 #define ENG_PK_RCV_NOT     0x0080 /* received-on ! */
 #define ENG_PK_TAGGED_NOT  0x0100 /* ! tagged */
 #define ENG_PK_LIM_BLOCK   0x0200 /* state limiter NAME (block): a full limiter blocks */
+#define ENG_PK_SLIM_BLOCK  0x0400 /* source limiter NAME (block) */
 
 /* Tags and per-packet options (pf's tag, tagged, tos, prio, set prio, set
  * tos, probability, once, received-on, max-pkt-rate). Tag ids are the
@@ -156,6 +157,7 @@ struct eng_rule_pkt {
         uint32_t rate_secs;
         uint16_t max_size; /* max-pkt-size: longer packets do not match, 0 none */
         uint8_t statelim;  /* state limiter id, 0 none (limit.c) */
+        uint8_t srclim;    /* source limiter id, 0 none */
 };
 
 struct eng_rule {

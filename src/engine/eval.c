@@ -404,6 +404,8 @@ static inline int keep_state(struct engine *eng, struct eng_pdesc *pd, struct en
         eng_eim_attach(eng, s);
         if (r && r->r_pk.statelim)
                 eng_statelim_take(eng, s, r->r_pk.statelim);
+        if (r && r->r_pk.srclim)
+                eng_srclim_take(eng, s, r->r_pk.srclim, pd->pd_af, &eng->srclim_src);
         eng_rt_from_state(eng, s, pd, v);
         if (s->flags & ENG_SF_SRC)
                 eng_src_count(eng, s, 0, pd->pd_tot);
@@ -490,6 +492,8 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
                                    : match_filter(b, eng, pd, &ev);
         if (ridx != ENG_NIL) {
                 r = &b->rules[ridx];
+                if (r->r_pk.srclim) /* as its limiter saw it, before nat-to */
+                        eng->srclim_src = pd->pd_src;
                 r->r_cnt.rc_packets[d]++;
                 r->r_cnt.rc_bytes[d] += pd->pd_tot;
                 v->rule = ridx;

@@ -92,6 +92,12 @@ bool eng_pkt_rule_check(struct engine *eng, struct eng_rule *r, const struct eng
                         return false;
                 ev->lim_block = true;
         }
+        if (k->srclim && eng_srclim_full(eng, k->srclim, pd->pd_af, &pd->pd_src)) {
+                eng->st.es_lcnt[ENG_LCNT_SRCSTATES]++;
+                if (!(k->flags & ENG_PK_SLIM_BLOCK))
+                        return false;
+                ev->lim_block = true;
+        }
         return true;
 }
 

@@ -160,6 +160,9 @@ static int conv_pkt(const struct load_ctx *c, const struct ruleset_rule *in, str
         k->statelim = in->r_statelim;
         if (in->r_limit_flags & RULESET_LIMF_STATE_BLOCK)
                 k->flags |= ENG_PK_LIM_BLOCK;
+        k->srclim = in->r_sourcelim;
+        if (in->r_limit_flags & RULESET_LIMF_SOURCE_BLOCK)
+                k->flags |= ENG_PK_SLIM_BLOCK;
         e = conv_tag(c, in->r_tag, &k->tag);
         if (!e)
                 e = conv_tag(c, in->r_match_tag, &k->match_tag);
@@ -479,21 +482,36 @@ static int filter_never_matches(const struct ruleset_view *v, const struct rules
         return 0;
 }
 
-/* The ruleset's state limiters into the bank it loads into (source limiters
- * are carried by the blob, not enforced). */
-static void load_statelims(struct eng_bank *b, const struct ruleset_view *v)
+/* The ruleset's state and source limiters into the bank it loads into (the
+ * tables are loaded: a source limiter's table maps to the engine's). */
+static void load_limiters(const struct load_ctx *c, struct eng_bank *b)
 {
         uint32_t i;
 
         memset(b->statelim, 0, sizeof(b->statelim));
-        for (i = 0; i < v->rv_n_limiters; i++) {
-                const struct ruleset_limiter *l = &v->rv_limiters[i];
+        memset(b->srclim, 0, sizeof(b->srclim));
+        for (i = 0; i < c->v->rv_n_limiters; i++) {
+                const struct ruleset_limiter *l = &c->v->rv_limiters[i];
 
-                if (l->l_kind != RULESET_LIM_STATE)
+                if (l->l_kind == RULESET_LIM_STATE) {
+                        b->statelim[l->l_id].limit = l->l_limit;
+                        b->statelim[l->l_id].rate = l->l_rate;
+                        b->statelim[l->l_id].rate_secs = l->l_rate_secs;
                         continue;
-                b->statelim[l->l_id].limit = l->l_limit;
-                b->statelim[l->l_id].rate = l->l_rate;
-                b->statelim[l->l_id].rate_secs = l->l_rate_secs;
+                }
+                struct eng_srclim_def *d = &b->srclim[l->l_id];
+
+                d->entries = l->l_entries;
+                d->limit = l->l_limit;
+                d->rate = l->l_rate;
+                d->rate_secs = l->l_rate_secs;
+                d->mask4 = l->l_inet_mask;
+                d->mask6 = l->l_inet6_mask;
+                if (l->l_table != RULESET_NONE && c->tmap[l->l_table] >= 0) {
+                        d->table = (uint32_t)c->tmap[l->l_table] + 1;
+                        d->above = l->l_above;
+                        d->below = l->l_below;
+                }
         }
 }
 
@@ -639,7 +657,7 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         ctx.bank->nrtpool = 0;
         ctx.bank->ntpool = 0;
         ctx.bank->nxlate = 0;
-        load_statelims(ctx.bank, &v);
+        load_limiters(&ctx, ctx.bank);
         r = load_lists(eng, &ctx, start, end);
         if (r)
                 return r;

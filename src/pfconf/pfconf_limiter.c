@@ -11,8 +11,7 @@
  * entries as `limit`, its per-entry limit as `states`, pf1077, a form read
  * back here too); a rule names its limiter by id. The option words are matched by their text, not
  * reserved. Definitions are carried in the blob (RULESET_SEC_LIMITERS); the
- * engine enforces state limiters (src/engine/limit.c), the notes name
- * source limiters as not enforced.
+ * engine enforces both (src/engine/limit.c).
  */
 #include <string.h>
 

@@ -98,8 +98,7 @@ static void pfconf_notes_limits(FILE *out, const struct ruleset_options *o, cons
 }
 
 /* Pool options the engine does not act on: prefer-ipv6-nexthop (route pools;
- * carried on translation pools too, where pfctl takes it); source limiters
- * (state limiters are enforced). */
+ * carried on translation pools too, where pfctl takes it). */
 static void pfconf_notes_pools(FILE *out, const struct ruleset_view *v, const char *prefix)
 {
         uint32_t i, prefer6 = 0;
@@ -116,14 +115,6 @@ static void pfconf_notes_pools(FILE *out, const struct ruleset_view *v, const ch
                         "routed to an IPv6 gateway goes to its own destination on the "
                         "gateway's interface\n",
                         prefix);
-        for (i = 0; i < v->rv_n_limiters; i++)
-                if (v->rv_limiters[i].l_kind == RULESET_LIM_SOURCE) {
-                        fprintf(out,
-                                "%ssource limiters are accepted but not enforced: the rules "
-                                "that name one create states as without it\n",
-                                prefix);
-                        break;
-                }
 }
 
 void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)

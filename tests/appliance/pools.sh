@@ -17,7 +17,9 @@
 #                every destination, and no other source gets it;
 #   probability 50%: between 70 and 130 of 200 connections pass (the
 #                binomial's mean 100, standard deviation 7);
-#   state limiter limit 5: 5 of 10 connections pass.
+#   state limiter limit 5: 5 of 10 connections pass; source limiter
+#                entries 2 limit 3: 3 connections for each of two sources,
+#                none for a third.
 # usage: pools.sh MODE MOAT
 set -euo pipefail
 mode=$1 moat=$2
@@ -215,6 +217,14 @@ send 39000 10 10
 n=$(seen 39000 10 | wc -l)
 [ "$n" = 5 ] || fail "state limiter limit 5: $n of 10 connections passed"
 echo "ok: state limiter limit 5: 5 of 10 connections passed"
+printf 'source limiter "three" id 1 entries 2 limit 3\nblock all\npass in on lan inet proto udp keep state source limiter "three"\npass out on wan inet proto udp keep state\n' >"$tmp/slim.conf"
+"$moat" -c "$conf" pfctl -f "$tmp/slim.conf" || fail "source limiter ruleset refused"
+send 39100 12 10 11 12
+seen 39100 12 >"$tmp/slim"
+# sources .10 and .11 take the 2 entries, 3 connections each; .12 none
+got=$(awk '{ print $2 }' "$tmp/slim" | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')
+[ "$got" = "192.168.1.10=3 192.168.1.11=3 " ] || fail "source limiter entries 2 limit 3: $got"
+echo "ok: source limiter entries 2 limit 3: $got"
 printf '%s\n' "$base" >"$tmp/all.conf"
 "$moat" -c "$conf" pfctl -f "$tmp/all.conf" || fail "base ruleset refused"
 send 37000 50 10
