@@ -44,9 +44,12 @@ static void puts_(struct buf *b, const char *s)
         put(b, s, strlen(s));
 }
 
-/* Text as HTML: the five characters that could end an element or attribute. */
+/* Text as HTML: the five characters that could end an element or attribute;
+ * NULL (a JSON null's string) as "-". */
 static void esc(struct buf *b, const char *s)
 {
+        if (s == NULL)
+                s = "-";
         for (; *s; s++) {
                 switch (*s) {
                 case '<':
