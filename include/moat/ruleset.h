@@ -34,6 +34,8 @@
  *     RULESET_SEC_XLATE     N x struct ruleset_trans     the nat-to/rdr-to/binat-to/af-to
  *                           of pass and match rules, in the order of the filter
  *                           rules that own them (version 4)
+ *     RULESET_SEC_LIMITERS  N x struct ruleset_limiter   FreeBSD 15's state and source
+ *                           limiters, which pass rules name by id (version 5)
  *
  * Rules are stored after list expansion (the cross product of interface,
  * address family, protocol, source, source port, destination, destination
@@ -72,7 +74,7 @@
 #include <stdint.h>
 
 #define RULESET_MAGIC   0x5346544du /* "MTFS" read as little-endian bytes */
-#define RULESET_VERSION 4u
+#define RULESET_VERSION 5u
 
 /* Upper bound on a blob; larger ones are refused before anything else. */
 #define RULESET_MAX_LEN (64u * 1024u * 1024u)
@@ -108,12 +110,13 @@ enum ruleset_section_id {
         RULESET_SEC_SCRUB = 5,
         RULESET_SEC_TRANS = 6,
         RULESET_SEC_FILTER = 7,
-        RULESET_SEC_ANCHORS = 8, /* version 3 */
-        RULESET_SEC_POOLS = 9,   /* version 3 */
-        RULESET_SEC_QUEUES = 10, /* version 3 */
-        RULESET_SEC_ETHER = 11,  /* version 3 */
-        RULESET_SEC_XLATE = 12,  /* version 4 */
-        RULESET_SEC_COUNT = 13,
+        RULESET_SEC_ANCHORS = 8,   /* version 3 */
+        RULESET_SEC_POOLS = 9,     /* version 3 */
+        RULESET_SEC_QUEUES = 10,   /* version 3 */
+        RULESET_SEC_ETHER = 11,    /* version 3 */
+        RULESET_SEC_XLATE = 12,    /* version 4 */
+        RULESET_SEC_LIMITERS = 13, /* version 5 */
+        RULESET_SEC_COUNT = 14,
 };
 
 struct ruleset_section {
@@ -130,7 +133,7 @@ struct ruleset_header {
         uint32_t rh_flags;     /* reserved, 0 */
         struct ruleset_section rh_sec[RULESET_SEC_COUNT]; /* by enum ruleset_section_id */
 };
-_Static_assert(sizeof(struct ruleset_header) == 120, "ruleset_header size");
+_Static_assert(sizeof(struct ruleset_header) == 128, "ruleset_header size");
 
 /* ------------------------------------------------------------------------ */
 /* Small enums shared by several structs (stored in uint8_t fields) */
@@ -515,11 +518,13 @@ struct ruleset_rule {
         uint8_t r_uid_op;       /* enum ruleset_port_op; NONE = no `user` */
         uint8_t r_gid_op;       /* enum ruleset_port_op; NONE = no `group` */
         uint8_t r_dn_flags;     /* RULESET_DN_*: dnpipe or dnqueue */
-        uint8_t r_pad3;         /* 0 */
+        uint8_t r_limit_flags;  /* version 5: RULESET_LIMF_* */
         uint16_t r_dnpipe;      /* `dnpipe N` / `dnqueue N`, and the first of (N, M) */
         uint16_t r_dnrpipe;     /* M of `dnpipe (N, M)`: the reverse direction */
         uint16_t r_divert_port; /* `divert-to PORT`; 0 = none */
-        uint16_t r_pad4;        /* 0 */
+        uint8_t r_statelim;     /* version 5: `state limiter NAME`: its id (1..255); 0 = none
+                                   (stateful pass rules only) */
+        uint8_t r_sourcelim;    /* version 5: `source limiter NAME`: its id; 0 = none */
         uint32_t r_pad5;        /* 0 */
         /*
          * Version 3: anchors, tags, routing and the per-packet options.
@@ -648,6 +653,8 @@ struct ruleset_view {
         uint32_t rv_n_ether;
         uint32_t rv_n_xlate;
         const struct ruleset_trans *rv_xlate;
+        const struct ruleset_limiter *rv_limiters; /* version 5 */
+        uint32_t rv_n_limiters;
 };
 
 /*

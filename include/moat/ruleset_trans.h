@@ -110,7 +110,10 @@ _Static_assert(sizeof(struct ruleset_trans) == 176, "ruleset_trans size");
 #define RULESET_PO_KEY         0x02u /* `source-hash KEY`: the key is given (else random) */
 #define RULESET_PO_ENDPOINT_IN 0x04u /* `endpoint-independent` (nat) */
 #define RULESET_PO_MAPE        0x08u /* `map-e-portset` (nat) */
-#define RULESET_PO_ALL         0x0fu
+#define RULESET_PO_PREFER6                                                                         \
+        0x10u /* `prefer-ipv6-nexthop` (FreeBSD 15): a route pool of                               \
+                 an inet rule may hold IPv6 gateways */
+#define RULESET_PO_ALL 0x1fu
 
 /* ------------------------------------------------------------------------ */
 /* Version 3 sections: anchors, pool entries, queues */
@@ -161,5 +164,39 @@ struct ruleset_queue {
         uint32_t q_line;  /* pf.conf line, 0 = unknown */
 };
 _Static_assert(sizeof(struct ruleset_queue) == 16, "ruleset_queue size");
+
+/* ------------------------------------------------------------------------ */
+/* Version 5: state and source limiters (FreeBSD 15, from OpenBSD) */
+
+enum ruleset_limiter_kind {
+        RULESET_LIM_STATE = 0,  /* `state limiter NAME id N limit N [rate N/S]` */
+        RULESET_LIM_SOURCE = 1, /* `source limiter NAME id N entries N limit N [rate N/S]
+                                   [inet mask N] [inet6 mask N] [table <T> above N [below N]]` */
+        RULESET_LIM_MAX = 2,
+};
+
+/* r_limit_flags: what a rule does when its limiter is full; without the
+ * bit, pf's default: the rule does not match (`no-match`) */
+#define RULESET_LIMF_STATE_BLOCK  0x01u /* `state limiter NAME (block)` */
+#define RULESET_LIMF_SOURCE_BLOCK 0x02u /* `source limiter NAME (block)` */
+#define RULESET_LIMF_ALL          0x03u
+
+/* A limiter's definition; pass rules of any anchor name it by kind and id. */
+struct ruleset_limiter {
+        uint32_t l_name;      /* string ref: its name, unique per kind */
+        uint32_t l_line;      /* pf.conf line, 0 = unknown */
+        uint8_t l_kind;       /* enum ruleset_limiter_kind */
+        uint8_t l_id;         /* 1..255, unique per kind */
+        uint8_t l_inet_mask;  /* source: an entry's IPv4 prefix length, 1..32; state: 0 */
+        uint8_t l_inet6_mask; /* source: an entry's IPv6 prefix length, 1..128; state: 0 */
+        uint32_t l_limit;     /* state: the states; source: the states of one entry; >= 1 */
+        uint32_t l_entries;   /* source: the source entries, >= 1; state: 0 */
+        uint32_t l_rate;      /* `rate N/S`: N; 0 = none */
+        uint32_t l_rate_secs; /* ... S; both 0 or both non-zero */
+        uint32_t l_table;     /* source: `table <T> above H below L`: T's index, or NONE */
+        uint32_t l_above;     /* H, >= 1 with a table; else 0 */
+        uint32_t l_below;     /* L, < H; else 0 */
+};
+_Static_assert(sizeof(struct ruleset_limiter) == 40, "ruleset_limiter size");
 
 #endif /* MOAT_RULESET_TRANS_H */

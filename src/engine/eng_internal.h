@@ -22,6 +22,8 @@
 #include "engine.h"
 #include "eng_rule.h"
 #include "eng_eth.h"
+#include "eng_eim.h"
+#include "eng_limit.h"
 
 #define ENG_NIL 0xffffffffu
 
@@ -546,6 +548,8 @@ struct eng_bank {
         uint32_t nfilter;
         uint32_t nat_start, nat_end, rdr_start, rdr_end, binat_start, binat_end;
         bool anchors; /* holds anchor calls: the filter walk follows them (anchor.c) */
+        struct eng_statelim_def statelim[ENG_STATELIM_IDS]; /* its state limiters */
+        struct eng_srclim_def srclim[ENG_STATELIM_IDS];     /* and source limiters */
 };
 
 #include "eng_syncookie.h" /* SYN cookies (syncookie.c) */
@@ -629,8 +633,12 @@ struct engine {
         /* route-to/reply-to/dup-to (route_to.c) */
         struct eng_state_rt *state_rt; /* by state index, where pf_state.rt or NATSN says */
         uint32_t nat_sticky;           /* sticky node the packet's translation used */
-        uint8_t *dup_buf;              /* the copy dup-to sends */
-        bool dup_busy;                 /* a copy is on its way: no copy of a copy */
+        struct eng_eim_table eim;      /* endpoint-independent mappings (eim.c) */
+        struct eng_statelim statelim[ENG_STATELIM_IDS]; /* state limiters' counts (limit.c) */
+        struct eng_srclim_table srclim;                 /* source limiters' sources (limit.c) */
+        struct eng_addr srclim_src; /* the source the deciding rule's limiter saw */
+        uint8_t *dup_buf;           /* the copy dup-to sends */
+        bool dup_busy;              /* a copy is on its way: no copy of a copy */
 
         /* source nodes */
         struct eng_srcnode *srcnodes;
@@ -674,46 +682,7 @@ struct engine {
         int16_t load_tmap[4096];
 };
 
-static inline const struct eng_bank *eng_active(const struct engine *eng)
-{
-        return &eng->bank[eng->active];
-}
-static inline void eng_sync_touch(struct engine *eng, struct pf_state *s)
-{
-        uint32_t i;
-
-        /* Once a round: later packets test a bit of a line already written. */
-        if (s->xflags & ENG_SX_SYNC)
-                return;
-        s->xflags |= ENG_SX_SYNC;
-        i = (uint32_t)(s - eng->states);
-        eng->sync_dirty[i >> 6] |= 1ull << (i & 63);
-        eng->sync_pending++;
-}
-static inline uint64_t eng_random(struct engine *eng)
-{
-        /* splitmix64: fast, good enough for ISN offsets and port choice
-         * once seeded with a random value by the caller. */
-        uint64_t z = (eng->rng += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        return z ^ (z >> 31);
-}
-/* A random 32-bit offset or sequence number, never 0 ("none") or 1 (pf's
- * "not chosen yet" for a peer's seqhi). */
-static inline uint32_t eng_random32(struct engine *eng)
-{
-        uint32_t r;
-
-        do
-                r = (uint32_t)eng_random(eng);
-        while (r <= 1);
-        return r;
-}
-static inline void eng_drop(struct engine *eng, int reason)
-{
-        eng->st.es_reason[reason]++;
-}
+#include "eng_inline.h" /* the small helpers every part calls */
 void eng_addr_mask(struct eng_addr *m, int af, uint8_t plen);
 bool eng_addr_match(int af, const struct eng_addr *a, const struct eng_addr *net,
                     const struct eng_addr *mask);

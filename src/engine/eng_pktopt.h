@@ -12,7 +12,9 @@
 #define ENG_PA_PRIO(a)  ((a)&7)
 #define ENG_PA_PRIO2(a) (((a) >> 3) & 7)
 /* eng_rule_hot.pk */
-#define ENG_HOT_CHECK 0x01 /* tagged, tos, prio, probability, once, received-on, rate, size */
+#define ENG_HOT_CHECK                                                                              \
+        0x01               /* tagged, tos, prio, probability, once, received-on, rate, size,       \
+                              state limiter */
 #define ENG_HOT_APPLY 0x02 /* match, tag, set, once, log (matches) */
 
 #define ENG_MAX_TAGS   255 /* tag ids fit a state's byte */
@@ -24,6 +26,7 @@ struct eng_pkt_eval {
         uint32_t logged;  /* last rule logged by log (matches), ENG_NIL none */
         uint16_t xlate;   /* the last matching match rule's nat-to/rdr-to (r_xlate), 0 none */
         uint8_t xlate_n;  /* its r_xlate_n */
+        bool lim_block;   /* the deciding rule's state limiter is full and blocks */
 };
 void eng_pkt_eval_init(struct eng_pkt_eval *ev);
 /* The checks of r's per-packet options (after the hot ones matched). */

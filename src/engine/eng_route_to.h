@@ -20,11 +20,15 @@ struct eng_rtentry {
 struct eng_state_rt {
         uint16_t ifindex;
         uint8_t has_gw;
-        uint8_t pad;
+        uint8_t statelim; /* the state limiter counting the state (limit.c), 0 none;
+                             0 whenever the slot is free */
         struct eng_addr gw;
         uint32_t nat_sn;
+        uint32_t eim;    /* the endpoint-independent mapping, with ENG_SX_EIM */
+        uint32_t srclim; /* the source limiter entry counting the state + 1, 0 none */
 };
 #define ENG_SX_NATSN  0x01 /* pf_state.xflags: tied to a nat sticky-address node */
+#define ENG_SX_EIM    0x04 /* pf_state.xflags: uses an endpoint-independent mapping */
 #define ENG_MAX_TPOOL 128  /* translation pool entries of one ruleset */
 #define ENG_MAX_XLATE 256  /* nat-to/rdr-to of pass and match rules, after anchors are flattened */
 

@@ -137,6 +137,8 @@ struct eng_rule_counters {
 #define ENG_PK_RCV         0x0040 /* received-on */
 #define ENG_PK_RCV_NOT     0x0080 /* received-on ! */
 #define ENG_PK_TAGGED_NOT  0x0100 /* ! tagged */
+#define ENG_PK_LIM_BLOCK   0x0200 /* state limiter NAME (block): a full limiter blocks */
+#define ENG_PK_SLIM_BLOCK  0x0400 /* source limiter NAME (block) */
 
 /* Tags and per-packet options (pf's tag, tagged, tos, prio, set prio, set
  * tos, probability, once, received-on, max-pkt-rate). Tag ids are the
@@ -154,6 +156,8 @@ struct eng_rule_pkt {
         uint32_t rate_limit;  /* max-pkt-rate N/S: N, 0 none */
         uint32_t rate_secs;
         uint16_t max_size; /* max-pkt-size: longer packets do not match, 0 none */
+        uint8_t statelim;  /* state limiter id, 0 none (limit.c) */
+        uint8_t srclim;    /* source limiter id, 0 none */
 };
 
 struct eng_rule {
@@ -202,6 +206,7 @@ struct eng_rule {
         uint16_t r_rt_first, r_rt_count;
         uint32_t r_rt_next; /* round-robin: the next connection's entry (packet path) */
         uint8_t r_mape_offset, r_mape_len; /* nat map-e-portset OFFSET/LEN/PSID, 0: none */
+        uint8_t r_eim;                     /* nat endpoint-independent (UDP) */
         uint16_t r_mape_psid;
         uint8_t r_rt_key[16];
         struct eng_rule_pkt r_pk;        /* tags and per-packet options */

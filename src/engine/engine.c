@@ -90,6 +90,12 @@ static size_t layout(struct engine *eng, uint8_t *base, const struct eng_config 
         CARVE(eng->bank[0].xlate, ENG_MAX_XLATE * sizeof(struct eng_rule));
         CARVE(eng->bank[1].xlate, ENG_MAX_XLATE * sizeof(struct eng_rule));
         CARVE(eng->state_rt, (size_t)c->ec_max_states * sizeof(struct eng_state_rt));
+        CARVE(eng->eim.e, (size_t)eng_eim_capacity(c->ec_max_states) * sizeof(struct eng_eim));
+        CARVE(eng->eim.in_buckets, (size_t)eng_eim_buckets(c->ec_max_states) * 4);
+        CARVE(eng->eim.out_buckets, (size_t)eng_eim_buckets(c->ec_max_states) * 4);
+        CARVE(eng->srclim.e,
+              (size_t)eng_srclim_capacity(c->ec_max_states) * sizeof(struct eng_srclim_entry));
+        CARVE(eng->srclim.buckets, (size_t)eng_srclim_buckets(c->ec_max_states) * 4);
         CARVE(eng->dup_buf, ENG_FRAGBUF);
         CARVE(eng->sync_dirty, ((size_t)c->ec_max_states + 63) / 64 * 8);
         CARVE(eng->sync_id, (size_t)c->ec_max_states * 8);
@@ -146,6 +152,8 @@ struct engine *eng_init(void *mem, size_t len, const struct eng_config *cfg)
         eng->tcount_hwm = 0;
         eng->state_hwm = eng->rnode_hwm = eng->src_hwm = 0;
         eng->nmask = pow2_at_least(c.ec_max_neighbors * 2) - 1;
+        eng_eim_init(eng, c.ec_max_states, c.ec_mem_zeroed);
+        eng_srclim_init(eng, c.ec_max_states, c.ec_mem_zeroed);
         /*
          * Empty is all zeroes in every table below (bucket heads hold a
          * complement, see eng_head()). Zero-filled memory is left untouched:

@@ -212,7 +212,7 @@ static uint32_t match_filter(const struct eng_bank *b, struct engine *eng, struc
                         eng_pkt_rule_matched(eng, &b->rules[i], pd, ev);
                 }
                 last = i;
-                if (r->quick)
+                if (r->quick || ev->lim_block)
                         break;
                 i++;
         }
@@ -291,7 +291,7 @@ uint32_t eng_match_filter_anchors(const struct eng_bank *b, struct engine *eng,
                 match = true;
                 last = i;
                 *anchor = depth > 0 ? frame[0] : ENG_NIL;
-                if (r->quick)
+                if (r->quick || ev->lim_block)
                         break;
                 i++;
         }
@@ -401,6 +401,11 @@ static inline int keep_state(struct engine *eng, struct eng_pdesc *pd, struct en
         state_start(eng, s, r, pd);
         eng_rt_state_start(eng, s, r, pd);
         eng_nat_sticky_attach(eng, s);
+        eng_eim_attach(eng, s);
+        if (r && r->r_pk.statelim)
+                eng_statelim_take(eng, s, r->r_pk.statelim);
+        if (r && r->r_pk.srclim)
+                eng_srclim_take(eng, s, r->r_pk.srclim, pd->pd_af, &eng->srclim_src);
         eng_rt_from_state(eng, s, pd, v);
         if (s->flags & ENG_SF_SRC)
                 eng_src_count(eng, s, 0, pd->pd_tot);
@@ -464,7 +469,9 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
 
         eng_sk_from_pd(pd, &wire);
         stack = wire;
-        eng->nat_sticky = ENG_NIL; /* set by this packet's translation, if sticky */
+        eng->nat_sticky = ENG_NIL;  /* set by this packet's translation, if sticky */
+        eng->eim.pending = ENG_NIL; /* ... and by one endpoint-independent */
+        eng->eim.pending_new = false;
         if (!later_frag && !pd->pd_icmp_err) {
                 nr = eng_nat_match(eng, pd, &nidx);
                 if (nr) {
@@ -485,6 +492,8 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
                                    : match_filter(b, eng, pd, &ev);
         if (ridx != ENG_NIL) {
                 r = &b->rules[ridx];
+                if (r->r_pk.srclim) /* as its limiter saw it, before nat-to */
+                        eng->srclim_src = pd->pd_src;
                 r->r_cnt.rc_packets[d]++;
                 r->r_cnt.rc_bytes[d] += pd->pd_tot;
                 v->rule = ridx;
@@ -495,6 +504,12 @@ int eng_eval_rules(struct engine *eng, struct eng_pdesc *pd, struct eng_verdict 
         }
         eng_pkt_decided(r, pd, &ev);
         v->reason = ENG_RES_MATCH;
+        if (ev.lim_block) { /* its state limiter is full and says block */
+                v->reason = ENG_RES_MAXSTATES;
+                if (r->r_log)
+                        eng_log(eng, pd, ENG_DROP, v->reason, r->r_nr);
+                return ENG_DROP;
+        }
         if (r && r->r_action == ENG_A_BLOCK) {
                 if (r->r_log && ev.logged != ridx) /* else logged where it matched */
                         eng_log(eng, pd, ENG_DROP, ENG_RES_MATCH, r->r_nr);

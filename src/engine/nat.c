@@ -275,6 +275,27 @@ static bool mape_alloc_port(struct engine *eng, const struct eng_rule *nr,
 }
 
 /*
+ * endpoint-independent: a UDP source that has a mapping leaves by it again,
+ * whatever its destination, unless that exact flow's key is taken.
+ */
+static bool eim_reuse(struct engine *eng, struct eng_pdesc *pd, struct pf_state_key *post, int sidx)
+{
+        struct eng_addr na;
+        uint16_t np;
+
+        if (!eng_eim_lookup(eng, (uint8_t)pd->pd_af, &pd->pd_src, pd->pd_sport, &na, &np))
+                return false;
+        post->addr[sidx] = na;
+        post->port[sidx] = np;
+        if (eng_state_key_used(eng, post)) {
+                eng->eim.pending = ENG_NIL;
+                return false;
+        }
+        eng_nat_rewrite(pd, 0, &na, np);
+        return true;
+}
+
+/*
  * The address a connection is translated to: the pool's choice (nat_pool.c)
  * for a pool with a type, else the address, or the network with the
  * connection's host bits grafted on. The rule's round-robin place and
@@ -296,7 +317,7 @@ int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, uint32_t n
         struct eng_addr na;
         int d = pd->pd_dir == ENG_DIR_IN ? ENG_DIR_IN : ENG_DIR_OUT;
         int sidx = d == ENG_DIR_IN ? 0 : 1, didx = 1 - sidx;
-        bool ports = pd->pd_proto == ENG_PROTO_TCP || pd->pd_proto == ENG_PROTO_UDP;
+        bool ports = pd->pd_proto == ENG_PROTO_TCP || pd->pd_proto == ENG_PROTO_UDP, eim;
         uint16_t np;
 
         eng_sk_from_pd(pd, &pre);
@@ -313,6 +334,10 @@ int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, uint32_t n
                         eng_nat_rewrite(pd, 1, &na, pd->pd_dport);
                         break;
                 }
+                eim = nr->r_eim && nr->r_action == ENG_A_NAT && d == ENG_DIR_OUT &&
+                      pd->pd_proto == ENG_PROTO_UDP && !nr->r_mape_offset;
+                if (eim && eim_reuse(eng, pd, &post, sidx))
+                        break;
                 if (!trans_addr(eng, nr, nidx, pd->pd_af, &pd->pd_src, &pd->pd_src, &na))
                         goto fail;
                 post.addr[sidx] = na;
@@ -329,12 +354,16 @@ int eng_nat_apply_rule(struct engine *eng, const struct eng_rule *nr, uint32_t n
                                 hi = lo;
                         }
                         if (nr->r_mape_offset ? !mape_alloc_port(eng, nr, &post, sidx)
+                            : eim             ? !eng_eim_alloc_port(eng, &post, sidx, lo, hi)
                                               : !eng_nat_alloc_port(eng, &post, sidx, lo, hi)) {
                                 eng->st.es_nat_exhausted++;
                                 return ENG_RES_TRANSLATE;
                         }
                         np = post.port[sidx];
                 }
+                if (eim)
+                        eng_eim_propose(eng, (uint8_t)pd->pd_af, &pd->pd_src, pd->pd_sport, &na,
+                                        np);
                 eng_nat_rewrite(pd, 0, &na, np);
                 break;
         case ENG_A_RDR:

@@ -17,7 +17,6 @@
 
 #define ENG_IPTOS_LOWDELAY 0x10
 #define ENG_IPTOS_ECN_MASK 0x03
-#define ENG_THRESHOLD_MULT 1000 /* pf's PF_THRESHOLD_MULT */
 
 void eng_pkt_eval_init(struct eng_pkt_eval *ev)
 {
@@ -25,6 +24,7 @@ void eng_pkt_eval_init(struct eng_pkt_eval *ev)
         ev->log_matches = false;
         ev->logged = ENG_NIL;
         ev->xlate = 0;
+        ev->lim_block = false;
 }
 
 /* The TOS byte (v4) or traffic class (v6) without its ECN bits: pf's pd->tos. */
@@ -84,6 +84,20 @@ bool eng_pkt_rule_check(struct engine *eng, struct eng_rule *r, const struct eng
                 return false;
         if (k->rate_limit && rate_exceeded(eng, r))
                 return false;
+        /* a full state limiter: the rule does not match (no-match), or it
+         * matches and blocks, ending the evaluation (block) */
+        if (k->statelim && eng_statelim_full(eng, k->statelim)) {
+                eng->st.es_lcnt[ENG_LCNT_STATES]++;
+                if (!(k->flags & ENG_PK_LIM_BLOCK))
+                        return false;
+                ev->lim_block = true;
+        }
+        if (k->srclim && eng_srclim_full(eng, k->srclim, pd->pd_af, &pd->pd_src)) {
+                eng->st.es_lcnt[ENG_LCNT_SRCSTATES]++;
+                if (!(k->flags & ENG_PK_SLIM_BLOCK))
+                        return false;
+                ev->lim_block = true;
+        }
         return true;
 }
 

@@ -192,7 +192,8 @@ static void make_hot(const struct eng_rule *r, struct eng_rule_hot *h)
         memcpy(h->src_port, r->r_src.ra_port, sizeof(h->src_port));
         memcpy(h->dst_port, r->r_dst.ra_port, sizeof(h->dst_port));
         if ((r->r_pk.flags & (ENG_PK_TOS | ENG_PK_PRIO | ENG_PK_ONCE | ENG_PK_RCV)) ||
-            r->r_pk.match_tag || r->r_pk.prob || r->r_pk.rate_limit || r->r_pk.max_size)
+            r->r_pk.match_tag || r->r_pk.prob || r->r_pk.rate_limit || r->r_pk.max_size ||
+            r->r_pk.statelim || r->r_pk.srclim)
                 h->pk |= ENG_HOT_CHECK;
         if ((r->r_pk.flags &
              (ENG_PK_SET_TOS | ENG_PK_SET_PRIO | ENG_PK_ONCE | ENG_PK_LOG_MATCHES)) ||
@@ -263,6 +264,8 @@ int eng_rules_flush(struct engine *eng, bool filter, bool trans)
         memcpy(b->rtpool, a->rtpool, (size_t)a->nrtpool * sizeof(a->rtpool[0]));
         memcpy(b->tpool, a->tpool, (size_t)a->ntpool * sizeof(a->tpool[0]));
         memcpy(b->xlate, a->xlate, (size_t)a->nxlate * sizeof(a->xlate[0]));
+        memcpy(b->statelim, a->statelim, sizeof(b->statelim));
+        memcpy(b->srclim, a->srclim, sizeof(b->srclim));
         b->nrtpool = a->nrtpool;
         b->ntpool = a->ntpool;
         b->nxlate = filter ? 0 : a->nxlate;

@@ -157,6 +157,12 @@ static int conv_pkt(const struct load_ctx *c, const struct ruleset_rule *in, str
         k->rate_limit = in->r_max_pkt_rate;
         k->rate_secs = in->r_max_pkt_secs;
         k->max_size = in->r_max_pkt_size;
+        k->statelim = in->r_statelim;
+        if (in->r_limit_flags & RULESET_LIMF_STATE_BLOCK)
+                k->flags |= ENG_PK_LIM_BLOCK;
+        k->srclim = in->r_sourcelim;
+        if (in->r_limit_flags & RULESET_LIMF_SOURCE_BLOCK)
+                k->flags |= ENG_PK_SLIM_BLOCK;
         e = conv_tag(c, in->r_tag, &k->tag);
         if (!e)
                 e = conv_tag(c, in->r_match_tag, &k->match_tag);
@@ -266,7 +272,11 @@ static int conv_route(const struct load_ctx *c, struct eng_bank *b, const struct
                 memset(e, 0, sizeof(*e));
                 e->ifindex = map_if(c, pe->pe_ifidx);
                 e->af = map_af(pe->pe_addr.ra_af);
-                e->has_gw = pe->pe_addr.ra_type == RULESET_ADDR_HOST;
+                /* prefer-ipv6-nexthop is not acted on: an IPv4 packet routed
+                 * to an IPv6 gateway goes to its own destination on the
+                 * gateway's interface (named by pfconf's notes) */
+                e->has_gw = pe->pe_addr.ra_type == RULESET_ADDR_HOST &&
+                            !(in->r_af == RULESET_AF_INET && pe->pe_addr.ra_af == RULESET_AF_INET6);
                 if (e->has_gw)
                         memcpy(e->gw.ea_b, pe->pe_addr.ra_addr, 16);
         }
@@ -326,6 +336,7 @@ static int conv_trans_pool(const struct load_ctx *c, struct eng_bank *b,
                 r->r_mape_psid = in->t_mape_psid;
         }
         r->r_rt_sticky = (in->t_pool_opts & RULESET_PO_STICKY) != 0;
+        r->r_eim = (in->t_pool_opts & RULESET_PO_ENDPOINT_IN) != 0;
         memcpy(r->r_rt_key, in->t_pool_key, sizeof(r->r_rt_key));
         if (in->t_pool_count == 0)
                 return ENG_OK;
@@ -471,25 +482,37 @@ static int filter_never_matches(const struct ruleset_view *v, const struct rules
         return 0;
 }
 
-/*
- * What version 3 of the blob can say that this engine does not act on yet:
- * such a ruleset is refused whole (ENG_ENOTSUP), never loaded with parts
- * ignored.
- */
-static int v3_unsupported(const struct ruleset_view *v)
+/* The ruleset's state and source limiters into the bank it loads into (the
+ * tables are loaded: a source limiter's table maps to the engine's). */
+static void load_limiters(const struct load_ctx *c, struct eng_bank *b)
 {
         uint32_t i;
 
-        for (i = 0; i < v->rv_n_trans; i++) {
-                const struct ruleset_trans *t = &v->rv_trans[i];
+        memset(b->statelim, 0, sizeof(b->statelim));
+        memset(b->srclim, 0, sizeof(b->srclim));
+        for (i = 0; i < c->v->rv_n_limiters; i++) {
+                const struct ruleset_limiter *l = &c->v->rv_limiters[i];
 
-                if (t->t_pool_opts & RULESET_PO_ENDPOINT_IN)
-                        return 1;
+                if (l->l_kind == RULESET_LIM_STATE) {
+                        b->statelim[l->l_id].limit = l->l_limit;
+                        b->statelim[l->l_id].rate = l->l_rate;
+                        b->statelim[l->l_id].rate_secs = l->l_rate_secs;
+                        continue;
+                }
+                struct eng_srclim_def *d = &b->srclim[l->l_id];
+
+                d->entries = l->l_entries;
+                d->limit = l->l_limit;
+                d->rate = l->l_rate;
+                d->rate_secs = l->l_rate_secs;
+                d->mask4 = l->l_inet_mask;
+                d->mask6 = l->l_inet6_mask;
+                if (l->l_table != RULESET_NONE && c->tmap[l->l_table] >= 0) {
+                        d->table = (uint32_t)c->tmap[l->l_table] + 1;
+                        d->above = l->l_above;
+                        d->below = l->l_below;
+                }
         }
-        for (i = 0; i < v->rv_n_xlate; i++)
-                if (v->rv_xlate[i].t_pool_opts & RULESET_PO_ENDPOINT_IN)
-                        return 1;
-        return 0;
 }
 
 /*
@@ -598,8 +621,6 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         if ((v.rv_opts->ro_set & RULESET_OSET_LIMIT_STATES) &&
             v.rv_opts->ro_limit_states > eng->cfg.ec_max_states)
                 return ENG_ESTATES;
-        if (v3_unsupported(&v))
-                return ENG_ENOTSUP;
         /* `set limit tables` and `table-entries`, as pf refuses such a load */
         if (((v.rv_opts->ro_set & RULESET_OSET_LIMIT_TABLES) &&
              v.rv_n_tables > v.rv_opts->ro_limit_tables) ||
@@ -636,6 +657,7 @@ int eng_ruleset_load(struct engine *eng, const void *blob, size_t len, int *verr
         ctx.bank->nrtpool = 0;
         ctx.bank->ntpool = 0;
         ctx.bank->nxlate = 0;
+        load_limiters(&ctx, ctx.bank);
         r = load_lists(eng, &ctx, start, end);
         if (r)
                 return r;

@@ -216,22 +216,24 @@ void eng_src_purge(struct engine *eng, uint32_t budget)
         }
 }
 
-/* Kills the states created from addr (by rule, or by any rule). */
-static void flush_source(struct engine *eng, const struct eng_srcnode *who, bool all_rules)
+/*
+ * Kills the states the source opened (of rule `rule`, or of any rule), as
+ * pf's overload task does: a state whose wire key has the address as its
+ * source, inbound or outbound, tracked or not.
+ */
+static void flush_source(struct engine *eng, uint8_t af, const struct eng_addr *a, uint32_t rule,
+                         bool all_rules)
 {
-        struct eng_addr a = who->addr;
-        uint32_t rule = who->rule, i;
-        uint8_t af = who->af;
+        uint32_t i;
 
         for (i = 0; i < eng->state_hwm; i++) {
                 struct pf_state *s = &eng->states[i];
-                const struct eng_srcnode *n;
+                int sidx = s->direction == ENG_DIR_IN ? 0 : 1;
 
-                if (!(s->flags & ENG_SF_USED) || s->srcnode == ENG_NIL)
+                if (!(s->flags & ENG_SF_USED) || s->key0.af != af)
                         continue;
-                n = &eng->srcnodes[s->srcnode];
-                if (n->af == af && memcmp(&n->addr, &a, sizeof(a)) == 0 &&
-                    (all_rules || n->rule == rule))
+                if (memcmp(&s->key0.addr[sidx], a, sizeof(*a)) == 0 &&
+                    (all_rules || s->rule == rule))
                         eng_state_remove(eng, s);
         }
 }
@@ -274,10 +276,10 @@ bool eng_src_conn(struct engine *eng, struct pf_state *s)
                 }
         }
         if (r->r_srctrack & (ENG_ST_OVL_FLUSH | ENG_ST_OVL_ALL)) {
-                struct eng_srcnode copy = *n;
+                struct eng_addr a = n->addr;
 
                 eng->st.es_lcnt[ENG_LCNT_OVERLOAD_FLUSH]++;
-                flush_source(eng, &copy, (r->r_srctrack & ENG_ST_OVL_ALL) != 0);
+                flush_source(eng, n->af, &a, s->rule, (r->r_srctrack & ENG_ST_OVL_ALL) != 0);
         } else {
                 eng_state_remove(eng, s);
         }

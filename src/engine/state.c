@@ -184,6 +184,9 @@ struct pf_state *eng_state_insert(struct engine *eng, const struct pf_state_key 
                 eng->state_free = eng->states[idx].hnext[0];
         } else {
                 idx = eng->state_hwm++; /* never used before */
+                /* the limiter links a free slot keeps at 0 (limit.c) */
+                eng->state_rt[idx].statelim = 0;
+                eng->state_rt[idx].srclim = 0;
         }
         s = &eng->states[idx];
         memset(s, 0, sizeof(*s));
@@ -216,6 +219,9 @@ void eng_state_remove(struct engine *eng, struct pf_state *s)
         if (s->flags & ENG_SF_TWOKEYS)
                 hash_unlink(eng, idx, PF_SK_STACK);
         eng_src_detach(eng, s);
+        eng_eim_release(eng, s);
+        eng_statelim_release(eng, s);
+        eng_srclim_release(eng, s);
         {
                 const struct eng_bank *b = eng_active(eng);
 

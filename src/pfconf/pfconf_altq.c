@@ -15,19 +15,6 @@
 
 #include "pfconf_altq.h"
 
-static int pfconf_is_word(const struct pfconf *pf, const char *w)
-{
-        return pf->tok.type == T_WORD && strcmp(pf->tok.text, w) == 0;
-}
-
-static int pfconf_accept_word(struct pfconf *pf, const char *w)
-{
-        if (!pfconf_is_word(pf, w))
-                return 0;
-        pfconf_next(pf);
-        return 1;
-}
-
 /* `comma` in pfctl's grammar: an optional ','. */
 static void pfconf_altq_comma(struct pfconf *pf)
 {

@@ -59,6 +59,9 @@ static void pfconf_import(struct pfconf_out *o, const struct ruleset_view *v)
         o->nqueues = v->rv_n_queues;
         o->ether = pfconf_dup(v->rv_ether, v->rv_n_ether, sizeof(*o->ether), &o->capether);
         o->nether = v->rv_n_ether;
+        o->limiters =
+            pfconf_dup(v->rv_limiters, v->rv_n_limiters, sizeof(*o->limiters), &o->caplimiters);
+        o->nlimiters = v->rv_n_limiters;
 }
 
 /* Whether anchor a is `top` or inside it. */

@@ -375,6 +375,9 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
                         o->r_max_src_conn_rate = r->sopts.r_max_src_conn_rate;
                         o->r_max_src_conn_secs = r->sopts.r_max_src_conn_secs;
                         o->r_state_flags = r->sopts.r_state_flags;
+                        o->r_statelim = r->sopts.r_statelim;
+                        o->r_sourcelim = r->sopts.r_sourcelim;
+                        o->r_limit_flags = r->sopts.r_limit_flags;
                         pfconf_state_defaults(o);
                         if (r->overload != NULL)
                                 o->r_overload_table = pfconf_out_table(pf, r->overload, r->line);

@@ -267,6 +267,7 @@ struct pfconf_rthost {
         struct pfconf_rthost *next;
         char *ifname;
         struct pfconf_host *gw; /* NULL: `IF` alone, the packet's own destination */
+        uint8_t more_of_item;   /* one more address of the item before (a host name's) */
 };
 _Static_assert(offsetof(struct pfconf_rthost, next) == 0, "list node");
 
@@ -388,6 +389,8 @@ struct pfconf_out {
         size_t nxlate, capxlate;
         struct ruleset_eth_rule *ether; /* `ether` rules (pfconf_out_ether.c) */
         size_t nether, capether;
+        struct ruleset_limiter *limiters; /* state and source limiters (pfconf_limiter.c) */
+        size_t nlimiters, caplimiters;
         uint32_t *anchash; /* anchors by path: anchor index + 1, 0 = empty */
         size_t capanchash;
         struct pfconf_loadanchor *loads; /* `load anchor`, parsed after the file */
@@ -456,6 +459,8 @@ void pfconf_skip_line(struct pfconf *pf);                /* up to and including 
 int pfconf_is_kw(const struct pfconf *pf, int kw);
 int pfconf_is_punct(const struct pfconf *pf, char c);
 int pfconf_accept_kw(struct pfconf *pf, int kw);
+int pfconf_is_word(const struct pfconf *pf, const char *w);
+int pfconf_accept_word(struct pfconf *pf, const char *w);
 int pfconf_accept_punct(struct pfconf *pf, char c);
 /*
  * `ITEM` or `{ ITEM ITEM ... }`, commas and newlines between items optional:

@@ -97,6 +97,26 @@ static void pfconf_notes_limits(FILE *out, const struct ruleset_options *o, cons
                                 limits[i].unit);
 }
 
+/* Pool options the engine does not act on: prefer-ipv6-nexthop (route pools;
+ * carried on translation pools too, where pfctl takes it). */
+static void pfconf_notes_pools(FILE *out, const struct ruleset_view *v, const char *prefix)
+{
+        uint32_t i, prefer6 = 0;
+
+        for (i = 0; i < v->rv_n_trans; i++)
+                prefer6 |= v->rv_trans[i].t_pool_opts & RULESET_PO_PREFER6;
+        for (i = 0; i < v->rv_n_xlate; i++)
+                prefer6 |= v->rv_xlate[i].t_pool_opts & RULESET_PO_PREFER6;
+        for (i = 0; i < v->rv_n_filter; i++)
+                prefer6 |= v->rv_filter[i].r_rt_pool_opts & RULESET_PO_PREFER6;
+        if (prefer6)
+                fprintf(out,
+                        "%sprefer-ipv6-nexthop is accepted but not enforced: an IPv4 packet "
+                        "routed to an IPv6 gateway goes to its own destination on the "
+                        "gateway's interface\n",
+                        prefix);
+}
+
 void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
 {
         uint32_t seen = 0, i;
@@ -140,6 +160,7 @@ void pfconf_notes(FILE *out, const struct ruleset_view *v, const char *prefix)
         for (i = 0; i < NE_COUNT; i++)
                 if (seen & (1u << i))
                         fprintf(out, "%s%s\n", prefix, pfconf_rule_notes[i]);
+        pfconf_notes_pools(out, v, prefix);
         for (i = 0; i < v->rv_n_xlate; i++)
                 if (v->rv_xlate[i].t_xflags & RULESET_TX_AFTO) {
                         fprintf(out,

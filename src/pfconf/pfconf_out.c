@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pfconf_int.h"
+#include "pfconf_limiter.h"
 
 #define PFCONF_GROW(pf, arr, n, cap, line, max, what)                                              \
         do {                                                                                       \
@@ -128,6 +129,15 @@ static long pfconf_find_table(const struct pfconf_out *o, const char *name, uint
 
 /* A reference: the current anchor's table if it has one so far, else the main
  * ruleset's (pfconf_out_anchors_finish() rebinds a table the anchor defines later). */
+void pfconf_out_limiter(struct pfconf *pf, const struct ruleset_limiter *l, int line)
+{
+        struct pfconf_out *o = &pf->out;
+
+        PFCONF_GROW(pf, o->limiters, o->nlimiters, o->caplimiters, line, RULESET_LIM_MAX * 255u,
+                    "limiters");
+        o->limiters[o->nlimiters++] = *l;
+}
+
 uint32_t pfconf_out_table(struct pfconf *pf, const char *name, int line)
 {
         long t = pfconf_find_table(&pf->out, name, pf->anchor);
@@ -265,6 +275,7 @@ void pfconf_out_free(struct pfconf_out *o)
         free(o->pool);
         free(o->queues);
         free(o->ether);
+        free(o->limiters);
         free(o->xlate);
         free(o->anchash);
         memset(o, 0, sizeof(*o));
@@ -328,6 +339,9 @@ int pfconf_out_blob(struct pfconf *pf, void **blob, size_t *len)
         src[RULESET_SEC_ETHER] = o->ether;
         count[RULESET_SEC_ETHER] = o->nether;
         bytes[RULESET_SEC_ETHER] = o->nether * sizeof(*o->ether);
+        src[RULESET_SEC_LIMITERS] = o->limiters;
+        count[RULESET_SEC_LIMITERS] = o->nlimiters;
+        bytes[RULESET_SEC_LIMITERS] = o->nlimiters * sizeof(*o->limiters);
 
         memset(&h, 0, sizeof(h));
         h.rh_magic = RULESET_MAGIC;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pfconf_int.h"
+#include "pfconf_limiter.h"
 
 void pfconf_order(struct pfconf *pf, int section)
 {
@@ -159,6 +160,10 @@ void pfconf_statement(struct pfconf *pf)
                 if (pf->require_order && pf->section > PFCONF_SEC_OPTIONS)
                         pfconf_order(pf, PFCONF_SEC_OPTIONS);
                 pfconf_parse_ether(pf);
+                return;
+        }
+        if (pfconf_is_limiter(pf)) {
+                pfconf_parse_limiter_def(pf);
                 return;
         }
         if (pf->tok.type != T_WORD || pf->tok.kw == KW_NONE)

@@ -14,11 +14,6 @@
 
 #define PFCONF_PRIO_MAX 7 /* pf's PF_PRIO_MAX */
 
-static int pfconf_is_word(const struct pfconf *pf, const char *w)
-{
-        return pf->tok.type == T_WORD && strcmp(pf->tok.text, w) == 0;
-}
-
 /* pfctl's map_tos(): the TOS and DiffServ names it knows. */
 static int pfconf_tos_byname(const char *s)
 {

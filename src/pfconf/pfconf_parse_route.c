@@ -2,7 +2,7 @@
  * Routing options and pool options, as pfctl's parse.y takes them:
  *
  *   route-to|reply-to|dup-to ROUTEHOST | { ROUTEHOST, ... } [pool options]
- *   ROUTEHOST: IF  |  ( IF GATEWAY )
+ *   ROUTEHOST: IF  |  ( IF GATEWAY ), GATEWAY an address or a host name
  *
  * written after `on IF` and before the address family. A pool of several
  * hosts is used round-robin (the only type pfctl allows for several route
@@ -10,8 +10,11 @@
  * from its gateways, and gateways of another family are dropped, as
  * pfctl's decide_address_family() and remove_invalid_hosts() do.
  */
+#include <netdb.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 
 #include <nettle/md5.h>
 
@@ -88,6 +91,11 @@ void pfconf_parse_pool_opts(struct pfconf *pf, struct pfconf_pool_opts *po)
                                 pfconf_fail(pf, line, "sticky-address cannot be redefined");
                         po->opts |= RULESET_PO_STICKY;
                         continue;
+                } else if (pfconf_accept_word(pf, "prefer-ipv6-nexthop")) {
+                        if (po->opts & RULESET_PO_PREFER6)
+                                pfconf_fail(pf, line, "prefer-ipv6-nexthop cannot be redefined");
+                        po->opts |= RULESET_PO_PREFER6;
+                        continue;
                 } else if (pfconf_accept_kw(pf, KW_STATIC_PORT)) {
                         if (po->static_port)
                                 pfconf_fail(pf, line, "static-port cannot be redefined");
@@ -102,6 +110,65 @@ void pfconf_parse_pool_opts(struct pfconf *pf, struct pfconf_pool_opts *po)
         }
 }
 
+/* A gateway written as a host name, not an address. */
+static int pfconf_gw_is_name(struct pfconf *pf)
+{
+        struct ruleset_addr a;
+
+        if (pf->tok.type != T_STRING && (pf->tok.type != T_WORD || pf->tok.kw != KW_NONE))
+                return 0;
+        return strchr(pf->tok.text, '/') == NULL && pfconf_addr_parse(pf->tok.text, &a) < 0;
+}
+
+/*
+ * pfctl resolves a gateway's host name when it loads the file (host_dns():
+ * every IPv4 and IPv6 address the resolver gives, in its order): one route
+ * host per address, all on the item's interface.
+ */
+static struct pfconf_rthost *pfconf_gw_resolve(struct pfconf *pf, char *ifname, int line)
+{
+        struct addrinfo hints, *res0, *res;
+        struct pfconf_rthost *head = NULL, **tail = &head;
+        char *name = pfconf_strdup(&pf->arena, pf->tok.text);
+
+        memset(&hints, 0, sizeof(hints));
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM; /* one answer per address */
+        if (getaddrinfo(name, NULL, &hints, &res0) != 0)
+                pfconf_fail(pf, line, "no IP address found for %s", name);
+        for (res = res0; res != NULL; res = res->ai_next) {
+                struct pfconf_rthost *h;
+                struct ruleset_addr *a;
+
+                if (res->ai_family != AF_INET && res->ai_family != AF_INET6)
+                        continue;
+                h = pfconf_alloc(&pf->arena, sizeof(*h));
+                h->ifname = ifname;
+                h->more_of_item = head != NULL;
+                h->gw = pfconf_alloc(&pf->arena, sizeof(*h->gw));
+                a = &h->gw->addr;
+                a->ra_type = RULESET_ADDR_HOST;
+                a->ra_ref = RULESET_NONE;
+                if (res->ai_family == AF_INET) {
+                        a->ra_af = RULESET_AF_INET;
+                        a->ra_prefixlen = 32;
+                        memcpy(a->ra_addr, &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
+                } else {
+                        a->ra_af = RULESET_AF_INET6;
+                        a->ra_prefixlen = 128;
+                        memcpy(a->ra_addr, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr, 16);
+                }
+                *tail = h;
+                tail = &h->next;
+        }
+        freeaddrinfo(res0);
+        if (head == NULL)
+                pfconf_fail(pf, line, "no IP address found for %s", name);
+        pfconf_next(pf);
+        pfconf_expect_punct(pf, ')');
+        return head;
+}
+
 static struct pfconf_rthost *pfconf_rthost_item(struct pfconf *pf)
 {
         struct pfconf_rthost *h = pfconf_alloc(&pf->arena, sizeof(*h));
@@ -113,6 +180,8 @@ static struct pfconf_rthost *pfconf_rthost_item(struct pfconf *pf)
         if (!paren)
                 return h;
         line = pf->tok.line;
+        if (pfconf_gw_is_name(pf))
+                return pfconf_gw_resolve(pf, h->ifname, line);
         h->gw = pfconf_parse_host(pf);
         /* pfctl takes a network too (`(if0 127.0.0.1/8)`, kept as
          * 127.0.0.0/8): pf then routes to the network's address, the one
@@ -150,9 +219,13 @@ int pfconf_parse_route(struct pfconf *pf, struct pfconf_rule *r)
         r->rt_line = pf->tok.line;
         pfconf_next(pf);
         r->rthosts = pfconf_parse_list(pf, pfconf_rthost_node, NULL, "route");
-        /* route_host_list: the gateways of one pool share a family */
+        /* route_host_list: the first gateway of each item shares the
+         * first item's family (a host name may bring both) */
         for (h = r->rthosts; h != NULL; h = h->next) {
                 uint8_t haf = pfconf_rthost_af(h);
+
+                if (h->more_of_item)
+                        continue;
 
                 if (af == RULESET_AF_UNSPEC)
                         af = haf;
@@ -212,11 +285,14 @@ int pfconf_check_route(struct pfconf *pf, struct pfconf_rule *r)
          * pf1026, pf1027) */
         if (r->xl_kind == PFCONF_XL_AFTO && r->rt != RULESET_RT_REPLY_TO)
                 af = r->afto_af;
-        /* remove_invalid_hosts(): gateways of another family go */
+        /* remove_invalid_hosts(): gateways of another family go, but for
+         * IPv6 next hops of IPv4 packets with prefer-ipv6-nexthop (pf1073) */
         for (pp = &r->rthosts; *pp != NULL;) {
                 uint8_t haf = pfconf_rthost_af(*pp);
 
-                if (haf != RULESET_AF_UNSPEC && af != RULESET_AF_UNSPEC && haf != af) {
+                if (haf != RULESET_AF_UNSPEC && af != RULESET_AF_UNSPEC && haf != af &&
+                    !(af == RULESET_AF_INET && haf == RULESET_AF_INET6 &&
+                      (r->rtpool.opts & RULESET_PO_PREFER6))) {
                         *pp = (*pp)->next;
                         continue;
                 }
@@ -250,7 +326,8 @@ void pfconf_emit_route(struct pfconf *pf, const struct pfconf_rule *r, struct ru
         o->r_rt = r->rt;
         o->r_rt_first = (uint32_t)pf->out.npool;
         o->r_rt_pool_type = r->rtpool.type;
-        o->r_rt_pool_opts = r->rtpool.opts & (RULESET_PO_STICKY | RULESET_PO_KEY);
+        o->r_rt_pool_opts =
+            r->rtpool.opts & (RULESET_PO_STICKY | RULESET_PO_KEY | RULESET_PO_PREFER6);
         if (o->r_rt_pool_opts & RULESET_PO_KEY)
                 memcpy(o->r_rt_key, r->rtpool.key, sizeof(o->r_rt_key));
         for (h = r->rthosts; h != NULL; h = h->next) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pfconf_int.h"
+#include "pfconf_limiter.h"
 
 static void pfconf_rule_init(struct pfconf_rule *r, int kind, int line)
 {
@@ -270,6 +271,8 @@ static void pfconf_filter_opts(struct pfconf *pf, struct pfconf_rule *r)
                         pfconf_parse_label(pf, r);
                 else if (pfconf_accept_kw(pf, KW_ALLOW_OPTS))
                         r->rflags |= RULESET_RF_ALLOW_OPTS;
+                else if (r->kind == PFCONF_R_FILTER && pfconf_parse_limiter_ref(pf, r))
+                        continue;
                 else if (r->kind == PFCONF_R_FILTER && pfconf_parse_pktopt(pf, r))
                         continue;
                 else if (r->kind == PFCONF_R_FILTER && pfconf_parse_xlate(pf, r))

@@ -94,6 +94,21 @@ int pfconf_accept_kw(struct pfconf *pf, int kw)
         return 1;
 }
 
+/* A word pfctl reads in one context only, matched by its text rather than
+ * made a keyword that every other context would have to refuse as a name. */
+int pfconf_is_word(const struct pfconf *pf, const char *w)
+{
+        return pf->tok.type == T_WORD && strcmp(pf->tok.text, w) == 0;
+}
+
+int pfconf_accept_word(struct pfconf *pf, const char *w)
+{
+        if (!pfconf_is_word(pf, w))
+                return 0;
+        pfconf_next(pf);
+        return 1;
+}
+
 int pfconf_accept_punct(struct pfconf *pf, char c)
 {
         if (!pfconf_is_punct(pf, c))
@@ -104,8 +119,6 @@ int pfconf_accept_punct(struct pfconf *pf, char c)
 
 /* A node's first member is its `next`, a pointer to a struct like every
  * struct pointer (C11 6.2.5): written through memcpy, for any node type. */
-struct pfconf_list_node;
-
 void *pfconf_parse_list(struct pfconf *pf, void *(*item)(struct pfconf *pf, void *arg), void *arg,
                         const char *what)
 {
@@ -118,14 +131,15 @@ void *pfconf_parse_list(struct pfconf *pf, void *(*item)(struct pfconf *pf, void
                         pfconf_next(pf);
                 if (pfconf_accept_punct(pf, '}'))
                         break;
-                void *node = item(pf, arg);
+                void *node = item(pf, arg), *next;
                 if (last == NULL) {
                         head = node;
                 } else {
-                        struct pfconf_list_node *next = node;
-                        memcpy(last, &next, sizeof(next));
+                        memcpy(last, &node, sizeof(node));
                 }
-                last = node;
+                /* an item may bring several nodes (a host name's addresses) */
+                for (last = node; memcpy(&next, last, sizeof(next)), next != NULL;)
+                        last = next;
         }
         if (head == NULL)
                 pfconf_fail(pf, pf->tok.line, "empty %s list", what);

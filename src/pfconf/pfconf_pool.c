@@ -198,8 +198,8 @@ void pfconf_emit_trans_pool(struct pfconf *pf, const struct pfconf_rule *r, uint
         const struct pfconf_host *h;
 
         t->t_pool_type = r->tpool.type;
-        t->t_pool_opts =
-            r->tpool.opts & (RULESET_PO_STICKY | RULESET_PO_KEY | RULESET_PO_ENDPOINT_IN);
+        t->t_pool_opts = r->tpool.opts & (RULESET_PO_STICKY | RULESET_PO_KEY |
+                                          RULESET_PO_ENDPOINT_IN | RULESET_PO_PREFER6);
         if (t->t_pool_opts & RULESET_PO_KEY)
                 memcpy(t->t_pool_key, r->tpool.key, sizeof(t->t_pool_key));
         if (r->mape_offset) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pfconf_int.h"
+#include "pfconf_limiter.h"
 
 #define P_TCP   6
 #define P_ICMP6 58
@@ -379,8 +380,10 @@ void pfconf_print_rule(FILE *out, const struct ruleset_view *v, const struct rul
         if (r->r_action == RULESET_ACT_PASS)
                 fputs(r->r_keep == RULESET_KEEP_NONE ? " no state" : keeps[r->r_keep], out);
         pfconf_print_prob(out, r->r_prob);
-        if (r->r_action == RULESET_ACT_PASS)
+        if (r->r_action == RULESET_ACT_PASS) {
                 pfconf_print_state_opts(out, v, r);
+                pfconf_print_limits(out, r);
+        }
         if (r->r_scrub_flags & RULESET_SCRUB_NO_DF)
                 fputs(" no-df", out);
         if (r->r_scrub_flags & RULESET_SCRUB_RANDOM_ID)

@@ -23,6 +23,8 @@ void pfconf_print_pool_opts(FILE *out, uint8_t type, uint8_t opts, const uint8_t
         }
         if (opts & RULESET_PO_STICKY)
                 fputs(" sticky-address", out);
+        if (opts & RULESET_PO_PREFER6)
+                fputs(" prefer-ipv6-nexthop", out);
 }
 
 void pfconf_print_route(FILE *out, const struct ruleset_view *v, const struct ruleset_rule *r)

@@ -277,7 +277,7 @@ static int ruleset_check_notenf(const struct ruleset_view *v, const struct rules
 {
         int err;
 
-        if (r->r_pad3 != 0 || r->r_pad4 != 0 || r->r_pad5 != 0)
+        if (r->r_pad5 != 0)
                 return RULESET_E_RESERVED;
         if (scrub &&
             (r->r_ridentifier != 0 || r->r_os != RULESET_NONE || r->r_qname != RULESET_NONE ||
@@ -323,7 +323,8 @@ int ruleset_check_rules(struct ruleset_vctx *ctx, const struct ruleset_rule *rul
                     (err = ruleset_check_proto_opts(r)) != RULESET_OK ||
                     (err = ruleset_check_state_opts(v, r)) != RULESET_OK ||
                     (err = ruleset_check_label(v, r->r_label)) != RULESET_OK ||
-                    (err = ruleset_check_notenf(v, r, scrub)) != RULESET_OK)
+                    (err = ruleset_check_notenf(v, r, scrub)) != RULESET_OK ||
+                    (err = ruleset_check_rule_limits(ctx, r, scrub)) != RULESET_OK)
                         return err;
                 if ((err = ruleset_check_endpoint(ctx, &r->r_src, r->r_af, r->r_proto)) !=
                         RULESET_OK ||

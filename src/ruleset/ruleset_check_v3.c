@@ -163,6 +163,8 @@ static int ruleset_check_call(const struct ruleset_view *v, uint32_t call, uint8
 }
 
 /* [first, first + count) inside the pool section, each entry usable for af. */
+/* route: 0 a translation pool, 1 a route pool, 2 a route pool of an inet rule
+ * with prefer-ipv6-nexthop */
 static int ruleset_check_pool_range(struct ruleset_vctx *ctx, uint32_t first, uint32_t count,
                                     uint8_t af, int route)
 {
@@ -176,7 +178,11 @@ static int ruleset_check_pool_range(struct ruleset_vctx *ctx, uint32_t first, ui
                 const struct ruleset_pool_entry *e = &v->rv_pool[i];
                 uint8_t t = e->pe_addr.ra_type;
 
-                if ((err = ruleset_check_addr(ctx, &e->pe_addr, af)) != RULESET_OK)
+                /* route: prefer-ipv6-nexthop lets an inet rule hold IPv6 gateways */
+                uint8_t eaf =
+                    route > 1 && e->pe_addr.ra_af == RULESET_AF_INET6 ? RULESET_AF_INET6 : af;
+
+                if ((err = ruleset_check_addr(ctx, &e->pe_addr, eaf)) != RULESET_OK)
                         return err;
                 if (e->pe_addr.ra_neg)
                         return RULESET_E_BAD_VALUE;
@@ -237,8 +243,10 @@ static int ruleset_check_route(struct ruleset_vctx *ctx, const struct ruleset_ru
         int err = ruleset_check_pool_opts(r->r_rt_pool_type, r->r_rt_pool_opts, r->r_rt_key);
         if (err != RULESET_OK)
                 return err;
-        return ruleset_check_pool_range(ctx, r->r_rt_first, r->r_rt_count, ruleset_route_af(ctx, r),
-                                        1);
+        uint8_t af = ruleset_route_af(ctx, r);
+        int route = (r->r_rt_pool_opts & RULESET_PO_PREFER6) && af == RULESET_AF_INET ? 2 : 1;
+
+        return ruleset_check_pool_range(ctx, r->r_rt_first, r->r_rt_count, af, route);
 }
 
 /* The per-packet options: tos, prio, once, received-on, max-pkt-rate. */

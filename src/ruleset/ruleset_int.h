@@ -11,7 +11,8 @@
 struct ruleset_vctx {
         const uint8_t *base;
         struct ruleset_view *view;
-        uint32_t where; /* byte offset of the structure at fault */
+        uint32_t where;                       /* byte offset of the structure at fault */
+        uint8_t lim_ids[RULESET_LIM_MAX][32]; /* limiter ids defined, a bit each */
 };
 
 /* Length of string `ref` if it is valid and shorter than `max` (0 = unchecked
@@ -40,6 +41,11 @@ int ruleset_check_pool_section(struct ruleset_vctx *ctx);
 int ruleset_check_queues(struct ruleset_vctx *ctx);
 int ruleset_check_rule_v3(struct ruleset_vctx *ctx, const struct ruleset_rule *r, int scrub);
 int ruleset_check_trans_v3(struct ruleset_vctx *ctx, const struct ruleset_trans *t);
+/* Version 5 (ruleset_check_limit.c): the limiters (run before the rules,
+ * after the tables), and a rule's references to them. */
+int ruleset_check_limiters(struct ruleset_vctx *ctx);
+int ruleset_check_rule_limits(const struct ruleset_vctx *ctx, const struct ruleset_rule *r,
+                              int scrub);
 /* RULESET_SEC_ETHER (ruleset_check_ether.c), after interfaces and tables. */
 int ruleset_check_ether(struct ruleset_vctx *ctx);
 int ruleset_check_range(struct ruleset_vctx *ctx, const struct ruleset_addr *a, uint8_t rule_af);

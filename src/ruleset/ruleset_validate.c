@@ -21,6 +21,7 @@ static const uint32_t ruleset_sec_elem[RULESET_SEC_COUNT] = {
     [RULESET_SEC_QUEUES] = sizeof(struct ruleset_queue),
     [RULESET_SEC_ETHER] = sizeof(struct ruleset_eth_rule),
     [RULESET_SEC_XLATE] = sizeof(struct ruleset_trans),
+    [RULESET_SEC_LIMITERS] = sizeof(struct ruleset_limiter),
 };
 
 static void ruleset_zero_view(struct ruleset_view *v)
@@ -125,6 +126,8 @@ static void ruleset_fill_view(const uint8_t *base, struct ruleset_view *v)
         v->rv_n_ether = s[RULESET_SEC_ETHER].rs_count;
         v->rv_xlate = (const struct ruleset_trans *)(base + s[RULESET_SEC_XLATE].rs_off);
         v->rv_n_xlate = s[RULESET_SEC_XLATE].rs_count;
+        v->rv_limiters = (const struct ruleset_limiter *)(base + s[RULESET_SEC_LIMITERS].rs_off);
+        v->rv_n_limiters = s[RULESET_SEC_LIMITERS].rs_count;
 }
 
 static int ruleset_check_strings(struct ruleset_vctx *ctx)
@@ -170,6 +173,8 @@ int ruleset_validate(const void *blob, size_t len, struct ruleset_view *out, uin
         ctx.base = blob;
         ctx.view = &view;
         ctx.where = 0;
+        for (unsigned k = 0; k < sizeof(ctx.lim_ids); k++)
+                ((uint8_t *)ctx.lim_ids)[k] = 0;
         if ((err = ruleset_check_strings(&ctx)) != RULESET_OK ||
             (err = ruleset_check_options(&ctx)) != RULESET_OK ||
             (err = ruleset_check_anchors(&ctx)) != RULESET_OK ||
@@ -177,6 +182,7 @@ int ruleset_validate(const void *blob, size_t len, struct ruleset_view *out, uin
             (err = ruleset_check_pool_section(&ctx)) != RULESET_OK ||
             (err = ruleset_check_queues(&ctx)) != RULESET_OK ||
             (err = ruleset_check_tables(&ctx)) != RULESET_OK ||
+            (err = ruleset_check_limiters(&ctx)) != RULESET_OK ||
             (err = ruleset_check_ether(&ctx)) != RULESET_OK ||
             (err = ruleset_check_rules(&ctx, view.rv_scrub, view.rv_n_scrub, 1)) != RULESET_OK ||
             (err = ruleset_check_trans(&ctx)) != RULESET_OK ||

@@ -233,19 +233,68 @@ static void t_range_matches(void **st)
         h_free(h);
 }
 
-/* endpoint-independent is not acted on yet: the ruleset is refused whole. */
-static void t_endpoint_independent_refused(void **st)
+/* A UDP datagram from src:sport to dst:53 out to the wan; its source port
+ * there (-1 if none left). */
+static int udp_out_port(struct harness *h, const char *src, uint16_t sport, const char *dst)
+{
+        uint8_t f[256];
+        uint32_t n = h_udp(f, 0, 4, src, dst, sport, 53, 16), len;
+        const uint8_t *o;
+
+        h_input(h, H_LAN, f, n);
+        if (h_nout(h, H_WAN) != 1)
+                return -1;
+        o = h_out(h, H_WAN, 0, &len);
+        return o[14 + 20] << 8 | o[14 + 21];
+}
+
+/*
+ * endpoint-independent: a UDP source keeps its outside port for every
+ * destination while it has a state; another source never gets that port;
+ * without the option each flow gets its own port; with no state left the
+ * mapping goes.
+ */
+static void t_endpoint_independent_maps(void **st)
 {
         (void)st;
-        static const char conf[] = "nat on wan proto udp from 192.168.1.0/24 to any -> "
-                                   "203.0.113.1 endpoint-independent\npass all\n";
-        struct harness *h = h_new(NULL);
-        void *blob = NULL;
-        size_t len;
+        struct harness *h = pool_fw("nat on wan proto udp from 192.168.1.0/24 to any -> "
+                                    "203.0.113.1 port 50000:50003 endpoint-independent\n"
+                                    "pass all\n");
+        int p1 = udp_out_port(h, "192.168.1.10", 30000, "8.8.8.8"), q;
 
-        assert_int_equal(pfconf_compile("pool.conf", conf, strlen(conf), stderr, &blob, &len), 0);
-        assert_int_equal(eng_ruleset_load(h->eng, blob, len, NULL), ENG_ENOTSUP);
-        free(blob);
+        assert_true(p1 >= 50000 && p1 <= 50003);
+        assert_int_equal(udp_out_port(h, "192.168.1.10", 30000, "9.9.9.9"), p1);
+        assert_int_equal(udp_out_port(h, "192.168.1.10", 30000, "1.1.1.1"), p1);
+        /* other sources, to a destination p1's source never used (so no
+         * state stands in the way): each its own port of the range, never
+         * p1, none twice */
+        int taken = 1 << (p1 - 50000);
+        for (int i = 0; i < 3; i++) {
+                q = udp_out_port(h, "192.168.1.11", (uint16_t)(40000 + i), "4.4.4.4");
+                assert_true(q >= 50000 && q <= 50003 && !(taken & (1 << (q - 50000))));
+                taken |= 1 << (q - 50000);
+        }
+        /* every outside endpoint is mapped: a fifth source gets none */
+        assert_int_equal(udp_out_port(h, "192.168.1.12", 40000, "4.4.4.4"), -1);
+        /* no state left: the mappings are gone, every port free again */
+        eng_state_flush(h->eng);
+        for (int i = 0; i < 4; i++)
+                assert_true(udp_out_port(h, "192.168.1.12", (uint16_t)(41000 + i), "8.8.8.8") >=
+                            50000);
+        h_free(h);
+
+        /* without it: each flow draws its own port (20 flows on one port
+         * would happen once in 4^19) */
+        h = pool_fw("nat on wan proto udp from 192.168.1.0/24 to any -> 203.0.113.1 port "
+                    "50000:50003\npass all\n");
+        int seen = 0;
+        for (int i = 0; i < 20; i++) {
+                char dst[16];
+
+                snprintf(dst, sizeof(dst), "8.8.8.%d", i + 1);
+                seen |= 1 << (udp_out_port(h, "192.168.1.10", 30000, dst) - 50000);
+        }
+        assert_true(seen != 1 && seen != 2 && seen != 4 && seen != 8);
         h_free(h);
 }
 
@@ -262,7 +311,7 @@ int main(void)
             cmocka_unit_test(t_mape_portset),
             cmocka_unit_test(t_range_target_cycles),
             cmocka_unit_test(t_range_matches),
-            cmocka_unit_test(t_endpoint_independent_refused),
+            cmocka_unit_test(t_endpoint_independent_maps),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,9 @@
 
 usage: cli.py MOAT GOLDEN_DIR
 """
+import ipaddress
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -102,6 +104,7 @@ def main(moat, gold):
     check("-vv numbers rules", rc == 0 and "\n@0 scrub in all" in out, repr(out))
     check_optimize(moat, gold)
     check_notices(moat)
+    check_route_host(moat)
     return 1 if failures else 0
 
 
@@ -196,6 +199,35 @@ def check_notices(moat):
     check("set state-policy after rules binds the later ones",
           rc == 0 and "on a all flags S/SA keep state (floating)\n" in out and
           "on b all flags S/SA keep state (if-bound)\n" in out, repr(out))
+
+
+def check_route_host(moat):
+    """A route gateway written as a host name: resolved when the file is read,
+    every address the resolver gives a route host, those of the rule's family
+    kept (pfctl's host_dns(), pf1005); an unknown name refused."""
+    addrs = []
+    for fam, _, _, _, sa in socket.getaddrinfo("localhost", None, type=socket.SOCK_STREAM):
+        if fam in (socket.AF_INET, socket.AF_INET6):
+            addrs.append((fam, ipaddress.ip_address(sa[0].split("%")[0])))
+    fam = addrs[0][0]
+    kept = [str(a) for f, a in addrs if f == fam]
+    pool = f"(lo0 {kept[0]})" if len(kept) == 1 else \
+        "{ " + ", ".join(f"(lo0 {a})" for a in kept) + " } round-robin"
+    af = "inet" if fam == socket.AF_INET else "inet6"
+    want = f"pass in log quick on lo0 route-to {pool} {af} all flags S/SA keep state\n"
+    rc, out, err = run(moat, "-o", "none", "-nvf", "-",
+                       stdin="pass in log quick on lo0 route-to (lo0 localhost) from any to any\n")
+    check("route-to (lo0 localhost): the name's addresses", rc == 0 and out == want,
+          f"{rc} {out!r} want {want!r} {err!r}")
+    rc, out, err = run(moat, "-nvf", "-",
+                       stdin="pass out on em0 route-to { (em0 localhost), (em1 localhost) }\n")
+    check("a name in a pool of route hosts", rc == 0 and out.count("(em0 ") == len(kept) and
+          out.count("(em1 ") == len(kept), f"{rc} {out!r} {err!r}")
+    rc, out, err = run(moat, "-nf", "-",
+                       stdin="pass\npass in on lo0 route-to (lo0 no-such-host.invalid) all\n")
+    check("an unknown gateway name is refused, with its line",
+          rc == 1 and err == "<stdin>:2: no IP address found for no-such-host.invalid\n",
+          f"{rc} {err!r}")
 
 
 if __name__ == "__main__":

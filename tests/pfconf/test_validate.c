@@ -360,7 +360,7 @@ static void m_rdr_port_op(uint8_t *b, struct ruleset_header *h, struct ruleset_v
 static void m_pad(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
 {
         (void)h;
-        ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_pad3 = 1;
+        ((struct ruleset_rule *)(b + OFF(b, v->rv_filter)))[1].r_pad5 = 1;
 }
 /* a prefix length on lan:network (IF/N takes none of the modifiers) */
 static void m_if_prefix_network(uint8_t *b, struct ruleset_header *h, struct ruleset_view *v)
