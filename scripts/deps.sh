@@ -6,7 +6,7 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format netbase
 libmicrohttpd-dev libgnutls28-dev curl openssl
 libseccomp-dev libsystemd-dev libcmocka-dev libjson-c-dev libjansson-dev libconfig-dev nettle-dev
-python3 python3-scapy iproute2 iputils-ping iperf3 tcpdump procps ethtool nftables
+python3 python3-scapy libcrypt-dev chromium nodejs npm iproute2 iputils-ping iperf3 tcpdump procps ethtool nftables
 qemu-system-x86 busybox-static netsniff-ng
 man-db build-essential debhelper dpkg-dev fakeroot"
 missing=""

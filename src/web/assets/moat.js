@@ -1,0 +1,358 @@
+// moat's web GUI: every page calls the JSON API (/api/v1, docs/api.md) and
+// builds its elements with textContent only, so nothing the appliance
+// reports is ever taken as markup. The session is an HttpOnly cookie; each
+// change carries the CSRF token the session call returns.
+"use strict";
+
+let csrf = "";
+
+function $(id) { return document.getElementById(id); }
+
+function say(text, ok) {
+  const m = $("message");
+  if (!m) return;
+  m.textContent = text;
+  m.className = ok ? "message ok" : "message";
+  m.hidden = !text;
+}
+
+async function api(method, path, body) {
+  const opts = { method, credentials: "same-origin", headers: {} };
+  if (method !== "GET") {
+    opts.headers["X-CSRF-Token"] = csrf;
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+  }
+  const r = await fetch("/api/v1/" + path, opts);
+  let data = {};
+  try { data = await r.json(); } catch (e) { data = { error: "no JSON in the answer" }; }
+  if (r.status === 401 && !["login", "setup"].includes(path)) {
+    location.href = "/login";
+    throw new Error("not logged in");
+  }
+  if (!r.ok) {
+    const err = new Error(data.error || ("HTTP " + r.status));
+    err.status = r.status;
+    err.data = data;
+    throw err;
+  }
+  return data;
+}
+
+function cell(tr, text, cls) {
+  const td = document.createElement("td");
+  td.textContent = text === undefined || text === null ? "-" : String(text);
+  if (cls) td.className = cls;
+  tr.appendChild(td);
+  return td;
+}
+
+function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); }
+
+function duration(s) {
+  if (s === undefined) return "-";
+  const d = Math.floor(s / 86400), h = Math.floor(s / 3600) % 24, m = Math.floor(s / 60) % 60;
+  return (d ? d + "d " : "") + (d || h ? h + "h " : "") + m + "m " + (s % 60) + "s";
+}
+
+function bytes(n) {
+  if (n === undefined || n === null || n < 0) return "-";
+  const u = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+  return (i ? n.toFixed(1) : n) + " " + u[i];
+}
+
+// --- the pages ---
+
+async function dashboard() {
+  const s = await api("GET", "status");
+  const dt = $("domains").tBodies[0];
+  clear(dt);
+  for (const d of s.domains || []) {
+    const tr = document.createElement("tr");
+    cell(tr, d.name);
+    cell(tr, d.platform);
+    cell(tr, d.state, "state-" + d.state);
+    cell(tr, duration(d.uptime_s));
+    cell(tr, d.restarts, "num");
+    cell(tr, bytes(d.memory), "num");
+    cell(tr, d.rss_kib === undefined ? "-" : bytes(d.rss_kib * 1024), "num");
+    dt.appendChild(tr);
+  }
+  const it = $("interfaces").tBodies[0];
+  clear(it);
+  for (const i of s.interfaces || []) {
+    const c = i.counters || {};
+    const tr = document.createElement("tr");
+    cell(tr, i.name);
+    cell(tr, i.device);
+    cell(tr, (i.addresses || []).join(", "));
+    cell(tr, c.in_packets, "num");
+    cell(tr, bytes(c.in_bytes), "num");
+    cell(tr, c.out_packets, "num");
+    cell(tr, bytes(c.out_bytes), "num");
+    cell(tr, c.blocked_packets, "num");
+    it.appendChild(tr);
+  }
+  const st = s.states || {};
+  $("states-count").textContent = st.count >= 0 ? st.count : "?";
+  $("states-limit").textContent = st.limit >= 0 ? st.limit : "?";
+  if (st.count >= 0 && st.limit > 0)
+    $("states-bar").style.width = Math.min(100, (100 * st.count) / st.limit) + "%";
+  if (s.applied) {
+    let t = "Applied from the web GUI by " + s.applied.by + " at " +
+      new Date(s.applied.at * 1000).toLocaleString();
+    if (s.applied.reverts_in !== undefined) t += " (reverts in " + s.applied.reverts_in + " s unless confirmed)";
+    $("ruleset-info").textContent = t;
+  }
+  if (s.web)
+    $("web-info").textContent = s.web.url + " (" + s.web.state + ", " + s.web.restarts +
+      " restarts, " + (s.web.rss_kib ? bytes(s.web.rss_kib * 1024) + " resident, " : "") +
+      "certificate SHA-256 " + s.web.fingerprint + ")";
+  document.body.dataset.ready = "1";
+}
+
+let revertTimer = null;
+
+function showRevert(secs) {
+  const box = $("revert");
+  if (revertTimer) clearInterval(revertTimer);
+  if (secs === undefined) { box.hidden = true; return; }
+  let left = secs;
+  box.hidden = false;
+  $("revert-secs").textContent = left;
+  revertTimer = setInterval(() => {
+    left = Math.max(0, left - 1);
+    $("revert-secs").textContent = left;
+    if (left === 0) { clearInterval(revertTimer); setTimeout(loadRules, 1500); }
+  }, 1000);
+}
+
+function gutter(bad) {
+  const n = $("rules-text").value.split("\n").length;
+  const g = $("gutter");
+  clear(g);
+  for (let i = 1; i <= n; i++) {
+    const s = document.createElement("span");
+    s.textContent = i + "\n";
+    if (bad && bad.has(i)) s.className = "bad";
+    g.appendChild(s);
+  }
+  g.scrollTop = $("rules-text").scrollTop;
+}
+
+function showErrors(errors) {
+  const ul = $("rules-errors");
+  clear(ul);
+  const bad = new Set();
+  for (const e of errors || []) {
+    const li = document.createElement("li");
+    li.textContent = (e.line ? "line " + e.line + ": " : "") + e.message;
+    if (e.line) {
+      bad.add(e.line);
+      li.addEventListener("click", () => selectLine(e.line));
+    }
+    ul.appendChild(li);
+  }
+  gutter(bad);
+}
+
+function selectLine(n) {
+  const t = $("rules-text"), lines = t.value.split("\n");
+  let start = 0;
+  for (let i = 0; i < n - 1 && i < lines.length; i++) start += lines[i].length + 1;
+  t.focus();
+  t.setSelectionRange(start, start + (lines[n - 1] || "").length);
+}
+
+async function loadRules() {
+  const r = await api("GET", "rules");
+  $("rules-text").value = r.text;
+  $("rules-source").textContent = r.source === "web GUI" ? "as last applied here" : "from " + r.source;
+  showErrors([]);
+  showRevert(r.reverts_in);
+  document.body.dataset.ready = "1";
+}
+
+async function rulesPage() {
+  await loadRules();
+  $("rules-text").addEventListener("input", () => gutter());
+  $("rules-text").addEventListener("scroll", () => { $("gutter").scrollTop = $("rules-text").scrollTop; });
+  $("check").addEventListener("click", async () => {
+    const r = await api("POST", "rules/check", { text: $("rules-text").value });
+    showErrors(r.errors);
+    $("rules-result").textContent = r.ok ? "No errors." : r.errors.length + " error(s).";
+    $("rules-result").className = r.ok ? "ok" : "bad";
+  });
+  $("apply").addEventListener("click", async () => {
+    try {
+      const r = await api("POST", "rules/apply", { text: $("rules-text").value });
+      showErrors([]);
+      $("rules-result").textContent = "Applied.";
+      $("rules-result").className = "ok";
+      showRevert(r.reverts_in);
+    } catch (e) {
+      showErrors(e.data && e.data.errors);
+      $("rules-result").textContent = e.message;
+      $("rules-result").className = "bad";
+    }
+  });
+  $("confirm").addEventListener("click", async () => {
+    await api("POST", "rules/confirm");
+    showRevert(undefined);
+    $("rules-result").textContent = "Confirmed: this ruleset stays.";
+    $("rules-result").className = "ok";
+  });
+}
+
+let currentTable = "";
+
+async function showTable(name) {
+  currentTable = name;
+  const r = await api("GET", "tables/" + encodeURIComponent(name));
+  $("table-view").hidden = false;
+  $("table-name").textContent = name;
+  const ul = $("table-entries");
+  clear(ul);
+  for (const a of r.addresses || []) {
+    const li = document.createElement("li");
+    li.textContent = a;
+    ul.appendChild(li);
+  }
+  if (!(r.addresses || []).length) {
+    const li = document.createElement("li");
+    li.textContent = "(empty)";
+    ul.appendChild(li);
+  }
+}
+
+async function tableChange(what) {
+  const addr = $("table-addr").value.trim();
+  if (!addr) return;
+  try {
+    const r = await api("POST", "tables/" + encodeURIComponent(currentTable) + "/" + what,
+      { addresses: [addr] });
+    $("table-result").textContent = (r.msg || r.text || "done").trim();
+    $("table-result").className = "ok";
+  } catch (e) {
+    $("table-result").textContent = e.message;
+    $("table-result").className = "bad";
+  }
+  if (what !== "test") await showTable(currentTable);
+}
+
+async function tablesPage() {
+  const r = await api("GET", "tables");
+  const tb = $("tables").tBodies[0];
+  clear(tb);
+  for (const name of r.tables || []) {
+    const tr = document.createElement("tr");
+    const td = cell(tr, "");
+    const a = document.createElement("a");
+    a.href = "#" + name;
+    a.textContent = name;
+    a.addEventListener("click", (ev) => { ev.preventDefault(); showTable(name); });
+    td.appendChild(a);
+    tb.appendChild(tr);
+  }
+  $("table-form").addEventListener("submit", (ev) => { ev.preventDefault(); tableChange("add"); });
+  $("table-delete").addEventListener("click", () => tableChange("delete"));
+  $("table-test").addEventListener("click", () => tableChange("test"));
+  if ((r.tables || []).length) await showTable(r.tables[0]);
+  document.body.dataset.ready = "1";
+}
+
+let allStates = [];
+
+function drawStates() {
+  const f = $("states-filter").value.trim().toLowerCase();
+  const tb = $("states").tBodies[0];
+  clear(tb);
+  let shown = 0;
+  for (const s of allStates) {
+    if (f && !s.line.toLowerCase().includes(f)) continue;
+    const p = s.line.trim().split(/\s+/);
+    const tr = document.createElement("tr");
+    cell(tr, p[0]);
+    cell(tr, p[1]);
+    cell(tr, p.slice(2, p.length - 1).join(" "));
+    cell(tr, p[p.length - 1]);
+    const td = cell(tr, "");
+    if (s.id) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = "Kill";
+      b.className = "kill";
+      b.addEventListener("click", async () => {
+        await api("POST", "states/kill", { id: s.id });
+        say("State " + s.id + " killed.", true);
+        await loadStates();
+      });
+      td.appendChild(b);
+    }
+    tb.appendChild(tr);
+    shown++;
+  }
+  $("states-shown").textContent = shown + " of " + allStates.length + " shown";
+}
+
+async function loadStates() {
+  const r = await api("GET", "states");
+  allStates = r.states || [];
+  drawStates();
+  document.body.dataset.ready = "1";
+}
+
+async function statesPage() {
+  $("states-filter").addEventListener("input", drawStates);
+  await loadStates();
+}
+
+async function loginPage(setup) {
+  const form = $(setup ? "setup-form" : "login-form");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const user = $(setup ? "setup-user" : "login-user").value;
+    const password = $(setup ? "setup-password" : "login-password").value;
+    try {
+      const body = { user, password };
+      if (setup) body.token = location.hash.slice(1);
+      await api("POST", setup ? "setup" : "login", body);
+      location.href = "/";
+    } catch (e) {
+      say(e.message, false);
+    }
+  });
+  document.body.dataset.ready = "1";
+}
+
+async function start() {
+  const page = document.body.dataset.page;
+  if (page === "login" || page === "setup") return loginPage(page === "setup");
+  const s = await api("GET", "session");
+  csrf = s.csrf || "";
+  $("user").textContent = s.user || "";
+  const nav = { index: "nav-dashboard", rules: "nav-rules", tables: "nav-tables", states: "nav-states" };
+  if ($(nav[page])) $(nav[page]).className = "current";
+  $("logout").addEventListener("click", async () => {
+    await api("POST", "logout").catch(() => {});
+    location.href = "/login";
+  });
+  if (page === "index") {
+    await dashboard();
+    setInterval(() => dashboard().catch((e) => say(e.message)), 2000);
+  } else if (page === "rules") {
+    await rulesPage();
+  } else if (page === "tables") {
+    await tablesPage();
+  } else if (page === "states") {
+    await statesPage();
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  start().catch((e) => { if (e.message !== "not logged in") say(e.message); });
+});
