@@ -5,7 +5,7 @@ import os
 import sys
 
 TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-         ".js": "text/javascript; charset=utf-8"}
+         ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
 
 
 def url_of(name):
