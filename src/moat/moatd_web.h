@@ -74,5 +74,8 @@ json_object *web_authorize(struct moatd *md, json_object *req, int change, struc
 /* moatd_webapi.c */
 json_object *web_rules_check(struct moatd *md, json_object *req, struct web_caller *c);
 json_object *web_rules_apply(struct moatd *md, json_object *req, struct web_caller *c);
+/* moatd_weblogs.c: the pflog records summed up, and the capture for download. */
+json_object *web_logs(struct moatd *md, json_object *req, struct web_caller *c);
+json_object *web_logs_pcap(struct moatd *md, json_object *req, struct web_caller *c);
 
 #endif

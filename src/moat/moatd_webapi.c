@@ -68,6 +68,8 @@ static const struct wop {
     {"table-delete", AUTH_CHANGE, h_pfctl, {"+table", "+addrs"}},
     {"states", AUTH_READ, h_pfctl, {NULL}},
     {"state-kill", AUTH_CHANGE, h_pfctl, {"+id"}},
+    {"logs", AUTH_READ, web_logs, {NULL}},
+    {"logs-pcap", AUTH_READ, web_logs_pcap, {NULL}},
 };
 
 static int hexstr(const char *s)

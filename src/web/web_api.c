@@ -50,6 +50,8 @@ static const struct route {
     {"POST", "/api/v1/tables/*/delete", "table-delete", {{"addresses", "addrs", B_STRS, 1024}}},
     {"GET", "/api/v1/states", "states", {{0}}},
     {"POST", "/api/v1/states/kill", "state-kill", {{"id", "id", B_STR, 32}}},
+    {"GET", "/api/v1/logs", "logs", {{0}}},
+    {"GET", "/api/v1/logs/pcap", "logs-pcap", {{0}}},
 };
 
 int web_api_is_call(const char *url)

@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <gnutls/gnutls.h>
+#include <json-c/json.h>
 #include <microhttpd.h>
 #include <sched.h>
 #include <stdio.h>
@@ -216,6 +218,37 @@ static void peer_text(struct MHD_Connection *c, char *out, size_t len)
                           (socklen_t)len);
 }
 
+/* The capture moatd sent as base64 in JSON, as a file to save. */
+static enum MHD_Result pcap_answer(struct MHD_Connection *c, char *json, size_t len)
+{
+        json_tokener *tok = json_tokener_new_ex(4);
+        json_object *o = tok ? json_tokener_parse_ex(tok, json, (int)len) : NULL, *v;
+        json_tokener_free(tok);
+        gnutls_datum_t in = {0}, out = {0};
+        if (o && json_object_object_get_ex(o, "pcap", &v) &&
+            json_object_is_type(v, json_type_string)) {
+                in.data = (unsigned char *)json_object_get_string(v);
+                in.size = (unsigned)json_object_get_string_len(v);
+        }
+        int rc = in.data ? gnutls_base64_decode2(&in, &out) : -1;
+        json_object_put(o);
+        free(json);
+        if (rc < 0) {
+                size_t blen;
+                char *b = web_api_error_body("the capture could not be decoded", &blen);
+                return answer(c, 502, "application/json", b, blen, MHD_RESPMEM_MUST_FREE, NULL);
+        }
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer_with_free_callback(out.size, out.data, gnutls_free);
+        if (r == NULL)
+                return MHD_NO;
+        secure(r, "application/vnd.tcpdump.pcap");
+        MHD_add_response_header(r, "Content-Disposition", "attachment; filename=\"pflog.pcap\"");
+        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
 static enum MHD_Result api_call(struct MHD_Connection *c, const char *url, const char *method,
                                 struct web_req *q)
 {
@@ -247,6 +280,8 @@ static enum MHD_Result api_call(struct MHD_Connection *c, const char *url, const
         free(reply);
         if (body == NULL)
                 return MHD_NO;
+        if (status == 200 && strcmp(cmd, "logs-pcap") == 0)
+                return pcap_answer(c, body, blen);
         return answer(c, (unsigned)status, json, body, blen, MHD_RESPMEM_MUST_FREE, cookie);
 }
 

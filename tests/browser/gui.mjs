@@ -10,7 +10,7 @@
 // WAN with ports 8080 and 9000 open).
 import { chromium } from "playwright-core";
 import net from "node:net";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 
 const { GUI, SETUP, SPKI, SHOTS, WAN_HOST } = process.env;
 const USER = "admin", PASSWORD = "a long enough password";
@@ -125,7 +125,7 @@ try {
   check((await page.textContent("#rules-errors li")).startsWith(`line ${line}:`), `Check marks the error on line ${line}`);
   check((await page.locator("#gutter .bad").count()) === 1, "the editor's gutter marks the line");
   await shot(page, "rules-check");
-  await page.fill("#rules-text", original + "block in quick on lan proto tcp to port 8080\n");
+  await page.fill("#rules-text", original + "block in log quick on lan proto tcp to port 8080\n");
   await page.click("#check");
   await page.waitForSelector("#rules-result.ok");
   await page.click("#apply");
@@ -136,6 +136,23 @@ try {
   await page.waitForSelector("#revert[hidden]", { state: "attached" });
   check(!(await reach(8080)), "port 8080 is blocked after Apply, with real traffic");
   check(await reach(9000), "port 9000 still passes");
+
+  // Logs: the blocked packets, filtered down to them; the capture downloads.
+  await page.click("#nav-logs");
+  await page.waitForSelector("body[data-ready='1']");
+  await page.selectOption("#f-action", "block");
+  await page.fill("#f-addr", WAN_HOST);
+  const blockedRow = page.locator("#logs tbody tr", { hasText: WAN_HOST + ":8080" }).first();
+  await blockedRow.waitFor();
+  check((await blockedRow.locator("td").nth(1).textContent()) === "block" &&
+    (await blockedRow.locator("td").nth(3).textContent()) === "lan", "the logs page shows the blocked packet to port 8080 on lan");
+  await shot(page, "logs");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#pcap")]);
+  const pcapPath = `${SHOTS}/pflog.pcap`;
+  await download.saveAs(pcapPath);
+  const pcap = readFileSync(pcapPath);
+  check(pcap.length > 24 && pcap.readUInt32LE(0) === 0xa1b2c3d4 && pcap.readUInt32LE(20) === 117,
+    `the capture downloads as pcap with the pflog link type (${pcap.length} bytes)`);
 
   // States: a connection held open, found by its port, killed.
   const held = net.connect({ host: WAN_HOST, port: 9000 });

@@ -311,6 +311,56 @@ async function statesPage() {
   await loadStates();
 }
 
+let allLogs = [];
+
+function hostPort(addr, port) {
+  if (!addr) return "-";
+  const a = addr.includes(":") ? "[" + addr + "]" : addr;
+  return port === undefined ? addr : a + ":" + port;
+}
+
+function drawLogs() {
+  const act = $("f-action").value, ifn = $("f-if").value.trim();
+  const rule = $("f-rule").value.trim(), addr = $("f-addr").value.trim();
+  const tb = $("logs").tBodies[0];
+  clear(tb);
+  let shown = 0;
+  for (let i = allLogs.length - 1; i >= 0; i--) {
+    const r = allLogs[i];
+    if (act && r.action !== act) continue;
+    if (ifn && r.if !== ifn) continue;
+    if (rule && String(r.rule) !== rule) continue;
+    if (addr && r.src !== addr && r.dst !== addr) continue;
+    const tr = document.createElement("tr");
+    tr.className = r.action === "block" ? "block" : r.action === "pass" ? "pass" : "";
+    cell(tr, new Date(r.time * 1000).toLocaleTimeString());
+    cell(tr, r.action);
+    cell(tr, r.dir);
+    cell(tr, r.if);
+    cell(tr, r.rule, "num");
+    cell(tr, r.proto);
+    cell(tr, hostPort(r.src, r.sport));
+    cell(tr, hostPort(r.dst, r.dport));
+    tb.appendChild(tr);
+    shown++;
+  }
+  $("logs-shown").textContent = shown + " of " + allLogs.length + " shown";
+}
+
+async function loadLogs() {
+  const r = await api("GET", "logs");
+  allLogs = r.records || [];
+  drawLogs();
+  document.body.dataset.ready = "1";
+}
+
+async function logsPage() {
+  for (const id of ["f-action", "f-if", "f-rule", "f-addr"]) $(id).addEventListener("input", drawLogs);
+  $("logs-filter").addEventListener("submit", (ev) => ev.preventDefault());
+  await loadLogs();
+  setInterval(() => loadLogs().catch((e) => say(e.message)), 2000);
+}
+
 async function loginPage(setup) {
   const form = $(setup ? "setup-form" : "login-form");
   form.addEventListener("submit", async (ev) => {
@@ -335,7 +385,8 @@ async function start() {
   const s = await api("GET", "session");
   csrf = s.csrf || "";
   $("user").textContent = s.user || "";
-  const nav = { index: "nav-dashboard", rules: "nav-rules", tables: "nav-tables", states: "nav-states" };
+  const nav = { index: "nav-dashboard", rules: "nav-rules", tables: "nav-tables", states: "nav-states",
+    logs: "nav-logs" };
   if ($(nav[page])) $(nav[page]).className = "current";
   $("logout").addEventListener("click", async () => {
     await api("POST", "logout").catch(() => {});
@@ -350,6 +401,8 @@ async function start() {
     await tablesPage();
   } else if (page === "states") {
     await statesPage();
+  } else if (page === "logs") {
+    await logsPage();
   }
 }
 
