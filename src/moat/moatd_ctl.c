@@ -35,6 +35,25 @@ static long proc_rss_kib(pid_t pid)
         return pages < 0 ? -1 : pages * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* The CPU time pid has used, user and system, in ms (/proc/PID/stat), or -1. */
+static long long proc_cpu_ms(pid_t pid)
+{
+        char path[64], buf[1024];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        FILE *f = fopen(path, "re");
+        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        if (f)
+                fclose(f);
+        buf[n] = '\0';
+        /* fields 14 and 15, after the command's ")" (which may hold spaces) */
+        const char *p = strrchr(buf, ')');
+        unsigned long long ut, st;
+        if (p == NULL ||
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+                return -1;
+        return (long long)((ut + st) * 1000 / (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
 static json_object *status_domain(struct moatd *md, struct moatd_dom *d)
 {
         if (!d->ready && d->pid > 0)
@@ -52,6 +71,9 @@ static json_object *status_domain(struct moatd *md, struct moatd_dom *d)
                 json_object_object_add(
                     o, "uptime_s",
                     json_object_new_int64((int64_t)((host_now_ns() - d->t_start) / 1000000000ull)));
+        long long cpu = d->pid > 0 ? proc_cpu_ms(d->pid) : -1;
+        if (cpu >= 0)
+                json_object_object_add(o, "cpu_ms", json_object_new_int64(cpu));
         long rss = d->pid > 0 ? proc_rss_kib(d->pid) : -1;
         if (rss >= 0)
                 json_object_object_add(o, "rss_kib", json_object_new_int64(rss));

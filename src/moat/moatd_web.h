@@ -77,5 +77,7 @@ json_object *web_rules_apply(struct moatd *md, json_object *req, struct web_call
 /* moatd_weblogs.c: the pflog records summed up, and the capture for download. */
 json_object *web_logs(struct moatd *md, json_object *req, struct web_caller *c);
 json_object *web_logs_pcap(struct moatd *md, json_object *req, struct web_caller *c);
+/* ... and the boot timeline: every domain's marks from `moat up`. */
+json_object *web_boot(struct moatd *md, json_object *req, struct web_caller *c);
 
 #endif

@@ -70,6 +70,7 @@ static const struct wop {
     {"state-kill", AUTH_CHANGE, h_pfctl, {"+id"}},
     {"logs", AUTH_READ, web_logs, {NULL}},
     {"logs-pcap", AUTH_READ, web_logs_pcap, {NULL}},
+    {"boot", AUTH_READ, web_boot, {NULL}},
 };
 
 static int hexstr(const char *s)

@@ -1,10 +1,10 @@
 /*
- * The GUI's logs: the pflog records the daemon wrote to STATE_DIR/pflog.pcap
- * (pflog.c), read back from the file it alone writes and summed up per
- * packet (time, action, interface, rule, direction, protocol, addresses,
- * ports) for the logs page, newest last; and the file itself for download,
- * its last records when it is larger than a reply should be. The file is
- * read as untrusted all the same: every length is checked before use.
+ * The GUI's logs and boot timeline. The logs: the pflog records the daemon wrote to
+ * STATE_DIR/pflog.pcap (pflog.c), read back from the file it alone writes and summed up per packet
+ * (time, action, interface, rule, direction, protocol, addresses, ports) for the logs page, newest
+ * last; and the file itself for download, its last records when it is larger than a reply should
+ * be. The file is read as untrusted all the same: every length is checked before use. The timeline:
+ * every boot mark of the daemon and the domains, from `moat up`, as `moat boot-report` merges them.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -198,5 +198,88 @@ json_object *web_logs_pcap(struct moatd *md, json_object *req, struct web_caller
         free(pcap);
         free(at);
         free(b);
+        return r;
+}
+
+/* One marks file's marks into out, each {"domain", "name", "ns"}. */
+static void marks_of(const char *path, const char *who, json_object *out)
+{
+        struct stat st;
+        /* written by the domains' tenders; bounded before json-c reads it */
+        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 10))
+                return;
+        json_object *j = json_object_from_file(path), *ms;
+        if (j == NULL || !json_object_object_get_ex(j, "marks", &ms) ||
+            !json_object_is_type(ms, json_type_array)) {
+                json_object_put(j);
+                return;
+        }
+        for (size_t i = 0; i < json_object_array_length(ms) && i < 256; i++) {
+                json_object *m = json_object_array_get_idx(ms, i), *n, *ns;
+                if (!json_object_object_get_ex(m, "name", &n) ||
+                    !json_object_is_type(n, json_type_string) ||
+                    !json_object_object_get_ex(m, "ns", &ns) ||
+                    !json_object_is_type(ns, json_type_int))
+                        continue;
+                json_object *e = json_object_new_object();
+                json_object_object_add(e, "domain", json_object_new_string(who));
+                json_object_object_add(
+                    e, "name",
+                    json_object_new_string_len(
+                        json_object_get_string(n),
+                        json_object_get_string_len(n) > 31 ? 31 : json_object_get_string_len(n)));
+                json_object_object_add(e, "ns", json_object_new_int64(json_object_get_int64(ns)));
+                json_object_array_add(out, e);
+        }
+        json_object_put(j);
+}
+
+static int by_ns(const void *a, const void *b)
+{
+        json_object *const *x = a, *const *y = b, *u, *v;
+        json_object_object_get_ex(*x, "ns", &u);
+        json_object_object_get_ex(*y, "ns", &v);
+        int64_t p = json_object_get_int64(u), q = json_object_get_int64(v);
+        return (p > q) - (p < q);
+}
+
+json_object *web_boot(struct moatd *md, json_object *req, struct web_caller *c)
+{
+        (void)req, (void)c;
+        char path[PATH_MAX], file[64];
+        json_object *all = json_object_new_array();
+        app_path(path, sizeof(path), md->conf, "moatd.marks");
+        marks_of(path, "moatd", all);
+        for (int i = 0; i < md->ndoms; i++) {
+                snprintf(file, sizeof(file), "%s.marks", md->doms[i].name);
+                app_path(path, sizeof(path), md->conf, file);
+                marks_of(path, md->doms[i].name, all);
+        }
+        json_object_array_sort(all, by_ns);
+        /* times from the daemon's "up" mark, `moat up`'s start, as boot-report gives them */
+        int64_t t0 = -1;
+        for (size_t i = 0; i < json_object_array_length(all); i++) {
+                json_object *e = json_object_array_get_idx(all, i), *v;
+                json_object_object_get_ex(e, "ns", &v);
+                if (t0 < 0 || (strcmp(moatd_jstr(e, "domain"), "moatd") == 0 &&
+                               strcmp(moatd_jstr(e, "name"), "up") == 0))
+                        t0 = json_object_get_int64(v);
+        }
+        json_object *marks = json_object_new_array();
+        for (size_t i = 0; i < json_object_array_length(all); i++) {
+                json_object *e = json_object_array_get_idx(all, i), *v,
+                            *o = json_object_new_object();
+                json_object_object_get_ex(e, "ns", &v);
+                json_object_object_add(o, "domain",
+                                       json_object_new_string(moatd_jstr(e, "domain")));
+                json_object_object_add(o, "name", json_object_new_string(moatd_jstr(e, "name")));
+                json_object_object_add(
+                    o, "us", json_object_new_double((double)(json_object_get_int64(v) - t0) / 1e3));
+                json_object_array_add(marks, o);
+        }
+        json_object_put(all);
+        json_object *r = json_object_new_object();
+        json_object_object_add(r, "ok", json_object_new_boolean(1));
+        json_object_object_add(r, "marks", marks);
         return r;
 }

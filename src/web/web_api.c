@@ -52,6 +52,7 @@ static const struct route {
     {"POST", "/api/v1/states/kill", "state-kill", {{"id", "id", B_STR, 32}}},
     {"GET", "/api/v1/logs", "logs", {{0}}},
     {"GET", "/api/v1/logs/pcap", "logs-pcap", {{0}}},
+    {"GET", "/api/v1/boot", "boot", {{0}}},
 };
 
 int web_api_is_call(const char *url)

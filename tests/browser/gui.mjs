@@ -205,6 +205,12 @@ try {
   r = await call("POST", "tables/blocked/add", { cookie: idle.cookie, csrf: idle.data.csrf, body: add });
   check(r.status === 401 && (await table()) === entries, "an expired session: 401, table unchanged");
   check((await page.textContent("#ruleset-info")).includes("by user admin"), "the dashboard says who applied the ruleset");
+  check((await page.locator("#boot .row").count()) >= 4 && /first frame forwarded [0-9.]+ ms/.test(await page.textContent("#boot-total")),
+    "the dashboard draws the boot timeline up to the first forwarded frame");
+  await page.waitForSelector("#throughput-legend span");
+  check((await page.locator("#throughput-legend span").count()) >= 2, "the dashboard draws each interface's throughput");
+  check(/^\d+\.\d %$/.test(await page.locator("#domains tbody tr").first().locator("td").nth(4).textContent()),
+    "the dashboard shows each domain's CPU");
   await shot(page, "dashboard-after");
   check(cspErrors.length === 0, "no console errors (CSP violations included): " + cspErrors.join("; "));
   console.log(`ok: the browser test took ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -67,8 +67,123 @@ function bytes(n) {
 
 // --- the pages ---
 
+// the last poll's CPU times and counters, for rates; 60 points of history
+let lastPoll = null;
+const history = {};
+const COLORS = ["#2f6fc2", "#c2412f", "#2f9e5b", "#9a6700", "#7a3fb0"];
+
+function rates(s, now) {
+  const cpu = {};
+  if (lastPoll) {
+    const dt = (now - lastPoll.t) / 1000;
+    for (const d of s.domains || []) {
+      const before = lastPoll.cpu[d.name];
+      if (before !== undefined && d.cpu_ms !== undefined && dt > 0)
+        cpu[d.name] = Math.max(0, (d.cpu_ms - before) / 10 / dt);
+    }
+    for (const i of s.interfaces || []) {
+      const c = i.counters, b = lastPoll.bytes[i.name];
+      if (!c || b === undefined || dt <= 0) continue;
+      const bps = Math.max(0, (c.in_bytes + c.out_bytes - b) * 8 / dt);
+      (history[i.name] = history[i.name] || []).push(bps);
+      if (history[i.name].length > 60) history[i.name].shift();
+    }
+  }
+  lastPoll = { t: now, cpu: {}, bytes: {} };
+  for (const d of s.domains || []) lastPoll.cpu[d.name] = d.cpu_ms;
+  for (const i of s.interfaces || [])
+    if (i.counters) lastPoll.bytes[i.name] = i.counters.in_bytes + i.counters.out_bytes;
+  return cpu;
+}
+
+function bits(n) {
+  const u = ["b/s", "kb/s", "Mb/s", "Gb/s"];
+  let i = 0;
+  while (n >= 1000 && i < u.length - 1) { n /= 1000; i++; }
+  return n.toFixed(i ? 1 : 0) + " " + u[i];
+}
+
+function drawThroughput() {
+  const cv = $("throughput"), g = cv.getContext("2d");
+  const names = Object.keys(history);
+  let max = 1000;
+  for (const n of names) for (const v of history[n]) max = Math.max(max, v);
+  g.clearRect(0, 0, cv.width, cv.height);
+  g.strokeStyle = "#e3e7ec";
+  g.fillStyle = "#6a7787";
+  g.font = "11px sans-serif";
+  for (let k = 0; k <= 4; k++) {
+    const y = 10 + (cv.height - 20) * k / 4;
+    g.beginPath(); g.moveTo(0, y); g.lineTo(cv.width, y); g.stroke();
+    g.fillText(bits(max * (4 - k) / 4), 4, y - 2);
+  }
+  const legend = $("throughput-legend");
+  clear(legend);
+  names.forEach((n, idx) => {
+    const pts = history[n], color = COLORS[idx % COLORS.length];
+    g.strokeStyle = color;
+    g.lineWidth = 2;
+    g.beginPath();
+    pts.forEach((v, k) => {
+      const x = cv.width - (pts.length - 1 - k) * (cv.width / 59);
+      const y = 10 + (cv.height - 20) * (1 - v / max);
+      if (k) g.lineTo(x, y); else g.moveTo(x, y);
+    });
+    g.stroke();
+    const span = document.createElement("span");
+    span.textContent = "\u25a0 " + n + " " + bits(pts[pts.length - 1] || 0);
+    span.style.color = color;
+    legend.appendChild(span);
+  });
+}
+
+async function bootTimeline() {
+  const r = await api("GET", "boot");
+  const marks = r.marks || [];
+  const box = $("boot");
+  clear(box);
+  if (!marks.length) return;
+  const end = Math.max(...marks.map((m) => m.us), 1);
+  const first = marks.find((m) => m.name === "first_forward");
+  $("boot-total").textContent = first ? "first frame forwarded " + (first.us / 1000).toFixed(1) +
+    " ms after moat up" : "no frame forwarded yet";
+  const rows = [...new Set(marks.map((m) => m.domain))];
+  rows.forEach((who) => {
+    const row = document.createElement("div");
+    row.className = "row";
+    const label = document.createElement("span");
+    label.className = "who";
+    label.textContent = who;
+    const lane = document.createElement("div");
+    lane.className = "lane";
+    const mine = marks.filter((m) => m.domain === who);
+    mine.forEach((m, k) => {
+      const start = k ? mine[k - 1].us : (who === "moatd" ? 0 : m.us);
+      const bar = document.createElement("div");
+      bar.className = "phase";
+      bar.style.left = (100 * Math.max(0, start) / end) + "%";
+      bar.style.width = (100 * Math.max(0, m.us - start) / end) + "%";
+      bar.style.background = "hsl(" + ((k * 47) % 360) + ",60%,60%)";
+      bar.title = m.name + ": " + ((m.us - start) / 1000).toFixed(3) + " ms, at " + (m.us / 1000).toFixed(3) + " ms";
+      lane.appendChild(bar);
+    });
+    row.appendChild(label);
+    row.appendChild(lane);
+    box.appendChild(row);
+  });
+  const axis = document.createElement("div");
+  axis.className = "axis";
+  for (let k = 0; k <= 4; k++) {
+    const t = document.createElement("span");
+    t.textContent = (end * k / 4 / 1000).toFixed(1) + " ms";
+    axis.appendChild(t);
+  }
+  box.appendChild(axis);
+}
+
 async function dashboard() {
   const s = await api("GET", "status");
+  const cpu = rates(s, Date.now());
   const dt = $("domains").tBodies[0];
   clear(dt);
   for (const d of s.domains || []) {
@@ -77,6 +192,7 @@ async function dashboard() {
     cell(tr, d.platform);
     cell(tr, d.state, "state-" + d.state);
     cell(tr, duration(d.uptime_s));
+    cell(tr, cpu[d.name] === undefined ? "-" : cpu[d.name].toFixed(1) + " %", "num");
     cell(tr, d.restarts, "num");
     cell(tr, bytes(d.memory), "num");
     cell(tr, d.rss_kib === undefined ? "-" : bytes(d.rss_kib * 1024), "num");
@@ -112,6 +228,7 @@ async function dashboard() {
     $("web-info").textContent = s.web.url + " (" + s.web.state + ", " + s.web.restarts +
       " restarts, " + (s.web.rss_kib ? bytes(s.web.rss_kib * 1024) + " resident, " : "") +
       "certificate SHA-256 " + s.web.fingerprint + ")";
+  drawThroughput();
   document.body.dataset.ready = "1";
 }
 
@@ -393,6 +510,7 @@ async function start() {
     location.href = "/login";
   });
   if (page === "index") {
+    await bootTimeline();
     await dashboard();
     setInterval(() => dashboard().catch((e) => say(e.message)), 2000);
   } else if (page === "rules") {
