@@ -21,6 +21,13 @@
 #define WEB_FAILS_IN_ALL     30 /* ... and all sources together */
 #define WEB_REVERT_NS        (60ull * 1000000000ull)
 #define WEB_MAX_RULES_TEXT   (1u << 20)
+#define WEB_HISTORY          8 /* rulesets applied from the GUI, kept for a rollback */
+
+struct web_applied {
+        char *text; /* NULL: an empty slot */
+        char by[96];
+        time_t at;
+};
 
 struct web_session {
         char id[WEBAUTH_TOKEN_HEX + 1]; /* "" : a free slot */
@@ -48,7 +55,8 @@ struct moatd_webstate {
         void *revert_blob;
         size_t revert_len;
         char *revert_text;
-        uint64_t revert_at; /* 0: nothing to revert */
+        uint64_t revert_at;                      /* 0: nothing to revert */
+        struct web_applied history[WEB_HISTORY]; /* [0] the latest */
 };
 
 /* The caller of a request: "user NAME" or "token NAME", and from where. */
@@ -74,6 +82,7 @@ json_object *web_authorize(struct moatd *md, json_object *req, int change, struc
 /* moatd_webapi.c */
 json_object *web_rules_check(struct moatd *md, json_object *req, struct web_caller *c);
 json_object *web_rules_apply(struct moatd *md, json_object *req, struct web_caller *c);
+json_object *web_rules_history(struct moatd *md, json_object *req, struct web_caller *c);
 /* moatd_weblogs.c: the pflog records summed up, and the capture for download. */
 json_object *web_logs(struct moatd *md, json_object *req, struct web_caller *c);
 json_object *web_logs_pcap(struct moatd *md, json_object *req, struct web_caller *c);

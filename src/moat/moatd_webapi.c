@@ -15,7 +15,9 @@
 #include "moatd_pfctl.h"
 #include "moatd_web.h"
 
-enum wtype { W_STR, W_HEX, W_STRS };
+/* W_ADDR: an address as the server writes one (hex digits, '.', ':'), so
+ * what goes into moatd.log cannot forge a line of it */
+enum wtype { W_STR, W_HEX, W_STRS, W_ADDR };
 
 static const struct wfield {
         const char *name;
@@ -23,7 +25,7 @@ static const struct wfield {
         size_t min, max; /* W_STR, W_HEX: length; W_STRS: items (of at most 64 bytes) */
 } wfields[] = {
     {"cmd", W_STR, 1, 16},
-    {"peer", W_STR, 1, 63},
+    {"peer", W_ADDR, 1, 63},
     {"session", W_HEX, WEBAUTH_TOKEN_HEX, WEBAUTH_TOKEN_HEX},
     {"csrf", W_HEX, WEBAUTH_TOKEN_HEX, WEBAUTH_TOKEN_HEX},
     {"setup", W_HEX, WEBAUTH_TOKEN_HEX, WEBAUTH_TOKEN_HEX},
@@ -45,6 +47,7 @@ static json_object *h_session(struct moatd *, json_object *, struct web_caller *
 static json_object *h_rules(struct moatd *, json_object *, struct web_caller *);
 static json_object *h_confirm(struct moatd *, json_object *, struct web_caller *);
 static json_object *h_pfctl(struct moatd *, json_object *, struct web_caller *);
+static json_object *h_counters(struct moatd *, json_object *, struct web_caller *);
 
 static const struct wop {
         const char *cmd;
@@ -61,6 +64,8 @@ static const struct wop {
     {"rules-check", AUTH_READ, web_rules_check, {"+text"}},
     {"rules-apply", AUTH_CHANGE, web_rules_apply, {"+text"}},
     {"rules-confirm", AUTH_CHANGE, h_confirm, {NULL}},
+    {"rules-history", AUTH_READ, web_rules_history, {NULL}},
+    {"rules-counters", AUTH_READ, h_counters, {NULL}},
     {"tables", AUTH_READ, h_pfctl, {NULL}},
     {"table-show", AUTH_READ, h_pfctl, {"+table"}},
     {"table-test", AUTH_READ, h_pfctl, {"+table", "+addrs"}},
@@ -77,6 +82,15 @@ static int hexstr(const char *s)
 {
         for (; *s; s++)
                 if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+                        return 0;
+        return 1;
+}
+
+static int addrstr(const char *s)
+{
+        for (; *s; s++)
+                if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') ||
+                      (*s >= 'A' && *s <= 'F') || *s == '.' || *s == ':'))
                         return 0;
         return 1;
 }
@@ -101,7 +115,8 @@ static int wfield_ok(const struct wfield *f, json_object *v)
                 return 0;
         size_t n = (size_t)json_object_get_string_len(v);
         const char *s = json_object_get_string(v);
-        return n >= f->min && n <= f->max && strlen(s) == n && (f->type != W_HEX || hexstr(s));
+        return n >= f->min && n <= f->max && strlen(s) == n && (f->type != W_HEX || hexstr(s)) &&
+               (f->type != W_ADDR || addrstr(s));
 }
 
 /* req against the schema of its op; the op, or NULL with why in err. */
@@ -274,6 +289,17 @@ static json_object *h_confirm(struct moatd *md, json_object *req, struct web_cal
         w->revert_text = NULL;
         moatd_log("web: the ruleset applied is confirmed by %s", c->who);
         return ok_reply();
+}
+
+/* `pfctl -s rules -v`: each rule with its counters and label. */
+static json_object *h_counters(struct moatd *md, json_object *req, struct web_caller *c)
+{
+        (void)req, (void)c;
+        json_object *r = moatd_pfctl_show(md, "rules", 1);
+        if (json_object_object_get_ex(r, "error", NULL) &&
+            !json_object_object_get_ex(r, "code", NULL))
+                json_object_object_add(r, "code", json_object_new_int(502));
+        return r;
 }
 
 /* A pfctl request for the control socket's handlers, made from a web one. */

@@ -87,9 +87,15 @@ static json_object *rate_limited(struct moatd_webstate *w, struct web_source *s,
 static void failed(struct moatd_webstate *w, struct web_source *s, const char *user,
                    const char *why)
 {
+        /* the name as typed, but printable only: it must not forge a log line */
+        char name[WEBAUTH_USER_MAX + 1];
+        size_t i = 0;
+        for (; user[i] && i < WEBAUTH_USER_MAX; i++)
+                name[i] = user[i] > ' ' && user[i] < 127 && user[i] != '\'' ? user[i] : '?';
+        name[i] = '\0';
         s->fails++;
         w->all_fails++;
-        moatd_log("web: failed login for '%.32s' from %s: %s", user, s->peer, why);
+        moatd_log("web: failed login for '%s' from %s: %s", name, s->peer, why);
 }
 
 /* A new session for user; its reply, with the cookie's id and the CSRF token. */

@@ -131,6 +131,11 @@ json_object *web_rules_apply(struct moatd *md, json_object *req, struct web_call
         w->rules_text = strdup(text);
         snprintf(w->applied_by, sizeof(w->applied_by), "%.95s", c->who);
         w->applied_at = time(NULL);
+        /* the latest first; the oldest goes */
+        free(w->history[WEB_HISTORY - 1].text);
+        memmove(&w->history[1], &w->history[0], (WEB_HISTORY - 1) * sizeof(w->history[0]));
+        w->history[0] = (struct web_applied){.text = strdup(text), .at = w->applied_at};
+        snprintf(w->history[0].by, sizeof(w->history[0].by), "%s", w->applied_by);
         w->revert_at = host_now_ns() + WEB_REVERT_NS;
         moatd_log("web: ruleset applied by %s; reverts in 60 s unless confirmed", c->who);
         json_object *r = json_object_new_object();
@@ -166,4 +171,21 @@ void moatd_web_revert_due(struct moatd *md, uint64_t now, uint64_t *next)
         }
         free(w->revert_blob);
         w->revert_blob = NULL;
+}
+
+json_object *web_rules_history(struct moatd *md, json_object *req, struct web_caller *c)
+{
+        (void)req, (void)c;
+        struct moatd_webstate *w = moatd_webstate(md);
+        json_object *r = json_object_new_object(), *a = json_object_new_array();
+        for (int i = 0; w && i < WEB_HISTORY && w->history[i].text; i++) {
+                json_object *e = json_object_new_object();
+                json_object_object_add(e, "at", json_object_new_int64((int64_t)w->history[i].at));
+                json_object_object_add(e, "by", json_object_new_string(w->history[i].by));
+                json_object_object_add(e, "text", json_object_new_string(w->history[i].text));
+                json_object_array_add(a, e);
+        }
+        json_object_object_add(r, "ok", json_object_new_boolean(1));
+        json_object_object_add(r, "history", a);
+        return r;
 }

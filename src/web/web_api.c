@@ -43,6 +43,8 @@ static const struct route {
     {"POST", "/api/v1/rules/check", "rules-check", {{"text", "text", B_STR, 1u << 20}}},
     {"POST", "/api/v1/rules/apply", "rules-apply", {{"text", "text", B_STR, 1u << 20}}},
     {"POST", "/api/v1/rules/confirm", "rules-confirm", {{0}}},
+    {"GET", "/api/v1/rules/history", "rules-history", {{0}}},
+    {"GET", "/api/v1/rules/counters", "rules-counters", {{0}}},
     {"GET", "/api/v1/tables", "tables", {{0}}},
     {"GET", "/api/v1/tables/*", "table-show", {{0}}},
     {"POST", "/api/v1/tables/*/test", "table-test", {{"addresses", "addrs", B_STRS, 1024}}},

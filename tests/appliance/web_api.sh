@@ -161,7 +161,19 @@ done
 grep -q 'web: the ruleset applied was not confirmed within 60 s' "$log" || fail "the revert is not logged"
 [ "$("$moat" -c "$conf" pfctl -s rules)" = "$rules_before" ] || fail "the revert did not load the rules before"
 
-# Too many failed logins from one source: refused even with the right password.
+# A user name or source address with a newline cannot forge a line of moatd.log.
+expect 401 "a user name with a newline" "$(call POST login '{"user":"x\nforged line","password":"wrong password"}')"
+grep -q "web: failed login for 'x?forged?line' from 192.168.1.10" "$log" || fail "the odd user name is not logged as such"
+python3 - "$tmp/run/web/ctl.sock" >"$tmp/peer.out" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b'{"cmd":"login","user":"admin","password":"x","peer":"1.2.3.4\\nforged line"}'); s.shutdown(socket.SHUT_WR)
+print(s.makefile().read())
+PY
+grep -q '"code":400' "$tmp/peer.out" || { cat "$tmp/peer.out"; fail "a peer with a newline was taken"; }
+if grep -q '^forged' "$log"; then fail "a forged line in moatd.log"; fi
+# Too many failed logins from one source: refused even with the right password
+# (the odd name above was the first failure of this minute).
 code=
 for i in 1 2 3 4 5 6; do
 	code=$(call POST login '{"user":"admin","password":"wrong password"}')

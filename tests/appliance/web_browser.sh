@@ -81,7 +81,7 @@ grep -q "web: a change by admin from 192.168.1.10 refused: no or a wrong CSRF to
 	fail "the CSRF refusal is not logged"
 grep -q "web: the ruleset applied is confirmed by user admin from 192.168.1.10" "$log" ||
 	fail "the confirmation is not logged"
-for s in setup login-refused dashboard rules-check rules-applied logs states tables dashboard-after; do
+for s in setup login-refused dashboard rules-check rules-applied rules-history logs states tables dashboard-after; do
 	[ -s "$shots/$s.png" ] || fail "no screenshot $s.png"
 done
 echo "ok: web GUI in chromium; screenshots in $shots"

@@ -137,6 +137,27 @@ try {
   check(!(await reach(8080)), "port 8080 is blocked after Apply, with real traffic");
   check(await reach(9000), "port 9000 still passes");
 
+  // Diff, history, rollback: the original ruleset applied again (8080 open),
+  // then the blocking one rolled back to from the history in one click.
+  await page.fill("#rules-text", original);
+  await page.click("#diff");
+  check((await page.locator("#rules-diff .del").count()) === 1 &&
+    (await page.textContent("#rules-diff .del")).includes("port 8080"), "the diff shows the block rule's line removed");
+  await page.click("#apply");
+  await page.waitForSelector("#revert:not([hidden])");
+  await page.click("#confirm");
+  await page.waitForSelector("#revert[hidden]", { state: "attached" });
+  check(await reach(8080), "port 8080 passes again with the original ruleset");
+  await page.waitForSelector("#history tbody tr:nth-child(2)");
+  await page.locator("#history tbody tr").nth(1).locator("button.rollback").click();
+  await page.waitForSelector("#revert:not([hidden])");
+  await page.click("#confirm");
+  await page.waitForSelector("#revert[hidden]", { state: "attached" });
+  check(!(await reach(8080)), "one click in the history rolled back to the blocking ruleset");
+  await page.waitForFunction(() => document.getElementById("counters").textContent.includes("Evaluations"));
+  check((await page.textContent("#counters")).includes('label "anti-lockout rule"'), "the rules page shows each rule's counters and label");
+  await shot(page, "rules-history");
+
   // Logs: the blocked packets, filtered down to them; the capture downloads.
   await page.click("#nav-logs");
   await page.waitForSelector("body[data-ready='1']");
@@ -169,6 +190,18 @@ try {
   const after = (await call("GET", "states", { cookie: session })).data.states.filter((s) => s.line.includes(":9000"));
   check(before.length >= 1 && after.length < before.length, `the state was killed (${before.length} -> ${after.length})`);
   held.destroy();
+  // Many at once: two more held open, every :9000 state killed with one click.
+  const more = [net.connect({ host: WAN_HOST, port: 9000 }), net.connect({ host: WAN_HOST, port: 9000 })];
+  await Promise.all(more.map((m) => new Promise((r) => m.on("connect", r))));
+  await page.reload();
+  await page.waitForSelector("body[data-ready='1']");
+  await page.fill("#states-filter", ":9000");
+  check((await page.locator("#states tbody tr").count()) >= 2, "the states page lists the two held connections");
+  await page.click("#kill-shown");
+  await page.waitForSelector("#message.ok:not([hidden])");
+  const left = (await call("GET", "states", { cookie: session })).data.states.filter((s) => s.line.includes(":9000"));
+  check(left.length === 0, `Kill all shown killed every :9000 state (${left.length} left)`);
+  more.forEach((m) => m.destroy());
 
   // Tables: add an entry in the page.
   await page.click("#nav-tables");

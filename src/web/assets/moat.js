@@ -285,9 +285,90 @@ function selectLine(n) {
   t.setSelectionRange(start, start + (lines[n - 1] || "").length);
 }
 
+let runningText = "";
+
+// A line diff (longest common subsequence): "  ", "- " and "+ " lines.
+function diffLines(a, b) {
+  const x = a.split("\n"), y = b.split("\n"), n = x.length, m = y.length;
+  if (n * m > 4e6) return [["!", "too large to compare here"]];
+  const L = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      L[i][j] = x[i] === y[j] ? L[i + 1][j + 1] + 1 : Math.max(L[i + 1][j], L[i][j + 1]);
+  const out = [];
+  let i = 0, j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && x[i] === y[j]) { out.push([" ", x[i]]); i++; j++; }
+    else if (j < m && (i >= n || L[i][j + 1] >= L[i + 1][j])) { out.push(["+", y[j]]); j++; }
+    else { out.push(["-", x[i]]); i++; }
+  }
+  return out;
+}
+
+function showDiff() {
+  const pre = $("rules-diff");
+  clear(pre);
+  let changed = 0;
+  for (const [k, line] of diffLines(runningText, $("rules-text").value)) {
+    const s = document.createElement("span");
+    s.textContent = k + " " + line + "\n";
+    if (k === "+") s.className = "add";
+    if (k === "-") s.className = "del";
+    if (k !== " ") changed++;
+    pre.appendChild(s);
+  }
+  pre.hidden = false;
+  $("rules-result").textContent = changed ? changed + " line(s) differ from the running text." : "No difference.";
+  $("rules-result").className = "";
+}
+
+async function loadHistory() {
+  const r = await api("GET", "rules/history");
+  const tb = $("history").tBodies[0];
+  clear(tb);
+  for (const h of r.history || []) {
+    const tr = document.createElement("tr");
+    cell(tr, new Date(h.at * 1000).toLocaleString());
+    cell(tr, h.by);
+    cell(tr, h.text.split("\n").length, "num");
+    const td = cell(tr, "");
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "rollback";
+    b.textContent = "Roll back to this";
+    b.addEventListener("click", async () => {
+      $("rules-text").value = h.text;
+      await applyRules();
+    });
+    td.appendChild(b);
+    tb.appendChild(tr);
+  }
+  const c = await api("GET", "rules/counters");
+  $("counters").textContent = c.text || "";
+}
+
+async function applyRules() {
+  try {
+    const r = await api("POST", "rules/apply", { text: $("rules-text").value });
+    showErrors([]);
+    $("rules-result").textContent = "Applied.";
+    $("rules-result").className = "ok";
+    showRevert(r.reverts_in);
+    runningText = $("rules-text").value;
+    $("rules-diff").hidden = true; /* it compared with the text that ran before */
+    await loadHistory();
+  } catch (e) {
+    showErrors(e.data && e.data.errors);
+    $("rules-result").textContent = e.message;
+    $("rules-result").className = "bad";
+  }
+}
+
 async function loadRules() {
   const r = await api("GET", "rules");
   $("rules-text").value = r.text;
+  runningText = r.text;
+  await loadHistory();
   $("rules-source").textContent = r.source === "web GUI" ? "as last applied here" : "from " + r.source;
   showErrors([]);
   showRevert(r.reverts_in);
@@ -304,19 +385,8 @@ async function rulesPage() {
     $("rules-result").textContent = r.ok ? "No errors." : r.errors.length + " error(s).";
     $("rules-result").className = r.ok ? "ok" : "bad";
   });
-  $("apply").addEventListener("click", async () => {
-    try {
-      const r = await api("POST", "rules/apply", { text: $("rules-text").value });
-      showErrors([]);
-      $("rules-result").textContent = "Applied.";
-      $("rules-result").className = "ok";
-      showRevert(r.reverts_in);
-    } catch (e) {
-      showErrors(e.data && e.data.errors);
-      $("rules-result").textContent = e.message;
-      $("rules-result").className = "bad";
-    }
-  });
+  $("apply").addEventListener("click", applyRules);
+  $("diff").addEventListener("click", showDiff);
   $("confirm").addEventListener("click", async () => {
     await api("POST", "rules/confirm");
     showRevert(undefined);
@@ -416,6 +486,14 @@ function drawStates() {
   $("states-shown").textContent = shown + " of " + allStates.length + " shown";
 }
 
+async function killShown() {
+  const f = $("states-filter").value.trim().toLowerCase();
+  const ids = [...new Set(allStates.filter((s) => s.id && (!f || s.line.toLowerCase().includes(f))).map((s) => s.id))];
+  for (const id of ids) await api("POST", "states/kill", { id });
+  say(ids.length + " state(s) killed.", true);
+  await loadStates();
+}
+
 async function loadStates() {
   const r = await api("GET", "states");
   allStates = r.states || [];
@@ -425,6 +503,7 @@ async function loadStates() {
 
 async function statesPage() {
   $("states-filter").addEventListener("input", drawStates);
+  $("kill-shown").addEventListener("click", killShown);
   await loadStates();
 }
 
