@@ -12,7 +12,8 @@ FUZZ_LONG_JOBS ?= 1
 
 .PHONY: all deps demo check check-kvm fuzz fuzz-long mutate format format-check bench clean install check-package
 # `make install`: PREFIX/sbin/moat and moat-vmm, PREFIX/lib/moat/ the domain
-# images, the man pages, the bash completion, PREFIX/share/doc/moat/examples;
+# images, the man pages, the bash completion, PREFIX/share/doc/moat/examples,
+# the systemd units in PREFIX/lib/systemd/system;
 # DESTDIR stages it elsewhere (as packages do).
 PREFIX ?= /usr/local
 DESTDIR ?=

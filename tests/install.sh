@@ -44,7 +44,14 @@ for m in man8/moat.8 man5/moat.conf.5 man8/moat-pfctl.8 man8/moat-vmm.8; do
 	ls "$root/share/man/$m"* >/dev/null 2>&1 || fail "man page $m not installed"
 done
 [ -x "$root/sbin/moat" ] && [ -x "$root/lib/moat/fw.proc" ] || fail "not executable"
-echo "ok: installed under $prefix: sbin, lib/moat, man pages, completion, examples"
+# The service units, starting the moat this prefix installed.
+for u in moat.service moat@.service; do
+	f=$root/lib/systemd/system/$u
+	[ -f "$f" ] || fail "$u not installed in $prefix/lib/systemd/system"
+	exe=$(sed -n 's/^ExecStart=\([^ ]*\) .*/\1/p' "$f")
+	[ "$exe" = "$prefix/sbin/moat" ] || fail "$u runs '$exe', not $prefix/sbin/moat"
+done
+echo "ok: installed under $prefix: sbin, lib/moat, man pages, completion, examples, units"
 
 moat=$root/sbin/moat
 "$moat" --version | grep -q "^moat " || fail "installed moat --version"

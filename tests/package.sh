@@ -86,7 +86,11 @@ for u in moat.service moat@.service; do
 	[ -x "$exe" ] && [ "$(dpkg -S "$exe" 2>/dev/null | cut -d: -f1)" = moat ] ||
 		fail "$u runs $exe, which the package did not install"
 done
-echo "ok: installed $v1, with moat.service and moat@.service"
+# Enabled at install, as Debian enables a daemon's service (the link is
+# made whether or not systemd runs).
+[ -L /etc/systemd/system/multi-user.target.wants/moat.service ] ||
+	fail "moat.service not enabled by the package's install"
+echo "ok: installed $v1, with moat.service (enabled) and moat@.service"
 
 host() { # NS ADDR/PLEN GATEWAY
 	ip netns add "$1"

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -14,9 +15,10 @@
 
 #define NETBACK_SOCKBUF (4 << 20)
 
-/* NAME=HOSTDEV into nb->name and nb->dev. */
-static int parse_spec(struct netback *nb, const char *spec, char *err, size_t errlen)
+/* NAME=HOSTDEV[:fd=N] into nb->name, nb->dev and *take (N, or -1). */
+static int parse_spec(struct netback *nb, const char *spec, int *take, char *err, size_t errlen)
 {
+        *take = -1;
         const char *eq = strchr(spec, '=');
         if (eq == NULL || eq == spec || eq[1] == '\0') {
                 snprintf(err, errlen, "--net wants NAME=HOSTDEV, got '%s'", spec);
@@ -28,12 +30,26 @@ static int parse_spec(struct netback *nb, const char *spec, char *err, size_t er
                          sizeof(nb->name) - 1);
                 return -1;
         }
-        if (strlen(eq + 1) >= sizeof(nb->dev)) {
-                snprintf(err, errlen, "host device name '%s' is too long", eq + 1);
+        /* A device's name never holds ':' (the kernel refuses it). */
+        const char *colon = strchr(eq + 1, ':');
+        size_t dlen = colon ? (size_t)(colon - eq - 1) : strlen(eq + 1);
+        if (dlen == 0 || dlen >= sizeof(nb->dev)) {
+                snprintf(err, errlen, "host device name '%s' is empty or too long", eq + 1);
                 return -1;
         }
+        if (colon) {
+                char *end;
+                long fd = strncmp(colon, ":fd=", 4) == 0 ? strtol(colon + 4, &end, 10) : -1;
+                if (fd < 3 || fd > 65535 || *end != '\0') {
+                        snprintf(err, errlen, "--net '%s': after the device, only :fd=N (3..65535)",
+                                 spec);
+                        return -1;
+                }
+                *take = (int)fd;
+        }
         memcpy(nb->name, spec, nlen);
-        strcpy(nb->dev, eq + 1);
+        memcpy(nb->dev, eq + 1, dlen);
+        nb->dev[dlen] = '\0';
         return 0;
 }
 
@@ -89,6 +105,16 @@ static int setup_socket(struct netback *nb, char *err, size_t errlen)
         return 0;
 }
 
+/* A slot per frame of one MTU (with its headers), in a power of two. */
+static void ring_geometry(struct netback *nb)
+{
+        nb->ring_frame = 2048;
+        while (nb->ring_frame < nb->mtu + 18 + 128 && nb->ring_frame < (64u << 10))
+                nb->ring_frame <<= 1;
+}
+
+static int map_slabs(struct netback *nb, char *err, size_t errlen);
+
 /* The receive ring, mapped, and the slabs that super-frames are read into. */
 static int map_ring(struct netback *nb, char *err, size_t errlen)
 {
@@ -102,9 +128,7 @@ static int map_ring(struct netback *nb, char *err, size_t errlen)
          * (docs/measurements.md).
          */
         int v2 = TPACKET_V2;
-        nb->ring_frame = 2048;
-        while (nb->ring_frame < nb->mtu + 18 + 128 && nb->ring_frame < (64u << 10))
-                nb->ring_frame <<= 1;
+        ring_geometry(nb);
         struct tpacket_req req = {.tp_block_size = nb->ring_frame < 65536 ? 65536 : nb->ring_frame,
                                   .tp_frame_size = nb->ring_frame,
                                   .tp_frame_nr = NETBACK_RING_NR};
@@ -115,6 +139,12 @@ static int map_ring(struct netback *nb, char *err, size_t errlen)
                 snprintf(err, errlen, "receive ring on %s: %s", nb->dev, strerror(errno));
                 return -1;
         }
+        return map_slabs(nb, err, errlen);
+}
+
+/* The ring the socket holds, mapped, and the slabs that super-frames are read into. */
+static int map_slabs(struct netback *nb, char *err, size_t errlen)
+{
         nb->ring = mmap(NULL, (size_t)NETBACK_RING_NR * nb->ring_frame, PROT_READ | PROT_WRITE,
                         MAP_SHARED, nb->fd, 0);
         if (nb->ring == MAP_FAILED) {
@@ -163,12 +193,75 @@ static int bind_device(struct netback *nb, char *err, size_t errlen)
         return 0;
 }
 
+/*
+ * The socket at fd `take`, if it is a receive-ring packet socket bound to
+ * this device (its index now): 0 with it mapped, or -1 (nothing kept).
+ */
+static int take_over(struct netback *nb, int take)
+{
+        int dom = 0, ver = 0;
+        socklen_t l = sizeof(dom), lv = sizeof(ver);
+        struct sockaddr_ll sll;
+        socklen_t ls = sizeof(sll);
+        char err[16];
+        nb->fd = take;
+        if (getsockopt(take, SOL_SOCKET, SO_DOMAIN, &dom, &l) < 0 || dom != AF_PACKET ||
+            getsockopt(take, SOL_PACKET, PACKET_VERSION, &ver, &lv) < 0 || ver != TPACKET_V2 ||
+            getsockname(take, (struct sockaddr *)&sll, &ls) < 0 ||
+            query_device(nb, err, sizeof(err)) < 0 || sll.sll_ifindex != nb->ifindex)
+                return -1;
+        ring_geometry(nb); /* as the socket's first owner made it, or the map fails */
+        if (map_slabs(nb, err, sizeof(err)) < 0)
+                return -1;
+        nb->resync = 1;
+        return 0;
+}
+
+/*
+ * After a take-over, the kernel's next slot is not known: the frames it
+ * wrote and nobody took are a run of user slots ending there. The first
+ * slot of that run is where reading starts; with none, the next call
+ * looks again.
+ */
+static void resync(struct netback *nb)
+{
+        unsigned first = NETBACK_RING_NR, users = 0;
+        for (unsigned i = 0; i < NETBACK_RING_NR; i++) {
+                const struct tpacket2_hdr *h =
+                                              (const void *)(nb->ring + (size_t)i * nb->ring_frame),
+                                          *p = (const void *)(nb->ring +
+                                                              (size_t)((i + NETBACK_RING_NR - 1) %
+                                                                       NETBACK_RING_NR) *
+                                                                  nb->ring_frame);
+                int u = (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
+                users += (unsigned)u;
+                if (u && !(__atomic_load_n(&p->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) &&
+                    first == NETBACK_RING_NR)
+                        first = i;
+        }
+        if (users == 0)
+                return;
+        nb->ring_head = first == NETBACK_RING_NR ? 0 : first; /* all full: any */
+        nb->held_from = nb->ring_head;
+        nb->resync = 0;
+}
+
 int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen)
 {
+        int take;
         memset(nb, 0, sizeof(*nb));
         nb->fd = -1;
-        if (parse_spec(nb, spec, err, errlen) < 0)
+        if (parse_spec(nb, spec, &take, err, errlen) < 0)
                 return -1;
+        if (take >= 0) {
+                if (take_over(nb, take) == 0)
+                        return 0;
+                /* Not a socket to take over: a new one, and this fd goes. */
+                netback_close(nb);
+                memset(nb, 0, sizeof(*nb));
+                parse_spec(nb, spec, &take, err, errlen);
+                nb->fd = -1;
+        }
 
         /*
          * Protocol 0 until bound: a socket opened with ETH_P_ALL would see
@@ -252,6 +345,8 @@ static void release_held(struct netback *nb)
 static unsigned fill(struct netback *nb)
 {
         release_held(nb);
+        if (nb->resync)
+                resync(nb);
         unsigned k = 0, nlong = 0;
         for (; k < NETBACK_RX_BATCH; k++) {
                 uint8_t *slot = nb->ring + (size_t)nb->ring_head * nb->ring_frame;

@@ -44,6 +44,7 @@ struct netback {
         uint8_t *ring;
         uint32_t ring_frame;       /* bytes per slot */
         unsigned ring_head;        /* the next slot to look at */
+        int resync;                /* ring taken over: ring_head is not known yet */
         unsigned held_from, nheld; /* slots the queue still points into */
         /* Received, not yet all delivered (a super-frame gives many frames). */
         uint8_t *slabs; /* NETBACK_RX_SLABS slabs, touched only as far as frames reach */
@@ -69,7 +70,11 @@ static inline int netback_pending(const struct netback *nb)
 
 /*
  * Parses "NAME=HOSTDEV" and opens the backend. On failure returns -1 with a
- * one-line reason in `err`.
+ * one-line reason in `err`. "NAME=HOSTDEV:fd=N" takes over the socket a
+ * backend of the same device left at fd N (its ring and its frames, so a
+ * restarted domain neither waits for the kernel to set a ring up nor its
+ * predecessor's to be torn down, each an RCU grace period); a socket that
+ * is not one, or is bound elsewhere, is closed and a new one opened.
  */
 int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen);
 

@@ -274,16 +274,32 @@ int moat_cmd_status(int argc, char **argv)
         return rc;
 }
 
+/* The domains the config makes, one a line (what --list prints). */
+static void list_domains(const struct appconf *c)
+{
+        printf("fw\n");
+        for (int i = 0; c->mode == APP_MODE_VM && i < c->nifs; i++)
+                printf("ndvm-%s\n", c->ifs[i].name);
+        if (c->web.on && c->mode == APP_MODE_VM)
+                printf("ndvm-%s\n", APP_SVC_IFNAME);
+        if (c->web.on)
+                printf("web\n");
+}
+
 int moat_cmd_console(int argc, char **argv)
 {
         static struct appconf c;
         if (argc != 2) {
                 fprintf(stderr, "moat: console: name one domain (usage: moat [-c FILE] console "
-                                "DOMAIN, DOMAIN fw or ndvm-NAME)\n");
+                                "DOMAIN|--list, DOMAIN fw or ndvm-NAME)\n");
                 return 2;
         }
         if (load(&c) < 0)
                 return 1;
+        if (strcmp(argv[1], "--list") == 0) {
+                list_domains(&c);
+                return 0;
+        }
         if (strchr(argv[1], '/') || argv[1][0] == '.') {
                 fprintf(stderr, "moat: no domain '%s'\n", argv[1]);
                 return 1;

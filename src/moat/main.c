@@ -27,8 +27,9 @@ static const struct moat_cmd moat_cmds[] = {
     {"check", moat_cmd_check, "check the config and its ruleset; start nothing", "check",
      "Loads the appliance config and compiles its ruleset as `up` does, and says\n"
      "what the ruleset asks for that is not enforced. Touches no device.\n"},
-    {"console", moat_cmd_console, "a domain's console output", "console DOMAIN",
-     "  DOMAIN  fw, or ndvm-NAME for the interface NAME\n"},
+    {"console", moat_cmd_console, "a domain's console output", "console DOMAIN | --list",
+     "  DOMAIN  fw, ndvm-NAME for the interface NAME, or web (the GUI's server)\n"
+     "  --list  the domains the config makes, one a line\n"},
     {"down", moat_cmd_down, "stop the appliance and give back everything it took", "down", ""},
     {"help", moat_cmd_help, "list the commands, or one command's options", "help [COMMAND]", ""},
     {"init", moat_cmd_init, "list the NICs and write a first config and pf.conf",

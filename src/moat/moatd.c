@@ -65,6 +65,7 @@ static void mark(struct moatd *md, const char *name)
 void moatd_teardown(struct moatd *md)
 {
         moatd_stop_all(md);
+        moatd_nics_close(md);
         devices_restore(md->conf, md->devs);
         services_destroy(md->conf);
         pflog_close(&md->pflog);
@@ -384,6 +385,7 @@ static void boot_domains(struct moatd *md, int ready_fd, int adopted)
         mark(md, "domains_started");
         wait_ready(md, ready_fd, inw);
         mark(md, "ready");
+        moatd_sync_journal_take(md, adopted > 0 && md->doms[0].pidfd >= 0);
         if (adopted > 0 && md->doms[0].pidfd >= 0) {
                 /* This daemon has none of the fw's states yet: the fw sends them all. */
                 char err[128];
@@ -494,6 +496,8 @@ _Noreturn void moatd_main(struct app_plan *plan, int ready_fd)
         md->plan = plan;
         md->conf = &plan->conf;
         md->jail_ns = md->marks_fd = md->kmsg_fd = md->pflog.fd = md->keeper_pidfd = -1;
+        for (int i = 0; i < APP_MAX_IFS; i++)
+                md->nicfd[i] = -1;
         md->adopt = plan->adopt;
         md->foreground = plan->foreground;
         md->marks.platform = "moatd";

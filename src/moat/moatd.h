@@ -49,6 +49,7 @@ struct moatd_dom {
         int pidfd;            /* adopted (not this daemon's child): watched by pidfd; else -1 */
         uint64_t start_ticks; /* its start time in /proc (the adoption record's check) */
         unsigned restarts;
+        pid_t nics_tried; /* the pid whose NIC sockets were last looked for (moatd_nics.c) */
         uint64_t t_start, t_ready; /* CLOCK_MONOTONIC */
         int ready;
         int pinned; /* on the config's CPUs (plan->dom_cpus) */
@@ -97,6 +98,7 @@ struct moatd {
         struct moatd_dom doms[APP_MAX_DOMAINS];
         int ndoms;
         struct moatd_chan chans[APP_MAX_IFS];
+        int nicfd[APP_MAX_IFS];  /* each NIC's packet socket, kept across its owner's death */
         struct moatd_chan ctlch; /* the fw's control channel: side 0 is this daemon */
         struct fwctl_client fwc;
         struct pflog pflog;
@@ -268,6 +270,13 @@ json_object *moatd_not_enforced(const struct moatd *md);
 void moatd_sync_records(void *ctx, const uint8_t *data, uint32_t len);
 void moatd_sync_call_done(void *ctx, uint32_t op, const void *req, uint32_t len, const char *reply);
 void moatd_sync_handoff(struct moatd *md);
+/* moatd_nics.c: each NIC's socket copied from the domain that owns it once
+ * it runs, and handed to the one started after it. */
+void moatd_nics_take(struct moatd *md, struct moatd_dom *d);
+int moatd_nic_fd(struct moatd *md, int ifidx);
+void moatd_nics_close(struct moatd *md);
+/* The table edits the daemon before journaled, for an adopted fw; else gone. */
+void moatd_sync_journal_take(struct moatd *md, int fw_adopted);
 unsigned moatd_sync_count(struct moatd *md);
 void moatd_sync_free(struct moatd *md);
 

@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ struct record {
                 char name[32];
                 pid_t pid;
                 uint64_t start;
+                unsigned restarts; /* status's count, carried to the next daemon */
         } doms[APP_MAX_DOMAINS];
         int ndoms;
 };
@@ -84,6 +86,7 @@ void moatd_record_write(struct moatd *md)
                 json_object_object_add(o, "name", json_object_new_string(d->name));
                 json_object_object_add(o, "pid", json_object_new_int(d->pid > 0 ? d->pid : 0));
                 json_object_object_add(o, "start", json_object_new_int64((int64_t)d->start_ticks));
+                json_object_object_add(o, "restarts", json_object_new_int64(d->restarts));
                 json_object_array_add(doms, o);
         }
         json_object_object_add(root, "domains", doms);
@@ -136,15 +139,19 @@ static int parse_domains(json_object *arr, struct record *r)
         for (size_t i = 0; i < json_object_array_length(arr); i++) {
                 json_object *o = json_object_array_get_idx(arr, i), *n;
                 int64_t pid = int_in(o, "pid", 0, MAX_PID),
-                        start = int_in(o, "start", 0, INT64_MAX);
+                        start = int_in(o, "start", 0, INT64_MAX),
+                        restarts = json_object_object_get_ex(o, "restarts", NULL)
+                                       ? int_in(o, "restarts", 0, UINT_MAX)
+                                       : 0; /* a record written before it was kept */
                 if (!json_object_object_get_ex(o, "name", &n) ||
                     !json_object_is_type(n, json_type_string) ||
                     json_object_get_string_len(n) >= (int)sizeof(r->doms[0].name) || pid < 0 ||
-                    start < 0)
+                    start < 0 || restarts < 0)
                         return -1;
                 snprintf(r->doms[r->ndoms].name, sizeof(r->doms[0].name), "%s",
                          json_object_get_string(n));
                 r->doms[r->ndoms].pid = (pid_t)pid;
+                r->doms[r->ndoms].restarts = (unsigned)restarts;
                 r->doms[r->ndoms++].start = (uint64_t)start;
         }
         return 0;
@@ -293,6 +300,8 @@ static int adopt_domain(struct moatd *md, struct moatd_dom *d, const struct reco
                 int pfd = r->doms[i].pid > 0
                               ? moatd_pidfd_verified(r->doms[i].pid, r->doms[i].start, mp)
                               : -1;
+                /* Its restarts so far, and one more if it is started again. */
+                d->restarts = r->doms[i].restarts + (pfd < 0 && r->doms[i].pid > 0);
                 if (pfd < 0) {
                         moatd_log("%s (pid %d in the record) is gone or not this appliance's: "
                                   "starting it afresh",

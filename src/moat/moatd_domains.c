@@ -132,8 +132,13 @@ static void fw_argv(struct moatd *md, struct moatd_spawn *sa)
         const struct appconf *c = md->conf;
         for (int i = 0; i < c->nifs; i++) {
                 if (c->mode == APP_MODE_BARE) {
+                        int keep = moatd_nic_fd(md, i);
                         ARG("--net");
-                        ARG("%s=%s", c->ifs[i].name, c->ifs[i].device);
+                        if (keep >= 0)
+                                ARG("%s=%s:fd=%d", c->ifs[i].name, c->ifs[i].device,
+                                    inherit(sa, keep));
+                        else
+                                ARG("%s=%s", c->ifs[i].name, c->ifs[i].device);
                 } else {
                         const struct moatd_chan *ch = &md->chans[i];
                         ARG("--chan");
@@ -181,8 +186,12 @@ static void dom_argv(struct moatd *md, const struct moatd_dom *d)
                 fw_argv(md, sa);
         } else {
                 const struct moatd_chan *c = &md->chans[d->ifidx];
+                int keep = moatd_nic_fd(md, d->ifidx);
                 ARG("--net");
-                ARG("nic=%s", md->conf->ifs[d->ifidx].device);
+                if (keep >= 0)
+                        ARG("nic=%s:fd=%d", md->conf->ifs[d->ifidx].device, inherit(sa, keep));
+                else
+                        ARG("nic=%s", md->conf->ifs[d->ifidx].device);
                 ARG("--chan");
                 ARG("%s:0:%d:%d:%d", md->conf->ifs[d->ifidx].name, inherit(sa, c->mem),
                     inherit(sa, c->a2b), inherit(sa, c->b2a));

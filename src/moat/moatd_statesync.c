@@ -5,14 +5,21 @@
  * set, keyed by id, and hands it to the fw it starts next, which validates
  * every record. Table edits (pfctl -T add/delete/flush/replace, -F Tables)
  * since the last ruleset load are kept as the requests that made them and
- * sent again after the states. The daemon trusts the fw no more than the
+ * sent again after the states. The edits are also journaled in
+ * STATE_DIR/table-edits, so a daemon that re-adopts the fw after this one
+ * died can still make them again if that fw dies later. The daemon trusts the fw no more than the
  * fw trusts it: records of the wrong size or kind are dropped, and the set
  * has a bound.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "host_util.h"
 #include "moat/fwctl.h"
@@ -26,6 +33,9 @@
 #define SYNC_JOURNAL_MAX (64u << 20)
 /* Records per import request: well under the fw's request limit. */
 #define SYNC_IMPORT_BATCH 8192u
+/* The journal of table edits in the state dir, and its replacement. */
+#define SYNC_JOURNAL     "table-edits"
+#define SYNC_JOURNAL_NEW "table-edits.new"
 /* A fw that dies this soon after taking the states may have died of them. */
 #define SYNC_POISON_NS (10ull * 1000000000ull)
 
@@ -249,6 +259,110 @@ static void edits_after_load(struct moatd_sync *s, const void *blob, uint32_t le
         s->tail = pp;
 }
 
+/* One journal record: the edit's fwctl op and length, then the request. */
+struct journal_head {
+        uint32_t op, len;
+};
+
+static int journal_put(int fd, const struct sync_edit *e)
+{
+        struct journal_head h = {e->op, e->len};
+        struct iovec v[2] = {{&h, sizeof(h)}, {(void *)e->data, e->len}};
+        return writev(fd, v, 2) == (ssize_t)(sizeof(h) + e->len) ? 0 : -1;
+}
+
+static void journal_append(struct moatd *md, const struct sync_edit *e)
+{
+        char path[PATH_MAX];
+        app_path(path, sizeof(path), md->conf, SYNC_JOURNAL);
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 || journal_put(fd, e) < 0)
+                moatd_log("cannot journal a table edit in %s: %s: a daemon after this one "
+                          "could not make it again",
+                          path, strerror(errno));
+        if (fd >= 0)
+                close(fd);
+}
+
+/* The journal as the kept edits now are: written aside, renamed over. */
+static void journal_rewrite(struct moatd *md, const struct moatd_sync *s)
+{
+        char path[PATH_MAX], tmp[PATH_MAX];
+        app_path(path, sizeof(path), md->conf, SYNC_JOURNAL);
+        app_path(tmp, sizeof(tmp), md->conf, SYNC_JOURNAL_NEW);
+        unlink(tmp);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600),
+            ok = fd >= 0;
+        for (const struct sync_edit *e = s->edits; ok && e; e = e->next)
+                ok = journal_put(fd, e) == 0;
+        if (fd >= 0)
+                close(fd);
+        if (!ok || rename(tmp, path) < 0)
+                moatd_log("cannot rewrite %s: %s", path, strerror(errno));
+}
+
+/* The edits a journal of len bytes holds, each checked as the daemon keeps
+ * them; a torn last record (a daemon killed mid-write) is left out. */
+static unsigned journal_parse(struct moatd_sync *s, const uint8_t *buf, size_t len)
+{
+        size_t off = 0;
+        unsigned n = 0;
+        struct journal_head h;
+        while (len - off >= sizeof(h)) {
+                memcpy(&h, buf + off, sizeof(h));
+                if (h.len > len - off - sizeof(h) || !edit_kept(h.op, buf + off + sizeof(h), h.len))
+                        break;
+                struct sync_edit *e = malloc(sizeof(*e) + h.len);
+                if (e == NULL)
+                        break;
+                e->next = NULL;
+                e->op = h.op;
+                e->len = h.len;
+                memcpy(e->data, buf + off + sizeof(h), h.len);
+                *s->tail = e;
+                s->tail = &e->next;
+                s->edit_bytes += h.len;
+                off += sizeof(h) + h.len;
+                n++;
+        }
+        if (off != len)
+                moatd_log("%s: %zu bytes after the last whole edit left out", SYNC_JOURNAL,
+                          len - off);
+        return n;
+}
+
+void moatd_sync_journal_take(struct moatd *md, int fw_adopted)
+{
+        char path[PATH_MAX];
+        struct moatd_sync *s = sync_of(md);
+        app_path(path, sizeof(path), md->conf, SYNC_JOURNAL);
+        if (!fw_adopted || s == NULL) {
+                unlink(path); /* a fw booted anew has none of those edits */
+                return;
+        }
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+            (uint64_t)st.st_size > SYNC_JOURNAL_MAX + SYNC_JOURNAL_MAX / 8) {
+                if (fd >= 0 || errno != ENOENT)
+                        moatd_log("%s: unreadable or too big: the adopted fw's table edits "
+                                  "would not survive its restart",
+                                  path);
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        uint8_t *buf = malloc((size_t)st.st_size + 1);
+        ssize_t got = buf ? read(fd, buf, (size_t)st.st_size) : -1;
+        close(fd);
+        if (got == st.st_size) {
+                unsigned n = journal_parse(s, buf, (size_t)got);
+                if (n)
+                        moatd_log("%u table edits from the daemon before kept for a fw restart", n);
+        }
+        free(buf);
+}
+
 void moatd_sync_call_done(void *ctx, uint32_t op, const void *req, uint32_t len, const char *reply)
 {
         struct moatd *md = ctx;
@@ -257,6 +371,7 @@ void moatd_sync_call_done(void *ctx, uint32_t op, const void *req, uint32_t len,
                 return;
         if (op == FWCTL_LOAD) {
                 edits_after_load(s, req, len);
+                journal_rewrite(md, s);
                 return;
         }
         if (!edit_kept(op, req, len))
@@ -275,6 +390,7 @@ void moatd_sync_call_done(void *ctx, uint32_t op, const void *req, uint32_t len,
         *s->tail = e;
         s->tail = &e->next;
         s->edit_bytes += len;
+        journal_append(md, e);
 }
 
 struct collect {

@@ -141,6 +141,7 @@ static void tick_domain(struct moatd *md, struct moatd_dom *d, uint64_t now)
         }
         if (!d->watched)
                 watch_from_ready(md, d, now);
+        moatd_nics_take(md, d); /* once per pid */
         uint64_t still = supervise_beat_check(&d->hb, beat_read(md, d), now);
         if (still >= SUPERVISE_HANG_NS)
                 kill_hung(d, "no heartbeat", still);

@@ -7,12 +7,14 @@
  */
 #include "web_jail.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -47,16 +49,6 @@ static int filter(void)
         if (rc == 0)
                 rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
                                       SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
-        /* libmicrohttpd's thread names itself as it starts, and its first
-         * malloc makes an arena, sized from the CPUs it may run on: under
-         * load the thread starts after the filter is in (seen: servers
-         * killed by either call), so both are allowed, for itself only */
-        if (rc == 0)
-                rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-                                      SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
-        if (rc == 0)
-                rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(sched_getaffinity), 1,
-                                      SCMP_A0(SCMP_CMP_EQ, 0));
         /* glibc's allocator grows its arenas: never to executable memory */
         if (rc == 0)
                 rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
@@ -103,4 +95,45 @@ int web_jail(const char *root, unsigned uid, unsigned gid, pid_t parent)
                 return -1;
         }
         return 0;
+}
+
+/* Threads of this process whose name starts with "MHD-". */
+static int mhd_threads(void)
+{
+        DIR *d = opendir("/proc/self/task");
+        if (d == NULL)
+                return -1;
+        int n = 0;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+                char path[64], name[32] = "";
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/self/task/%.16s/comm", e->d_name);
+                FILE *f = fopen(path, "re");
+                if (f == NULL)
+                        continue;
+                if (fgets(name, sizeof(name), f) && strncmp(name, "MHD-", 4) == 0)
+                        n++;
+                fclose(f);
+        }
+        closedir(d);
+        return n;
+}
+
+int web_threads_wait(int n)
+{
+        struct timespec tick = {0, 1000000};
+        for (int i = 0; i < 2000; i++) {
+                int got = mhd_threads();
+                if (got < 0) {
+                        fprintf(stderr, "moat-web: /proc/self/task: %s\n", strerror(errno));
+                        return -1;
+                }
+                if (got >= n)
+                        return 0;
+                nanosleep(&tick, NULL);
+        }
+        fprintf(stderr, "moat-web: the HTTPS server's threads did not start within 2 s\n");
+        return -1;
 }

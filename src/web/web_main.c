@@ -438,7 +438,7 @@ int main(int argc, char **argv)
         explicit_bzero(key, strlen(key));
         free(key);
         free(cert);
-        if (web_jail(o.root, o.uid, o.gid, parent) < 0)
+        if (web_threads_wait(o.nlisten) < 0 || web_jail(o.root, o.uid, o.gid, parent) < 0)
                 return 1;
         fprintf(stderr, "moat-web: serving HTTPS on port %u, jailed\n", o.port);
         /* The server's threads do the work; SIGTERM (moatd's, at down) ends it. */

@@ -91,4 +91,14 @@ got=$(complete_line moat init --w | tr '\n' ' ')
 [[ $got == *--wan* && $got == *--wan-address* ]] || fail "completion of 'moat init --w': $got"
 got=$(complete_line moat -c "$tmp/a.conf" st | tr '\n' ' ')
 [ "$got" = "status " ] || fail "completion after -c FILE: '$got'"
-echo "ok: bash completion offers every command and init's options"
+# The domains come from the config given with -c (a DMZ makes ndvm-dmz).
+cat >"$tmp/z.conf" <<'EOC'
+mode = "vm"; platform = "process"; rules = "pf.conf"; state_dir = "/nonexistent/moat";
+interface: { lan: { device = "cz1"; address = "192.168.1.1/24"; };
+             dmz: { device = "cz2"; address = "10.9.0.1/24"; }; };
+EOC
+got=$(complete_line moat -c "$tmp/z.conf" console "" | sort | tr '\n' ' ')
+[ "$got" = "--list fw ndvm-dmz ndvm-lan " ] || fail "completion of console from the config: '$got'"
+got=$(complete_line moat pfctl -s T | tr '\n' ' ')
+[ "$got" = "Tables " ] || fail "completion of 'pfctl -s T': '$got'"
+echo "ok: bash completion offers every command, init's options, the config's domains, pfctl's modifiers"

@@ -7,8 +7,10 @@
 # starts a daemon that re-adopts every domain (same pids, restarts 0,
 # moatd.log says so), gets the fw's states again, and supervises again (a
 # domain killed afterwards comes back). `down` then leaves no process and
-# gives the devices back as they were before `up`. Prints the gaps for
-# docs/measurements.md.
+# gives the devices back as they were before `up`. The daemon is killed
+# twice more: the next carries on the restart counts, and a fw killed
+# under the third still has a table edit made under the first (the
+# journal in the state dir). Prints the gaps for docs/measurements.md.
 # MODE: vm-process, vm-kvm or bare-metal (there the one domain is the fw,
 # which owns the NICs; it forwards on alone the same way).
 # usage: moatd_restart.sh MODE MOAT
@@ -61,8 +63,10 @@ ip -n "$wan" link set s0 up
 ip -n "$wan" link set lo up
 
 cat >"$tmp/pf.conf" <<'EOF'
+table <blocked> persist
 nat on wan inet from 192.168.1.0/24 to any -> (wan)
 block all
+block in quick on lan from <blocked>
 pass in on lan inet proto tcp from 192.168.1.0/24 flags S/SA keep state
 pass in on lan inet proto icmp from 192.168.1.0/24 keep state
 pass out on wan inet proto tcp flags S/SA keep state
@@ -146,6 +150,8 @@ sleep 1
 kept=$(top states_kept)
 [ "$kept" -ge 9 ] || fail "the daemon holds $kept of the fw's states before the kill, not 9 or more"
 
+# A table edit made at run time, which every fw from now on must have.
+"$moat" -c "$conf" pfctl -t blocked -T add 203.0.113.7 >/dev/null 2>&1 || fail "pfctl -T add"
 declare -A pid
 for d in $doms; do pid[$d]=$(field "$d" pid); done
 daemon=$(cat "$tmp/run/moatd.pid")
@@ -218,6 +224,9 @@ while [ "$(field "$victim" state)" != running ] || [ "$(field "$victim" pid)" = 
 	sleep 0.1
 done
 [ "$(field "$victim" restarts)" = 1 ] || fail "$victim restarts $(field "$victim" restarts), not 1"
+# It took over the NIC socket the re-adopting daemon copied from the one killed.
+tr '\0' '\n' <"/proc/$(field "$victim" pid)/cmdline" | grep -q '=[^=]*:fd=[0-9]*$' ||
+	fail "$victim restarted with a NIC socket of its own: $(tr '\0' ' ' <"/proc/$(field "$victim" pid)/cmdline")"
 i=0
 until pings; do
 	i=$((i + 1))
@@ -241,6 +250,34 @@ grep -q "the keeper (pid $keeper) died: starting another" "$tmp/run/moatd.log" |
 	fail "moatd.log does not say the keeper was replaced"
 keeper=$k2
 echo "ok: the keeper killed was replaced (pid $keeper)"
+
+# A second daemon death: the count of restarts status shows is the
+# appliance's, not the daemon's, so the next daemon carries it on.
+kill -9 "$(cat "$tmp/run/moatd.pid")"
+sleep 0.5
+out=$("$moat" -c "$conf" up 2>&1) || fail "moat up after the second death: $out"
+for d in $doms; do
+	want=0
+	[ "$d" = "$victim" ] && want=1
+	[ "$(field "$d" restarts)" = $want ] ||
+		fail "$d restarts $(field "$d" restarts) after the second re-adoption, not $want"
+done
+echo "ok: re-adopted again; restarts carried over ($victim 1, the others 0)"
+
+# The fw dies under the third daemon, which never saw the table edit made
+# under the first: the journal in the state dir makes it again.
+old=$(field fw pid)
+kill -9 "$old"
+i=0
+while [ "$(field fw state)" != running ] || [ "$(field fw pid)" = "$old" ]; do
+	i=$((i + 1))
+	[ $i -le 100 ] || fail "fw not restarted by the third daemon: $(status)"
+	sleep 0.1
+done
+shown=$("$moat" -c "$conf" pfctl -t blocked -T show 2>&1) || fail "pfctl -T show: $shown"
+echo "$shown" | grep -qw "203.0.113.7" ||
+	fail "the fw restarted under the third daemon lost the table edit made under the first: $shown"
+echo "ok: the fw restarted under the third daemon has the table edit made under the first"
 
 "$moat" -c "$conf" down >/dev/null || fail "down"
 sleep 0.2

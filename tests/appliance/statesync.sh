@@ -137,6 +137,12 @@ new=$(fwpid)
 [ "$new" -gt 0 ] && [ "$new" != "$old" ] || fail "the fw was not restarted (pid $new)"
 [ "$(cat "$tmp/got")" = "$want" ] || fail "the transfer arrived changed: sha256 $(cat "$tmp/got") != $want"
 echo "ok: 24 MiB through NAT survived SIGKILL of the fw, sha256 equal"
+if [ "$mode" = bare-metal ]; then
+	# The new fw took over the NIC sockets the daemon kept, not new ones.
+	n=$(tr '\0' '\n' <"/proc/$new/cmdline" | grep -c '=[^=]*:fd=[0-9]*$' || :)
+	[ "$n" = 2 ] || fail "the restarted fw took over $n of 2 NIC sockets: $(tr '\0' ' ' <"/proc/$new/cmdline")"
+	echo "ok: the restarted fw took over both NIC sockets"
+fi
 grep -q "states continue" "$tmp/run/moatd.log" || fail "the daemon did not hand the states over"
 grep "fw restarted" "$tmp/run/moatd.log" | sed 's/^/  /'
 

@@ -285,6 +285,10 @@ def initramfs(tests, builddir, vmlinuz, moddir, out):
         path = shutil.which(tool, path="/usr/sbin:/sbin:/usr/bin:/bin")
         if tool in tools and path:
             extra.add(path)
+            # Scripts start with #!/bin/bash: on a merged-/usr host `which`
+            # finds /usr/bin/bash, and the VM's /bin is busybox's.
+            if tool == "bash" and path != "/bin/bash":
+                links["/bin/bash"] = path
     if "python3" in tools and os.path.exists("/usr/bin/python3"):
         exe, pylib = python_files()
         links["/usr/bin/python3"] = os.path.basename(exe)

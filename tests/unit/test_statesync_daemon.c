@@ -5,7 +5,10 @@
  * state, then the table edits that still hold, in order (a ruleset load
  * ends those of the tables it fills and all before a -F Tables), with
  * failed requests, listings and other commands left out; and no states to
- * a fw whose predecessor died within 10 s of taking them.
+ * a fw whose predecessor died within 10 s of taking them. And the journal
+ * of those edits a daemon after this one takes for a fw it adopted: the
+ * same edits again, a torn or hostile tail left out, none for a fw booted
+ * anew.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -32,6 +36,15 @@ static unsigned ncalls;
 void moatd_log(const char *fmt, ...)
 {
         (void)fmt;
+}
+
+/* The state dir: a scratch directory of the test's own. */
+static char state_dir[64];
+
+void app_path(char *out, size_t len, const struct appconf *c, const char *file)
+{
+        (void)c;
+        snprintf(out, len, "%s/%s", state_dir, file);
 }
 
 char *fwctl_call(struct fwctl_client *c, uint32_t op, const void *req, uint32_t len, uint32_t *rlen,
@@ -177,8 +190,75 @@ static void t_handoff(void **st)
         free(md);
 }
 
+static void append_raw(const void *p, size_t n)
+{
+        char path[128];
+        app_path(path, sizeof(path), NULL, "table-edits");
+        FILE *f = fopen(path, "ab");
+        assert_non_null(f);
+        assert_int_equal(fwrite(p, 1, n, f), n);
+        fclose(f);
+}
+
+static void t_journal(void **st)
+{
+        struct moatd *md = calloc(1, sizeof(*md)), *next = calloc(1, sizeof(*next));
+        uint8_t b[sizeof(struct moat_fwctl_table)];
+        char path[128];
+        (void)st;
+        app_path(path, sizeof(path), NULL, "table-edits");
+        unlink(path); /* what t_handoff's daemon journaled */
+        table_req(b, FWCTL_T_ADD, "one");
+        moatd_sync_call_done(md, FWCTL_TABLE, b, sizeof(b), "\f");
+        table_req(b, FWCTL_T_DELETE, "two");
+        moatd_sync_call_done(md, FWCTL_TABLE, b, sizeof(b), "\f");
+        moatd_sync_free(md); /* the daemon dies: only the journal is left */
+        /* A torn record (the length says more than is there) after them. */
+        uint32_t torn[2] = {FWCTL_TABLE, 4096};
+        append_raw(torn, sizeof(torn));
+        moatd_sync_journal_take(next, 1);
+        ncalls = 0;
+        moatd_sync_handoff(next);
+        assert_int_equal(ncalls, 2);
+        struct moat_fwctl_table t;
+        memcpy(&t, calls[0].data, sizeof(t));
+        assert_string_equal(t.name, "one");
+        memcpy(&t, calls[1].data, sizeof(t));
+        assert_int_equal(t.cmd, FWCTL_T_DELETE);
+        assert_string_equal(t.name, "two");
+        moatd_sync_free(next);
+        /* A record that is not a kept edit (a listing) ends what is believed. */
+        unlink(path);
+        table_req(b, FWCTL_T_SHOW, "three");
+        uint32_t head[2] = {FWCTL_TABLE, sizeof(b)};
+        append_raw(head, sizeof(head));
+        append_raw(b, sizeof(b));
+        table_req(b, FWCTL_T_ADD, "four");
+        append_raw(head, sizeof(head));
+        append_raw(b, sizeof(b));
+        moatd_sync_journal_take(next, 1);
+        ncalls = 0;
+        moatd_sync_handoff(next);
+        assert_int_equal(ncalls, 0);
+        moatd_sync_free(next);
+        /* A fw booted anew has none of them: the journal goes. */
+        moatd_sync_journal_take(next, 0);
+        assert_int_equal(access(path, F_OK), -1);
+        moatd_sync_free(next);
+        free(md);
+        free(next);
+}
+
 int main(void)
 {
-        const struct CMUnitTest tests[] = {cmocka_unit_test(t_set), cmocka_unit_test(t_handoff)};
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        snprintf(state_dir, sizeof(state_dir), "/tmp/moat-statesync-XXXXXX");
+        assert_non_null(mkdtemp(state_dir));
+        const struct CMUnitTest tests[] = {cmocka_unit_test(t_set), cmocka_unit_test(t_handoff),
+                                           cmocka_unit_test(t_journal)};
+        int rc = cmocka_run_group_tests(tests, NULL, NULL);
+        char path[128];
+        app_path(path, sizeof(path), NULL, "table-edits");
+        unlink(path);
+        rmdir(state_dir);
+        return rc;
 }

@@ -173,6 +173,11 @@ int getsockopt(int fd, int level, int name, void *restrict val, socklen_t *restr
         return (int)SC(SYS_getsockopt, fd, level, name, val, len, 0);
 }
 
+int getsockname(int fd, __SOCKADDR_ARG addr, socklen_t *restrict len)
+{
+        return (int)SC(SYS_getsockname, fd, addr.__sockaddr__, len, 0, 0, 0);
+}
+
 int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timespec *t)
 {
         return (int)SC(SYS_recvmmsg, fd, v, n, flags, t, 0);
