@@ -54,7 +54,8 @@ void app_remove_daemon_files(const struct appconf *c)
             "moatd.sock",      "moatd.pid",      "moatd.marks",      "fw.conf",
             "fw.conf.new",     "fw.marks",       "anchors.json",     "anchors.json.new",
             "pfctl-load.blob", "domains.json",   "domains.json.new", "fw.conf.up",
-            "web/ctl.sock",    "ndvm-svc.marks", "table-edits",      "table-edits.new"};
+            "web/ctl.sock",    "ndvm-svc.marks", "table-edits",      "table-edits.new",
+            "web-setup"};
         char path[PATH_MAX], name[96];
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
                 app_path(path, sizeof(path), c, files[i]);

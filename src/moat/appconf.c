@@ -187,6 +187,16 @@ static int web_setting(struct ctx *x, struct app_web *w, config_setting_t *s)
                 if (config_setting_type(s) != CONFIG_TYPE_BOOL)
                         return bad(x, s, "anti_lockout is true or false");
                 w->anti_lockout = config_setting_get_bool(s);
+        } else if (strcmp(k, "accounts") == 0) {
+                if (v == NULL || *v == '\0')
+                        return bad(x, s, "accounts must name a file");
+                resolve(w->accounts, x->file, v);
+        } else if (strcmp(k, "session_timeout") == 0) {
+                long long t = config_setting_get_int64(s);
+                int ty = config_setting_type(s);
+                if ((ty != CONFIG_TYPE_INT && ty != CONFIG_TYPE_INT64) || t < 5 || t > 86400)
+                        return bad(x, s, "session_timeout must be 5 to 86400 seconds");
+                w->session_timeout = (unsigned)t;
         } else {
                 return bad(x, s, "unknown web setting '%s'", k);
         }
@@ -202,6 +212,8 @@ static int parse_web(struct ctx *x, struct appconf *c, config_setting_t *g)
         w->on = 1;
         w->port = 443;
         w->anti_lockout = 1;
+        w->session_timeout = 1800;
+        resolve(w->accounts, x->file, "web-users");
         for (int i = 0; i < config_setting_length(g); i++)
                 if (web_setting(x, w, config_setting_get_elem(g, (unsigned)i)) < 0)
                         return -1;

@@ -103,6 +103,9 @@ struct app_web {
         uint16_t port;
         char cert[PATH_MAX], key[PATH_MAX]; /* "": made in STATE_DIR/web at first start */
         int anti_lockout;
+        char accounts[PATH_MAX];  /* the accounts file (webauth.h); default web-users beside the
+                                     config */
+        unsigned session_timeout; /* seconds a session may stay idle */
 };
 
 struct appconf {

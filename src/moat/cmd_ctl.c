@@ -205,8 +205,8 @@ int moat_cmd_status(int argc, char **argv)
                        json_object_get_int(poll) ? "" : " (off)");
         json_object *web, *wr;
         if (json_object_object_get_ex(r, "web", &web))
-                printf("web GUI %s (read-only, %s, %d restarts), certificate SHA-256 %s\n",
-                       jstr(web, "url"), jstr(web, "state"),
+                printf("web GUI %s (%s, %d restarts), certificate SHA-256 %s\n", jstr(web, "url"),
+                       jstr(web, "state"),
                        json_object_object_get_ex(web, "restarts", &wr) ? json_object_get_int(wr)
                                                                        : 0,
                        jstr(web, "fingerprint"));

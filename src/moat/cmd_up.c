@@ -331,8 +331,8 @@ static int up_answered(const struct app_plan *p, const char *line)
                 if (p->conf.web.on) {
                         char url[128];
                         services_url(&p->conf, url, sizeof(url));
-                        printf("moat: web GUI at %s (read-only), certificate SHA-256 %s\n", url,
-                               p->web_fpr);
+                        printf("moat: web GUI at %s, certificate SHA-256 %s\n", url, p->web_fpr);
+                        moat_web_setup_link(&p->conf, url);
                 }
                 return 0;
         }

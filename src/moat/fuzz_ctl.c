@@ -4,6 +4,11 @@
  * the fw played by a stub (fwctl_call below) and the daemon's state dir a
  * scratch directory holding a small fw.conf: no domains run. Any input
  * must give a JSON reply, never a crash, a sanitizer report or a leak.
+ *
+ * Built with FUZZ_WEB (fuzz-web-ctl): the web GUI's socket instead
+ * (moatd_web_request()), with a live session (id "a" * 64, CSRF token
+ * "b" * 64) and an API token "fuzz-token", so the seeds reach every call
+ * behind the credentials; the accounts file holds one yescrypt account.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +19,10 @@
 #include "moat/fwconf.h"
 #include "moat/fwctl.h"
 #include "moatd.h"
+#ifdef FUZZ_WEB
+#include "host_util.h"
+#include "moatd_web.h"
+#endif
 #include "pfconf.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -73,8 +82,8 @@ static void write_fwconf(void)
 /* The scratch state dir goes with the fuzzer. */
 static void remove_state_dir(void)
 {
-        static const char *const files[] = {"fw.conf", "fw.conf.new", "anchors.json",
-                                            "anchors.json.new"};
+        static const char *const files[] = {"fw.conf",          "fw.conf.new", "anchors.json",
+                                            "anchors.json.new", "web-users",   "web-users.new"};
         char path[PATH_MAX];
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
                 app_path(path, sizeof(path), &plan.conf, files[i]);
@@ -82,6 +91,27 @@ static void remove_state_dir(void)
         }
         rmdir(plan.conf.state_dir);
 }
+
+#ifdef FUZZ_WEB
+/* An account, an API token and a session the seeds can name. */
+static void web_init(void)
+{
+        char err[256];
+        md.conf = &plan.conf;
+        plan.conf.web.on = 1;
+        plan.conf.web.session_timeout = 86400;
+        app_path(plan.conf.web.accounts, sizeof(plan.conf.web.accounts), &plan.conf, "web-users");
+        if (webauth_set(plan.conf.web.accounts, 'p', "admin", "fuzz password", err, sizeof(err)) <
+                0 ||
+            webauth_set(plan.conf.web.accounts, 't', "fuzz", "fuzz-token", err, sizeof(err)) < 0)
+                abort();
+        struct moatd_webstate *w = moatd_webstate(&md);
+        memset(w->sessions[0].id, 'a', WEBAUTH_TOKEN_HEX);
+        memset(w->sessions[0].csrf, 'b', WEBAUTH_TOKEN_HEX);
+        strcpy(w->sessions[0].user, "admin");
+        w->sessions[0].created = w->sessions[0].last = host_now_ns();
+}
+#endif
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -108,13 +138,31 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         md.plan = &plan;
         md.conf = &plan.conf;
         write_fwconf();
+#ifdef FUZZ_WEB
+        web_init();
+#endif
         return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+#ifdef FUZZ_WEB
+        json_object *r = moatd_web_request(&md, (const char *)data, size);
+        /* a revert due is not waited for: it is taken at once, as the timer would */
+        uint64_t next = UINT64_MAX;
+        if (md.web && md.web->revert_at)
+                moatd_web_revert_due(&md, md.web->revert_at, &next);
+        /* the one session stays live for the next input (a logout ends it) */
+        struct web_session *s = &md.web->sessions[0];
+        memset(s->id, 'a', WEBAUTH_TOKEN_HEX);
+        memset(s->csrf, 'b', WEBAUTH_TOKEN_HEX);
+        s->id[WEBAUTH_TOKEN_HEX] = s->csrf[WEBAUTH_TOKEN_HEX] = '\0';
+        strcpy(s->user, "admin");
+        s->last = host_now_ns();
+#else
         int down;
         json_object *r = moatd_request(&md, (const char *)data, size, "fuzz", &down);
+#endif
         /* every request is answered: an object, with an error or a result */
         if (r == NULL || !json_object_is_type(r, json_type_object))
                 abort();

@@ -16,6 +16,10 @@ static int moat_cmd_help(int argc, char **argv);
 static int moat_cmd_version(int argc, char **argv);
 
 static const struct moat_cmd moat_cmds[] = {
+    {"api-token", moat_cmd_api_token, "make an API token for scripts using the web GUI's API",
+     "api-token NAME",
+     "  NAME  what the token is for ([a-z_][a-z0-9_.-]*); a new token replaces its old one\n"
+     "Prints the token once; only its SHA-256 is kept, in the web section's accounts file.\n"},
     {"boot-report", moat_cmd_boot_report, "every boot phase of every domain on one timeline",
      "boot-report [--json | --svg FILE]",
      "  --json      the timeline as JSON\n"
@@ -43,6 +47,10 @@ static const struct moat_cmd moat_cmds[] = {
      "                      directory of -c FILE, /etc/moat)\n"
      "  --force             overwrite existing files; take a device the host uses\n"
      "Without --wan and --lan it asks, one question at a time.\n"},
+    {"passwd", moat_cmd_passwd, "set a web GUI account's password", "passwd USER",
+     "  USER  the account ([a-z_][a-z0-9_.-]*), made if it does not exist\n"
+     "Reads the password from the terminal (twice), or one line of standard input;\n"
+     "stores its yescrypt hash in the web section's accounts file (root only).\n"},
     {"pfctl", moat_cmd_pfctl, "check, print and load pf.conf rulesets (pfctl flags)",
      "pfctl [-denvz] [-f FILE] [-s MOD] ...", NULL},
     {"status", moat_cmd_status, "domains and interfaces of the running appliance",

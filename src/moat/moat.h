@@ -31,5 +31,10 @@ int moat_cmd_status(int argc, char **argv);
 int moat_cmd_console(int argc, char **argv);
 int moat_cmd_boot_report(int argc, char **argv);
 int moat_cmd_init(int argc, char **argv);
+int moat_cmd_passwd(int argc, char **argv);
+int moat_cmd_api_token(int argc, char **argv);
+struct appconf;
+/* After up: with no web GUI account yet, a one-time setup link, printed. */
+void moat_web_setup_link(const struct appconf *c, const char *url);
 
 #endif /* MOAT_CLI_H */

@@ -88,7 +88,7 @@ struct moatd_client {
         uint64_t deadline; /* CLOCK_MONOTONIC ns */
         int down;          /* the request was `down`: after the reply, go down */
         char who[48];      /* "uid U, pid P": the peer, from SO_PEERCRED */
-        int gui;           /* from the web GUI's socket: answered `status`, whatever it asks */
+        int gui;           /* from the web GUI's socket: its requests (moatd_webapi.c) */
 };
 #define MOATD_MAX_CLIENTS 16
 
@@ -123,6 +123,7 @@ struct moatd {
         uint64_t web_started, web_restart_at; /* CLOCK_MONOTONIC ns; restart_at 0: none due */
         unsigned web_restarts;
         struct restart_backoff web_backoff;
+        struct moatd_webstate *web; /* sessions, failed logins, a revert due (moatd_web.h) */
 };
 
 /* moatd.c */
@@ -158,6 +159,10 @@ void moatd_web_status(struct moatd *md, json_object *r);
 int moatd_web_reaped(struct moatd *md, pid_t pid, int status);
 /* Restarts the GUI's server if due; lowers *next to its restart time. */
 void moatd_web_supervise(struct moatd *md, uint64_t now, uint64_t *next);
+/* moatd_webapi.c: one request on the GUI's socket, checked; its reply. */
+json_object *moatd_web_request(struct moatd *md, const char *buf, size_t len);
+/* moatd_webrules.c: loads back the ruleset before an unconfirmed apply when due. */
+void moatd_web_revert_due(struct moatd *md, uint64_t now, uint64_t *next);
 
 /* moatd_supervise.c */
 #define MOATD_CHECK_NS 200000000ull /* heartbeats are read this often */
@@ -229,6 +234,8 @@ void moatd_clients_accept_gui(struct moatd *md);
 #define MOATD_MAX_ADDRS 65536
 /* A request's JSON (its data aside): that many addresses fit. */
 #define MOATD_MAX_JSON (4u << 20)
+/* The one JSON object that is all of buf, bounded as a request is; NULL with why in err. */
+json_object *moatd_parse_bounded(const char *buf, size_t len, char *err, size_t errlen);
 /* req against its schema; 0, or -1 with why in err. */
 int moatd_request_check(json_object *req, const void *blob, size_t blen, char *err, size_t errlen);
 /* Answers one request as it came: a JSON object, for a load a newline and

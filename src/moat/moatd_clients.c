@@ -129,9 +129,9 @@ static void client_read(struct moatd *md, struct moatd_client *c)
                 }
         }
         int down = 0;
-        /* The GUI's socket is read-only: what it sent is not even parsed. */
-        json_object *reply =
-            c->gui ? moatd_status_json(md) : moatd_request(md, c->buf, c->len, c->who, &down);
+        /* The GUI's socket has its own small set of requests, each with its credentials. */
+        json_object *reply = c->gui ? moatd_web_request(md, c->buf, c->len)
+                                    : moatd_request(md, c->buf, c->len, c->who, &down);
         free(c->buf);
         c->buf = NULL;
         c->len = c->cap = 0;

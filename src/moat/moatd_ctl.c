@@ -16,8 +16,43 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "host_util.h"
 #include "moat/fwctl.h"
 #include "moatd.h"
+
+/* pid's resident memory in KiB (/proc/PID/statm), or -1. */
+static long proc_rss_kib(pid_t pid)
+{
+        char path[64];
+        long pages = -1, size;
+        snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+        FILE *f = fopen(path, "re");
+        if (f == NULL)
+                return -1;
+        if (fscanf(f, "%ld %ld", &size, &pages) != 2)
+                pages = -1;
+        fclose(f);
+        return pages < 0 ? -1 : pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* The CPU time pid has used, user and system, in ms (/proc/PID/stat), or -1. */
+static long long proc_cpu_ms(pid_t pid)
+{
+        char path[64], buf[1024];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        FILE *f = fopen(path, "re");
+        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        if (f)
+                fclose(f);
+        buf[n] = '\0';
+        /* fields 14 and 15, after the command's ")" (which may hold spaces) */
+        const char *p = strrchr(buf, ')');
+        unsigned long long ut, st;
+        if (p == NULL ||
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+                return -1;
+        return (long long)((ut + st) * 1000 / (unsigned long long)sysconf(_SC_CLK_TCK));
+}
 
 static json_object *status_domain(struct moatd *md, struct moatd_dom *d)
 {
@@ -31,6 +66,17 @@ static json_object *status_domain(struct moatd *md, struct moatd_dom *d)
         json_object_object_add(o, "pid", json_object_new_int(d->pid));
         json_object_object_add(o, "memory", json_object_new_int64((int64_t)d->mem));
         json_object_object_add(o, "restarts", json_object_new_int((int)d->restarts));
+        /* since its last start, and what it holds now (for the GUI's dashboard) */
+        if (d->pid > 0 && d->t_start)
+                json_object_object_add(
+                    o, "uptime_s",
+                    json_object_new_int64((int64_t)((host_now_ns() - d->t_start) / 1000000000ull)));
+        long long cpu = d->pid > 0 ? proc_cpu_ms(d->pid) : -1;
+        if (cpu >= 0)
+                json_object_object_add(o, "cpu_ms", json_object_new_int64(cpu));
+        long rss = d->pid > 0 ? proc_rss_kib(d->pid) : -1;
+        if (rss >= 0)
+                json_object_object_add(o, "rss_kib", json_object_new_int64(rss));
         if (d->pidfd >= 0) /* re-adopted from a daemon that died, not started by this one */
                 json_object_object_add(o, "adopted", json_object_new_boolean(1));
         cpu_set_t on;

@@ -250,6 +250,19 @@ static json_object *parse_whole(const char *buf, size_t len)
         return o;
 }
 
+json_object *moatd_parse_bounded(const char *buf, size_t len, char *err, size_t errlen)
+{
+        if (json_too_big(buf, len, err, errlen) < 0)
+                return NULL;
+        json_object *o = parse_whole(buf, len);
+        if (o == NULL || !json_object_is_type(o, json_type_object)) {
+                json_object_put(o);
+                snprintf(err, errlen, "bad request: not one JSON object");
+                return NULL;
+        }
+        return o;
+}
+
 /* A checked request's answer. */
 static json_object *serve(struct moatd *md, json_object *req, const void *blob, size_t blen,
                           int *down)

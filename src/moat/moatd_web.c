@@ -2,9 +2,10 @@
  * moatd's side of the web GUI: the socket its server asks on and what
  * status says of it. The socket is STATE_DIR/web/ctl.sock, in the
  * directory the server is chrooted into, owned by the server's uid and
- * 0600: no one else but root reaches it, and on it the daemon answers
- * `status` to whatever is asked (moatd_clients.c), so a server taken over
- * can read the status and change nothing.
+ * 0600: no one else but root reaches it. On it the daemon answers the
+ * GUI's own small set of requests (moatd_webapi.c), each checked with
+ * the credentials a browser or script gave, so a server taken over can
+ * change nothing without a live session or an API token.
  */
 #include <errno.h>
 #include <signal.h>
@@ -79,6 +80,15 @@ void moatd_web_status(struct moatd *md, json_object *r)
                                json_object_new_string(md->web_pid > 0 ? "running" : "down"));
         json_object_object_add(w, "pid", json_object_new_int(md->web_pid));
         json_object_object_add(w, "restarts", json_object_new_int((int)md->web_restarts));
+        char path[64];
+        long size, pages;
+        snprintf(path, sizeof(path), "/proc/%d/statm", (int)md->web_pid);
+        FILE *f = md->web_pid > 0 ? fopen(path, "re") : NULL;
+        if (f && fscanf(f, "%ld %ld", &size, &pages) == 2)
+                json_object_object_add(
+                    w, "rss_kib", json_object_new_int64(pages * (sysconf(_SC_PAGESIZE) / 1024)));
+        if (f)
+                fclose(f);
         if (md->web_exit[0])
                 json_object_object_add(w, "last_exit", json_object_new_string(md->web_exit));
         json_object_object_add(r, "web", w);
@@ -105,6 +115,7 @@ int moatd_web_reaped(struct moatd *md, pid_t pid, int status)
 
 void moatd_web_supervise(struct moatd *md, uint64_t now, uint64_t *next)
 {
+        moatd_web_revert_due(md, now, next);
         if (md->web_pid > 0 || md->web_restart_at == 0)
                 return;
         if (md->web_restart_at > now) {

@@ -80,6 +80,11 @@ struct pfconf_args {
         const char *prelude;
 };
 
+/* pfconf_compile() with everything else a compile may be given: text from
+ * memory, so neither `include` nor `table ... file` may read a file. */
+int pfconf_compile_args(const char *name, const char *text, size_t len, const struct pfconf_args *a,
+                        void **blob, size_t *blob_len);
+
 /* Compiles the file at `path` ("-" for stdin). Only compiles that start from
  * a path may read other files (`include`, `table ... file`): the in-memory
  * entry points refuse both, so text from elsewhere cannot open host files. */

@@ -137,6 +137,12 @@ int pfconf_compile_echo(const char *name, const char *text, size_t len,
         return pfconf_compile_run(name, text, len, &a, 0, blob, blob_len);
 }
 
+int pfconf_compile_args(const char *name, const char *text, size_t len, const struct pfconf_args *a,
+                        void **blob, size_t *blob_len)
+{
+        return pfconf_compile_run(name, text, len, a, 0, blob, blob_len);
+}
+
 int pfconf_compile_file(const char *path, FILE *errf, void **blob, size_t *blob_len)
 {
         return pfconf_compile_file_defs(path, NULL, 0, errf, blob, blob_len);

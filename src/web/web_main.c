@@ -6,13 +6,16 @@
  * (which holds nothing but the daemon's read-only socket for it), its own
  * uid and gid, no capabilities, no_new_privs, and a seccomp allow-list
  * applied to every thread. Its only way to the appliance is that socket,
- * on which the daemon answers `status` and nothing else.
+ * on which the daemon answers the GUI's requests, each with the
+ * credentials the browser or script sent (web_api.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <gnutls/gnutls.h>
+#include <json-c/json.h>
 #include <microhttpd.h>
 #include <sched.h>
 #include <stdio.h>
@@ -25,7 +28,8 @@
 
 #include "web_cert.h"
 #include "web_jail.h"
-#include "web_page.h"
+#include "web_api.h"
+#include "web_assets.h"
 
 #define WEB_MAX_LISTEN 8
 
@@ -81,8 +85,8 @@ static int listen_on(const char *addr, unsigned port)
         return fd;
 }
 
-/* The daemon's status reply over the GUI's socket; malloc'd, NULL if none. */
-static char *ask_status(size_t *len)
+/* moatd's reply to req over the GUI's socket; malloc'd, NULL if none. */
+static char *ask_daemon(const char *req, size_t *len)
 {
         struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = "/ctl.sock"};
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -91,11 +95,18 @@ static char *ask_status(size_t *len)
                         close(fd);
                 return NULL;
         }
-        static const char req[] = "{\"cmd\":\"status\"}\n";
-        size_t cap = 1u << 16, n = 0;
+        size_t cap = 1u << 16, n = 0, rl = strlen(req);
         char *b = malloc(cap + 1);
-        if (b == NULL || write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1 ||
-            shutdown(fd, SHUT_WR) < 0) {
+        for (size_t off = 0; b && off < rl;) {
+                ssize_t w = write(fd, req + off, rl - off);
+                if (w <= 0) {
+                        free(b);
+                        b = NULL;
+                        break;
+                }
+                off += (size_t)w;
+        }
+        if (b == NULL || shutdown(fd, SHUT_WR) < 0) {
                 free(b);
                 close(fd);
                 return NULL;
@@ -103,7 +114,7 @@ static char *ask_status(size_t *len)
         for (;;) {
                 if (n == cap) {
                         if (cap >= 1u << 24)
-                                break; /* a status larger than 16 MiB is not one */
+                                break; /* a reply larger than 16 MiB is not one */
                         char *q = realloc(b, cap * 2 + 1);
                         if (q == NULL)
                                 break;
@@ -121,19 +132,16 @@ static char *ask_status(size_t *len)
         return b;
 }
 
-static const char css[] =
-    "body{font-family:sans-serif;margin:1em;max-width:60em}table{border-collapse:collapse;"
-    "width:100%}td,th{border:1px solid #999;padding:.3em;text-align:left}"
-    ".note{color:#555}.bad{color:#a00}\n";
-
-/* Headers every answer carries: TLS only, no framing, nothing from elsewhere. */
+/* Headers every answer carries: TLS only, no framing, nothing from elsewhere,
+ * scripts from this server's own files only. */
 static void secure(struct MHD_Response *r, const char *type)
 {
         MHD_add_response_header(r, "Content-Type", type);
         MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
         MHD_add_response_header(r, "Content-Security-Policy",
-                                "default-src 'none'; style-src 'self'; img-src 'self'; "
-                                "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+                                "default-src 'none'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self'; connect-src 'self'; base-uri 'none'; "
+                                "form-action 'self'; frame-ancestors 'none'");
         MHD_add_response_header(r, "X-Frame-Options", "DENY");
         MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
         MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
@@ -141,51 +149,170 @@ static void secure(struct MHD_Response *r, const char *type)
 }
 
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned code, const char *type, void *body,
-                              size_t len, enum MHD_ResponseMemoryMode mode)
+                              size_t len, enum MHD_ResponseMemoryMode mode, const char *cookie)
 {
         struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
         if (r == NULL)
                 return MHD_NO;
         secure(r, type);
-        if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
-                MHD_add_response_header(r, "Allow", "GET, HEAD");
+        if (cookie && *cookie)
+                MHD_add_response_header(r, "Set-Cookie", cookie);
         enum MHD_Result ret = MHD_queue_response(c, code, r);
         MHD_destroy_response(r);
         return ret;
+}
+
+/* A request's body as it comes, up to the API's limit. */
+struct web_req {
+        char *body;
+        size_t len, cap;
+        int too_big;
+};
+
+static void request_done(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode why)
+{
+        (void)cls, (void)c, (void)why;
+        struct web_req *q = *state;
+        if (q) {
+                free(q->body);
+                free(q);
+        }
+        *state = NULL;
+}
+
+static int take_body(struct web_req *q, const char *data, size_t n)
+{
+        if (q->too_big || q->len + n > WEB_API_MAX_BODY) {
+                q->too_big = 1;
+                return 0;
+        }
+        if (q->len + n > q->cap) {
+                size_t cap = q->cap ? q->cap : 4096;
+                while (cap < q->len + n)
+                        cap *= 2;
+                char *b = realloc(q->body, cap);
+                if (b == NULL)
+                        return -1;
+                q->body = b;
+                q->cap = cap;
+        }
+        memcpy(q->body + q->len, data, n);
+        q->len += n;
+        return 0;
+}
+
+static void peer_text(struct MHD_Connection *c, char *out, size_t len)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        out[0] = '\0';
+        if (ci == NULL || ci->client_addr == NULL)
+                return;
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+                          (socklen_t)len);
+        else if (sa->sa_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+                          (socklen_t)len);
+}
+
+/* The capture moatd sent as base64 in JSON, as a file to save. */
+static enum MHD_Result pcap_answer(struct MHD_Connection *c, char *json, size_t len)
+{
+        json_tokener *tok = json_tokener_new_ex(4);
+        json_object *o = tok ? json_tokener_parse_ex(tok, json, (int)len) : NULL, *v;
+        json_tokener_free(tok);
+        gnutls_datum_t in = {0}, out = {0};
+        if (o && json_object_object_get_ex(o, "pcap", &v) &&
+            json_object_is_type(v, json_type_string)) {
+                in.data = (unsigned char *)json_object_get_string(v);
+                in.size = (unsigned)json_object_get_string_len(v);
+        }
+        int rc = in.data ? gnutls_base64_decode2(&in, &out) : -1;
+        json_object_put(o);
+        free(json);
+        if (rc < 0) {
+                size_t blen;
+                char *b = web_api_error_body("the capture could not be decoded", &blen);
+                return answer(c, 502, "application/json", b, blen, MHD_RESPMEM_MUST_FREE, NULL);
+        }
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer_with_free_callback(out.size, out.data, gnutls_free);
+        if (r == NULL)
+                return MHD_NO;
+        secure(r, "application/vnd.tcpdump.pcap");
+        MHD_add_response_header(r, "Content-Disposition", "attachment; filename=\"pflog.pcap\"");
+        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
+static enum MHD_Result api_call(struct MHD_Connection *c, const char *url, const char *method,
+                                struct web_req *q)
+{
+        static char json[] = "application/json";
+        char peer[64], msg[160], cookie[256];
+        int status;
+        size_t blen, rlen;
+        const char *cmd = NULL;
+        peer_text(c, peer, sizeof(peer));
+        struct web_http h = {
+            .method = method,
+            .url = url,
+            .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
+            .body = q->body ? q->body : "",
+            .body_len = q->too_big ? WEB_API_MAX_BODY + 1 : q->len,
+            .cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "moat_session"),
+            .csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"),
+            .authz = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+            .peer = peer};
+        char *req = web_api_request(&h, &status, &cmd, msg, sizeof(msg)), *body;
+        if (req == NULL) {
+                body = web_api_error_body(msg, &blen);
+                return answer(c, (unsigned)status, json, body, blen, MHD_RESPMEM_MUST_FREE, NULL);
+        }
+        char *reply = ask_daemon(req, &rlen);
+        explicit_bzero(req, strlen(req)); /* it may hold a password */
+        free(req);
+        status = web_api_reply(cmd, reply, reply ? rlen : 0, &body, &blen, cookie, sizeof(cookie));
+        free(reply);
+        if (body == NULL)
+                return MHD_NO;
+        if (status == 200 && strcmp(cmd, "logs-pcap") == 0)
+                return pcap_answer(c, body, blen);
+        return answer(c, (unsigned)status, json, body, blen, MHD_RESPMEM_MUST_FREE, cookie);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_len, void **state)
 {
-        (void)cls, (void)version, (void)upload;
-        static int first;
+        (void)cls, (void)version;
         if (*state == NULL) { /* headers only so far */
-                *state = &first;
-                return MHD_YES;
+                *state = calloc(1, sizeof(struct web_req));
+                return *state ? MHD_YES : MHD_NO;
         }
+        struct web_req *q = *state;
         if (*upload_len != 0) {
-                *upload_len = 0; /* a body is never read: nothing here takes input */
+                if (take_body(q, upload, *upload_len) < 0)
+                        return MHD_NO;
+                *upload_len = 0;
                 return MHD_YES;
         }
         static char text[] = "text/plain; charset=utf-8";
-        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-                return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, text, "read-only\n", 10,
-                              MHD_RESPMEM_PERSISTENT);
-        if (strcmp(url, "/moat.css") == 0)
-                return answer(c, MHD_HTTP_OK, "text/css", (void *)css, sizeof(css) - 1,
-                              MHD_RESPMEM_PERSISTENT);
-        if (strcmp(url, "/") != 0)
+        if (web_api_is_call(url))
+                return api_call(c, url, method, q);
+        const struct web_asset *a = web_asset_find(url);
+        if (a == NULL)
                 return answer(c, MHD_HTTP_NOT_FOUND, text, "not found\n", 10,
-                              MHD_RESPMEM_PERSISTENT);
-        size_t jl = 0, hl = 0;
-        char *json = ask_status(&jl);
-        char *html = web_status_page(json ? json : "", json ? jl : 0, &hl);
-        free(json);
-        if (html == NULL)
-                return answer(c, MHD_HTTP_INTERNAL_SERVER_ERROR, text, "out of memory\n", 14,
-                              MHD_RESPMEM_PERSISTENT);
-        return answer(c, MHD_HTTP_OK, "text/html; charset=utf-8", html, hl, MHD_RESPMEM_MUST_FREE);
+                              MHD_RESPMEM_PERSISTENT, NULL);
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+                return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, text, "GET only\n", 9,
+                              MHD_RESPMEM_PERSISTENT, NULL);
+        return answer(c, MHD_HTTP_OK, a->type, (void *)a->data, a->len, MHD_RESPMEM_PERSISTENT,
+                      NULL);
 }
 
 static int parse(int argc, char **argv, struct web_opts *o)
@@ -299,9 +426,9 @@ int main(int argc, char **argv)
                     NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_HTTPS_MEM_CERT,
                     cert, MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_PRIORITIES,
                     "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
-                    MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u,
-                    MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                    (size_t)32768, MHD_OPTION_END);
+                    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
+                    64u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT,
+                    10u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
                 if (d[i] == NULL) {
                         fprintf(stderr, "moat-web: the HTTPS server did not start on %s\n",
                                 o.listen[i]);

@@ -52,8 +52,17 @@ printf 'block all\npass out keep state\n' >"$tmp/pf.conf"
 write_conf true
 
 "$moat" -c "$conf" up >"$tmp/up.out" 2>&1 || { cat "$tmp/up.out"; fail "up"; }
-grep -q 'web GUI at https://192.168.1.1/ (read-only), certificate SHA-256 [0-9A-F:]\{95\}$' \
+grep -q 'web GUI at https://192.168.1.1/, certificate SHA-256 [0-9A-F:]\{95\}$' \
 	"$tmp/up.out" || { cat "$tmp/up.out"; fail "up did not print the GUI's URL and fingerprint"; }
+# No account yet: up says how to make the first, with a one-time link.
+grep -q '^moat: no web GUI account yet: set one with `moat passwd USER`, or once at https://192.168.1.1/setup#[0-9a-f]\{64\}$' \
+	"$tmp/up.out" || { cat "$tmp/up.out"; fail "up printed no setup link"; }
+token=$("$moat" -c "$conf" api-token check) || fail "api-token"
+[ "$(stat -c %a:%u "$tmp/web-users")" = 600:0 ] || fail "the accounts file is not root's 0600"
+api() { # PATH: the API's answer with the token, through the fw
+	ip netns exec "$lan" curl -sS --max-time 3 --cacert "$cert" -H "Authorization: Bearer $token" \
+		"https://192.168.1.1/api/v1/$1"
+}
 cert=$tmp/run/tls/gui.crt
 fpr=$(openssl x509 -in "$cert" -noout -fingerprint -sha256 | sed 's/.*=//')
 grep -qF "$fpr" "$tmp/up.out" || fail "the fingerprint printed is not the certificate's ($fpr)"
@@ -75,18 +84,22 @@ done
 "$moat" -c "$conf" status >"$tmp/status.out" || fail "status"
 grep -qF "https://192.168.1.1/" "$tmp/status.out" || { cat "$tmp/status.out"; fail "status has no URL"; }
 grep -qF "$fpr" "$tmp/status.out" || fail "status has no fingerprint"
+grep -q '<script src="/moat.js" defer></script>' "$tmp/page" || { cat "$tmp/page"; fail "no dashboard page"; }
+api status >"$tmp/api-status" || fail "the API's status"
 for d in fw ndvm-lan ndvm-wan ndvm-svc; do
 	[ "$mode" = bare-metal ] && [ "$d" != fw ] && continue
-	grep -q "<td>$d</td><td>[a-z]*</td><td>running</td>" "$tmp/page" ||
-		{ cat "$tmp/page"; fail "the status page does not show $d running"; }
+	python3 - "$tmp/api-status" "$d" <<'PY' || { cat "$tmp/api-status"; fail "the API does not show $d running"; }
+import json, sys
+s = json.load(open(sys.argv[1]))
+sys.exit(0 if any(d["name"] == sys.argv[2] and d["state"] == "running" for d in s["domains"]) else 1)
+PY
 done
-grep -qi 'Read-only' "$tmp/page" || fail "the page does not say it is read-only"
 for h in 'strict-transport-security: max-age=' \
-	"content-security-policy: default-src 'none'; style-src 'self'" \
+	"content-security-policy: default-src 'none'; script-src 'self'; style-src 'self'" \
 	"frame-ancestors 'none'" 'x-frame-options: DENY' 'x-content-type-options: nosniff'; do
 	grep -qiF "$h" "$tmp/headers" || { cat "$tmp/headers"; fail "missing header: $h"; }
 done
-# A change is refused: nothing here takes input.
+# The pages take no change: only the API does.
 code=$(ip netns exec "$lan" curl -sS --max-time 3 --cacert "$cert" -o /dev/null -w '%{http_code}' \
 	-X POST -d x=1 https://192.168.1.1/)
 [ "$code" = 405 ] || fail "POST answered $code, not 405"
@@ -110,14 +123,14 @@ grep -q '^Seccomp:[[:space:]]*2$' "$st" || fail "server without a seccomp filter
 grep -q '^NoNewPrivs:[[:space:]]*1$' "$st" || fail "server without no_new_privs"
 [ "$(readlink /proc/$pid/root)" = "$tmp/run/web" ] || fail "server root is $(readlink /proc/$pid/root)"
 [ "$(readlink /proc/$pid/ns/net)" != "$(readlink /proc/self/ns/net)" ] || fail "server in the host's netns"
-# Its socket is read-only: a `down` asked on it is answered with the status.
+# Its socket knows only the GUI's requests: a `down` asked on it is refused.
 python3 - "$tmp/run/web/ctl.sock" >"$tmp/ro.out" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 s.sendall(b'{"cmd":"down"}\n'); s.shutdown(socket.SHUT_WR)
 print(s.makefile().read())
 PY
-grep -q '"domains"' "$tmp/ro.out" || fail "the GUI's socket did not answer with the status"
+grep -q '"code":400' "$tmp/ro.out" || { cat "$tmp/ro.out"; fail "the GUI's socket did not refuse down"; }
 "$moat" -c "$conf" status >/dev/null || fail "a down asked on the GUI's socket took the appliance down"
 # A server that dies is started again.
 kill -9 "$pid"
@@ -131,8 +144,9 @@ while [ $SECONDS -lt $end ]; do
 	sleep 0.1
 done
 [ $ok = 1 ] || fail "the GUI did not come back after its server was killed"
-"$moat" -c "$conf" status | grep -q 'web GUI https://192.168.1.1/ (read-only, running, 1 restarts)' ||
-	fail "status does not count the server's restart"
+"$moat" -c "$conf" status >"$tmp/status.out" || { cat "$tmp/status.out"; fail "status after the restart"; }
+grep -q 'web GUI https://192.168.1.1/ (running, 1 restarts)' "$tmp/status.out" ||
+	{ cat "$tmp/status.out"; fail "status does not count the server's restart"; }
 # Another certificate is not the pinned one: curl refuses the connection.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=other \
 	-keyout "$tmp/o.key" -out "$tmp/o.crt" -days 1 2>/dev/null
