@@ -194,10 +194,13 @@ for d in $doms; do
 done
 "$moat" -c "$conf" status >/dev/null || fail "status exits $? after re-adoption"
 [ "$(top daemon_pid)" != "$daemon" ] || fail "status answered by the dead daemon?"
+# The 9 TCP states at least (the stream's and the 8 idle connections',
+# which only the fw's full resend brings): the pings' states may have
+# timed out meanwhile where everything is slow (the nested VM).
 i=0
-until [ "$(top states_kept)" -ge "$kept" ]; do
+until [ "$(top states_kept)" -ge 9 ]; do
 	i=$((i + 1))
-	[ $i -le 200 ] || fail "the new daemon got $(top states_kept) of the fw's states back, not $kept"
+	[ $i -le 200 ] || fail "the new daemon got $(top states_kept) of the fw's states back, not 9 or more ($kept before)"
 	sleep 0.1
 done
 echo "ok: moat up re-adopted ${doms// /, } in $up_ms ms (restarts 0); the fw sent its $(top states_kept) states again ($kept before)"
