@@ -20,6 +20,31 @@ static void usage(int want_image)
         exit(1);
 }
 
+/* --jail-netns FD: an fd this process holds on a network namespace. */
+static int netns_fd_arg(const char *arg)
+{
+        char *end;
+        long fd = strtol(arg, &end, 10);
+        char path[64], target[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%ld", fd);
+        ssize_t n =
+            *end == '\0' && fd > 2 && fd < 65536 ? readlink(path, target, sizeof(target) - 1) : -1;
+        if (n < 5 || strncmp(target, "net:[", 5) != 0)
+                host_die(1, "--jail-netns %s: not an fd of a network namespace", arg);
+        return (int)fd;
+}
+
+/* --busy-poll US: 0 to PLATFORM_BUSY_POLL_MAX microseconds. */
+static uint32_t busy_poll_arg(const char *arg)
+{
+        char *end;
+        long us = strtol(arg, &end, 10);
+        if (*arg < '0' || *arg > '9' || *end != '\0' || us > (long)PLATFORM_BUSY_POLL_MAX)
+                host_die(1, "--busy-poll: '%s' is not 0 to %u microseconds", arg,
+                         PLATFORM_BUSY_POLL_MAX);
+        return (uint32_t)us;
+}
+
 void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int want_image)
 {
         static const struct option longopts[] = {
@@ -75,33 +100,15 @@ void platform_opts_parse(struct platform_opts *o, int argc, char **argv, int wan
                 case 'J':
                         o->no_jail = 1;
                         break;
-                case 'N': {
-                        char *end;
-                        long fd = strtol(optarg, &end, 10);
-                        char path[64], target[64];
-                        snprintf(path, sizeof(path), "/proc/self/fd/%ld", fd);
-                        ssize_t n = *end == '\0' && fd > 2 && fd < 65536
-                                        ? readlink(path, target, sizeof(target) - 1)
-                                        : -1;
-                        if (n < 5 || strncmp(target, "net:[", 5) != 0)
-                                host_die(1, "--jail-netns %s: not an fd of a network namespace",
-                                         optarg);
-                        o->jail_netns_fd = (int)fd;
+                case 'N':
+                        o->jail_netns_fd = netns_fd_arg(optarg);
                         break;
-                }
                 case 'D':
                         jail_die_with_parent();
                         break;
-                case 'B': {
-                        char *end;
-                        long us = strtol(optarg, &end, 10);
-                        if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
-                            us > (long)PLATFORM_BUSY_POLL_MAX)
-                                host_die(1, "--busy-poll: '%s' is not 0 to %u microseconds", optarg,
-                                         PLATFORM_BUSY_POLL_MAX);
-                        o->busy_poll_us = (uint32_t)us;
+                case 'B':
+                        o->busy_poll_us = busy_poll_arg(optarg);
                         break;
-                }
                 case 'H':
                         if (!want_image)
                                 host_die(1, "--hugepages is an option of moat-vmm");

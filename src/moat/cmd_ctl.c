@@ -166,6 +166,73 @@ static void status_why(json_object *d)
                 printf("%14s next restart in %.1f s\n", "", (double)json_object_get_int64(v) / 1e3);
 }
 
+/* The status's table of domains, each with why it is not running. */
+static void status_domains(json_object *r)
+{
+        json_object *ds;
+        printf("\n%-14s %-8s %-8s %-6s %8s %8s %10s\n", "DOMAIN", "PLATFORM", "STATE", "CPUS",
+               "MEMORY", "RESTARTS", "BOOT");
+        if (json_object_object_get_ex(r, "domains", &ds))
+                for (size_t i = 0; i < json_object_array_length(ds); i++) {
+                        json_object *d = json_object_array_get_idx(ds, i), *v;
+                        char boot[32] = "-";
+                        if (json_object_object_get_ex(d, "boot_us", &v))
+                                snprintf(boot, sizeof(boot), "%.2f ms",
+                                         json_object_get_double(v) / 1e3);
+                        else if (json_object_object_get_ex(d, "adopted", &v))
+                                snprintf(boot, sizeof(boot), "adopted");
+                        json_object_object_get_ex(d, "memory", &v);
+                        long long mem = json_object_get_int64(v) >> 20;
+                        json_object *rs;
+                        json_object_object_get_ex(d, "restarts", &rs);
+                        printf("%-14s %-8s %-8s %-6s %6lldMi %8d %10s\n", jstr(d, "name"),
+                               jstr(d, "platform"), jstr(d, "state"),
+                               json_object_object_get_ex(d, "cpus", &v) ? json_object_get_string(v)
+                                                                        : "-",
+                               mem, json_object_get_int(rs), boot);
+                        status_why(d);
+                }
+}
+
+/* The status's interfaces, with the fw's and each ndvm's counters. */
+static void status_interfaces(json_object *r)
+{
+        json_object *is;
+        printf("\n%-10s %-16s %-18s %s\n", "INTERFACE", "DEVICE", "MAC", "ADDRESSES");
+        if (json_object_object_get_ex(r, "interfaces", &is))
+                for (size_t i = 0; i < json_object_array_length(is); i++) {
+                        json_object *f = json_object_array_get_idx(is, i), *as;
+                        printf("%-10s %-16s %-18s", jstr(f, "name"), jstr(f, "device"),
+                               jstr(f, "mac"));
+                        if (json_object_object_get_ex(f, "addresses", &as))
+                                for (size_t a = 0; a < json_object_array_length(as); a++)
+                                        printf(" %s", json_object_get_string(
+                                                          json_object_array_get_idx(as, a)));
+                        printf("\n");
+                        json_object *cn;
+                        if (json_object_object_get_ex(f, "counters", &cn)) {
+                                long long x[APP_IF_NCOUNTERS];
+                                counts(cn, app_if_counters, APP_IF_NCOUNTERS, x);
+                                printf("%10s in %lld pkts %lld bytes, out %lld pkts %lld bytes, "
+                                       "blocked %lld pkts, not sent %lld",
+                                       "", x[0], x[1], x[2], x[3], x[4], x[5]);
+                                /* The fw's own NIC (bare-metal); an ndvm's is on its line. */
+                                json_object *nd;
+                                if (!json_object_object_get_ex(f, "ndvm", &nd))
+                                        printf(", lost in the host %lld", x[6]);
+                                printf("\n");
+                        }
+                        if (json_object_object_get_ex(f, "ndvm", &cn)) {
+                                long long x[APP_NDVM_NCOUNTERS];
+                                counts(cn, app_ndvm_counters, APP_NDVM_NCOUNTERS, x);
+                                printf("%10s ndvm: nic rx %lld tx %lld, dropped runt %lld "
+                                       "oversize %lld ring-full %lld tx-fail %lld, lost in "
+                                       "the host %lld\n",
+                                       "", x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
+                        }
+                }
+}
+
 int moat_cmd_status(int argc, char **argv)
 {
         int as_json = argc == 2 && strcmp(argv[1], "--json") == 0;
@@ -210,62 +277,8 @@ int moat_cmd_status(int argc, char **argv)
                        json_object_object_get_ex(web, "restarts", &wr) ? json_object_get_int(wr)
                                                                        : 0,
                        jstr(web, "fingerprint"));
-        json_object *ds, *is;
-        printf("\n%-14s %-8s %-8s %-6s %8s %8s %10s\n", "DOMAIN", "PLATFORM", "STATE", "CPUS",
-               "MEMORY", "RESTARTS", "BOOT");
-        if (json_object_object_get_ex(r, "domains", &ds))
-                for (size_t i = 0; i < json_object_array_length(ds); i++) {
-                        json_object *d = json_object_array_get_idx(ds, i), *v;
-                        char boot[32] = "-";
-                        if (json_object_object_get_ex(d, "boot_us", &v))
-                                snprintf(boot, sizeof(boot), "%.2f ms",
-                                         json_object_get_double(v) / 1e3);
-                        else if (json_object_object_get_ex(d, "adopted", &v))
-                                snprintf(boot, sizeof(boot), "adopted");
-                        json_object_object_get_ex(d, "memory", &v);
-                        long long mem = json_object_get_int64(v) >> 20;
-                        json_object *rs;
-                        json_object_object_get_ex(d, "restarts", &rs);
-                        printf("%-14s %-8s %-8s %-6s %6lldMi %8d %10s\n", jstr(d, "name"),
-                               jstr(d, "platform"), jstr(d, "state"),
-                               json_object_object_get_ex(d, "cpus", &v) ? json_object_get_string(v)
-                                                                        : "-",
-                               mem, json_object_get_int(rs), boot);
-                        status_why(d);
-                }
-        printf("\n%-10s %-16s %-18s %s\n", "INTERFACE", "DEVICE", "MAC", "ADDRESSES");
-        if (json_object_object_get_ex(r, "interfaces", &is))
-                for (size_t i = 0; i < json_object_array_length(is); i++) {
-                        json_object *f = json_object_array_get_idx(is, i), *as;
-                        printf("%-10s %-16s %-18s", jstr(f, "name"), jstr(f, "device"),
-                               jstr(f, "mac"));
-                        if (json_object_object_get_ex(f, "addresses", &as))
-                                for (size_t a = 0; a < json_object_array_length(as); a++)
-                                        printf(" %s", json_object_get_string(
-                                                          json_object_array_get_idx(as, a)));
-                        printf("\n");
-                        json_object *cn;
-                        if (json_object_object_get_ex(f, "counters", &cn)) {
-                                long long x[APP_IF_NCOUNTERS];
-                                counts(cn, app_if_counters, APP_IF_NCOUNTERS, x);
-                                printf("%10s in %lld pkts %lld bytes, out %lld pkts %lld bytes, "
-                                       "blocked %lld pkts, not sent %lld",
-                                       "", x[0], x[1], x[2], x[3], x[4], x[5]);
-                                /* The fw's own NIC (bare-metal); an ndvm's is on its line. */
-                                json_object *nd;
-                                if (!json_object_object_get_ex(f, "ndvm", &nd))
-                                        printf(", lost in the host %lld", x[6]);
-                                printf("\n");
-                        }
-                        if (json_object_object_get_ex(f, "ndvm", &cn)) {
-                                long long x[APP_NDVM_NCOUNTERS];
-                                counts(cn, app_ndvm_counters, APP_NDVM_NCOUNTERS, x);
-                                printf("%10s ndvm: nic rx %lld tx %lld, dropped runt %lld "
-                                       "oversize %lld ring-full %lld tx-fail %lld, lost in "
-                                       "the host %lld\n",
-                                       "", x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
-                        }
-                }
+        status_domains(r);
+        status_interfaces(r);
         /* Never a silent ignore: what the running ruleset asks for in vain. */
         json_object *ne;
         if (json_object_object_get_ex(r, "not_enforced", &ne) && json_object_array_length(ne) > 0) {

@@ -343,6 +343,44 @@ static int up_answered(const struct app_plan *p, const char *line)
         return 1;
 }
 
+/*
+ * The daemon, in this process (--foreground) or forked; `up`'s status is
+ * what it answers once every domain is ready.
+ */
+static int up_start_daemon(struct app_plan *plan)
+{
+        plan->netns_fd = jail_netns_new(); /* the daemon inherits it */
+        if (plan->adopt)
+                printf("moat: a daemon died without going down: re-adopting its domains "
+                       "(moatd.log says which)\n");
+        fflush(stdout);
+        if (plan->foreground) {
+                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                moatd_main(plan, null); /* `up`'s own reply goes nowhere: READY=1 says it */
+        }
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return 1;
+        pid_t pid = fork();
+        if (pid < 0)
+                return 1;
+        /*
+         * One fork, not the classic two: the daemon starts its own session
+         * (setsid) and never opens a terminal, and `up` does not wait for it,
+         * so it is reparented when `up` returns. A second fork was time on
+         * the boot's path (docs/measurements.md).
+         */
+        if (pid == 0) {
+                close(pfd[0]);
+                moatd_main(plan, pfd[1]);
+        }
+        close(pfd[1]);
+        char line[600] = {0};
+        ssize_t n = read(pfd[0], line, sizeof(line) - 1);
+        close(pfd[0]);
+        return up_answered(plan, n > 0 ? line : NULL);
+}
+
 int moat_cmd_up(int argc, char **argv)
 {
         static struct app_plan plan;
@@ -424,34 +462,5 @@ int moat_cmd_up(int argc, char **argv)
                        top == APP_PLAT_AUTO ? " (auto)" : "");
         fflush(stdout);
 
-        plan.netns_fd = jail_netns_new(); /* the daemon inherits it */
-        if (plan.adopt)
-                printf("moat: a daemon died without going down: re-adopting its domains "
-                       "(moatd.log says which)\n");
-        fflush(stdout);
-        if (plan.foreground) {
-                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-                moatd_main(&plan, null); /* `up`'s own reply goes nowhere: READY=1 says it */
-        }
-        int pfd[2];
-        if (pipe2(pfd, O_CLOEXEC) < 0)
-                return 1;
-        pid_t pid = fork();
-        if (pid < 0)
-                return 1;
-        /*
-         * One fork, not the classic two: the daemon starts its own session
-         * (setsid) and never opens a terminal, and `up` does not wait for it,
-         * so it is reparented when `up` returns. A second fork was time on
-         * the boot's path (docs/measurements.md).
-         */
-        if (pid == 0) {
-                close(pfd[0]);
-                moatd_main(&plan, pfd[1]);
-        }
-        close(pfd[1]);
-        char line[600] = {0};
-        ssize_t n = read(pfd[0], line, sizeof(line) - 1);
-        close(pfd[0]);
-        return up_answered(&plan, n > 0 ? line : NULL);
+        return up_start_daemon(&plan);
 }

@@ -297,6 +297,51 @@ static void pfconf_emit_notenf(struct pfconf *pf, const struct pfconf_rule *r,
         o->r_ridentifier = r->ridentifier;
 }
 
+/* A combination's family: the rule's, its addresses', a nat-to or rdr-to
+ * target's (collapse_redirspec()); 1 if they disagree. */
+static int pfconf_combo_af(const struct pfconf_rule *r, const struct pfconf_combo *c, uint8_t *af)
+{
+        int k;
+
+        *af = r->af;
+        if (!pfconf_af_merge(af, pfconf_host_af(c->s)) ||
+            !pfconf_af_merge(af, pfconf_host_af(c->d)))
+                return 1;
+        for (k = 0; k < 2 && r->xl_kind == PFCONF_XL_PLAIN; k++)
+                if (r->xl[k] != NULL && !pfconf_af_merge(af, pfconf_host_af(r->xl[k]->pool)))
+                        return 1;
+        return 0;
+}
+
+/* A pass rule's keep state and its options. */
+static void pfconf_emit_keep(struct pfconf *pf, const struct pfconf_rule *r, struct ruleset_rule *o,
+                             uint8_t proto)
+{
+        o->r_keep = r->has_keep ? r->keep : RULESET_KEEP_STATE;
+        /* pfctl's expand_rule(): modulate and synproxy state are for
+         * TCP; other protocols keep plain state, any protocol keeps
+         * the rule's (the firewall proxies only TCP). */
+        if ((o->r_keep == RULESET_KEEP_MODULATE || o->r_keep == RULESET_KEEP_SYNPROXY) &&
+            proto != 0 && proto != P_TCP)
+                o->r_keep = RULESET_KEEP_STATE;
+        if (o->r_keep == RULESET_KEEP_NONE)
+                return;
+        memcpy(o->r_timeout, r->sopts.r_timeout, sizeof(o->r_timeout));
+        o->r_max_states = r->sopts.r_max_states;
+        o->r_max_src_nodes = r->sopts.r_max_src_nodes;
+        o->r_max_src_states = r->sopts.r_max_src_states;
+        o->r_max_src_conn = r->sopts.r_max_src_conn;
+        o->r_max_src_conn_rate = r->sopts.r_max_src_conn_rate;
+        o->r_max_src_conn_secs = r->sopts.r_max_src_conn_secs;
+        o->r_state_flags = r->sopts.r_state_flags;
+        o->r_statelim = r->sopts.r_statelim;
+        o->r_sourcelim = r->sopts.r_sourcelim;
+        o->r_limit_flags = r->sopts.r_limit_flags;
+        pfconf_state_defaults(o);
+        if (r->overload != NULL)
+                o->r_overload_table = pfconf_out_table(pf, r->overload, r->line);
+}
+
 static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
                             const struct pfconf_combo *c)
 {
@@ -306,14 +351,9 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
         const struct pfconf_icmp *ic = c->ic;
         uint8_t proto = c->p->proto;
         struct ruleset_rule *o;
-        uint8_t af = r->af;
+        uint8_t af;
 
-        if (!pfconf_af_merge(&af, pfconf_host_af(s)) || !pfconf_af_merge(&af, pfconf_host_af(d)))
-                return 1;
-        /* a nat-to or rdr-to target names the family too (collapse_redirspec()) */
-        if (r->xl_kind == PFCONF_XL_PLAIN &&
-            ((r->xl[0] != NULL && !pfconf_af_merge(&af, pfconf_host_af(r->xl[0]->pool))) ||
-             (r->xl[1] != NULL && !pfconf_af_merge(&af, pfconf_host_af(r->xl[1]->pool)))))
+        if (pfconf_combo_af(r, c, &af) != 0)
                 return 1;
         if (ic != NULL && ic->v6 && af != RULESET_AF_INET6)
                 pfconf_fail(pf, r->line, "icmp6-type requires inet6");
@@ -359,29 +399,7 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
                 o->r_min_ttl = r->sopts.r_min_ttl;
                 o->r_max_mss = r->sopts.r_max_mss;
         } else if (r->action == RULESET_ACT_PASS) {
-                o->r_keep = r->has_keep ? r->keep : RULESET_KEEP_STATE;
-                /* pfctl's expand_rule(): modulate and synproxy state are for
-                 * TCP; other protocols keep plain state, any protocol keeps
-                 * the rule's (the firewall proxies only TCP). */
-                if ((o->r_keep == RULESET_KEEP_MODULATE || o->r_keep == RULESET_KEEP_SYNPROXY) &&
-                    proto != 0 && proto != P_TCP)
-                        o->r_keep = RULESET_KEEP_STATE;
-                if (o->r_keep != RULESET_KEEP_NONE) {
-                        memcpy(o->r_timeout, r->sopts.r_timeout, sizeof(o->r_timeout));
-                        o->r_max_states = r->sopts.r_max_states;
-                        o->r_max_src_nodes = r->sopts.r_max_src_nodes;
-                        o->r_max_src_states = r->sopts.r_max_src_states;
-                        o->r_max_src_conn = r->sopts.r_max_src_conn;
-                        o->r_max_src_conn_rate = r->sopts.r_max_src_conn_rate;
-                        o->r_max_src_conn_secs = r->sopts.r_max_src_conn_secs;
-                        o->r_state_flags = r->sopts.r_state_flags;
-                        o->r_statelim = r->sopts.r_statelim;
-                        o->r_sourcelim = r->sopts.r_sourcelim;
-                        o->r_limit_flags = r->sopts.r_limit_flags;
-                        pfconf_state_defaults(o);
-                        if (r->overload != NULL)
-                                o->r_overload_table = pfconf_out_table(pf, r->overload, r->line);
-                }
+                pfconf_emit_keep(pf, r, o, proto);
         }
         if (r->has_flags && (proto == 0 || proto == P_TCP)) {
                 /* the other protocols' expansions drop them, as pfctl's do */
@@ -395,10 +413,9 @@ static int pfconf_emit_rule(struct pfconf *pf, const struct pfconf_rule *r,
         }
         pfconf_emit_notenf(pf, r, c, o);
         pfconf_emit_route(pf, r, o);
-        if (r->kind == PFCONF_R_FILTER) {
+        if (r->kind == PFCONF_R_FILTER)
                 pfconf_emit_pktopt(pf, r, o);
-                pfconf_emit_xlate(pf, r, o);
-        }
+        pfconf_emit_xlate(pf, r, o); /* scrub rules have none */
         if (r->label != NULL) {
                 struct pfconf_label_ctx lc = {r->label, o->r_ifidx, o->r_proto,
                                               o->r_nr,  &o->r_src,  &o->r_dst};
