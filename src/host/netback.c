@@ -197,18 +197,25 @@ static int bind_device(struct netback *nb, char *err, size_t errlen)
  * The socket at fd `take`, if it is a receive-ring packet socket bound to
  * this device (its index now): 0 with it mapped, or -1 (nothing kept).
  */
-static int take_over(struct netback *nb, int take)
+int netback_ring_ifindex(int fd)
 {
         int dom = 0, ver = 0;
         socklen_t l = sizeof(dom), lv = sizeof(ver);
         struct sockaddr_ll sll;
         socklen_t ls = sizeof(sll);
+        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) < 0 || dom != AF_PACKET ||
+            getsockopt(fd, SOL_PACKET, PACKET_VERSION, &ver, &lv) < 0 || ver != TPACKET_V2 ||
+            getsockname(fd, (struct sockaddr *)&sll, &ls) < 0 || sll.sll_family != AF_PACKET)
+                return 0;
+        return sll.sll_ifindex;
+}
+
+static int take_over(struct netback *nb, int take)
+{
         char err[16];
         nb->fd = take;
-        if (getsockopt(take, SOL_SOCKET, SO_DOMAIN, &dom, &l) < 0 || dom != AF_PACKET ||
-            getsockopt(take, SOL_PACKET, PACKET_VERSION, &ver, &lv) < 0 || ver != TPACKET_V2 ||
-            getsockname(take, (struct sockaddr *)&sll, &ls) < 0 ||
-            query_device(nb, err, sizeof(err)) < 0 || sll.sll_ifindex != nb->ifindex)
+        int bound = netback_ring_ifindex(take);
+        if (bound == 0 || query_device(nb, err, sizeof(err)) < 0 || bound != nb->ifindex)
                 return -1;
         ring_geometry(nb); /* as the socket's first owner made it, or the map fails */
         if (map_slabs(nb, err, sizeof(err)) < 0)

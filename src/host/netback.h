@@ -81,6 +81,13 @@ int netback_rx_ready(const struct netback *nb);
  */
 int netback_open(struct netback *nb, const char *spec, char *err, size_t errlen);
 
+/*
+ * The device index fd is bound to, if it is a packet socket with a
+ * TPACKET_V2 receive ring as netback_open makes them; else 0. What a
+ * take-over (":fd=N") and the daemon that keeps the sockets check.
+ */
+int netback_ring_ifindex(int fd);
+
 /* Buffers of one batch, already translated to host pointers. */
 struct netback_buf {
         void *data;

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
-#include <linux/if_packet.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "moatd.h"
+#include "netback.h"
 
 /* Does the domain own interface i's NIC (as dom_argv gives it one)? */
 static int owns(const struct moatd *md, const struct moatd_dom *d, int i)
@@ -29,20 +29,6 @@ static int owns(const struct moatd *md, const struct moatd_dom *d, int i)
         if (d->is_fw)
                 return md->conf->mode == APP_MODE_BARE;
         return d->ifidx == i;
-}
-
-/* fd's device, if it is a packet socket with a receive ring; else 0. */
-static int ring_socket_ifindex(int fd)
-{
-        int dom = 0, ver = 0;
-        socklen_t l = sizeof(dom), lv = sizeof(ver);
-        struct sockaddr_ll sll;
-        socklen_t ls = sizeof(sll);
-        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l) < 0 || dom != AF_PACKET ||
-            getsockopt(fd, SOL_PACKET, PACKET_VERSION, &ver, &lv) < 0 || ver != TPACKET_V2 ||
-            getsockname(fd, (struct sockaddr *)&sll, &ls) < 0 || sll.sll_family != AF_PACKET)
-                return 0;
-        return sll.sll_ifindex;
 }
 
 /* The copy of interface i's socket, if it still is the device's; else -1
@@ -53,7 +39,7 @@ int moatd_nic_fd(struct moatd *md, int i)
         if (fd < 0)
                 return -1;
         unsigned now = if_nametoindex(md->conf->ifs[i].device);
-        if (now != 0 && ring_socket_ifindex(fd) == (int)now)
+        if (now != 0 && netback_ring_ifindex(fd) == (int)now)
                 return fd;
         moatd_log("%s: the socket kept for %s is no longer its device's: dropped",
                   md->conf->ifs[i].name, md->conf->ifs[i].device);
@@ -81,7 +67,7 @@ static int copy_from(int pidfd, pid_t pid, int want)
                 if (n <= 0 || (target[n] = '\0', strncmp(target, "socket:", 7) != 0))
                         continue;
                 int fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(e->d_name), 0);
-                if (fd >= 0 && ring_socket_ifindex(fd) == want)
+                if (fd >= 0 && netback_ring_ifindex(fd) == want)
                         found = fd;
                 else if (fd >= 0)
                         close(fd);
